@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * engine.h - the analysis engine's interface: feed it the session's side
+ * tables and then events in time order; read findings and statistics.  The
+ * engine never knows where events came from (live BPF, tracefs, a
+ * recording): frontends include this header, never a source's.
+ */
+#ifndef DMASCOPE_ENGINE_H
+#define DMASCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* ---- finding kinds: generated from findings.def ---- */
+
+enum dmas_severity {
+	DMAS_SEV_INFO = 0,
+	DMAS_SEV_WARNING = 1,
+	DMAS_SEV_ERROR = 2,
+};
+
+enum dmas_finding_kind {
+#define FINDING(e, id, sev, area, what, fix) DMAS_F_##e,
+#include "engine/findings.def"
+#undef FINDING
+	DMAS_FINDING_KIND_MAX
+};
+
+struct dmas_finding_info {
+	const char *id;		/* stable: "leak-at-unbind" */
+	enum dmas_severity severity;
+	const char *area;	/* "leaks", "ownership", ... */
+	const char *what;
+	const char *fix;
+};
+
+extern const struct dmas_finding_info dmas_finding_table[DMAS_FINDING_KIND_MAX];
+const char *dmas_severity_name(enum dmas_severity sev);
+/* -1 when the id is unknown */
+int dmas_finding_kind_by_id(const char *id);
+
+/* ---- session side tables ---- */
+
+struct dmas_session {
+	char kernel_release[65];
+	char hostname[65];
+	char clock[16];		/* "monotonic" */
+	uint32_t page_size;
+	uint64_t start_ts;	/* ns on the event clock */
+	uint64_t start_realtime_ns; /* wall clock at start_ts */
+	char hooks[256];	/* "tp_btf:dma_map_phys,fexit:..." as chosen */
+	bool traced_from_boot;	/* tracing began before drivers bound */
+};
+
+struct dmas_device {
+	uint32_t id;		/* the id events use (>= 1) */
+	int32_t numa_node;	/* -1: none */
+	uint32_t flags;		/* DMAS_DEVF_* */
+	char name[DMAS_DEV_NAME_LEN];
+	char driver[DMAS_DRV_NAME_LEN];
+	char bus[DMAS_BUS_NAME_LEN];
+	uint64_t dma_mask;
+};
+
+/* A symbolized stack: frames are "func+0x1c/0x80 [module]" strings. */
+struct dmas_stack {
+	uint32_t id;		/* >= 1 */
+	uint32_t nr_frames;
+	const char **frames;	/* innermost first */
+};
+
+/* One range of physical memory and its NUMA node. */
+struct dmas_mem_range {
+	uint64_t start;		/* physical address */
+	uint64_t end;		/* exclusive */
+	int32_t node;
+};
+
+/* ---- findings ---- */
+
+struct dmas_finding {
+	uint64_t seq;		/* order of reporting, 0.. */
+	enum dmas_finding_kind kind;
+	enum dmas_severity severity; /* copy of the table's, for filters */
+	bool uncertain;		/* a lost-event gap could explain it */
+	uint32_t dev;		/* device id */
+	uint64_t ts;		/* when it became a finding */
+	/* the mapping (or channel / pool) it is about */
+	uint64_t addr;
+	uint64_t size;
+	uint8_t dir;
+	uint8_t map_kind;	/* enum dmas_kind that created it */
+	uint64_t map_ts;	/* when it was created, 0 unknown */
+	uint32_t map_stack;	/* stack that created it */
+	uint32_t close_stack;	/* stack of the event that closed/revealed it */
+	uint8_t close_kind;	/* enum dmas_kind of that event, 0 none */
+	uint32_t pid;
+	char detail[160];	/* one line of specifics: "unmapped with size 2048, mapped 4096" */
+};
+
+typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);
+
+/* ---- statistics ---- */
+
+enum { DMAS_NDIR = 4 };		/* indexed by enum dmas_dir */
+
+struct dmas_dev_stats {
+	uint32_t dev;
+	uint64_t maps[DMAS_NDIR];	/* single + sg + resource + pool/coherent allocs not included */
+	uint64_t map_bytes[DMAS_NDIR];
+	uint64_t unmaps;
+	uint64_t syncs_for_cpu;
+	uint64_t syncs_for_device;
+	uint64_t map_errors;
+	uint64_t outstanding;		/* streaming mappings now */
+	uint64_t outstanding_bytes;
+	uint64_t outstanding_peak;
+	uint64_t coherent_allocs;
+	uint64_t coherent_bytes;	/* now outstanding */
+	uint64_t pool_blocks;		/* now outstanding */
+	uint64_t remote_bytes;		/* mapped bytes whose memory is on another node */
+	uint64_t local_bytes;		/* mapped bytes on the device's node */
+	uint64_t bounced;		/* swiotlb bounces */
+	uint64_t xfers_submitted;
+	uint64_t xfers_completed;
+	uint64_t xfers_failed;
+	uint64_t xfers_in_flight;
+	uint64_t findings[3];		/* by severity */
+};
+
+struct dmas_engine_opts {
+	uint64_t leak_age_ns;		/* 0: no suspected-leak findings */
+	uint64_t xfer_timeout_ns;	/* issued but not completed: default 5 s */
+	bool leaks_at_exit;		/* report what is still mapped at finish */
+	uint64_t window_ns;		/* statistics window, default 1 s */
+	const char *device_filter;	/* only this device name (NULL: all) */
+	const char *driver_filter;	/* only this driver (NULL: all) */
+	dmas_finding_cb on_finding;	/* called as each finding is made */
+	void *cb_ctx;
+};
+
+struct dmas_engine;
+
+struct dmas_engine *dmas_engine_new(const struct dmas_engine_opts *opts);
+void dmas_engine_free(struct dmas_engine *e);
+
+/* Side tables: may arrive at any time before the events that use them. */
+void dmas_engine_set_session(struct dmas_engine *e, const struct dmas_session *s);
+int dmas_engine_add_device(struct dmas_engine *e, const struct dmas_device *d);
+int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s);
+int dmas_engine_add_mem_range(struct dmas_engine *e, const struct dmas_mem_range *r);
+
+/* Events in timestamp order. */
+void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev);
+/* Time passes without events (live mode): runs time-based detectors. */
+void dmas_engine_tick(struct dmas_engine *e, uint64_t now_ts);
+/* End of session at end_ts: end-of-session detectors, then stable order. */
+void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts);
+
+/* ---- reading results (valid until the next feed/finish/free) ---- */
+
+const struct dmas_session *dmas_engine_session(const struct dmas_engine *e);
+size_t dmas_engine_nr_findings(const struct dmas_engine *e);
+const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e, size_t i);
+size_t dmas_engine_nr_devices(const struct dmas_engine *e);
+const struct dmas_device *dmas_engine_device(const struct dmas_engine *e, size_t i);
+const struct dmas_device *dmas_engine_device_by_id(const struct dmas_engine *e, uint32_t id);
+const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e, uint32_t id);
+/* Whole-run statistics of device id; NULL if none. */
+const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e, uint32_t id);
+/* Statistics of the last complete window (rates = counts / window). */
+const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e, uint32_t id);
+uint64_t dmas_engine_events(const struct dmas_engine *e);	/* fed so far */
+uint64_t dmas_engine_lost(const struct dmas_engine *e);		/* lost events reported */
+/* NUMA node of a physical address from the memory map, -1 unknown. */
+int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
+
+#endif /* DMASCOPE_ENGINE_H */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * event.h - the one event contract between every source (BPF, tracefs,
+ * recordings, trace-cmd imports) and the engine.  Shared with bpf/: fixed
+ * width types only, no libc, no pointers.
+ */
+#ifndef DMASCOPE_EVENT_H
+#define DMASCOPE_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define DMAS_NAME_LEN 40	/* payload bytes when an event carries a name */
+#define DMAS_DEV_NAME_LEN 64
+#define DMAS_DRV_NAME_LEN 32
+#define DMAS_BUS_NAME_LEN 16
+
+/*
+ * Event kinds.  Values are part of the .dmat format: append only, never
+ * renumber.  Field use per kind is in the table below struct dmas_event.
+ */
+enum dmas_kind {
+	DMAS_EV_NONE = 0,
+	/* streaming DMA API */
+	DMAS_EV_MAP = 1,		/* dma_map_page_attrs / map_single / map_phys */
+	DMAS_EV_UNMAP = 2,
+	DMAS_EV_MAP_SG = 3,
+	DMAS_EV_UNMAP_SG = 4,
+	DMAS_EV_SYNC_FOR_CPU = 5,	/* dma_sync_single_for_cpu */
+	DMAS_EV_SYNC_FOR_DEVICE = 6,
+	DMAS_EV_SYNC_SG_FOR_CPU = 7,
+	DMAS_EV_SYNC_SG_FOR_DEVICE = 8,
+	DMAS_EV_MAP_RESOURCE = 9,
+	DMAS_EV_UNMAP_RESOURCE = 10,
+	DMAS_EV_MAP_ERROR = 11,		/* a map call returned DMA_MAPPING_ERROR */
+	/* coherent and page allocations */
+	DMAS_EV_ALLOC_COHERENT = 12,	/* dma_alloc_attrs */
+	DMAS_EV_FREE_COHERENT = 13,
+	DMAS_EV_ALLOC_PAGES = 14,	/* dma_alloc_pages */
+	DMAS_EV_FREE_PAGES = 15,
+	/* dma_pool */
+	DMAS_EV_POOL_CREATE = 16,
+	DMAS_EV_POOL_DESTROY = 17,
+	DMAS_EV_POOL_ALLOC = 18,
+	DMAS_EV_POOL_FREE = 19,
+	/* dmaengine */
+	DMAS_EV_CHAN_REQUEST = 20,
+	DMAS_EV_CHAN_RELEASE = 21,
+	DMAS_EV_DESC_PREP = 22,
+	DMAS_EV_DESC_SUBMIT = 23,
+	DMAS_EV_ISSUE_PENDING = 24,
+	DMAS_EV_XFER_START = 25,
+	DMAS_EV_XFER_COMPLETE = 26,
+	DMAS_EV_XFER_ERROR = 27,
+	DMAS_EV_TERMINATE = 28,
+	/* instrumented CPU access to a DMA buffer (vdmac clients) */
+	DMAS_EV_CPU_ACCESS = 29,
+	/* device and module lifetime */
+	DMAS_EV_DRIVER_BIND = 30,
+	DMAS_EV_DRIVER_UNBIND = 31,
+	DMAS_EV_DEVICE_REMOVE = 32,
+	DMAS_EV_MODULE_UNLOAD = 33,
+	/* iommu */
+	DMAS_EV_IOMMU_MAP = 34,
+	DMAS_EV_IOMMU_UNMAP = 35,
+	DMAS_EV_IOMMU_FAULT = 36,
+	/* bookkeeping */
+	DMAS_EV_LOST = 37,		/* count events were lost around ts */
+	DMAS_EV_SWIOTLB_BOUNCE = 38,	/* swiotlb_tbl_map_single / swiotlb:* */
+	DMAS_EV_MAX
+};
+
+/* Same values as the kernel's enum dma_data_direction. */
+enum dmas_dir {
+	DMAS_DIR_BIDIRECTIONAL = 0,
+	DMAS_DIR_TO_DEVICE = 1,
+	DMAS_DIR_FROM_DEVICE = 2,
+	DMAS_DIR_NONE = 3,
+};
+
+/* dmas_event.flags */
+#define DMAS_F_WRITE	0x01	/* CPU_ACCESS: the CPU wrote (else read) */
+#define DMAS_F_ERROR	0x02	/* the call failed (alloc returned NULL ...) */
+#define DMAS_F_ATOMIC	0x04	/* pool alloc/coherent alloc in atomic ctx */
+
+#define DMAS_DEV_NONE	0	/* device ids start at 1 */
+#define DMAS_STACK_NONE 0	/* stack ids start at 1 */
+
+/*
+ * One event: 64 bytes, naturally aligned, the same in the ring buffer, in
+ * memory and (little endian) in a recording.
+ */
+struct dmas_event {
+	__u64 ts;		/* ns, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 dev;		/* device table id, DMAS_DEV_NONE if unknown */
+	__u32 pid;		/* tgid<<0; thread id not kept */
+	__u32 stack_id;		/* stack table id, DMAS_STACK_NONE if none */
+	__u16 cpu;
+	__u8 kind;		/* enum dmas_kind */
+	__u8 dir;		/* enum dmas_dir */
+	union {
+		struct {
+			__u64 addr;	/* dma address, handle or cookie */
+			__u64 size;	/* bytes */
+			__u64 phys;	/* CPU physical address of the buffer */
+			__u64 aux;	/* kind specific, see below */
+			__u32 count;	/* kind specific, see below */
+			__u16 attrs;	/* DMA_ATTR_* (low 16 bits) */
+			__u8 flags;	/* DMAS_F_* */
+			__u8 reserved;
+		};
+		char name[DMAS_NAME_LEN];	/* NUL padded */
+	};
+};
+
+/*
+ * Field use per kind (unlisted fields are 0):
+ *
+ * MAP, UNMAP, MAP_RESOURCE, UNMAP_RESOURCE:
+ *	addr = dma address, size, dir, attrs, phys (map only)
+ * MAP_SG, UNMAP_SG:
+ *	aux = scatterlist pointer (the key unmap_sg uses), count = nents
+ *	passed, addr = dma address of the first mapped segment, size = total
+ *	bytes, phys = first segment's physical address, dir, attrs.
+ *	For MAP_SG, `reserved` is unused and the number of mapped segments
+ *	is carried in the high 16 bits of count: count = nents | mapped << 16.
+ * SYNC_FOR_CPU, SYNC_FOR_DEVICE:
+ *	addr = dma address synced (may be inside a mapping), size, dir
+ * SYNC_SG_FOR_CPU, SYNC_SG_FOR_DEVICE:
+ *	aux = scatterlist pointer, count = nents synced, size = bytes, dir
+ * MAP_ERROR:
+ *	size, dir, phys of the failed map; aux = the kind that failed
+ * ALLOC_COHERENT, FREE_COHERENT, ALLOC_PAGES, FREE_PAGES:
+ *	addr = dma handle, size, phys (alloc), aux = CPU virtual address,
+ *	flags DMAS_F_ERROR when the allocation failed
+ * POOL_CREATE, POOL_DESTROY:
+ *	aux = pool id (kernel pointer, opaque), size = block size,
+ *	name = pool name is not carried: see struct dmas_device_rec
+ * POOL_ALLOC, POOL_FREE:
+ *	aux = pool id, addr = dma handle, size = block size, phys (alloc)
+ * CHAN_REQUEST, CHAN_RELEASE:
+ *	dev = the dmaengine provider device, aux = channel id (opaque),
+ *	count = channel index on its provider, addr = client device id
+ * DESC_PREP, DESC_SUBMIT, ISSUE_PENDING, XFER_START, XFER_COMPLETE,
+ * XFER_ERROR, TERMINATE:
+ *	dev = provider, aux = channel id, addr = cookie (0 for ISSUE_PENDING
+ *	and TERMINATE), size = transfer bytes (prep), count = result code
+ *	(XFER_ERROR: enum dmaengine_tx_result), phys = first dma address the
+ *	descriptor targets (prep), dir (prep)
+ * CPU_ACCESS:
+ *	addr = dma address of the buffer, size = bytes touched,
+ *	flags DMAS_F_WRITE for writes
+ * DRIVER_BIND, DRIVER_UNBIND, MODULE_UNLOAD:
+ *	name = driver or module name (dev = 0 for MODULE_UNLOAD)
+ * DEVICE_REMOVE:
+ *	dev only
+ * IOMMU_MAP, IOMMU_UNMAP:
+ *	addr = iova, size, phys (map)
+ * IOMMU_FAULT:
+ *	addr = faulting iova, count = fault flags
+ * LOST:
+ *	count = events lost (saturating), aux = cpu or ring index;
+ *	ts = when the loss was noticed
+ * SWIOTLB_BOUNCE:
+ *	addr = dma address handed out, phys = original buffer, size, dir
+ */
+
+/*
+ * Device table entry: sent once per device before its first event (by BPF
+ * on first sight, by a recording's device records).
+ */
+struct dmas_device_rec {
+	__u64 ts;
+	__u32 dev;		/* the id events use */
+	__s32 numa_node;	/* -1: no node */
+	__u32 flags;		/* DMAS_DEVF_* */
+	__u16 cpu;
+	__u8 kind;		/* DMAS_REC_DEVICE */
+	__u8 reserved;
+	char name[DMAS_DEV_NAME_LEN];	/* dev_name() */
+	char driver[DMAS_DRV_NAME_LEN];	/* "" when not bound */
+	char bus[DMAS_BUS_NAME_LEN];	/* "pci", "platform", ... */
+	__u64 dma_mask;
+};
+
+#define DMAS_REC_DEVICE 0xD0	/* never an enum dmas_kind value */
+#define DMAS_DEVF_IOMMU 0x01	/* device translated by an IOMMU */
+#define DMAS_DEVF_BOUND_BEFORE 0x02	/* driver bound before tracing */
+
+#ifndef __VMLINUX_H__
+_Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");
+#endif
+
+#endif /* DMASCOPE_EVENT_H */

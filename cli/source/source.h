@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * source.h - what every event source (live BPF, tracefs, a .dmat
+ * recording, a trace-cmd trace.dat) offers the frontends: it turns its
+ * input into side-table entries and events and hands them to a sink.  A
+ * frontend picks a source by name and never includes a source's own header.
+ */
+#ifndef DMASCOPE_SOURCE_H
+#define DMASCOPE_SOURCE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "engine/engine.h"
+
+/* Where a source delivers.  Any callback may be NULL. */
+struct dmas_sink {
+	void (*session)(void *ctx, const struct dmas_session *s);
+	void (*device)(void *ctx, const struct dmas_device *d);
+	void (*stack)(void *ctx, const struct dmas_stack *s);
+	void (*mem_range)(void *ctx, const struct dmas_mem_range *r);
+	void (*event)(void *ctx, const struct dmas_event *ev);
+	/* no event for a while (live): now on the event clock */
+	void (*idle)(void *ctx, uint64_t now_ts);
+	void *ctx;
+};
+
+/* A sink that feeds an engine (ctx = the engine). */
+void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e);
+/* A sink that calls every sink in `sinks` in order. */
+struct dmas_sink_tee {
+	const struct dmas_sink *sinks[4];
+	int n;
+};
+void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee);
+
+struct dmas_source;
+
+struct dmas_live_opts {
+	const char *device;	/* in-kernel filters; NULL: all */
+	const char *driver;
+	int pid;		/* 0: all */
+	unsigned ringbuf_kb;	/* 0: default */
+	bool stacks;		/* capture stacks for resource events */
+	int verbose;
+};
+
+/* Open a recording; on failure NULL and a message in err. */
+struct dmas_source *dmas_source_open_file(const char *path, char *err, size_t errlen);
+/* Open live tracing of the running kernel (BPF). */
+struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
+					  char *err, size_t errlen);
+
+/*
+ * Deliver everything until the input ends or *stop becomes non-zero.
+ * Returns 0 at a clean end, 1 when the input ended early but what was
+ * read is valid (truncated recording; message in err), -1 on an error
+ * that stopped delivery (message in err).
+ */
+int dmas_source_run(struct dmas_source *s, const struct dmas_sink *sink,
+		    volatile sig_atomic_t *stop, char *err, size_t errlen);
+void dmas_source_close(struct dmas_source *s);
+
+#endif /* DMASCOPE_SOURCE_H */
