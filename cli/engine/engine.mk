@@ -1,0 +1,2 @@
+# engine.mk - the analysis engine: state machine, detectors, statistics.
+LIB_SRCS += $(wildcard cli/engine/*.c)

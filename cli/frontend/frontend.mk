@@ -1,0 +1,13 @@
+# frontend.mk - the programs: dmatrace (record, replay, check, export) and
+# dmatop.  Each program is its folder's sources linked with libdmascope.
+DMATRACE_SRCS := $(wildcard cli/frontend/dmatrace/*.c)
+DMATOP_SRCS := $(wildcard cli/frontend/dmatop/*.c)
+PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
+
+$(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dmatop: $(DMATOP_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
