@@ -45,6 +45,7 @@ GEN_HEADERS :=		# generated headers objects may need (BPF skeleton)
 PARTS := cli/engine/engine.mk cli/format/format.mk cli/source/source.mk \
 	cli/frontend/frontend.mk bpf/bpf.mk kmod/kmod.mk \
 	tests/unit/unit.mk tests/fuzz/fuzz.mk tests/bench/bench.mk \
+	tests/tools/tools.mk tests/cli/cli.mk tests/bpf/bpf-host.mk \
 	tests/vm/vm.mk tests/tui/tui.mk dashboards/dashboards.mk
 include $(wildcard $(PARTS))
 
