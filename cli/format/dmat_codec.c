@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * dmat_codec.c - checksums and the portable event encoding of .dmat
+ * recordings.  CRC32C uses the SSE4.2 instruction when the CPU has it,
+ * because replay checksums every byte it reads.
+ */
+#include <pthread.h>
+
+#include "format/dmat_disk.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#define CRC32C_POLY 0x82f63b78u /* reflected Castagnoli */
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+static int crc_hw;
+
+static void crc_init(void)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ CRC32C_POLY : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (unsigned i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] =
+				(crc_table[t - 1][i] >> 8) ^
+				crc_table[0][crc_table[t - 1][i] & 0xff];
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2))
+		crc_hw = 1;
+#endif
+}
+
+/* slicing-by-8: the fallback for CPUs without a CRC32C instruction */
+static uint32_t crc_sw(uint32_t crc, const uint8_t *p, size_t len)
+{
+	while (len && ((uintptr_t)p & 7)) {
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		len--;
+	}
+	while (len >= 8) {
+		uint32_t lo = crc ^ dmat_get32(p);
+		uint32_t hi = dmat_get32(p + 4);
+
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t
+crc_x86(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = crc;
+
+	while (len && ((uintptr_t)p & 7)) {
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+		len--;
+	}
+	while (len >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return (uint32_t)c;
+}
+#endif
+
+/* zlib convention: start with 0, feed the result back to continue. */
+uint32_t dmat_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&crc_once, crc_init);
+	crc = ~crc;
+#if defined(__x86_64__)
+	if (crc_hw)
+		return ~crc_x86(crc, buf, len);
+#endif
+	return ~crc_sw(crc, buf, len);
+}
+
+void dmat_event_encode_portable(uint8_t out[64], const struct dmas_event *ev)
+{
+	memset(out, 0, 64);
+	dmat_put64(out + 0, ev->ts);
+	dmat_put32(out + 8, ev->dev);
+	dmat_put32(out + 12, ev->pid);
+	dmat_put32(out + 16, ev->stack_id);
+	dmat_put16(out + 20, ev->cpu);
+	out[22] = ev->kind;
+	out[23] = ev->dir;
+	if (dmat_kind_has_name(ev->kind)) {
+		memcpy(out + 24, ev->name, DMAS_NAME_LEN);
+		return;
+	}
+	dmat_put64(out + 24, ev->addr);
+	dmat_put64(out + 32, ev->size);
+	dmat_put64(out + 40, ev->phys);
+	dmat_put64(out + 48, ev->aux);
+	dmat_put32(out + 56, ev->count);
+	dmat_put16(out + 60, ev->attrs);
+	out[62] = ev->flags;
+	out[63] = ev->reserved;
+}
+
+void dmat_event_decode_portable(struct dmas_event *ev, const uint8_t in[64])
+{
+	uint8_t kind = in[22];
+
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = dmat_get64(in + 0);
+	ev->dev = dmat_get32(in + 8);
+	ev->pid = dmat_get32(in + 12);
+	ev->stack_id = dmat_get32(in + 16);
+	ev->cpu = dmat_get16(in + 20);
+	ev->kind = kind;
+	ev->dir = in[23];
+	if (dmat_kind_has_name(kind)) {
+		memcpy(ev->name, in + 24, DMAS_NAME_LEN);
+		return;
+	}
+	ev->addr = dmat_get64(in + 24);
+	ev->size = dmat_get64(in + 32);
+	ev->phys = dmat_get64(in + 40);
+	ev->aux = dmat_get64(in + 48);
+	ev->count = dmat_get32(in + 56);
+	ev->attrs = dmat_get16(in + 60);
+	ev->flags = in[62];
+	ev->reserved = in[63];
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * source_impl.h - what a source implementation fills in: its ops and a
+ * struct dmas_source embedded first in its own state.  dmas_source_run()
+ * and dmas_source_close() dispatch through the ops, so frontends see only
+ * source.h.  Private to cli/source.
+ */
+#ifndef DMASCOPE_SOURCE_IMPL_H
+#define DMASCOPE_SOURCE_IMPL_H
+
+#include <stddef.h>
+
+#include "source/source.h"
+
+struct dmas_source_ops {
+	const char *name; /* "file", "live", ... for messages */
+	/* same contract as dmas_source_run() */
+	int (*run)(struct dmas_source *s, const struct dmas_sink *sink,
+		   volatile sig_atomic_t *stop, char *err, size_t errlen);
+	/* frees everything, s included */
+	void (*close)(struct dmas_source *s);
+};
+
+struct dmas_source {
+	const struct dmas_source_ops *ops;
+};
+
+#define dmas_source_container(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+#endif /* DMASCOPE_SOURCE_IMPL_H */
