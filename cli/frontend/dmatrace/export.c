@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * export.c - dmatrace export: a recording as JSON lines (one event per
+ * line, names resolved), CSV (one row per event) or Perfetto trace JSON.
+ * Streams: events are written as they are read.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "export.h"
+#include "report.h"
+#include "source/source.h"
+
+enum export_format { FMT_JSON, FMT_CSV, FMT_PERFETTO };
+
+static volatile sig_atomic_t export_stop;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	export_stop = 1;
+}
+
+bool export_kind_has_name(unsigned kind)
+{
+	return kind == DMAS_EV_DRIVER_BIND || kind == DMAS_EV_DRIVER_UNBIND ||
+	       kind == DMAS_EV_MODULE_UNLOAD;
+}
+
+const struct export_dev *export_dev(const struct export_ctx *x, uint32_t id)
+{
+	return id < x->nr_devs && x->devs[id].known ? &x->devs[id] : NULL;
+}
+
+const struct export_stack *export_stack(const struct export_ctx *x, uint32_t id)
+{
+	return id && id < x->nr_stacks && x->stacks[id].frames ? &x->stacks[id] : NULL;
+}
+
+/* Ids are table indices; one from a damaged record must not allocate wildly. */
+#define MAX_TABLE_ID (1u << 24)
+
+static void *grow(void *arr, uint32_t *nr, uint32_t id, size_t elem)
+{
+	uint32_t n = *nr ? *nr : 16;
+	char *p;
+
+	if (id < *nr)
+		return arr;
+	if (id >= MAX_TABLE_ID)
+		return NULL;
+	while (n <= id)
+		n *= 2;
+	p = realloc(arr, (size_t)n * elem);
+	if (!p)
+		return NULL;
+	memset(p + (size_t)*nr * elem, 0, (size_t)(n - *nr) * elem);
+	*nr = n;
+	return p;
+}
+
+static void on_session(void *ctx, const struct dmas_session *s)
+{
+	struct export_ctx *x = ctx;
+
+	x->session = *s;
+	x->have_session = true;
+}
+
+static void on_device(void *ctx, const struct dmas_device *d)
+{
+	struct export_ctx *x = ctx;
+	struct export_dev *devs = grow(x->devs, &x->nr_devs, d->id, sizeof(*devs));
+
+	if (!devs)
+		return;
+	x->devs = devs;
+	devs[d->id].known = true;
+	devs[d->id].numa_node = d->numa_node;
+	snprintf(devs[d->id].name, sizeof(devs[d->id].name), "%.*s", (int)sizeof(d->name),
+		 d->name);
+	snprintf(devs[d->id].driver, sizeof(devs[d->id].driver), "%.*s",
+		 (int)sizeof(d->driver), d->driver);
+}
+
+static void on_stack(void *ctx, const struct dmas_stack *s)
+{
+	struct export_ctx *x = ctx;
+	struct export_stack *st = grow(x->stacks, &x->nr_stacks, s->id, sizeof(*st));
+	char **frames;
+	uint32_t i;
+
+	if (!st || !s->id)
+		return;
+	x->stacks = st;
+	frames = calloc(s->nr_frames ? s->nr_frames : 1, sizeof(*frames));
+	if (!frames)
+		return;
+	for (i = 0; i < s->nr_frames; i++)
+		frames[i] = strdup(s->frames[i] ? s->frames[i] : "?");
+	for (i = 0; i < st[s->id].nr; i++)
+		free(st[s->id].frames[i]);
+	free(st[s->id].frames);
+	st[s->id].frames = frames;
+	st[s->id].nr = s->nr_frames;
+	for (i = 0; i < s->nr_frames; i++)
+		if (!frames[i])
+			st[s->id].nr = i;	/* out of memory: keep what we have */
+}
+
+static void free_tables(struct export_ctx *x)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < x->nr_stacks; i++) {
+		for (j = 0; j < x->stacks[i].nr; j++)
+			free(x->stacks[i].frames[j]);
+		free(x->stacks[i].frames);
+	}
+	free(x->stacks);
+	free(x->devs);
+}
+
+/* Driver names follow bind and unbind, so each event shows the driver of its time. */
+static void track_driver(struct export_ctx *x, const struct dmas_event *ev, bool after)
+{
+	struct export_dev *d;
+
+	if (ev->dev >= x->nr_devs) {
+		struct export_dev *devs = grow(x->devs, &x->nr_devs, ev->dev, sizeof(*devs));
+
+		if (!devs)
+			return;
+		x->devs = devs;
+	}
+	d = &x->devs[ev->dev];
+	if (!after && ev->kind == DMAS_EV_DRIVER_BIND) {
+		size_t n = strnlen(ev->name, sizeof(ev->name));
+
+		if (n >= sizeof(d->driver))
+			n = sizeof(d->driver) - 1;
+		memcpy(d->driver, ev->name, n);
+		d->driver[n] = '\0';
+	}
+	if (after && ev->kind == DMAS_EV_DRIVER_UNBIND)
+		d->driver[0] = '\0';
+}
+
+/* ---- JSON lines ---- */
+
+static struct json_object *hexv(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_object_new_string(buf);
+}
+
+static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
+{
+	const struct export_dev *d = export_dev(x, ev->dev);
+	const struct export_stack *st = export_stack(x, ev->stack_id);
+	struct json_object *o = json_object_new_object();
+	char kb[16];
+	uint32_t i;
+
+	json_object_object_add(o, "ts", json_object_new_uint64(ev->ts));
+	json_object_object_add(o, "kind",
+			       json_object_new_string(dmas_kind_str(ev->kind, kb, sizeof(kb))));
+	json_object_object_add(o, "dev", json_object_new_int64(ev->dev));
+	json_object_object_add(o, "device",
+			       d && d->name[0] ? json_object_new_string(d->name) : NULL);
+	json_object_object_add(o, "driver",
+			       d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
+	json_object_object_add(o, "cpu", json_object_new_int(ev->cpu));
+	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
+	if (export_kind_has_name(ev->kind)) {
+		json_object_object_add(o, "name",
+				       json_object_new_string_len(ev->name,
+								  strnlen(ev->name, sizeof(ev->name))));
+	} else {
+		json_object_object_add(o, "addr", hexv(ev->addr));
+		json_object_object_add(o, "size", json_object_new_uint64(ev->size));
+		json_object_object_add(o, "dir", json_object_new_string(dmas_dir_str(ev->dir)));
+		json_object_object_add(o, "phys", hexv(ev->phys));
+		json_object_object_add(o, "aux", hexv(ev->aux));
+		json_object_object_add(o, "count", json_object_new_int64(ev->count));
+		json_object_object_add(o, "attrs", json_object_new_int(ev->attrs));
+		json_object_object_add(o, "flags", json_object_new_int(ev->flags));
+	}
+	json_object_object_add(o, "stack_id", json_object_new_int64(ev->stack_id));
+	if (st) {
+		struct json_object *a = json_object_new_array();
+
+		for (i = 0; i < st->nr; i++)
+			json_object_array_add(a, json_object_new_string(st->frames[i]));
+		json_object_object_add(o, "stack", a);
+	}
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+	      x->out);
+	fputc('\n', x->out);
+	json_object_put(o);
+}
+
+/* ---- CSV (RFC 4180 quoting) ---- */
+
+static const char csv_header[] =
+	"ts,kind,dev,device,driver,cpu,pid,addr,size,dir,phys,aux,count,attrs,flags,"
+	"stack_id,name\n";
+
+static void csv_str(FILE *out, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max), i;
+
+	if (!strpbrk(s, ",\"\r\n") || n == 0) {
+		fwrite(s, 1, n, out);
+		return;
+	}
+	fputc('"', out);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
+{
+	const struct export_dev *d = export_dev(x, ev->dev);
+	FILE *out = x->out;
+	char kb[16];
+
+	fprintf(out, "%" PRIu64 ",%s,%u,", (uint64_t)ev->ts, dmas_kind_str(ev->kind, kb, sizeof(kb)),
+		ev->dev);
+	if (d)
+		csv_str(out, d->name, sizeof(d->name));
+	fputc(',', out);
+	if (d)
+		csv_str(out, d->driver, sizeof(d->driver));
+	fprintf(out, ",%u,%u,", ev->cpu, ev->pid);
+	if (export_kind_has_name(ev->kind)) {
+		fprintf(out, ",,,,,,,,,%u,", ev->stack_id);
+		csv_str(out, ev->name, sizeof(ev->name));
+	} else {
+		fprintf(out,
+			"0x%" PRIx64 ",%" PRIu64 ",%s,0x%" PRIx64 ",0x%" PRIx64
+			",%u,%u,%u,%u,",
+			(uint64_t)ev->addr, (uint64_t)ev->size, dmas_dir_str(ev->dir),
+			(uint64_t)ev->phys, (uint64_t)ev->aux, ev->count,
+			ev->attrs, ev->flags, ev->stack_id);
+	}
+	fputc('\n', out);
+}
+
+/* ---- the sink ---- */
+
+struct export_run {
+	struct export_ctx x;
+	enum export_format fmt;
+};
+
+static void on_event(void *ctx, const struct dmas_event *ev)
+{
+	struct export_run *r = ctx;
+
+	r->x.events++;
+	if (ev->ts > r->x.last_ts)
+		r->x.last_ts = ev->ts;
+	track_driver(&r->x, ev, false);
+	switch (r->fmt) {
+	case FMT_JSON:
+		jsonl_event(&r->x, ev);
+		break;
+	case FMT_CSV:
+		csv_event(&r->x, ev);
+		break;
+	case FMT_PERFETTO:
+		perfetto_event(&r->x, ev);
+		break;
+	}
+	track_driver(&r->x, ev, true);
+}
+
+static void on_idle(void *ctx, uint64_t now)
+{
+	struct export_run *r = ctx;
+
+	if (now > r->x.last_ts)
+		r->x.last_ts = now;
+}
+
+/* Findings are drawn once each: as the engine makes them, then at finish. */
+struct finding_seen {
+	struct export_run *r;
+	const struct dmas_engine *e;
+	uint8_t *bits;
+	uint64_t nbits;
+};
+
+static bool seen_test_set(struct finding_seen *fs, uint64_t seq)
+{
+	if (seq >= fs->nbits) {
+		uint64_t n = fs->nbits ? fs->nbits : 4096;
+		uint8_t *p;
+
+		while (n <= seq)
+			n *= 2;
+		p = realloc(fs->bits, n / 8);
+		if (!p)
+			return false;
+		memset(p + fs->nbits / 8, 0, (n - fs->nbits) / 8);
+		fs->bits = p;
+		fs->nbits = n;
+	}
+	if (fs->bits[seq / 8] & (1u << (seq % 8)))
+		return true;
+	fs->bits[seq / 8] |= 1u << (seq % 8);
+	return false;
+}
+
+static void on_finding(const struct dmas_finding *f, void *ctx)
+{
+	struct finding_seen *fs = ctx;
+
+	if (!seen_test_set(fs, f->seq))
+		perfetto_finding(&fs->r->x, fs->e, f);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dmatrace export --format json|csv|perfetto [-o OUT] FILE\n"
+		"\n"
+		"Convert a recording for other tools.  Streams: memory does not grow with\n"
+		"the recording's length.\n"
+		"\n"
+		"formats:\n"
+		"  json       JSON lines: one object per event, device and driver names\n"
+		"             resolved, stacks as arrays of frames (for jq)\n"
+		"  csv        one row per event after a header row (for spreadsheets)\n"
+		"  perfetto   Chrome/Perfetto trace-event JSON for ui.perfetto.dev: a track\n"
+		"             group per device and per dmaengine channel, mappings and\n"
+		"             transfers as slices, findings and lost events as instants\n"
+		"\n"
+		"options:\n"
+		"  -f, --format FORMAT   json, csv or perfetto (required)\n"
+		"  -o, --output OUT      write OUT instead of stdout\n"
+		"  --leak-age DURATION, --xfer-timeout DURATION, --leaks-at-exit\n"
+		"                        as for 'dmatrace replay': the findings perfetto\n"
+		"                        shows\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"exit status: 0 written, 2 error (not a recording, corrupt recording: what\n"
+		"came before the damage is still written, as a complete document).\n"
+		"\n"
+		"examples:\n"
+		"  dmatrace export --format perfetto -o nvme.json nvme.dmat\n"
+		"      then open nvme.json in ui.perfetto.dev\n"
+		"  dmatrace export --format json nvme.dmat | jq -c 'select(.kind == \"map\")'\n"
+		"      every map event\n"
+		"  dmatrace export --format csv -o events.csv nvme.dmat\n"
+		"      a table for a spreadsheet\n");
+}
+
+enum { OPT_LEAK_AGE = 256, OPT_XFER_TIMEOUT, OPT_LEAKS_AT_EXIT };
+
+static const struct option long_opts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
+	{ "xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT },
+	{ "leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_run r = { 0 };
+	struct dmas_engine_opts eo = { 0 };
+	struct finding_seen fs = { 0 };
+	struct dmas_sink own, engine_sink, tee_sink;
+	struct dmas_sink_tee tee = { 0 };
+	struct dmas_engine *e = NULL;
+	struct dmas_source *src;
+	struct sigaction sa = { 0 };
+	const char *path, *outpath = NULL, *format = NULL;
+	char err[512] = "";
+	int c, rc, status = DMATRACE_EXIT_OK;
+	size_t i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case OPT_LEAK_AGE:
+		case OPT_XFER_TIMEOUT:
+			if (dmas_parse_duration(optarg, c == OPT_LEAK_AGE ? &eo.leak_age_ns
+									  : &eo.xfer_timeout_ns)) {
+				fprintf(stderr,
+					"dmatrace export: '%s' is not a duration (e.g. 500ms, "
+					"5s)\n",
+					optarg);
+				return DMATRACE_EXIT_ERROR;
+			}
+			break;
+		case OPT_LEAKS_AT_EXIT:
+			eo.leaks_at_exit = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return DMATRACE_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'dmatrace export --help'.\n");
+			return DMATRACE_EXIT_ERROR;
+		}
+	}
+	if (!format) {
+		fprintf(stderr, "dmatrace export: which format? (--format json|csv|perfetto)\n");
+		return DMATRACE_EXIT_ERROR;
+	}
+	if (!strcmp(format, "json") || !strcmp(format, "jsonl")) {
+		r.fmt = FMT_JSON;
+	} else if (!strcmp(format, "csv")) {
+		r.fmt = FMT_CSV;
+	} else if (!strcmp(format, "perfetto") || !strcmp(format, "chrome")) {
+		r.fmt = FMT_PERFETTO;
+	} else {
+		fprintf(stderr, "dmatrace export: unknown format '%s' (json, csv, perfetto)\n",
+			format);
+		return DMATRACE_EXIT_ERROR;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "dmatrace export: %s\n",
+			optind >= argc ? "which recording? (dmatrace export --format F FILE)"
+				       : "one recording at a time");
+		return DMATRACE_EXIT_ERROR;
+	}
+	path = argv[optind];
+
+	src = dmas_source_open_file(path, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "dmatrace export: %s\n", err[0] ? err : path);
+		return DMATRACE_EXIT_ERROR;
+	}
+	r.x.out = stdout;
+	if (outpath && strcmp(outpath, "-")) {
+		r.x.out = fopen(outpath, "w");
+		if (!r.x.out) {
+			fprintf(stderr, "dmatrace export: cannot write %s: %m\n", outpath);
+			dmas_source_close(src);
+			return DMATRACE_EXIT_ERROR;
+		}
+	}
+
+	memset(&own, 0, sizeof(own));
+	own.session = on_session;
+	own.device = on_device;
+	own.stack = on_stack;
+	own.event = on_event;
+	own.idle = on_idle;
+	own.ctx = &r;
+	tee.sinks[tee.n++] = &own;
+	if (r.fmt == FMT_PERFETTO) {
+		/* The engine sees each event after the writer, so a finding's instant
+		 * follows the event that revealed it. */
+		fs.r = &r;
+		eo.on_finding = on_finding;
+		eo.cb_ctx = &fs;
+		e = dmas_engine_new(&eo);
+		if (!e || perfetto_begin(&r.x)) {
+			fprintf(stderr, "dmatrace export: out of memory\n");
+			status = DMATRACE_EXIT_ERROR;
+			goto out;
+		}
+		fs.e = e;
+		dmas_sink_engine(&engine_sink, e);
+		tee.sinks[tee.n++] = &engine_sink;
+	} else if (r.fmt == FMT_CSV) {
+		fputs(csv_header, r.x.out);
+	}
+	dmas_sink_tee(&tee_sink, &tee);
+
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	err[0] = '\0';
+	rc = dmas_source_run(src, &tee_sink, &export_stop, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "dmatrace export: error: %s\n", err[0] ? err : "read failed");
+		fprintf(stderr, "dmatrace export: wrote the %" PRIu64 " events before it\n",
+			r.x.events);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (rc == 1) {
+		fprintf(stderr, "dmatrace export: warning: %s\n",
+			err[0] ? err : "recording is truncated");
+		fprintf(stderr, "dmatrace export: wrote the %" PRIu64 " events before the end\n",
+			r.x.events);
+	} else if (export_stop) {
+		fprintf(stderr, "dmatrace export: interrupted after %" PRIu64 " events\n",
+			r.x.events);
+	}
+	if (r.fmt == FMT_PERFETTO) {
+		dmas_engine_finish(e, r.x.last_ts);
+		for (i = 0; i < dmas_engine_nr_findings(e); i++)
+			on_finding(dmas_engine_finding(e, i), &fs);
+		if (perfetto_end(&r.x, r.x.last_ts))
+			status = DMATRACE_EXIT_ERROR;
+	}
+out:
+	dmas_source_close(src);
+	fflush(r.x.out);
+	if (ferror(r.x.out)) {
+		fprintf(stderr, "dmatrace export: writing %s failed\n", outpath ? outpath : "stdout");
+		status = DMATRACE_EXIT_ERROR;
+	}
+	if (r.x.out != stdout && fclose(r.x.out)) {
+		fprintf(stderr, "dmatrace export: writing %s failed: %m\n", outpath);
+		status = DMATRACE_EXIT_ERROR;
+	}
+	perfetto_free(&r.x);
+	if (e)
+		dmas_engine_free(e);
+	free(fs.bits);
+	free_tables(&r.x);
+	return status;
+}

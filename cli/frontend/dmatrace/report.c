@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report.c - what the text and JSON report writers share: the filters that
+ * decide which findings and devices a report shows, and the names and
+ * parsers every dmatrace command uses.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report.h"
+
+/* Indexed by enum dmas_kind; the names users see in every output. */
+static const char *const kind_names[DMAS_EV_MAX] = {
+	[DMAS_EV_NONE] = "none",
+	[DMAS_EV_MAP] = "map",
+	[DMAS_EV_UNMAP] = "unmap",
+	[DMAS_EV_MAP_SG] = "map-sg",
+	[DMAS_EV_UNMAP_SG] = "unmap-sg",
+	[DMAS_EV_SYNC_FOR_CPU] = "sync-for-cpu",
+	[DMAS_EV_SYNC_FOR_DEVICE] = "sync-for-device",
+	[DMAS_EV_SYNC_SG_FOR_CPU] = "sync-sg-for-cpu",
+	[DMAS_EV_SYNC_SG_FOR_DEVICE] = "sync-sg-for-device",
+	[DMAS_EV_MAP_RESOURCE] = "map-resource",
+	[DMAS_EV_UNMAP_RESOURCE] = "unmap-resource",
+	[DMAS_EV_MAP_ERROR] = "map-error",
+	[DMAS_EV_ALLOC_COHERENT] = "alloc-coherent",
+	[DMAS_EV_FREE_COHERENT] = "free-coherent",
+	[DMAS_EV_ALLOC_PAGES] = "alloc-pages",
+	[DMAS_EV_FREE_PAGES] = "free-pages",
+	[DMAS_EV_POOL_CREATE] = "pool-create",
+	[DMAS_EV_POOL_DESTROY] = "pool-destroy",
+	[DMAS_EV_POOL_ALLOC] = "pool-alloc",
+	[DMAS_EV_POOL_FREE] = "pool-free",
+	[DMAS_EV_CHAN_REQUEST] = "chan-request",
+	[DMAS_EV_CHAN_RELEASE] = "chan-release",
+	[DMAS_EV_DESC_PREP] = "desc-prep",
+	[DMAS_EV_DESC_SUBMIT] = "desc-submit",
+	[DMAS_EV_ISSUE_PENDING] = "issue-pending",
+	[DMAS_EV_XFER_START] = "xfer-start",
+	[DMAS_EV_XFER_COMPLETE] = "xfer-complete",
+	[DMAS_EV_XFER_ERROR] = "xfer-error",
+	[DMAS_EV_TERMINATE] = "terminate",
+	[DMAS_EV_CPU_ACCESS] = "cpu-access",
+	[DMAS_EV_DRIVER_BIND] = "driver-bind",
+	[DMAS_EV_DRIVER_UNBIND] = "driver-unbind",
+	[DMAS_EV_DEVICE_REMOVE] = "device-remove",
+	[DMAS_EV_MODULE_UNLOAD] = "module-unload",
+	[DMAS_EV_IOMMU_MAP] = "iommu-map",
+	[DMAS_EV_IOMMU_UNMAP] = "iommu-unmap",
+	[DMAS_EV_IOMMU_FAULT] = "iommu-fault",
+	[DMAS_EV_LOST] = "lost",
+	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb-bounce",
+};
+
+const char *dmas_kind_str(unsigned kind, char *buf, size_t len)
+{
+	if (kind < DMAS_EV_MAX && kind_names[kind])
+		return kind_names[kind];
+	snprintf(buf, len, "kind-%u", kind);
+	return buf;
+}
+
+const char *dmas_dir_str(unsigned dir)
+{
+	static const char *const names[] = { "bidirectional", "to-device",
+					     "from-device", "none" };
+
+	return dir < 4 ? names[dir] : "invalid";
+}
+
+const char *dmas_dir_kernel_str(unsigned dir)
+{
+	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+					     "DMA_FROM_DEVICE", "DMA_NONE" };
+
+	return dir < 4 ? names[dir] : "DMA_(invalid)";
+}
+
+int dmas_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "ns", 1 },	 { "us", 1e3 },	 { "ms", 1e6 }, { "s", 1e9 },
+		{ "sec", 1e9 },	 { "m", 60e9 },	 { "min", 60e9 },
+		{ "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].mult;
+		if (v >= 1.8e19)
+			return -1;
+		*ns = (uint64_t)(v + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+int dmas_parse_severity(const char *s)
+{
+	if (!strcasecmp(s, "info"))
+		return DMAS_SEV_INFO;
+	if (!strcasecmp(s, "warning") || !strcasecmp(s, "warn"))
+		return DMAS_SEV_WARNING;
+	if (!strcasecmp(s, "error") || !strcasecmp(s, "err"))
+		return DMAS_SEV_ERROR;
+	return -1;
+}
+
+const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= 1000000000ull)
+		snprintf(buf, len, "%.3f s", ns / 1e9);
+	else if (ns >= 1000000ull)
+		snprintf(buf, len, "%.3f ms", ns / 1e6);
+	else if (ns >= 1000ull)
+		snprintf(buf, len, "%.3f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	return buf;
+}
+
+const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *dmas_report_driver(const struct dmas_engine *e, const struct dmas_report_opts *o,
+			       uint32_t dev)
+{
+	const struct dmas_device *d = dmas_engine_device_by_id(e, dev);
+	const char *drv = NULL;
+
+	if (d && d->driver[0])
+		return d->driver;
+	if (o && o->driver_of)
+		drv = o->driver_of(o->driver_ctx, dev);
+	return drv ? drv : "";
+}
+
+bool dmas_report_device_included(const struct dmas_engine *e,
+				 const struct dmas_report_opts *o, const struct dmas_device *d)
+{
+	if (o->device && (!d || strcmp(d->name, o->device)))
+		return false;
+	if (o->driver && strcmp(dmas_report_driver(e, o, d ? d->id : 0), o->driver))
+		return false;
+	return true;
+}
+
+bool dmas_report_includes(const struct dmas_engine *e, const struct dmas_report_opts *o,
+			  const struct dmas_finding *f)
+{
+	if (f->severity < o->min_severity)
+		return false;
+	if (!o->device && !o->driver)
+		return true;
+	return dmas_report_device_included(e, o, dmas_engine_device_by_id(e, f->dev));
+}
+
+size_t dmas_report_count(const struct dmas_engine *e, const struct dmas_report_opts *o)
+{
+	size_t i, n = 0, nr = dmas_engine_nr_findings(e);
+
+	for (i = 0; i < nr; i++)
+		if (dmas_report_includes(e, o, dmas_engine_finding(e, i)))
+			n++;
+	return n;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report.h - the report writers shared by `dmatrace replay` and `dmatrace
+ * check`: a finished engine in, text or one JSON document out, with the
+ * filters a user asked for.  Also the small parsers and name tables every
+ * dmatrace command needs (durations, severities, event kinds, directions).
+ */
+#ifndef DMATRACE_REPORT_H
+#define DMATRACE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+
+/* How the input ended: shown in the header and in JSON "input.status". */
+enum dmas_input_status {
+	DMAS_INPUT_COMPLETE = 0,
+	DMAS_INPUT_TRUNCATED,	/* analysed up to the last whole record */
+	DMAS_INPUT_CORRUPT,	/* analysed up to the corrupt record */
+	DMAS_INPUT_INTERRUPTED,	/* stopped by the user */
+};
+
+struct dmas_report_opts {
+	enum dmas_severity min_severity; /* findings below are not shown */
+	const char *device;	/* only this device name (NULL: all) */
+	const char *driver;	/* only devices of this driver (NULL: all) */
+	bool quiet;		/* text: one line per finding, nothing else */
+	bool no_stats;		/* leave out the per-device statistics */
+	/* where the events came from, for the header */
+	const char *input;	/* recording path, or "live" */
+	enum dmas_input_status input_status;
+	const char *input_message; /* reader's words when not complete */
+	uint64_t first_ts;	/* first and last event time seen (ns) */
+	uint64_t last_ts;
+	const char *tool;	/* "dmatrace replay", "dmatrace check" */
+	/*
+	 * Options the engine ran with, echoed in the header so a report says
+	 * what it was looking for.
+	 */
+	uint64_t leak_age_ns;
+	uint64_t xfer_timeout_ns;
+	bool leaks_at_exit;
+	/*
+	 * Driver names last seen per device id (a device's driver may be
+	 * gone from the engine's table once it unbinds); may be NULL.
+	 */
+	const char *(*driver_of)(void *ctx, uint32_t dev);
+	void *driver_ctx;
+};
+
+/* Does finding f pass the filters in o? */
+bool dmas_report_includes(const struct dmas_engine *e, const struct dmas_report_opts *o,
+			  const struct dmas_finding *f);
+/* Number of findings that pass the filters: the exit status is 1 if > 0. */
+size_t dmas_report_count(const struct dmas_engine *e, const struct dmas_report_opts *o);
+/* Driver name for a device id: the engine's, else driver_of's, else "". */
+const char *dmas_report_driver(const struct dmas_engine *e, const struct dmas_report_opts *o,
+			       uint32_t dev);
+/* Does device d pass the device/driver filters? */
+bool dmas_report_device_included(const struct dmas_engine *e,
+				 const struct dmas_report_opts *o, const struct dmas_device *d);
+
+/* Both return 0, or -1 when writing failed (errno set). */
+int dmas_report_text(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o);
+int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o);
+
+/* ---- names and parsers ---- */
+
+/* "map", "unmap-sg", "sync-for-cpu" ...; "kind-N" for unknown values. */
+const char *dmas_kind_str(unsigned kind, char *buf, size_t len);
+/* "to-device", "from-device", "bidirectional", "none" */
+const char *dmas_dir_str(unsigned dir);
+/* "DMA_TO_DEVICE" ... as the kernel spells them */
+const char *dmas_dir_kernel_str(unsigned dir);
+/*
+ * "500ms", "5s", "1.5s", "2m", "100us", "250ns"; a bare number is seconds.
+ * 0 on success, -1 on a malformed value.
+ */
+int dmas_parse_duration(const char *s, uint64_t *ns);
+/* "info", "warning", "error" (also "warn", "err"); -1 when unknown */
+int dmas_parse_severity(const char *s);
+/* "1.234 s", "500 ms", "12 us" */
+const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len);
+/* "4096 B", "1.5 MiB" */
+const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len);
+
+#endif /* DMATRACE_REPORT_H */

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report_json.c - the machine report: one JSON document (json-c) with
+ * stable field names, documented in README ("JSON report").  Addresses are
+ * hex strings because 64-bit values do not survive a double; counts, sizes
+ * and times (ns) are integers.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "report.h"
+
+#define REPORT_SCHEMA "dmascope-report/1"
+
+static struct json_object *hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *stack_json(const struct dmas_engine *e, uint32_t id)
+{
+	const struct dmas_stack *st = id ? dmas_engine_stack(e, id) : NULL;
+	struct json_object *a;
+	uint32_t i;
+
+	if (!st)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < st->nr_frames; i++)
+		json_object_array_add(a, json_object_new_string(st->frames[i] ? st->frames[i]
+									      : "?"));
+	return a;
+}
+
+static void add(struct json_object *o, const char *k, struct json_object *v)
+{
+	json_object_object_add(o, k, v);
+}
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static struct json_object *session_json(const struct dmas_engine *e,
+					const struct dmas_report_opts *o)
+{
+	const struct dmas_session *s = dmas_engine_session(e);
+	struct json_object *j = json_object_new_object();
+	uint64_t base = o->first_ts;
+
+	if (s && s->start_ts && (!o->first_ts || s->start_ts <= o->first_ts))
+		base = s->start_ts;
+	add(j, "kernel", str_or_null(s ? s->kernel_release : NULL));
+	add(j, "host", str_or_null(s ? s->hostname : NULL));
+	add(j, "clock", str_or_null(s ? s->clock : NULL));
+	add(j, "page_size", u64(s ? s->page_size : 0));
+	add(j, "start_ts", u64(base));
+	add(j, "start_realtime_ns", u64(s ? s->start_realtime_ns : 0));
+	add(j, "first_event_ts", u64(o->first_ts));
+	add(j, "last_event_ts", u64(o->last_ts));
+	add(j, "duration_ns", u64(o->last_ts > base ? o->last_ts - base : 0));
+	add(j, "hooks", str_or_null(s ? s->hooks : NULL));
+	add(j, "traced_from_boot", json_object_new_boolean(s && s->traced_from_boot));
+	return j;
+}
+
+static struct json_object *finding_json(const struct dmas_engine *e,
+					const struct dmas_report_opts *o,
+					const struct dmas_finding *f)
+{
+	const struct dmas_finding_info *fi = &dmas_finding_table[f->kind];
+	const struct dmas_device *d = dmas_engine_device_by_id(e, f->dev);
+	struct json_object *j = json_object_new_object();
+	char kb[16];
+
+	add(j, "seq", u64(f->seq));
+	add(j, "id", json_object_new_string(fi->id));
+	add(j, "severity", json_object_new_string(dmas_severity_name(f->severity)));
+	add(j, "area", json_object_new_string(fi->area));
+	add(j, "uncertain", json_object_new_boolean(f->uncertain));
+	add(j, "dev_id", u64(f->dev));
+	add(j, "device", str_or_null(d ? d->name : NULL));
+	add(j, "driver", str_or_null(dmas_report_driver(e, o, f->dev)));
+	add(j, "ts", u64(f->ts));
+	add(j, "addr", hex(f->addr));
+	add(j, "size", u64(f->size));
+	add(j, "dir", json_object_new_string(dmas_dir_str(f->dir)));
+	add(j, "map_kind", f->map_kind ? json_object_new_string(dmas_kind_str(f->map_kind, kb,
+									   sizeof(kb)))
+				       : NULL);
+	add(j, "map_ts", u64(f->map_ts));
+	add(j, "age_ns", f->map_ts && f->ts >= f->map_ts ? u64(f->ts - f->map_ts) : NULL);
+	add(j, "pid", u64(f->pid));
+	add(j, "detail", json_object_new_string(f->detail));
+	add(j, "stack", stack_json(e, f->map_stack));
+	add(j, "close_kind",
+	    f->close_kind ? json_object_new_string(dmas_kind_str(f->close_kind, kb, sizeof(kb)))
+			  : NULL);
+	add(j, "close_stack", stack_json(e, f->close_stack));
+	add(j, "what", json_object_new_string(fi->what));
+	add(j, "fix", json_object_new_string(fi->fix));
+	return j;
+}
+
+static struct json_object *dir_counts(const uint64_t v[DMAS_NDIR])
+{
+	struct json_object *j = json_object_new_object();
+	unsigned i;
+
+	for (i = 0; i < DMAS_NDIR; i++)
+		add(j, dmas_dir_str(i), u64(v[i]));
+	return j;
+}
+
+static struct json_object *stats_json(const struct dmas_dev_stats *st)
+{
+	struct json_object *j = json_object_new_object(), *fs;
+	uint64_t numa_total = st->remote_bytes + st->local_bytes;
+
+	add(j, "maps", dir_counts(st->maps));
+	add(j, "map_bytes", dir_counts(st->map_bytes));
+	add(j, "unmaps", u64(st->unmaps));
+	add(j, "syncs_for_cpu", u64(st->syncs_for_cpu));
+	add(j, "syncs_for_device", u64(st->syncs_for_device));
+	add(j, "map_errors", u64(st->map_errors));
+	add(j, "outstanding", u64(st->outstanding));
+	add(j, "outstanding_bytes", u64(st->outstanding_bytes));
+	add(j, "outstanding_peak", u64(st->outstanding_peak));
+	add(j, "coherent_allocs", u64(st->coherent_allocs));
+	add(j, "coherent_bytes", u64(st->coherent_bytes));
+	add(j, "pool_blocks", u64(st->pool_blocks));
+	add(j, "remote_bytes", u64(st->remote_bytes));
+	add(j, "local_bytes", u64(st->local_bytes));
+	add(j, "remote_share",
+	    numa_total ? json_object_new_double((double)st->remote_bytes / numa_total) : NULL);
+	add(j, "bounced", u64(st->bounced));
+	add(j, "xfers_submitted", u64(st->xfers_submitted));
+	add(j, "xfers_completed", u64(st->xfers_completed));
+	add(j, "xfers_failed", u64(st->xfers_failed));
+	add(j, "xfers_in_flight", u64(st->xfers_in_flight));
+	fs = json_object_new_object();
+	add(fs, "error", u64(st->findings[DMAS_SEV_ERROR]));
+	add(fs, "warning", u64(st->findings[DMAS_SEV_WARNING]));
+	add(fs, "info", u64(st->findings[DMAS_SEV_INFO]));
+	add(j, "findings", fs);
+	return j;
+}
+
+static struct json_object *device_json(const struct dmas_engine *e,
+				       const struct dmas_report_opts *o,
+				       const struct dmas_device *d)
+{
+	const struct dmas_dev_stats *st = dmas_engine_dev_stats(e, d->id);
+	struct json_object *j = json_object_new_object();
+
+	add(j, "id", u64(d->id));
+	add(j, "name", json_object_new_string(d->name));
+	add(j, "driver", str_or_null(dmas_report_driver(e, o, d->id)));
+	add(j, "bus", str_or_null(d->bus));
+	add(j, "numa_node", json_object_new_int(d->numa_node));
+	add(j, "iommu", json_object_new_boolean(d->flags & DMAS_DEVF_IOMMU));
+	add(j, "dma_mask", hex(d->dma_mask));
+	add(j, "stats", st ? stats_json(st) : NULL);
+	return j;
+}
+
+static const char *status_name(enum dmas_input_status s)
+{
+	switch (s) {
+	case DMAS_INPUT_COMPLETE:
+		return "complete";
+	case DMAS_INPUT_TRUNCATED:
+		return "truncated";
+	case DMAS_INPUT_CORRUPT:
+		return "corrupt";
+	case DMAS_INPUT_INTERRUPTED:
+		return "interrupted";
+	}
+	return "unknown";
+}
+
+int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *in, *opts, *sum, *fa, *da;
+	size_t i, nr = dmas_engine_nr_findings(e), nd = dmas_engine_nr_devices(e);
+	uint64_t by_sev[3] = { 0 };
+	int rc;
+
+	add(root, "schema", json_object_new_string(REPORT_SCHEMA));
+	add(root, "tool", json_object_new_string(o->tool ? o->tool : "dmatrace"));
+	in = json_object_new_object();
+	add(in, "path", str_or_null(o->input));
+	add(in, "status", json_object_new_string(status_name(o->input_status)));
+	add(in, "message", str_or_null(o->input_message));
+	add(root, "input", in);
+	add(root, "session", session_json(e, o));
+	add(root, "events", u64(dmas_engine_events(e)));
+	add(root, "lost_events", u64(dmas_engine_lost(e)));
+
+	opts = json_object_new_object();
+	add(opts, "min_severity", json_object_new_string(dmas_severity_name(o->min_severity)));
+	add(opts, "device", str_or_null(o->device));
+	add(opts, "driver", str_or_null(o->driver));
+	add(opts, "leak_age_ns", o->leak_age_ns ? u64(o->leak_age_ns) : NULL);
+	add(opts, "xfer_timeout_ns", o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
+	add(opts, "leaks_at_exit", json_object_new_boolean(o->leaks_at_exit));
+	add(root, "options", opts);
+
+	fa = json_object_new_array();
+	for (i = 0; i < nr; i++) {
+		const struct dmas_finding *f = dmas_engine_finding(e, i);
+
+		if (!dmas_report_includes(e, o, f))
+			continue;
+		by_sev[f->severity]++;
+		json_object_array_add(fa, finding_json(e, o, f));
+	}
+	sum = json_object_new_object();
+	add(sum, "findings", u64(by_sev[0] + by_sev[1] + by_sev[2]));
+	add(sum, "error", u64(by_sev[DMAS_SEV_ERROR]));
+	add(sum, "warning", u64(by_sev[DMAS_SEV_WARNING]));
+	add(sum, "info", u64(by_sev[DMAS_SEV_INFO]));
+	add(root, "summary", sum);
+	add(root, "findings", fa);
+
+	da = json_object_new_array();
+	for (i = 0; i < nd; i++) {
+		const struct dmas_device *d = dmas_engine_device(e, i);
+
+		if (dmas_report_device_included(e, o, d))
+			json_object_array_add(da, device_json(e, o, d));
+	}
+	add(root, "devices", da);
+
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_NOSLASHESCAPE),
+	      out);
+	fputc('\n', out);
+	json_object_put(root);
+	rc = fflush(out);
+	return rc || ferror(out) ? -1 : 0;
+}

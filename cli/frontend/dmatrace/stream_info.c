@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* stream_info.c - see stream_info.h: times and driver names from a stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream_info.h"
+
+/* Device ids are table indices; a wild id from a bad record is not kept. */
+#define MAX_TRACKED_DEV (1u << 20)
+
+static void remember_driver(struct dmas_stream_info *si, uint32_t dev, const char *drv,
+			    size_t len)
+{
+	if (!dev || dev >= MAX_TRACKED_DEV || !drv[0])
+		return;
+	if (dev >= si->nr_drivers) {
+		uint32_t n = si->nr_drivers ? si->nr_drivers : 16;
+		void *p;
+
+		while (n <= dev)
+			n *= 2;
+		p = realloc(si->drivers, (size_t)n * sizeof(*si->drivers));
+		if (!p)
+			return;
+		si->drivers = p;
+		memset(si->drivers + si->nr_drivers, 0,
+		       (size_t)(n - si->nr_drivers) * sizeof(*si->drivers));
+		si->nr_drivers = n;
+	}
+	if (len >= DMAS_DRV_NAME_LEN)
+		len = DMAS_DRV_NAME_LEN - 1;
+	memcpy(si->drivers[dev], drv, len);
+	si->drivers[dev][len] = '\0';
+}
+
+static void on_device(void *ctx, const struct dmas_device *d)
+{
+	remember_driver(ctx, d->id, d->driver, strnlen(d->driver, sizeof(d->driver)));
+}
+
+static void on_event(void *ctx, const struct dmas_event *ev)
+{
+	struct dmas_stream_info *si = ctx;
+
+	if (!si->events++ || ev->ts < si->first_ts)
+		si->first_ts = ev->ts;
+	if (ev->ts > si->last_ts)
+		si->last_ts = ev->ts;
+	if (ev->kind == DMAS_EV_DRIVER_BIND)
+		remember_driver(si, ev->dev, ev->name, strnlen(ev->name, sizeof(ev->name)));
+}
+
+static void on_idle(void *ctx, uint64_t now)
+{
+	struct dmas_stream_info *si = ctx;
+
+	if (now > si->last_ts)
+		si->last_ts = now;
+}
+
+void dmas_stream_info_sink(struct dmas_sink *sink, struct dmas_stream_info *si)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->device = on_device;
+	sink->event = on_event;
+	sink->idle = on_idle;
+	sink->ctx = si;
+}
+
+const char *dmas_stream_info_driver(void *ctx, uint32_t dev)
+{
+	struct dmas_stream_info *si = ctx;
+
+	if (dev >= si->nr_drivers || !si->drivers[dev][0])
+		return NULL;
+	return si->drivers[dev];
+}
+
+void dmas_stream_info_free(struct dmas_stream_info *si)
+{
+	free(si->drivers);
+	si->drivers = NULL;
+	si->nr_drivers = 0;
+}
