@@ -40,7 +40,8 @@ const struct export_dev *export_dev(const struct export_ctx *x, uint32_t id)
 
 const struct export_stack *export_stack(const struct export_ctx *x, uint32_t id)
 {
-	return id && id < x->nr_stacks && x->stacks[id].frames ? &x->stacks[id] : NULL;
+	return id && id < x->nr_stacks && x->stacks[id].frames ? &x->stacks[id]
+							       : NULL;
 }
 
 /* Ids are table indices; one from a damaged record must not allocate wildly. */
@@ -76,15 +77,16 @@ static void on_session(void *ctx, const struct dmas_session *s)
 static void on_device(void *ctx, const struct dmas_device *d)
 {
 	struct export_ctx *x = ctx;
-	struct export_dev *devs = grow(x->devs, &x->nr_devs, d->id, sizeof(*devs));
+	struct export_dev *devs =
+		grow(x->devs, &x->nr_devs, d->id, sizeof(*devs));
 
 	if (!devs)
 		return;
 	x->devs = devs;
 	devs[d->id].known = true;
 	devs[d->id].numa_node = d->numa_node;
-	snprintf(devs[d->id].name, sizeof(devs[d->id].name), "%.*s", (int)sizeof(d->name),
-		 d->name);
+	snprintf(devs[d->id].name, sizeof(devs[d->id].name), "%.*s",
+		 (int)sizeof(d->name), d->name);
 	snprintf(devs[d->id].driver, sizeof(devs[d->id].driver), "%.*s",
 		 (int)sizeof(d->driver), d->driver);
 }
@@ -92,7 +94,8 @@ static void on_device(void *ctx, const struct dmas_device *d)
 static void on_stack(void *ctx, const struct dmas_stack *s)
 {
 	struct export_ctx *x = ctx;
-	struct export_stack *st = grow(x->stacks, &x->nr_stacks, s->id, sizeof(*st));
+	struct export_stack *st =
+		grow(x->stacks, &x->nr_stacks, s->id, sizeof(*st));
 	char **frames;
 	uint32_t i;
 
@@ -111,7 +114,7 @@ static void on_stack(void *ctx, const struct dmas_stack *s)
 	st[s->id].nr = s->nr_frames;
 	for (i = 0; i < s->nr_frames; i++)
 		if (!frames[i])
-			st[s->id].nr = i;	/* out of memory: keep what we have */
+			st[s->id].nr = i; /* out of memory: keep what we have */
 }
 
 static void free_tables(struct export_ctx *x)
@@ -127,13 +130,16 @@ static void free_tables(struct export_ctx *x)
 	free(x->devs);
 }
 
-/* Driver names follow bind and unbind, so each event shows the driver of its time. */
-static void track_driver(struct export_ctx *x, const struct dmas_event *ev, bool after)
+/* Driver names follow bind and unbind, so each event shows the driver of its
+ * time. */
+static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
+			 bool after)
 {
 	struct export_dev *d;
 
 	if (ev->dev >= x->nr_devs) {
-		struct export_dev *devs = grow(x->devs, &x->nr_devs, ev->dev, sizeof(*devs));
+		struct export_dev *devs =
+			grow(x->devs, &x->nr_devs, ev->dev, sizeof(*devs));
 
 		if (!devs)
 			return;
@@ -172,38 +178,51 @@ static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
 
 	json_object_object_add(o, "ts", json_object_new_uint64(ev->ts));
 	json_object_object_add(o, "kind",
-			       json_object_new_string(dmas_kind_str(ev->kind, kb, sizeof(kb))));
+			       json_object_new_string(dmas_kind_str(
+				       ev->kind, kb, sizeof(kb))));
 	json_object_object_add(o, "dev", json_object_new_int64(ev->dev));
 	json_object_object_add(o, "device",
-			       d && d->name[0] ? json_object_new_string(d->name) : NULL);
-	json_object_object_add(o, "driver",
-			       d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
+			       d && d->name[0] ? json_object_new_string(d->name)
+					       : NULL);
+	json_object_object_add(
+		o, "driver",
+		d && d->driver[0] ? json_object_new_string(d->driver) : NULL);
 	json_object_object_add(o, "cpu", json_object_new_int(ev->cpu));
 	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
 	if (export_kind_has_name(ev->kind)) {
-		json_object_object_add(o, "name",
-				       json_object_new_string_len(ev->name,
-								  strnlen(ev->name, sizeof(ev->name))));
+		json_object_object_add(
+			o, "name",
+			json_object_new_string_len(
+				ev->name, strnlen(ev->name, sizeof(ev->name))));
 	} else {
 		json_object_object_add(o, "addr", hexv(ev->addr));
-		json_object_object_add(o, "size", json_object_new_uint64(ev->size));
-		json_object_object_add(o, "dir", json_object_new_string(dmas_dir_str(ev->dir)));
+		json_object_object_add(o, "size",
+				       json_object_new_uint64(ev->size));
+		json_object_object_add(
+			o, "dir",
+			json_object_new_string(dmas_dir_str(ev->dir)));
 		json_object_object_add(o, "phys", hexv(ev->phys));
 		json_object_object_add(o, "aux", hexv(ev->aux));
-		json_object_object_add(o, "count", json_object_new_int64(ev->count));
-		json_object_object_add(o, "attrs", json_object_new_int(ev->attrs));
-		json_object_object_add(o, "flags", json_object_new_int(ev->flags));
+		json_object_object_add(o, "count",
+				       json_object_new_int64(ev->count));
+		json_object_object_add(o, "attrs",
+				       json_object_new_int(ev->attrs));
+		json_object_object_add(o, "flags",
+				       json_object_new_int(ev->flags));
 	}
-	json_object_object_add(o, "stack_id", json_object_new_int64(ev->stack_id));
+	json_object_object_add(o, "stack_id",
+			       json_object_new_int64(ev->stack_id));
 	if (st) {
 		struct json_object *a = json_object_new_array();
 
 		for (i = 0; i < st->nr; i++)
-			json_object_array_add(a, json_object_new_string(st->frames[i]));
+			json_object_array_add(
+				a, json_object_new_string(st->frames[i]));
 		json_object_object_add(o, "stack", a);
 	}
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(
+		      o,
+		      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 	      x->out);
 	fputc('\n', x->out);
 	json_object_put(o);
@@ -211,9 +230,9 @@ static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
 
 /* ---- CSV (RFC 4180 quoting) ---- */
 
-static const char csv_header[] =
-	"ts,kind,dev,device,driver,cpu,pid,addr,size,dir,phys,aux,count,attrs,flags,"
-	"stack_id,name\n";
+static const char csv_header[] = "ts,kind,dev,device,driver,cpu,pid,addr,size,"
+				 "dir,phys,aux,count,attrs,flags,"
+				 "stack_id,name\n";
 
 static void csv_str(FILE *out, const char *s, size_t max)
 {
@@ -238,8 +257,8 @@ static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
 	FILE *out = x->out;
 	char kb[16];
 
-	fprintf(out, "%" PRIu64 ",%s,%u,", (uint64_t)ev->ts, dmas_kind_str(ev->kind, kb, sizeof(kb)),
-		ev->dev);
+	fprintf(out, "%" PRIu64 ",%s,%u,", (uint64_t)ev->ts,
+		dmas_kind_str(ev->kind, kb, sizeof(kb)), ev->dev);
 	if (d)
 		csv_str(out, d->name, sizeof(d->name));
 	fputc(',', out);
@@ -253,9 +272,10 @@ static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
 		fprintf(out,
 			"0x%" PRIx64 ",%" PRIu64 ",%s,0x%" PRIx64 ",0x%" PRIx64
 			",%u,%u,%u,%u,",
-			(uint64_t)ev->addr, (uint64_t)ev->size, dmas_dir_str(ev->dir),
-			(uint64_t)ev->phys, (uint64_t)ev->aux, ev->count,
-			ev->attrs, ev->flags, ev->stack_id);
+			(uint64_t)ev->addr, (uint64_t)ev->size,
+			dmas_dir_str(ev->dir), (uint64_t)ev->phys,
+			(uint64_t)ev->aux, ev->count, ev->attrs, ev->flags,
+			ev->stack_id);
 	}
 	fputc('\n', out);
 }
@@ -337,34 +357,46 @@ static void on_finding(const struct dmas_finding *f, void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dmatrace export --format json|csv|perfetto [-o OUT] FILE\n"
+		"usage: dmatrace export --format json|csv|perfetto [-o OUT] "
+		"FILE\n"
 		"\n"
-		"Convert a recording for other tools.  Streams: memory does not grow with\n"
+		"Convert a recording for other tools.  Streams: memory does "
+		"not grow with\n"
 		"the recording's length.\n"
 		"\n"
 		"formats:\n"
-		"  json       JSON lines: one object per event, device and driver names\n"
+		"  json       JSON lines: one object per event, device and "
+		"driver names\n"
 		"             resolved, stacks as arrays of frames (for jq)\n"
-		"  csv        one row per event after a header row (for spreadsheets)\n"
-		"  perfetto   Chrome/Perfetto trace-event JSON for ui.perfetto.dev: a track\n"
-		"             group per device and per dmaengine channel, mappings and\n"
-		"             transfers as slices, findings and lost events as instants\n"
+		"  csv        one row per event after a header row (for "
+		"spreadsheets)\n"
+		"  perfetto   Chrome/Perfetto trace-event JSON for "
+		"ui.perfetto.dev: a track\n"
+		"             group per device and per dmaengine channel, "
+		"mappings and\n"
+		"             transfers as slices, findings and lost events as "
+		"instants\n"
 		"\n"
 		"options:\n"
 		"  -f, --format FORMAT   json, csv or perfetto (required)\n"
 		"  -o, --output OUT      write OUT instead of stdout\n"
-		"  --leak-age DURATION, --xfer-timeout DURATION, --leaks-at-exit\n"
-		"                        as for 'dmatrace replay': the findings perfetto\n"
+		"  --leak-age DURATION, --xfer-timeout DURATION, "
+		"--leaks-at-exit\n"
+		"                        as for 'dmatrace replay': the "
+		"findings perfetto\n"
 		"                        shows\n"
 		"  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 written, 2 error (not a recording, corrupt recording: what\n"
-		"came before the damage is still written, as a complete document).\n"
+		"exit status: 0 written, 2 error (not a recording, corrupt "
+		"recording: what\n"
+		"came before the damage is still written, as a complete "
+		"document).\n"
 		"\n"
 		"examples:\n"
 		"  dmatrace export --format perfetto -o nvme.json nvme.dmat\n"
 		"      then open nvme.json in ui.perfetto.dev\n"
-		"  dmatrace export --format json nvme.dmat | jq -c 'select(.kind == \"map\")'\n"
+		"  dmatrace export --format json nvme.dmat | jq -c "
+		"'select(.kind == \"map\")'\n"
 		"      every map event\n"
 		"  dmatrace export --format csv -o events.csv nvme.dmat\n"
 		"      a table for a spreadsheet\n");
@@ -373,25 +405,25 @@ static void usage(FILE *f)
 enum { OPT_LEAK_AGE = 256, OPT_XFER_TIMEOUT, OPT_LEAKS_AT_EXIT };
 
 static const struct option long_opts[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
-	{ "xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT },
-	{ "leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"format", required_argument, NULL, 'f'},
+	{"output", required_argument, NULL, 'o'},
+	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
+	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_export(int argc, char **argv)
 {
-	struct export_run r = { 0 };
-	struct dmas_engine_opts eo = { 0 };
-	struct finding_seen fs = { 0 };
+	struct export_run r = {0};
+	struct dmas_engine_opts eo = {0};
+	struct finding_seen fs = {0};
 	struct dmas_sink own, engine_sink, tee_sink;
-	struct dmas_sink_tee tee = { 0 };
+	struct dmas_sink_tee tee = {0};
 	struct dmas_engine *e = NULL;
 	struct dmas_source *src;
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	const char *path, *outpath = NULL, *format = NULL;
 	char err[512] = "";
 	int c, rc, status = DMATRACE_EXIT_OK;
@@ -408,10 +440,13 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_LEAK_AGE:
 		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(optarg, c == OPT_LEAK_AGE ? &eo.leak_age_ns
-									  : &eo.xfer_timeout_ns)) {
+			if (dmas_parse_duration(
+				    optarg, c == OPT_LEAK_AGE
+						    ? &eo.leak_age_ns
+						    : &eo.xfer_timeout_ns)) {
 				fprintf(stderr,
-					"dmatrace export: '%s' is not a duration (e.g. 500ms, "
+					"dmatrace export: '%s' is not a "
+					"duration (e.g. 500ms, "
 					"5s)\n",
 					optarg);
 				return DMATRACE_EXIT_ERROR;
@@ -429,7 +464,8 @@ int cmd_export(int argc, char **argv)
 		}
 	}
 	if (!format) {
-		fprintf(stderr, "dmatrace export: which format? (--format json|csv|perfetto)\n");
+		fprintf(stderr, "dmatrace export: which format? (--format "
+				"json|csv|perfetto)\n");
 		return DMATRACE_EXIT_ERROR;
 	}
 	if (!strcmp(format, "json") || !strcmp(format, "jsonl")) {
@@ -439,13 +475,16 @@ int cmd_export(int argc, char **argv)
 	} else if (!strcmp(format, "perfetto") || !strcmp(format, "chrome")) {
 		r.fmt = FMT_PERFETTO;
 	} else {
-		fprintf(stderr, "dmatrace export: unknown format '%s' (json, csv, perfetto)\n",
+		fprintf(stderr,
+			"dmatrace export: unknown format '%s' (json, csv, "
+			"perfetto)\n",
 			format);
 		return DMATRACE_EXIT_ERROR;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "dmatrace export: %s\n",
-			optind >= argc ? "which recording? (dmatrace export --format F FILE)"
+			optind >= argc ? "which recording? (dmatrace export "
+					 "--format F FILE)"
 				       : "one recording at a time");
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -460,7 +499,9 @@ int cmd_export(int argc, char **argv)
 	if (outpath && strcmp(outpath, "-")) {
 		r.x.out = fopen(outpath, "w");
 		if (!r.x.out) {
-			fprintf(stderr, "dmatrace export: cannot write %s: %m\n", outpath);
+			fprintf(stderr,
+				"dmatrace export: cannot write %s: %m\n",
+				outpath);
 			dmas_source_close(src);
 			return DMATRACE_EXIT_ERROR;
 		}
@@ -475,8 +516,8 @@ int cmd_export(int argc, char **argv)
 	own.ctx = &r;
 	tee.sinks[tee.n++] = &own;
 	if (r.fmt == FMT_PERFETTO) {
-		/* The engine sees each event after the writer, so a finding's instant
-		 * follows the event that revealed it. */
+		/* The engine sees each event after the writer, so a finding's
+		 * instant follows the event that revealed it. */
 		fs.r = &r;
 		eo.on_finding = on_finding;
 		eo.cb_ctx = &fs;
@@ -499,17 +540,24 @@ int cmd_export(int argc, char **argv)
 	err[0] = '\0';
 	rc = dmas_source_run(src, &tee_sink, &export_stop, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "dmatrace export: error: %s\n", err[0] ? err : "read failed");
-		fprintf(stderr, "dmatrace export: wrote the %" PRIu64 " events before it\n",
+		fprintf(stderr, "dmatrace export: error: %s\n",
+			err[0] ? err : "read failed");
+		fprintf(stderr,
+			"dmatrace export: wrote the %" PRIu64
+			" events before it\n",
 			r.x.events);
 		status = DMATRACE_EXIT_ERROR;
 	} else if (rc == 1) {
 		fprintf(stderr, "dmatrace export: warning: %s\n",
 			err[0] ? err : "recording is truncated");
-		fprintf(stderr, "dmatrace export: wrote the %" PRIu64 " events before the end\n",
+		fprintf(stderr,
+			"dmatrace export: wrote the %" PRIu64
+			" events before the end\n",
 			r.x.events);
 	} else if (export_stop) {
-		fprintf(stderr, "dmatrace export: interrupted after %" PRIu64 " events\n",
+		fprintf(stderr,
+			"dmatrace export: interrupted after %" PRIu64
+			" events\n",
 			r.x.events);
 	}
 	if (r.fmt == FMT_PERFETTO) {
@@ -523,11 +571,13 @@ out:
 	dmas_source_close(src);
 	fflush(r.x.out);
 	if (ferror(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed\n", outpath ? outpath : "stdout");
+		fprintf(stderr, "dmatrace export: writing %s failed\n",
+			outpath ? outpath : "stdout");
 		status = DMATRACE_EXIT_ERROR;
 	}
 	if (r.x.out != stdout && fclose(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed: %m\n", outpath);
+		fprintf(stderr, "dmatrace export: writing %s failed: %m\n",
+			outpath);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	perfetto_free(&r.x);

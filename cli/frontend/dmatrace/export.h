@@ -15,10 +15,10 @@
 #include "engine/engine.h"
 
 struct export_dev {
-	bool known;		/* a device record arrived */
+	bool known; /* a device record arrived */
 	int32_t numa_node;
 	char name[DMAS_DEV_NAME_LEN];
-	char driver[DMAS_DRV_NAME_LEN];	/* now: follows bind/unbind */
+	char driver[DMAS_DRV_NAME_LEN]; /* now: follows bind/unbind */
 };
 
 struct export_stack {
@@ -32,18 +32,19 @@ struct export_ctx {
 	FILE *out;
 	struct dmas_session session;
 	bool have_session;
-	struct export_dev *devs;	/* indexed by device id */
+	struct export_dev *devs; /* indexed by device id */
 	uint32_t nr_devs;
-	struct export_stack *stacks;	/* indexed by stack id */
+	struct export_stack *stacks; /* indexed by stack id */
 	uint32_t nr_stacks;
 	uint64_t events;
 	uint64_t last_ts;
-	struct perfetto *pf;		/* perfetto format only */
+	struct perfetto *pf; /* perfetto format only */
 };
 
 /* NULL when the device is not in the table. */
 const struct export_dev *export_dev(const struct export_ctx *x, uint32_t id);
-const struct export_stack *export_stack(const struct export_ctx *x, uint32_t id);
+const struct export_stack *export_stack(const struct export_ctx *x,
+					uint32_t id);
 /* Kinds whose payload is a name (driver, module) instead of addresses. */
 bool export_kind_has_name(unsigned kind);
 

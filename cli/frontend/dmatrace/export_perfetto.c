@@ -20,38 +20,38 @@
 #include "report.h"
 
 #define PID_SESSION 1
-#define PID_DEVICE_BASE 1000	/* + device id */
+#define PID_DEVICE_BASE 1000 /* + device id */
 #define PID_CHANNEL_BASE 1000000 /* + channel ordinal */
 
 /* A track group: one Perfetto process with an events thread and lanes. */
 struct group {
 	uint32_t pid;
-	uint32_t events_tid;	/* 0 until named */
+	uint32_t events_tid; /* 0 until named */
 	uint32_t nr_lanes;
-	uint32_t *free_lanes;	/* tids ready for reuse */
+	uint32_t *free_lanes; /* tids ready for reuse */
 	uint32_t nr_free, cap_free;
-	uint32_t *lane_tids;	/* lane index -> tid, for naming */
+	uint32_t *lane_tids; /* lane index -> tid, for naming */
 };
 
 struct channel {
 	uint32_t dev;
-	uint64_t chan;		/* opaque channel id (aux) */
-	int64_t index;		/* on its provider; -1 unknown */
+	uint64_t chan; /* opaque channel id (aux) */
+	int64_t index; /* on its provider; -1 unknown */
 	struct group g;
 };
 
 /* What an open slice is keyed by: the same key its closing event carries. */
 enum slice_class {
-	SC_MAP = 1,		/* map/unmap single and resource: dma address */
-	SC_SG,			/* map_sg/unmap_sg: scatterlist pointer */
-	SC_COHERENT,		/* coherent and page allocations: dma handle */
-	SC_POOL,		/* pool blocks: dma handle */
-	SC_XFER,		/* dmaengine transfer: channel + cookie */
+	SC_MAP = 1, /* map/unmap single and resource: dma address */
+	SC_SG, /* map_sg/unmap_sg: scatterlist pointer */
+	SC_COHERENT, /* coherent and page allocations: dma handle */
+	SC_POOL, /* pool blocks: dma handle */
+	SC_XFER, /* dmaengine transfer: channel + cookie */
 };
 
 struct slice_key {
-	uint64_t a, b;		/* dev, address/cookie */
-	uint64_t c;		/* class | channel ordinal << 8 */
+	uint64_t a, b; /* dev, address/cookie */
+	uint64_t c; /* class | channel ordinal << 8 */
 };
 
 struct open_slice {
@@ -61,29 +61,29 @@ struct open_slice {
 	uint16_t cpu;
 	uint8_t kind, dir;
 	bool used;
-	uint32_t gref;		/* GREF_CHAN | ordinal, or a device id */
+	uint32_t gref; /* GREF_CHAN | ordinal, or a device id */
 };
 
 #define GREF_CHAN 0x80000000u
 
 struct slice_table {
 	struct open_slice *s;
-	size_t cap, n;		/* cap is a power of two */
+	size_t cap, n; /* cap is a power of two */
 };
 
 struct perfetto {
-	bool first;		/* no trace event written yet */
+	bool first; /* no trace event written yet */
 	bool have_base;
-	uint64_t base;		/* ts 0 of the trace */
+	uint64_t base; /* ts 0 of the trace */
 	uint32_t next_tid;
 	uint32_t session_tid;
-	struct group *devs;	/* indexed by device id */
+	struct group *devs; /* indexed by device id */
 	uint32_t nr_devs;
 	struct channel *chans;
 	uint32_t nr_chans, cap_chans;
-	uint32_t last_chan;	/* lookup cache */
+	uint32_t last_chan; /* lookup cache */
 	struct slice_table open;
-	uint64_t dropped;	/* slices not tracked (out of memory) */
+	uint64_t dropped; /* slices not tracked (out of memory) */
 };
 
 /* ---- open slices: linear probing, backward-shift deletion ---- */
@@ -104,13 +104,15 @@ static bool key_eq(const struct slice_key *x, const struct slice_key *y)
 	return x->a == y->a && x->b == y->b && x->c == y->c;
 }
 
-static struct open_slice *table_find(struct slice_table *t, const struct slice_key *k)
+static struct open_slice *table_find(struct slice_table *t,
+				     const struct slice_key *k)
 {
 	size_t i;
 
 	if (!t->cap)
 		return NULL;
-	for (i = key_hash(k) & (t->cap - 1); t->s[i].used; i = (i + 1) & (t->cap - 1))
+	for (i = key_hash(k) & (t->cap - 1); t->s[i].used;
+	     i = (i + 1) & (t->cap - 1))
 		if (key_eq(&t->s[i].k, k))
 			return &t->s[i];
 	return NULL;
@@ -126,7 +128,8 @@ static int table_grow(struct slice_table *t)
 	for (i = 0; i < t->cap; i++) {
 		if (!t->s[i].used)
 			continue;
-		for (j = key_hash(&t->s[i].k) & (ncap - 1); ns[j].used; j = (j + 1) & (ncap - 1))
+		for (j = key_hash(&t->s[i].k) & (ncap - 1); ns[j].used;
+		     j = (j + 1) & (ncap - 1))
 			;
 		ns[j] = t->s[i];
 	}
@@ -137,13 +140,15 @@ static int table_grow(struct slice_table *t)
 }
 
 /* A new slot for k (k must not be present); NULL when out of memory. */
-static struct open_slice *table_insert(struct slice_table *t, const struct slice_key *k)
+static struct open_slice *table_insert(struct slice_table *t,
+				       const struct slice_key *k)
 {
 	size_t i;
 
 	if ((t->n + 1) * 4 > t->cap * 3 && table_grow(t))
 		return NULL;
-	for (i = key_hash(k) & (t->cap - 1); t->s[i].used; i = (i + 1) & (t->cap - 1))
+	for (i = key_hash(k) & (t->cap - 1); t->s[i].used;
+	     i = (i + 1) & (t->cap - 1))
 		;
 	memset(&t->s[i], 0, sizeof(t->s[i]));
 	t->s[i].k = *k;
@@ -164,7 +169,8 @@ static void table_remove(struct slice_table *t, struct open_slice *s)
 			return;
 		home = key_hash(&t->s[j].k) & mask;
 		/* move j back to i unless its home lies cyclically in (i, j] */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
 			t->s[i] = t->s[j];
 			t->s[j].used = false;
 			i = j;
@@ -182,8 +188,9 @@ static void emit(struct export_ctx *x, struct json_object *o)
 
 	fputs(p->first ? "\n" : ",\n", x->out);
 	p->first = false;
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(
+		      o,
+		      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 	      x->out);
 	json_object_put(o);
 }
@@ -193,9 +200,10 @@ static struct json_object *us(uint64_t ns, bool negative)
 {
 	char buf[40];
 
-	snprintf(buf, sizeof(buf), "%s%" PRIu64 ".%03u", negative ? "-" : "", ns / 1000,
-		 (unsigned)(ns % 1000));
-	return json_object_new_double_s((negative ? -1.0 : 1.0) * (double)ns / 1000.0, buf);
+	snprintf(buf, sizeof(buf), "%s%" PRIu64 ".%03u", negative ? "-" : "",
+		 ns / 1000, (unsigned)(ns % 1000));
+	return json_object_new_double_s(
+		(negative ? -1.0 : 1.0) * (double)ns / 1000.0, buf);
 }
 
 static struct json_object *ts_us(struct perfetto *p, uint64_t ts)
@@ -211,7 +219,8 @@ static struct json_object *hexv(uint64_t v)
 	return json_object_new_string(buf);
 }
 
-static struct json_object *new_ev(const char *ph, const char *name, uint32_t pid, uint32_t tid)
+static struct json_object *new_ev(const char *ph, const char *name,
+				  uint32_t pid, uint32_t tid)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -222,32 +231,37 @@ static struct json_object *new_ev(const char *ph, const char *name, uint32_t pid
 	return o;
 }
 
-static void emit_meta(struct export_ctx *x, const char *what, uint32_t pid, uint32_t tid,
-		      const char *key, struct json_object *val)
+static void emit_meta(struct export_ctx *x, const char *what, uint32_t pid,
+		      uint32_t tid, const char *key, struct json_object *val)
 {
-	struct json_object *o = new_ev("M", what, pid, tid), *args = json_object_new_object();
+	struct json_object *o = new_ev("M", what, pid, tid),
+			   *args = json_object_new_object();
 
 	json_object_object_add(args, key, val);
 	json_object_object_add(o, "args", args);
 	emit(x, o);
 }
 
-static void name_thread(struct export_ctx *x, uint32_t pid, uint32_t tid, const char *name,
-			int sort)
+static void name_thread(struct export_ctx *x, uint32_t pid, uint32_t tid,
+			const char *name, int sort)
 {
-	emit_meta(x, "thread_name", pid, tid, "name", json_object_new_string(name));
-	emit_meta(x, "thread_sort_index", pid, tid, "sort_index", json_object_new_int(sort));
+	emit_meta(x, "thread_name", pid, tid, "name",
+		  json_object_new_string(name));
+	emit_meta(x, "thread_sort_index", pid, tid, "sort_index",
+		  json_object_new_int(sort));
 }
 
-static void group_open(struct export_ctx *x, struct group *g, uint32_t pid, const char *name,
-		       const char *events_name)
+static void group_open(struct export_ctx *x, struct group *g, uint32_t pid,
+		       const char *name, const char *events_name)
 {
 	struct perfetto *p = x->pf;
 
 	g->pid = pid;
 	g->events_tid = p->next_tid++;
-	emit_meta(x, "process_name", pid, 0, "name", json_object_new_string(name));
-	emit_meta(x, "process_sort_index", pid, 0, "sort_index", json_object_new_int64(pid));
+	emit_meta(x, "process_name", pid, 0, "name",
+		  json_object_new_string(name));
+	emit_meta(x, "process_sort_index", pid, 0, "sort_index",
+		  json_object_new_int64(pid));
 	name_thread(x, pid, g->events_tid, events_name, -1);
 }
 
@@ -267,7 +281,8 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 		if (!np)
 			return NULL;
 		p->devs = np;
-		memset(p->devs + p->nr_devs, 0, (size_t)(n - p->nr_devs) * sizeof(*p->devs));
+		memset(p->devs + p->nr_devs, 0,
+		       (size_t)(n - p->nr_devs) * sizeof(*p->devs));
 		p->nr_devs = n;
 	}
 	if (p->devs[dev].events_tid)
@@ -277,9 +292,11 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 		int len = snprintf(name, sizeof(name), "%s", d->name);
 
 		if (d->driver[0])
-			len += snprintf(name + len, sizeof(name) - len, " (%s)", d->driver);
+			len += snprintf(name + len, sizeof(name) - len, " (%s)",
+					d->driver);
 		if (d->numa_node >= 0)
-			snprintf(name + len, sizeof(name) - len, " node %d", d->numa_node);
+			snprintf(name + len, sizeof(name) - len, " node %d",
+				 d->numa_node);
 	} else if (dev == DMAS_DEV_NONE) {
 		snprintf(name, sizeof(name), "no device");
 	} else {
@@ -289,8 +306,8 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 	return &p->devs[dev];
 }
 
-static struct group *chan_group(struct export_ctx *x, uint32_t dev, uint64_t chan,
-				int64_t index, uint32_t *ordinal)
+static struct group *chan_group(struct export_ctx *x, uint32_t dev,
+				uint64_t chan, int64_t index, uint32_t *ordinal)
 {
 	struct perfetto *p = x->pf;
 	const struct export_dev *d;
@@ -322,12 +339,13 @@ static struct group *chan_group(struct export_ctx *x, uint32_t dev, uint64_t cha
 	c->index = index;
 	d = export_dev(x, dev);
 	if (index >= 0)
-		snprintf(name, sizeof(name), "dma chan %" PRId64 " of %s", index,
-			 d && d->name[0] ? d->name : "?");
+		snprintf(name, sizeof(name), "dma chan %" PRId64 " of %s",
+			 index, d && d->name[0] ? d->name : "?");
 	else
-		snprintf(name, sizeof(name), "dma chan 0x%" PRIx64 " of %s", chan,
-			 d && d->name[0] ? d->name : "?");
-	group_open(x, &c->g, PID_CHANNEL_BASE + p->nr_chans, name, "channel events");
+		snprintf(name, sizeof(name), "dma chan 0x%" PRIx64 " of %s",
+			 chan, d && d->name[0] ? d->name : "?");
+	group_open(x, &c->g, PID_CHANNEL_BASE + p->nr_chans, name,
+		   "channel events");
 	i = p->nr_chans++;
 found:
 	p->last_chan = i;
@@ -351,13 +369,15 @@ static uint32_t lane_take(struct export_ctx *x, struct group *g, bool xfer)
 
 	if (g->nr_free)
 		return g->free_lanes[--g->nr_free];
-	np = realloc(g->lane_tids, (size_t)(g->nr_lanes + 1) * sizeof(*g->lane_tids));
+	np = realloc(g->lane_tids,
+		     (size_t)(g->nr_lanes + 1) * sizeof(*g->lane_tids));
 	if (!np)
 		return g->events_tid;
 	g->lane_tids = np;
 	tid = p->next_tid++;
 	g->lane_tids[g->nr_lanes] = tid;
-	snprintf(name, sizeof(name), "%s %u", xfer ? "transfers" : "mappings", g->nr_lanes);
+	snprintf(name, sizeof(name), "%s %u", xfer ? "transfers" : "mappings",
+		 g->nr_lanes);
 	name_thread(x, g->pid, tid, name, (int)g->nr_lanes);
 	g->nr_lanes++;
 	return tid;
@@ -369,10 +389,11 @@ static void lane_give(struct group *g, uint32_t tid)
 		return;
 	if (g->nr_free == g->cap_free) {
 		uint32_t n = g->cap_free ? g->cap_free * 2 : 8;
-		void *np = realloc(g->free_lanes, (size_t)n * sizeof(*g->free_lanes));
+		void *np = realloc(g->free_lanes,
+				   (size_t)n * sizeof(*g->free_lanes));
 
 		if (!np)
-			return;	/* the lane is simply not reused */
+			return; /* the lane is simply not reused */
 		g->free_lanes = np;
 		g->cap_free = n;
 	}
@@ -393,15 +414,16 @@ static struct json_object *stack_args(struct export_ctx *x, uint32_t id)
 	return a;
 }
 
-static void add_common_args(struct json_object *args, const struct dmas_event *ev)
+static void add_common_args(struct json_object *args,
+			    const struct dmas_event *ev)
 {
 	json_object_object_add(args, "cpu", json_object_new_int(ev->cpu));
 	json_object_object_add(args, "pid", json_object_new_int64(ev->pid));
 }
 
 /* Write the X slice for s, ending at end_ts, and give its lane back. */
-static void slice_end(struct export_ctx *x, struct open_slice *s, uint64_t end_ts,
-		      const char *closed_by)
+static void slice_end(struct export_ctx *x, struct open_slice *s,
+		      uint64_t end_ts, const char *closed_by)
 {
 	struct perfetto *p = x->pf;
 	struct json_object *o, *args;
@@ -413,30 +435,39 @@ static void slice_end(struct export_ctx *x, struct open_slice *s, uint64_t end_t
 		snprintf(name, sizeof(name), "xfer");
 	else if (s->kind == DMAS_EV_MAP || s->kind == DMAS_EV_MAP_SG ||
 		 s->kind == DMAS_EV_MAP_RESOURCE)
-		snprintf(name, sizeof(name), "%s %s", dmas_kind_str(s->kind, kb, sizeof(kb)),
+		snprintf(name, sizeof(name), "%s %s",
+			 dmas_kind_str(s->kind, kb, sizeof(kb)),
 			 dmas_dir_str(s->dir));
 	else
-		snprintf(name, sizeof(name), "%s", dmas_kind_str(s->kind, kb, sizeof(kb)));
+		snprintf(name, sizeof(name), "%s",
+			 dmas_kind_str(s->kind, kb, sizeof(kb)));
 	o = new_ev("X", name, g->pid, s->tid);
 	json_object_object_add(o, "ts", ts_us(p, s->ts));
 	json_object_object_add(o, "dur", us(dur, false));
-	json_object_object_add(o, "cat", json_object_new_string((s->k.c & 0xff) == SC_XFER
-									? "dmaengine"
-									: "dma"));
+	json_object_object_add(o, "cat",
+			       json_object_new_string((s->k.c & 0xff) == SC_XFER
+							      ? "dmaengine"
+							      : "dma"));
 	args = json_object_new_object();
 	if ((s->k.c & 0xff) == SC_XFER) {
-		json_object_object_add(args, "cookie", json_object_new_int64((int64_t)s->addr));
-		json_object_object_add(args, "size", json_object_new_uint64(s->size));
+		json_object_object_add(args, "cookie",
+				       json_object_new_int64((int64_t)s->addr));
+		json_object_object_add(args, "size",
+				       json_object_new_uint64(s->size));
 	} else {
 		json_object_object_add(args, "addr", hexv(s->addr));
-		json_object_object_add(args, "size", json_object_new_uint64(s->size));
-		json_object_object_add(args, "dir", json_object_new_string(dmas_dir_str(s->dir)));
+		json_object_object_add(args, "size",
+				       json_object_new_uint64(s->size));
+		json_object_object_add(
+			args, "dir",
+			json_object_new_string(dmas_dir_str(s->dir)));
 		if (s->phys)
 			json_object_object_add(args, "phys", hexv(s->phys));
 	}
 	json_object_object_add(args, "cpu", json_object_new_int(s->cpu));
 	json_object_object_add(args, "pid", json_object_new_int64(s->pid));
-	json_object_object_add(args, "closed_by", json_object_new_string(closed_by));
+	json_object_object_add(args, "closed_by",
+			       json_object_new_string(closed_by));
 	if (s->stack)
 		json_object_object_add(args, "stack", stack_args(x, s->stack));
 	json_object_object_add(o, "args", args);
@@ -444,8 +475,8 @@ static void slice_end(struct export_ctx *x, struct open_slice *s, uint64_t end_t
 	lane_give(g, s->tid);
 }
 
-static void instant(struct export_ctx *x, struct group *g, const struct dmas_event *ev,
-		    const char *name)
+static void instant(struct export_ctx *x, struct group *g,
+		    const struct dmas_event *ev, const char *name)
 {
 	struct json_object *o = new_ev("i", name, g->pid, g->events_tid), *args;
 	char kb[16];
@@ -455,37 +486,48 @@ static void instant(struct export_ctx *x, struct group *g, const struct dmas_eve
 	json_object_object_add(o, "cat", json_object_new_string("event"));
 	args = json_object_new_object();
 	json_object_object_add(args, "kind",
-			       json_object_new_string(dmas_kind_str(ev->kind, kb, sizeof(kb))));
+			       json_object_new_string(dmas_kind_str(
+				       ev->kind, kb, sizeof(kb))));
 	if (export_kind_has_name(ev->kind)) {
-		json_object_object_add(args, "name", json_object_new_string_len(
-							     ev->name, strnlen(ev->name,
-									       sizeof(ev->name))));
+		json_object_object_add(
+			args, "name",
+			json_object_new_string_len(
+				ev->name, strnlen(ev->name, sizeof(ev->name))));
 	} else {
 		json_object_object_add(args, "addr", hexv(ev->addr));
-		json_object_object_add(args, "size", json_object_new_uint64(ev->size));
-		json_object_object_add(args, "dir", json_object_new_string(dmas_dir_str(ev->dir)));
+		json_object_object_add(args, "size",
+				       json_object_new_uint64(ev->size));
+		json_object_object_add(
+			args, "dir",
+			json_object_new_string(dmas_dir_str(ev->dir)));
 		if (ev->aux)
 			json_object_object_add(args, "aux", hexv(ev->aux));
 		if (ev->count)
-			json_object_object_add(args, "count", json_object_new_int64(ev->count));
+			json_object_object_add(
+				args, "count",
+				json_object_new_int64(ev->count));
 	}
 	add_common_args(args, ev);
 	if (ev->stack_id)
-		json_object_object_add(args, "stack", stack_args(x, ev->stack_id));
+		json_object_object_add(args, "stack",
+				       stack_args(x, ev->stack_id));
 	json_object_object_add(o, "args", args);
 	emit(x, o);
 }
 
-static void slice_begin(struct export_ctx *x, uint32_t gref, const struct slice_key *k,
-			const struct dmas_event *ev, uint64_t addr)
+static void slice_begin(struct export_ctx *x, uint32_t gref,
+			const struct slice_key *k, const struct dmas_event *ev,
+			uint64_t addr)
 {
 	struct perfetto *p = x->pf;
 	struct open_slice *s = table_find(&p->open, k);
 	struct group *g = group_of(p, gref);
 
 	if (s) {
-		/* Its end was never seen (lost, or a bug the engine reports). */
-		slice_end(x, s, ev->ts, "replaced: mapped again without an unmap");
+		/* Its end was never seen (lost, or a bug the engine reports).
+		 */
+		slice_end(x, s, ev->ts,
+			  "replaced: mapped again without an unmap");
 		table_remove(&p->open, s);
 	}
 	s = table_insert(&p->open, k);
@@ -506,15 +548,16 @@ static void slice_begin(struct export_ctx *x, uint32_t gref, const struct slice_
 	s->dir = ev->dir;
 }
 
-static void slice_close(struct export_ctx *x, struct group *g, const struct slice_key *k,
-			const struct dmas_event *ev)
+static void slice_close(struct export_ctx *x, struct group *g,
+			const struct slice_key *k, const struct dmas_event *ev)
 {
 	struct perfetto *p = x->pf;
 	struct open_slice *s = table_find(&p->open, k);
 	char kb[16], name[48];
 
 	if (!s) {
-		snprintf(name, sizeof(name), "%s (not open)", dmas_kind_str(ev->kind, kb, sizeof(kb)));
+		snprintf(name, sizeof(name), "%s (not open)",
+			 dmas_kind_str(ev->kind, kb, sizeof(kb)));
 		instant(x, g, ev, name);
 		return;
 	}
@@ -523,7 +566,8 @@ static void slice_close(struct export_ctx *x, struct group *g, const struct slic
 }
 
 /* dmaengine TERMINATE: every transfer still open on the channel ends. */
-static void close_channel(struct export_ctx *x, uint32_t dev, uint32_t ordinal, uint64_t ts)
+static void close_channel(struct export_ctx *x, uint32_t dev, uint32_t ordinal,
+			  uint64_t ts)
 {
 	struct slice_table *t = &x->pf->open;
 	size_t i = 0;
@@ -531,10 +575,11 @@ static void close_channel(struct export_ctx *x, uint32_t dev, uint32_t ordinal, 
 	while (i < t->cap) {
 		struct open_slice *s = &t->s[i];
 
-		if (s->used && s->k.a == dev && s->k.c == (SC_XFER | (uint64_t)ordinal << 8)) {
+		if (s->used && s->k.a == dev &&
+		    s->k.c == (SC_XFER | (uint64_t)ordinal << 8)) {
 			slice_end(x, s, ts, "terminate");
 			table_remove(t, s);
-			continue;	/* slot i now holds a shifted entry */
+			continue; /* slot i now holds a shifted entry */
 		}
 		i++;
 	}
@@ -543,34 +588,42 @@ static void close_channel(struct export_ctx *x, uint32_t dev, uint32_t ordinal, 
 void perfetto_event(struct export_ctx *x, const struct dmas_event *ev)
 {
 	struct perfetto *p = x->pf;
-	struct slice_key k = { ev->dev, ev->addr, 0 };
+	struct slice_key k = {ev->dev, ev->addr, 0};
 	struct group *g;
 	uint32_t ord;
 	char kb[16];
 
 	if (!p->have_base) {
-		p->base = x->have_session && x->session.start_ts && x->session.start_ts <= ev->ts
+		p->base = x->have_session && x->session.start_ts &&
+					  x->session.start_ts <= ev->ts
 				  ? x->session.start_ts
 				  : ev->ts;
 		p->have_base = true;
 		name_session(x);
 	}
 	if (ev->kind == DMAS_EV_LOST) {
-		struct json_object *o = new_ev("i", "lost events", PID_SESSION, p->session_tid);
+		struct json_object *o =
+			new_ev("i", "lost events", PID_SESSION, p->session_tid);
 		struct json_object *args = json_object_new_object();
 
 		json_object_object_add(o, "ts", ts_us(p, ev->ts));
 		json_object_object_add(o, "s", json_object_new_string("t"));
-		json_object_object_add(o, "cat", json_object_new_string("lost"));
-		json_object_object_add(args, "count", json_object_new_int64(ev->count));
-		json_object_object_add(args, "ring", json_object_new_int64((int64_t)ev->aux));
+		json_object_object_add(o, "cat",
+				       json_object_new_string("lost"));
+		json_object_object_add(args, "count",
+				       json_object_new_int64(ev->count));
+		json_object_object_add(args, "ring",
+				       json_object_new_int64((int64_t)ev->aux));
 		json_object_object_add(o, "args", args);
 		emit(x, o);
 		return;
 	}
 	if (ev->kind >= DMAS_EV_CHAN_REQUEST && ev->kind <= DMAS_EV_TERMINATE) {
 		g = chan_group(x, ev->dev, ev->aux,
-			       ev->kind == DMAS_EV_CHAN_REQUEST ? (int64_t)ev->count : -1, &ord);
+			       ev->kind == DMAS_EV_CHAN_REQUEST
+				       ? (int64_t)ev->count
+				       : -1,
+			       &ord);
 		if (!g)
 			return;
 		k.c = SC_XFER | (uint64_t)ord << 8;
@@ -587,7 +640,8 @@ void perfetto_event(struct export_ctx *x, const struct dmas_event *ev)
 			close_channel(x, ev->dev, ord, ev->ts);
 			return;
 		default:
-			instant(x, g, ev, dmas_kind_str(ev->kind, kb, sizeof(kb)));
+			instant(x, g, ev,
+				dmas_kind_str(ev->kind, kb, sizeof(kb)));
 			return;
 		}
 	}
@@ -657,15 +711,20 @@ void perfetto_finding(struct export_ctx *x, const struct dmas_engine *e,
 	json_object_object_add(o, "cat", json_object_new_string("finding"));
 	args = json_object_new_object();
 	json_object_object_add(args, "id", json_object_new_string(fi->id));
-	json_object_object_add(args, "severity",
-			       json_object_new_string(dmas_severity_name(f->severity)));
-	json_object_object_add(args, "uncertain", json_object_new_boolean(f->uncertain));
+	json_object_object_add(
+		args, "severity",
+		json_object_new_string(dmas_severity_name(f->severity)));
+	json_object_object_add(args, "uncertain",
+			       json_object_new_boolean(f->uncertain));
 	json_object_object_add(args, "addr", hexv(f->addr));
 	json_object_object_add(args, "size", json_object_new_uint64(f->size));
-	json_object_object_add(args, "dir", json_object_new_string(dmas_dir_str(f->dir)));
-	json_object_object_add(args, "detail", json_object_new_string(f->detail));
+	json_object_object_add(args, "dir",
+			       json_object_new_string(dmas_dir_str(f->dir)));
+	json_object_object_add(args, "detail",
+			       json_object_new_string(f->detail));
 	if (f->map_stack)
-		json_object_object_add(args, "stack", stack_args(x, f->map_stack));
+		json_object_object_add(args, "stack",
+				       stack_args(x, f->map_stack));
 	json_object_object_add(o, "args", args);
 	emit(x, o);
 }
@@ -692,16 +751,18 @@ static void name_session(struct export_ctx *x)
 	p->session_tid = p->next_tid++;
 	if (x->have_session)
 		snprintf(name, sizeof(name), "dmascope: %s on %s",
-			 x->session.kernel_release[0] ? x->session.kernel_release : "?",
+			 x->session.kernel_release[0]
+				 ? x->session.kernel_release
+				 : "?",
 			 x->session.hostname[0] ? x->session.hostname : "?");
 	else
 		snprintf(name, sizeof(name), "dmascope");
-	emit_meta(x, "process_name", PID_SESSION, 0, "name", json_object_new_string(name));
+	emit_meta(x, "process_name", PID_SESSION, 0, "name",
+		  json_object_new_string(name));
 	emit_meta(x, "process_sort_index", PID_SESSION, 0, "sort_index",
 		  json_object_new_int(0));
 	name_thread(x, PID_SESSION, p->session_tid, "lost events", 0);
 }
-
 
 int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 {
@@ -710,13 +771,17 @@ int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 
 	if (!p->session_tid)
 		name_session(x);
-	/* Still open at the end: drawn up to the end (table order is deterministic). */
+	/* Still open at the end: drawn up to the end (table order is
+	 * deterministic). */
 	for (i = 0; i < p->open.cap; i++)
 		if (p->open.s[i].used)
-			slice_end(x, &p->open.s[i], end_ts, "still open at end");
+			slice_end(x, &p->open.s[i], end_ts,
+				  "still open at end");
 	fputs("\n]}\n", x->out);
 	if (p->dropped)
-		fprintf(stderr, "dmatrace export: %" PRIu64 " slices not drawn (out of memory)\n",
+		fprintf(stderr,
+			"dmatrace export: %" PRIu64
+			" slices not drawn (out of memory)\n",
 			p->dropped);
 	fflush(x->out);
 	return ferror(x->out) ? -1 : 0;

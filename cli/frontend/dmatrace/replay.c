@@ -27,44 +27,64 @@ static void usage(FILE *f, const char *name)
 	fprintf(f,
 		"usage: dmatrace %s [OPTIONS] FILE\n"
 		"\n"
-		"Analyse a recording (made by 'dmatrace record') offline: the same engine as\n"
-		"live tracing, the same findings.  Prints a header (kernel, host, duration,\n"
-		"events, lost events), the findings grouped by severity and kind with their\n"
+		"Analyse a recording (made by 'dmatrace record') offline: the "
+		"same engine as\n"
+		"live tracing, the same findings.  Prints a header (kernel, "
+		"host, duration,\n"
+		"events, lost events), the findings grouped by severity and "
+		"kind with their\n"
 		"stacks and fixes, then per-device statistics.\n"
 		"\n"
 		"options:\n"
-		"  --json                one JSON document instead of text (schema\n"
+		"  --json                one JSON document instead of text "
+		"(schema\n"
 		"                        \"dmascope-report/1\", see README)\n"
-		"  --leak-age DURATION   report mappings outstanding longer than this as\n"
-		"                        leak-suspected (500ms, 5s, 2m; default: off)\n"
+		"  --leak-age DURATION   report mappings outstanding longer "
+		"than this as\n"
+		"                        leak-suspected (500ms, 5s, 2m; "
+		"default: off)\n"
 		"  --xfer-timeout DURATION\n"
-		"                        a dmaengine transfer issued but not completed\n"
-		"                        within this is xfer-timeout (default 5s)\n"
-		"  --leaks-at-exit       report mappings still outstanding at the end of\n"
-		"                        the recording as leak-at-exit (default: list them\n"
+		"                        a dmaengine transfer issued but not "
+		"completed\n"
+		"                        within this is xfer-timeout (default "
+		"5s)\n"
+		"  --leaks-at-exit       report mappings still outstanding at "
+		"the end of\n"
+		"                        the recording as leak-at-exit "
+		"(default: list them\n"
 		"                        in the statistics only)\n"
-		"  --device NAME         only this device (as named by the kernel,\n"
+		"  --device NAME         only this device (as named by the "
+		"kernel,\n"
 		"                        e.g. 0000:10:00.0)\n"
 		"  --driver NAME         only devices bound to this driver\n"
-		"  --severity LEVEL      only findings at or above LEVEL: info, warning,\n"
-		"                        error (default info); also decides the exit status\n"
+		"  --severity LEVEL      only findings at or above LEVEL: "
+		"info, warning,\n"
+		"                        error (default info); also decides "
+		"the exit status\n"
 		"  -q, --quiet           findings only, one line each\n"
 		"  --no-stats            leave out the per-device statistics\n"
-		"  -o, --output FILE     write the report to FILE instead of stdout\n"
+		"  -o, --output FILE     write the report to FILE instead of "
+		"stdout\n"
 		"  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 no findings at or above --severity, 1 findings, 2 error (not\n"
-		"a recording, corrupt recording, bad option).  A truncated recording is\n"
-		"analysed up to its last whole record, with a warning on stderr.\n"
+		"exit status: 0 no findings at or above --severity, 1 "
+		"findings, 2 error (not\n"
+		"a recording, corrupt recording, bad option).  A truncated "
+		"recording is\n"
+		"analysed up to its last whole record, with a warning on "
+		"stderr.\n"
 		"\n"
 		"examples:\n"
 		"  dmatrace %s nvme.dmat\n"
-		"      everything: findings with stacks, then statistics per device\n"
+		"      everything: findings with stacks, then statistics per "
+		"device\n"
 		"  dmatrace %s --driver nvme --severity error nvme.dmat\n"
-		"      only errors on devices driven by nvme; exit 1 if there are any\n"
+		"      only errors on devices driven by nvme; exit 1 if there "
+		"are any\n"
 		"  dmatrace %s --leak-age 5s -q boot.dmat\n"
 		"      also flag mappings held over 5 s, one line per finding\n"
-		"  dmatrace %s --json boot.dmat | jq -r '.findings[] | [.id, .device] | @tsv'\n"
+		"  dmatrace %s --json boot.dmat | jq -r '.findings[] | [.id, "
+		".device] | @tsv'\n"
 		"      findings for scripts\n",
 		name, name, name, name, name);
 }
@@ -81,31 +101,31 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
-	{ "xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT },
-	{ "leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT },
-	{ "device", required_argument, NULL, OPT_DEVICE },
-	{ "driver", required_argument, NULL, OPT_DRIVER },
-	{ "severity", required_argument, NULL, OPT_SEVERITY },
-	{ "no-stats", no_argument, NULL, OPT_NO_STATS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"json", no_argument, NULL, OPT_JSON},
+	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
+	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
+	{"device", required_argument, NULL, OPT_DEVICE},
+	{"driver", required_argument, NULL, OPT_DRIVER},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"no-stats", no_argument, NULL, OPT_NO_STATS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"output", required_argument, NULL, 'o'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_replay(int argc, char **argv)
 {
 	const char *name = argv[0], *path, *outpath = NULL;
-	struct dmas_engine_opts eo = { 0 };
-	struct dmas_report_opts ro = { 0 };
-	struct dmas_stream_info si = { 0 };
+	struct dmas_engine_opts eo = {0};
+	struct dmas_report_opts ro = {0};
+	struct dmas_stream_info si = {0};
 	struct dmas_sink engine_sink, info_sink, tee_sink;
-	struct dmas_sink_tee tee = { 0 };
+	struct dmas_sink_tee tee = {0};
 	struct dmas_source *src;
 	struct dmas_engine *e;
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	char err[512] = "", tool[32];
 	bool json = false;
 	FILE *out = stdout;
@@ -119,12 +139,17 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case OPT_LEAK_AGE:
 		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(optarg, c == OPT_LEAK_AGE ? &eo.leak_age_ns
-									  : &eo.xfer_timeout_ns)) {
+			if (dmas_parse_duration(
+				    optarg, c == OPT_LEAK_AGE
+						    ? &eo.leak_age_ns
+						    : &eo.xfer_timeout_ns)) {
 				fprintf(stderr,
-					"dmatrace %s: --%s: '%s' is not a duration (e.g. 500ms, "
+					"dmatrace %s: --%s: '%s' is not a "
+					"duration (e.g. 500ms, "
 					"5s, 2m)\n",
-					name, c == OPT_LEAK_AGE ? "leak-age" : "xfer-timeout",
+					name,
+					c == OPT_LEAK_AGE ? "leak-age"
+							  : "xfer-timeout",
 					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
@@ -142,7 +167,8 @@ int cmd_replay(int argc, char **argv)
 			sev = dmas_parse_severity(optarg);
 			if (sev < 0) {
 				fprintf(stderr,
-					"dmatrace %s: --severity: '%s' is not info, warning or "
+					"dmatrace %s: --severity: '%s' is not "
+					"info, warning or "
 					"error\n",
 					name, optarg);
 				return DMATRACE_EXIT_ERROR;
@@ -168,8 +194,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "dmatrace %s: %s\n", name,
-			optind >= argc ? "which recording? (dmatrace replay FILE)"
-				       : "one recording at a time");
+			optind >= argc
+				? "which recording? (dmatrace replay FILE)"
+				: "one recording at a time");
 		fprintf(stderr, "Try 'dmatrace %s --help'.\n", name);
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -184,7 +211,10 @@ int cmd_replay(int argc, char **argv)
 	eo.driver_filter = ro.driver;
 	e = dmas_engine_new(&eo);
 	if (!e) {
-		fprintf(stderr, "dmatrace %s: cannot start the engine (out of memory)\n", name);
+		fprintf(stderr,
+			"dmatrace %s: cannot start the engine (out of "
+			"memory)\n",
+			name);
 		dmas_source_close(src);
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -204,21 +234,25 @@ int cmd_replay(int argc, char **argv)
 	ro.input_message = err[0] ? err : NULL;
 	if (rc < 0) {
 		ro.input_status = DMAS_INPUT_CORRUPT;
-		fprintf(stderr, "dmatrace %s: error: %s\n", name, err[0] ? err : "read failed");
+		fprintf(stderr, "dmatrace %s: error: %s\n", name,
+			err[0] ? err : "read failed");
 		fprintf(stderr,
-			"dmatrace %s: the report below covers only the %llu events before the "
+			"dmatrace %s: the report below covers only the %llu "
+			"events before the "
 			"error\n",
 			name, (unsigned long long)si.events);
 	} else if (rc == 1) {
 		ro.input_status = DMAS_INPUT_TRUNCATED;
 		fprintf(stderr, "dmatrace %s: warning: %s\n", name,
 			err[0] ? err : "recording is truncated");
-		fprintf(stderr, "dmatrace %s: analysed the %llu events before the end\n", name,
-			(unsigned long long)si.events);
+		fprintf(stderr,
+			"dmatrace %s: analysed the %llu events before the "
+			"end\n",
+			name, (unsigned long long)si.events);
 	} else if (replay_stop) {
 		ro.input_status = DMAS_INPUT_INTERRUPTED;
-		fprintf(stderr, "dmatrace %s: interrupted after %llu events\n", name,
-			(unsigned long long)si.events);
+		fprintf(stderr, "dmatrace %s: interrupted after %llu events\n",
+			name, (unsigned long long)si.events);
 	}
 	dmas_engine_finish(e, si.last_ts);
 
@@ -235,22 +269,26 @@ int cmd_replay(int argc, char **argv)
 	if (outpath && strcmp(outpath, "-")) {
 		out = fopen(outpath, "w");
 		if (!out) {
-			fprintf(stderr, "dmatrace %s: cannot write %s: %m\n", name, outpath);
+			fprintf(stderr, "dmatrace %s: cannot write %s: %m\n",
+				name, outpath);
 			dmas_engine_free(e);
 			dmas_stream_info_free(&si);
 			return DMATRACE_EXIT_ERROR;
 		}
 	}
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
-		fprintf(stderr, "dmatrace %s: writing the report failed: %m\n", name);
+		fprintf(stderr, "dmatrace %s: writing the report failed: %m\n",
+			name);
 		status = DMATRACE_EXIT_ERROR;
 	} else if (rc < 0) {
 		status = DMATRACE_EXIT_ERROR;
 	} else {
-		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS : DMATRACE_EXIT_OK;
+		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS
+						   : DMATRACE_EXIT_OK;
 	}
 	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "dmatrace %s: writing %s failed: %m\n", name, outpath);
+		fprintf(stderr, "dmatrace %s: writing %s failed: %m\n", name,
+			outpath);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_engine_free(e);

@@ -19,42 +19,42 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_NONE] = "none",
 	[DMAS_EV_MAP] = "map",
 	[DMAS_EV_UNMAP] = "unmap",
-	[DMAS_EV_MAP_SG] = "map-sg",
-	[DMAS_EV_UNMAP_SG] = "unmap-sg",
-	[DMAS_EV_SYNC_FOR_CPU] = "sync-for-cpu",
-	[DMAS_EV_SYNC_FOR_DEVICE] = "sync-for-device",
-	[DMAS_EV_SYNC_SG_FOR_CPU] = "sync-sg-for-cpu",
-	[DMAS_EV_SYNC_SG_FOR_DEVICE] = "sync-sg-for-device",
-	[DMAS_EV_MAP_RESOURCE] = "map-resource",
-	[DMAS_EV_UNMAP_RESOURCE] = "unmap-resource",
-	[DMAS_EV_MAP_ERROR] = "map-error",
-	[DMAS_EV_ALLOC_COHERENT] = "alloc-coherent",
-	[DMAS_EV_FREE_COHERENT] = "free-coherent",
-	[DMAS_EV_ALLOC_PAGES] = "alloc-pages",
-	[DMAS_EV_FREE_PAGES] = "free-pages",
-	[DMAS_EV_POOL_CREATE] = "pool-create",
-	[DMAS_EV_POOL_DESTROY] = "pool-destroy",
-	[DMAS_EV_POOL_ALLOC] = "pool-alloc",
-	[DMAS_EV_POOL_FREE] = "pool-free",
-	[DMAS_EV_CHAN_REQUEST] = "chan-request",
-	[DMAS_EV_CHAN_RELEASE] = "chan-release",
-	[DMAS_EV_DESC_PREP] = "desc-prep",
-	[DMAS_EV_DESC_SUBMIT] = "desc-submit",
-	[DMAS_EV_ISSUE_PENDING] = "issue-pending",
-	[DMAS_EV_XFER_START] = "xfer-start",
-	[DMAS_EV_XFER_COMPLETE] = "xfer-complete",
-	[DMAS_EV_XFER_ERROR] = "xfer-error",
+	[DMAS_EV_MAP_SG] = "map_sg",
+	[DMAS_EV_UNMAP_SG] = "unmap_sg",
+	[DMAS_EV_SYNC_FOR_CPU] = "sync_for_cpu",
+	[DMAS_EV_SYNC_FOR_DEVICE] = "sync_for_device",
+	[DMAS_EV_SYNC_SG_FOR_CPU] = "sync_sg_for_cpu",
+	[DMAS_EV_SYNC_SG_FOR_DEVICE] = "sync_sg_for_device",
+	[DMAS_EV_MAP_RESOURCE] = "map_resource",
+	[DMAS_EV_UNMAP_RESOURCE] = "unmap_resource",
+	[DMAS_EV_MAP_ERROR] = "map_error",
+	[DMAS_EV_ALLOC_COHERENT] = "alloc_coherent",
+	[DMAS_EV_FREE_COHERENT] = "free_coherent",
+	[DMAS_EV_ALLOC_PAGES] = "alloc_pages",
+	[DMAS_EV_FREE_PAGES] = "free_pages",
+	[DMAS_EV_POOL_CREATE] = "pool_create",
+	[DMAS_EV_POOL_DESTROY] = "pool_destroy",
+	[DMAS_EV_POOL_ALLOC] = "pool_alloc",
+	[DMAS_EV_POOL_FREE] = "pool_free",
+	[DMAS_EV_CHAN_REQUEST] = "chan_request",
+	[DMAS_EV_CHAN_RELEASE] = "chan_release",
+	[DMAS_EV_DESC_PREP] = "desc_prep",
+	[DMAS_EV_DESC_SUBMIT] = "desc_submit",
+	[DMAS_EV_ISSUE_PENDING] = "issue_pending",
+	[DMAS_EV_XFER_START] = "xfer_start",
+	[DMAS_EV_XFER_COMPLETE] = "xfer_complete",
+	[DMAS_EV_XFER_ERROR] = "xfer_error",
 	[DMAS_EV_TERMINATE] = "terminate",
-	[DMAS_EV_CPU_ACCESS] = "cpu-access",
-	[DMAS_EV_DRIVER_BIND] = "driver-bind",
-	[DMAS_EV_DRIVER_UNBIND] = "driver-unbind",
-	[DMAS_EV_DEVICE_REMOVE] = "device-remove",
-	[DMAS_EV_MODULE_UNLOAD] = "module-unload",
-	[DMAS_EV_IOMMU_MAP] = "iommu-map",
-	[DMAS_EV_IOMMU_UNMAP] = "iommu-unmap",
-	[DMAS_EV_IOMMU_FAULT] = "iommu-fault",
+	[DMAS_EV_CPU_ACCESS] = "cpu_access",
+	[DMAS_EV_DRIVER_BIND] = "driver_bind",
+	[DMAS_EV_DRIVER_UNBIND] = "driver_unbind",
+	[DMAS_EV_DEVICE_REMOVE] = "device_remove",
+	[DMAS_EV_MODULE_UNLOAD] = "module_unload",
+	[DMAS_EV_IOMMU_MAP] = "iommu_map",
+	[DMAS_EV_IOMMU_UNMAP] = "iommu_unmap",
+	[DMAS_EV_IOMMU_FAULT] = "iommu_fault",
 	[DMAS_EV_LOST] = "lost",
-	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb-bounce",
+	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb_bounce",
 };
 
 const char *dmas_kind_str(unsigned kind, char *buf, size_t len)
@@ -67,16 +67,17 @@ const char *dmas_kind_str(unsigned kind, char *buf, size_t len)
 
 const char *dmas_dir_str(unsigned dir)
 {
-	static const char *const names[] = { "bidirectional", "to-device",
-					     "from-device", "none" };
+	static const char *const names[] = {"bidirectional", "to-device",
+					    "from-device", "none"};
 
 	return dir < 4 ? names[dir] : "invalid";
 }
 
 const char *dmas_dir_kernel_str(unsigned dir)
 {
-	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
-					     "DMA_FROM_DEVICE", "DMA_NONE" };
+	static const char *const names[] = {"DMA_BIDIRECTIONAL",
+					    "DMA_TO_DEVICE", "DMA_FROM_DEVICE",
+					    "DMA_NONE"};
 
 	return dir < 4 ? names[dir] : "DMA_(invalid)";
 }
@@ -87,9 +88,9 @@ int dmas_parse_duration(const char *s, uint64_t *ns)
 		const char *suffix;
 		double mult;
 	} units[] = {
-		{ "ns", 1 },	 { "us", 1e3 },	 { "ms", 1e6 }, { "s", 1e9 },
-		{ "sec", 1e9 },	 { "m", 60e9 },	 { "min", 60e9 },
-		{ "h", 3600e9 }, { "", 1e9 },
+		{"ns", 1},     {"us", 1e3},   {"ms", 1e6},
+		{"s", 1e9},    {"sec", 1e9},  {"m", 60e9},
+		{"min", 60e9}, {"h", 3600e9}, {"", 1e9},
 	};
 	char *end;
 	double v;
@@ -139,7 +140,7 @@ const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len)
 
 const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
 	double v = (double)bytes;
 	int u = -1;
 
@@ -155,8 +156,8 @@ const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-const char *dmas_report_driver(const struct dmas_engine *e, const struct dmas_report_opts *o,
-			       uint32_t dev)
+const char *dmas_report_driver(const struct dmas_engine *e,
+			       const struct dmas_report_opts *o, uint32_t dev)
 {
 	const struct dmas_device *d = dmas_engine_device_by_id(e, dev);
 	const char *drv = NULL;
@@ -169,26 +170,31 @@ const char *dmas_report_driver(const struct dmas_engine *e, const struct dmas_re
 }
 
 bool dmas_report_device_included(const struct dmas_engine *e,
-				 const struct dmas_report_opts *o, const struct dmas_device *d)
+				 const struct dmas_report_opts *o,
+				 const struct dmas_device *d)
 {
 	if (o->device && (!d || strcmp(d->name, o->device)))
 		return false;
-	if (o->driver && strcmp(dmas_report_driver(e, o, d ? d->id : 0), o->driver))
+	if (o->driver &&
+	    strcmp(dmas_report_driver(e, o, d ? d->id : 0), o->driver))
 		return false;
 	return true;
 }
 
-bool dmas_report_includes(const struct dmas_engine *e, const struct dmas_report_opts *o,
+bool dmas_report_includes(const struct dmas_engine *e,
+			  const struct dmas_report_opts *o,
 			  const struct dmas_finding *f)
 {
 	if (f->severity < o->min_severity)
 		return false;
 	if (!o->device && !o->driver)
 		return true;
-	return dmas_report_device_included(e, o, dmas_engine_device_by_id(e, f->dev));
+	return dmas_report_device_included(e, o,
+					   dmas_engine_device_by_id(e, f->dev));
 }
 
-size_t dmas_report_count(const struct dmas_engine *e, const struct dmas_report_opts *o)
+size_t dmas_report_count(const struct dmas_engine *e,
+			 const struct dmas_report_opts *o)
 {
 	size_t i, n = 0, nr = dmas_engine_nr_findings(e);
 

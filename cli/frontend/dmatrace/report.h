@@ -17,24 +17,24 @@
 /* How the input ended: shown in the header and in JSON "input.status". */
 enum dmas_input_status {
 	DMAS_INPUT_COMPLETE = 0,
-	DMAS_INPUT_TRUNCATED,	/* analysed up to the last whole record */
-	DMAS_INPUT_CORRUPT,	/* analysed up to the corrupt record */
-	DMAS_INPUT_INTERRUPTED,	/* stopped by the user */
+	DMAS_INPUT_TRUNCATED, /* analysed up to the last whole record */
+	DMAS_INPUT_CORRUPT, /* analysed up to the corrupt record */
+	DMAS_INPUT_INTERRUPTED, /* stopped by the user */
 };
 
 struct dmas_report_opts {
 	enum dmas_severity min_severity; /* findings below are not shown */
-	const char *device;	/* only this device name (NULL: all) */
-	const char *driver;	/* only devices of this driver (NULL: all) */
-	bool quiet;		/* text: one line per finding, nothing else */
-	bool no_stats;		/* leave out the per-device statistics */
+	const char *device; /* only this device name (NULL: all) */
+	const char *driver; /* only devices of this driver (NULL: all) */
+	bool quiet; /* text: one line per finding, nothing else */
+	bool no_stats; /* leave out the per-device statistics */
 	/* where the events came from, for the header */
-	const char *input;	/* recording path, or "live" */
+	const char *input; /* recording path, or "live" */
 	enum dmas_input_status input_status;
 	const char *input_message; /* reader's words when not complete */
-	uint64_t first_ts;	/* first and last event time seen (ns) */
+	uint64_t first_ts; /* first and last event time seen (ns) */
 	uint64_t last_ts;
-	const char *tool;	/* "dmatrace replay", "dmatrace check" */
+	const char *tool; /* "dmatrace replay", "dmatrace check" */
 	/*
 	 * Options the engine ran with, echoed in the header so a report says
 	 * what it was looking for.
@@ -51,24 +51,32 @@ struct dmas_report_opts {
 };
 
 /* Does finding f pass the filters in o? */
-bool dmas_report_includes(const struct dmas_engine *e, const struct dmas_report_opts *o,
+bool dmas_report_includes(const struct dmas_engine *e,
+			  const struct dmas_report_opts *o,
 			  const struct dmas_finding *f);
 /* Number of findings that pass the filters: the exit status is 1 if > 0. */
-size_t dmas_report_count(const struct dmas_engine *e, const struct dmas_report_opts *o);
+size_t dmas_report_count(const struct dmas_engine *e,
+			 const struct dmas_report_opts *o);
 /* Driver name for a device id: the engine's, else driver_of's, else "". */
-const char *dmas_report_driver(const struct dmas_engine *e, const struct dmas_report_opts *o,
-			       uint32_t dev);
+const char *dmas_report_driver(const struct dmas_engine *e,
+			       const struct dmas_report_opts *o, uint32_t dev);
 /* Does device d pass the device/driver filters? */
 bool dmas_report_device_included(const struct dmas_engine *e,
-				 const struct dmas_report_opts *o, const struct dmas_device *d);
+				 const struct dmas_report_opts *o,
+				 const struct dmas_device *d);
 
 /* Both return 0, or -1 when writing failed (errno set). */
-int dmas_report_text(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o);
-int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o);
+int dmas_report_text(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o);
+int dmas_report_json(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o);
 
 /* ---- names and parsers ---- */
 
-/* "map", "unmap-sg", "sync-for-cpu" ...; "kind-N" for unknown values. */
+/*
+ * "map", "unmap_sg", "sync_for_cpu" (as dmatgen spells them); "kind-N"
+ * for unknown values.
+ */
 const char *dmas_kind_str(unsigned kind, char *buf, size_t len);
 /* "to-device", "from-device", "bidirectional", "none" */
 const char *dmas_dir_str(unsigned dir);

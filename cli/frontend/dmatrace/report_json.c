@@ -38,8 +38,9 @@ static struct json_object *stack_json(const struct dmas_engine *e, uint32_t id)
 		return NULL;
 	a = json_object_new_array();
 	for (i = 0; i < st->nr_frames; i++)
-		json_object_array_add(a, json_object_new_string(st->frames[i] ? st->frames[i]
-									      : "?"));
+		json_object_array_add(
+			a, json_object_new_string(st->frames[i] ? st->frames[i]
+								: "?"));
 	return a;
 }
 
@@ -72,7 +73,8 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	add(j, "last_event_ts", u64(o->last_ts));
 	add(j, "duration_ns", u64(o->last_ts > base ? o->last_ts - base : 0));
 	add(j, "hooks", str_or_null(s ? s->hooks : NULL));
-	add(j, "traced_from_boot", json_object_new_boolean(s && s->traced_from_boot));
+	add(j, "traced_from_boot",
+	    json_object_new_boolean(s && s->traced_from_boot));
 	return j;
 }
 
@@ -87,7 +89,8 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 
 	add(j, "seq", u64(f->seq));
 	add(j, "id", json_object_new_string(fi->id));
-	add(j, "severity", json_object_new_string(dmas_severity_name(f->severity)));
+	add(j, "severity",
+	    json_object_new_string(dmas_severity_name(f->severity)));
 	add(j, "area", json_object_new_string(fi->area));
 	add(j, "uncertain", json_object_new_boolean(f->uncertain));
 	add(j, "dev_id", u64(f->dev));
@@ -97,16 +100,19 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "addr", hex(f->addr));
 	add(j, "size", u64(f->size));
 	add(j, "dir", json_object_new_string(dmas_dir_str(f->dir)));
-	add(j, "map_kind", f->map_kind ? json_object_new_string(dmas_kind_str(f->map_kind, kb,
-									   sizeof(kb)))
-				       : NULL);
+	add(j, "map_kind",
+	    f->map_kind ? json_object_new_string(
+				  dmas_kind_str(f->map_kind, kb, sizeof(kb)))
+			: NULL);
 	add(j, "map_ts", u64(f->map_ts));
-	add(j, "age_ns", f->map_ts && f->ts >= f->map_ts ? u64(f->ts - f->map_ts) : NULL);
+	add(j, "age_ns",
+	    f->map_ts && f->ts >= f->map_ts ? u64(f->ts - f->map_ts) : NULL);
 	add(j, "pid", u64(f->pid));
 	add(j, "detail", json_object_new_string(f->detail));
 	add(j, "stack", stack_json(e, f->map_stack));
 	add(j, "close_kind",
-	    f->close_kind ? json_object_new_string(dmas_kind_str(f->close_kind, kb, sizeof(kb)))
+	    f->close_kind ? json_object_new_string(dmas_kind_str(
+				    f->close_kind, kb, sizeof(kb)))
 			  : NULL);
 	add(j, "close_stack", stack_json(e, f->close_stack));
 	add(j, "what", json_object_new_string(fi->what));
@@ -144,7 +150,9 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 	add(j, "remote_bytes", u64(st->remote_bytes));
 	add(j, "local_bytes", u64(st->local_bytes));
 	add(j, "remote_share",
-	    numa_total ? json_object_new_double((double)st->remote_bytes / numa_total) : NULL);
+	    numa_total ? json_object_new_double((double)st->remote_bytes /
+						numa_total)
+		       : NULL);
 	add(j, "bounced", u64(st->bounced));
 	add(j, "xfers_submitted", u64(st->xfers_submitted));
 	add(j, "xfers_completed", u64(st->xfers_completed));
@@ -191,16 +199,19 @@ static const char *status_name(enum dmas_input_status s)
 	return "unknown";
 }
 
-int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o)
+int dmas_report_json(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *in, *opts, *sum, *fa, *da;
-	size_t i, nr = dmas_engine_nr_findings(e), nd = dmas_engine_nr_devices(e);
-	uint64_t by_sev[3] = { 0 };
+	size_t i, nr = dmas_engine_nr_findings(e),
+		  nd = dmas_engine_nr_devices(e);
+	uint64_t by_sev[3] = {0};
 	int rc;
 
 	add(root, "schema", json_object_new_string(REPORT_SCHEMA));
-	add(root, "tool", json_object_new_string(o->tool ? o->tool : "dmatrace"));
+	add(root, "tool",
+	    json_object_new_string(o->tool ? o->tool : "dmatrace"));
 	in = json_object_new_object();
 	add(in, "path", str_or_null(o->input));
 	add(in, "status", json_object_new_string(status_name(o->input_status)));
@@ -211,11 +222,13 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_r
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
 
 	opts = json_object_new_object();
-	add(opts, "min_severity", json_object_new_string(dmas_severity_name(o->min_severity)));
+	add(opts, "min_severity",
+	    json_object_new_string(dmas_severity_name(o->min_severity)));
 	add(opts, "device", str_or_null(o->device));
 	add(opts, "driver", str_or_null(o->driver));
 	add(opts, "leak_age_ns", o->leak_age_ns ? u64(o->leak_age_ns) : NULL);
-	add(opts, "xfer_timeout_ns", o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
+	add(opts, "xfer_timeout_ns",
+	    o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
 	add(opts, "leaks_at_exit", json_object_new_boolean(o->leaks_at_exit));
 	add(root, "options", opts);
 
@@ -245,8 +258,9 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e, const struct dmas_r
 	}
 	add(root, "devices", da);
 
-	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(
+		      root,
+		      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
 	      out);
 	fputc('\n', out);
 	json_object_put(root);

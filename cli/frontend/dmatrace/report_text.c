@@ -12,7 +12,8 @@
 #include "report.h"
 
 /* Times in a report are relative to the session's start. */
-static uint64_t time_base(const struct dmas_engine *e, const struct dmas_report_opts *o)
+static uint64_t time_base(const struct dmas_engine *e,
+			  const struct dmas_report_opts *o)
 {
 	const struct dmas_session *s = dmas_engine_session(e);
 
@@ -24,15 +25,18 @@ static uint64_t time_base(const struct dmas_engine *e, const struct dmas_report_
 static const char *fmt_rel(uint64_t ts, uint64_t base, char *buf, size_t len)
 {
 	if (ts >= base)
-		snprintf(buf, len, "+%" PRIu64 ".%06" PRIu64 " s", (ts - base) / UINT64_C(1000000000),
+		snprintf(buf, len, "+%" PRIu64 ".%06" PRIu64 " s",
+			 (ts - base) / UINT64_C(1000000000),
 			 (ts - base) % UINT64_C(1000000000) / 1000);
 	else
-		snprintf(buf, len, "-%" PRIu64 ".%06" PRIu64 " s", (base - ts) / UINT64_C(1000000000),
+		snprintf(buf, len, "-%" PRIu64 ".%06" PRIu64 " s",
+			 (base - ts) / UINT64_C(1000000000),
 			 (base - ts) % UINT64_C(1000000000) / 1000);
 	return buf;
 }
 
-static const char *dev_name(const struct dmas_engine *e, uint32_t dev, char *buf, size_t len)
+static const char *dev_name(const struct dmas_engine *e, uint32_t dev,
+			    char *buf, size_t len)
 {
 	const struct dmas_device *d = dmas_engine_device_by_id(e, dev);
 
@@ -44,7 +48,8 @@ static const char *dev_name(const struct dmas_engine *e, uint32_t dev, char *buf
 	return buf;
 }
 
-static void print_stack(FILE *out, const struct dmas_engine *e, uint32_t id, const char *indent)
+static void print_stack(FILE *out, const struct dmas_engine *e, uint32_t id,
+			const char *indent)
 {
 	const struct dmas_stack *st = id ? dmas_engine_stack(e, id) : NULL;
 	uint32_t i;
@@ -56,75 +61,98 @@ static void print_stack(FILE *out, const struct dmas_engine *e, uint32_t id, con
 		return;
 	}
 	for (i = 0; i < st->nr_frames; i++)
-		fprintf(out, "%s%s\n", indent, st->frames[i] ? st->frames[i] : "?");
+		fprintf(out, "%s%s\n", indent,
+			st->frames[i] ? st->frames[i] : "?");
 }
 
-static void print_header(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o)
+static void print_header(FILE *out, const struct dmas_engine *e,
+			 const struct dmas_report_opts *o)
 {
 	const struct dmas_session *s = dmas_engine_session(e);
 	uint64_t lost = dmas_engine_lost(e), events = dmas_engine_events(e);
 	char b1[32], b2[32];
 
-	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace", o->input ? o->input : "-");
+	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace",
+		o->input ? o->input : "-");
 	if (s) {
-		fprintf(out, "  kernel    %s on host %s, page size %u, clock %s\n",
+		fprintf(out,
+			"  kernel    %s on host %s, page size %u, clock %s\n",
 			s->kernel_release[0] ? s->kernel_release : "(unknown)",
-			s->hostname[0] ? s->hostname : "(unknown)", s->page_size,
-			s->clock[0] ? s->clock : "(unknown)");
+			s->hostname[0] ? s->hostname : "(unknown)",
+			s->page_size, s->clock[0] ? s->clock : "(unknown)");
 		if (s->start_realtime_ns) {
-			time_t t = (time_t)(s->start_realtime_ns / UINT64_C(1000000000));
+			time_t t = (time_t)(s->start_realtime_ns /
+					    UINT64_C(1000000000));
 			struct tm tm;
 			char when[64];
 
 			gmtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+				 &tm);
 			fprintf(out, "  started   %s\n", when);
 		}
 	}
 	fprintf(out, "  duration  %s (%" PRIu64 " events, %zu devices)\n",
-		dmas_fmt_duration(o->last_ts > time_base(e, o) ? o->last_ts - time_base(e, o) : 0,
+		dmas_fmt_duration(o->last_ts > time_base(e, o)
+					  ? o->last_ts - time_base(e, o)
+					  : 0,
 				  b1, sizeof(b1)),
 		events, dmas_engine_nr_devices(e));
 	if (lost)
 		fprintf(out,
-			"  lost      %" PRIu64 " events: the trace has gaps; findings a gap could\n"
-			"            explain are marked (uncertain) and counts are lower bounds\n",
+			"  lost      %" PRIu64
+			" events: the trace has gaps; findings a gap could\n"
+			"            explain are marked (uncertain) and counts "
+			"are lower bounds\n",
 			lost);
 	else
 		fprintf(out, "  lost      0 events\n");
 	if (s)
-		fprintf(out, "  hooks     %s\n", s->hooks[0] ? s->hooks : "(not recorded)");
+		fprintf(out, "  hooks     %s\n",
+			s->hooks[0] ? s->hooks : "(not recorded)");
 	if (s)
 		fprintf(out, "  tracing   %s\n",
 			s->traced_from_boot
-				? "began before drivers bound: every mapping was seen"
-				: "began after drivers bound: unmaps of unknown addresses are "
+				? "began before drivers bound: every mapping "
+				  "was seen"
+				: "began after drivers bound: unmaps of "
+				  "unknown addresses are "
 				  "pre-existing mappings, not bugs");
 	fprintf(out, "  analysis  leak age %s, transfer timeout %s, %s\n",
-		o->leak_age_ns ? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1)) : "off",
-		o->xfer_timeout_ns ? dmas_fmt_duration(o->xfer_timeout_ns, b2, sizeof(b2))
-				   : "default",
-		o->leaks_at_exit ? "mappings left at the end are reported"
-				 : "mappings left at the end are listed, not reported");
+		o->leak_age_ns
+			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
+			: "off",
+		o->xfer_timeout_ns
+			? dmas_fmt_duration(o->xfer_timeout_ns, b2, sizeof(b2))
+			: "default",
+		o->leaks_at_exit
+			? "mappings left at the end are reported"
+			: "mappings left at the end are listed, not reported");
 	switch (o->input_status) {
 	case DMAS_INPUT_COMPLETE:
 		break;
 	case DMAS_INPUT_TRUNCATED:
-		fprintf(out, "  WARNING   recording is truncated (%s): analysed what came before\n",
+		fprintf(out,
+			"  WARNING   recording is truncated (%s): analysed "
+			"what came before\n",
 			o->input_message ? o->input_message : "no trailer");
 		break;
 	case DMAS_INPUT_CORRUPT:
-		fprintf(out, "  ERROR     recording is corrupt (%s): analysed what came before\n",
+		fprintf(out,
+			"  ERROR     recording is corrupt (%s): analysed what "
+			"came before\n",
 			o->input_message ? o->input_message : "bad record");
 		break;
 	case DMAS_INPUT_INTERRUPTED:
-		fprintf(out, "  WARNING   interrupted: analysed what came before\n");
+		fprintf(out,
+			"  WARNING   interrupted: analysed what came before\n");
 		break;
 	}
 	fputc('\n', out);
 }
 
-/* Group by severity (worst first), then kind; keep the engine's order within. */
+/* Group by severity (worst first), then kind; keep the engine's order within.
+ */
 static int cmp_findings(const void *pa, const void *pb, void *ctx)
 {
 	const struct dmas_engine *e = ctx;
@@ -139,8 +167,8 @@ static int cmp_findings(const void *pa, const void *pb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
-static size_t *sorted_findings(const struct dmas_engine *e, const struct dmas_report_opts *o,
-			       size_t *n)
+static size_t *sorted_findings(const struct dmas_engine *e,
+			       const struct dmas_report_opts *o, size_t *n)
 {
 	size_t i, nr = dmas_engine_nr_findings(e);
 	size_t *idx = malloc((nr ? nr : 1) * sizeof(*idx));
@@ -160,7 +188,8 @@ static bool has_mapping(const struct dmas_finding *f)
 	return f->map_kind || f->addr || f->size;
 }
 
-static void print_quiet(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o,
+static void print_quiet(FILE *out, const struct dmas_engine *e,
+			const struct dmas_report_opts *o,
 			const struct dmas_finding *f)
 {
 	const struct dmas_finding_info *fi = &dmas_finding_table[f->kind];
@@ -170,10 +199,11 @@ static void print_quiet(FILE *out, const struct dmas_engine *e, const struct dma
 	fprintf(out, "%s %s %s %s", dmas_severity_name(f->severity), fi->id,
 		dev_name(e, f->dev, nb, sizeof(nb)), drv[0] ? drv : "-");
 	if (has_mapping(f))
-		fprintf(out, " dma=0x%" PRIx64 " size=%" PRIu64 " dir=%s", f->addr, f->size,
-			dmas_dir_str(f->dir));
+		fprintf(out, " dma=0x%" PRIx64 " size=%" PRIu64 " dir=%s",
+			f->addr, f->size, dmas_dir_str(f->dir));
 	if (f->map_ts && f->ts >= f->map_ts)
-		fprintf(out, " age=%s", dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
+		fprintf(out, " age=%s",
+			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
 		fprintf(out, " uncertain");
 	if (f->detail[0])
@@ -182,19 +212,23 @@ static void print_quiet(FILE *out, const struct dmas_engine *e, const struct dma
 }
 
 static void print_finding(FILE *out, const struct dmas_engine *e,
-			  const struct dmas_report_opts *o, const struct dmas_finding *f,
-			  size_t nth, uint64_t base)
+			  const struct dmas_report_opts *o,
+			  const struct dmas_finding *f, size_t nth,
+			  uint64_t base)
 {
 	const char *drv = dmas_report_driver(e, o, f->dev);
 	char nb[32], tb[40], kb[16], ab[32], sb[32];
 
-	fprintf(out, "  [%zu] %s (%s)", nth, dev_name(e, f->dev, nb, sizeof(nb)),
+	fprintf(out, "  [%zu] %s (%s)", nth,
+		dev_name(e, f->dev, nb, sizeof(nb)),
 		drv[0] ? drv : "no driver");
 	if (has_mapping(f))
 		fprintf(out, ": dma 0x%" PRIx64 ", %s, %s", f->addr,
-			dmas_fmt_bytes(f->size, sb, sizeof(sb)), dmas_dir_kernel_str(f->dir));
+			dmas_fmt_bytes(f->size, sb, sizeof(sb)),
+			dmas_dir_kernel_str(f->dir));
 	if (f->map_ts && f->ts >= f->map_ts)
-		fprintf(out, ", age %s", dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
+		fprintf(out, ", age %s",
+			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
 		fprintf(out, "  (uncertain: events were lost nearby)");
 	fputc('\n', out);
@@ -207,15 +241,19 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 	if (f->map_kind || f->map_stack) {
 		fprintf(out, "      created");
 		if (f->map_ts)
-			fprintf(out, " at %s", fmt_rel(f->map_ts, base, tb, sizeof(tb)));
+			fprintf(out, " at %s",
+				fmt_rel(f->map_ts, base, tb, sizeof(tb)));
 		if (f->map_kind)
-			fprintf(out, " by %s", dmas_kind_str(f->map_kind, kb, sizeof(kb)));
+			fprintf(out, " by %s",
+				dmas_kind_str(f->map_kind, kb, sizeof(kb)));
 		fprintf(out, "%s\n", f->map_stack ? ":" : " (no stack)");
 		print_stack(out, e, f->map_stack, "          ");
 	}
 	if (f->close_kind || f->close_stack) {
 		fprintf(out, "      closed by %s%s\n",
-			f->close_kind ? dmas_kind_str(f->close_kind, kb, sizeof(kb)) : "an event",
+			f->close_kind
+				? dmas_kind_str(f->close_kind, kb, sizeof(kb))
+				: "an event",
 			f->close_stack ? ":" : "");
 		print_stack(out, e, f->close_stack, "          ");
 	}
@@ -224,7 +262,7 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 static void print_findings(FILE *out, const struct dmas_engine *e,
 			   const struct dmas_report_opts *o)
 {
-	size_t n, i, by_sev[3] = { 0 };
+	size_t n, i, by_sev[3] = {0};
 	size_t *idx = sorted_findings(e, o, &n);
 	uint64_t base = time_base(e, o);
 	int last_kind = -1;
@@ -242,12 +280,14 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 		free(idx);
 		return;
 	}
-	fprintf(out, "findings: %zu (%zu error, %zu warning, %zu info)", n, by_sev[DMAS_SEV_ERROR],
-		by_sev[DMAS_SEV_WARNING], by_sev[DMAS_SEV_INFO]);
+	fprintf(out, "findings: %zu (%zu error, %zu warning, %zu info)", n,
+		by_sev[DMAS_SEV_ERROR], by_sev[DMAS_SEV_WARNING],
+		by_sev[DMAS_SEV_INFO]);
 	if (o->min_severity > DMAS_SEV_INFO || o->device || o->driver) {
 		fprintf(out, " shown; filters:");
 		if (o->min_severity > DMAS_SEV_INFO)
-			fprintf(out, " severity >= %s", dmas_severity_name(o->min_severity));
+			fprintf(out, " severity >= %s",
+				dmas_severity_name(o->min_severity));
 		if (o->device)
 			fprintf(out, " device %s", o->device);
 		if (o->driver)
@@ -256,15 +296,20 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 	fputc('\n', out);
 	for (i = 0; i < n; i++) {
 		const struct dmas_finding *f = dmas_engine_finding(e, idx[i]);
-		const struct dmas_finding_info *fi = &dmas_finding_table[f->kind];
+		const struct dmas_finding_info *fi =
+			&dmas_finding_table[f->kind];
 
 		if ((int)f->kind != last_kind) {
 			size_t j, cnt = 0;
 
-			for (j = i; j < n && dmas_engine_finding(e, idx[j])->kind == f->kind; j++)
+			for (j = i;
+			     j < n &&
+			     dmas_engine_finding(e, idx[j])->kind == f->kind;
+			     j++)
 				cnt++;
-			fprintf(out, "\n%s %s (%zu): %s\n", dmas_severity_name(f->severity), fi->id,
-				cnt, fi->what);
+			fprintf(out, "\n%s %s (%zu): %s\n",
+				dmas_severity_name(f->severity), fi->id, cnt,
+				fi->what);
 			fprintf(out, "  fix: %s\n", fi->fix);
 			last_kind = f->kind;
 			nth = 0;
@@ -275,20 +320,23 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 }
 
 static void print_device(FILE *out, const struct dmas_engine *e,
-			 const struct dmas_report_opts *o, const struct dmas_device *d)
+			 const struct dmas_report_opts *o,
+			 const struct dmas_device *d)
 {
 	const struct dmas_dev_stats *st = dmas_engine_dev_stats(e, d->id);
 	const char *drv = dmas_report_driver(e, o, d->id);
 	char b[4][32];
 	uint64_t numa_total;
 
-	fprintf(out, "\n%s  driver %s, bus %s, node ", d->name[0] ? d->name : "(unnamed)",
-		drv[0] ? drv : "(none)", d->bus[0] ? d->bus : "?");
+	fprintf(out, "\n%s  driver %s, bus %s, node ",
+		d->name[0] ? d->name : "(unnamed)", drv[0] ? drv : "(none)",
+		d->bus[0] ? d->bus : "?");
 	if (d->numa_node >= 0)
 		fprintf(out, "%d", d->numa_node);
 	else
 		fprintf(out, "none");
-	fprintf(out, "%s\n", d->flags & DMAS_DEVF_IOMMU ? ", behind an IOMMU" : "");
+	fprintf(out, "%s\n",
+		d->flags & DMAS_DEVF_IOMMU ? ", behind an IOMMU" : "");
 	if (!st) {
 		fprintf(out, "  no activity\n");
 		return;
@@ -297,45 +345,62 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 		"  maps        to-device %" PRIu64 " (%s), from-device %" PRIu64
 		" (%s), bidirectional %" PRIu64 " (%s)",
 		st->maps[DMAS_DIR_TO_DEVICE],
-		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_TO_DEVICE], b[0], sizeof(b[0])),
+		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_TO_DEVICE], b[0],
+			       sizeof(b[0])),
 		st->maps[DMAS_DIR_FROM_DEVICE],
-		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_FROM_DEVICE], b[1], sizeof(b[1])),
+		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_FROM_DEVICE], b[1],
+			       sizeof(b[1])),
 		st->maps[DMAS_DIR_BIDIRECTIONAL],
-		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_BIDIRECTIONAL], b[2], sizeof(b[2])));
+		dmas_fmt_bytes(st->map_bytes[DMAS_DIR_BIDIRECTIONAL], b[2],
+			       sizeof(b[2])));
 	if (st->maps[DMAS_DIR_NONE])
 		fprintf(out, ", none %" PRIu64, st->maps[DMAS_DIR_NONE]);
 	fputc('\n', out);
 	fprintf(out,
-		"  unmaps      %" PRIu64 ", syncs for-cpu %" PRIu64 " for-device %" PRIu64
-		", map errors %" PRIu64 "\n",
-		st->unmaps, st->syncs_for_cpu, st->syncs_for_device, st->map_errors);
-	fprintf(out, "  at end      %" PRIu64 " mappings outstanding (%s, peak %" PRIu64 ")",
-		st->outstanding, dmas_fmt_bytes(st->outstanding_bytes, b[0], sizeof(b[0])),
+		"  unmaps      %" PRIu64 ", syncs for-cpu %" PRIu64
+		" for-device %" PRIu64 ", map errors %" PRIu64 "\n",
+		st->unmaps, st->syncs_for_cpu, st->syncs_for_device,
+		st->map_errors);
+	fprintf(out,
+		"  at end      %" PRIu64
+		" mappings outstanding (%s, peak %" PRIu64 ")",
+		st->outstanding,
+		dmas_fmt_bytes(st->outstanding_bytes, b[0], sizeof(b[0])),
 		st->outstanding_peak);
-	fprintf(out, ", coherent %s in %" PRIu64 " allocs, %" PRIu64 " pool blocks\n",
-		dmas_fmt_bytes(st->coherent_bytes, b[1], sizeof(b[1])), st->coherent_allocs,
-		st->pool_blocks);
+	fprintf(out,
+		", coherent %s in %" PRIu64 " allocs, %" PRIu64
+		" pool blocks\n",
+		dmas_fmt_bytes(st->coherent_bytes, b[1], sizeof(b[1])),
+		st->coherent_allocs, st->pool_blocks);
 	numa_total = st->remote_bytes + st->local_bytes;
 	if (numa_total)
-		fprintf(out, "  numa        %.1f%% of mapped bytes on a remote node (%s of %s)\n",
+		fprintf(out,
+			"  numa        %.1f%% of mapped bytes on a remote node "
+			"(%s of %s)\n",
 			100.0 * st->remote_bytes / numa_total,
 			dmas_fmt_bytes(st->remote_bytes, b[0], sizeof(b[0])),
 			dmas_fmt_bytes(numa_total, b[1], sizeof(b[1])));
 	else
-		fprintf(out, "  numa        remote share unknown (no node for device or memory)\n");
+		fprintf(out, "  numa        remote share unknown (no node for "
+			     "device or memory)\n");
 	fprintf(out, "  swiotlb     %" PRIu64 " bounces\n", st->bounced);
-	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed || st->xfers_in_flight)
+	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
+	    st->xfers_in_flight)
 		fprintf(out,
-			"  dmaengine   %" PRIu64 " submitted, %" PRIu64 " completed, %" PRIu64
-			" failed, %" PRIu64 " in flight at end\n",
-			st->xfers_submitted, st->xfers_completed, st->xfers_failed,
-			st->xfers_in_flight);
-	fprintf(out, "  findings    %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info\n",
+			"  dmaengine   %" PRIu64 " submitted, %" PRIu64
+			" completed, %" PRIu64 " failed, %" PRIu64
+			" in flight at end\n",
+			st->xfers_submitted, st->xfers_completed,
+			st->xfers_failed, st->xfers_in_flight);
+	fprintf(out,
+		"  findings    %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64
+		" info\n",
 		st->findings[DMAS_SEV_ERROR], st->findings[DMAS_SEV_WARNING],
 		st->findings[DMAS_SEV_INFO]);
 }
 
-int dmas_report_text(FILE *out, const struct dmas_engine *e, const struct dmas_report_opts *o)
+int dmas_report_text(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o)
 {
 	size_t i, nd = dmas_engine_nr_devices(e), shown = 0;
 
@@ -353,7 +418,9 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e, const struct dmas_r
 			shown++;
 		}
 		if (!shown)
-			fprintf(out, " none%s\n", o->device || o->driver ? " match the filters" : "");
+			fprintf(out, " none%s\n",
+				o->device || o->driver ? " match the filters"
+						       : "");
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;

@@ -8,8 +8,8 @@
 /* Device ids are table indices; a wild id from a bad record is not kept. */
 #define MAX_TRACKED_DEV (1u << 20)
 
-static void remember_driver(struct dmas_stream_info *si, uint32_t dev, const char *drv,
-			    size_t len)
+static void remember_driver(struct dmas_stream_info *si, uint32_t dev,
+			    const char *drv, size_t len)
 {
 	if (!dev || dev >= MAX_TRACKED_DEV || !drv[0])
 		return;
@@ -35,7 +35,8 @@ static void remember_driver(struct dmas_stream_info *si, uint32_t dev, const cha
 
 static void on_device(void *ctx, const struct dmas_device *d)
 {
-	remember_driver(ctx, d->id, d->driver, strnlen(d->driver, sizeof(d->driver)));
+	remember_driver(ctx, d->id, d->driver,
+			strnlen(d->driver, sizeof(d->driver)));
 }
 
 static void on_event(void *ctx, const struct dmas_event *ev)
@@ -47,7 +48,8 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 	if (ev->ts > si->last_ts)
 		si->last_ts = ev->ts;
 	if (ev->kind == DMAS_EV_DRIVER_BIND)
-		remember_driver(si, ev->dev, ev->name, strnlen(ev->name, sizeof(ev->name)));
+		remember_driver(si, ev->dev, ev->name,
+				strnlen(ev->name, sizeof(ev->name)));
 }
 
 static void on_idle(void *ctx, uint64_t now)

@@ -13,11 +13,11 @@
 #include "source/source.h"
 
 struct dmas_stream_info {
-	uint64_t first_ts;	/* 0 until the first event */
-	uint64_t last_ts;	/* latest event or idle time seen */
+	uint64_t first_ts; /* 0 until the first event */
+	uint64_t last_ts; /* latest event or idle time seen */
 	uint64_t events;
 	uint32_t nr_drivers;
-	char (*drivers)[DMAS_DRV_NAME_LEN];	/* indexed by device id */
+	char (*drivers)[DMAS_DRV_NAME_LEN]; /* indexed by device id */
 };
 
 void dmas_stream_info_sink(struct dmas_sink *sink, struct dmas_stream_info *si);
