@@ -1,0 +1,36 @@
+# vm.mk - tier 3: the VM test bed (tests/vm/vm.sh).  Boots Debian's kernel
+# under QEMU once per case in tests/vm/cases/, with our static programs,
+# vdmac.ko and the driver modules the case names.  Also `make vm-shell` and
+# `make vm-run` (a user's own driver in the same VM).
+
+# vdmac.ko: kmod.mk may name it in VDMAC_KO; otherwise its usual place when
+# this tree has a kmod/ part.
+VM_VDMAC_KO = $(or $(VDMAC_KO),$(if $(wildcard kmod/kmod.mk),$(BUILD)/kmod/vdmac.ko))
+VM_HELPERS := $(BUILD)/vm/bin/rawpkt
+VM_BINS = $(PROGRAMS) $(VM_HELPERS)
+VM_CASES ?=
+VM_ENV = BUILD=$(BUILD) VM_BINS="$(VM_BINS)" VDMAC_KO="$(VM_VDMAC_KO)"
+
+$(BUILD)/vm/bin/%: tests/vm/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 $(WARN) -static -o $@ $<
+
+# What the guest gets is built first, but a part that does not build does
+# not stop the tier: the cases that need it fail and say so.
+.PHONY: vm-deps tier-vm vm-shell vm-run
+vm-deps: $(VM_HELPERS)
+	$(Q)$(MAKE) --no-print-directory -k $(PROGRAMS) $(VM_VDMAC_KO) || \
+		echo "vm: some programs or vdmac.ko did not build; cases needing them will fail"
+
+TEST_TIERS += vm
+
+tier-vm: vm-deps
+	$(Q)$(VM_ENV) tests/lib/run-tier.sh vm tests/vm/vm.sh tier $(VM_CASES)
+
+vm-shell: vm-deps
+	$(Q)$(VM_ENV) tests/vm/vm.sh shell
+
+# make vm-run MODULES="path/to/my.ko nvme" FILES="..." CMD="insmod /extra/my.ko && ..."
+vm-run: vm-deps
+	$(Q)$(VM_ENV) tests/vm/vm.sh run

@@ -1,0 +1,545 @@
+#!/bin/bash
+# vm.sh - dmascope's VM test bed: fetches Debian's kernel, builds a busybox
+# initramfs, boots QEMU (TCG, 2 NUMA nodes, Intel IOMMU, NVMe and e1000e
+# behind a bridge on node 1) and brings back a guest script's output, files
+# and exit status.  Called by tests/vm/vm.mk; see `vm.sh help`.
+set -u -o pipefail
+
+usage() {
+	cat <<'EOF'
+usage: tests/vm/vm.sh COMMAND
+  tier [CASE...]   run cases (default: every tests/vm/cases/*.sh), print
+                   ok/not ok lines and "N passed, N failed, N skipped"
+  shell            interactive busybox shell in the same VM
+  run              boot once and run $CMD in the guest (files and modules
+                   from $FILES and $MODULES in /extra); exit with its status
+  kernel           fetch and cache the kernel, print image, version, modules
+Environment:
+  BUILD            build directory (default build); the VM lives in $BUILD/vm
+  KERNEL, KMODDIR  another bzImage and its INSTALL_MOD_PATH (or modules dir)
+  VM_CMDLINE       extra kernel arguments (swiotlb=force, intel_iommu=off)
+  VM_TIMEOUT       seconds per boot when a case does not say (default 180)
+  VM_BINS          static programs to put into the guest's /bin
+  VDMAC_KO         vdmac.ko to put into the guest (if it exists)
+  MODULES          run/shell: kernel module names or .ko paths to include
+  FILES            run/shell: host files to copy into the guest's /extra
+  CMD              run: guest shell command
+  VM_CONSOLE=1     copy the guest console to the terminal as it runs
+EOF
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-build}
+mkdir -p "$BUILD/vm"
+VMDIR=$(cd "$BUILD/vm" && pwd)
+VM_TIMEOUT=${VM_TIMEOUT:-180}
+VM_CMDLINE=${VM_CMDLINE:-}
+VM_BINS=${VM_BINS:-}
+VDMAC_KO=${VDMAC_KO:-}
+VM_CONSOLE=${VM_CONSOLE:-0}
+
+die() {
+	echo "vm: $*" >&2
+	exit 2
+}
+
+# ---------------------------------------------------------------- kernel
+
+# The Debian ABI the installed (or installable) linux-headers-amd64 points
+# at, e.g. 6.1.0-56: out-of-tree modules built against those headers load
+# in this kernel.
+kernel_abi() {
+	local dep
+	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-[^ ,]*-amd64' | head -n 1)
+	[ -n "$dep" ] || dep=$(apt-cache depends linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-[^ ,]*-amd64' | head -n 1)
+	[ -n "$dep" ] || return 1
+	dep=${dep#linux-headers-}
+	echo "${dep%-amd64}"
+}
+
+# Sets KIMAGE (bzImage), KVER (module directory name) and KMODROOT (a root
+# with lib/modules/$KVER, or empty when the kernel comes without modules).
+setup_kernel() {
+	if [ -n "${KERNEL:-}" ]; then
+		[ -r "$KERNEL" ] || die "KERNEL=$KERNEL: no such file"
+		KIMAGE=$(cd "$(dirname "$KERNEL")" && pwd)/$(basename "$KERNEL")
+		KMODROOT= KVER=
+		if [ -n "${KMODDIR:-}" ]; then
+			[ -d "$KMODDIR" ] || die "KMODDIR=$KMODDIR: no such directory"
+			local d
+			d=$(cd "$KMODDIR" && pwd)
+			if [ -d "$d/lib/modules" ]; then
+				# An INSTALL_MOD_PATH: one version below it.
+				KVER=$(ls "$d/lib/modules" | head -n 1)
+				KMODROOT=$d
+			elif [ -e "$d/modules.order" ] || [ -d "$d/kernel" ]; then
+				# The version directory itself: give modprobe a root.
+				KVER=$(basename "$d")
+				KMODROOT=$VMDIR/kmoddir-root
+				mkdir -p "$KMODROOT/lib/modules"
+				ln -sfn "$d" "$KMODROOT/lib/modules/$KVER"
+			else
+				die "KMODDIR=$KMODDIR: neither an INSTALL_MOD_PATH nor a lib/modules/VERSION directory"
+			fi
+			[ -e "$KMODROOT/lib/modules/$KVER/modules.dep" ] ||
+				depmod -b "$KMODROOT" "$KVER" ||
+				die "depmod failed for $KMODROOT/lib/modules/$KVER"
+		else
+			KVER=$(file -bL "$KIMAGE" 2>/dev/null |
+				sed -n 's/.*version \([^ ]*\).*/\1/p')
+		fi
+		[ -n "$KVER" ] || KVER=0.0.0-vm
+		return
+	fi
+
+	local abi dir tmp pkg
+	abi=$(kernel_abi) || die "cannot tell which kernel linux-headers-amd64 wants (apt-get update?)"
+	KVER=$abi-amd64
+	dir=$VMDIR/kernel/$abi
+	if [ ! -e "$dir/.complete" ]; then
+		echo "vm: fetching Debian kernel $KVER into $dir" >&2
+		tmp=$dir.tmp
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		for pkg in "linux-image-$KVER" "linux-image-$KVER-unsigned"; do
+			(cd "$tmp" && apt-get download -q "$pkg" >download.log 2>&1) && break
+		done
+		ls "$tmp"/*.deb >/dev/null 2>&1 ||
+			die "apt-get download linux-image-$KVER failed: $(tail -n 3 "$tmp/download.log")"
+		dpkg-deb -x "$tmp"/*.deb "$tmp/root" || die "dpkg-deb -x failed"
+		# The package ships no modules.dep.
+		depmod -b "$tmp/root" "$KVER" || die "depmod failed"
+		rm -f "$tmp"/*.deb
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		touch "$dir/.complete"
+	fi
+	KIMAGE=$dir/root/boot/vmlinuz-$KVER
+	KMODROOT=$dir/root
+}
+
+# ---------------------------------------------------------------- initramfs
+
+# stage_modules ROOT ITEM...: copy kernel modules into the staging root.  An
+# item with a slash or ending in .ko is a file (copied to /extra, its
+# in-tree dependencies resolved too); anything else is a module name of the
+# kernel, staged with everything modules.dep says it needs.
+stage_modules() {
+	local root=$1 item names="" line path rel dest
+	shift
+	local mdir=$root/lib/modules/$KVER
+	mkdir -p "$mdir" "$root/extra"
+	for item in "$@"; do
+		case $item in
+		*/* | *.ko)
+			[ -r "$item" ] || die "module $item: no such file"
+			cp "$item" "$root/extra/"
+			names="$names $(modinfo -F depends "$item" 2>/dev/null | tr ',' ' ')"
+			;;
+		*) names="$names $item" ;;
+		esac
+	done
+	names=$(echo $names)
+	[ -n "$names" ] || return 0
+	[ -n "$KMODROOT" ] || die "modules wanted ($names) but this kernel has no modules (KMODDIR=)"
+	local deps
+	deps=$(modprobe -d "$KMODROOT" -S "$KVER" --show-depends -a $names 2>&1) ||
+		die "cannot resolve modules '$names': $deps"
+	while read -r line; do
+		case $line in
+		insmod\ *)
+			path=${line#insmod }
+			path=${path%% *}
+			rel=${path#"$KMODROOT/lib/modules/$KVER/"}
+			dest=$mdir/$rel
+			[ -e "$dest" ] && continue
+			mkdir -p "$(dirname "$dest")"
+			cp "$path" "$dest"
+			;;
+		esac
+	done <<<"$deps"
+}
+
+# build_initramfs DIR MODE NAME CASEFILE MODULES...: staging tree in DIR,
+# archive DIR.cpio.
+build_initramfs() {
+	local s=$1 mode=$2 name=$3 casefile=$4 a b
+	shift 4
+	rm -rf "$s"
+	mkdir -p "$s"/{bin,dev,proc,sys,tmp,run,out,etc,extra,root,lib/modules}
+	mkdir -p "$s"/usr "$s"/sys/kernel
+	ln -s ../bin "$s/sbin"
+	ln -s ../bin "$s/usr/bin"
+	ln -s ../bin "$s/usr/sbin"
+	ln -s lib "$s/lib64"
+	local bb
+	bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+	file -bL "$bb" | grep -q 'statically linked' ||
+		die "$bb is not static (apt-get install busybox-static)"
+	cp "$bb" "$s/bin/busybox"
+	for a in $("$bb" --list); do
+		[ -e "$s/bin/$a" ] || ln -s busybox "$s/bin/$a"
+	done
+	[ "$(id -u)" = 0 ] && mknod -m 600 "$s/dev/console" c 5 1
+	for b in $VM_BINS; do
+		[ -x "$b" ] && cp "$b" "$s/bin/"
+	done
+	local vdmac=""
+	if [ -n "$VDMAC_KO" ] && [ -r "$VDMAC_KO" ]; then
+		mkdir -p "$s/lib/modules/$KVER/extra"
+		cp "$VDMAC_KO" "$s/lib/modules/$KVER/extra/vdmac.ko"
+		vdmac=/lib/modules/$KVER/extra/vdmac.ko
+		set -- "$@" $(modinfo -F depends "$VDMAC_KO" 2>/dev/null | tr ',' ' ')
+	fi
+	stage_modules "$s" virtio_pci 9pnet_virtio 9p "$@"
+	if [ -n "$KMODROOT" ]; then
+		for a in modules.order modules.builtin modules.builtin.modinfo; do
+			[ -e "$KMODROOT/lib/modules/$KVER/$a" ] &&
+				cp "$KMODROOT/lib/modules/$KVER/$a" "$s/lib/modules/$KVER/"
+		done
+		depmod -b "$s" "$KVER" || die "depmod on the initramfs failed"
+	fi
+	cp "$here/init.sh" "$s/init"
+	chmod 755 "$s/init"
+	cp "$here/vm-lib.sh" "$s/etc/vm-lib.sh"
+	[ -n "$casefile" ] && cp "$casefile" "$s/etc/vm-case.sh"
+	for a in ${FILES:-}; do
+		[ -r "$a" ] || die "FILES: $a: no such file"
+		cp -r "$a" "$s/extra/"
+	done
+	cat >"$s/etc/vm.conf" <<EOF
+VM_MODE=$mode
+VM_NAME='$name'
+VM_KVER='$KVER'
+VDMAC_KO='$vdmac'
+EOF
+	# Uncompressed: under TCG, unpacking costs more than reading.
+	(cd "$s" && find . | cpio -o -H newc -R 0:0 --quiet) >"$s.cpio" ||
+		die "cpio failed"
+}
+
+# ---------------------------------------------------------------- QEMU
+
+# qemu_args OUTDIR DISK: the machine every case runs on.
+qemu_args() {
+	# QEMU option values escape a comma by doubling it.
+	local out=${1//,/,,} disk=${2//,/,,}
+	QEMU_ARGS=(
+		-accel tcg,thread=multi -cpu max
+		-machine q35,kernel-irqchip=split
+		-device intel-iommu,intremap=on
+		-smp 2,sockets=2,cores=1,threads=1 -m 1G
+		-object memory-backend-ram,id=m0,size=512M
+		-numa node,nodeid=0,memdev=m0,cpus=0
+		-object memory-backend-ram,id=m1,size=512M
+		-numa node,nodeid=1,memdev=m1,cpus=1
+		# A bridge per node, so every device has a node of its own.
+		-device pxb-pcie,id=pxb0,bus_nr=32,numa_node=0,bus=pcie.0
+		-device pcie-root-port,id=rp0,bus=pxb0,chassis=10
+		-device pxb-pcie,id=pxb1,bus_nr=16,numa_node=1,bus=pcie.0
+		-device pcie-root-port,id=rp1,bus=pxb1,chassis=1
+		-device pcie-root-port,id=rp2,bus=pxb1,chassis=2
+		-drive "file=$disk,if=none,format=raw,id=nvm,cache=unsafe"
+		-device nvme,serial=dmascope0,drive=nvm,bus=rp1
+		# Two NICs on one hub and nothing else: no packet leaves QEMU.
+		-netdev hubport,id=hp1,hubid=0
+		-device e1000e,netdev=hp1,bus=rp2,mac=52:54:00:d5:01:01
+		-netdev hubport,id=hp0,hubid=0
+		-device e1000e,netdev=hp0,bus=rp0,mac=52:54:00:d5:00:01
+		-fsdev "local,id=outfs,path=$out,security_model=none"
+		-device virtio-9p-pci,fsdev=outfs,mount_tag=dmascope_out,bus=pcie.0
+		-nodefaults -no-reboot
+	)
+}
+
+KERNEL_ARGS="console=ttyS0 intel_iommu=on panic=-1 oops=panic printk.time=1"
+
+# boot NAME MODE CASEFILE TIMEOUT CMDLINE MODULES...: one VM run; results in
+# $VMDIR/out/NAME.  Sets BOOT_RC (guest status; 124 timeout; 125 no status)
+# and BOOT_SECS.
+boot() {
+	local name=$1 mode=$2 casefile=$3 timeout=$4 cmdline=$5
+	shift 5
+	local out=$VMDIR/out/$name stage=$VMDIR/initramfs/$name
+	rm -rf "$out"
+	mkdir -p "$out" "$VMDIR/initramfs"
+	build_initramfs "$stage" "$mode" "$name" "$casefile" "$@"
+	local disk=$VMDIR/initramfs/$name.nvme.img
+	rm -f "$disk"
+	truncate -s 64M "$disk"
+	qemu_args "$out" "$disk"
+	local append="$KERNEL_ARGS $VM_CMDLINE $cmdline"
+	local start=$SECONDS rc
+	if [ "$mode" = shell ]; then
+		qemu-system-x86_64 "${QEMU_ARGS[@]}" -nographic -serial mon:stdio \
+			-kernel "$KIMAGE" -initrd "$stage.cpio" -append "$append"
+		rc=$?
+	else
+		local tailpid=""
+		: >"$out/vm-console.log"
+		if [ "$VM_CONSOLE" = 1 ]; then
+			tail -n +1 -f "$out/vm-console.log" &
+			tailpid=$!
+		fi
+		timeout -k 10 "$timeout" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
+			-display none -monitor none \
+			-serial "file:$out/vm-console.log" \
+			-kernel "$KIMAGE" -initrd "$stage.cpio" -append "$append" \
+			</dev/null >"$out/vm-qemu.log" 2>&1
+		rc=$?
+		[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+	fi
+	BOOT_SECS=$((SECONDS - start))
+	rm -f "$disk"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		BOOT_RC=124
+	elif [ -s "$out/vm-status" ]; then
+		BOOT_RC=$(cat "$out/vm-status")
+	else
+		# The share may have failed: the console still has the marker.
+		BOOT_RC=$(sed -n 's/.*@@vm-exit \([0-9]*\).*/\1/p' "$out/vm-console.log" | tail -n 1)
+		[ -n "$BOOT_RC" ] || BOOT_RC=125
+	fi
+	if [ "$mode" != shell ] && [ "$rc" != 0 ] && [ "$BOOT_RC" = 125 ]; then
+		echo "# qemu exited $rc:"
+		sed 's/^/#   /' "$out/vm-qemu.log" | tail -n 20
+	fi
+}
+
+# log_problems CONSOLE ALLOW: print the kernel's WARNING/BUG/Oops/panic/
+# Call Trace blocks of the log, except WARNINGs whose context matches the
+# extended regex ALLOW; exit status 1 when there were any.
+log_problems() {
+	awk -v allow="$2" '
+	function flush_prev() { p2 = p1; p1 = $0 }
+	# A WARNING block runs from "cut here" to "end trace"; skip allowed ones.
+	/---\[ end trace/ { if (skipping) { skipping = 0; flush_prev(); next } }
+	skipping { flush_prev(); next }
+	/WARNING:|BUG:|kernel BUG at|Oops|Kernel panic|Call Trace:|UBSAN:|detected stalls|general protection fault/ {
+		line = $0
+		if (line ~ /WARNING:/ && allow != "") {
+			nxt = ""
+			if ((getline nxt) <= 0) nxt = ""
+			if (line ~ allow || p1 ~ allow || p2 ~ allow || nxt ~ allow) {
+				skipping = 1; p2 = line; p1 = nxt; next
+			}
+			problems++
+			if (shown < 3) { print "#   " p2; print "#   " p1; print "#   " line; print "#   " nxt; show = 25; shown++ }
+			p2 = line; p1 = nxt; next
+		}
+		problems++
+		if (show == 0 && shown < 3) { print "#   " p2; print "#   " p1; show = 25; shown++ }
+	}
+	show > 0 { print "#   " $0; show--; if ($0 ~ /---\[ end trace/) show = 0 }
+	{ flush_prev() }
+	END { exit problems > 0 }
+	' "$1"
+}
+
+# ---------------------------------------------------------------- cases
+
+# header FILE KEY: the value of a "# KEY: value" line of a case.
+header() { sed -n "s/^# *$2: *//p" "$1" | head -n 1; }
+
+PASS=0 FAIL=0 SKIP=0 BOOTS=0 BOOT_TOTAL=0
+
+result() {
+	case $1 in
+	ok) PASS=$((PASS + 1)) ;;
+	"not ok") FAIL=$((FAIL + 1)) ;;
+	skip) SKIP=$((SKIP + 1)) ;;
+	esac
+	echo "$1 - $2"
+}
+
+# count_lines LABEL FILE: relay the case's protocol lines, counting them;
+# prints nothing and returns 1 if there were none.
+count_lines() {
+	local label=$1 file=$2 n=0 line
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"ok - "*) result ok "$label: ${line#ok - }" ;;
+		"not ok - "*) result "not ok" "$label: ${line#not ok - }" ;;
+		"skip - "*) result skip "$label: ${line#skip - }" ;;
+		"#"*) echo "$line" ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+	done <"$file"
+	[ "$n" -gt 0 ]
+}
+
+# needs_met CASEFILE LABEL: "vm-needs: dmatrace vdmac ...".  Something the
+# build was asked for but did not produce fails the case; something this
+# tree does not build at all skips it.
+needs_met() {
+	local need b found
+	for need in $(header "$1" vm-needs); do
+		if [ "$need" = vdmac ]; then
+			[ -n "$VDMAC_KO" ] && [ -r "$VDMAC_KO" ] && continue
+			if [ -n "$VDMAC_KO" ]; then
+				result "not ok" "$2: needs vdmac.ko ($VDMAC_KO), which did not build"
+				return 1
+			fi
+			result skip "$2: needs vdmac.ko, which this tree does not build"
+			return 1
+		fi
+		found=""
+		for b in $VM_BINS; do
+			[ "$(basename "$b")" = "$need" ] && found=$b
+		done
+		[ -n "$found" ] && [ -x "$found" ] && continue
+		if [ -n "$found" ]; then
+			result "not ok" "$2: needs $need ($found), which did not build"
+		else
+			result skip "$2: needs $need, which this tree does not build"
+		fi
+		return 1
+	done
+}
+
+# run_case FILE [VARIANT_CMDLINE]
+run_case() {
+	local file=$1 variant=${2:-} base label
+	base=$(basename "$file" .sh)
+	label=$base
+	[ -n "$variant" ] && label="$base[$variant]"
+	local name=$base
+	[ -n "$variant" ] && name="$base@$(echo $variant | tr ' ' '+')"
+	name=${name//[^A-Za-z0-9_.=,+@-]/_}
+	needs_met "$file" "$label" || return 0
+	local timeout modules cmdline allow
+	timeout=$(header "$file" vm-timeout)
+	modules=$(header "$file" vm-modules)
+	cmdline="$(header "$file" vm-cmdline) $variant"
+	allow=$(header "$file" vm-allow-warning)
+	boot "$name" case "$file" "${timeout:-$VM_TIMEOUT}" "$cmdline" $modules
+	BOOTS=$((BOOTS + 1))
+	BOOT_TOTAL=$((BOOT_TOTAL + BOOT_SECS))
+	local out=$VMDIR/out/$name bad=0
+	echo "# $label: boot+run ${BOOT_SECS}s, output in $out"
+	if [ -e "$out/vm-output.log" ]; then
+		count_lines "$label" "$out/vm-output.log" || bad=1
+	else
+		# No share: the console has the lines (maybe mixed with the kernel's).
+		count_lines "$label" "$out/vm-console.log" || bad=1
+	fi
+	case $BOOT_RC in
+	0) [ "$bad" = 1 ] && result "not ok" "$label: the case reported nothing" ;;
+	124)
+		result "not ok" "$label: timed out after ${timeout:-$VM_TIMEOUT}s; console tail:"
+		tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
+		;;
+	125)
+		result "not ok" "$label: the VM ended without a status; console tail:"
+		tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
+		;;
+	*) result "not ok" "$label: the case exited $BOOT_RC" ;;
+	esac
+	local problems
+	if ! problems=$(log_problems "$out/vm-console.log" "$allow"); then
+		result "not ok" "$label: kernel log has a WARNING/BUG/Oops/panic/Call Trace"
+		echo "$problems"
+	fi
+	if [ -x "${file%.sh}.host" ] && [ "$BOOT_RC" != 124 ]; then
+		"${file%.sh}.host" "$out" >"$out/vm-host.log" 2>&1
+		local hrc=$?
+		count_lines "$label host" "$out/vm-host.log" ||
+			[ "$hrc" != 0 ] || result "not ok" "$label host: reported nothing"
+		if [ "$hrc" != 0 ]; then
+			result "not ok" "$label host: ${file%.sh}.host exited $hrc"
+			tail -n 20 "$out/vm-host.log" | sed 's/^/#   /'
+		fi
+	fi
+}
+
+cmd_tier() {
+	local start=$SECONDS files=() f v variants
+	if [ $# -gt 0 ]; then
+		for f in "$@"; do
+			f=${f%.sh}
+			[ -e "$here/cases/$f.sh" ] || die "no case $here/cases/$f.sh"
+			files+=("$here/cases/$f.sh")
+		done
+	else
+		for f in "$here"/cases/*.sh; do
+			[ -e "$f" ] && files+=("$f")
+		done
+	fi
+	if [ ${#files[@]} = 0 ]; then
+		echo "SKIP: no VM cases in tests/vm/cases"
+		echo "0 passed, 0 failed, 1 skipped"
+		return 0
+	fi
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "SKIP: qemu-system-x86_64 not installed (scripts/install-deps.sh test)"
+		echo "0 passed, 0 failed, 1 skipped"
+		return 0
+	}
+	setup_kernel
+	echo "# kernel $KVER: $KIMAGE"
+	for f in "${files[@]}"; do
+		run_case "$f"
+		variants=$(header "$f" vm-variants)
+		while [ -n "$variants" ]; do
+			v=${variants%%|*}
+			[ "$v" = "$variants" ] && variants="" || variants=${variants#*|}
+			v=$(echo $v)
+			[ -n "$v" ] && run_case "$f" "$v"
+		done
+	done
+	local secs=$((SECONDS - start))
+	echo "# vm tier: $BOOTS boots in ${secs}s (mean boot+run $((BOOT_TOTAL / (BOOTS > 0 ? BOOTS : 1)))s)"
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	[ "$FAIL" = 0 ]
+}
+
+cmd_run() {
+	[ -n "${CMD:-}" ] || die 'run: say what to run: CMD="insmod /extra/my.ko && ..."'
+	setup_kernel
+	local casefile=$VMDIR/run-cmd.sh
+	printf '%s\n' "# vm-run command" "$CMD" >"$casefile"
+	boot run case "$casefile" "$VM_TIMEOUT" "" ${MODULES:-}
+	local out=$VMDIR/out/run problems rc=$BOOT_RC
+	[ "$VM_CONSOLE" = 1 ] || cat "$out/vm-output.log" 2>/dev/null
+	if ! problems=$(log_problems "$out/vm-console.log" "${VM_ALLOW_WARNING:-}"); then
+		echo "vm-run: the kernel log has a WARNING/BUG/Oops/panic/Call Trace:"
+		echo "$problems"
+		[ "$rc" = 0 ] && rc=1
+	fi
+	case $BOOT_RC in
+	124) echo "vm-run: timed out after ${VM_TIMEOUT}s (VM_TIMEOUT=)" ;;
+	125)
+		echo "vm-run: the VM ended without a status; console tail:"
+		tail -n 30 "$out/vm-console.log"
+		;;
+	esac
+	echo "vm-run: exit status $BOOT_RC, ${BOOT_SECS}s; output and files in $out"
+	exit "$rc"
+}
+
+cmd_shell() {
+	setup_kernel
+	boot shell shell "" 0 "" ${MODULES:-nvme e1000e}
+	echo "vm-shell: files written to \$OUT are in $VMDIR/out/shell"
+}
+
+cmd=${1:-help}
+[ $# -gt 0 ] && shift
+case $cmd in
+tier) cmd_tier "$@" ;;
+run) cmd_run ;;
+shell) cmd_shell ;;
+kernel)
+	setup_kernel
+	printf 'image %s\nversion %s\nmodules %s\n' "$KIMAGE" "$KVER" "${KMODROOT:-none}"
+	;;
+help | -h | --help) usage ;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
