@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * main.c - dmatop: options, then a loop that only dispatches: move the
+ * replay playhead, take a frame when one is due, draw, hand keys to the
+ * key table.  Batch mode (batch.c) shares the frames and their text.
+ */
+#include <curses.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmatop.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dmatop [OPTIONS]\n"
+		"Live, top-like view of DMA activity: one row per device, the "
+		"newest\n"
+		"findings, dmaengine channels.  Without --replay it traces the "
+		"running\n"
+		"kernel (needs root and BPF).\n"
+		"\n"
+		"  -b, --batch          plain-text frames on stdout, like top "
+		"-b\n"
+		"      --json           with -b: one JSON object per frame and "
+		"line\n"
+		"  -n, --iterations N   stop after N frames (batch; default: "
+		"until the\n"
+		"                       recording ends, or forever when live)\n"
+		"  -d, --delay SECS     refresh interval (default 1); in batch "
+		"replay the\n"
+		"                       recorded time between frames\n"
+		"      --replay FILE    browse a .dmat recording instead of "
+		"tracing\n"
+		"      --speed X        replay speed (default 1: recorded "
+		"speed)\n"
+		"  -o, --sort KEY       sort column: device driver node maps "
+		"unmaps syncs\n"
+		"                       to from bidi outstanding outbytes "
+		"coherent remote\n"
+		"                       findings (default maps)\n"
+		"  -f, --filter TEXT    show devices whose name or driver "
+		"contains TEXT\n"
+		"      --leak-age SECS  report mappings older than SECS as "
+		"suspected leaks\n"
+		"  -v, --verbose        say more about live tracing set-up\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Keys: h or F1 in the view lists them (sort < >, filter /, "
+		"views Tab 1-3,\n"
+		"pause Space, delay d, quit q; replay: speed + -, seek [ ]).\n"
+		"\n"
+		"exit status: 0 normal, 2 error (bad option, unreadable "
+		"recording, no BPF)\n"
+		"\n"
+		"examples:\n"
+		"  dmatop                                  watch this machine "
+		"live\n"
+		"  dmatop --replay run.dmat --speed 10     browse a recording, "
+		"10x speed\n"
+		"  dmatop -b -n 5 -d 2                     five text frames, "
+		"two seconds apart\n"
+		"  dmatop -b --json --replay run.dmat | jq .devices\n"
+		"                                          per-second device "
+		"rows of a recording\n"
+		"  dmatop -o outbytes -f nvme              NVMe devices by "
+		"outstanding bytes\n");
+}
+
+static uint64_t wall_ms(void)
+{
+	return feed_now_ts() / 1000000;
+}
+
+uint64_t top_playhead(struct top *t)
+{
+	uint64_t p;
+
+	pthread_mutex_lock(&t->feed->lock);
+	p = t->feed->playhead;
+	pthread_mutex_unlock(&t->feed->lock);
+	return p;
+}
+
+void top_apply(struct top *t)
+{
+	frame_apply(&t->frame, &t->fo);
+}
+
+static bool rates_reset;
+
+void top_seek(struct top *t, int64_t delta_ns)
+{
+	uint64_t p = top_playhead(t), target;
+	char err[256] = "";
+
+	if (delta_ns < 0 && (uint64_t)-delta_ns > p)
+		target = 0;
+	else
+		target = p + (uint64_t)delta_ns;
+	if (delta_ns > 0) {
+		/* not past the end: the end is where the view stops */
+		pthread_mutex_lock(&t->feed->lock);
+		if (t->feed->done && t->feed->last_ts > t->feed->origin &&
+		    target > t->feed->last_ts - t->feed->origin)
+			target = t->feed->last_ts - t->feed->origin;
+		pthread_mutex_unlock(&t->feed->lock);
+	}
+	if (feed_seek(t->feed, target, err, sizeof(err)))
+		snprintf(t->status, sizeof(t->status), "seek failed: %s", err);
+	rates_reset = true;
+	t->retake = true;
+}
+
+/* Replay: the playhead follows the wall clock times the speed. */
+static void advance_playhead(struct top *t, uint64_t now_ms)
+{
+	struct feed *f = t->feed;
+	uint64_t adv, end = UINT64_MAX;
+	bool done;
+
+	if (t->paused || now_ms <= t->last_wall_ms)
+		return;
+	adv = (uint64_t)((double)(now_ms - t->last_wall_ms) * 1e6 * t->speed);
+	pthread_mutex_lock(&f->lock);
+	done = f->done;
+	if (done)
+		end = f->last_ts > f->origin ? f->last_ts - f->origin : 0;
+	pthread_mutex_unlock(&f->lock);
+	if (done && top_playhead(t) >= end)
+		return;
+	if (top_playhead(t) + adv > end)
+		adv = end - top_playhead(t);
+	feed_seek(f, top_playhead(t) + adv, NULL, 0);
+}
+
+static void retake(struct top *t)
+{
+	struct feed *f = t->feed;
+	uint64_t now_ts;
+	bool done, ok;
+	int rc;
+
+	pthread_mutex_lock(&f->lock);
+	now_ts = t->replay ? (f->have_origin ? f->origin : 0) + f->playhead
+			   : feed_now_ts();
+	done = f->done;
+	rc = f->rc;
+	ok = !t->replay || f->blocked || f->done;
+	pthread_mutex_unlock(&f->lock);
+
+	frame_free(&t->prev);
+	t->prev = t->frame;
+	frame_take(f, &t->prev, &t->frame, now_ts, !rates_reset);
+	rates_reset = false;
+	t->frame.replay = t->replay;
+	t->frame.speed = t->speed;
+	t->frame.paused = t->paused;
+	t->frame.seeking = !ok;
+	if (t->replay && done) {
+		pthread_mutex_lock(&f->lock);
+		t->frame.at_end = f->last_ts <= now_ts;
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (done && rc < 0)
+		snprintf(t->frame.status, sizeof(t->frame.status), "%s",
+			 f->err[0] ? f->err : "the event source failed");
+	else if (done && rc > 0)
+		snprintf(t->frame.status, sizeof(t->frame.status), "%s",
+			 f->err[0] ? f->err : "the recording ended early");
+	frame_apply(&t->frame, &t->fo);
+}
+
+static int run_screen(struct top *t)
+{
+	if (term_start()) {
+		fprintf(stderr,
+			"dmatop: not a terminal; use -b for batch output\n");
+		return DMATOP_EXIT_ERROR;
+	}
+	t->last_wall_ms = wall_ms();
+	t->refresh_due_ms = 0;
+	while (!t->quit && !term_quit) {
+		uint64_t now = wall_ms();
+		int ch, wait;
+
+		if (t->replay)
+			advance_playhead(t, now);
+		t->last_wall_ms = now;
+		if (now >= t->refresh_due_ms || t->retake) {
+			if (!t->paused || t->retake || !t->frame.devs)
+				retake(t);
+			t->retake = false;
+			t->refresh_due_ms = now + (uint64_t)(t->delay * 1000);
+		}
+		t->frame.paused = t->paused;
+		screen_draw(t);
+
+		wait = (int)(t->refresh_due_ms - now);
+		/* replay moves the playhead in small steps between frames */
+		if (t->replay && wait > 50)
+			wait = 50;
+		timeout(wait > 0 ? wait : 0);
+		ch = getch();
+		if (ch == ERR || ch == KEY_RESIZE)
+			continue;
+		if (t->help || t->stack) {
+			/* any key leaves an overlay */
+			t->help = t->stack = false;
+			continue;
+		}
+		t->status[0] = '\0';
+		if (!keys_dispatch(t, ch))
+			snprintf(t->status, sizeof(t->status),
+				 "unknown key %s - h for help", keyname(ch));
+	}
+	term_end();
+	return DMATOP_EXIT_OK;
+}
+
+enum { OPT_JSON = 256, OPT_REPLAY, OPT_SPEED, OPT_LEAK_AGE };
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"batch", no_argument, NULL, 'b'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"iterations", required_argument, NULL, 'n'},
+		{"delay", required_argument, NULL, 'd'},
+		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"speed", required_argument, NULL, OPT_SPEED},
+		{"sort", required_argument, NULL, 'o'},
+		{"filter", required_argument, NULL, 'f'},
+		{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	static struct feed feed;
+	static struct top top;
+	struct top *t = &top;
+	bool batch = false, json = false;
+	int count = 0, c, rc;
+	char err[256] = "", desc[300];
+	char *end;
+
+	setlocale(LC_ALL, "");
+	t->feed = &feed;
+	t->delay = 1;
+	t->speed = 1;
+	t->fo.sort_col = COL_MAPS;
+	feed.eopts.xfer_timeout_ns = 5 * NSEC;
+	feed.eopts.window_ns = NSEC;
+
+	while ((c = getopt_long(argc, argv, "bn:d:o:f:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			batch = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'n':
+			count = (int)strtol(optarg, &end, 10);
+			if (*end || count < 1) {
+				fprintf(stderr,
+					"dmatop: -n wants a positive count, "
+					"not '%s'\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case 'd':
+			t->delay = strtod(optarg, &end);
+			if (*end || t->delay < 0.01 || t->delay > 3600) {
+				fprintf(stderr,
+					"dmatop: -d wants seconds from 0.01 to "
+					"3600, not '%s'\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case OPT_REPLAY:
+			feed.path = optarg;
+			break;
+		case OPT_SPEED:
+			t->speed = strtod(optarg, &end);
+			if (*end || t->speed <= 0 || t->speed > 1e6) {
+				fprintf(stderr,
+					"dmatop: --speed wants a positive "
+					"factor, not '%s'\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case 'o':
+			t->fo.sort_col = dev_column_by_key(optarg);
+			if (t->fo.sort_col < 0) {
+				fprintf(stderr,
+					"dmatop: unknown sort column '%s' (see "
+					"--help)\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case 'f':
+			snprintf(t->filter, sizeof(t->filter), "%s", optarg);
+			break;
+		case OPT_LEAK_AGE: {
+			double s = strtod(optarg, &end);
+
+			if (*end || s <= 0) {
+				fprintf(stderr,
+					"dmatop: --leak-age wants seconds, not "
+					"'%s'\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			feed.eopts.leak_age_ns = (uint64_t)(s * NSEC);
+			break;
+		}
+		case 'v':
+			feed.live.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return DMATOP_EXIT_OK;
+		default:
+			usage(stderr);
+			return DMATOP_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dmatop: unexpected argument '%s'\n",
+			argv[optind]);
+		return DMATOP_EXIT_ERROR;
+	}
+	if (json && !batch) {
+		fprintf(stderr, "dmatop: --json needs -b (batch mode)\n");
+		return DMATOP_EXIT_ERROR;
+	}
+	t->fo.filter = t->filter;
+	t->replay = feed.path != NULL;
+	feed.live.stacks = true;
+	if (t->replay)
+		snprintf(desc, sizeof(desc), "replay %s", feed.path);
+	else
+		snprintf(desc, sizeof(desc), "live");
+	t->source_desc = desc;
+
+	term_install_signals();
+	if (feed_start(&feed, err, sizeof(err))) {
+		if (t->replay)
+			fprintf(stderr, "dmatop: %s\n", err);
+		else
+			fprintf(stderr,
+				"dmatop: cannot trace this kernel: %s\n"
+				"dmatop: use --replay FILE to browse a "
+				"recording\n",
+				err);
+		return DMATOP_EXIT_ERROR;
+	}
+	if (batch)
+		rc = batch_run(t, count, json);
+	else
+		rc = run_screen(t);
+	feed_stop(&feed);
+	frame_free(&t->frame);
+	frame_free(&t->prev);
+	free(t->stack_text);
+	return rc;
+}
