@@ -1,0 +1,89 @@
+#!/bin/bash
+# replay-bench.sh BUILD - the replay benchmarks: events per second that
+# `dmatrace replay` analyses on one CPU, memory per outstanding mapping
+# tracked, and file bytes per event with and without compression.  Prints
+# a table for the README.  Recordings come from dmatgen --synthetic.
+#
+# Environment: BENCH_EVENTS (default 10000000), BENCH_OUTSTANDING (default
+# 1000000), BENCH_RUNS (default 3, the median is reported), BENCH_CPU
+# (default 0), BENCH_DIR (scratch; default a temporary directory).
+set -eu -o pipefail
+BUILD=${1:-build}
+DMATRACE=$BUILD/dmatrace
+DMATGEN=$BUILD/dmatgen
+EVENTS=${BENCH_EVENTS:-10000000}
+OUTSTANDING=${BENCH_OUTSTANDING:-1000000}
+RUNS=${BENCH_RUNS:-3}
+CPU=${BENCH_CPU:-0}
+
+for tool in /usr/bin/time taskset; do
+	command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install time util-linux)" >&2; exit 2; }
+done
+dir=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/dmascope-bench.XXXXXX")}
+mkdir -p "$dir"
+trap 'rm -f "$dir"/*.dmat "$dir"/*.time; [ -n "${BENCH_DIR:-}" ] || rmdir "$dir"' EXIT
+
+gen() { # gen FILE ARGS...: prints the number of events written
+	local f=$1
+	shift
+	"$DMATGEN" -o "$f" "$@" 2>&1 >/dev/null | sed -nE 's/^dmatgen: ([0-9]+) events.*/\1/p'
+}
+
+# run_replay FILE: one pinned replay; prints "wall user sys maxrss_kib"
+run_replay() {
+	taskset -c "$CPU" /usr/bin/time -f '%e %U %S %M' -o "$dir/r.time" \
+		"$DMATRACE" replay -q --no-stats "$1" >/dev/null 2>"$dir/r.err" || {
+		local rc=$?
+		# exit 1 only means findings were reported
+		[ "$rc" = 1 ] || { echo "bench: replay failed ($rc): $(cat "$dir/r.err")" >&2; exit 2; }
+	}
+	cat "$dir/r.time"
+}
+
+# median_replay FILE: median wall of BENCH_RUNS runs; prints "wall cpu maxrss"
+median_replay() {
+	local i
+	for i in $(seq "$RUNS"); do
+		run_replay "$1"
+	done | awk '{ print $1, $2 + $3, $4 }' | sort -n |
+		awk -v n="$RUNS" '{ a[NR] = $0 } END { print a[int((n + 1) / 2)] }'
+}
+
+echo "generating $EVENTS synthetic events ..."
+n=$(gen "$dir/big.dmat" --synthetic "$EVENTS")
+nz=$(gen "$dir/big-z.dmat" --synthetic "$EVENTS" --compress)
+bytes=$(stat -c %s "$dir/big.dmat")
+zbytes=$(stat -c %s "$dir/big-z.dmat")
+
+echo "replaying on CPU $CPU, median of $RUNS runs ..."
+read -r wall cpu rss < <(median_replay "$dir/big.dmat")
+read -r zwall zcpu zrss < <(median_replay "$dir/big-z.dmat")
+rm -f "$dir/big.dmat" "$dir/big-z.dmat"
+
+echo "memory with $OUTSTANDING outstanding mappings ..."
+# The same number of events both times; only what stays mapped differs.
+mevents=$((OUTSTANDING + OUTSTANDING / 10))
+gen "$dir/base.dmat" --synthetic "$mevents" --outstanding 100 >/dev/null
+gen "$dir/held.dmat" --synthetic "$mevents" --outstanding "$OUTSTANDING" >/dev/null
+read -r _ _ base_rss < <(RUNS=1 median_replay "$dir/base.dmat")
+read -r _ _ held_rss < <(RUNS=1 median_replay "$dir/held.dmat")
+
+awk -v n="$n" -v nz="$nz" -v wall="$wall" -v cpu="$cpu" -v rss="$rss" \
+	-v zwall="$zwall" -v zcpu="$zcpu" -v bytes="$bytes" -v zbytes="$zbytes" \
+	-v base="$base_rss" -v held="$held_rss" -v out="$OUTSTANDING" -v c="$CPU" '
+function rate(ev, s) { return s > 0 ? sprintf("%.2f M/s", ev / s / 1e6) : "n/a" }
+BEGIN {
+	printf "\n%-52s %s\n", "dmatrace replay benchmark", "value"
+	printf "%-52s %s\n", "recording (dmatgen --synthetic)", sprintf("%d events", n)
+	printf "%-52s %s\n", "replay events/s, wall, 1 CPU (taskset -c " c ")", rate(n, wall)
+	printf "%-52s %s\n", "replay events/s, CPU time (user+sys)", rate(n, cpu)
+	printf "%-52s %s\n", "replay events/s, zstd recording, wall", rate(nz, zwall)
+	printf "%-52s %s\n", "replay events/s, zstd recording, CPU time", rate(nz, zcpu)
+	printf "%-52s %s\n", "replay wall time / max RSS", sprintf("%.2f s / %.1f MiB", wall, rss / 1024)
+	printf "%-52s %s\n", "bytes per outstanding mapping (RSS delta / " out ")",
+		sprintf("%.0f B", (held - base) * 1024 / out)
+	printf "%-52s %s\n", "  max RSS: " out " outstanding / baseline",
+		sprintf("%.1f MiB / %.1f MiB", held / 1024, base / 1024)
+	printf "%-52s %s\n", "file bytes per event, uncompressed", sprintf("%.1f", bytes / n)
+	printf "%-52s %s\n", "file bytes per event, zstd", sprintf("%.1f", zbytes / nz)
+}'

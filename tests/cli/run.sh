@@ -1,0 +1,386 @@
+#!/bin/bash
+# run.sh BUILD - tier "cli": dmatrace replay/report and export end to end.
+# Compiles tests/cli/scenarios/*.scn with dmatgen, then asserts on replay's
+# text and JSON findings (the same both ways), filters, exit codes, damaged
+# and foreign files, and every export format.  Ends with "N passed, N failed".
+set -u -o pipefail
+BUILD=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+DMATRACE=$BUILD/dmatrace
+DMATGEN=$BUILD/dmatgen
+SCN=$here/scenarios
+
+if ! command -v jq >/dev/null; then
+	echo "SKIP: jq is not installed (scripts/install-deps.sh test installs it)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+for b in "$DMATRACE" "$DMATGEN"; do
+	if [ ! -x "$b" ]; then
+		echo "FAIL: $b is missing (make BUILD=$BUILD $b)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/dmascope-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $*"
+}
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $*"
+}
+# expect DESC ACTUAL WANTED
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
+}
+# contains DESC FILE TEXT (fixed string)
+contains() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else
+		bad "$1: '$3' not in $(basename "$2")"
+		sed 's/^/     | /' "$2" | head -20
+	fi
+}
+lacks() {
+	if ! grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: '$3' unexpectedly in $(basename "$2")"; fi
+}
+
+# gen NAME [dmatgen options]: scenarios/NAME.scn -> $T/NAME.dmat
+gen() {
+	local name=$1
+	shift
+	if ! "$DMATGEN" -o "$T/$name.dmat" "$@" "$SCN/$name.scn" 2>"$T/$name.gen.err"; then
+		bad "dmatgen $name: $(cat "$T/$name.gen.err")"
+		return 1
+	fi
+}
+
+# replay OUT ARGS...: stdout to $T/OUT.out, stderr to $T/OUT.err, status in rc
+rc=0
+replay() {
+	local out=$1
+	shift
+	"$DMATRACE" replay "$@" >"$T/$out.out" 2>"$T/$out.err"
+	rc=$?
+}
+
+# The finding ids of a quiet text report and of a JSON report, sorted, one
+# line: the two must always agree.
+text_ids() { awk '{print $2}' "$1" | sort | tr '\n' ' '; }
+json_ids() { jq -r '.findings[].id' "$1" | sort | tr '\n' ' '; }
+
+# both NAME WANTED_IDS WANTED_RC ARGS...: replay NAME.dmat as text (-q) and
+# as JSON with the same ARGS; both must give exactly WANTED_IDS and status.
+both() {
+	local name=$1 want=$2 want_rc=$3 tag
+	shift 3
+	tag="$name${*:+ $*}"
+	replay q "$@" -q "$T/$name.dmat"
+	expect "$tag: text exit status" "$rc" "$want_rc"
+	expect "$tag: text findings" "$(text_ids "$T/q.out")" "$want"
+	replay j "$@" --json "$T/$name.dmat"
+	expect "$tag: json exit status" "$rc" "$want_rc"
+	if jq -e . "$T/j.out" >/dev/null 2>&1; then
+		expect "$tag: json findings" "$(json_ids "$T/j.out")" "$want"
+	else
+		bad "$tag: json output is not valid JSON"
+	fi
+}
+
+for s in clean leak leakage lost preexisting misuse dmaengine; do
+	gen $s || true
+done
+
+echo "# findings, text and JSON alike"
+both clean "" 0
+both leak "leak-at-unbind map-error " 1
+both lost "leak-at-unbind " 1
+both preexisting "" 0
+both misuse "unmap-not-mapped unmap-size-mismatch " 1
+both dmaengine "" 0
+both leakage "" 0
+both leakage "leak-suspected " 1 --leak-age 500ms
+both leakage "" 0 --leak-age 5s
+both leakage "leak-at-exit " 1 --leaks-at-exit
+
+echo "# filters"
+both leak "leak-at-unbind " 1 --severity error
+both leak "leak-at-unbind map-error " 1 --severity warning
+both leak "map-error " 1 --device 0000:20:00.0
+both leak "leak-at-unbind " 1 --driver nvme
+both leak "" 0 --driver nosuchdriver
+both leak "" 0 --device 0000:20:00.0 --severity error
+replay r --json --driver e1000e "$T/leak.dmat"
+expect "driver filter limits the device statistics" \
+	"$(jq -r '[.devices[].name] | join(",")' "$T/r.out")" "0000:20:00.0"
+
+echo "# finding details (JSON)"
+replay r --json "$T/leak.dmat"
+f='.findings[] | select(.id == "leak-at-unbind")'
+expect "leak: device" "$(jq -r "$f | .device" "$T/r.out")" "0000:10:00.0"
+expect "leak: driver survives the unbind" "$(jq -r "$f | .driver" "$T/r.out")" "nvme"
+expect "leak: address" "$(jq -r "$f | .addr" "$T/r.out")" "0x1000"
+expect "leak: size" "$(jq -r "$f | .size" "$T/r.out")" "4096"
+expect "leak: direction" "$(jq -r "$f | .dir" "$T/r.out")" "from-device"
+expect "leak: severity" "$(jq -r "$f | .severity" "$T/r.out")" "error"
+expect "leak: age from map to unbind" "$(jq -r "$f | .age_ns" "$T/r.out")" "1000000"
+expect "leak: creating stack" "$(jq -r "$f | .stack[1]" "$T/r.out")" \
+	"nvme_map_data+0x1c/0x80 [nvme]"
+expect "leak: closed by the unbind" "$(jq -r "$f | .close_kind" "$T/r.out")" "driver_unbind"
+expect "leak: certain without lost events" "$(jq -r "$f | .uncertain" "$T/r.out")" "false"
+expect "leak: fix from the finding table" "$(jq -r "$f | .fix" "$T/r.out")" \
+	"unmap/free every buffer in the driver's remove() and error paths"
+expect "summary counts" "$(jq -c '.summary' "$T/r.out")" \
+	'{"findings":2,"error":1,"warning":1,"info":0}'
+expect "schema name" "$(jq -r '.schema' "$T/r.out")" "dmascope-report/1"
+expect "session kernel" "$(jq -r '.session.kernel' "$T/r.out")" "6.1.0-test"
+expect "session host" "$(jq -r '.session.host' "$T/r.out")" "box"
+expect "events counted" "$(jq -r '.events' "$T/r.out")" "3"
+expect "input complete" "$(jq -r '.input.status' "$T/r.out")" "complete"
+expect "map errors counted per device" \
+	"$(jq -r '.devices[] | select(.name == "0000:20:00.0") | .stats.map_errors' "$T/r.out")" "1"
+
+replay r --json "$T/lost.dmat"
+expect "lost: lost events counted" "$(jq -r '.lost_events' "$T/r.out")" "10"
+expect "lost: leak near a gap is uncertain" "$(jq -r '.findings[0].uncertain' "$T/r.out")" "true"
+
+replay r --json "$T/clean.dmat"
+d='.devices[] | select(.name == "0000:10:00.0") | .stats'
+expect "clean: maps by direction" "$(jq -c "$d | [.maps[\"to-device\"], .maps[\"from-device\"]]" "$T/r.out")" "[1,1]"
+expect "clean: bytes by direction" \
+	"$(jq -c "$d | [.map_bytes[\"to-device\"], .map_bytes[\"from-device\"]]" "$T/r.out")" "[512,4096]"
+expect "clean: unmaps" "$(jq -r "$d | .unmaps" "$T/r.out")" "2"
+expect "clean: syncs" "$(jq -c "$d | [.syncs_for_cpu, .syncs_for_device]" "$T/r.out")" "[2,1]"
+expect "clean: nothing outstanding" "$(jq -c "$d | [.outstanding, .outstanding_bytes, .coherent_bytes]" "$T/r.out")" "[0,0,0]"
+expect "clean: all bytes node-local" "$(jq -r "$d | .remote_bytes" "$T/r.out")" "0"
+
+replay r --json "$T/leakage.dmat"
+expect "leakage: held buffer listed as outstanding" \
+	"$(jq -c '.devices[0].stats | [.outstanding, .outstanding_bytes]' "$T/r.out")" "[1,4096]"
+expect "leakage: duration from the session start" "$(jq -r '.session.duration_ns' "$T/r.out")" "3000000100"
+
+echo "# text report"
+replay t "$T/leak.dmat"
+expect "text: exit status" "$rc" 1
+contains "text: header names the kernel" "$T/t.out" "kernel    6.1.0-test on host box"
+contains "text: header counts events" "$T/t.out" "3 events"
+contains "text: lost events shown" "$T/t.out" "lost      0 events"
+contains "text: findings summary" "$T/t.out" "findings: 2 (1 error, 1 warning, 0 info)"
+contains "text: group heading" "$T/t.out" "error leak-at-unbind (1):"
+contains "text: fix shown" "$T/t.out" "fix: unmap/free every buffer"
+contains "text: mapping line" "$T/t.out" "[1] 0000:10:00.0 (nvme): dma 0x1000, 4096 B, DMA_FROM_DEVICE, age 1.000 ms"
+contains "text: creating stack" "$T/t.out" "nvme_map_data+0x1c/0x80 [nvme]"
+contains "text: closing event" "$T/t.out" "closed by driver_unbind"
+contains "text: device statistics" "$T/t.out" "0000:20:00.0  driver e1000e, bus pci, node 0"
+contains "text: map errors in statistics" "$T/t.out" "map errors 1"
+# errors come before warnings
+first=$(grep -nE '^(error|warning|info) ' "$T/t.out" | head -1 | cut -d: -f2)
+expect "text: errors grouped first" "${first%% *}" "error"
+replay t "$T/lost.dmat"
+contains "text: lost events explained" "$T/t.out" "lost      10 events: the trace has gaps"
+contains "text: uncertain marker" "$T/t.out" "(uncertain"
+replay t "$T/clean.dmat"
+contains "text: no findings" "$T/t.out" "findings: 0 (0 error, 0 warning, 0 info)"
+replay t --no-stats "$T/clean.dmat"
+lacks "text: --no-stats drops statistics" "$T/t.out" "devices:"
+replay t -o "$T/report.txt" "$T/leak.dmat"
+expect "text: -o writes a file, nothing on stdout" "$(wc -c <"$T/t.out")" 0
+contains "text: -o file has the report" "$T/report.txt" "leak-at-unbind"
+"$DMATRACE" report -q "$T/leak.dmat" >"$T/alias.out" 2>&1
+expect "report is an alias of replay" "$?" 1
+contains "report alias output" "$T/alias.out" "leak-at-unbind"
+
+echo "# determinism"
+replay a --json "$T/leak.dmat"
+replay b --json "$T/leak.dmat"
+if cmp -s "$T/a.out" "$T/b.out"; then ok "same input, same JSON"; else bad "same input, different JSON"; fi
+gen leak --compress && mv "$T/leak.dmat" "$T/leak-z.dmat" && gen leak
+replay a --json "$T/leak-z.dmat"
+expect "compressed recording: same findings" "$(jq -c 'del(.input)' "$T/a.out")" "$(jq -c 'del(.input)' "$T/b.out")"
+
+echo "# damaged and foreign files"
+"$DMATGEN" -o "$T/leak-unfinished.dmat" - <<EOF 2>/dev/null
+$(cat "$SCN/leak.scn")
+unfinished
+EOF
+replay r "$T/leak-unfinished.dmat" -q
+expect "unfinished recording: exit by its findings" "$rc" 1
+contains "unfinished recording: warned on stderr" "$T/r.err" "truncated"
+contains "unfinished recording: findings still reported" "$T/r.out" "leak-at-unbind"
+"$DMATGEN" -o "$T/clean-unfinished.dmat" - <<EOF 2>/dev/null
+$(cat "$SCN/clean.scn")
+unfinished
+EOF
+replay r "$T/clean-unfinished.dmat"
+expect "unfinished clean recording: exit 0" "$rc" 0
+contains "unfinished clean recording: warned" "$T/r.err" "truncated"
+contains "unfinished recording: header says so" "$T/r.out" "WARNING   recording is truncated"
+
+"$DMATGEN" -o "$T/synth.dmat" --synthetic 20000 2>/dev/null
+size=$(stat -c %s "$T/synth.dmat")
+head -c $((size / 2 + 7)) "$T/synth.dmat" >"$T/cut.dmat"
+replay r --json "$T/cut.dmat"
+if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then ok "cut recording: analysed (exit $rc)"; else bad "cut recording: exit $rc"; fi
+contains "cut recording: truncation on stderr" "$T/r.err" "truncated"
+n=$(jq -r '.events' "$T/r.out" 2>/dev/null || echo 0)
+if [ "$n" -gt 1000 ] && [ "$n" -lt 20000 ]; then ok "cut recording: first half analysed ($n events)"; else
+	bad "cut recording: $n events analysed"; fi
+expect "cut recording: JSON says truncated" "$(jq -r '.input.status' "$T/r.out")" "truncated"
+
+cp "$T/synth.dmat" "$T/corrupt.dmat"
+printf '\xa5\x5a\xa5\x5a' | dd of="$T/corrupt.dmat" bs=1 seek=$((size / 2)) conv=notrunc status=none
+replay r "$T/corrupt.dmat"
+expect "corrupt recording: exit 2" "$rc" 2
+contains "corrupt recording: says corrupt" "$T/r.err" "corrupt"
+contains "corrupt recording: says where" "$T/r.err" "offset"
+contains "corrupt recording: report marks it" "$T/r.out" "ERROR     recording is corrupt"
+
+echo "hello, world" >"$T/hello.txt"
+replay r "$T/hello.txt"
+expect "not a recording: exit 2" "$rc" 2
+contains "not a recording: clear message" "$T/r.err" "not a dmascope recording"
+expect "not a recording: nothing on stdout" "$(wc -c <"$T/r.out")" 0
+: >"$T/empty.dmat"
+replay r "$T/empty.dmat"
+expect "empty file: exit 2" "$rc" 2
+replay r "$T/does-not-exist.dmat"
+expect "missing file: exit 2" "$rc" 2
+contains "missing file: names it" "$T/r.err" "does-not-exist.dmat"
+
+echo "# options"
+replay r --severity bogus "$T/leak.dmat"
+expect "bad --severity: exit 2" "$rc" 2
+contains "bad --severity: says why" "$T/r.err" "bogus"
+replay r --leak-age soon "$T/leak.dmat"
+expect "bad --leak-age: exit 2" "$rc" 2
+replay r
+expect "no file: exit 2" "$rc" 2
+replay r "$T/leak.dmat" "$T/clean.dmat"
+expect "two files: exit 2" "$rc" 2
+replay r --help
+expect "--help: exit 0" "$rc" 0
+contains "--help ends with examples" "$T/r.out" "examples:"
+"$DMATRACE" export --help >"$T/r.out" 2>&1
+contains "export --help has examples" "$T/r.out" "examples:"
+
+echo "# export json"
+for s in leak clean dmaengine; do
+	events=$("$DMATRACE" replay --json "$T/$s.dmat" 2>/dev/null | jq -r '.events')
+	"$DMATRACE" export --format json "$T/$s.dmat" >"$T/$s.jsonl" 2>"$T/x.err"
+	expect "$s json: exit 0" "$?" 0
+	expect "$s json: one line per event" "$(wc -l <"$T/$s.jsonl")" "$events"
+	expect "$s json: every line is JSON" "$(jq -c . "$T/$s.jsonl" 2>/dev/null | wc -l)" "$events"
+	"$DMATRACE" export --format csv "$T/$s.dmat" >"$T/$s.csv" 2>"$T/x.err"
+	expect "$s csv: exit 0" "$?" 0
+	expect "$s csv: header plus one row per event" "$(($(wc -l <"$T/$s.csv") - 1))" "$events"
+done
+expect "json: device names resolved" \
+	"$(jq -r 'select(.kind == "map") | .device + " " + .driver' "$T/leak.jsonl")" "0000:10:00.0 nvme"
+expect "json: addresses" "$(jq -r 'select(.kind == "map") | .addr' "$T/leak.jsonl")" "0x1000"
+expect "json: stacks resolved" \
+	"$(jq -r 'select(.kind == "map") | .stack[1]' "$T/leak.jsonl")" "nvme_map_data+0x1c/0x80 [nvme]"
+expect "json: names of driver events" \
+	"$(jq -r 'select(.kind == "driver_unbind") | .name' "$T/leak.jsonl")" "nvme"
+expect "json: kinds in order" "$(jq -r '.kind' "$T/leak.jsonl" | tr '\n' ' ')" \
+	"map map_error driver_unbind "
+expect "csv: header" "$(head -1 "$T/leak.csv")" \
+	"ts,kind,dev,device,driver,cpu,pid,addr,size,dir,phys,aux,count,attrs,flags,stack_id,name"
+expect "csv: a map row" "$(grep ',map,' "$T/leak.csv" | cut -d, -f2-5,8-10)" \
+	"map,1,0000:10:00.0,nvme,0x1000,4096,from-device"
+expect "csv: every row has 17 fields" \
+	"$(awk -F, '{print NF}' "$T/leak.csv" | sort -u | tr '\n' ' ')" "17 "
+"$DMATRACE" export --format json -o "$T/o.jsonl" "$T/leak.dmat" >"$T/x.out" 2>&1
+expect "export -o writes the file" "$(cmp -s "$T/o.jsonl" "$T/leak.jsonl" && echo same)" "same"
+"$DMATRACE" export --format json "$T/leak-z.dmat" >"$T/z.jsonl" 2>/dev/null
+expect "export of a compressed recording is the same" "$(cmp -s "$T/z.jsonl" "$T/leak.jsonl" && echo same)" "same"
+"$DMATRACE" export --format xml "$T/leak.dmat" >/dev/null 2>"$T/x.err"
+expect "export: unknown format is exit 2" "$?" 2
+"$DMATRACE" export --format json "$T/hello.txt" >/dev/null 2>"$T/x.err"
+expect "export: not a recording is exit 2" "$?" 2
+contains "export: not a recording message" "$T/x.err" "not a dmascope recording"
+"$DMATRACE" export --format perfetto "$T/corrupt.dmat" >"$T/corrupt.json" 2>"$T/x.err"
+expect "export: corrupt recording is exit 2" "$?" 2
+if jq -e . "$T/corrupt.json" >/dev/null 2>&1; then ok "export: corrupt recording still gives a whole JSON document"; else
+	bad "export: corrupt recording output is not JSON"; fi
+
+echo "# export perfetto"
+# pf NAME: export, validate, and check that slices on a lane never overlap
+pf() {
+	"$DMATRACE" export --format perfetto "$T/$1.dmat" >"$T/$1.pf.json" 2>"$T/$1.pf.err"
+	expect "$1 perfetto: exit 0" "$?" 0
+	if jq -e '.traceEvents | type == "array"' "$T/$1.pf.json" >/dev/null 2>&1; then
+		ok "$1 perfetto: valid trace JSON"
+	else
+		bad "$1 perfetto: not valid trace JSON"
+		return
+	fi
+	# sorted by lane then start: each slice starts at or after the previous end
+	overlaps=$(jq '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid])
+		| map(sort_by(.ts) | [range(1; length) as $i | select(.[$i].ts < .[$i-1].ts + .[$i-1].dur)] | length)
+		| add // 0' "$T/$1.pf.json")
+	expect "$1 perfetto: slices on a lane never overlap" "$overlaps" 0
+	unnamed=$(jq '[.traceEvents[] | select(.ph == "M" and .name == "process_name") | .pid] as $named
+		| [.traceEvents[] | select(.ph != "M") | .pid] | unique - $named | length' "$T/$1.pf.json")
+	expect "$1 perfetto: every track group is named" "$unnamed" 0
+}
+pf leak
+pf clean
+pf lost
+pf dmaengine
+pf synth
+j=$T/clean.pf.json
+expect "clean perfetto: map/unmap pairs are slices" \
+	"$(jq -c '[.traceEvents[] | select(.ph == "X" and .cat == "dma") | .name] | sort' "$j")" \
+	'["alloc_coherent","map from-device","map to-device"]'
+expect "clean perfetto: slice durations are the mapping lifetimes (us)" \
+	"$(jq -c '[.traceEvents[] | select(.ph == "X") | .dur] | sort' "$j")" '[0.1,0.1,0.4]'
+expect "clean perfetto: the device track is named" \
+	"$(jq -r '.traceEvents[] | select(.ph == "M" and .name == "process_name" and .pid == 1001) | .args.name' "$j")" \
+	"0000:10:00.0 (nvme) node 0"
+expect "clean perfetto: syncs are instants" \
+	"$(jq '[.traceEvents[] | select(.ph == "i" and (.name | startswith("sync")))] | length' "$j")" 3
+j=$T/leak.pf.json
+expect "leak perfetto: findings are instants with their id" \
+	"$(jq -r '[.traceEvents[] | select(.ph == "i" and .cat == "finding") | .args.id] | sort | join(" ")' "$j")" \
+	"leak-at-unbind map-error"
+expect "leak perfetto: the leaked mapping is open to the end" \
+	"$(jq -r '.traceEvents[] | select(.ph == "X") | .args.closed_by' "$j")" "still open at end"
+j=$T/lost.pf.json
+expect "lost perfetto: lost events are an instant" \
+	"$(jq -r '.traceEvents[] | select(.ph == "i" and .cat == "lost") | .args.count' "$j")" 10
+j=$T/dmaengine.pf.json
+expect "dmaengine perfetto: a track group for the channel" \
+	"$(jq -r '.traceEvents[] | select(.ph == "M" and .name == "process_name" and .pid >= 1000000) | .args.name' "$j")" \
+	"dma chan 0 of vdmac.0"
+expect "dmaengine perfetto: transfers are slices on the channel" \
+	"$(jq -c '[.traceEvents[] | select(.ph == "X" and .cat == "dmaengine") | .args.cookie]' "$j")" "[1,2]"
+j=$T/synth.pf.json
+opens=$(jq -r 'select(.kind | test("^(map|map_sg|alloc_coherent)$")) | 1' <("$DMATRACE" export --format json "$T/synth.dmat") | wc -l)
+expect "synthetic perfetto: one slice per mapping" \
+	"$(jq '[.traceEvents[] | select(.ph == "X")] | length' "$j")" "$opens"
+
+echo "# export streams"
+# Memory must not grow with the recording: 10x the events, about the same RSS.
+if [ -x /usr/bin/time ]; then
+	"$DMATGEN" -o "$T/s1.dmat" --synthetic 50000 2>/dev/null
+	"$DMATGEN" -o "$T/s2.dmat" --synthetic 500000 2>/dev/null
+	for f in perfetto json; do
+		r1=$(/usr/bin/time -f %M "$DMATRACE" export --format $f "$T/s1.dmat" 2>&1 >/dev/null | tail -1)
+		r2=$(/usr/bin/time -f %M "$DMATRACE" export --format $f "$T/s2.dmat" 2>&1 >/dev/null | tail -1)
+		if [ $((r2 - r1)) -lt 4096 ]; then ok "$f export streams (max RSS $r1 KiB at 50k events, $r2 KiB at 500k)"; else
+			bad "$f export memory grows: $r1 KiB at 50k events, $r2 KiB at 500k"; fi
+	done
+	r1=$(/usr/bin/time -f %M "$DMATRACE" replay "$T/s1.dmat" 2>&1 >/dev/null | tail -1)
+	r2=$(/usr/bin/time -f %M "$DMATRACE" replay "$T/s2.dmat" 2>&1 >/dev/null | tail -1)
+	if [ $((r2 - r1)) -lt 4096 ]; then ok "replay streams (max RSS $r1 KiB at 50k events, $r2 KiB at 500k)"; else
+		bad "replay memory grows: $r1 KiB at 50k events, $r2 KiB at 500k"; fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
