@@ -43,6 +43,7 @@ struct dmas_live_opts {
 	unsigned ringbuf_kb;	/* 0: default */
 	bool stacks;		/* capture stacks for resource events */
 	int verbose;
+	unsigned stack_entries;	/* stack map size; 0: default (16384) */
 };
 
 /* Open a recording; on failure NULL and a message in err. */
@@ -60,5 +61,25 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 int dmas_source_run(struct dmas_source *s, const struct dmas_sink *sink,
 		    volatile sig_atomic_t *stop, char *err, size_t errlen);
 void dmas_source_close(struct dmas_source *s);
+
+/* Live source only: per-device counters kept in the kernel (dmatop). */
+struct dmas_live_counters {
+	uint64_t maps, map_bytes, unmaps, syncs;
+	uint64_t allocs, alloc_bytes, frees, map_errors;
+};
+/* 0 on success; -1 if s is not live or dev unknown. */
+int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
+			      struct dmas_live_counters *out);
+
+/* Live source only: what it has done so far (record's summary). */
+struct dmas_live_stats {
+	uint64_t events;	/* delivered */
+	uint64_t lost;		/* lost in the kernel (ring buffer full) */
+	uint64_t stack_errors;	/* stacks not captured (map full, collision) */
+	uint32_t devices;	/* devices seen */
+	uint32_t hooks;		/* hooks attached */
+	char hook_list[256];
+};
+int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out);
 
 #endif /* DMASCOPE_SOURCE_H */

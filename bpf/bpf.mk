@@ -1,0 +1,24 @@
+# bpf.mk - the CO-RE BPF object and its libbpf skeleton, which the live
+# source (cli/source/live*.c) embeds; and `make demo`.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	-Wno-compare-distinct-pointer-types -Ibpf -Icli
+BPF_OBJ := $(BUILD)/bpf/dmascope.bpf.o
+BPF_SKEL := $(BUILD)/gen/dmascope.skel.h
+
+GEN_HEADERS += $(BPF_SKEL)
+
+$(BPF_OBJ): bpf/dmascope.bpf.c bpf/compat.bpf.h bpf/dmascope_bpf.h bpf/vmlinux.h cli/event.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BPF_SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name dmascope_bpf > $@.tmp && mv $@.tmp $@
+
+DEMO_DEPS += demo-run
+.PHONY: demo-run
+demo-run: all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh

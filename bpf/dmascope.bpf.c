@@ -1,0 +1,1351 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * dmascope.bpf.c - the kernel side of live tracing: one CO-RE object with
+ * a program per hook family (tp_btf on dma:* tracepoints, fentry/fexit and
+ * kprobe/kretprobe on the DMA API, dmaengine, raw tracepoints for iommu,
+ * swiotlb, module unload and vdmac) turning each call into a struct
+ * dmas_event in one ring buffer.  The loader decides per function which
+ * family is loaded; everything here only describes what each hook means.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "../cli/event.h"
+#include "compat.bpf.h"
+#include "dmascope_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filled by the loader before load. */
+const volatile __u32 filter_pid = 0;		/* tgid; 0: all */
+const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {};	/* "" : all */
+const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
+const volatile bool want_stacks = false;
+const volatile __u64 wakeup_bytes = 256 * 1024;	/* wake the reader past this */
+
+/* Written here, read by the loader (bss). */
+__u32 next_dev_id = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);	/* resized by the loader */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct dev_state {
+	__u32 id;
+	__u8 pass;		/* passes the device/driver filters */
+	__u8 pad[3];
+};
+
+/* struct device * -> its small id */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
+	__type(key, __u64);
+	__type(value, struct dev_state);
+} devs SEC(".maps");
+
+/* id -> the device record sent on first sight, for a reader that lost it */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct dmas_device_rec);
+} dev_info SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct dmas_bpf_counters);
+} dev_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DMAS_DROP_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Arguments kept from a function's entry for its return (kretprobes, unbind). */
+struct stash_key {
+	__u64 tid;
+	__u32 fn;
+	__u32 pad;
+};
+
+struct stash_val {
+	__u64 a[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct stash_key);
+	__type(value, struct stash_val);
+} stash SEC(".maps");
+
+/* Functions that keep a stash entry between entry and return. */
+enum {
+	FN_MAP_PAGE = 1,
+	FN_MAP_SG,
+	FN_MAP_SGTABLE,
+	FN_MAP_RESOURCE,
+	FN_ALLOC,
+	FN_ALLOC_PAGES,
+	FN_POOL_CREATE,
+	FN_POOL_ALLOC,
+	FN_REQUEST_CHAN,
+	FN_REQUEST_CHANNEL,
+	FN_UNBIND,
+	FN_PROBE,
+	FN_DEVICE_DEL,
+};
+
+/* Scratch for building a device record (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dmas_device_rec);
+} dev_scratch SEC(".maps");
+
+static __always_inline void count_drop(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+static __always_inline bool str_eq_filter(const char *s, const volatile char *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (s[i] != f[i])
+			return false;
+		if (!s[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline bool pid_passes(void)
+{
+	return !filter_pid || (bpf_get_current_pid_tgid() >> 32) == filter_pid;
+}
+
+static __always_inline void read_driver_name(struct device *dev, char *buf, int len)
+{
+	const char *name = BPF_CORE_READ(dev, driver, name);
+
+	buf[0] = 0;
+	if (name)
+		bpf_probe_read_kernel_str(buf, len, name);
+}
+
+static __always_inline __u64 ringbuf_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * The id of dev, allocating one and sending its device record on first
+ * sight.  Sets *pass to whether the device passes the device/driver
+ * filters.  0 for a NULL device or a full table.
+ */
+static __always_inline __u32 dev_id(struct device *dev, bool *pass)
+{
+	__u64 key = (__u64)dev;
+	struct dev_state *st, nst = {};
+	struct dmas_device_rec *r;
+	__u32 zero = 0, id;
+	const char *s;
+
+	*pass = !filter_dev[0] && !filter_drv[0];
+	if (!dev)
+		return DMAS_DEV_NONE;
+	st = bpf_map_lookup_elem(&devs, &key);
+	if (st) {
+		*pass = st->pass;
+		return st->id;
+	}
+	r = bpf_map_lookup_elem(&dev_scratch, &zero);
+	if (!r)
+		return DMAS_DEV_NONE;
+	id = __sync_fetch_and_add(&next_dev_id, 1) + 1;
+	if (id >= DMAS_BPF_MAX_DEVICES) {
+		count_drop(DMAS_DROP_DEVTABLE);
+		return DMAS_DEV_NONE;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->ts = bpf_ktime_get_ns();
+	r->dev = id;
+	r->cpu = bpf_get_smp_processor_id();
+	r->kind = DMAS_REC_DEVICE;
+	r->numa_node = -1;
+	if (bpf_core_field_exists(dev->numa_node))
+		r->numa_node = BPF_CORE_READ(dev, numa_node);
+	s = BPF_CORE_READ(dev, kobj.name);
+	if (s)
+		bpf_probe_read_kernel_str(r->name, sizeof(r->name), s);
+	read_driver_name(dev, r->driver, sizeof(r->driver));
+	s = BPF_CORE_READ(dev, bus, name);
+	if (s)
+		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), s);
+	{
+		__u64 *mp = BPF_CORE_READ(dev, dma_mask);
+
+		if (mp)
+			bpf_probe_read_kernel(&r->dma_mask, sizeof(r->dma_mask), mp);
+	}
+	if (BPF_CORE_READ(dev, iommu_group))
+		r->flags |= DMAS_DEVF_IOMMU;
+	/* first seen with a driver bound and no bind traced: bound before us */
+	if (r->driver[0])
+		r->flags |= DMAS_DEVF_BOUND_BEFORE;
+
+	nst.id = id;
+	nst.pass = (!filter_dev[0] || str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
+		   (!filter_drv[0] || str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
+	if (bpf_map_update_elem(&devs, &key, &nst, BPF_NOEXIST)) {
+		/* another CPU won the race: use its id, ours stays unused */
+		st = bpf_map_lookup_elem(&devs, &key);
+		if (!st)
+			return DMAS_DEV_NONE;
+		*pass = st->pass;
+		return st->id;
+	}
+	bpf_map_update_elem(&dev_info, &id, r, BPF_ANY);
+	if (bpf_ringbuf_output(&events, r, sizeof(*r), ringbuf_flags()))
+		count_drop(DMAS_DROP_RINGBUF);
+	*pass = nst.pass;
+	return id;
+}
+
+static __always_inline bool creates_or_releases(__u8 kind)
+{
+	switch (kind) {
+	case DMAS_EV_MAP:
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_MAP_SG:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_MAP_RESOURCE:
+	case DMAS_EV_UNMAP_RESOURCE:
+	case DMAS_EV_MAP_ERROR:
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_EV_FREE_PAGES:
+	case DMAS_EV_POOL_CREATE:
+	case DMAS_EV_POOL_DESTROY:
+	case DMAS_EV_POOL_ALLOC:
+	case DMAS_EV_POOL_FREE:
+	case DMAS_EV_CHAN_REQUEST:
+	case DMAS_EV_CHAN_RELEASE:
+		return true;
+	}
+	return false;
+}
+
+/* Reserve an event for dev with its header filled; NULL if filtered or lost. */
+static __always_inline struct dmas_event *ev_start(void *ctx, struct device *dev, __u8 kind,
+						   __u32 *idp)
+{
+	struct dmas_event *e;
+	bool pass;
+	__u32 id;
+	long sid;
+
+	if (!pid_passes())
+		return NULL;
+	id = dev_id(dev, &pass);
+	if (!pass)
+		return NULL;
+	if (idp)
+		*idp = id;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(DMAS_DROP_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->dev = id;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	e->kind = kind;
+	if (want_stacks && creates_or_releases(kind)) {
+		sid = bpf_get_stackid(ctx, &stacks, 0);
+		if (sid >= 0)
+			e->stack_id = sid + 1;
+		else
+			count_drop(DMAS_DROP_STACK);
+	}
+	return e;
+}
+
+static __always_inline void ev_submit(struct dmas_event *e)
+{
+	bpf_ringbuf_submit(e, ringbuf_flags());
+}
+
+static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
+{
+	struct dmas_bpf_counters *c;
+
+	if (!id)
+		return;
+	c = bpf_map_lookup_elem(&dev_counters, &id);
+	if (!c)
+		return;
+	switch (kind) {
+	case DMAS_EV_MAP:
+	case DMAS_EV_MAP_SG:
+	case DMAS_EV_MAP_RESOURCE:
+		c->maps++;
+		c->map_bytes += bytes;
+		break;
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_UNMAP_RESOURCE:
+		c->unmaps++;
+		break;
+	case DMAS_EV_SYNC_FOR_CPU:
+	case DMAS_EV_SYNC_FOR_DEVICE:
+	case DMAS_EV_SYNC_SG_FOR_CPU:
+	case DMAS_EV_SYNC_SG_FOR_DEVICE:
+		c->syncs++;
+		break;
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_EV_POOL_ALLOC:
+		c->allocs++;
+		c->alloc_bytes += bytes;
+		break;
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_FREE_PAGES:
+	case DMAS_EV_POOL_FREE:
+		c->frees++;
+		break;
+	case DMAS_EV_MAP_ERROR:
+		c->map_errors++;
+		break;
+	}
+}
+
+/* ---- what each call means, shared by every hook family ---- */
+
+#define DMA_MAPPING_ERROR_VAL (~(__u64)0)
+
+static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys, __u64 addr,
+				  __u64 size, __u32 dir, __u64 attrs, __u8 kind)
+{
+	bool failed = addr == DMA_MAPPING_ERROR_VAL;
+	struct dmas_event *e;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
+	if (!e)
+		return 0;
+	e->dir = dir;
+	e->size = size;
+	e->phys = phys;
+	e->attrs = attrs;
+	if (failed)
+		e->aux = kind;
+	else
+		e->addr = addr;
+	ev_submit(e);
+	count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
+	return 0;
+}
+
+static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr, __u64 size,
+				    __u32 dir, __u64 attrs, __u8 kind)
+{
+	struct dmas_event *e;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, kind, &id);
+	if (!e)
+		return 0;
+	e->addr = addr;
+	e->size = size;
+	e->dir = dir;
+	e->attrs = attrs;
+	ev_submit(e);
+	count_dev(id, kind, size);
+	return 0;
+}
+
+static __always_inline int on_sync(void *ctx, struct device *dev, __u64 addr, __u64 size,
+				   __u32 dir, __u8 kind)
+{
+	return on_unmap(ctx, dev, addr, size, dir, 0, kind);
+}
+
+#define SG_CHAIN 0x01UL
+#define SG_END 0x02UL
+#define SG_MAX_WALK 64
+
+struct sg_sum {
+	__u64 bytes;
+	__u64 first_dma;
+	__u64 first_phys;
+};
+
+/* Total length of the first nents entries (chains followed), first segment. */
+static __always_inline void sg_walk(struct scatterlist *sg, int nents, struct sg_sum *out)
+{
+	out->bytes = 0;
+	out->first_dma = BPF_CORE_READ(sg, dma_address);
+	out->first_phys = page_to_phys_core((void *)(BPF_CORE_READ(sg, page_link) & ~3UL)) +
+			  BPF_CORE_READ(sg, offset);
+	for (int i = 0; i < SG_MAX_WALK; i++) {
+		unsigned long link;
+
+		if (i >= nents || !sg)
+			break;
+		link = BPF_CORE_READ(sg, page_link);
+		if (link & SG_CHAIN) {
+			sg = (struct scatterlist *)(link & ~3UL);
+			link = BPF_CORE_READ(sg, page_link);
+		}
+		out->bytes += BPF_CORE_READ(sg, length);
+		if (link & SG_END)
+			break;
+		sg++;
+	}
+}
+
+static __always_inline int on_map_sg(void *ctx, struct device *dev, struct scatterlist *sg,
+				     int nents, int mapped, __u32 dir, __u64 attrs)
+{
+	struct dmas_event *e;
+	struct sg_sum sum;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
+	if (!e)
+		return 0;
+	sg_walk(sg, nents, &sum);
+	e->dir = dir;
+	e->attrs = attrs;
+	e->size = sum.bytes;
+	e->phys = sum.first_phys;
+	if (mapped > 0) {
+		e->aux = (__u64)sg;
+		e->addr = sum.first_dma;
+		e->count = (nents & 0xffff) | ((__u32)mapped << 16);
+	} else {
+		e->aux = DMAS_EV_MAP_SG;
+	}
+	ev_submit(e);
+	count_dev(id, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, sum.bytes);
+	return 0;
+}
+
+static __always_inline int on_sg(void *ctx, struct device *dev, struct scatterlist *sg, int nents,
+				 __u32 dir, __u64 attrs, __u8 kind)
+{
+	struct dmas_event *e;
+	struct sg_sum sum;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, kind, &id);
+	if (!e)
+		return 0;
+	sg_walk(sg, nents, &sum);
+	e->aux = (__u64)sg;
+	e->count = nents;
+	e->size = sum.bytes;
+	e->dir = dir;
+	e->attrs = attrs;
+	if (kind == DMAS_EV_UNMAP_SG)
+		e->addr = sum.first_dma;
+	ev_submit(e);
+	count_dev(id, kind, sum.bytes);
+	return 0;
+}
+
+static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr, __u64 handle,
+				    __u64 phys, __u64 size, __u64 attrs, __u8 kind)
+{
+	struct dmas_event *e;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, kind, &id);
+	if (!e)
+		return 0;
+	e->size = size;
+	e->attrs = attrs;
+	if (!vaddr) {
+		e->flags = DMAS_F_ERROR;
+	} else {
+		e->addr = handle;
+		e->aux = vaddr;
+		e->phys = phys ? phys : virt_to_phys_core(vaddr);
+	}
+	ev_submit(e);
+	if (vaddr)
+		count_dev(id, kind, size);
+	return 0;
+}
+
+static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr, __u64 handle,
+				   __u64 size, __u64 attrs, __u8 kind)
+{
+	struct dmas_event *e;
+	__u32 id = 0;
+
+	e = ev_start(ctx, dev, kind, &id);
+	if (!e)
+		return 0;
+	e->addr = handle;
+	e->aux = vaddr;
+	e->size = size;
+	e->attrs = attrs;
+	ev_submit(e);
+	count_dev(id, kind, size);
+	return 0;
+}
+
+static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr, __u64 handle, __u8 kind)
+{
+	struct dma_pool___dmas *p = pool;
+	struct dmas_event *e;
+	__u64 size;
+	__u32 id = 0;
+
+	if (!pool)
+		return 0;
+	size = pool_block_size(pool);
+	e = ev_start(ctx, BPF_CORE_READ(p, dev), kind, &id);
+	if (!e)
+		return 0;
+	e->aux = (__u64)pool;
+	e->size = size;
+	if (kind == DMAS_EV_POOL_ALLOC || kind == DMAS_EV_POOL_FREE) {
+		e->addr = handle;
+		if (kind == DMAS_EV_POOL_ALLOC) {
+			if (!vaddr)
+				e->flags = DMAS_F_ERROR;
+			else
+				e->phys = virt_to_phys_core(vaddr);
+		}
+	}
+	ev_submit(e);
+	if (kind != DMAS_EV_POOL_ALLOC || vaddr)
+		count_dev(id, kind, size);
+	return 0;
+}
+
+static __always_inline int on_chan(void *ctx, void *chanp, struct device *client, __u8 kind)
+{
+	struct dma_chan___dmas *chan = chanp;
+	struct dmas_event *e;
+	__u32 client_id = 0;
+	bool pass;
+
+	if (DMAS_IS_ERR_OR_NULL(chanp))
+		return 0;
+	if (client)
+		client_id = dev_id(client, &pass);
+	e = ev_start(ctx, BPF_CORE_READ(chan, device, dev), kind, NULL);
+	if (!e)
+		return 0;
+	e->aux = (__u64)chanp;
+	e->count = BPF_CORE_READ(chan, chan_id);
+	e->addr = client_id;
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_named(void *ctx, struct device *dev, const char *name, __u8 kind)
+{
+	struct dmas_event *e;
+
+	e = ev_start(ctx, dev, kind, NULL);
+	if (!e)
+		return 0;
+	if (name)
+		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+	ev_submit(e);
+	return 0;
+}
+
+/* A driver bound: refresh the driver filter's verdict for the device. */
+static __always_inline void refilter(struct device *dev)
+{
+	__u64 key = (__u64)dev;
+	struct dev_state *st;
+	char drv[DMAS_DRV_NAME_LEN];
+
+	if (!filter_drv[0])
+		return;
+	st = bpf_map_lookup_elem(&devs, &key);
+	if (!st)
+		return;
+	read_driver_name(dev, drv, sizeof(drv));
+	if (str_eq_filter(drv, filter_drv, DMAS_DRV_NAME_LEN))
+		st->pass = 1;
+}
+
+static __always_inline void stash_put(__u32 fn, __u64 a0, __u64 a1, __u64 a2, __u64 a3,
+				      __u64 a4, __u64 a5)
+{
+	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
+	struct stash_val v = { .a = { a0, a1, a2, a3, a4, a5 } };
+
+	bpf_map_update_elem(&stash, &k, &v, BPF_ANY);
+}
+
+/* Copies and deletes the entry; false if there was none. */
+static __always_inline bool stash_take(__u32 fn, struct stash_val *out)
+{
+	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
+	struct stash_val *v = bpf_map_lookup_elem(&stash, &k);
+
+	if (!v)
+		return false;
+	*out = *v;
+	bpf_map_delete_elem(&stash, &k);
+	return true;
+}
+
+static __always_inline bool stash_has(__u32 fn)
+{
+	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
+
+	return bpf_map_lookup_elem(&stash, &k) != NULL;
+}
+
+static __always_inline __u64 read_handle(dma_addr_t *p)
+{
+	__u64 h = 0;
+
+	if (p)
+		bpf_probe_read_kernel(&h, sizeof(dma_addr_t), p);
+	return h;
+}
+
+/* ==== tp_btf: dma:* tracepoints (new kernels) ==== */
+
+SEC("tp_btf/dma_map_phys")
+int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
+}
+
+SEC("tp_btf/dma_unmap_phys")
+int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+}
+
+/* The same events under their names of 6.12 to 6.16. */
+SEC("tp_btf/dma_map_page")
+int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
+}
+
+SEC("tp_btf/dma_unmap_page")
+int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+}
+
+SEC("tp_btf/dma_map_resource")
+int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP_RESOURCE);
+}
+
+SEC("tp_btf/dma_unmap_resource")
+int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+}
+
+SEC("tp_btf/dma_map_sg")
+int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl, int nents, int ents,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_map_sg(ctx, dev, sgl, nents, ents, dir, attrs);
+}
+
+SEC("tp_btf/dma_map_sg_err")
+int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl, int nents, int err,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_map_sg(ctx, dev, sgl, nents, 0, dir, attrs);
+}
+
+SEC("tp_btf/dma_unmap_sg")
+int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_sg(ctx, dev, sgl, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+}
+
+SEC("tp_btf/dma_sync_single_for_cpu")
+int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+}
+
+SEC("tp_btf/dma_sync_single_for_device")
+int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+}
+
+SEC("tp_btf/dma_sync_sg_for_cpu")
+int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir)
+{
+	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+}
+
+SEC("tp_btf/dma_sync_sg_for_device")
+int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir)
+{
+	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+}
+
+SEC("tp_btf/dma_alloc")
+int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+{
+	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs, DMAS_EV_ALLOC_COHERENT);
+}
+
+SEC("tp_btf/dma_free")
+int BPF_PROG(tp_dma_free, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs, DMAS_EV_FREE_COHERENT);
+}
+
+SEC("tp_btf/dma_alloc_pages")
+int BPF_PROG(tp_dma_alloc_pages, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+{
+	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs, DMAS_EV_ALLOC_PAGES);
+}
+
+SEC("tp_btf/dma_free_pages")
+int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs, DMAS_EV_FREE_PAGES);
+}
+
+/* ==== fentry/fexit on the DMA API (kernels with BTF, no dma:* tracepoints) ==== */
+
+SEC("fexit/dma_map_page_attrs")
+int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page, size_t offset,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+{
+	return on_map(ctx, dev, page_to_phys_core(page) + offset, ret, size, dir, attrs,
+		      DMAS_EV_MAP);
+}
+
+SEC("fentry/dma_unmap_page_attrs")
+int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+}
+
+SEC("fexit/dma_map_sg_attrs")
+int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs, int ret)
+{
+	return on_map_sg(ctx, dev, sg, nents, ret, dir, attrs);
+}
+
+SEC("fexit/dma_map_sgtable")
+int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
+	     enum dma_data_direction dir, unsigned long attrs, int ret)
+{
+	return on_map_sg(ctx, dev, BPF_CORE_READ(sgt, sgl), BPF_CORE_READ(sgt, orig_nents),
+			 ret ? 0 : BPF_CORE_READ(sgt, nents), dir, attrs);
+}
+
+SEC("fentry/dma_unmap_sg_attrs")
+int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+}
+
+SEC("fentry/dma_sync_single_for_cpu")
+int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+}
+
+SEC("fentry/dma_sync_single_for_device")
+int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+}
+
+SEC("fentry/dma_sync_sg_for_cpu")
+int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sg, int nelems,
+	     enum dma_data_direction dir)
+{
+	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+}
+
+SEC("fentry/dma_sync_sg_for_device")
+int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sg,
+	     int nelems, enum dma_data_direction dir)
+{
+	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+}
+
+SEC("fexit/dma_alloc_attrs")
+int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size, dma_addr_t *handle,
+	     gfp_t gfp, unsigned long attrs, void *ret)
+{
+	return on_alloc(ctx, dev, (__u64)ret, read_handle(handle), 0, size, attrs,
+			DMAS_EV_ALLOC_COHERENT);
+}
+
+SEC("fentry/dma_free_attrs")
+int BPF_PROG(fentry_dma_free_attrs, struct device *dev, size_t size, void *vaddr,
+	     dma_addr_t handle, unsigned long attrs)
+{
+	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs, DMAS_EV_FREE_COHERENT);
+}
+
+SEC("fexit/dma_map_resource")
+int BPF_PROG(fexit_dma_map_resource, struct device *dev, phys_addr_t phys, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+{
+	return on_map(ctx, dev, phys, ret, size, dir, attrs, DMAS_EV_MAP_RESOURCE);
+}
+
+SEC("fentry/dma_unmap_resource")
+int BPF_PROG(fentry_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+}
+
+SEC("fexit/dma_alloc_pages")
+int BPF_PROG(fexit_dma_alloc_pages, struct device *dev, size_t size, dma_addr_t *handle,
+	     enum dma_data_direction dir, gfp_t gfp, struct page *ret)
+{
+	__u64 phys = page_to_phys_core(ret);
+
+	return on_alloc(ctx, dev, ret ? phys_to_virt_core(phys) : 0, read_handle(handle), phys,
+			size, 0, DMAS_EV_ALLOC_PAGES);
+}
+
+SEC("fentry/dma_free_pages")
+int BPF_PROG(fentry_dma_free_pages, struct device *dev, size_t size, struct page *page,
+	     dma_addr_t handle, enum dma_data_direction dir)
+{
+	return on_free(ctx, dev, phys_to_virt_core(page_to_phys_core(page)), handle, size, 0,
+		       DMAS_EV_FREE_PAGES);
+}
+
+SEC("fexit/dma_pool_create")
+int BPF_PROG(fexit_dma_pool_create, const char *name, struct device *dev, size_t size,
+	     size_t align, size_t boundary, void *ret)
+{
+	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+}
+
+SEC("fexit/dma_pool_create_node")
+int BPF_PROG(fexit_dma_pool_create_node, const char *name, struct device *dev, size_t size,
+	     size_t align, size_t boundary, int node, void *ret)
+{
+	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+}
+
+SEC("fentry/dma_pool_destroy")
+int BPF_PROG(fentry_dma_pool_destroy, void *pool)
+{
+	return on_pool(ctx, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+}
+
+SEC("fexit/dma_pool_alloc")
+int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle, void *ret)
+{
+	return on_pool(ctx, pool, (__u64)ret, ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC);
+}
+
+SEC("fentry/dma_pool_free")
+int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
+{
+	return on_pool(ctx, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+}
+
+/* ==== kprobes/kretprobes: the same functions where fentry is not allowed ==== */
+
+/* Six arguments: more than BPF_KPROBE takes; the sixth is in r9 on x86-64. */
+SEC("kprobe/dma_map_page_attrs")
+int kp_dma_map_page_attrs(struct pt_regs *ctx)
+{
+	struct page *page = (void *)PT_REGS_PARM2_CORE(ctx);
+
+	stash_put(FN_MAP_PAGE, PT_REGS_PARM1_CORE(ctx),
+		  page_to_phys_core(page) + PT_REGS_PARM3_CORE(ctx), PT_REGS_PARM4_CORE(ctx),
+		  PT_REGS_PARM5_CORE(ctx), BPF_CORE_READ(ctx, r9), 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_map_page_attrs")
+int BPF_KRETPROBE(krp_dma_map_page_attrs, dma_addr_t ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_MAP_PAGE, &v))
+		return 0;
+	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4], DMAS_EV_MAP);
+}
+
+SEC("kprobe/dma_unmap_page_attrs")
+int BPF_KPROBE(kp_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr, size_t size, int dir,
+	       unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+}
+
+SEC("kprobe/dma_map_sg_attrs")
+int BPF_KPROBE(kp_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg, int nents, int dir,
+	       unsigned long attrs)
+{
+	stash_put(FN_MAP_SG, (__u64)dev, (__u64)sg, nents, dir, attrs, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_map_sg_attrs")
+int BPF_KRETPROBE(krp_dma_map_sg_attrs, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_MAP_SG, &v))
+		return 0;
+	return on_map_sg(ctx, (void *)v.a[0], (void *)v.a[1], v.a[2], ret, v.a[3], v.a[4]);
+}
+
+SEC("kprobe/dma_map_sgtable")
+int BPF_KPROBE(kp_dma_map_sgtable, struct device *dev, struct sg_table *sgt, int dir,
+	       unsigned long attrs)
+{
+	stash_put(FN_MAP_SGTABLE, (__u64)dev, (__u64)sgt, dir, attrs, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_map_sgtable")
+int BPF_KRETPROBE(krp_dma_map_sgtable, int ret)
+{
+	struct sg_table *sgt;
+	struct stash_val v;
+
+	if (!stash_take(FN_MAP_SGTABLE, &v))
+		return 0;
+	sgt = (void *)v.a[1];
+	return on_map_sg(ctx, (void *)v.a[0], BPF_CORE_READ(sgt, sgl),
+			 BPF_CORE_READ(sgt, orig_nents), ret ? 0 : BPF_CORE_READ(sgt, nents),
+			 v.a[2], v.a[3]);
+}
+
+SEC("kprobe/dma_unmap_sg_attrs")
+int BPF_KPROBE(kp_dma_unmap_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
+	       int dir, unsigned long attrs)
+{
+	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+}
+
+SEC("kprobe/dma_sync_single_for_cpu")
+int BPF_KPROBE(kp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
+	       int dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+}
+
+SEC("kprobe/dma_sync_single_for_device")
+int BPF_KPROBE(kp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
+	       int dir)
+{
+	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+}
+
+SEC("kprobe/dma_sync_sg_for_cpu")
+int BPF_KPROBE(kp_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sg, int nelems,
+	       int dir)
+{
+	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+}
+
+SEC("kprobe/dma_sync_sg_for_device")
+int BPF_KPROBE(kp_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sg, int nelems,
+	       int dir)
+{
+	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+}
+
+SEC("kprobe/dma_alloc_attrs")
+int BPF_KPROBE(kp_dma_alloc_attrs, struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp,
+	       unsigned long attrs)
+{
+	stash_put(FN_ALLOC, (__u64)dev, size, (__u64)handle, attrs, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_alloc_attrs")
+int BPF_KRETPROBE(krp_dma_alloc_attrs, void *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_ALLOC, &v))
+		return 0;
+	return on_alloc(ctx, (void *)v.a[0], (__u64)ret, read_handle((void *)v.a[2]), 0, v.a[1],
+			v.a[3], DMAS_EV_ALLOC_COHERENT);
+}
+
+SEC("kprobe/dma_free_attrs")
+int BPF_KPROBE(kp_dma_free_attrs, struct device *dev, size_t size, void *vaddr, dma_addr_t handle,
+	       unsigned long attrs)
+{
+	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs, DMAS_EV_FREE_COHERENT);
+}
+
+SEC("kprobe/dma_map_resource")
+int BPF_KPROBE(kp_dma_map_resource, struct device *dev, phys_addr_t phys, size_t size, int dir,
+	       unsigned long attrs)
+{
+	stash_put(FN_MAP_RESOURCE, (__u64)dev, phys, size, dir, attrs, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_map_resource")
+int BPF_KRETPROBE(krp_dma_map_resource, dma_addr_t ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_MAP_RESOURCE, &v))
+		return 0;
+	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4],
+		      DMAS_EV_MAP_RESOURCE);
+}
+
+SEC("kprobe/dma_unmap_resource")
+int BPF_KPROBE(kp_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size, int dir,
+	       unsigned long attrs)
+{
+	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+}
+
+SEC("kprobe/dma_pool_alloc")
+int BPF_KPROBE(kp_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle)
+{
+	stash_put(FN_POOL_ALLOC, (__u64)pool, (__u64)handle, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_pool_alloc")
+int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_POOL_ALLOC, &v))
+		return 0;
+	return on_pool(ctx, (void *)v.a[0], (__u64)ret, ret ? read_handle((void *)v.a[1]) : 0,
+		       DMAS_EV_POOL_ALLOC);
+}
+
+SEC("kprobe/dma_pool_free")
+int BPF_KPROBE(kp_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
+{
+	return on_pool(ctx, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+}
+
+SEC("kprobe/dma_pool_destroy")
+int BPF_KPROBE(kp_dma_pool_destroy, void *pool)
+{
+	return on_pool(ctx, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+}
+
+SEC("kretprobe/dma_pool_create")
+int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
+{
+	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+}
+
+/* ==== dmaengine channels ==== */
+
+SEC("fentry/dma_request_chan")
+int BPF_PROG(fentry_dma_request_chan, struct device *dev, const char *name)
+{
+	stash_put(FN_REQUEST_CHAN, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/dma_request_chan")
+int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name, void *ret)
+{
+	struct stash_val v;
+
+	stash_take(FN_REQUEST_CHAN, &v);
+	return on_chan(ctx, ret, dev, DMAS_EV_CHAN_REQUEST);
+}
+
+/* Used by dma_request_chan_by_mask; inside dma_request_chan it is not a second request. */
+SEC("fexit/__dma_request_channel")
+int BPF_PROG(fexit___dma_request_channel, void *mask, void *fn, void *fn_param, void *np,
+	     void *ret)
+{
+	if (stash_has(FN_REQUEST_CHAN))
+		return 0;
+	return on_chan(ctx, ret, NULL, DMAS_EV_CHAN_REQUEST);
+}
+
+SEC("fentry/dma_release_channel")
+int BPF_PROG(fentry_dma_release_channel, void *chan)
+{
+	return on_chan(ctx, chan, NULL, DMAS_EV_CHAN_RELEASE);
+}
+
+SEC("kprobe/dma_request_chan")
+int BPF_KPROBE(kp_dma_request_chan, struct device *dev)
+{
+	stash_put(FN_REQUEST_CHAN, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_request_chan")
+int BPF_KRETPROBE(krp_dma_request_chan, void *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_REQUEST_CHAN, &v))
+		return 0;
+	return on_chan(ctx, ret, (void *)v.a[0], DMAS_EV_CHAN_REQUEST);
+}
+
+SEC("kretprobe/__dma_request_channel")
+int BPF_KRETPROBE(krp___dma_request_channel, void *ret)
+{
+	if (stash_has(FN_REQUEST_CHAN))
+		return 0;
+	return on_chan(ctx, ret, NULL, DMAS_EV_CHAN_REQUEST);
+}
+
+SEC("kprobe/dma_release_channel")
+int BPF_KPROBE(kp_dma_release_channel, void *chan)
+{
+	return on_chan(ctx, chan, NULL, DMAS_EV_CHAN_RELEASE);
+}
+
+/* ==== driver bind/unbind, device removal ==== */
+
+static __always_inline int bound(void *ctx, struct device *dev, int ret)
+{
+	const char *name;
+
+	if (ret || !dev || !BPF_CORE_READ(dev, driver))
+		return 0;
+	name = BPF_CORE_READ(dev, driver, name);
+	refilter(dev);
+	return on_named(ctx, dev, name, DMAS_EV_DRIVER_BIND);
+}
+
+SEC("fexit/really_probe")
+int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv, int ret)
+{
+	return bound(ctx, dev, ret);
+}
+
+SEC("kprobe/really_probe")
+int BPF_KPROBE(kp_really_probe, struct device *dev)
+{
+	stash_put(FN_PROBE, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/really_probe")
+int BPF_KRETPROBE(krp_really_probe, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_PROBE, &v))
+		return 0;
+	return bound(ctx, (void *)v.a[0], ret);
+}
+
+/* Unbind is reported when remove() and the devres release have finished. */
+static __always_inline void unbind_enter(struct device *dev)
+{
+	const char *name = BPF_CORE_READ(dev, driver, name);
+
+	if (dev && name)
+		stash_put(FN_UNBIND, (__u64)dev, (__u64)name, 0, 0, 0, 0);
+}
+
+static __always_inline int unbind_exit(void *ctx)
+{
+	struct stash_val v;
+	struct device *dev;
+
+	if (!stash_take(FN_UNBIND, &v))
+		return 0;
+	dev = (void *)v.a[0];
+	if (BPF_CORE_READ(dev, driver))
+		return 0;	/* still bound: nothing was released */
+	return on_named(ctx, dev, (const char *)v.a[1], DMAS_EV_DRIVER_UNBIND);
+}
+
+SEC("fentry/device_release_driver_internal")
+int BPF_PROG(fentry_device_release_driver_internal, struct device *dev)
+{
+	unbind_enter(dev);
+	return 0;
+}
+
+SEC("fexit/device_release_driver_internal")
+int BPF_PROG(fexit_device_release_driver_internal, struct device *dev)
+{
+	return unbind_exit(ctx);
+}
+
+SEC("kprobe/device_release_driver_internal")
+int BPF_KPROBE(kp_device_release_driver_internal, struct device *dev)
+{
+	unbind_enter(dev);
+	return 0;
+}
+
+SEC("kretprobe/device_release_driver_internal")
+int BPF_KRETPROBE(krp_device_release_driver_internal)
+{
+	return unbind_exit(ctx);
+}
+
+/* After device_del the pointer may be reused by another device: forget it. */
+static __always_inline int device_gone(void *ctx, struct device *dev)
+{
+	__u64 key = (__u64)dev;
+	struct dmas_event *e;
+
+	if (!bpf_map_lookup_elem(&devs, &key))
+		return 0;
+	e = ev_start(ctx, dev, DMAS_EV_DEVICE_REMOVE, NULL);
+	if (e)
+		ev_submit(e);
+	bpf_map_delete_elem(&devs, &key);
+	return 0;
+}
+
+SEC("fexit/device_del")
+int BPF_PROG(fexit_device_del, struct device *dev)
+{
+	return device_gone(ctx, dev);
+}
+
+SEC("kprobe/device_del")
+int BPF_KPROBE(kp_device_del, struct device *dev)
+{
+	stash_put(FN_DEVICE_DEL, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/device_del")
+int BPF_KRETPROBE(krp_device_del)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DEVICE_DEL, &v))
+		return 0;
+	return device_gone(ctx, (void *)v.a[0]);
+}
+
+/* ==== raw tracepoints: module unload, iommu, swiotlb ==== */
+
+SEC("raw_tp/module_free")
+int BPF_PROG(rtp_module_free, struct module *mod)
+{
+	return on_named(ctx, NULL, BPF_CORE_READ(mod, name), DMAS_EV_MODULE_UNLOAD) ;
+}
+
+SEC("raw_tp/map")
+int BPF_PROG(rtp_iommu_map, unsigned long iova, phys_addr_t paddr, size_t size)
+{
+	struct dmas_event *e = ev_start(ctx, NULL, DMAS_EV_IOMMU_MAP, NULL);
+
+	if (!e)
+		return 0;
+	e->addr = iova;
+	e->phys = paddr;
+	e->size = size;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("raw_tp/unmap")
+int BPF_PROG(rtp_iommu_unmap, unsigned long iova, size_t size, size_t unmapped)
+{
+	struct dmas_event *e = ev_start(ctx, NULL, DMAS_EV_IOMMU_UNMAP, NULL);
+
+	if (!e)
+		return 0;
+	e->addr = iova;
+	e->size = unmapped;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("raw_tp/io_page_fault")
+int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova, int flags)
+{
+	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_IOMMU_FAULT, NULL);
+
+	if (!e)
+		return 0;
+	e->addr = iova;
+	e->count = flags;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("raw_tp/swiotlb_bounced")
+int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr, size_t size)
+{
+	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
+
+	if (!e)
+		return 0;
+	e->addr = addr;
+	e->size = size;
+	e->dir = DMAS_DIR_NONE;
+	ev_submit(e);
+	return 0;
+}

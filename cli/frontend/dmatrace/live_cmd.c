@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live_cmd.c - running CMD under live tracing for record and check: the
+ * child is started only after every hook is attached, and its exit, Ctrl-C
+ * or SIGTERM end the session (the ring buffer is drained after the stop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "live_cmd.h"
+
+volatile sig_atomic_t live_stop;
+static volatile pid_t child_pid;
+
+static void on_stop(int sig)
+{
+	/* a SIGTERM to us is meant for the whole session: pass it on */
+	if (sig == SIGTERM && child_pid > 0)
+		kill(child_pid, SIGTERM);
+	live_stop = 1;
+}
+
+void live_cmd_signals(void)
+{
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *cmd)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case LOPT_RINGBUF:
+	case LOPT_STACK_ENTRIES:
+	case LOPT_PID:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > (1L << 30)) {
+			fprintf(stderr, "dmatrace %s: '%s' is not a positive number\n", cmd, arg);
+			return -1;
+		}
+		if (c == LOPT_RINGBUF)
+			o->ringbuf_kb = v;
+		else if (c == LOPT_STACK_ENTRIES)
+			o->stack_entries = v;
+		else
+			o->pid = v;
+		return 1;
+	case LOPT_NO_STACKS:
+		o->stacks = false;
+		return 1;
+	case LOPT_DEVICE:
+		o->device = arg;
+		return 1;
+	case LOPT_DRIVER:
+		o->driver = arg;
+		return 1;
+	}
+	return 0;
+}
+
+pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
+{
+	int pfd[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (!pid) {
+		struct sigaction sa = { 0 };
+
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &sa, NULL);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	child_pid = pid;
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		snprintf(err, errlen, "cannot run '%s': %s", argv[0], strerror(e));
+		waitpid(pid, NULL, 0);
+		child_pid = 0;
+		return -1;
+	}
+	return pid;
+}
+
+int live_cmd_wait(pid_t pid)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	child_pid = 0;
+	return st;
+}
+
+const char *live_cmd_status_str(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "ended (status 0x%x)", st);
+	return buf;
+}
+
+void live_cmd_duration(double seconds)
+{
+	struct itimerval it = { 0 };
+
+	if (seconds <= 0)
+		return;
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+uint64_t live_cmd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

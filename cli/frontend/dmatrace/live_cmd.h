@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * live_cmd.h - what `dmatrace record` and `dmatrace check` share: options
+ * of the live source, starting CMD once tracing is active, and stopping on
+ * Ctrl-C, SIGTERM or CMD's exit.
+ */
+#ifndef DMATRACE_LIVE_CMD_H
+#define DMATRACE_LIVE_CMD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "source/source.h"
+
+/* Set by SIGINT, SIGTERM, SIGCHLD (CMD exited) and the --duration timer. */
+extern volatile sig_atomic_t live_stop;
+
+/* Handles a live-source option; 1 if it was one, 0 if not, -1 bad value. */
+int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *cmd);
+/* getopt_long values of the live-source options (for the option table). */
+enum {
+	LOPT_RINGBUF = 512,
+	LOPT_NO_STACKS,
+	LOPT_STACK_ENTRIES,
+	LOPT_DEVICE,
+	LOPT_DRIVER,
+	LOPT_PID,
+};
+#define LIVE_LONG_OPTS                                                      \
+	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },           \
+	{ "no-stacks", no_argument, NULL, LOPT_NO_STACKS },                 \
+	{ "stack-entries", required_argument, NULL, LOPT_STACK_ENTRIES },  \
+	{ "device", required_argument, NULL, LOPT_DEVICE },                 \
+	{ "driver", required_argument, NULL, LOPT_DRIVER },                 \
+	{ "pid", required_argument, NULL, LOPT_PID }
+#define LIVE_OPTS_HELP                                                          \
+	"  --device NAME         trace only this device (in the kernel)\n"      \
+	"  --driver NAME         trace only devices bound to this driver\n"     \
+	"  --pid PID             trace only calls made by process PID\n"        \
+	"  --ringbuf-kb N        ring buffer size in KiB (default 8192)\n"      \
+	"  --no-stacks           do not capture kernel stacks (cheaper; leak\n" \
+	"                        findings then lack the creating stack)\n"      \
+	"  --stack-entries N     stack map size (default 16384)\n"              \
+	"  -v, --verbose         say which hook each function got and why\n"
+
+/* Installs the stop handlers (no SA_RESTART: the poll loop must wake). */
+void live_cmd_signals(void);
+/*
+ * Starts argv once tracing is active.  Returns the pid, or -1 with err
+ * set when it could not start (not found, not executable).
+ */
+pid_t live_cmd_spawn(char **argv, char *err, size_t errlen);
+/* Waits for the child; returns its wait status. */
+int live_cmd_wait(pid_t pid);
+/* "exited with status 3", "killed by signal 9" */
+const char *live_cmd_status_str(int status, char *buf, size_t len);
+/* Stops after seconds (0: never). */
+void live_cmd_duration(double seconds);
+uint64_t live_cmd_now(void);	/* CLOCK_MONOTONIC ns, the event clock */
+
+#endif /* DMATRACE_LIVE_CMD_H */

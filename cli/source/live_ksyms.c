@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live_ksyms.c - kernel symbolizer for the live source: text symbols from
+ * /proc/kallsyms, modules included, so that recordings carry stacks like
+ * "vdmac_leak_run+0x3c/0x120 [vdmac]" (the engine finds the creating module
+ * from that suffix).  Symbols of modules that were unloaded stay known:
+ * their stacks may be read after the module went away.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source/live.h"
+
+struct ksym {
+	uint64_t addr;
+	char *name;
+	char *mod;		/* NULL for vmlinux */
+};
+
+struct dmas_ksyms {
+	char *path;
+	struct ksym *syms;
+	size_t n, cap;
+	char *modules;		/* /proc/modules names at the last load */
+	int hidden;
+};
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static char *module_names(void)
+{
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512], *out = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return strdup("");
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strchr(line, ' ');
+		size_t l = sp ? (size_t)(sp - line) : strlen(line);
+		char *n = realloc(out, len + l + 2);
+
+		if (!n)
+			break;
+		out = n;
+		memcpy(out + len, line, l);
+		len += l;
+		out[len++] = ' ';
+		out[len] = '\0';
+	}
+	fclose(f);
+	return out ? out : strdup("");
+}
+
+static int push(struct dmas_ksyms *k, uint64_t addr, const char *name, const char *mod)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 65536;
+		struct ksym *s = realloc(k->syms, cap * sizeof(*s));
+
+		if (!s)
+			return -1;
+		k->syms = s;
+		k->cap = cap;
+	}
+	k->syms[k->n].addr = addr;
+	k->syms[k->n].name = strdup(name);
+	k->syms[k->n].mod = mod ? strdup(mod) : NULL;
+	if (!k->syms[k->n].name)
+		return -1;
+	k->n++;
+	return 0;
+}
+
+/* Whether a module name appears in a /proc/modules name list. */
+static int in_list(const char *list, const char *mod)
+{
+	size_t l = strlen(mod);
+
+	for (const char *p = list; (p = strstr(p, mod)); p++)
+		if ((p == list || p[-1] == ' ') && p[l] == ' ')
+			return 1;
+	return 0;
+}
+
+/* Reads kallsyms; keeps old symbols of modules not loaded any more. */
+static int load(struct dmas_ksyms *k, char *err, size_t errlen)
+{
+	FILE *f = fopen(k->path, "r");
+	char line[512];
+	size_t kept = 0, nonzero = 0;
+	char *mods;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", k->path, strerror(errno));
+		return -1;
+	}
+	mods = module_names();
+	/* drop vmlinux symbols and those of modules still loaded: re-read below */
+	for (size_t i = 0; i < k->n; i++) {
+		struct ksym *s = &k->syms[i];
+
+		if (s->mod && !in_list(mods, s->mod)) {
+			k->syms[kept++] = *s;
+		} else {
+			free(s->name);
+			free(s->mod);
+		}
+	}
+	k->n = kept;
+	while (fgets(line, sizeof(line), f)) {
+		char type, name[256], mod[128] = "";
+		unsigned long long addr;
+		int got = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
+
+		if (got < 3)
+			continue;
+		if (addr)
+			nonzero++;
+		/* text, and the two layout variables the BPF side needs */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W' &&
+		    strcmp(name, "vmemmap_base") && strcmp(name, "page_offset_base"))
+			continue;
+		if (push(k, addr, name, mod[0] ? mod : NULL)) {
+			fclose(f);
+			free(mods);
+			snprintf(err, errlen, "out of memory reading %s", k->path);
+			return -1;
+		}
+	}
+	fclose(f);
+	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
+	free(k->modules);
+	k->modules = mods;
+	k->hidden = nonzero == 0;
+	return 0;
+}
+
+struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
+{
+	struct dmas_ksyms *k = calloc(1, sizeof(*k));
+
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	k->path = strdup(path ? path : "/proc/kallsyms");
+	if (!k->path || load(k, err, errlen)) {
+		dmas_ksyms_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void dmas_ksyms_refresh(struct dmas_ksyms *k)
+{
+	char err[128];
+	char *mods = module_names();
+
+	if (mods && k->modules && strcmp(mods, k->modules))
+		load(k, err, sizeof(err));
+	free(mods);
+}
+
+void dmas_ksyms_free(struct dmas_ksyms *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->syms[i].name);
+		free(k->syms[i].mod);
+	}
+	free(k->syms);
+	free(k->modules);
+	free(k->path);
+	free(k);
+}
+
+int dmas_ksyms_hidden(const struct dmas_ksyms *k)
+{
+	return k->hidden;
+}
+
+uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->syms[i].name, name))
+			return k->syms[i].addr;
+	return 0;
+}
+
+const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *buf, size_t len)
+{
+	size_t lo = 0, hi = k->n;
+	const struct ksym *s, *next;
+	uint64_t size;
+
+	/* last symbol at or below addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || k->hidden) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	s = &k->syms[lo - 1];
+	next = lo < k->n ? &k->syms[lo] : NULL;
+	size = next ? next->addr - s->addr : 0;
+	/* past the end of the last symbol of a module or of vmlinux: unknown */
+	if (!size || (next && (s->mod != next->mod) &&
+		      (!s->mod || !next->mod || strcmp(s->mod, next->mod)) && size > (1u << 20))) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	if (s->mod)
+		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]", s->name, addr - s->addr,
+			 size, s->mod);
+	else
+		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64, s->name, addr - s->addr, size);
+	return buf;
+}
