@@ -11,9 +11,11 @@
  *   u32 crc32c of every header byte before it
  *   record stream (zstd-compressed as one stream when DMAT_FLAG_ZSTD)
  *
- * Record: u32 type, u32 len, u32 crc, u32 reserved, payload[len], zero
+ * Record: u32 type, u32 len, u32 crc, u32 hcrc, payload[len], zero
  * padding to a multiple of 8 bytes (so events in a batch stay aligned);
- * crc = crc32c of the 16-byte header with crc = 0, then payload + padding.
+ * hcrc = crc32c of type and len, checked before the payload is read, so a
+ * damaged length reads as corruption, not as a truncated file; crc =
+ * crc32c of the 16-byte header with crc = 0, then payload + padding.
  * Records of an unknown type are skipped after their checksum is verified.
  */
 #ifndef DMASCOPE_DMAT_DISK_H

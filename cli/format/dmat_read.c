@@ -40,6 +40,7 @@ struct dmat_reader {
 	ZSTD_DCtx *dctx;
 	uint8_t *zin;
 	size_t zin_pos, zin_end;
+	size_t zret; /* last ZSTD_decompressStream result: 0 at frame end */
 
 	unsigned major, minor;
 	uint32_t flags;
@@ -186,6 +187,22 @@ static int fill(struct dmat_reader *r, size_t need)
 			return 1;
 		r->end = out.pos;
 		r->zin_pos = in.pos;
+		r->zret = ret;
+	}
+	return 0;
+}
+
+/*
+ * After the trailer of a compressed recording: read to the end of the zstd
+ * frame so its checksum is verified.  0 done, 1 input ended first, -1 error.
+ */
+static int zstd_frame_end(struct dmat_reader *r)
+{
+	while (r->zret != 0) {
+		int f = fill(r, r->end - r->pos + 1);
+
+		if (f)
+			return f < 0 ? -1 : r->zret != 0;
 	}
 	return 0;
 }
@@ -360,6 +377,7 @@ static struct dmat_reader *open_common(struct dmat_reader *r, char *err,
 	if (r->flags & DMAT_FLAG_ZSTD) {
 		r->dctx = ZSTD_createDCtx();
 		r->zin = malloc(ZIN_SIZE);
+		r->zret = 1;
 		if (!r->dctx || !r->zin) {
 			snprintf(err, errlen, "%s: out of memory", r->name);
 			dmat_reader_close(r);
@@ -503,6 +521,9 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 		type = dmat_get32(h);
 		len = dmat_get32(h + 4);
 		crc = dmat_get32(h + 8);
+		if (dmat_get32(h + 12) != dmat_crc32c(0, h, 8))
+			return corrupt(r, off, type,
+				       "record header checksum mismatch");
 		if (len > DMAT_MAX_RECORD)
 			return corrupt(r, off, type,
 				       "impossible record length");
@@ -594,6 +615,14 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			}
 			r->end_ts = dmat_get64(p + 8);
 			rec->type = DMAT_R_EOF;
+			if (r->dctx) {
+				int f = zstd_frame_end(r);
+
+				if (f < 0)
+					return stop(r, r->final);
+				if (f > 0)
+					return truncated(r);
+			}
 			return stop(r, DMAT_R_EOF);
 		default: /* a newer writer's record: skip it */
 			continue;

@@ -127,7 +127,7 @@ static void seal_record(uint8_t *rec, uint32_t type, uint32_t len)
 	dmat_put32(rec, type);
 	dmat_put32(rec + 4, len);
 	dmat_put32(rec + 8, 0);
-	dmat_put32(rec + 12, 0);
+	dmat_put32(rec + 12, dmat_crc32c(0, rec, 8));
 	memset(rec + DMAT_REC_HDR + len, 0, padded - len);
 	dmat_put32(rec + 8, dmat_crc32c(0, rec, DMAT_REC_HDR + padded));
 }
@@ -227,6 +227,9 @@ struct dmat_writer *dmat_writer_open(const char *path,
 		w->cctx = ZSTD_createCCtx();
 		w->zcap = ZSTD_CStreamOutSize();
 		w->zbuf = malloc(w->zcap);
+		/* a frame checksum: damage the record checksums cannot see */
+		if (w->cctx)
+			ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 		if (w->cctx)
 			ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
 					       o->level ? o->level : 3);
