@@ -99,6 +99,12 @@ struct dmas_finding {
 	uint8_t close_kind;	/* enum dmas_kind of that event, 0 none */
 	uint32_t pid;
 	char detail[160];	/* one line of specifics: "unmapped with size 2048, mapped 4096" */
+	/*
+	 * Later occurrences folded into this finding: the same kind, device,
+	 * creating and closing stack repeat at most 8 times each, then only
+	 * count here (a driver that gets a sync wrong on every packet).
+	 */
+	uint64_t repeats;
 };
 
 typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);
@@ -129,6 +135,9 @@ struct dmas_dev_stats {
 	uint64_t xfers_failed;
 	uint64_t xfers_in_flight;
 	uint64_t findings[3];		/* by severity */
+	/* unmap/sync/free of mappings made before tracing began (not bugs) */
+	uint64_t preexisting;
+	uint64_t iommu_faults;
 };
 
 struct dmas_engine_opts {
@@ -177,5 +186,53 @@ uint64_t dmas_engine_events(const struct dmas_engine *e);	/* fed so far */
 uint64_t dmas_engine_lost(const struct dmas_engine *e);		/* lost events reported */
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
+
+/* CPU -> NUMA node of the traced machine (for numa-remote-cpu). */
+int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node);
+/* Node of a CPU, -1 unknown. */
+int dmas_engine_cpu_node(const struct dmas_engine *e, uint32_t cpu);
+
+/* The last complete statistics window: [*start, *start + *len); 0s before one. */
+void dmas_engine_window(const struct dmas_engine *e, uint64_t *start, uint64_t *len);
+
+/* One outstanding mapping or allocation (what is still live). */
+struct dmas_mapping_info {
+	uint32_t dev;
+	uint8_t kind;		/* enum dmas_kind that created it */
+	uint8_t dir;
+	uint64_t addr;		/* dma address (sg: first segment's) */
+	uint64_t size;
+	uint64_t ts;		/* created */
+	uint32_t stack;
+	uint32_t pid;
+	uint64_t sg;		/* MAP_SG: scatterlist pointer */
+	uint64_t pool;		/* POOL_ALLOC: pool id */
+};
+uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e);
+/* Calls fn for every outstanding mapping, oldest first; stops when fn returns non-zero. */
+int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
+				    int (*fn)(const struct dmas_mapping_info *m, void *ctx),
+				    void *ctx);
+
+/* One dmaengine channel as the engine saw it. */
+struct dmas_chan_info {
+	uint64_t id;		/* channel id (opaque) */
+	uint32_t provider;	/* provider device id */
+	uint32_t client;	/* client device id, 0 unknown */
+	uint32_t index;		/* channel index on its provider */
+	uint32_t stack;		/* request stack */
+	bool released;
+	bool requested;		/* false: in use before tracing began */
+	uint64_t submitted, issued, completed, errors, terminated;
+	uint64_t in_flight;	/* issued, not completed */
+	uint64_t pending;	/* submitted, not issued */
+	uint64_t bytes;		/* bytes of transfers prepared */
+};
+size_t dmas_engine_nr_channels(const struct dmas_engine *e);
+/* Channels in the order first seen. */
+const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e, size_t i);
+
+/* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping). */
+size_t dmas_engine_mem_bytes(const struct dmas_engine *e);
 
 #endif /* DMASCOPE_ENGINE_H */

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * engine.c - the engine's dispatch: side tables (session, devices, stacks,
+ * memory ranges, CPU nodes), events to the detector families, time-based
+ * detectors, findings and their folding, and the read-out API.
+ *
+ * Rules applied here:
+ * - Device/driver filters: events of a device that does not pass them are
+ *   dropped before any detector sees them (the driver filter is checked
+ *   again at each DRIVER_BIND).  Lost-event and module records pass.
+ * - Pre-existing mappings: a device whose driver bound before tracing
+ *   (DMAS_DEVF_BOUND_BEFORE, or the session was not traced from boot) and
+ *   for which no DRIVER_BIND was seen may release mappings the engine never
+ *   saw made: counted in `preexisting`, never reported.
+ * - Lost events: each LOST record starts a new loss generation; every
+ *   record remembers the generation it was created in, and a finding whose
+ *   evidence spans a change of generation is marked uncertain.  "Not
+ *   mapped" findings are uncertain once any loss happened before them (the
+ *   lost events may have held the map).
+ * - Folding: a finding of the same kind, device, creating and closing stack
+ *   is kept 8 times, then only counted (`repeats`), so a bug hit on every
+ *   packet does not grow memory without bound.  Leaks are never folded:
+ *   one finding per leaked mapping.
+ */
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+#define FOLD_KEEP 8
+
+void *eng_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *n;
+
+	if (need <= *cap)
+		return p;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(p, ncap * elem);
+	if (!n)
+		return NULL;
+	memset((char *)n + *cap * elem, 0, (ncap - *cap) * elem);
+	*cap = ncap;
+	return n;
+}
+
+struct dmas_engine *dmas_engine_new(const struct dmas_engine_opts *opts)
+{
+	struct dmas_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.xfer_timeout_ns)
+		e->opts.xfer_timeout_ns = 5000000000ULL;
+	if (!e->opts.window_ns)
+		e->opts.window_ns = 1000000000ULL;
+	if (e->opts.device_filter)
+		e->device_filter = strdup(e->opts.device_filter);
+	if (e->opts.driver_filter)
+		e->driver_filter = strdup(e->opts.driver_filter);
+	e->opts.device_filter = e->device_filter;
+	e->opts.driver_filter = e->driver_filter;
+	e->win_len = e->opts.window_ns;
+	strcpy(e->session.clock, "monotonic");
+	if (maps_init(e)) {
+		dmas_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void dmas_engine_free(struct dmas_engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	maps_free(e);
+	dmaeng_free(e);
+	for (i = 0; i < e->cap_stacks; i++) {
+		free(e->stacks[i].buf);
+		free(e->stacks[i].pub.frames);
+	}
+	free(e->stacks);
+	free(e->devs);
+	free(e->dev_idx);
+	free(e->ranges);
+	free(e->cpu_node);
+	free(e->pools);
+	htab_free(&e->pool_h);
+	free(e->findings);
+	free(e->aggs);
+	htab_free(&e->agg_h);
+	free(e->dedups);
+	htab_free(&e->dedup_h);
+	free(e->device_filter);
+	free(e->driver_filter);
+	free(e);
+}
+
+void dmas_engine_set_session(struct dmas_engine *e, const struct dmas_session *s)
+{
+	e->session = *s;
+	e->have_session = true;
+}
+
+const struct dmas_session *dmas_engine_session(const struct dmas_engine *e)
+{
+	return &e->session;
+}
+
+/* ---- devices ---- */
+
+static void dev_filter(struct dmas_engine *e, struct dev_state *d)
+{
+	d->included = true;
+	if (e->device_filter && fnmatch(e->device_filter, d->pub.name, 0))
+		d->included = false;
+	if (e->driver_filter && fnmatch(e->driver_filter, d->pub.driver, 0))
+		d->included = false;
+}
+
+struct dev_state *eng_dev(struct dmas_engine *e, uint32_t id)
+{
+	if (id >= e->cap_dev_idx || !e->dev_idx[id])
+		return NULL;
+	return &e->devs[e->dev_idx[id] - 1];
+}
+
+/* Device id's state, made on first sight when no device record came. */
+static struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
+{
+	struct dev_state *d = eng_dev(e, id), *n;
+	uint32_t *ni;
+
+	if (d)
+		return d;
+	/* ids are table ids, small and dense; refuse absurd ones */
+	if (id > (1u << 24))
+		return NULL;
+	ni = eng_grow(e->dev_idx, &e->cap_dev_idx, (size_t)id + 1, sizeof(*ni));
+	if (!ni)
+		return NULL;
+	e->dev_idx = ni;
+	n = eng_grow(e->devs, &e->cap_devs, e->nr_devs + 1, sizeof(*n));
+	if (!n)
+		return NULL;
+	e->devs = n;
+	d = &e->devs[e->nr_devs++];
+	memset(d, 0, sizeof(*d));
+	d->pub.id = id;
+	d->pub.numa_node = -1;
+	d->run.dev = d->snap.dev = d->win.dev = id;
+	d->implicit = true;
+	e->dev_idx[id] = (uint32_t)e->nr_devs;
+	dev_filter(e, d);
+	return d;
+}
+
+int dmas_engine_add_device(struct dmas_engine *e, const struct dmas_device *dev)
+{
+	struct dev_state *d;
+
+	if (!dev || dev->id == DMAS_DEV_NONE)
+		return -1;
+	d = dev_get(e, dev->id);
+	if (!d)
+		return -1;
+	d->pub = *dev;
+	d->pub.name[sizeof(d->pub.name) - 1] = 0;
+	d->pub.driver[sizeof(d->pub.driver) - 1] = 0;
+	d->pub.bus[sizeof(d->pub.bus) - 1] = 0;
+	d->implicit = false;
+	dev_filter(e, d);
+	return 0;
+}
+
+size_t dmas_engine_nr_devices(const struct dmas_engine *e)
+{
+	return e->nr_devs;
+}
+
+const struct dmas_device *dmas_engine_device(const struct dmas_engine *e,
+					     size_t i)
+{
+	return i < e->nr_devs ? &e->devs[i].pub : NULL;
+}
+
+const struct dmas_device *dmas_engine_device_by_id(const struct dmas_engine *e,
+						   uint32_t id)
+{
+	struct dev_state *d = eng_dev((struct dmas_engine *)e, id);
+
+	return d ? &d->pub : NULL;
+}
+
+const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e,
+						   uint32_t id)
+{
+	struct dev_state *d = eng_dev((struct dmas_engine *)e, id);
+
+	return d && d->included ? &d->run : NULL;
+}
+
+const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
+						    uint32_t id)
+{
+	struct dev_state *d = eng_dev((struct dmas_engine *)e, id);
+
+	return d && d->included ? &d->win : NULL;
+}
+
+bool eng_preexisting(struct dmas_engine *e, struct dev_state *d)
+{
+	if (d->bind_seen)
+		return false;
+	return (d->pub.flags & DMAS_DEVF_BOUND_BEFORE) ||
+	       !e->session.traced_from_boot;
+}
+
+/* ---- stacks, memory ranges, CPU nodes ---- */
+
+int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
+{
+	struct stack_state *st, *n;
+	size_t len = 0, i;
+	char *p;
+
+	if (!s || !s->id || s->id > (1u << 28))
+		return -1;
+	n = eng_grow(e->stacks, &e->cap_stacks, (size_t)s->id + 1, sizeof(*n));
+	if (!n)
+		return -1;
+	e->stacks = n;
+	st = &e->stacks[s->id];
+	free(st->buf);
+	free(st->pub.frames);
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < s->nr_frames; i++)
+		len += strlen(s->frames[i] ? s->frames[i] : "") + 1;
+	st->buf = malloc(len ? len : 1);
+	st->pub.frames = calloc(s->nr_frames ? s->nr_frames : 1,
+				sizeof(*st->pub.frames));
+	if (!st->buf || !st->pub.frames) {
+		free(st->buf);
+		free(st->pub.frames);
+		memset(st, 0, sizeof(*st));
+		return -1;
+	}
+	for (i = 0, p = st->buf; i < s->nr_frames; i++) {
+		const char *f = s->frames[i] ? s->frames[i] : "";
+		size_t l = strlen(f) + 1;
+
+		memcpy(p, f, l);
+		st->pub.frames[i] = p;
+		p += l;
+	}
+	st->pub.id = s->id;
+	st->pub.nr_frames = s->nr_frames;
+	return 0;
+}
+
+const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e,
+					   uint32_t id)
+{
+	if (id >= e->cap_stacks || !e->stacks[id].pub.id)
+		return NULL;
+	return &e->stacks[id].pub;
+}
+
+bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod)
+{
+	const struct dmas_stack *s = dmas_engine_stack(e, id);
+	size_t ml = strlen(mod), i;
+
+	if (!s || !ml)
+		return false;
+	for (i = 0; i < s->nr_frames; i++) {
+		const char *f = s->frames[i];
+		size_t fl = strlen(f);
+
+		/* "func+0x1c/0x80 [mod]" */
+		if (fl >= ml + 3 && f[fl - 1] == ']' && f[fl - ml - 2] == '[' &&
+		    f[fl - ml - 3] == ' ' && !memcmp(f + fl - ml - 1, mod, ml))
+			return true;
+	}
+	return false;
+}
+
+int dmas_engine_add_mem_range(struct dmas_engine *e,
+			      const struct dmas_mem_range *r)
+{
+	struct dmas_mem_range *n;
+	size_t i;
+
+	if (!r || r->end <= r->start)
+		return -1;
+	n = eng_grow(e->ranges, &e->cap_ranges, e->nr_ranges + 1, sizeof(*n));
+	if (!n)
+		return -1;
+	e->ranges = n;
+	for (i = e->nr_ranges; i > 0 && e->ranges[i - 1].start > r->start; i--)
+		e->ranges[i] = e->ranges[i - 1];
+	e->ranges[i] = *r;
+	e->nr_ranges++;
+	return 0;
+}
+
+int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)
+{
+	size_t lo = 0, hi = e->nr_ranges;
+
+	/* last range starting at or below phys */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->ranges[mid].start <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && phys < e->ranges[lo - 1].end)
+		return e->ranges[lo - 1].node;
+	return -1;
+}
+
+int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node)
+{
+	size_t old = e->cap_cpu, i;
+	int32_t *n;
+
+	if (cpu > 65535)
+		return -1;
+	n = eng_grow(e->cpu_node, &e->cap_cpu, (size_t)cpu + 1, sizeof(*n));
+	if (!n)
+		return -1;
+	e->cpu_node = n;
+	for (i = old; i < e->cap_cpu; i++)
+		e->cpu_node[i] = -1;
+	e->cpu_node[cpu] = node;
+	return 0;
+}
+
+int dmas_engine_cpu_node(const struct dmas_engine *e, uint32_t cpu)
+{
+	return cpu < e->cap_cpu ? e->cpu_node[cpu] : -1;
+}
+
+/* ---- findings ---- */
+
+static struct dmas_finding *report_v(struct dmas_engine *e,
+				     enum dmas_finding_kind k,
+				     const struct dmas_event *ev,
+				     const struct dmas_map *m, bool uncertain,
+				     bool fold, bool cb, const char *fmt,
+				     va_list ap)
+{
+	uint32_t dev = m ? m->dev : ev ? ev->dev : 0;
+	struct dedup *dd = NULL;
+	struct dmas_finding *f, *nf;
+	struct dev_state *d;
+
+	if (fold) {
+		uint64_t key = (uint64_t)(m ? m->stack : 0) << 32 |
+			       (ev ? ev->stack_id : 0);
+		uint32_t tag = dev << 6 | (uint32_t)k;
+		uint32_t *slot = htab_find(&e->dedup_h, key, tag);
+
+		if (slot) {
+			dd = &e->dedups[*slot - 1];
+			if (++dd->count > FOLD_KEEP) {
+				e->findings[dd->last].repeats++;
+				return NULL;
+			}
+		} else {
+			struct dedup *n = eng_grow(e->dedups, &e->cap_dedups,
+					       e->nr_dedups + 1, sizeof(*n));
+
+			if (n) {
+				e->dedups = n;
+				if (!htab_insert(&e->dedup_h, key, tag,
+						 (uint32_t)e->nr_dedups + 1)) {
+					dd = &e->dedups[e->nr_dedups++];
+					dd->count = 1;
+				}
+			}
+		}
+	}
+	nf = eng_grow(e->findings, &e->cap_findings, e->nr_findings + 1, sizeof(*nf));
+	if (!nf) {
+		e->dropped++;
+		return NULL;
+	}
+	e->findings = nf;
+	f = &e->findings[e->nr_findings];
+	memset(f, 0, sizeof(*f));
+	f->seq = e->nr_findings;
+	f->kind = k;
+	f->severity = dmas_finding_table[k].severity;
+	f->uncertain = uncertain;
+	f->dev = dev;
+	f->ts = ev ? ev->ts : e->now;
+	if (m) {
+		f->addr = m->cls == MC_SG ? m->aux : m->addr;
+		f->size = m->size;
+		f->dir = m->dir;
+		f->map_kind = m->kind;
+		f->map_ts = m->ts;
+		f->map_stack = m->stack;
+		f->pid = m->pid;
+	} else if (ev) {
+		f->addr = ev->addr;
+		f->size = ev->size;
+		f->dir = ev->dir;
+	}
+	if (ev) {
+		f->close_stack = ev->stack_id;
+		f->close_kind = ev->kind;
+		f->pid = ev->pid;
+	}
+	if (fmt)
+		vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	if (dd)
+		dd->last = e->nr_findings;
+	e->nr_findings++;
+	d = eng_dev(e, dev);
+	if (d)
+		d->run.findings[f->severity]++;
+	if (cb && e->opts.on_finding)
+		e->opts.on_finding(f, e->opts.cb_ctx);
+	return f;
+}
+
+struct dmas_finding *eng_report(struct dmas_engine *e, enum dmas_finding_kind k,
+				const struct dmas_event *ev,
+				const struct dmas_map *m, bool uncertain,
+				const char *fmt, ...)
+{
+	struct dmas_finding *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	f = report_v(e, k, ev, m, uncertain, true, true, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+struct dmas_finding *eng_report_each(struct dmas_engine *e,
+				     enum dmas_finding_kind k,
+				     const struct dmas_event *ev,
+				     const struct dmas_map *m, bool uncertain,
+				     const char *fmt, ...)
+{
+	struct dmas_finding *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	f = report_v(e, k, ev, m, uncertain, false, true, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+static struct dmas_finding *report_plain(struct dmas_engine *e,
+					 enum dmas_finding_kind k,
+					 const struct dmas_event *ev,
+					 const struct dmas_map *m, ...)
+{
+	struct dmas_finding *f;
+	va_list ap;
+
+	va_start(ap, m);
+	f = report_v(e, k, ev, m, false, false, false, NULL, ap);
+	va_end(ap);
+	return f;
+}
+
+static void agg_format_one(struct dmas_engine *e, const struct agg *a)
+{
+	struct dmas_finding *f = &e->findings[a->finding];
+
+	switch (f->kind) {
+	case DMAS_F_NUMA_REMOTE_BUFFER:
+	case DMAS_F_NUMA_REMOTE_CPU:
+		numa_format(e, a, f);
+		break;
+	case DMAS_F_MAP_ERROR:
+		misuse_format(e, a, f);
+		break;
+	default:
+		hints_format(e, a, f);
+		break;
+	}
+}
+
+struct agg *eng_aggregate(struct dmas_engine *e, enum dmas_finding_kind k,
+			  uint32_t dev, uint32_t stack,
+			  const struct dmas_event *ev, const struct dmas_map *m,
+			  uint64_t bytes, int32_t node_a, int32_t node_b,
+			  bool *is_new)
+{
+	uint32_t tag = dev << 6 | (uint32_t)k;
+	uint32_t *slot = htab_find(&e->agg_h, stack, tag);
+	struct dmas_finding *f;
+	struct agg *a, *n;
+
+	*is_new = false;
+	if (slot) {
+		a = &e->aggs[*slot - 1];
+		a->count++;
+		a->bytes += bytes;
+		return a;
+	}
+	n = eng_grow(e->aggs, &e->cap_aggs, e->nr_aggs + 1, sizeof(*n));
+	if (!n)
+		return NULL;
+	e->aggs = n;
+	f = report_plain(e, k, ev, m);
+	if (!f)
+		return NULL;
+	if (htab_insert(&e->agg_h, stack, tag, (uint32_t)e->nr_aggs + 1))
+		return NULL;
+	a = &e->aggs[e->nr_aggs++];
+	memset(a, 0, sizeof(*a));
+	a->finding = f->seq;
+	a->count = 1;
+	a->bytes = bytes;
+	a->node_a = node_a;
+	a->node_b = node_b;
+	*is_new = true;
+	agg_format_one(e, a);
+	if (e->opts.on_finding)
+		e->opts.on_finding(f, e->opts.cb_ctx);
+	return a;
+}
+
+static void aggs_format(struct dmas_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nr_aggs; i++)
+		agg_format_one(e, &e->aggs[i]);
+}
+
+size_t dmas_engine_nr_findings(const struct dmas_engine *e)
+{
+	return e->nr_findings;
+}
+
+const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e,
+					       size_t i)
+{
+	return i < e->nr_findings ? &e->findings[i] : NULL;
+}
+
+/* ---- events ---- */
+
+void eng_release(struct dmas_engine *e, uint32_t idx,
+		 const struct dmas_event *ev, uint8_t recent_flags)
+{
+	struct dmas_map *m = map_rec(e, idx);
+	struct dev_state *d = eng_dev(e, m->dev);
+
+	if (d) {
+		stats_unmap(e, d, m);
+		d->nr_live--;
+		if (m->cls == MC_SG && m->mapped > 1)
+			d->sg_multi--;
+	}
+	if (m->cls == MC_POOL) {
+		struct pool_state *p = pool_get(e, m->aux, m->dev);
+
+		if (p && p->outstanding)
+			p->outstanding--;
+	}
+	recent_note(e, m, ev, recent_flags);
+	map_release(e, idx);
+}
+
+static void on_map(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_event *ev)
+{
+	enum map_class cls = map_class_of(ev->kind);
+	uint64_t key = cls == MC_SG ? ev->aux : ev->addr;
+	struct dmas_map *m;
+	uint32_t idx;
+
+	if (ev->flags & DMAS_F_ERROR) {
+		/* a failed allocation is not a bug; a failed map is reported */
+		if (ev->kind == DMAS_EV_MAP || ev->kind == DMAS_EV_MAP_SG ||
+		    ev->kind == DMAS_EV_MAP_RESOURCE)
+			misuse_map_error(e, d, ev);
+		return;
+	}
+	idx = map_new(e, ev, cls, key);
+	if (!idx) {
+		e->dropped++;
+		return;
+	}
+	m = map_rec(e, idx);
+	switch (ev->kind) {
+	case DMAS_EV_MAP_SG:
+		m->aux = ev->addr;
+		m->nents = (uint16_t)(ev->count & 0xffff);
+		m->mapped = (uint16_t)(ev->count >> 16);
+		if (m->mapped > 1)
+			d->sg_multi++;
+		break;
+	case DMAS_EV_POOL_ALLOC: {
+		struct pool_state *p = pool_get(e, ev->aux, ev->dev);
+
+		m->aux = ev->aux;
+		m->state = OWN_UNKNOWN;
+		if (p)
+			p->outstanding++;
+		break;
+	}
+	case DMAS_EV_MAP:
+		break;
+	default:
+		/* coherent, page and resource memory: no ownership to track */
+		m->state = OWN_UNKNOWN;
+		break;
+	}
+	if ((ev->attrs & DMAS_ATTR_SKIP_CPU_SYNC) && m->state == OWN_DEVICE)
+		m->state |= MS_SKIP_SYNC;
+	if (cls == MC_ADDR && m->size > d->max_size)
+		d->max_size = m->size;
+	d->nr_live++;
+	stats_map(e, d, m);
+	if (ev->kind != DMAS_EV_POOL_ALLOC && ev->kind != DMAS_EV_MAP_RESOURCE)
+		numa_map(e, d, ev, m);
+	if (ev->kind == DMAS_EV_MAP)
+		hints_churn(e, d, ev, m);
+}
+
+static void time_passes(struct dmas_engine *e, uint64_t ts)
+{
+	uint64_t iv = 0;
+
+	if (ts > e->now)
+		e->now = ts;
+	if (!e->win_started)
+		stats_window_start(e, ts);
+	else if (ts >= e->win_base + e->win_len)
+		stats_window_roll(e, ts);
+	if (ts < e->next_scan)
+		return;
+	if (e->opts.leak_age_ns)
+		leaks_scan_age(e, ts);
+	dmaeng_scan(e, ts, false);
+	/* run again after a quarter of the shortest timeout */
+	iv = e->opts.xfer_timeout_ns / 4;
+	if (e->opts.leak_age_ns && e->opts.leak_age_ns / 4 < iv)
+		iv = e->opts.leak_age_ns / 4;
+	if (iv < 1000000)
+		iv = 1000000;
+	e->next_scan = ts + iv;
+}
+
+void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
+{
+	struct dev_state *d = NULL;
+
+	e->events++;
+	time_passes(e, ev->ts);
+	switch (ev->kind) {
+	case DMAS_EV_LOST:
+		e->lost += ev->count ? ev->count : 1;
+		e->loss_gen++;
+		return;
+	case DMAS_EV_MODULE_UNLOAD:
+		leaks_module_unload(e, ev);
+		return;
+	default:
+		break;
+	}
+	d = dev_get(e, ev->dev);
+	if (!d) {
+		e->dropped++;
+		return;
+	}
+	if (ev->kind == DMAS_EV_DRIVER_BIND) {
+		d->bind_seen = true;
+		memcpy(d->pub.driver, ev->name,
+		       sizeof(d->pub.driver) - 1 < DMAS_NAME_LEN ?
+			       sizeof(d->pub.driver) - 1 : DMAS_NAME_LEN);
+		d->pub.driver[sizeof(d->pub.driver) - 1] = 0;
+		dev_filter(e, d);
+		return;
+	}
+	if (!d->included)
+		return;
+	switch (ev->kind) {
+	case DMAS_EV_MAP:
+	case DMAS_EV_MAP_SG:
+	case DMAS_EV_MAP_RESOURCE:
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_EV_POOL_ALLOC:
+		on_map(e, d, ev);
+		break;
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_UNMAP_RESOURCE:
+		misuse_unmap(e, d, ev);
+		break;
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_FREE_PAGES:
+		misuse_free(e, d, ev);
+		break;
+	case DMAS_EV_POOL_FREE:
+		misuse_pool_free(e, d, ev);
+		break;
+	case DMAS_EV_SYNC_FOR_CPU:
+	case DMAS_EV_SYNC_FOR_DEVICE:
+		own_sync(e, d, ev);
+		break;
+	case DMAS_EV_SYNC_SG_FOR_CPU:
+	case DMAS_EV_SYNC_SG_FOR_DEVICE:
+		own_sync_sg(e, d, ev);
+		break;
+	case DMAS_EV_MAP_ERROR:
+		misuse_map_error(e, d, ev);
+		break;
+	case DMAS_EV_POOL_CREATE:
+		leaks_pool_create(e, d, ev);
+		break;
+	case DMAS_EV_POOL_DESTROY:
+		leaks_pool_destroy(e, d, ev);
+		break;
+	case DMAS_EV_CHAN_REQUEST:
+	case DMAS_EV_CHAN_RELEASE:
+	case DMAS_EV_DESC_PREP:
+	case DMAS_EV_DESC_SUBMIT:
+	case DMAS_EV_ISSUE_PENDING:
+	case DMAS_EV_XFER_START:
+	case DMAS_EV_XFER_COMPLETE:
+	case DMAS_EV_XFER_ERROR:
+	case DMAS_EV_TERMINATE:
+		dmaeng_event(e, d, ev);
+		break;
+	case DMAS_EV_CPU_ACCESS:
+		own_cpu_access(e, d, ev);
+		break;
+	case DMAS_EV_DRIVER_UNBIND:
+	case DMAS_EV_DEVICE_REMOVE:
+		leaks_unbind(e, d, ev);
+		break;
+	case DMAS_EV_IOMMU_FAULT:
+		d->run.iommu_faults++;
+		break;
+	case DMAS_EV_SWIOTLB_BOUNCE:
+		hints_bounce(e, d, ev);
+		break;
+	default:
+		/* IOMMU map/unmap and kinds newer than this engine: counted only */
+		break;
+	}
+}
+
+void dmas_engine_tick(struct dmas_engine *e, uint64_t now_ts)
+{
+	if (now_ts < e->now)
+		return;
+	time_passes(e, now_ts);
+}
+
+void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts)
+{
+	if (e->finished)
+		return;
+	e->finished = true;
+	if (end_ts < e->now)
+		end_ts = e->now;
+	if (e->win_started)
+		stats_window_roll(e, end_ts);
+	e->now = end_ts;
+	if (e->opts.leak_age_ns)
+		leaks_scan_age(e, end_ts);
+	dmaeng_scan(e, end_ts, true);
+	leaks_finish(e, end_ts);
+	aggs_format(e);
+}
+
+uint64_t dmas_engine_events(const struct dmas_engine *e)
+{
+	return e->events;
+}
+
+uint64_t dmas_engine_lost(const struct dmas_engine *e)
+{
+	return e->lost;
+}
+
+void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
+			uint64_t *len)
+{
+	*start = e->win_have_last ? e->win_last_start : 0;
+	*len = e->win_have_last ? e->win_len : 0;
+}
+
+/* ---- outstanding mappings and channels ---- */
+
+uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e)
+{
+	return e->maps.live;
+}
+
+static const struct dmas_map *sort_recs;
+
+static int cmp_age(const void *a, const void *b)
+{
+	const struct dmas_map *x = &sort_recs[*(const uint32_t *)a];
+	const struct dmas_map *y = &sort_recs[*(const uint32_t *)b];
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* Live record indices, oldest first (the caller frees the array). */
+uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n)
+{
+	uint32_t *idx = malloc((e->maps.live ? e->maps.live : 1) * sizeof(*idx));
+	uint32_t i;
+	size_t k = 0;
+
+	*n = 0;
+	if (!idx)
+		return NULL;
+	for (i = 1; i < e->maps.nr && k < e->maps.live; i++)
+		if (e->maps.recs[i].kind)
+			idx[k++] = i;
+	sort_recs = e->maps.recs;
+	qsort(idx, k, sizeof(*idx), cmp_age);
+	*n = k;
+	return idx;
+}
+
+int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
+				    int (*fn)(const struct dmas_mapping_info *m,
+					      void *ctx),
+				    void *ctx)
+{
+	size_t n, i;
+	uint32_t *idx = eng_live_sorted(e, &n);
+	int ret = 0;
+
+	if (!idx)
+		return -1;
+	for (i = 0; i < n && !ret; i++) {
+		const struct dmas_map *m = &e->maps.recs[idx[i]];
+		struct dmas_mapping_info mi = {
+			.dev = m->dev,
+			.kind = m->kind,
+			.dir = m->dir,
+			.addr = m->cls == MC_SG ? m->aux : m->addr,
+			.size = m->size,
+			.ts = m->ts,
+			.stack = m->stack,
+			.pid = m->pid,
+			.sg = m->cls == MC_SG ? m->addr : 0,
+			.pool = m->cls == MC_POOL ? m->aux : 0,
+		};
+
+		ret = fn(&mi, ctx);
+	}
+	free(idx);
+	return ret;
+}
+
+size_t dmas_engine_nr_channels(const struct dmas_engine *e)
+{
+	return e->nr_chans;
+}
+
+const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e,
+						 size_t i)
+{
+	return i < e->nr_chans ? &e->chans[i].pub : NULL;
+}
+
+size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
+{
+	size_t b = sizeof(*e);
+
+	b += (size_t)e->maps.cap * sizeof(*e->maps.recs) + htab_bytes(&e->maps.h);
+	b += RECENT_SLOTS * sizeof(*e->recent) + CHURN_SLOTS * sizeof(*e->churn);
+	b += e->cap_devs * sizeof(*e->devs) + e->cap_dev_idx * sizeof(uint32_t);
+	b += e->cap_findings * sizeof(*e->findings);
+	b += e->cap_aggs * sizeof(*e->aggs) + htab_bytes(&e->agg_h);
+	b += e->cap_dedups * sizeof(*e->dedups) + htab_bytes(&e->dedup_h);
+	b += e->cap_chans * sizeof(*e->chans) + htab_bytes(&e->chan_h);
+	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
+	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);
+	return b;
+}

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * engine_int.h - the engine's internal state, shared by its files (one per
+ * detector family) and by nothing else: frontends see engine.h only.
+ */
+#ifndef DMASCOPE_ENGINE_INT_H
+#define DMASCOPE_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "engine/htab.h"
+
+#define DMAS_PAGE_SHIFT 12
+#define DMAS_ATTR_SKIP_CPU_SYNC (1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
+
+/*
+ * Namespaces of the mapping table.  Streaming, resource, coherent and page
+ * mappings share one (so an unmap that hits a coherent allocation is
+ * recognised) and are keyed by the page of their dma address, so syncs at
+ * an offset find them; sg mappings are keyed by scatterlist pointer; pool
+ * blocks by their handle (they live inside the pool's coherent pages).
+ */
+enum map_class {
+	MC_ADDR = 0,
+	MC_SG = 1,
+	MC_POOL = 2,
+};
+
+/* Who owns a streaming buffer (the DMA API's ownership rule). */
+enum owner {
+	OWN_DEVICE = 0,
+	OWN_CPU = 1,
+	OWN_UNKNOWN = 2,	/* dma_alloc_pages memory: not tracked */
+};
+
+/* dmas_map.state bits beyond the owner (low 2 bits) */
+#define MS_OWNER_MASK	0x03
+#define MS_DEV_HAD_IT	0x04	/* a transfer into it completed since the last hand-off */
+#define MS_CPU_WROTE	0x08	/* CPU_ACCESS write since the CPU took it */
+#define MS_CPU_SEEN	0x10	/* CPU_ACCESS events seen since the CPU took it */
+#define MS_PARTIAL	0x20	/* the last hand-off covered part of the buffer */
+#define MS_SKIP_SYNC	0x40	/* mapped with SKIP_CPU_SYNC, no sync_for_device yet */
+#define MS_LEAK_AGED	0x80	/* leak-suspected reported */
+
+/*
+ * One outstanding mapping, pool block or allocation: 64 bytes, pooled by
+ * index (no malloc per event).  Index 0 is never used.
+ */
+struct dmas_map {
+	uint64_t addr;		/* dma address; MC_SG: scatterlist pointer */
+	uint64_t size;
+	uint64_t ts;		/* created */
+	uint64_t aux;		/* MC_SG: first dma address; MC_POOL: pool id */
+	uint32_t dev;
+	uint32_t stack;
+	uint32_t next;		/* next in its hash bucket list, or free list */
+	uint32_t pid;
+	uint32_t loss_gen;	/* e->loss_gen when created */
+	uint16_t nents;		/* MC_SG: nents passed to map_sg */
+	uint16_t mapped;	/* MC_SG: segments mapped */
+	uint8_t kind;		/* creating enum dmas_kind; 0: free record */
+	uint8_t dir;
+	uint8_t state;		/* owner | MS_* */
+	uint8_t cls;		/* enum map_class */
+};
+
+struct map_table {
+	struct dmas_map *recs;
+	uint32_t nr;		/* records ever used (high water), index 0 spare */
+	uint32_t cap;
+	uint32_t free;		/* free list head, 0: none */
+	uint64_t live;
+	struct htab h;		/* (key, dev << 2 | class) -> first record of bucket */
+};
+
+/* Recently released mappings: tells double unmap from never mapped. */
+#define RECENT_SLOTS 16384
+#define RECENT_LEAKED 0x1	/* forgotten as a leak: a late release is not a second bug */
+struct recent {
+	uint64_t addr;
+	uint64_t ts;
+	uint32_t dev;		/* 0: empty */
+	uint32_t stack;		/* of the release */
+	uint32_t loss_gen;	/* at the release */
+	uint8_t cls;
+	uint8_t flags;
+	uint8_t kind;		/* the kind of the mapping released */
+};
+
+/* Same buffer mapped again and again (map-churn). */
+#define CHURN_SLOTS 4096
+struct churn {
+	uint64_t phys;
+	uint64_t win_start;
+	uint32_t dev;
+	uint32_t count;
+};
+
+struct dev_state {
+	struct dmas_device pub;
+	struct dmas_dev_stats run;	/* whole run */
+	struct dmas_dev_stats snap;	/* run at the start of the current window */
+	struct dmas_dev_stats win;	/* last complete window */
+	uint64_t win_peak;		/* outstanding peak in the current window */
+	uint64_t max_size;		/* largest MC_ADDR mapping: bounds offset lookups */
+	uint64_t nr_live;		/* records of any class */
+	uint64_t sg_multi;		/* live sg mappings with more than one segment */
+	bool bind_seen;			/* DRIVER_BIND in the trace */
+	bool included;			/* passes the device/driver filters */
+	bool implicit;			/* no device record: events only */
+};
+
+struct pool_state {
+	uint64_t id;
+	uint32_t dev;
+	uint32_t stack;
+	uint64_t block_size;
+	uint64_t outstanding;
+	bool created;		/* POOL_CREATE seen */
+};
+
+/* dmaengine channel and descriptor tracking (dmaengine.c). */
+enum desc_state {
+	DS_FREE = 0,
+	DS_PREPPED,
+	DS_SUBMITTED,
+	DS_ISSUED,
+};
+
+struct desc_state_rec {
+	uint64_t cookie;
+	uint64_t ts;		/* submitted (prepared before that) */
+	uint64_t issue_ts;
+	uint64_t phys;		/* dma address the transfer targets */
+	uint64_t size;
+	uint64_t map_ts;	/* target mapping's creation time (identity check) */
+	uint32_t map;		/* target mapping record, 0 none */
+	uint32_t chan;		/* channel index + 1 */
+	uint32_t stack;
+	uint32_t loss_gen;
+	uint32_t prev, next;	/* channel's list, in submission order */
+	uint8_t state;
+	uint8_t dir;
+	bool keyed;		/* in the descriptor table under (chan, cookie) */
+	bool timed_out;		/* xfer-timeout or desc-never-issued reported */
+};
+
+struct chan_state {
+	struct dmas_chan_info pub;
+	uint64_t request_ts;
+	uint32_t loss_gen;
+	uint32_t head, tail;	/* descriptor list */
+};
+
+/* One finding folded over many events (NUMA, hints, map errors). */
+struct agg {
+	size_t finding;		/* index in e->findings */
+	uint64_t count;
+	uint64_t bytes;
+	int32_t node_a, node_b;	/* NUMA: buffer/cpu node, device node */
+	int32_t mixed;		/* NUMA: more than one remote node seen */
+};
+
+struct dedup {
+	uint64_t count;
+	size_t last;		/* index of the last finding kept */
+};
+
+struct stack_state {
+	struct dmas_stack pub;
+	char *buf;		/* the frames' storage */
+};
+
+struct dmas_engine {
+	struct dmas_engine_opts opts;
+	char *device_filter, *driver_filter;
+	struct dmas_session session;
+	bool have_session;
+
+	/* devices: by id (index + 1 in dev_idx) and in order added */
+	struct dev_state *devs;
+	size_t nr_devs, cap_devs;
+	uint32_t *dev_idx;
+	size_t cap_dev_idx;
+
+	struct stack_state *stacks;	/* by id */
+	size_t cap_stacks;
+
+	struct dmas_mem_range *ranges;	/* sorted by start */
+	size_t nr_ranges, cap_ranges;
+
+	int32_t *cpu_node;		/* by cpu, -1 unknown */
+	size_t cap_cpu;
+
+	struct map_table maps;
+	struct recent *recent;
+	struct churn *churn;
+
+	struct pool_state *pools;
+	size_t nr_pools, cap_pools;
+	struct htab pool_h;		/* pool id -> index + 1 */
+
+	struct chan_state *chans;
+	size_t nr_chans, cap_chans;
+	struct htab chan_h;		/* channel id -> index + 1 */
+	struct desc_state_rec *descs;
+	uint32_t nr_descs, cap_descs, free_desc;
+	struct htab desc_h;		/* (cookie, chan) -> desc index */
+
+	struct dmas_finding *findings;
+	size_t nr_findings, cap_findings;
+	struct agg *aggs;
+	size_t nr_aggs, cap_aggs;
+	struct htab agg_h;		/* (stack, dev << 6 | kind) -> agg index + 1 */
+	struct dedup *dedups;
+	size_t nr_dedups, cap_dedups;
+	struct htab dedup_h;
+
+	uint64_t events;
+	uint64_t dropped;		/* events the engine could not keep (out of memory) */
+	uint64_t lost;
+	uint32_t loss_gen;		/* LOST events seen: evidence spanning one is uncertain */
+	uint64_t now;			/* latest event time */
+	uint64_t win_base, win_len, win_last_start;
+	bool win_started, win_have_last;
+	uint64_t next_scan;		/* time-based detectors run at */
+	bool finished;
+};
+
+/* ---- engine.c ---- */
+/* Grow array p of *cap elements to hold need (new room zeroed); NULL: no memory. */
+void *eng_grow(void *p, size_t *cap, size_t need, size_t elem);
+/* Live record indices, oldest first (the caller frees the array). */
+uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n);
+struct dev_state *eng_dev(struct dmas_engine *e, uint32_t id);
+/*
+ * Forget record idx (released, or reported as leaked): statistics, the
+ * recent-release cache (with recent_flags), the table.
+ */
+void eng_release(struct dmas_engine *e, uint32_t idx,
+		 const struct dmas_event *ev, uint8_t recent_flags);
+bool eng_preexisting(struct dmas_engine *e, struct dev_state *d);
+/*
+ * Record a finding.  m (may be NULL) supplies the mapping fields, ev (may
+ * be NULL) the closing event.  Returns the finding, or NULL when it was
+ * folded into an earlier one (repeats).
+ */
+struct dmas_finding *eng_report(struct dmas_engine *e, enum dmas_finding_kind k,
+				const struct dmas_event *ev,
+				const struct dmas_map *m, bool uncertain,
+				const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Like eng_report, never folded (leaks: one finding per mapping). */
+struct dmas_finding *eng_report_each(struct dmas_engine *e,
+				     enum dmas_finding_kind k,
+				     const struct dmas_event *ev,
+				     const struct dmas_map *m, bool uncertain,
+				     const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/*
+ * One finding per (kind, device, stack) counting occurrences: the first
+ * makes the finding (fields from ev/m), later ones add to count/bytes.
+ * *is_new says which.  Details are written by agg_format at finish.
+ */
+struct agg *eng_aggregate(struct dmas_engine *e, enum dmas_finding_kind k,
+			  uint32_t dev, uint32_t stack,
+			  const struct dmas_event *ev, const struct dmas_map *m,
+			  uint64_t bytes, int32_t node_a, int32_t node_b,
+			  bool *is_new);
+/* Would a finding about m (created at loss_gen g) span a loss? */
+static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
+{
+	return e->loss_gen != g;
+}
+
+/* ---- mappings.c ---- */
+int maps_init(struct dmas_engine *e);
+void maps_free(struct dmas_engine *e);
+uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
+		 enum map_class cls, uint64_t key);
+/* Remove record idx from the table and free it. */
+void map_release(struct dmas_engine *e, uint32_t idx);
+/*
+ * Exact lookup: record with this key; among equals prefer matching size
+ * and dir (size 0 / dir 0xff: any).
+ */
+uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
+		  uint64_t key, uint64_t size, int dir);
+/* MC_ADDR record whose range holds addr (exact address first). */
+uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev,
+			     uint64_t addr);
+static inline struct dmas_map *map_rec(struct dmas_engine *e, uint32_t idx)
+{
+	return &e->maps.recs[idx];
+}
+void recent_note(struct dmas_engine *e, const struct dmas_map *m,
+		 const struct dmas_event *ev, uint8_t flags);
+const struct recent *recent_find(struct dmas_engine *e, uint32_t dev,
+				 enum map_class cls, uint64_t addr);
+enum map_class map_class_of(uint8_t kind);
+
+/* ---- stats.c ---- */
+void stats_map(struct dmas_engine *e, struct dev_state *d,
+	       const struct dmas_map *m);
+void stats_unmap(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_map *m);
+void stats_window_roll(struct dmas_engine *e, uint64_t ts);
+void stats_window_start(struct dmas_engine *e, uint64_t ts);
+
+/* ---- misuse.c ---- */
+void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+void misuse_free(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev);
+void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev);
+void misuse_format(struct dmas_engine *e, const struct agg *a,
+		   struct dmas_finding *f);
+/* A release or sync found nothing: pre-existing, double, or not mapped. */
+void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev, enum map_class cls,
+		      uint64_t key, enum dmas_finding_kind k);
+
+/* ---- ownership.c ---- */
+void own_sync(struct dmas_engine *e, struct dev_state *d,
+	      const struct dmas_event *ev);
+void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
+		    const struct dmas_event *ev);
+/* A dmaengine transfer targets mapping idx (hand-off to the device). */
+void own_transfer(struct dmas_engine *e, uint32_t idx,
+		  const struct dmas_event *ev);
+/* The transfer that targeted idx completed: the device had the buffer. */
+void own_transfer_done(struct dmas_engine *e, uint32_t idx);
+
+/* ---- leaks.c ---- */
+void leaks_unbind(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+void leaks_module_unload(struct dmas_engine *e, const struct dmas_event *ev);
+void leaks_pool_destroy(struct dmas_engine *e, struct dev_state *d,
+			const struct dmas_event *ev);
+void leaks_pool_create(struct dmas_engine *e, struct dev_state *d,
+		       const struct dmas_event *ev);
+struct pool_state *pool_get(struct dmas_engine *e, uint64_t id, uint32_t dev);
+void leaks_scan_age(struct dmas_engine *e, uint64_t now);
+void leaks_finish(struct dmas_engine *e, uint64_t end_ts);
+/* Does stack id have a frame of module mod ("... [mod]")? */
+bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod);
+
+/* ---- numa.c ---- */
+void numa_map(struct dmas_engine *e, struct dev_state *d,
+	      const struct dmas_event *ev, const struct dmas_map *m);
+void numa_format(struct dmas_engine *e, const struct agg *a,
+		 struct dmas_finding *f);
+
+/* ---- dmaengine.c ---- */
+void dmaeng_event(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish);
+void dmaeng_free(struct dmas_engine *e);
+/* Module unload: channels requested from mod's code and still held. */
+void dmaeng_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
+			  const char *mod);
+
+/* ---- hints.c ---- */
+void hints_bounce(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+void hints_churn(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev, const struct dmas_map *m);
+void hints_redundant_sync(struct dmas_engine *e, const struct dmas_event *ev,
+			  const struct dmas_map *m);
+void hints_format(struct dmas_engine *e, const struct agg *a,
+		  struct dmas_finding *f);
+
+#endif /* DMASCOPE_ENGINE_INT_H */

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * misuse.c - releases checked against what was mapped (the checks
+ * kernel/dma/debug.c makes in check_unmap, and map failures).
+ *
+ * Rules:
+ * - unmap/free/pool free of a key with no live record: if the same key was
+ *   released recently (a 16K-slot direct-mapped cache of releases), it is
+ *   `double-unmap` (unmaps) or `free-not-allocated` "already freed"
+ *   (frees); if it was forgotten as a leak, the late release is the leak's
+ *   end and not a second finding; if the device's mappings may predate
+ *   tracing, it is counted as pre-existing; else `unmap-not-mapped` /
+ *   `free-not-allocated` / `sync-not-mapped`, uncertain once any events
+ *   were lost (the lost events could hold the map).
+ * - unmap sizes are compared for single and resource mappings; sg unmaps
+ *   compare nents with map_sg's (what dma-debug compares; the total bytes
+ *   of a list are not), both as `unmap-size-mismatch`.  Directions must
+ *   match exactly.
+ * - dma_unmap_* of a coherent or dma_alloc_pages allocation is
+ *   `coherent-via-streaming-api`; dma_free_coherent/dma_free_pages of a
+ *   streaming mapping is `streaming-via-coherent-api`, as is
+ *   dma_free_coherent of dma_alloc_pages memory (and the reverse is
+ *   coherent-via-streaming-api): dma-debug calls all of these "wrong
+ *   function".  The record is forgotten after the finding, as dma-debug does.
+ * - single and page/resource unmaps are not told apart (the hooks cannot).
+ * - `map-error`: one finding per (device, creating stack) with the count.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "engine/engine_int.h"
+
+static const char *dir_name(unsigned dir)
+{
+	static const char *const n[] = { "bidirectional", "to-device",
+					 "from-device", "none" };
+
+	return dir < 4 ? n[dir] : "invalid";
+}
+
+static const char *api_name(uint8_t kind)
+{
+	switch (kind) {
+	case DMAS_EV_MAP:
+		return "dma_map_single/page";
+	case DMAS_EV_UNMAP:
+		return "dma_unmap_single/page";
+	case DMAS_EV_MAP_SG:
+		return "dma_map_sg";
+	case DMAS_EV_UNMAP_SG:
+		return "dma_unmap_sg";
+	case DMAS_EV_MAP_RESOURCE:
+		return "dma_map_resource";
+	case DMAS_EV_UNMAP_RESOURCE:
+		return "dma_unmap_resource";
+	case DMAS_EV_ALLOC_COHERENT:
+		return "dma_alloc_coherent";
+	case DMAS_EV_FREE_COHERENT:
+		return "dma_free_coherent";
+	case DMAS_EV_ALLOC_PAGES:
+		return "dma_alloc_pages";
+	case DMAS_EV_FREE_PAGES:
+		return "dma_free_pages";
+	case DMAS_EV_POOL_ALLOC:
+		return "dma_pool_alloc";
+	case DMAS_EV_POOL_FREE:
+		return "dma_pool_free";
+	case DMAS_EV_SYNC_FOR_CPU:
+	case DMAS_EV_SYNC_SG_FOR_CPU:
+		return "sync_for_cpu";
+	case DMAS_EV_SYNC_FOR_DEVICE:
+	case DMAS_EV_SYNC_SG_FOR_DEVICE:
+		return "sync_for_device";
+	}
+	return "dma call";
+}
+
+void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev, enum map_class cls,
+		      uint64_t key, enum dmas_finding_kind k)
+{
+	const struct recent *r = recent_find(e, ev->dev, cls, key);
+	bool unc = e->loss_gen != 0;
+	uint32_t inside = 0;
+
+	if (r && (r->flags & RECENT_LEAKED))
+		return;
+	if (r) {
+		unc = e->loss_gen != r->loss_gen;
+		if (k == DMAS_F_UNMAP_NOT_MAPPED)
+			k = DMAS_F_DOUBLE_UNMAP;
+		eng_report(e, k, ev, NULL, unc,
+			   "%s of 0x%" PRIx64 " after %s released it %" PRIu64
+			   " ns before",
+			   api_name(ev->kind), key, api_name(r->kind),
+			   (uint64_t)(ev->ts - r->ts));
+		return;
+	}
+	if (eng_preexisting(e, d)) {
+		struct dmas_map tmp = { .addr = key, .dev = ev->dev, .cls = cls,
+					.kind = ev->kind };
+
+		d->run.preexisting++;
+		/* so that a second release of it is seen as one */
+		if (k != DMAS_F_SYNC_NOT_MAPPED)
+			recent_note(e, &tmp, ev, 0);
+		return;
+	}
+	/* a sync may hit a later segment of an sg list, whose address we lack */
+	if (k == DMAS_F_SYNC_NOT_MAPPED && d->sg_multi)
+		unc = true;
+	if (cls == MC_ADDR && k != DMAS_F_SYNC_NOT_MAPPED)
+		inside = map_find_containing(e, ev->dev, key);
+	if (inside) {
+		const struct dmas_map *m = map_rec(e, inside);
+
+		eng_report(e, k, ev, NULL, unc,
+			   "%s of 0x%" PRIx64 ": inside the mapping at 0x%" PRIx64
+			   " (+%" PRIu64 "), not its start",
+			   api_name(ev->kind), key, m->addr, key - m->addr);
+		return;
+	}
+	eng_report(e, k, ev, NULL, unc, "%s of 0x%" PRIx64 " (%" PRIu64
+		   " bytes): not mapped on this device",
+		   api_name(ev->kind), key, (uint64_t)ev->size);
+}
+
+void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev)
+{
+	enum map_class cls = ev->kind == DMAS_EV_UNMAP_SG ? MC_SG : MC_ADDR;
+	uint64_t key = cls == MC_SG ? ev->aux : ev->addr;
+	uint32_t idx = map_find(e, ev->dev, cls, key,
+				cls == MC_SG ? 0 : ev->size, ev->dir);
+	struct dmas_map *m;
+	bool unc;
+
+	if (!idx) {
+		misuse_not_found(e, d, ev, cls, key, DMAS_F_UNMAP_NOT_MAPPED);
+		return;
+	}
+	m = map_rec(e, idx);
+	unc = eng_spans_loss(e, m->loss_gen);
+	if (m->kind == DMAS_EV_ALLOC_COHERENT || m->kind == DMAS_EV_ALLOC_PAGES) {
+		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
+			   "%s of memory from %s", api_name(ev->kind),
+			   api_name(m->kind));
+	} else {
+		if (cls == MC_SG) {
+			unsigned nents = ev->count & 0xffff;
+
+			if (nents != m->nents)
+				eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m,
+					   unc,
+					   "unmapped with nents %u, mapped with %u",
+					   nents, m->nents);
+		} else if (ev->size != m->size) {
+			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+				   "unmapped with size %" PRIu64
+				   ", mapped %" PRIu64,
+				   (uint64_t)ev->size, m->size);
+		}
+		if (ev->dir != m->dir)
+			eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
+				   "unmapped %s, mapped %s", dir_name(ev->dir),
+				   dir_name(m->dir));
+	}
+	eng_release(e, idx, ev, 0);
+}
+
+void misuse_free(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev)
+{
+	uint32_t idx = map_find(e, ev->dev, MC_ADDR, ev->addr, ev->size, -1);
+	struct dmas_map *m;
+	bool unc;
+
+	if (!idx) {
+		misuse_not_found(e, d, ev, MC_ADDR, ev->addr,
+				 DMAS_F_FREE_NOT_ALLOCATED);
+		return;
+	}
+	m = map_rec(e, idx);
+	unc = eng_spans_loss(e, m->loss_gen);
+	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_RESOURCE ||
+	    (ev->kind == DMAS_EV_FREE_COHERENT &&
+	     m->kind == DMAS_EV_ALLOC_PAGES)) {
+		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
+			   "%s of memory from %s", api_name(ev->kind),
+			   api_name(m->kind));
+	} else if (ev->kind == DMAS_EV_FREE_PAGES &&
+		   m->kind == DMAS_EV_ALLOC_COHERENT) {
+		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
+			   "%s of memory from %s", api_name(ev->kind),
+			   api_name(m->kind));
+	} else if (ev->size != m->size) {
+		eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+			   "freed with size %" PRIu64 ", allocated %" PRIu64,
+			   (uint64_t)ev->size, m->size);
+	}
+	eng_release(e, idx, ev, 0);
+}
+
+void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev)
+{
+	uint32_t idx = map_find(e, ev->dev, MC_POOL, ev->addr, 0, -1);
+	struct dmas_map *m;
+
+	if (!idx) {
+		misuse_not_found(e, d, ev, MC_POOL, ev->addr,
+				 DMAS_F_FREE_NOT_ALLOCATED);
+		return;
+	}
+	m = map_rec(e, idx);
+	if (ev->aux && m->aux && ev->aux != m->aux)
+		eng_report(e, DMAS_F_FREE_NOT_ALLOCATED, ev, m,
+			   eng_spans_loss(e, m->loss_gen),
+			   "block freed to pool 0x%" PRIx64
+			   ", allocated from pool 0x%" PRIx64,
+			   (uint64_t)ev->aux, m->aux);
+	eng_release(e, idx, ev, 0);
+}
+
+void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev)
+{
+	bool is_new;
+
+	d->run.map_errors++;
+	eng_aggregate(e, DMAS_F_MAP_ERROR, ev->dev, ev->stack_id, ev, NULL,
+		      ev->size, -1, -1, &is_new);
+}
+
+void misuse_format(struct dmas_engine *e, const struct agg *a,
+		   struct dmas_finding *f)
+{
+	snprintf(f->detail, sizeof(f->detail),
+		 "%" PRIu64 " failed mapping%s, %" PRIu64 " bytes", a->count,
+		 a->count == 1 ? "" : "s", a->bytes);
+}

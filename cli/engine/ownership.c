@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ownership.c - the DMA API's buffer-ownership state machine per streaming
+ * mapping, and the sync checks dma-debug makes (check_sync).
+ *
+ * States: after dma_map_* the device owns the buffer; sync_for_cpu gives it
+ * to the CPU; sync_for_device, or a dmaengine transfer whose target address
+ * falls inside the mapping (a descriptor submitted on the mapping's
+ * device), gives it back; unmap ends it.  Coherent, dma_alloc_pages,
+ * resource and pool memory have no ownership here.
+ *
+ * Rules:
+ * - sync-not-mapped: no mapping of the device holds the synced address
+ *   (pre-existing and lost-event rules as for unmaps; uncertain while the
+ *   device has multi-segment sg mappings, whose later segments' addresses
+ *   the events do not carry).
+ * - sync-out-of-range: the synced range [addr, addr+size) is not inside
+ *   the mapping (dma-debug checks only the size; a range running past the
+ *   end is as wrong); sg: more entries synced than were mapped.
+ * - sync-dir-mismatch: the sync's direction differs from the mapping's,
+ *   unless the mapping is BIDIRECTIONAL, which accepts any (as dma-debug).
+ * - missing-sync-for-cpu: a FROM_DEVICE/BIDIRECTIONAL buffer is handed to
+ *   the device again (sync_for_device or a new transfer) while the device
+ *   still owns it and a transfer into it has completed since the last
+ *   hand-off.  Without that evidence (no dmaengine events: a NIC ring) a
+ *   sync_for_device while the device owns the buffer is at most
+ *   redundant-sync, never an error.
+ * - missing-sync-for-device: a TO_DEVICE/BIDIRECTIONAL buffer the CPU took
+ *   with sync_for_cpu is handed to the device by a new transfer without
+ *   sync_for_device, and the CPU wrote it (a CPU_ACCESS write) or we cannot
+ *   tell (no CPU_ACCESS events for it since it was taken).
+ * - cpu-access-device-owned: a CPU_ACCESS to a streaming buffer the device
+ *   owns.  Accesses to unknown addresses say nothing.
+ * - redundant-sync (info): a sync covering the whole mapping that gives it
+ *   to the side already owning it, after a whole-mapping hand-off.  A
+ *   sync_for_device right after a DMA_ATTR_SKIP_CPU_SYNC map is the
+ *   intended first hand-off (page_pool), not redundant.  Partial syncs
+ *   never count as redundant: drivers sync headers and payloads apart.
+ * - sg mappings: ownership is tracked for the list as a whole, and syncs of
+ *   part of the list are fine; no missing/redundant findings for sg lists.
+ */
+#include <inttypes.h>
+
+#include "engine/engine_int.h"
+
+#define MS_HANDOFF_CLEAR (MS_OWNER_MASK | MS_DEV_HAD_IT | MS_CPU_WROTE | \
+			  MS_CPU_SEEN | MS_PARTIAL | MS_SKIP_SYNC)
+
+static const char *dir_name(unsigned dir)
+{
+	static const char *const n[] = { "bidirectional", "to-device",
+					 "from-device", "none" };
+
+	return dir < 4 ? n[dir] : "invalid";
+}
+
+static inline bool dev_writes(const struct dmas_map *m)
+{
+	return m->dir == DMAS_DIR_FROM_DEVICE || m->dir == DMAS_DIR_BIDIRECTIONAL;
+}
+
+static inline bool dev_reads(const struct dmas_map *m)
+{
+	return m->dir == DMAS_DIR_TO_DEVICE || m->dir == DMAS_DIR_BIDIRECTIONAL;
+}
+
+static void check_dir(struct dmas_engine *e, const struct dmas_event *ev,
+		      const struct dmas_map *m, bool unc)
+{
+	if (m->dir != DMAS_DIR_BIDIRECTIONAL && ev->dir != m->dir)
+		eng_report(e, DMAS_F_SYNC_DIR_MISMATCH, ev, m, unc,
+			   "synced %s, mapped %s", dir_name(ev->dir),
+			   dir_name(m->dir));
+}
+
+void own_sync(struct dmas_engine *e, struct dev_state *d,
+	      const struct dmas_event *ev)
+{
+	bool to_cpu = ev->kind == DMAS_EV_SYNC_FOR_CPU, unc, partial;
+	uint32_t idx;
+	struct dmas_map *m;
+	uint64_t off;
+	unsigned owner;
+
+	if (to_cpu)
+		d->run.syncs_for_cpu++;
+	else
+		d->run.syncs_for_device++;
+	idx = map_find_containing(e, ev->dev, ev->addr);
+	if (!idx) {
+		misuse_not_found(e, d, ev, MC_ADDR, ev->addr,
+				 DMAS_F_SYNC_NOT_MAPPED);
+		return;
+	}
+	m = map_rec(e, idx);
+	unc = eng_spans_loss(e, m->loss_gen);
+	off = ev->addr - m->addr;
+	if (ev->size > m->size || off > m->size - ev->size)
+		eng_report(e, DMAS_F_SYNC_OUT_OF_RANGE, ev, m, unc,
+			   "synced %" PRIu64 " bytes at +%" PRIu64
+			   ", mapped %" PRIu64,
+			   (uint64_t)ev->size, off, m->size);
+	check_dir(e, ev, m, unc);
+	if (m->kind != DMAS_EV_MAP)
+		return;
+	partial = off || ev->size < m->size;
+	owner = m->state & MS_OWNER_MASK;
+	if (to_cpu) {
+		if (owner == OWN_CPU && !partial && !(m->state & MS_PARTIAL))
+			hints_redundant_sync(e, ev, m);
+		m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_CPU |
+			   (partial ? MS_PARTIAL : 0);
+		return;
+	}
+	if (owner == OWN_DEVICE) {
+		if ((m->state & MS_DEV_HAD_IT) && dev_writes(m))
+			eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
+				   "sync_for_device after a transfer into the buffer completed, with no sync_for_cpu in between");
+		else if (!partial && !(m->state & (MS_PARTIAL | MS_SKIP_SYNC)))
+			hints_redundant_sync(e, ev, m);
+	}
+	m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_DEVICE |
+		   (partial ? MS_PARTIAL : 0);
+}
+
+void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev)
+{
+	bool to_cpu = ev->kind == DMAS_EV_SYNC_SG_FOR_CPU;
+	uint32_t idx;
+	struct dmas_map *m;
+	bool unc;
+
+	if (to_cpu)
+		d->run.syncs_for_cpu++;
+	else
+		d->run.syncs_for_device++;
+	idx = map_find(e, ev->dev, MC_SG, ev->aux, 0, -1);
+	if (!idx) {
+		misuse_not_found(e, d, ev, MC_SG, ev->aux,
+				 DMAS_F_SYNC_NOT_MAPPED);
+		return;
+	}
+	m = map_rec(e, idx);
+	unc = eng_spans_loss(e, m->loss_gen);
+	if (ev->count > m->nents)
+		eng_report(e, DMAS_F_SYNC_OUT_OF_RANGE, ev, m, unc,
+			   "synced %u entries, the list was mapped with %u",
+			   ev->count, m->nents);
+	check_dir(e, ev, m, unc);
+	m->state = (m->state & ~MS_HANDOFF_CLEAR) |
+		   (to_cpu ? OWN_CPU : OWN_DEVICE) |
+		   (ev->count < m->nents ? MS_PARTIAL : 0);
+}
+
+void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
+		    const struct dmas_event *ev)
+{
+	uint32_t idx = map_find_containing(e, ev->dev, ev->addr);
+	bool write = ev->flags & DMAS_F_WRITE;
+	struct dmas_map *m;
+
+	if (!idx)
+		return;
+	m = map_rec(e, idx);
+	if (m->kind != DMAS_EV_MAP)
+		return;
+	if ((m->state & MS_OWNER_MASK) == OWN_DEVICE) {
+		eng_report(e, DMAS_F_CPU_ACCESS_DEVICE_OWNED, ev, m,
+			   eng_spans_loss(e, m->loss_gen),
+			   "CPU %s %" PRIu64 " bytes at +%" PRIu64
+			   " while the device owns the buffer%s",
+			   write ? "wrote" : "read", (uint64_t)ev->size,
+			   (uint64_t)(ev->addr - m->addr),
+			   (m->state & MS_DEV_HAD_IT) ?
+				   " (a transfer into it completed; no sync_for_cpu since)" :
+				   "");
+		return;
+	}
+	m->state |= MS_CPU_SEEN | (write ? MS_CPU_WROTE : 0);
+}
+
+void own_transfer(struct dmas_engine *e, uint32_t idx,
+		  const struct dmas_event *ev)
+{
+	struct dmas_map *m = map_rec(e, idx);
+	unsigned owner = m->state & MS_OWNER_MASK;
+	bool unc = eng_spans_loss(e, m->loss_gen);
+
+	if (m->kind != DMAS_EV_MAP)
+		return;
+	if (owner == OWN_DEVICE && (m->state & MS_DEV_HAD_IT) && dev_writes(m))
+		eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
+			   "new transfer into the buffer after one completed, with no sync_for_cpu in between");
+	else if (owner == OWN_CPU && dev_reads(m) &&
+		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)))
+		eng_report(e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
+			   "the CPU took the buffer with sync_for_cpu%s; new transfer without sync_for_device",
+			   (m->state & MS_CPU_WROTE) ? " and wrote it" : "");
+	m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_DEVICE;
+}
+
+void own_transfer_done(struct dmas_engine *e, uint32_t idx)
+{
+	struct dmas_map *m = map_rec(e, idx);
+
+	if ((m->state & MS_OWNER_MASK) == OWN_DEVICE)
+		m->state |= MS_DEV_HAD_IT;
+}
