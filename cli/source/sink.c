@@ -35,6 +35,11 @@ static void eng_idle(void *ctx, uint64_t now_ts)
 	dmas_engine_tick(ctx, now_ts);
 }
 
+static void eng_cpu_node(void *ctx, uint32_t cpu, int32_t node)
+{
+	dmas_engine_add_cpu_node(ctx, cpu, node);
+}
+
 void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e)
 {
 	sink->session = eng_session;
@@ -43,6 +48,7 @@ void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e)
 	sink->mem_range = eng_mem_range;
 	sink->event = eng_event;
 	sink->idle = eng_idle;
+	sink->cpu_node = eng_cpu_node;
 	sink->ctx = e;
 }
 
@@ -86,6 +92,11 @@ static void tee_idle(void *ctx, uint64_t now_ts)
 	TEE_EACH(idle, now_ts);
 }
 
+static void tee_cpu_node(void *ctx, uint32_t cpu, int32_t node)
+{
+	TEE_EACH(cpu_node, cpu, node);
+}
+
 void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee)
 {
 	sink->session = tee_session;
@@ -94,5 +105,6 @@ void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee)
 	sink->mem_range = tee_mem_range;
 	sink->event = tee_event;
 	sink->idle = tee_idle;
+	sink->cpu_node = tee_cpu_node;
 	sink->ctx = tee;
 }

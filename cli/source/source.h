@@ -23,6 +23,8 @@ struct dmas_sink {
 	/* no event for a while (live): now on the event clock */
 	void (*idle)(void *ctx, uint64_t now_ts);
 	void *ctx;
+	/* the traced machine's CPU -> NUMA node map (numa-remote-cpu) */
+	void (*cpu_node)(void *ctx, uint32_t cpu, int32_t node);
 };
 
 /* A sink that feeds an engine (ctx = the engine). */
