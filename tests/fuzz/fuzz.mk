@@ -1,0 +1,50 @@
+# fuzz.mk - libFuzzer on the .dmat reader.  Tier `fuzz` runs it for
+# FUZZ_TIER_SECONDS (60) in `make test`; `make fuzz` runs it for
+# FUZZ_SECONDS (600).  The seed corpus is made at build time by dmatgen from
+# tests/fuzz/seeds/*.scn (plain, compressed, cut short); what the fuzzer
+# finds is kept in $(BUILD)/fuzz/corpus for the next run.
+FUZZ_SECONDS ?= 600
+FUZZ_TIER_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_LIB_SRCS := cli/format/dmat_read.c cli/format/dmat_codec.c
+FUZZ_SRCS := tests/fuzz/fuzz_dmat_reader.c $(FUZZ_LIB_SRCS)
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_SEEDS := $(wildcard tests/fuzz/seeds/*.scn)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	$(call msg,CC-FUZZ,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=gnu11 \
+		-D_GNU_SOURCE -MMD -MP -Icli -c $< -o $@
+
+$(BUILD)/fuzz_dmat_reader: $(FUZZ_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lzstd -lpthread
+
+$(BUILD)/fuzz/seeds/.stamp: $(BUILD)/dmatgen $(FUZZ_SEEDS)
+	$(call msg,SEEDS,$(@D))
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)for s in $(FUZZ_SEEDS); do \
+		n=$$(basename $$s .scn); \
+		$(BUILD)/dmatgen -o $(@D)/$$n.dmat $$s && \
+		$(BUILD)/dmatgen --compress -o $(@D)/$$n.zst.dmat $$s && \
+		head -c 300 $(@D)/$$n.dmat >$(@D)/$$n.cut.dmat || exit 1; \
+	done
+	$(Q)$(BUILD)/dmatgen -o $(@D)/synthetic.dmat --synthetic 200 \
+		--outstanding 5 --devices 3
+	$(Q)$(BUILD)/dmatgen --compress -o $(@D)/synthetic.zst.dmat \
+		--synthetic 200 --outstanding 5 --devices 3
+	$(Q)touch $@
+
+TEST_TIERS += fuzz
+.PHONY: tier-fuzz fuzz-build
+fuzz-build: $(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds/.stamp
+
+tier-fuzz: fuzz-build
+	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(FUZZ_TIER_SECONDS) \
+		$(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds $(BUILD)/fuzz
+
+fuzz: fuzz-build
+	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) \
+		$(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds $(BUILD)/fuzz
