@@ -8,6 +8,8 @@
  *   dmatgen -o FILE [--compress] [SCENARIO]      (SCENARIO "-" or none: stdin)
  *   dmatgen -o FILE --synthetic EVENTS [--outstanding N] [--devices D]
  *           [--seed S] [--compress]
+ *   dmatgen --dump FILE          print a recording as a scenario; compiling
+ *                                that gives the same recording back
  *
  * Scenario language: one statement per line; '#' starts a comment; words
  * are separated by blanks, "double quotes" keep blanks (\" and \\ escape);
@@ -42,6 +44,8 @@
  *   }
  *   end T                    end time in the trailer (default: last event)
  *   unfinished               leave the trailer out: a killed recorder's file
+ *
+ * Events also take reserved=N (the spare byte), so --dump loses nothing.
  *
  * Example:
  *   session kernel=6.1.0-test host=box traced_from_boot=1
@@ -419,8 +423,8 @@ static uint8_t parse_dir(struct gen *g, const struct line *ln, const char *v)
 		return DMAS_DIR_NONE;
 	uint64_t d = num(g, ln, "dir", v);
 
-	if (d > 3)
-		LDIE(ln, "dir: %" PRIu64 " is not 0..3", d);
+	if (d > 255)
+		LDIE(ln, "dir: %" PRIu64 " is not 0..255", d);
 	return (uint8_t)d;
 }
 
@@ -452,9 +456,9 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 		else if (!strcmp(k, "ts"))
 			ev.ts = g->now = num(g, ln, k, v);
 		else if (!strcmp(k, "name")) {
-			if (strlen(v) >= DMAS_NAME_LEN)
+			if (strlen(v) > DMAS_NAME_LEN)
 				LDIE(ln, "name: longer than %d characters",
-				     DMAS_NAME_LEN - 1);
+				     DMAS_NAME_LEN);
 			have_name = true;
 			memset(ev.name, 0, sizeof(ev.name));
 			memcpy(ev.name, v, strlen(v));
@@ -480,7 +484,9 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 		} else if (!strcmp(k, "mapped")) {
 			mapped = num(g, ln, k, v);
 			have_sg = true;
-		} else if (!strcmp(k, "attrs"))
+		} else if (!strcmp(k, "reserved"))
+			ev.reserved = (uint8_t)num(g, ln, k, v);
+		else if (!strcmp(k, "attrs"))
 			ev.attrs = (uint16_t)num(g, ln, k, v);
 		else if (!strcmp(k, "flags")) {
 			for (char *f = strtok(v, ",|"); f;
@@ -590,7 +596,8 @@ static int run_block(struct gen *g, int first, int depth)
 		i = next;
 	}
 	if (depth)
-		die("%s: 'repeat {' without a closing '}'", g->src);
+		die("%s:%d: 'repeat {' without a closing '}'", g->src,
+		    g->lines[first - 1].no);
 	return i;
 }
 
@@ -882,26 +889,158 @@ static void synthetic(struct gen *g, uint64_t target, uint64_t outstanding,
 	free(slots);
 }
 
+/* ---- --dump: a recording back into the scenario language ---- */
+
+static void put_quoted(const char *key, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (key)
+		printf(" %s=\"", key);
+	else
+		printf(" \"");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			putchar('\\');
+		putchar(s[i]);
+	}
+	putchar('"');
+}
+
+static void put_u(const char *key, uint64_t v, bool hex)
+{
+	if (v)
+		printf(hex ? " %s=%#" PRIx64 : " %s=%" PRIu64, key, v);
+}
+
+static void dump_event(const struct dmas_event *e)
+{
+	if (e->kind > 0 && e->kind < DMAS_EV_MAX && kind_names[e->kind])
+		printf("%s ts=%" PRIu64, kind_names[e->kind], (uint64_t)e->ts);
+	else
+		printf("# unknown kind %u at ts=%" PRIu64 "\n#", e->kind,
+		       (uint64_t)e->ts);
+	put_u("dev", e->dev, false);
+	put_u("pid", e->pid, false);
+	put_u("cpu", e->cpu, false);
+	put_u("stack", e->stack_id, false);
+	static const char *const dirs[] = {"bidi", "to", "from", "none"};
+
+	if (e->dir > DMAS_DIR_NONE)
+		printf(" dir=%u", e->dir); /* not a valid direction: as is */
+	else if (e->dir)
+		printf(" dir=%s", dirs[e->dir]);
+	if (e->kind == DMAS_EV_DRIVER_BIND ||
+	    e->kind == DMAS_EV_DRIVER_UNBIND ||
+	    e->kind == DMAS_EV_MODULE_UNLOAD) {
+		put_quoted("name", e->name, DMAS_NAME_LEN);
+	} else {
+		put_u("addr", e->addr, true);
+		put_u("size", e->size, false);
+		put_u("phys", e->phys, true);
+		put_u("aux", e->aux, true);
+		put_u("count", e->count, false);
+		put_u("attrs", e->attrs, true);
+		put_u("flags", e->flags, true);
+		put_u("reserved", e->reserved, false);
+	}
+	putchar('\n');
+}
+
+static int dump(const char *path)
+{
+	struct dmat_reader *r;
+	struct dmat_record rec;
+	const struct dmas_session *s;
+	enum dmat_rec t;
+	unsigned major, minor;
+	char err[512];
+
+	r = dmat_reader_open(path, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "dmatgen: %s\n", err);
+		return 2;
+	}
+	s = dmat_reader_session(r);
+	dmat_reader_version(r, &major, &minor);
+	printf("# %s: .dmat format %u.%u%s\n", path, major, minor,
+	       dmat_reader_compressed(r) ? ", zstd" : "");
+	printf("session");
+	put_quoted("kernel", s->kernel_release, sizeof(s->kernel_release));
+	put_quoted("host", s->hostname, sizeof(s->hostname));
+	printf(" page_size=%u", s->page_size);
+	put_quoted("clock", s->clock, sizeof(s->clock));
+	printf(" start=%" PRIu64 " realtime=%" PRIu64, s->start_ts,
+	       s->start_realtime_ns);
+	put_quoted("hooks", s->hooks, sizeof(s->hooks));
+	printf(" traced_from_boot=%d\nstep 0\n", s->traced_from_boot);
+	while ((t = dmat_reader_next(r, &rec)) > 0) {
+		switch (t) {
+		case DMAT_R_EVENT:
+			dump_event(&rec.event);
+			break;
+		case DMAT_R_DEVICE:
+			printf("device %u", rec.device.id);
+			put_quoted("name", rec.device.name, DMAS_DEV_NAME_LEN);
+			put_quoted("driver", rec.device.driver,
+				   DMAS_DRV_NAME_LEN);
+			put_quoted("bus", rec.device.bus, DMAS_BUS_NAME_LEN);
+			printf(" node=%d flags=%#x mask=%#" PRIx64 "\n",
+			       rec.device.numa_node, rec.device.flags,
+			       rec.device.dma_mask);
+			break;
+		case DMAT_R_STACK:
+			printf("stack %u", rec.stack.id);
+			for (uint32_t i = 0; i < rec.stack.nr_frames; i++) {
+				/* a frame is one quoted word of its own */
+				put_quoted(NULL, rec.stack.frames[i], 4096);
+			}
+			putchar('\n');
+			break;
+		case DMAT_R_MEM_RANGE:
+			printf("memrange %#" PRIx64 "-%#" PRIx64 " node=%d\n",
+			       rec.range.start, rec.range.end, rec.range.node);
+			break;
+		case DMAT_R_CPU_NODE:
+			printf("cpunode %u node=%d\n", rec.cpu_node.cpu,
+			       rec.cpu_node.node);
+			break;
+		default:
+			break;
+		}
+	}
+	if (t == DMAT_R_EOF) {
+		printf("end %" PRIu64 "\n", dmat_reader_end_ts(r));
+	} else {
+		printf("# %s\nunfinished\n", dmat_reader_error(r));
+		fprintf(stderr, "dmatgen: %s\n", dmat_reader_error(r));
+	}
+	dmat_reader_close(r);
+	return t == DMAT_R_EOF ? 0 : 1;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dmatgen -o FILE [--compress] [SCENARIO]\n"
-		   "       dmatgen -o FILE --synthetic EVENTS [--outstanding "
-		   "N] [--devices D]\n"
-		   "               [--seed S] [--compress]\n"
-		   "\n"
-		   "Writes a .dmat recording from a scenario (stdin when "
-		   "SCENARIO is - or\n"
-		   "missing; the language is described at the top of "
-		   "tests/tools/dmatgen.c),\n"
-		   "or a large, correct mix of map/sync/unmap, sg and coherent "
-		   "traffic on D\n"
-		   "devices (default 4) with N mappings left outstanding "
-		   "(default 0).\n"
-		   "\n"
-		   "examples:\n"
-		   "  dmatgen -o leak.dmat tests/cli/scenarios/leak.scn\n"
-		   "  dmatgen -o big.dmat --synthetic 10000000 --outstanding "
-		   "1000 --compress\n");
+	fputs("usage: dmatgen -o FILE [--compress] [SCENARIO]\n"
+	      "       dmatgen -o FILE --synthetic EVENTS [--outstanding N]\n"
+	      "               [--devices D] [--seed S] [--compress]\n"
+	      "       dmatgen --dump FILE\n"
+	      "\n"
+	      "Writes a .dmat recording from a scenario (stdin when SCENARIO\n"
+	      "is - or missing; the language is described at the top of\n"
+	      "tests/tools/dmatgen.c), or a large, correct mix of\n"
+	      "map/sync/unmap, sg and coherent traffic on D devices (default\n"
+	      "4) with N mappings left outstanding (default 0).  --dump "
+	      "prints\n"
+	      "a recording as a scenario that compiles back to the same file\n"
+	      "(exit 1 after what could be read if it is truncated or "
+	      "corrupt).\n"
+	      "\n"
+	      "examples:\n"
+	      "  dmatgen -o leak.dmat tests/fuzz/seeds/all-records.scn\n"
+	      "  dmatgen -o big.dmat --synthetic 10000000 --outstanding 1000\n"
+	      "  dmatgen --dump big.dmat | less\n",
+	      f);
 }
 
 int main(int argc, char **argv)
@@ -913,6 +1052,7 @@ int main(int argc, char **argv)
 		{"outstanding", required_argument, NULL, 'n'},
 		{"devices", required_argument, NULL, 'd'},
 		{"seed", required_argument, NULL, 'S'},
+		{"dump", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -949,6 +1089,8 @@ int main(int argc, char **argv)
 		case 'S':
 			rng_state = num(&g, &argline, "--seed", optarg) | 1;
 			break;
+		case 'D':
+			return dump(optarg);
 		case 'h':
 			usage(stdout);
 			return 0;
