@@ -27,6 +27,13 @@ static void ws_mem_range(void *ctx, const struct dmas_mem_range *r)
 	dmat_write_mem_range(ctx, r);
 }
 
+static void ws_cpu_node(void *ctx, uint32_t cpu, int32_t node)
+{
+	struct dmas_cpu_node c = {cpu, node};
+
+	dmat_write_cpu_node(ctx, &c);
+}
+
 static void ws_event(void *ctx, const struct dmas_event *ev)
 {
 	dmat_write_event(ctx, ev);
@@ -40,6 +47,7 @@ void dmat_sink_writer(struct dmas_sink *sink, struct dmat_writer *w)
 		.stack = ws_stack,
 		.mem_range = ws_mem_range,
 		.event = ws_event,
+		.cpu_node = ws_cpu_node,
 		.ctx = w,
 	};
 }

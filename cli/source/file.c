@@ -50,7 +50,9 @@ static int file_run(struct dmas_source *s, const struct dmas_sink *sink,
 				sink->mem_range(sink->ctx, &rec.range);
 			break;
 		case DMAT_R_CPU_NODE:
-			/* no sink callback for the CPU map yet */
+			if (sink->cpu_node)
+				sink->cpu_node(sink->ctx, rec.cpu_node.cpu,
+					       rec.cpu_node.node);
 			break;
 		case DMAT_R_EOF:
 			/* the recording ran until end_ts: let time-based checks
