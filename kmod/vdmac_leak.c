@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdmac_leak.c - a DMA client module that is unloaded holding what it took
+ * from vdmac: a streaming mapping (leak-at-module-unload) and a dmaengine
+ * channel (channel-leak).  Its ground truth is published in vdmac's
+ * ground_truth at load; vdmac releases the leftovers on "run reclaim",
+ * unbind or unload, so the kernel stays sound.
+ *
+ *   insmod vdmac_leak.ko [what=mapping|channel|both]; rmmod vdmac_leak
+ */
+#include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "vdmac.h"
+
+static char *what = "both";
+module_param(what, charp, 0444);
+MODULE_PARM_DESC(what, "What to leak: mapping, channel or both (default: both)");
+
+static struct device *leak_dev;
+
+/*
+ * Not __init: the stack that created the mapping must name this module
+ * while it is loaded, and init text is freed after loading.
+ */
+static noinline int leak_mapping(char *truth, size_t len)
+{
+	struct page *page;
+	dma_addr_t addr;
+
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	addr = dma_map_page(leak_dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(leak_dev, addr)) {
+		__free_page(page);
+		return -ENOMEM;
+	}
+	vdmac_adopt_mapping(leak_dev, page, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	scnprintf(truth, len,
+		  "finding=leak-at-module-unload dev=%s addr=0x%llx size=%lu dir=to-device module=vdmac_leak\n",
+		  dev_name(leak_dev), (u64)addr, PAGE_SIZE);
+	return 0;
+}
+
+static noinline int leak_channel(char *truth, size_t len)
+{
+	struct dma_chan *chan;
+	dma_cap_mask_t mask;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	chan = dma_request_channel(mask, vdmac_filter, leak_dev);
+	if (!chan)
+		return -EBUSY;
+	vdmac_adopt_channel(chan);
+	scnprintf(truth, len,
+		  "finding=channel-leak dev=%s chan=%s module=vdmac_leak\n",
+		  dev_name(leak_dev), dma_chan_name(chan));
+	return 0;
+}
+
+static int __init vdmac_leak_init(void)
+{
+	bool map = !strcmp(what, "mapping") || !strcmp(what, "both");
+	bool chan = !strcmp(what, "channel") || !strcmp(what, "both");
+	char *truth;
+	int ret = 0;
+
+	if (!map && !chan) {
+		pr_err("vdmac_leak: what=%s: must be mapping, channel or both\n",
+		       what);
+		return -EINVAL;
+	}
+	leak_dev = vdmac_get_device();
+	if (!leak_dev) {
+		pr_err("vdmac_leak: no vdmac device is bound\n");
+		return -ENODEV;
+	}
+	truth = kzalloc(512, GFP_KERNEL);
+	if (!truth) {
+		put_device(leak_dev);
+		return -ENOMEM;
+	}
+	if (map)
+		ret = leak_mapping(truth, 256);
+	if (!ret && chan)
+		ret = leak_channel(truth + strlen(truth), 256);
+	if (ret)
+		pr_err("vdmac_leak: could not plant the leak (%d)\n", ret);
+	vdmac_publish_truth("vdmac_leak", truth);
+	kfree(truth);
+	if (ret)
+		put_device(leak_dev);
+	return ret;
+}
+
+static void __exit vdmac_leak_exit(void)
+{
+	/* the point of this module: nothing is unmapped or released here */
+	put_device(leak_dev);
+}
+
+module_init(vdmac_leak_init);
+module_exit(vdmac_leak_exit);
+
+MODULE_DESCRIPTION("vdmac client that leaks a mapping and a channel at unload");
+MODULE_LICENSE("GPL");
