@@ -118,7 +118,8 @@ static inline int dmat_kind_has_name(unsigned kind)
 void dmat_event_encode_portable(uint8_t out[64], const struct dmas_event *ev);
 void dmat_event_decode_portable(struct dmas_event *ev, const uint8_t in[64]);
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* DMAT_PORTABLE forces the byte-by-byte path (to test it on little endian). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(DMAT_PORTABLE)
 /* The in-memory struct is the disk layout: copying is encoding. */
 static inline void dmat_event_encode(uint8_t out[64],
 				     const struct dmas_event *ev)
