@@ -37,13 +37,16 @@ ip link set lo up
 # traffic to what cases observe.
 OUT=/out
 if ! { modprobe virtio_pci && modprobe 9pnet_virtio && modprobe 9p &&
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=none \
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none \
 		dmascope_out /out; }; then
 	echo "vm-init: results share not mounted: files in \$OUT stay in the guest"
 	OUT=/tmp/out
 	mkdir -p "$OUT"
 fi
 export OUT VDMAC_KO VM_NAME
+for m in $VM_PRELOAD; do
+	modprobe "$m" || echo "vm-init: modprobe $m failed"
+done
 read -r up _ </proc/uptime
 echo "@@vm-start $VM_NAME $up"
 

@@ -18,12 +18,16 @@ $(BUILD)/vm/bin/%: tests/vm/%.c
 
 # What the guest gets is built first, but a part that does not build does
 # not stop the tier: the cases that need it fail and say so.
-.PHONY: vm-deps tier-vm vm-shell vm-run
+.PHONY: vm-deps tier-vm tier-vm-runner vm-shell vm-run
 vm-deps: $(VM_HELPERS)
 	$(Q)$(MAKE) --no-print-directory -k $(PROGRAMS) $(VM_VDMAC_KO) || \
 		echo "vm: some programs or vdmac.ko did not build; cases needing them will fail"
 
-TEST_TIERS += vm
+TEST_TIERS += vm-runner vm
+
+# The runner's own tests first: a runner that cannot fail proves nothing.
+tier-vm-runner: $(VM_HELPERS)
+	$(Q)$(VM_ENV) tests/lib/run-tier.sh vm-runner tests/vm/vm.sh selftest
 
 tier-vm: vm-deps
 	$(Q)$(VM_ENV) tests/lib/run-tier.sh vm tests/vm/vm.sh tier $(VM_CASES)

@@ -8,8 +8,10 @@ set -u -o pipefail
 usage() {
 	cat <<'EOF'
 usage: tests/vm/vm.sh COMMAND
-  tier [CASE...]   run cases (default: every tests/vm/cases/*.sh), print
+  tier [CASE...]   run cases (names in tests/vm/cases/ or paths; default:
+                   every tests/vm/cases/*.sh), print
                    ok/not ok lines and "N passed, N failed, N skipped"
+  selftest         the runner's own tests (tests/vm/selftest/)
   shell            interactive busybox shell in the same VM
   run              boot once and run $CMD in the guest (files and modules
                    from $FILES and $MODULES in /extra); exit with its status
@@ -136,7 +138,11 @@ stage_modules() {
 		*/* | *.ko)
 			[ -r "$item" ] || die "module $item: no such file"
 			cp "$item" "$root/extra/"
-			names="$names $(modinfo -F depends "$item" 2>/dev/null | tr ',' ' ')"
+			local d
+			d=$(modinfo -F depends "$item" 2>/dev/null | tr ',' ' ')
+			names="$names $d"
+			# Loaded before the guest command, so `insmod /extra/x.ko` works.
+			PRELOAD="$PRELOAD $d"
 			;;
 		*) names="$names $item" ;;
 		esac
@@ -167,6 +173,7 @@ stage_modules() {
 build_initramfs() {
 	local s=$1 mode=$2 name=$3 casefile=$4 a b
 	shift 4
+	PRELOAD=""
 	rm -rf "$s"
 	mkdir -p "$s"/{bin,dev,proc,sys,tmp,run,out,etc,extra,root,lib/modules}
 	mkdir -p "$s"/usr "$s"/sys/kernel
@@ -191,7 +198,10 @@ build_initramfs() {
 		mkdir -p "$s/lib/modules/$KVER/extra"
 		cp "$VDMAC_KO" "$s/lib/modules/$KVER/extra/vdmac.ko"
 		vdmac=/lib/modules/$KVER/extra/vdmac.ko
-		set -- "$@" $(modinfo -F depends "$VDMAC_KO" 2>/dev/null | tr ',' ' ')
+		local d
+		d=$(modinfo -F depends "$VDMAC_KO" 2>/dev/null | tr ',' ' ')
+		set -- "$@" $d
+		PRELOAD="$PRELOAD $d"
 	fi
 	stage_modules "$s" virtio_pci 9pnet_virtio 9p "$@"
 	if [ -n "$KMODROOT" ]; then
@@ -214,6 +224,7 @@ VM_MODE=$mode
 VM_NAME='$name'
 VM_KVER='$KVER'
 VDMAC_KO='$vdmac'
+VM_PRELOAD='$(echo $PRELOAD)'
 EOF
 	# Uncompressed: under TCG, unpacking costs more than reading.
 	(cd "$s" && find . | cpio -o -H newc -R 0:0 --quiet) >"$s.cpio" ||
@@ -312,21 +323,33 @@ boot() {
 # Call Trace blocks of the log, except WARNINGs whose context matches the
 # extended regex ALLOW; exit status 1 when there were any.
 log_problems() {
-	awk -v allow="$2" '
+	# Through the environment: awk -v would eat the regex's backslashes.
+	VM_ALLOW=$2 awk '
+	BEGIN { allow = ENVIRON["VM_ALLOW"] }
 	function flush_prev() { p2 = p1; p1 = $0 }
-	# A WARNING block runs from "cut here" to "end trace"; skip allowed ones.
-	/---\[ end trace/ { if (skipping) { skipping = 0; flush_prev(); next } }
-	skipping { flush_prev(); next }
+	# Kernel lines only (printk.time=1 stamps each): what the case itself
+	# printed on the console is not the kernel talking.  A stamp may follow
+	# a guest line that had no newline yet.
+	{ if (match($0, /\[ *[0-9]+\.[0-9]+\] /)) $0 = substr($0, RSTART); else next }
+	# A WARNING block runs from "cut here" to "end trace"; skip allowed ones,
+	# but never past a crash.
+	skipping && /Kernel panic|BUG:|kernel BUG at|Oops|general protection fault/ { skipping = 0 }
+	skipping {
+		if ($0 ~ /---\[ end trace/ || --skipping == 0) skipping = 0
+		flush_prev(); next
+	}
 	/WARNING:|BUG:|kernel BUG at|Oops|Kernel panic|Call Trace:|UBSAN:|detected stalls|general protection fault/ {
 		line = $0
 		if (line ~ /WARNING:/ && allow != "") {
 			nxt = ""
 			if ((getline nxt) <= 0) nxt = ""
+			# The look-ahead line may already close the block.
+			ended = nxt ~ /---\[ end trace/
 			if (line ~ allow || p1 ~ allow || p2 ~ allow || nxt ~ allow) {
-				skipping = 1; p2 = line; p1 = nxt; next
+				skipping = ended ? 0 : 200; p2 = line; p1 = nxt; next
 			}
 			problems++
-			if (shown < 3) { print "#   " p2; print "#   " p1; print "#   " line; print "#   " nxt; show = 25; shown++ }
+			if (shown < 3) { print "#   " p2; print "#   " p1; print "#   " line; print "#   " nxt; show = ended ? 0 : 25; shown++ }
 			p2 = line; p1 = nxt; next
 		}
 		problems++
@@ -427,20 +450,23 @@ run_case() {
 		# No share: the console has the lines (maybe mixed with the kernel's).
 		count_lines "$label" "$out/vm-console.log" || bad=1
 	fi
+	local problems clean=1
+	problems=$(log_problems "$out/vm-console.log" "$allow") || clean=0
 	case $BOOT_RC in
 	0) [ "$bad" = 1 ] && result "not ok" "$label: the case reported nothing" ;;
-	124)
-		result "not ok" "$label: timed out after ${timeout:-$VM_TIMEOUT}s; console tail:"
-		tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
-		;;
-	125)
-		result "not ok" "$label: the VM ended without a status; console tail:"
-		tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
+	124 | 125)
+		[ "$BOOT_RC" = 124 ] &&
+			result "not ok" "$label: timed out after ${timeout:-$VM_TIMEOUT}s" ||
+			result "not ok" "$label: the VM ended without a status"
+		# The kernel's report below says why; otherwise the console's end.
+		if [ "$clean" = 1 ]; then
+			echo "# console tail:"
+			tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
+		fi
 		;;
 	*) result "not ok" "$label: the case exited $BOOT_RC" ;;
 	esac
-	local problems
-	if ! problems=$(log_problems "$out/vm-console.log" "$allow"); then
+	if [ "$clean" = 0 ]; then
 		result "not ok" "$label: kernel log has a WARNING/BUG/Oops/panic/Call Trace"
 		echo "$problems"
 	fi
@@ -460,9 +486,14 @@ cmd_tier() {
 	local start=$SECONDS files=() f v variants
 	if [ $# -gt 0 ]; then
 		for f in "$@"; do
-			f=${f%.sh}
-			[ -e "$here/cases/$f.sh" ] || die "no case $here/cases/$f.sh"
-			files+=("$here/cases/$f.sh")
+			case $f in
+			*/*) [ -e "$f" ] || die "no case $f" ;;
+			*)
+				f=$here/cases/${f%.sh}.sh
+				[ -e "$f" ] || die "no case $f"
+				;;
+			esac
+			files+=("$f")
 		done
 	else
 		for f in "$here"/cases/*.sh; do
@@ -527,11 +558,102 @@ cmd_shell() {
 	echo "vm-shell: files written to \$OUT are in $VMDIR/out/shell"
 }
 
+# The runner's own tests: the log scanner on made-up logs, then guest
+# scripts in tests/vm/selftest/ whose outcome (counts, a line of output)
+# each says in "vm-expect:" / "vm-expect-text:".
+cmd_selftest() {
+	local p=0 f=0 file expect text out got log=$VMDIR/selftest.log
+	st() {
+		if [ "$1" = ok ]; then
+			p=$((p + 1))
+		else
+			f=$((f + 1))
+			shift
+			set -- "not ok" "$@"
+		fi
+		echo "$1 - $2"
+	}
+	# log_selftest WANT ALLOW TEXT LINE...: WANT is clean or dirty.
+	log_selftest() {
+		local want=$1 allow=$2 text=$3 res=clean
+		shift 3
+		printf '%s\n' "$@" >"$log"
+		log_problems "$log" "$allow" >/dev/null || res=dirty
+		[ "$res" = "$want" ] && st ok "log scanner: $text" || st fail "log scanner: $text (got $res)"
+	}
+	mkdir -p "$VMDIR"
+	local cut='[ 2.0] ------------[ cut here ]------------'
+	local end='[ 2.0] ---[ end trace 0000000000000000 ]---'
+	log_selftest clean "" "a clean boot log" "[    0.1] Linux version 6.1" \
+		"[    1.2] nvme nvme0: 2/0/0 default/read/poll queues" "@@vm-exit 0"
+	log_selftest dirty "" "a WARNING" "$cut" "[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2" "$end"
+	log_selftest clean "kernel/dma/debug\\.c" "an allowed WARNING with its Call Trace" "$cut" \
+		"[ 2.0] DMA-API: nvme 0000:11:00.0: device driver frees DMA memory with wrong function" \
+		"[ 2.0] WARNING: CPU: 0 PID: 1 at kernel/dma/debug.c:1001 check_unmap+0x1/0x2" \
+		"[ 2.0] Call Trace:" "[ 2.0]  <TASK>" "$end"
+	log_selftest dirty "kernel/dma/debug\\.c" "an allowed WARNING, then another" "$cut" \
+		"[ 2.0] WARNING: CPU: 0 PID: 1 at kernel/dma/debug.c:1001 check_unmap+0x1/0x2" "$end" \
+		"$cut" "[ 3.0] WARNING: CPU: 1 PID: 9 at mm/slub.c:1 f+0x1/0x2" "$end"
+	log_selftest dirty "kernel/dma/debug\\.c" "an allowed WARNING, then a BUG" "$cut" \
+		"[ 2.0] WARNING: CPU: 0 PID: 1 at kernel/dma/debug.c:1001 check_unmap+0x1/0x2" "$end" \
+		"[ 3.0] BUG: kernel NULL pointer dereference, address: 0000000000000008"
+	log_selftest dirty "" "a lone Call Trace (hung task)" \
+		"[ 9.0] INFO: task sh:77 blocked for more than 120 seconds." "[ 9.0] Call Trace:"
+	log_selftest dirty "" "a panic" "[ 5.0] Kernel panic - not syncing: Fatal exception"
+	log_selftest dirty "" "a WARNING after a guest line without newline" \
+		"ok - still printing[    4.012345] WARNING: CPU: 1 PID: 9 at x.c:1 f+0x1/0x2"
+	log_selftest clean "" "guest output that merely mentions BUG: and Oops" \
+		"ok - no BUG: reported, no Oops" "# Call Trace: none"
+	log_selftest dirty "kernel/dma/debug\\.c" "an allowed WARNING cut short by a panic" "$cut" \
+		"[ 2.0] WARNING: CPU: 0 PID: 1 at kernel/dma/debug.c:1001 check_unmap+0x1/0x2" \
+		"[ 2.0] Call Trace:" "[ 2.1] Kernel panic - not syncing: Fatal exception"
+	log_selftest dirty "" "an Oops" "[ 5.0] Oops: 0002 [#1] PREEMPT SMP NOPTI"
+	log_selftest dirty "" "a KASAN report" "[ 5.0] BUG: KASAN: use-after-free in f+0x1/0x2"
+
+	# VM_SELFTEST_QUICK=1: the scanner only, no boots.
+	[ "${VM_SELFTEST_QUICK:-0}" = 1 ] && { echo "$p passed, $f failed"; return; }
+	setup_kernel
+	for file in "$here"/selftest/*.sh; do
+		expect=$(header "$file" vm-expect)
+		text=$(header "$file" vm-expect-text)
+		out=$(
+			PASS=0 FAIL=0 SKIP=0
+			run_case "$file"
+			echo "@@counts $PASS passed, $FAIL failed, $SKIP skipped"
+		)
+		got=$(echo "$out" | sed -n 's/^@@counts //p')
+		if [ "$got" = "$expect" ] && { [ -z "$text" ] || echo "$out" | grep -qE -- "$text"; }; then
+			st ok "runner: $(basename "$file" .sh): $got"
+		else
+			st fail "runner: $(basename "$file" .sh): want '$expect'${text:+ and /$text/}, got '$got'"
+			echo "$out" | sed 's/^/#   /'
+		fi
+	done
+
+	# vm-run: a .ko given by path gets its in-tree dependencies loaded first;
+	# the command's status and files come back.
+	local ko
+	ko=$(find "$KMODROOT/lib/modules/$KVER" -name nvme.ko | head -n 1)
+	out=$(MODULES="$ko" FILES="$here/vm-lib.sh" \
+		CMD='insmod /extra/nvme.ko && test -r /extra/vm-lib.sh && echo ran >$OUT/ran && exit 7' \
+		"$0" run 2>&1)
+	got=$?
+	if [ "$got" = 7 ] && grep -qx ran "$VMDIR/out/run/ran"; then
+		st ok "runner: vm-run brings back the status (7) and \$OUT files; .ko dependencies preloaded"
+	else
+		st fail "runner: vm-run: status $got"
+		echo "$out" | sed 's/^/#   /'
+	fi
+	echo "$p passed, $f failed"
+	[ "$f" = 0 ]
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case $cmd in
 tier) cmd_tier "$@" ;;
 run) cmd_run ;;
+selftest) cmd_selftest ;;
 shell) cmd_shell ;;
 kernel)
 	setup_kernel
