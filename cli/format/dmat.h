@@ -33,7 +33,7 @@ struct dmat_writer;
 
 struct dmat_writer_opts {
 	bool compress; /* zstd */
-	int level; /* zstd level, 0: default */
+	int level; /* zstd level 1..19, 0: default (1, the fastest) */
 };
 
 /*

@@ -37,6 +37,8 @@
 #define DMAT_MAX_RECORD (16u << 20) /* larger is corruption */
 #define DMAT_EVENT_SIZE 64
 #define DMAT_BATCH_EVENTS 2048
+/* zstd window a reader accepts (16 MiB): bounds its memory on any input */
+#define DMAT_ZSTD_WINDOW_LOG 24
 
 /* header flags: every bit changes how the stream reads, so unknown = reject */
 #define DMAT_FLAG_ZSTD 0x1u

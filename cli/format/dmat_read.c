@@ -376,6 +376,9 @@ static struct dmat_reader *open_common(struct dmat_reader *r, char *err,
 	r->err[0] = '\0';
 	if (r->flags & DMAT_FLAG_ZSTD) {
 		r->dctx = ZSTD_createDCtx();
+		if (r->dctx)
+			ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax,
+					       DMAT_ZSTD_WINDOW_LOG);
 		r->zin = malloc(ZIN_SIZE);
 		r->zret = 1;
 		if (!r->dctx || !r->zin) {

@@ -191,6 +191,18 @@ static int reserve(struct dmat_writer *w, size_t n)
 	return 0;
 }
 
+/*
+ * Level 1 by default: a recorder competes with the workload for CPU, and
+ * on event streams level 3 saves only about 1.5% more for 25% more time.
+ * Above 19 the window outgrows what readers accept (DMAT_ZSTD_WINDOW_LOG).
+ */
+static int writer_level(int level)
+{
+	if (!level)
+		return 1;
+	return level > 19 ? 19 : level;
+}
+
 struct dmat_writer *dmat_writer_open(const char *path,
 				     const struct dmas_session *s,
 				     const struct dmat_writer_opts *o,
@@ -232,7 +244,7 @@ struct dmat_writer *dmat_writer_open(const char *path,
 			ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 		if (w->cctx)
 			ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
-					       o->level ? o->level : 3);
+					       writer_level(o->level));
 	}
 	if (!w->buf || (w->compress && (!w->cctx || !w->zbuf))) {
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -1024,6 +1024,7 @@ static void usage(FILE *f)
 	fputs("usage: dmatgen -o FILE [--compress] [SCENARIO]\n"
 	      "       dmatgen -o FILE --synthetic EVENTS [--outstanding N]\n"
 	      "               [--devices D] [--seed S] [--compress]\n"
+	      "       (--level N: zstd level with --compress, default 1)\n"
 	      "       dmatgen --dump FILE\n"
 	      "\n"
 	      "Writes a .dmat recording from a scenario (stdin when SCENARIO\n"
@@ -1053,6 +1054,7 @@ int main(int argc, char **argv)
 		{"devices", required_argument, NULL, 'd'},
 		{"seed", required_argument, NULL, 'S'},
 		{"dump", required_argument, NULL, 'D'},
+		{"level", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1091,6 +1093,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			return dump(optarg);
+		case 'L':
+			g.wo.level = (int)num(&g, &argline, "--level", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
