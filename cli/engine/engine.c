@@ -570,8 +570,8 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	if (d) {
 		stats_unmap(e, d, m);
 		d->nr_live--;
-		if (m->cls == MC_SG && m->mapped > 1)
-			d->sg_multi--;
+		if (m->cls == MC_SG)
+			d->sg_live--;
 	}
 	if (m->cls == MC_POOL) {
 		struct pool_state *p = pool_get(e, m->aux, m->dev);
@@ -609,8 +609,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		m->aux = ev->addr;
 		m->nents = (uint16_t)(ev->count & 0xffff);
 		m->mapped = (uint16_t)(ev->count >> 16);
-		if (m->mapped > 1)
-			d->sg_multi++;
+		d->sg_live++;
 		break;
 	case DMAS_EV_POOL_ALLOC: {
 		struct pool_state *p = pool_get(e, ev->aux, ev->dev);

@@ -106,7 +106,7 @@ struct dev_state {
 	uint64_t win_peak;		/* outstanding peak in the current window */
 	uint64_t max_size;		/* largest MC_ADDR mapping: bounds offset lookups */
 	uint64_t nr_live;		/* records of any class */
-	uint64_t sg_multi;		/* live sg mappings with more than one segment */
+	uint64_t sg_live;		/* live sg mappings (their segments' addresses are unknown) */
 	bool bind_seen;			/* DRIVER_BIND in the trace */
 	bool included;			/* passes the device/driver filters */
 	bool implicit;			/* no device record: events only */

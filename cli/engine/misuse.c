@@ -106,8 +106,11 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 			recent_note(e, &tmp, ev, 0);
 		return;
 	}
-	/* a sync may hit a later segment of an sg list, whose address we lack */
-	if (k == DMAS_F_SYNC_NOT_MAPPED && d->sg_multi)
+	/*
+	 * a sync_single may hit a segment of an sg list (drivers do that),
+	 * whose addresses the events do not carry
+	 */
+	if (k == DMAS_F_SYNC_NOT_MAPPED && d->sg_live)
 		unc = true;
 	if (cls == MC_ADDR && k != DMAS_F_SYNC_NOT_MAPPED)
 		inside = map_find_containing(e, ev->dev, key);

@@ -12,8 +12,8 @@
  * Rules:
  * - sync-not-mapped: no mapping of the device holds the synced address
  *   (pre-existing and lost-event rules as for unmaps; uncertain while the
- *   device has multi-segment sg mappings, whose later segments' addresses
- *   the events do not carry).
+ *   device has sg mappings live: drivers sync segments with the single
+ *   API, and the events carry only a list's first dma address).
  * - sync-out-of-range: the synced range [addr, addr+size) is not inside
  *   the mapping (dma-debug checks only the size; a range running past the
  *   end is as wrong); sg: more entries synced than were mapped.

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * test_detect_misuse.c - releases and syncs checked against what was
+ * mapped: not mapped, double unmap, size/direction mismatches, sync range
+ * and direction, coherent/streaming mix-ups, pre-existing mappings, lost
+ * events, map errors.
+ */
+#include "scenario.h"
+#include "testlib.h"
+
+#define TO DMAS_DIR_TO_DEVICE
+#define FROM DMAS_DIR_FROM_DEVICE
+#define BIDI DMAS_DIR_BIDIRECTIONAL
+
+/* A device whose driver bound inside the trace: every mapping is known. */
+static struct scn *setup(struct dmas_engine **e, uint32_t *dev)
+{
+	struct scn *s = scn_new_engine(NULL, e);
+
+	scn_session(s, false);
+	*dev = scn_device(s, "0000:01:00.0", "", 0);
+	scn_bind(s, *dev, "nicdrv");
+	return s;
+}
+
+TEST(unmap_not_mapped_after_bind)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	st = scn_stack(s, "nic_clean_tx+0x20/0x100 [nicdrv]", NULL);
+	scn_use_stack(s, st);
+	scn_unmap(s, dev, 0xdead000, 1500, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped");
+	f = scn_finding(e, "unmap-not-mapped", 0);
+	CHECK_EQ(f->dev, dev);
+	CHECK_EQ(f->addr, 0xdead000);
+	CHECK_EQ(f->size, 1500);
+	CHECK_EQ(f->dir, TO);
+	CHECK_EQ(f->uncertain, 0);
+	CHECK_EQ(f->close_stack, st);
+	CHECK_EQ(f->close_kind, DMAS_EV_UNMAP);
+	CHECK_EQ(f->map_kind, 0);
+	scn_free(s);
+}
+
+TEST(preexisting_mappings_are_not_bugs)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t before, nobind, boot;
+
+	/* traced from boot: only devices flagged bound-before are exempt */
+	scn_session(s, true);
+	before = scn_device_flags(s, "0000:01:00.0", "e1000e", 0,
+				  DMAS_DEVF_BOUND_BEFORE);
+	boot = scn_device(s, "0000:02:00.0", "nvme", 0);
+	scn_unmap(s, before, 0x1000, 2048, FROM);
+	scn_sync_for_cpu(s, before, 0x2000, 64, FROM);
+	scn_free_coherent(s, before, 0x3000, 4096);
+	scn_unmap_sg(s, before, 0xffff888000000100ULL, 2, 8192, TO);
+	scn_pool_free(s, before, 0x5, 0x6000, 64);
+	CHECK_STREQ(scn_ids(e), "");
+	CHECK_EQ(dmas_engine_dev_stats(e, before)->preexisting, 5);
+	scn_unmap(s, boot, 0x1000, 2048, FROM);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped");
+	scn_free(s);
+
+	/* not traced from boot: no bind seen means the driver predates us */
+	s = scn_new_engine(NULL, &e);
+	scn_session(s, false);
+	nobind = scn_device(s, "0000:03:00.0", "ahci", 0);
+	scn_unmap(s, nobind, 0x1000, 2048, FROM);
+	CHECK_STREQ(scn_ids(e), "");
+	CHECK_EQ(dmas_engine_dev_stats(e, nobind)->preexisting, 1);
+	/* ...until its driver binds again inside the trace */
+	scn_unbind(s, nobind);
+	scn_bind(s, nobind, "ahci");
+	scn_unmap(s, nobind, 0x2000, 2048, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped");
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->addr, 0x2000);
+	scn_free(s);
+}
+
+TEST(preexisting_released_twice_is_double_unmap)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+
+	scn_session(s, false);
+	dev = scn_device_flags(s, "0000:01:00.0", "e1000e", 0,
+			       DMAS_DEVF_BOUND_BEFORE);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "double-unmap");
+	scn_free(s);
+}
+
+TEST(double_unmap)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_map(s, dev, 0x1000, 2048, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	/* mapped again at the same address: fine again */
+	scn_map(s, dev, 0x1000, 2048, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "double-unmap");
+	f = scn_finding(e, "double-unmap", 0);
+	CHECK_EQ(f->addr, 0x1000);
+	CHECK_EQ(f->uncertain, 0);
+	CHECK_CONTAINS(f->detail, "after");
+	scn_free(s);
+}
+
+TEST(lost_events_make_not_mapped_uncertain)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x1000, 2048, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_lost(s, 100);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);	/* re-map may have been lost */
+	scn_unmap(s, dev, 0x9000, 2048, FROM);
+	scn_sync_for_cpu(s, dev, 0xa000, 64, FROM);
+	scn_free_coherent(s, dev, 0xb000, 4096);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "double-unmap,unmap-not-mapped,sync-not-mapped,"
+				"free-not-allocated");
+	CHECK_EQ(scn_finding(e, "double-unmap", 0)->uncertain, 1);
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->uncertain, 1);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->uncertain, 1);
+	CHECK_EQ(scn_finding(e, "free-not-allocated", 0)->uncertain, 1);
+	scn_free(s);
+}
+
+TEST(unmap_size_and_direction_mismatch)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_map(s, dev, 0x1000, 4096, FROM);
+	scn_unmap(s, dev, 0x1000, 2048, FROM);
+	scn_map(s, dev, 0x3000, 4096, FROM);
+	scn_unmap(s, dev, 0x3000, 4096, TO);
+	scn_map(s, dev, 0x5000, 512, BIDI);
+	scn_unmap(s, dev, 0x5000, 256, TO);
+	scn_map(s, dev, 0x7000, 512, BIDI);
+	scn_unmap(s, dev, 0x7000, 512, BIDI);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-size-mismatch,unmap-dir-mismatch,"
+				"unmap-size-mismatch,unmap-dir-mismatch");
+	f = scn_finding(e, "unmap-size-mismatch", 0);
+	CHECK_EQ(f->addr, 0x1000);
+	CHECK_EQ(f->size, 4096);	/* the mapping's */
+	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
+	CHECK_CONTAINS(f->detail, "size 2048, mapped 4096");
+	f = scn_finding(e, "unmap-dir-mismatch", 0);
+	CHECK_EQ(f->addr, 0x3000);
+	CHECK_CONTAINS(f->detail, "unmapped to-device, mapped from-device");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+TEST(same_address_mapped_twice_matches_by_size)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x1000, 100, TO);
+	scn_map(s, dev, 0x1000, 200, TO);
+	scn_unmap(s, dev, 0x1000, 100, TO);
+	scn_unmap(s, dev, 0x1000, 200, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+TEST(unmap_inside_a_mapping_is_not_its_start)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x10000, 16384, FROM);
+	scn_unmap(s, dev, 0x11000, 4096, FROM);
+	scn_unmap(s, dev, 0x10000, 16384, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped");
+	CHECK_CONTAINS(scn_finding(e, "unmap-not-mapped", 0)->detail,
+		       "inside the mapping at 0x10000 (+4096)");
+	scn_free(s);
+}
+
+TEST(sg_unmap_checks_nents)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	uint64_t sg1 = 0xffff888000001000ULL, sg2 = 0xffff888000002000ULL;
+
+	/* 4 entries passed, merged into 2 by the IOMMU: unmap passes 4 */
+	scn_map_sg(s, dev, sg1, 4, 2, 0x80000, 16384, TO);
+	scn_unmap_sg(s, dev, sg1, 4, 16384, TO);
+	scn_map_sg(s, dev, sg2, 4, 4, 0x90000, 16384, TO);
+	scn_unmap_sg(s, dev, sg2, 2, 8192, TO);
+	scn_unmap_sg(s, dev, sg2, 4, 16384, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-size-mismatch,double-unmap");
+	CHECK_CONTAINS(scn_finding(e, "unmap-size-mismatch", 0)->detail,
+		       "nents 2, mapped with 4");
+	CHECK_EQ(scn_finding(e, "unmap-size-mismatch", 0)->addr, 0x90000);
+	scn_free(s);
+}
+
+TEST(sync_checks_range_and_direction)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_map(s, dev, 0x10000, 8192, FROM);
+	scn_sync_for_cpu(s, dev, 0x10000, 8192, FROM);	/* whole */
+	scn_sync_for_device(s, dev, 0x11000, 4096, FROM); /* tail, offset */
+	scn_sync_for_cpu(s, dev, 0x10040, 64, FROM);	/* inside */
+	CHECK_STREQ(scn_ids(e), "");
+	scn_sync_for_cpu(s, dev, 0x11f00, 512, FROM);	/* runs past the end */
+	scn_sync_for_device(s, dev, 0x10000, 16384, FROM); /* too big */
+	scn_sync_for_cpu(s, dev, 0x10000, 64, TO);	/* wrong direction */
+	scn_sync_for_cpu(s, dev, 0x30000, 64, FROM);	/* nothing there */
+	/* BIDIRECTIONAL mappings accept any sync direction (as dma-debug) */
+	scn_map(s, dev, 0x20000, 4096, BIDI);
+	scn_sync_for_cpu(s, dev, 0x20000, 4096, FROM);
+	scn_sync_for_device(s, dev, 0x20000, 4096, TO);
+	scn_sync_for_cpu(s, dev, 0x20100, 256, BIDI);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "sync-out-of-range,sync-out-of-range,"
+				"sync-dir-mismatch,sync-not-mapped");
+	f = scn_finding(e, "sync-out-of-range", 0);
+	CHECK_EQ(f->addr, 0x10000);
+	CHECK_EQ(f->size, 8192);
+	CHECK_CONTAINS(f->detail, "512 bytes at +7936, mapped 8192");
+	f = scn_finding(e, "sync-dir-mismatch", 0);
+	CHECK_CONTAINS(f->detail, "synced to-device, mapped from-device");
+	f = scn_finding(e, "sync-not-mapped", 0);
+	CHECK_EQ(f->addr, 0x30000);
+	CHECK_EQ(f->uncertain, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->syncs_for_cpu, 7);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->syncs_for_device, 3);
+	scn_free(s);
+}
+
+TEST(sync_not_mapped_uncertain_while_sg_lists_live)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	/* a segment's dma address is not in the events */
+	scn_map_sg(s, dev, 0xffff888000001000ULL, 3, 3, 0x80000, 12288, FROM);
+	scn_sync_for_cpu(s, dev, 0xa2000, 4096, FROM);
+	/* the first segment's address is known */
+	scn_sync_for_cpu(s, dev, 0x80000, 4096, FROM);
+	scn_unmap_sg(s, dev, 0xffff888000001000ULL, 3, 12288, FROM);
+	scn_sync_for_cpu(s, dev, 0xa2000, 4096, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "sync-not-mapped,sync-not-mapped,sync-not-mapped");
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->uncertain, 1);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 1)->addr, 0x80000);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 1)->uncertain, 1);
+	/* no sg mapping left: certain */
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 2)->uncertain, 0);
+	scn_free(s);
+}
+
+TEST(coherent_and_streaming_mix_ups)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_alloc_pages(s, dev, 0x30000, 8192, FROM);
+	scn_free_coherent(s, dev, 0x30000, 8192);
+	scn_alloc_coherent(s, dev, 0x40000, 4096);
+	scn_free_pages(s, dev, 0x40000, 4096, BIDI);
+	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,"
+				"streaming-via-coherent-api,"
+				"streaming-via-coherent-api,"
+				"coherent-via-streaming-api");
+	f = scn_finding(e, "coherent-via-streaming-api", 0);
+	CHECK_EQ(f->addr, 0x10000);
+	CHECK_EQ(f->map_kind, DMAS_EV_ALLOC_COHERENT);
+	CHECK_EQ(f->close_kind, DMAS_EV_UNMAP);
+	CHECK_CONTAINS(f->detail, "dma_unmap_single/page of memory from "
+				  "dma_alloc_coherent");
+	f = scn_finding(e, "streaming-via-coherent-api", 0);
+	CHECK_EQ(f->addr, 0x20000);
+	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	/* the right calls say nothing */
+	scn_alloc_coherent(s, dev, 0x50000, 4096);
+	scn_free_coherent(s, dev, 0x50000, 4096);
+	scn_alloc_pages(s, dev, 0x60000, 4096, FROM);
+	scn_free_pages(s, dev, 0x60000, 4096, FROM);
+	scn_map_resource(s, dev, 0xfe000000, 4096, BIDI);
+	scn_unmap_resource(s, dev, 0xfe000000, 4096, BIDI);
+	scn_finish(s);
+	CHECK_EQ(dmas_engine_nr_findings(e), 4);
+	scn_free(s);
+}
+
+TEST(free_not_allocated)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_alloc_coherent(s, dev, 0x20000, 4096);
+	scn_free_coherent(s, dev, 0x20000, 4096);
+	scn_free_coherent(s, dev, 0x20000, 4096);	/* twice */
+	scn_pool_create(s, dev, 0x5, 64);
+	scn_pool_free(s, dev, 0x5, 0x30000, 64);
+	scn_pool_alloc(s, dev, 0x5, 0x30040, 64);
+	scn_pool_free(s, dev, 0x5, 0x30040, 64);
+	scn_alloc_coherent(s, dev, 0x40000, 4096);
+	scn_free_coherent(s, dev, 0x40000, 2048);	/* wrong size */
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "free-not-allocated,free-not-allocated,"
+				"free-not-allocated,unmap-size-mismatch");
+	CHECK_EQ(scn_finding(e, "free-not-allocated", 0)->addr, 0x10000);
+	CHECK_CONTAINS(scn_finding(e, "free-not-allocated", 1)->detail, "after");
+	CHECK_EQ(scn_finding(e, "free-not-allocated", 2)->addr, 0x30000);
+	CHECK_CONTAINS(scn_finding(e, "unmap-size-mismatch", 0)->detail,
+		       "freed with size 2048, allocated 4096");
+	scn_free(s);
+}
+
+TEST(map_error_folded_per_stack)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st1, st2;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = { .kind = DMAS_EV_MAP, .size = 4096,
+				 .flags = DMAS_F_ERROR };
+
+	st1 = scn_stack(s, "nic_xmit+0x10/0x80 [nicdrv]", NULL);
+	st2 = scn_stack(s, "nic_rx_refill+0x10/0x80 [nicdrv]", NULL);
+	scn_use_stack(s, st1);
+	scn_map_error(s, dev, 1500, TO);
+	scn_map_error(s, dev, 1500, TO);
+	scn_map_error(s, dev, 1000, TO);
+	scn_use_stack(s, st2);
+	ev.dev = dev;
+	scn_event(s, &ev);	/* a map whose error flag is set counts too */
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "map-error,map-error");
+	CHECK_EQ(scn_finding(e, "map-error", 0)->close_stack, st1);
+	CHECK_STREQ(scn_finding(e, "map-error", 0)->detail,
+		    "3 failed mappings, 4000 bytes");
+	CHECK_STREQ(scn_finding(e, "map-error", 1)->detail,
+		    "1 failed mapping, 4096 bytes");
+	CHECK_EQ(scn_finding(e, "map-error", 0)->severity, DMAS_SEV_WARNING);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->map_errors, 4);
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+TEST(failed_allocation_is_not_a_finding)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = { .kind = DMAS_EV_ALLOC_COHERENT, .size = 1 << 20,
+				 .flags = DMAS_F_ERROR };
+
+	ev.dev = dev;
+	scn_event(s, &ev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+TEST(repeated_findings_fold_after_eight)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(&e, &dev);
+	int i;
+
+	st = scn_stack(s, "nic_clean_tx+0x20/0x100 [nicdrv]", NULL);
+	scn_use_stack(s, st);
+	for (i = 0; i < 20; i++)
+		scn_unmap(s, dev, 0x100000 + i * 0x1000, 1500, TO);
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "unmap-not-mapped"), 8);
+	CHECK_EQ(dmas_engine_nr_findings(e), 8);
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 7)->repeats, 12);
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->repeats, 0);
+	scn_free(s);
+}
