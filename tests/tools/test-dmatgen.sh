@@ -1,10 +1,13 @@
 #!/bin/bash
-# test-dmatgen.sh DMATGEN - tier `dmatgen`: scenarios compile to the
-# recordings they describe (checked through --dump, which must compile back
-# to the identical file), bad scenarios fail with their line number and
-# leave no file, --synthetic is reproducible and leaves N mappings mapped.
+# test-dmatgen.sh DMATGEN [DMATRACE] - tier `dmatgen`: scenarios compile
+# to the recordings they describe (checked through --dump, which must
+# compile back to the identical file), bad scenarios fail with their line
+# number and leave no file, --synthetic is reproducible, leaves N mappings
+# mapped and, given DMATRACE, is correct DMA API use: replay reports no
+# error.
 set -u
 gen=$1
+trace=${2:-}
 here=$(dirname "$0")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -145,6 +148,18 @@ else
 	bad "synthetic mix" "events $ev maps $maps unmaps $unmaps sg $sg/$unsg coherent $coh/$uncoh devices $devs"
 fi
 roundtrip synthetic "$tmp/s1.scn"
+
+# the synthetic mix is correct use of the DMA API: replay finds no error
+# (remote-node buffers are on purpose: warnings are fine)
+if [ -n "$trace" ] && [ -x "$trace" ]; then
+	"$trace" replay -q --severity error "$tmp/s1.dmat" >"$tmp/r.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		ok "synthetic replays without errors"
+	else
+		bad "synthetic replays without errors" "exit $rc: $(head -5 "$tmp/r.out")"
+	fi
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -12,4 +12,6 @@ $(BUILD)/dmatgen: $(DMATGEN_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 TEST_TIERS += dmatgen
 .PHONY: tier-dmatgen
 tier-dmatgen: $(BUILD)/dmatgen
-	$(Q)tests/lib/run-tier.sh dmatgen tests/tools/test-dmatgen.sh $(BUILD)/dmatgen
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/dmatrace || true
+	$(Q)tests/lib/run-tier.sh dmatgen tests/tools/test-dmatgen.sh $(BUILD)/dmatgen \
+		$(BUILD)/dmatrace
