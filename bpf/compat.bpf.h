@@ -49,14 +49,27 @@ static __always_inline __u64 read_kvar(__u64 addr, __u64 dflt)
 	return v;
 }
 
+/*
+ * A BTF-typed pointer as a plain number: the verifier forbids arithmetic
+ * on typed pointers, a copy through a probe read makes it a scalar.
+ */
+static __always_inline __u64 ptr_value(const void *p)
+{
+	__u64 v = 0, tmp = (__u64)p;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &tmp);
+	return v;
+}
+
 static __always_inline __u64 page_to_phys_core(const void *page)
 {
 	__u64 base = read_kvar(ksym_vmemmap_base, DMAS_VMEMMAP_DEFAULT);
 	__u64 psz = bpf_core_type_size(struct page);
+	__u64 pg = ptr_value(page);
 
-	if (!page || (__u64)page < base || !psz)
+	if (!pg || pg < base || !psz)
 		return 0;
-	return (((__u64)page - base) / psz) << DMAS_PAGE_SHIFT;
+	return ((pg - base) / psz) << DMAS_PAGE_SHIFT;
 }
 
 /* Linear-map virtual address to physical; 0 for vmalloc/remapped memory. */
@@ -64,8 +77,8 @@ static __always_inline __u64 virt_to_phys_core(__u64 va)
 {
 	__u64 base = read_kvar(ksym_page_offset_base, DMAS_PAGE_OFFSET_DEFAULT);
 
-	/* the direct map spans at most 64 TiB with 4-level paging */
-	if (va < base || va - base >= (1ULL << 46))
+	/* the direct map spans at most 4 PiB (5-level paging) */
+	if (va < base || va - base >= (1ULL << 52))
 		return 0;
 	return va - base;
 }

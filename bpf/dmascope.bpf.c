@@ -111,6 +111,34 @@ enum {
 	FN_DEVICE_DEL,
 };
 
+/* dev_name() -> id, for tracepoints that name their device (vdmac) */
+struct dev_name_key {
+	char name[DMAS_DEV_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
+	__type(key, struct dev_name_key);
+	__type(value, __u32);
+} dev_names SEC(".maps");
+
+/* (provider id, channel index) -> channel id given at dma_request_chan */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} chan_ids SEC(".maps");
+
+/* Devices inside really_probe: a driver seen there is being bound now. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} probing SEC(".maps");
+
 /* Scratch for building a device record (too big for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -210,8 +238,8 @@ static __always_inline __u32 dev_id(struct device *dev, bool *pass)
 	}
 	if (BPF_CORE_READ(dev, iommu_group))
 		r->flags |= DMAS_DEVF_IOMMU;
-	/* first seen with a driver bound and no bind traced: bound before us */
-	if (r->driver[0])
+	/* first seen with a driver bound, outside its probe: bound before us */
+	if (r->driver[0] && !bpf_map_lookup_elem(&probing, &key))
 		r->flags |= DMAS_DEVF_BOUND_BEFORE;
 
 	nst.id = id;
@@ -226,6 +254,7 @@ static __always_inline __u32 dev_id(struct device *dev, bool *pass)
 		return st->id;
 	}
 	bpf_map_update_elem(&dev_info, &id, r, BPF_ANY);
+	bpf_map_update_elem(&dev_names, r->name, &id, BPF_ANY);
 	if (bpf_ringbuf_output(&events, r, sizeof(*r), ringbuf_flags()))
 		count_drop(DMAS_DROP_RINGBUF);
 	*pass = nst.pass;
@@ -554,20 +583,29 @@ static __always_inline int on_chan(void *ctx, void *chanp, struct device *client
 {
 	struct dma_chan___dmas *chan = chanp;
 	struct dmas_event *e;
-	__u32 client_id = 0;
+	__u32 client_id = 0, id = 0, index;
 	bool pass;
 
 	if (DMAS_IS_ERR_OR_NULL(chanp))
 		return 0;
 	if (client)
 		client_id = dev_id(client, &pass);
-	e = ev_start(ctx, BPF_CORE_READ(chan, device, dev), kind, NULL);
+	e = ev_start(ctx, BPF_CORE_READ(chan, device, dev), kind, &id);
 	if (!e)
 		return 0;
 	e->aux = (__u64)chanp;
 	e->count = BPF_CORE_READ(chan, chan_id);
 	e->addr = client_id;
+	index = e->count;
 	ev_submit(e);
+	if (id) {
+		/* vdmac's tracepoints name the channel by provider and index */
+		__u64 key = (__u64)id << 32 | index;
+		__u64 val = (__u64)chanp;
+
+		if (kind == DMAS_EV_CHAN_REQUEST)
+			bpf_map_update_elem(&chan_ids, &key, &val, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -1179,15 +1217,40 @@ static __always_inline int bound(void *ctx, struct device *dev, int ret)
 	return on_named(ctx, dev, name, DMAS_EV_DRIVER_BIND);
 }
 
+static __always_inline void probe_enter(struct device *dev)
+{
+	__u64 key = (__u64)dev;
+	__u8 one = 1;
+
+	bpf_map_update_elem(&probing, &key, &one, BPF_ANY);
+}
+
+static __always_inline void probe_exit(struct device *dev)
+{
+	__u64 key = (__u64)dev;
+
+	bpf_map_delete_elem(&probing, &key);
+}
+
+SEC("fentry/really_probe")
+int BPF_PROG(fentry_really_probe, struct device *dev)
+{
+	probe_enter(dev);
+	return 0;
+}
+
 SEC("fexit/really_probe")
 int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv, int ret)
 {
-	return bound(ctx, dev, ret);
+	bound(ctx, dev, ret);
+	probe_exit(dev);
+	return 0;
 }
 
 SEC("kprobe/really_probe")
 int BPF_KPROBE(kp_really_probe, struct device *dev)
 {
+	probe_enter(dev);
 	stash_put(FN_PROBE, (__u64)dev, 0, 0, 0, 0, 0);
 	return 0;
 }
@@ -1199,7 +1262,9 @@ int BPF_KRETPROBE(krp_really_probe, int ret)
 
 	if (!stash_take(FN_PROBE, &v))
 		return 0;
-	return bound(ctx, (void *)v.a[0], ret);
+	bound(ctx, (void *)v.a[0], ret);
+	probe_exit((void *)v.a[0]);
+	return 0;
 }
 
 /* Unbind is reported when remove() and the devres release have finished. */
@@ -1346,6 +1411,170 @@ int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr, size_t si
 	e->addr = addr;
 	e->size = size;
 	e->dir = DMAS_DIR_NONE;
+	ev_submit(e);
+	return 0;
+}
+
+/* ==== vdmac's tracepoints (raw_tp: the module has no BTF) ==== */
+
+/* Device id by dev_name(); 0 when the device was never seen. */
+static __always_inline __u32 dev_by_name(const char *name, bool *pass)
+{
+	struct dev_name_key k = {};
+	__u32 *id;
+
+	*pass = !filter_dev[0] && !filter_drv[0];
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), name);
+	id = bpf_map_lookup_elem(&dev_names, &k);
+	if (!id)
+		return DMAS_DEV_NONE;
+	if (!*pass) {
+		/* the filter verdict lives with the device */
+		__u32 i = *id;
+		struct dmas_device_rec *r = bpf_map_lookup_elem(&dev_info, &i);
+
+		if (r)
+			*pass = (!filter_dev[0] ||
+				 str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
+				(!filter_drv[0] ||
+				 str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
+	}
+	return *id;
+}
+
+/* An event about a device known by name; NULL if filtered or lost. */
+static __always_inline struct dmas_event *ev_named(const char *devname, __u8 kind, __u32 *idp)
+{
+	struct dmas_event *e;
+	bool pass;
+	__u32 id;
+
+	if (!pid_passes())
+		return NULL;
+	id = dev_by_name(devname, &pass);
+	if (!pass)
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(DMAS_DROP_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->dev = id;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	e->kind = kind;
+	*idp = id;
+	return e;
+}
+
+/* The channel id dma_request_chan gave, or a stable stand-in. */
+static __always_inline __u64 chan_of(__u32 dev, __u32 index)
+{
+	__u64 key = (__u64)dev << 32 | index;
+	__u64 *v = bpf_map_lookup_elem(&chan_ids, &key);
+
+	/* requested before tracing: provider and index, tagged */
+	return v ? *v : (1ULL << 63) | key;
+}
+
+static __always_inline int vdmac_desc(const char *dev, __u32 chan, __s32 cookie, __u8 kind,
+				      __u32 result)
+{
+	struct dmas_event *e;
+	__u32 id;
+
+	e = ev_named(dev, kind, &id);
+	if (!e)
+		return 0;
+	e->aux = chan_of(id, chan);
+	e->addr = (__u32)cookie;
+	e->count = result;
+	ev_submit(e);
+	return 0;
+}
+
+/* enum dma_transfer_direction */
+#define DMAS_MEM_TO_MEM 0
+#define DMAS_MEM_TO_DEV 1
+#define DMAS_DEV_TO_MEM 2
+
+SEC("raw_tp/vdmac_desc_prep")
+int BPF_PROG(rtp_vdmac_desc_prep, const char *dev, __u32 chan, __u64 desc, __u32 dir, __u64 src,
+	     __u64 dst, __u64 len, __u32 nsegs)
+{
+	struct dmas_event *e;
+	__u32 id;
+
+	e = ev_named(dev, DMAS_EV_DESC_PREP, &id);
+	if (!e)
+		return 0;
+	e->aux = chan_of(id, chan);
+	e->size = len;
+	/* the memory side the device will touch */
+	if (dir == DMAS_MEM_TO_DEV) {
+		e->phys = src;
+		e->dir = DMAS_DIR_TO_DEVICE;
+	} else {
+		e->phys = dst;
+		e->dir = dir == DMAS_DEV_TO_MEM ? DMAS_DIR_FROM_DEVICE : DMAS_DIR_BIDIRECTIONAL;
+	}
+	e->count = nsegs;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("raw_tp/vdmac_submit")
+int BPF_PROG(rtp_vdmac_submit, const char *dev, __u32 chan, __u64 desc, __s32 cookie)
+{
+	return vdmac_desc(dev, chan, cookie, DMAS_EV_DESC_SUBMIT, 0);
+}
+
+SEC("raw_tp/vdmac_xfer_start")
+int BPF_PROG(rtp_vdmac_xfer_start, const char *dev, __u32 chan, __u64 desc, __s32 cookie)
+{
+	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_START, 0);
+}
+
+SEC("raw_tp/vdmac_complete")
+int BPF_PROG(rtp_vdmac_complete, const char *dev, __u32 chan, __u64 desc, __s32 cookie,
+	     __u32 result, __u64 residue)
+{
+	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_COMPLETE, result);
+}
+
+SEC("raw_tp/vdmac_error")
+int BPF_PROG(rtp_vdmac_error, const char *dev, __u32 chan, __u64 desc, __s32 cookie,
+	     __u32 result, __u64 residue)
+{
+	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_ERROR, result);
+}
+
+SEC("raw_tp/vdmac_issue_pending")
+int BPF_PROG(rtp_vdmac_issue_pending, const char *dev, __u32 chan, __u32 pending)
+{
+	return vdmac_desc(dev, chan, 0, DMAS_EV_ISSUE_PENDING, 0);
+}
+
+SEC("raw_tp/vdmac_terminate")
+int BPF_PROG(rtp_vdmac_terminate, const char *dev, __u32 chan, __u32 in_flight, __u32 pending)
+{
+	return vdmac_desc(dev, chan, 0, DMAS_EV_TERMINATE, 0);
+}
+
+SEC("raw_tp/vdmac_cpu_access")
+int BPF_PROG(rtp_vdmac_cpu_access, const char *dev, __u64 addr, __u64 size, __u32 write)
+{
+	struct dmas_event *e;
+	__u32 id;
+
+	e = ev_named(dev, DMAS_EV_CPU_ACCESS, &id);
+	if (!e)
+		return 0;
+	e->addr = addr;
+	e->size = size;
+	e->flags = write ? DMAS_F_WRITE : 0;
 	ev_submit(e);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct op {
 	bool dma_api;		/* counts towards "a supported hook" */
 	bool tp_covers;		/* skipped when the dma:* tracepoints are used */
 	struct alt alts[4];
+	const char *module;	/* tracepoint of this module: attached when it loads */
 };
 
 #define TP(t, n) { FAM_TP_BTF, #t, n, "tp_" #t, NULL }
@@ -105,7 +106,7 @@ static const struct op ops[] = {
 	{ "chan_request_mask", false, false, { FX(__dma_request_channel),
 					       KRPONLY(__dma_request_channel) } },
 	{ "chan_release", false, false, { FN(dma_release_channel), KP(dma_release_channel) } },
-	{ "driver_bind", false, false, { FX(really_probe), KRP(really_probe) } },
+	{ "driver_bind", false, false, { FNX(really_probe), KRP(really_probe) } },
 	{ "driver_unbind", false, false, { FNX(device_release_driver_internal),
 					   KRP(device_release_driver_internal) } },
 	{ "device_remove", false, false, { FX(device_del), KRP(device_del) } },
@@ -114,6 +115,16 @@ static const struct op ops[] = {
 	{ "iommu_unmap", false, false, { RTP(unmap, "rtp_iommu_unmap") } },
 	{ "iommu_fault", false, false, { RTP(io_page_fault, "rtp_io_page_fault") } },
 	{ "swiotlb_bounce", false, false, { RTP(swiotlb_bounced, "rtp_swiotlb_bounced") } },
+#define VDMAC(t) { #t, false, false, { RTP(vdmac_##t, "rtp_vdmac_" #t) }, "vdmac" }
+	VDMAC(desc_prep),
+	VDMAC(submit),
+	VDMAC(issue_pending),
+	VDMAC(xfer_start),
+	VDMAC(complete),
+	VDMAC(error),
+	VDMAC(terminate),
+	VDMAC(cpu_access),
+#undef VDMAC
 };
 
 #define NR_OPS (sizeof(ops) / sizeof(ops[0]))
@@ -123,6 +134,7 @@ struct chosen {
 	char why[128];
 	struct bpf_link *links[2];
 	bool attached;
+	bool waiting;		/* its module is not loaded yet */
 };
 
 struct pend {
@@ -156,6 +168,8 @@ struct live_source {
 };
 
 static int verbose;
+
+static void attach_waiting(struct live_source *ls);
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -266,6 +280,12 @@ static void choose(struct probe_ctx *p, const struct op *op, struct chosen *c)
 	size_t sl = 0;
 
 	c->alt = NULL;
+	if (op->module) {
+		/* raw_tp programs load without their tracepoint: attach later */
+		c->alt = &op->alts[0];
+		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
+		return;
+	}
 	if (op->tp_covers && p->dma_tps) {
 		snprintf(c->why, sizeof(c->why), "covered by the dma:* tracepoints");
 		return;
@@ -529,6 +549,15 @@ static void deliver_side_tables(struct live_source *ls)
 		if (sink->mem_range)
 			sink->mem_range(sink->ctx, &r[i]);
 	free(r);
+	if (sink->cpu_node) {
+		int32_t *node_of = calloc(ls->ncpus, sizeof(*node_of));
+
+		if (node_of && dmas_sysfs_cpu_nodes(SYSFS_SYSTEM, node_of, ls->ncpus) > 0)
+			for (int cpu = 0; cpu < ls->ncpus; cpu++)
+				if (node_of[cpu] >= 0)
+					sink->cpu_node(sink->ctx, cpu, node_of[cpu]);
+		free(node_of);
+	}
 }
 
 static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
@@ -548,6 +577,7 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 			break;
 		}
 		check_drops(ls);
+		attach_waiting(ls);
 		if (ls->max_ts > REORDER_NS)
 			pend_flush(ls, ls->max_ts - REORDER_NS);
 		if (sink->idle) {
@@ -610,34 +640,88 @@ static int enable_prog(struct live_source *ls, const char *name)
 	return bpf_program__set_autoload(p, true);
 }
 
+static const char *hook_family(const struct chosen *c)
+{
+	if (c->alt->fam == FAM_FENTRY && !strncmp(c->alt->prog, "fexit_", 6))
+		return "fexit";
+	if (c->alt->fam == FAM_KPROBE && c->alt->prog2)
+		return "kretprobe";
+	if (c->alt->fam == FAM_KPROBE && !strncmp(c->alt->prog, "krp_", 4))
+		return "kretprobe";
+	return family_name[c->alt->fam];
+}
+
+/*
+ * The session's hook list, grouped by family to fit its 256 bytes:
+ * "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map unmap".
+ */
 static void hooks_string(struct live_source *ls)
 {
+	static const char *const fams[] = { "tp_btf", "fexit", "fentry", "kretprobe", "kprobe",
+					    "raw_tp" };
 	char *h = ls->session.hooks;
 	size_t len = sizeof(ls->session.hooks), l = 0;
 
 	h[0] = 0;
-	for (size_t i = 0; i < NR_OPS; i++) {
-		const struct chosen *c = &ls->chosen[i];
-		const char *fam;
-		int w;
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		bool first = true;
 
-		if (!c->attached)
-			continue;
-		fam = family_name[c->alt->fam];
-		if (c->alt->fam == FAM_FENTRY && !strncmp(c->alt->prog, "fexit_", 6))
-			fam = "fexit";
-		else if (c->alt->fam == FAM_KPROBE && c->alt->prog2)
-			fam = "kretprobe";
-		w = snprintf(h + l, len - l, "%s%s:%s", l ? "," : "", fam, c->alt->target);
-		if (w < 0 || (size_t)w >= len - l) {
-			/* keep the string whole: say that more follow */
-			if (l + 4 < len)
-				strcpy(h + l, ",...");
-			else if (l >= 4)
-				strcpy(h + l - 4, ",...");
-			return;
+		for (size_t i = 0; i < NR_OPS; i++) {
+			const struct chosen *c = &ls->chosen[i];
+			int w;
+
+			if (!c->attached || strcmp(hook_family(c), fams[f]))
+				continue;
+			if (first)
+				w = snprintf(h + l, len - l, "%s%s:%s", l ? ";" : "", fams[f],
+					     c->alt->target);
+			else
+				w = snprintf(h + l, len - l, " %s", c->alt->target);
+			first = false;
+			if (w < 0 || (size_t)w >= len - l) {
+				/* keep the string whole: say that more follow */
+				h[l] = 0;
+				if (l + 4 < len)
+					strcpy(h + l, " ...");
+				else
+					strcpy(h + len - 5, " ...");
+				return;
+			}
+			l += w;
 		}
-		l += w;
+	}
+}
+
+static bool module_loaded(const char *mod)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	return !access(path, F_OK);
+}
+
+/*
+ * Hooks in a module that was not loaded at start.  While attached, a raw
+ * tracepoint holds a reference on its module: it cannot be unloaded until
+ * tracing stops.
+ */
+static void attach_waiting(struct live_source *ls)
+{
+	for (size_t i = 0; i < NR_OPS; i++) {
+		struct chosen *c = &ls->chosen[i];
+		struct bpf_program *p;
+
+		if (!c->waiting || !module_loaded(ops[i].module))
+			continue;
+		p = bpf_object__find_program_by_name(ls->skel->obj, c->alt->prog);
+		c->links[0] = p ? bpf_program__attach(p) : NULL;
+		if (!c->links[0])
+			continue;	/* still loading: next round */
+		c->waiting = false;
+		c->attached = true;
+		if (ls->opts.verbose)
+			fprintf(stderr, "dmatrace: hook %s attached (%s loaded)\n", ops[i].name,
+				ops[i].module);
 	}
 }
 
@@ -654,6 +738,11 @@ static int attach_all(struct live_source *ls, int *nr_dma)
 			continue;
 		names[0] = c->alt->prog;
 		names[1] = c->alt->prog2;
+		if (ops[i].module && !module_loaded(ops[i].module)) {
+			c->waiting = true;
+			snprintf(c->why, sizeof(c->why), "attached when %s loads", ops[i].module);
+			continue;
+		}
 		c->attached = true;
 		for (int j = 0; j < 2 && names[j]; j++) {
 			struct bpf_program *p =
