@@ -65,13 +65,24 @@ int dmat_writer_set_session(struct dmat_writer *w,
 const char *dmat_writer_error(const struct dmat_writer *w);
 uint64_t dmat_writer_events(const struct dmat_writer *w);
 /*
+ * Flush by itself at most every interval_ns (checked once per event batch),
+ * so a recorder killed with SIGKILL loses about that much.  0: off.
+ */
+void dmat_writer_set_autoflush(struct dmat_writer *w, uint64_t interval_ns);
+/* Nothing is happening: flush what is buffered (0, or -1 on error). */
+int dmat_writer_idle(struct dmat_writer *w);
+/*
  * Flush and close without a trailer: what a killed recorder leaves behind
  * (tests and dmatgen use it to make truncated recordings).
  */
 void dmat_writer_abandon(struct dmat_writer *w);
 
 struct dmas_sink;
-/* A sink that writes everything it is given to w (ctx = w). */
+/*
+ * A sink that writes everything it is given to w (ctx = w).  It turns on
+ * autoflush every second and flushes when the source says it is idle, so
+ * a killed recorder loses at most about a second of events.
+ */
 void dmat_sink_writer(struct dmas_sink *sink, struct dmat_writer *w);
 
 enum dmat_rec {

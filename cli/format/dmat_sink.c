@@ -39,6 +39,11 @@ static void ws_event(void *ctx, const struct dmas_event *ev)
 	dmat_write_event(ctx, ev);
 }
 
+static void ws_idle(void *ctx, uint64_t now_ts)
+{
+	dmat_writer_idle(ctx);
+}
+
 void dmat_sink_writer(struct dmas_sink *sink, struct dmat_writer *w)
 {
 	*sink = (struct dmas_sink){
@@ -48,6 +53,8 @@ void dmat_sink_writer(struct dmas_sink *sink, struct dmat_writer *w)
 		.mem_range = ws_mem_range,
 		.event = ws_event,
 		.cpu_node = ws_cpu_node,
+		.idle = ws_idle,
 		.ctx = w,
 	};
+	dmat_writer_set_autoflush(w, 1000000000ull);
 }

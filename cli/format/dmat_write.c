@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -34,6 +35,9 @@ struct dmat_writer {
 	struct dmas_session session;
 	uint64_t events, lost, last_ts;
 	bool failed;
+	bool dirty; /* written since the last flush */
+	uint64_t autoflush_ns; /* 0: only when asked */
+	uint64_t last_flush_ns; /* CLOCK_MONOTONIC */
 	char err[256];
 };
 
@@ -282,6 +286,7 @@ static uint8_t *begin_record(struct dmat_writer *w, size_t len)
 
 static int end_record(struct dmat_writer *w, uint32_t type, size_t len)
 {
+	w->dirty = true;
 	seal_record(w->buf + w->len, type, (uint32_t)len);
 	w->len += DMAT_REC_HDR + ((len + 7) & ~7u);
 	return 0;
@@ -357,8 +362,27 @@ int dmat_write_cpu_node(struct dmat_writer *w, const struct dmas_cpu_node *c)
 	return end_record(w, DMAT_T_CPU_NODE, DMAT_CPU_NODE_LEN);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Once per batch: cheap enough to look at the clock. */
+static int maybe_autoflush(struct dmat_writer *w)
+{
+	if (!w->autoflush_ns || !w->dirty ||
+	    now_ns() - w->last_flush_ns < w->autoflush_ns)
+		return 0;
+	return dmat_writer_flush(w);
+}
+
 static int open_batch(struct dmat_writer *w)
 {
+	if (maybe_autoflush(w))
+		return -1;
 	close_batch(w);
 	if (reserve(w, DMAT_REC_HDR + DMAT_EVENT_SIZE))
 		return -1;
@@ -377,6 +401,7 @@ int dmat_write_event(struct dmat_writer *w, const struct dmas_event *ev)
 		if (open_batch(w))
 			return -1;
 	}
+	w->dirty = true;
 	dmat_event_encode(w->buf + w->len, ev);
 	w->len += DMAT_EVENT_SIZE;
 	w->batch_n++;
@@ -398,7 +423,21 @@ int dmat_write_events(struct dmat_writer *w, const struct dmas_event *evs,
 
 int dmat_writer_flush(struct dmat_writer *w)
 {
+	w->dirty = false;
+	if (w->autoflush_ns)
+		w->last_flush_ns = now_ns();
 	return drain(w, w->compress ? ZSTD_e_flush : ZSTD_e_continue);
+}
+
+void dmat_writer_set_autoflush(struct dmat_writer *w, uint64_t interval_ns)
+{
+	w->autoflush_ns = interval_ns;
+	w->last_flush_ns = now_ns();
+}
+
+int dmat_writer_idle(struct dmat_writer *w)
+{
+	return w->dirty ? dmat_writer_flush(w) : 0;
 }
 
 const char *dmat_writer_error(const struct dmat_writer *w)

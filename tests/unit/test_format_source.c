@@ -223,3 +223,60 @@ TEST(format_writer_sink_copies)
 	fmt_dump_free(&da);
 	fmt_dump_free(&db);
 }
+
+/* What a SIGKILLed recorder leaves: everything up to the last flush. */
+static void killed_recorder(bool compress)
+{
+	const char *p = tmp(compress ? "live.dmatz" : "live.dmat");
+	struct dmat_writer_opts o = { .compress = compress };
+	struct dmat_writer *w = dmat_writer_open(p, NULL, &o, NULL, 0);
+	struct dmas_session s;
+	struct dmas_sink sink;
+	struct fmt_dump d;
+	char err[512];
+
+	CHECK(w);
+	if (!w)
+		return;
+	fmt_sample_session(&s);
+	dmat_sink_writer(&sink, w);
+	sink.session(sink.ctx, &s);
+	for (unsigned i = 0; i < 10; i++) {
+		struct dmas_event ev;
+
+		fmt_sample_event(&ev, i);
+		sink.event(sink.ctx, &ev);
+	}
+	/* nothing on disk yet: all of it is in the writer's buffer */
+	CHECK(!fmt_dump_file(p, &d, err, sizeof(err)));
+	sink.idle(sink.ctx, 12345);
+	CHECK(fmt_dump_file(p, &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_TRUNCATED);
+	CHECK_EQ(d.lines, 10);
+	CHECK_CONTAINS(d.err, "truncated after 10 events");
+	fmt_dump_free(&d);
+
+	/* events keep flowing and no idle comes: autoflush does it */
+	dmat_writer_set_autoflush(w, 1);
+	for (unsigned i = 10; i < 10 + 3 * DMAT_BATCH_EVENTS; i++) {
+		struct dmas_event ev;
+
+		fmt_sample_event(&ev, i);
+		sink.event(sink.ctx, &ev);
+	}
+	CHECK(fmt_dump_file(p, &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_TRUNCATED);
+	CHECK(d.lines >= 10 + 2 * DMAT_BATCH_EVENTS);
+	fmt_dump_free(&d);
+	dmat_writer_abandon(w);
+}
+
+TEST(format_killed_recorder_loses_little)
+{
+	killed_recorder(false);
+}
+
+TEST(format_killed_recorder_loses_little_zstd)
+{
+	killed_recorder(true);
+}
