@@ -93,7 +93,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices; do
 	gen $s || true
 done
 
@@ -104,6 +104,7 @@ both lost "leak-at-unbind " 1
 both preexisting "" 0
 both misuse "unmap-not-mapped unmap-size-mismatch " 1
 both dmaengine "" 0
+both two-devices "" 0
 both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms
 both leakage "" 0 --leak-age 5s
@@ -174,9 +175,10 @@ contains "text: lost events shown" "$T/t.out" "lost      0 events"
 contains "text: findings summary" "$T/t.out" "findings: 2 (1 error, 1 warning, 0 info)"
 contains "text: group heading" "$T/t.out" "error leak-at-unbind (1):"
 contains "text: fix shown" "$T/t.out" "fix: unmap/free every buffer"
-contains "text: mapping line" "$T/t.out" "[1] 0000:10:00.0 (nvme): dma 0x1000, 4096 B, DMA_FROM_DEVICE, age 1.000 ms"
+contains "text: mapping line" "$T/t.out" "[1] 0000:10:00.0 (nvme): dma 0x1000, 4096 bytes, DMA_FROM_DEVICE, age 1.000 ms"
 contains "text: creating stack" "$T/t.out" "nvme_map_data+0x1c/0x80 [nvme]"
-contains "text: closing event" "$T/t.out" "closed by driver_unbind"
+contains "text: closing event" "$T/t.out" "revealed by driver_unbind"
+contains "text: a failed map has no dma address" "$T/t.out" "[1] 0000:20:00.0 (e1000e): 2048 bytes, DMA_FROM_DEVICE"
 contains "text: device statistics" "$T/t.out" "0000:20:00.0  driver e1000e, bus pci, node 0"
 contains "text: map errors in statistics" "$T/t.out" "map errors 1"
 # errors come before warnings

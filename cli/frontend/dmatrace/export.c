@@ -266,7 +266,7 @@ static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
 		csv_str(out, d->driver, sizeof(d->driver));
 	fprintf(out, ",%u,%u,", ev->cpu, ev->pid);
 	if (export_kind_has_name(ev->kind)) {
-		fprintf(out, ",,,,,,,,,%u,", ev->stack_id);
+		fprintf(out, ",,,,,,,,%u,", ev->stack_id);
 		csv_str(out, ev->name, sizeof(ev->name));
 	} else {
 		fprintf(out,

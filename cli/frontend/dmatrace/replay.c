@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "report.h"
@@ -65,6 +66,9 @@ static void usage(FILE *f, const char *name)
 		"  --no-stats            leave out the per-device statistics\n"
 		"  -o, --output FILE     write the report to FILE instead of "
 		"stdout\n"
+		"  -v, --verbose         say on stderr how fast the analysis "
+		"ran and\n"
+		"                        how much memory the engine holds\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 no findings at or above --severity, 1 "
@@ -111,6 +115,7 @@ static const struct option long_opts[] = {
 	{"no-stats", no_argument, NULL, OPT_NO_STATS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"output", required_argument, NULL, 'o'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -127,12 +132,14 @@ int cmd_replay(int argc, char **argv)
 	struct dmas_engine *e;
 	struct sigaction sa = {0};
 	char err[512] = "", tool[32];
-	bool json = false;
+	bool json = false, verbose = false;
+	struct timespec t0, t1;
+	double secs;
 	FILE *out = stdout;
 	int c, rc, sev, status;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qo:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			json = true;
@@ -184,6 +191,9 @@ int cmd_replay(int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'h':
 			usage(stdout, name);
 			return DMATRACE_EXIT_OK;
@@ -227,6 +237,7 @@ int cmd_replay(int argc, char **argv)
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, NULL);
 	err[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = dmas_source_run(src, &tee_sink, &replay_stop, err, sizeof(err));
 	dmas_source_close(src);
 
@@ -255,6 +266,17 @@ int cmd_replay(int argc, char **argv)
 			name, (unsigned long long)si.events);
 	}
 	dmas_engine_finish(e, si.last_ts);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (verbose)
+		fprintf(stderr,
+			"dmatrace %s: %llu events analysed in %.3f s (%.2f M "
+			"events/s); engine holds %zu bytes, %llu mappings "
+			"outstanding\n",
+			name, (unsigned long long)si.events, secs,
+			secs > 0 ? si.events / secs / 1e6 : 0.0,
+			dmas_engine_mem_bytes(e),
+			(unsigned long long)dmas_engine_nr_outstanding(e));
 
 	snprintf(tool, sizeof(tool), "dmatrace %s", name);
 	ro.tool = tool;

@@ -109,6 +109,7 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	    f->map_ts && f->ts >= f->map_ts ? u64(f->ts - f->map_ts) : NULL);
 	add(j, "pid", u64(f->pid));
 	add(j, "detail", json_object_new_string(f->detail));
+	add(j, "repeats", u64(f->repeats));
 	add(j, "stack", stack_json(e, f->map_stack));
 	add(j, "close_kind",
 	    f->close_kind ? json_object_new_string(dmas_kind_str(
@@ -154,6 +155,8 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 						numa_total)
 		       : NULL);
 	add(j, "bounced", u64(st->bounced));
+	add(j, "preexisting", u64(st->preexisting));
+	add(j, "iommu_faults", u64(st->iommu_faults));
 	add(j, "xfers_submitted", u64(st->xfers_submitted));
 	add(j, "xfers_completed", u64(st->xfers_completed));
 	add(j, "xfers_failed", u64(st->xfers_failed));
@@ -182,6 +185,106 @@ static struct json_object *device_json(const struct dmas_engine *e,
 	add(j, "dma_mask", hex(d->dma_mask));
 	add(j, "stats", st ? stats_json(st) : NULL);
 	return j;
+}
+
+/* At most this many outstanding mappings are listed; all are counted. */
+enum { OUTSTANDING_LISTED = 1000 };
+
+struct outstanding_walk {
+	const struct dmas_engine *e;
+	const struct dmas_report_opts *o;
+	struct json_object *list;
+	uint64_t count, bytes;
+};
+
+static int walk_outstanding(const struct dmas_mapping_info *m, void *ctx)
+{
+	struct outstanding_walk *w = ctx;
+	const struct dmas_device *d = dmas_engine_device_by_id(w->e, m->dev);
+	struct json_object *j;
+	char kb[16];
+
+	if ((w->o->device || w->o->driver) &&
+	    !dmas_report_device_included(w->e, w->o, d))
+		return 0;
+	w->count++;
+	w->bytes += m->size;
+	if (w->count > OUTSTANDING_LISTED)
+		return 0;
+	j = json_object_new_object();
+	add(j, "dev_id", u64(m->dev));
+	add(j, "device", str_or_null(d ? d->name : NULL));
+	add(j, "driver", str_or_null(dmas_report_driver(w->e, w->o, m->dev)));
+	add(j, "kind",
+	    json_object_new_string(dmas_kind_str(m->kind, kb, sizeof(kb))));
+	add(j, "addr", hex(m->addr));
+	add(j, "size", u64(m->size));
+	add(j, "dir", json_object_new_string(dmas_dir_str(m->dir)));
+	add(j, "ts", u64(m->ts));
+	add(j, "age_ns",
+	    u64(w->o->last_ts > m->ts ? w->o->last_ts - m->ts : 0));
+	add(j, "pid", u64(m->pid));
+	if (m->sg)
+		add(j, "sg", hex(m->sg));
+	if (m->pool)
+		add(j, "pool", hex(m->pool));
+	add(j, "stack", stack_json(w->e, m->stack));
+	json_object_array_add(w->list, j);
+	return 0;
+}
+
+static struct json_object *outstanding_json(const struct dmas_engine *e,
+					    const struct dmas_report_opts *o)
+{
+	struct outstanding_walk w = {e, o, json_object_new_array(), 0, 0};
+	struct json_object *j = json_object_new_object();
+
+	dmas_engine_foreach_outstanding(e, walk_outstanding, &w);
+	add(j, "count", u64(w.count));
+	add(j, "bytes", u64(w.bytes));
+	add(j, "listed",
+	    u64(w.count < OUTSTANDING_LISTED ? w.count : OUTSTANDING_LISTED));
+	add(j, "oldest", w.list);
+	return j;
+}
+
+static struct json_object *channels_json(const struct dmas_engine *e,
+					 const struct dmas_report_opts *o)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i, n = dmas_engine_nr_channels(e);
+
+	for (i = 0; i < n; i++) {
+		const struct dmas_chan_info *c = dmas_engine_channel(e, i);
+		const struct dmas_device *p =
+			dmas_engine_device_by_id(e, c->provider);
+		const struct dmas_device *cl =
+			dmas_engine_device_by_id(e, c->client);
+		struct json_object *j;
+
+		if ((o->device || o->driver) &&
+		    !dmas_report_device_included(e, o, p) &&
+		    !(cl && dmas_report_device_included(e, o, cl)))
+			continue;
+		j = json_object_new_object();
+		add(j, "id", hex(c->id));
+		add(j, "provider", str_or_null(p ? p->name : NULL));
+		add(j, "client", str_or_null(cl ? cl->name : NULL));
+		add(j, "index", u64(c->index));
+		add(j, "requested", json_object_new_boolean(c->requested));
+		add(j, "released", json_object_new_boolean(c->released));
+		add(j, "submitted", u64(c->submitted));
+		add(j, "issued", u64(c->issued));
+		add(j, "completed", u64(c->completed));
+		add(j, "errors", u64(c->errors));
+		add(j, "terminated", u64(c->terminated));
+		add(j, "in_flight", u64(c->in_flight));
+		add(j, "pending", u64(c->pending));
+		add(j, "bytes", u64(c->bytes));
+		add(j, "stack", stack_json(e, c->stack));
+		json_object_array_add(a, j);
+	}
+	return a;
 }
 
 static const char *status_name(enum dmas_input_status s)
@@ -257,6 +360,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 			json_object_array_add(da, device_json(e, o, d));
 	}
 	add(root, "devices", da);
+	add(root, "outstanding", outstanding_json(e, o));
+	add(root, "channels", channels_json(e, o));
 
 	fputs(json_object_to_json_string_ext(
 		      root,

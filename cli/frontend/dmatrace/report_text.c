@@ -183,9 +183,15 @@ static size_t *sorted_findings(const struct dmas_engine *e,
 	return idx;
 }
 
+/* A failed map, a channel or a pool has no dma address to show. */
+static bool has_addr(const struct dmas_finding *f)
+{
+	return f->addr || (f->map_kind && f->map_kind != DMAS_EV_MAP_ERROR);
+}
+
 static bool has_mapping(const struct dmas_finding *f)
 {
-	return f->map_kind || f->addr || f->size;
+	return has_addr(f) || f->size;
 }
 
 static void print_quiet(FILE *out, const struct dmas_engine *e,
@@ -198,14 +204,18 @@ static void print_quiet(FILE *out, const struct dmas_engine *e,
 
 	fprintf(out, "%s %s %s %s", dmas_severity_name(f->severity), fi->id,
 		dev_name(e, f->dev, nb, sizeof(nb)), drv[0] ? drv : "-");
+	if (has_addr(f))
+		fprintf(out, " dma=0x%" PRIx64, f->addr);
 	if (has_mapping(f))
-		fprintf(out, " dma=0x%" PRIx64 " size=%" PRIu64 " dir=%s",
-			f->addr, f->size, dmas_dir_str(f->dir));
+		fprintf(out, " size=%" PRIu64 " dir=%s", f->size,
+			dmas_dir_str(f->dir));
 	if (f->map_ts && f->ts >= f->map_ts)
 		fprintf(out, " age=%s",
 			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
 		fprintf(out, " uncertain");
+	if (f->repeats)
+		fprintf(out, " repeats=%" PRIu64, f->repeats);
 	if (f->detail[0])
 		fprintf(out, ": %s", f->detail);
 	fputc('\n', out);
@@ -217,14 +227,17 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 			  uint64_t base)
 {
 	const char *drv = dmas_report_driver(e, o, f->dev);
-	char nb[32], tb[40], kb[16], ab[32], sb[32];
+	char nb[32], tb[40], kb[16], ab[32];
 
 	fprintf(out, "  [%zu] %s (%s)", nth,
 		dev_name(e, f->dev, nb, sizeof(nb)),
 		drv[0] ? drv : "no driver");
+	if (has_addr(f))
+		fprintf(out, ": dma 0x%" PRIx64 ",", f->addr);
+	else if (has_mapping(f))
+		fputc(':', out);
 	if (has_mapping(f))
-		fprintf(out, ": dma 0x%" PRIx64 ", %s, %s", f->addr,
-			dmas_fmt_bytes(f->size, sb, sizeof(sb)),
+		fprintf(out, " %" PRIu64 " bytes, %s", f->size,
 			dmas_dir_kernel_str(f->dir));
 	if (f->map_ts && f->ts >= f->map_ts)
 		fprintf(out, ", age %s",
@@ -234,6 +247,9 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 	fputc('\n', out);
 	if (f->detail[0])
 		fprintf(out, "      %s\n", f->detail);
+	if (f->repeats)
+		fprintf(out, "      and %" PRIu64 " more times like this\n",
+			f->repeats);
 	fprintf(out, "      found at %s", fmt_rel(f->ts, base, tb, sizeof(tb)));
 	if (f->pid)
 		fprintf(out, ", pid %u", f->pid);
@@ -250,7 +266,7 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 		print_stack(out, e, f->map_stack, "          ");
 	}
 	if (f->close_kind || f->close_stack) {
-		fprintf(out, "      closed by %s%s\n",
+		fprintf(out, "      revealed by %s%s\n",
 			f->close_kind
 				? dmas_kind_str(f->close_kind, kb, sizeof(kb))
 				: "an event",
@@ -384,6 +400,15 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 		fprintf(out, "  numa        remote share unknown (no node for "
 			     "device or memory)\n");
 	fprintf(out, "  swiotlb     %" PRIu64 " bounces\n", st->bounced);
+	if (st->preexisting)
+		fprintf(out,
+			"  before      %" PRIu64
+			" unmaps/syncs/frees of mappings made "
+			"before tracing began (not bugs)\n",
+			st->preexisting);
+	if (st->iommu_faults)
+		fprintf(out, "  iommu       %" PRIu64 " faults\n",
+			st->iommu_faults);
 	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
 	    st->xfers_in_flight)
 		fprintf(out,
@@ -399,6 +424,118 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 		st->findings[DMAS_SEV_INFO]);
 }
 
+struct outstanding_walk {
+	FILE *out;
+	const struct dmas_engine *e;
+	const struct dmas_report_opts *o;
+	uint64_t count, bytes, listed;
+};
+
+enum { OUTSTANDING_LISTED = 10 };
+
+static int walk_outstanding(const struct dmas_mapping_info *m, void *ctx)
+{
+	struct outstanding_walk *w = ctx;
+	const struct dmas_device *d = dmas_engine_device_by_id(w->e, m->dev);
+	const struct dmas_stack *st;
+	const char *drv;
+	char nb[32], kb[16], sb[32], ab[32];
+
+	if ((w->o->device || w->o->driver) &&
+	    !dmas_report_device_included(w->e, w->o, d))
+		return 0;
+	w->count++;
+	w->bytes += m->size;
+	if (w->listed >= OUTSTANDING_LISTED)
+		return 0;
+	w->listed++;
+	drv = dmas_report_driver(w->e, w->o, m->dev);
+	fprintf(w->out, "  %s (%s): %s dma 0x%" PRIx64 ", %s, %s",
+		dev_name(w->e, m->dev, nb, sizeof(nb)),
+		drv[0] ? drv : "no driver",
+		dmas_kind_str(m->kind, kb, sizeof(kb)), m->addr,
+		dmas_fmt_bytes(m->size, sb, sizeof(sb)),
+		dmas_dir_kernel_str(m->dir));
+	if (w->o->last_ts >= m->ts)
+		fprintf(w->out, ", age %s",
+			dmas_fmt_duration(w->o->last_ts - m->ts, ab,
+					  sizeof(ab)));
+	st = m->stack ? dmas_engine_stack(w->e, m->stack) : NULL;
+	/* the caller of the DMA API says whose buffer it is */
+	if (st && st->nr_frames)
+		fprintf(w->out, "\n      from %s",
+			st->frames[st->nr_frames > 1 ? 1 : 0]);
+	fputc('\n', w->out);
+	return 0;
+}
+
+static void print_outstanding(FILE *out, const struct dmas_engine *e,
+			      const struct dmas_report_opts *o)
+{
+	struct outstanding_walk w = {out, e, o, 0, 0, 0};
+	char b[32];
+
+	if (!dmas_engine_nr_outstanding(e))
+		return;
+	fprintf(out, "\noutstanding at end (oldest first; %s):\n",
+		o->leaks_at_exit ? "reported above as leak-at-exit"
+				 : "held by bound drivers, not reported as "
+				   "leaks: --leaks-at-exit reports them");
+	dmas_engine_foreach_outstanding(e, walk_outstanding, &w);
+	if (w.count > w.listed)
+		fprintf(out, "  ... and %" PRIu64 " more\n",
+			w.count - w.listed);
+	fprintf(out, "  total %" PRIu64 " mappings and allocations, %s\n",
+		w.count, dmas_fmt_bytes(w.bytes, b, sizeof(b)));
+}
+
+static bool channel_included(const struct dmas_engine *e,
+			     const struct dmas_report_opts *o,
+			     const struct dmas_chan_info *c)
+{
+	if (!o->device && !o->driver)
+		return true;
+	return dmas_report_device_included(
+		       e, o, dmas_engine_device_by_id(e, c->provider)) ||
+	       (c->client &&
+		dmas_report_device_included(
+			e, o, dmas_engine_device_by_id(e, c->client)));
+}
+
+static void print_channels(FILE *out, const struct dmas_engine *e,
+			   const struct dmas_report_opts *o)
+{
+	size_t i, n = dmas_engine_nr_channels(e);
+	bool heading = false;
+	char nb[32], cb[32], bb[32];
+
+	for (i = 0; i < n; i++) {
+		const struct dmas_chan_info *c = dmas_engine_channel(e, i);
+
+		if (!channel_included(e, o, c))
+			continue;
+		if (!heading)
+			fprintf(out, "\ndmaengine channels:\n");
+		heading = true;
+		fprintf(out, "  chan %u of %s", c->index,
+			dev_name(e, c->provider, nb, sizeof(nb)));
+		if (c->client)
+			fprintf(out, ", client %s",
+				dev_name(e, c->client, cb, sizeof(cb)));
+		fprintf(out, "%s%s\n",
+			c->requested ? "" : " (in use before tracing)",
+			c->released ? ", released" : "");
+		fprintf(out,
+			"      %" PRIu64 " submitted, %" PRIu64
+			" issued, %" PRIu64 " completed, %" PRIu64
+			" errors, %" PRIu64 " terminated; %" PRIu64
+			" in flight, %" PRIu64 " pending at end; %s prepared\n",
+			c->submitted, c->issued, c->completed, c->errors,
+			c->terminated, c->in_flight, c->pending,
+			dmas_fmt_bytes(c->bytes, bb, sizeof(bb)));
+	}
+}
+
 int dmas_report_text(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o)
 {
@@ -408,6 +545,8 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e,
 		print_header(out, e, o);
 	print_findings(out, e, o);
 	if (!o->quiet && !o->no_stats) {
+		print_outstanding(out, e, o);
+		print_channels(out, e, o);
 		fprintf(out, "\ndevices:");
 		for (i = 0; i < nd; i++) {
 			const struct dmas_device *d = dmas_engine_device(e, i);
