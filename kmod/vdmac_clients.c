@@ -648,6 +648,7 @@ static void stream_stop(struct vdmac_dev *vd, struct vdmac_run *r)
 		dev_err(vd->dev, "stream: transfer did not complete, terminating\n");
 		dmaengine_terminate_sync(s->chan);
 	}
+	__module_get(THIS_MODULE);
 	dma_release_channel(s->chan);
 	dma_unmap_page(s->dev, s->src.dma, STREAM_LEN, DMA_TO_DEVICE);
 	dma_unmap_page(s->dev, s->dst.dma, STREAM_LEN, DMA_FROM_DEVICE);
@@ -683,6 +684,13 @@ static int sc_stream_start(struct vdmac_run *r)
 		kfree(s);
 		return -EBUSY;
 	}
+	/*
+	 * The channel pins its provider's module, which is this one: drop
+	 * that self-reference so vdmac can be unloaded with the stream
+	 * running; stream_stop(), called from remove(), takes it back just
+	 * before releasing the channel.
+	 */
+	module_put(THIS_MODULE);
 	/* a paced "hardware": one 4 KiB copy per millisecond at most */
 	vdmac_chan_set_delay(s->chan, 1000);
 	ret = vbuf_alloc(r, &s->src, STREAM_LEN) ?:
@@ -695,6 +703,7 @@ static int sc_stream_start(struct vdmac_run *r)
 	if (!ret)
 		ret = stream_submit(s);
 	if (ret) {
+		__module_get(THIS_MODULE);
 		dma_release_channel(s->chan);
 		vbuf_free(r, &s->src);
 		vbuf_free(r, &s->dst);

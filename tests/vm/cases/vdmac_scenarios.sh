@@ -1,0 +1,160 @@
+# vdmac_scenarios.sh - vdmac.ko in the VM: every scenario runs, good ones
+# move the right bytes and publish no findings, each buggy one publishes
+# exactly its findings.def id with device, address and size (or refuses
+# where the misuse would be unsafe on this boot); under swiotlb=force the
+# missing-sync scenarios really read stale data.  Ground truth and results
+# of every run are copied to $OUT/vdmac/.
+# vm-needs: vdmac
+# vm-timeout: 300
+# vm-variants: swiotlb=force
+. /etc/vm-lib.sh
+
+D=/sys/kernel/debug/vdmac
+force=0
+case " $(cat /proc/cmdline) " in *" swiotlb=force "*) force=1 ;; esac
+mkdir -p "$OUT/vdmac"
+
+# The device on node 1, so numa-remote-* have node 0 as the other node.
+if ! insmod "$VDMAC_KO" node=1 channels=4; then
+	not_ok "insmod vdmac.ko node=1 channels=4"
+	vm_done
+fi
+ok "insmod vdmac.ko node=1 channels=4"
+# Platform devices have no numa_node attribute: the driver says it.
+check "vdmac.0 is on NUMA node 1" sh -c 'dmesg | grep -q "vdmac vdmac.0: 4 channels, node 1,"'
+check "vdmac.0 registered 4 dmaengine channels" \
+	test "$(ls -d /sys/class/dma/dma*chan* 2>/dev/null | wc -l)" = 4
+check "debugfs files present" test -w $D/run -a -r $D/scenarios -a \
+	-r $D/ground_truth -a -r $D/result -a -w $D/bench
+check "tracepoints in tracefs" test -d /sys/kernel/tracing/events/vdmac/vdmac_desc_prep \
+	-a -d /sys/kernel/tracing/events/vdmac/vdmac_cpu_access
+
+# field NAME: a key's value in the last result
+field() { sed -n "s/^$1=//p" $D/result; }
+
+# run NAME: runs a scenario, keeps its truth and result; status in $rc.
+run() {
+	echo "$1" >$D/run 2>/dev/null
+	rc=$?
+	cp $D/ground_truth "$OUT/vdmac/$1.truth"
+	cp $D/result "$OUT/vdmac/$1.result"
+}
+
+# findings: the ids in the last ground truth, bounce line aside
+findings() { sed -n 's/^finding=\([^ ]*\).*/\1/p' $D/ground_truth | grep -v '^swiotlb-bounce$'; }
+
+# bounce_ok: the swiotlb-bounce line is there exactly when bounces happened
+bounce_ok() {
+	n=$(grep -c '^finding=swiotlb-bounce ' $D/ground_truth)
+	if [ "$(field bounced)" -gt 0 ]; then [ "$n" = 1 ]; else [ "$n" = 0 ]; fi
+}
+
+for s in memcpy rx-ring storage-sg coherent-ring; do
+	run $s
+	if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ "$(field failures)" = 0 ] &&
+		[ "$(field bytes)" -gt 0 ] && [ -z "$(findings)" ] && bounce_ok; then
+		ok "good $s: $(field bytes) bytes moved and checked, no findings"
+	else
+		not_ok "good $s: rc=$rc $(tr '\n' ' ' <$D/result) truth: $(cat $D/ground_truth)"
+	fi
+done
+if [ "$force" = 1 ]; then
+	check "swiotlb=force: the good runs bounced and say so" grep -q '^finding=swiotlb-bounce dev=vdmac.0 count=' "$OUT/vdmac/memcpy.truth"
+fi
+
+# buggy NAME IDS...: the run passes its data checks and publishes exactly
+# these ids, each line naming vdmac.0.
+buggy() {
+	name=$1
+	shift
+	run "$name"
+	want=$(echo "$@" | tr ' ' '\n' | sort)
+	got=$(findings | sort)
+	if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ "$got" = "$want" ] &&
+		! grep '^finding=' $D/ground_truth | grep -qv ' dev=vdmac.0' && bounce_ok; then
+		ok "buggy $name: ground truth $(echo $want)"
+	else
+		not_ok "buggy $name: rc=$rc want '$(echo $want)' got '$(echo $got)'; $(tr '\n' ' ' <$D/result)"
+		sed 's/^/#   /' $D/ground_truth
+	fi
+}
+
+# refused NAME: -EINVAL, a dmesg line and a refused= line, nothing planted
+refused() {
+	run "$1"
+	if [ "$rc" != 0 ] && [ "$(field status)" = refused ] && [ -z "$(findings)" ] &&
+		grep -q "^refused=$1 reason=" $D/ground_truth &&
+		dmesg | grep -q "scenario $1 refused"; then
+		ok "unsafe here, refused: $1 ($(sed -n 's/.*reason=//p' $D/ground_truth))"
+	else
+		not_ok "refused $1: rc=$rc $(tr '\n' ' ' <$D/result) $(cat $D/ground_truth)"
+	fi
+}
+
+buggy pool-leak pool-leak leak-at-unbind
+check "pool-leak: the leaked page line is for unbind" grep -q 'kind=coherent when=unbind' $D/ground_truth
+buggy long-held leak-suspected leak-at-exit
+check "long-held: both lines are conditional" test "$(grep -c requires= $D/ground_truth)" = 2
+run release
+check "release: held mapping released" test "$rc" = 0
+buggy missing-sync-for-cpu missing-sync-for-cpu
+stale_cpu=$(field stale_reads)
+buggy missing-sync-for-device missing-sync-for-device
+stale_dev=$(field stale_reads)
+buggy cpu-access-device-owned cpu-access-device-owned
+buggy redundant-sync redundant-sync
+buggy map-churn map-churn
+buggy unmap-size-mismatch unmap-size-mismatch
+buggy unmap-dir-mismatch unmap-dir-mismatch
+buggy unmap-not-mapped unmap-not-mapped
+buggy sync-not-mapped sync-not-mapped
+buggy sync-dir-mismatch sync-dir-mismatch
+buggy coherent-via-streaming-api coherent-via-streaming-api
+buggy free-not-allocated free-not-allocated
+buggy numa-remote-buffer numa-remote-buffer
+check "numa-remote-buffer: buffer on node 0, device on node 1" grep -q 'node=0 dev_node=1' $D/ground_truth
+buggy numa-remote-cpu numa-remote-cpu
+check "numa-remote-cpu: mapped from cpu 0 (node 0)" grep -q 'cpu=0 cpu_node=0 dev_node=1' $D/ground_truth
+buggy desc-never-issued desc-never-issued
+buggy xfer-timeout xfer-timeout
+check "xfer-timeout: the late transfer still delivered the samples" test "$(field bytes)" = 4096
+buggy xfer-error xfer-error
+buggy terminate-in-flight terminate-in-flight
+
+if [ "$force" = 1 ]; then
+	refused double-unmap
+	refused sync-out-of-range
+	refused streaming-via-coherent-api
+	buggy map-error map-error
+	run swiotlb-bounce
+	check "swiotlb-bounce: ground truth is the bounce line alone" \
+		test "$rc" = 0 -a "$(grep -c . $D/ground_truth)" = 1 -a \
+		"$(cat $D/ground_truth)" = "finding=swiotlb-bounce dev=vdmac.0 count=1"
+	check "missing-sync-for-cpu read stale data under swiotlb=force" test "$stale_cpu" = 1
+	check "missing-sync-for-device sent stale data under swiotlb=force" test "$stale_dev" = 1
+else
+	buggy double-unmap double-unmap
+	buggy sync-out-of-range sync-out-of-range
+	buggy streaming-via-coherent-api streaming-via-coherent-api
+	refused map-error
+	refused swiotlb-bounce
+	check "dma-direct is coherent here: missing-sync-for-cpu read fresh data" test "$stale_cpu" = 0
+	check "dma-direct is coherent here: missing-sync-for-device sent fresh data" test "$stale_dev" = 0
+fi
+
+# Every scenario the module lists was exercised above (module ones aside).
+missing=""
+for s in $(cut -f1 $D/scenarios); do
+	case $s in stream-* | release | reclaim | leak-at-unbind | leak-at-module-unload | channel-leak) continue ;; esac
+	[ -e "$OUT/vdmac/$s.result" ] || missing="$missing $s"
+done
+check "every listed scenario was run${missing:+ (missing:$missing)}" test -z "$missing"
+
+# Ground truth is machine readable: key=value tokens, hex addresses,
+# decimal sizes, dir names.
+bad=$(cat "$OUT"/vdmac/*.truth | grep '^finding=' | tr ' ' '\n' | grep -Ev \
+	'^(finding|dev|chan|pool|module|requires|when|kind|access|reason)=[a-z0-9.-]+$|^(addr|phys|sync_addr)=0x[0-9a-f]+$|^(size|unmap_size|sync_size|count|cookie|node|dev_node|cpu|cpu_node|in_flight|result|stalled_ms)=[0-9]+$|^(dir|unmap_dir|sync_dir)=(to-device|from-device|bidirectional)$')
+check "ground truth lines are well formed${bad:+: $bad}" test -z "$bad"
+
+check "rmmod vdmac" rmmod vdmac
+vm_done
