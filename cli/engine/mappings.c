@@ -130,8 +130,10 @@ void map_release(struct dmas_engine *e, uint32_t idx)
 	uint32_t *head = htab_find(&t->h, bk, tag), *link;
 
 	if (head && *head == idx) {
-		*head = m->next;
-		if (!*head)
+		/* a zero value would read as an empty slot: delete instead */
+		if (m->next)
+			*head = m->next;
+		else
 			htab_del(&t->h, bk, tag);
 	} else if (head) {
 		for (link = &t->recs[*head].next; *link && *link != idx;
