@@ -24,6 +24,10 @@ void fmt_bytes(uint64_t b, char *buf, size_t n)
 	double v = (double)b;
 	int u = -1;
 
+	if (b == 0) {
+		snprintf(buf, n, "0");
+		return;
+	}
 	if (b < 1024) {
 		snprintf(buf, n, "%lluB", (unsigned long long)b);
 		return;
@@ -420,7 +424,7 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 	char t[32];
 
 	fmt_reltime(f->ts > fr->origin ? f->ts - fr->origin : 0, t, sizeof(t));
-	snprintf(buf, n, "%10s %-7s %-26s %-14s %-8s %#llx+%llu %s%s%s", t,
+	snprintf(buf, n, "%9s %-7s %-26s %-14s %-8s %#llx+%llu %s%s%s", t,
 		 dmas_severity_name(f->severity),
 		 dmas_finding_table[f->kind].id, r->dev_name,
 		 r->driver[0] ? r->driver : "-", (unsigned long long)f->addr,

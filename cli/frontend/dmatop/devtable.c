@@ -24,13 +24,15 @@ void list_scroll(struct top *t, enum view v, size_t n, int rows)
 		t->scroll[v] = n > (size_t)rows ? n - (size_t)rows : 0;
 }
 
+/* Where the title of column col starts (numbers are right aligned). */
 static int sort_col_x(int col)
 {
-	int i, x = 0;
+	const struct dev_column *c = &dev_columns[col];
+	int i, x = 0, len = (int)strlen(c->title);
 
 	for (i = 0; i < col; i++)
 		x += dev_columns[i].width + 1;
-	return x;
+	return c->text || len >= c->width ? x : x + c->width - len;
 }
 
 void devtable_draw(struct top *t, int y0, int rows)

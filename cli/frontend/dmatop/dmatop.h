@@ -171,6 +171,7 @@ struct frame {
 	size_t nr_chans;
 	/* replay state */
 	bool replay, paused, at_end, seeking;
+	bool source_done; /* the reader had finished */
 	double speed;
 	char status[288]; /* one-off message for the status line */
 };

@@ -44,27 +44,28 @@ static void draw_list(struct top *t, int y0, int rows, bool focused)
 	}
 }
 
-static void title(const struct top *t, int y, const char *hint)
+static void title(const struct top *t, int y)
 {
 	const struct frame *fr = &t->frame;
 	char buf[256];
 
 	snprintf(buf, sizeof(buf),
-		 "      TIME SEVERITY ID                         DEVICE        "
-		 " DRIVER   MAPPING / DETAIL   (%zu of %llu, newest first%s)",
-		 fr->nr_vis_finds, (unsigned long long)fr->nr_findings, hint);
+		 "%9s %-7s %-26s %-14s %-8s %s  (%zu of %llu, newest first)",
+		 "TIME", "SEV", "FINDING", "DEVICE", "DRIVER",
+		 "MAPPING / DETAIL", fr->nr_vis_finds,
+		 (unsigned long long)fr->nr_findings);
 	draw_bar(y, buf, attr_of(AT_TITLE));
 }
 
 void findpane_draw(struct top *t, int y0, int rows, bool focused)
 {
-	title(t, y0, "; 2 to select");
+	title(t, y0);
 	draw_list(t, y0 + 1, rows - 1, focused);
 }
 
 void findings_view_draw(struct top *t, int y0, int rows)
 {
-	title(t, y0, "; Enter/s: stack");
+	title(t, y0);
 	draw_list(t, y0 + 1, rows - 1, true);
 }
 

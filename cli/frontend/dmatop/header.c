@@ -50,10 +50,6 @@ void header_render(const struct frame *fr, struct out *o,
 	} else if (fr->paused) {
 		putf(o, false, "  [paused]");
 	}
-	putf(o, false, "  kernel %s",
-	     s->kernel_release[0] ? s->kernel_release : "?");
-	if (s->hostname[0])
-		putf(o, false, " on %s", s->hostname);
 	o->newline(o);
 
 	fmt_rate(fr->events_s, fr->rates_valid, a, sizeof(a));
@@ -84,6 +80,10 @@ void header_render(const struct frame *fr, struct out *o,
 		putf(o, true, "   %s", fr->status);
 	o->newline(o);
 
-	putf(o, false, "Hooks: %s", s->hooks[0] ? s->hooks : "-");
+	putf(o, false, "Kernel: %s",
+	     s->kernel_release[0] ? s->kernel_release : "?");
+	if (s->hostname[0])
+		putf(o, false, " on %s", s->hostname);
+	putf(o, false, "   Hooks: %s", s->hooks[0] ? s->hooks : "-");
 	o->newline(o);
 }

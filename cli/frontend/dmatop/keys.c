@@ -72,6 +72,8 @@ static void act_filter(struct top *t, int arg)
 static void act_pause(struct top *t, int arg)
 {
 	t->paused = !t->paused;
+	/* show where the replay stopped, not the last refresh */
+	t->retake = true;
 }
 
 static void act_delay(struct top *t, int arg)

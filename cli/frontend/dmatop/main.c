@@ -130,8 +130,16 @@ static void advance_playhead(struct top *t, uint64_t now_ms)
 	if (done)
 		end = f->last_ts > f->origin ? f->last_ts - f->origin : 0;
 	pthread_mutex_unlock(&f->lock);
-	if (done && top_playhead(t) >= end)
+	if (done && top_playhead(t) >= end) {
+		/*
+		 * A fast replay may have stepped past the end before the reader
+		 * saw it: the clock stops at the end (no events lie beyond).
+		 */
+		pthread_mutex_lock(&f->lock);
+		f->playhead = end;
+		pthread_mutex_unlock(&f->lock);
 		return;
+	}
 	if (top_playhead(t) + adv > end)
 		adv = end - top_playhead(t);
 	feed_seek(f, top_playhead(t) + adv, NULL, 0);
@@ -152,6 +160,18 @@ static void retake(struct top *t)
 	ok = !t->replay || f->blocked || f->done;
 	pthread_mutex_unlock(&f->lock);
 
+	/*
+	 * Paused or at the end nothing moves: keep the frame, and with it
+	 * the rates of the last interval, unless the reader has caught up
+	 * since it was taken.
+	 */
+	if (t->replay && t->frame.now_ts == now_ts &&
+	    t->frame.generation == t->feed->generation && !t->frame.seeking &&
+	    t->frame.source_done == done && t->frame.devs) {
+		t->frame.paused = t->paused;
+		t->frame.speed = t->speed;
+		return;
+	}
 	frame_free(&t->prev);
 	t->prev = t->frame;
 	frame_take(f, &t->prev, &t->frame, now_ts, !rates_reset);
@@ -160,6 +180,7 @@ static void retake(struct top *t)
 	t->frame.speed = t->speed;
 	t->frame.paused = t->paused;
 	t->frame.seeking = !ok;
+	t->frame.source_done = done;
 	if (t->replay && done) {
 		pthread_mutex_lock(&f->lock);
 		t->frame.at_end = f->last_ts <= now_ts;

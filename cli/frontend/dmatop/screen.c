@@ -101,10 +101,12 @@ void statusline_draw(struct top *t)
 		draw_bar(y, t->status, attr_of(AT_TITLE));
 		return;
 	}
-	snprintf(buf, sizeof(buf),
-		 "F1/h Help  </> Sort  / Filter  Tab/1-3 View  Space Pause  d "
-		 "Delay(%gs)%s  q Quit",
-		 t->delay, t->replay ? "  +/- Speed  [/] Seek" : "");
+	snprintf(
+		buf, sizeof(buf),
+		"F1/h Help  %s</> Sort  / Filter  Tab/1-3 View  Space Pause  d "
+		"Delay(%gs)%s  q Quit",
+		t->view == VIEW_FINDINGS ? "Enter/s Stack  " : "", t->delay,
+		t->replay ? "  +/- Speed  [/] Seek" : "");
 	draw_bar(y, buf, attr_of(AT_TITLE));
 }
 

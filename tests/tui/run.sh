@@ -1,0 +1,527 @@
+#!/bin/bash
+# run.sh BUILD - tier tui: dmatop on recordings made by dmatgen.  The screen
+# tests run dmatop in a detached tmux terminal (private server), type keys
+# and assert on capture-pane; the batch tests check text and JSON frames
+# against the numbers the scenarios imply.  Ends with "N passed, N failed".
+set -u
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+case $build in /*) ;; *) build=$root/$build ;; esac
+top=$build/dmatop
+gen=$build/dmatgen
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dmatop-tui.XXXXXX")
+sock=dmatop-tui-$$-0
+sess=t
+passed=0 failed=0 skipped=0
+
+ok() {
+	echo "ok   $1"
+	passed=$((passed + 1))
+}
+
+bad() {
+	echo "FAIL $1"
+	shift
+	for l in "$@"; do echo "     $l"; done
+	failed=$((failed + 1))
+}
+
+# check NAME CMD...: pass when CMD succeeds
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name" "command: $*"; fi
+}
+
+cleanup() {
+	tmux -L "$sock" kill-server 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+
+if [ ! -x "$top" ] || [ ! -x "$gen" ]; then
+	echo "SKIP: $top or $gen not built"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+# ---- recordings ----
+
+# Five seconds, four devices.  Every second (events 100 ms after it starts):
+# nvme (node 1, local memory) 10 map+sync_for_cpu+unmap; e1000e (node 0,
+# memory on node 1) 38 map+unmap and 2 maps left outstanding; vdmac 5
+# transfers on one channel.  Planted: an unmap with the wrong size on nvme at
+# 2.5 s, a failed transfer at 3.1 s.
+gen_devices() {
+	local s k c base
+	cat <<'EOF'
+session kernel=6.1.0-test host=testbox start=1000000000 traced_from_boot=1 hooks="fexit:dma_map_page_attrs,fentry:dma_unmap_page_attrs"
+memrange 0x0-0x40000000 node=0
+memrange 0x40000000-0x80000000 node=1
+device 1 name=0000:10:00.0 driver=nvme bus=pci node=1
+device 2 name=0000:11:00.0 driver=e1000e bus=pci node=0
+device 3 name=vdmac.0 driver=vdmac bus=platform node=0
+device 4 name=0000:00:1f.2 driver=ahci bus=pci node=0
+stack 1 "dma_map_page_attrs+0x0/0x200" "nvme_map_data+0x1c/0x80 [nvme]" "nvme_queue_rq+0x90/0x200 [nvme]"
+stack 2 "dma_unmap_page_attrs+0x0/0x100" "nvme_unmap_data+0x30/0x90 [nvme]"
+step 1000
+EOF
+	for s in 0 1 2 3 4; do
+		base=$((1000000000 + s * 1000000000 + 100000000))
+		echo "at $base"
+		if [ $s = 0 ]; then
+			echo "alloc_coherent dev=4 addr=0x9000000 size=65536 phys=0x9000000 va=0xffff888009000000"
+			echo "chan_request dev=3 chan=0xc0 count=0 client=1"
+		fi
+		echo "repeat 10 {"
+		echo "map dev=1 addr=0x1000 size=4096 dir=from phys=0x45000000 stack=1"
+		echo "sync_for_cpu dev=1 addr=0x1000 size=4096 dir=from"
+		echo "unmap dev=1 addr=0x1000 size=4096 dir=from stack=2"
+		echo "}"
+		echo "repeat 38 {"
+		echo "map dev=2 addr=0x2000 size=1500 dir=to phys=0x50000000"
+		echo "unmap dev=2 addr=0x2000 size=1500 dir=to"
+		echo "}"
+		for k in 0 1; do
+			printf 'map dev=2 addr=%#x size=1500 dir=to phys=0x50001000\n' \
+				$((0x100000 + s * 0x10000 + k * 0x1000))
+		done
+		for k in 1 2 3 4 5; do
+			c=$((s * 10 + k))
+			echo "desc_prep dev=3 chan=0xc0 cookie=$c size=8192 phys=0x9100000 dir=to"
+			echo "desc_submit dev=3 chan=0xc0 cookie=$c"
+			echo "issue_pending dev=3 chan=0xc0"
+			echo "xfer_complete dev=3 chan=0xc0 cookie=$c"
+		done
+		if [ $s = 2 ]; then
+			echo "at $((base + 400000000))"
+			echo "map dev=1 addr=0x7000 size=4096 dir=from phys=0x45001000 stack=1"
+			echo "unmap dev=1 addr=0x7000 size=2048 dir=from stack=2"
+		fi
+		if [ $s = 3 ]; then
+			echo "desc_prep dev=3 chan=0xc0 cookie=99 size=4096 dir=to"
+			echo "desc_submit dev=3 chan=0xc0 cookie=99"
+			echo "issue_pending dev=3 chan=0xc0"
+			echo "xfer_error dev=3 chan=0xc0 cookie=99 result=1"
+		fi
+	done
+	echo "end 6000000000"
+}
+
+# A minute of one nvme map+unmap per second: for pause and seek.
+gen_long() {
+	cat <<'EOF'
+session kernel=6.1.0-test host=testbox start=1000000000
+device 1 name=0000:10:00.0 driver=nvme bus=pci node=0
+at 1000000000
+repeat 60 {
+at +500000000
+map dev=1 addr=0x1000 size=4096 dir=to phys=0x1000
+unmap dev=1 addr=0x1000 size=4096 dir=to
+at +499998000
+}
+EOF
+}
+
+gen_devices >"$tmp/devices.scn"
+gen_long >"$tmp/long.scn"
+{
+	gen_devices | grep -v '^end '
+	echo unfinished
+} >"$tmp/truncated.scn"
+for r in devices long truncated; do
+	if ! "$gen" -o "$tmp/$r.dmat" "$tmp/$r.scn" >"$tmp/gen.log" 2>&1; then
+		cat "$tmp/gen.log"
+		echo "SKIP: dmatgen could not write the $r recording"
+		echo "0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+done
+dev=$tmp/devices.dmat
+
+# ---- command line ----
+
+out=$("$top" --help 2>&1)
+rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q '^examples:' &&
+	echo "$out" | tail -n 1 | grep -q '^  dmatop'; then
+	ok "--help exits 0 and ends with examples"
+else
+	bad "--help exits 0 and ends with examples" "rc=$rc" "$(echo "$out" | tail -n 3)"
+fi
+
+"$top" --no-such-option >/dev/null 2>&1
+check "unknown option exits 2" test $? = 2
+
+err=$("$top" -b --replay "$tmp/missing.dmat" 2>&1 >/dev/null)
+rc=$?
+if [ $rc = 2 ] && echo "$err" | grep -q "missing.dmat"; then
+	ok "missing recording: exit 2 naming the file"
+else
+	bad "missing recording: exit 2 naming the file" "rc=$rc" "$err"
+fi
+
+echo "not a recording" >"$tmp/garbage.dmat"
+err=$("$top" -b --replay "$tmp/garbage.dmat" 2>&1 >/dev/null)
+rc=$?
+if [ $rc = 2 ] && [ -n "$err" ]; then
+	ok "garbage file: exit 2 with a message"
+else
+	bad "garbage file: exit 2 with a message" "rc=$rc" "$err"
+fi
+
+"$top" --replay "$dev" </dev/null >/dev/null 2>"$tmp/notty.err"
+rc=$?
+if [ $rc = 2 ] && grep -q "not a terminal" "$tmp/notty.err"; then
+	ok "screen mode without a terminal: exit 2, suggests -b"
+else
+	bad "screen mode without a terminal: exit 2, suggests -b" "rc=$rc" "$(cat "$tmp/notty.err")"
+fi
+
+# live mode: works, or fails with a clear message; never a crash
+timeout 30 "$top" -b -n 1 -d 0.2 >"$tmp/live.out" 2>"$tmp/live.err"
+rc=$?
+if { [ $rc = 0 ] && grep -q '^dmatop - live' "$tmp/live.out"; } ||
+	{ [ $rc = 2 ] && grep -q '^dmatop: ' "$tmp/live.err"; }; then
+	ok "live mode: a frame or a clear error (exit $rc)"
+else
+	bad "live mode: a frame or a clear error" "rc=$rc" "$(head -n 3 "$tmp/live.err")"
+fi
+
+# ---- batch text ----
+
+"$top" -b -d 1 --replay "$dev" >"$tmp/batch.txt" 2>"$tmp/batch.err"
+rc=$?
+frames=$(grep -c '^dmatop - replay' "$tmp/batch.txt")
+check "batch replay: exit 0, one frame per recorded second (5)" \
+	test "$rc:$frames" = "0:5"
+
+"$top" -b -n 2 -d 1 --replay "$dev" >"$tmp/batch2.txt" 2>&1
+check "batch -n 2 prints two frames" \
+	test "$(grep -c '^dmatop - replay' "$tmp/batch2.txt")" = 2
+
+# frame 1: e1000e maps 40/s, unmaps 38/s, 2 outstanding (2.9K rising)
+row=$(awk '/^dmatop - /{n++} n==1 && /e1000e/' "$tmp/batch.txt" | head -n 1)
+# shellcheck disable=SC2086
+set -- $row
+if [ "${4:-}" = 40.0 ] && [ "${5:-}" = 38.0 ] && [ "${10:-}" = 2 ]; then
+	ok "batch text row: e1000e 40 maps/s, 38 unmaps/s, 2 outstanding"
+else
+	bad "batch text row: e1000e 40 maps/s, 38 unmaps/s, 2 outstanding" "$row"
+fi
+first=$(awk '/^dmatop - /{n++} n==1 && /^0000:|^vdmac/ {print $2; exit}' "$tmp/batch.txt")
+check "batch text sorts by maps/s by default (e1000e first)" test "$first" = e1000e
+check "batch text header: kernel, host, hooks, no loss" \
+	grep -q '^Kernel: 6.1.0-test on testbox   Hooks: fexit:dma_map' "$tmp/batch.txt"
+check "batch text shows the planted finding" \
+	grep -q 'unmap-size-mismatch' "$tmp/batch.txt"
+
+"$top" -b -d 1 --replay "$tmp/truncated.dmat" >"$tmp/trunc.txt" 2>"$tmp/trunc.err"
+rc=$?
+if [ $rc = 0 ] && grep -qi 'warning' "$tmp/trunc.err" &&
+	[ "$(grep -c '^dmatop - replay' "$tmp/trunc.txt")" -ge 4 ]; then
+	ok "truncated recording: frames of what was read, a warning, exit 0"
+else
+	bad "truncated recording: frames of what was read, a warning, exit 0" \
+		"rc=$rc" "$(cat "$tmp/trunc.err")"
+fi
+
+# ---- batch JSON ----
+
+"$top" -b --json -d 1 --replay "$dev" >"$tmp/frames.json" 2>"$tmp/json.err"
+rc=$?
+lines=$(wc -l <"$tmp/frames.json")
+if [ $rc = 0 ] && [ "$lines" = 5 ] && jq -e . "$tmp/frames.json" >/dev/null 2>&1; then
+	ok "json: five frames, one valid object per line"
+else
+	bad "json: five frames, one valid object per line" "rc=$rc lines=$lines" "$(head -c 300 "$tmp/frames.json")"
+fi
+
+# jqf FRAME FILTER: FILTER applied to frame FRAME (1-based)
+jqf() {
+	sed -n "${1}p" "$tmp/frames.json" | jq -c "$2" 2>/dev/null
+}
+dev_of() { # dev_of FRAME NAME FIELD
+	jqf "$1" ".devices[] | select(.driver == \"$2\") | .$3"
+}
+
+# events per frame as the scenario writes them: 130 128 130 132 128
+want="130 258 388 520 648"
+got=$(for i in 1 2 3 4 5; do jqf $i .events; done | xargs)
+check "json: cumulative events per frame match the scenario ($want)" test "$got" = "$want"
+got=$(for i in 1 2 3 4 5; do jqf $i .events_per_s; done | xargs)
+check "json: events/s per frame (130 128 130 132 128): $got" \
+	test "$got" = "130 128 130 132 128"
+got=$(for i in 1 2 3 4 5; do dev_of $i nvme maps_per_s; done | xargs)
+check "json: nvme maps/s 10 10 11 10 10 (planted map at 2.5 s): $got" \
+	test "$got" = "10 10 11 10 10"
+got=$(for i in 1 2 3 4 5; do dev_of $i nvme syncs_per_s; done | xargs)
+check "json: nvme syncs/s 10 each second: $got" test "$got" = "10 10 10 10 10"
+got=$(for i in 1 2 3 4 5; do dev_of $i e1000e outstanding; done | xargs)
+check "json: e1000e outstanding grows by 2 a second: $got" test "$got" = "2 4 6 8 10"
+got=$(for i in 1 2 3 4 5; do dev_of $i e1000e outstanding_bytes; done | xargs)
+check "json: e1000e outstanding bytes 3000 per second: $got" \
+	test "$got" = "3000 6000 9000 12000 15000"
+got=$(dev_of 3 e1000e outstanding_trend)
+check "json: e1000e outstanding trend rising" test "$got" = 1
+got=$(dev_of 2 e1000e to_device_bytes_per_s)
+check "json: e1000e 60000 B/s to the device: $got" test "$got" = 60000
+got=$(dev_of 3 nvme from_device_bytes_per_s)
+check "json: nvme 45056 B/s from the device in the planted second: $got" \
+	test "$got" = 45056
+got="$(dev_of 1 e1000e remote_pct) $(dev_of 1 nvme remote_pct)"
+check "json: remote share e1000e 100%, nvme 0%: $got" test "$got" = "100 0"
+got=$(dev_of 5 ahci coherent_bytes)
+check "json: ahci holds 64 KiB coherent: $got" test "$got" = 65536
+got=$(for i in 1 2 3 4 5; do jqf $i '[.recent_findings[] | select(.id == "unmap-size-mismatch")] | length'; done | xargs)
+check "json: unmap-size-mismatch appears in frame 3, not before: $got" \
+	test "$got" = "0 0 1 1 1"
+got=$(jqf 3 '.recent_findings[] | select(.id == "unmap-size-mismatch") | .device')
+check "json: the finding names the nvme device" test "$got" = '"0000:10:00.0"'
+got=$(for i in 1 2 3 4 5; do jqf $i '.channels[0].completions_per_s'; done | xargs)
+check "json: vdmac channel 5 completions/s: $got" test "$got" = "5 5 5 5 5"
+got=$(for i in 3 4; do jqf $i '.channels[0].errors'; done | xargs)
+check "json: vdmac channel error counted from frame 4: $got" test "$got" = "0 1"
+got=$(jqf 1 '[.devices[].device] | join(",")')
+check "json: default sort maps/s: $got" \
+	test "$got" = '"0000:11:00.0,0000:10:00.0,0000:00:1f.2,vdmac.0"'
+"$top" -b --json -n 1 -o device -f 0000 --replay "$dev" >"$tmp/f.json" 2>&1
+got=$(jq -c '[.devices[].driver] | join(",")' "$tmp/f.json" 2>/dev/null)
+check "json: --sort device --filter 0000: $got" test "$got" = '"ahci,nvme,e1000e"'
+got=$(jqf 1 .lost)
+check "json: no lost events" test "$got" = 0
+
+# ---- the screen, in tmux ----
+
+if ! command -v tmux >/dev/null; then
+	echo "skipping the screen tests: tmux is not installed"
+	skipped=$((skipped + 1))
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit
+fi
+
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+cap() { T capture-pane -p -t "$sess" 2>/dev/null; }
+keys() { T send-keys -t "$sess" "$@"; }
+
+# wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep -E)
+wait_for() {
+	local i n=$((${2:-5} * 10))
+	for ((i = 0; i < n; i++)); do
+		cap | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_gone PATTERN [SECONDS]: until PATTERN is off the screen
+wait_gone() {
+	local i n=$((${2:-5} * 10))
+	for ((i = 0; i < n; i++)); do
+		cap | grep -qE -- "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# line_of PATTERN: first screen line number showing PATTERN
+line_of() { cap | grep -nE -- "$1" | head -n 1 | cut -d: -f1; }
+
+alt_on() { T display -p -t "$sess" '#{alternate_on}' 2>/dev/null; }
+
+# start_top ARGS: dmatop in a fresh 120x40 terminal, from a shell that
+# prints its exit status afterwards
+nsess=0
+start_top() {
+	# a server of its own per run: nothing carries over between runs
+	T kill-server 2>/dev/null
+	nsess=$((nsess + 1))
+	sock=dmatop-tui-$$-$nsess
+	sess=t
+	T new-session -d -s "$sess" -x 120 -y 40 \
+		"env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp bash --norc --noprofile"
+	T set -g window-size manual 2>/dev/null
+	keys "PS1='$ '; clear" Enter
+	keys "$top $*; echo EXIT=\$?" Enter
+	wait_for '^dmatop - ' 10
+}
+
+top_pid() {
+	local sh
+	sh=$(T display -p -t "$sess" '#{pane_pid}')
+	[ -n "$sh" ] && pgrep -P "$sh" -x dmatop | head -n 1
+}
+
+# header time in seconds as printed ("t=12.345s")
+header_t() { cap | sed -nE '1s/.* t=([0-9]+\.[0-9]+)s.*/\1/p'; }
+
+if start_top --replay "$dev" --speed 1000 -d 0.2; then
+	ok "screen: dmatop starts in tmux"
+else
+	bad "screen: dmatop starts in tmux" "$(cap | head -n 5)"
+fi
+check "screen: alternate screen in use while running" test "$(alt_on)" = 1
+check "screen: replay reaches the end of the recording" wait_for 'end of recording'
+cap >"$tmp/screen-end.txt"
+for d in 'nvme' 'e1000e' 'vdmac' 'ahci'; do
+	check "screen: device row for $d" grep -qE "^[^ ]+ +$d " "$tmp/screen-end.txt"
+done
+header_ok() {
+	grep -q '^Kernel: 6.1.0-test on testbox   Hooks: fexit:dma_map_page_attrs' "$1" &&
+		grep -q 'Lost: 0' "$1"
+}
+check "screen: header shows kernel, lost count, hooks" header_ok "$tmp/screen-end.txt"
+check "screen: findings pane shows the planted finding" \
+	grep -q 'unmap-size-mismatch' "$tmp/screen-end.txt"
+a=$(line_of '^0000:11:00.0 +e1000e') b=$(line_of '^0000:10:00.0 +nvme')
+check "screen: sorted by maps/s, e1000e above nvme ($a < $b)" test "${a:-99}" -lt "${b:-0}"
+
+keys N
+wait_for 'sort: DEVICE'
+a=$(line_of '^0000:11:00.0 +e1000e') b=$(line_of '^0000:10:00.0 +nvme')
+check "screen: N sorts by device name, nvme now above e1000e ($b < $a)" \
+	test "${b:-99}" -lt "${a:-0}"
+keys '>'
+check "screen: > moves the sort to the next column" wait_for 'sort: DRIVER'
+keys I
+wait_for 'sort: DRIVER \(inverted\)'
+a=$(line_of '^vdmac.0 ') b=$(line_of '^0000:00:1f.2 +ahci')
+check "screen: I inverts the order, vdmac above ahci ($a < $b)" \
+	test "${a:-99}" -lt "${b:-0}"
+
+keys /
+wait_for 'Filter by device or driver'
+keys nvme Enter
+wait_for 'filter: nvme'
+if wait_gone 'e1000e' && cap | grep -qE '^0000:10:00.0 +nvme'; then
+	ok "screen: / filter hides other devices, keeps nvme"
+else
+	bad "screen: / filter hides other devices, keeps nvme" "$(cap | head -n 12)"
+fi
+
+keys 2
+check "screen: 2 switches to the findings view" wait_for 'Enter/s Stack'
+check "screen: findings view lists the planted finding" \
+	wait_for 'unmap-size-mismatch +0000:10:00.0'
+keys Enter
+if wait_for 'Finding details and stacks' &&
+	cap | grep -q 'nvme_map_data+0x1c/0x80 \[nvme\]'; then
+	ok "screen: Enter shows the finding's stack"
+else
+	bad "screen: Enter shows the finding's stack" "$(cap | head -n 15)"
+fi
+keys x
+check "screen: a key leaves the stack screen" wait_gone 'Finding details'
+
+keys f C-u Enter
+check "screen: an empty filter shows every device again" wait_gone 'filter: nvme'
+keys 3
+check "screen: 3 switches to the dmaengine view" wait_for 'INFLIGHT +SUBMITTED'
+check "screen: dmaengine view lists the vdmac channel" \
+	wait_for '^vdmac.0 +0 0000:10:00.0 +held'
+keys Tab
+check "screen: Tab cycles back to the devices view" wait_for 'MAPS/s +UNMAP/s'
+
+keys h
+check "screen: h shows help with the key table" wait_for 'dmatop help'
+check "screen: help lists sort keys" wait_for 'sort by maps/s'
+keys Space
+check "screen: a key closes help" wait_gone 'dmatop help'
+
+keys d
+wait_for 'Change delay'
+keys 0.5 Enter
+check "screen: d changes the refresh interval" wait_for 'Delay\(0.5s\)'
+
+T resize-window -t "$sess" -x 80 -y 24
+sleep 0.5
+cap >"$tmp/small.txt"
+n=$(wc -l <"$tmp/small.txt")
+w=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$tmp/small.txt")
+if [ "$n" = 24 ] && [ "$w" -le 80 ] && tail -n 1 "$tmp/small.txt" | grep -q '^F1/h Help' &&
+	grep -qE '^0000:10:00.0 +nvme' "$tmp/small.txt"; then
+	ok "screen: resize to 80x24 re-lays out (status on the last line)"
+else
+	bad "screen: resize to 80x24 re-lays out" "lines=$n width=$w" "$(tail -n 2 "$tmp/small.txt")"
+fi
+T resize-window -t "$sess" -x 150 -y 45
+sleep 0.5
+cap >"$tmp/big.txt"
+if [ "$(wc -l <"$tmp/big.txt")" = 45 ] && tail -n 1 "$tmp/big.txt" | grep -q '^F1/h Help'; then
+	ok "screen: resize to 150x45 re-lays out"
+else
+	bad "screen: resize to 150x45 re-lays out" "$(tail -n 2 "$tmp/big.txt")"
+fi
+T resize-window -t "$sess" -x 120 -y 40
+sleep 0.3
+
+keys q
+if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
+	ok "screen: q quits with status 0 and restores the terminal"
+else
+	bad "screen: q quits with status 0 and restores the terminal" "$(cap | tail -n 3)"
+fi
+
+# pause and seek on a minute-long recording at recorded speed
+start_top --replay "$tmp/long.dmat" -d 0.2
+sleep 0.5
+keys p
+wait_for '\[paused\]'
+t1=$(header_t)
+sleep 1.2
+t2=$(header_t)
+check "screen: p pauses the replay clock ($t1 = $t2)" test -n "$t1" -a "$t1" = "$t2"
+keys ']'
+sleep 0.5
+t3=$(header_t)
+check "screen: ] seeks 10 s forward ($t1 -> $t3)" \
+	awk -v a="$t1" -v b="$t3" 'BEGIN { exit !(b - a > 9.999 && b - a < 10.001) }'
+keys '[' '['
+wait_for 't=0\.000s'
+check "screen: [ seeks back to the start (re-read)" test "$(header_t)" = 0.000
+keys ']' ']' ']'
+wait_for 't=30\.000s'
+check "screen: three ] land at 30 s" test "$(header_t)" = 30.000
+sleep 0.5
+n=$(cap | grep -E '^0000:10:00.0 +nvme' | head -n 1)
+check "screen: after seeking, nvme has seen its maps" test -n "$n"
+keys +
+check "screen: + doubles the replay speed" wait_for 'speed 2x'
+keys p
+sleep 1
+t4=$(header_t)
+check "screen: p resumes the replay ($t4 > 30)" \
+	awk -v a="$t4" 'BEGIN { exit !(a > 30.5) }'
+keys C-c
+if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
+	ok "screen: Ctrl-C ends dmatop and restores the terminal"
+else
+	bad "screen: Ctrl-C ends dmatop and restores the terminal" "$(cap | tail -n 3)"
+fi
+
+# a crash restores the terminal before dying
+start_top --replay "$dev" --speed 1000
+pid=$(top_pid)
+if [ -n "$pid" ]; then
+	kill -SEGV "$pid"
+	if wait_for '^EXIT=139' && [ "$(alt_on)" = 0 ]; then
+		ok "screen: SIGSEGV restores the terminal, then dies of the signal"
+	else
+		bad "screen: SIGSEGV restores the terminal" "$(cap | tail -n 3)"
+	fi
+else
+	bad "screen: SIGSEGV restores the terminal" "no dmatop process found"
+fi
+start_top --replay "$dev" --speed 1000
+pid=$(top_pid)
+[ -n "$pid" ] && kill -TERM "$pid"
+if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
+	ok "screen: SIGTERM ends dmatop cleanly"
+else
+	bad "screen: SIGTERM ends dmatop cleanly" "$(cap | tail -n 3)"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
