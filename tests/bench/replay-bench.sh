@@ -21,7 +21,7 @@ for tool in /usr/bin/time taskset; do
 done
 dir=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/dmascope-bench.XXXXXX")}
 mkdir -p "$dir"
-trap 'rm -f "$dir"/*.dmat "$dir"/*.time; [ -n "${BENCH_DIR:-}" ] || rmdir "$dir"' EXIT
+trap 'rm -f "$dir"/*.dmat "$dir"/r.time "$dir"/r.err; [ -n "${BENCH_DIR:-}" ] || rmdir "$dir"' EXIT
 
 gen() { # gen FILE ARGS...: prints the number of events written
 	local f=$1
@@ -37,7 +37,8 @@ run_replay() {
 		# exit 1 only means findings were reported
 		[ "$rc" = 1 ] || { echo "bench: replay failed ($rc): $(cat "$dir/r.err")" >&2; exit 2; }
 	}
-	cat "$dir/r.time"
+	# time(1) puts "Command exited with non-zero status" first
+	tail -n 1 "$dir/r.time"
 }
 
 # median_replay FILE: median wall of BENCH_RUNS runs; prints "wall cpu maxrss"
