@@ -96,8 +96,7 @@ install: all
 check-style:
 	$(Q)git ls-files '*.c' '*.h' | grep -v -e '^kmod/' -e '^bpf/vmlinux.h' | \
 		xargs clang-format --dry-run --Werror
-	$(Q)if [ -x "$(KDIR)/scripts/checkpatch.pl" ]; then \
-		$(KDIR)/scripts/checkpatch.pl --no-tree --file kmod/*.c kmod/*.h; fi
+	$(Q)$(MAKE) --no-print-directory check-kmod-style
 
 clean:
 	rm -rf $(BUILD)

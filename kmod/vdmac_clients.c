@@ -283,10 +283,11 @@ static void xwait_cb(void *param, const struct dmaengine_result *res)
  * Prepares a transfer: DEV_TO_MEM fills dst from the ADC, MEM_TO_DEV
  * feeds src to the sink, MEM_TO_MEM copies src to dst.
  */
-static struct dma_async_tx_descriptor *
-xprep(struct vdmac_run *r, struct dma_chan *chan,
-      enum dma_transfer_direction dir, dma_addr_t dst, dma_addr_t src,
-      size_t len)
+static struct dma_async_tx_descriptor *xprep(struct vdmac_run *r,
+					     struct dma_chan *chan,
+					     enum dma_transfer_direction dir,
+					     dma_addr_t dst, dma_addr_t src,
+					     size_t len)
 {
 	struct dma_async_tx_descriptor *tx;
 
@@ -1538,7 +1539,7 @@ static int sc_xfer_error(struct vdmac_run *r)
 	      "the injected error was not reported to the callback");
 	dma_sync_single_for_cpu(r->dev, dst.dma, PAGE_SIZE, DMA_FROM_DEVICE);
 	cpu_touch(r, dst.dma, PAGE_SIZE, false);
-	check(r, memchr_inv(dst.cpu, 0, PAGE_SIZE) == NULL,
+	check(r, !memchr_inv(dst.cpu, 0, PAGE_SIZE),
 	      "a failed transfer wrote its destination");
 	truth("finding=xfer-error dev=%s chan=%s cookie=%d result=%d",
 	      dev_name(r->dev), dma_chan_name(chan), w.cookie,

@@ -51,6 +51,7 @@ module_param_named(xfer_timeout_ms, vdmac_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(xfer_timeout_ms,
 		 "How long the xfer-timeout scenario keeps a transfer stalled, in ms (default: 6000, above dmascope's 5 s)");
 
+/* serializes scenario runs, the benchmark, bind and unbind */
 DEFINE_MUTEX(vdmac_mutex);
 atomic_t vdmac_inject_errors = ATOMIC_INIT(0);
 struct vdmac_dev *vdmac_cur;
