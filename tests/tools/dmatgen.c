@@ -722,7 +722,7 @@ static void open_slot(struct synth *s, unsigned d, unsigned i, struct slot *sl)
 
 	if (rnd() % 10 == 0) /* some buffers on the other node */
 		node_base ^= 0x80000000ull;
-	/* 128 KiB per slot: the largest sg (32 KiB) at the largest offset fits */
+	/* 128 KiB per slot: the largest sg (32 KiB) at the top offset fits */
 	sl->addr = 0x10000000ull + ((uint64_t)i << 17) +
 		   ((uint64_t)(rnd() % 16) << 12);
 	sl->phys = node_base + 0x1000000ull + (((uint64_t)d * SLOTS + i) << 16);

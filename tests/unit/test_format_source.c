@@ -228,7 +228,7 @@ TEST(format_writer_sink_copies)
 static void killed_recorder(bool compress)
 {
 	const char *p = tmp(compress ? "live.dmatz" : "live.dmat");
-	struct dmat_writer_opts o = { .compress = compress };
+	struct dmat_writer_opts o = {.compress = compress};
 	struct dmat_writer *w = dmat_writer_open(p, NULL, &o, NULL, 0);
 	struct dmas_session s;
 	struct dmas_sink sink;
