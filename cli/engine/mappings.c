@@ -35,10 +35,20 @@ enum map_class map_class_of(uint8_t kind)
 	}
 }
 
+/* Records on cache-line boundaries: a lookup touches one line, not two. */
+static struct dmas_map *recs_alloc(uint32_t n)
+{
+	struct dmas_map *r = aligned_alloc(64, (size_t)n * sizeof(*r));
+
+	if (r)
+		memset(r, 0, (size_t)n * sizeof(*r));
+	return r;
+}
+
 int maps_init(struct dmas_engine *e)
 {
 	e->maps.cap = 1024;
-	e->maps.recs = calloc(e->maps.cap, sizeof(*e->maps.recs));
+	e->maps.recs = recs_alloc(e->maps.cap);
 	e->maps.nr = 1;
 	e->recent = calloc(RECENT_SLOTS, sizeof(*e->recent));
 	e->churn = calloc(CHURN_SLOTS, sizeof(*e->churn));
@@ -68,9 +78,11 @@ static uint32_t rec_alloc(struct map_table *t)
 
 		if (ncap <= t->cap)
 			return 0;
-		n = realloc(t->recs, (size_t)ncap * sizeof(*n));
+		n = recs_alloc(ncap);
 		if (!n)
 			return 0;
+		memcpy(n, t->recs, (size_t)t->nr * sizeof(*n));
+		free(t->recs);
 		t->recs = n;
 		t->cap = ncap;
 	}

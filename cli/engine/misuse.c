@@ -5,7 +5,7 @@
  *
  * Rules:
  * - unmap/free/pool free of a key with no live record: if the same key was
- *   released recently (a 16K-slot direct-mapped cache of releases), it is
+ *   released recently (a 4K-slot direct-mapped cache of releases), it is
  *   `double-unmap` (unmaps) or `free-not-allocated` "already freed"
  *   (frees); if it was forgotten as a leak, the late release is the leak's
  *   end and not a second finding; if the device's mappings may predate
