@@ -198,6 +198,21 @@ contains "text: -o file has the report" "$T/report.txt" "leak-at-unbind"
 expect "report is an alias of replay" "$?" 1
 contains "report alias output" "$T/alias.out" "leak-at-unbind"
 
+replay t "$T/leakage.dmat"
+contains "text: outstanding at end listed" "$T/t.out" "0000:10:00.0 (nvme): map dma 0x1000, 4096 bytes, DMA_FROM_DEVICE, age 3.000 s"
+contains "text: outstanding says why it is no finding" "$T/t.out" "not reported as leaks: --leaks-at-exit reports them"
+replay r --json "$T/leakage.dmat"
+expect "json: outstanding at end" "$(jq -c '.outstanding | [.count, .bytes, .oldest[0].addr, .oldest[0].age_ns]' "$T/r.out")" \
+	'[1,4096,"0x1000",3000000100]'
+replay r --json --device 0000:99:00.0 "$T/leakage.dmat"
+expect "json: outstanding follows the device filter" "$(jq -c '.outstanding.count' "$T/r.out")" 0
+replay t "$T/dmaengine.dmat"
+contains "text: dmaengine channel" "$T/t.out" "chan 0 of vdmac.0, client vdmac-client.0, released"
+contains "text: dmaengine counts" "$T/t.out" "2 submitted, 2 issued, 2 completed, 0 errors, 0 terminated; 0 in flight, 0 pending at end"
+replay r --json "$T/dmaengine.dmat"
+expect "json: channel counts" "$(jq -c '.channels[0] | [.provider, .client, .submitted, .completed, .released]' "$T/r.out")" \
+	'["vdmac.0","vdmac-client.0",2,2,true]'
+
 echo "# determinism"
 replay a --json "$T/leak.dmat"
 replay b --json "$T/leak.dmat"

@@ -439,7 +439,7 @@ static int walk_outstanding(const struct dmas_mapping_info *m, void *ctx)
 	const struct dmas_device *d = dmas_engine_device_by_id(w->e, m->dev);
 	const struct dmas_stack *st;
 	const char *drv;
-	char nb[32], kb[16], sb[32], ab[32];
+	char nb[32], kb[16], ab[32];
 
 	if ((w->o->device || w->o->driver) &&
 	    !dmas_report_device_included(w->e, w->o, d))
@@ -450,11 +450,11 @@ static int walk_outstanding(const struct dmas_mapping_info *m, void *ctx)
 		return 0;
 	w->listed++;
 	drv = dmas_report_driver(w->e, w->o, m->dev);
-	fprintf(w->out, "  %s (%s): %s dma 0x%" PRIx64 ", %s, %s",
+	fprintf(w->out,
+		"  %s (%s): %s dma 0x%" PRIx64 ", %" PRIu64 " bytes, %s",
 		dev_name(w->e, m->dev, nb, sizeof(nb)),
 		drv[0] ? drv : "no driver",
-		dmas_kind_str(m->kind, kb, sizeof(kb)), m->addr,
-		dmas_fmt_bytes(m->size, sb, sizeof(sb)),
+		dmas_kind_str(m->kind, kb, sizeof(kb)), m->addr, m->size,
 		dmas_dir_kernel_str(m->dir));
 	if (w->o->last_ts >= m->ts)
 		fprintf(w->out, ", age %s",
