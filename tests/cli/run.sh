@@ -93,7 +93,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa ownership mixup; do
 	gen $s || true
 done
 
@@ -105,6 +105,9 @@ both preexisting "" 0
 both misuse "unmap-not-mapped unmap-size-mismatch " 1
 both dmaengine "" 0
 both two-devices "" 0
+both numa "numa-remote-buffer " 1
+both ownership "missing-sync-for-cpu " 1
+both mixup "coherent-via-streaming-api " 1
 both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms
 both leakage "" 0 --leak-age 5s
@@ -165,6 +168,14 @@ replay r --json "$T/leakage.dmat"
 expect "leakage: held buffer listed as outstanding" \
 	"$(jq -c '.devices[0].stats | [.outstanding, .outstanding_bytes]' "$T/r.out")" "[1,4096]"
 expect "leakage: duration from the session start" "$(jq -r '.session.duration_ns' "$T/r.out")" "3000000100"
+
+replay r --json "$T/numa.dmat"
+expect "numa: remote share of bytes" "$(jq -c '.devices[0].stats | [.remote_bytes, .local_bytes, .remote_share]' "$T/r.out")" "[4096,4096,0.5]"
+expect "numa: the remote buffer is the one reported" "$(jq -r '.findings[0].addr' "$T/r.out")" "0x2000"
+replay r --json "$T/ownership.dmat"
+f='.findings[0]'
+expect "ownership: the buffer never synced for the CPU" "$(jq -c "$f | [.addr, .dir, .close_kind]" "$T/r.out")" '["0x10000","from-device","sync_for_device"]'
+expect "ownership: the closing stack" "$(jq -r "$f | .close_stack[1]" "$T/r.out")" "client_recycle+0x1c/0x60 [vdmac_client]"
 
 echo "# text report"
 replay t "$T/leak.dmat"
