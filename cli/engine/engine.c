@@ -567,6 +567,15 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	struct dmas_map *m = map_rec(e, idx);
 	struct dev_state *d = eng_dev(e, m->dev);
 
+	if (m->cls == MC_SG) {
+		uint32_t a = map_find_alias(e, m->dev, m->aux, m->addr);
+
+		if (a) {
+			map_release(e, a);
+			e->maps.aliases--;
+			m = map_rec(e, idx);
+		}
+	}
 	if (d) {
 		stats_unmap(e, d, m);
 		d->nr_live--;
@@ -581,6 +590,27 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	}
 	recent_note(e, m, ev, recent_flags);
 	map_release(e, idx);
+}
+
+static void sg_alias(struct dmas_engine *e, struct dev_state *d,
+		     const struct dmas_event *ev, uint32_t sg_idx)
+{
+	uint32_t a = map_new(e, ev, MC_ADDR, ev->addr);
+	const struct dmas_map *sg;
+	struct dmas_map *m;
+
+	if (!a)
+		return;
+	sg = map_rec(e, sg_idx);
+	m = map_rec(e, a);
+	m->aux = ev->aux;
+	m->nents = sg->nents;
+	m->mapped = sg->mapped;
+	m->size = sg->mapped == 1 ? ev->size : 0;
+	m->state = OWN_UNKNOWN;
+	e->maps.aliases++;
+	if (m->size > d->max_size)
+		d->max_size = m->size;
 }
 
 static void on_map(struct dmas_engine *e, struct dev_state *d,
@@ -631,6 +661,9 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		m->state |= MS_SKIP_SYNC;
 	if (cls == MC_ADDR && m->size > d->max_size)
 		d->max_size = m->size;
+	if (cls == MC_SG)
+		sg_alias(e, d, ev, idx);
+	m = map_rec(e, idx);
 	d->nr_live++;
 	stats_map(e, d, m);
 	if (ev->kind != DMAS_EV_POOL_ALLOC && ev->kind != DMAS_EV_MAP_RESOURCE)
@@ -809,7 +842,7 @@ void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
 
 uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e)
 {
-	return e->maps.live;
+	return e->maps.live - e->maps.aliases;
 }
 
 static const struct dmas_map *sort_recs;
@@ -835,7 +868,7 @@ uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n)
 	if (!idx)
 		return NULL;
 	for (i = 1; i < e->maps.nr && k < e->maps.live; i++)
-		if (e->maps.recs[i].kind)
+		if (e->maps.recs[i].kind && !map_is_alias(&e->maps.recs[i]))
 			idx[k++] = i;
 	sort_recs = e->maps.recs;
 	qsort(idx, k, sizeof(*idx), cmp_age);

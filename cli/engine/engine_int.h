@@ -73,7 +73,8 @@ struct map_table {
 	uint32_t nr;		/* records ever used (high water), index 0 spare */
 	uint32_t cap;
 	uint32_t free;		/* free list head, 0: none */
-	uint64_t live;
+	uint64_t live;		/* records in use, aliases included */
+	uint64_t aliases;
 	struct htab h;		/* (key, dev << 2 | class) -> first record of bucket */
 };
 
@@ -297,6 +298,20 @@ static inline struct dmas_map *map_rec(struct dmas_engine *e, uint32_t idx)
 {
 	return &e->maps.recs[idx];
 }
+
+/*
+ * An sg list is also entered under its first dma address (an alias record,
+ * kind MAP_SG in MC_ADDR; aux = the scatterlist pointer; size = the list's
+ * bytes when it is one dma segment, else 0: later segments' addresses are
+ * not in the events) so dma_sync_single_* of a segment, which the API
+ * allows, finds it.
+ */
+static inline bool map_is_alias(const struct dmas_map *m)
+{
+	return m->kind == DMAS_EV_MAP_SG && m->cls == MC_ADDR;
+}
+uint32_t map_find_alias(struct dmas_engine *e, uint32_t dev, uint64_t addr,
+			uint64_t sg);
 void recent_note(struct dmas_engine *e, const struct dmas_map *m,
 		 const struct dmas_event *ev, uint8_t flags);
 const struct recent *recent_find(struct dmas_engine *e, uint32_t dev,

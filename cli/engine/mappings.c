@@ -183,18 +183,34 @@ uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
 	return first;
 }
 
+uint32_t map_find_alias(struct dmas_engine *e, uint32_t dev, uint64_t addr,
+			uint64_t sg)
+{
+	struct map_table *t = &e->maps;
+	uint32_t *head = htab_find(&t->h, bucket_key(MC_ADDR, addr),
+				   bucket_tag(dev, MC_ADDR));
+	uint32_t i;
+
+	for (i = head ? *head : 0; i; i = t->recs[i].next)
+		if (t->recs[i].addr == addr && map_is_alias(&t->recs[i]) &&
+		    t->recs[i].aux == sg)
+			return i;
+	return 0;
+}
+
 uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev,
 			     uint64_t addr)
 {
 	struct map_table *t = &e->maps;
 	struct dev_state *d = eng_dev(e, dev);
-	uint64_t page = addr >> DMAS_PAGE_SHIFT, low;
+	uint64_t page = addr >> DMAS_PAGE_SHIFT, low, span;
 	uint32_t tag = bucket_tag(dev, MC_ADDR);
 
-	if (!d || !d->max_size)
+	if (!d)
 		return 0;
-	low = addr >= d->max_size - 1 ? (addr - (d->max_size - 1)) >> DMAS_PAGE_SHIFT
-				      : 0;
+	/* a mapping holding addr starts at most max_size - 1 bytes below it */
+	span = d->max_size ? d->max_size - 1 : 0;
+	low = addr >= span ? (addr - span) >> DMAS_PAGE_SHIFT : 0;
 	for (;;) {
 		uint32_t *head = htab_find(&t->h, page, tag), i, best = 0;
 

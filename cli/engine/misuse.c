@@ -144,6 +144,13 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 	}
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
+	if (map_is_alias(m)) {
+		/* the list stays mapped: dma-debug's "wrong function" */
+		eng_report(e, DMAS_F_UNMAP_NOT_MAPPED, ev, NULL, unc,
+			   "0x%" PRIx64 " starts an sg list mapped with dma_map_sg: unmap it with dma_unmap_sg",
+			   key);
+		return;
+	}
 	if (m->kind == DMAS_EV_ALLOC_COHERENT || m->kind == DMAS_EV_ALLOC_PAGES) {
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
@@ -185,6 +192,12 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 	}
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
+	if (map_is_alias(m)) {
+		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
+			   "%s of an sg list mapped with dma_map_sg",
+			   api_name(ev->kind));
+		return;
+	}
 	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_RESOURCE ||
 	    (ev->kind == DMAS_EV_FREE_COHERENT &&
 	     m->kind == DMAS_EV_ALLOC_PAGES)) {

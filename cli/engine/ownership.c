@@ -95,6 +95,11 @@ void own_sync(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
 	off = ev->addr - m->addr;
+	/* an sg list of several segments: the first one's length is unknown */
+	if (map_is_alias(m) && !m->size) {
+		check_dir(e, ev, m, unc);
+		return;
+	}
 	if (ev->size > m->size || off > m->size - ev->size)
 		eng_report(e, DMAS_F_SYNC_OUT_OF_RANGE, ev, m, unc,
 			   "synced %" PRIu64 " bytes at +%" PRIu64

@@ -274,20 +274,48 @@ TEST(sync_not_mapped_uncertain_while_sg_lists_live)
 	uint32_t dev;
 	struct scn *s = setup(&e, &dev);
 
-	/* a segment's dma address is not in the events */
+	/* a later segment's dma address is not in the events */
 	scn_map_sg(s, dev, 0xffff888000001000ULL, 3, 3, 0x80000, 12288, FROM);
 	scn_sync_for_cpu(s, dev, 0xa2000, 4096, FROM);
-	/* the first segment's address is known */
+	/* the first segment's address is known: syncing it alone is allowed */
 	scn_sync_for_cpu(s, dev, 0x80000, 4096, FROM);
 	scn_unmap_sg(s, dev, 0xffff888000001000ULL, 3, 12288, FROM);
 	scn_sync_for_cpu(s, dev, 0xa2000, 4096, FROM);
+	scn_sync_for_cpu(s, dev, 0x80000, 4096, FROM);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "sync-not-mapped,sync-not-mapped,sync-not-mapped");
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->addr, 0xa2000);
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->uncertain, 1);
-	CHECK_EQ(scn_finding(e, "sync-not-mapped", 1)->addr, 0x80000);
-	CHECK_EQ(scn_finding(e, "sync-not-mapped", 1)->uncertain, 1);
-	/* no sg mapping left: certain */
+	/* no sg list left: certain */
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 1)->uncertain, 0);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 2)->addr, 0x80000);
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 2)->uncertain, 0);
+	scn_free(s);
+}
+
+TEST(sg_segment_synced_with_single_api)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	uint64_t sg = 0xffff888000001000ULL;
+
+	/* one dma segment (merged by an IOMMU): its range is known */
+	scn_map_sg(s, dev, sg, 4, 1, 0x80000, 16384, TO);
+	scn_sync_for_cpu(s, dev, 0x81000, 4096, TO);
+	scn_sync_for_device(s, dev, 0x80000, 16384, TO);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_sync_for_device(s, dev, 0x83000, 8192, TO);	/* past the end */
+	scn_sync_for_device(s, dev, 0x80000, 64, FROM);	/* direction */
+	scn_unmap(s, dev, 0x80000, 16384, TO);	/* wrong function */
+	scn_unmap_sg(s, dev, sg, 4, 16384, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e),
+		    "sync-out-of-range,sync-dir-mismatch,unmap-not-mapped");
+	CHECK_CONTAINS(scn_finding(e, "unmap-not-mapped", 0)->detail,
+		       "dma_unmap_sg");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->outstanding, 0);
 	scn_free(s);
 }
 
