@@ -52,7 +52,7 @@ fi
 # nvme (node 1, local memory) 10 map+sync_for_cpu+unmap; e1000e (node 0,
 # memory on node 1) 38 map+unmap and 2 maps left outstanding; vdmac 5
 # transfers on one channel.  Planted: an unmap with the wrong size on nvme at
-# 2.5 s, a failed transfer at 3.1 s.
+# 2.5 s, a failed transfer at 3.1 s, a descriptor never issued at 4.1 s.
 gen_devices() {
 	local s k c base
 	cat <<'EOF'
@@ -98,6 +98,10 @@ EOF
 			echo "at $((base + 400000000))"
 			echo "map dev=1 addr=0x7000 size=4096 dir=from phys=0x45001000 stack=1"
 			echo "unmap dev=1 addr=0x7000 size=2048 dir=from stack=2"
+		fi
+		if [ $s = 4 ]; then
+			echo "desc_prep dev=3 chan=0xc0 cookie=77 size=512 dir=to"
+			echo "desc_submit dev=3 chan=0xc0 cookie=77"
 		fi
 		if [ $s = 3 ]; then
 			echo "desc_prep dev=3 chan=0xc0 cookie=99 size=4096 dir=to"
@@ -246,13 +250,13 @@ dev_of() { # dev_of FRAME NAME FIELD
 	jqf "$1" ".devices[] | select(.driver == \"$2\") | .$3"
 }
 
-# events per frame as the scenario writes them: 130 128 130 132 128
-want="130 258 388 520 648"
+# events per frame as the scenario writes them: 130 128 130 132 130
+want="130 258 388 520 650"
 got=$(for i in 1 2 3 4 5; do jqf $i .events; done | xargs)
 check "json: cumulative events per frame match the scenario ($want)" test "$got" = "$want"
 got=$(for i in 1 2 3 4 5; do jqf $i .events_per_s; done | xargs)
-check "json: events/s per frame (130 128 130 132 128): $got" \
-	test "$got" = "130 128 130 132 128"
+check "json: events/s per frame (130 128 130 132 130): $got" \
+	test "$got" = "130 128 130 132 130"
 got=$(for i in 1 2 3 4 5; do dev_of $i nvme maps_per_s; done | xargs)
 check "json: nvme maps/s 10 10 11 10 10 (planted map at 2.5 s): $got" \
 	test "$got" = "10 10 11 10 10"
@@ -283,6 +287,8 @@ got=$(for i in 1 2 3 4 5; do jqf $i '.channels[0].completions_per_s'; done | xar
 check "json: vdmac channel 5 completions/s: $got" test "$got" = "5 5 5 5 5"
 got=$(for i in 3 4; do jqf $i '.channels[0].errors'; done | xargs)
 check "json: vdmac channel error counted from frame 4: $got" test "$got" = "0 1"
+got=$(for i in 4 5; do jqf $i '.channels[0].pending'; done | xargs)
+check "json: the unissued descriptor shows as pending in frame 5: $got" test "$got" = "0 1"
 got=$(jqf 1 '[.devices[].device] | join(",")')
 check "json: default sort maps/s: $got" \
 	test "$got" = '"0000:11:00.0,0000:10:00.0,0000:00:1f.2,vdmac.0"'
@@ -341,7 +347,7 @@ start_top() {
 	sock=dmatop-tui-$$-$nsess
 	sess=t
 	T new-session -d -s "$sess" -x 120 -y 40 \
-		"env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp bash --norc --noprofile"
+		"env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp HISTFILE=/dev/null bash --norc --noprofile"
 	T set -g window-size manual 2>/dev/null
 	keys "PS1='$ '; clear" Enter
 	keys "$top $*; echo EXIT=\$?" Enter
@@ -420,7 +426,9 @@ check "screen: an empty filter shows every device again" wait_gone 'filter: nvme
 keys 3
 check "screen: 3 switches to the dmaengine view" wait_for 'INFLIGHT +SUBMITTED'
 check "screen: dmaengine view lists the vdmac channel" \
-	wait_for '^vdmac.0 +0 0000:10:00.0 +held'
+	wait_for '^vdmac.0 +0 0000:10:00.0 +held +1 '
+check "screen: dmaengine view lists the descriptor never issued" \
+	wait_for '0x4d +512 .* no: issue_pending not called yet'
 keys Tab
 check "screen: Tab cycles back to the devices view" wait_for 'MAPS/s +UNMAP/s'
 

@@ -156,12 +156,15 @@ static json_object *jchan(const struct frame *fr, const struct chanrow *c)
 	JADD(o, "index", JU64(c->index));
 	JADD(o, "client", json_object_new_string(c->client_name));
 	JADD(o, "held", json_object_new_boolean(c->held));
+	JADD(o, "pending", JU64(c->pending));
 	JADD(o, "inflight", JU64(c->inflight));
+	JADD(o, "issued", JU64(c->issued));
 	JADD(o, "submitted", JU64(c->submitted));
 	JADD(o, "completed", JU64(c->completed));
 	JADD(o, "errors", JU64(c->errors));
 	JADD(o, "terminated", JU64(c->terminated));
 	JADD(o, "completions_per_s", jrate(fr, c->completions_s));
+	JADD(o, "completed_bytes_per_s", jrate(fr, c->mbs));
 	return o;
 }
 

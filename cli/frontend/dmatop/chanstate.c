@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * chanstate.c - per-channel dmaengine counters and in-flight descriptors
- * for the dmaengine view.  Interim: the engine's interface has per-device
- * transfer totals but no channel list yet; once it exports channels this
- * file goes and the view reads the engine.
+ * chanstate.c - the descriptors each dmaengine channel has not finished
+ * (cookie, size, age, issued or not) for the dmaengine view's detail pane.
+ * The engine exports per-channel counts but not its descriptor list; once
+ * it does, this file goes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +25,25 @@ void chanstate_free(struct chanstate *cs)
 	memset(cs, 0, sizeof(*cs));
 }
 
-static struct chan_state *chan_get(struct chanstate *cs, uint32_t provider,
-				   uint64_t chan)
+const struct chan_state *chanstate_find(const struct chanstate *cs,
+					uint32_t provider, uint64_t chan)
 {
-	struct chan_state *c;
 	size_t i;
 
 	for (i = 0; i < cs->nr; i++)
 		if (cs->ch[i].provider == provider && cs->ch[i].chan == chan)
 			return &cs->ch[i];
+	return NULL;
+}
+
+static struct chan_state *chan_get(struct chanstate *cs, uint32_t provider,
+				   uint64_t chan)
+{
+	struct chan_state *c =
+		(struct chan_state *)chanstate_find(cs, provider, chan);
+
+	if (c)
+		return c;
 	if (cs->nr == cs->cap) {
 		size_t cap = cs->cap ? cs->cap * 2 : 16;
 		struct chan_state *n = realloc(cs->ch, cap * sizeof(*n));
@@ -66,7 +76,7 @@ static void desc_add(struct chan_state *c, uint64_t cookie, uint64_t size,
 		.cookie = cookie, .size = size, .submit_ts = ts};
 }
 
-/* Removes the descriptor; its size, or 0 when it was not in flight. */
+/* Removes the descriptor; its size, or 0 when it was not open. */
 static uint64_t desc_remove(struct chan_state *c, uint64_t cookie)
 {
 	size_t i;
@@ -90,46 +100,32 @@ void chanstate_feed(struct chanstate *cs, const struct dmas_event *ev)
 	struct chan_state *c;
 	size_t i;
 
-	if (ev->kind < DMAS_EV_CHAN_REQUEST || ev->kind > DMAS_EV_TERMINATE)
+	if (ev->kind < DMAS_EV_DESC_PREP || ev->kind > DMAS_EV_TERMINATE)
 		return;
 	c = chan_get(cs, ev->dev, ev->aux);
 	if (!c)
 		return;
-	c->last_ts = ev->ts;
 	switch (ev->kind) {
-	case DMAS_EV_CHAN_REQUEST:
-		c->held = true;
-		c->index = ev->count;
-		c->client = (uint32_t)ev->addr;
-		break;
-	case DMAS_EV_CHAN_RELEASE:
-		c->held = false;
-		break;
 	case DMAS_EV_DESC_PREP:
-		c->prepared++;
 		c->pending_size = ev->size;
 		break;
 	case DMAS_EV_DESC_SUBMIT:
-		c->submitted++;
 		desc_add(c, ev->addr, ev->size ? ev->size : c->pending_size,
 			 ev->ts);
 		c->pending_size = 0;
 		break;
 	case DMAS_EV_ISSUE_PENDING:
-		c->issued++;
 		for (i = 0; i < c->nr_inflight; i++)
 			c->inflight[i].issued = true;
 		break;
 	case DMAS_EV_XFER_COMPLETE:
-		c->completed++;
 		c->completed_bytes += desc_remove(c, ev->addr);
 		break;
 	case DMAS_EV_XFER_ERROR:
-		c->errors++;
 		desc_remove(c, ev->addr);
 		break;
 	case DMAS_EV_TERMINATE:
-		c->terminated++;
+		/* terminate aborts whatever the channel still had */
 		c->nr_inflight = 0;
 		break;
 	default:

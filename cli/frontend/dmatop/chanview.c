@@ -47,9 +47,10 @@ void chanview_draw(struct top *t, int y0, int rows)
 	c = &fr->chans[t->sel[VIEW_DMAENGINE]];
 	y = y0 + 1 + list_rows;
 	snprintf(line, sizeof(line),
-		 "IN FLIGHT on %s chan %u: %llu descriptors (oldest first)     "
-		 " COOKIE       BYTES        AGE  ISSUED",
-		 c->provider_name, c->index, (unsigned long long)c->inflight);
+		 "%12s %11s %10s  %-6s  (descriptors not done on %s chan %u: "
+		 "%zu, oldest first)",
+		 "COOKIE", "BYTES", "AGE", "ISSUED", c->provider_name, c->index,
+		 c->nr_open);
 	draw_bar(y++, line, attr_of(AT_TITLE));
 	for (i = 0; i < c->nr_descs && y < y0 + 1 + rows; i++) {
 		const struct chan_desc *d = &c->descs[i];
@@ -58,16 +59,17 @@ void chanview_draw(struct top *t, int y0, int rows)
 				    ? fr->now_ts - d->submit_ts
 				    : 0,
 			    age, sizeof(age));
-		snprintf(line, sizeof(line), "%*s %#12llx %11llu %10s  %s", 52,
-			 "", (unsigned long long)d->cookie,
+		snprintf(line, sizeof(line), "%#12llx %11llu %10s  %s",
+			 (unsigned long long)d->cookie,
 			 (unsigned long long)d->size, age,
-			 d->issued ? "yes" : "NO (issue_pending missing?)");
+			 d->issued ? "yes"
+				   : "no: issue_pending not called yet");
 		draw_text(y++, 0, line,
 			  d->issued ? attr_of(AT_NORMAL) : attr_of(AT_ALERT));
 	}
-	if (c->inflight > c->nr_descs && y < y0 + 1 + rows) {
-		snprintf(line, sizeof(line), "%*s ... %llu more", 52, "",
-			 (unsigned long long)(c->inflight - c->nr_descs));
+	if (c->nr_open > c->nr_descs && y < y0 + 1 + rows) {
+		snprintf(line, sizeof(line), "%12s %llu more", "...",
+			 (unsigned long long)(c->nr_open - c->nr_descs));
 		draw_text(y, 0, line, attr_of(AT_DIM));
 	}
 }

@@ -435,8 +435,8 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 
 const char *chan_header_line(void)
 {
-	return "PROVIDER       CHAN CLIENT         STATE    INFLIGHT  SUBMITTED"
-	       "  DONE/s    MB/s  ERRORS  TERM  OLDEST";
+	return "PROVIDER       CHAN CLIENT         STATE    PENDING INFLIGHT"
+	       "  SUBMITTED  DONE/s    MB/s  ERRORS  TERM  OLDEST";
 }
 
 void chan_format_line(const struct chanrow *c, const struct frame *fr,
@@ -446,16 +446,17 @@ void chan_format_line(const struct chanrow *c, const struct frame *fr,
 
 	fmt_rate(c->completions_s, fr->rates_valid, rate, sizeof(rate));
 	fmt_mbs(c->mbs, fr->rates_valid, mbs, sizeof(mbs));
-	if (c->inflight)
+	if (c->nr_open)
 		fmt_reltime(c->oldest_age_ns, age, sizeof(age));
 	else
 		snprintf(age, sizeof(age), "-");
 	snprintf(buf, n,
-		 "%-14.14s %4u %-14.14s %-8s %8llu %10llu %7s %7s %7llu %5llu  "
-		 "%s",
+		 "%-14.14s %4u %-14.14s %-8s %7llu %8llu %10llu %7s %7s %7llu "
+		 "%5llu  %s",
 		 c->provider_name, c->index,
 		 c->client_name[0] ? c->client_name : "-",
-		 c->held ? "held" : "released", (unsigned long long)c->inflight,
+		 c->held ? "held" : "released", (unsigned long long)c->pending,
+		 (unsigned long long)c->inflight,
 		 (unsigned long long)c->submitted, rate, mbs,
 		 (unsigned long long)c->errors,
 		 (unsigned long long)c->terminated, age);

@@ -55,6 +55,7 @@ void devtable_draw(struct top *t, int y0, int rows)
 		return;
 	}
 	list_scroll(t, VIEW_DEVICES, fr->nr_vis, rows);
+	t->sel_dev = fr->devs[fr->vis[t->sel[VIEW_DEVICES]]].id;
 	for (y = 0, i = t->scroll[VIEW_DEVICES]; y < rows && i < fr->nr_vis;
 	     y++, i++) {
 		const struct devrow *r = &fr->devs[fr->vis[i]];

@@ -22,7 +22,7 @@
 
 enum { DMATOP_EXIT_OK = 0, DMATOP_EXIT_ERROR = 2 };
 
-/* ---- channel state (chanstate.c) ---- */
+/* ---- in-flight descriptors per channel (chanstate.c) ---- */
 
 struct chan_desc {
 	uint64_t cookie;
@@ -34,13 +34,8 @@ struct chan_desc {
 struct chan_state {
 	uint32_t provider; /* device id of the dmaengine provider */
 	uint64_t chan; /* channel id (opaque) */
-	uint32_t index; /* channel index on its provider */
-	uint32_t client; /* client device id, 0 unknown */
-	bool held; /* requested and not released */
-	uint64_t prepared, submitted, issued, completed, errors, terminated;
 	uint64_t completed_bytes;
-	uint64_t last_ts;
-	struct chan_desc *inflight; /* submitted, not completed */
+	struct chan_desc *inflight; /* submitted, not completed, oldest first */
 	size_t nr_inflight, cap_inflight;
 	uint64_t pending_size; /* size of the last prepared descriptor */
 };
@@ -53,6 +48,8 @@ struct chanstate {
 void chanstate_init(struct chanstate *cs);
 void chanstate_free(struct chanstate *cs);
 void chanstate_feed(struct chanstate *cs, const struct dmas_event *ev);
+const struct chan_state *chanstate_find(const struct chanstate *cs,
+					uint32_t provider, uint64_t chan);
 
 /* ---- feeder (feed.c) ---- */
 
@@ -130,13 +127,12 @@ struct chanrow {
 	uint64_t chan;
 	uint32_t index;
 	bool held;
-	uint64_t submitted, completed, errors, terminated, inflight;
+	uint64_t submitted, issued, completed, errors, terminated;
+	uint64_t pending, inflight, bytes, completed_bytes;
 	double completions_s, mbs;
-	uint64_t oldest_age_ns; /* of the oldest in-flight descriptor */
-	struct chan_desc descs[8]; /* oldest in-flight descriptors */
-	size_t nr_descs;
-	uint64_t prev_completed, prev_bytes;
-	uint64_t completed_bytes;
+	uint64_t oldest_age_ns; /* of the oldest descriptor not done */
+	struct chan_desc descs[8]; /* the oldest descriptors not done */
+	size_t nr_descs, nr_open;
 };
 
 #define FRAME_MAX_FINDINGS 1000
@@ -151,6 +147,10 @@ struct frame {
 	struct dmas_session session;
 	uint64_t events, lost;
 	double events_s;
+	/* live only: what the BPF side reports */
+	bool live, kernel_counters;
+	uint64_t stack_errors;
+	uint32_t nr_hooks;
 	uint64_t mapped_bytes; /* whole run, streaming */
 	double mapped_bytes_s;
 	uint64_t outstanding, outstanding_bytes, coherent_bytes;
@@ -267,6 +267,7 @@ struct top {
 	char filter[64];
 	enum view view;
 	size_t sel[NR_VIEWS], scroll[NR_VIEWS], page[NR_VIEWS];
+	uint32_t sel_dev; /* the selection follows its device */
 	bool paused;
 	bool help; /* help screen up */
 	bool stack; /* stack of the selected finding up */

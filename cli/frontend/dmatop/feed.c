@@ -169,6 +169,11 @@ int feed_start(struct feed *f, char *err, size_t errlen)
 	f->rc = 0;
 	f->err[0] = '\0';
 
+	if (!f->path) {
+		/* live time counts from the start of dmatop */
+		f->origin = feed_now_ts();
+		f->have_origin = true;
+	}
 	if (f->path)
 		f->src = dmas_source_open_file(f->path, err, errlen);
 	else

@@ -99,6 +99,23 @@ static void row_rates(struct devrow *r, const struct devrow *p, double dt)
 								 : 0;
 }
 
+/*
+ * Live: the per-device counters the BPF programs keep count every call even
+ * when the ring buffer overflows, so the call rates come from them.
+ */
+static void kernel_counters(struct feed *f, struct frame *fr, struct devrow *r)
+{
+	struct dmas_live_counters c;
+
+	if (dmas_source_live_counters(f->src, r->id, &c))
+		return;
+	r->maps = c.maps;
+	r->unmaps = c.unmaps;
+	r->syncs = c.syncs;
+	r->map_errors = c.map_errors;
+	fr->kernel_counters = true;
+}
+
 static int find_newest_first(const void *a, const void *b)
 {
 	const struct findrow *x = a, *y = b;
@@ -155,36 +172,45 @@ static void dev_name_of(struct dmas_engine *e, uint32_t id, char *buf, size_t n)
 static void take_channels(struct feed *f, const struct frame *prev,
 			  struct frame *fr, bool rates)
 {
-	const struct chanstate *cs = &f->chans;
-	size_t i, j;
+	struct dmas_engine *e = f->engine;
+	size_t i, j, n = dmas_engine_nr_channels(e);
 
-	fr->chans = calloc(cs->nr + 1, sizeof(*fr->chans));
+	fr->chans = calloc(n + 1, sizeof(*fr->chans));
 	if (!fr->chans)
 		return;
-	for (i = 0; i < cs->nr; i++) {
-		const struct chan_state *s = &cs->ch[i];
+	for (i = 0; i < n; i++) {
+		const struct dmas_chan_info *ci = dmas_engine_channel(e, i);
+		const struct chan_state *s;
 		struct chanrow *c = &fr->chans[fr->nr_chans++];
 		const struct chanrow *p;
 
-		c->provider = s->provider;
-		c->chan = s->chan;
-		c->index = s->index;
-		c->held = s->held;
-		dev_name_of(f->engine, s->provider, c->provider_name,
+		c->provider = ci->provider;
+		c->chan = ci->id;
+		c->index = ci->index;
+		c->held = !ci->released;
+		dev_name_of(e, ci->provider, c->provider_name,
 			    sizeof(c->provider_name));
-		dev_name_of(f->engine, s->client, c->client_name,
+		dev_name_of(e, ci->client, c->client_name,
 			    sizeof(c->client_name));
-		c->submitted = s->submitted;
-		c->completed = s->completed;
-		c->completed_bytes = s->completed_bytes;
-		c->errors = s->errors;
-		c->terminated = s->terminated;
-		c->inflight = s->nr_inflight;
-		for (j = 0; j < s->nr_inflight && j < 8; j++)
-			c->descs[c->nr_descs++] = s->inflight[j];
-		if (s->nr_inflight && fr->now_ts > s->inflight[0].submit_ts)
-			c->oldest_age_ns =
-				fr->now_ts - s->inflight[0].submit_ts;
+		c->submitted = ci->submitted;
+		c->issued = ci->issued;
+		c->completed = ci->completed;
+		c->errors = ci->errors;
+		c->terminated = ci->terminated;
+		c->pending = ci->pending;
+		c->inflight = ci->in_flight;
+		c->bytes = ci->bytes;
+		s = chanstate_find(&f->chans, ci->provider, ci->id);
+		if (s) {
+			c->completed_bytes = s->completed_bytes;
+			c->nr_open = s->nr_inflight;
+			for (j = 0; j < s->nr_inflight && j < 8; j++)
+				c->descs[c->nr_descs++] = s->inflight[j];
+			if (s->nr_inflight &&
+			    fr->now_ts > s->inflight[0].submit_ts)
+				c->oldest_age_ns =
+					fr->now_ts - s->inflight[0].submit_ts;
+		}
 		p = prev_chan(prev, c->provider, c->chan);
 		if (rates) {
 			c->completions_s = rate(c->completed,
@@ -231,6 +257,8 @@ void frame_take(struct feed *f, const struct frame *prev, struct frame *fr,
 		int k;
 
 		fill_row(r, d, dmas_engine_dev_stats(e, d->id));
+		if (!f->path && f->src)
+			kernel_counters(f, fr, r);
 		if (fr->rates_valid)
 			row_rates(r, prev_row(prev, r->id), fr->dt);
 		for (k = 0; k < DMAS_NDIR; k++)
@@ -238,6 +266,17 @@ void frame_take(struct feed *f, const struct frame *prev, struct frame *fr,
 		fr->outstanding += r->outstanding;
 		fr->outstanding_bytes += r->outstanding_bytes;
 		fr->coherent_bytes += r->coherent_bytes;
+	}
+	if (!f->path && f->src) {
+		struct dmas_live_stats ls;
+
+		if (!dmas_source_live_stats(f->src, &ls)) {
+			fr->live = true;
+			if (ls.lost > fr->lost)
+				fr->lost = ls.lost;
+			fr->stack_errors = ls.stack_errors;
+			fr->nr_hooks = ls.hooks;
+		}
 	}
 	take_findings(f, fr);
 	take_channels(f, prev, fr, fr->rates_valid);

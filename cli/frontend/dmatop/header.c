@@ -56,6 +56,9 @@ void header_render(const struct frame *fr, struct out *o,
 	putf(o, false, "Events: %llu total, %s/s   ",
 	     (unsigned long long)fr->events, a);
 	putf(o, fr->lost != 0, "Lost: %llu", (unsigned long long)fr->lost);
+	if (fr->stack_errors)
+		putf(o, true, "   Stack errors: %llu",
+		     (unsigned long long)fr->stack_errors);
 	putf(o, false, "   Devices: %zu   Channels: %zu", fr->nr_devs,
 	     fr->nr_chans);
 	o->newline(o);
@@ -84,6 +87,10 @@ void header_render(const struct frame *fr, struct out *o,
 	     s->kernel_release[0] ? s->kernel_release : "?");
 	if (s->hostname[0])
 		putf(o, false, " on %s", s->hostname);
-	putf(o, false, "   Hooks: %s", s->hooks[0] ? s->hooks : "-");
+	if (fr->nr_hooks)
+		putf(o, false, "   Hooks (%u): %s", fr->nr_hooks,
+		     s->hooks[0] ? s->hooks : "-");
+	else
+		putf(o, false, "   Hooks: %s", s->hooks[0] ? s->hooks : "-");
 	o->newline(o);
 }

@@ -87,7 +87,17 @@ uint64_t top_playhead(struct top *t)
 
 void top_apply(struct top *t)
 {
+	const struct frame *fr = &t->frame;
+	size_t i;
+
 	frame_apply(&t->frame, &t->fo);
+	/* a new order or filter keeps the selected device selected */
+	for (i = 0; i < fr->nr_vis; i++) {
+		if (fr->devs[fr->vis[i]].id == t->sel_dev) {
+			t->sel[VIEW_DEVICES] = i;
+			break;
+		}
+	}
 }
 
 static bool rates_reset;
@@ -192,7 +202,7 @@ static void retake(struct top *t)
 	else if (done && rc > 0)
 		snprintf(t->frame.status, sizeof(t->frame.status), "%s",
 			 f->err[0] ? f->err : "the recording ended early");
-	frame_apply(&t->frame, &t->fo);
+	top_apply(t);
 }
 
 static int run_screen(struct top *t)
