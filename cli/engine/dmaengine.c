@@ -122,8 +122,7 @@ static void desc_key(struct dmas_engine *e, uint32_t idx, uint64_t cookie)
 		ds->keyed = true;
 }
 
-static void desc_free(struct dmas_engine *e, struct chan_state *c,
-		      uint32_t idx)
+static void desc_free(struct dmas_engine *e, struct chan_state *c, uint32_t idx)
 {
 	struct desc_state_rec *ds = &e->descs[idx];
 
@@ -175,7 +174,8 @@ static void never_issued(struct dmas_engine *e, struct chan_state *c,
 	ds->timed_out = true;
 	eng_report(e, DMAS_F_DESC_NEVER_ISSUED, ev, &m,
 		   unc || eng_spans_loss(e, ds->loss_gen),
-		   "cookie %" PRIu64 " on channel %u: submitted, no issue_pending %s",
+		   "cookie %" PRIu64
+		   " on channel %u: submitted, no issue_pending %s",
 		   ds->cookie, c->pub.index, when);
 }
 
@@ -217,7 +217,8 @@ static void on_submit(struct dmas_engine *e, struct dev_state *d,
 		ds = NULL;
 	if (!ds) {
 		for (i = c->head; i; i = e->descs[i].next)
-			if (e->descs[i].state == DS_PREPPED && !e->descs[i].keyed)
+			if (e->descs[i].state == DS_PREPPED &&
+			    !e->descs[i].keyed)
 				break;
 		idx = i ? i : desc_new(e, c);
 		if (!idx)
@@ -279,12 +280,14 @@ static void on_done(struct dmas_engine *e, struct dev_state *d,
 		if (ds) {
 			desc_as_map(e, c, ds, &m);
 			eng_report(e, DMAS_F_XFER_ERROR, ev, &m, false,
-				   "cookie %" PRIu64 " on channel %u: %s (result %u)",
+				   "cookie %" PRIu64
+				   " on channel %u: %s (result %u)",
 				   (uint64_t)ev->addr, c->pub.index,
 				   result_name(ev->count), ev->count);
 		} else {
 			eng_report(e, DMAS_F_XFER_ERROR, ev, NULL, false,
-				   "cookie %" PRIu64 " on channel %u: %s (result %u)",
+				   "cookie %" PRIu64
+				   " on channel %u: %s (result %u)",
 				   (uint64_t)ev->addr, c->pub.index,
 				   result_name(ev->count), ev->count);
 		}
@@ -320,12 +323,12 @@ static void on_terminate(struct dmas_engine *e, struct chan_state *c,
 
 	c->pub.terminated++;
 	if (inflight) {
-		struct dmas_map m = { .addr = c->pub.id,
-				      .dev = c->pub.provider,
-				      .kind = DMAS_EV_CHAN_REQUEST,
-				      .ts = c->request_ts,
-				      .stack = c->pub.stack,
-				      .loss_gen = c->loss_gen };
+		struct dmas_map m = {.addr = c->pub.id,
+				     .dev = c->pub.provider,
+				     .kind = DMAS_EV_CHAN_REQUEST,
+				     .ts = c->request_ts,
+				     .stack = c->pub.stack,
+				     .loss_gen = c->loss_gen};
 
 		eng_report(e, DMAS_F_TERMINATE_IN_FLIGHT, ev, &m, false,
 			   "channel %u terminated with %" PRIu64
@@ -425,11 +428,13 @@ void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish)
 				continue;
 			if (ds->state == DS_SUBMITTED &&
 			    (now - ds->ts >= to || at_finish)) {
-				never_issued(e, c, ds, NULL,
-					     now - ds->ts < LATE_SUBMIT_NS,
-					     at_finish && now - ds->ts < to ?
-						     "by the end of the session" :
-						     "within the transfer timeout");
+				never_issued(
+					e, c, ds, NULL,
+					now - ds->ts < LATE_SUBMIT_NS,
+					at_finish && now - ds->ts < to
+						? "by the end of the session"
+						: "within the transfer "
+						  "timeout");
 			} else if (ds->state == DS_ISSUED &&
 				   now - ds->issue_ts >= to) {
 				desc_as_map(e, c, ds, &m);
@@ -469,7 +474,8 @@ void dmaeng_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 		m.loss_gen = c->loss_gen;
 		eng_report_each(e, DMAS_F_CHANNEL_LEAK, ev, &m,
 				eng_spans_loss(e, c->loss_gen),
-				"channel %u requested by module %s, still held when it was unloaded",
+				"channel %u requested by module %s, still held "
+				"when it was unloaded",
 				c->pub.index, mod);
 		c->pub.released = true;
 	}

@@ -105,7 +105,8 @@ void dmas_engine_free(struct dmas_engine *e)
 	free(e);
 }
 
-void dmas_engine_set_session(struct dmas_engine *e, const struct dmas_session *s)
+void dmas_engine_set_session(struct dmas_engine *e,
+			     const struct dmas_session *s)
 {
 	e->session = *s;
 	e->have_session = true;
@@ -355,12 +356,10 @@ int dmas_engine_cpu_node(const struct dmas_engine *e, uint32_t cpu)
 
 /* ---- findings ---- */
 
-static struct dmas_finding *report_v(struct dmas_engine *e,
-				     enum dmas_finding_kind k,
-				     const struct dmas_event *ev,
-				     const struct dmas_map *m, bool uncertain,
-				     bool fold, bool cb, const char *fmt,
-				     va_list ap)
+static struct dmas_finding *
+report_v(struct dmas_engine *e, enum dmas_finding_kind k,
+	 const struct dmas_event *ev, const struct dmas_map *m, bool uncertain,
+	 bool fold, bool cb, const char *fmt, va_list ap)
 {
 	uint32_t dev = m ? m->dev : ev ? ev->dev : 0;
 	struct dedup *dd = NULL;
@@ -380,8 +379,9 @@ static struct dmas_finding *report_v(struct dmas_engine *e,
 				return NULL;
 			}
 		} else {
-			struct dedup *n = eng_grow(e->dedups, &e->cap_dedups,
-					       e->nr_dedups + 1, sizeof(*n));
+			struct dedup *n =
+				eng_grow(e->dedups, &e->cap_dedups,
+					 e->nr_dedups + 1, sizeof(*n));
 
 			if (n) {
 				e->dedups = n;
@@ -393,7 +393,8 @@ static struct dmas_finding *report_v(struct dmas_engine *e,
 			}
 		}
 	}
-	nf = eng_grow(e->findings, &e->cap_findings, e->nr_findings + 1, sizeof(*nf));
+	nf = eng_grow(e->findings, &e->cap_findings, e->nr_findings + 1,
+		      sizeof(*nf));
 	if (!nf) {
 		e->dropped++;
 		return NULL;
@@ -721,8 +722,9 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	if (ev->kind == DMAS_EV_DRIVER_BIND) {
 		d->bind_seen = true;
 		memcpy(d->pub.driver, ev->name,
-		       sizeof(d->pub.driver) - 1 < DMAS_NAME_LEN ?
-			       sizeof(d->pub.driver) - 1 : DMAS_NAME_LEN);
+		       sizeof(d->pub.driver) - 1 < DMAS_NAME_LEN
+			       ? sizeof(d->pub.driver) - 1
+			       : DMAS_NAME_LEN);
 		d->pub.driver[sizeof(d->pub.driver) - 1] = 0;
 		dev_filter(e, d);
 		return;
@@ -792,7 +794,8 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		hints_bounce(e, d, ev);
 		break;
 	default:
-		/* IOMMU map/unmap and kinds newer than this engine: counted only */
+		/* IOMMU map/unmap and kinds newer than this engine: counted
+		 * only */
 		break;
 	}
 }
@@ -860,7 +863,8 @@ static int cmp_age(const void *a, const void *b)
 /* Live record indices, oldest first (the caller frees the array). */
 uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n)
 {
-	uint32_t *idx = malloc((e->maps.live ? e->maps.live : 1) * sizeof(*idx));
+	uint32_t *idx =
+		malloc((e->maps.live ? e->maps.live : 1) * sizeof(*idx));
 	uint32_t i;
 	size_t k = 0;
 
@@ -923,8 +927,10 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 {
 	size_t b = sizeof(*e);
 
-	b += (size_t)e->maps.cap * sizeof(*e->maps.recs) + htab_bytes(&e->maps.h);
-	b += RECENT_SLOTS * sizeof(*e->recent) + CHURN_SLOTS * sizeof(*e->churn);
+	b += (size_t)e->maps.cap * sizeof(*e->maps.recs) +
+	     htab_bytes(&e->maps.h);
+	b += RECENT_SLOTS * sizeof(*e->recent) +
+	     CHURN_SLOTS * sizeof(*e->churn);
 	b += e->cap_devs * sizeof(*e->devs) + e->cap_dev_idx * sizeof(uint32_t);
 	b += e->cap_findings * sizeof(*e->findings);
 	b += e->cap_aggs * sizeof(*e->aggs) + htab_bytes(&e->agg_h);

@@ -30,9 +30,9 @@ enum dmas_finding_kind {
 };
 
 struct dmas_finding_info {
-	const char *id;		/* stable: "leak-at-unbind" */
+	const char *id; /* stable: "leak-at-unbind" */
 	enum dmas_severity severity;
-	const char *area;	/* "leaks", "ownership", ... */
+	const char *area; /* "leaks", "ownership", ... */
 	const char *what;
 	const char *fix;
 };
@@ -47,18 +47,18 @@ int dmas_finding_kind_by_id(const char *id);
 struct dmas_session {
 	char kernel_release[65];
 	char hostname[65];
-	char clock[16];		/* "monotonic" */
+	char clock[16]; /* "monotonic" */
 	uint32_t page_size;
-	uint64_t start_ts;	/* ns on the event clock */
+	uint64_t start_ts; /* ns on the event clock */
 	uint64_t start_realtime_ns; /* wall clock at start_ts */
-	char hooks[256];	/* "tp_btf:dma_map_phys,fexit:..." as chosen */
-	bool traced_from_boot;	/* tracing began before drivers bound */
+	char hooks[256]; /* "tp_btf:dma_map_phys,fexit:..." as chosen */
+	bool traced_from_boot; /* tracing began before drivers bound */
 };
 
 struct dmas_device {
-	uint32_t id;		/* the id events use (>= 1) */
-	int32_t numa_node;	/* -1: none */
-	uint32_t flags;		/* DMAS_DEVF_* */
+	uint32_t id; /* the id events use (>= 1) */
+	int32_t numa_node; /* -1: none */
+	uint32_t flags; /* DMAS_DEVF_* */
 	char name[DMAS_DEV_NAME_LEN];
 	char driver[DMAS_DRV_NAME_LEN];
 	char bus[DMAS_BUS_NAME_LEN];
@@ -67,38 +67,39 @@ struct dmas_device {
 
 /* A symbolized stack: frames are "func+0x1c/0x80 [module]" strings. */
 struct dmas_stack {
-	uint32_t id;		/* >= 1 */
+	uint32_t id; /* >= 1 */
 	uint32_t nr_frames;
-	const char **frames;	/* innermost first */
+	const char **frames; /* innermost first */
 };
 
 /* One range of physical memory and its NUMA node. */
 struct dmas_mem_range {
-	uint64_t start;		/* physical address */
-	uint64_t end;		/* exclusive */
+	uint64_t start; /* physical address */
+	uint64_t end; /* exclusive */
 	int32_t node;
 };
 
 /* ---- findings ---- */
 
 struct dmas_finding {
-	uint64_t seq;		/* order of reporting, 0.. */
+	uint64_t seq; /* order of reporting, 0.. */
 	enum dmas_finding_kind kind;
 	enum dmas_severity severity; /* copy of the table's, for filters */
-	bool uncertain;		/* a lost-event gap could explain it */
-	uint32_t dev;		/* device id */
-	uint64_t ts;		/* when it became a finding */
+	bool uncertain; /* a lost-event gap could explain it */
+	uint32_t dev; /* device id */
+	uint64_t ts; /* when it became a finding */
 	/* the mapping (or channel / pool) it is about */
 	uint64_t addr;
 	uint64_t size;
 	uint8_t dir;
-	uint8_t map_kind;	/* enum dmas_kind that created it */
-	uint64_t map_ts;	/* when it was created, 0 unknown */
-	uint32_t map_stack;	/* stack that created it */
-	uint32_t close_stack;	/* stack of the event that closed/revealed it */
-	uint8_t close_kind;	/* enum dmas_kind of that event, 0 none */
+	uint8_t map_kind; /* enum dmas_kind that created it */
+	uint64_t map_ts; /* when it was created, 0 unknown */
+	uint32_t map_stack; /* stack that created it */
+	uint32_t close_stack; /* stack of the event that closed/revealed it */
+	uint8_t close_kind; /* enum dmas_kind of that event, 0 none */
 	uint32_t pid;
-	char detail[160];	/* one line of specifics: "unmapped with size 2048, mapped 4096" */
+	char detail[160]; /* one line of specifics: "unmapped with size 2048,
+			     mapped 4096" */
 	/*
 	 * Later occurrences folded into this finding: the same kind, device,
 	 * creating and closing stack repeat at most 8 times each, then only
@@ -111,43 +112,45 @@ typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);
 
 /* ---- statistics ---- */
 
-enum { DMAS_NDIR = 4 };		/* indexed by enum dmas_dir */
+enum { DMAS_NDIR = 4 }; /* indexed by enum dmas_dir */
 
 struct dmas_dev_stats {
 	uint32_t dev;
-	uint64_t maps[DMAS_NDIR];	/* single + sg + resource + pool/coherent allocs not included */
+	uint64_t maps[DMAS_NDIR]; /* single + sg + resource + pool/coherent
+				     allocs not included */
 	uint64_t map_bytes[DMAS_NDIR];
 	uint64_t unmaps;
 	uint64_t syncs_for_cpu;
 	uint64_t syncs_for_device;
 	uint64_t map_errors;
-	uint64_t outstanding;		/* streaming mappings now */
+	uint64_t outstanding; /* streaming mappings now */
 	uint64_t outstanding_bytes;
 	uint64_t outstanding_peak;
 	uint64_t coherent_allocs;
-	uint64_t coherent_bytes;	/* now outstanding */
-	uint64_t pool_blocks;		/* now outstanding */
-	uint64_t remote_bytes;		/* mapped bytes whose memory is on another node */
-	uint64_t local_bytes;		/* mapped bytes on the device's node */
-	uint64_t bounced;		/* swiotlb bounces */
+	uint64_t coherent_bytes; /* now outstanding */
+	uint64_t pool_blocks; /* now outstanding */
+	uint64_t
+		remote_bytes; /* mapped bytes whose memory is on another node */
+	uint64_t local_bytes; /* mapped bytes on the device's node */
+	uint64_t bounced; /* swiotlb bounces */
 	uint64_t xfers_submitted;
 	uint64_t xfers_completed;
 	uint64_t xfers_failed;
 	uint64_t xfers_in_flight;
-	uint64_t findings[3];		/* by severity */
+	uint64_t findings[3]; /* by severity */
 	/* unmap/sync/free of mappings made before tracing began (not bugs) */
 	uint64_t preexisting;
 	uint64_t iommu_faults;
 };
 
 struct dmas_engine_opts {
-	uint64_t leak_age_ns;		/* 0: no suspected-leak findings */
-	uint64_t xfer_timeout_ns;	/* issued but not completed: default 5 s */
-	bool leaks_at_exit;		/* report what is still mapped at finish */
-	uint64_t window_ns;		/* statistics window, default 1 s */
-	const char *device_filter;	/* only this device name (NULL: all) */
-	const char *driver_filter;	/* only this driver (NULL: all) */
-	dmas_finding_cb on_finding;	/* called as each finding is made */
+	uint64_t leak_age_ns; /* 0: no suspected-leak findings */
+	uint64_t xfer_timeout_ns; /* issued but not completed: default 5 s */
+	bool leaks_at_exit; /* report what is still mapped at finish */
+	uint64_t window_ns; /* statistics window, default 1 s */
+	const char *device_filter; /* only this device name (NULL: all) */
+	const char *driver_filter; /* only this driver (NULL: all) */
+	dmas_finding_cb on_finding; /* called as each finding is made */
 	void *cb_ctx;
 };
 
@@ -157,10 +160,12 @@ struct dmas_engine *dmas_engine_new(const struct dmas_engine_opts *opts);
 void dmas_engine_free(struct dmas_engine *e);
 
 /* Side tables: may arrive at any time before the events that use them. */
-void dmas_engine_set_session(struct dmas_engine *e, const struct dmas_session *s);
+void dmas_engine_set_session(struct dmas_engine *e,
+			     const struct dmas_session *s);
 int dmas_engine_add_device(struct dmas_engine *e, const struct dmas_device *d);
 int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s);
-int dmas_engine_add_mem_range(struct dmas_engine *e, const struct dmas_mem_range *r);
+int dmas_engine_add_mem_range(struct dmas_engine *e,
+			      const struct dmas_mem_range *r);
 
 /* Events in timestamp order. */
 void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev);
@@ -173,17 +178,24 @@ void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts);
 
 const struct dmas_session *dmas_engine_session(const struct dmas_engine *e);
 size_t dmas_engine_nr_findings(const struct dmas_engine *e);
-const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e, size_t i);
+const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e,
+					       size_t i);
 size_t dmas_engine_nr_devices(const struct dmas_engine *e);
-const struct dmas_device *dmas_engine_device(const struct dmas_engine *e, size_t i);
-const struct dmas_device *dmas_engine_device_by_id(const struct dmas_engine *e, uint32_t id);
-const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e, uint32_t id);
+const struct dmas_device *dmas_engine_device(const struct dmas_engine *e,
+					     size_t i);
+const struct dmas_device *dmas_engine_device_by_id(const struct dmas_engine *e,
+						   uint32_t id);
+const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e,
+					   uint32_t id);
 /* Whole-run statistics of device id; NULL if none. */
-const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e, uint32_t id);
+const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e,
+						   uint32_t id);
 /* Statistics of the last complete window (rates = counts / window). */
-const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e, uint32_t id);
-uint64_t dmas_engine_events(const struct dmas_engine *e);	/* fed so far */
-uint64_t dmas_engine_lost(const struct dmas_engine *e);		/* lost events reported */
+const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
+						    uint32_t id);
+uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */
+uint64_t
+dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
 
@@ -192,47 +204,53 @@ int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node);
 /* Node of a CPU, -1 unknown. */
 int dmas_engine_cpu_node(const struct dmas_engine *e, uint32_t cpu);
 
-/* The last complete statistics window: [*start, *start + *len); 0s before one. */
-void dmas_engine_window(const struct dmas_engine *e, uint64_t *start, uint64_t *len);
+/* The last complete statistics window: [*start, *start + *len); 0s before one.
+ */
+void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
+			uint64_t *len);
 
 /* One outstanding mapping or allocation (what is still live). */
 struct dmas_mapping_info {
 	uint32_t dev;
-	uint8_t kind;		/* enum dmas_kind that created it */
+	uint8_t kind; /* enum dmas_kind that created it */
 	uint8_t dir;
-	uint64_t addr;		/* dma address (sg: first segment's) */
+	uint64_t addr; /* dma address (sg: first segment's) */
 	uint64_t size;
-	uint64_t ts;		/* created */
+	uint64_t ts; /* created */
 	uint32_t stack;
 	uint32_t pid;
-	uint64_t sg;		/* MAP_SG: scatterlist pointer */
-	uint64_t pool;		/* POOL_ALLOC: pool id */
+	uint64_t sg; /* MAP_SG: scatterlist pointer */
+	uint64_t pool; /* POOL_ALLOC: pool id */
 };
 uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e);
-/* Calls fn for every outstanding mapping, oldest first; stops when fn returns non-zero. */
+/* Calls fn for every outstanding mapping, oldest first; stops when fn returns
+ * non-zero. */
 int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
-				    int (*fn)(const struct dmas_mapping_info *m, void *ctx),
+				    int (*fn)(const struct dmas_mapping_info *m,
+					      void *ctx),
 				    void *ctx);
 
 /* One dmaengine channel as the engine saw it. */
 struct dmas_chan_info {
-	uint64_t id;		/* channel id (opaque) */
-	uint32_t provider;	/* provider device id */
-	uint32_t client;	/* client device id, 0 unknown */
-	uint32_t index;		/* channel index on its provider */
-	uint32_t stack;		/* request stack */
+	uint64_t id; /* channel id (opaque) */
+	uint32_t provider; /* provider device id */
+	uint32_t client; /* client device id, 0 unknown */
+	uint32_t index; /* channel index on its provider */
+	uint32_t stack; /* request stack */
 	bool released;
-	bool requested;		/* false: in use before tracing began */
+	bool requested; /* false: in use before tracing began */
 	uint64_t submitted, issued, completed, errors, terminated;
-	uint64_t in_flight;	/* issued, not completed */
-	uint64_t pending;	/* submitted, not issued */
-	uint64_t bytes;		/* bytes of transfers prepared */
+	uint64_t in_flight; /* issued, not completed */
+	uint64_t pending; /* submitted, not issued */
+	uint64_t bytes; /* bytes of transfers prepared */
 };
 size_t dmas_engine_nr_channels(const struct dmas_engine *e);
 /* Channels in the order first seen. */
-const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e, size_t i);
+const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e,
+						 size_t i);
 
-/* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping). */
+/* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping).
+ */
 size_t dmas_engine_mem_bytes(const struct dmas_engine *e);
 
 #endif /* DMASCOPE_ENGINE_H */

@@ -13,7 +13,8 @@
 #include "engine/htab.h"
 
 #define DMAS_PAGE_SHIFT 12
-#define DMAS_ATTR_SKIP_CPU_SYNC (1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
+#define DMAS_ATTR_SKIP_CPU_SYNC \
+	(1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
 
 /*
  * Namespaces of the mapping table.  Streaming, resource, coherent and page
@@ -32,64 +33,68 @@ enum map_class {
 enum owner {
 	OWN_DEVICE = 0,
 	OWN_CPU = 1,
-	OWN_UNKNOWN = 2,	/* dma_alloc_pages memory: not tracked */
+	OWN_UNKNOWN = 2, /* dma_alloc_pages memory: not tracked */
 };
 
 /* dmas_map.state bits beyond the owner (low 2 bits) */
-#define MS_OWNER_MASK	0x03
-#define MS_DEV_HAD_IT	0x04	/* a transfer into it completed since the last hand-off */
-#define MS_CPU_WROTE	0x08	/* CPU_ACCESS write since the CPU took it */
-#define MS_CPU_SEEN	0x10	/* CPU_ACCESS events seen since the CPU took it */
-#define MS_PARTIAL	0x20	/* the last hand-off covered part of the buffer */
-#define MS_SKIP_SYNC	0x40	/* mapped with SKIP_CPU_SYNC, no sync_for_device yet */
-#define MS_LEAK_AGED	0x80	/* leak-suspected reported */
+#define MS_OWNER_MASK 0x03
+#define MS_DEV_HAD_IT \
+	0x04 /* a transfer into it completed since the last hand-off */
+#define MS_CPU_WROTE 0x08 /* CPU_ACCESS write since the CPU took it */
+#define MS_CPU_SEEN 0x10 /* CPU_ACCESS events seen since the CPU took it */
+#define MS_PARTIAL 0x20 /* the last hand-off covered part of the buffer */
+#define MS_SKIP_SYNC \
+	0x40 /* mapped with SKIP_CPU_SYNC, no sync_for_device yet */
+#define MS_LEAK_AGED 0x80 /* leak-suspected reported */
 
 /*
  * One outstanding mapping, pool block or allocation: 64 bytes, pooled by
  * index (no malloc per event).  Index 0 is never used.
  */
 struct dmas_map {
-	uint64_t addr;		/* dma address; MC_SG: scatterlist pointer */
+	uint64_t addr; /* dma address; MC_SG: scatterlist pointer */
 	uint64_t size;
-	uint64_t ts;		/* created */
-	uint64_t aux;		/* MC_SG: first dma address; MC_POOL: pool id */
+	uint64_t ts; /* created */
+	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id */
 	uint32_t dev;
 	uint32_t stack;
-	uint32_t next;		/* next in its hash bucket list, or free list */
+	uint32_t next; /* next in its hash bucket list, or free list */
 	uint32_t pid;
-	uint32_t loss_gen;	/* e->loss_gen when created */
-	uint16_t nents;		/* MC_SG: nents passed to map_sg */
-	uint16_t mapped;	/* MC_SG: segments mapped */
-	uint8_t kind;		/* creating enum dmas_kind; 0: free record */
+	uint32_t loss_gen; /* e->loss_gen when created */
+	uint16_t nents; /* MC_SG: nents passed to map_sg */
+	uint16_t mapped; /* MC_SG: segments mapped */
+	uint8_t kind; /* creating enum dmas_kind; 0: free record */
 	uint8_t dir;
-	uint8_t state;		/* owner | MS_* */
-	uint8_t cls;		/* enum map_class */
+	uint8_t state; /* owner | MS_* */
+	uint8_t cls; /* enum map_class */
 };
 
 _Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
 
 struct map_table {
 	struct dmas_map *recs;
-	uint32_t nr;		/* records ever used (high water), index 0 spare */
+	uint32_t nr; /* records ever used (high water), index 0 spare */
 	uint32_t cap;
-	uint32_t free;		/* free list head, 0: none */
-	uint64_t live;		/* records in use, aliases included */
+	uint32_t free; /* free list head, 0: none */
+	uint64_t live; /* records in use, aliases included */
 	uint64_t aliases;
-	struct htab h;		/* (key, dev << 2 | class) -> first record of bucket */
+	struct htab h; /* (key, dev << 2 | class) -> first record of bucket */
 };
 
 /* Recently released mappings: tells double unmap from never mapped. */
-#define RECENT_SLOTS 4096	/* 128 KiB: stays in cache at millions of unmaps a second */
-#define RECENT_LEAKED 0x1	/* forgotten as a leak: a late release is not a second bug */
+#define RECENT_SLOTS \
+	4096 /* 128 KiB: stays in cache at millions of unmaps a second */
+#define RECENT_LEAKED \
+	0x1 /* forgotten as a leak: a late release is not a second bug */
 struct recent {
 	uint64_t addr;
 	uint64_t ts;
-	uint32_t dev;		/* 0: empty */
-	uint32_t stack;		/* of the release */
-	uint32_t loss_gen;	/* at the release */
+	uint32_t dev; /* 0: empty */
+	uint32_t stack; /* of the release */
+	uint32_t loss_gen; /* at the release */
 	uint8_t cls;
 	uint8_t flags;
-	uint8_t kind;		/* the kind of the mapping released */
+	uint8_t kind; /* the kind of the mapping released */
 };
 
 /* Same buffer mapped again and again (map-churn). */
@@ -103,16 +108,17 @@ struct churn {
 
 struct dev_state {
 	struct dmas_device pub;
-	struct dmas_dev_stats run;	/* whole run */
-	struct dmas_dev_stats snap;	/* run at the start of the current window */
-	struct dmas_dev_stats win;	/* last complete window */
-	uint64_t win_peak;		/* outstanding peak in the current window */
-	uint64_t max_size;		/* largest MC_ADDR mapping: bounds offset lookups */
-	uint64_t nr_live;		/* records of any class */
-	uint64_t sg_live;		/* live sg mappings (their segments' addresses are unknown) */
-	bool bind_seen;			/* DRIVER_BIND in the trace */
-	bool included;			/* passes the device/driver filters */
-	bool implicit;			/* no device record: events only */
+	struct dmas_dev_stats run; /* whole run */
+	struct dmas_dev_stats snap; /* run at the start of the current window */
+	struct dmas_dev_stats win; /* last complete window */
+	uint64_t win_peak; /* outstanding peak in the current window */
+	uint64_t max_size; /* largest MC_ADDR mapping: bounds offset lookups */
+	uint64_t nr_live; /* records of any class */
+	uint64_t sg_live; /* live sg mappings (their segments' addresses are
+			     unknown) */
+	bool bind_seen; /* DRIVER_BIND in the trace */
+	bool included; /* passes the device/driver filters */
+	bool implicit; /* no device record: events only */
 };
 
 struct pool_state {
@@ -121,7 +127,7 @@ struct pool_state {
 	uint32_t stack;
 	uint64_t block_size;
 	uint64_t outstanding;
-	bool created;		/* POOL_CREATE seen */
+	bool created; /* POOL_CREATE seen */
 };
 
 /* dmaengine channel and descriptor tracking (dmaengine.c). */
@@ -134,46 +140,46 @@ enum desc_state {
 
 struct desc_state_rec {
 	uint64_t cookie;
-	uint64_t ts;		/* submitted (prepared before that) */
+	uint64_t ts; /* submitted (prepared before that) */
 	uint64_t issue_ts;
-	uint64_t phys;		/* dma address the transfer targets */
+	uint64_t phys; /* dma address the transfer targets */
 	uint64_t size;
-	uint64_t map_ts;	/* target mapping's creation time (identity check) */
-	uint32_t map;		/* target mapping record, 0 none */
-	uint32_t chan;		/* channel index + 1 */
+	uint64_t map_ts; /* target mapping's creation time (identity check) */
+	uint32_t map; /* target mapping record, 0 none */
+	uint32_t chan; /* channel index + 1 */
 	uint32_t stack;
 	uint32_t loss_gen;
-	uint32_t prev, next;	/* channel's list, in submission order */
+	uint32_t prev, next; /* channel's list, in submission order */
 	uint8_t state;
 	uint8_t dir;
-	bool keyed;		/* in the descriptor table under (chan, cookie) */
-	bool timed_out;		/* xfer-timeout or desc-never-issued reported */
+	bool keyed; /* in the descriptor table under (chan, cookie) */
+	bool timed_out; /* xfer-timeout or desc-never-issued reported */
 };
 
 struct chan_state {
 	struct dmas_chan_info pub;
 	uint64_t request_ts;
 	uint32_t loss_gen;
-	uint32_t head, tail;	/* descriptor list */
+	uint32_t head, tail; /* descriptor list */
 };
 
 /* One finding folded over many events (NUMA, hints, map errors). */
 struct agg {
-	size_t finding;		/* index in e->findings */
+	size_t finding; /* index in e->findings */
 	uint64_t count;
 	uint64_t bytes;
-	int32_t node_a, node_b;	/* NUMA: buffer/cpu node, device node */
-	int32_t mixed;		/* NUMA: more than one remote node seen */
+	int32_t node_a, node_b; /* NUMA: buffer/cpu node, device node */
+	int32_t mixed; /* NUMA: more than one remote node seen */
 };
 
 struct dedup {
 	uint64_t count;
-	size_t last;		/* index of the last finding kept */
+	size_t last; /* index of the last finding kept */
 };
 
 struct stack_state {
 	struct dmas_stack pub;
-	char *buf;		/* the frames' storage */
+	char *buf; /* the frames' storage */
 };
 
 struct dmas_engine {
@@ -188,13 +194,13 @@ struct dmas_engine {
 	uint32_t *dev_idx;
 	size_t cap_dev_idx;
 
-	struct stack_state *stacks;	/* by id */
+	struct stack_state *stacks; /* by id */
 	size_t cap_stacks;
 
-	struct dmas_mem_range *ranges;	/* sorted by start */
+	struct dmas_mem_range *ranges; /* sorted by start */
 	size_t nr_ranges, cap_ranges;
 
-	int32_t *cpu_node;		/* by cpu, -1 unknown */
+	int32_t *cpu_node; /* by cpu, -1 unknown */
 	size_t cap_cpu;
 
 	struct map_table maps;
@@ -203,37 +209,39 @@ struct dmas_engine {
 
 	struct pool_state *pools;
 	size_t nr_pools, cap_pools;
-	struct htab pool_h;		/* pool id -> index + 1 */
+	struct htab pool_h; /* pool id -> index + 1 */
 
 	struct chan_state *chans;
 	size_t nr_chans, cap_chans;
-	struct htab chan_h;		/* channel id -> index + 1 */
+	struct htab chan_h; /* channel id -> index + 1 */
 	struct desc_state_rec *descs;
 	uint32_t nr_descs, cap_descs, free_desc;
-	struct htab desc_h;		/* (cookie, chan) -> desc index */
+	struct htab desc_h; /* (cookie, chan) -> desc index */
 
 	struct dmas_finding *findings;
 	size_t nr_findings, cap_findings;
 	struct agg *aggs;
 	size_t nr_aggs, cap_aggs;
-	struct htab agg_h;		/* (stack, dev << 6 | kind) -> agg index + 1 */
+	struct htab agg_h; /* (stack, dev << 6 | kind) -> agg index + 1 */
 	struct dedup *dedups;
 	size_t nr_dedups, cap_dedups;
 	struct htab dedup_h;
 
 	uint64_t events;
-	uint64_t dropped;		/* events the engine could not keep (out of memory) */
+	uint64_t dropped; /* events the engine could not keep (out of memory) */
 	uint64_t lost;
-	uint32_t loss_gen;		/* LOST events seen: evidence spanning one is uncertain */
-	uint64_t now;			/* latest event time */
+	uint32_t loss_gen; /* LOST events seen: evidence spanning one is
+			      uncertain */
+	uint64_t now; /* latest event time */
 	uint64_t win_base, win_len, win_last_start;
 	bool win_started, win_have_last;
-	uint64_t next_scan;		/* time-based detectors run at */
+	uint64_t next_scan; /* time-based detectors run at */
 	bool finished;
 };
 
 /* ---- engine.c ---- */
-/* Grow array p of *cap elements to hold need (new room zeroed); NULL: no memory. */
+/* Grow array p of *cap elements to hold need (new room zeroed); NULL: no
+ * memory. */
 void *eng_grow(void *p, size_t *cap, size_t need, size_t elem);
 /* Live record indices, oldest first (the caller frees the array). */
 uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n);
@@ -256,11 +264,10 @@ struct dmas_finding *eng_report(struct dmas_engine *e, enum dmas_finding_kind k,
 				const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Like eng_report, never folded (leaks: one finding per mapping). */
-struct dmas_finding *eng_report_each(struct dmas_engine *e,
-				     enum dmas_finding_kind k,
-				     const struct dmas_event *ev,
-				     const struct dmas_map *m, bool uncertain,
-				     const char *fmt, ...)
+struct dmas_finding *
+eng_report_each(struct dmas_engine *e, enum dmas_finding_kind k,
+		const struct dmas_event *ev, const struct dmas_map *m,
+		bool uncertain, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /*
  * One finding per (kind, device, stack) counting occurrences: the first

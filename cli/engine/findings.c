@@ -9,7 +9,7 @@
 
 const struct dmas_finding_info dmas_finding_table[DMAS_FINDING_KIND_MAX] = {
 #define FINDING(e, id, sev, area, what, fix) \
-	[DMAS_F_##e] = { id, DMAS_SEV_##sev, area, what, fix },
+	[DMAS_F_##e] = {id, DMAS_SEV_##sev, area, what, fix},
 #include "engine/findings.def"
 #undef FINDING
 };

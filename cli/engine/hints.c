@@ -33,7 +33,8 @@ void hints_bounce(struct dmas_engine *e, struct dev_state *d,
 	bool is_new;
 
 	d->run.bounced++;
-	eng_aggregate(e, DMAS_F_SWIOTLB_BOUNCE, ev->dev, 0, ev, NULL, ev->size, -1, -1, &is_new);
+	eng_aggregate(e, DMAS_F_SWIOTLB_BOUNCE, ev->dev, 0, ev, NULL, ev->size,
+		      -1, -1, &is_new);
 }
 
 void hints_churn(struct dmas_engine *e, struct dev_state *d,
@@ -63,7 +64,8 @@ void hints_redundant_sync(struct dmas_engine *e, const struct dmas_event *ev,
 {
 	bool is_new;
 
-	eng_aggregate(e, DMAS_F_REDUNDANT_SYNC, ev->dev, ev->stack_id, ev, m, 0, -1, -1, &is_new);
+	eng_aggregate(e, DMAS_F_REDUNDANT_SYNC, ev->dev, ev->stack_id, ev, m, 0,
+		      -1, -1, &is_new);
 }
 
 void hints_format(struct dmas_engine *e, const struct agg *a,
@@ -72,13 +74,15 @@ void hints_format(struct dmas_engine *e, const struct agg *a,
 	switch (f->kind) {
 	case DMAS_F_SWIOTLB_BOUNCE:
 		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64 " mapping%s bounced through swiotlb, %" PRIu64
+			 "%" PRIu64
+			 " mapping%s bounced through swiotlb, %" PRIu64
 			 " bytes",
 			 a->count, a->count == 1 ? "" : "s", a->bytes);
 		break;
 	case DMAS_F_REDUNDANT_SYNC:
 		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64 " sync%s gave the buffer to the side that already owned it",
+			 "%" PRIu64 " sync%s gave the buffer to the side that "
+				    "already owned it",
 			 a->count, a->count == 1 ? "" : "s");
 		break;
 	case DMAS_F_MAP_CHURN:

@@ -60,7 +60,7 @@ void htab_del(struct htab *h, uint64_t key, uint32_t tag)
 	if (!v)
 		return;
 	i = (uint32_t)((struct htab_slot *)((char *)v -
-					     offsetof(struct htab_slot, val)) -
+					    offsetof(struct htab_slot, val)) -
 		       h->s);
 	/* shift later members of the chain back so no tombstone is needed */
 	for (j = i;;) {
@@ -70,7 +70,8 @@ void htab_del(struct htab *h, uint64_t key, uint32_t tag)
 		if (!h->s[j].val)
 			break;
 		home = htab_hash(h->s[j].key, h->s[j].tag) & h->mask;
-		/* may s[j] move to i?  only if home is not cyclically in (i, j] */
+		/* may s[j] move to i?  only if home is not cyclically in (i, j]
+		 */
 		if (((j > i) && (home <= i || home > j)) ||
 		    ((j < i) && (home <= i && home > j))) {
 			h->s[i] = h->s[j];

@@ -14,12 +14,12 @@
 struct htab_slot {
 	uint64_t key;
 	uint32_t tag;
-	uint32_t val;		/* 0: empty */
+	uint32_t val; /* 0: empty */
 };
 
 struct htab {
 	struct htab_slot *s;
-	uint32_t mask;		/* capacity - 1 (capacity is a power of two) */
+	uint32_t mask; /* capacity - 1 (capacity is a power of two) */
 	uint32_t used;
 };
 

@@ -81,7 +81,8 @@ void leaks_pool_create(struct dmas_engine *e, struct dev_state *d,
 	p->created = true;
 }
 
-/* Report (and forget) the live records of device dev (0: any) that pick() accepts. */
+/* Report (and forget) the live records of device dev (0: any) that pick()
+ * accepts. */
 static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 		       enum dmas_finding_kind k, uint32_t dev,
 		       bool (*pick)(struct dmas_engine *e,
@@ -102,7 +103,8 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 			continue;
 		eng_report_each(e, k, ev, m, eng_spans_loss(e, m->loss_gen),
 				"%s memory outstanding %" PRIu64 " ns, %s",
-				made_by(m->kind), (uint64_t)(ev->ts - m->ts), why);
+				made_by(m->kind), (uint64_t)(ev->ts - m->ts),
+				why);
 		eng_release(e, idx[i], ev, RECENT_LEAKED);
 	}
 	free(idx);
@@ -120,14 +122,14 @@ void leaks_unbind(struct dmas_engine *e, struct dev_state *d,
 	if (!d->nr_live)
 		return;
 	leak_sweep(e, ev, DMAS_F_LEAK_UNBIND, ev->dev, pick_any, NULL,
-		   ev->kind == DMAS_EV_DEVICE_REMOVE ?
-			   "still held when the device was removed" :
-			   "still held after the driver unbound");
+		   ev->kind == DMAS_EV_DEVICE_REMOVE
+			   ? "still held when the device was removed"
+			   : "still held after the driver unbound");
 }
 
 struct mod_arg {
 	const char *mod;
-	int8_t *memo;		/* per stack id: 0 unknown, 1 in mod, -1 not */
+	int8_t *memo; /* per stack id: 0 unknown, 1 in mod, -1 not */
 	size_t nr;
 };
 
@@ -139,7 +141,8 @@ static bool pick_module(struct dmas_engine *e, const struct dmas_map *m,
 	if (!m->stack || m->stack >= a->nr)
 		return false;
 	if (!a->memo[m->stack])
-		a->memo[m->stack] = stack_in_module(e, m->stack, a->mod) ? 1 : -1;
+		a->memo[m->stack] =
+			stack_in_module(e, m->stack, a->mod) ? 1 : -1;
 	return a->memo[m->stack] > 0;
 }
 

@@ -164,8 +164,8 @@ uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
 		  uint64_t key, uint64_t size, int dir)
 {
 	struct map_table *t = &e->maps;
-	uint32_t *head = htab_find(&t->h, bucket_key(cls, key),
-				   bucket_tag(dev, cls));
+	uint32_t *head =
+		htab_find(&t->h, bucket_key(cls, key), bucket_tag(dev, cls));
 	uint32_t i, first = 0;
 
 	if (!head)
@@ -198,8 +198,7 @@ uint32_t map_find_alias(struct dmas_engine *e, uint32_t dev, uint64_t addr,
 	return 0;
 }
 
-uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev,
-			     uint64_t addr)
+uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 {
 	struct map_table *t = &e->maps;
 	struct dev_state *d = eng_dev(e, dev);

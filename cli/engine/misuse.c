@@ -32,8 +32,8 @@
 
 static const char *dir_name(unsigned dir)
 {
-	static const char *const n[] = { "bidirectional", "to-device",
-					 "from-device", "none" };
+	static const char *const n[] = {"bidirectional", "to-device",
+					"from-device", "none"};
 
 	return dir < 4 ? n[dir] : "invalid";
 }
@@ -97,8 +97,10 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 		return;
 	}
 	if (eng_preexisting(e, d)) {
-		struct dmas_map tmp = { .addr = key, .dev = ev->dev, .cls = cls,
-					.kind = ev->kind };
+		struct dmas_map tmp = {.addr = key,
+				       .dev = ev->dev,
+				       .cls = cls,
+				       .kind = ev->kind};
 
 		d->run.preexisting++;
 		/* so that a second release of it is seen as one */
@@ -118,12 +120,14 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 		const struct dmas_map *m = map_rec(e, inside);
 
 		eng_report(e, k, ev, NULL, unc,
-			   "%s of 0x%" PRIx64 ": inside the mapping at 0x%" PRIx64
-			   " (+%" PRIu64 "), not its start",
+			   "%s of 0x%" PRIx64
+			   ": inside the mapping at 0x%" PRIx64 " (+%" PRIu64
+			   "), not its start",
 			   api_name(ev->kind), key, m->addr, key - m->addr);
 		return;
 	}
-	eng_report(e, k, ev, NULL, unc, "%s of 0x%" PRIx64 " (%" PRIu64
+	eng_report(e, k, ev, NULL, unc,
+		   "%s of 0x%" PRIx64 " (%" PRIu64
 		   " bytes): not mapped on this device",
 		   api_name(ev->kind), key, (uint64_t)ev->size);
 }
@@ -147,11 +151,14 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 	if (map_is_alias(m)) {
 		/* the list stays mapped: dma-debug's "wrong function" */
 		eng_report(e, DMAS_F_UNMAP_NOT_MAPPED, ev, NULL, unc,
-			   "0x%" PRIx64 " starts an sg list mapped with dma_map_sg: unmap it with dma_unmap_sg",
+			   "0x%" PRIx64
+			   " starts an sg list mapped with dma_map_sg: unmap "
+			   "it with dma_unmap_sg",
 			   key);
 		return;
 	}
-	if (m->kind == DMAS_EV_ALLOC_COHERENT || m->kind == DMAS_EV_ALLOC_PAGES) {
+	if (m->kind == DMAS_EV_ALLOC_COHERENT ||
+	    m->kind == DMAS_EV_ALLOC_PAGES) {
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
@@ -162,7 +169,8 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 			if (nents != m->nents)
 				eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m,
 					   unc,
-					   "unmapped with nents %u, mapped with %u",
+					   "unmapped with nents %u, mapped "
+					   "with %u",
 					   nents, m->nents);
 		} else if (ev->size != m->size) {
 			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,

@@ -70,6 +70,7 @@ void numa_format(struct dmas_engine *e, const struct agg *a,
 			 a->node_b);
 	else
 		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64 " mapping%s made from CPUs on %s, device on node %d",
+			 "%" PRIu64
+			 " mapping%s made from CPUs on %s, device on node %d",
 			 a->count, a->count == 1 ? "" : "s", where, a->node_b);
 }

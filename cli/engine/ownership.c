@@ -43,20 +43,22 @@
 
 #include "engine/engine_int.h"
 
-#define MS_HANDOFF_CLEAR (MS_OWNER_MASK | MS_DEV_HAD_IT | MS_CPU_WROTE | \
-			  MS_CPU_SEEN | MS_PARTIAL | MS_SKIP_SYNC)
+#define MS_HANDOFF_CLEAR                                              \
+	(MS_OWNER_MASK | MS_DEV_HAD_IT | MS_CPU_WROTE | MS_CPU_SEEN | \
+	 MS_PARTIAL | MS_SKIP_SYNC)
 
 static const char *dir_name(unsigned dir)
 {
-	static const char *const n[] = { "bidirectional", "to-device",
-					 "from-device", "none" };
+	static const char *const n[] = {"bidirectional", "to-device",
+					"from-device", "none"};
 
 	return dir < 4 ? n[dir] : "invalid";
 }
 
 static inline bool dev_writes(const struct dmas_map *m)
 {
-	return m->dir == DMAS_DIR_FROM_DEVICE || m->dir == DMAS_DIR_BIDIRECTIONAL;
+	return m->dir == DMAS_DIR_FROM_DEVICE ||
+	       m->dir == DMAS_DIR_BIDIRECTIONAL;
 }
 
 static inline bool dev_reads(const struct dmas_map *m)
@@ -120,7 +122,9 @@ void own_sync(struct dmas_engine *e, struct dev_state *d,
 	if (owner == OWN_DEVICE) {
 		if ((m->state & MS_DEV_HAD_IT) && dev_writes(m))
 			eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
-				   "sync_for_device after a transfer into the buffer completed, with no sync_for_cpu in between");
+				   "sync_for_device after a transfer into the "
+				   "buffer completed, with no sync_for_cpu in "
+				   "between");
 		else if (!partial && !(m->state & (MS_PARTIAL | MS_SKIP_SYNC)))
 			hints_redundant_sync(e, ev, m);
 	}
@@ -177,9 +181,10 @@ void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 			   " while the device owns the buffer%s",
 			   write ? "wrote" : "read", (uint64_t)ev->size,
 			   (uint64_t)(ev->addr - m->addr),
-			   (m->state & MS_DEV_HAD_IT) ?
-				   " (a transfer into it completed; no sync_for_cpu since)" :
-				   "");
+			   (m->state & MS_DEV_HAD_IT)
+				   ? " (a transfer into it completed; no "
+				     "sync_for_cpu since)"
+				   : "");
 		return;
 	}
 	m->state |= MS_CPU_SEEN | (write ? MS_CPU_WROTE : 0);
@@ -196,11 +201,13 @@ void own_transfer(struct dmas_engine *e, uint32_t idx,
 		return;
 	if (owner == OWN_DEVICE && (m->state & MS_DEV_HAD_IT) && dev_writes(m))
 		eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
-			   "new transfer into the buffer after one completed, with no sync_for_cpu in between");
+			   "new transfer into the buffer after one completed, "
+			   "with no sync_for_cpu in between");
 	else if (owner == OWN_CPU && dev_reads(m) &&
 		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)))
 		eng_report(e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
-			   "the CPU took the buffer with sync_for_cpu%s; new transfer without sync_for_device",
+			   "the CPU took the buffer with sync_for_cpu%s; new "
+			   "transfer without sync_for_device",
 			   (m->state & MS_CPU_WROTE) ? " and wrote it" : "");
 	m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_DEVICE;
 }

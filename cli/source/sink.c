@@ -52,14 +52,14 @@ void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e)
 	sink->ctx = e;
 }
 
-#define TEE_EACH(cb, ...)                                          \
-	do {                                                       \
-		const struct dmas_sink_tee *t_ = ctx;              \
-		int i_;                                            \
-		for (i_ = 0; i_ < t_->n; i_++)                     \
-			if (t_->sinks[i_] && t_->sinks[i_]->cb)    \
+#define TEE_EACH(cb, ...)                                             \
+	do {                                                          \
+		const struct dmas_sink_tee *t_ = ctx;                 \
+		int i_;                                               \
+		for (i_ = 0; i_ < t_->n; i_++)                        \
+			if (t_->sinks[i_] && t_->sinks[i_]->cb)       \
 				t_->sinks[i_]->cb(t_->sinks[i_]->ctx, \
-						  __VA_ARGS__);    \
+						  __VA_ARGS__);       \
 	} while (0)
 
 static void tee_session(void *ctx, const struct dmas_session *s)

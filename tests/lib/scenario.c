@@ -43,7 +43,7 @@ struct scn *scn_new_engine(const struct dmas_engine_opts *opts,
 			   struct dmas_engine **e)
 {
 	struct dmas_engine *eng = dmas_engine_new(opts);
-	struct dmas_sink sink = { 0 };
+	struct dmas_sink sink = {0};
 	struct scn *s;
 
 	if (!eng)
@@ -69,7 +69,7 @@ void scn_free(struct scn *s)
 
 void scn_session(struct scn *s, bool traced_from_boot)
 {
-	struct dmas_session ss = { 0 };
+	struct dmas_session ss = {0};
 
 	strcpy(ss.kernel_release, "6.1.0-scenario");
 	strcpy(ss.hostname, "scenario");
@@ -84,7 +84,7 @@ void scn_session(struct scn *s, bool traced_from_boot)
 uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
 			  int node, uint32_t flags)
 {
-	struct dmas_device d = { 0 };
+	struct dmas_device d = {0};
 
 	d.id = s->next_dev++;
 	d.numa_node = node;
@@ -111,7 +111,7 @@ uint32_t scn_device(struct scn *s, const char *name, const char *driver,
 uint32_t scn_stack(struct scn *s, const char *frame, ...)
 {
 	const char *frames[64];
-	struct dmas_stack st = { 0 };
+	struct dmas_stack st = {0};
 	const char *f;
 	va_list ap;
 	uint32_t n = 0;
@@ -130,7 +130,7 @@ uint32_t scn_stack(struct scn *s, const char *frame, ...)
 
 void scn_mem_range(struct scn *s, uint64_t start, uint64_t end, int node)
 {
-	struct dmas_mem_range r = { start, end, node };
+	struct dmas_mem_range r = {start, end, node};
 
 	if (s->sink.mem_range)
 		s->sink.mem_range(s->sink.ctx, &r);
@@ -233,8 +233,7 @@ static void ev_name(struct scn *s, uint8_t k, uint32_t dev, const char *name)
 	scn_event(s, &ev);
 }
 
-void scn_map(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
-	     int dir)
+void scn_map(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size, int dir)
 {
 	ev5(s, DMAS_EV_MAP, dev, addr, size, dir, addr, 0, 0);
 }
@@ -280,8 +279,8 @@ void scn_unmap_sg(struct scn *s, uint32_t dev, uint64_t sg, uint32_t nents,
 	ev5(s, DMAS_EV_UNMAP_SG, dev, 0, size, dir, 0, sg, nents);
 }
 
-void scn_sync_for_cpu(struct scn *s, uint32_t dev, uint64_t addr,
-		      uint64_t size, int dir)
+void scn_sync_for_cpu(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
+		      int dir)
 {
 	ev5(s, DMAS_EV_SYNC_FOR_CPU, dev, addr, size, dir, 0, 0, 0);
 }
@@ -304,8 +303,8 @@ void scn_sync_sg_for_device(struct scn *s, uint32_t dev, uint64_t sg,
 	ev5(s, DMAS_EV_SYNC_SG_FOR_DEVICE, dev, 0, size, dir, 0, sg, nents);
 }
 
-void scn_map_resource(struct scn *s, uint32_t dev, uint64_t addr,
-		      uint64_t size, int dir)
+void scn_map_resource(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
+		      int dir)
 {
 	ev5(s, DMAS_EV_MAP_RESOURCE, dev, addr, size, dir, addr, 0, 0);
 }
@@ -405,8 +404,7 @@ void scn_issue_pending(struct scn *s, uint32_t dev, uint64_t chan)
 	ev5(s, DMAS_EV_ISSUE_PENDING, dev, 0, 0, 0, 0, chan, 0);
 }
 
-void scn_xfer_start(struct scn *s, uint32_t dev, uint64_t chan,
-		    uint64_t cookie)
+void scn_xfer_start(struct scn *s, uint32_t dev, uint64_t chan, uint64_t cookie)
 {
 	ev5(s, DMAS_EV_XFER_START, dev, cookie, 0, 0, 0, chan, 0);
 }
@@ -417,8 +415,8 @@ void scn_xfer_complete(struct scn *s, uint32_t dev, uint64_t chan,
 	ev5(s, DMAS_EV_XFER_COMPLETE, dev, cookie, 0, 0, 0, chan, 0);
 }
 
-void scn_xfer_error(struct scn *s, uint32_t dev, uint64_t chan,
-		    uint64_t cookie, uint32_t result)
+void scn_xfer_error(struct scn *s, uint32_t dev, uint64_t chan, uint64_t cookie,
+		    uint32_t result)
 {
 	ev5(s, DMAS_EV_XFER_ERROR, dev, cookie, 0, 0, 0, chan, result);
 }
@@ -480,14 +478,12 @@ void scn_iommu_map(struct scn *s, uint32_t dev, uint64_t iova, uint64_t size,
 	ev5(s, DMAS_EV_IOMMU_MAP, dev, iova, size, 0, phys, 0, 0);
 }
 
-void scn_iommu_unmap(struct scn *s, uint32_t dev, uint64_t iova,
-		     uint64_t size)
+void scn_iommu_unmap(struct scn *s, uint32_t dev, uint64_t iova, uint64_t size)
 {
 	ev5(s, DMAS_EV_IOMMU_UNMAP, dev, iova, size, 0, 0, 0, 0);
 }
 
-void scn_iommu_fault(struct scn *s, uint32_t dev, uint64_t iova,
-		     uint32_t flags)
+void scn_iommu_fault(struct scn *s, uint32_t dev, uint64_t iova, uint32_t flags)
 {
 	ev5(s, DMAS_EV_IOMMU_FAULT, dev, iova, 0, 0, 0, 0, flags);
 }
@@ -510,9 +506,9 @@ const char *scn_ids(const struct dmas_engine *e)
 
 	buf[0] = 0;
 	for (i = 0; i < n && len < sizeof(buf) - 1; i++)
-		len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
-				i ? "," : "",
-				dmas_finding_table[dmas_engine_finding(e, i)->kind].id);
+		len += snprintf(
+			buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+			dmas_finding_table[dmas_engine_finding(e, i)->kind].id);
 	return buf;
 }
 
@@ -522,7 +518,8 @@ int scn_count(const struct dmas_engine *e, const char *id)
 	int c = 0;
 
 	for (i = 0; i < n; i++)
-		if (!strcmp(dmas_finding_table[dmas_engine_finding(e, i)->kind].id,
+		if (!strcmp(dmas_finding_table[dmas_engine_finding(e, i)->kind]
+				    .id,
 			    id))
 			c++;
 	return c;
@@ -550,7 +547,8 @@ void scn_dump(const struct dmas_engine *e)
 		const struct dmas_finding *f = dmas_engine_finding(e, i);
 
 		fprintf(stderr,
-			"  #%llu %s dev=%u addr=0x%llx size=%llu dir=%u%s rep=%llu: %s\n",
+			"  #%llu %s dev=%u addr=0x%llx size=%llu dir=%u%s "
+			"rep=%llu: %s\n",
 			(unsigned long long)f->seq,
 			dmas_finding_table[f->kind].id, f->dev,
 			(unsigned long long)f->addr,

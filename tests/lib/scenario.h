@@ -26,7 +26,8 @@
 
 struct scn;
 
-/* Deliver to sink (copied). The clock starts at 1 s, each event advances it by 1 us. */
+/* Deliver to sink (copied). The clock starts at 1 s, each event advances it by
+ * 1 us. */
 struct scn *scn_new(const struct dmas_sink *sink);
 /* Deliver to a new engine made with opts (NULL: defaults); *e gets it. */
 struct scn *scn_new_engine(const struct dmas_engine_opts *opts,
@@ -61,7 +62,8 @@ void scn_use_pid(struct scn *s, uint32_t pid);
 void scn_event(struct scn *s, const struct dmas_event *ev);
 /* Tell the sink time passed without events (live idle), at now. */
 void scn_idle(struct scn *s);
-/* Idle at now, then dmas_engine_finish at now if scn_new_engine made the engine. */
+/* Idle at now, then dmas_engine_finish at now if scn_new_engine made the
+ * engine. */
 void scn_finish(struct scn *s);
 
 /* ---- streaming DMA API (phys defaults to the dma address) ---- */
@@ -73,21 +75,22 @@ void scn_map_attrs(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 		   int dir, uint16_t attrs);
 void scn_unmap(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 	       int dir);
-/* sg: nents passed, mapped segments, first segment's dma address, total bytes */
+/* sg: nents passed, mapped segments, first segment's dma address, total bytes
+ */
 void scn_map_sg(struct scn *s, uint32_t dev, uint64_t sg, uint32_t nents,
 		uint32_t mapped, uint64_t addr, uint64_t size, int dir);
 void scn_unmap_sg(struct scn *s, uint32_t dev, uint64_t sg, uint32_t nents,
 		  uint64_t size, int dir);
-void scn_sync_for_cpu(struct scn *s, uint32_t dev, uint64_t addr,
-		      uint64_t size, int dir);
+void scn_sync_for_cpu(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
+		      int dir);
 void scn_sync_for_device(struct scn *s, uint32_t dev, uint64_t addr,
 			 uint64_t size, int dir);
 void scn_sync_sg_for_cpu(struct scn *s, uint32_t dev, uint64_t sg,
 			 uint32_t nents, uint64_t size, int dir);
 void scn_sync_sg_for_device(struct scn *s, uint32_t dev, uint64_t sg,
 			    uint32_t nents, uint64_t size, int dir);
-void scn_map_resource(struct scn *s, uint32_t dev, uint64_t addr,
-		      uint64_t size, int dir);
+void scn_map_resource(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
+		      int dir);
 void scn_unmap_resource(struct scn *s, uint32_t dev, uint64_t addr,
 			uint64_t size, int dir);
 void scn_map_error(struct scn *s, uint32_t dev, uint64_t size, int dir);
@@ -125,8 +128,8 @@ void scn_xfer_start(struct scn *s, uint32_t dev, uint64_t chan,
 		    uint64_t cookie);
 void scn_xfer_complete(struct scn *s, uint32_t dev, uint64_t chan,
 		       uint64_t cookie);
-void scn_xfer_error(struct scn *s, uint32_t dev, uint64_t chan,
-		    uint64_t cookie, uint32_t result);
+void scn_xfer_error(struct scn *s, uint32_t dev, uint64_t chan, uint64_t cookie,
+		    uint32_t result);
 void scn_terminate(struct scn *s, uint32_t dev, uint64_t chan);
 /* prep + submit + issue_pending + complete of one transfer targeting phys */
 void scn_transfer(struct scn *s, uint32_t dev, uint64_t chan, uint64_t cookie,
@@ -142,8 +145,7 @@ void scn_remove(struct scn *s, uint32_t dev);
 void scn_module_unload(struct scn *s, const char *module);
 void scn_iommu_map(struct scn *s, uint32_t dev, uint64_t iova, uint64_t size,
 		   uint64_t phys);
-void scn_iommu_unmap(struct scn *s, uint32_t dev, uint64_t iova,
-		     uint64_t size);
+void scn_iommu_unmap(struct scn *s, uint32_t dev, uint64_t iova, uint64_t size);
 void scn_iommu_fault(struct scn *s, uint32_t dev, uint64_t iova,
 		     uint32_t flags);
 void scn_lost(struct scn *s, uint32_t n);

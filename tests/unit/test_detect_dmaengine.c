@@ -149,7 +149,7 @@ TEST(desc_never_issued_after_timeout_and_at_finish)
 
 TEST(xfer_timeout)
 {
-	struct dmas_engine_opts o = { .xfer_timeout_ns = 2 * SEC };
+	struct dmas_engine_opts o = {.xfer_timeout_ns = 2 * SEC};
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(&o, &e, &dev);
@@ -246,7 +246,7 @@ TEST(channel_leak_at_client_module_unload)
 	scn_use_stack(s, 0);
 	scn_chan_release(s, dev, CHAN2);
 	scn_module_unload(s, "vdmac_client");
-	scn_module_unload(s, "vdmac_client");	/* reported once */
+	scn_module_unload(s, "vdmac_client"); /* reported once */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "channel-leak");
 	f = scn_finding(e, "channel-leak", 0);

@@ -63,7 +63,7 @@ TEST(leak_unbind_reports_each_outstanding_mapping)
 	CHECK_EQ(f->addr, 0x40040);
 	CHECK_EQ(f->map_kind, DMAS_EV_POOL_ALLOC);
 	f = scn_finding(e, "leak-at-unbind", 3);
-	CHECK_EQ(f->addr, 0x50000);	/* the sg list's first dma address */
+	CHECK_EQ(f->addr, 0x50000); /* the sg list's first dma address */
 	CHECK_EQ(f->size, 16384);
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP_SG);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
@@ -82,7 +82,7 @@ TEST(leak_unbind_silent_when_released)
 	scn_bind(s, other, "nvme");
 	scn_map(s, dev, 0x10000, 2048, FROM);
 	scn_alloc_coherent(s, dev, 0x30000, 8192);
-	scn_map(s, other, 0x90000, 4096, TO);	/* another device's */
+	scn_map(s, other, 0x90000, 4096, TO); /* another device's */
 	scn_unmap(s, dev, 0x10000, 2048, FROM);
 	scn_free_coherent(s, dev, 0x30000, 8192);
 	scn_unbind(s, dev);
@@ -174,7 +174,8 @@ TEST(pool_leak_per_outstanding_block)
 	uint32_t dev;
 	struct scn *s = setup(NULL, &e, &dev);
 
-	/* the pool's backing page is a coherent allocation at the same address */
+	/* the pool's backing page is a coherent allocation at the same address
+	 */
 	scn_alloc_coherent(s, dev, 0x40000, 4096);
 	scn_pool_create(s, dev, 0x77, 64);
 	scn_pool_alloc(s, dev, 0x77, 0x40000, 64);
@@ -202,7 +203,7 @@ TEST(pool_destroy_silent_when_all_freed)
 	scn_pool_create(s, dev, 0x77, 64);
 	scn_pool_create(s, dev, 0x88, 64);
 	scn_pool_alloc(s, dev, 0x77, 0x40000, 64);
-	scn_pool_alloc(s, dev, 0x88, 0x50000, 64);	/* other pool */
+	scn_pool_alloc(s, dev, 0x88, 0x50000, 64); /* other pool */
 	scn_pool_free(s, dev, 0x77, 0x40000, 64);
 	scn_pool_destroy(s, dev, 0x77);
 	scn_finish(s);
@@ -212,14 +213,14 @@ TEST(pool_destroy_silent_when_all_freed)
 
 TEST(leak_suspected_once_per_mapping_after_leak_age)
 {
-	struct dmas_engine_opts o = { .leak_age_ns = 1000000 };
+	struct dmas_engine_opts o = {.leak_age_ns = 1000000};
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(&o, &e, &dev);
 	const struct dmas_finding *f;
 
 	scn_map(s, dev, 0x10000, 2048, FROM);
-	scn_map(s, dev, 0x20000, 2048, FROM);	/* released in time */
+	scn_map(s, dev, 0x20000, 2048, FROM); /* released in time */
 	scn_alloc_coherent(s, dev, 0x30000, 4096); /* long-lived by design */
 	scn_advance(s, 500000);
 	scn_unmap(s, dev, 0x20000, 2048, FROM);
@@ -266,7 +267,7 @@ TEST(outstanding_at_exit_listed_not_reported)
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(NULL, &e, &dev);
-	uint64_t addrs[8] = { 0 };
+	uint64_t addrs[8] = {0};
 
 	scn_map(s, dev, 0x20000, 2048, FROM);
 	scn_map(s, dev, 0x10000, 2048, FROM);
@@ -288,7 +289,7 @@ TEST(outstanding_at_exit_listed_not_reported)
 
 TEST(leaks_at_exit_when_asked)
 {
-	struct dmas_engine_opts o = { .leaks_at_exit = true };
+	struct dmas_engine_opts o = {.leaks_at_exit = true};
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(&o, &e, &dev);

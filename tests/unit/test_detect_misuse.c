@@ -133,7 +133,7 @@ TEST(lost_events_make_not_mapped_uncertain)
 	scn_map(s, dev, 0x1000, 2048, FROM);
 	scn_unmap(s, dev, 0x1000, 2048, FROM);
 	scn_lost(s, 100);
-	scn_unmap(s, dev, 0x1000, 2048, FROM);	/* re-map may have been lost */
+	scn_unmap(s, dev, 0x1000, 2048, FROM); /* re-map may have been lost */
 	scn_unmap(s, dev, 0x9000, 2048, FROM);
 	scn_sync_for_cpu(s, dev, 0xa000, 64, FROM);
 	scn_free_coherent(s, dev, 0xb000, 4096);
@@ -167,7 +167,7 @@ TEST(unmap_size_and_direction_mismatch)
 				"unmap-size-mismatch,unmap-dir-mismatch");
 	f = scn_finding(e, "unmap-size-mismatch", 0);
 	CHECK_EQ(f->addr, 0x1000);
-	CHECK_EQ(f->size, 4096);	/* the mapping's */
+	CHECK_EQ(f->size, 4096); /* the mapping's */
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
 	CHECK_CONTAINS(f->detail, "size 2048, mapped 4096");
 	f = scn_finding(e, "unmap-dir-mismatch", 0);
@@ -238,14 +238,14 @@ TEST(sync_checks_range_and_direction)
 	const struct dmas_finding *f;
 
 	scn_map(s, dev, 0x10000, 8192, FROM);
-	scn_sync_for_cpu(s, dev, 0x10000, 8192, FROM);	/* whole */
+	scn_sync_for_cpu(s, dev, 0x10000, 8192, FROM); /* whole */
 	scn_sync_for_device(s, dev, 0x11000, 4096, FROM); /* tail, offset */
-	scn_sync_for_cpu(s, dev, 0x10040, 64, FROM);	/* inside */
+	scn_sync_for_cpu(s, dev, 0x10040, 64, FROM); /* inside */
 	CHECK_STREQ(scn_ids(e), "");
-	scn_sync_for_cpu(s, dev, 0x11f00, 512, FROM);	/* runs past the end */
+	scn_sync_for_cpu(s, dev, 0x11f00, 512, FROM); /* runs past the end */
 	scn_sync_for_device(s, dev, 0x10000, 16384, FROM); /* too big */
-	scn_sync_for_cpu(s, dev, 0x10000, 64, TO);	/* wrong direction */
-	scn_sync_for_cpu(s, dev, 0x30000, 64, FROM);	/* nothing there */
+	scn_sync_for_cpu(s, dev, 0x10000, 64, TO); /* wrong direction */
+	scn_sync_for_cpu(s, dev, 0x30000, 64, FROM); /* nothing there */
 	/* BIDIRECTIONAL mappings accept any sync direction (as dma-debug) */
 	scn_map(s, dev, 0x20000, 4096, BIDI);
 	scn_sync_for_cpu(s, dev, 0x20000, 4096, FROM);
@@ -283,7 +283,8 @@ TEST(sync_not_mapped_uncertain_while_sg_lists_live)
 	scn_sync_for_cpu(s, dev, 0xa2000, 4096, FROM);
 	scn_sync_for_cpu(s, dev, 0x80000, 4096, FROM);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "sync-not-mapped,sync-not-mapped,sync-not-mapped");
+	CHECK_STREQ(scn_ids(e),
+		    "sync-not-mapped,sync-not-mapped,sync-not-mapped");
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->addr, 0xa2000);
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->uncertain, 1);
 	/* no sg list left: certain */
@@ -305,9 +306,9 @@ TEST(sg_segment_synced_with_single_api)
 	scn_sync_for_cpu(s, dev, 0x81000, 4096, TO);
 	scn_sync_for_device(s, dev, 0x80000, 16384, TO);
 	CHECK_STREQ(scn_ids(e), "");
-	scn_sync_for_device(s, dev, 0x83000, 8192, TO);	/* past the end */
-	scn_sync_for_device(s, dev, 0x80000, 64, FROM);	/* direction */
-	scn_unmap(s, dev, 0x80000, 16384, TO);	/* wrong function */
+	scn_sync_for_device(s, dev, 0x83000, 8192, TO); /* past the end */
+	scn_sync_for_device(s, dev, 0x80000, 64, FROM); /* direction */
+	scn_unmap(s, dev, 0x80000, 16384, TO); /* wrong function */
 	scn_unmap_sg(s, dev, sg, 4, 16384, TO);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e),
@@ -369,18 +370,19 @@ TEST(free_not_allocated)
 	scn_free_coherent(s, dev, 0x10000, 4096);
 	scn_alloc_coherent(s, dev, 0x20000, 4096);
 	scn_free_coherent(s, dev, 0x20000, 4096);
-	scn_free_coherent(s, dev, 0x20000, 4096);	/* twice */
+	scn_free_coherent(s, dev, 0x20000, 4096); /* twice */
 	scn_pool_create(s, dev, 0x5, 64);
 	scn_pool_free(s, dev, 0x5, 0x30000, 64);
 	scn_pool_alloc(s, dev, 0x5, 0x30040, 64);
 	scn_pool_free(s, dev, 0x5, 0x30040, 64);
 	scn_alloc_coherent(s, dev, 0x40000, 4096);
-	scn_free_coherent(s, dev, 0x40000, 2048);	/* wrong size */
+	scn_free_coherent(s, dev, 0x40000, 2048); /* wrong size */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "free-not-allocated,free-not-allocated,"
 				"free-not-allocated,unmap-size-mismatch");
 	CHECK_EQ(scn_finding(e, "free-not-allocated", 0)->addr, 0x10000);
-	CHECK_CONTAINS(scn_finding(e, "free-not-allocated", 1)->detail, "after");
+	CHECK_CONTAINS(scn_finding(e, "free-not-allocated", 1)->detail,
+		       "after");
 	CHECK_EQ(scn_finding(e, "free-not-allocated", 2)->addr, 0x30000);
 	CHECK_CONTAINS(scn_finding(e, "unmap-size-mismatch", 0)->detail,
 		       "freed with size 2048, allocated 4096");
@@ -392,8 +394,8 @@ TEST(map_error_folded_per_stack)
 	struct dmas_engine *e;
 	uint32_t dev, st1, st2;
 	struct scn *s = setup(&e, &dev);
-	struct dmas_event ev = { .kind = DMAS_EV_MAP, .size = 4096,
-				 .flags = DMAS_F_ERROR };
+	struct dmas_event ev = {
+		.kind = DMAS_EV_MAP, .size = 4096, .flags = DMAS_F_ERROR};
 
 	st1 = scn_stack(s, "nic_xmit+0x10/0x80 [nicdrv]", NULL);
 	st2 = scn_stack(s, "nic_rx_refill+0x10/0x80 [nicdrv]", NULL);
@@ -403,7 +405,7 @@ TEST(map_error_folded_per_stack)
 	scn_map_error(s, dev, 1000, TO);
 	scn_use_stack(s, st2);
 	ev.dev = dev;
-	scn_event(s, &ev);	/* a map whose error flag is set counts too */
+	scn_event(s, &ev); /* a map whose error flag is set counts too */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "map-error,map-error");
 	CHECK_EQ(scn_finding(e, "map-error", 0)->close_stack, st1);
@@ -422,8 +424,9 @@ TEST(failed_allocation_is_not_a_finding)
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(&e, &dev);
-	struct dmas_event ev = { .kind = DMAS_EV_ALLOC_COHERENT, .size = 1 << 20,
-				 .flags = DMAS_F_ERROR };
+	struct dmas_event ev = {.kind = DMAS_EV_ALLOC_COHERENT,
+				.size = 1 << 20,
+				.flags = DMAS_F_ERROR};
 
 	ev.dev = dev;
 	scn_event(s, &ev);

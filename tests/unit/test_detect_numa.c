@@ -47,9 +47,9 @@ TEST(numa_remote_buffer_once_per_stack_with_counts)
 	st1 = scn_stack(s, "nvme_map_data+0x10/0x300 [nvme]", NULL);
 	st2 = scn_stack(s, "nvme_alloc_queue+0x10/0x100 [nvme]", NULL);
 	scn_use_stack(s, st1);
-	scn_map_phys(s, dev, 0x1000, 4096, TO, 0x100000);	/* node 0 */
-	scn_map_phys(s, dev, 0x2000, 8192, TO, 0x200000);	/* node 0 */
-	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x1000);	/* local */
+	scn_map_phys(s, dev, 0x1000, 4096, TO, 0x100000); /* node 0 */
+	scn_map_phys(s, dev, 0x2000, 8192, TO, 0x200000); /* node 0 */
+	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x1000); /* local */
 	scn_use_stack(s, st2);
 	scn_alloc_coherent_phys(s, dev, 0x10000, 16384, 0x300000);
 	scn_finish(s);
@@ -60,13 +60,15 @@ TEST(numa_remote_buffer_once_per_stack_with_counts)
 	CHECK_EQ(f->map_stack, st1);
 	CHECK_EQ(f->severity, DMAS_SEV_WARNING);
 	CHECK_EQ(f->uncertain, 0);
-	CHECK_STREQ(f->detail, "2 remote mappings, 12288 bytes: buffer on node 0, "
-			       "device on node 1");
+	CHECK_STREQ(f->detail,
+		    "2 remote mappings, 12288 bytes: buffer on node 0, "
+		    "device on node 1");
 	f = scn_finding(e, "numa-remote-buffer", 1);
 	CHECK_EQ(f->map_kind, DMAS_EV_ALLOC_COHERENT);
 	CHECK_EQ(f->map_stack, st2);
-	CHECK_STREQ(f->detail, "1 remote mapping, 16384 bytes: buffer on node 0, "
-			       "device on node 1");
+	CHECK_STREQ(f->detail,
+		    "1 remote mapping, 16384 bytes: buffer on node 0, "
+		    "device on node 1");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 12288 + 16384);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096);
 	scn_free(s);
@@ -80,9 +82,9 @@ TEST(numa_local_and_unknown_are_silent)
 
 	nonode = scn_device(s, "platform-dma", "pdma", -1);
 	scn_bind(s, nonode, "pdma");
-	scn_map_phys(s, dev, 0x1000, 4096, FROM, GB + 0x5000);	/* local */
-	scn_map_phys(s, dev, 0x2000, 4096, FROM, 3 * GB);	/* not in map */
-	scn_map_phys(s, nonode, 0x1000, 4096, FROM, 0x1000);	/* no node */
+	scn_map_phys(s, dev, 0x1000, 4096, FROM, GB + 0x5000); /* local */
+	scn_map_phys(s, dev, 0x2000, 4096, FROM, 3 * GB); /* not in map */
+	scn_map_phys(s, nonode, 0x1000, 4096, FROM, 0x1000); /* no node */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096);
@@ -120,7 +122,7 @@ TEST(numa_remote_cpu_is_info)
 	CHECK_EQ(dmas_engine_cpu_node(e, 7), -1);
 	scn_use_cpu(s, 1);
 	scn_map_phys(s, dev, 0x1000, 4096, TO, GB + 0x1000);
-	scn_use_cpu(s, 7);	/* node unknown */
+	scn_use_cpu(s, 7); /* node unknown */
 	scn_map_phys(s, dev, 0x2000, 4096, TO, GB + 0x2000);
 	CHECK_STREQ(scn_ids(e), "");
 	scn_use_cpu(s, 0);
@@ -131,6 +133,7 @@ TEST(numa_remote_cpu_is_info)
 	f = scn_finding(e, "numa-remote-cpu", 0);
 	CHECK_EQ(f->severity, DMAS_SEV_INFO);
 	CHECK_EQ(f->addr, 0x3000);
-	CHECK_STREQ(f->detail, "2 mappings made from CPUs on node 0, device on node 1");
+	CHECK_STREQ(f->detail,
+		    "2 mappings made from CPUs on node 0, device on node 1");
 	scn_free(s);
 }

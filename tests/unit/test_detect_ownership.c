@@ -93,8 +93,9 @@ TEST(sync_for_device_after_map_without_evidence_is_only_redundant)
 	CHECK_EQ(f->severity, DMAS_SEV_INFO);
 	CHECK_EQ(f->addr, 0x300000);
 	CHECK_EQ(f->close_stack, st);
-	CHECK_STREQ(f->detail,
-		    "5 syncs gave the buffer to the side that already owned it");
+	CHECK_STREQ(
+		f->detail,
+		"5 syncs gave the buffer to the side that already owned it");
 	scn_free(s);
 }
 
@@ -253,13 +254,13 @@ TEST(cpu_access_while_device_owns)
 	const struct dmas_finding *f;
 
 	scn_map(s, dev, 0x20000, 4096, TO);
-	scn_cpu_access(s, dev, 0x20010, 16, true);	/* filled after map */
+	scn_cpu_access(s, dev, 0x20010, 16, true); /* filled after map */
 	scn_sync_for_cpu(s, dev, 0x20000, 4096, TO);
-	scn_cpu_access(s, dev, 0x20010, 16, true);	/* fine now */
+	scn_cpu_access(s, dev, 0x20010, 16, true); /* fine now */
 	scn_sync_for_device(s, dev, 0x20000, 4096, TO);
 	scn_alloc_coherent(s, dev, 0x50000, 4096);
-	scn_cpu_access(s, dev, 0x50000, 64, true);	/* coherent: fine */
-	scn_cpu_access(s, dev, 0x90000, 64, true);	/* unknown: nothing */
+	scn_cpu_access(s, dev, 0x50000, 64, true); /* coherent: fine */
+	scn_cpu_access(s, dev, 0x90000, 64, true); /* unknown: nothing */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "cpu-access-device-owned");
 	f = scn_finding(e, "cpu-access-device-owned", 0);
@@ -306,7 +307,7 @@ TEST(ownership_finding_uncertain_across_loss)
 	scn_chan_request(s, dev, CHAN, 0, 0);
 	scn_map(s, dev, 0x10000, 4096, FROM);
 	scn_transfer(s, dev, CHAN, 1, 0x10000, 4096, FROM);
-	scn_lost(s, 3);	/* the sync_for_cpu may be among them */
+	scn_lost(s, 3); /* the sync_for_cpu may be among them */
 	scn_sync_for_device(s, dev, 0x10000, 4096, FROM);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "missing-sync-for-cpu");

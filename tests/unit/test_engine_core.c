@@ -30,7 +30,8 @@ TEST(finding_table_ids_unique_and_found)
 	}
 	CHECK_EQ(dmas_finding_kind_by_id("no-such-finding"), -1);
 	CHECK_EQ(dmas_finding_kind_by_id(NULL), -1);
-	CHECK_STREQ(dmas_finding_table[DMAS_F_LEAK_UNBIND].id, "leak-at-unbind");
+	CHECK_STREQ(dmas_finding_table[DMAS_F_LEAK_UNBIND].id,
+		    "leak-at-unbind");
 	CHECK_STREQ(dmas_severity_name(DMAS_SEV_ERROR), "error");
 	CHECK_STREQ(dmas_severity_name(DMAS_SEV_INFO), "info");
 }
@@ -115,7 +116,7 @@ TEST(statistics_whole_run)
 
 TEST(statistics_windows)
 {
-	struct dmas_engine_opts o = { .window_ns = 1000000 };	/* 1 ms */
+	struct dmas_engine_opts o = {.window_ns = 1000000}; /* 1 ms */
 	struct dmas_engine *e;
 	struct scn *s = scn_new_engine(&o, &e);
 	const struct dmas_dev_stats *w;
@@ -173,8 +174,8 @@ TEST(statistics_windows)
 static struct scn *filter_run(const char *devf, const char *drvf,
 			      struct dmas_engine **e, uint32_t *a, uint32_t *b)
 {
-	struct dmas_engine_opts o = { .device_filter = devf,
-				      .driver_filter = drvf };
+	struct dmas_engine_opts o = {.device_filter = devf,
+				     .driver_filter = drvf};
 	struct scn *s = scn_new_engine(&o, e);
 
 	scn_session(s, true);
@@ -230,7 +231,7 @@ static void count_cb(const struct dmas_finding *f, void *ctx)
 TEST(finding_callback_called_per_finding)
 {
 	int n = 0;
-	struct dmas_engine_opts o = { .on_finding = count_cb, .cb_ctx = &n };
+	struct dmas_engine_opts o = {.on_finding = count_cb, .cb_ctx = &n};
 	struct dmas_engine *e;
 	struct scn *s = scn_new_engine(&o, &e);
 	uint32_t dev;
@@ -239,7 +240,7 @@ TEST(finding_callback_called_per_finding)
 	dev = scn_device(s, "0000:01:00.0", "e1000e", 0);
 	scn_unmap(s, dev, 0x1000, 64, TO);
 	scn_bounce(s, dev, 0x1000, 0x2000, 64, TO);
-	scn_bounce(s, dev, 0x1000, 0x2000, 64, TO);	/* folded */
+	scn_bounce(s, dev, 0x1000, 0x2000, 64, TO); /* folded */
 	scn_map(s, dev, 0x3000, 64, TO);
 	scn_unbind(s, dev);
 	scn_finish(s);
@@ -290,8 +291,8 @@ static void same_findings(const struct dmas_engine *a,
 	size_t i;
 
 	CHECK_EQ(dmas_engine_nr_findings(a), dmas_engine_nr_findings(b));
-	for (i = 0; i < dmas_engine_nr_findings(a) &&
-		    i < dmas_engine_nr_findings(b);
+	for (i = 0;
+	     i < dmas_engine_nr_findings(a) && i < dmas_engine_nr_findings(b);
 	     i++) {
 		const struct dmas_finding *x = dmas_engine_finding(a, i);
 		const struct dmas_finding *y = dmas_engine_finding(b, i);
@@ -326,9 +327,10 @@ TEST(same_input_same_findings)
 
 TEST(tee_sink_feeds_two_engines_alike)
 {
-	struct dmas_engine *a = dmas_engine_new(NULL), *b = dmas_engine_new(NULL);
-	struct dmas_sink sa = { 0 }, sb = { 0 }, st = { 0 };
-	struct dmas_sink_tee tee = { { &sa, &sb }, 2 };
+	struct dmas_engine *a = dmas_engine_new(NULL),
+			   *b = dmas_engine_new(NULL);
+	struct dmas_sink sa = {0}, sb = {0}, st = {0};
+	struct dmas_sink_tee tee = {{&sa, &sb}, 2};
 	struct scn *s;
 
 	dmas_sink_engine(&sa, a);
@@ -392,8 +394,8 @@ TEST(mapping_table_under_load)
 TEST(memory_per_outstanding_mapping)
 {
 	struct dmas_engine *e = dmas_engine_new(NULL);
-	struct dmas_event ev = { .kind = DMAS_EV_MAP, .dev = 1, .size = 2048,
-				 .dir = FROM };
+	struct dmas_event ev = {
+		.kind = DMAS_EV_MAP, .dev = 1, .size = 2048, .dir = FROM};
 	size_t base, per;
 	enum { N = 200000 };
 	int i;
@@ -409,7 +411,8 @@ TEST(memory_per_outstanding_mapping)
 	}
 	per = (dmas_engine_mem_bytes(e) - base) / N;
 	printf("     %zu bytes per outstanding mapping\n", per);
-	/* a 64-byte record and its share of the hash table, with growth slack */
+	/* a 64-byte record and its share of the hash table, with growth slack
+	 */
 	CHECK(per <= 160);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), N + 1);
 	dmas_engine_free(e);
