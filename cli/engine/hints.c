@@ -82,7 +82,7 @@ void hints_format(struct dmas_engine *e, const struct agg *a,
 	case DMAS_F_REDUNDANT_SYNC:
 		snprintf(f->detail, sizeof(f->detail),
 			 "%" PRIu64 " sync%s gave the buffer to the side that "
-				    "already owned it",
+			 "already owned it",
 			 a->count, a->count == 1 ? "" : "s");
 		break;
 	case DMAS_F_MAP_CHURN:
