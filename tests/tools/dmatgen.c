@@ -10,6 +10,14 @@
  *           [--seed S] [--compress]
  *   dmatgen --dump FILE          print a recording as a scenario; compiling
  *                                that gives the same recording back
+ *   --level N sets the zstd level with --compress (default 1).
+ *
+ * --synthetic writes correct DMA API use, reproducibly (--seed): on D PCI
+ * devices alternating between NUMA nodes 0 and 1, 32 buffers in flight per
+ * device, each cycle one of single map (from/to/bidirectional, synced for
+ * the CPU before unmap when the device wrote), sg map (synced with
+ * sync_sg_for_cpu) or coherent alloc/free; one buffer in ten on the other
+ * node; N receive-ring mappings stay mapped to the end.
  *
  * Scenario language: one statement per line; '#' starts a comment; words
  * are separated by blanks, "double quotes" keep blanks (\" and \\ escape);
@@ -17,7 +25,9 @@
  *
  *   session key=value...     before anything else; keys: kernel, host,
  *                            page_size, clock, start (ns), realtime (ns),
- *                            hooks, traced_from_boot (0/1)
+ *                            hooks, traced_from_boot (0/1); defaults:
+ *                            6.1.0-dmatgen, dmatgen, 4096, monotonic, 0,
+ *                            a fixed date, "", 0
  *   memrange START-END node=N      physical range [START, END) on node N
  *   cpunode CPU node=N
  *   device ID name=S driver=S bus=S node=N flags=iommu,bound_before mask=X
