@@ -1345,7 +1345,7 @@ static int sc_numa_remote_buffer(struct vdmac_run *r)
 {
 	struct dma_chan *chan;
 	struct vbuf b = {};
-	char extra[48];
+	char extra[80];
 	int other, ret;
 
 	if (r->node == NUMA_NO_NODE)
@@ -1367,8 +1367,9 @@ static int sc_numa_remote_buffer(struct vdmac_run *r)
 		cpu_touch(r, b.dma, PAGE_SIZE, false);
 		check(r, adc_matches(b.cpu, PAGE_SIZE, 0),
 		      "rx buffer does not hold the ADC samples");
-		snprintf(extra, sizeof(extra), " node=%d dev_node=%d",
-			 page_to_nid(b.page), r->node);
+		/* the buffer's node: under swiotlb, addr is a bounce slot */
+		snprintf(extra, sizeof(extra), " phys=0x%llx node=%d dev_node=%d",
+			 (u64)page_to_phys(b.page), page_to_nid(b.page), r->node);
 		truth_map(r, "numa-remote-buffer", b.dma, PAGE_SIZE,
 			  DMA_FROM_DEVICE, extra);
 	}

@@ -20,6 +20,21 @@ run() {
 mark() { echo "vdmac-case: $1" >/dev/kmsg; }
 dmesg_since() { dmesg | sed -n "/vdmac-case: $1/,\$p"; }
 
+# --- bad module parameters: refused at load with a line saying why
+mark params
+for p in "channels=0:channels=0: must be 1-16" "channels=17:channels=17: must be 1-16" \
+	"dma_bits=12:dma_bits=12: must be 24-64" "node=7:node=7: not an online NUMA node"; do
+	arg=${p%%:*} msg=${p#*:}
+	if insmod "$VDMAC_KO" "$arg" 2>/dev/null; then
+		not_ok "insmod vdmac.ko $arg refused"
+		rmmod vdmac
+	elif dmesg_since params | grep -q "vdmac: $msg"; then
+		ok "insmod vdmac.ko $arg refused: $msg"
+	else
+		not_ok "insmod vdmac.ko $arg: no dmesg line '$msg'"
+	fi
+done
+
 if ! insmod "$VDMAC_KO"; then
 	not_ok "insmod vdmac.ko"
 	vm_done
@@ -147,7 +162,9 @@ fails=0
 i=0
 while [ $i -lt 20 ]; do
 	i=$((i + 1))
-	if ! insmod "$VDMAC_KO" channels=$((i % 4 + 1)); then
+	bits=64
+	[ $((i % 2)) = 0 ] && bits=32
+	if ! insmod "$VDMAC_KO" channels=$((i % 4 + 1)) dma_bits=$bits node=$((i % 2)); then
 		fails=$((fails + 1))
 		continue
 	fi
@@ -155,6 +172,6 @@ while [ $i -lt 20 ]; do
 	echo stream-start >$D/run || fails=$((fails + 1))
 	rmmod vdmac || fails=$((fails + 1))
 done
-check "20 load/unload cycles with transfers in flight ($fails failures)" test $fails = 0
+check "20 load/unload cycles (1-4 channels, 32/64-bit masks, node 0/1) with transfers in flight ($fails failures)" test $fails = 0
 check "vdmac is gone" sh -c "! grep -q '^vdmac ' /proc/modules"
 vm_done

@@ -112,7 +112,7 @@ buggy sync-dir-mismatch sync-dir-mismatch
 buggy coherent-via-streaming-api coherent-via-streaming-api
 buggy free-not-allocated free-not-allocated
 buggy numa-remote-buffer numa-remote-buffer
-check "numa-remote-buffer: buffer on node 0, device on node 1" grep -q 'node=0 dev_node=1' $D/ground_truth
+check "numa-remote-buffer: buffer on node 0, device on node 1" grep -Eq "phys=0x[0-9a-f]+ node=0 dev_node=1" $D/ground_truth
 buggy numa-remote-cpu numa-remote-cpu
 check "numa-remote-cpu: mapped from cpu 0 (node 0)" grep -q 'cpu=0 cpu_node=0 dev_node=1' $D/ground_truth
 buggy desc-never-issued desc-never-issued
