@@ -6,10 +6,13 @@
 # vdmac.ko: kmod.mk may name it in VDMAC_KO; otherwise its usual place when
 # this tree has a kmod/ part.
 VM_VDMAC_KO = $(or $(VDMAC_KO),$(if $(wildcard kmod/kmod.mk),$(BUILD)/kmod/vdmac.ko))
+# Every module kmod.mk builds goes in beside it (vdmac_leak.ko ...).
+VM_KOS = $(filter-out $(VM_VDMAC_KO),$(KMODS))
 VM_HELPERS := $(BUILD)/vm/bin/rawpkt
 VM_BINS = $(PROGRAMS) $(VM_HELPERS)
 VM_CASES ?=
-VM_ENV = BUILD=$(BUILD) VM_BINS="$(VM_BINS)" VDMAC_KO="$(VM_VDMAC_KO)"
+VM_ENV = BUILD=$(BUILD) VM_BINS="$(VM_BINS)" VDMAC_KO="$(VM_VDMAC_KO)" \
+	VM_KOS="$(VM_KOS)"
 
 $(BUILD)/vm/bin/%: tests/vm/%.c
 	$(call msg,CC,$<)
@@ -20,7 +23,7 @@ $(BUILD)/vm/bin/%: tests/vm/%.c
 # not stop the tier: the cases that need it fail and say so.
 .PHONY: vm-deps tier-vm tier-vm-runner vm-shell vm-run
 vm-deps: $(VM_HELPERS)
-	$(Q)$(MAKE) --no-print-directory -k $(PROGRAMS) $(VM_VDMAC_KO) || \
+	$(Q)$(MAKE) --no-print-directory -k $(PROGRAMS) $(VM_VDMAC_KO) $(VM_KOS) || \
 		echo "vm: some programs or vdmac.ko did not build; cases needing them will fail"
 
 TEST_TIERS += vm-runner vm

@@ -23,9 +23,11 @@ Environment:
   VM_TIMEOUT       seconds per boot when a case does not say (default 180)
   VM_BINS          static programs to put into the guest's /bin
   VDMAC_KO         vdmac.ko to put into the guest (if it exists)
+  VM_KOS           more of our modules for the guest's module tree
   MODULES          run/shell: kernel module names or .ko paths to include
   FILES            run/shell: host files to copy into the guest's /extra
   CMD              run: guest shell command
+  CHECK=1          run: run CMD under `dmatrace check CHECK_ARGS -- sh -c CMD`
   VM_CONSOLE=1     copy the guest console to the terminal as it runs
 EOF
 }
@@ -38,6 +40,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-180}
 VM_CMDLINE=${VM_CMDLINE:-}
 VM_BINS=${VM_BINS:-}
 VDMAC_KO=${VDMAC_KO:-}
+VM_KOS=${VM_KOS:-}
 VM_CONSOLE=${VM_CONSOLE:-0}
 
 die() {
@@ -152,7 +155,7 @@ stage_modules() {
 	[ -n "$KMODROOT" ] || die "modules wanted ($names) but this kernel has no modules (KMODDIR=)"
 	local deps
 	deps=$(modprobe -d "$KMODROOT" -S "$KVER" --show-depends -a $names 2>&1) ||
-		die "cannot resolve modules '$names': $deps"
+		die "cannot resolve modules '$names': $(echo "$deps" | grep -v -e '^insmod ' -e '^builtin ')"
 	while read -r line; do
 		case $line in
 		insmod\ *)
@@ -193,16 +196,27 @@ build_initramfs() {
 	for b in $VM_BINS; do
 		[ -x "$b" ] && cp "$b" "$s/bin/"
 	done
-	local vdmac=""
-	if [ -n "$VDMAC_KO" ] && [ -r "$VDMAC_KO" ]; then
+	# Our own modules (vdmac.ko and its companions) sit in the module tree's
+	# extra/, so both `insmod $VDMAC_KO` and `modprobe vdmac` work.
+	# Dependencies among them are left to the case (vdmac_leak.ko needs
+	# vdmac.ko, which a case loads with its own parameters).
+	local vdmac="" ko d ours=" "
+	for ko in $VDMAC_KO $VM_KOS; do
+		[ -r "$ko" ] || continue
 		mkdir -p "$s/lib/modules/$KVER/extra"
-		cp "$VDMAC_KO" "$s/lib/modules/$KVER/extra/vdmac.ko"
-		vdmac=/lib/modules/$KVER/extra/vdmac.ko
-		local d
-		d=$(modinfo -F depends "$VDMAC_KO" 2>/dev/null | tr ',' ' ')
-		set -- "$@" $d
-		PRELOAD="$PRELOAD $d"
-	fi
+		cp "$ko" "$s/lib/modules/$KVER/extra/"
+		[ "$ko" = "$VDMAC_KO" ] && vdmac=/lib/modules/$KVER/extra/$(basename "$ko")
+		d=$(basename "$ko" .ko)
+		ours="$ours${d//-/_} "
+	done
+	for ko in $VDMAC_KO $VM_KOS; do
+		[ -r "$ko" ] || continue
+		for d in $(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
+			case $ours in *" ${d//-/_} "*) continue ;; esac
+			set -- "$@" "$d"
+			PRELOAD="$PRELOAD $d"
+		done
+	done
 	stage_modules "$s" virtio_pci 9pnet_virtio 9p "$@"
 	if [ -n "$KMODROOT" ]; then
 		for a in modules.order modules.builtin modules.builtin.modinfo; do
@@ -268,7 +282,8 @@ qemu_args() {
 KERNEL_ARGS="console=ttyS0 intel_iommu=on panic=-1 oops=panic printk.time=1"
 
 # boot NAME MODE CASEFILE TIMEOUT CMDLINE MODULES...: one VM run; results in
-# $VMDIR/out/NAME.  Sets BOOT_RC (guest status; 124 timeout; 125 no status)
+# $VMDIR/out/NAME.  Sets BOOT_RC (guest status; 124 timeout; 125 no status;
+# 126 no initramfs)
 # and BOOT_SECS.
 boot() {
 	local name=$1 mode=$2 casefile=$3 timeout=$4 cmdline=$5
@@ -276,7 +291,14 @@ boot() {
 	local out=$VMDIR/out/$name stage=$VMDIR/initramfs/$name
 	rm -rf "$out"
 	mkdir -p "$out" "$VMDIR/initramfs"
-	build_initramfs "$stage" "$mode" "$name" "$casefile" "$@"
+	# In a subshell: a module that cannot be found fails this boot only.
+	local err
+	if ! err=$( (build_initramfs "$stage" "$mode" "$name" "$casefile" "$@") 2>&1); then
+		echo "$err" | sed 's/^/# /'
+		: >"$out/vm-console.log"
+		BOOT_RC=126 BOOT_SECS=0
+		return
+	fi
 	local disk=$VMDIR/initramfs/$name.nvme.img
 	rm -f "$disk"
 	truncate -s 64M "$disk"
@@ -451,6 +473,7 @@ run_case() {
 		count_lines "$label" "$out/vm-console.log" || bad=1
 	fi
 	local problems clean=1
+	touch "$out/vm-console.log"
 	problems=$(log_problems "$out/vm-console.log" "$allow") || clean=0
 	case $BOOT_RC in
 	0) [ "$bad" = 1 ] && result "not ok" "$label: the case reported nothing" ;;
@@ -464,6 +487,7 @@ run_case() {
 			tail -n 30 "$out/vm-console.log" | sed 's/^/#   /'
 		fi
 		;;
+	126) result "not ok" "$label: could not build the initramfs (see above)" ;;
 	*) result "not ok" "$label: the case exited $BOOT_RC" ;;
 	esac
 	if [ "$clean" = 0 ]; then
@@ -532,7 +556,14 @@ cmd_run() {
 	[ -n "${CMD:-}" ] || die 'run: say what to run: CMD="insmod /extra/my.ko && ..."'
 	setup_kernel
 	local casefile=$VMDIR/run-cmd.sh
-	printf '%s\n' "# vm-run command" "$CMD" >"$casefile"
+	if [ -n "${CHECK:-}" ] && [ "${CHECK:-}" != 0 ]; then
+		# Under the CI gate: its findings decide the status.
+		local q=${CMD//\'/\'\\\'\'}
+		printf '%s\n' "# vm-run command under dmatrace check" \
+			"dmatrace check ${CHECK_ARGS:-} -- sh -c '$q'" >"$casefile"
+	else
+		printf '%s\n' "# vm-run command" "$CMD" >"$casefile"
+	fi
 	boot run case "$casefile" "$VM_TIMEOUT" "" ${MODULES:-}
 	local out=$VMDIR/out/run problems rc=$BOOT_RC
 	[ "$VM_CONSOLE" = 1 ] || cat "$out/vm-output.log" 2>/dev/null
