@@ -363,7 +363,8 @@ static void explain_load_error(int e, char *err, size_t errlen)
 		if (geteuid() != 0)
 			snprintf(err, errlen,
 				 "permission denied loading BPF: run as root, or give dmatrace "
-				 "CAP_BPF and CAP_PERFMON (setcap cap_bpf,cap_perfmon+ep dmatrace)");
+				 "CAP_BPF, CAP_PERFMON and CAP_SYSLOG (setcap "
+				 "cap_bpf,cap_perfmon,cap_syslog+ep dmatrace)");
 		else
 			snprintf(err, errlen,
 				 "permission denied loading BPF as root: the memlock limit may be too "
@@ -430,9 +431,13 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.stacks), &key, ls->stack_buf))
 		return;
 	dmas_ksyms_refresh(ls->ksyms);
-	for (n = 0; n < MAX_STACK_DEPTH && ls->stack_buf[n]; n++) {
-		dmas_ksyms_format(ls->ksyms, ls->stack_buf[n], bufs[n], sizeof(bufs[n]));
+	for (int i = 0; i < MAX_STACK_DEPTH && ls->stack_buf[i]; i++) {
+		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n], sizeof(bufs[n]));
+		/* leading unknown frames are our BPF program and its trampoline */
+		if (!n && bufs[n][0] == '0' && bufs[n][1] == 'x')
+			continue;
 		frames[n] = bufs[n];
+		n++;
 	}
 	st.id = id;
 	st.nr_frames = n;
@@ -832,7 +837,10 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	if (!ls->ksyms)
 		goto fail;
 	if (dmas_ksyms_hidden(ls->ksyms) && geteuid() != 0) {
-		snprintf(err, errlen, "kernel addresses are hidden: run dmatrace as root");
+		snprintf(err, errlen,
+			 "not permitted: run dmatrace as root, or give it CAP_BPF, CAP_PERFMON and "
+			 "CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep dmatrace); kernel "
+			 "addresses in /proc/kallsyms are hidden from this user");
 		goto fail;
 	}
 

@@ -20,8 +20,16 @@ struct ksym {
 	char *mod;		/* NULL for vmlinux */
 };
 
+/* A module's core memory, from /proc/modules: symbols resolve only inside it. */
+struct kmod_range {
+	char name[64];
+	uint64_t base, size;
+};
+
 struct dmas_ksyms {
 	char *path;
+	struct kmod_range *mods;
+	size_t nmods;
 	struct ksym *syms;
 	size_t n, cap;
 	char *modules;		/* /proc/modules names at the last load */
@@ -93,6 +101,48 @@ static int in_list(const char *list, const char *mod)
 	return 0;
 }
 
+/* Adds or updates the ranges of loaded modules; unloaded ones stay known. */
+static void load_module_ranges(struct dmas_ksyms *k)
+{
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512], name[64];
+	unsigned long long size, base;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " 0x");
+		size_t i;
+
+		if (sscanf(line, "%63s %llu", name, &size) != 2 || !p ||
+		    sscanf(p, " 0x%llx", &base) != 1)
+			continue;
+		for (i = 0; i < k->nmods; i++)
+			if (!strcmp(k->mods[i].name, name))
+				break;
+		if (i == k->nmods) {
+			struct kmod_range *m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+
+			if (!m)
+				break;
+			k->mods = m;
+			k->nmods++;
+			snprintf(k->mods[i].name, sizeof(k->mods[i].name), "%s", name);
+		}
+		k->mods[i].base = base;
+		k->mods[i].size = size;
+	}
+	fclose(f);
+}
+
+static const struct kmod_range *module_range(const struct dmas_ksyms *k, const char *mod)
+{
+	for (size_t i = 0; i < k->nmods; i++)
+		if (!strcmp(k->mods[i].name, mod))
+			return &k->mods[i];
+	return NULL;
+}
+
 /* Reads kallsyms; keeps old symbols of modules not loaded any more. */
 static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 {
@@ -106,6 +156,7 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 		return -1;
 	}
 	mods = module_names();
+	load_module_ranges(k);
 	/* drop vmlinux symbols and those of modules still loaded: re-read below */
 	for (size_t i = 0; i < k->n; i++) {
 		struct ksym *s = &k->syms[i];
@@ -181,6 +232,7 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 		free(k->syms[i].mod);
 	}
 	free(k->syms);
+	free(k->mods);
 	free(k->modules);
 	free(k->path);
 	free(k);
@@ -226,6 +278,17 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *b
 		      (!s->mod || !next->mod || strcmp(s->mod, next->mod)) && size > (1u << 20))) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return buf;
+	}
+	if (s->mod) {
+		const struct kmod_range *m = module_range(k, s->mod);
+
+		/* past the module's end: BPF programs, trampolines, unknown code */
+		if (m && m->base && (addr < m->base || addr >= m->base + m->size)) {
+			snprintf(buf, len, "0x%" PRIx64, addr);
+			return buf;
+		}
+		if (next && m && m->base && next->addr > m->base + m->size)
+			size = m->base + m->size - s->addr;
 	}
 	if (s->mod)
 		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]", s->name, addr - s->addr,

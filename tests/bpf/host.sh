@@ -1,0 +1,148 @@
+#!/bin/bash
+# host.sh DMATRACE - tier bpf-host: the BPF object loads and attaches on
+# the running kernel (the host's tp_btf path), `dmatrace record` makes a
+# valid recording (empty: the host's dma:* tracepoints see no traffic),
+# record and check stop on CMD's exit and on SIGTERM, and errors say what
+# to do.  Skips, saying why, where BPF is not permitted.
+set -u
+dt=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+skip_tier() {
+	echo "SKIP: $*"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+[ -x "$dt" ] || { echo "not ok - $dt not built"; echo "0 passed, 1 failed"; exit 1; }
+[ "$(id -u)" = 0 ] || skip_tier "not root: loading BPF needs root (or CAP_BPF and CAP_PERFMON)"
+[ -r /sys/kernel/btf/vmlinux ] || skip_tier "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+
+# --- load, attach, record
+"$dt" record -v -o "$tmp/a.dmat" --duration 1 2>"$tmp/a.err"
+rc=$?
+if [ "$rc" = 2 ] && grep -qiE 'permission|locked down|memlock' "$tmp/a.err"; then
+	skip_tier "BPF not permitted here: $(grep -m1 'dmatrace record:' "$tmp/a.err")"
+fi
+if [ "$rc" = 0 ]; then
+	ok "dmatrace record loads and attaches (exit 0)"
+else
+	not_ok "dmatrace record exit $rc: $(tail -n 3 "$tmp/a.err")"
+fi
+if command -v bpftool >/dev/null &&
+	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "'btf_trace_dma_map_phys'"; then
+	if grep -qE 'hook map +tp_btf +dma_map_phys' "$tmp/a.err"; then
+		ok "the kernel's dma:* tracepoints are used (tp_btf dma_map_phys)"
+	else
+		not_ok "dma_map_phys is in BTF but was not chosen: $(grep 'hook map ' "$tmp/a.err")"
+	fi
+fi
+n=$(grep -cE '^dmatrace: hook [a-z_]+ +(tp_btf|fentry|kprobe|raw_tp) ' "$tmp/a.err")
+if [ "$n" -gt 0 ]; then
+	ok "-v lists $n attached hooks with the reason for each"
+else
+	not_ok "-v lists no attached hook"
+fi
+if grep -qE '^dmatrace: hook [a-z_]+ +off .*\(.+\)' "$tmp/a.err"; then
+	ok "-v says why a hook is off"
+else
+	not_ok "-v gives no reason for hooks that are off"
+fi
+grep -q 'dmatrace record: hooks: ' "$tmp/a.err" && ok "record prints a summary with the hooks" ||
+	not_ok "record prints no summary"
+
+"$dt" replay --json "$tmp/a.dmat" >"$tmp/a.json" 2>"$tmp/a.rerr"
+rc=$?
+if [ "$rc" = 0 ]; then
+	ok "the recording replays (exit 0)"
+else
+	not_ok "replay of the recording exit $rc: $(head -n 2 "$tmp/a.rerr")"
+fi
+if grep -qi truncated "$tmp/a.rerr"; then
+	not_ok "the recording has no trailer"
+else
+	ok "the recording is complete (trailer written)"
+fi
+if command -v jq >/dev/null && [ -s "$tmp/a.json" ]; then
+	h=$(jq -r '.input.hooks // .session.hooks // .hooks // empty' "$tmp/a.json" 2>/dev/null | head -n 1)
+	[ -z "$h" ] && h=$(jq -r '.. | objects | select(has("hooks")) | .hooks' "$tmp/a.json" | head -n 1)
+	case $h in
+	*tp_btf:* | *fentry:* | *fexit:* | *kprobe:*) ok "the recording names the hooks: ${h:0:60}..." ;;
+	*) not_ok "the recording names no DMA hook: '$h'" ;;
+	esac
+	k=$(jq -r '.. | objects | select(has("kernel")) | .kernel' "$tmp/a.json" | head -n 1)
+	[ "$k" = "$(uname -r)" ] && ok "the recording carries the kernel release" ||
+		not_ok "kernel release in the recording is '$k'"
+fi
+
+# --- record and check stop with CMD
+"$dt" record -o "$tmp/b.dmat" -- sh -c 'exit 3' 2>"$tmp/b.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'sh exited with status 3' "$tmp/b.err" &&
+	ok "record -- CMD stops when CMD exits and reports its status" ||
+	not_ok "record -- CMD: exit $rc, $(tail -n 1 "$tmp/b.err")"
+"$dt" replay "$tmp/b.dmat" >/dev/null 2>&1 && ok "the CMD recording replays" ||
+	not_ok "the CMD recording does not replay"
+
+start=$(date +%s%N)
+"$dt" check -- true >"$tmp/c.out" 2>"$tmp/c.err"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$rc" = 0 ] && ok "check -- true: exit 0, no findings (${ms} ms)" ||
+	not_ok "check -- true: exit $rc: $(tail -n 2 "$tmp/c.err")"
+"$dt" check -- false >/dev/null 2>"$tmp/d.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'exited with status 1' "$tmp/d.err" &&
+	ok "check -- false: CMD's failure is reported, not a finding (exit 0)" ||
+	not_ok "check -- false: exit $rc"
+"$dt" check -- /nonexistent/cmd >/dev/null 2>"$tmp/e.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q 'cannot run' "$tmp/e.err" &&
+	ok "check -- missing command: exit 2, '$(head -n 1 "$tmp/e.err")'" ||
+	not_ok "check -- missing command: exit $rc: $(cat "$tmp/e.err")"
+"$dt" check --format json -- true >"$tmp/f.json" 2>/dev/null
+if command -v jq >/dev/null; then
+	jq -e '.findings | length == 0' "$tmp/f.json" >/dev/null &&
+		ok "check --format json: a JSON report with no findings" ||
+		not_ok "check --format json: not a JSON report"
+fi
+
+# --- SIGTERM finalizes the recording
+"$dt" record -o "$tmp/g.dmat" 2>"$tmp/g.err" &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+rc=$?
+"$dt" replay "$tmp/g.dmat" >/dev/null 2>"$tmp/g.rerr"
+rrc=$?
+[ "$rc" = 0 ] && [ "$rrc" = 0 ] && ! grep -qi truncated "$tmp/g.rerr" &&
+	ok "SIGTERM: record exits 0 with a complete recording" ||
+	not_ok "SIGTERM: record exit $rc, replay exit $rrc $(head -n 1 "$tmp/g.rerr")"
+
+# --- in-kernel filters and options
+"$dt" record -o "$tmp/h.dmat" --duration 0.5 --device nosuch --driver nosuch --pid 1 \
+	--ringbuf-kb 64 --no-stacks 2>"$tmp/h.err"
+[ $? = 0 ] && ok "filters and ring/stack options load" ||
+	not_ok "filters: $(tail -n 2 "$tmp/h.err")"
+"$dt" record -o "$tmp/i.dmat" --ringbuf-kb zero 2>"$tmp/i.err"
+[ $? = 2 ] && ok "a bad option value: exit 2 ($(head -n 1 "$tmp/i.err"))" ||
+	not_ok "a bad --ringbuf-kb was accepted"
+
+# --- not root: the error says what to do
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$dt" record -o /tmp/dmascope-nobody.dmat --duration 0.2 2>"$tmp/j.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -qE 'root|CAP_BPF' "$tmp/j.err"; then
+		ok "unprivileged: exit 2 with the fix ($(head -n 1 "$tmp/j.err" | cut -c1-90)...)"
+	else
+		not_ok "unprivileged: exit $rc: $(cat "$tmp/j.err")"
+	fi
+	rm -f /tmp/dmascope-nobody.dmat
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
