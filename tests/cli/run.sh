@@ -112,6 +112,12 @@ both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms
 both leakage "" 0 --leak-age 5s
 both leakage "leak-at-exit " 1 --leaks-at-exit
+# durations: the buffer is held 3.0000001 s
+both leakage "leak-suspected " 1 --leak-age 2999ms
+both leakage "" 0 --leak-age 3001ms
+both leakage "leak-suspected " 1 --leak-age 2.5
+both leakage "" 0 --leak-age 1m
+both leakage "leak-suspected " 1 --leak-age 2999999us
 
 echo "# filters"
 both leak "leak-at-unbind " 1 --severity error

@@ -738,7 +738,7 @@ int perfetto_begin(struct export_ctx *x)
 	x->pf = p;
 	p->first = true;
 	p->next_tid = 2;
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", x->out);
+	fputs("{\"traceEvents\":[", x->out);
 	return 0;
 }
 
@@ -777,7 +777,7 @@ int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 		if (p->open.s[i].used)
 			slice_end(x, &p->open.s[i], end_ts,
 				  "still open at end");
-	fputs("\n]}\n", x->out);
+	fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->out);
 	if (p->dropped)
 		fprintf(stderr,
 			"dmatrace export: %" PRIu64
