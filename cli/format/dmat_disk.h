@@ -37,6 +37,8 @@
 #define DMAT_MAX_RECORD (16u << 20) /* larger is corruption */
 #define DMAT_EVENT_SIZE 64
 #define DMAT_BATCH_EVENTS 2048
+#define DMAT_MAX_FRAMES 1024 /* per stack; the kernel keeps at most 127 */
+#define DMAT_MAX_FRAME_LEN 4095 /* characters of one symbolized frame */
 /* zstd window a reader accepts (16 MiB): bounds its memory on any input */
 #define DMAT_ZSTD_WINDOW_LOG 24
 

@@ -479,6 +479,8 @@ static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 	nr = dmat_get32(p + 4);
 	if (nr > len - 8)
 		return corrupt(r, off, DMAT_T_STACK, "more frames than bytes");
+	if (nr > DMAT_MAX_FRAMES)
+		return corrupt(r, off, DMAT_T_STACK, "too many frames");
 	if (nr > r->frames_cap) {
 		size_t ncap = nr < 64 ? 64 : nr;
 		const char **nf = realloc(r->frames, ncap * sizeof(*nf));

@@ -207,6 +207,8 @@ static int writer_level(int level)
 	return level > 19 ? 19 : level;
 }
 
+static void release(struct dmat_writer *w);
+
 struct dmat_writer *dmat_writer_open(const char *path,
 				     const struct dmas_session *s,
 				     const struct dmat_writer_opts *o,
@@ -252,7 +254,7 @@ struct dmat_writer *dmat_writer_open(const char *path,
 	}
 	if (!w->buf || (w->compress && (!w->cctx || !w->zbuf))) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		dmat_writer_abandon(w);
+		release(w);
 		return NULL;
 	}
 	return w;
@@ -316,25 +318,30 @@ int dmat_write_device(struct dmat_writer *w, const struct dmas_device *d)
 
 int dmat_write_stack(struct dmat_writer *w, const struct dmas_stack *s)
 {
+	/* kernel stacks are far shorter: keep the innermost frames */
+	uint32_t nr =
+		s->nr_frames < DMAT_MAX_FRAMES ? s->nr_frames : DMAT_MAX_FRAMES;
 	size_t len = 8;
 	uint8_t *p;
 
-	for (uint32_t i = 0; i < s->nr_frames; i++)
-		len += strlen(s->frames[i] ? s->frames[i] : "") + 1;
-	if (len > DMAT_MAX_RECORD)
-		return fail(w, "stack %u is too large (%zu bytes)", s->id, len);
+	/* bounded frames keep the record far below DMAT_MAX_RECORD */
+	for (uint32_t i = 0; i < nr; i++)
+		len += strnlen(s->frames[i] ? s->frames[i] : "",
+			       DMAT_MAX_FRAME_LEN) +
+		       1;
 	p = begin_record(w, len);
 	if (!p)
 		return -1;
 	dmat_put32(p, s->id);
-	dmat_put32(p + 4, s->nr_frames);
+	dmat_put32(p + 4, nr);
 	p += 8;
-	for (uint32_t i = 0; i < s->nr_frames; i++) {
+	for (uint32_t i = 0; i < nr; i++) {
 		const char *f = s->frames[i] ? s->frames[i] : "";
-		size_t fl = strlen(f) + 1;
+		size_t fl = strnlen(f, DMAT_MAX_FRAME_LEN);
 
 		memcpy(p, f, fl);
-		p += fl;
+		p[fl] = '\0';
+		p += fl + 1;
 	}
 	return end_record(w, DMAT_T_STACK, len);
 }

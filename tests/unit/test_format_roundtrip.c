@@ -405,3 +405,52 @@ TEST(format_zstd_smaller)
 	free(pa);
 	free(pb);
 }
+
+TEST(format_stack_limits)
+{
+	char p[512];
+	static const char *frames[2000];
+	static char longf[10000];
+	struct dmas_stack st = {9, 2000, frames};
+	struct dmat_writer *w;
+	struct dmat_reader *r;
+	struct dmat_record rec;
+
+	snprintf(p, sizeof(p), "%s/stack.dmat", test_tmpdir());
+	memset(longf, 'f', sizeof(longf) - 1);
+	for (int i = 0; i < 2000; i++)
+		frames[i] = i ? "x+0x1/0x2" : longf;
+	w = dmat_writer_open(p, NULL, NULL, NULL, 0);
+	CHECK_EQ(dmat_write_stack(w, &st), 0);
+	CHECK_EQ(dmat_writer_close(w, 0, NULL, 0), 0);
+	r = dmat_reader_open(p, NULL, 0);
+	CHECK(r);
+	if (!r)
+		return;
+	/* kept: the innermost DMAT_MAX_FRAMES, each frame cut to its limit */
+	CHECK_EQ(dmat_reader_next(r, &rec), DMAT_R_STACK);
+	CHECK_EQ(rec.stack.id, 9);
+	CHECK_EQ(rec.stack.nr_frames, DMAT_MAX_FRAMES);
+	CHECK_EQ(strlen(rec.stack.frames[0]), DMAT_MAX_FRAME_LEN);
+	CHECK_STREQ(rec.stack.frames[DMAT_MAX_FRAMES - 1], "x+0x1/0x2");
+	CHECK_EQ(dmat_reader_next(r, &rec), DMAT_R_EOF);
+	dmat_reader_close(r);
+
+	/* a reader refuses more frames than any writer makes */
+	size_t len;
+	uint8_t *f = fmt_read_file(p, &len), payload[8 + 1100], recbuf[2048];
+	size_t hdr = fmt_header_size(f), rl;
+	struct fmt_dump d;
+	char err[512];
+
+	memset(payload, 0, sizeof(payload));
+	dmat_put32(payload, 1);
+	dmat_put32(payload + 4, DMAT_MAX_FRAMES + 1);
+	rl = fmt_make_record(recbuf, DMAT_T_STACK, payload, sizeof(payload));
+	memcpy(f + hdr, recbuf, rl);
+	CHECK(fmt_dump_mem(f, hdr + rl, &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_CORRUPT);
+	CHECK_CONTAINS(d.err, "too many frames");
+	fmt_dump_free(&d);
+	free(f);
+}
