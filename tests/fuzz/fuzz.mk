@@ -45,6 +45,7 @@ tier-fuzz: fuzz-build
 	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(FUZZ_TIER_SECONDS) \
 		$(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds $(BUILD)/fuzz
 
+# make fuzz: fails (exit status) on a crash, with the input that caused it
 fuzz: fuzz-build
-	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) \
-		$(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds $(BUILD)/fuzz
+	$(Q)tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(BUILD)/fuzz_dmat_reader \
+		$(BUILD)/fuzz/seeds $(BUILD)/fuzz

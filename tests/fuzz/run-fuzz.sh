@@ -2,7 +2,7 @@
 # run-fuzz.sh SECONDS FUZZER SEEDS WORKDIR - run a libFuzzer target for a
 # bounded time on the seed corpus plus what earlier runs found (kept in
 # WORKDIR/corpus), and report "1 passed, 0 failed" or the crash and
-# "0 passed, 1 failed" for run-tier.sh.
+# "0 passed, 1 failed" (and exit 1) for run-tier.sh.
 set -u
 secs=$1 fuzzer=$2 seeds=$3 work=$4
 dict=$(dirname "$0")/dmat.dict
@@ -28,4 +28,5 @@ else
 	grep -E -A40 'ERROR|runtime error|deadly signal|Test unit written' "$log" | head -80
 	echo "fuzz: failed (exit $rc); inputs in $work/artifacts; log $log"
 	echo "0 passed, 1 failed"
+	exit 1
 fi
