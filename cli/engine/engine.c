@@ -128,13 +128,6 @@ static void dev_filter(struct dmas_engine *e, struct dev_state *d)
 		d->included = false;
 }
 
-struct dev_state *eng_dev(struct dmas_engine *e, uint32_t id)
-{
-	if (id >= e->cap_dev_idx || !e->dev_idx[id])
-		return NULL;
-	return &e->devs[e->dev_idx[id] - 1];
-}
-
 /* Device id's state, made on first sight when no device record came. */
 static struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
 {
@@ -317,6 +310,14 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)
 {
 	size_t lo = 0, hi = e->nr_ranges;
+	const struct dmas_mem_range *r;
+
+	/* buffers come from a few ranges: try the last one hit first */
+	if (e->last_range < e->nr_ranges) {
+		r = &e->ranges[e->last_range];
+		if (phys >= r->start && phys < r->end)
+			return r->node;
+	}
 
 	/* last range starting at or below phys */
 	while (lo < hi) {
@@ -327,8 +328,10 @@ int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)
 		else
 			hi = mid;
 	}
-	if (lo && phys < e->ranges[lo - 1].end)
+	if (lo && phys < e->ranges[lo - 1].end) {
+		((struct dmas_engine *)e)->last_range = lo - 1;
 		return e->ranges[lo - 1].node;
+	}
 	return -1;
 }
 
@@ -702,7 +705,12 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	struct dev_state *d = NULL;
 
 	e->events++;
-	time_passes(e, ev->ts);
+	/* the common case: inside the current window, no scan due */
+	if (ev->ts >= e->now && ev->ts < e->next_scan && e->win_started &&
+	    ev->ts < e->win_base + e->win_len)
+		e->now = ev->ts;
+	else
+		time_passes(e, ev->ts);
 	switch (ev->kind) {
 	case DMAS_EV_LOST:
 		e->lost += ev->count ? ev->count : 1;

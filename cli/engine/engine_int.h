@@ -199,6 +199,7 @@ struct dmas_engine {
 
 	struct dmas_mem_range *ranges; /* sorted by start */
 	size_t nr_ranges, cap_ranges;
+	size_t last_range; /* node_of's last hit */
 
 	int32_t *cpu_node; /* by cpu, -1 unknown */
 	size_t cap_cpu;
@@ -239,13 +240,31 @@ struct dmas_engine {
 	bool finished;
 };
 
+static inline struct dev_state *eng_dev(struct dmas_engine *e, uint32_t id)
+{
+	if (id >= e->cap_dev_idx || !e->dev_idx[id])
+		return NULL;
+	return &e->devs[e->dev_idx[id] - 1];
+}
+
+static inline enum map_class map_class_of(uint8_t kind)
+{
+	switch (kind) {
+	case DMAS_EV_MAP_SG:
+		return MC_SG;
+	case DMAS_EV_POOL_ALLOC:
+		return MC_POOL;
+	default:
+		return MC_ADDR;
+	}
+}
+
 /* ---- engine.c ---- */
 /* Grow array p of *cap elements to hold need (new room zeroed); NULL: no
  * memory. */
 void *eng_grow(void *p, size_t *cap, size_t need, size_t elem);
 /* Live record indices, oldest first (the caller frees the array). */
 uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n);
-struct dev_state *eng_dev(struct dmas_engine *e, uint32_t id);
 /*
  * Forget record idx (released, or reported as leaked): statistics, the
  * recent-release cache (with recent_flags), the table.
@@ -323,7 +342,6 @@ void recent_note(struct dmas_engine *e, const struct dmas_map *m,
 		 const struct dmas_event *ev, uint8_t flags);
 const struct recent *recent_find(struct dmas_engine *e, uint32_t dev,
 				 enum map_class cls, uint64_t addr);
-enum map_class map_class_of(uint8_t kind);
 
 /* ---- stats.c ---- */
 void stats_map(struct dmas_engine *e, struct dev_state *d,

@@ -23,18 +23,6 @@ static inline uint32_t bucket_tag(uint32_t dev, enum map_class cls)
 	return dev << 2 | cls;
 }
 
-enum map_class map_class_of(uint8_t kind)
-{
-	switch (kind) {
-	case DMAS_EV_MAP_SG:
-		return MC_SG;
-	case DMAS_EV_POOL_ALLOC:
-		return MC_POOL;
-	default:
-		return MC_ADDR;
-	}
-}
-
 /* Records on cache-line boundaries: a lookup touches one line, not two. */
 static struct dmas_map *recs_alloc(uint32_t n)
 {
