@@ -251,6 +251,10 @@ int batch_run(struct top *t, int count, bool json)
 			pthread_mutex_lock(&f->lock);
 			now_ts = f->origin + f->playhead;
 			done = f->done && (f->last_ts <= now_ts || f->rc < 0);
+			/* the last frame ends where the recording does */
+			if (f->done && f->have_origin && f->last_ts < now_ts &&
+			    f->last_ts > t->prev.now_ts)
+				now_ts = f->last_ts;
 			pthread_mutex_unlock(&f->lock);
 		} else {
 			nap(t->delay);
