@@ -195,32 +195,53 @@ void leaks_pool_destroy(struct dmas_engine *e, struct dev_state *d,
 
 static bool ageable(const struct dmas_map *m)
 {
-	return m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG ||
-	       m->kind == DMAS_EV_MAP_RESOURCE;
+	return (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG ||
+		m->kind == DMAS_EV_MAP_RESOURCE) &&
+	       !map_is_alias(m);
+}
+
+static const struct dmas_map *age_recs;
+
+static int cmp_age(const void *a, const void *b)
+{
+	const struct dmas_map *x = &age_recs[*(const uint32_t *)a];
+	const struct dmas_map *y = &age_recs[*(const uint32_t *)b];
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
 void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 {
 	uint64_t age = e->opts.leak_age_ns;
-	size_t n, i;
-	uint32_t *idx;
+	uint32_t *idx = NULL, i;
+	size_t n = 0, cap = 0;
 
 	if (!age || !e->maps.live)
 		return;
-	idx = eng_live_sorted(e, &n);
-	if (!idx) {
-		e->dropped++;
-		return;
-	}
 	e->now = now > e->now ? now : e->now;
+	/* one pass; only the newly aged are sorted (oldest reported first) */
+	for (i = 1; i < e->maps.nr; i++) {
+		struct dmas_map *m = map_rec(e, i);
+		uint32_t *ni;
+
+		if (!ageable(m) || (m->state & MS_LEAK_AGED) ||
+		    now - m->ts < age)
+			continue;
+		ni = eng_grow(idx, &cap, n + 1, sizeof(*idx));
+		if (!ni) {
+			e->dropped++;
+			break;
+		}
+		idx = ni;
+		idx[n++] = i;
+	}
+	age_recs = e->maps.recs;
+	qsort(idx, n, sizeof(*idx), cmp_age);
 	for (i = 0; i < n; i++) {
 		struct dmas_map *m = map_rec(e, idx[i]);
 
-		/* oldest first: the rest are younger */
-		if (now - m->ts < age)
-			break;
-		if (!ageable(m) || (m->state & MS_LEAK_AGED))
-			continue;
 		m->state |= MS_LEAK_AGED;
 		eng_report_each(e, DMAS_F_LEAK_SUSPECTED, NULL, m,
 				eng_spans_loss(e, m->loss_gen),

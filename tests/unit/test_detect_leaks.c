@@ -308,3 +308,22 @@ TEST(leaks_at_exit_when_asked)
 	CHECK_EQ(scn_finding(e, "leak-at-exit", 1)->size, 100);
 	scn_free(s);
 }
+
+TEST(leak_suspected_sg_list_once)
+{
+	struct dmas_engine_opts o = {.leak_age_ns = 1000000};
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&o, &e, &dev);
+
+	scn_map_sg(s, dev, 0xffff888000001000ULL, 2, 1, 0x80000, 8192,
+		   DMAS_DIR_TO_DEVICE);
+	scn_map_resource(s, dev, 0xfe000000, 4096, BIDI);
+	scn_advance(s, 5000000);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "leak-suspected,leak-suspected");
+	CHECK_EQ(scn_finding(e, "leak-suspected", 0)->addr, 0x80000);
+	CHECK_EQ(scn_finding(e, "leak-suspected", 0)->map_kind, DMAS_EV_MAP_SG);
+	CHECK_EQ(scn_finding(e, "leak-suspected", 1)->addr, 0xfe000000);
+	scn_free(s);
+}
