@@ -104,6 +104,9 @@ stale_dev=$(field stale_reads)
 buggy cpu-access-device-owned cpu-access-device-owned
 buggy redundant-sync redundant-sync
 buggy map-churn map-churn
+# dmascope calls 256 maps of one buffer within a second churn
+ms=$(field detail | sed -n 's/^elapsed_ms=//p')
+check "map-churn: 1000 maps in ${ms} ms, fast enough to count as churn" test "${ms:-99999}" -lt 3900
 buggy unmap-size-mismatch unmap-size-mismatch
 buggy unmap-dir-mismatch unmap-dir-mismatch
 buggy unmap-not-mapped unmap-not-mapped
@@ -111,6 +114,9 @@ buggy sync-not-mapped sync-not-mapped
 buggy sync-dir-mismatch sync-dir-mismatch
 buggy coherent-via-streaming-api coherent-via-streaming-api
 buggy free-not-allocated free-not-allocated
+check "unknown-handle findings need tracing from before the bind" \
+	test "$(cat "$OUT"/vdmac/unmap-not-mapped.truth "$OUT"/vdmac/sync-not-mapped.truth \
+	"$OUT"/vdmac/free-not-allocated.truth | grep -c 'requires=trace-before-bind')" = 3
 buggy numa-remote-buffer numa-remote-buffer
 check "numa-remote-buffer: buffer on node 0, device on node 1" grep -Eq "phys=0x[0-9a-f]+ node=0 dev_node=1" $D/ground_truth
 buggy numa-remote-cpu numa-remote-cpu
