@@ -343,6 +343,19 @@ expect "export: corrupt recording is exit 2" "$?" 2
 if jq -e . "$T/corrupt.json" >/dev/null 2>&1; then ok "export: corrupt recording still gives a whole JSON document"; else
 	bad "export: corrupt recording output is not JSON"; fi
 
+gen odd-names
+"$DMATRACE" export --format json "$T/odd-names.dmat" >"$T/odd.jsonl" 2>/dev/null
+expect "json: names that need escaping survive" "$(jq -r 'select(.kind == "map") | .device + "|" + .driver' "$T/odd.jsonl")" \
+	"$(printf 'we"ird,dev\\x\t1|drv,1')"
+"$DMATRACE" export --format csv "$T/odd-names.dmat" >"$T/odd.csv" 2>/dev/null
+contains "csv: names quoted as RFC 4180 says" "$T/odd.csv" "$(printf ',"we""ird,dev\\x\t1","drv,1",')"
+"$DMATRACE" export --format perfetto "$T/odd-names.dmat" >"$T/odd.pf.json" 2>/dev/null
+expect "perfetto: names that need escaping survive" \
+	"$(jq -r '.traceEvents[] | select(.name == "process_name" and .pid == 1001) | .args.name' "$T/odd.pf.json")" \
+	"$(printf 'we"ird,dev\\x\t1 (drv,1)')"
+replay r --json "$T/odd-names.dmat"
+expect "report: names that need escaping survive" "$(jq -r '.devices[0].name' "$T/r.out")" "$(printf 'we"ird,dev\\x\t1')"
+
 echo "# export perfetto"
 # pf NAME: export, validate, and check that slices on a lane never overlap
 pf() {
