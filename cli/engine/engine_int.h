@@ -102,6 +102,7 @@ struct recent {
 struct churn {
 	uint64_t phys;
 	uint64_t win_start;
+	uint64_t first_addr; /* dma address of the first map in the window */
 	uint32_t dev;
 	uint32_t count;
 };

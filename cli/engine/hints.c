@@ -51,12 +51,19 @@ void hints_churn(struct dmas_engine *e, struct dev_state *d,
 		c->dev = ev->dev;
 		c->phys = ev->phys;
 		c->win_start = ev->ts;
+		c->first_addr = ev->addr;
 		c->count = 1;
 		return;
 	}
-	if (++c->count == CHURN_MAPS)
-		eng_aggregate(e, DMAS_F_MAP_CHURN, ev->dev, m->stack, ev, m,
-			      m->size, -1, -1, &is_new);
+	if (++c->count == CHURN_MAPS) {
+		/* name the buffer by its first mapping (IOVAs change per map)
+		 */
+		struct dmas_map first = *m;
+
+		first.addr = c->first_addr;
+		eng_aggregate(e, DMAS_F_MAP_CHURN, ev->dev, m->stack, ev,
+			      &first, m->size, -1, -1, &is_new);
+	}
 }
 
 void hints_redundant_sync(struct dmas_engine *e, const struct dmas_event *ev,

@@ -12,8 +12,11 @@
  * - `numa-remote-buffer`: one finding per (device, creating stack) with a
  *   remote buffer; the detail counts remote mappings and bytes and names the
  *   nodes.  Never uncertain: the map event itself is the evidence.
- * - `numa-remote-cpu` (info): likewise for mappings made from a CPU whose
- *   node (the recording's CPU map) differs from the device's.
+ * - `numa-remote-cpu` (info): likewise for streaming mappings (single, sg)
+ *   made from a CPU whose node (the recording's CPU map) differs from the
+ *   device's.  Coherent and page allocations are left out: the kernel
+ *   places them on the device's node whichever CPU asks (probe often runs
+ *   elsewhere).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,6 +51,9 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 			note(e, DMAS_F_NUMA_REMOTE_BUFFER, ev, m, node, dnode);
 		}
 	}
+	/* allocations are placed on the device's node whoever asks */
+	if (ev->kind != DMAS_EV_MAP && ev->kind != DMAS_EV_MAP_SG)
+		return;
 	cnode = dmas_engine_cpu_node(e, ev->cpu);
 	if (cnode >= 0 && cnode != dnode)
 		note(e, DMAS_F_NUMA_REMOTE_CPU, ev, m, cnode, dnode);

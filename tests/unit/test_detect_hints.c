@@ -89,3 +89,24 @@ TEST(map_churn_silent_when_slow_or_distinct)
 	CHECK_STREQ(scn_ids(e), "");
 	scn_free(s);
 }
+
+TEST(map_churn_behind_an_iommu_names_the_first_mapping)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	int i;
+
+	/* the same page, a new IOVA each time */
+	for (i = 0; i < 300; i++) {
+		uint64_t iova = 0xfff00000ULL - (uint64_t)i * 0x1000;
+
+		scn_map_phys(s, dev, iova, 4096, TO, 0x5550000);
+		scn_unmap(s, dev, iova, 4096, TO);
+	}
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "map-churn");
+	CHECK_EQ(scn_finding(e, "map-churn", 0)->addr, 0xfff00000ULL);
+	CHECK_EQ(scn_finding(e, "map-churn", 0)->size, 4096);
+	scn_free(s);
+}

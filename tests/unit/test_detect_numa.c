@@ -126,6 +126,8 @@ TEST(numa_remote_cpu_is_info)
 	scn_map_phys(s, dev, 0x2000, 4096, TO, GB + 0x2000);
 	CHECK_STREQ(scn_ids(e), "");
 	scn_use_cpu(s, 0);
+	/* allocations land on the device's node whoever asks: not counted */
+	scn_alloc_coherent_phys(s, dev, 0x9000, 4096, GB + 0x9000);
 	scn_map_phys(s, dev, 0x3000, 4096, TO, GB + 0x3000);
 	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x4000);
 	scn_finish(s);
