@@ -165,7 +165,7 @@ static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
  * Strings are escaped here; bytes outside ASCII become \u00XX so the output
  * is valid JSON whatever a device name holds.
  */
-static void json_str(FILE *out, const char *s, size_t max)
+void export_json_str(FILE *out, const char *s, size_t max)
 {
 	size_t i;
 
@@ -196,18 +196,18 @@ static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
 		(uint64_t)ev->ts, dmas_kind_str(ev->kind, kb, sizeof(kb)),
 		ev->dev);
 	if (d && d->name[0])
-		json_str(out, d->name, sizeof(d->name));
+		export_json_str(out, d->name, sizeof(d->name));
 	else
 		fputs("null", out);
 	fputs(",\"driver\":", out);
 	if (d && d->driver[0])
-		json_str(out, d->driver, sizeof(d->driver));
+		export_json_str(out, d->driver, sizeof(d->driver));
 	else
 		fputs("null", out);
 	fprintf(out, ",\"cpu\":%u,\"pid\":%u,", ev->cpu, ev->pid);
 	if (export_kind_has_name(ev->kind)) {
 		fputs("\"name\":", out);
-		json_str(out, ev->name, sizeof(ev->name));
+		export_json_str(out, ev->name, sizeof(ev->name));
 	} else {
 		fprintf(out,
 			"\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
@@ -224,7 +224,7 @@ static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
 		for (i = 0; i < st->nr; i++) {
 			if (i)
 				fputc(',', out);
-			json_str(out, st->frames[i], SIZE_MAX);
+			export_json_str(out, st->frames[i], SIZE_MAX);
 		}
 		fputc(']', out);
 	}

@@ -47,6 +47,8 @@ const struct export_stack *export_stack(const struct export_ctx *x,
 					uint32_t id);
 /* Kinds whose payload is a name (driver, module) instead of addresses. */
 bool export_kind_has_name(unsigned kind);
+/* s (at most max bytes) as a JSON string: quoted, escaped, always valid. */
+void export_json_str(FILE *out, const char *s, size_t max);
 
 /* Perfetto / Chrome trace-event JSON: see export_perfetto.c. */
 int perfetto_begin(struct export_ctx *x);

@@ -11,10 +11,9 @@
  * what is open.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
 
 #include "export.h"
 #include "report.h"
@@ -73,6 +72,7 @@ struct slice_table {
 
 struct perfetto {
 	bool first; /* no trace event written yet */
+	bool comma; /* the next field needs a comma before it */
 	bool have_base;
 	uint64_t base; /* ts 0 of the trace */
 	uint32_t next_tid;
@@ -180,75 +180,144 @@ static void table_remove(struct slice_table *t, struct open_slice *s)
 
 static void name_session(struct export_ctx *x);
 
-/* ---- writing trace events ---- */
+/* ---- writing trace events ----
+ *
+ * Written field by field with stdio rather than built as json-c objects:
+ * a trace event costs a fraction, and a recording has millions of them.
+ * ev_open() starts an event, the f_*() calls add fields (inside args_open()
+ * / args_close() too), ev_close() ends it.
+ */
 
-static void emit(struct export_ctx *x, struct json_object *o)
+static void sep(struct perfetto *p, FILE *out, const char *key)
+{
+	if (p->comma)
+		fputc(',', out);
+	p->comma = true;
+	fprintf(out, "\"%s\":", key);
+}
+
+static void ev_open(struct export_ctx *x, const char *ph, const char *name,
+		    uint32_t pid, uint32_t tid)
 {
 	struct perfetto *p = x->pf;
 
-	fputs(p->first ? "\n" : ",\n", x->out);
+	fputs(p->first ? "\n{" : ",\n{", x->out);
 	p->first = false;
-	fputs(json_object_to_json_string_ext(
-		      o,
-		      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-	      x->out);
-	json_object_put(o);
+	fprintf(x->out, "\"ph\":\"%s\",\"name\":", ph);
+	export_json_str(x->out, name, SIZE_MAX);
+	fprintf(x->out, ",\"pid\":%u,\"tid\":%u", pid, tid);
+	p->comma = true;
+}
+
+static void ev_close(struct export_ctx *x)
+{
+	fputc('}', x->out);
+}
+
+static void args_open(struct export_ctx *x)
+{
+	fputs(",\"args\":{", x->out);
+	x->pf->comma = false;
+}
+
+static void args_close(struct export_ctx *x)
+{
+	fputc('}', x->out);
+	x->pf->comma = true;
+}
+
+static void f_str(struct export_ctx *x, const char *key, const char *v,
+		  size_t max)
+{
+	sep(x->pf, x->out, key);
+	export_json_str(x->out, v, max);
+}
+
+static void f_u64(struct export_ctx *x, const char *key, uint64_t v)
+{
+	sep(x->pf, x->out, key);
+	fprintf(x->out, "%" PRIu64, v);
+}
+
+static void f_int(struct export_ctx *x, const char *key, int64_t v)
+{
+	sep(x->pf, x->out, key);
+	fprintf(x->out, "%" PRId64, v);
+}
+
+static void f_hex(struct export_ctx *x, const char *key, uint64_t v)
+{
+	sep(x->pf, x->out, key);
+	fprintf(x->out, "\"0x%" PRIx64 "\"", v);
+}
+
+static void f_bool(struct export_ctx *x, const char *key, bool v)
+{
+	sep(x->pf, x->out, key);
+	fputs(v ? "true" : "false", x->out);
 }
 
 /* Trace-event time is in microseconds; keep ns exact in the decimals. */
-static struct json_object *us(uint64_t ns, bool negative)
+static void f_us(struct export_ctx *x, const char *key, uint64_t ns,
+		 bool negative)
 {
-	char buf[40];
-
-	snprintf(buf, sizeof(buf), "%s%" PRIu64 ".%03u", negative ? "-" : "",
-		 ns / 1000, (unsigned)(ns % 1000));
-	return json_object_new_double_s(
-		(negative ? -1.0 : 1.0) * (double)ns / 1000.0, buf);
+	sep(x->pf, x->out, key);
+	fprintf(x->out, "%s%" PRIu64 ".%03u", negative ? "-" : "", ns / 1000,
+		(unsigned)(ns % 1000));
 }
 
-static struct json_object *ts_us(struct perfetto *p, uint64_t ts)
+static void f_ts(struct export_ctx *x, uint64_t ts)
 {
-	return ts >= p->base ? us(ts - p->base, false) : us(p->base - ts, true);
+	struct perfetto *p = x->pf;
+
+	if (ts >= p->base)
+		f_us(x, "ts", ts - p->base, false);
+	else
+		f_us(x, "ts", p->base - ts, true);
 }
 
-static struct json_object *hexv(uint64_t v)
+static void f_stack(struct export_ctx *x, const char *key, uint32_t id)
 {
-	char buf[24];
+	const struct export_stack *st = export_stack(x, id);
+	uint32_t i;
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
+	if (!st)
+		return;
+	sep(x->pf, x->out, key);
+	fputc('[', x->out);
+	for (i = 0; i < st->nr; i++) {
+		if (i)
+			fputc(',', x->out);
+		export_json_str(x->out, st->frames[i], SIZE_MAX);
+	}
+	fputc(']', x->out);
 }
 
-static struct json_object *new_ev(const char *ph, const char *name,
-				  uint32_t pid, uint32_t tid)
+static void meta_str(struct export_ctx *x, const char *what, uint32_t pid,
+		     uint32_t tid, const char *name)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ph", json_object_new_string(ph));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "pid", json_object_new_int64(pid));
-	json_object_object_add(o, "tid", json_object_new_int64(tid));
-	return o;
+	ev_open(x, "M", what, pid, tid);
+	args_open(x);
+	f_str(x, "name", name, SIZE_MAX);
+	args_close(x);
+	ev_close(x);
 }
 
-static void emit_meta(struct export_ctx *x, const char *what, uint32_t pid,
-		      uint32_t tid, const char *key, struct json_object *val)
+static void meta_sort(struct export_ctx *x, const char *what, uint32_t pid,
+		      uint32_t tid, int64_t sort)
 {
-	struct json_object *o = new_ev("M", what, pid, tid),
-			   *args = json_object_new_object();
-
-	json_object_object_add(args, key, val);
-	json_object_object_add(o, "args", args);
-	emit(x, o);
+	ev_open(x, "M", what, pid, tid);
+	args_open(x);
+	f_int(x, "sort_index", sort);
+	args_close(x);
+	ev_close(x);
 }
 
 static void name_thread(struct export_ctx *x, uint32_t pid, uint32_t tid,
 			const char *name, int sort)
 {
-	emit_meta(x, "thread_name", pid, tid, "name",
-		  json_object_new_string(name));
-	emit_meta(x, "thread_sort_index", pid, tid, "sort_index",
-		  json_object_new_int(sort));
+	meta_str(x, "thread_name", pid, tid, name);
+	meta_sort(x, "thread_sort_index", pid, tid, sort);
 }
 
 static void group_open(struct export_ctx *x, struct group *g, uint32_t pid,
@@ -258,10 +327,8 @@ static void group_open(struct export_ctx *x, struct group *g, uint32_t pid,
 
 	g->pid = pid;
 	g->events_tid = p->next_tid++;
-	emit_meta(x, "process_name", pid, 0, "name",
-		  json_object_new_string(name));
-	emit_meta(x, "process_sort_index", pid, 0, "sort_index",
-		  json_object_new_int64(pid));
+	meta_str(x, "process_name", pid, 0, name);
+	meta_sort(x, "process_sort_index", pid, 0, pid);
 	name_thread(x, pid, g->events_tid, events_name, -1);
 }
 
@@ -400,38 +467,17 @@ static void lane_give(struct group *g, uint32_t tid)
 	g->free_lanes[g->nr_free++] = tid;
 }
 
-static struct json_object *stack_args(struct export_ctx *x, uint32_t id)
-{
-	const struct export_stack *st = export_stack(x, id);
-	struct json_object *a;
-	uint32_t i;
-
-	if (!st)
-		return NULL;
-	a = json_object_new_array();
-	for (i = 0; i < st->nr; i++)
-		json_object_array_add(a, json_object_new_string(st->frames[i]));
-	return a;
-}
-
-static void add_common_args(struct json_object *args,
-			    const struct dmas_event *ev)
-{
-	json_object_object_add(args, "cpu", json_object_new_int(ev->cpu));
-	json_object_object_add(args, "pid", json_object_new_int64(ev->pid));
-}
-
 /* Write the X slice for s, ending at end_ts, and give its lane back. */
 static void slice_end(struct export_ctx *x, struct open_slice *s,
 		      uint64_t end_ts, const char *closed_by)
 {
 	struct perfetto *p = x->pf;
-	struct json_object *o, *args;
 	char name[64], kb[16];
 	uint64_t dur = end_ts > s->ts ? end_ts - s->ts : 0;
 	struct group *g = group_of(p, s->gref);
+	bool xfer = (s->k.c & 0xff) == SC_XFER;
 
-	if ((s->k.c & 0xff) == SC_XFER)
+	if (xfer)
 		snprintf(name, sizeof(name), "xfer");
 	else if (s->kind == DMAS_EV_MAP || s->kind == DMAS_EV_MAP_SG ||
 		 s->kind == DMAS_EV_MAP_RESOURCE)
@@ -441,78 +487,59 @@ static void slice_end(struct export_ctx *x, struct open_slice *s,
 	else
 		snprintf(name, sizeof(name), "%s",
 			 dmas_kind_str(s->kind, kb, sizeof(kb)));
-	o = new_ev("X", name, g->pid, s->tid);
-	json_object_object_add(o, "ts", ts_us(p, s->ts));
-	json_object_object_add(o, "dur", us(dur, false));
-	json_object_object_add(o, "cat",
-			       json_object_new_string((s->k.c & 0xff) == SC_XFER
-							      ? "dmaengine"
-							      : "dma"));
-	args = json_object_new_object();
-	if ((s->k.c & 0xff) == SC_XFER) {
-		json_object_object_add(args, "cookie",
-				       json_object_new_int64((int64_t)s->addr));
-		json_object_object_add(args, "size",
-				       json_object_new_uint64(s->size));
+	ev_open(x, "X", name, g->pid, s->tid);
+	f_ts(x, s->ts);
+	f_us(x, "dur", dur, false);
+	f_str(x, "cat", xfer ? "dmaengine" : "dma", SIZE_MAX);
+	args_open(x);
+	if (xfer) {
+		f_u64(x, "cookie", s->addr);
+		f_u64(x, "size", s->size);
 	} else {
-		json_object_object_add(args, "addr", hexv(s->addr));
-		json_object_object_add(args, "size",
-				       json_object_new_uint64(s->size));
-		json_object_object_add(
-			args, "dir",
-			json_object_new_string(dmas_dir_str(s->dir)));
+		f_hex(x, "addr", s->addr);
+		f_u64(x, "size", s->size);
+		f_str(x, "dir", dmas_dir_str(s->dir), SIZE_MAX);
 		if (s->phys)
-			json_object_object_add(args, "phys", hexv(s->phys));
+			f_hex(x, "phys", s->phys);
 	}
-	json_object_object_add(args, "cpu", json_object_new_int(s->cpu));
-	json_object_object_add(args, "pid", json_object_new_int64(s->pid));
-	json_object_object_add(args, "closed_by",
-			       json_object_new_string(closed_by));
+	f_u64(x, "cpu", s->cpu);
+	f_u64(x, "pid", s->pid);
+	f_str(x, "closed_by", closed_by, SIZE_MAX);
 	if (s->stack)
-		json_object_object_add(args, "stack", stack_args(x, s->stack));
-	json_object_object_add(o, "args", args);
-	emit(x, o);
+		f_stack(x, "stack", s->stack);
+	args_close(x);
+	ev_close(x);
 	lane_give(g, s->tid);
 }
 
 static void instant(struct export_ctx *x, struct group *g,
 		    const struct dmas_event *ev, const char *name)
 {
-	struct json_object *o = new_ev("i", name, g->pid, g->events_tid), *args;
 	char kb[16];
 
-	json_object_object_add(o, "ts", ts_us(x->pf, ev->ts));
-	json_object_object_add(o, "s", json_object_new_string("t"));
-	json_object_object_add(o, "cat", json_object_new_string("event"));
-	args = json_object_new_object();
-	json_object_object_add(args, "kind",
-			       json_object_new_string(dmas_kind_str(
-				       ev->kind, kb, sizeof(kb))));
+	ev_open(x, "i", name, g->pid, g->events_tid);
+	f_ts(x, ev->ts);
+	f_str(x, "s", "t", SIZE_MAX);
+	f_str(x, "cat", "event", SIZE_MAX);
+	args_open(x);
+	f_str(x, "kind", dmas_kind_str(ev->kind, kb, sizeof(kb)), SIZE_MAX);
 	if (export_kind_has_name(ev->kind)) {
-		json_object_object_add(
-			args, "name",
-			json_object_new_string_len(
-				ev->name, strnlen(ev->name, sizeof(ev->name))));
+		f_str(x, "name", ev->name, sizeof(ev->name));
 	} else {
-		json_object_object_add(args, "addr", hexv(ev->addr));
-		json_object_object_add(args, "size",
-				       json_object_new_uint64(ev->size));
-		json_object_object_add(
-			args, "dir",
-			json_object_new_string(dmas_dir_str(ev->dir)));
+		f_hex(x, "addr", ev->addr);
+		f_u64(x, "size", ev->size);
+		f_str(x, "dir", dmas_dir_str(ev->dir), SIZE_MAX);
 		if (ev->aux)
-			json_object_object_add(args, "aux", hexv(ev->aux));
+			f_hex(x, "aux", ev->aux);
 		if (ev->count)
-			json_object_object_add(
-				args, "count",
-				json_object_new_int64(ev->count));
+			f_u64(x, "count", ev->count);
 	}
-	add_common_args(args, ev);
+	f_u64(x, "cpu", ev->cpu);
+	f_u64(x, "pid", ev->pid);
 	if (ev->stack_id)
-		json_object_object_add(args, "stack",
-				       stack_args(x, ev->stack_id));
-	json_object_object_add(o, "args", args);
-	emit(x, o);
+		f_stack(x, "stack", ev->stack_id);
+	args_close(x);
+	ev_close(x);
 }
 
 static void slice_begin(struct export_ctx *x, uint32_t gref,
@@ -602,20 +629,15 @@ void perfetto_event(struct export_ctx *x, const struct dmas_event *ev)
 		name_session(x);
 	}
 	if (ev->kind == DMAS_EV_LOST) {
-		struct json_object *o =
-			new_ev("i", "lost events", PID_SESSION, p->session_tid);
-		struct json_object *args = json_object_new_object();
-
-		json_object_object_add(o, "ts", ts_us(p, ev->ts));
-		json_object_object_add(o, "s", json_object_new_string("t"));
-		json_object_object_add(o, "cat",
-				       json_object_new_string("lost"));
-		json_object_object_add(args, "count",
-				       json_object_new_int64(ev->count));
-		json_object_object_add(args, "ring",
-				       json_object_new_int64((int64_t)ev->aux));
-		json_object_object_add(o, "args", args);
-		emit(x, o);
+		ev_open(x, "i", "lost events", PID_SESSION, p->session_tid);
+		f_ts(x, ev->ts);
+		f_str(x, "s", "t", SIZE_MAX);
+		f_str(x, "cat", "lost", SIZE_MAX);
+		args_open(x);
+		f_u64(x, "count", ev->count);
+		f_u64(x, "ring", ev->aux);
+		args_close(x);
+		ev_close(x);
 		return;
 	}
 	if (ev->kind >= DMAS_EV_CHAN_REQUEST && ev->kind <= DMAS_EV_TERMINATE) {
@@ -695,8 +717,6 @@ void perfetto_finding(struct export_ctx *x, const struct dmas_engine *e,
 	struct perfetto *p = x->pf;
 	const struct dmas_finding_info *fi = &dmas_finding_table[f->kind];
 	struct group *g = dev_group(x, f->dev);
-	struct json_object *o, *args;
-
 	(void)e;
 	if (!g)
 		return;
@@ -705,28 +725,22 @@ void perfetto_finding(struct export_ctx *x, const struct dmas_engine *e,
 		p->have_base = true;
 		name_session(x);
 	}
-	o = new_ev("i", fi->id, g->pid, g->events_tid);
-	json_object_object_add(o, "ts", ts_us(p, f->ts));
-	json_object_object_add(o, "s", json_object_new_string("t"));
-	json_object_object_add(o, "cat", json_object_new_string("finding"));
-	args = json_object_new_object();
-	json_object_object_add(args, "id", json_object_new_string(fi->id));
-	json_object_object_add(
-		args, "severity",
-		json_object_new_string(dmas_severity_name(f->severity)));
-	json_object_object_add(args, "uncertain",
-			       json_object_new_boolean(f->uncertain));
-	json_object_object_add(args, "addr", hexv(f->addr));
-	json_object_object_add(args, "size", json_object_new_uint64(f->size));
-	json_object_object_add(args, "dir",
-			       json_object_new_string(dmas_dir_str(f->dir)));
-	json_object_object_add(args, "detail",
-			       json_object_new_string(f->detail));
+	ev_open(x, "i", fi->id, g->pid, g->events_tid);
+	f_ts(x, f->ts);
+	f_str(x, "s", "t", SIZE_MAX);
+	f_str(x, "cat", "finding", SIZE_MAX);
+	args_open(x);
+	f_str(x, "id", fi->id, SIZE_MAX);
+	f_str(x, "severity", dmas_severity_name(f->severity), SIZE_MAX);
+	f_bool(x, "uncertain", f->uncertain);
+	f_hex(x, "addr", f->addr);
+	f_u64(x, "size", f->size);
+	f_str(x, "dir", dmas_dir_str(f->dir), SIZE_MAX);
+	f_str(x, "detail", f->detail, sizeof(f->detail));
 	if (f->map_stack)
-		json_object_object_add(args, "stack",
-				       stack_args(x, f->map_stack));
-	json_object_object_add(o, "args", args);
-	emit(x, o);
+		f_stack(x, "stack", f->map_stack);
+	args_close(x);
+	ev_close(x);
 }
 
 int perfetto_begin(struct export_ctx *x)
@@ -757,10 +771,8 @@ static void name_session(struct export_ctx *x)
 			 x->session.hostname[0] ? x->session.hostname : "?");
 	else
 		snprintf(name, sizeof(name), "dmascope");
-	emit_meta(x, "process_name", PID_SESSION, 0, "name",
-		  json_object_new_string(name));
-	emit_meta(x, "process_sort_index", PID_SESSION, 0, "sort_index",
-		  json_object_new_int(0));
+	meta_str(x, "process_name", PID_SESSION, 0, name);
+	meta_sort(x, "process_sort_index", PID_SESSION, 0, 0);
 	name_thread(x, PID_SESSION, p->session_tid, "lost events", 0);
 }
 
