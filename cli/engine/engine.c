@@ -842,6 +842,11 @@ uint64_t dmas_engine_lost(const struct dmas_engine *e)
 	return e->lost;
 }
 
+uint64_t dmas_engine_dropped(const struct dmas_engine *e)
+{
+	return e->dropped;
+}
+
 void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
 			uint64_t *len)
 {

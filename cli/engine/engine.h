@@ -249,6 +249,12 @@ size_t dmas_engine_nr_channels(const struct dmas_engine *e);
 const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e,
 						 size_t i);
 
+/*
+ * What the engine could not keep (out of memory, device ids out of range):
+ * events and findings it had to drop.  Frontends show it with lost events.
+ */
+uint64_t dmas_engine_dropped(const struct dmas_engine *e);
+
 /* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping).
  */
 size_t dmas_engine_mem_bytes(const struct dmas_engine *e);

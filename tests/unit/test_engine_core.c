@@ -417,3 +417,20 @@ TEST(memory_per_outstanding_mapping)
 	CHECK_EQ(dmas_engine_nr_outstanding(e), N + 1);
 	dmas_engine_free(e);
 }
+
+TEST(absurd_device_id_is_dropped_and_counted)
+{
+	struct dmas_engine *e = dmas_engine_new(NULL);
+	struct dmas_event ev = {.ts = 1,
+				.kind = DMAS_EV_MAP,
+				.dev = 1u << 30,
+				.addr = 0x1000,
+				.size = 64};
+
+	dmas_engine_feed(e, &ev);
+	CHECK_EQ(dmas_engine_dropped(e), 1);
+	CHECK_EQ(dmas_engine_events(e), 1);
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	CHECK(dmas_engine_device_by_id(e, 1u << 30) == NULL);
+	dmas_engine_free(e);
+}
