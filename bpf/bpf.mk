@@ -20,5 +20,12 @@ $(BPF_SKEL): $(BPF_OBJ)
 
 DEMO_DEPS += demo-run
 .PHONY: demo-run
-demo-run: all
+demo-run: all kmod $(BUILD)/vm/bin/rawpkt
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+# make bench, VM part: tracing overhead on vdmac's benchmark in one boot.
+BENCH_TARGETS += bench-vm
+.PHONY: bench-vm
+bench-vm: $(BUILD)/dmatrace kmod
+	$(Q)BUILD=$(BUILD) VM_BINS="$(BUILD)/dmatrace" VDMAC_KO="$(BUILD)/kmod/vdmac.ko" \
+		tests/vm/bench.sh

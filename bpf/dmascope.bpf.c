@@ -191,7 +191,31 @@ static __always_inline __u64 ringbuf_flags(void)
  * sight.  Sets *pass to whether the device passes the device/driver
  * filters.  0 for a NULL device or a full table.
  */
+static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass);
+
+/*
+ * A global (non-inlined) function: the verifier checks it once per program
+ * instead of once per call site, which keeps loading fast under emulation.
+ * Returns the id in the low half, bit 32 set when the device passes.
+ */
+__noinline __u64 dev_lookup(__u64 devp)
+{
+	struct device *dev = (struct device *)devp;
+	bool pass;
+	__u32 id = dev_id_slow(dev, &pass);
+
+	return id | (pass ? 1ULL << 32 : 0);
+}
+
 static __always_inline __u32 dev_id(struct device *dev, bool *pass)
+{
+	__u64 v = dev_lookup(ptr_value(dev));
+
+	*pass = v >> 32;
+	return (__u32)v;
+}
+
+static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 {
 	__u64 key = (__u64)dev;
 	struct dev_state *st, nst = {};

@@ -804,7 +804,7 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	struct live_source *ls;
 	struct probe_ctx p = { 0 };
 	struct utsname un;
-	uint64_t rb_bytes;
+	uint64_t rb_bytes, t_start = now_mono(), t_probe, t_load;
 	int nr, nr_dma, e;
 
 	verbose = o->verbose;
@@ -916,13 +916,19 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	ls->skel->rodata->ksym_vmemmap_base = dmas_ksyms_addr(ls->ksyms, "vmemmap_base");
 	ls->skel->rodata->ksym_page_offset_base = dmas_ksyms_addr(ls->ksyms, "page_offset_base");
 
+	t_probe = now_mono();
 	if (dmascope_bpf__load(ls->skel)) {
 		explain_load_error(errno, err, errlen);
 		goto fail;
 	}
+	t_load = now_mono();
 	nr = attach_all(ls, &nr_dma);
-	if (verbose)
+	if (verbose) {
 		report_choice(ls);
+		fprintf(stderr, "dmatrace: probe %.1f ms, load and verify %.1f ms, attach %.1f ms\n",
+			(t_probe - t_start) / 1e6, (t_load - t_probe) / 1e6,
+			(now_mono() - t_load) / 1e6);
+	}
 	if (!nr_dma) {
 		snprintf(err, errlen,
 			 "no DMA API hook could be attached in this kernel (run with -v to see why "

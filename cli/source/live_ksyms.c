@@ -17,7 +17,7 @@
 struct ksym {
 	uint64_t addr;
 	char *name;
-	char *mod;		/* NULL for vmlinux */
+	const char *mod;	/* interned; NULL for vmlinux */
 };
 
 /* A module's core memory, from /proc/modules: symbols resolve only inside it. */
@@ -34,7 +34,26 @@ struct dmas_ksyms {
 	size_t n, cap;
 	char *modules;		/* /proc/modules names at the last load */
 	int hidden;
+	size_t *by_name;	/* indexes into syms sorted by name, built on demand */
+	size_t nby_name;
+	char **interned;	/* module names, kept until free */
+	size_t ninterned;
 };
+
+static const char *intern(struct dmas_ksyms *k, const char *mod, size_t len)
+{
+	char **n;
+
+	for (size_t i = 0; i < k->ninterned; i++)
+		if (!strncmp(k->interned[i], mod, len) && !k->interned[i][len])
+			return k->interned[i];
+	n = realloc(k->interned, (k->ninterned + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	k->interned = n;
+	n[k->ninterned] = strndup(mod, len);
+	return n[k->ninterned] ? n[k->ninterned++] : NULL;
+}
 
 static int ksym_cmp(const void *a, const void *b)
 {
@@ -70,7 +89,8 @@ static char *module_names(void)
 	return out ? out : strdup("");
 }
 
-static int push(struct dmas_ksyms *k, uint64_t addr, const char *name, const char *mod)
+static int push(struct dmas_ksyms *k, uint64_t addr, const char *name, size_t nlen,
+		const char *mod)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 65536;
@@ -82,8 +102,8 @@ static int push(struct dmas_ksyms *k, uint64_t addr, const char *name, const cha
 		k->cap = cap;
 	}
 	k->syms[k->n].addr = addr;
-	k->syms[k->n].name = strdup(name);
-	k->syms[k->n].mod = mod ? strdup(mod) : NULL;
+	k->syms[k->n].name = strndup(name, nlen);
+	k->syms[k->n].mod = mod;
 	if (!k->syms[k->n].name)
 		return -1;
 	k->n++;
@@ -155,34 +175,45 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", k->path, strerror(errno));
 		return -1;
 	}
+	/* large reads: /proc/kallsyms hands out as much as the buffer holds */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	mods = module_names();
 	load_module_ranges(k);
 	/* drop vmlinux symbols and those of modules still loaded: re-read below */
 	for (size_t i = 0; i < k->n; i++) {
 		struct ksym *s = &k->syms[i];
 
-		if (s->mod && !in_list(mods, s->mod)) {
+		if (s->mod && !in_list(mods, s->mod))
 			k->syms[kept++] = *s;
-		} else {
+		else
 			free(s->name);
-			free(s->mod);
-		}
 	}
 	k->n = kept;
+	/* "ffffffff81000000 T _text\t[module]": parsed by hand, sscanf is slow here */
 	while (fgets(line, sizeof(line), f)) {
-		char type, name[256], mod[128] = "";
-		unsigned long long addr;
-		int got = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
+		char *p = line, *name, *end, *mod = NULL;
+		const char *imod = NULL;
+		unsigned long long addr = strtoull(p, &end, 16);
+		char type;
+		size_t nlen;
 
-		if (got < 3)
+		if (end == p || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
+		type = end[1];
+		name = end + 3;
+		nlen = strcspn(name, "\t\n ");
+		if (name[nlen] == '\t' && name[nlen + 1] == '[')
+			mod = name + nlen + 2;
 		if (addr)
 			nonzero++;
 		/* text, and the two layout variables the BPF side needs */
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W' &&
-		    strcmp(name, "vmemmap_base") && strcmp(name, "page_offset_base"))
+		    !(nlen == 12 && !strncmp(name, "vmemmap_base", 12)) &&
+		    !(nlen == 16 && !strncmp(name, "page_offset_base", 16)))
 			continue;
-		if (push(k, addr, name, mod[0] ? mod : NULL)) {
+		if (mod)
+			imod = intern(k, mod, strcspn(mod, "]"));
+		if (push(k, addr, name, nlen, imod)) {
 			fclose(f);
 			free(mods);
 			snprintf(err, errlen, "out of memory reading %s", k->path);
@@ -191,6 +222,9 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	}
 	fclose(f);
 	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
+	free(k->by_name);
+	k->by_name = NULL;
+	k->nby_name = 0;
 	free(k->modules);
 	k->modules = mods;
 	k->hidden = nonzero == 0;
@@ -227,11 +261,13 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 {
 	if (!k)
 		return;
-	for (size_t i = 0; i < k->n; i++) {
+	for (size_t i = 0; i < k->n; i++)
 		free(k->syms[i].name);
-		free(k->syms[i].mod);
-	}
+	for (size_t i = 0; i < k->ninterned; i++)
+		free(k->interned[i]);
+	free(k->interned);
 	free(k->syms);
+	free(k->by_name);
 	free(k->mods);
 	free(k->modules);
 	free(k->path);
@@ -243,11 +279,42 @@ int dmas_ksyms_hidden(const struct dmas_ksyms *k)
 	return k->hidden;
 }
 
+static const struct dmas_ksyms *sort_ctx;
+
+static int by_name_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->syms[*(const size_t *)a].name,
+		      sort_ctx->syms[*(const size_t *)b].name);
+}
+
 uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (!strcmp(k->syms[i].name, name))
-			return k->syms[i].addr;
+	struct dmas_ksyms *mk = (struct dmas_ksyms *)k;
+	size_t lo = 0, hi;
+
+	/* the probe looks up dozens of names: sort once, then bisect */
+	if (!k->by_name) {
+		mk->by_name = malloc((k->n ? k->n : 1) * sizeof(*k->by_name));
+		if (!mk->by_name)
+			return 0;
+		for (size_t i = 0; i < k->n; i++)
+			mk->by_name[i] = i;
+		sort_ctx = k;
+		qsort(mk->by_name, k->n, sizeof(*k->by_name), by_name_cmp);
+		mk->nby_name = k->n;
+	}
+	hi = k->nby_name;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(k->syms[k->by_name[mid]].name, name);
+
+		if (!c)
+			return k->syms[k->by_name[mid]].addr;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return 0;
 }
 

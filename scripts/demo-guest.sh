@@ -1,0 +1,46 @@
+# demo-guest.sh - what `make demo` runs inside the VM: a real driver
+# workload (NVMe O_DIRECT I/O, frames between the e1000e NICs, from node 1's
+# CPU) and vdmac scenarios, good and buggy, recorded by `dmatrace record`;
+# then `dmatrace replay` of it, and `dmatrace check` as a CI gate would run.
+D=/sys/kernel/debug/vdmac
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+insmod "$VDMAC_KO" node=1 channels=4 || exit 1
+cat >/tmp/workload.sh <<'WORK'
+D=/sys/kernel/debug/vdmac
+modprobe nvme
+n=0
+while [ ! -b /dev/nvme0n1 ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+dd if=/dev/urandom of=/tmp/pattern bs=64k count=32 2>/dev/null
+echo "workload: nvme O_DIRECT write and read of 2 MiB on node 1's CPU"
+taskset -c 1 dd if=/tmp/pattern of=/dev/nvme0n1 bs=64k oflag=direct conv=fsync 2>/dev/null
+taskset -c 1 dd if=/dev/nvme0n1 of=/tmp/back bs=64k count=32 iflag=direct 2>/dev/null
+cmp /tmp/pattern /tmp/back && echo "workload: data read back intact"
+modprobe e1000e
+set -- $(for i in /sys/class/net/*; do
+	[ "$(basename "$(readlink "$i/device/driver" 2>/dev/null)")" = e1000e ] && basename "$i"
+done)
+ip link set "$1" up
+ip link set "$2" up
+n=0
+while ! grep -qx 1 "/sys/class/net/$2/carrier" && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+echo "workload: 500 frames $1 -> $2 and back"
+taskset -c 1 rawpkt "$1" "$2" 500 && taskset -c 1 rawpkt "$2" "$1" 500
+for s in memcpy rx-ring storage-sg missing-sync-for-cpu double-unmap pool-leak desc-never-issued; do
+	echo "workload: vdmac scenario $s"
+	echo $s >$D/run
+done
+ip link set "$1" down
+ip link set "$2" down
+rmmod e1000e nvme
+WORK
+
+say "dmatrace record -o /out/demo.dmat -- sh workload.sh"
+dmatrace record -o /out/demo.dmat -- sh /tmp/workload.sh
+say "dmatrace replay /out/demo.dmat"
+dmatrace replay /out/demo.dmat
+say "dmatrace check -- sh -c 'echo unmap-size-mismatch > $D/run'   (a CI gate)"
+dmatrace check -q --no-stacks -- sh -c "echo unmap-size-mismatch >$D/run"
+echo "dmatrace check exit status: $? (0 clean, 1 findings, 2 error)"
+rmmod vdmac
+exit 0
