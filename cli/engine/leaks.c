@@ -237,6 +237,8 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 		idx = ni;
 		idx[n++] = i;
 	}
+	if (!n)
+		return;
 	age_recs = e->maps.recs;
 	qsort(idx, n, sizeof(*idx), cmp_age);
 	for (i = 0; i < n; i++) {
