@@ -22,12 +22,14 @@ kmod: $(KMODS)
 
 $(VDMAC_LEAK_KO): $(VDMAC_KO)
 $(VDMAC_KO): $(KMOD_SRCS)
-	$(call msg,KBUILD,$(KMODS))
+	$(call msg,KBUILD,$(KMOD_OUT))
 	$(Q)test -d "$(KDIR)" || { echo "kmod: no kernel tree at KDIR='$(KDIR)' (make deps installs linux-headers-amd64)" >&2; exit 1; }
 	$(Q)mkdir -p $(KMOD_OUT)
 	$(Q)cp $(KMOD_SRCS) $(KMOD_OUT)/
 	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_OUT)) modules \
 		$(if $(filter 0,$(V)),>$(abspath $(KMOD_OUT))/build.log || { cat $(abspath $(KMOD_OUT))/build.log; exit 1; })
+	@# the top Makefile includes every *.d below $(BUILD): not Kbuild's
+	$(Q)find $(KMOD_OUT) -name '.*.d' -delete
 
 # checkpatch.pl: from KDIR when the tree has one (a full source tree), else
 # unpacked from Debian's linux-source tarball (linux-headers has none).
