@@ -320,8 +320,15 @@ static void on_terminate(struct dmas_engine *e, struct chan_state *c,
 			 const struct dmas_event *ev)
 {
 	uint64_t inflight = c->pub.in_flight;
+	bool unc = false;
+	uint32_t i;
 
 	c->pub.terminated++;
+	/* their completions may have been among lost events */
+	for (i = c->head; i; i = e->descs[i].next)
+		if (e->descs[i].state == DS_ISSUED &&
+		    eng_spans_loss(e, e->descs[i].loss_gen))
+			unc = true;
 	if (inflight) {
 		struct dmas_map m = {.addr = c->pub.id,
 				     .dev = c->pub.provider,
@@ -330,7 +337,7 @@ static void on_terminate(struct dmas_engine *e, struct chan_state *c,
 				     .stack = c->pub.stack,
 				     .loss_gen = c->loss_gen};
 
-		eng_report(e, DMAS_F_TERMINATE_IN_FLIGHT, ev, &m, false,
+		eng_report(e, DMAS_F_TERMINATE_IN_FLIGHT, ev, &m, unc,
 			   "channel %u terminated with %" PRIu64
 			   " transfer%s in flight",
 			   c->pub.index, inflight, inflight == 1 ? "" : "s");

@@ -8,7 +8,8 @@
  *   and bytes.
  * - `redundant-sync`: one finding per (device, stack of the sync) counting
  *   syncs that gave a buffer to the side already owning it (the state
- *   machine in ownership.c decides).
+ *   machine in ownership.c decides).  Not counted when events were lost
+ *   since the buffer was mapped: a lost sync would make it a hand-off.
  * - `map-churn`: the same buffer (device, physical address) mapped
  *   CHURN_MAPS times within one second of event time.  At that rate the
  *   mapping is on a per-I/O path, where every map+unmap pays an IOMMU
@@ -71,6 +72,9 @@ void hints_redundant_sync(struct dmas_engine *e, const struct dmas_event *ev,
 {
 	bool is_new;
 
+	/* a lost sync in between would make it a real hand-off: say nothing */
+	if (eng_spans_loss(e, m->loss_gen))
+		return;
 	eng_aggregate(e, DMAS_F_REDUNDANT_SYNC, ev->dev, ev->stack_id, ev, m, 0,
 		      -1, -1, &is_new);
 }

@@ -274,3 +274,20 @@ TEST(channel_in_use_before_tracing_is_not_leaked)
 	CHECK_EQ(dmas_engine_channel(e, 0)->requested, 0);
 	scn_free(s);
 }
+
+TEST(terminate_in_flight_uncertain_across_loss)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(NULL, &e, &dev);
+
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	scn_desc_submit(s, dev, CHAN, 1);
+	scn_issue_pending(s, dev, CHAN);
+	scn_lost(s, 2); /* its completion may be among them */
+	scn_terminate(s, dev, CHAN);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "terminate-in-flight");
+	CHECK_EQ(scn_finding(e, "terminate-in-flight", 0)->uncertain, 1);
+	scn_free(s);
+}

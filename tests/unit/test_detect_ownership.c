@@ -336,3 +336,18 @@ TEST(transfer_completion_of_a_remapped_buffer_is_ignored)
 	CHECK_STREQ(scn_ids(e), "redundant-sync");
 	scn_free(s);
 }
+
+TEST(redundant_sync_not_claimed_across_loss)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x10000, 4096, FROM);
+	scn_sync_for_cpu(s, dev, 0x10000, 4096, FROM);
+	scn_lost(s, 1); /* a sync_for_device may be among them */
+	scn_sync_for_cpu(s, dev, 0x10000, 4096, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_free(s);
+}
