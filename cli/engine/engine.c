@@ -269,6 +269,26 @@ const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e,
 	return &e->stacks[id].pub;
 }
 
+/*
+ * Frames past an interrupt or softirq entry belong to whatever code was
+ * interrupted, not to the code that made the mapping: a NAPI poll can
+ * interrupt any module.
+ */
+static bool frame_enters_irq(const char *f)
+{
+	static const char *const entries[] = {
+		"asm_",	      "handle_softirqs",  "__do_softirq",
+		"do_softirq", "irq_exit",	  "__irq_exit_rcu",
+		"sysvec_",    "common_interrupt",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strncmp(f, entries[i], strlen(entries[i])))
+			return true;
+	return false;
+}
+
 bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod)
 {
 	const struct dmas_stack *s = dmas_engine_stack(e, id);
@@ -279,6 +299,9 @@ bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod)
 	for (i = 0; i < s->nr_frames; i++) {
 		const char *f = s->frames[i];
 		size_t fl = strlen(f);
+
+		if (frame_enters_irq(f))
+			break;
 
 		/* "func+0x1c/0x80 [mod]" */
 		if (fl >= ml + 3 && f[fl - 1] == ']' && f[fl - ml - 2] == '[' &&

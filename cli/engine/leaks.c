@@ -11,7 +11,9 @@
  * - MODULE_UNLOAD name=X: every outstanding resource whose creating stack
  *   has a frame ending in "[X]" is `leak-at-module-unload` (then
  *   forgotten); channels requested from X's code and not released are
- *   `channel-leak` (dmaengine.c).
+ *   `channel-leak` (dmaengine.c).  Only frames before an interrupt or
+ *   softirq entry count: beyond it is the interrupted code, not the
+ *   mapping's maker.  Without stacks these findings cannot be made.
  * - POOL_DESTROY with blocks outstanding: one `pool-leak` per block.
  * - --leak-age: a streaming mapping (single, sg, resource) outstanding
  *   longer than the age is `leak-suspected`, once.  Coherent, page and pool

@@ -327,3 +327,27 @@ TEST(leak_suspected_sg_list_once)
 	CHECK_EQ(scn_finding(e, "leak-suspected", 1)->addr, 0xfe000000);
 	scn_free(s);
 }
+
+TEST(module_unload_ignores_interrupted_frames)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(NULL, &e, &dev);
+
+	/* an rx refill in NAPI that happened to interrupt module "other" */
+	st = scn_stack(s, "dma_map_page_attrs+0x0/0x300",
+		       "nic_refill+0x10/0x80 [nicdrv]",
+		       "__napi_poll+0x2b/0x1b0", "net_rx_action+0x2a0/0x3b0",
+		       "handle_softirqs+0xd0/0x2c0", "irq_exit_rcu+0x90/0xc0",
+		       "sysvec_apic_timer_interrupt+0x72/0x90",
+		       "asm_sysvec_apic_timer_interrupt+0x1a/0x20",
+		       "other_busy_loop+0x10/0x40 [other]", NULL);
+	scn_use_stack(s, st);
+	scn_map(s, dev, 0x10000, 2048, FROM);
+	scn_module_unload(s, "other");
+	CHECK_STREQ(scn_ids(e), "");
+	scn_module_unload(s, "nicdrv");
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "leak-at-module-unload");
+	scn_free(s);
+}
