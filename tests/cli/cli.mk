@@ -1,7 +1,19 @@
 # cli.mk - tier "cli": dmatrace replay/report and export end to end, on
-# recordings that dmatgen compiles from tests/cli/scenarios/*.scn.
-TEST_TIERS += cli
+# recordings that dmatgen compiles from tests/cli/scenarios/*.scn; tier
+# "cli-asan": the same with dmatrace built under ASan+UBSan.
+TEST_TIERS += cli cli-asan
 
-.PHONY: tier-cli
+$(BUILD)/dmatrace-san: $(DMATRACE_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/libdmascope-san.a
+	$(call msg,LD,$@)
+	$(Q)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(SAN_LDLIBS)
+
+.PHONY: tier-cli tier-cli-asan
 tier-cli: $(BUILD)/dmatrace $(BUILD)/dmatgen
 	$(Q)tests/lib/run-tier.sh cli tests/cli/run.sh $(BUILD)
+
+# Memory-growth checks are skipped here: ASan's quarantine holds freed memory.
+tier-cli-asan: $(BUILD)/dmatrace-san $(BUILD)/dmatgen
+	$(Q)DMATRACE=$(BUILD)/dmatrace-san DMATRACE_SANITIZED=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/lib/run-tier.sh cli-asan tests/cli/run.sh $(BUILD)
