@@ -19,6 +19,8 @@
  *                 bounced).
  *   result        the last run's data checks: key=value lines
  *   inject_errors write N: the next N transfers complete with an error
+ *   channels      one line per channel: in use, paused, queue, bytes moved
+ *   bench         the map+unmap benchmark (vdmac_bench.c)
  *
  * Every scenario must leave the kernel sound: where a misuse would touch
  * memory that is not ours (swiotlb bounce slots, other drivers' pages), the

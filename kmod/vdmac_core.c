@@ -21,6 +21,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "vdmac.h"
@@ -566,6 +567,43 @@ static void vdmac_free_chan_resources(struct dma_chan *chan)
 	trace_vdmac_chan_free(vc_name(vc), vc->index);
 }
 
+/* debugfs "channels": one line per channel, for people and scripts */
+static int channels_show(struct seq_file *m, void *v)
+{
+	struct vdmac_dev *vd;
+	unsigned long flags;
+	unsigned int i;
+
+	mutex_lock(&vdmac_mutex);
+	vd = vdmac_cur;
+	if (!vd)
+		seq_puts(m, "# no vdmac device is bound\n");
+	for (i = 0; vd && i < vd->nr_chans; i++) {
+		struct vdmac_chan *vc = &vd->chans[i];
+		struct list_head *pos;
+		unsigned int sub = 0, iss = 0;
+		bool paused, active;
+		u64 moved;
+
+		spin_lock_irqsave(&vc->lock, flags);
+		list_for_each(pos, &vc->submitted)
+			sub++;
+		list_for_each(pos, &vc->issued)
+			iss++;
+		paused = vc->paused;
+		active = vc->active;
+		moved = vc->bytes_moved;
+		spin_unlock_irqrestore(&vc->lock, flags);
+		seq_printf(m, "chan=%u name=%s dev=%s in_use=%d paused=%d active=%d issued=%u submitted=%u bytes_moved=%llu\n",
+			   i, dma_chan_name(&vc->chan), dev_name(vd->dev),
+			   vc->chan.client_count > 0, paused, active, iss, sub,
+			   moved);
+	}
+	mutex_unlock(&vdmac_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(channels);
+
 /* ---- platform driver ---- */
 
 static int vdmac_probe(struct platform_device *pdev)
@@ -699,6 +737,8 @@ static int __init vdmac_init(void)
 	}
 
 	vdmac_debugfs = debugfs_create_dir(VDMAC_NAME, NULL);
+	debugfs_create_file("channels", 0400, vdmac_debugfs, NULL,
+			    &channels_fops);
 	ret = vdmac_clients_init();
 	if (ret)
 		goto err_debugfs;

@@ -110,6 +110,7 @@ mark unbind
 check "unbind vdmac.0 through sysfs" sh -c "echo vdmac.0 >$DRV/unbind"
 check "unbind: the driver left the mapping" sh -c "dmesg | grep -q 'still mapped (leak-at-unbind scenario)'"
 check "unbound: no dmaengine channels" test "$(ls -d /sys/class/dma/dma*chan* 2>/dev/null | wc -l)" = 0
+check "unbound: channels says so" grep -q '^# no vdmac device is bound' $D/channels
 run memcpy
 check "unbound: run fails with a dmesg line" sh -c "test $rc != 0 && dmesg | grep -q 'run memcpy: no vdmac device is bound'"
 check "bind vdmac.0 again" sh -c "echo vdmac.0 >$DRV/bind"
@@ -141,6 +142,9 @@ fi
 run stream-start
 check "stream-start" test "$rc" = 0
 sleep 1
+check "channels: the stream holds one channel and has moved bytes" \
+	test "$(grep -c 'in_use=1 ' $D/channels)" = 1 -a \
+	-n "$(grep 'in_use=1 ' $D/channels | grep -v 'bytes_moved=0$')"
 run stream-stop
 if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ "$(field bytes)" -gt 0 ]; then
 	ok "stream: $(field checks) copies checked, $(field bytes) bytes"
