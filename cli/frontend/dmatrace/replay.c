@@ -53,7 +53,7 @@ static void usage(FILE *f, const char *name)
 		"the end of\n"
 		"                        the recording as leak-at-exit "
 		"(default: list them\n"
-		"                        in the statistics only)\n"
+		"                        as outstanding, not as findings)\n"
 		"  --device NAME         only this device (as named by the "
 		"kernel,\n"
 		"                        e.g. 0000:10:00.0)\n"

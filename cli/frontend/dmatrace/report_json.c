@@ -4,6 +4,19 @@
  * stable field names, documented in README ("JSON report").  Addresses are
  * hex strings because 64-bit values do not survive a double; counts, sizes
  * and times (ns) are integers.
+ *
+ * Schema "dmascope-report/1" (fields are added, never renamed):
+ *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
+ *   message}, session{kernel, host, clock, page_size, start_ts,
+ *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
+ *   traced_from_boot}, events, lost_events, options{min_severity, device,
+ *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
+ *   summary{findings, error, warning, info},
+ *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
+ *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
+ *   stack[], close_kind, close_stack[], what, fix},
+ *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask, stats{...}},
+ *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
  */
 #include <inttypes.h>
 #include <stdlib.h>
