@@ -89,6 +89,8 @@ void dmas_engine_free(struct dmas_engine *e)
 		free(e->stacks[i].pub.frames);
 	}
 	free(e->stacks);
+	for (i = 0; i < e->nr_devs; i++)
+		free(e->devs[i].large);
 	free(e->devs);
 	free(e->dev_idx);
 	free(e->ranges);
@@ -598,10 +600,14 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 		uint32_t a = map_find_alias(e, m->dev, m->aux, m->addr);
 
 		if (a) {
+			if (d)
+				map_forget_range(e, d, a);
 			map_release(e, a);
 			e->maps.aliases--;
 			m = map_rec(e, idx);
 		}
+	} else if (m->cls == MC_ADDR && d) {
+		map_forget_range(e, d, idx);
 	}
 	if (d) {
 		stats_unmap(e, d, m);
@@ -636,8 +642,8 @@ static void sg_alias(struct dmas_engine *e, struct dev_state *d,
 	m->size = sg->mapped == 1 ? ev->size : 0;
 	m->state = OWN_UNKNOWN;
 	e->maps.aliases++;
-	if (m->size > d->max_size)
-		d->max_size = m->size;
+	if (map_note_range(e, d, a))
+		e->dropped++;
 }
 
 static void on_map(struct dmas_engine *e, struct dev_state *d,
@@ -686,8 +692,8 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	}
 	if ((ev->attrs & DMAS_ATTR_SKIP_CPU_SYNC) && m->state == OWN_DEVICE)
 		m->state |= MS_SKIP_SYNC;
-	if (cls == MC_ADDR && m->size > d->max_size)
-		d->max_size = m->size;
+	if (cls == MC_ADDR && map_note_range(e, d, idx))
+		e->dropped++;
 	if (cls == MC_SG)
 		sg_alias(e, d, ev, idx);
 	m = map_rec(e, idx);

@@ -13,6 +13,12 @@
 #include "engine/htab.h"
 
 #define DMAS_PAGE_SHIFT 12
+/*
+ * Offset lookups walk back page by page over at most the largest mapping
+ * up to this size; bigger ones (few: frame buffers, big coherent areas)
+ * are kept in a per-device list and checked after the walk.
+ */
+#define MAP_LARGE (1ULL << 20)
 #define DMAS_ATTR_SKIP_CPU_SYNC \
 	(1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
 
@@ -113,7 +119,10 @@ struct dev_state {
 	struct dmas_dev_stats snap; /* run at the start of the current window */
 	struct dmas_dev_stats win; /* last complete window */
 	uint64_t win_peak; /* outstanding peak in the current window */
-	uint64_t max_size; /* largest MC_ADDR mapping: bounds offset lookups */
+	uint64_t max_size; /* largest small MC_ADDR mapping: bounds offset
+			      lookups */
+	uint32_t *large; /* MC_ADDR records over MAP_LARGE bytes */
+	size_t nr_large, cap_large;
 	uint64_t nr_live; /* records of any class */
 	uint64_t sg_live; /* live sg mappings (their segments' addresses are
 			     unknown) */
@@ -306,6 +315,10 @@ static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
 }
 
 /* ---- mappings.c ---- */
+/* Note a new MC_ADDR record idx of d for offset lookups; -1: no memory. */
+int map_note_range(struct dmas_engine *e, struct dev_state *d, uint32_t idx);
+/* Forget it again (before map_release). */
+void map_forget_range(struct dmas_engine *e, struct dev_state *d, uint32_t idx);
 int maps_init(struct dmas_engine *e);
 void maps_free(struct dmas_engine *e);
 uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,

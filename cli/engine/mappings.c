@@ -195,7 +195,7 @@ uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 
 	if (!d)
 		return 0;
-	/* a mapping holding addr starts at most max_size - 1 bytes below it */
+	/* a small mapping holding addr starts at most max_size - 1 below it */
 	span = d->max_size ? d->max_size - 1 : 0;
 	low = addr >= span ? (addr - span) >> DMAS_PAGE_SHIFT : 0;
 	for (;;) {
@@ -212,9 +212,47 @@ uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 		if (best)
 			return best;
 		if (page == low)
-			return 0;
+			break;
 		page--;
 	}
+	for (size_t k = 0; k < d->nr_large; k++) {
+		const struct dmas_map *m = &t->recs[d->large[k]];
+
+		if (addr >= m->addr && addr - m->addr < m->size)
+			return d->large[k];
+	}
+	return 0;
+}
+
+int map_note_range(struct dmas_engine *e, struct dev_state *d, uint32_t idx)
+{
+	uint64_t size = map_rec(e, idx)->size;
+	uint32_t *n;
+
+	if (size <= MAP_LARGE) {
+		if (size > d->max_size)
+			d->max_size = size;
+		return 0;
+	}
+	n = eng_grow(d->large, &d->cap_large, d->nr_large + 1, sizeof(*n));
+	if (!n)
+		return -1;
+	d->large = n;
+	d->large[d->nr_large++] = idx;
+	return 0;
+}
+
+void map_forget_range(struct dmas_engine *e, struct dev_state *d, uint32_t idx)
+{
+	size_t k;
+
+	if (map_rec(e, idx)->size <= MAP_LARGE)
+		return;
+	for (k = 0; k < d->nr_large; k++)
+		if (d->large[k] == idx) {
+			d->large[k] = d->large[--d->nr_large];
+			return;
+		}
 }
 
 static inline uint32_t recent_slot(uint32_t dev, enum map_class cls,

@@ -434,3 +434,35 @@ TEST(absurd_device_id_is_dropped_and_counted)
 	CHECK(dmas_engine_device_by_id(e, 1u << 30) == NULL);
 	dmas_engine_free(e);
 }
+
+TEST(offset_lookups_in_large_mappings)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+	int i;
+
+	scn_session(s, true);
+	dev = scn_device(s, "0000:03:00.0", "gpu", 0);
+	scn_bind(s, dev, "gpu");
+	scn_map(s, dev, 0x40000000, 64ULL << 20, BIDI);
+	scn_map(s, dev, 0x10000, 4096, TO);
+	scn_map(s, dev, 0x20000, 2ULL << 20, FROM);
+	for (i = 0; i < 1000; i++) {
+		scn_sync_for_cpu(s, dev, 0x40000000 + (60ULL << 20), 4096,
+				 BIDI);
+		scn_sync_for_device(s, dev, 0x40000000 + (60ULL << 20), 4096,
+				    BIDI);
+	}
+	scn_sync_for_cpu(s, dev, 0x20000 + (1ULL << 20) + 100, 64, FROM);
+	scn_sync_for_cpu(s, dev, 0x10010, 16, TO);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_unmap(s, dev, 0x40000000, 64ULL << 20, BIDI);
+	scn_unmap(s, dev, 0x20000, 2ULL << 20, FROM);
+	scn_sync_for_cpu(s, dev, 0x40000000 + (60ULL << 20), 4096, BIDI);
+	scn_sync_for_cpu(s, dev, 0x20000 + (1ULL << 20) + 100, 64, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "sync-not-mapped,sync-not-mapped");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 1);
+	scn_free(s);
+}
