@@ -21,7 +21,8 @@
  *
  * Scenario language: one statement per line; '#' starts a comment; words
  * are separated by blanks, "double quotes" keep blanks (\" and \\ escape);
- * numbers are decimal or 0x hex.  Errors name the line and exit with 2.
+ * numbers are decimal or 0x hex, or sums and products of those and repeat
+ * counters (below).  Errors name the line and exit with 2.
  *
  *   session key=value...     before anything else; keys: kernel, host,
  *                            page_size, clock, start (ns), realtime (ns),
@@ -51,7 +52,10 @@
  *     mapped (map_sg: count = nents | mapped << 16).
  *   lost N                   shorthand for: lost count=N
  *   repeat N {               the lines up to the matching "}" N times
- *   }
+ *   }                        numbers inside may use the counters: i (the
+ *                            innermost repeat, from 0), j and k (the ones
+ *                            around it) in sums and products, e.g.
+ *                            map dev=1+j addr=0x10000+i*0x1000 size=4096
  *   end T                    end time in the trailer (default: last event)
  *   unfinished               leave the trailer out: a killed recorder's file
  *
@@ -137,6 +141,8 @@ struct gen {
 	struct line *lines;
 	int nr_lines;
 	uint64_t now, step, end_ts;
+	uint64_t loop[MAX_DEPTH]; /* repeat counters, outermost first */
+	unsigned nloops;
 	bool unfinished;
 };
 
@@ -211,19 +217,59 @@ static int split(struct gen *g, const struct line *ln, char *s, char **words)
 	}
 }
 
-static uint64_t num(struct gen *g, const struct line *ln, const char *what,
-		    const char *v)
+static uint64_t factor(struct gen *g, const struct line *ln, const char *what,
+		       const char *v, const char **p)
 {
+	const char *c = strchr("ijk", **p);
 	char *end;
 	uint64_t x;
 
-	if (!*v || *v == '-')
+	if (**p && c) {
+		unsigned up = (unsigned)(c - "ijk");
+
+		if (up >= g->nloops)
+			LDIE(ln, "%s: '%c' used outside %s repeat", what, **p,
+			     up ? "a nested" : "a");
+		(*p)++;
+		return g->loop[g->nloops - 1 - up];
+	}
+	if (**p < '0' || **p > '9')
 		LDIE(ln, "%s: '%s' is not a number", what, v);
 	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno || *end)
+	x = strtoull(*p, &end, 0);
+	if (errno)
 		LDIE(ln, "%s: '%s' is not a number", what, v);
+	*p = end;
 	return x;
+}
+
+/*
+ * A number (decimal or 0x hex), or a sum of products of numbers and the
+ * repeat counters: i counts the innermost repeat from 0, j the one around
+ * it, k the next ("addr=0x1000+i*0x1000").
+ */
+static uint64_t num(struct gen *g, const struct line *ln, const char *what,
+		    const char *v)
+{
+	const char *p = v;
+	uint64_t sum = 0;
+	char op = '+';
+
+	for (;;) {
+		uint64_t t = factor(g, ln, what, v, &p);
+
+		while (*p == '*') {
+			p++;
+			t *= factor(g, ln, what, v, &p);
+		}
+		sum = op == '+' ? sum + t : sum - t;
+		if (*p != '+' && *p != '-')
+			break;
+		op = *p++;
+	}
+	if (*p)
+		LDIE(ln, "%s: '%s' is not a number", what, v);
+	return sum;
 }
 
 static int64_t snum(struct gen *g, const struct line *ln, const char *what,
@@ -546,12 +592,16 @@ static int run_line(struct gen *g, int i, int depth)
 		if (depth >= MAX_DEPTH)
 			LDIE(ln, "repeat nested too deep");
 		times = num(g, ln, "repeat", words[1]);
-		next = run_block(g, i + 1,
-				 depth + 1); /* first pass finds the end */
-		for (uint64_t t = 1; t < times; t++)
-			run_block(g, i + 1, depth + 1);
 		if (!times)
 			LDIE(ln, "repeat 0 is not useful");
+		g->loop[g->nloops++] = 0;
+		/* the first pass also finds the end of the block */
+		next = run_block(g, i + 1, depth + 1);
+		for (uint64_t t = 1; t < times; t++) {
+			g->loop[g->nloops - 1] = t;
+			run_block(g, i + 1, depth + 1);
+		}
+		g->nloops--;
 	} else if (!strcmp(words[0], "}")) {
 		if (!depth)
 			LDIE(ln, "'}' without repeat");

@@ -86,6 +86,17 @@ else
 	bad "scenario fields" "did not compile"
 fi
 
+# repeat counters in numbers: i innermost, j outer
+printf 'repeat 2 {\n repeat 3 {\n  map dev=1+j addr=0x10000+i*0x1000+j*0x100000 size=4096-i\n }\n}\n' >"$tmp/x.scn"
+if $gen -o "$tmp/x.dmat" "$tmp/x.scn" 2>"$tmp/x.err" && $gen --dump "$tmp/x.dmat" >"$tmp/x.out" &&
+	grep -qx 'map ts=200 dev=1 addr=0x12000 size=4094' "$tmp/x.out" &&
+	grep -qx 'map ts=300 dev=2 addr=0x110000 size=4096' "$tmp/x.out" &&
+	[ "$(grep -c '^map ' "$tmp/x.out")" = 6 ]; then
+	ok "repeat counters"
+else
+	bad "repeat counters" "$(cat "$tmp/x.err" "$tmp/x.out" 2>/dev/null)"
+fi
+
 # stdin, and an unfinished recording reads as truncated
 if printf 'map dev=1 addr=0x1 size=1\nunfinished\n' | $gen -o "$tmp/u.dmat" - &&
 	! $gen --dump "$tmp/u.dmat" >"$tmp/u.out" 2>"$tmp/u.err" &&
@@ -121,6 +132,9 @@ errcase "e.scn:1: device ids start at 1" 'device 0 name=x\n'
 errcase "e.scn:1: name: longer than 40" 'driver_unbind dev=1 name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'
 errcase "e.scn:2: 'map': expected key=value" 'at 5\nunmap map\n'
 errcase "e.scn:1: session: unknown key 'kernal'" 'session kernal=6.1\n'
+errcase "e.scn:1: addr: 'i' used outside a repeat" 'map addr=0x1000+i\n'
+errcase "e.scn:2: addr: 'j' used outside a nested repeat" 'repeat 2 {\nmap addr=j\n}\n'
+errcase "e.scn:1: repeat 0 is not useful" 'repeat 0 {\n}\n'
 
 # --synthetic: reproducible, the asked-for size, N mappings left mapped
 if $gen -o "$tmp/s1.dmat" --synthetic 20000 --outstanding 37 --devices 3 2>/dev/null &&
