@@ -890,16 +890,22 @@ uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e)
 	return e->maps.live - e->maps.aliases;
 }
 
-static const struct dmas_map *sort_recs;
-
-static int cmp_age(const void *a, const void *b)
+/* Oldest first, then by record index: the same order for the same input. */
+static int cmp_age(const void *a, const void *b, void *recs)
 {
-	const struct dmas_map *x = &sort_recs[*(const uint32_t *)a];
-	const struct dmas_map *y = &sort_recs[*(const uint32_t *)b];
+	const struct dmas_map *r = recs;
+	const struct dmas_map *x = &r[*(const uint32_t *)a];
+	const struct dmas_map *y = &r[*(const uint32_t *)b];
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+void eng_sort_by_age(const struct dmas_engine *e, uint32_t *idx, size_t n)
+{
+	if (n)
+		qsort_r(idx, n, sizeof(*idx), cmp_age, e->maps.recs);
 }
 
 /* Live record indices, oldest first (the caller frees the array). */
@@ -916,8 +922,7 @@ uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n)
 	for (i = 1; i < e->maps.nr && k < e->maps.live; i++)
 		if (e->maps.recs[i].kind && !map_is_alias(&e->maps.recs[i]))
 			idx[k++] = i;
-	sort_recs = e->maps.recs;
-	qsort(idx, k, sizeof(*idx), cmp_age);
+	eng_sort_by_age(e, idx, k);
 	*n = k;
 	return idx;
 }

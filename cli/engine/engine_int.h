@@ -275,6 +275,8 @@ static inline enum map_class map_class_of(uint8_t kind)
 void *eng_grow(void *p, size_t *cap, size_t need, size_t elem);
 /* Live record indices, oldest first (the caller frees the array). */
 uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n);
+/* Sort record indices oldest first. */
+void eng_sort_by_age(const struct dmas_engine *e, uint32_t *idx, size_t n);
 /*
  * Forget record idx (released, or reported as leaked): statistics, the
  * recent-release cache (with recent_flags), the table.

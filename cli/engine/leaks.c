@@ -202,18 +202,6 @@ static bool ageable(const struct dmas_map *m)
 	       !map_is_alias(m);
 }
 
-static const struct dmas_map *age_recs;
-
-static int cmp_age(const void *a, const void *b)
-{
-	const struct dmas_map *x = &age_recs[*(const uint32_t *)a];
-	const struct dmas_map *y = &age_recs[*(const uint32_t *)b];
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
 void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 {
 	uint64_t age = e->opts.leak_age_ns;
@@ -241,8 +229,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 	}
 	if (!n)
 		return;
-	age_recs = e->maps.recs;
-	qsort(idx, n, sizeof(*idx), cmp_age);
+	eng_sort_by_age(e, idx, n);
 	for (i = 0; i < n; i++) {
 		struct dmas_map *m = map_rec(e, idx[i]);
 
