@@ -68,10 +68,18 @@ gen "$dir/base.dmat" --synthetic "$mevents" --outstanding 100 >/dev/null
 gen "$dir/held.dmat" --synthetic "$mevents" --outstanding "$OUTSTANDING" >/dev/null
 read -r _ _ base_rss < <(RUNS=1 median_replay "$dir/base.dmat")
 read -r _ _ held_rss < <(RUNS=1 median_replay "$dir/held.dmat")
+# the engine's own count of its heap (replay -v), for the same two runs
+heap() {
+	"$DMATRACE" replay -v -q --no-stats "$1" 2>&1 >/dev/null |
+		sed -nE 's/.*engine holds ([0-9]+) bytes.*/\1/p' || true
+}
+base_heap=$(heap "$dir/base.dmat")
+held_heap=$(heap "$dir/held.dmat")
 
 awk -v n="$n" -v nz="$nz" -v wall="$wall" -v cpu="$cpu" -v rss="$rss" \
 	-v zwall="$zwall" -v zcpu="$zcpu" -v bytes="$bytes" -v zbytes="$zbytes" \
-	-v base="$base_rss" -v held="$held_rss" -v out="$OUTSTANDING" -v c="$CPU" '
+	-v base="$base_rss" -v held="$held_rss" -v out="$OUTSTANDING" -v c="$CPU" \
+	-v bheap="${base_heap:-0}" -v hheap="${held_heap:-0}" '
 function rate(ev, s) { return s > 0 ? sprintf("%.2f M/s", ev / s / 1e6) : "n/a" }
 BEGIN {
 	printf "\n%-52s %s\n", "dmatrace replay benchmark", "value"
@@ -85,6 +93,8 @@ BEGIN {
 		sprintf("%.0f B", (held - base) * 1024 / out)
 	printf "%-52s %s\n", "  max RSS: " out " outstanding / baseline",
 		sprintf("%.1f MiB / %.1f MiB", held / 1024, base / 1024)
+	printf "%-52s %s\n", "engine heap per outstanding mapping (replay -v)",
+		sprintf("%.0f B", (hheap - bheap) / out)
 	printf "%-52s %s\n", "file bytes per event, uncompressed", sprintf("%.1f", bytes / n)
 	printf "%-52s %s\n", "file bytes per event, zstd", sprintf("%.1f", zbytes / nz)
 }'
