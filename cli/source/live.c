@@ -575,7 +575,11 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	deliver_side_tables(ls);
 	while (!(stop && *stop)) {
 		int n = ring_buffer__poll(ls->rb, POLL_MS);
+		uint64_t now;
 
+		/* below wakeup_bytes nothing wakes us: read on the timer too */
+		if (n == 0)
+			n = ring_buffer__consume(ls->rb);
 		if (n < 0 && n != -EINTR) {
 			snprintf(err, errlen, "reading the ring buffer: %s", strerror(-n));
 			ret = -1;
@@ -585,9 +589,11 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 		attach_waiting(ls);
 		if (ls->max_ts > REORDER_NS)
 			pend_flush(ls, ls->max_ts - REORDER_NS);
+		/* quiet ring: events older than the window need no later one */
+		now = now_mono();
+		if (now > REORDER_NS)
+			pend_flush(ls, now - REORDER_NS);
 		if (sink->idle) {
-			uint64_t now = now_mono();
-
 			/* nothing older than the window is still held back */
 			if (ls->head == ls->npend)
 				sink->idle(sink->ctx, now - REORDER_NS);
