@@ -209,7 +209,7 @@ static void print_quiet(FILE *out, const struct dmas_engine *e,
 	if (has_mapping(f))
 		fprintf(out, " size=%" PRIu64 " dir=%s", f->size,
 			dmas_dir_str(f->dir));
-	if (f->map_ts && f->ts >= f->map_ts)
+	if (f->map_ts && f->ts > f->map_ts)
 		fprintf(out, " age=%s",
 			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
@@ -239,7 +239,7 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 	if (has_mapping(f))
 		fprintf(out, " %" PRIu64 " bytes, %s", f->size,
 			dmas_dir_kernel_str(f->dir));
-	if (f->map_ts && f->ts >= f->map_ts)
+	if (f->map_ts && f->ts > f->map_ts)
 		fprintf(out, ", age %s",
 			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
@@ -265,7 +265,10 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 		fprintf(out, "%s\n", f->map_stack ? ":" : " (no stack)");
 		print_stack(out, e, f->map_stack, "          ");
 	}
-	if (f->close_kind || f->close_stack) {
+	/* a finding made by the creating event itself has nothing to add */
+	if ((f->close_kind || f->close_stack) &&
+	    !(f->ts == f->map_ts && f->close_kind == f->map_kind &&
+	      f->close_stack == f->map_stack)) {
 		fprintf(out, "      revealed by %s%s\n",
 			f->close_kind
 				? dmas_kind_str(f->close_kind, kb, sizeof(kb))
