@@ -347,7 +347,7 @@ start_top() {
 	sock=dmatop-tui-$$-$nsess
 	sess=t
 	T new-session -d -s "$sess" -x 120 -y 40 \
-		"env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=$tmp HISTFILE=/dev/null bash --norc --noprofile"
+		"env -i PATH=/usr/bin:/bin TERM=tmux-256color LANG=C.UTF-8 HOME=$tmp HISTFILE=/dev/null bash --norc --noprofile"
 	T set -g window-size manual 2>/dev/null
 	keys "PS1='$ '; clear" Enter
 	keys "$top $*; echo EXIT=\$?" Enter
@@ -431,6 +431,16 @@ check "screen: dmaengine view lists the descriptor never issued" \
 	wait_for '0x4d +512 .* no: issue_pending not called yet'
 keys Tab
 check "screen: Tab cycles back to the devices view" wait_for 'MAPS/s +UNMAP/s'
+# sorted by driver, inverted: vdmac.0 is the first row
+keys Home Enter
+if wait_for 'filter: vdmac.0' && wait_for 'xfer-error +vdmac.0' &&
+	wait_gone 'unmap-size-mismatch'; then
+	ok "screen: Enter on a device shows its findings only"
+else
+	bad "screen: Enter on a device shows its findings only" "$(cap | head -n 12)"
+fi
+keys f C-u Enter 1
+wait_gone 'filter: vdmac.0'
 
 keys h
 check "screen: h shows help with the key table" wait_for 'dmatop help'

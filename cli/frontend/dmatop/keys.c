@@ -131,6 +131,23 @@ static void act_stack(struct top *t, int arg)
 	stack_open(t);
 }
 
+/* Devices view: the selected device's findings, through the filter. */
+static void act_drill(struct top *t, int arg)
+{
+	const struct frame *fr = &t->frame;
+	size_t sel = t->sel[VIEW_DEVICES];
+
+	if (sel >= fr->nr_vis)
+		return;
+	snprintf(t->filter, sizeof(t->filter), "%s",
+		 fr->devs[fr->vis[sel]].name);
+	t->fo.filter = t->filter;
+	t->view = VIEW_FINDINGS;
+	t->sel[VIEW_FINDINGS] = 0;
+	t->scroll[VIEW_FINDINGS] = 0;
+	top_apply(t);
+}
+
 static void act_speed(struct top *t, int arg)
 {
 	double s = arg > 0 ? t->speed * 2 : t->speed / 2;
@@ -162,6 +179,8 @@ const struct key_binding key_table[] = {
 	{ { '3' }, "", 0, false, act_view, VIEW_DMAENGINE, NULL },
 	{ { '\n', '\r', KEY_ENTER, 's' }, "Enter, s", V(VIEW_FINDINGS), false,
 	  act_stack, 0, "findings view: details and stacks of the selected finding" },
+	{ { '\n', '\r', KEY_ENTER }, "Enter", V(VIEW_DEVICES), false, act_drill, 0,
+	  "devices view: the selected device's findings (sets the filter)" },
 	{ { '>', '.', KEY_F(6) }, "> or F6, <", 0, false, act_sort_step, 1,
 	  "sort by the next / previous column" },
 	{ { '<', ',' }, "", 0, false, act_sort_step, -1, NULL },
