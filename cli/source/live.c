@@ -857,7 +857,12 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 		goto fail;
 	}
 	p.ksyms = ls->ksyms;
-	p.fentry_ok = probe_fentry(p.btf, p.fentry_why, sizeof(p.fentry_why));
+	if (o->no_fentry) {
+		p.fentry_ok = false;
+		snprintf(p.fentry_why, sizeof(p.fentry_why), "turned off (--kprobes)");
+	} else {
+		p.fentry_ok = probe_fentry(p.btf, p.fentry_why, sizeof(p.fentry_why));
+	}
 	p.kprobe_ok = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
 	p.dma_tps = btf_tp_nargs(p.btf, "dma_map_phys") == 6 ||
 		    btf_tp_nargs(p.btf, "dma_map_page") == 6;
