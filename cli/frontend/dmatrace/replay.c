@@ -126,8 +126,7 @@ int cmd_replay(int argc, char **argv)
 	struct dmas_engine_opts eo = {0};
 	struct dmas_report_opts ro = {0};
 	struct dmas_stream_info si = {0};
-	struct dmas_sink engine_sink, info_sink, tee_sink;
-	struct dmas_sink_tee tee = {0};
+	struct dmas_sink engine_sink, sink;
 	struct dmas_source *src;
 	struct dmas_engine *e;
 	struct sigaction sa = {0};
@@ -229,16 +228,13 @@ int cmd_replay(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 	dmas_sink_engine(&engine_sink, e);
-	dmas_stream_info_sink(&info_sink, &si);
-	tee.sinks[tee.n++] = &info_sink;
-	tee.sinks[tee.n++] = &engine_sink;
-	dmas_sink_tee(&tee_sink, &tee);
+	dmas_stream_info_wrap(&sink, &si, &engine_sink);
 
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, NULL);
 	err[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = dmas_source_run(src, &tee_sink, &replay_stop, err, sizeof(err));
+	rc = dmas_source_run(src, &sink, &replay_stop, err, sizeof(err));
 	dmas_source_close(src);
 
 	ro.input = path;

@@ -69,6 +69,80 @@ void dmas_stream_info_sink(struct dmas_sink *sink, struct dmas_stream_info *si)
 	sink->ctx = si;
 }
 
+static void wrap_session(void *ctx, const struct dmas_session *s)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	if (in->session)
+		in->session(in->ctx, s);
+}
+
+static void wrap_device(void *ctx, const struct dmas_device *d)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	on_device(ctx, d);
+	if (in->device)
+		in->device(in->ctx, d);
+}
+
+static void wrap_stack(void *ctx, const struct dmas_stack *st)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	if (in->stack)
+		in->stack(in->ctx, st);
+}
+
+static void wrap_mem_range(void *ctx, const struct dmas_mem_range *r)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	if (in->mem_range)
+		in->mem_range(in->ctx, r);
+}
+
+static void wrap_event(void *ctx, const struct dmas_event *ev)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	on_event(ctx, ev);
+	if (in->event)
+		in->event(in->ctx, ev);
+}
+
+static void wrap_idle(void *ctx, uint64_t now)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	on_idle(ctx, now);
+	if (in->idle)
+		in->idle(in->ctx, now);
+}
+
+static void wrap_cpu_node(void *ctx, uint32_t cpu, int32_t node)
+{
+	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
+
+	if (in->cpu_node)
+		in->cpu_node(in->ctx, cpu, node);
+}
+
+void dmas_stream_info_wrap(struct dmas_sink *sink, struct dmas_stream_info *si,
+			   const struct dmas_sink *inner)
+{
+	memset(sink, 0, sizeof(*sink));
+	si->inner = inner;
+	sink->session = wrap_session;
+	sink->device = wrap_device;
+	sink->stack = wrap_stack;
+	sink->mem_range = wrap_mem_range;
+	sink->event = wrap_event;
+	sink->idle = wrap_idle;
+	sink->cpu_node = wrap_cpu_node;
+	sink->ctx = si;
+}
+
 const char *dmas_stream_info_driver(void *ctx, uint32_t dev)
 {
 	struct dmas_stream_info *si = ctx;
