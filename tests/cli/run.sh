@@ -231,6 +231,9 @@ replay r --json "$T/dmaengine.dmat"
 expect "json: channel counts" "$(jq -c '.channels[0] | [.provider, .client, .submitted, .completed, .released]' "$T/r.out")" \
 	'["vdmac.0","vdmac-client.0",2,2,true]'
 
+"$DMATRACE" replay -q - <"$T/leak.dmat" >"$T/stdin.out" 2>&1
+expect "replay - reads standard input" "$(text_ids "$T/stdin.out")" "leak-at-unbind map-error "
+
 echo "# determinism"
 replay a --json "$T/leak.dmat"
 replay b --json "$T/leak.dmat"

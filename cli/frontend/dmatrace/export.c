@@ -365,7 +365,7 @@ static void usage(FILE *f)
 		"\n"
 		"Convert a recording for other tools.  Streams: memory does "
 		"not grow with\n"
-		"the recording's length.\n"
+		"the recording's length.  FILE - reads standard input.\n"
 		"\n"
 		"formats:\n"
 		"  json       JSON lines: one object per event, device and "
