@@ -193,6 +193,21 @@ else
 	bad "live mode: a frame or a clear error" "rc=$rc" "$(head -n 3 "$tmp/live.err")"
 fi
 
+# live mode without privileges: a clear error, exit 2 (batch and screen)
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	nobody="setpriv --reuid 65534 --regid 65534 --clear-groups"
+	$nobody "$top" -b -n 1 >/dev/null 2>"$tmp/nopriv.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q '^dmatop: cannot trace this kernel: ' "$tmp/nopriv.err"; then
+		ok "live batch without privileges: exit 2, says why"
+	else
+		bad "live batch without privileges: exit 2, says why" "rc=$rc" "$(cat "$tmp/nopriv.err")"
+	fi
+else
+	echo "skipping the unprivileged live test: needs root and setpriv"
+	skipped=$((skipped + 1))
+fi
+
 # ---- batch text ----
 
 "$top" -b -d 1 --replay "$dev" >"$tmp/batch.txt" 2>"$tmp/batch.err"
@@ -352,6 +367,13 @@ start_top() {
 	keys "PS1='$ '; clear" Enter
 	keys "$top $*; echo EXIT=\$?" Enter
 	wait_for '^dmatop - ' 10
+}
+
+# start_top_cmd "CMD" ARGS: the same with a command line of one's own
+start_top_cmd() {
+	local top=$1
+	shift
+	start_top "$@"
 }
 
 top_pid() {
@@ -517,6 +539,17 @@ if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
 	ok "screen: Ctrl-C ends dmatop and restores the terminal"
 else
 	bad "screen: Ctrl-C ends dmatop and restores the terminal" "$(cap | tail -n 3)"
+fi
+
+# live screen without privileges: up at once, then the error after endwin
+if [ -n "${nobody:-}" ]; then
+	start_top_cmd "$nobody $top" -d 0.5
+	if wait_for '^EXIT=2' 30 && cap | grep -q '^dmatop: cannot trace this kernel' &&
+		[ "$(alt_on)" = 0 ]; then
+		ok "live screen without privileges: terminal restored, exit 2, says why"
+	else
+		bad "live screen without privileges: terminal restored, exit 2, says why" "$(cap | tail -n 4)"
+	fi
 fi
 
 # a crash restores the terminal before dying

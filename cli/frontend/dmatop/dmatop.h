@@ -56,6 +56,7 @@ const struct chan_state *chanstate_find(const struct chanstate *cs,
 struct feed {
 	/* configuration */
 	const char *path; /* replay file, NULL: live */
+	bool open_in_thread; /* live: open on the reader thread */
 	struct dmas_live_opts live;
 	struct dmas_engine_opts eopts;
 
@@ -79,6 +80,8 @@ struct feed {
 	uint64_t nr_fed;
 	bool blocked; /* holding an event beyond the playhead */
 	bool done; /* source ended (or failed) */
+	bool opening; /* live source still loading */
+	bool open_failed;
 	int rc; /* of dmas_source_run */
 	char err[256];
 	unsigned generation; /* bumped on every restart */
@@ -269,6 +272,7 @@ struct top {
 	size_t sel[NR_VIEWS], scroll[NR_VIEWS], page[NR_VIEWS];
 	uint32_t sel_dev; /* the selection follows its device */
 	bool paused;
+	bool opening; /* live source still loading */
 	bool help; /* help screen up */
 	bool stack; /* stack of the selected finding up */
 	struct dmas_finding stack_finding;

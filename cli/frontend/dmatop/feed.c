@@ -134,6 +134,27 @@ static void *feed_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
+	if (!f->src) {
+		/* loading BPF takes seconds: the screen is up meanwhile */
+		struct dmas_source *src;
+
+		src = dmas_source_open_live(&f->live, err, sizeof(err));
+		pthread_mutex_lock(&f->lock);
+		f->src = src;
+		f->opening = false;
+		if (!src) {
+			f->open_failed = true;
+			f->rc = -1;
+			snprintf(f->err, sizeof(f->err), "%s",
+				 err[0] ? err : "cannot open the event source");
+			f->done = true;
+			pthread_cond_broadcast(&f->progress);
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (!src)
+			return NULL;
+	}
+
 	rc = dmas_source_run(f->src, &sink, &f->stop, err, sizeof(err));
 
 	pthread_mutex_lock(&f->lock);
@@ -174,11 +195,16 @@ int feed_start(struct feed *f, char *err, size_t errlen)
 		f->origin = feed_now_ts();
 		f->have_origin = true;
 	}
+	f->opening = false;
+	f->open_failed = false;
+	f->src = NULL;
 	if (f->path)
 		f->src = dmas_source_open_file(f->path, err, errlen);
+	else if (f->open_in_thread)
+		f->opening = true;
 	else
 		f->src = dmas_source_open_live(&f->live, err, errlen);
-	if (!f->src) {
+	if (!f->src && !f->opening) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot open the event source");
 		return -1;
@@ -188,6 +214,7 @@ int feed_start(struct feed *f, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory creating the engine");
 		dmas_source_close(f->src);
 		f->src = NULL;
+		f->opening = false;
 		return -1;
 	}
 	chanstate_init(&f->chans);
@@ -199,6 +226,7 @@ int feed_start(struct feed *f, char *err, size_t errlen)
 		dmas_source_close(f->src);
 		f->engine = NULL;
 		f->src = NULL;
+		f->opening = false;
 		return -1;
 	}
 	f->running = true;

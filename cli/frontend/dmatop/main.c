@@ -205,6 +205,28 @@ static void retake(struct top *t)
 	top_apply(t);
 }
 
+/*
+ * Live: the source loads on the reader thread while the screen is up.
+ * False when it failed (the caller ends the screen and says why).
+ */
+static bool live_open_state(struct top *t)
+{
+	static const char attaching[] = "attaching to the kernel...";
+	struct feed *f = t->feed;
+	bool ok;
+
+	pthread_mutex_lock(&f->lock);
+	ok = !f->open_failed;
+	t->opening = f->opening;
+	if (f->opening)
+		snprintf(t->frame.status, sizeof(t->frame.status), "%s",
+			 attaching);
+	else if (!strcmp(t->frame.status, attaching))
+		t->frame.status[0] = '\0';
+	pthread_mutex_unlock(&f->lock);
+	return ok;
+}
+
 static int run_screen(struct top *t)
 {
 	if (term_start()) {
@@ -227,6 +249,15 @@ static int run_screen(struct top *t)
 			t->retake = false;
 			t->refresh_due_ms = now + (uint64_t)(t->delay * 1000);
 		}
+		if (!live_open_state(t)) {
+			term_end();
+			fprintf(stderr,
+				"dmatop: cannot trace this kernel: %s\n"
+				"dmatop: use --replay FILE to browse a "
+				"recording\n",
+				t->feed->err);
+			return DMATOP_EXIT_ERROR;
+		}
 		t->frame.paused = t->paused;
 		screen_draw(t);
 
@@ -234,6 +265,9 @@ static int run_screen(struct top *t)
 		/* replay moves the playhead in small steps between frames */
 		if (t->replay && wait > 50)
 			wait = 50;
+		/* and a loading live source is watched for its end */
+		if (t->opening && wait > 100)
+			wait = 100;
 		timeout(wait > 0 ? wait : 0);
 		ch = getch();
 		if (ch == ERR || ch == KEY_RESIZE)
@@ -382,6 +416,8 @@ int main(int argc, char **argv)
 	t->source_desc = desc;
 
 	term_install_signals();
+	/* the screen comes up at once; loading BPF may take seconds */
+	feed.open_in_thread = !t->replay && !batch;
 	if (feed_start(&feed, err, sizeof(err))) {
 		if (t->replay)
 			fprintf(stderr, "dmatop: %s\n", err);
