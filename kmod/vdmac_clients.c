@@ -1564,6 +1564,45 @@ out:
 	return ret;
 }
 
+/* A transfer to a bus address that is not RAM fails; nothing is touched. */
+static int sc_xfer_bus_error(struct vdmac_run *r)
+{
+	struct dma_async_tx_descriptor *tx;
+	struct dma_chan *chan;
+	struct vbuf src = {};
+	struct xwait w;
+	int ret;
+
+	chan = run_chan(r);
+	if (!chan)
+		return -EBUSY;
+	ret = vbuf_alloc(r, &src, PAGE_SIZE) ?:
+	      vbuf_map(r, &src, DMA_TO_DEVICE);
+	if (ret)
+		goto out;
+	tx = xprep(r, chan, DMA_MEM_TO_MEM, VDMAC_FIFO_ADDR, src.dma,
+		   PAGE_SIZE);
+	ret = tx ? xsubmit(r, tx, &w) : -EIO;
+	if (ret)
+		goto out;
+	dma_async_issue_pending(chan);
+	if (!wait_for_completion_timeout(&w.done, msecs_to_jiffies(WAIT_MS))) {
+		dmaengine_terminate_sync(chan);
+		fail(r, "transfer timed out");
+		ret = -ETIMEDOUT;
+		goto out;
+	}
+	check(r, w.res.result == DMA_TRANS_WRITE_FAILED,
+	      "a write to a non-RAM bus address did not fail");
+	truth("finding=xfer-error dev=%s chan=%s cookie=%d result=%d",
+	      dev_name(r->dev), dma_chan_name(chan), w.cookie,
+	      DMA_TRANS_WRITE_FAILED);
+out:
+	dma_release_channel(chan);
+	vbuf_free(r, &src);
+	return ret;
+}
+
 static int sc_terminate_in_flight(struct vdmac_run *r)
 {
 	struct dma_async_tx_descriptor *tx;
@@ -1696,6 +1735,8 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "a transfer stalled on a paused channel for xfer_timeout_ms" },
 	{ "xfer-error", "buggy", sc_xfer_error,
 	  "a transfer that completes with an error" },
+	{ "xfer-bus-error", "buggy", sc_xfer_bus_error,
+	  "a memcpy to a bus address that is not RAM (the engine refuses it)" },
 	{ "terminate-in-flight", "buggy", sc_terminate_in_flight,
 	  "terminate a channel with two transfers in flight" },
 	{ "swiotlb-bounce", "buggy", sc_swiotlb_bounce,

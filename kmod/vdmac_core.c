@@ -20,6 +20,8 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -164,7 +166,9 @@ static void *vdmac_bus_to_virt(struct vdmac_dev *vd, dma_addr_t addr,
 
 	if (!len || phys + len < phys)
 		return NULL;
-	if (!pfn_valid(PHYS_PFN(phys)) || !pfn_valid(PHYS_PFN(phys + len - 1)))
+	/* all of it System RAM, so all of it in the direct map */
+	if (region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
 		return NULL;
 	return phys_to_virt(phys);
 }

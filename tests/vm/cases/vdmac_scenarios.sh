@@ -126,6 +126,9 @@ buggy xfer-timeout xfer-timeout
 check "xfer-timeout: the late transfer still delivered the samples" test "$(field bytes)" = 4096
 buggy xfer-error xfer-error
 buggy terminate-in-flight terminate-in-flight
+buggy xfer-bus-error xfer-error
+check "xfer-bus-error: write failure, with a dmesg line" sh -c \
+	"grep -q ' result=2\$' $D/ground_truth && dmesg | grep -q 'write to non-RAM bus address'"
 
 if [ "$force" = 1 ]; then
 	refused double-unmap
