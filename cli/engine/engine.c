@@ -891,21 +891,20 @@ uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e)
 }
 
 /* Oldest first, then by record index: the same order for the same input. */
-static int cmp_age(const void *a, const void *b, void *recs)
+static int cmp_age(const void *a, const void *b, void *tab)
 {
-	const struct dmas_map *r = recs;
-	const struct dmas_map *x = &r[*(const uint32_t *)a];
-	const struct dmas_map *y = &r[*(const uint32_t *)b];
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct dmas_map *x = tab_rec(tab, i), *y = tab_rec(tab, j);
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+	return i < j ? -1 : 1;
 }
 
 void eng_sort_by_age(const struct dmas_engine *e, uint32_t *idx, size_t n)
 {
 	if (n)
-		qsort_r(idx, n, sizeof(*idx), cmp_age, e->maps.recs);
+		qsort_r(idx, n, sizeof(*idx), cmp_age, (void *)&e->maps);
 }
 
 /* Live record indices, oldest first (the caller frees the array). */
@@ -920,7 +919,8 @@ uint32_t *eng_live_sorted(const struct dmas_engine *e, size_t *n)
 	if (!idx)
 		return NULL;
 	for (i = 1; i < e->maps.nr && k < e->maps.live; i++)
-		if (e->maps.recs[i].kind && !map_is_alias(&e->maps.recs[i]))
+		if (tab_rec(&e->maps, i)->kind &&
+		    !map_is_alias(tab_rec(&e->maps, i)))
 			idx[k++] = i;
 	eng_sort_by_age(e, idx, k);
 	*n = k;
@@ -939,7 +939,7 @@ int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
 	if (!idx)
 		return -1;
 	for (i = 0; i < n && !ret; i++) {
-		const struct dmas_map *m = &e->maps.recs[idx[i]];
+		const struct dmas_map *m = tab_rec(&e->maps, idx[i]);
 		struct dmas_mapping_info mi = {
 			.dev = m->dev,
 			.kind = m->kind,
@@ -974,7 +974,8 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 {
 	size_t b = sizeof(*e);
 
-	b += (size_t)e->maps.cap * sizeof(*e->maps.recs) +
+	b += (size_t)e->maps.nr_chunks * MAP_CHUNK * sizeof(struct dmas_map) +
+	     (size_t)e->maps.cap_chunks * sizeof(*e->maps.chunks) +
 	     htab_bytes(&e->maps.h);
 	b += RECENT_SLOTS * sizeof(*e->recent) +
 	     CHURN_SLOTS * sizeof(*e->churn);

@@ -77,10 +77,18 @@ struct dmas_map {
 
 _Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
 
+/*
+ * Records live in fixed chunks that never move: growing the table adds a
+ * chunk instead of copying everything (no doubled peak memory, no copy).
+ */
+#define MAP_CHUNK_SHIFT 12
+#define MAP_CHUNK (1u << MAP_CHUNK_SHIFT)
+
 struct map_table {
-	struct dmas_map *recs;
+	struct dmas_map **chunks;
+	uint32_t nr_chunks;
+	uint32_t cap_chunks;
 	uint32_t nr; /* records ever used (high water), index 0 spare */
-	uint32_t cap;
 	uint32_t free; /* free list head, 0: none */
 	uint64_t live; /* records in use, aliases included */
 	uint64_t aliases;
@@ -336,9 +344,14 @@ uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
 /* MC_ADDR record whose range holds addr (exact address first). */
 uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev,
 			     uint64_t addr);
+static inline struct dmas_map *tab_rec(const struct map_table *t, uint32_t i)
+{
+	return &t->chunks[i >> MAP_CHUNK_SHIFT][i & (MAP_CHUNK - 1)];
+}
+
 static inline struct dmas_map *map_rec(struct dmas_engine *e, uint32_t idx)
 {
-	return &e->maps.recs[idx];
+	return tab_rec(&e->maps, idx);
 }
 
 /*

@@ -23,29 +23,21 @@ static inline uint32_t bucket_tag(uint32_t dev, enum map_class cls)
 	return dev << 2 | cls;
 }
 
-/* Records on cache-line boundaries: a lookup touches one line, not two. */
-static struct dmas_map *recs_alloc(uint32_t n)
-{
-	struct dmas_map *r = aligned_alloc(64, (size_t)n * sizeof(*r));
-
-	if (r)
-		memset(r, 0, (size_t)n * sizeof(*r));
-	return r;
-}
-
 int maps_init(struct dmas_engine *e)
 {
-	e->maps.cap = 1024;
-	e->maps.recs = recs_alloc(e->maps.cap);
-	e->maps.nr = 1;
+	e->maps.nr = 1; /* index 0 means "none" */
 	e->recent = calloc(RECENT_SLOTS, sizeof(*e->recent));
 	e->churn = calloc(CHURN_SLOTS, sizeof(*e->churn));
-	return e->maps.recs && e->recent && e->churn ? 0 : -1;
+	return e->recent && e->churn ? 0 : -1;
 }
 
 void maps_free(struct dmas_engine *e)
 {
-	free(e->maps.recs);
+	uint32_t i;
+
+	for (i = 0; i < e->maps.nr_chunks; i++)
+		free(e->maps.chunks[i]);
+	free(e->maps.chunks);
 	htab_free(&e->maps.h);
 	free(e->recent);
 	free(e->churn);
@@ -57,22 +49,30 @@ static uint32_t rec_alloc(struct map_table *t)
 
 	if (t->free) {
 		idx = t->free;
-		t->free = t->recs[idx].next;
+		t->free = tab_rec(t, idx)->next;
 		return idx;
 	}
-	if (t->nr == t->cap) {
-		uint32_t ncap = t->cap * 2;
-		struct dmas_map *n;
+	if (t->nr >= (uint64_t)t->nr_chunks << MAP_CHUNK_SHIFT) {
+		struct dmas_map *c;
 
-		if (ncap <= t->cap)
+		if (t->nr_chunks == t->cap_chunks) {
+			uint32_t ncap = t->cap_chunks ? t->cap_chunks * 2 : 16;
+			struct dmas_map **n;
+
+			if (ncap > (UINT32_MAX >> MAP_CHUNK_SHIFT))
+				return 0;
+			n = realloc(t->chunks, (size_t)ncap * sizeof(*n));
+			if (!n)
+				return 0;
+			t->chunks = n;
+			t->cap_chunks = ncap;
+		}
+		/* records on cache-line boundaries: a lookup touches one line
+		 */
+		c = aligned_alloc(64, (size_t)MAP_CHUNK * sizeof(*c));
+		if (!c)
 			return 0;
-		n = recs_alloc(ncap);
-		if (!n)
-			return 0;
-		memcpy(n, t->recs, (size_t)t->nr * sizeof(*n));
-		free(t->recs);
-		t->recs = n;
-		t->cap = ncap;
+		t->chunks[t->nr_chunks++] = c;
 	}
 	return t->nr++;
 }
@@ -88,7 +88,7 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 
 	if (!idx)
 		return 0;
-	m = &t->recs[idx];
+	m = tab_rec(t, idx);
 	m->addr = key;
 	m->size = ev->size;
 	m->ts = ev->ts;
@@ -123,7 +123,7 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 void map_release(struct dmas_engine *e, uint32_t idx)
 {
 	struct map_table *t = &e->maps;
-	struct dmas_map *m = &t->recs[idx];
+	struct dmas_map *m = tab_rec(t, idx);
 	enum map_class cls = m->cls;
 	uint64_t bk = bucket_key(cls, m->addr);
 	uint32_t tag = bucket_tag(m->dev, cls);
@@ -136,8 +136,8 @@ void map_release(struct dmas_engine *e, uint32_t idx)
 		else
 			htab_del(&t->h, bk, tag);
 	} else if (head) {
-		for (link = &t->recs[*head].next; *link && *link != idx;
-		     link = &t->recs[*link].next)
+		for (link = &tab_rec(t, *head)->next; *link && *link != idx;
+		     link = &tab_rec(t, *link)->next)
 			;
 		if (*link)
 			*link = m->next;
@@ -158,8 +158,8 @@ uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
 
 	if (!head)
 		return 0;
-	for (i = *head; i; i = t->recs[i].next) {
-		const struct dmas_map *m = &t->recs[i];
+	for (i = *head; i; i = tab_rec(t, i)->next) {
+		const struct dmas_map *m = tab_rec(t, i);
 
 		if (m->addr != key)
 			continue;
@@ -179,10 +179,12 @@ uint32_t map_find_alias(struct dmas_engine *e, uint32_t dev, uint64_t addr,
 				   bucket_tag(dev, MC_ADDR));
 	uint32_t i;
 
-	for (i = head ? *head : 0; i; i = t->recs[i].next)
-		if (t->recs[i].addr == addr && map_is_alias(&t->recs[i]) &&
-		    t->recs[i].aux == sg)
+	for (i = head ? *head : 0; i; i = tab_rec(t, i)->next) {
+		const struct dmas_map *m = tab_rec(t, i);
+
+		if (m->addr == addr && map_is_alias(m) && m->aux == sg)
 			return i;
+	}
 	return 0;
 }
 
@@ -201,8 +203,8 @@ uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 	for (;;) {
 		uint32_t *head = htab_find(&t->h, page, tag), i, best = 0;
 
-		for (i = head ? *head : 0; i; i = t->recs[i].next) {
-			const struct dmas_map *m = &t->recs[i];
+		for (i = head ? *head : 0; i; i = tab_rec(t, i)->next) {
+			const struct dmas_map *m = tab_rec(t, i);
 
 			if (m->addr == addr)
 				return i;
@@ -216,7 +218,7 @@ uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 		page--;
 	}
 	for (size_t k = 0; k < d->nr_large; k++) {
-		const struct dmas_map *m = &t->recs[d->large[k]];
+		const struct dmas_map *m = tab_rec(t, d->large[k]);
 
 		if (addr >= m->addr && addr - m->addr < m->size)
 			return d->large[k];
