@@ -45,6 +45,11 @@ struct dmat_writer *dmat_writer_open(const char *path,
 				     const struct dmas_session *s,
 				     const struct dmat_writer_opts *o,
 				     char *err, size_t errlen);
+/* An open descriptor (a pipe, a memfd); it stays open after close. */
+struct dmat_writer *dmat_writer_open_fd(int fd, const char *name,
+					const struct dmas_session *s,
+					const struct dmat_writer_opts *o,
+					char *err, size_t errlen);
 int dmat_write_device(struct dmat_writer *w, const struct dmas_device *d);
 int dmat_write_stack(struct dmat_writer *w, const struct dmas_stack *s);
 int dmat_write_mem_range(struct dmat_writer *w, const struct dmas_mem_range *r);

@@ -209,31 +209,23 @@ static int writer_level(int level)
 
 static void release(struct dmat_writer *w);
 
-struct dmat_writer *dmat_writer_open(const char *path,
-				     const struct dmas_session *s,
-				     const struct dmat_writer_opts *o,
-				     char *err, size_t errlen)
+/* Everything but the file: fd and name are set by the callers. */
+static struct dmat_writer *writer_new(int fd, bool own_fd, const char *name,
+				      const struct dmas_session *s,
+				      const struct dmat_writer_opts *o,
+				      char *err, size_t errlen)
 {
 	struct dmat_writer *w = calloc(1, sizeof(*w));
 
 	if (!w) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
+		if (own_fd)
+			close(fd);
 		return NULL;
 	}
-	snprintf(w->path, sizeof(w->path), "%s",
-		 strcmp(path, "-") ? path : "<stdout>");
-	if (!strcmp(path, "-")) {
-		w->fd = STDOUT_FILENO;
-	} else {
-		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			     0644);
-		if (w->fd < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(w);
-			return NULL;
-		}
-		w->own_fd = true;
-	}
+	w->fd = fd;
+	w->own_fd = own_fd;
+	snprintf(w->path, sizeof(w->path), "%s", name);
 	if (s)
 		w->session = *s;
 	else
@@ -253,11 +245,37 @@ struct dmat_writer *dmat_writer_open(const char *path,
 					       writer_level(o->level));
 	}
 	if (!w->buf || (w->compress && (!w->cctx || !w->zbuf))) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		release(w);
 		return NULL;
 	}
 	return w;
+}
+
+struct dmat_writer *dmat_writer_open(const char *path,
+				     const struct dmas_session *s,
+				     const struct dmat_writer_opts *o,
+				     char *err, size_t errlen)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return writer_new(STDOUT_FILENO, false, "<stdout>", s, o, err,
+				  errlen);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return writer_new(fd, true, path, s, o, err, errlen);
+}
+
+struct dmat_writer *dmat_writer_open_fd(int fd, const char *name,
+					const struct dmas_session *s,
+					const struct dmat_writer_opts *o,
+					char *err, size_t errlen)
+{
+	return writer_new(fd, false, name ? name : "<fd>", s, o, err, errlen);
 }
 
 int dmat_writer_set_session(struct dmat_writer *w, const struct dmas_session *s)

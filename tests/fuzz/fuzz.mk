@@ -1,15 +1,17 @@
-# fuzz.mk - libFuzzer on the .dmat reader.  Tier `fuzz` runs it for
-# FUZZ_TIER_SECONDS (60) in `make test`; `make fuzz` runs it for
-# FUZZ_SECONDS (600).  The seed corpus is made at build time by dmatgen from
-# tests/fuzz/seeds/*.scn (plain, compressed, cut short); what the fuzzer
-# finds is kept in $(BUILD)/fuzz/corpus for the next run.
+# fuzz.mk - libFuzzer on the .dmat reader (untrusted files) and on a
+# write/read round trip (the writer).  Tier `fuzz` runs them for
+# FUZZ_TIER_SECONDS (60, two thirds to the reader) in `make test`; `make
+# fuzz` for FUZZ_SECONDS (600) the same way.  The reader's seed corpus is
+# made at build time by dmatgen from tests/fuzz/seeds/*.scn (plain,
+# compressed, cut short); what the fuzzers find is kept in
+# $(BUILD)/fuzz/NAME/corpus for the next run.
 FUZZ_SECONDS ?= 600
 FUZZ_TIER_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_LIB_SRCS := cli/format/dmat_read.c cli/format/dmat_codec.c
-FUZZ_SRCS := tests/fuzz/fuzz_dmat_reader.c $(FUZZ_LIB_SRCS)
-FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB_SRCS := cli/format/dmat_read.c cli/format/dmat_write.c \
+	cli/format/dmat_codec.c
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SEEDS := $(wildcard tests/fuzz/seeds/*.scn)
 
 $(BUILD)/fuzz/obj/%.o: %.c
@@ -18,7 +20,10 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=gnu11 \
 		-D_GNU_SOURCE -MMD -MP -Icli -c $< -o $@
 
-$(BUILD)/fuzz_dmat_reader: $(FUZZ_OBJS)
+# kept: make would delete them as intermediates of the pattern rule below
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+$(BUILD)/fuzz_dmat_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_dmat_%.o $(FUZZ_LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lzstd -lpthread
 
@@ -39,13 +44,16 @@ $(BUILD)/fuzz/seeds/.stamp: $(BUILD)/dmatgen $(FUZZ_SEEDS)
 
 TEST_TIERS += fuzz
 .PHONY: tier-fuzz fuzz-build
-fuzz-build: $(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds/.stamp
+fuzz-build: $(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz_dmat_roundtrip \
+	$(BUILD)/fuzz/seeds/.stamp
+
+fuzz_specs = $$(($(1) * 2 / 3)):$(BUILD)/fuzz_dmat_reader:$(BUILD)/fuzz/seeds \
+	$$(($(1) - $(1) * 2 / 3)):$(BUILD)/fuzz_dmat_roundtrip
 
 tier-fuzz: fuzz-build
-	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(FUZZ_TIER_SECONDS) \
-		$(BUILD)/fuzz_dmat_reader $(BUILD)/fuzz/seeds $(BUILD)/fuzz
+	$(Q)tests/lib/run-tier.sh fuzz tests/fuzz/run-fuzz.sh $(BUILD)/fuzz \
+		$(call fuzz_specs,$(FUZZ_TIER_SECONDS))
 
 # make fuzz: fails (exit status) on a crash, with the input that caused it
 fuzz: fuzz-build
-	$(Q)tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(BUILD)/fuzz_dmat_reader \
-		$(BUILD)/fuzz/seeds $(BUILD)/fuzz
+	$(Q)tests/fuzz/run-fuzz.sh $(BUILD)/fuzz $(call fuzz_specs,$(FUZZ_SECONDS))

@@ -4,8 +4,10 @@
  * with and without compression; header fields; batches; the byte layout
  * on disk (explicit little endian); checksums; writer errors.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format/dmat_disk.h"
 #include "testlib.h"
@@ -453,4 +455,35 @@ TEST(format_stack_limits)
 	CHECK_CONTAINS(d.err, "too many frames");
 	fmt_dump_free(&d);
 	free(f);
+}
+
+TEST(format_writer_on_a_pipe)
+{
+	struct dmas_session s = {.page_size = 4096};
+	struct dmas_event ev = {.ts = 42, .kind = DMAS_EV_UNMAP, .dev = 3};
+	struct dmat_writer *w;
+	struct fmt_dump d;
+	uint8_t buf[4096];
+	char err[512];
+	ssize_t n;
+	int fds[2];
+
+	CHECK_EQ(pipe(fds), 0);
+	w = dmat_writer_open_fd(fds[1], "pipe", &s, NULL, err, sizeof(err));
+	CHECK(w);
+	if (!w)
+		return;
+	CHECK_EQ(dmat_write_event(w, &ev), 0);
+	CHECK_EQ(dmat_writer_close(w, 50, err, sizeof(err)), 0);
+	/* the caller's descriptor stays open */
+	CHECK(fcntl(fds[1], F_GETFD) != -1);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf));
+	close(fds[0]);
+	CHECK(n > 0);
+	CHECK(fmt_dump_mem(buf, (size_t)n, &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_EOF);
+	CHECK_EQ(d.lines, 1);
+	CHECK_CONTAINS(d.text, "event ts=42 dev=3 ");
+	fmt_dump_free(&d);
 }
