@@ -16,7 +16,9 @@
  * hcrc = crc32c of type and len, checked before the payload is read, so a
  * damaged length reads as corruption, not as a truncated file; crc =
  * crc32c of the 16-byte header with crc = 0, then payload + padding.
- * Records of an unknown type are skipped after their checksum is verified.
+ * Records of an unknown type are skipped after their checksum is verified;
+ * a newer writer may also lengthen a record (readers take the fields they
+ * know and ignore the rest) and append event kinds (handed on as they are).
  */
 #ifndef DMASCOPE_DMAT_DISK_H
 #define DMASCOPE_DMAT_DISK_H

@@ -350,6 +350,53 @@ TEST(format_unknown_records_skipped)
 	free(f);
 }
 
+/* A newer writer's longer device and memory range records still read. */
+TEST(format_longer_records_read)
+{
+	uint8_t file[1024], payload[DMAT_DEVICE_LEN + 16], *p = file;
+	struct dmat_writer *w;
+	struct fmt_dump d;
+	char path[512], err[512];
+	size_t len, hdr;
+	uint8_t *f;
+
+	snprintf(path, sizeof(path), "%s/h.dmat", test_tmpdir());
+	w = dmat_writer_open(path, NULL, NULL, err, sizeof(err));
+	dmat_writer_abandon(w);
+	f = fmt_read_file(path, &len);
+	CHECK(f && len < 512);
+	if (!f)
+		return;
+	hdr = fmt_header_size(f);
+	memcpy(p, f, hdr);
+	p += hdr;
+	memset(payload, 0x5a, sizeof(payload));
+	dmat_put32(payload, 4);
+	dmat_put32(payload + 4, 1);
+	dmat_put32(payload + 8, 0);
+	dmat_put64(payload + 16, 0xffff);
+	memcpy(payload + 24, "dev\0", 4);
+	memcpy(payload + 24 + DMAS_DEV_NAME_LEN, "drv\0", 4);
+	memcpy(payload + 24 + DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN, "pci\0",
+	       4);
+	p += fmt_make_record(p, DMAT_T_DEVICE, payload, sizeof(payload));
+	memset(payload, 0, sizeof(payload));
+	dmat_put64(payload, 0x1000);
+	dmat_put64(payload + 8, 0x2000);
+	dmat_put32(payload + 16, 1);
+	memset(payload + 24, 0x77, 8);
+	p += fmt_make_record(p, DMAT_T_MEM_RANGE, payload, 32);
+	memset(payload, 0, sizeof(payload));
+	p += fmt_make_record(p, DMAT_T_TRAILER, payload, DMAT_TRAILER_LEN + 8);
+	CHECK(fmt_dump_mem(file, (size_t)(p - file), &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_EOF);
+	CHECK_STREQ(d.text, "device 4 node=1 flags=0 mask=0xffff name=dev "
+			    "driver=drv bus=pci\n"
+			    "memrange 0x1000-0x2000 node=1\n");
+	fmt_dump_free(&d);
+	free(f);
+}
+
 /* Add a header section and bump the minor version: a newer writer. */
 TEST(format_newer_minor_version_read)
 {
