@@ -185,6 +185,12 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 	JADD(o, "events", JU64(fr->events));
 	JADD(o, "events_per_s", jrate(fr, fr->events_s));
 	JADD(o, "lost", JU64(fr->lost));
+	if (fr->live) {
+		JADD(o, "stack_errors", JU64(fr->stack_errors));
+		JADD(o, "hooks_attached", JU64(fr->nr_hooks));
+		JADD(o, "kernel_counters",
+		     json_object_new_boolean(fr->kernel_counters));
+	}
 	JADD(o, "mapped_bytes", JU64(fr->mapped_bytes));
 	JADD(o, "mapped_bytes_per_s", jrate(fr, fr->mapped_bytes_s));
 	JADD(o, "outstanding", JU64(fr->outstanding));
