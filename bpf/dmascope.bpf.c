@@ -561,6 +561,9 @@ static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr, _
 	struct dmas_event *e;
 	__u32 id = 0;
 
+	/* dma_free_attrs(dev, size, NULL, ...) returns at once: no event */
+	if (kind == DMAS_EV_FREE_COHERENT && !vaddr)
+		return 0;
 	e = ev_start(ctx, dev, kind, &id);
 	if (!e)
 		return 0;

@@ -46,6 +46,7 @@ struct dmas_live_opts {
 	bool stacks;		/* capture stacks for resource events */
 	int verbose;
 	unsigned stack_entries;	/* stack map size; 0: default (16384) */
+	bool no_fentry;		/* kprobes where fentry/fexit would do */
 };
 
 /* Open a recording; on failure NULL and a message in err. */

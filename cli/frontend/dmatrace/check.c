@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -381,7 +383,7 @@ int cmd_check(int argc, char **argv)
 		ro.input_status = DMAS_INPUT_CORRUPT;
 		ro.input_message = err;
 		status = DMATRACE_EXIT_ERROR;
-	} else if (!WIFEXITED(cst) && !WIFSIGNALED(cst)) {
+	} else if (live_stop_sig == SIGINT || live_stop_sig == SIGTERM) {
 		ro.input_status = DMAS_INPUT_INTERRUPTED;
 	}
 	if (w && dmat_writer_close(w, si.last_ts, err, sizeof(err))) {

@@ -17,6 +17,7 @@
 #include "live_cmd.h"
 
 volatile sig_atomic_t live_stop;
+volatile sig_atomic_t live_stop_sig;
 static volatile pid_t child_pid;
 
 static void on_stop(int sig)
@@ -24,6 +25,8 @@ static void on_stop(int sig)
 	/* a SIGTERM to us is meant for the whole session: pass it on */
 	if (sig == SIGTERM && child_pid > 0)
 		kill(child_pid, SIGTERM);
+	if (!live_stop_sig)
+		live_stop_sig = sig;
 	live_stop = 1;
 }
 
@@ -63,6 +66,9 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *c
 		return 1;
 	case LOPT_NO_STACKS:
 		o->stacks = false;
+		return 1;
+	case LOPT_KPROBES:
+		o->no_fentry = true;
 		return 1;
 	case LOPT_DEVICE:
 		o->device = arg;

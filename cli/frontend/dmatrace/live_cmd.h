@@ -16,6 +16,8 @@
 
 /* Set by SIGINT, SIGTERM, SIGCHLD (CMD exited) and the --duration timer. */
 extern volatile sig_atomic_t live_stop;
+/* The first signal that stopped the session (SIGINT, SIGTERM: interrupted). */
+extern volatile sig_atomic_t live_stop_sig;
 
 /* Handles a live-source option; 1 if it was one, 0 if not, -1 bad value. */
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *cmd);
@@ -27,6 +29,7 @@ enum {
 	LOPT_DEVICE,
 	LOPT_DRIVER,
 	LOPT_PID,
+	LOPT_KPROBES,
 };
 #define LIVE_LONG_OPTS                                                      \
 	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },           \
@@ -34,7 +37,8 @@ enum {
 	{ "stack-entries", required_argument, NULL, LOPT_STACK_ENTRIES },  \
 	{ "device", required_argument, NULL, LOPT_DEVICE },                 \
 	{ "driver", required_argument, NULL, LOPT_DRIVER },                 \
-	{ "pid", required_argument, NULL, LOPT_PID }
+	{ "pid", required_argument, NULL, LOPT_PID },                       \
+	{ "kprobes", no_argument, NULL, LOPT_KPROBES }
 #define LIVE_OPTS_HELP                                                          \
 	"  --device NAME         trace only this device (in the kernel)\n"      \
 	"  --driver NAME         trace only devices bound to this driver\n"     \
@@ -43,6 +47,8 @@ enum {
 	"  --no-stacks           do not capture kernel stacks (cheaper; leak\n" \
 	"                        findings then lack the creating stack)\n"      \
 	"  --stack-entries N     stack map size (default 16384)\n"              \
+	"  --kprobes             kprobes instead of fentry/fexit (slower; for\n" \
+	"                        kernels where fentry misbehaves)\n"             \
 	"  -v, --verbose         say which hook each function got and why\n"
 
 /* Installs the stop handlers (no SA_RESTART: the poll loop must wake). */

@@ -1,7 +1,9 @@
 # trace_drivers.sh - real drivers under `dmatrace check`: nvme and e1000e
 # are loaded, used (NVMe O_DIRECT writes and reads, frames both ways
 # between the NICs, from node 1's CPU) and unloaded while traced, IOMMU on.
-# A correct driver gives zero findings; trace_drivers.host also checks that
+# A correct driver gives zero findings, except NUMA placement the kernel
+# really chose (each such finding is checked against the recorded physical
+# address and the memory map); trace_drivers.host also checks that
 # the report names each device with its driver and NUMA node as sysfs does,
 # and that a host replay of the recording agrees.
 # vm-modules: nvme e1000e
@@ -15,35 +17,50 @@ mkdir -p "$T"
 # The workload, run by dmatrace check.  Facts about each device (as sysfs
 # sees them while bound) go to drivers.facts for the host side.
 cat >/tmp/work.sh <<'WORK'
-set -e
+set -ex
 T=$1
-modprobe nvme
+# irq_to_node PCIADDR: the device's interrupts go to a CPU of its node
+irq_to_node() {
+	_node=$(cat "/sys/bus/pci/devices/$1/numa_node")
+	for _i in /sys/bus/pci/devices/$1/msi_irqs/*; do
+		[ -e "$_i" ] && { echo $((1 << _node)) >"/proc/irq/$(basename "$_i")/smp_affinity"; } 2>/dev/null || :
+	done
+	return 0
+}
+node_of_if() { cat "/sys/class/net/$1/device/numa_node"; }
+
+# nvme on node 1: probe, I/O and interrupts on cpu 1
+taskset -c 1 modprobe nvme
 n=0
 while [ ! -b /dev/nvme0n1 ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
-dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 2>/dev/null
-taskset -c 1 dd if=/tmp/pattern of=/dev/nvme0n1 bs=64k oflag=direct conv=fsync 2>/dev/null
-taskset -c 1 dd if=/dev/nvme0n1 of=/tmp/back bs=64k count=16 iflag=direct 2>/dev/null
+irq_to_node "$(basename "$(readlink /sys/class/nvme/nvme0/device)")"
+dd if=/dev/urandom of=/tmp/pattern bs=64k count=16
+taskset -c 1 dd if=/tmp/pattern of=/dev/nvme0n1 bs=64k oflag=direct conv=fsync
+taskset -c 1 dd if=/dev/nvme0n1 of=/tmp/back bs=64k count=16 iflag=direct
 cmp /tmp/pattern /tmp/back
+# e1000e: one NIC per node; each one's rings filled, frames sent and
+# interrupts taken on its own node's CPU
 modprobe e1000e
 nics=""
 for i in /sys/class/net/*; do
-	[ "$(basename "$(readlink "$i/device/driver" 2>/dev/null)")" = e1000e ] &&
-		nics="$nics $(basename "$i")"
+	[ "$(basename "$(readlink "$i/device/driver" 2>/dev/null)")" = e1000e ] || continue
+	nics="$nics $(basename "$i")"
+	irq_to_node "$(basename "$(readlink "$i/device")")"
 done
 set -- $nics
-ip link set "$1" up
-ip link set "$2" up
+taskset -c "$(node_of_if "$1")" ip link set "$1" up
+taskset -c "$(node_of_if "$2")" ip link set "$2" up
 n=0
 while ! { grep -qx 1 "/sys/class/net/$1/carrier" && grep -qx 1 "/sys/class/net/$2/carrier"; } &&
 	[ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
-taskset -c 1 rawpkt "$1" "$2" 200
-taskset -c 1 rawpkt "$2" "$1" 200
+taskset -c "$(node_of_if "$1")" rawpkt "$1" "$2" 200
+taskset -c "$(node_of_if "$2")" rawpkt "$2" "$1" 200
 for d in /sys/bus/pci/drivers/nvme/0000:* /sys/bus/pci/drivers/e1000e/0000:*; do
 	[ -e "$d" ] || continue
 	echo "$(basename "$d") $(basename "$(dirname "$d")") $(cat "$d/numa_node") $([ -e "$d/iommu_group" ] && echo iommu || echo -)"
 done >"$T/drivers.facts"
-ip link set "$1" down
-ip link set "$2" down
+taskset -c "$(node_of_if "$1")" ip link set "$1" down
+taskset -c "$(node_of_if "$2")" ip link set "$2" down
 rmmod e1000e nvme
 WORK
 
@@ -54,7 +71,14 @@ echo $rc >"$T/drivers.rc"
 echo "drivers" >"$T/drivers.name"
 tail -n 2 "$T/drivers.err" | sed 's/^/# /'
 check "nvme and e1000e workload ran to the end under tracing" grep -q 'sh exited with status 0' "$T/drivers.err"
-check "dmatrace check: no findings (exit $rc)" test "$rc" = 0
+# exit 1 is checked on the host: the kernel may place a few buffers on the
+# other node, which is reported (and verified there), not a tracing error
+check "dmatrace check ran (exit $rc; findings are judged on the host)" test "$rc" != 2
+# the memory map, for the host to judge each NUMA finding
+bs=$(cat /sys/devices/system/memory/block_size_bytes)
+for d in /sys/devices/system/node/node*/memory*; do
+	echo "$(basename "$d" | tr -dc 0-9) $(basename "$(dirname "$d")" | tr -dc 0-9) $bs"
+done >"$T/drivers.mem"
 check "dmatrace check: nothing lost" grep -q ' 0 lost' "$T/drivers.err"
 check "facts about 3 devices collected" test "$(wc -l <"$T/drivers.facts")" = 3
 vm_done

@@ -37,15 +37,16 @@ applying() {
 	echo $_c
 }
 
-# trace NAME OPTS CMD: dmatrace check with OPTS while sh -c CMD runs; the
-# ground truth published during the run is kept.
+# trace NAME OPTS CMD: dmatrace check with OPTS (and $LIVE_EXTRA, which a
+# replay does not take) while sh -c CMD runs; the ground truth published
+# during the run is kept.
 trace() {
 	_n=$1 _o=$2
 	shift 2
 	echo "$_o" >"$T/$_n.opts"
 	: >"$T/$_n.truth"
 	# shellcheck disable=SC2086
-	dmatrace check --format json -o "$T/$_n.json" -w "$T/$_n.dmat" $_o -- sh -c "$*" \
+	dmatrace check --format json -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
 		2>"$T/$_n.err"
 	echo $? >"$T/$_n.rc"
 	cp $D/ground_truth "$T/$_n.truth"
@@ -78,6 +79,14 @@ for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
 	*) trace "$s" "" "echo $s >$D/run" ;;
 	esac
 done
+
+# The kprobe/kretprobe fallback (kernels without fentry) finds the same.
+LIVE_EXTRA=--kprobes
+for s in storage-sg pool-leak missing-sync-for-cpu unmap-size-mismatch; do
+	trace "kprobes-$s" "" "echo $s >$D/run"
+done
+LIVE_EXTRA=
+check "kprobes: the hooks were kprobes" grep -q 'kprobe' "$T/kprobes-storage-sg.json"
 
 # Unbind under tracing: the leak appears when remove() has finished.
 trace leak-at-unbind "" "echo leak-at-unbind >$D/run && echo vdmac.0 >/sys/bus/platform/drivers/vdmac/unbind"
