@@ -685,8 +685,13 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	}
 	case DMAS_EV_MAP:
 		break;
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+		m->aux = ev->aux; /* the CPU address the free must pass back */
+		m->state = OWN_UNKNOWN;
+		break;
 	default:
-		/* coherent, page and resource memory: no ownership to track */
+		/* resource memory: no ownership to track */
 		m->state = OWN_UNKNOWN;
 		break;
 	}

@@ -61,7 +61,8 @@ struct dmas_map {
 	uint64_t addr; /* dma address; MC_SG: scatterlist pointer */
 	uint64_t size;
 	uint64_t ts; /* created */
-	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id */
+	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id;
+		       * coherent/pages: CPU address; alias: sg pointer */
 	uint32_t dev;
 	uint32_t stack;
 	uint32_t next; /* next in its hash bucket list, or free list */

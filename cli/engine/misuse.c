@@ -22,6 +22,8 @@
  *   dma_free_coherent of dma_alloc_pages memory (and the reverse is
  *   coherent-via-streaming-api): dma-debug calls all of these "wrong
  *   function".  The record is forgotten after the finding, as dma-debug does.
+ * - coherent and page frees must pass back the CPU address the allocation
+ *   returned (dma-debug: "different CPU address"): `free-not-allocated`.
  * - single and page/resource unmaps are not told apart (the hooks cannot).
  * - `map-error`: one finding per (device, creating stack) with the count.
  */
@@ -217,10 +219,18 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
-	} else if (ev->size != m->size) {
-		eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
-			   "freed with size %" PRIu64 ", allocated %" PRIu64,
-			   (uint64_t)ev->size, m->size);
+	} else {
+		if (ev->size != m->size)
+			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+				   "freed with size %" PRIu64
+				   ", allocated %" PRIu64,
+				   (uint64_t)ev->size, m->size);
+		/* dma-debug's "frees DMA memory with different CPU address" */
+		if (ev->aux && m->aux && ev->aux != m->aux)
+			eng_report(e, DMAS_F_FREE_NOT_ALLOCATED, ev, m, unc,
+				   "freed with CPU address 0x%" PRIx64
+				   ", allocated at 0x%" PRIx64,
+				   (uint64_t)ev->aux, m->aux);
 	}
 	eng_release(e, idx, ev, 0);
 }

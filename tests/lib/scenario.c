@@ -324,33 +324,34 @@ void scn_alloc_coherent(struct scn *s, uint32_t dev, uint64_t addr,
 			uint64_t size)
 {
 	ev5(s, DMAS_EV_ALLOC_COHERENT, dev, addr, size, DMAS_DIR_BIDIRECTIONAL,
-	    addr, 0, 0);
+	    addr, SCN_VADDR(addr), 0);
 }
 
 void scn_alloc_coherent_phys(struct scn *s, uint32_t dev, uint64_t addr,
 			     uint64_t size, uint64_t phys)
 {
 	ev5(s, DMAS_EV_ALLOC_COHERENT, dev, addr, size, DMAS_DIR_BIDIRECTIONAL,
-	    phys, 0, 0);
+	    phys, SCN_VADDR(addr), 0);
 }
 
 void scn_free_coherent(struct scn *s, uint32_t dev, uint64_t addr,
 		       uint64_t size)
 {
 	ev5(s, DMAS_EV_FREE_COHERENT, dev, addr, size, DMAS_DIR_BIDIRECTIONAL,
-	    0, 0, 0);
+	    0, SCN_VADDR(addr), 0);
 }
 
 void scn_alloc_pages(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 		     int dir)
 {
-	ev5(s, DMAS_EV_ALLOC_PAGES, dev, addr, size, dir, addr, 0, 0);
+	ev5(s, DMAS_EV_ALLOC_PAGES, dev, addr, size, dir, addr, SCN_VADDR(addr),
+	    0);
 }
 
 void scn_free_pages(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 		    int dir)
 {
-	ev5(s, DMAS_EV_FREE_PAGES, dev, addr, size, dir, 0, 0, 0);
+	ev5(s, DMAS_EV_FREE_PAGES, dev, addr, size, dir, 0, SCN_VADDR(addr), 0);
 }
 
 void scn_pool_create(struct scn *s, uint32_t dev, uint64_t pool,

@@ -96,6 +96,8 @@ void scn_unmap_resource(struct scn *s, uint32_t dev, uint64_t addr,
 void scn_map_error(struct scn *s, uint32_t dev, uint64_t size, int dir);
 
 /* ---- coherent, pages, pools ---- */
+/* The CPU address allocations and frees carry: derived from the handle. */
+#define SCN_VADDR(addr) (0xffff888000000000ULL | (addr))
 void scn_alloc_coherent(struct scn *s, uint32_t dev, uint64_t addr,
 			uint64_t size);
 void scn_alloc_coherent_phys(struct scn *s, uint32_t dev, uint64_t addr,

@@ -366,6 +366,10 @@ TEST(free_not_allocated)
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = {.kind = DMAS_EV_FREE_COHERENT,
+				.addr = 0x50000,
+				.size = 4096,
+				.aux = SCN_VADDR(0x51000)};
 
 	scn_free_coherent(s, dev, 0x10000, 4096);
 	scn_alloc_coherent(s, dev, 0x20000, 4096);
@@ -377,9 +381,19 @@ TEST(free_not_allocated)
 	scn_pool_free(s, dev, 0x5, 0x30040, 64);
 	scn_alloc_coherent(s, dev, 0x40000, 4096);
 	scn_free_coherent(s, dev, 0x40000, 2048); /* wrong size */
+	scn_alloc_coherent(s, dev, 0x50000, 4096);
+	ev.dev = dev;
+	scn_event(s, &ev); /* freed with another CPU address */
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "free-not-allocated,free-not-allocated,"
-				"free-not-allocated,unmap-size-mismatch");
+				"free-not-allocated,unmap-size-mismatch,"
+				"free-not-allocated");
+	CHECK_EQ(scn_finding(e, "free-not-allocated", 3)->addr, 0x50000);
+	CHECK_CONTAINS(
+		scn_finding(e, "free-not-allocated", 3)->detail,
+		"freed with CPU address 0xffff888000051000, allocated at "
+		"0xffff888000050000");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
 	CHECK_EQ(scn_finding(e, "free-not-allocated", 0)->addr, 0x10000);
 	CHECK_CONTAINS(scn_finding(e, "free-not-allocated", 1)->detail,
 		       "after");
