@@ -434,16 +434,16 @@ void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish)
 			if (ds->timed_out)
 				continue;
 			if (ds->state == DS_SUBMITTED &&
-			    (now - ds->ts >= to || at_finish)) {
+			    (eng_age(now, ds->ts) >= to || at_finish)) {
 				never_issued(
 					e, c, ds, NULL,
-					now - ds->ts < LATE_SUBMIT_NS,
-					at_finish && now - ds->ts < to
+					eng_age(now, ds->ts) < LATE_SUBMIT_NS,
+					at_finish && eng_age(now, ds->ts) < to
 						? "by the end of the session"
 						: "within the transfer "
 						  "timeout");
 			} else if (ds->state == DS_ISSUED &&
-				   now - ds->issue_ts >= to) {
+				   eng_age(now, ds->issue_ts) >= to) {
 				desc_as_map(e, c, ds, &m);
 				ds->timed_out = true;
 				eng_report(e, DMAS_F_XFER_TIMEOUT, NULL, &m,
@@ -452,7 +452,7 @@ void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish)
 					   " on channel %u: issued %" PRIu64
 					   " ns ago, not completed",
 					   ds->cookie, c->pub.index,
-					   now - ds->issue_ts);
+					   eng_age(now, ds->issue_ts));
 			}
 		}
 	}

@@ -722,6 +722,8 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 		stats_window_roll(e, ts);
 	if (ts < e->next_scan)
 		return;
+	/* the latest time seen: an out-of-order event does not turn it back */
+	ts = e->now;
 	if (e->opts.leak_age_ns)
 		leaks_scan_age(e, ts);
 	dmaeng_scan(e, ts, false);

@@ -319,6 +319,12 @@ struct agg *eng_aggregate(struct dmas_engine *e, enum dmas_finding_kind k,
 			  const struct dmas_event *ev, const struct dmas_map *m,
 			  uint64_t bytes, int32_t node_a, int32_t node_b,
 			  bool *is_new);
+/* now - then, 0 when events came slightly out of order */
+static inline uint64_t eng_age(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* Would a finding about m (created at loss_gen g) span a loss? */
 static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
 {

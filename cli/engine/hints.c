@@ -48,7 +48,7 @@ void hints_churn(struct dmas_engine *e, struct dev_state *d,
 		return;
 	c = &e->churn[htab_hash(ev->phys, ev->dev) & (CHURN_SLOTS - 1)];
 	if (c->dev != ev->dev || c->phys != ev->phys ||
-	    ev->ts - c->win_start >= CHURN_WINDOW_NS) {
+	    eng_age(ev->ts, c->win_start) >= CHURN_WINDOW_NS) {
 		c->dev = ev->dev;
 		c->phys = ev->phys;
 		c->win_start = ev->ts;

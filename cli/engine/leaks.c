@@ -105,8 +105,7 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 			continue;
 		eng_report_each(e, k, ev, m, eng_spans_loss(e, m->loss_gen),
 				"%s memory outstanding %" PRIu64 " ns, %s",
-				made_by(m->kind), (uint64_t)(ev->ts - m->ts),
-				why);
+				made_by(m->kind), eng_age(ev->ts, m->ts), why);
 		eng_release(e, idx[i], ev, RECENT_LEAKED);
 	}
 	free(idx);
@@ -217,7 +216,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 		uint32_t *ni;
 
 		if (!ageable(m) || (m->state & MS_LEAK_AGED) ||
-		    now - m->ts < age)
+		    eng_age(now, m->ts) < age)
 			continue;
 		ni = eng_grow(idx, &cap, n + 1, sizeof(*idx));
 		if (!ni) {
@@ -238,7 +237,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 				eng_spans_loss(e, m->loss_gen),
 				"%s mapping outstanding %" PRIu64
 				" ns (leak age %" PRIu64 " ns)",
-				made_by(m->kind), now - m->ts, age);
+				made_by(m->kind), eng_age(now, m->ts), age);
 	}
 	free(idx);
 }
@@ -262,7 +261,7 @@ void leaks_finish(struct dmas_engine *e, uint64_t end_ts)
 				eng_spans_loss(e, m->loss_gen),
 				"%s memory outstanding %" PRIu64
 				" ns at the end of the session",
-				made_by(m->kind), end_ts - m->ts);
+				made_by(m->kind), eng_age(end_ts, m->ts));
 	}
 	free(idx);
 }

@@ -95,7 +95,7 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 			   "%s of 0x%" PRIx64 " after %s released it %" PRIu64
 			   " ns before",
 			   api_name(ev->kind), key, api_name(r->kind),
-			   (uint64_t)(ev->ts - r->ts));
+			   eng_age(ev->ts, r->ts));
 		return;
 	}
 	if (eng_preexisting(e, d)) {
