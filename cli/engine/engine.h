@@ -187,7 +187,10 @@ const struct dmas_device *dmas_engine_device_by_id(const struct dmas_engine *e,
 						   uint32_t id);
 const struct dmas_stack *dmas_engine_stack(const struct dmas_engine *e,
 					   uint32_t id);
-/* Whole-run statistics of device id; NULL if none. */
+/*
+ * Whole-run statistics of device id; NULL if none, or if the device does
+ * not pass the device/driver filters (its events were not analysed).
+ */
 const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e,
 						   uint32_t id);
 /* Statistics of the last complete window (rates = counts / window). */
