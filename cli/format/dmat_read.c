@@ -621,11 +621,11 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			r->end_ts = dmat_get64(p + 8);
 			rec->type = DMAT_R_EOF;
 			if (r->dctx) {
-				int f = zstd_frame_end(r);
+				int fe = zstd_frame_end(r);
 
-				if (f < 0)
+				if (fe < 0)
 					return stop(r, r->final);
-				if (f > 0)
+				if (fe > 0)
 					return truncated(r);
 			}
 			return stop(r, DMAT_R_EOF);

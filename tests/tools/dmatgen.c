@@ -1119,7 +1119,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct gen g = {.step = 100};
+	static struct gen g = {.step = 100}; /* die() reaches it via cur_gen */
 	struct line argline = {0, NULL};
 	uint64_t synth = 0, outstanding = 0, devices = 4;
 	bool synth_mode = false;
