@@ -23,6 +23,7 @@ const volatile __u32 filter_pid = 0;		/* tgid; 0: all */
 const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {};	/* "" : all */
 const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
 const volatile bool want_stacks = false;
+const volatile bool release_stacks = false;	/* also on unmap/free/release */
 const volatile __u64 wakeup_bytes = 256 * 1024;	/* wake the reader past this */
 
 /* Written here, read by the loader (bss). */
@@ -285,27 +286,33 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 	return id;
 }
 
-static __always_inline bool creates_or_releases(__u8 kind)
+/*
+ * Stacks cost more than everything else an event does (a full unwind):
+ * taken where a finding needs them, on what creates a resource (leaks name
+ * the creating code and module), and on what releases one only if asked.
+ */
+static __always_inline bool wants_stack(__u8 kind)
 {
 	switch (kind) {
 	case DMAS_EV_MAP:
-	case DMAS_EV_UNMAP:
 	case DMAS_EV_MAP_SG:
-	case DMAS_EV_UNMAP_SG:
 	case DMAS_EV_MAP_RESOURCE:
-	case DMAS_EV_UNMAP_RESOURCE:
 	case DMAS_EV_MAP_ERROR:
 	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_FREE_COHERENT:
 	case DMAS_EV_ALLOC_PAGES:
-	case DMAS_EV_FREE_PAGES:
 	case DMAS_EV_POOL_CREATE:
-	case DMAS_EV_POOL_DESTROY:
 	case DMAS_EV_POOL_ALLOC:
-	case DMAS_EV_POOL_FREE:
 	case DMAS_EV_CHAN_REQUEST:
-	case DMAS_EV_CHAN_RELEASE:
 		return true;
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_UNMAP_RESOURCE:
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_FREE_PAGES:
+	case DMAS_EV_POOL_DESTROY:
+	case DMAS_EV_POOL_FREE:
+	case DMAS_EV_CHAN_RELEASE:
+		return release_stacks;
 	}
 	return false;
 }
@@ -337,7 +344,7 @@ static __always_inline struct dmas_event *ev_start(void *ctx, struct device *dev
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
-	if (want_stacks && creates_or_releases(kind)) {
+	if (want_stacks && wants_stack(kind)) {
 		sid = bpf_get_stackid(ctx, &stacks, 0);
 		if (sid >= 0)
 			e->stack_id = sid + 1;

@@ -922,6 +922,7 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	if (o->driver)
 		snprintf((char *)ls->skel->rodata->filter_drv, DMAS_DRV_NAME_LEN, "%s", o->driver);
 	ls->skel->rodata->want_stacks = o->stacks;
+	ls->skel->rodata->release_stacks = o->stacks && o->release_stacks;
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
 	ls->skel->rodata->ksym_vmemmap_base = dmas_ksyms_addr(ls->ksyms, "vmemmap_base");

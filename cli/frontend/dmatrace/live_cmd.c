@@ -70,6 +70,9 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *c
 	case LOPT_KPROBES:
 		o->no_fentry = true;
 		return 1;
+	case LOPT_ALL_STACKS:
+		o->release_stacks = true;
+		return 1;
 	case LOPT_DEVICE:
 		o->device = arg;
 		return 1;

@@ -30,6 +30,7 @@ enum {
 	LOPT_DRIVER,
 	LOPT_PID,
 	LOPT_KPROBES,
+	LOPT_ALL_STACKS,
 };
 #define LIVE_LONG_OPTS                                                      \
 	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },           \
@@ -38,7 +39,8 @@ enum {
 	{ "device", required_argument, NULL, LOPT_DEVICE },                 \
 	{ "driver", required_argument, NULL, LOPT_DRIVER },                 \
 	{ "pid", required_argument, NULL, LOPT_PID },                       \
-	{ "kprobes", no_argument, NULL, LOPT_KPROBES }
+	{ "kprobes", no_argument, NULL, LOPT_KPROBES },                     \
+	{ "all-stacks", no_argument, NULL, LOPT_ALL_STACKS }
 #define LIVE_OPTS_HELP                                                          \
 	"  --device NAME         trace only this device (in the kernel)\n"      \
 	"  --driver NAME         trace only devices bound to this driver\n"     \
@@ -46,6 +48,8 @@ enum {
 	"  --ringbuf-kb N        ring buffer size in KiB (default 8192)\n"      \
 	"  --no-stacks           do not capture kernel stacks (cheaper; leak\n" \
 	"                        findings then lack the creating stack)\n"      \
+	"  --all-stacks          stacks on unmap/free/release too (default: on\n" \
+	"                        map/alloc/request only; each costs an unwind)\n" \
 	"  --stack-entries N     stack map size (default 16384)\n"              \
 	"  --kprobes             kprobes instead of fentry/fexit (slower; for\n" \
 	"                        kernels where fentry misbehaves)\n"             \
