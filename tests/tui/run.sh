@@ -463,6 +463,11 @@ else
 fi
 keys f C-u Enter 1
 wait_gone 'filter: vdmac.0'
+# newest first: desc-never-issued (5.0 s), then xfer-error (3.1 s)
+keys 2 Home Down Enter
+check "screen: Down then Enter opens the second newest finding" \
+	wait_for '^xfer-error \(error\) at t=3.100s'
+keys x 1
 
 keys h
 check "screen: h shows help with the key table" wait_for 'dmatop help'

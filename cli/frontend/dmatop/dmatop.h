@@ -271,6 +271,8 @@ struct top {
 	enum view view;
 	size_t sel[NR_VIEWS], scroll[NR_VIEWS], page[NR_VIEWS];
 	uint32_t sel_dev; /* the selection follows its device */
+	uint64_t sel_seq; /* and its finding */
+	bool have_sel_seq;
 	bool paused;
 	bool opening; /* live source still loading */
 	bool help; /* help screen up */
@@ -350,7 +352,9 @@ bool term_prompt(const char *label, char *buf, size_t n);
 int batch_run(struct top *t, int count, bool json);
 
 /* main.c: what key actions ask of the loop */
-void top_apply(struct top *t); /* sort/filter changed */
+void top_apply(struct top *t);
+/* After a move: the selection follows the chosen device and finding. */
+void top_remember_selection(struct top *t); /* sort/filter changed */
 void top_seek(struct top *t, int64_t delta_ns);
 uint64_t top_playhead(struct top *t);
 

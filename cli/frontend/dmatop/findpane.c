@@ -30,8 +30,12 @@ static void draw_list(struct top *t, int y0, int rows, bool focused)
 			  attr_of(AT_DIM));
 		return;
 	}
-	if (focused)
+	if (focused) {
 		list_scroll(t, VIEW_FINDINGS, fr->nr_vis_finds, rows);
+		t->sel_seq =
+			fr->finds[fr->vis_finds[t->sel[VIEW_FINDINGS]]].f.seq;
+		t->have_sel_seq = true;
+	}
 	i = focused ? t->scroll[VIEW_FINDINGS] : 0;
 	for (y = 0; y < rows && i < fr->nr_vis_finds; y++, i++) {
 		const struct findrow *r = &fr->finds[fr->vis_finds[i]];

@@ -124,6 +124,7 @@ static void act_move(struct top *t, int arg)
 		*sel = n - 1;
 		break;
 	}
+	top_remember_selection(t);
 }
 
 static void act_stack(struct top *t, int arg)
@@ -143,6 +144,7 @@ static void act_drill(struct top *t, int arg)
 		 fr->devs[fr->vis[sel]].name);
 	t->fo.filter = t->filter;
 	t->view = VIEW_FINDINGS;
+	t->have_sel_seq = false;
 	t->sel[VIEW_FINDINGS] = 0;
 	t->scroll[VIEW_FINDINGS] = 0;
 	top_apply(t);

@@ -83,6 +83,26 @@ void top_apply(struct top *t)
 			break;
 		}
 	}
+	/* newer findings push the selected one down: follow it */
+	for (i = 0; t->have_sel_seq && i < fr->nr_vis_finds; i++) {
+		if (fr->finds[fr->vis_finds[i]].f.seq == t->sel_seq) {
+			t->sel[VIEW_FINDINGS] = i;
+			break;
+		}
+	}
+}
+
+void top_remember_selection(struct top *t)
+{
+	const struct frame *fr = &t->frame;
+	size_t d = t->sel[VIEW_DEVICES], f = t->sel[VIEW_FINDINGS];
+
+	if (d < fr->nr_vis)
+		t->sel_dev = fr->devs[fr->vis[d]].id;
+	if (f < fr->nr_vis_finds) {
+		t->sel_seq = fr->finds[fr->vis_finds[f]].f.seq;
+		t->have_sel_seq = true;
+	}
 }
 
 static bool rates_reset;
