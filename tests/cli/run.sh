@@ -94,7 +94,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa ownership mixup; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa ownership mixup xfer-stuck; do
 	gen $s || true
 done
 
@@ -109,6 +109,8 @@ both two-devices "" 0
 both numa "numa-remote-buffer " 1
 both ownership "missing-sync-for-cpu " 1
 both mixup "coherent-via-streaming-api " 1
+both xfer-stuck "xfer-timeout " 1
+both xfer-stuck "" 0 --xfer-timeout 10s
 both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms
 both leakage "" 0 --leak-age 5s
@@ -411,6 +413,12 @@ expect "dmaengine perfetto: a track group for the channel" \
 	"dma chan 0 of vdmac.0"
 expect "dmaengine perfetto: transfers are slices on the channel" \
 	"$(jq -c '[.traceEvents[] | select(.ph == "X" and .cat == "dmaengine") | .args.cookie]' "$j")" "[1,2]"
+"$DMATRACE" export --format perfetto "$T/xfer-stuck.dmat" >"$T/xs.pf.json" 2>/dev/null
+expect "xfer-stuck perfetto: the stuck transfer runs to the end" \
+	"$(jq -c '[.traceEvents[] | select(.ph == "X" and .cat == "dmaengine") | [.args.cookie, .args.closed_by, .dur]]' "$T/xs.pf.json")" \
+	'[[1,"still open at end",7998999.8]]'
+expect "xfer-stuck perfetto: the timeout is an instant" \
+	"$(jq -r '[.traceEvents[] | select(.ph == "i" and .cat == "finding") | .name] | join(" ")' "$T/xs.pf.json")" "xfer-timeout"
 j=$T/synth.pf.json
 opens=$(jq -r 'select(.kind | test("^(map|map_sg|alloc_coherent)$")) | 1' <("$DMATRACE" export --format json "$T/synth.dmat") | wc -l)
 expect "synthetic perfetto: one slice per mapping" \
