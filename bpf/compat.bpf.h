@@ -29,10 +29,11 @@ struct dma_pool___dmas {
 } __attribute__((preserve_access_index));
 
 #define DMAS_MAX_ERRNO 4095
-#define DMAS_IS_ERR_OR_NULL(p) (!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)
+#define DMAS_IS_ERR_OR_NULL(p) \
+	(!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)
 
 /* Set by the loader from /proc/kallsyms; 0 when unknown. */
-const volatile __u64 ksym_vmemmap_base = 0;	/* &vmemmap_base */
+const volatile __u64 ksym_vmemmap_base = 0; /* &vmemmap_base */
 const volatile __u64 ksym_page_offset_base = 0; /* &page_offset_base */
 
 /* x86-64 defaults when the layout is not randomized. */

@@ -19,31 +19,31 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Filled by the loader before load. */
-const volatile __u32 filter_pid = 0;		/* tgid; 0: all */
-const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {};	/* "" : all */
+const volatile __u32 filter_pid = 0; /* tgid; 0: all */
+const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {}; /* "" : all */
 const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
 const volatile bool want_stacks = false;
-const volatile bool release_stacks = false;	/* also on unmap/free/release */
-const volatile __u64 wakeup_bytes = 256 * 1024;	/* wake the reader past this */
+const volatile bool release_stacks = false; /* also on unmap/free/release */
+const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader past this */
 
 /* Written here, read by the loader (bss). */
 __u32 next_dev_id = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);	/* resized by the loader */
+	__uint(max_entries, 4 << 20); /* resized by the loader */
 } events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);	/* resized by the loader */
+	__uint(max_entries, 16384); /* resized by the loader */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct dev_state {
 	__u32 id;
-	__u8 pass;		/* passes the device/driver filters */
+	__u8 pass; /* passes the device/driver filters */
 	__u8 pad[3];
 };
 
@@ -77,7 +77,8 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* Arguments kept from a function's entry for its return (kretprobes, unbind). */
+/* Arguments kept from a function's entry for its return (kretprobes, unbind).
+ */
 struct stash_key {
 	__u64 tid;
 	__u32 fn;
@@ -156,7 +157,8 @@ static __always_inline void count_drop(__u32 slot)
 		__sync_fetch_and_add(v, 1);
 }
 
-static __always_inline bool str_eq_filter(const char *s, const volatile char *f, int n)
+static __always_inline bool str_eq_filter(const char *s, const volatile char *f,
+					  int n)
 {
 	for (int i = 0; i < n; i++) {
 		if (s[i] != f[i])
@@ -172,7 +174,8 @@ static __always_inline bool pid_passes(void)
 	return !filter_pid || (bpf_get_current_pid_tgid() >> 32) == filter_pid;
 }
 
-static __always_inline void read_driver_name(struct device *dev, char *buf, int len)
+static __always_inline void read_driver_name(struct device *dev, char *buf,
+					     int len)
 {
 	const char *name = BPF_CORE_READ(dev, driver, name);
 
@@ -183,8 +186,9 @@ static __always_inline void read_driver_name(struct device *dev, char *buf, int 
 
 static __always_inline __u64 ringbuf_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
 }
 
 /*
@@ -259,7 +263,8 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 		__u64 *mp = BPF_CORE_READ(dev, dma_mask);
 
 		if (mp)
-			bpf_probe_read_kernel(&r->dma_mask, sizeof(r->dma_mask), mp);
+			bpf_probe_read_kernel(&r->dma_mask, sizeof(r->dma_mask),
+					      mp);
 	}
 	if (BPF_CORE_READ(dev, iommu_group))
 		r->flags |= DMAS_DEVF_IOMMU;
@@ -268,8 +273,10 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 		r->flags |= DMAS_DEVF_BOUND_BEFORE;
 
 	nst.id = id;
-	nst.pass = (!filter_dev[0] || str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
-		   (!filter_drv[0] || str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
+	nst.pass = (!filter_dev[0] ||
+		    str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
+		   (!filter_drv[0] ||
+		    str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
 	if (bpf_map_update_elem(&devs, &key, &nst, BPF_NOEXIST)) {
 		/* another CPU won the race: use its id, ours stays unused */
 		st = bpf_map_lookup_elem(&devs, &key);
@@ -318,8 +325,8 @@ static __always_inline bool wants_stack(__u8 kind)
 }
 
 /* Reserve an event for dev with its header filled; NULL if filtered or lost. */
-static __always_inline struct dmas_event *ev_start(void *ctx, struct device *dev, __u8 kind,
-						   __u32 *idp)
+static __always_inline struct dmas_event *
+ev_start(void *ctx, struct device *dev, __u8 kind, __u32 *idp)
 {
 	struct dmas_event *e;
 	bool pass;
@@ -407,8 +414,9 @@ static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 
 #define DMA_MAPPING_ERROR_VAL (~(__u64)0)
 
-static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys, __u64 addr,
-				  __u64 size, __u32 dir, __u64 attrs, __u8 kind)
+static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys,
+				  __u64 addr, __u64 size, __u32 dir,
+				  __u64 attrs, __u8 kind)
 {
 	bool failed = addr == DMA_MAPPING_ERROR_VAL;
 	struct dmas_event *e;
@@ -430,8 +438,9 @@ static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys, __u
 	return 0;
 }
 
-static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr, __u64 size,
-				    __u32 dir, __u64 attrs, __u8 kind)
+static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr,
+				    __u64 size, __u32 dir, __u64 attrs,
+				    __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
@@ -448,8 +457,8 @@ static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr, _
 	return 0;
 }
 
-static __always_inline int on_sync(void *ctx, struct device *dev, __u64 addr, __u64 size,
-				   __u32 dir, __u8 kind)
+static __always_inline int on_sync(void *ctx, struct device *dev, __u64 addr,
+				   __u64 size, __u32 dir, __u8 kind)
 {
 	return on_unmap(ctx, dev, addr, size, dir, 0, kind);
 }
@@ -465,12 +474,15 @@ struct sg_sum {
 };
 
 /* Total length of the first nents entries (chains followed), first segment. */
-static __always_inline void sg_walk(struct scatterlist *sg, int nents, struct sg_sum *out)
+static __always_inline void sg_walk(struct scatterlist *sg, int nents,
+				    struct sg_sum *out)
 {
 	out->bytes = 0;
 	out->first_dma = BPF_CORE_READ(sg, dma_address);
-	out->first_phys = page_to_phys_core((void *)(BPF_CORE_READ(sg, page_link) & ~3UL)) +
-			  BPF_CORE_READ(sg, offset);
+	out->first_phys =
+		page_to_phys_core(
+			(void *)(BPF_CORE_READ(sg, page_link) & ~3UL)) +
+		BPF_CORE_READ(sg, offset);
 	for (int i = 0; i < SG_MAX_WALK; i++) {
 		unsigned long link;
 
@@ -488,14 +500,16 @@ static __always_inline void sg_walk(struct scatterlist *sg, int nents, struct sg
 	}
 }
 
-static __always_inline int on_map_sg(void *ctx, struct device *dev, struct scatterlist *sg,
-				     int nents, int mapped, __u32 dir, __u64 attrs)
+static __always_inline int on_map_sg(void *ctx, struct device *dev,
+				     struct scatterlist *sg, int nents,
+				     int mapped, __u32 dir, __u64 attrs)
 {
 	struct dmas_event *e;
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
+	e = ev_start(ctx, dev, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR,
+		     &id);
 	if (!e)
 		return 0;
 	sg_walk(sg, nents, &sum);
@@ -511,12 +525,14 @@ static __always_inline int on_map_sg(void *ctx, struct device *dev, struct scatt
 		e->aux = DMAS_EV_MAP_SG;
 	}
 	ev_submit(e);
-	count_dev(id, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, sum.bytes);
+	count_dev(id, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR,
+		  sum.bytes);
 	return 0;
 }
 
-static __always_inline int on_sg(void *ctx, struct device *dev, struct scatterlist *sg, int nents,
-				 __u32 dir, __u64 attrs, __u8 kind)
+static __always_inline int on_sg(void *ctx, struct device *dev,
+				 struct scatterlist *sg, int nents, __u32 dir,
+				 __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	struct sg_sum sum;
@@ -538,8 +554,9 @@ static __always_inline int on_sg(void *ctx, struct device *dev, struct scatterli
 	return 0;
 }
 
-static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr, __u64 handle,
-				    __u64 phys, __u64 size, __u64 attrs, __u8 kind)
+static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr,
+				    __u64 handle, __u64 phys, __u64 size,
+				    __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
@@ -562,8 +579,9 @@ static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr, 
 	return 0;
 }
 
-static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr, __u64 handle,
-				   __u64 size, __u64 attrs, __u8 kind)
+static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr,
+				   __u64 handle, __u64 size, __u64 attrs,
+				   __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
@@ -583,7 +601,8 @@ static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr, _
 	return 0;
 }
 
-static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr, __u64 handle, __u8 kind)
+static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr,
+				   __u64 handle, __u8 kind)
 {
 	struct dma_pool___dmas *p = pool;
 	struct dmas_event *e;
@@ -613,7 +632,8 @@ static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr, __u64 han
 	return 0;
 }
 
-static __always_inline int on_chan(void *ctx, void *chanp, struct device *client, __u8 kind)
+static __always_inline int on_chan(void *ctx, void *chanp,
+				   struct device *client, __u8 kind)
 {
 	struct dma_chan___dmas *chan = chanp;
 	struct dmas_event *e;
@@ -643,7 +663,8 @@ static __always_inline int on_chan(void *ctx, void *chanp, struct device *client
 	return 0;
 }
 
-static __always_inline int on_named(void *ctx, struct device *dev, const char *name, __u8 kind)
+static __always_inline int on_named(void *ctx, struct device *dev,
+				    const char *name, __u8 kind)
 {
 	struct dmas_event *e;
 
@@ -673,11 +694,11 @@ static __always_inline void refilter(struct device *dev)
 		st->pass = 1;
 }
 
-static __always_inline void stash_put(__u32 fn, __u64 a0, __u64 a1, __u64 a2, __u64 a3,
-				      __u64 a4, __u64 a5)
+static __always_inline void stash_put(__u32 fn, __u64 a0, __u64 a1, __u64 a2,
+				      __u64 a3, __u64 a4, __u64 a5)
 {
-	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
-	struct stash_val v = { .a = { a0, a1, a2, a3, a4, a5 } };
+	struct stash_key k = {.tid = bpf_get_current_pid_tgid(), .fn = fn};
+	struct stash_val v = {.a = {a0, a1, a2, a3, a4, a5}};
 
 	bpf_map_update_elem(&stash, &k, &v, BPF_ANY);
 }
@@ -685,7 +706,7 @@ static __always_inline void stash_put(__u32 fn, __u64 a0, __u64 a1, __u64 a2, __
 /* Copies and deletes the entry; false if there was none. */
 static __always_inline bool stash_take(__u32 fn, struct stash_val *out)
 {
-	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
+	struct stash_key k = {.tid = bpf_get_current_pid_tgid(), .fn = fn};
 	struct stash_val *v = bpf_map_lookup_elem(&stash, &k);
 
 	if (!v)
@@ -697,7 +718,7 @@ static __always_inline bool stash_take(__u32 fn, struct stash_val *out)
 
 static __always_inline bool stash_has(__u32 fn)
 {
-	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .fn = fn };
+	struct stash_key k = {.tid = bpf_get_current_pid_tgid(), .fn = fn};
 
 	return bpf_map_lookup_elem(&stash, &k) != NULL;
 }
@@ -714,145 +735,162 @@ static __always_inline __u64 read_handle(dma_addr_t *p)
 /* ==== tp_btf: dma:* tracepoints (new kernels) ==== */
 
 SEC("tp_btf/dma_map_phys")
-int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
 	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
 }
 
 SEC("tp_btf/dma_unmap_phys")
-int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
 	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 /* The same events under their names of 6.12 to 6.16. */
 SEC("tp_btf/dma_map_page")
-int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
 	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
 }
 
 SEC("tp_btf/dma_unmap_page")
-int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
 	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("tp_btf/dma_map_resource")
-int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
-	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP_RESOURCE);
+	return on_map(ctx, dev, phys, addr, size, dir, attrs,
+		      DMAS_EV_MAP_RESOURCE);
 }
 
 SEC("tp_btf/dma_unmap_resource")
-int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+	return on_unmap(ctx, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP_RESOURCE);
 }
 
 SEC("tp_btf/dma_map_sg")
-int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl, int nents, int ents,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl,
+	     int nents, int ents, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
 	return on_map_sg(ctx, dev, sgl, nents, ents, dir, attrs);
 }
 
 SEC("tp_btf/dma_map_sg_err")
-int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl, int nents, int err,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl,
+	     int nents, int err, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
 	return on_map_sg(ctx, dev, sgl, nents, 0, dir, attrs);
 }
 
 SEC("tp_btf/dma_unmap_sg")
-int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl,
+	     int nents, enum dma_data_direction dir, unsigned long attrs)
 {
 	return on_sg(ctx, dev, sgl, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("tp_btf/dma_sync_single_for_cpu")
-int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir)
+int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("tp_btf/dma_sync_single_for_device")
-int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir)
+int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("tp_btf/dma_sync_sg_for_cpu")
-int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sgl, int nents,
-	     enum dma_data_direction dir)
+int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev,
+	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
 	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("tp_btf/dma_sync_sg_for_device")
-int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sgl, int nents,
-	     enum dma_data_direction dir)
+int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev,
+	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
 	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("tp_btf/dma_alloc")
-int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, gfp_t gfp,
+	     unsigned long attrs)
 {
-	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs, DMAS_EV_ALLOC_COHERENT);
+	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs,
+			DMAS_EV_ALLOC_COHERENT);
 }
 
 SEC("tp_btf/dma_free")
-int BPF_PROG(tp_dma_free, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_free, struct device *dev, void *vaddr, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs, DMAS_EV_FREE_COHERENT);
+	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs,
+		       DMAS_EV_FREE_COHERENT);
 }
 
 SEC("tp_btf/dma_alloc_pages")
-int BPF_PROG(tp_dma_alloc_pages, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+int BPF_PROG(tp_dma_alloc_pages, struct device *dev, void *vaddr,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
+	     gfp_t gfp, unsigned long attrs)
 {
-	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs, DMAS_EV_ALLOC_PAGES);
+	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs,
+			DMAS_EV_ALLOC_PAGES);
 }
 
 SEC("tp_btf/dma_free_pages")
-int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs, DMAS_EV_FREE_PAGES);
+	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs,
+		       DMAS_EV_FREE_PAGES);
 }
 
-/* ==== fentry/fexit on the DMA API (kernels with BTF, no dma:* tracepoints) ==== */
+/* ==== fentry/fexit on the DMA API (kernels with BTF, no dma:* tracepoints)
+ * ==== */
 
 SEC("fexit/dma_map_page_attrs")
-int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page, size_t offset,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page,
+	     size_t offset, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs, dma_addr_t ret)
 {
-	return on_map(ctx, dev, page_to_phys_core(page) + offset, ret, size, dir, attrs,
-		      DMAS_EV_MAP);
+	return on_map(ctx, dev, page_to_phys_core(page) + offset, ret, size,
+		      dir, attrs, DMAS_EV_MAP);
 }
 
 SEC("fentry/dma_unmap_page_attrs")
-int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
 	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("fexit/dma_map_sg_attrs")
-int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
-	     enum dma_data_direction dir, unsigned long attrs, int ret)
+int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg,
+	     int nents, enum dma_data_direction dir, unsigned long attrs,
+	     int ret)
 {
 	return on_map_sg(ctx, dev, sg, nents, ret, dir, attrs);
 }
@@ -861,102 +899,110 @@ SEC("fexit/dma_map_sgtable")
 int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
 	     enum dma_data_direction dir, unsigned long attrs, int ret)
 {
-	return on_map_sg(ctx, dev, BPF_CORE_READ(sgt, sgl), BPF_CORE_READ(sgt, orig_nents),
+	return on_map_sg(ctx, dev, BPF_CORE_READ(sgt, sgl),
+			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), dir, attrs);
 }
 
 SEC("fentry/dma_unmap_sg_attrs")
-int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev,
+	     struct scatterlist *sg, int nents, enum dma_data_direction dir,
+	     unsigned long attrs)
 {
 	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("fentry/dma_sync_single_for_cpu")
-int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir)
+int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("fentry/dma_sync_single_for_device")
-int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir)
+int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev,
+	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("fentry/dma_sync_sg_for_cpu")
-int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sg, int nelems,
-	     enum dma_data_direction dir)
+int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev,
+	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
 	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("fentry/dma_sync_sg_for_device")
-int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sg,
-	     int nelems, enum dma_data_direction dir)
+int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev,
+	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
 	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("fexit/dma_alloc_attrs")
-int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size, dma_addr_t *handle,
-	     gfp_t gfp, unsigned long attrs, void *ret)
+int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size,
+	     dma_addr_t *handle, gfp_t gfp, unsigned long attrs, void *ret)
 {
-	return on_alloc(ctx, dev, (__u64)ret, read_handle(handle), 0, size, attrs,
-			DMAS_EV_ALLOC_COHERENT);
+	return on_alloc(ctx, dev, (__u64)ret, read_handle(handle), 0, size,
+			attrs, DMAS_EV_ALLOC_COHERENT);
 }
 
 SEC("fentry/dma_free_attrs")
-int BPF_PROG(fentry_dma_free_attrs, struct device *dev, size_t size, void *vaddr,
-	     dma_addr_t handle, unsigned long attrs)
+int BPF_PROG(fentry_dma_free_attrs, struct device *dev, size_t size,
+	     void *vaddr, dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs, DMAS_EV_FREE_COHERENT);
+	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs,
+		       DMAS_EV_FREE_COHERENT);
 }
 
 SEC("fexit/dma_map_resource")
-int BPF_PROG(fexit_dma_map_resource, struct device *dev, phys_addr_t phys, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+int BPF_PROG(fexit_dma_map_resource, struct device *dev, phys_addr_t phys,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs,
+	     dma_addr_t ret)
 {
-	return on_map(ctx, dev, phys, ret, size, dir, attrs, DMAS_EV_MAP_RESOURCE);
+	return on_map(ctx, dev, phys, ret, size, dir, attrs,
+		      DMAS_EV_MAP_RESOURCE);
 }
 
 SEC("fentry/dma_unmap_resource")
-int BPF_PROG(fentry_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int BPF_PROG(fentry_dma_unmap_resource, struct device *dev, dma_addr_t addr,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+	return on_unmap(ctx, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP_RESOURCE);
 }
 
 SEC("fexit/dma_alloc_pages")
-int BPF_PROG(fexit_dma_alloc_pages, struct device *dev, size_t size, dma_addr_t *handle,
-	     enum dma_data_direction dir, gfp_t gfp, struct page *ret)
+int BPF_PROG(fexit_dma_alloc_pages, struct device *dev, size_t size,
+	     dma_addr_t *handle, enum dma_data_direction dir, gfp_t gfp,
+	     struct page *ret)
 {
 	__u64 phys = page_to_phys_core(ret);
 
-	return on_alloc(ctx, dev, ret ? phys_to_virt_core(phys) : 0, read_handle(handle), phys,
-			size, 0, DMAS_EV_ALLOC_PAGES);
+	return on_alloc(ctx, dev, ret ? phys_to_virt_core(phys) : 0,
+			read_handle(handle), phys, size, 0,
+			DMAS_EV_ALLOC_PAGES);
 }
 
 SEC("fentry/dma_free_pages")
-int BPF_PROG(fentry_dma_free_pages, struct device *dev, size_t size, struct page *page,
-	     dma_addr_t handle, enum dma_data_direction dir)
+int BPF_PROG(fentry_dma_free_pages, struct device *dev, size_t size,
+	     struct page *page, dma_addr_t handle, enum dma_data_direction dir)
 {
-	return on_free(ctx, dev, phys_to_virt_core(page_to_phys_core(page)), handle, size, 0,
-		       DMAS_EV_FREE_PAGES);
+	return on_free(ctx, dev, phys_to_virt_core(page_to_phys_core(page)),
+		       handle, size, 0, DMAS_EV_FREE_PAGES);
 }
 
 SEC("fexit/dma_pool_create")
-int BPF_PROG(fexit_dma_pool_create, const char *name, struct device *dev, size_t size,
-	     size_t align, size_t boundary, void *ret)
+int BPF_PROG(fexit_dma_pool_create, const char *name, struct device *dev,
+	     size_t size, size_t align, size_t boundary, void *ret)
 {
 	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 SEC("fexit/dma_pool_create_node")
-int BPF_PROG(fexit_dma_pool_create_node, const char *name, struct device *dev, size_t size,
-	     size_t align, size_t boundary, int node, void *ret)
+int BPF_PROG(fexit_dma_pool_create_node, const char *name, struct device *dev,
+	     size_t size, size_t align, size_t boundary, int node, void *ret)
 {
 	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
@@ -968,9 +1014,11 @@ int BPF_PROG(fentry_dma_pool_destroy, void *pool)
 }
 
 SEC("fexit/dma_pool_alloc")
-int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle, void *ret)
+int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle,
+	     void *ret)
 {
-	return on_pool(ctx, pool, (__u64)ret, ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC);
+	return on_pool(ctx, pool, (__u64)ret, ret ? read_handle(handle) : 0,
+		       DMAS_EV_POOL_ALLOC);
 }
 
 SEC("fentry/dma_pool_free")
@@ -979,7 +1027,8 @@ int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 	return on_pool(ctx, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
 }
 
-/* ==== kprobes/kretprobes: the same functions where fentry is not allowed ==== */
+/* ==== kprobes/kretprobes: the same functions where fentry is not allowed ====
+ */
 
 /* Six arguments: more than BPF_KPROBE takes; the sixth is in r9 on x86-64. */
 SEC("kprobe/dma_map_page_attrs")
@@ -988,8 +1037,9 @@ int kp_dma_map_page_attrs(struct pt_regs *ctx)
 	struct page *page = (void *)PT_REGS_PARM2_CORE(ctx);
 
 	stash_put(FN_MAP_PAGE, PT_REGS_PARM1_CORE(ctx),
-		  page_to_phys_core(page) + PT_REGS_PARM3_CORE(ctx), PT_REGS_PARM4_CORE(ctx),
-		  PT_REGS_PARM5_CORE(ctx), BPF_CORE_READ(ctx, r9), 0);
+		  page_to_phys_core(page) + PT_REGS_PARM3_CORE(ctx),
+		  PT_REGS_PARM4_CORE(ctx), PT_REGS_PARM5_CORE(ctx),
+		  BPF_CORE_READ(ctx, r9), 0);
 	return 0;
 }
 
@@ -1000,19 +1050,20 @@ int BPF_KRETPROBE(krp_dma_map_page_attrs, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_PAGE, &v))
 		return 0;
-	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4], DMAS_EV_MAP);
+	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4],
+		      DMAS_EV_MAP);
 }
 
 SEC("kprobe/dma_unmap_page_attrs")
-int BPF_KPROBE(kp_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr, size_t size, int dir,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
+	       size_t size, int dir, unsigned long attrs)
 {
 	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("kprobe/dma_map_sg_attrs")
-int BPF_KPROBE(kp_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg, int nents, int dir,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg,
+	       int nents, int dir, unsigned long attrs)
 {
 	stash_put(FN_MAP_SG, (__u64)dev, (__u64)sg, nents, dir, attrs, 0);
 	return 0;
@@ -1025,12 +1076,13 @@ int BPF_KRETPROBE(krp_dma_map_sg_attrs, int ret)
 
 	if (!stash_take(FN_MAP_SG, &v))
 		return 0;
-	return on_map_sg(ctx, (void *)v.a[0], (void *)v.a[1], v.a[2], ret, v.a[3], v.a[4]);
+	return on_map_sg(ctx, (void *)v.a[0], (void *)v.a[1], v.a[2], ret,
+			 v.a[3], v.a[4]);
 }
 
 SEC("kprobe/dma_map_sgtable")
-int BPF_KPROBE(kp_dma_map_sgtable, struct device *dev, struct sg_table *sgt, int dir,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
+	       int dir, unsigned long attrs)
 {
 	stash_put(FN_MAP_SGTABLE, (__u64)dev, (__u64)sgt, dir, attrs, 0, 0);
 	return 0;
@@ -1046,48 +1098,48 @@ int BPF_KRETPROBE(krp_dma_map_sgtable, int ret)
 		return 0;
 	sgt = (void *)v.a[1];
 	return on_map_sg(ctx, (void *)v.a[0], BPF_CORE_READ(sgt, sgl),
-			 BPF_CORE_READ(sgt, orig_nents), ret ? 0 : BPF_CORE_READ(sgt, nents),
-			 v.a[2], v.a[3]);
+			 BPF_CORE_READ(sgt, orig_nents),
+			 ret ? 0 : BPF_CORE_READ(sgt, nents), v.a[2], v.a[3]);
 }
 
 SEC("kprobe/dma_unmap_sg_attrs")
-int BPF_KPROBE(kp_dma_unmap_sg_attrs, struct device *dev, struct scatterlist *sg, int nents,
-	       int dir, unsigned long attrs)
+int BPF_KPROBE(kp_dma_unmap_sg_attrs, struct device *dev,
+	       struct scatterlist *sg, int nents, int dir, unsigned long attrs)
 {
 	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("kprobe/dma_sync_single_for_cpu")
-int BPF_KPROBE(kp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr, size_t size,
-	       int dir)
+int BPF_KPROBE(kp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
+	       size_t size, int dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("kprobe/dma_sync_single_for_device")
-int BPF_KPROBE(kp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr, size_t size,
-	       int dir)
+int BPF_KPROBE(kp_dma_sync_single_for_device, struct device *dev,
+	       dma_addr_t addr, size_t size, int dir)
 {
 	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("kprobe/dma_sync_sg_for_cpu")
-int BPF_KPROBE(kp_dma_sync_sg_for_cpu, struct device *dev, struct scatterlist *sg, int nelems,
-	       int dir)
+int BPF_KPROBE(kp_dma_sync_sg_for_cpu, struct device *dev,
+	       struct scatterlist *sg, int nelems, int dir)
 {
 	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("kprobe/dma_sync_sg_for_device")
-int BPF_KPROBE(kp_dma_sync_sg_for_device, struct device *dev, struct scatterlist *sg, int nelems,
-	       int dir)
+int BPF_KPROBE(kp_dma_sync_sg_for_device, struct device *dev,
+	       struct scatterlist *sg, int nelems, int dir)
 {
 	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("kprobe/dma_alloc_attrs")
-int BPF_KPROBE(kp_dma_alloc_attrs, struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_alloc_attrs, struct device *dev, size_t size,
+	       dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
 {
 	stash_put(FN_ALLOC, (__u64)dev, size, (__u64)handle, attrs, 0, 0);
 	return 0;
@@ -1100,20 +1152,22 @@ int BPF_KRETPROBE(krp_dma_alloc_attrs, void *ret)
 
 	if (!stash_take(FN_ALLOC, &v))
 		return 0;
-	return on_alloc(ctx, (void *)v.a[0], (__u64)ret, read_handle((void *)v.a[2]), 0, v.a[1],
-			v.a[3], DMAS_EV_ALLOC_COHERENT);
+	return on_alloc(ctx, (void *)v.a[0], (__u64)ret,
+			read_handle((void *)v.a[2]), 0, v.a[1], v.a[3],
+			DMAS_EV_ALLOC_COHERENT);
 }
 
 SEC("kprobe/dma_free_attrs")
-int BPF_KPROBE(kp_dma_free_attrs, struct device *dev, size_t size, void *vaddr, dma_addr_t handle,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_free_attrs, struct device *dev, size_t size, void *vaddr,
+	       dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs, DMAS_EV_FREE_COHERENT);
+	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs,
+		       DMAS_EV_FREE_COHERENT);
 }
 
 SEC("kprobe/dma_map_resource")
-int BPF_KPROBE(kp_dma_map_resource, struct device *dev, phys_addr_t phys, size_t size, int dir,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_map_resource, struct device *dev, phys_addr_t phys,
+	       size_t size, int dir, unsigned long attrs)
 {
 	stash_put(FN_MAP_RESOURCE, (__u64)dev, phys, size, dir, attrs, 0);
 	return 0;
@@ -1131,10 +1185,11 @@ int BPF_KRETPROBE(krp_dma_map_resource, dma_addr_t ret)
 }
 
 SEC("kprobe/dma_unmap_resource")
-int BPF_KPROBE(kp_dma_unmap_resource, struct device *dev, dma_addr_t addr, size_t size, int dir,
-	       unsigned long attrs)
+int BPF_KPROBE(kp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
+	       size_t size, int dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP_RESOURCE);
+	return on_unmap(ctx, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP_RESOURCE);
 }
 
 SEC("kprobe/dma_pool_alloc")
@@ -1151,7 +1206,8 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 
 	if (!stash_take(FN_POOL_ALLOC, &v))
 		return 0;
-	return on_pool(ctx, (void *)v.a[0], (__u64)ret, ret ? read_handle((void *)v.a[1]) : 0,
+	return on_pool(ctx, (void *)v.a[0], (__u64)ret,
+		       ret ? read_handle((void *)v.a[1]) : 0,
 		       DMAS_EV_POOL_ALLOC);
 }
 
@@ -1183,7 +1239,8 @@ int BPF_PROG(fentry_dma_request_chan, struct device *dev, const char *name)
 }
 
 SEC("fexit/dma_request_chan")
-int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name, void *ret)
+int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name,
+	     void *ret)
 {
 	struct stash_val v;
 
@@ -1191,10 +1248,11 @@ int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name, void 
 	return on_chan(ctx, ret, dev, DMAS_EV_CHAN_REQUEST);
 }
 
-/* Used by dma_request_chan_by_mask; inside dma_request_chan it is not a second request. */
+/* Used by dma_request_chan_by_mask; inside dma_request_chan it is not a second
+ * request. */
 SEC("fexit/__dma_request_channel")
-int BPF_PROG(fexit___dma_request_channel, void *mask, void *fn, void *fn_param, void *np,
-	     void *ret)
+int BPF_PROG(fexit___dma_request_channel, void *mask, void *fn, void *fn_param,
+	     void *np, void *ret)
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
@@ -1274,7 +1332,8 @@ int BPF_PROG(fentry_really_probe, struct device *dev)
 }
 
 SEC("fexit/really_probe")
-int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv, int ret)
+int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv,
+	     int ret)
 {
 	bound(ctx, dev, ret);
 	probe_exit(dev);
@@ -1319,7 +1378,7 @@ static __always_inline int unbind_exit(void *ctx)
 		return 0;
 	dev = (void *)v.a[0];
 	if (BPF_CORE_READ(dev, driver))
-		return 0;	/* still bound: nothing was released */
+		return 0; /* still bound: nothing was released */
 	return on_named(ctx, dev, (const char *)v.a[1], DMAS_EV_DRIVER_UNBIND);
 }
 
@@ -1392,7 +1451,8 @@ int BPF_KRETPROBE(krp_device_del)
 SEC("raw_tp/module_free")
 int BPF_PROG(rtp_module_free, struct module *mod)
 {
-	return on_named(ctx, NULL, BPF_CORE_READ(mod, name), DMAS_EV_MODULE_UNLOAD) ;
+	return on_named(ctx, NULL, BPF_CORE_READ(mod, name),
+			DMAS_EV_MODULE_UNLOAD);
 }
 
 SEC("raw_tp/map")
@@ -1423,7 +1483,8 @@ int BPF_PROG(rtp_iommu_unmap, unsigned long iova, size_t size, size_t unmapped)
 }
 
 SEC("raw_tp/io_page_fault")
-int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova, int flags)
+int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova,
+	     int flags)
 {
 	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_IOMMU_FAULT, NULL);
 
@@ -1436,7 +1497,8 @@ int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova, int flag
 }
 
 SEC("raw_tp/swiotlb_bounced")
-int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr, size_t size)
+int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
+	     size_t size)
 {
 	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
 
@@ -1469,15 +1531,18 @@ static __always_inline __u32 dev_by_name(const char *name, bool *pass)
 
 		if (r)
 			*pass = (!filter_dev[0] ||
-				 str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
+				 str_eq_filter(r->name, filter_dev,
+					       DMAS_DEV_NAME_LEN)) &&
 				(!filter_drv[0] ||
-				 str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
+				 str_eq_filter(r->driver, filter_drv,
+					       DMAS_DRV_NAME_LEN));
 	}
 	return *id;
 }
 
 /* An event about a device known by name; NULL if filtered or lost. */
-static __always_inline struct dmas_event *ev_named(const char *devname, __u8 kind, __u32 *idp)
+static __always_inline struct dmas_event *ev_named(const char *devname,
+						   __u8 kind, __u32 *idp)
 {
 	struct dmas_event *e;
 	bool pass;
@@ -1513,8 +1578,8 @@ static __always_inline __u64 chan_of(__u32 dev, __u32 index)
 	return v ? *v : (1ULL << 63) | key;
 }
 
-static __always_inline int vdmac_desc(const char *dev, __u32 chan, __s32 cookie, __u8 kind,
-				      __u32 result)
+static __always_inline int vdmac_desc(const char *dev, __u32 chan, __s32 cookie,
+				      __u8 kind, __u32 result)
 {
 	struct dmas_event *e;
 	__u32 id;
@@ -1535,8 +1600,8 @@ static __always_inline int vdmac_desc(const char *dev, __u32 chan, __s32 cookie,
 #define DMAS_DEV_TO_MEM 2
 
 SEC("raw_tp/vdmac_desc_prep")
-int BPF_PROG(rtp_vdmac_desc_prep, const char *dev, __u32 chan, __u64 desc, __u32 dir, __u64 src,
-	     __u64 dst, __u64 len, __u32 nsegs)
+int BPF_PROG(rtp_vdmac_desc_prep, const char *dev, __u32 chan, __u64 desc,
+	     __u32 dir, __u64 src, __u64 dst, __u64 len, __u32 nsegs)
 {
 	struct dmas_event *e;
 	__u32 id;
@@ -1552,7 +1617,8 @@ int BPF_PROG(rtp_vdmac_desc_prep, const char *dev, __u32 chan, __u64 desc, __u32
 		e->dir = DMAS_DIR_TO_DEVICE;
 	} else {
 		e->phys = dst;
-		e->dir = dir == DMAS_DEV_TO_MEM ? DMAS_DIR_FROM_DEVICE : DMAS_DIR_BIDIRECTIONAL;
+		e->dir = dir == DMAS_DEV_TO_MEM ? DMAS_DIR_FROM_DEVICE
+						: DMAS_DIR_BIDIRECTIONAL;
 	}
 	e->count = nsegs;
 	ev_submit(e);
@@ -1560,45 +1626,50 @@ int BPF_PROG(rtp_vdmac_desc_prep, const char *dev, __u32 chan, __u64 desc, __u32
 }
 
 SEC("raw_tp/vdmac_submit")
-int BPF_PROG(rtp_vdmac_submit, const char *dev, __u32 chan, __u64 desc, __s32 cookie)
+int BPF_PROG(rtp_vdmac_submit, const char *dev, __u32 chan, __u64 desc,
+	     __s32 cookie)
 {
 	return vdmac_desc(dev, chan, cookie, DMAS_EV_DESC_SUBMIT, 0);
 }
 
 SEC("raw_tp/vdmac_xfer_start")
-int BPF_PROG(rtp_vdmac_xfer_start, const char *dev, __u32 chan, __u64 desc, __s32 cookie)
+int BPF_PROG(rtp_vdmac_xfer_start, const char *dev, __u32 chan, __u64 desc,
+	     __s32 cookie)
 {
 	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_START, 0);
 }
 
 SEC("raw_tp/vdmac_complete")
-int BPF_PROG(rtp_vdmac_complete, const char *dev, __u32 chan, __u64 desc, __s32 cookie,
-	     __u32 result, __u64 residue)
+int BPF_PROG(rtp_vdmac_complete, const char *dev, __u32 chan, __u64 desc,
+	     __s32 cookie, __u32 result, __u64 residue)
 {
 	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_COMPLETE, result);
 }
 
 SEC("raw_tp/vdmac_error")
-int BPF_PROG(rtp_vdmac_error, const char *dev, __u32 chan, __u64 desc, __s32 cookie,
-	     __u32 result, __u64 residue)
+int BPF_PROG(rtp_vdmac_error, const char *dev, __u32 chan, __u64 desc,
+	     __s32 cookie, __u32 result, __u64 residue)
 {
 	return vdmac_desc(dev, chan, cookie, DMAS_EV_XFER_ERROR, result);
 }
 
 SEC("raw_tp/vdmac_issue_pending")
-int BPF_PROG(rtp_vdmac_issue_pending, const char *dev, __u32 chan, __u32 pending)
+int BPF_PROG(rtp_vdmac_issue_pending, const char *dev, __u32 chan,
+	     __u32 pending)
 {
 	return vdmac_desc(dev, chan, 0, DMAS_EV_ISSUE_PENDING, 0);
 }
 
 SEC("raw_tp/vdmac_terminate")
-int BPF_PROG(rtp_vdmac_terminate, const char *dev, __u32 chan, __u32 in_flight, __u32 pending)
+int BPF_PROG(rtp_vdmac_terminate, const char *dev, __u32 chan, __u32 in_flight,
+	     __u32 pending)
 {
 	return vdmac_desc(dev, chan, 0, DMAS_EV_TERMINATE, 0);
 }
 
 SEC("raw_tp/vdmac_cpu_access")
-int BPF_PROG(rtp_vdmac_cpu_access, const char *dev, __u64 addr, __u64 size, __u32 write)
+int BPF_PROG(rtp_vdmac_cpu_access, const char *dev, __u64 addr, __u64 size,
+	     __u32 write)
 {
 	struct dmas_event *e;
 	__u32 id;

@@ -15,11 +15,11 @@
 
 /* Per-device counters, one per CPU, summed by the reader. */
 struct dmas_bpf_counters {
-	__u64 maps;		/* single, sg and resource mappings */
+	__u64 maps; /* single, sg and resource mappings */
 	__u64 map_bytes;
 	__u64 unmaps;
 	__u64 syncs;
-	__u64 allocs;		/* coherent, pages and pool blocks */
+	__u64 allocs; /* coherent, pages and pool blocks */
 	__u64 alloc_bytes;
 	__u64 frees;
 	__u64 map_errors;
@@ -27,9 +27,9 @@ struct dmas_bpf_counters {
 
 /* Slots of the per-CPU `drops` array. */
 enum {
-	DMAS_DROP_RINGBUF = 0,	/* an event did not fit in the ring buffer */
-	DMAS_DROP_STACK = 1,	/* bpf_get_stackid failed (map full, collision) */
-	DMAS_DROP_DEVTABLE = 2,	/* more devices than DMAS_BPF_MAX_DEVICES */
+	DMAS_DROP_RINGBUF = 0, /* an event did not fit in the ring buffer */
+	DMAS_DROP_STACK = 1, /* bpf_get_stackid failed (map full, collision) */
+	DMAS_DROP_DEVTABLE = 2, /* more devices than DMAS_BPF_MAX_DEVICES */
 	DMAS_DROP_NR
 };
 

@@ -30,92 +30,186 @@
 #define SYSFS_SYSTEM "/sys/devices/system"
 #define DEFAULT_RINGBUF_KB 8192
 #define DEFAULT_STACKS 16384
-#define REORDER_NS 10000000ULL	/* events may leave the ring this far out of order */
+#define REORDER_NS \
+	10000000ULL /* events may leave the ring this far out of order */
 #define POLL_MS 100
 #define MAX_STACK_DEPTH 127
 
 enum family { FAM_NONE, FAM_TP_BTF, FAM_FENTRY, FAM_KPROBE, FAM_RAW_TP };
 
 static const char *const family_name[] = {
-	[FAM_NONE] = "off", [FAM_TP_BTF] = "tp_btf", [FAM_FENTRY] = "fentry",
-	[FAM_KPROBE] = "kprobe", [FAM_RAW_TP] = "raw_tp",
+	[FAM_NONE] = "off",	 [FAM_TP_BTF] = "tp_btf",
+	[FAM_FENTRY] = "fentry", [FAM_KPROBE] = "kprobe",
+	[FAM_RAW_TP] = "raw_tp",
 };
 
 /* One way to hook an operation: a family, its target and its programs. */
 struct alt {
 	enum family fam;
-	const char *target;	/* tracepoint or kernel function */
-	int nargs;		/* tp_btf: arguments the program expects */
-	const char *prog;	/* fentry/fexit, kprobe or kretprobe, tp program */
-	const char *prog2;	/* second program (entry + return), or NULL */
+	const char *target; /* tracepoint or kernel function */
+	int nargs; /* tp_btf: arguments the program expects */
+	const char *prog; /* fentry/fexit, kprobe or kretprobe, tp program */
+	const char *prog2; /* second program (entry + return), or NULL */
 };
 
 /* An operation we trace, with its hooks in order of preference. */
 struct op {
 	const char *name;
-	bool dma_api;		/* counts towards "a supported hook" */
-	bool tp_covers;		/* skipped when the dma:* tracepoints are used */
+	bool dma_api; /* counts towards "a supported hook" */
+	bool tp_covers; /* skipped when the dma:* tracepoints are used */
 	struct alt alts[4];
-	const char *module;	/* tracepoint of this module: attached when it loads */
+	const char
+		*module; /* tracepoint of this module: attached when it loads */
 };
 
-#define TP(t, n) { FAM_TP_BTF, #t, n, "tp_" #t, NULL }
-#define FX(f) { FAM_FENTRY, #f, 0, "fexit_" #f, NULL }
-#define FN(f) { FAM_FENTRY, #f, 0, "fentry_" #f, NULL }
-#define FNX(f) { FAM_FENTRY, #f, 0, "fentry_" #f, "fexit_" #f }
-#define KP(f) { FAM_KPROBE, #f, 0, "kp_" #f, NULL }
-#define KRP(f) { FAM_KPROBE, #f, 0, "kp_" #f, "krp_" #f }
-#define KRPONLY(f) { FAM_KPROBE, #f, 0, "krp_" #f, NULL }
-#define RTP(t, p) { FAM_RAW_TP, #t, 0, p, NULL }
+#define TP(t, n)                                  \
+	{                                         \
+		FAM_TP_BTF, #t, n, "tp_" #t, NULL \
+	}
+#define FX(f)                                        \
+	{                                            \
+		FAM_FENTRY, #f, 0, "fexit_" #f, NULL \
+	}
+#define FN(f)                                         \
+	{                                             \
+		FAM_FENTRY, #f, 0, "fentry_" #f, NULL \
+	}
+#define FNX(f)                                               \
+	{                                                    \
+		FAM_FENTRY, #f, 0, "fentry_" #f, "fexit_" #f \
+	}
+#define KP(f)                                     \
+	{                                         \
+		FAM_KPROBE, #f, 0, "kp_" #f, NULL \
+	}
+#define KRP(f)                                         \
+	{                                              \
+		FAM_KPROBE, #f, 0, "kp_" #f, "krp_" #f \
+	}
+#define KRPONLY(f)                                 \
+	{                                          \
+		FAM_KPROBE, #f, 0, "krp_" #f, NULL \
+	}
+#define RTP(t, p)                          \
+	{                                  \
+		FAM_RAW_TP, #t, 0, p, NULL \
+	}
 
 static const struct op ops[] = {
-	{ "map", true, false, { TP(dma_map_phys, 6), TP(dma_map_page, 6), FX(dma_map_page_attrs),
-				KRP(dma_map_page_attrs) } },
-	{ "unmap", true, false, { TP(dma_unmap_phys, 5), TP(dma_unmap_page, 5),
-				  FN(dma_unmap_page_attrs), KP(dma_unmap_page_attrs) } },
-	{ "map_sg", true, false, { TP(dma_map_sg, 6), FX(dma_map_sg_attrs), KRP(dma_map_sg_attrs) } },
-	{ "map_sg_err", true, false, { TP(dma_map_sg_err, 6) } },
-	{ "map_sgtable", true, true, { FX(dma_map_sgtable), KRP(dma_map_sgtable) } },
-	{ "unmap_sg", true, false, { TP(dma_unmap_sg, 5), FN(dma_unmap_sg_attrs),
-				     KP(dma_unmap_sg_attrs) } },
-	{ "sync_for_cpu", true, false, { TP(dma_sync_single_for_cpu, 4),
-					 FN(dma_sync_single_for_cpu),
-					 KP(dma_sync_single_for_cpu) } },
-	{ "sync_for_device", true, false, { TP(dma_sync_single_for_device, 4),
-					    FN(dma_sync_single_for_device),
-					    KP(dma_sync_single_for_device) } },
-	{ "sync_sg_for_cpu", true, false, { TP(dma_sync_sg_for_cpu, 4), FN(dma_sync_sg_for_cpu),
-					    KP(dma_sync_sg_for_cpu) } },
-	{ "sync_sg_for_device", true, false, { TP(dma_sync_sg_for_device, 4),
-					       FN(dma_sync_sg_for_device),
-					       KP(dma_sync_sg_for_device) } },
-	{ "map_resource", true, true, { TP(dma_map_resource, 6), FX(dma_map_resource),
-					KRP(dma_map_resource) } },
-	{ "unmap_resource", true, true, { TP(dma_unmap_resource, 5), FN(dma_unmap_resource),
-					  KP(dma_unmap_resource) } },
-	{ "alloc", true, false, { TP(dma_alloc, 7), FX(dma_alloc_attrs), KRP(dma_alloc_attrs) } },
-	{ "free", true, false, { TP(dma_free, 6), FN(dma_free_attrs), KP(dma_free_attrs) } },
-	{ "alloc_pages", true, false, { TP(dma_alloc_pages, 7), FX(dma_alloc_pages) } },
-	{ "free_pages", true, false, { TP(dma_free_pages, 6), FN(dma_free_pages) } },
-	{ "pool_create", true, false, { FX(dma_pool_create_node), FX(dma_pool_create),
-					KRPONLY(dma_pool_create) } },
-	{ "pool_destroy", true, false, { FN(dma_pool_destroy), KP(dma_pool_destroy) } },
-	{ "pool_alloc", true, false, { FX(dma_pool_alloc), KRP(dma_pool_alloc) } },
-	{ "pool_free", true, false, { FN(dma_pool_free), KP(dma_pool_free) } },
-	{ "chan_request", false, false, { FNX(dma_request_chan), KRP(dma_request_chan) } },
-	{ "chan_request_mask", false, false, { FX(__dma_request_channel),
-					       KRPONLY(__dma_request_channel) } },
-	{ "chan_release", false, false, { FN(dma_release_channel), KP(dma_release_channel) } },
-	{ "driver_bind", false, false, { FNX(really_probe), KRP(really_probe) } },
-	{ "driver_unbind", false, false, { FNX(device_release_driver_internal),
-					   KRP(device_release_driver_internal) } },
-	{ "device_remove", false, false, { FX(device_del), KRP(device_del) } },
-	{ "module_unload", false, false, { RTP(module_free, "rtp_module_free") } },
-	{ "iommu_map", false, false, { RTP(map, "rtp_iommu_map") } },
-	{ "iommu_unmap", false, false, { RTP(unmap, "rtp_iommu_unmap") } },
-	{ "iommu_fault", false, false, { RTP(io_page_fault, "rtp_io_page_fault") } },
-	{ "swiotlb_bounce", false, false, { RTP(swiotlb_bounced, "rtp_swiotlb_bounced") } },
-#define VDMAC(t) { #t, false, false, { RTP(vdmac_##t, "rtp_vdmac_" #t) }, "vdmac" }
+	{"map",
+	 true,
+	 false,
+	 {TP(dma_map_phys, 6), TP(dma_map_page, 6), FX(dma_map_page_attrs),
+	  KRP(dma_map_page_attrs)}},
+	{"unmap",
+	 true,
+	 false,
+	 {TP(dma_unmap_phys, 5), TP(dma_unmap_page, 5),
+	  FN(dma_unmap_page_attrs), KP(dma_unmap_page_attrs)}},
+	{"map_sg",
+	 true,
+	 false,
+	 {TP(dma_map_sg, 6), FX(dma_map_sg_attrs), KRP(dma_map_sg_attrs)}},
+	{"map_sg_err", true, false, {TP(dma_map_sg_err, 6)}},
+	{"map_sgtable",
+	 true,
+	 true,
+	 {FX(dma_map_sgtable), KRP(dma_map_sgtable)}},
+	{"unmap_sg",
+	 true,
+	 false,
+	 {TP(dma_unmap_sg, 5), FN(dma_unmap_sg_attrs), KP(dma_unmap_sg_attrs)}},
+	{"sync_for_cpu",
+	 true,
+	 false,
+	 {TP(dma_sync_single_for_cpu, 4), FN(dma_sync_single_for_cpu),
+	  KP(dma_sync_single_for_cpu)}},
+	{"sync_for_device",
+	 true,
+	 false,
+	 {TP(dma_sync_single_for_device, 4), FN(dma_sync_single_for_device),
+	  KP(dma_sync_single_for_device)}},
+	{"sync_sg_for_cpu",
+	 true,
+	 false,
+	 {TP(dma_sync_sg_for_cpu, 4), FN(dma_sync_sg_for_cpu),
+	  KP(dma_sync_sg_for_cpu)}},
+	{"sync_sg_for_device",
+	 true,
+	 false,
+	 {TP(dma_sync_sg_for_device, 4), FN(dma_sync_sg_for_device),
+	  KP(dma_sync_sg_for_device)}},
+	{"map_resource",
+	 true,
+	 true,
+	 {TP(dma_map_resource, 6), FX(dma_map_resource),
+	  KRP(dma_map_resource)}},
+	{"unmap_resource",
+	 true,
+	 true,
+	 {TP(dma_unmap_resource, 5), FN(dma_unmap_resource),
+	  KP(dma_unmap_resource)}},
+	{"alloc",
+	 true,
+	 false,
+	 {TP(dma_alloc, 7), FX(dma_alloc_attrs), KRP(dma_alloc_attrs)}},
+	{"free",
+	 true,
+	 false,
+	 {TP(dma_free, 6), FN(dma_free_attrs), KP(dma_free_attrs)}},
+	{"alloc_pages",
+	 true,
+	 false,
+	 {TP(dma_alloc_pages, 7), FX(dma_alloc_pages)}},
+	{"free_pages",
+	 true,
+	 false,
+	 {TP(dma_free_pages, 6), FN(dma_free_pages)}},
+	{"pool_create",
+	 true,
+	 false,
+	 {FX(dma_pool_create_node), FX(dma_pool_create),
+	  KRPONLY(dma_pool_create)}},
+	{"pool_destroy",
+	 true,
+	 false,
+	 {FN(dma_pool_destroy), KP(dma_pool_destroy)}},
+	{"pool_alloc", true, false, {FX(dma_pool_alloc), KRP(dma_pool_alloc)}},
+	{"pool_free", true, false, {FN(dma_pool_free), KP(dma_pool_free)}},
+	{"chan_request",
+	 false,
+	 false,
+	 {FNX(dma_request_chan), KRP(dma_request_chan)}},
+	{"chan_request_mask",
+	 false,
+	 false,
+	 {FX(__dma_request_channel), KRPONLY(__dma_request_channel)}},
+	{"chan_release",
+	 false,
+	 false,
+	 {FN(dma_release_channel), KP(dma_release_channel)}},
+	{"driver_bind", false, false, {FNX(really_probe), KRP(really_probe)}},
+	{"driver_unbind",
+	 false,
+	 false,
+	 {FNX(device_release_driver_internal),
+	  KRP(device_release_driver_internal)}},
+	{"device_remove", false, false, {FX(device_del), KRP(device_del)}},
+	{"module_unload", false, false, {RTP(module_free, "rtp_module_free")}},
+	{"iommu_map", false, false, {RTP(map, "rtp_iommu_map")}},
+	{"iommu_unmap", false, false, {RTP(unmap, "rtp_iommu_unmap")}},
+	{"iommu_fault",
+	 false,
+	 false,
+	 {RTP(io_page_fault, "rtp_io_page_fault")}},
+	{"swiotlb_bounce",
+	 false,
+	 false,
+	 {RTP(swiotlb_bounced, "rtp_swiotlb_bounced")}},
+#define VDMAC(t)                                                              \
+	{                                                                     \
+#t, false, false, {RTP(vdmac_##t, "rtp_vdmac_" #t) }, "vdmac" \
+	}
 	VDMAC(desc_prep),
 	VDMAC(submit),
 	VDMAC(issue_pending),
@@ -130,11 +224,11 @@ static const struct op ops[] = {
 #define NR_OPS (sizeof(ops) / sizeof(ops[0]))
 
 struct chosen {
-	const struct alt *alt;	/* NULL: off */
+	const struct alt *alt; /* NULL: off */
 	char why[128];
 	struct bpf_link *links[2];
 	bool attached;
-	bool waiting;		/* its module is not loaded yet */
+	bool waiting; /* its module is not loaded yet */
 };
 
 struct pend {
@@ -155,8 +249,8 @@ struct live_source {
 	uint64_t *drops_seen;
 	uint64_t stack_errors;
 	/* devices and stacks already delivered */
-	uint8_t *dev_known;	/* DMAS_BPF_MAX_DEVICES */
-	uint8_t *stack_known;	/* stack map size + 1 */
+	uint8_t *dev_known; /* DMAS_BPF_MAX_DEVICES */
+	uint8_t *stack_known; /* stack map size + 1 */
 	uint32_t nr_stacks;
 	/* events waiting for the reorder window */
 	struct pend *pend;
@@ -171,7 +265,8 @@ static int verbose;
 
 static void attach_waiting(struct live_source *ls);
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
 {
 	if (level == LIBBPF_DEBUG && verbose < 2)
 		return 0;
@@ -205,7 +300,7 @@ struct probe_ctx {
 	bool fentry_ok;
 	char fentry_why[160];
 	bool kprobe_ok;
-	bool dma_tps;		/* the kernel has the dma:* tracepoints */
+	bool dma_tps; /* the kernel has the dma:* tracepoints */
 };
 
 static int btf_tp_nargs(const struct btf *btf, const char *tp)
@@ -219,24 +314,26 @@ static int btf_tp_nargs(const struct btf *btf, const char *tp)
 	if (id < 0)
 		return -1;
 	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type);	/* pointer */
+	t = btf__type_by_id(btf, t->type); /* pointer */
 	if (!t || !btf_is_ptr(t))
 		return -1;
-	t = btf__type_by_id(btf, t->type);	/* func proto */
+	t = btf__type_by_id(btf, t->type); /* func proto */
 	if (!t || !btf_is_func_proto(t))
 		return -1;
-	return btf_vlen(t) - 1;			/* the first is the probe's data */
+	return btf_vlen(t) - 1; /* the first is the probe's data */
 }
 
 /* Loads and attaches an empty fentry program: the only sure test. */
 static bool probe_fentry(const struct btf *btf, char *why, size_t len)
 {
 	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+		 .dst_reg = BPF_REG_0,
+		 .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
-	static const char *const targets[] = { "dma_unmap_page_attrs", "dma_free_attrs",
-					       "device_del", NULL };
+	static const char *const targets[] = {
+		"dma_unmap_page_attrs", "dma_free_attrs", "device_del", NULL};
 	int id = -1, fd, lfd;
 
 	for (int i = 0; targets[i] && id < 0; i++)
@@ -245,16 +342,20 @@ static bool probe_fentry(const struct btf *btf, char *why, size_t len)
 		snprintf(why, len, "no DMA API function in the kernel's BTF");
 		return false;
 	}
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY,
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dmas_probe", "GPL", insns, 2, &o);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dmas_probe", "GPL", insns, 2,
+			   &o);
 	if (fd < 0) {
-		snprintf(why, len, "fentry programs do not load here (%s)", strerror(errno));
+		snprintf(why, len, "fentry programs do not load here (%s)",
+			 strerror(errno));
 		return false;
 	}
 	lfd = bpf_raw_tracepoint_open(NULL, fd);
 	if (lfd < 0) {
-		snprintf(why, len, "fentry programs do not attach here (%s)", strerror(errno));
+		snprintf(why, len, "fentry programs do not attach here (%s)",
+			 strerror(errno));
 		close(fd);
 		return false;
 	}
@@ -281,13 +382,15 @@ static void choose(struct probe_ctx *p, const struct op *op, struct chosen *c)
 
 	c->alt = NULL;
 	if (op->module) {
-		/* raw_tp programs load without their tracepoint: attach later */
+		/* raw_tp programs load without their tracepoint: attach later
+		 */
 		c->alt = &op->alts[0];
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;
 	}
 	if (op->tp_covers && p->dma_tps) {
-		snprintf(c->why, sizeof(c->why), "covered by the dma:* tracepoints");
+		snprintf(c->why, sizeof(c->why),
+			 "covered by the dma:* tracepoints");
 		return;
 	}
 	for (int i = 0; i < 4 && op->alts[i].fam != FAM_NONE; i++) {
@@ -306,7 +409,8 @@ static void choose(struct probe_ctx *p, const struct op *op, struct chosen *c)
 		case FAM_FENTRY:
 			if (!p->fentry_ok)
 				no = "fentry not allowed";
-			else if (btf__find_by_name_kind(p->btf, a->target, BTF_KIND_FUNC) < 0)
+			else if (btf__find_by_name_kind(p->btf, a->target,
+							BTF_KIND_FUNC) < 0)
 				no = "not in BTF";
 			else if (!dmas_ksyms_addr(p->ksyms, a->target))
 				no = "not in kallsyms";
@@ -327,12 +431,15 @@ static void choose(struct probe_ctx *p, const struct op *op, struct chosen *c)
 		if (!no) {
 			c->alt = a;
 			if (sl)
-				snprintf(c->why, sizeof(c->why), "best available (%s)", skipped);
+				snprintf(c->why, sizeof(c->why),
+					 "best available (%s)", skipped);
 			else
-				snprintf(c->why, sizeof(c->why), "first choice");
+				snprintf(c->why, sizeof(c->why),
+					 "first choice");
 			return;
 		}
-		sl += snprintf(skipped + sl, sizeof(skipped) - sl, "%s%s %s: %s", sl ? "; " : "",
+		sl += snprintf(skipped + sl, sizeof(skipped) - sl,
+			       "%s%s %s: %s", sl ? "; " : "",
 			       family_name[a->fam], a->target, no);
 		if (sl >= sizeof(skipped))
 			sl = sizeof(skipped) - 1;
@@ -354,26 +461,33 @@ static void explain_load_error(int e, char *err, size_t errlen)
 	}
 	if (strstr(lock, "[confidentiality]") || strstr(lock, "[integrity]")) {
 		snprintf(err, errlen,
-			 "the kernel is locked down (%s): BPF tracing is not allowed; boot with "
+			 "the kernel is locked down (%s): BPF tracing is not "
+			 "allowed; boot with "
 			 "lockdown=none or without Secure Boot lockdown",
-			 strstr(lock, "[confidentiality]") ? "confidentiality" : "integrity");
+			 strstr(lock, "[confidentiality]") ? "confidentiality"
+							   : "integrity");
 		return;
 	}
 	if (e == EPERM || e == EACCES) {
 		if (geteuid() != 0)
 			snprintf(err, errlen,
-				 "permission denied loading BPF: run as root, or give dmatrace "
+				 "permission denied loading BPF: run as root, "
+				 "or give dmatrace "
 				 "CAP_BPF, CAP_PERFMON and CAP_SYSLOG (setcap "
 				 "cap_bpf,cap_perfmon,cap_syslog+ep dmatrace)");
 		else
 			snprintf(err, errlen,
-				 "permission denied loading BPF as root: the memlock limit may be too "
+				 "permission denied loading BPF as root: the "
+				 "memlock limit may be too "
 				 "low (ulimit -l unlimited) or BPF is disabled "
-				 "(kernel.unprivileged_bpf_disabled, a security module)");
+				 "(kernel.unprivileged_bpf_disabled, a "
+				 "security module)");
 		return;
 	}
-	snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v -v for the "
-		 "verifier log)", strerror(e));
+	snprintf(err, errlen,
+		 "loading the BPF programs failed: %s (run with -v -v for the "
+		 "verifier log)",
+		 strerror(e));
 }
 
 /* ---- delivering ---- */
@@ -393,7 +507,8 @@ static void to_device(const struct dmas_device_rec *r, struct dmas_device *d)
 	d->dma_mask = r->dma_mask;
 }
 
-static void deliver_device_rec(struct live_source *ls, const struct dmas_device_rec *r)
+static void deliver_device_rec(struct live_source *ls,
+			       const struct dmas_device_rec *r)
 {
 	struct dmas_device d;
 
@@ -412,7 +527,9 @@ static void ensure_device(struct live_source *ls, uint32_t id)
 
 	if (!id || id >= DMAS_BPF_MAX_DEVICES || ls->dev_known[id])
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.dev_info), &id, &r) || r.dev != id)
+	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.dev_info), &id,
+				&r) ||
+	    r.dev != id)
 		return;
 	deliver_device_rec(ls, &r);
 }
@@ -428,12 +545,15 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	if (!id || id > ls->nr_stacks || ls->stack_known[id])
 		return;
 	ls->stack_known[id] = 1;
-	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.stacks), &key, ls->stack_buf))
+	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.stacks), &key,
+				ls->stack_buf))
 		return;
 	dmas_ksyms_refresh(ls->ksyms);
 	for (int i = 0; i < MAX_STACK_DEPTH && ls->stack_buf[i]; i++) {
-		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n], sizeof(bufs[n]));
-		/* leading unknown frames are our BPF program and its trampoline */
+		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n],
+				  sizeof(bufs[n]));
+		/* leading unknown frames are our BPF program and its trampoline
+		 */
 		if (!n && bufs[n][0] == '0' && bufs[n][1] == 'x')
 			continue;
 		frames[n] = bufs[n];
@@ -453,7 +573,8 @@ static int pend_push(struct live_source *ls, const struct dmas_event *ev)
 	if (ls->head && ls->head == ls->npend) {
 		ls->head = ls->npend = 0;
 	} else if (ls->npend == ls->cap && ls->head > ls->cap / 2) {
-		memmove(ls->pend, ls->pend + ls->head, (ls->npend - ls->head) * sizeof(*ls->pend));
+		memmove(ls->pend, ls->pend + ls->head,
+			(ls->npend - ls->head) * sizeof(*ls->pend));
 		ls->npend -= ls->head;
 		ls->head = 0;
 	}
@@ -515,18 +636,21 @@ static void check_drops(struct live_source *ls)
 	uint64_t vals[ls->ncpus];
 
 	for (uint32_t slot = 0; slot < DMAS_DROP_NR; slot++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.drops), &slot, vals))
+		if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.drops),
+					&slot, vals))
 			continue;
 		for (int cpu = 0; cpu < ls->ncpus; cpu++) {
-			uint64_t *seen = &ls->drops_seen[slot * ls->ncpus + cpu];
+			uint64_t *seen =
+				&ls->drops_seen[slot * ls->ncpus + cpu];
 			uint64_t d = vals[cpu] - *seen;
-			struct dmas_event ev = { 0 };
+			struct dmas_event ev = {0};
 
 			if (!d)
 				continue;
 			*seen = vals[cpu];
 			if (slot == DMAS_DROP_STACK) {
-				/* a missing stack is not a missing event: counted apart */
+				/* a missing stack is not a missing event:
+				 * counted apart */
 				ls->stack_errors += d;
 				continue;
 			}
@@ -557,10 +681,12 @@ static void deliver_side_tables(struct live_source *ls)
 	if (sink->cpu_node) {
 		int32_t *node_of = calloc(ls->ncpus, sizeof(*node_of));
 
-		if (node_of && dmas_sysfs_cpu_nodes(SYSFS_SYSTEM, node_of, ls->ncpus) > 0)
+		if (node_of &&
+		    dmas_sysfs_cpu_nodes(SYSFS_SYSTEM, node_of, ls->ncpus) > 0)
 			for (int cpu = 0; cpu < ls->ncpus; cpu++)
 				if (node_of[cpu] >= 0)
-					sink->cpu_node(sink->ctx, cpu, node_of[cpu]);
+					sink->cpu_node(sink->ctx, cpu,
+						       node_of[cpu]);
 		free(node_of);
 	}
 }
@@ -568,7 +694,8 @@ static void deliver_side_tables(struct live_source *ls)
 static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 		    volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-	struct live_source *ls = dmas_source_container(s, struct live_source, base);
+	struct live_source *ls =
+		dmas_source_container(s, struct live_source, base);
 	int ret = 0;
 
 	ls->sink = sink;
@@ -581,7 +708,8 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 		if (n == 0)
 			n = ring_buffer__consume(ls->rb);
 		if (n < 0 && n != -EINTR) {
-			snprintf(err, errlen, "reading the ring buffer: %s", strerror(-n));
+			snprintf(err, errlen, "reading the ring buffer: %s",
+				 strerror(-n));
 			ret = -1;
 			break;
 		}
@@ -610,7 +738,8 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 
 static void live_close(struct dmas_source *s)
 {
-	struct live_source *ls = dmas_source_container(s, struct live_source, base);
+	struct live_source *ls =
+		dmas_source_container(s, struct live_source, base);
 
 	for (size_t i = 0; i < NR_OPS; i++)
 		for (int j = 0; j < 2; j++)
@@ -644,7 +773,8 @@ static void set_autoload_all(struct dmascope_bpf *skel, bool on)
 
 static int enable_prog(struct live_source *ls, const char *name)
 {
-	struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj, name);
+	struct bpf_program *p =
+		bpf_object__find_program_by_name(ls->skel->obj, name);
 
 	if (!p)
 		return -1;
@@ -668,8 +798,8 @@ static const char *hook_family(const struct chosen *c)
  */
 static void hooks_string(struct live_source *ls)
 {
-	static const char *const fams[] = { "tp_btf", "fexit", "fentry", "kretprobe", "kprobe",
-					    "raw_tp" };
+	static const char *const fams[] = {"tp_btf",	"fexit",  "fentry",
+					   "kretprobe", "kprobe", "raw_tp"};
 	char *h = ls->session.hooks;
 	size_t len = sizeof(ls->session.hooks), l = 0;
 
@@ -684,13 +814,16 @@ static void hooks_string(struct live_source *ls)
 			if (!c->attached || strcmp(hook_family(c), fams[f]))
 				continue;
 			if (first)
-				w = snprintf(h + l, len - l, "%s%s:%s", l ? ";" : "", fams[f],
+				w = snprintf(h + l, len - l, "%s%s:%s",
+					     l ? ";" : "", fams[f],
 					     c->alt->target);
 			else
-				w = snprintf(h + l, len - l, " %s", c->alt->target);
+				w = snprintf(h + l, len - l, " %s",
+					     c->alt->target);
 			first = false;
 			if (w < 0 || (size_t)w >= len - l) {
-				/* keep the string whole: say that more follow */
+				/* keep the string whole: say that more follow
+				 */
 				h[l] = 0;
 				if (l + 4 < len)
 					strcpy(h + l, " ...");
@@ -724,15 +857,17 @@ static void attach_waiting(struct live_source *ls)
 
 		if (!c->waiting || !module_loaded(ops[i].module))
 			continue;
-		p = bpf_object__find_program_by_name(ls->skel->obj, c->alt->prog);
+		p = bpf_object__find_program_by_name(ls->skel->obj,
+						     c->alt->prog);
 		c->links[0] = p ? bpf_program__attach(p) : NULL;
 		if (!c->links[0])
-			continue;	/* still loading: next round */
+			continue; /* still loading: next round */
 		c->waiting = false;
 		c->attached = true;
 		if (ls->opts.verbose)
-			fprintf(stderr, "dmatrace: hook %s attached (%s loaded)\n", ops[i].name,
-				ops[i].module);
+			fprintf(stderr,
+				"dmatrace: hook %s attached (%s loaded)\n",
+				ops[i].name, ops[i].module);
 	}
 }
 
@@ -751,17 +886,20 @@ static int attach_all(struct live_source *ls, int *nr_dma)
 		names[1] = c->alt->prog2;
 		if (ops[i].module && !module_loaded(ops[i].module)) {
 			c->waiting = true;
-			snprintf(c->why, sizeof(c->why), "attached when %s loads", ops[i].module);
+			snprintf(c->why, sizeof(c->why),
+				 "attached when %s loads", ops[i].module);
 			continue;
 		}
 		c->attached = true;
 		for (int j = 0; j < 2 && names[j]; j++) {
 			struct bpf_program *p =
-				bpf_object__find_program_by_name(ls->skel->obj, names[j]);
+				bpf_object__find_program_by_name(ls->skel->obj,
+								 names[j]);
 
 			c->links[j] = p ? bpf_program__attach(p) : NULL;
 			if (!c->links[j]) {
-				snprintf(c->why, sizeof(c->why), "attach of %s failed: %s", names[j],
+				snprintf(c->why, sizeof(c->why),
+					 "attach of %s failed: %s", names[j],
 					 strerror(errno));
 				c->attached = false;
 			}
@@ -786,11 +924,14 @@ static void report_choice(struct live_source *ls)
 		const struct chosen *c = &ls->chosen[i];
 
 		if (c->attached)
-			fprintf(stderr, "dmatrace: hook %-18s %-7s %-32s (%s)\n", ops[i].name,
-				family_name[c->alt->fam], c->alt->target, c->why);
+			fprintf(stderr,
+				"dmatrace: hook %-18s %-7s %-32s (%s)\n",
+				ops[i].name, family_name[c->alt->fam],
+				c->alt->target, c->why);
 		else
-			fprintf(stderr, "dmatrace: hook %-18s off     %-32s (%s)\n", ops[i].name, "",
-				c->why);
+			fprintf(stderr,
+				"dmatrace: hook %-18s off     %-32s (%s)\n",
+				ops[i].name, "", c->why);
 	}
 }
 
@@ -803,12 +944,12 @@ static uint32_t round_pow2(uint64_t v)
 	return p;
 }
 
-struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *err,
-					  size_t errlen)
+struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
+					  char *err, size_t errlen)
 {
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
 	struct live_source *ls;
-	struct probe_ctx p = { 0 };
+	struct probe_ctx p = {0};
 	struct utsname un;
 	uint64_t rb_bytes, t_start = now_mono(), t_probe, t_load;
 	int nr, nr_dma, e;
@@ -817,7 +958,8 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	libbpf_set_print(libbpf_log);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(err, errlen,
-			 "the kernel has no BTF (/sys/kernel/btf/vmlinux): dmatrace needs a kernel "
+			 "the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "dmatrace needs a kernel "
 			 "built with CONFIG_DEBUG_INFO_BTF=y");
 		return NULL;
 	}
@@ -832,10 +974,12 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	ls->base.ops = &live_ops;
 	ls->opts = *o;
 	ls->ncpus = libbpf_num_possible_cpus();
-	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1), sizeof(uint64_t));
+	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
+				sizeof(uint64_t));
 	ls->dev_known = calloc(DMAS_BPF_MAX_DEVICES, 1);
 	ls->stack_buf = calloc(MAX_STACK_DEPTH, sizeof(uint64_t));
-	if (ls->ncpus <= 0 || !ls->drops_seen || !ls->dev_known || !ls->stack_buf) {
+	if (ls->ncpus <= 0 || !ls->drops_seen || !ls->dev_known ||
+	    !ls->stack_buf) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -844,33 +988,42 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 		goto fail;
 	if (dmas_ksyms_hidden(ls->ksyms) && geteuid() != 0) {
 		snprintf(err, errlen,
-			 "not permitted: run dmatrace as root, or give it CAP_BPF, CAP_PERFMON and "
-			 "CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep dmatrace); kernel "
-			 "addresses in /proc/kallsyms are hidden from this user");
+			 "not permitted: run dmatrace as root, or give it "
+			 "CAP_BPF, CAP_PERFMON and "
+			 "CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep "
+			 "dmatrace); kernel "
+			 "addresses in /proc/kallsyms are hidden from this "
+			 "user");
 		goto fail;
 	}
 
 	/* probe: which hook family for each operation */
 	p.btf = btf__load_vmlinux_btf();
 	if (!p.btf) {
-		snprintf(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+		snprintf(err, errlen, "cannot read the kernel's BTF: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	p.ksyms = ls->ksyms;
 	if (o->no_fentry) {
 		p.fentry_ok = false;
-		snprintf(p.fentry_why, sizeof(p.fentry_why), "turned off (--kprobes)");
+		snprintf(p.fentry_why, sizeof(p.fentry_why),
+			 "turned off (--kprobes)");
 	} else {
-		p.fentry_ok = probe_fentry(p.btf, p.fentry_why, sizeof(p.fentry_why));
+		p.fentry_ok =
+			probe_fentry(p.btf, p.fentry_why, sizeof(p.fentry_why));
 	}
-	p.kprobe_ok = !access("/sys/bus/event_source/devices/kprobe/type", R_OK);
+	p.kprobe_ok =
+		!access("/sys/bus/event_source/devices/kprobe/type", R_OK);
 	p.dma_tps = btf_tp_nargs(p.btf, "dma_map_phys") == 6 ||
 		    btf_tp_nargs(p.btf, "dma_map_page") == 6;
 	if (verbose) {
-		fprintf(stderr, "dmatrace: dma:* tracepoints in BTF: %s\n", p.dma_tps ? "yes" : "no");
+		fprintf(stderr, "dmatrace: dma:* tracepoints in BTF: %s\n",
+			p.dma_tps ? "yes" : "no");
 		fprintf(stderr, "dmatrace: fentry/fexit: %s\n",
 			p.fentry_ok ? "allowed" : p.fentry_why);
-		fprintf(stderr, "dmatrace: kprobes: %s\n", p.kprobe_ok ? "yes" : "no");
+		fprintf(stderr, "dmatrace: kprobes: %s\n",
+			p.kprobe_ok ? "yes" : "no");
 	}
 	for (size_t i = 0; i < NR_OPS; i++)
 		choose(&p, &ops[i], &ls->chosen[i]);
@@ -878,7 +1031,8 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 
 	ls->skel = dmascope_bpf__open();
 	if (!ls->skel) {
-		snprintf(err, errlen, "opening the BPF object failed: %s", strerror(errno));
+		snprintf(err, errlen, "opening the BPF object failed: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	set_autoload_all(ls->skel, false);
@@ -888,7 +1042,8 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 
 		if (!a)
 			continue;
-		if (enable_prog(ls, a->prog) || (a->prog2 && enable_prog(ls, a->prog2))) {
+		if (enable_prog(ls, a->prog) ||
+		    (a->prog2 && enable_prog(ls, a->prog2))) {
 			snprintf(ls->chosen[i].why, sizeof(ls->chosen[i].why),
 				 "program missing in the object");
 			ls->chosen[i].alt = NULL;
@@ -897,14 +1052,18 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 		nr++;
 	}
 	if (!nr) {
-		snprintf(err, errlen,
-			 "no supported DMA hook in this kernel: it has neither the dma:* "
-			 "tracepoints nor fentry or kprobes on the DMA API (%s)",
-			 p.fentry_why);
+		snprintf(
+			err, errlen,
+			"no supported DMA hook in this kernel: it has neither "
+			"the dma:* "
+			"tracepoints nor fentry or kprobes on the DMA API (%s)",
+			p.fentry_why);
 		goto fail;
 	}
 
-	rb_bytes = (uint64_t)(o->ringbuf_kb ? o->ringbuf_kb : DEFAULT_RINGBUF_KB) * 1024;
+	rb_bytes =
+		(uint64_t)(o->ringbuf_kb ? o->ringbuf_kb : DEFAULT_RINGBUF_KB) *
+		1024;
 	rb_bytes = round_pow2(rb_bytes);
 	bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);
 	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
@@ -918,15 +1077,19 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	}
 	ls->skel->rodata->filter_pid = o->pid;
 	if (o->device)
-		snprintf((char *)ls->skel->rodata->filter_dev, DMAS_DEV_NAME_LEN, "%s", o->device);
+		snprintf((char *)ls->skel->rodata->filter_dev,
+			 DMAS_DEV_NAME_LEN, "%s", o->device);
 	if (o->driver)
-		snprintf((char *)ls->skel->rodata->filter_drv, DMAS_DRV_NAME_LEN, "%s", o->driver);
+		snprintf((char *)ls->skel->rodata->filter_drv,
+			 DMAS_DRV_NAME_LEN, "%s", o->driver);
 	ls->skel->rodata->want_stacks = o->stacks;
 	ls->skel->rodata->release_stacks = o->stacks && o->release_stacks;
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
-	ls->skel->rodata->ksym_vmemmap_base = dmas_ksyms_addr(ls->ksyms, "vmemmap_base");
-	ls->skel->rodata->ksym_page_offset_base = dmas_ksyms_addr(ls->ksyms, "page_offset_base");
+	ls->skel->rodata->ksym_vmemmap_base =
+		dmas_ksyms_addr(ls->ksyms, "vmemmap_base");
+	ls->skel->rodata->ksym_page_offset_base =
+		dmas_ksyms_addr(ls->ksyms, "page_offset_base");
 
 	t_probe = now_mono();
 	if (dmascope_bpf__load(ls->skel)) {
@@ -937,27 +1100,33 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o, char *
 	nr = attach_all(ls, &nr_dma);
 	if (verbose) {
 		report_choice(ls);
-		fprintf(stderr, "dmatrace: probe %.1f ms, load and verify %.1f ms, attach %.1f ms\n",
+		fprintf(stderr,
+			"dmatrace: probe %.1f ms, load and verify %.1f ms, "
+			"attach %.1f ms\n",
 			(t_probe - t_start) / 1e6, (t_load - t_probe) / 1e6,
 			(now_mono() - t_load) / 1e6);
 	}
 	if (!nr_dma) {
 		snprintf(err, errlen,
-			 "no DMA API hook could be attached in this kernel (run with -v to see why "
+			 "no DMA API hook could be attached in this kernel "
+			 "(run with -v to see why "
 			 "for each function)");
 		goto fail;
 	}
-	ls->rb = ring_buffer__new(bpf_map__fd(ls->skel->maps.events), on_record, ls, NULL);
+	ls->rb = ring_buffer__new(bpf_map__fd(ls->skel->maps.events), on_record,
+				  ls, NULL);
 	if (!ls->rb) {
 		e = errno;
-		snprintf(err, errlen, "opening the ring buffer failed: %s", strerror(e));
+		snprintf(err, errlen, "opening the ring buffer failed: %s",
+			 strerror(e));
 		goto fail;
 	}
 
 	uname(&un);
-	snprintf(ls->session.kernel_release, sizeof(ls->session.kernel_release), "%s",
-		 un.release);
-	snprintf(ls->session.hostname, sizeof(ls->session.hostname), "%s", un.nodename);
+	snprintf(ls->session.kernel_release, sizeof(ls->session.kernel_release),
+		 "%s", un.release);
+	snprintf(ls->session.hostname, sizeof(ls->session.hostname), "%s",
+		 un.nodename);
 	snprintf(ls->session.clock, sizeof(ls->session.clock), "monotonic");
 	ls->session.page_size = sysconf(_SC_PAGESIZE);
 	ls->session.start_ts = now_mono();
@@ -984,7 +1153,8 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 	vals = calloc(ls->ncpus, sizeof(*vals));
 	if (!vals)
 		return -1;
-	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.dev_counters), &dev, vals)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.dev_counters), &dev,
+				vals)) {
 		free(vals);
 		return -1;
 	}
@@ -1016,6 +1186,7 @@ int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out)
 	out->devices = ls->skel->bss->next_dev_id;
 	for (size_t i = 0; i < NR_OPS; i++)
 		out->hooks += ls->chosen[i].attached;
-	snprintf(out->hook_list, sizeof(out->hook_list), "%s", ls->session.hooks);
+	snprintf(out->hook_list, sizeof(out->hook_list), "%s",
+		 ls->session.hooks);
 	return 0;
 }

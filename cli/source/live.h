@@ -14,11 +14,13 @@ struct dmas_ksyms;
 
 /* NULL and err when /proc/kallsyms cannot be read. */
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
-/* Re-read if the set of loaded modules changed; symbols of unloaded modules are kept. */
+/* Re-read if the set of loaded modules changed; symbols of unloaded modules are
+ * kept. */
 void dmas_ksyms_refresh(struct dmas_ksyms *k);
 void dmas_ksyms_free(struct dmas_ksyms *k);
 /* "func+0x1c/0x80 [module]" or "0xffff..." when unknown; returns buf. */
-const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *buf, size_t len);
+const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
+			      char *buf, size_t len);
 /* Address of a symbol of any type, 0 if absent. */
 uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name);
 /* true when addresses are hidden (kptr_restrict): all zero. */
@@ -32,7 +34,8 @@ struct dmas_mem_range;
  * array in *out (malloc'd).  0 when the machine has no node information.
  */
 size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out);
-/* cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns cpus seen. */
+/* cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns cpus
+ * seen. */
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max);
 
 #endif /* DMASCOPE_LIVE_H */

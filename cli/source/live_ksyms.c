@@ -17,10 +17,11 @@
 struct ksym {
 	uint64_t addr;
 	char *name;
-	const char *mod;	/* interned; NULL for vmlinux */
+	const char *mod; /* interned; NULL for vmlinux */
 };
 
-/* A module's core memory, from /proc/modules: symbols resolve only inside it. */
+/* A module's core memory, from /proc/modules: symbols resolve only inside it.
+ */
 struct kmod_range {
 	char name[64];
 	uint64_t base, size;
@@ -32,11 +33,11 @@ struct dmas_ksyms {
 	size_t nmods;
 	struct ksym *syms;
 	size_t n, cap;
-	char *modules;		/* /proc/modules names at the last load */
+	char *modules; /* /proc/modules names at the last load */
 	int hidden;
-	size_t *by_name;	/* indexes into syms sorted by name, built on demand */
+	size_t *by_name; /* indexes into syms sorted by name, built on demand */
 	size_t nby_name;
-	char **interned;	/* module names, kept until free */
+	char **interned; /* module names, kept until free */
 	size_t ninterned;
 };
 
@@ -89,8 +90,8 @@ static char *module_names(void)
 	return out ? out : strdup("");
 }
 
-static int push(struct dmas_ksyms *k, uint64_t addr, const char *name, size_t nlen,
-		const char *mod)
+static int push(struct dmas_ksyms *k, uint64_t addr, const char *name,
+		size_t nlen, const char *mod)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 65536;
@@ -141,13 +142,15 @@ static void load_module_ranges(struct dmas_ksyms *k)
 			if (!strcmp(k->mods[i].name, name))
 				break;
 		if (i == k->nmods) {
-			struct kmod_range *m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+			struct kmod_range *m =
+				realloc(k->mods, (k->nmods + 1) * sizeof(*m));
 
 			if (!m)
 				break;
 			k->mods = m;
 			k->nmods++;
-			snprintf(k->mods[i].name, sizeof(k->mods[i].name), "%s", name);
+			snprintf(k->mods[i].name, sizeof(k->mods[i].name), "%s",
+				 name);
 		}
 		k->mods[i].base = base;
 		k->mods[i].size = size;
@@ -155,7 +158,8 @@ static void load_module_ranges(struct dmas_ksyms *k)
 	fclose(f);
 }
 
-static const struct kmod_range *module_range(const struct dmas_ksyms *k, const char *mod)
+static const struct kmod_range *module_range(const struct dmas_ksyms *k,
+					     const char *mod)
 {
 	for (size_t i = 0; i < k->nmods; i++)
 		if (!strcmp(k->mods[i].name, mod))
@@ -179,7 +183,8 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	mods = module_names();
 	load_module_ranges(k);
-	/* drop vmlinux symbols and those of modules still loaded: re-read below */
+	/* drop vmlinux symbols and those of modules still loaded: re-read below
+	 */
 	for (size_t i = 0; i < k->n; i++) {
 		struct ksym *s = &k->syms[i];
 
@@ -189,7 +194,8 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 			free(s->name);
 	}
 	k->n = kept;
-	/* "ffffffff81000000 T _text\t[module]": parsed by hand, sscanf is slow here */
+	/* "ffffffff81000000 T _text\t[module]": parsed by hand, sscanf is slow
+	 * here */
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *name, *end, *mod = NULL;
 		const char *imod = NULL;
@@ -216,7 +222,8 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 		if (push(k, addr, name, nlen, imod)) {
 			fclose(f);
 			free(mods);
-			snprintf(err, errlen, "out of memory reading %s", k->path);
+			snprintf(err, errlen, "out of memory reading %s",
+				 k->path);
 			return -1;
 		}
 	}
@@ -318,7 +325,8 @@ uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name)
 	return 0;
 }
 
-const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *buf, size_t len)
+const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
+			      char *buf, size_t len)
 {
 	size_t lo = 0, hi = k->n;
 	const struct ksym *s, *next;
@@ -342,15 +350,18 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *b
 	size = next ? next->addr - s->addr : 0;
 	/* past the end of the last symbol of a module or of vmlinux: unknown */
 	if (!size || (next && (s->mod != next->mod) &&
-		      (!s->mod || !next->mod || strcmp(s->mod, next->mod)) && size > (1u << 20))) {
+		      (!s->mod || !next->mod || strcmp(s->mod, next->mod)) &&
+		      size > (1u << 20))) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return buf;
 	}
 	if (s->mod) {
 		const struct kmod_range *m = module_range(k, s->mod);
 
-		/* past the module's end: BPF programs, trampolines, unknown code */
-		if (m && m->base && (addr < m->base || addr >= m->base + m->size)) {
+		/* past the module's end: BPF programs, trampolines, unknown
+		 * code */
+		if (m && m->base &&
+		    (addr < m->base || addr >= m->base + m->size)) {
 			snprintf(buf, len, "0x%" PRIx64, addr);
 			return buf;
 		}
@@ -358,9 +369,10 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr, char *b
 			size = m->base + m->size - s->addr;
 	}
 	if (s->mod)
-		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]", s->name, addr - s->addr,
-			 size, s->mod);
+		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]",
+			 s->name, addr - s->addr, size, s->mod);
 	else
-		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64, s->name, addr - s->addr, size);
+		snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64, s->name,
+			 addr - s->addr, size);
 	return buf;
 }

@@ -28,42 +28,60 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dmatrace check [OPTIONS] -- CMD [ARGS...]\n"
 		"\n"
-		"Run CMD with DMA tracing on (it starts once every hook is attached),\n"
-		"analyse live, and report like 'dmatrace replay': findings with stacks,\n"
-		"then per-device statistics.  Meant for CI: the exit status says whether\n"
+		"Run CMD with DMA tracing on (it starts once every hook is "
+		"attached),\n"
+		"analyse live, and report like 'dmatrace replay': findings "
+		"with stacks,\n"
+		"then per-device statistics.  Meant for CI: the exit status "
+		"says whether\n"
 		"the driver under test misused the DMA API while CMD ran.\n"
 		"\n"
 		"options:\n"
 		"  --format text|json    report format (default text)\n"
-		"  --leak-age DURATION   mappings outstanding longer than this are\n"
-		"                        leak-suspected (500ms, 5s, 2m; default off)\n"
+		"  --leak-age DURATION   mappings outstanding longer than this "
+		"are\n"
+		"                        leak-suspected (500ms, 5s, 2m; "
+		"default off)\n"
 		"  --xfer-timeout DURATION\n"
-		"                        dmaengine transfers not completed within this\n"
+		"                        dmaengine transfers not completed "
+		"within this\n"
 		"                        are xfer-timeout (default 5s)\n"
-		"  --leaks-at-exit       mappings still outstanding when CMD ends are\n"
-		"                        leak-at-exit (default: listed, not findings)\n"
-		"  --severity LEVEL      only findings at or above info, warning, error\n"
-		"  --report-device NAME  report only this device (tracing stays wide)\n"
+		"  --leaks-at-exit       mappings still outstanding when CMD "
+		"ends are\n"
+		"                        leak-at-exit (default: listed, not "
+		"findings)\n"
+		"  --severity LEVEL      only findings at or above info, "
+		"warning, error\n"
+		"  --report-device NAME  report only this device (tracing "
+		"stays wide)\n"
 		"  --report-driver NAME  report only devices of this driver\n"
-		"  --dmesg               also list CONFIG_DMA_API_DEBUG's 'DMA-API:' kernel\n"
-		"                        messages of CMD's time, marking those both saw\n"
+		"  --dmesg               also list CONFIG_DMA_API_DEBUG's "
+		"'DMA-API:' kernel\n"
+		"                        messages of CMD's time, marking those "
+		"both saw\n"
 		"  -w, --record FILE     also keep the recording in FILE\n"
-		"  -o, --output FILE     write the report to FILE (default stdout)\n"
-		"  -q, --quiet           findings only, one line each\n"
-		LIVE_OPTS_HELP
-		"  -h, --help            this text\n"
+		"  -o, --output FILE     write the report to FILE (default "
+		"stdout)\n"
+		"  -q, --quiet           findings only, one line "
+		"each\n" LIVE_OPTS_HELP "  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 no findings, 1 findings reported, 2 dmatrace's own error\n"
-		"(no BPF, bad option, CMD could not start).  CMD's own failing exit is\n"
+		"exit status: 0 no findings, 1 findings reported, 2 dmatrace's "
+		"own error\n"
+		"(no BPF, bad option, CMD could not start).  CMD's own failing "
+		"exit is\n"
 		"reported on stderr and does not make a finding.\n"
 		"\n"
 		"examples:\n"
 		"  dmatrace check -- sh -c 'insmod mydrv.ko && rmmod mydrv'\n"
-		"      does loading and unloading my driver leak or misuse DMA?\n"
-		"  dmatrace check --format json --leak-age 2s -- ./run-tests.sh > r.json\n"
+		"      does loading and unloading my driver leak or misuse "
+		"DMA?\n"
+		"  dmatrace check --format json --leak-age 2s -- "
+		"./run-tests.sh > r.json\n"
 		"      CI: a JSON report, exit 1 on findings\n"
-		"  dmatrace check --driver nvme -w io.dmat -- dd if=/dev/nvme0n1 of=/dev/null\n"
-		"      only nvme's DMA; keep the recording for 'dmatrace replay io.dmat'\n");
+		"  dmatrace check --driver nvme -w io.dmat -- dd "
+		"if=/dev/nvme0n1 of=/dev/null\n"
+		"      only nvme's DMA; keep the recording for 'dmatrace "
+		"replay io.dmat'\n");
 }
 
 enum {
@@ -78,27 +96,27 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
-	{ "xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT },
-	{ "leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT },
-	{ "severity", required_argument, NULL, OPT_SEVERITY },
-	{ "report-device", required_argument, NULL, OPT_RDEVICE },
-	{ "report-driver", required_argument, NULL, OPT_RDRIVER },
-	{ "dmesg", no_argument, NULL, OPT_DMESG },
-	{ "record", required_argument, NULL, 'w' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
+	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"report-device", required_argument, NULL, OPT_RDEVICE},
+	{"report-driver", required_argument, NULL, OPT_RDRIVER},
+	{"dmesg", no_argument, NULL, OPT_DMESG},
+	{"record", required_argument, NULL, 'w'},
+	{"output", required_argument, NULL, 'o'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
 	LIVE_LONG_OPTS,
-	{ NULL, 0, NULL, 0 },
+	{NULL, 0, NULL, 0},
 };
 
 /* ---- CONFIG_DMA_API_DEBUG's reports, from /dev/kmsg ---- */
 
 struct kmsg_line {
-	uint64_t ts;	/* ns, printk clock */
+	uint64_t ts; /* ns, printk clock */
 	char *text;
 };
 
@@ -128,7 +146,7 @@ static size_t kmsg_dma_api(int fd, struct kmsg_line **out)
 
 		r = read(fd, buf, sizeof(buf) - 1);
 		if (r < 0 && errno == EPIPE)
-			continue;	/* overwritten records: keep reading */
+			continue; /* overwritten records: keep reading */
 		if (r <= 0)
 			break;
 		buf[r] = 0;
@@ -154,7 +172,8 @@ static size_t kmsg_dma_api(int fd, struct kmsg_line **out)
 	return n;
 }
 
-/* dma-debug prints addresses as "device address=0x%016llx" or "[device address=...]". */
+/* dma-debug prints addresses as "device address=0x%016llx" or "[device
+ * address=...]". */
 static bool line_mentions(const char *text, uint64_t addr)
 {
 	char hex[40];
@@ -167,21 +186,24 @@ static bool line_mentions(const char *text, uint64_t addr)
 }
 
 static void print_dmesg(FILE *out, const struct dmas_engine *e,
-			const struct dmas_report_opts *ro, struct kmsg_line *l, size_t n,
-			int kfd)
+			const struct dmas_report_opts *ro, struct kmsg_line *l,
+			size_t n, int kfd)
 {
 	size_t nf = dmas_engine_nr_findings(e), both = 0;
 	bool *matched = calloc(nf + 1, sizeof(bool));
 
 	if (kfd < 0) {
-		fprintf(out, "\nCONFIG_DMA_API_DEBUG: /dev/kmsg not readable (%s): not compared\n",
+		fprintf(out,
+			"\nCONFIG_DMA_API_DEBUG: /dev/kmsg not readable (%s): "
+			"not compared\n",
 			strerror(errno));
 		free(matched);
 		return;
 	}
 	if (access("/sys/kernel/debug/dma-api", F_OK) && !n) {
 		fprintf(out, "\nCONFIG_DMA_API_DEBUG: not in this kernel (no "
-			     "/sys/kernel/debug/dma-api, no DMA-API messages): not compared\n");
+			     "/sys/kernel/debug/dma-api, no DMA-API messages): "
+			     "not compared\n");
 		free(matched);
 		return;
 	}
@@ -190,14 +212,16 @@ static void print_dmesg(FILE *out, const struct dmas_engine *e,
 		const char *seen = "dma-debug only";
 
 		for (size_t j = 0; j < nf; j++) {
-			const struct dmas_finding *f = dmas_engine_finding(e, j);
+			const struct dmas_finding *f =
+				dmas_engine_finding(e, j);
 
 			if (!dmas_report_includes(e, ro, f) || !f->addr)
 				continue;
 			if (line_mentions(l[i].text, f->addr)) {
 				char id[48];
 
-				snprintf(id, sizeof(id), "both (%s)", dmas_finding_table[f->kind].id);
+				snprintf(id, sizeof(id), "both (%s)",
+					 dmas_finding_table[f->kind].id);
 				if (matched && !matched[j])
 					both++;
 				if (matched)
@@ -225,13 +249,13 @@ static void print_dmesg(FILE *out, const struct dmas_engine *e,
 
 int cmd_check(int argc, char **argv)
 {
-	struct dmas_live_opts lo = { .stacks = true };
-	struct dmas_engine_opts eo = { 0 };
-	struct dmas_report_opts ro = { 0 };
-	struct dmas_stream_info si = { 0 };
+	struct dmas_live_opts lo = {.stacks = true};
+	struct dmas_engine_opts eo = {0};
+	struct dmas_report_opts ro = {0};
+	struct dmas_stream_info si = {0};
 	struct dmas_sink engine_sink, info_sink, writer_sink, tee_sink;
-	struct dmas_sink_tee tee = { 0 };
-	struct dmat_writer_opts wo = { 0 };
+	struct dmas_sink_tee tee = {0};
+	struct dmat_writer_opts wo = {0};
 	struct dmat_writer *w = NULL;
 	struct dmas_live_stats st;
 	struct dmas_source *src;
@@ -246,7 +270,8 @@ int cmd_check(int argc, char **argv)
 	int c, rc, sev, status, cst, kfd = -1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+w:o:qvh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:o:qvh", long_opts, NULL)) !=
+	       -1) {
 		int r = live_cmd_opt(c, optarg, &lo, "check");
 
 		if (r < 0)
@@ -258,17 +283,25 @@ int cmd_check(int argc, char **argv)
 			if (!strcmp(optarg, "json")) {
 				json = true;
 			} else if (strcmp(optarg, "text")) {
-				fprintf(stderr, "dmatrace check: --format: '%s' is not text or "
-						"json\n", optarg);
+				fprintf(stderr,
+					"dmatrace check: --format: '%s' is not "
+					"text or "
+					"json\n",
+					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
 			break;
 		case OPT_LEAK_AGE:
 		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(optarg, c == OPT_LEAK_AGE ? &eo.leak_age_ns :
-									     &eo.xfer_timeout_ns)) {
-				fprintf(stderr, "dmatrace check: '%s' is not a duration (e.g. "
-						"500ms, 5s, 2m)\n", optarg);
+			if (dmas_parse_duration(
+				    optarg, c == OPT_LEAK_AGE
+						    ? &eo.leak_age_ns
+						    : &eo.xfer_timeout_ns)) {
+				fprintf(stderr,
+					"dmatrace check: '%s' is not a "
+					"duration (e.g. "
+					"500ms, 5s, 2m)\n",
+					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
 			break;
@@ -278,8 +311,11 @@ int cmd_check(int argc, char **argv)
 		case OPT_SEVERITY:
 			sev = dmas_parse_severity(optarg);
 			if (sev < 0) {
-				fprintf(stderr, "dmatrace check: --severity: '%s' is not info, "
-						"warning or error\n", optarg);
+				fprintf(stderr,
+					"dmatrace check: --severity: '%s' is "
+					"not info, "
+					"warning or error\n",
+					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
 			ro.min_severity = sev;
@@ -314,7 +350,8 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "dmatrace check: which command? (dmatrace check -- CMD)\n"
+		fprintf(stderr, "dmatrace check: which command? (dmatrace "
+				"check -- CMD)\n"
 				"Try 'dmatrace check --help'.\n");
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -334,7 +371,8 @@ int cmd_check(int argc, char **argv)
 	eo.driver_filter = ro.driver;
 	e = dmas_engine_new(&eo);
 	if (!e) {
-		fprintf(stderr, "dmatrace check: cannot start the engine (out of memory)\n");
+		fprintf(stderr, "dmatrace check: cannot start the engine (out "
+				"of memory)\n");
 		dmas_source_close(src);
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -387,12 +425,15 @@ int cmd_check(int argc, char **argv)
 		ro.input_status = DMAS_INPUT_INTERRUPTED;
 	}
 	if (w && dmat_writer_close(w, si.last_ts, err, sizeof(err))) {
-		fprintf(stderr, "dmatrace check: writing %s failed: %s\n", recpath, err);
+		fprintf(stderr, "dmatrace check: writing %s failed: %s\n",
+			recpath, err);
 		status = DMATRACE_EXIT_ERROR;
 	}
-	fprintf(stderr, "dmatrace check: %s %s; %llu events, %u devices, %llu lost\n",
+	fprintf(stderr,
+		"dmatrace check: %s %s; %llu events, %u devices, %llu lost\n",
 		argv[optind], live_cmd_status_str(cst, buf, sizeof(buf)),
-		(unsigned long long)st.events, st.devices, (unsigned long long)st.lost);
+		(unsigned long long)st.events, st.devices,
+		(unsigned long long)st.lost);
 
 	ro.tool = "dmatrace check";
 	ro.input = "live";
@@ -406,13 +447,15 @@ int cmd_check(int argc, char **argv)
 	if (outpath && strcmp(outpath, "-")) {
 		out = fopen(outpath, "w");
 		if (!out) {
-			fprintf(stderr, "dmatrace check: cannot write %s: %m\n", outpath);
+			fprintf(stderr, "dmatrace check: cannot write %s: %m\n",
+				outpath);
 			out = stdout;
 			status = DMATRACE_EXIT_ERROR;
 		}
 	}
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
-		fprintf(stderr, "dmatrace check: writing the report failed: %m\n");
+		fprintf(stderr,
+			"dmatrace check: writing the report failed: %m\n");
 		status = DMATRACE_EXIT_ERROR;
 	}
 	if (dmesg && !json)
@@ -420,7 +463,8 @@ int cmd_check(int argc, char **argv)
 	if (status == DMATRACE_EXIT_OK && dmas_report_count(e, &ro))
 		status = DMATRACE_EXIT_FINDINGS;
 	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "dmatrace check: writing %s failed: %m\n", outpath);
+		fprintf(stderr, "dmatrace check: writing %s failed: %m\n",
+			outpath);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < nk; i++)

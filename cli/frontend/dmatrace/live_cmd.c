@@ -32,7 +32,7 @@ static void on_stop(int sig)
 
 void live_cmd_signals(void)
 {
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -42,7 +42,8 @@ void live_cmd_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *cmd)
+int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
+		 const char *cmd)
 {
 	char *end;
 	long v;
@@ -54,7 +55,9 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *c
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno || *end || v <= 0 || v > (1L << 30)) {
-			fprintf(stderr, "dmatrace %s: '%s' is not a positive number\n", cmd, arg);
+			fprintf(stderr,
+				"dmatrace %s: '%s' is not a positive number\n",
+				cmd, arg);
 			return -1;
 		}
 		if (c == LOPT_RINGBUF)
@@ -101,7 +104,7 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 		return -1;
 	}
 	if (!pid) {
-		struct sigaction sa = { 0 };
+		struct sigaction sa = {0};
 
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGCHLD, &sa, NULL);
@@ -119,7 +122,8 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 	while (n < 0 && errno == EINTR);
 	close(pfd[0]);
 	if (n == sizeof(e)) {
-		snprintf(err, errlen, "cannot run '%s': %s", argv[0], strerror(e));
+		snprintf(err, errlen, "cannot run '%s': %s", argv[0],
+			 strerror(e));
 		waitpid(pid, NULL, 0);
 		child_pid = 0;
 		return -1;
@@ -151,12 +155,13 @@ const char *live_cmd_status_str(int st, char *buf, size_t len)
 
 void live_cmd_duration(double seconds)
 {
-	struct itimerval it = { 0 };
+	struct itimerval it = {0};
 
 	if (seconds <= 0)
 		return;
 	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	it.it_value.tv_usec =
+		(suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 

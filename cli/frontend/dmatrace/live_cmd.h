@@ -20,7 +20,8 @@ extern volatile sig_atomic_t live_stop;
 extern volatile sig_atomic_t live_stop_sig;
 
 /* Handles a live-source option; 1 if it was one, 0 if not, -1 bad value. */
-int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o, const char *cmd);
+int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
+		 const char *cmd);
 /* getopt_long values of the live-source options (for the option table). */
 enum {
 	LOPT_RINGBUF = 512,
@@ -32,27 +33,33 @@ enum {
 	LOPT_KPROBES,
 	LOPT_ALL_STACKS,
 };
-#define LIVE_LONG_OPTS                                                      \
-	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },           \
-	{ "no-stacks", no_argument, NULL, LOPT_NO_STACKS },                 \
-	{ "stack-entries", required_argument, NULL, LOPT_STACK_ENTRIES },  \
-	{ "device", required_argument, NULL, LOPT_DEVICE },                 \
-	{ "driver", required_argument, NULL, LOPT_DRIVER },                 \
-	{ "pid", required_argument, NULL, LOPT_PID },                       \
-	{ "kprobes", no_argument, NULL, LOPT_KPROBES },                     \
-	{ "all-stacks", no_argument, NULL, LOPT_ALL_STACKS }
-#define LIVE_OPTS_HELP                                                          \
-	"  --device NAME         trace only this device (in the kernel)\n"      \
-	"  --driver NAME         trace only devices bound to this driver\n"     \
-	"  --pid PID             trace only calls made by process PID\n"        \
-	"  --ringbuf-kb N        ring buffer size in KiB (default 8192)\n"      \
-	"  --no-stacks           do not capture kernel stacks (cheaper; leak\n" \
-	"                        findings then lack the creating stack)\n"      \
-	"  --all-stacks          stacks on unmap/free/release too (default: on\n" \
-	"                        map/alloc/request only; each costs an unwind)\n" \
-	"  --stack-entries N     stack map size (default 16384)\n"              \
-	"  --kprobes             kprobes instead of fentry/fexit (slower; for\n" \
-	"                        kernels where fentry misbehaves)\n"             \
+/* clang-format off */
+#define LIVE_LONG_OPTS							\
+	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },	\
+	{ "no-stacks", no_argument, NULL, LOPT_NO_STACKS },		\
+	{ "all-stacks", no_argument, NULL, LOPT_ALL_STACKS },		\
+	{ "stack-entries", required_argument, NULL, LOPT_STACK_ENTRIES }, \
+	{ "device", required_argument, NULL, LOPT_DEVICE },		\
+	{ "driver", required_argument, NULL, LOPT_DRIVER },		\
+	{ "pid", required_argument, NULL, LOPT_PID },			\
+	{ "kprobes", no_argument, NULL, LOPT_KPROBES }
+/* clang-format on */
+#define LIVE_OPTS_HELP                                                        \
+	"  --device NAME         trace only this device (in the kernel)\n"    \
+	"  --driver NAME         trace only devices bound to this driver\n"   \
+	"  --pid PID             trace only calls made by process PID\n"      \
+	"  --ringbuf-kb N        ring buffer size in KiB (default 8192)\n"    \
+	"  --no-stacks           do not capture kernel stacks (cheaper; "     \
+	"leak\n"                                                              \
+	"                        findings then lack the creating stack)\n"    \
+	"  --all-stacks          stacks on unmap/free/release too (default: " \
+	"on\n"                                                                \
+	"                        map/alloc/request only; each costs an "      \
+	"unwind)\n"                                                           \
+	"  --stack-entries N     stack map size (default 16384)\n"            \
+	"  --kprobes             kprobes instead of fentry/fexit (slower; "   \
+	"for\n"                                                               \
+	"                        kernels where fentry misbehaves)\n"          \
 	"  -v, --verbose         say which hook each function got and why\n"
 
 /* Installs the stop handlers (no SA_RESTART: the poll loop must wake). */
@@ -68,6 +75,6 @@ int live_cmd_wait(pid_t pid);
 const char *live_cmd_status_str(int status, char *buf, size_t len);
 /* Stops after seconds (0: never). */
 void live_cmd_duration(double seconds);
-uint64_t live_cmd_now(void);	/* CLOCK_MONOTONIC ns, the event clock */
+uint64_t live_cmd_now(void); /* CLOCK_MONOTONIC ns, the event clock */
 
 #endif /* DMATRACE_LIVE_CMD_H */

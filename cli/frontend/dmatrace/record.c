@@ -20,20 +20,26 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dmatrace record -o FILE [OPTIONS] [-- CMD [ARGS...]]\n"
 		"\n"
-		"Trace every DMA mapping, sync, allocation, pool block and dmaengine\n"
-		"channel of the running kernel into a recording, until Ctrl-C, SIGTERM,\n"
-		"--duration, or CMD's exit (CMD starts once tracing is active).  The\n"
-		"recording carries everything a replay on another machine needs.\n"
+		"Trace every DMA mapping, sync, allocation, pool block and "
+		"dmaengine\n"
+		"channel of the running kernel into a recording, until Ctrl-C, "
+		"SIGTERM,\n"
+		"--duration, or CMD's exit (CMD starts once tracing is "
+		"active).  The\n"
+		"recording carries everything a replay on another machine "
+		"needs.\n"
 		"\n"
 		"options:\n"
-		"  -o, --output FILE     the recording to write (required; '-' is stdout)\n"
+		"  -o, --output FILE     the recording to write (required; '-' "
+		"is stdout)\n"
 		"  --compress            zstd-compress the recording\n"
-		"  --duration SECONDS    stop after this long\n"
-		LIVE_OPTS_HELP
+		"  --duration SECONDS    stop after this long\n" LIVE_OPTS_HELP
 		"  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 the recording was written, 2 dmatrace's own error (no\n"
-		"BPF, bad option, CMD could not start, write failed).  CMD's own exit\n"
+		"exit status: 0 the recording was written, 2 dmatrace's own "
+		"error (no\n"
+		"BPF, bad option, CMD could not start, write failed).  CMD's "
+		"own exit\n"
 		"status is reported, not returned.\n"
 		"\n"
 		"examples:\n"
@@ -41,26 +47,27 @@ static void usage(FILE *f)
 		"      everything until Ctrl-C\n"
 		"  dmatrace record -o nvme.dmat --driver nvme -- fio job.fio\n"
 		"      the nvme driver's DMA while fio runs\n"
-		"  dmatrace record -o t.dmat -- sh -c 'modprobe mydrv; rmmod mydrv'\n"
+		"  dmatrace record -o t.dmat -- sh -c 'modprobe mydrv; rmmod "
+		"mydrv'\n"
 		"      then: dmatrace replay t.dmat\n");
 }
 
 enum { OPT_COMPRESS = 256, OPT_DURATION };
 
 static const struct option long_opts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "compress", no_argument, NULL, OPT_COMPRESS },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	{"output", required_argument, NULL, 'o'},
+	{"compress", no_argument, NULL, OPT_COMPRESS},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
 	LIVE_LONG_OPTS,
-	{ NULL, 0, NULL, 0 },
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_record(int argc, char **argv)
 {
-	struct dmas_live_opts lo = { .stacks = true };
-	struct dmat_writer_opts wo = { 0 };
+	struct dmas_live_opts lo = {.stacks = true};
+	struct dmat_writer_opts wo = {0};
 	struct dmas_live_stats st;
 	struct dmas_source *src;
 	struct dmat_writer *w;
@@ -92,8 +99,11 @@ int cmd_record(int argc, char **argv)
 
 			duration = strtod(optarg, &end);
 			if (*end || duration <= 0) {
-				fprintf(stderr, "dmatrace record: --duration: '%s' is not a "
-						"number of seconds\n", optarg);
+				fprintf(stderr,
+					"dmatrace record: --duration: '%s' is "
+					"not a "
+					"number of seconds\n",
+					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
 			break;
@@ -130,7 +140,8 @@ int cmd_record(int argc, char **argv)
 	}
 	dmat_sink_writer(&sink, w);
 	if (lo.verbose)
-		fprintf(stderr, "dmatrace record: tracing active %.1f ms after start\n",
+		fprintf(stderr,
+			"dmatrace record: tracing active %.1f ms after start\n",
 			(t_active - t0) / 1e6);
 	if (optind < argc) {
 		child = live_cmd_spawn(argv + optind, err, sizeof(err));
@@ -154,20 +165,25 @@ int cmd_record(int argc, char **argv)
 	}
 	dmas_source_live_stats(src, &st);
 	if (dmat_writer_close(w, live_cmd_now(), err, sizeof(err))) {
-		fprintf(stderr, "dmatrace record: writing %s failed: %s\n", path, err);
+		fprintf(stderr, "dmatrace record: writing %s failed: %s\n",
+			path, err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_source_close(src);
 
 	fprintf(stderr,
-		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u hooks "
+		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u "
+		"hooks "
 		"(tracing active after %.1f ms)\n",
-		path, (unsigned long long)st.events, st.devices, (unsigned long long)st.lost,
-		st.lost ? " (ring buffer full: try a larger --ringbuf-kb)" : "", st.hooks,
-		(t_active - t0) / 1e6);
+		path, (unsigned long long)st.events, st.devices,
+		(unsigned long long)st.lost,
+		st.lost ? " (ring buffer full: try a larger --ringbuf-kb)" : "",
+		st.hooks, (t_active - t0) / 1e6);
 	if (st.stack_errors)
-		fprintf(stderr, "dmatrace record: %llu stacks not captured (stack map full or "
-				"collisions: try --stack-entries)\n",
+		fprintf(stderr,
+			"dmatrace record: %llu stacks not captured (stack map "
+			"full or "
+			"collisions: try --stack-entries)\n",
 			(unsigned long long)st.stack_errors);
 	fprintf(stderr, "dmatrace record: hooks: %s\n", st.hook_list);
 	if (child > 0)
