@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_live_parsers.c - the live source's readers of kernel text files,
+ * without BPF: the /proc/kallsyms symbolizer (the engine finds a leak's
+ * module from the "[module]" suffix it writes) and the sysfs NUMA layout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "engine/engine.h"
+#include "source/live.h"
+#include "testlib.h"
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+static const char kallsyms[] = "ffffffff81000000 T _text\n"
+			       "ffffffff81000100 T foo\n"
+			       "ffffffff81000200 t bar\n"
+			       "ffffffff82000000 D vmemmap_base\n"
+			       "ffffffff82000008 D some_data\n"
+			       "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
+			       "ffffffffc0001080 t vdmac_other\t[vdmac]\n";
+
+TEST(ksyms_formats_vmlinux_and_module_frames)
+{
+	char err[256], buf[160];
+	struct dmas_ksyms *k = dmas_ksyms_load(write_file("kallsyms", kallsyms),
+					       err, sizeof(err));
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK(!dmas_ksyms_hidden(k));
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffff81000110ULL, buf, sizeof(buf)),
+		"foo+0x10/0x100");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffff81000200ULL, buf, sizeof(buf)),
+		"bar+0x0/0xfffe00");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
+		"vdmac_run+0x4/0x80 [vdmac]");
+	/* below every symbol, and past the last one: unknown, not guessed */
+	CHECK_STREQ(dmas_ksyms_format(k, 0x1000, buf, sizeof(buf)), "0x1000");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0001090ULL, buf, sizeof(buf)),
+		"0xffffffffc0001090");
+	dmas_ksyms_free(k);
+}
+
+TEST(ksyms_finds_layout_variables_not_other_data)
+{
+	char err[256];
+	struct dmas_ksyms *k = dmas_ksyms_load(write_file("kallsyms", kallsyms),
+					       err, sizeof(err));
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_EQ(dmas_ksyms_addr(k, "vmemmap_base"), 0xffffffff82000000ULL);
+	CHECK_EQ(dmas_ksyms_addr(k, "vdmac_run"), 0xffffffffc0001000ULL);
+	CHECK_EQ(dmas_ksyms_addr(k, "some_data"), 0);
+	CHECK_EQ(dmas_ksyms_addr(k, "no_such_symbol"), 0);
+	dmas_ksyms_free(k);
+}
+
+TEST(ksyms_hidden_addresses_are_detected)
+{
+	char err[256];
+	struct dmas_ksyms *k = dmas_ksyms_load(
+		write_file(
+			"kallsyms0",
+			"0000000000000000 T _text\n0000000000000000 T foo\n"),
+		err, sizeof(err));
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK(dmas_ksyms_hidden(k));
+	dmas_ksyms_free(k);
+}
+
+TEST(ksyms_missing_file_is_an_error)
+{
+	char err[256] = "";
+
+	CHECK(dmas_ksyms_load("/nonexistent/kallsyms", err, sizeof(err)) ==
+	      NULL);
+	CHECK(strstr(err, "/nonexistent/kallsyms") != NULL);
+}
+
+static void mk(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), rel);
+	mkdir(path, 0755);
+}
+
+TEST(sysfs_memory_blocks_merge_into_node_ranges)
+{
+	struct dmas_mem_range *r = NULL;
+	int32_t node_of[4];
+	size_t n;
+
+	mk("memory");
+	mk("node");
+	mk("node/node0");
+	mk("node/node1");
+	mk("node/node0/memory0");
+	mk("node/node0/memory1");
+	mk("node/node1/memory2");
+	mk("node/node1/memory3");
+	mk("node/node0/memory5");
+	mk("node/node0/cpu0");
+	mk("node/node1/cpu1");
+	mk("node/node1/cpulist");
+	write_file("memory/block_size_bytes", "8000000\n");
+	n = dmas_sysfs_mem_ranges(test_tmpdir(), &r);
+	CHECK_EQ(n, 3);
+	if (n == 3) {
+		CHECK_EQ(r[0].start, 0);
+		CHECK_EQ(r[0].end, 0x10000000);
+		CHECK_EQ(r[0].node, 0);
+		CHECK_EQ(r[1].start, 0x10000000);
+		CHECK_EQ(r[1].end, 0x20000000);
+		CHECK_EQ(r[1].node, 1);
+		/* a hole (memory4) keeps blocks apart */
+		CHECK_EQ(r[2].start, 0x28000000);
+		CHECK_EQ(r[2].node, 0);
+	}
+	free(r);
+	CHECK_EQ(dmas_sysfs_cpu_nodes(test_tmpdir(), node_of, 4), 2);
+	CHECK_EQ(node_of[0], 0);
+	CHECK_EQ(node_of[1], 1);
+	CHECK_EQ(node_of[2], -1);
+}
+
+TEST(sysfs_without_numa_gives_no_ranges)
+{
+	struct dmas_mem_range *r = (void *)1;
+
+	CHECK_EQ(dmas_sysfs_mem_ranges("/nonexistent", &r), 0);
+	CHECK(r == NULL);
+}
