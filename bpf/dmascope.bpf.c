@@ -214,8 +214,18 @@ __noinline __u64 dev_lookup(__u64 devp)
 
 static __always_inline __u32 dev_id(struct device *dev, bool *pass)
 {
-	__u64 v = dev_lookup(ptr_value(dev));
+	__u64 key = (__u64)dev, v;
+	struct dev_state *st;
 
+	/* the common case inline: a device seen before */
+	if (dev) {
+		st = bpf_map_lookup_elem(&devs, &key);
+		if (st) {
+			*pass = st->pass;
+			return st->id;
+		}
+	}
+	v = dev_lookup(ptr_value(dev));
 	*pass = v >> 32;
 	return (__u32)v;
 }
