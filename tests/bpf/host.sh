@@ -110,6 +110,12 @@ if command -v jq >/dev/null; then
 		not_ok "check --format json: not a JSON report"
 fi
 
+"$dt" check --dmesg -- true >"$tmp/k.out" 2>/dev/null
+rc=$?
+[ "$rc" = 0 ] && grep -q 'CONFIG_DMA_API_DEBUG' "$tmp/k.out" &&
+	ok "check --dmesg: says what dma-debug reported, or why it could not compare" ||
+	not_ok "check --dmesg: exit $rc, $(tail -n 1 "$tmp/k.out")"
+
 # --- SIGTERM finalizes the recording
 "$dt" record -o "$tmp/g.dmat" 2>"$tmp/g.err" &
 pid=$!
