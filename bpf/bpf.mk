@@ -20,7 +20,7 @@ $(BPF_SKEL): $(BPF_OBJ)
 
 DEMO_DEPS += demo-run
 .PHONY: demo-run
-demo-run: all kmod $(BUILD)/vm/bin/rawpkt
+demo-run: $(BUILD)/dmatrace kmod $(BUILD)/vm/bin/rawpkt
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 # make bench, VM part: tracing overhead on vdmac's benchmark in one boot.
