@@ -313,6 +313,27 @@ check "json: --sort device --filter 0000: $got" test "$got" = '"ahci,nvme,e1000e
 got=$(jqf 1 .lost)
 check "json: no lost events" test "$got" = 0
 
+# the same engine as dmatrace replay: the same findings at the end
+same_findings() { # same_findings RECORDING
+	local a b
+	a=$("$build/dmatrace" replay --json "$1" 2>/dev/null |
+		jq -c '[.findings[] | "\(.id) \(.device) \(.addr) \(.size)"] | sort')
+	b=$("$top" -b --json -d 1000 --replay "$1" 2>/dev/null | tail -n 1 |
+		jq -c '[.recent_findings[] | "\(.id) \(.device) \(.addr) \(.size)"] | sort')
+	[ -n "$a" ] && [ "$a" != "[]" ] && [ "$a" = "$b" ] && return 0
+	echo "dmatrace: $a" >&2
+	echo "dmatop:   $b" >&2
+	return 1
+}
+if [ -x "$build/dmatrace" ]; then
+	check "json: the findings equal dmatrace replay's (scenario)" same_findings "$dev"
+	"$gen" -o "$tmp/synth.dmat" --synthetic 200000 --seed 7 >/dev/null 2>&1
+	check "json: the findings equal dmatrace replay's (synthetic)" same_findings "$tmp/synth.dmat"
+else
+	echo "skipping the dmatrace comparison: $build/dmatrace not built"
+	skipped=$((skipped + 1))
+fi
+
 # ---- the screen, in tmux ----
 
 if ! command -v tmux >/dev/null; then

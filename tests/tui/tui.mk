@@ -4,5 +4,5 @@
 TEST_TIERS += tui
 
 .PHONY: tier-tui
-tier-tui: $(BUILD)/dmatop $(BUILD)/dmatgen
+tier-tui: $(BUILD)/dmatop $(BUILD)/dmatgen $(BUILD)/dmatrace
 	$(Q)tests/lib/run-tier.sh tui tests/tui/run.sh $(BUILD)

@@ -129,6 +129,7 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 {
 	json_object *o = json_object_new_object();
 	const struct dmas_finding *f = &r->f;
+	char addr[24];
 
 	JADD(o, "seq", JU64(f->seq));
 	JADD(o, "id", json_object_new_string(dmas_finding_table[f->kind].id));
@@ -140,7 +141,9 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	     json_object_new_double(
 		     f->ts > fr->origin ? (double)(f->ts - fr->origin) / NSEC
 					: 0));
-	JADD(o, "addr", JU64(f->addr));
+	/* as dmatrace's reports write it */
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
+	JADD(o, "addr", json_object_new_string(addr));
 	JADD(o, "size", JU64(f->size));
 	JADD(o, "dir", json_object_new_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));

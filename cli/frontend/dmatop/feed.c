@@ -58,6 +58,15 @@ static void on_mem_range(void *ctx, const struct dmas_mem_range *r)
 	pthread_mutex_unlock(&f->lock);
 }
 
+static void on_cpu_node(void *ctx, uint32_t cpu, int32_t node)
+{
+	struct feed *f = ctx;
+
+	pthread_mutex_lock(&f->lock);
+	dmas_engine_add_cpu_node(f->engine, cpu, node);
+	pthread_mutex_unlock(&f->lock);
+}
+
 static bool beyond_playhead(const struct feed *f, uint64_t ts)
 {
 	return f->path && ts > f->origin && ts - f->origin > f->playhead;
@@ -122,6 +131,7 @@ static void *feed_main(void *arg)
 		.device = on_device,
 		.stack = on_stack,
 		.mem_range = on_mem_range,
+		.cpu_node = on_cpu_node,
 		.event = on_event,
 		.idle = on_idle,
 		.ctx = f,
