@@ -12,6 +12,7 @@
 #include <linux/dmaengine.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "vdmac.h"
 
@@ -30,7 +31,8 @@ static noinline int leak_mapping(char *truth, size_t len)
 	struct page *page;
 	dma_addr_t addr;
 
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	page = alloc_pages_node(dev_to_node(leak_dev), GFP_KERNEL | __GFP_ZERO,
+				0);
 	if (!page)
 		return -ENOMEM;
 	addr = dma_map_page(leak_dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
@@ -62,14 +64,34 @@ static noinline int leak_channel(char *truth, size_t len)
 	return 0;
 }
 
-static int __init vdmac_leak_init(void)
+struct leak_plan {
+	bool map;
+	bool chan;
+	char *truth;	/* 512 bytes */
+};
+
+static noinline long leak_plant(void *arg)
 {
-	bool map = !strcmp(what, "mapping") || !strcmp(what, "both");
-	bool chan = !strcmp(what, "channel") || !strcmp(what, "both");
-	char *truth;
+	struct leak_plan *p = arg;
 	int ret = 0;
 
-	if (!map && !chan) {
+	if (p->map)
+		ret = leak_mapping(p->truth, 256);
+	if (!ret && p->chan)
+		ret = leak_channel(p->truth + strlen(p->truth), 256);
+	return ret;
+}
+
+static int __init vdmac_leak_init(void)
+{
+	struct leak_plan plan = {
+		.map = !strcmp(what, "mapping") || !strcmp(what, "both"),
+		.chan = !strcmp(what, "channel") || !strcmp(what, "both"),
+	};
+	unsigned int cpu = nr_cpu_ids;
+	int nid, ret;
+
+	if (!plan.map && !plan.chan) {
 		pr_err("vdmac_leak: what=%s: must be mapping, channel or both\n",
 		       what);
 		return -EINVAL;
@@ -79,19 +101,26 @@ static int __init vdmac_leak_init(void)
 		pr_err("vdmac_leak: no vdmac device is bound\n");
 		return -ENODEV;
 	}
-	truth = kzalloc(512, GFP_KERNEL);
-	if (!truth) {
+	plan.truth = kzalloc(512, GFP_KERNEL);
+	if (!plan.truth) {
 		put_device(leak_dev);
 		return -ENOMEM;
 	}
-	if (map)
-		ret = leak_mapping(truth, 256);
-	if (!ret && chan)
-		ret = leak_channel(truth + strlen(truth), 256);
+	/*
+	 * From a CPU of the device's node, with memory from it, as vdmac's
+	 * own clients do: the leaks are the only findings planted.
+	 */
+	nid = dev_to_node(leak_dev);
+	if (nid != NUMA_NO_NODE)
+		cpu = cpumask_any_and(cpumask_of_node(nid), cpu_online_mask);
+	if (cpu < nr_cpu_ids)
+		ret = work_on_cpu(cpu, leak_plant, &plan);
+	else
+		ret = leak_plant(&plan);
 	if (ret)
 		pr_err("vdmac_leak: could not plant the leak (%d)\n", ret);
-	vdmac_publish_truth("vdmac_leak", truth);
-	kfree(truth);
+	vdmac_publish_truth("vdmac_leak", plan.truth);
+	kfree(plan.truth);
 	if (ret)
 		put_device(leak_dev);
 	return ret;
