@@ -116,7 +116,6 @@ u64 vdmac_chan_adc_pos(struct dma_chan *chan);
 
 /* clients */
 int vdmac_clients_init(void);
-void vdmac_clients_exit(void);
 void vdmac_clients_unbind(struct vdmac_dev *vd);
 void vdmac_reclaim_orphans(struct vdmac_dev *vd);
 

@@ -2025,7 +2025,3 @@ int vdmac_clients_init(void)
 			    &inject_fops);
 	return 0;
 }
-
-void vdmac_clients_exit(void)
-{
-}

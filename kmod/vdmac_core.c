@@ -748,10 +748,10 @@ static int __init vdmac_init(void)
 		goto err_debugfs;
 	ret = vdmac_bench_init();
 	if (ret)
-		goto err_clients;
+		goto err_debugfs;
 	ret = platform_driver_register(&vdmac_driver);
 	if (ret)
-		goto err_clients;
+		goto err_debugfs;
 	vdmac_pdev = platform_device_register_simple(VDMAC_NAME, 0, NULL, 0);
 	if (IS_ERR(vdmac_pdev)) {
 		ret = PTR_ERR(vdmac_pdev);
@@ -769,8 +769,6 @@ static int __init vdmac_init(void)
 
 err_driver:
 	platform_driver_unregister(&vdmac_driver);
-err_clients:
-	vdmac_clients_exit();
 err_debugfs:
 	debugfs_remove_recursive(vdmac_debugfs);
 	return ret;
@@ -782,7 +780,6 @@ static void __exit vdmac_exit(void)
 	debugfs_remove_recursive(vdmac_debugfs);
 	platform_device_unregister(vdmac_pdev);
 	platform_driver_unregister(&vdmac_driver);
-	vdmac_clients_exit();
 }
 
 module_init(vdmac_init);
