@@ -54,6 +54,8 @@ cd /root
 case $VM_MODE in
 shell)
 	echo "dmascope VM shell: \$OUT=$OUT; 'poweroff -f' or exit to leave"
+	echo "modules to modprobe: $VM_MODULES"
+	[ -n "$VDMAC_KO" ] && echo "vdmac: insmod $VDMAC_KO"
 	setsid cttyhack sh -l
 	rc=$?
 	;;
