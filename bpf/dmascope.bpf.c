@@ -1461,8 +1461,11 @@ int BPF_KRETPROBE(krp_device_del)
 SEC("raw_tp/module_free")
 int BPF_PROG(rtp_module_free, struct module *mod)
 {
-	return on_named(ctx, NULL, BPF_CORE_READ(mod, name),
-			DMAS_EV_MODULE_UNLOAD);
+	/* name is an array inside struct module: pass its address */
+	return on_named(
+		ctx, NULL,
+		(const char *)__builtin_preserve_access_index(&mod->name),
+		DMAS_EV_MODULE_UNLOAD);
 }
 
 SEC("raw_tp/map")

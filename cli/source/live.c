@@ -552,9 +552,9 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	for (int i = 0; i < MAX_STACK_DEPTH && ls->stack_buf[i]; i++) {
 		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n],
 				  sizeof(bufs[n]));
-		/* leading unknown frames are our BPF program and its trampoline
-		 */
-		if (!n && bufs[n][0] == '0' && bufs[n][1] == 'x')
+		/* leading frames are our BPF program and its trampoline */
+		if (!n && ((bufs[n][0] == '0' && bufs[n][1] == 'x') ||
+			   strstr(bufs[n], " [bpf]")))
 			continue;
 		frames[n] = bufs[n];
 		n++;
