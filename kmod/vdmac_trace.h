@@ -3,7 +3,10 @@
  * vdmac_trace.h - tracepoints of the vdmac virtual DMA controller and its
  * clients (system "vdmac"), read by perf, trace-cmd and dmascope's BPF side.
  *
- * The field names below are stable: dmascope reads them by name.
+ * The field names below are stable: tracefs readers use them by name.  The
+ * TP_PROTO argument order is stable too: dmascope's raw_tp programs (the
+ * module has no BTF) take the arguments by position.  Add arguments at the
+ * end only.
  *
  *   dev     device name (dev_name(), e.g. "vdmac.0"); for the dmaengine
  *           events the provider, for cpu_access the device the buffer is
