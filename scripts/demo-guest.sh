@@ -8,7 +8,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 insmod "$VDMAC_KO" node=1 channels=4 || exit 1
 cat >/tmp/workload.sh <<'WORK'
 D=/sys/kernel/debug/vdmac
-modprobe nvme
+taskset -c 1 modprobe nvme
 n=0
 while [ ! -b /dev/nvme0n1 ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
 dd if=/dev/urandom of=/tmp/pattern bs=64k count=32 2>/dev/null
@@ -20,12 +20,18 @@ modprobe e1000e
 set -- $(for i in /sys/class/net/*; do
 	[ "$(basename "$(readlink "$i/device/driver" 2>/dev/null)")" = e1000e ] && basename "$i"
 done)
-ip link set "$1" up
-ip link set "$2" up
+# each NIC's rings, frames and interrupts on a CPU of its own node
+node_of() { cat "/sys/class/net/$1/device/numa_node"; }
+for i in "$1" "$2"; do
+	for q in /sys/class/net/$i/device/msi_irqs/*; do
+		[ -e "$q" ] && { echo $((1 << $(node_of "$i"))) >"/proc/irq/$(basename "$q")/smp_affinity"; } 2>/dev/null
+	done
+	taskset -c "$(node_of "$i")" ip link set "$i" up
+done
 n=0
 while ! grep -qx 1 "/sys/class/net/$2/carrier" && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
 echo "workload: 500 frames $1 -> $2 and back"
-taskset -c 1 rawpkt "$1" "$2" 500 && taskset -c 1 rawpkt "$2" "$1" 500
+taskset -c "$(node_of "$1")" rawpkt "$1" "$2" 500 && taskset -c "$(node_of "$2")" rawpkt "$2" "$1" 500
 for s in memcpy rx-ring storage-sg missing-sync-for-cpu double-unmap pool-leak desc-never-issued; do
 	echo "workload: vdmac scenario $s"
 	echo $s >$D/run
