@@ -6,6 +6,10 @@
  *
  *   echo "threads=1 size=4096 dir=to iterations=200000" > bench
  *   cat bench
+ *
+ * ns_per_pair is each thread's wall time over its iterations, averaged
+ * over the threads; threads run on the device's node's CPUs in turn, so
+ * more threads than those CPUs share them and count each other's time.
  */
 #include <linux/completion.h>
 #include <linux/debugfs.h>
@@ -142,8 +146,10 @@ static ssize_t bench_write(struct file *file, const char __user *ubuf,
 		.iterations = 200000,
 	};
 	struct bench_thread *t;
+	const struct cpumask *mask;
 	struct task_struct *task;
 	unsigned int i, cpu;
+	int nid;
 	u64 sum = 0;
 	char *buf;
 	int ret;
@@ -169,11 +175,17 @@ static ssize_t bench_write(struct file *file, const char __user *ubuf,
 		ret = -ENODEV;
 		goto out;
 	}
-	cpu = cpumask_first(cpu_online_mask);
+	/* the device's node's CPUs, as a driver would map from */
+	mask = cpu_online_mask;
+	nid = dev_to_node(vdmac_cur->dev);
+	if (nid != NUMA_NO_NODE &&
+	    cpumask_intersects(cpumask_of_node(nid), cpu_online_mask))
+		mask = cpumask_of_node(nid);
+	cpu = cpumask_first_and(mask, cpu_online_mask);
 	for (i = 0; i < cfg.threads; i++) {
 		t[i].dev = vdmac_cur->dev;
 		t[i].cfg = &cfg;
-		t[i].node = dev_to_node(vdmac_cur->dev);
+		t[i].node = nid;
 		init_completion(&t[i].done);
 		task = kthread_create(bench_fn, &t[i], "vdmac-bench/%u", i);
 		if (IS_ERR(task)) {
@@ -183,9 +195,9 @@ static ssize_t bench_write(struct file *file, const char __user *ubuf,
 		}
 		kthread_bind(task, cpu);
 		wake_up_process(task);
-		cpu = cpumask_next(cpu, cpu_online_mask);
+		cpu = cpumask_next_and(cpu, mask, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
+			cpu = cpumask_first_and(mask, cpu_online_mask);
 	}
 	for (i = 0; i < cfg.threads; i++) {
 		wait_for_completion(&t[i].done);
