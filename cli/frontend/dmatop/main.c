@@ -33,6 +33,10 @@ static const char usage_text[] =
 "                       findings (default maps)\n"
 "  -f, --filter TEXT    show devices whose name or driver contains TEXT\n"
 "      --leak-age SECS  report mappings older than SECS as suspected leaks\n"
+"live tracing:\n"
+"      --no-stacks      capture no stacks (cheaper; findings lose their stacks)\n"
+"      --ringbuf-kb N   ring buffer size in KiB (default: the tracer's)\n"
+"      --kprobes        kprobes where fentry/fexit would do\n"
 "  -v, --verbose        say more about live tracing set-up\n"
 "  -h, --help           this text\n"
 "\n"
@@ -291,7 +295,15 @@ static int run_screen(struct top *t)
 	return DMATOP_EXIT_OK;
 }
 
-enum { OPT_JSON = 256, OPT_REPLAY, OPT_SPEED, OPT_LEAK_AGE };
+enum {
+	OPT_JSON = 256,
+	OPT_REPLAY,
+	OPT_SPEED,
+	OPT_LEAK_AGE,
+	OPT_NO_STACKS,
+	OPT_RINGBUF_KB,
+	OPT_KPROBES,
+};
 
 int main(int argc, char **argv)
 {
@@ -306,12 +318,15 @@ int main(int argc, char **argv)
 		{"filter", required_argument, NULL, 'f'},
 		{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
 		{"verbose", no_argument, NULL, 'v'},
+		{"no-stacks", no_argument, NULL, OPT_NO_STACKS},
+		{"ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB},
+		{"kprobes", no_argument, NULL, OPT_KPROBES},
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	static struct feed feed;
 	static struct top top;
 	struct top *t = &top;
-	bool batch = false, json = false;
+	bool batch = false, json = false, no_stacks = false;
 	int count = 0, c, rc;
 	char err[256] = "", desc[300];
 	char *end;
@@ -394,6 +409,25 @@ int main(int argc, char **argv)
 		case 'v':
 			feed.live.verbose++;
 			break;
+		case OPT_NO_STACKS:
+			no_stacks = true;
+			break;
+		case OPT_RINGBUF_KB: {
+			unsigned long kb = strtoul(optarg, &end, 10);
+
+			if (*end || !kb || kb > (1ul << 22)) {
+				fprintf(stderr,
+					"dmatop: --ringbuf-kb wants KiB from 1 "
+					"to 4194304, not '%s'\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			feed.live.ringbuf_kb = (unsigned)kb;
+			break;
+		}
+		case OPT_KPROBES:
+			feed.live.no_fentry = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return DMATOP_EXIT_OK;
@@ -413,7 +447,7 @@ int main(int argc, char **argv)
 	}
 	t->fo.filter = t->filter;
 	t->replay = feed.path != NULL;
-	feed.live.stacks = true;
+	feed.live.stacks = !no_stacks;
 	if (t->replay)
 		snprintf(desc, sizeof(desc), "replay %s", feed.path);
 	else
