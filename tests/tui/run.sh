@@ -128,13 +128,26 @@ at +499998000
 EOF
 }
 
+# Seven events lost between a map and its unmap.
+gen_lossy() {
+	cat <<'EOF'
+session kernel=6.1.0-test host=testbox start=1000000000
+device 1 name=0000:10:00.0 driver=nvme bus=pci node=0
+at 1100000000
+map dev=1 addr=0x1000 size=4096 dir=to phys=0x1000
+lost 7
+unmap dev=1 addr=0x1000 size=4096 dir=to
+EOF
+}
+
 gen_devices >"$tmp/devices.scn"
 gen_long >"$tmp/long.scn"
+gen_lossy >"$tmp/lossy.scn"
 {
 	gen_devices | grep -v '^end '
 	echo unfinished
 } >"$tmp/truncated.scn"
-for r in devices long truncated; do
+for r in devices long truncated lossy; do
 	if ! "$gen" -o "$tmp/$r.dmat" "$tmp/$r.scn" >"$tmp/gen.log" 2>&1; then
 		cat "$tmp/gen.log"
 		echo "SKIP: dmatgen could not write the $r recording"
@@ -313,6 +326,11 @@ check "json: --sort device --filter 0000: $got" test "$got" = '"ahci,nvme,e1000e
 got=$(jqf 1 .lost)
 check "json: no lost events" test "$got" = 0
 
+got=$("$top" -b --json -d 1 --replay "$tmp/lossy.dmat" 2>/dev/null | jq -c '[.lost, .events]')
+check "json: lost events counted (7 lost, 3 events): $got" test "$got" = "[7,3]"
+"$top" -b -d 1 --replay "$tmp/lossy.dmat" >"$tmp/lossy.txt" 2>&1
+check "batch text shows the loss" grep -q '   Lost: 7   ' "$tmp/lossy.txt"
+
 # the same engine as dmatrace replay: the same findings at the end
 same_findings() { # same_findings RECORDING
 	local a b
@@ -414,6 +432,11 @@ fi
 check "screen: alternate screen in use while running" test "$(alt_on)" = 1
 check "screen: replay reaches the end of the recording" wait_for 'end of recording'
 cap >"$tmp/screen-end.txt"
+if T capture-pane -e -p -t "$sess" | sed -n 2p | grep -q $'\e\\[[0-9;]*mLost: 0'; then
+	bad "screen: no highlight on Lost: 0"
+else
+	ok "screen: no highlight on Lost: 0"
+fi
 for d in 'nvme' 'e1000e' 'vdmac' 'ahci'; do
 	check "screen: device row for $d" grep -qE "^[^ ]+ +$d " "$tmp/screen-end.txt"
 done
@@ -577,6 +600,18 @@ if [ -n "${nobody:-}" ]; then
 		bad "live screen without privileges: terminal restored, exit 2, says why" "$(cap | tail -n 4)"
 	fi
 fi
+
+# lost events stand out on the screen (an SGR right before them)
+esc=$'\e'
+start_top --replay "$tmp/lossy.dmat" --speed 100
+wait_for 'end of recording'
+if T capture-pane -e -p -t "$sess" | grep -q "${esc}\[[0-9;]*mLost: 7"; then
+	ok "screen: lost events are highlighted"
+else
+	bad "screen: lost events are highlighted" "$(T capture-pane -e -p -t "$sess" | sed -n 2p | cat -v)"
+fi
+keys q
+wait_for '^EXIT=0'
 
 # a crash restores the terminal before dying
 start_top --replay "$dev" --speed 1000
