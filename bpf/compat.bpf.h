@@ -62,9 +62,29 @@ static __always_inline __u64 ptr_value(const void *p)
 	return v;
 }
 
+/* Read once: the layout does not change after boot. */
+__u64 vmemmap_base_cached = 0;
+__u64 page_offset_base_cached = 0;
+
+static __always_inline __u64 vmemmap_base(void)
+{
+	if (!vmemmap_base_cached)
+		vmemmap_base_cached =
+			read_kvar(ksym_vmemmap_base, DMAS_VMEMMAP_DEFAULT);
+	return vmemmap_base_cached;
+}
+
+static __always_inline __u64 page_offset_base(void)
+{
+	if (!page_offset_base_cached)
+		page_offset_base_cached = read_kvar(ksym_page_offset_base,
+						    DMAS_PAGE_OFFSET_DEFAULT);
+	return page_offset_base_cached;
+}
+
 static __always_inline __u64 page_to_phys_core(const void *page)
 {
-	__u64 base = read_kvar(ksym_vmemmap_base, DMAS_VMEMMAP_DEFAULT);
+	__u64 base = vmemmap_base();
 	__u64 psz = bpf_core_type_size(struct page);
 	__u64 pg = ptr_value(page);
 
@@ -76,7 +96,7 @@ static __always_inline __u64 page_to_phys_core(const void *page)
 /* Linear-map virtual address to physical; 0 for vmalloc/remapped memory. */
 static __always_inline __u64 virt_to_phys_core(__u64 va)
 {
-	__u64 base = read_kvar(ksym_page_offset_base, DMAS_PAGE_OFFSET_DEFAULT);
+	__u64 base = page_offset_base();
 
 	/* the direct map spans at most 4 PiB (5-level paging) */
 	if (va < base || va - base >= (1ULL << 52))
@@ -88,7 +108,7 @@ static __always_inline __u64 phys_to_virt_core(__u64 pa)
 {
 	if (!pa)
 		return 0;
-	return pa + read_kvar(ksym_page_offset_base, DMAS_PAGE_OFFSET_DEFAULT);
+	return pa + page_offset_base();
 }
 
 static __always_inline __u64 pool_block_size(const void *pool)

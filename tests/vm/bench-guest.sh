@@ -32,8 +32,8 @@ for mode in all-stacks stacks no-stacks; do
 	opt=""
 	[ $mode = no-stacks ] && opt=--no-stacks
 	[ $mode = all-stacks ] && opt=--all-stacks
-	# big enough ring for the whole run: zero loss is part of the figure
-	dmatrace record -v $opt --ringbuf-kb 262144 -o /tmp/b-$mode.dmat -- sh -c "
+	# the default ring: zero loss at this rate is part of the figure
+	dmatrace record -v $opt -o /tmp/b-$mode.dmat -- sh -c "
 		. /tmp/bench-fns.sh; runs >/tmp/t-$mode.txt" 2>/tmp/rec-$mode.err
 	t=$(median </tmp/t-$mode.txt)
 	ev=$(sed -n 's/.*: \([0-9]*\) events.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
