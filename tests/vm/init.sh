@@ -50,7 +50,7 @@ done
 read -r up _ </proc/uptime
 echo "@@vm-start $VM_NAME $up"
 
-cd /root
+cd /root || true
 case $VM_MODE in
 shell)
 	echo "dmascope VM shell: \$OUT=$OUT; 'poweroff -f' or exit to leave"

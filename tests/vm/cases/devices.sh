@@ -95,7 +95,7 @@ fi
 
 # --- e1000e: both NICs up, frames both ways through the hub.
 if modprobe e1000e; then
-	n0= n1=
+	n0="" n1=""
 	for i in /sys/class/net/*; do
 		[ -e "$i/device" ] || continue
 		dev=$(basename "$(readlink "$i/device")")
