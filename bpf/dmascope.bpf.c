@@ -184,11 +184,18 @@ static __always_inline void read_driver_name(struct device *dev, char *buf,
 		bpf_probe_read_kernel_str(buf, len, name);
 }
 
+/*
+ * Never wake the reader per record (about 1 us each): it reads on a timer.
+ * A burst that piles up another wakeup_bytes (a power of two) wakes it
+ * once, as the fill crosses each multiple.
+ */
 static __always_inline __u64 ringbuf_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
-		       ? BPF_RB_FORCE_WAKEUP
-		       : BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if (avail >= wakeup_bytes && (avail & (wakeup_bytes - 1)) < 256)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 /*
