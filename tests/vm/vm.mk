@@ -39,5 +39,9 @@ vm-shell: vm-deps
 	$(Q)$(VM_ENV) tests/vm/vm.sh shell
 
 # make vm-run MODULES="path/to/my.ko nvme" FILES="..." CMD="insmod /extra/my.ko && ..."
+# CMD goes to the guest as typed: make would expand a "$" in the value it
+# exports, so it is passed by hand, quoted for the shell.
+vm_shq = '$(subst ','\'',$(value $(1)))'
 vm-run: vm-deps
-	$(Q)$(VM_ENV) tests/vm/vm.sh run
+	$(Q)CMD=$(call vm_shq,CMD) CHECK_ARGS=$(call vm_shq,CHECK_ARGS) \
+		$(VM_ENV) tests/vm/vm.sh run
