@@ -140,14 +140,31 @@ unmap dev=1 addr=0x1000 size=4096 dir=to
 EOF
 }
 
+# Sixty devices, dev-N mapping N times: more rows than the screen has.
+gen_many() {
+	local n
+	echo "session kernel=6.1.0-test host=testbox start=1000000000"
+	for n in $(seq 1 60); do
+		echo "device $n name=$(printf 'dev-%02d' "$n") driver=many bus=platform node=0"
+	done
+	echo "at 1100000000"
+	for n in $(seq 1 60); do
+		echo "repeat $n {"
+		echo "map dev=$n addr=0x1000 size=4096 dir=to phys=0x1000"
+		echo "unmap dev=$n addr=0x1000 size=4096 dir=to"
+		echo "}"
+	done
+}
+
 gen_devices >"$tmp/devices.scn"
+gen_many >"$tmp/many.scn"
 gen_long >"$tmp/long.scn"
 gen_lossy >"$tmp/lossy.scn"
 {
 	gen_devices | grep -v '^end '
 	echo unfinished
 } >"$tmp/truncated.scn"
-for r in devices long truncated lossy; do
+for r in devices long truncated lossy many; do
 	if ! "$gen" -o "$tmp/$r.dmat" "$tmp/$r.scn" >"$tmp/gen.log" 2>&1; then
 		cat "$tmp/gen.log"
 		echo "SKIP: dmatgen could not write the $r recording"
@@ -437,6 +454,11 @@ if T capture-pane -e -p -t "$sess" | sed -n 2p | grep -q $'\e\\[[0-9;]*mLost: 0'
 else
 	ok "screen: no highlight on Lost: 0"
 fi
+# the last frame's rates: the whole five seconds, the first frame being at 0
+check "screen: e1000e 40 maps/s and 38 unmaps/s over the recording" \
+	grep -qE '^0000:11:00.0 +e1000e +0 +40.0 +38.0 ' "$tmp/screen-end.txt"
+check "screen: nvme 10.2 maps/s over the recording (51 in 5 s)" \
+	grep -qE '^0000:10:00.0 +nvme +1 +10.2 +10.2 +10.0 ' "$tmp/screen-end.txt"
 for d in 'nvme' 'e1000e' 'vdmac' 'ahci'; do
 	check "screen: device row for $d" grep -qE "^[^ ]+ +$d " "$tmp/screen-end.txt"
 done
@@ -599,6 +621,31 @@ if [ -n "${nobody:-}" ]; then
 	else
 		bad "live screen without privileges: terminal restored, exit 2, says why" "$(cap | tail -n 4)"
 	fi
+fi
+
+# more devices than rows: End, Home, PgDn move and scroll; F-keys work
+start_top --replay "$tmp/many.dmat" --speed 100 -o device
+wait_for 'end of recording'
+check "screen: many devices, by name (dev-01 on top)" wait_for '^dev-01 '
+keys End
+if wait_for '^dev-60 ' && wait_gone '^dev-01 '; then
+	ok "screen: End scrolls to the last device"
+else
+	bad "screen: End scrolls to the last device" "$(cap | sed -n 7,12p)"
+fi
+keys Home
+check "screen: Home scrolls back to the first" wait_for '^dev-01 '
+keys NPage
+check "screen: PgDn scrolls a page" wait_gone '^dev-01 '
+keys F6
+check "screen: F6 moves the sort column" wait_for 'sort: DRIVER'
+keys F1
+check "screen: F1 shows help" wait_for 'dmatop help'
+keys x F10
+if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
+	ok "screen: F10 quits"
+else
+	bad "screen: F10 quits" "$(cap | tail -n 3)"
 fi
 
 # lost events stand out on the screen (an SGR right before them)

@@ -175,6 +175,7 @@ struct frame {
 	/* replay state */
 	bool replay, paused, at_end, seeking;
 	bool source_done; /* the reader had finished */
+	bool no_origin; /* replay: taken before the first event */
 	double speed;
 	char status[288]; /* one-off message for the status line */
 };

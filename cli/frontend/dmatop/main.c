@@ -167,12 +167,14 @@ static void advance_playhead(struct top *t, uint64_t now_ms)
 static void retake(struct top *t)
 {
 	struct feed *f = t->feed;
-	uint64_t now_ts;
-	bool done, ok;
+	uint64_t now_ts, origin;
+	bool done, ok, have_origin;
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	now_ts = t->replay ? (f->have_origin ? f->origin : 0) + f->playhead
+	have_origin = f->have_origin;
+	origin = f->origin;
+	now_ts = t->replay ? (have_origin ? origin : 0) + f->playhead
 			   : feed_now_ts();
 	done = f->done;
 	rc = f->rc;
@@ -193,7 +195,18 @@ static void retake(struct top *t)
 	}
 	frame_free(&t->prev);
 	t->prev = t->frame;
+	if (t->replay && t->prev.no_origin && have_origin &&
+	    t->prev.generation == f->generation) {
+		/*
+		 * Taken before the first event said where time 0 is: count
+		 * the first rates from the start of the recording instead.
+		 */
+		frame_free(&t->prev);
+		t->prev.generation = f->generation;
+		t->prev.now_ts = origin;
+	}
 	frame_take(f, &t->prev, &t->frame, now_ts, !rates_reset);
+	t->frame.no_origin = t->replay && !have_origin;
 	rates_reset = false;
 	t->frame.replay = t->replay;
 	t->frame.speed = t->speed;
