@@ -5,7 +5,7 @@
  * QEMU hub and no IP setup: AF_PACKET proves the receive and transmit DMA
  * paths of both drivers without network namespaces or routing tricks.
  *
- * usage: rawpkt SEND_IF RECV_IF [COUNT]
+ * usage: rawpkt SEND_IF RECV_IF [COUNT [WAIT_SECONDS]]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -127,16 +127,22 @@ int main(int argc, char **argv)
 {
 	unsigned char rmac[6], buf[2048];
 	struct rx_state rx = {0};
-	int sfd, sidx, ridx, bufsz = 4 << 20;
+	int sfd, sidx, ridx, wait_s, bufsz = 4 << 20;
 	long deadline;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: rawpkt SEND_IF RECV_IF [COUNT]\n");
+		fprintf(stderr, "usage: rawpkt SEND_IF RECV_IF [COUNT "
+				"[WAIT_SECONDS]]\n");
 		return 2;
 	}
 	rx.count = argc > 3 ? atoi(argv[3]) : 200;
 	if (rx.count < 1 || rx.count > 100000) {
 		fprintf(stderr, "rawpkt: COUNT must be 1..100000\n");
+		return 2;
+	}
+	wait_s = argc > 4 ? atoi(argv[4]) : 10;
+	if (wait_s < 1 || wait_s > 3600) {
+		fprintf(stderr, "rawpkt: WAIT_SECONDS must be 1..3600\n");
 		return 2;
 	}
 	rx.seen = calloc(rx.count, 1);
@@ -177,7 +183,7 @@ int main(int argc, char **argv)
 		take(&rx, 0);
 	}
 
-	deadline = now_ms() + 10000;
+	deadline = now_ms() + wait_s * 1000L;
 	while (rx.got + rx.bad < rx.count && now_ms() < deadline)
 		take(&rx, 200);
 	printf("rawpkt: %s -> %s: %d of %d frames intact, %d corrupted\n",

@@ -1,7 +1,8 @@
 # devices.sh - boot sanity of the test VM: the IOMMU is on (or off when
 # asked), the NVMe disk is written and read back with O_DIRECT, both e1000e
-# NICs pass frames to each other through QEMU's hub, and every device reports
-# the NUMA node the runner gave it.
+# NICs pass frames to each other through QEMU's hub, every device reports
+# the NUMA node the runner gave it, and swiotlb bounces exactly when it
+# should (swiotlb=force without the IOMMU).
 # vm-modules: nvme e1000e
 # vm-timeout: 240
 # vm-variants: swiotlb=force | intel_iommu=off | intel_iommu=off swiotlb=force
@@ -58,13 +59,40 @@ expect_dev() {
 	fi
 }
 
-# --- swiotlb=force: the bounce buffer pool exists.
+# --- swiotlb=force: the bounce buffer pool exists.  Whether the devices'
+# DMA really bounces is counted below with the swiotlb_bounced tracepoint:
+# with the IOMMU on, trusted PCI devices are translated, never bounced.
+force=0
 case " $(cat /proc/cmdline) " in
 *" swiotlb=force "*)
+	force=1
 	n=$(cat /sys/kernel/debug/swiotlb/io_tlb_nslabs 2>/dev/null || echo 0)
 	check "swiotlb=force: bounce pool of $n slabs" test "$n" -gt 0
 	;;
 esac
+T=/sys/kernel/tracing
+bounce_trace=0
+if [ -e $T/events/swiotlb/swiotlb_bounced/enable ]; then
+	echo 8192 >$T/buffer_size_kb
+	echo 1 >$T/events/swiotlb/swiotlb_bounced/enable && bounce_trace=1
+fi
+
+# bounces PCIADDR: swiotlb_bounced events of one device so far.
+bounces() { grep -c "dev_name: $1 " $T/trace; }
+
+# expect_bounces WHAT PCIADDR
+expect_bounces() {
+	[ "$bounce_trace" = 1 ] || {
+		skip "$1 $2 swiotlb bounces: no swiotlb_bounced tracepoint"
+		return
+	}
+	_b=$(bounces "$2")
+	if [ "$force" = 1 ] && [ "$iommu" = off ]; then
+		check "$1 $2: its mappings bounce through swiotlb ($_b bounces)" test "$_b" -gt 0
+	else
+		check "$1 $2: no swiotlb bounces ($_b)" test "$_b" = 0
+	fi
+}
 
 # --- NVMe: O_DIRECT write and read back through the device's DMA.
 if modprobe nvme && wait_for 20 test -b /dev/nvme0n1; then
@@ -89,6 +117,7 @@ if modprobe nvme && wait_for 20 test -b /dev/nvme0n1; then
 	check "nvme data read back equals data written (4 MiB)" cmp /tmp/pattern /tmp/back
 	dd if=/tmp/pattern of=/tmp/pattern2 bs=3584 count=7 2>/dev/null
 	check "nvme data read back equals data written (7 x 3.5 KiB)" cmp /tmp/pattern2 /tmp/back2
+	expect_bounces nvme "$nvme"
 else
 	not_ok "nvme bound, /dev/nvme0n1 present"
 fi
@@ -117,6 +146,14 @@ if modprobe e1000e; then
 			ok "e1000e links up"
 			check "frames $n1 -> $n0 (node 1 -> node 0)" rawpkt "$n1" "$n0" 300
 			check "frames $n0 -> $n1 (node 0 -> node 1)" rawpkt "$n0" "$n1" 300
+			# The helper must notice frames that never arrive.
+			if rawpkt "$n0" lo 3 1 >/dev/null 2>&1; then
+				not_ok "rawpkt fails when the receiver gets nothing"
+			else
+				ok "rawpkt fails when the receiver gets nothing"
+			fi
+			expect_bounces e1000e "$n1dev"
+			expect_bounces e1000e "$n0dev"
 		else
 			not_ok "e1000e links up"
 		fi
