@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh BUILD - tier tui: dmatop on recordings made by dmatgen.  The screen
+# run.sh BUILD [--example FILE] - tier tui: dmatop on recordings made by
+# dmatgen (--example: capture the README's example screen instead).  The screen
 # tests run dmatop in a detached tmux terminal (private server), type keys
 # and assert on capture-pane; the batch tests check text and JSON frames
 # against the numbers the scenarios imply.  Ends with "N passed, N failed".
@@ -173,6 +174,20 @@ for r in devices long truncated lossy many; do
 	fi
 done
 dev=$tmp/devices.dmat
+
+# ---- the README's example screen: run.sh BUILD --example FILE ----
+
+if [ "${2:-}" = --example ]; then
+	T() { tmux -L "$sock" -f /dev/null "$@"; }
+	T new-session -d -s ex -x 120 -y 40 -c "$tmp" \
+		"env -i PATH=/usr/bin:/bin TERM=tmux-256color LANG=C.UTF-8 $top --replay devices.dmat -d 1"
+	# a frame taken at 4 s shows the rates of the fourth second
+	sleep 4.6
+	T capture-pane -p -t ex | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"${3:?--example FILE}"
+	T kill-server
+	echo "wrote $3"
+	exit 0
+fi
 
 # ---- command line ----
 
