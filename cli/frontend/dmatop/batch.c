@@ -147,6 +147,7 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	JADD(o, "size", JU64(f->size));
 	JADD(o, "dir", json_object_new_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));
+	JADD(o, "repeats", JU64(f->repeats));
 	JADD(o, "detail", json_object_new_string(f->detail));
 	return o;
 }

@@ -421,14 +421,19 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 		  size_t n)
 {
 	const struct dmas_finding *f = &r->f;
-	char t[32];
+	char t[32], rep[32] = "";
 
 	fmt_reltime(f->ts > fr->origin ? f->ts - fr->origin : 0, t, sizeof(t));
-	snprintf(buf, n, "%9s %-7s %-26s %-14s %-8s %#llx+%llu %s%s%s", t,
+
+	/* the engine folds repeats of one bug into the first finding */
+	if (f->repeats)
+		snprintf(rep, sizeof(rep), "(+%llu more) ",
+			 (unsigned long long)f->repeats);
+	snprintf(buf, n, "%9s %-7s %-26s %-14s %-8s 0x%llx+%llu %s%s%s%s", t,
 		 dmas_severity_name(f->severity),
 		 dmas_finding_table[f->kind].id, r->dev_name,
 		 r->driver[0] ? r->driver : "-", (unsigned long long)f->addr,
-		 (unsigned long long)f->size,
+		 (unsigned long long)f->size, rep,
 		 f->uncertain ? "(uncertain) " : "", f->detail,
 		 f->detail[0] ? "" : dmas_finding_table[f->kind].what);
 }

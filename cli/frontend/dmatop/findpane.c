@@ -152,6 +152,9 @@ void stack_open(struct top *t)
 	tb_printf(&b, "  %s\n", info->what);
 	if (f->detail[0])
 		tb_printf(&b, "  %s\n", f->detail);
+	if (f->repeats)
+		tb_printf(&b, "  the same bug %llu more times after this one\n",
+			  (unsigned long long)f->repeats);
 	tb_printf(&b, "\n  device %s  driver %s\n", r->dev_name,
 		  r->driver[0] ? r->driver : "-");
 	tb_printf(&b, "  dma address %#llx  size %llu  direction %s  pid %u\n",
