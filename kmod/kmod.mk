@@ -20,8 +20,8 @@ KMODS := $(VDMAC_KO) $(VDMAC_LEAK_KO)
 .PHONY: kmod
 kmod: $(KMODS)
 
-$(VDMAC_LEAK_KO): $(VDMAC_KO)
-$(VDMAC_KO): $(KMOD_SRCS)
+# One Kbuild run makes both modules (a grouped target: either missing rebuilds).
+$(KMODS) &: $(KMOD_SRCS)
 	$(call msg,KBUILD,$(KMOD_OUT))
 	$(Q)test -d "$(KDIR)" || { echo "kmod: no kernel tree at KDIR='$(KDIR)' (make deps installs linux-headers-amd64)" >&2; exit 1; }
 	$(Q)mkdir -p $(KMOD_OUT)
