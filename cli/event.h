@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-#define DMAS_NAME_LEN 40	/* payload bytes when an event carries a name */
+#define DMAS_NAME_LEN 40 /* payload bytes when an event carries a name */
 #define DMAS_DEV_NAME_LEN 64
 #define DMAS_DRV_NAME_LEN 32
 #define DMAS_BUS_NAME_LEN 16
@@ -23,21 +23,21 @@
 enum dmas_kind {
 	DMAS_EV_NONE = 0,
 	/* streaming DMA API */
-	DMAS_EV_MAP = 1,		/* dma_map_page_attrs / map_single / map_phys */
+	DMAS_EV_MAP = 1, /* dma_map_page_attrs / map_single / map_phys */
 	DMAS_EV_UNMAP = 2,
 	DMAS_EV_MAP_SG = 3,
 	DMAS_EV_UNMAP_SG = 4,
-	DMAS_EV_SYNC_FOR_CPU = 5,	/* dma_sync_single_for_cpu */
+	DMAS_EV_SYNC_FOR_CPU = 5, /* dma_sync_single_for_cpu */
 	DMAS_EV_SYNC_FOR_DEVICE = 6,
 	DMAS_EV_SYNC_SG_FOR_CPU = 7,
 	DMAS_EV_SYNC_SG_FOR_DEVICE = 8,
 	DMAS_EV_MAP_RESOURCE = 9,
 	DMAS_EV_UNMAP_RESOURCE = 10,
-	DMAS_EV_MAP_ERROR = 11,		/* a map call returned DMA_MAPPING_ERROR */
+	DMAS_EV_MAP_ERROR = 11, /* a map call returned DMA_MAPPING_ERROR */
 	/* coherent and page allocations */
-	DMAS_EV_ALLOC_COHERENT = 12,	/* dma_alloc_attrs */
+	DMAS_EV_ALLOC_COHERENT = 12, /* dma_alloc_attrs */
 	DMAS_EV_FREE_COHERENT = 13,
-	DMAS_EV_ALLOC_PAGES = 14,	/* dma_alloc_pages */
+	DMAS_EV_ALLOC_PAGES = 14, /* dma_alloc_pages */
 	DMAS_EV_FREE_PAGES = 15,
 	/* dma_pool */
 	DMAS_EV_POOL_CREATE = 16,
@@ -66,8 +66,8 @@ enum dmas_kind {
 	DMAS_EV_IOMMU_UNMAP = 35,
 	DMAS_EV_IOMMU_FAULT = 36,
 	/* bookkeeping */
-	DMAS_EV_LOST = 37,		/* count events were lost around ts */
-	DMAS_EV_SWIOTLB_BOUNCE = 38,	/* swiotlb_tbl_map_single / swiotlb:* */
+	DMAS_EV_LOST = 37, /* count events were lost around ts */
+	DMAS_EV_SWIOTLB_BOUNCE = 38, /* swiotlb_tbl_map_single / swiotlb:* */
 	DMAS_EV_MAX
 };
 
@@ -80,37 +80,37 @@ enum dmas_dir {
 };
 
 /* dmas_event.flags */
-#define DMAS_F_WRITE	0x01	/* CPU_ACCESS: the CPU wrote (else read) */
-#define DMAS_F_ERROR	0x02	/* the call failed (alloc returned NULL ...) */
-#define DMAS_F_ATOMIC	0x04	/* pool alloc/coherent alloc in atomic ctx */
+#define DMAS_F_WRITE 0x01 /* CPU_ACCESS: the CPU wrote (else read) */
+#define DMAS_F_ERROR 0x02 /* the call failed (alloc returned NULL ...) */
+#define DMAS_F_ATOMIC 0x04 /* pool alloc/coherent alloc in atomic ctx */
 
-#define DMAS_DEV_NONE	0	/* device ids start at 1 */
-#define DMAS_STACK_NONE 0	/* stack ids start at 1 */
+#define DMAS_DEV_NONE 0 /* device ids start at 1 */
+#define DMAS_STACK_NONE 0 /* stack ids start at 1 */
 
 /*
  * One event: 64 bytes, naturally aligned, the same in the ring buffer, in
  * memory and (little endian) in a recording.
  */
 struct dmas_event {
-	__u64 ts;		/* ns, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u32 dev;		/* device table id, DMAS_DEV_NONE if unknown */
-	__u32 pid;		/* tgid<<0; thread id not kept */
-	__u32 stack_id;		/* stack table id, DMAS_STACK_NONE if none */
+	__u64 ts; /* ns, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 dev; /* device table id, DMAS_DEV_NONE if unknown */
+	__u32 pid; /* tgid<<0; thread id not kept */
+	__u32 stack_id; /* stack table id, DMAS_STACK_NONE if none */
 	__u16 cpu;
-	__u8 kind;		/* enum dmas_kind */
-	__u8 dir;		/* enum dmas_dir */
+	__u8 kind; /* enum dmas_kind */
+	__u8 dir; /* enum dmas_dir */
 	union {
 		struct {
-			__u64 addr;	/* dma address, handle or cookie */
-			__u64 size;	/* bytes */
-			__u64 phys;	/* CPU physical address of the buffer */
-			__u64 aux;	/* kind specific, see below */
-			__u32 count;	/* kind specific, see below */
-			__u16 attrs;	/* DMA_ATTR_* (low 16 bits) */
-			__u8 flags;	/* DMAS_F_* */
+			__u64 addr; /* dma address, handle or cookie */
+			__u64 size; /* bytes */
+			__u64 phys; /* CPU physical address of the buffer */
+			__u64 aux; /* kind specific, see below */
+			__u32 count; /* kind specific, see below */
+			__u16 attrs; /* DMA_ATTR_* (low 16 bits) */
+			__u8 flags; /* DMAS_F_* */
 			__u8 reserved;
 		};
-		char name[DMAS_NAME_LEN];	/* NUL padded */
+		char name[DMAS_NAME_LEN]; /* NUL padded */
 	};
 };
 
@@ -172,21 +172,21 @@ struct dmas_event {
  */
 struct dmas_device_rec {
 	__u64 ts;
-	__u32 dev;		/* the id events use */
-	__s32 numa_node;	/* -1: no node */
-	__u32 flags;		/* DMAS_DEVF_* */
+	__u32 dev; /* the id events use */
+	__s32 numa_node; /* -1: no node */
+	__u32 flags; /* DMAS_DEVF_* */
 	__u16 cpu;
-	__u8 kind;		/* DMAS_REC_DEVICE */
+	__u8 kind; /* DMAS_REC_DEVICE */
 	__u8 reserved;
-	char name[DMAS_DEV_NAME_LEN];	/* dev_name() */
-	char driver[DMAS_DRV_NAME_LEN];	/* "" when not bound */
-	char bus[DMAS_BUS_NAME_LEN];	/* "pci", "platform", ... */
+	char name[DMAS_DEV_NAME_LEN]; /* dev_name() */
+	char driver[DMAS_DRV_NAME_LEN]; /* "" when not bound */
+	char bus[DMAS_BUS_NAME_LEN]; /* "pci", "platform", ... */
 	__u64 dma_mask;
 };
 
-#define DMAS_REC_DEVICE 0xD0	/* never an enum dmas_kind value */
-#define DMAS_DEVF_IOMMU 0x01	/* device translated by an IOMMU */
-#define DMAS_DEVF_BOUND_BEFORE 0x02	/* driver bound before tracing */
+#define DMAS_REC_DEVICE 0xD0 /* never an enum dmas_kind value */
+#define DMAS_DEVF_IOMMU 0x01 /* device translated by an IOMMU */
+#define DMAS_DEVF_BOUND_BEFORE 0x02 /* driver bound before tracing */
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");

@@ -39,19 +39,21 @@ void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee);
 struct dmas_source;
 
 struct dmas_live_opts {
-	const char *device;	/* in-kernel filters; NULL: all */
+	const char *device; /* in-kernel filters; NULL: all */
 	const char *driver;
-	int pid;		/* 0: all */
-	unsigned ringbuf_kb;	/* 0: default */
-	bool stacks;		/* capture stacks for resource events */
+	int pid; /* 0: all */
+	unsigned ringbuf_kb; /* 0: default */
+	bool stacks; /* capture stacks for resource events */
 	int verbose;
-	unsigned stack_entries;	/* stack map size; 0: default (16384) */
-	bool no_fentry;		/* kprobes where fentry/fexit would do */
-	bool release_stacks;	/* stacks on unmap/free too, not only on map/alloc */
+	unsigned stack_entries; /* stack map size; 0: default (16384) */
+	bool no_fentry; /* kprobes where fentry/fexit would do */
+	bool release_stacks; /* stacks on unmap/free too, not only on map/alloc
+			      */
 };
 
 /* Open a recording; on failure NULL and a message in err. */
-struct dmas_source *dmas_source_open_file(const char *path, char *err, size_t errlen);
+struct dmas_source *dmas_source_open_file(const char *path, char *err,
+					  size_t errlen);
 /* Open live tracing of the running kernel (BPF). */
 struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 					  char *err, size_t errlen);
@@ -77,11 +79,11 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 
 /* Live source only: what it has done so far (record's summary). */
 struct dmas_live_stats {
-	uint64_t events;	/* delivered */
-	uint64_t lost;		/* lost in the kernel (ring buffer full) */
-	uint64_t stack_errors;	/* stacks not captured (map full, collision) */
-	uint32_t devices;	/* devices seen */
-	uint32_t hooks;		/* hooks attached */
+	uint64_t events; /* delivered */
+	uint64_t lost; /* lost in the kernel (ring buffer full) */
+	uint64_t stack_errors; /* stacks not captured (map full, collision) */
+	uint32_t devices; /* devices seen */
+	uint32_t hooks; /* hooks attached */
 	char hook_list[256];
 };
 int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out);

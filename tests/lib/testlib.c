@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 			passed++;
 			printf("ok   %s\n", tc->name);
 			if (tmpdir[0])
-				nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+				nftw(tmpdir, rm_entry, 16,
+				     FTW_DEPTH | FTW_PHYS);
 		}
 		fflush(stdout);
 	}

@@ -25,14 +25,14 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* A scratch directory for the running case, removed after a pass. */
 const char *test_tmpdir(void);
 
-#define TEST(fn_name)                                                      \
-	static void fn_name(void);                                         \
-	static struct test_case tc_##fn_name = { #fn_name, __FILE__,       \
-						 fn_name, NULL };          \
-	__attribute__((constructor)) static void reg_##fn_name(void)       \
-	{                                                                  \
-		test_register(&tc_##fn_name);                              \
-	}                                                                  \
+#define TEST(fn_name)                                                        \
+	static void fn_name(void);                                           \
+	static struct test_case tc_##fn_name = {#fn_name, __FILE__, fn_name, \
+						NULL};                       \
+	__attribute__((constructor)) static void reg_##fn_name(void)         \
+	{                                                                    \
+		test_register(&tc_##fn_name);                                \
+	}                                                                    \
 	static void fn_name(void)
 
 #define CHECK(cond)                                                        \
@@ -41,29 +41,29 @@ const char *test_tmpdir(void);
 			test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                     \
-	do {                                                               \
-		long long va_ = (long long)(a), vb_ = (long long)(b);      \
-		if (va_ != vb_)                                            \
-			test_fail(__FILE__, __LINE__,                      \
+#define CHECK_EQ(a, b)                                                         \
+	do {                                                                   \
+		long long va_ = (long long)(a), vb_ = (long long)(b);          \
+		if (va_ != vb_)                                                \
+			test_fail(__FILE__, __LINE__,                          \
 				  "%s == %s: %lld != %lld", #a, #b, va_, vb_); \
 	} while (0)
 
-#define CHECK_STREQ(a, b)                                                  \
-	do {                                                               \
-		const char *sa_ = (a), *sb_ = (b);                         \
-		if (!sa_ || !sb_ || strcmp(sa_, sb_))                      \
-			test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
-				  #a, #b, sa_ ? sa_ : "(null)",            \
-				  sb_ ? sb_ : "(null)");                   \
+#define CHECK_STREQ(a, b)                                                      \
+	do {                                                                   \
+		const char *sa_ = (a), *sb_ = (b);                             \
+		if (!sa_ || !sb_ || strcmp(sa_, sb_))                          \
+			test_fail(__FILE__, __LINE__,                          \
+				  "%s == %s: \"%s\" != \"%s\"", #a, #b,        \
+				  sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)"); \
 	} while (0)
 
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!h_ || !strstr(h_, n_))                                \
+#define CHECK_CONTAINS(hay, needle)                                         \
+	do {                                                                \
+		const char *h_ = (hay), *n_ = (needle);                     \
+		if (!h_ || !strstr(h_, n_))                                 \
 			test_fail(__FILE__, __LINE__, "%s contains \"%s\"", \
-				  #hay, n_);                               \
+				  #hay, n_);                                \
 	} while (0)
 
 #endif /* DMASCOPE_TESTLIB_H */

@@ -5,13 +5,14 @@
 
 /* Exit codes of every dmatrace command (documented in --help and README). */
 enum {
-	DMATRACE_EXIT_OK = 0,		/* clean: no findings */
-	DMATRACE_EXIT_FINDINGS = 1,	/* findings reported */
-	DMATRACE_EXIT_ERROR = 2,	/* dmatrace's own error (bad input, no BPF, ...) */
+	DMATRACE_EXIT_OK = 0, /* clean: no findings */
+	DMATRACE_EXIT_FINDINGS = 1, /* findings reported */
+	DMATRACE_EXIT_ERROR =
+		2, /* dmatrace's own error (bad input, no BPF, ...) */
 };
 
 int cmd_record(int argc, char **argv);
-int cmd_replay(int argc, char **argv);	/* also "report" */
+int cmd_replay(int argc, char **argv); /* also "report" */
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 

@@ -10,11 +10,14 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "record", cmd_record, "trace DMA activity into a recording (-o FILE [-- CMD])" },
-	{ "replay", cmd_replay, "analyse a recording: findings and per-device statistics" },
-	{ "report", cmd_replay, "same as replay" },
-	{ "check", cmd_check, "CI gate: trace while CMD runs, exit 1 on findings" },
-	{ "export", cmd_export, "convert a recording to json, csv or perfetto" },
+	{"record", cmd_record,
+	 "trace DMA activity into a recording (-o FILE [-- CMD])"},
+	{"replay", cmd_replay,
+	 "analyse a recording: findings and per-device statistics"},
+	{"report", cmd_replay, "same as replay"},
+	{"check", cmd_check,
+	 "CI gate: trace while CMD runs, exit 1 on findings"},
+	{"export", cmd_export, "convert a recording to json, csv or perfetto"},
 };
 
 static void usage(FILE *f)
@@ -23,9 +26,11 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: dmatrace COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
 	fprintf(f, "\n'dmatrace COMMAND --help' describes each command.\n"
-		   "exit status: 0 clean, 1 findings reported, 2 dmatrace's own error\n");
+		   "exit status: 0 clean, 1 findings reported, 2 dmatrace's "
+		   "own error\n");
 }
 
 int main(int argc, char **argv)
