@@ -103,3 +103,9 @@ clean:
 	$(MAKE) -C kmod clean 2>/dev/null || true
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The style tier: one check per file, so a failure names the file.
+TEST_TIERS += style
+.PHONY: tier-style
+tier-style: $(filter $(BUILD)/%,$(CHECKPATCH))
+	$(Q)tests/lib/run-tier.sh style tests/lib/style.sh "$(CHECKPATCH)"
