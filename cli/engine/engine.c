@@ -8,6 +8,9 @@
  * - Device/driver filters: events of a device that does not pass them are
  *   dropped before any detector sees them (the driver filter is checked
  *   again at each DRIVER_BIND).  Lost-event and module records pass.
+ * - Events naming no device (id 0: IOMMU events of devices the tracer
+ *   never saw, events past its device table) are counted
+ *   (dmas_engine_no_device) and not analysed: there is no device row 0.
  * - Pre-existing mappings: a device whose driver bound before tracing
  *   (DMAS_DEVF_BOUND_BEFORE, or the session was not traced from boot) and
  *   for which no DRIVER_BIND was seen may release mappings the engine never
@@ -758,6 +761,15 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	default:
 		break;
 	}
+	if (ev->dev == DMAS_DEV_NONE) {
+		/*
+		 * No device: IOMMU events the tracer could not attribute,
+		 * events past its device table.  A pseudo-device would mix
+		 * unrelated drivers' buffers (and show as a nameless row).
+		 */
+		e->no_device++;
+		return;
+	}
 	d = dev_get(e, ev->dev);
 	if (!d) {
 		e->dropped++;
@@ -876,6 +888,11 @@ uint64_t dmas_engine_events(const struct dmas_engine *e)
 uint64_t dmas_engine_lost(const struct dmas_engine *e)
 {
 	return e->lost;
+}
+
+uint64_t dmas_engine_no_device(const struct dmas_engine *e)
+{
+	return e->no_device;
 }
 
 uint64_t dmas_engine_dropped(const struct dmas_engine *e)

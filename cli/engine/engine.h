@@ -258,6 +258,13 @@ const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e,
  */
 uint64_t dmas_engine_dropped(const struct dmas_engine *e);
 
+/*
+ * Events that named no device (id DMAS_DEV_NONE: IOMMU events of devices
+ * the tracer never saw, events past its device table): counted here, not
+ * analysed, and no device or statistics row is made for id 0.
+ */
+uint64_t dmas_engine_no_device(const struct dmas_engine *e);
+
 /* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping).
  */
 size_t dmas_engine_mem_bytes(const struct dmas_engine *e);

@@ -250,6 +250,7 @@ struct dmas_engine {
 	uint64_t events;
 	uint64_t dropped; /* events the engine could not keep (out of memory) */
 	uint64_t lost;
+	uint64_t no_device; /* events with device id 0: counted only */
 	uint32_t loss_gen; /* LOST events seen: evidence spanning one is
 			      uncertain */
 	uint64_t now; /* latest event time */

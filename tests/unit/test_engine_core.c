@@ -435,6 +435,38 @@ TEST(absurd_device_id_is_dropped_and_counted)
 	dmas_engine_free(e);
 }
 
+TEST(device_id_zero_makes_no_device_row)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+
+	scn_session(s, true);
+	dev = scn_device(s, "0000:01:00.0", "e1000e", 0);
+	scn_bind(s, dev, "e1000e");
+	scn_map(s, dev, 0x1000, 64, TO);
+	/* what the tracer sends without a device: no row 0 in any table */
+	scn_iommu_map(s, DMAS_DEV_NONE, 0x10000, 4096, 0x200000);
+	scn_iommu_unmap(s, DMAS_DEV_NONE, 0x10000, 4096);
+	scn_iommu_fault(s, DMAS_DEV_NONE, 0x10000, 0);
+	scn_module_unload(s, "e1000e");
+	scn_map(s, DMAS_DEV_NONE, 0x1000, 64, TO);
+	scn_unmap(s, DMAS_DEV_NONE, 0x2000, 64, TO);
+	scn_finish(s);
+	CHECK_EQ(dmas_engine_nr_devices(e), 1);
+	CHECK_EQ(dmas_engine_device(e, 0)->id, dev);
+	CHECK(dmas_engine_device_by_id(e, DMAS_DEV_NONE) == NULL);
+	CHECK(dmas_engine_dev_stats(e, DMAS_DEV_NONE) == NULL);
+	CHECK(dmas_engine_dev_window(e, DMAS_DEV_NONE) == NULL);
+	CHECK_EQ(dmas_engine_no_device(e), 5);
+	CHECK_EQ(dmas_engine_events(e), 8);
+	CHECK_EQ(dmas_engine_dropped(e), 0);
+	/* the mapping of device 0 was not tracked, the real one still is */
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 1);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_free(s);
+}
+
 TEST(offset_lookups_in_large_mappings)
 {
 	struct dmas_engine *e;
