@@ -294,6 +294,8 @@ static void on_done(struct dmas_engine *e, struct dev_state *d,
 	} else {
 		c->pub.completed++;
 		d->run.xfers_completed++;
+		if (ds)
+			c->pub.completed_bytes += ds->size;
 	}
 	if (!ds)
 		return;
@@ -486,6 +488,34 @@ void dmaeng_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 				c->pub.index, mod);
 		c->pub.released = true;
 	}
+}
+
+size_t dmas_engine_chan_descs(const struct dmas_engine *e, size_t chan,
+			      struct dmas_desc_info *out, size_t max)
+{
+	const struct chan_state *c;
+	size_t n = 0;
+	uint32_t i;
+
+	if (chan >= e->nr_chans)
+		return 0;
+	c = &e->chans[chan];
+	for (i = c->head; i; i = e->descs[i].next) {
+		const struct desc_state_rec *ds = &e->descs[i];
+
+		/* prepared, not submitted: no cookie, not the channel's yet */
+		if (ds->state != DS_SUBMITTED && ds->state != DS_ISSUED)
+			continue;
+		if (n < max && out)
+			out[n] = (struct dmas_desc_info){
+				.cookie = ds->cookie,
+				.size = ds->size,
+				.submit_ts = ds->ts,
+				.issued = ds->state == DS_ISSUED,
+			};
+		n++;
+	}
+	return n;
 }
 
 void dmaeng_free(struct dmas_engine *e)

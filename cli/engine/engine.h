@@ -177,6 +177,12 @@ void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts);
 /* ---- reading results (valid until the next feed/finish/free) ---- */
 
 const struct dmas_session *dmas_engine_session(const struct dmas_engine *e);
+/*
+ * Findings by index: index i is the finding with seq i, so index order is
+ * reporting order and the newest N are indices nr-1 down to nr-N.  Later
+ * events never reorder or remove findings (folding only updates repeats;
+ * finish fills in aggregated details and appends end-of-session findings).
+ */
 size_t dmas_engine_nr_findings(const struct dmas_engine *e);
 const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e,
 					       size_t i);
@@ -246,11 +252,29 @@ struct dmas_chan_info {
 	uint64_t in_flight; /* issued, not completed */
 	uint64_t pending; /* submitted, not issued */
 	uint64_t bytes; /* bytes of transfers prepared */
+	uint64_t completed_bytes; /* bytes of transfers completed (as
+				     prepared) */
 };
 size_t dmas_engine_nr_channels(const struct dmas_engine *e);
 /* Channels in the order first seen. */
 const struct dmas_chan_info *dmas_engine_channel(const struct dmas_engine *e,
 						 size_t i);
+
+/* One descriptor a channel has not finished. */
+struct dmas_desc_info {
+	uint64_t cookie;
+	uint64_t size; /* bytes prepared */
+	uint64_t submit_ts;
+	bool issued; /* issue_pending seen (or it already completed) */
+};
+/*
+ * The descriptors of channel chan (index as for dmas_engine_channel)
+ * submitted and not yet completed, failed or dropped (terminate, release),
+ * oldest submission first: the first max of them go to out.  Returns how
+ * many there are (may exceed max; 0 for an unknown channel).
+ */
+size_t dmas_engine_chan_descs(const struct dmas_engine *e, size_t chan,
+			      struct dmas_desc_info *out, size_t max);
 
 /*
  * What the engine could not keep (out of memory, device ids out of range):

@@ -291,3 +291,57 @@ TEST(terminate_in_flight_uncertain_across_loss)
 	CHECK_EQ(scn_finding(e, "terminate-in-flight", 0)->uncertain, 1);
 	scn_free(s);
 }
+
+TEST(chan_descs_lists_unfinished_oldest_first)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(NULL, &e, &dev);
+	struct dmas_desc_info di[4];
+	uint64_t ts[6];
+	int i;
+
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	scn_chan_request(s, dev, CHAN2, 1, 0);
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, di, 4), 0);
+	for (i = 1; i <= 5; i++) {
+		scn_desc_prep(s, dev, CHAN, 0, 0x1000 * i, 100 * i, 0);
+		ts[i] = scn_now(s); /* the submit's time */
+		scn_desc_submit(s, dev, CHAN, i);
+		if (i == 3)
+			scn_issue_pending(s, dev, CHAN);
+	}
+	/* prepared, not submitted: not listed */
+	scn_desc_prep(s, dev, CHAN, 0, 0x9000, 999, 0);
+	scn_xfer_complete(s, dev, CHAN, 2);
+	scn_xfer_error(s, dev, CHAN, 4, 1);
+	/* 1 and 3 issued, 5 only submitted; 2 done, 4 failed */
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, di, 4), 3);
+	CHECK_EQ(di[0].cookie, 1);
+	CHECK_EQ(di[0].size, 100);
+	CHECK_EQ(di[0].submit_ts, ts[1]);
+	CHECK(di[0].issued);
+	CHECK_EQ(di[1].cookie, 3);
+	CHECK_EQ(di[1].size, 300);
+	CHECK(di[1].issued);
+	CHECK_EQ(di[2].cookie, 5);
+	CHECK_EQ(di[2].submit_ts, ts[5]);
+	CHECK(!di[2].issued);
+	/* fewer slots than descriptors: the oldest, and the full count */
+	memset(di, 0, sizeof(di));
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, di, 1), 3);
+	CHECK_EQ(di[0].cookie, 1);
+	CHECK_EQ(di[1].cookie, 0);
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, NULL, 0), 3);
+	CHECK_EQ(dmas_engine_chan_descs(e, 1, di, 4), 0);
+	CHECK_EQ(dmas_engine_chan_descs(e, 2, di, 4), 0);
+	CHECK_EQ(dmas_engine_channel(e, 0)->completed_bytes, 200);
+	scn_xfer_complete(s, dev, CHAN, 1);
+	CHECK_EQ(dmas_engine_channel(e, 0)->completed_bytes, 300);
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, di, 4), 2);
+	CHECK_EQ(di[0].cookie, 3);
+	/* terminate drops what is left */
+	scn_terminate(s, dev, CHAN);
+	CHECK_EQ(dmas_engine_chan_descs(e, 0, di, 4), 0);
+	scn_free(s);
+}
