@@ -49,6 +49,7 @@ PARTS := cli/engine/engine.mk cli/format/format.mk cli/source/source.mk \
 	tests/vm/vm.mk tests/tui/tui.mk dashboards/dashboards.mk
 include $(wildcard $(PARTS))
 
+LIB_SRCS += cli/event_names.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SAN_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 

@@ -81,51 +81,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_names.h"
 #include "format/dmat.h"
 
 #define MAX_WORDS 256
 #define MAX_DEPTH 16
-
-static const char *const kind_names[DMAS_EV_MAX] = {
-	[DMAS_EV_MAP] = "map",
-	[DMAS_EV_UNMAP] = "unmap",
-	[DMAS_EV_MAP_SG] = "map_sg",
-	[DMAS_EV_UNMAP_SG] = "unmap_sg",
-	[DMAS_EV_SYNC_FOR_CPU] = "sync_for_cpu",
-	[DMAS_EV_SYNC_FOR_DEVICE] = "sync_for_device",
-	[DMAS_EV_SYNC_SG_FOR_CPU] = "sync_sg_for_cpu",
-	[DMAS_EV_SYNC_SG_FOR_DEVICE] = "sync_sg_for_device",
-	[DMAS_EV_MAP_RESOURCE] = "map_resource",
-	[DMAS_EV_UNMAP_RESOURCE] = "unmap_resource",
-	[DMAS_EV_MAP_ERROR] = "map_error",
-	[DMAS_EV_ALLOC_COHERENT] = "alloc_coherent",
-	[DMAS_EV_FREE_COHERENT] = "free_coherent",
-	[DMAS_EV_ALLOC_PAGES] = "alloc_pages",
-	[DMAS_EV_FREE_PAGES] = "free_pages",
-	[DMAS_EV_POOL_CREATE] = "pool_create",
-	[DMAS_EV_POOL_DESTROY] = "pool_destroy",
-	[DMAS_EV_POOL_ALLOC] = "pool_alloc",
-	[DMAS_EV_POOL_FREE] = "pool_free",
-	[DMAS_EV_CHAN_REQUEST] = "chan_request",
-	[DMAS_EV_CHAN_RELEASE] = "chan_release",
-	[DMAS_EV_DESC_PREP] = "desc_prep",
-	[DMAS_EV_DESC_SUBMIT] = "desc_submit",
-	[DMAS_EV_ISSUE_PENDING] = "issue_pending",
-	[DMAS_EV_XFER_START] = "xfer_start",
-	[DMAS_EV_XFER_COMPLETE] = "xfer_complete",
-	[DMAS_EV_XFER_ERROR] = "xfer_error",
-	[DMAS_EV_TERMINATE] = "terminate",
-	[DMAS_EV_CPU_ACCESS] = "cpu_access",
-	[DMAS_EV_DRIVER_BIND] = "driver_bind",
-	[DMAS_EV_DRIVER_UNBIND] = "driver_unbind",
-	[DMAS_EV_DEVICE_REMOVE] = "device_remove",
-	[DMAS_EV_MODULE_UNLOAD] = "module_unload",
-	[DMAS_EV_IOMMU_MAP] = "iommu_map",
-	[DMAS_EV_IOMMU_UNMAP] = "iommu_unmap",
-	[DMAS_EV_IOMMU_FAULT] = "iommu_fault",
-	[DMAS_EV_LOST] = "lost",
-	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb_bounce",
-};
 
 struct line {
 	int no;
@@ -461,10 +421,7 @@ static void do_stack(struct gen *g, const struct line *ln, char **words, int n)
 
 static int kind_by_name(const char *w)
 {
-	for (int k = 1; k < DMAS_EV_MAX; k++)
-		if (kind_names[k] && !strcmp(kind_names[k], w))
-			return k;
-	return -1;
+	return dmas_event_kind_by_name(w);
 }
 
 static uint8_t parse_dir(struct gen *g, const struct line *ln, const char *v)
@@ -520,7 +477,7 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 			memcpy(ev.name, v, strlen(v));
 		} else if (have_name) {
 			LDIE(ln, "%s: an event with a name carries no %s",
-			     kind_names[kind], k);
+			     dmas_event_kind_name(kind), k);
 		} else if (!strcmp(k, "addr") || !strcmp(k, "cookie") ||
 			   !strcmp(k, "client"))
 			ev.addr = num(g, ln, k, v);
@@ -558,11 +515,11 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 						(uint8_t)num(g, ln, "flags", f);
 			}
 		} else
-			LDIE(ln, "%s: unknown field '%s'", kind_names[kind], k);
+			LDIE(ln, "%s: unknown field '%s'", dmas_event_kind_name(kind), k);
 	}
 	if (have_name && ev.dir)
 		LDIE(ln, "%s: an event with a name carries no dir",
-		     kind_names[kind]);
+		     dmas_event_kind_name(kind));
 	if (have_sg) {
 		if (nents > 0xffff || mapped > 0xffff)
 			LDIE(ln, "nents and mapped must be below 65536");
@@ -976,8 +933,9 @@ static void put_u(const char *key, uint64_t v, bool hex)
 
 static void dump_event(const struct dmas_event *e)
 {
-	if (e->kind > 0 && e->kind < DMAS_EV_MAX && kind_names[e->kind])
-		printf("%s ts=%" PRIu64, kind_names[e->kind], (uint64_t)e->ts);
+	if (e->kind > 0 && dmas_event_kind_name(e->kind))
+		printf("%s ts=%" PRIu64, dmas_event_kind_name(e->kind),
+		       (uint64_t)e->ts);
 	else
 		printf("# unknown kind %u at ts=%" PRIu64 "\n#", e->kind,
 		       (uint64_t)e->ts);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* event_names.c - the names users see for event kinds, in every output. */
+#include <string.h>
+
+#include "event.h"
+#include "event_names.h"
+
+/* Indexed by enum dmas_kind; the names users see in every output. */
+static const char *const kind_names[DMAS_EV_MAX] = {
+	[DMAS_EV_NONE] = "none",
+	[DMAS_EV_MAP] = "map",
+	[DMAS_EV_UNMAP] = "unmap",
+	[DMAS_EV_MAP_SG] = "map_sg",
+	[DMAS_EV_UNMAP_SG] = "unmap_sg",
+	[DMAS_EV_SYNC_FOR_CPU] = "sync_for_cpu",
+	[DMAS_EV_SYNC_FOR_DEVICE] = "sync_for_device",
+	[DMAS_EV_SYNC_SG_FOR_CPU] = "sync_sg_for_cpu",
+	[DMAS_EV_SYNC_SG_FOR_DEVICE] = "sync_sg_for_device",
+	[DMAS_EV_MAP_RESOURCE] = "map_resource",
+	[DMAS_EV_UNMAP_RESOURCE] = "unmap_resource",
+	[DMAS_EV_MAP_ERROR] = "map_error",
+	[DMAS_EV_ALLOC_COHERENT] = "alloc_coherent",
+	[DMAS_EV_FREE_COHERENT] = "free_coherent",
+	[DMAS_EV_ALLOC_PAGES] = "alloc_pages",
+	[DMAS_EV_FREE_PAGES] = "free_pages",
+	[DMAS_EV_POOL_CREATE] = "pool_create",
+	[DMAS_EV_POOL_DESTROY] = "pool_destroy",
+	[DMAS_EV_POOL_ALLOC] = "pool_alloc",
+	[DMAS_EV_POOL_FREE] = "pool_free",
+	[DMAS_EV_CHAN_REQUEST] = "chan_request",
+	[DMAS_EV_CHAN_RELEASE] = "chan_release",
+	[DMAS_EV_DESC_PREP] = "desc_prep",
+	[DMAS_EV_DESC_SUBMIT] = "desc_submit",
+	[DMAS_EV_ISSUE_PENDING] = "issue_pending",
+	[DMAS_EV_XFER_START] = "xfer_start",
+	[DMAS_EV_XFER_COMPLETE] = "xfer_complete",
+	[DMAS_EV_XFER_ERROR] = "xfer_error",
+	[DMAS_EV_TERMINATE] = "terminate",
+	[DMAS_EV_CPU_ACCESS] = "cpu_access",
+	[DMAS_EV_DRIVER_BIND] = "driver_bind",
+	[DMAS_EV_DRIVER_UNBIND] = "driver_unbind",
+	[DMAS_EV_DEVICE_REMOVE] = "device_remove",
+	[DMAS_EV_MODULE_UNLOAD] = "module_unload",
+	[DMAS_EV_IOMMU_MAP] = "iommu_map",
+	[DMAS_EV_IOMMU_UNMAP] = "iommu_unmap",
+	[DMAS_EV_IOMMU_FAULT] = "iommu_fault",
+	[DMAS_EV_LOST] = "lost",
+	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb_bounce",
+};
+
+const char *dmas_event_kind_name(unsigned kind)
+{
+	return kind < DMAS_EV_MAX ? kind_names[kind] : NULL;
+}
+
+int dmas_event_kind_by_name(const char *name)
+{
+	for (int k = 1; k < DMAS_EV_MAX; k++)
+		if (kind_names[k] && !strcmp(kind_names[k], name))
+			return k;
+	return -1;
+}
