@@ -515,7 +515,8 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 						(uint8_t)num(g, ln, "flags", f);
 			}
 		} else
-			LDIE(ln, "%s: unknown field '%s'", dmas_event_kind_name(kind), k);
+			LDIE(ln, "%s: unknown field '%s'",
+			     dmas_event_kind_name(kind), k);
 	}
 	if (have_name && ev.dir)
 		LDIE(ln, "%s: an event with a name carries no dir",

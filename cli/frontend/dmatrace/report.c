@@ -15,7 +15,6 @@
 #include "event_names.h"
 #include "report.h"
 
-
 const char *dmas_kind_str(unsigned kind, char *buf, size_t len)
 {
 	const char *name = dmas_event_kind_name(kind);
