@@ -87,6 +87,7 @@ void dmas_engine_free(struct dmas_engine *e)
 		return;
 	maps_free(e);
 	dmaeng_free(e);
+	numa_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
@@ -518,10 +519,6 @@ static void agg_format_one(struct dmas_engine *e, const struct agg *a)
 	struct dmas_finding *f = &e->findings[a->finding];
 
 	switch (f->kind) {
-	case DMAS_F_NUMA_REMOTE_BUFFER:
-	case DMAS_F_NUMA_REMOTE_CPU:
-		numa_format(e, a, f);
-		break;
 	case DMAS_F_MAP_ERROR:
 		misuse_format(e, a, f);
 		break;
@@ -715,7 +712,8 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 
 static void time_passes(struct dmas_engine *e, uint64_t ts)
 {
-	uint64_t iv = 0;
+	uint64_t iv = 0, base = e->win_base;
+	bool started = e->win_started;
 
 	if (ts > e->now)
 		e->now = ts;
@@ -723,6 +721,8 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 		stats_window_start(e, ts);
 	else if (ts >= e->win_base + e->win_len)
 		stats_window_roll(e, ts);
+	if (started && e->win_base != base && e->nr_numa)
+		numa_evaluate(e, false);
 	if (ts < e->next_scan)
 		return;
 	/* the latest time seen: an out-of-order event does not turn it back */
@@ -877,6 +877,7 @@ void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts)
 		leaks_scan_age(e, end_ts);
 	dmaeng_scan(e, end_ts, true);
 	leaks_finish(e, end_ts);
+	numa_evaluate(e, true);
 	aggs_format(e);
 }
 
@@ -1007,6 +1008,7 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += e->cap_findings * sizeof(*e->findings);
 	b += e->cap_aggs * sizeof(*e->aggs) + htab_bytes(&e->agg_h);
 	b += e->cap_dedups * sizeof(*e->dedups) + htab_bytes(&e->dedup_h);
+	b += e->cap_numa * sizeof(*e->numa) + htab_bytes(&e->numa_h);
 	b += e->cap_chans * sizeof(*e->chans) + htab_bytes(&e->chan_h);
 	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);

@@ -152,6 +152,12 @@ struct dmas_engine_opts {
 	const char *driver_filter; /* only this driver (NULL: all) */
 	dmas_finding_cb on_finding; /* called as each finding is made */
 	void *cb_ctx;
+	/*
+	 * numa-remote-buffer / numa-remote-cpu only when at least this
+	 * percentage of a (device, stack)'s bytes is remote (with at least 4
+	 * remote mappings, or all of a stack's fewer than 4); 0: 50.
+	 */
+	unsigned int numa_min_share;
 };
 
 struct dmas_engine;

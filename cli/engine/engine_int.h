@@ -135,6 +135,7 @@ struct dev_state {
 	uint64_t nr_live; /* records of any class */
 	uint64_t sg_live; /* live sg mappings (their segments' addresses are
 			     unknown) */
+	uint32_t numa_last; /* its last NUMA site hit, index + 1 */
 	bool bind_seen; /* DRIVER_BIND in the trace */
 	bool included; /* passes the device/driver filters */
 	bool implicit; /* no device record: events only */
@@ -191,6 +192,23 @@ struct agg {
 	int32_t mixed; /* NUMA: more than one remote node seen */
 };
 
+/* NUMA placement of one (device, creating stack), per side (numa.c). */
+struct numa_side {
+	uint64_t maps, bytes; /* mappings whose node is known */
+	uint64_t remote_maps, remote_bytes;
+	int32_t node; /* the first remote node seen */
+	bool mixed; /* more than one remote node */
+	size_t finding; /* index + 1 of its finding, 0: not (yet) one */
+	struct dmas_event ev; /* the first remote mapping */
+	struct dmas_map m;
+};
+
+struct numa_site {
+	uint32_t dev, stack;
+	int32_t dnode;
+	struct numa_side side[2]; /* the buffer's node, the mapping CPU's */
+};
+
 struct dedup {
 	uint64_t count;
 	size_t last; /* index of the last finding kept */
@@ -243,6 +261,9 @@ struct dmas_engine {
 	struct agg *aggs;
 	size_t nr_aggs, cap_aggs;
 	struct htab agg_h; /* (stack, dev << 6 | kind) -> agg index + 1 */
+	struct numa_site *numa;
+	size_t nr_numa, cap_numa;
+	struct htab numa_h; /* (stack, dev) -> site index + 1 */
 	struct dedup *dedups;
 	size_t nr_dedups, cap_dedups;
 	struct htab dedup_h;
@@ -434,8 +455,10 @@ bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod);
 /* ---- numa.c ---- */
 void numa_map(struct dmas_engine *e, struct dev_state *d,
 	      const struct dmas_event *ev, const struct dmas_map *m);
-void numa_format(struct dmas_engine *e, const struct agg *a,
-		 struct dmas_finding *f);
+/* Report systematic remote placement (window ends, finish); update
+ * details. */
+void numa_evaluate(struct dmas_engine *e, bool at_finish);
+void numa_free(struct dmas_engine *e);
 
 /* ---- dmaengine.c ---- */
 void dmaeng_event(struct dmas_engine *e, struct dev_state *d,

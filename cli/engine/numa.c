@@ -7,76 +7,209 @@
  *   resource or pool blocks, whose memory is MMIO or already counted as the
  *   pool's coherent pages) whose buffer's node (the memory map of the
  *   recording, by physical address) and whose device's node are both known
- *   counts its bytes as local or remote in the device's statistics.  An sg
- *   list is placed by its first segment.
- * - `numa-remote-buffer`: one finding per (device, creating stack) with a
- *   remote buffer; the detail counts remote mappings and bytes and names the
- *   nodes.  Never uncertain: the map event itself is the evidence.
- * - `numa-remote-cpu` (info): likewise for streaming mappings (single, sg)
- *   made from a CPU whose node (the recording's CPU map) differs from the
- *   device's.  Coherent and page allocations are left out: the kernel
- *   places them on the device's node whichever CPU asks (probe often runs
- *   elsewhere).
+ *   counts its bytes as local or remote in the device's statistics, always.
+ *   An sg list is placed by its first segment.
+ * - Placement is judged per (device, creating stack), so a finding names
+ *   the code that chose the memory.  A correct driver pinned to its
+ *   device's node still gets the odd buffer from the other node (page
+ *   recycling, a buffer freed on another CPU, the allocator falling back):
+ *   true, but noise.  So `numa-remote-buffer` is one finding per (device,
+ *   stack) only when remote placement is systematic: remote bytes are at
+ *   least numa_min_share percent (default 50) of the stack's placed bytes,
+ *   and at least NUMA_MIN_REMOTE (4) of its mappings were remote, or, for
+ *   a stack that made fewer than 4 placed mappings by the end of the
+ *   session, all of them were (one remote buffer from a call site that
+ *   made nothing else is a finding; 3 strays among 600 are not).
+ * - Evaluated at each statistics window's end (so live views show it while
+ *   tracing; the small-sample rule waits for the end: a stack's first
+ *   mapping alone says nothing yet) and at finish.  Once reported it stays;
+ *   its detail is brought up to date at every evaluation.  The finding's
+ *   mapping fields are the first remote mapping's, its time the evaluation
+ *   that made it.  Never uncertain: map events themselves are the evidence.
+ * - `numa-remote-cpu` (info): the same rule, over streaming mappings
+ *   (single, sg) whose mapping CPU's node (the recording's CPU map) is
+ *   known: a driver whose interrupts are steered to its node still maps a
+ *   few buffers from elsewhere (a kworker, a stray softirq).  Coherent and
+ *   page allocations are left out: the kernel places them on the device's
+ *   node whichever CPU asks (probe often runs elsewhere).
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/engine_int.h"
 
-static void note(struct dmas_engine *e, enum dmas_finding_kind k,
-		 const struct dmas_event *ev, const struct dmas_map *m,
-		 int node, int dnode)
-{
-	bool is_new;
-	struct agg *a = eng_aggregate(e, k, m->dev, m->stack, ev, m, m->size,
-				      node, dnode, &is_new);
+#define NUMA_MIN_REMOTE 4
 
-	if (a && !is_new && a->node_a != node)
-		a->mixed = 1;
+static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
+				  uint32_t stack)
+{
+	uint32_t dev = d->pub.id;
+	struct numa_site *s, *n;
+	uint32_t *slot;
+
+	/* a device's map events mostly come from the stack before them */
+	if (d->numa_last) {
+		s = &e->numa[d->numa_last - 1];
+		if (s->stack == stack)
+			return s;
+	}
+	slot = htab_find(&e->numa_h, stack, dev);
+	if (slot) {
+		d->numa_last = *slot;
+		return &e->numa[*slot - 1];
+	}
+	n = eng_grow(e->numa, &e->cap_numa, e->nr_numa + 1, sizeof(*n));
+	if (!n)
+		return NULL;
+	e->numa = n;
+	if (htab_insert(&e->numa_h, stack, dev, (uint32_t)e->nr_numa + 1))
+		return NULL;
+	s = &e->numa[e->nr_numa++];
+	memset(s, 0, sizeof(*s));
+	s->dev = dev;
+	s->stack = stack;
+	s->side[0].node = s->side[1].node = -1;
+	d->numa_last = (uint32_t)e->nr_numa;
+	return s;
+}
+
+static void count(struct numa_side *sd, const struct dmas_event *ev,
+		  const struct dmas_map *m, int node, bool remote)
+{
+	sd->maps++;
+	sd->bytes += m->size;
+	if (!remote)
+		return;
+	if (!sd->remote_maps) {
+		sd->node = node;
+		sd->ev = *ev;
+		sd->m = *m;
+	} else if (sd->node != node) {
+		sd->mixed = true;
+	}
+	sd->remote_maps++;
+	sd->remote_bytes += m->size;
 }
 
 void numa_map(struct dmas_engine *e, struct dev_state *d,
 	      const struct dmas_event *ev, const struct dmas_map *m)
 {
-	int dnode = d->pub.numa_node, node, cnode;
+	int dnode = d->pub.numa_node, node = -1, cnode = -1;
+	struct numa_site *s;
 
 	if (dnode < 0)
 		return;
 	if (ev->phys && e->nr_ranges) {
 		node = dmas_engine_node_of(e, ev->phys);
-		if (node == dnode) {
+		if (node == dnode)
 			d->run.local_bytes += m->size;
-		} else if (node >= 0) {
+		else if (node >= 0)
 			d->run.remote_bytes += m->size;
-			note(e, DMAS_F_NUMA_REMOTE_BUFFER, ev, m, node, dnode);
-		}
 	}
 	/* allocations are placed on the device's node whoever asks */
-	if (ev->kind != DMAS_EV_MAP && ev->kind != DMAS_EV_MAP_SG)
+	if (ev->kind == DMAS_EV_MAP || ev->kind == DMAS_EV_MAP_SG)
+		cnode = dmas_engine_cpu_node(e, ev->cpu);
+	if (node < 0 && cnode < 0)
 		return;
-	cnode = dmas_engine_cpu_node(e, ev->cpu);
-	if (cnode >= 0 && cnode != dnode)
-		note(e, DMAS_F_NUMA_REMOTE_CPU, ev, m, cnode, dnode);
+	s = site_get(e, d, m->stack);
+	if (!s) {
+		e->dropped++;
+		return;
+	}
+	if (node >= 0)
+		count(&s->side[0], ev, m, node, node != dnode);
+	if (cnode >= 0)
+		count(&s->side[1], ev, m, cnode, cnode != dnode);
+	s->dnode = dnode;
 }
 
-void numa_format(struct dmas_engine *e, const struct agg *a,
-		 struct dmas_finding *f)
+static bool systematic(const struct dmas_engine *e, const struct numa_side *sd,
+		       bool at_finish)
+{
+	unsigned int share = e->opts.numa_min_share;
+
+	if (!sd->remote_maps)
+		return false;
+	if (!share)
+		share = 50;
+	if (share > 100)
+		share = 100;
+	if ((unsigned __int128)sd->remote_bytes * 100 <
+	    (unsigned __int128)sd->bytes * share)
+		return false;
+	return sd->remote_maps >= NUMA_MIN_REMOTE ||
+	       (at_finish && sd->remote_maps == sd->maps);
+}
+
+static void describe(const struct numa_site *s, const struct numa_side *sd,
+		     bool cpu, char *buf, size_t len)
 {
 	char where[32];
+	unsigned int pct =
+		sd->bytes ? (unsigned int)((unsigned __int128)sd->remote_bytes *
+					   100 / sd->bytes)
+			  : 100;
 
-	if (a->mixed)
+	if (sd->mixed)
 		snprintf(where, sizeof(where), "remote nodes");
 	else
-		snprintf(where, sizeof(where), "node %d", a->node_a);
-	if (f->kind == DMAS_F_NUMA_REMOTE_BUFFER)
-		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64 " remote mapping%s, %" PRIu64
-			 " bytes: buffer on %s, device on node %d",
-			 a->count, a->count == 1 ? "" : "s", a->bytes, where,
-			 a->node_b);
+		snprintf(where, sizeof(where), "node %d", sd->node);
+	if (!cpu)
+		snprintf(buf, len,
+			 "%" PRIu64 " of %" PRIu64 " mapping%s remote, %" PRIu64
+			 " bytes (%u%%): buffer on %s, device on node %d",
+			 sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
+			 sd->remote_bytes, pct, where, s->dnode);
 	else
-		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64
-			 " mapping%s made from CPUs on %s, device on node %d",
-			 a->count, a->count == 1 ? "" : "s", where, a->node_b);
+		snprintf(buf, len,
+			 "%" PRIu64 " of %" PRIu64 " mapping%s made from CPUs "
+			 "on %s (%u%% of bytes), device on node %d",
+			 sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
+			 where, pct, s->dnode);
+}
+
+void numa_evaluate(struct dmas_engine *e, bool at_finish)
+{
+	static const enum dmas_finding_kind kinds[2] = {
+		DMAS_F_NUMA_REMOTE_BUFFER,
+		DMAS_F_NUMA_REMOTE_CPU,
+	};
+	size_t i;
+	int k;
+
+	/* in order of first sight: the same input, the same numbering */
+	for (i = 0; i < e->nr_numa; i++) {
+		struct numa_site *s = &e->numa[i];
+
+		for (k = 0; k < 2; k++) {
+			struct numa_side *sd = &s->side[k];
+			char detail[sizeof(((struct dmas_finding *)0)->detail)];
+			struct dmas_finding *f;
+			struct dmas_event ev;
+
+			if (sd->finding) {
+				describe(s, sd, k,
+					 e->findings[sd->finding - 1].detail,
+					 sizeof(detail));
+				continue;
+			}
+			if (!systematic(e, sd, at_finish))
+				continue;
+			describe(s, sd, k, detail, sizeof(detail));
+			ev = sd->ev;
+			ev.ts = e->now;
+			f = eng_report_each(e, kinds[k], &ev, &sd->m, false,
+					    "%s", detail);
+			if (f)
+				sd->finding = f->seq + 1;
+		}
+	}
+}
+
+void numa_free(struct dmas_engine *e)
+{
+	free(e->numa);
+	htab_free(&e->numa_h);
 }

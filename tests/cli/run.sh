@@ -94,7 +94,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa ownership mixup xfer-stuck; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-share ownership mixup xfer-stuck; do
 	gen $s || true
 done
 
@@ -107,6 +107,9 @@ both misuse "unmap-not-mapped unmap-size-mismatch " 1
 both dmaengine "" 0
 both two-devices "" 0
 both numa "numa-remote-buffer " 1
+both numa-share "" 0
+both numa-share "numa-remote-buffer " 1 --numa-share 40
+both numa-share "" 0 --numa-share 41%
 both ownership "missing-sync-for-cpu " 1
 both mixup "coherent-via-streaming-api " 1
 both xfer-stuck "xfer-timeout " 1
@@ -181,6 +184,12 @@ expect "leakage: duration from the session start" "$(jq -r '.session.duration_ns
 replay r --json "$T/numa.dmat"
 expect "numa: remote share of bytes" "$(jq -c '.devices[0].stats | [.remote_bytes, .local_bytes, .remote_share]' "$T/r.out")" "[4096,4096,0.5]"
 expect "numa: the remote buffer is the one reported" "$(jq -r '.findings[0].addr' "$T/r.out")" "0x2000"
+replay r --numa-share 40 --json "$T/numa-share.dmat"
+expect "numa-share: the first remote buffer, with the stack's counts" \
+	"$(jq -r '.findings[0] | "\(.addr) \(.detail)"' "$T/r.out")" \
+	"0x2000 4 of 10 mappings remote, 16384 bytes (40%): buffer on node 0, device on node 1"
+replay r --numa-share 0 "$T/numa-share.dmat"
+expect "numa-share 0: bad option, exit 2" "$rc" "2"
 replay r --json "$T/ownership.dmat"
 f='.findings[0]'
 expect "ownership: the buffer never synced for the CPU" "$(jq -c "$f | [.addr, .dir, .close_kind]" "$T/r.out")" '["0x10000","from-device","sync_for_device"]'

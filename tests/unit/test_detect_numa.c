@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * test_detect_numa.c - NUMA placement: remote buffers and remote mapping
- * CPUs are found once per (device, creating stack) with counts; local
- * buffers, unknown nodes and devices without a node stay silent.
+ * CPUs are found once per (device, creating stack) when remote placement
+ * is systematic (share of bytes, minimum count, or every one of a stack's
+ * few mappings); a driver's few strays, local buffers, unknown nodes and
+ * devices without a node stay silent; per-device byte shares always count.
  */
 #include "scenario.h"
 #include "testlib.h"
@@ -10,10 +12,14 @@
 #define TO DMAS_DIR_TO_DEVICE
 #define FROM DMAS_DIR_FROM_DEVICE
 #define GB (1ULL << 30)
+#define SEC 1000000000ULL
+#define LOCAL(i) (GB + 0x100000 + 4096 * (uint64_t)(i))
+#define REMOTE(i) (0x100000 + 4096 * (uint64_t)(i))
 
-static struct scn *setup(struct dmas_engine **e, uint32_t *dev)
+static struct scn *setup_o(const struct dmas_engine_opts *o,
+			   struct dmas_engine **e, uint32_t *dev)
 {
-	struct scn *s = scn_new_engine(NULL, e);
+	struct scn *s = scn_new_engine(o, e);
 
 	scn_session(s, true);
 	scn_mem_range(s, 0, GB, 0);
@@ -21,6 +27,18 @@ static struct scn *setup(struct dmas_engine **e, uint32_t *dev)
 	*dev = scn_device(s, "0000:10:00.0", "nvme", 1);
 	scn_bind(s, *dev, "nvme");
 	return s;
+}
+
+static struct scn *setup(struct dmas_engine **e, uint32_t *dev)
+{
+	return setup_o(NULL, e, dev);
+}
+
+/* map and unmap one 4 KiB buffer at phys (a streaming rx/tx buffer) */
+static void use(struct scn *s, uint32_t dev, uint64_t addr, uint64_t phys)
+{
+	scn_map_phys(s, dev, addr, 4096, TO, phys);
+	scn_unmap(s, dev, addr, 4096, TO);
 }
 
 TEST(numa_node_of_memory_map)
@@ -37,40 +55,234 @@ TEST(numa_node_of_memory_map)
 	scn_free(s);
 }
 
-TEST(numa_remote_buffer_once_per_stack_with_counts)
+/* vdmac's plant: one buffer from the other node, from a call site that
+ * maps nothing else: found once, at the end. */
+TEST(numa_single_remote_buffer_of_a_call_site_is_found)
 {
 	struct dmas_engine *e;
-	uint32_t dev, st1, st2;
+	uint32_t dev, st, other;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+	uint64_t map_ts;
+	int i;
+
+	st = scn_stack(s, "sc_numa_remote_buffer+0x10/0x300 [vdmac]", NULL);
+	other = scn_stack(s, "vbuf_map+0x10/0x100 [vdmac]", NULL);
+	/* the rest of the driver is local */
+	scn_use_stack(s, other);
+	for (i = 0; i < 50; i++)
+		use(s, dev, 0x100000 + i * 0x1000, LOCAL(i));
+	scn_use_stack(s, st);
+	map_ts = scn_now(s);
+	scn_map_phys(s, dev, 0x1000, 4096, FROM, REMOTE(3));
+	/* a window ends: one mapping is not enough to judge yet */
+	scn_advance(s, 2 * SEC);
+	scn_idle(s);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_unmap(s, dev, 0x1000, 4096, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	f = scn_finding(e, "numa-remote-buffer", 0);
+	CHECK_EQ(f->dev, dev);
+	CHECK_EQ(f->addr, 0x1000);
+	CHECK_EQ(f->size, 4096);
+	CHECK_EQ(f->dir, FROM);
+	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
+	CHECK_EQ(f->map_ts, map_ts);
+	CHECK_EQ(f->map_stack, st);
+	CHECK_EQ(f->severity, DMAS_SEV_WARNING);
+	CHECK_EQ(f->uncertain, 0);
+	CHECK_EQ(f->ts, scn_now(s));
+	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 4096 bytes (100%): "
+			       "buffer on node 0, device on node 1");
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 4096);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 50 * 4096);
+	scn_free(s);
+}
+
+/* a healthy driver: 3 strays among 600 buffers of its rx path */
+TEST(numa_few_strays_among_many_are_silent)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(&e, &dev);
+	int i;
+
+	st = scn_stack(s, "e1000_alloc_rx_buffers+0x10/0x300 [e1000e]", NULL);
+	scn_use_stack(s, st);
+	scn_set_step(s, 10000000); /* 600 buffers over 12 s: many windows */
+	for (i = 0; i < 600; i++)
+		use(s, dev, 0x10000 + (i % 64) * 0x1000,
+		    i == 7 || i == 300 || i == 599 ? REMOTE(i) : LOCAL(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	/* the statistics still show them */
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 3 * 4096);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 597 * 4096);
+	scn_free(s);
+}
+
+/* a stack with fewer than 4 mappings is judged only when all are remote */
+TEST(numa_small_stacks_need_every_mapping_remote)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st1, st2, st3;
 	struct scn *s = setup(&e, &dev);
 	const struct dmas_finding *f;
 
 	st1 = scn_stack(s, "nvme_map_data+0x10/0x300 [nvme]", NULL);
 	st2 = scn_stack(s, "nvme_alloc_queue+0x10/0x100 [nvme]", NULL);
-	scn_use_stack(s, st1);
-	scn_map_phys(s, dev, 0x1000, 4096, TO, 0x100000); /* node 0 */
-	scn_map_phys(s, dev, 0x2000, 8192, TO, 0x200000); /* node 0 */
-	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x1000); /* local */
-	scn_use_stack(s, st2);
+	st3 = scn_stack(s, "nvme_setup_prps+0x10/0x100 [nvme]", NULL);
+	scn_use_stack(s, st1); /* 2 of 3 remote, 75% of bytes: not all */
+	scn_map_phys(s, dev, 0x1000, 4096, TO, 0x100000);
+	scn_map_phys(s, dev, 0x2000, 8192, TO, 0x200000);
+	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x1000);
+	scn_use_stack(s, st3); /* 1 of 2: not all */
+	scn_map_phys(s, dev, 0x8000, 4096, TO, GB + 0x8000);
+	scn_map_phys(s, dev, 0x9000, 4096, TO, 0x9000);
+	scn_use_stack(s, st2); /* 1 of 1 */
 	scn_alloc_coherent_phys(s, dev, 0x10000, 16384, 0x300000);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "numa-remote-buffer,numa-remote-buffer");
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
 	f = scn_finding(e, "numa-remote-buffer", 0);
-	CHECK_EQ(f->dev, dev);
-	CHECK_EQ(f->addr, 0x1000);
-	CHECK_EQ(f->map_stack, st1);
-	CHECK_EQ(f->severity, DMAS_SEV_WARNING);
-	CHECK_EQ(f->uncertain, 0);
-	CHECK_STREQ(f->detail,
-		    "2 remote mappings, 12288 bytes: buffer on node 0, "
-		    "device on node 1");
-	f = scn_finding(e, "numa-remote-buffer", 1);
 	CHECK_EQ(f->map_kind, DMAS_EV_ALLOC_COHERENT);
 	CHECK_EQ(f->map_stack, st2);
-	CHECK_STREQ(f->detail,
-		    "1 remote mapping, 16384 bytes: buffer on node 0, "
-		    "device on node 1");
-	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 12288 + 16384);
-	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096);
+	CHECK_EQ(f->addr, 0x10000);
+	CHECK_EQ(f->size, 16384);
+	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 16384 bytes (100%): "
+			       "buffer on node 0, device on node 1");
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes,
+		 12288 + 4096 + 16384);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096 + 4096);
+	scn_free(s);
+}
+
+/* the share of bytes at or above the threshold, with at least 4 remote */
+TEST(numa_share_threshold_and_minimum_count)
+{
+	struct dmas_engine *e;
+	uint32_t dev, half, less, few;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+	int i;
+
+	half = scn_stack(s, "half+0x0/0x10 [drv]", NULL);
+	less = scn_stack(s, "less+0x0/0x10 [drv]", NULL);
+	few = scn_stack(s, "few+0x0/0x10 [drv]", NULL);
+	scn_use_stack(s, half); /* 4 of 8: exactly 50% */
+	for (i = 0; i < 8; i++)
+		use(s, dev, 0x1000, i & 1 ? REMOTE(i) : LOCAL(i));
+	scn_use_stack(s, less); /* 4 of 9: 44% */
+	for (i = 0; i < 9; i++)
+		use(s, dev, 0x2000, i < 4 ? REMOTE(i) : LOCAL(i));
+	scn_use_stack(s, few); /* 3 of 5: 60%, but only 3 remote */
+	for (i = 0; i < 5; i++)
+		use(s, dev, 0x3000, i < 3 ? REMOTE(i) : LOCAL(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	f = scn_finding(e, "numa-remote-buffer", 0);
+	CHECK_EQ(f->map_stack, half);
+	CHECK_EQ(f->addr, 0x1000);
+	CHECK_STREQ(f->detail, "4 of 8 mappings remote, 16384 bytes (50%): "
+			       "buffer on node 0, device on node 1");
+	scn_free(s);
+}
+
+TEST(numa_share_option_lowers_the_threshold)
+{
+	struct dmas_engine_opts o = {.numa_min_share = 40};
+	struct dmas_engine *e;
+	uint32_t dev, less, strays;
+	struct scn *s = setup_o(&o, &e, &dev);
+	int i;
+
+	less = scn_stack(s, "less+0x0/0x10 [drv]", NULL);
+	strays = scn_stack(s, "strays+0x0/0x10 [drv]", NULL);
+	scn_use_stack(s, less); /* 4 of 9: 44% */
+	for (i = 0; i < 9; i++)
+		use(s, dev, 0x2000, i < 4 ? REMOTE(i) : LOCAL(i));
+	scn_use_stack(s, strays); /* 4 of 100 */
+	for (i = 0; i < 100; i++)
+		use(s, dev, 0x3000, i % 25 ? LOCAL(i) : REMOTE(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	CHECK_EQ(scn_finding(e, "numa-remote-buffer", 0)->map_stack, less);
+	scn_free(s);
+}
+
+static void count_cb(const struct dmas_finding *f, void *ctx)
+{
+	(void)f;
+	(*(int *)ctx)++;
+}
+
+/* live views: found at the end of the window it became systematic in */
+TEST(numa_found_at_window_end_and_kept_up_to_date)
+{
+	int calls = 0;
+	struct dmas_engine_opts o = {.on_finding = count_cb, .cb_ctx = &calls};
+	struct dmas_engine *e;
+	uint32_t dev, st, other;
+	struct scn *s = setup_o(&o, &e, &dev);
+	const struct dmas_finding *f;
+	uint64_t first_remote;
+	int i;
+
+	st = scn_stack(s, "remote_path+0x0/0x10 [drv]", NULL);
+	other = scn_stack(s, "one_remote+0x0/0x10 [drv]", NULL);
+	scn_use_stack(s, other);
+	use(s, dev, 0x9000, REMOTE(99));
+	scn_use_stack(s, st);
+	use(s, dev, 0x1000, LOCAL(0));
+	first_remote = scn_now(s);
+	for (i = 0; i < 4; i++)
+		use(s, dev, 0x1000 + i * 0x1000, REMOTE(i));
+	CHECK_STREQ(scn_ids(e), ""); /* the window has not ended */
+	scn_advance(s, 2 * SEC);
+	scn_idle(s);
+	/* 4 of 5 remote on st; the lone one waits for the end */
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	CHECK_EQ(calls, 1);
+	f = scn_finding(e, "numa-remote-buffer", 0);
+	CHECK_EQ(f->map_stack, st);
+	CHECK_EQ(f->addr, 0x1000);
+	CHECK_EQ(f->map_ts, first_remote);
+	CHECK_EQ(f->ts, scn_now(s));
+	CHECK_STREQ(f->detail, "4 of 5 mappings remote, 16384 bytes (80%): "
+			       "buffer on node 0, device on node 1");
+	/* later mappings update the detail; the finding stays */
+	for (i = 0; i < 5; i++)
+		use(s, dev, 0x1000, LOCAL(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer,numa-remote-buffer");
+	CHECK_EQ(calls, 2);
+	f = scn_finding(e, "numa-remote-buffer", 0);
+	CHECK_STREQ(f->detail, "4 of 10 mappings remote, 16384 bytes (40%): "
+			       "buffer on node 0, device on node 1");
+	CHECK_EQ(scn_finding(e, "numa-remote-buffer", 1)->map_stack, other);
+	scn_free(s);
+}
+
+TEST(numa_remote_nodes_mixed)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+	int i;
+
+	scn_session(s, true);
+	scn_mem_range(s, 0, GB, 0);
+	scn_mem_range(s, GB, 2 * GB, 1);
+	scn_mem_range(s, 2 * GB, 3 * GB, 2);
+	dev = scn_device(s, "0000:10:00.0", "nvme", 1);
+	scn_bind(s, dev, "nvme");
+	for (i = 0; i < 4; i++)
+		use(s, dev, 0x1000, i & 1 ? 2 * GB + i * 4096 : REMOTE(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	CHECK_STREQ(scn_finding(e, "numa-remote-buffer", 0)->detail,
+		    "4 of 4 mappings remote, 16384 bytes (100%): buffer on "
+		    "remote nodes, device on node 1");
 	scn_free(s);
 }
 
@@ -108,34 +320,78 @@ TEST(numa_without_memory_map_is_silent)
 	scn_free(s);
 }
 
-TEST(numa_remote_cpu_is_info)
+TEST(numa_remote_cpu_is_info_and_systematic)
 {
 	struct dmas_engine *e;
-	uint32_t dev;
+	uint32_t dev, st, strays;
 	struct scn *s = setup(&e, &dev);
 	const struct dmas_finding *f;
+	int i;
 
 	scn_cpu_node(s, 0, 0);
 	scn_cpu_node(s, 1, 1);
 	CHECK_EQ(dmas_engine_cpu_node(e, 0), 0);
 	CHECK_EQ(dmas_engine_cpu_node(e, 1), 1);
 	CHECK_EQ(dmas_engine_cpu_node(e, 7), -1);
+	st = scn_stack(s, "worker_path+0x0/0x10 [drv]", NULL);
+	strays = scn_stack(s, "rx_path+0x0/0x10 [drv]", NULL);
+	/* rx on the device's node's CPU, a few from elsewhere */
+	scn_use_stack(s, strays);
+	for (i = 0; i < 40; i++) {
+		scn_use_cpu(s, i % 10 ? 1 : 0);
+		use(s, dev, 0x8000, LOCAL(i));
+	}
+	scn_use_stack(s, st);
 	scn_use_cpu(s, 1);
-	scn_map_phys(s, dev, 0x1000, 4096, TO, GB + 0x1000);
-	scn_use_cpu(s, 7); /* node unknown */
-	scn_map_phys(s, dev, 0x2000, 4096, TO, GB + 0x2000);
-	CHECK_STREQ(scn_ids(e), "");
+	scn_map_phys(s, dev, 0x1000, 4096, TO, LOCAL(1));
+	scn_use_cpu(s, 7); /* node unknown: not counted */
+	scn_map_phys(s, dev, 0x2000, 4096, TO, LOCAL(2));
 	scn_use_cpu(s, 0);
 	/* allocations land on the device's node whoever asks: not counted */
-	scn_alloc_coherent_phys(s, dev, 0x9000, 4096, GB + 0x9000);
-	scn_map_phys(s, dev, 0x3000, 4096, TO, GB + 0x3000);
-	scn_map_phys(s, dev, 0x4000, 4096, TO, GB + 0x4000);
+	scn_alloc_coherent_phys(s, dev, 0x9000, 4096, LOCAL(9));
+	scn_map_phys(s, dev, 0x3000, 4096, TO, LOCAL(3));
+	scn_map_phys(s, dev, 0x4000, 4096, TO, LOCAL(4));
+	CHECK_STREQ(scn_ids(e), "");
+	scn_map_phys(s, dev, 0x5000, 4096, TO, LOCAL(5));
+	scn_map_phys(s, dev, 0x6000, 4096, TO, LOCAL(6));
 	scn_finish(s);
+	/* st: 4 of 5 known from node 0; rx_path: 4 of 40 */
 	CHECK_STREQ(scn_ids(e), "numa-remote-cpu");
 	f = scn_finding(e, "numa-remote-cpu", 0);
 	CHECK_EQ(f->severity, DMAS_SEV_INFO);
 	CHECK_EQ(f->addr, 0x3000);
-	CHECK_STREQ(f->detail,
-		    "2 mappings made from CPUs on node 0, device on node 1");
+	CHECK_EQ(f->map_stack, st);
+	CHECK_STREQ(f->detail, "4 of 5 mappings made from CPUs on node 0 "
+			       "(80% of bytes), device on node 1");
 	scn_free(s);
+}
+
+TEST(numa_same_input_same_findings)
+{
+	char a[512], b[512];
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		struct dmas_engine *e;
+		uint32_t dev, st[3];
+		struct scn *s = setup(&e, &dev);
+		int i;
+
+		st[0] = scn_stack(s, "a+0x0/0x10 [drv]", NULL);
+		st[1] = scn_stack(s, "b+0x0/0x10 [drv]", NULL);
+		st[2] = scn_stack(s, "c+0x0/0x10 [drv]", NULL);
+		for (i = 0; i < 30; i++) {
+			scn_use_stack(s, st[i % 3]);
+			use(s, dev, 0x1000 * (i % 3 + 1), REMOTE(i));
+		}
+		scn_finish(s);
+		snprintf(round ? b : a, sizeof(a), "%s %u %u %u", scn_ids(e),
+			 scn_finding(e, "numa-remote-buffer", 0)->map_stack,
+			 scn_finding(e, "numa-remote-buffer", 1)->map_stack,
+			 scn_finding(e, "numa-remote-buffer", 2)->map_stack);
+		scn_free(s);
+	}
+	CHECK_STREQ(a, "numa-remote-buffer,numa-remote-buffer,"
+		       "numa-remote-buffer 1 2 3");
+	CHECK_STREQ(a, b);
 }

@@ -50,6 +50,13 @@ static void usage(FILE *f)
 		"ends are\n"
 		"                        leak-at-exit (default: listed, not "
 		"findings)\n"
+		"  --numa-share PCT      numa-remote-buffer/-cpu only for a "
+		"creating stack\n"
+		"                        with at least PCT%% of its mapped "
+		"bytes remote\n"
+		"                        (and 4+ remote mappings, or all of "
+		"fewer than 4;\n"
+		"                        1-100, default 50)\n"
 		"  --severity LEVEL      only findings at or above info, "
 		"warning, error\n"
 		"  --report-device NAME  report only this device (tracing "
@@ -93,6 +100,7 @@ enum {
 	OPT_RDEVICE,
 	OPT_RDRIVER,
 	OPT_DMESG,
+	OPT_NUMA_SHARE,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +112,7 @@ static const struct option long_opts[] = {
 	{"report-device", required_argument, NULL, OPT_RDEVICE},
 	{"report-driver", required_argument, NULL, OPT_RDRIVER},
 	{"dmesg", no_argument, NULL, OPT_DMESG},
+	{"numa-share", required_argument, NULL, OPT_NUMA_SHARE},
 	{"record", required_argument, NULL, 'w'},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -307,6 +316,15 @@ int cmd_check(int argc, char **argv)
 			break;
 		case OPT_LEAKS_AT_EXIT:
 			eo.leaks_at_exit = true;
+			break;
+		case OPT_NUMA_SHARE:
+			if (dmas_parse_percent(optarg, &eo.numa_min_share)) {
+				fprintf(stderr,
+					"dmatrace check: --numa-share: '%s' is "
+					"not a percentage from 1 to 100\n",
+					optarg);
+				return DMATRACE_EXIT_ERROR;
+			}
 			break;
 		case OPT_SEVERITY:
 			sev = dmas_parse_severity(optarg);

@@ -55,6 +55,15 @@ static void usage(FILE *f, const char *name)
 		"                        the recording as leak-at-exit "
 		"(default: list them\n"
 		"                        as outstanding, not as findings)\n"
+		"  --numa-share PCT      numa-remote-buffer/-cpu only for a "
+		"creating stack\n"
+		"                        with at least PCT%% of its mapped "
+		"bytes remote\n"
+		"                        (and 4+ remote mappings, or all of "
+		"fewer than 4;\n"
+		"                        1-100, default 50): a few stray "
+		"buffers are not\n"
+		"                        findings\n"
 		"  --device NAME         only this device (as named by the "
 		"kernel,\n"
 		"                        e.g. 0000:10:00.0)\n"
@@ -103,6 +112,7 @@ enum {
 	OPT_DRIVER,
 	OPT_SEVERITY,
 	OPT_NO_STATS,
+	OPT_NUMA_SHARE,
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +124,7 @@ static const struct option long_opts[] = {
 	{"driver", required_argument, NULL, OPT_DRIVER},
 	{"severity", required_argument, NULL, OPT_SEVERITY},
 	{"no-stats", no_argument, NULL, OPT_NO_STATS},
+	{"numa-share", required_argument, NULL, OPT_NUMA_SHARE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"output", required_argument, NULL, 'o'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -163,6 +174,15 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case OPT_LEAKS_AT_EXIT:
 			eo.leaks_at_exit = true;
+			break;
+		case OPT_NUMA_SHARE:
+			if (dmas_parse_percent(optarg, &eo.numa_min_share)) {
+				fprintf(stderr,
+					"dmatrace %s: --numa-share: '%s' is "
+					"not a percentage from 1 to 100\n",
+					name, optarg);
+				return DMATRACE_EXIT_ERROR;
+			}
 			break;
 		case OPT_DEVICE:
 			ro.device = optarg;

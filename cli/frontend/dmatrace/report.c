@@ -74,6 +74,23 @@ int dmas_parse_duration(const char *s, uint64_t *ns)
 	return -1;
 }
 
+int dmas_parse_percent(const char *s, unsigned int *pct)
+{
+	char *end;
+	long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end == '%')
+		end++;
+	if (errno || *end || v < 1 || v > 100)
+		return -1;
+	*pct = (unsigned int)v;
+	return 0;
+}
+
 int dmas_parse_severity(const char *s)
 {
 	if (!strcasecmp(s, "info"))

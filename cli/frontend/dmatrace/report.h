@@ -87,6 +87,8 @@ const char *dmas_dir_kernel_str(unsigned dir);
  * 0 on success, -1 on a malformed value.
  */
 int dmas_parse_duration(const char *s, uint64_t *ns);
+/* "50" or "50%", 1..100; 0 on success, -1 otherwise */
+int dmas_parse_percent(const char *s, unsigned int *pct);
 /* "info", "warning", "error" (also "warn", "err"); -1 when unknown */
 int dmas_parse_severity(const char *s);
 /* "1.234 s", "500 ms", "12 us" */
