@@ -53,7 +53,7 @@ void chanview_draw(struct top *t, int y0, int rows)
 		 c->nr_open);
 	draw_bar(y++, line, attr_of(AT_TITLE));
 	for (i = 0; i < c->nr_descs && y < y0 + 1 + rows; i++) {
-		const struct chan_desc *d = &c->descs[i];
+		const struct dmas_desc_info *d = &c->descs[i];
 
 		fmt_reltime(fr->now_ts > d->submit_ts
 				    ? fr->now_ts - d->submit_ts

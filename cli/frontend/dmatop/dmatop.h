@@ -22,35 +22,6 @@
 
 enum { DMATOP_EXIT_OK = 0, DMATOP_EXIT_ERROR = 2 };
 
-/* ---- in-flight descriptors per channel (chanstate.c) ---- */
-
-struct chan_desc {
-	uint64_t cookie;
-	uint64_t size;
-	uint64_t submit_ts;
-	bool issued;
-};
-
-struct chan_state {
-	uint32_t provider; /* device id of the dmaengine provider */
-	uint64_t chan; /* channel id (opaque) */
-	uint64_t completed_bytes;
-	struct chan_desc *inflight; /* submitted, not completed, oldest first */
-	size_t nr_inflight, cap_inflight;
-	uint64_t pending_size; /* size of the last prepared descriptor */
-};
-
-struct chanstate {
-	struct chan_state *ch;
-	size_t nr, cap;
-};
-
-void chanstate_init(struct chanstate *cs);
-void chanstate_free(struct chanstate *cs);
-void chanstate_feed(struct chanstate *cs, const struct dmas_event *ev);
-const struct chan_state *chanstate_find(const struct chanstate *cs,
-					uint32_t provider, uint64_t chan);
-
 /* ---- feeder (feed.c) ---- */
 
 struct feed {
@@ -68,7 +39,6 @@ struct feed {
 	pthread_cond_t progress; /* feeder blocked, or done */
 	struct dmas_source *src;
 	struct dmas_engine *engine;
-	struct chanstate chans;
 	struct dmas_session session;
 	bool have_session;
 	volatile sig_atomic_t stop;
@@ -134,7 +104,7 @@ struct chanrow {
 	uint64_t pending, inflight, bytes, completed_bytes;
 	double completions_s, mbs;
 	uint64_t oldest_age_ns; /* of the oldest descriptor not done */
-	struct chan_desc descs[8]; /* the oldest descriptors not done */
+	struct dmas_desc_info descs[8]; /* the oldest descriptors not done */
 	size_t nr_descs, nr_open;
 };
 

@@ -92,7 +92,6 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 	f->blocked = false;
 	if (!f->stop) {
 		dmas_engine_feed(f->engine, ev);
-		chanstate_feed(&f->chans, ev);
 		f->last_ts = ev->ts;
 		f->nr_fed++;
 	}
@@ -227,7 +226,6 @@ int feed_start(struct feed *f, char *err, size_t errlen)
 		f->opening = false;
 		return -1;
 	}
-	chanstate_init(&f->chans);
 	rc = pthread_create(&f->thread, NULL, feed_main, f);
 	if (rc) {
 		snprintf(err, errlen, "cannot start the reader thread: %s",
@@ -258,7 +256,6 @@ void feed_stop(struct feed *f)
 	f->src = NULL;
 	dmas_engine_free(f->engine);
 	f->engine = NULL;
-	chanstate_free(&f->chans);
 }
 
 int feed_seek(struct feed *f, uint64_t playhead, char *err, size_t errlen)

@@ -173,14 +173,15 @@ static void take_channels(struct feed *f, const struct frame *prev,
 			  struct frame *fr, bool rates)
 {
 	struct dmas_engine *e = f->engine;
-	size_t i, j, n = dmas_engine_nr_channels(e);
+	size_t i, n = dmas_engine_nr_channels(e);
+	const size_t maxd =
+		sizeof(fr->chans->descs) / sizeof(fr->chans->descs[0]);
 
 	fr->chans = calloc(n + 1, sizeof(*fr->chans));
 	if (!fr->chans)
 		return;
 	for (i = 0; i < n; i++) {
 		const struct dmas_chan_info *ci = dmas_engine_channel(e, i);
-		const struct chan_state *s;
 		struct chanrow *c = &fr->chans[fr->nr_chans++];
 		const struct chanrow *p;
 
@@ -200,17 +201,11 @@ static void take_channels(struct feed *f, const struct frame *prev,
 		c->pending = ci->pending;
 		c->inflight = ci->in_flight;
 		c->bytes = ci->bytes;
-		s = chanstate_find(&f->chans, ci->provider, ci->id);
-		if (s) {
-			c->completed_bytes = s->completed_bytes;
-			c->nr_open = s->nr_inflight;
-			for (j = 0; j < s->nr_inflight && j < 8; j++)
-				c->descs[c->nr_descs++] = s->inflight[j];
-			if (s->nr_inflight &&
-			    fr->now_ts > s->inflight[0].submit_ts)
-				c->oldest_age_ns =
-					fr->now_ts - s->inflight[0].submit_ts;
-		}
+		c->completed_bytes = ci->completed_bytes;
+		c->nr_open = dmas_engine_chan_descs(e, i, c->descs, maxd);
+		c->nr_descs = c->nr_open < maxd ? c->nr_open : maxd;
+		if (c->nr_open && fr->now_ts > c->descs[0].submit_ts)
+			c->oldest_age_ns = fr->now_ts - c->descs[0].submit_ts;
 		p = prev_chan(prev, c->provider, c->chan);
 		if (rates) {
 			c->completions_s = rate(c->completed,
