@@ -154,8 +154,9 @@ struct dmas_engine_opts {
 	void *cb_ctx;
 	/*
 	 * numa-remote-buffer / numa-remote-cpu only when at least this
-	 * percentage of a (device, stack)'s bytes is remote (with at least 4
-	 * remote mappings, or all of a stack's fewer than 4); 0: 50.
+	 * percentage of a (device, stack)'s bytes and of its mappings is
+	 * remote (with at least 4 remote mappings, or all of a stack's fewer
+	 * than 4); 0: 75.
 	 */
 	unsigned int numa_min_share;
 };
