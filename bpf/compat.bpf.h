@@ -82,15 +82,20 @@ static __always_inline __u64 page_offset_base(void)
 	return page_offset_base_cached;
 }
 
-static __always_inline __u64 page_to_phys_core(const void *page)
+/* pg: a struct page pointer's value (a number, not a typed pointer). */
+static __always_inline __u64 page_to_phys_val(__u64 pg)
 {
 	__u64 base = vmemmap_base();
 	__u64 psz = bpf_core_type_size(struct page);
-	__u64 pg = ptr_value(page);
 
 	if (!pg || pg < base || !psz)
 		return 0;
 	return ((pg - base) / psz) << DMAS_PAGE_SHIFT;
+}
+
+static __always_inline __u64 page_to_phys_core(const void *page)
+{
+	return page_to_phys_val(ptr_value(page));
 }
 
 /* Linear-map virtual address to physical; 0 for vmalloc/remapped memory. */

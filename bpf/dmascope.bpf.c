@@ -25,9 +25,17 @@ const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
 const volatile bool want_stacks = false;
 const volatile bool release_stacks = false; /* also on unmap/free/release */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader past this */
+/* Reuse a call path's stack this many times before unwinding again; 0: always.
+ */
+const volatile __u32 stack_reuse = 32;
 
 /* Written here, read by the loader (bss). */
 __u32 next_dev_id = 0;
+/* Bumped on module unload: cached call paths may name freed code. */
+__u32 stack_gen = 0;
+/* Full unwinds, and trampoline frames not as expected (-v shows them). */
+__u64 stack_unwinds = 0;
+__u64 tramp_misses = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -69,6 +77,44 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dmas_bpf_counters);
 } dev_counters SEC(".maps");
+
+/*
+ * The hot path's device lookup: a direct-mapped cache in a plain array (the
+ * verifier inlines its lookup: no helper call, no hashing) in front of the
+ * `devs` hash.  Each slot is one 64-bit word holding the device pointer's
+ * significant bits, the filter verdict and the id, so a slot written by two
+ * CPUs at once is either one device's word or the other's, never a mix.
+ * A kernel pointer's top byte is all ones and struct device is 8-aligned:
+ * bits 3..55 are kept (bits 11..63 of the word), bit 10 is the verdict,
+ * bits 0..9 the id; devices with ids from 1024 on always take the hash.
+ */
+#define DEV_CACHE_SLOTS 256
+#define DEV_CACHE_MAX_ID 1024
+#define DEV_WORD_PTR_MASK ((1ULL << 53) - 1)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEV_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} dev_cache SEC(".maps");
+
+/*
+ * Stack reuse: call path -> stack id, direct-mapped like dev_cache.  The
+ * call path is the few innermost frames (the DMA API call site and its
+ * callers), hashed with stack_gen; a slot word is the hash's top 32 bits,
+ * a use count (bits 24..31) and the stack id (bits 0..23).
+ */
+#define STACK_CACHE_SLOTS 4096
+#define STACK_KEY_FRAMES 5
+#define STACK_ID_BITS 24
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, STACK_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -174,6 +220,24 @@ static __always_inline bool pid_passes(void)
 	return !filter_pid || (bpf_get_current_pid_tgid() >> 32) == filter_pid;
 }
 
+/* Known at load time: with no device/driver filter the verdict is dropped. */
+static __always_inline bool dev_filtered(void)
+{
+	return filter_dev[0] || filter_drv[0];
+}
+
+/*
+ * A pointer's value as a number, without a helper call: stored into our
+ * own reserved record (allowed to a program with CAP_PERFMON) and read
+ * back, which the verifier types as a plain scalar.  The slot is
+ * overwritten with the event's own data afterwards.
+ */
+static __always_inline __u64 launder(volatile __u64 *slot, const void *p)
+{
+	*slot = (__u64)p;
+	return *slot;
+}
+
 static __always_inline void read_driver_name(struct device *dev, char *buf,
 					     int len)
 {
@@ -194,6 +258,25 @@ static __always_inline __u64 ringbuf_flags(void)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
 	if (avail >= wakeup_bytes && (avail & (wakeup_bytes - 1)) < 256)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * The same without a helper call, for records reserved here: a record's
+ * address advances with the producer position (the data pages are mapped
+ * twice, back to back), so the record that lands in the first 72 bytes
+ * (one event and its header) of each wakeup_bytes window wakes the reader.
+ * That is once per wakeup_bytes produced, whether or not the reader is
+ * behind: a wakeup per some 29,000 events at the default ring.
+ */
+static __always_inline __u64 ringbuf_flags_at(struct dmas_event *e)
+{
+	volatile __u64 *slot = (volatile __u64 *)&e->aux;
+	__u64 keep = *slot, pos = launder(slot, e);
+
+	*slot = keep;
+	if ((pos & (wakeup_bytes - 1)) < sizeof(*e) + 8)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -235,6 +318,53 @@ static __always_inline __u32 dev_id(struct device *dev, bool *pass)
 	v = dev_lookup(ptr_value(dev));
 	*pass = v >> 32;
 	return (__u32)v;
+}
+
+static __always_inline bool dev_cacheable(__u64 devp)
+{
+	return (devp >> 56) == 0xff && !(devp & 7);
+}
+
+static __always_inline __u32 dev_cache_slot(__u64 devp)
+{
+	return ((devp >> 6) ^ (devp >> 14)) & (DEV_CACHE_SLOTS - 1);
+}
+
+/* A device that went away or changed its verdict: out of the cache. */
+static __always_inline void dev_cache_forget(__u64 devp)
+{
+	__u32 slot = dev_cache_slot(devp);
+	__u64 *w = bpf_map_lookup_elem(&dev_cache, &slot);
+
+	if (w && (*w >> 11) == ((devp >> 3) & DEV_WORD_PTR_MASK))
+		*w = 0;
+}
+
+/*
+ * dev_id for the hot path: devp is dev's value (see launder); one inlined
+ * array lookup when the device is in the cache, the hash otherwise.
+ */
+static __always_inline __u32 dev_id_cached(struct device *dev, __u64 devp,
+					   bool *pass)
+{
+	__u64 *w = NULL, tag = (devp >> 3) & DEV_WORD_PTR_MASK, word;
+	__u32 slot, id;
+
+	if (dev_cacheable(devp)) {
+		slot = dev_cache_slot(devp);
+		w = bpf_map_lookup_elem(&dev_cache, &slot);
+		if (w) {
+			word = *w;
+			if (word && (word >> 11) == tag) {
+				*pass = (word >> 10) & 1;
+				return word & (DEV_CACHE_MAX_ID - 1);
+			}
+		}
+	}
+	id = dev_id(dev, pass);
+	if (w && id && id < DEV_CACHE_MAX_ID)
+		*w = tag << 11 | (__u64)(*pass ? 1 : 0) << 10 | id;
+	return id;
 }
 
 static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
@@ -341,46 +471,155 @@ static __always_inline bool wants_stack(__u8 kind)
 	return false;
 }
 
-/* Reserve an event for dev with its header filled; NULL if filtered or lost. */
+/*
+ * The stack of the event being built, as a stack id (0: none).  A full
+ * unwind costs more than everything else an event does together, and the
+ * same few call sites create nearly every resource, so a call path's
+ * stack is reused: the STACK_KEY_FRAMES innermost frames (a short unwind
+ * that ends at the DMA API call site and its callers) pick a slot of
+ * stack_cache, and only a new call path, or every stack_reuse-th event on
+ * a known one, pays for the full unwind.
+ *
+ * What this trades away: events sharing those innermost frames share the
+ * stack recorded for the first of them, so frames beyond them (which
+ * syscall or work item led to the driver's function) may be another
+ * event's, refreshed every stack_reuse events.  The frames that name the
+ * creating code and its module (the call site and its callers) are the
+ * key itself, so leak findings and module attribution are unchanged.  A
+ * module unload bumps stack_gen, so code loaded later at the same
+ * addresses is never given a stack from the old module; a 32-bit hash
+ * collision between two call paths in one slot is possible in principle
+ * (odds of 2^-32 per lookup) and would give the other path's stack.
+ */
+/*
+ * The DMA API call site seen by a fentry/fexit program, from its
+ * trampoline's frame, with one probe read and no unwind.  Above the
+ * arguments the trampoline keeps for us (ctx) lie, in this order, the
+ * return value (fexit), the saved frame pointer, the return address into
+ * the traced function (X86_PATCH_SIZE past its address, which
+ * bpf_get_func_ip gives) and the return address into the function's
+ * caller: that last one is the call site.  0 when no word matches the
+ * traced function, so another layout is never misread (the short unwind
+ * keys the cache then).
+ */
+#define TRAMP_SCAN_WORDS 12
+
+static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
+{
+	volatile __u64 *slot = (volatile __u64 *)&e->addr;
+	__u64 w[TRAMP_SCAN_WORDS], ip = bpf_get_func_ip(ctx), c, site = 0;
+
+	c = launder(slot, ctx);
+	*slot = 0;
+	if (!ip || bpf_probe_read_kernel(w, sizeof(w), (void *)c))
+		return 0;
+	for (int i = 1; i < TRAMP_SCAN_WORDS - 1; i++) {
+		if (w[i] > ip && w[i] - ip <= 16) {
+			site = w[i + 1];
+			break;
+		}
+	}
+	/* a kernel text address or nothing */
+	return (site >> 48) == 0xffff ? site : 0;
+}
+
+static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
+					 struct dmas_event *e)
+{
+	__u64 ips[STACK_KEY_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
+	__u32 slot, check = 0;
+	long sid;
+
+	if (stack_reuse) {
+		if (tramp) {
+			site = tramp_call_site(ctx, e);
+			if (!site)
+				__sync_fetch_and_add(&tramp_misses, 1);
+		}
+		if (site) {
+			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
+			h = (h ^ site) * 0x9e3779b97f4a7c15ULL;
+		} else if (bpf_get_stack(ctx, ips, sizeof(ips), 0) > 0) {
+			h = (__u64)stack_gen + 1;
+			for (int i = 0; i < STACK_KEY_FRAMES; i++)
+				h = (h ^ ips[i]) * 0x9e3779b97f4a7c15ULL;
+		}
+		if (h) {
+			check = h >> 32;
+			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);
+			w = bpf_map_lookup_elem(&stack_cache, &slot);
+			if (w) {
+				word = *w;
+				if ((word >> 32) == check &&
+				    (word & ((1 << STACK_ID_BITS) - 1)) &&
+				    ((word >> STACK_ID_BITS) & 0xff) <
+					    stack_reuse) {
+					/* a lost count when two CPUs race:
+					 * harmless */
+					*w = word + (1 << STACK_ID_BITS);
+					return word &
+					       ((1 << STACK_ID_BITS) - 1);
+				}
+			}
+		}
+	}
+	sid = bpf_get_stackid(ctx, &stacks, 0);
+	__sync_fetch_and_add(&stack_unwinds, 1);
+	if (sid < 0) {
+		count_drop(DMAS_DROP_STACK);
+		return DMAS_STACK_NONE;
+	}
+	if (w && sid + 1 < (1 << STACK_ID_BITS))
+		*w = (__u64)check << 32 | (sid + 1);
+	return sid + 1;
+}
+
+/*
+ * Reserve an event for dev with its header filled; NULL if filtered or
+ * lost.  The hot path: one reservation, one inlined array lookup for the
+ * device, the clock, pid and cpu; no filter code unless a filter is set.
+ */
 static __always_inline struct dmas_event *
-ev_start(void *ctx, struct device *dev, __u8 kind, __u32 *idp)
+ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
 {
 	struct dmas_event *e;
-	bool pass;
+	bool pass = true;
+	__u64 devp;
 	__u32 id;
-	long sid;
 
 	if (!pid_passes())
 		return NULL;
-	id = dev_id(dev, &pass);
-	if (!pass)
-		return NULL;
-	if (idp)
-		*idp = id;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_drop(DMAS_DROP_RINGBUF);
+		/* a filtered-out event is not a lost one */
+		if (dev_filtered())
+			dev_id(dev, &pass);
+		if (pass)
+			count_drop(DMAS_DROP_RINGBUF);
 		return NULL;
 	}
+	devp = launder((volatile __u64 *)&e->aux, dev);
+	id = devp ? dev_id_cached(dev, devp, &pass) : DMAS_DEV_NONE;
+	if (dev_filtered() && !pass) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return NULL;
+	}
+	if (idp)
+		*idp = id;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts = bpf_ktime_get_ns();
 	e->dev = id;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
-	if (want_stacks && wants_stack(kind)) {
-		sid = bpf_get_stackid(ctx, &stacks, 0);
-		if (sid >= 0)
-			e->stack_id = sid + 1;
-		else
-			count_drop(DMAS_DROP_STACK);
-	}
+	if (want_stacks && wants_stack(kind))
+		e->stack_id = stack_id_of(ctx, tramp, e);
 	return e;
 }
 
 static __always_inline void ev_submit(struct dmas_event *e)
 {
-	bpf_ringbuf_submit(e, ringbuf_flags());
+	bpf_ringbuf_submit(e, ringbuf_flags_at(e));
 }
 
 static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
@@ -431,17 +670,22 @@ static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 
 #define DMA_MAPPING_ERROR_VAL (~(__u64)0)
 
-static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys,
-				  __u64 addr, __u64 size, __u32 dir,
-				  __u64 attrs, __u8 kind)
+/* page: NULL, or phys is an offset into this struct page (fexit). */
+static __always_inline int on_map_page(void *ctx, bool tramp,
+				       struct device *dev, const void *page,
+				       __u64 phys, __u64 addr, __u64 size,
+				       __u32 dir, __u64 attrs, __u8 kind)
 {
 	bool failed = addr == DMA_MAPPING_ERROR_VAL;
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
+	e = ev_start(ctx, tramp, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
 	if (!e)
 		return 0;
+	if (page)
+		phys += page_to_phys_val(
+			launder((volatile __u64 *)&e->phys, page));
 	e->dir = dir;
 	e->size = size;
 	e->phys = phys;
@@ -455,14 +699,22 @@ static __always_inline int on_map(void *ctx, struct device *dev, __u64 phys,
 	return 0;
 }
 
-static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr,
-				    __u64 size, __u32 dir, __u64 attrs,
-				    __u8 kind)
+static __always_inline int on_map(void *ctx, bool tramp, struct device *dev,
+				  __u64 phys, __u64 addr, __u64 size, __u32 dir,
+				  __u64 attrs, __u8 kind)
+{
+	return on_map_page(ctx, tramp, dev, NULL, phys, addr, size, dir, attrs,
+			   kind);
+}
+
+static __always_inline int on_unmap(void *ctx, bool tramp, struct device *dev,
+				    __u64 addr, __u64 size, __u32 dir,
+				    __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, kind, &id);
+	e = ev_start(ctx, tramp, dev, kind, &id);
 	if (!e)
 		return 0;
 	e->addr = addr;
@@ -474,10 +726,10 @@ static __always_inline int on_unmap(void *ctx, struct device *dev, __u64 addr,
 	return 0;
 }
 
-static __always_inline int on_sync(void *ctx, struct device *dev, __u64 addr,
-				   __u64 size, __u32 dir, __u8 kind)
+static __always_inline int on_sync(void *ctx, bool tramp, struct device *dev,
+				   __u64 addr, __u64 size, __u32 dir, __u8 kind)
 {
-	return on_unmap(ctx, dev, addr, size, dir, 0, kind);
+	return on_unmap(ctx, tramp, dev, addr, size, dir, 0, kind);
 }
 
 #define SG_CHAIN 0x01UL
@@ -497,8 +749,7 @@ static __always_inline void sg_walk(struct scatterlist *sg, int nents,
 	out->bytes = 0;
 	out->first_dma = BPF_CORE_READ(sg, dma_address);
 	out->first_phys =
-		page_to_phys_core(
-			(void *)(BPF_CORE_READ(sg, page_link) & ~3UL)) +
+		page_to_phys_val(BPF_CORE_READ(sg, page_link) & ~3UL) +
 		BPF_CORE_READ(sg, offset);
 	for (int i = 0; i < SG_MAX_WALK; i++) {
 		unsigned long link;
@@ -517,7 +768,7 @@ static __always_inline void sg_walk(struct scatterlist *sg, int nents,
 	}
 }
 
-static __always_inline int on_map_sg(void *ctx, struct device *dev,
+static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 				     struct scatterlist *sg, int nents,
 				     int mapped, __u32 dir, __u64 attrs)
 {
@@ -525,8 +776,8 @@ static __always_inline int on_map_sg(void *ctx, struct device *dev,
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR,
-		     &id);
+	e = ev_start(ctx, tramp, dev,
+		     mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
 	if (!e)
 		return 0;
 	sg_walk(sg, nents, &sum);
@@ -547,7 +798,7 @@ static __always_inline int on_map_sg(void *ctx, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_sg(void *ctx, struct device *dev,
+static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
 				 struct scatterlist *sg, int nents, __u32 dir,
 				 __u64 attrs, __u8 kind)
 {
@@ -555,7 +806,7 @@ static __always_inline int on_sg(void *ctx, struct device *dev,
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, kind, &id);
+	e = ev_start(ctx, tramp, dev, kind, &id);
 	if (!e)
 		return 0;
 	sg_walk(sg, nents, &sum);
@@ -571,14 +822,14 @@ static __always_inline int on_sg(void *ctx, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr,
-				    __u64 handle, __u64 phys, __u64 size,
-				    __u64 attrs, __u8 kind)
+static __always_inline int on_alloc(void *ctx, bool tramp, struct device *dev,
+				    __u64 vaddr, __u64 handle, __u64 phys,
+				    __u64 size, __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, dev, kind, &id);
+	e = ev_start(ctx, tramp, dev, kind, &id);
 	if (!e)
 		return 0;
 	e->size = size;
@@ -596,9 +847,9 @@ static __always_inline int on_alloc(void *ctx, struct device *dev, __u64 vaddr,
 	return 0;
 }
 
-static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr,
-				   __u64 handle, __u64 size, __u64 attrs,
-				   __u8 kind)
+static __always_inline int on_free(void *ctx, bool tramp, struct device *dev,
+				   __u64 vaddr, __u64 handle, __u64 size,
+				   __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
@@ -606,7 +857,7 @@ static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr,
 	/* dma_free_attrs(dev, size, NULL, ...) returns at once: no event */
 	if (kind == DMAS_EV_FREE_COHERENT && !vaddr)
 		return 0;
-	e = ev_start(ctx, dev, kind, &id);
+	e = ev_start(ctx, tramp, dev, kind, &id);
 	if (!e)
 		return 0;
 	e->addr = handle;
@@ -618,8 +869,8 @@ static __always_inline int on_free(void *ctx, struct device *dev, __u64 vaddr,
 	return 0;
 }
 
-static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr,
-				   __u64 handle, __u8 kind)
+static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
+				   __u64 vaddr, __u64 handle, __u8 kind)
 {
 	struct dma_pool___dmas *p = pool;
 	struct dmas_event *e;
@@ -629,7 +880,7 @@ static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr,
 	if (!pool)
 		return 0;
 	size = pool_block_size(pool);
-	e = ev_start(ctx, BPF_CORE_READ(p, dev), kind, &id);
+	e = ev_start(ctx, tramp, BPF_CORE_READ(p, dev), kind, &id);
 	if (!e)
 		return 0;
 	e->aux = (__u64)pool;
@@ -649,7 +900,7 @@ static __always_inline int on_pool(void *ctx, void *pool, __u64 vaddr,
 	return 0;
 }
 
-static __always_inline int on_chan(void *ctx, void *chanp,
+static __always_inline int on_chan(void *ctx, bool tramp, void *chanp,
 				   struct device *client, __u8 kind)
 {
 	struct dma_chan___dmas *chan = chanp;
@@ -661,7 +912,7 @@ static __always_inline int on_chan(void *ctx, void *chanp,
 		return 0;
 	if (client)
 		client_id = dev_id(client, &pass);
-	e = ev_start(ctx, BPF_CORE_READ(chan, device, dev), kind, &id);
+	e = ev_start(ctx, tramp, BPF_CORE_READ(chan, device, dev), kind, &id);
 	if (!e)
 		return 0;
 	e->aux = (__u64)chanp;
@@ -680,12 +931,12 @@ static __always_inline int on_chan(void *ctx, void *chanp,
 	return 0;
 }
 
-static __always_inline int on_named(void *ctx, struct device *dev,
+static __always_inline int on_named(void *ctx, bool tramp, struct device *dev,
 				    const char *name, __u8 kind)
 {
 	struct dmas_event *e;
 
-	e = ev_start(ctx, dev, kind, NULL);
+	e = ev_start(ctx, tramp, dev, kind, NULL);
 	if (!e)
 		return 0;
 	if (name)
@@ -707,8 +958,10 @@ static __always_inline void refilter(struct device *dev)
 	if (!st)
 		return;
 	read_driver_name(dev, drv, sizeof(drv));
-	if (str_eq_filter(drv, filter_drv, DMAS_DRV_NAME_LEN))
+	if (str_eq_filter(drv, filter_drv, DMAS_DRV_NAME_LEN)) {
 		st->pass = 1;
+		dev_cache_forget(ptr_value(dev));
+	}
 }
 
 static __always_inline void stash_put(__u32 fn, __u64 a0, __u64 a1, __u64 a2,
@@ -756,14 +1009,15 @@ int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
+	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
+		      DMAS_EV_MAP);
 }
 
 SEC("tp_btf/dma_unmap_phys")
 int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 /* The same events under their names of 6.12 to 6.16. */
@@ -772,14 +1026,15 @@ int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, dev, phys, addr, size, dir, attrs, DMAS_EV_MAP);
+	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
+		      DMAS_EV_MAP);
 }
 
 SEC("tp_btf/dma_unmap_page")
 int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("tp_btf/dma_map_resource")
@@ -787,7 +1042,7 @@ int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, dev, phys, addr, size, dir, attrs,
+	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
 		      DMAS_EV_MAP_RESOURCE);
 }
 
@@ -795,7 +1050,7 @@ SEC("tp_btf/dma_unmap_resource")
 int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, false, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -804,7 +1059,7 @@ int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl,
 	     int nents, int ents, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map_sg(ctx, dev, sgl, nents, ents, dir, attrs);
+	return on_map_sg(ctx, false, dev, sgl, nents, ents, dir, attrs);
 }
 
 SEC("tp_btf/dma_map_sg_err")
@@ -812,42 +1067,45 @@ int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl,
 	     int nents, int err, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map_sg(ctx, dev, sgl, nents, 0, dir, attrs);
+	return on_map_sg(ctx, false, dev, sgl, nents, 0, dir, attrs);
 }
 
 SEC("tp_btf/dma_unmap_sg")
 int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl,
 	     int nents, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_sg(ctx, dev, sgl, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, false, dev, sgl, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("tp_btf/dma_sync_single_for_cpu")
 int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, false, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("tp_btf/dma_sync_single_for_device")
 int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+	return on_sync(ctx, false, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("tp_btf/dma_sync_sg_for_cpu")
 int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev,
 	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
-	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+	return on_sg(ctx, false, dev, sgl, nents, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("tp_btf/dma_sync_sg_for_device")
 int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev,
 	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
-	return on_sg(ctx, dev, sgl, nents, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+	return on_sg(ctx, false, dev, sgl, nents, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("tp_btf/dma_alloc")
@@ -855,7 +1113,7 @@ int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, gfp_t gfp,
 	     unsigned long attrs)
 {
-	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs,
+	return on_alloc(ctx, false, dev, (__u64)vaddr, addr, 0, size, attrs,
 			DMAS_EV_ALLOC_COHERENT);
 }
 
@@ -863,7 +1121,7 @@ SEC("tp_btf/dma_free")
 int BPF_PROG(tp_dma_free, struct device *dev, void *vaddr, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs,
+	return on_free(ctx, false, dev, (__u64)vaddr, addr, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -872,7 +1130,7 @@ int BPF_PROG(tp_dma_alloc_pages, struct device *dev, void *vaddr,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     gfp_t gfp, unsigned long attrs)
 {
-	return on_alloc(ctx, dev, (__u64)vaddr, addr, 0, size, attrs,
+	return on_alloc(ctx, false, dev, (__u64)vaddr, addr, 0, size, attrs,
 			DMAS_EV_ALLOC_PAGES);
 }
 
@@ -881,7 +1139,7 @@ int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, addr, size, attrs,
+	return on_free(ctx, false, dev, (__u64)vaddr, addr, size, attrs,
 		       DMAS_EV_FREE_PAGES);
 }
 
@@ -893,15 +1151,15 @@ int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page,
 	     size_t offset, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs, dma_addr_t ret)
 {
-	return on_map(ctx, dev, page_to_phys_core(page) + offset, ret, size,
-		      dir, attrs, DMAS_EV_MAP);
+	return on_map_page(ctx, true, dev, page, offset, ret, size, dir, attrs,
+			   DMAS_EV_MAP);
 }
 
 SEC("fentry/dma_unmap_page_attrs")
 int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, true, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("fexit/dma_map_sg_attrs")
@@ -909,14 +1167,14 @@ int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg,
 	     int nents, enum dma_data_direction dir, unsigned long attrs,
 	     int ret)
 {
-	return on_map_sg(ctx, dev, sg, nents, ret, dir, attrs);
+	return on_map_sg(ctx, true, dev, sg, nents, ret, dir, attrs);
 }
 
 SEC("fexit/dma_map_sgtable")
 int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
 	     enum dma_data_direction dir, unsigned long attrs, int ret)
 {
-	return on_map_sg(ctx, dev, BPF_CORE_READ(sgt, sgl),
+	return on_map_sg(ctx, true, dev, BPF_CORE_READ(sgt, sgl),
 			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), dir, attrs);
 }
@@ -926,50 +1184,53 @@ int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev,
 	     struct scatterlist *sg, int nents, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, true, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("fentry/dma_sync_single_for_cpu")
 int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, true, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("fentry/dma_sync_single_for_device")
 int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+	return on_sync(ctx, true, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("fentry/dma_sync_sg_for_cpu")
 int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev,
 	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
-	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+	return on_sg(ctx, true, dev, sg, nelems, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("fentry/dma_sync_sg_for_device")
 int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev,
 	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
-	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+	return on_sg(ctx, true, dev, sg, nelems, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("fexit/dma_alloc_attrs")
 int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size,
 	     dma_addr_t *handle, gfp_t gfp, unsigned long attrs, void *ret)
 {
-	return on_alloc(ctx, dev, (__u64)ret, read_handle(handle), 0, size,
-			attrs, DMAS_EV_ALLOC_COHERENT);
+	return on_alloc(ctx, true, dev, (__u64)ret, read_handle(handle), 0,
+			size, attrs, DMAS_EV_ALLOC_COHERENT);
 }
 
 SEC("fentry/dma_free_attrs")
 int BPF_PROG(fentry_dma_free_attrs, struct device *dev, size_t size,
 	     void *vaddr, dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs,
+	return on_free(ctx, true, dev, (__u64)vaddr, handle, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -978,7 +1239,7 @@ int BPF_PROG(fexit_dma_map_resource, struct device *dev, phys_addr_t phys,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs,
 	     dma_addr_t ret)
 {
-	return on_map(ctx, dev, phys, ret, size, dir, attrs,
+	return on_map(ctx, true, dev, phys, ret, size, dir, attrs,
 		      DMAS_EV_MAP_RESOURCE);
 }
 
@@ -986,7 +1247,7 @@ SEC("fentry/dma_unmap_resource")
 int BPF_PROG(fentry_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, true, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -997,7 +1258,7 @@ int BPF_PROG(fexit_dma_alloc_pages, struct device *dev, size_t size,
 {
 	__u64 phys = page_to_phys_core(ret);
 
-	return on_alloc(ctx, dev, ret ? phys_to_virt_core(phys) : 0,
+	return on_alloc(ctx, true, dev, ret ? phys_to_virt_core(phys) : 0,
 			read_handle(handle), phys, size, 0,
 			DMAS_EV_ALLOC_PAGES);
 }
@@ -1006,42 +1267,43 @@ SEC("fentry/dma_free_pages")
 int BPF_PROG(fentry_dma_free_pages, struct device *dev, size_t size,
 	     struct page *page, dma_addr_t handle, enum dma_data_direction dir)
 {
-	return on_free(ctx, dev, phys_to_virt_core(page_to_phys_core(page)),
-		       handle, size, 0, DMAS_EV_FREE_PAGES);
+	return on_free(ctx, true, dev,
+		       phys_to_virt_core(page_to_phys_core(page)), handle, size,
+		       0, DMAS_EV_FREE_PAGES);
 }
 
 SEC("fexit/dma_pool_create")
 int BPF_PROG(fexit_dma_pool_create, const char *name, struct device *dev,
 	     size_t size, size_t align, size_t boundary, void *ret)
 {
-	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, true, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 SEC("fexit/dma_pool_create_node")
 int BPF_PROG(fexit_dma_pool_create_node, const char *name, struct device *dev,
 	     size_t size, size_t align, size_t boundary, int node, void *ret)
 {
-	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, true, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 SEC("fentry/dma_pool_destroy")
 int BPF_PROG(fentry_dma_pool_destroy, void *pool)
 {
-	return on_pool(ctx, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+	return on_pool(ctx, true, pool, 0, 0, DMAS_EV_POOL_DESTROY);
 }
 
 SEC("fexit/dma_pool_alloc")
 int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle,
 	     void *ret)
 {
-	return on_pool(ctx, pool, (__u64)ret, ret ? read_handle(handle) : 0,
-		       DMAS_EV_POOL_ALLOC);
+	return on_pool(ctx, true, pool, (__u64)ret,
+		       ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC);
 }
 
 SEC("fentry/dma_pool_free")
 int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 {
-	return on_pool(ctx, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+	return on_pool(ctx, true, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
 }
 
 /* ==== kprobes/kretprobes: the same functions where fentry is not allowed ====
@@ -1067,15 +1329,15 @@ int BPF_KRETPROBE(krp_dma_map_page_attrs, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_PAGE, &v))
 		return 0;
-	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4],
-		      DMAS_EV_MAP);
+	return on_map(ctx, false, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3],
+		      v.a[4], DMAS_EV_MAP);
 }
 
 SEC("kprobe/dma_unmap_page_attrs")
 int BPF_KPROBE(kp_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
 SEC("kprobe/dma_map_sg_attrs")
@@ -1093,8 +1355,8 @@ int BPF_KRETPROBE(krp_dma_map_sg_attrs, int ret)
 
 	if (!stash_take(FN_MAP_SG, &v))
 		return 0;
-	return on_map_sg(ctx, (void *)v.a[0], (void *)v.a[1], v.a[2], ret,
-			 v.a[3], v.a[4]);
+	return on_map_sg(ctx, false, (void *)v.a[0], (void *)v.a[1], v.a[2],
+			 ret, v.a[3], v.a[4]);
 }
 
 SEC("kprobe/dma_map_sgtable")
@@ -1114,7 +1376,7 @@ int BPF_KRETPROBE(krp_dma_map_sgtable, int ret)
 	if (!stash_take(FN_MAP_SGTABLE, &v))
 		return 0;
 	sgt = (void *)v.a[1];
-	return on_map_sg(ctx, (void *)v.a[0], BPF_CORE_READ(sgt, sgl),
+	return on_map_sg(ctx, false, (void *)v.a[0], BPF_CORE_READ(sgt, sgl),
 			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), v.a[2], v.a[3]);
 }
@@ -1123,35 +1385,38 @@ SEC("kprobe/dma_unmap_sg_attrs")
 int BPF_KPROBE(kp_dma_unmap_sg_attrs, struct device *dev,
 	       struct scatterlist *sg, int nents, int dir, unsigned long attrs)
 {
-	return on_sg(ctx, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, false, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
 }
 
 SEC("kprobe/dma_sync_single_for_cpu")
 int BPF_KPROBE(kp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, false, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("kprobe/dma_sync_single_for_device")
 int BPF_KPROBE(kp_dma_sync_single_for_device, struct device *dev,
 	       dma_addr_t addr, size_t size, int dir)
 {
-	return on_sync(ctx, dev, addr, size, dir, DMAS_EV_SYNC_FOR_DEVICE);
+	return on_sync(ctx, false, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
 SEC("kprobe/dma_sync_sg_for_cpu")
 int BPF_KPROBE(kp_dma_sync_sg_for_cpu, struct device *dev,
 	       struct scatterlist *sg, int nelems, int dir)
 {
-	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_CPU);
+	return on_sg(ctx, false, dev, sg, nelems, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
 SEC("kprobe/dma_sync_sg_for_device")
 int BPF_KPROBE(kp_dma_sync_sg_for_device, struct device *dev,
 	       struct scatterlist *sg, int nelems, int dir)
 {
-	return on_sg(ctx, dev, sg, nelems, dir, 0, DMAS_EV_SYNC_SG_FOR_DEVICE);
+	return on_sg(ctx, false, dev, sg, nelems, dir, 0,
+		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
 SEC("kprobe/dma_alloc_attrs")
@@ -1169,7 +1434,7 @@ int BPF_KRETPROBE(krp_dma_alloc_attrs, void *ret)
 
 	if (!stash_take(FN_ALLOC, &v))
 		return 0;
-	return on_alloc(ctx, (void *)v.a[0], (__u64)ret,
+	return on_alloc(ctx, false, (void *)v.a[0], (__u64)ret,
 			read_handle((void *)v.a[2]), 0, v.a[1], v.a[3],
 			DMAS_EV_ALLOC_COHERENT);
 }
@@ -1178,7 +1443,7 @@ SEC("kprobe/dma_free_attrs")
 int BPF_KPROBE(kp_dma_free_attrs, struct device *dev, size_t size, void *vaddr,
 	       dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, dev, (__u64)vaddr, handle, size, attrs,
+	return on_free(ctx, false, dev, (__u64)vaddr, handle, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -1197,15 +1462,15 @@ int BPF_KRETPROBE(krp_dma_map_resource, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_RESOURCE, &v))
 		return 0;
-	return on_map(ctx, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3], v.a[4],
-		      DMAS_EV_MAP_RESOURCE);
+	return on_map(ctx, false, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3],
+		      v.a[4], DMAS_EV_MAP_RESOURCE);
 }
 
 SEC("kprobe/dma_unmap_resource")
 int BPF_KPROBE(kp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir, unsigned long attrs)
 {
-	return on_unmap(ctx, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, false, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -1223,7 +1488,7 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 
 	if (!stash_take(FN_POOL_ALLOC, &v))
 		return 0;
-	return on_pool(ctx, (void *)v.a[0], (__u64)ret,
+	return on_pool(ctx, false, (void *)v.a[0], (__u64)ret,
 		       ret ? read_handle((void *)v.a[1]) : 0,
 		       DMAS_EV_POOL_ALLOC);
 }
@@ -1231,19 +1496,19 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 SEC("kprobe/dma_pool_free")
 int BPF_KPROBE(kp_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 {
-	return on_pool(ctx, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+	return on_pool(ctx, false, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
 }
 
 SEC("kprobe/dma_pool_destroy")
 int BPF_KPROBE(kp_dma_pool_destroy, void *pool)
 {
-	return on_pool(ctx, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+	return on_pool(ctx, false, pool, 0, 0, DMAS_EV_POOL_DESTROY);
 }
 
 SEC("kretprobe/dma_pool_create")
 int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
 {
-	return on_pool(ctx, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, false, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 /* ==== dmaengine channels ==== */
@@ -1262,7 +1527,7 @@ int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name,
 	struct stash_val v;
 
 	stash_take(FN_REQUEST_CHAN, &v);
-	return on_chan(ctx, ret, dev, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, true, ret, dev, DMAS_EV_CHAN_REQUEST);
 }
 
 /* Used by dma_request_chan_by_mask; inside dma_request_chan it is not a second
@@ -1273,13 +1538,13 @@ int BPF_PROG(fexit___dma_request_channel, void *mask, void *fn, void *fn_param,
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
-	return on_chan(ctx, ret, NULL, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, true, ret, NULL, DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("fentry/dma_release_channel")
 int BPF_PROG(fentry_dma_release_channel, void *chan)
 {
-	return on_chan(ctx, chan, NULL, DMAS_EV_CHAN_RELEASE);
+	return on_chan(ctx, true, chan, NULL, DMAS_EV_CHAN_RELEASE);
 }
 
 SEC("kprobe/dma_request_chan")
@@ -1296,7 +1561,7 @@ int BPF_KRETPROBE(krp_dma_request_chan, void *ret)
 
 	if (!stash_take(FN_REQUEST_CHAN, &v))
 		return 0;
-	return on_chan(ctx, ret, (void *)v.a[0], DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, false, ret, (void *)v.a[0], DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("kretprobe/__dma_request_channel")
@@ -1304,18 +1569,19 @@ int BPF_KRETPROBE(krp___dma_request_channel, void *ret)
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
-	return on_chan(ctx, ret, NULL, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, false, ret, NULL, DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("kprobe/dma_release_channel")
 int BPF_KPROBE(kp_dma_release_channel, void *chan)
 {
-	return on_chan(ctx, chan, NULL, DMAS_EV_CHAN_RELEASE);
+	return on_chan(ctx, false, chan, NULL, DMAS_EV_CHAN_RELEASE);
 }
 
 /* ==== driver bind/unbind, device removal ==== */
 
-static __always_inline int bound(void *ctx, struct device *dev, int ret)
+static __always_inline int bound(void *ctx, bool tramp, struct device *dev,
+				 int ret)
 {
 	const char *name;
 
@@ -1323,7 +1589,7 @@ static __always_inline int bound(void *ctx, struct device *dev, int ret)
 		return 0;
 	name = BPF_CORE_READ(dev, driver, name);
 	refilter(dev);
-	return on_named(ctx, dev, name, DMAS_EV_DRIVER_BIND);
+	return on_named(ctx, tramp, dev, name, DMAS_EV_DRIVER_BIND);
 }
 
 static __always_inline void probe_enter(struct device *dev)
@@ -1352,7 +1618,7 @@ SEC("fexit/really_probe")
 int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv,
 	     int ret)
 {
-	bound(ctx, dev, ret);
+	bound(ctx, true, dev, ret);
 	probe_exit(dev);
 	return 0;
 }
@@ -1372,7 +1638,7 @@ int BPF_KRETPROBE(krp_really_probe, int ret)
 
 	if (!stash_take(FN_PROBE, &v))
 		return 0;
-	bound(ctx, (void *)v.a[0], ret);
+	bound(ctx, false, (void *)v.a[0], ret);
 	probe_exit((void *)v.a[0]);
 	return 0;
 }
@@ -1386,7 +1652,7 @@ static __always_inline void unbind_enter(struct device *dev)
 		stash_put(FN_UNBIND, (__u64)dev, (__u64)name, 0, 0, 0, 0);
 }
 
-static __always_inline int unbind_exit(void *ctx)
+static __always_inline int unbind_exit(void *ctx, bool tramp)
 {
 	struct stash_val v;
 	struct device *dev;
@@ -1396,7 +1662,8 @@ static __always_inline int unbind_exit(void *ctx)
 	dev = (void *)v.a[0];
 	if (BPF_CORE_READ(dev, driver))
 		return 0; /* still bound: nothing was released */
-	return on_named(ctx, dev, (const char *)v.a[1], DMAS_EV_DRIVER_UNBIND);
+	return on_named(ctx, tramp, dev, (const char *)v.a[1],
+			DMAS_EV_DRIVER_UNBIND);
 }
 
 SEC("fentry/device_release_driver_internal")
@@ -1409,7 +1676,7 @@ int BPF_PROG(fentry_device_release_driver_internal, struct device *dev)
 SEC("fexit/device_release_driver_internal")
 int BPF_PROG(fexit_device_release_driver_internal, struct device *dev)
 {
-	return unbind_exit(ctx);
+	return unbind_exit(ctx, true);
 }
 
 SEC("kprobe/device_release_driver_internal")
@@ -1422,28 +1689,35 @@ int BPF_KPROBE(kp_device_release_driver_internal, struct device *dev)
 SEC("kretprobe/device_release_driver_internal")
 int BPF_KRETPROBE(krp_device_release_driver_internal)
 {
-	return unbind_exit(ctx);
+	return unbind_exit(ctx, false);
 }
 
 /* After device_del the pointer may be reused by another device: forget it. */
-static __always_inline int device_gone(void *ctx, struct device *dev)
+static __always_inline int device_gone(void *ctx, bool tramp,
+				       struct device *dev)
 {
 	__u64 key = (__u64)dev;
 	struct dmas_event *e;
 
 	if (!bpf_map_lookup_elem(&devs, &key))
 		return 0;
-	e = ev_start(ctx, dev, DMAS_EV_DEVICE_REMOVE, NULL);
+	e = ev_start(ctx, tramp, dev, DMAS_EV_DEVICE_REMOVE, NULL);
 	if (e)
 		ev_submit(e);
 	bpf_map_delete_elem(&devs, &key);
+	/*
+	 * After the hash: a CPU that found the device there just before may
+	 * still put it back in the cache, but only from a DMA call on a
+	 * device being deleted, itself a driver bug.
+	 */
+	dev_cache_forget(ptr_value(dev));
 	return 0;
 }
 
 SEC("fexit/device_del")
 int BPF_PROG(fexit_device_del, struct device *dev)
 {
-	return device_gone(ctx, dev);
+	return device_gone(ctx, true, dev);
 }
 
 SEC("kprobe/device_del")
@@ -1460,7 +1734,7 @@ int BPF_KRETPROBE(krp_device_del)
 
 	if (!stash_take(FN_DEVICE_DEL, &v))
 		return 0;
-	return device_gone(ctx, (void *)v.a[0]);
+	return device_gone(ctx, false, (void *)v.a[0]);
 }
 
 /* ==== raw tracepoints: module unload, iommu, swiotlb ==== */
@@ -1468,9 +1742,11 @@ int BPF_KRETPROBE(krp_device_del)
 SEC("raw_tp/module_free")
 int BPF_PROG(rtp_module_free, struct module *mod)
 {
+	/* its code's addresses may be reused: no cached call path survives */
+	__sync_fetch_and_add(&stack_gen, 1);
 	/* name is an array inside struct module: pass its address */
 	return on_named(
-		ctx, NULL,
+		ctx, false, NULL,
 		(const char *)__builtin_preserve_access_index(&mod->name),
 		DMAS_EV_MODULE_UNLOAD);
 }
@@ -1478,7 +1754,8 @@ int BPF_PROG(rtp_module_free, struct module *mod)
 SEC("raw_tp/map")
 int BPF_PROG(rtp_iommu_map, unsigned long iova, phys_addr_t paddr, size_t size)
 {
-	struct dmas_event *e = ev_start(ctx, NULL, DMAS_EV_IOMMU_MAP, NULL);
+	struct dmas_event *e =
+		ev_start(ctx, false, NULL, DMAS_EV_IOMMU_MAP, NULL);
 
 	if (!e)
 		return 0;
@@ -1492,7 +1769,8 @@ int BPF_PROG(rtp_iommu_map, unsigned long iova, phys_addr_t paddr, size_t size)
 SEC("raw_tp/unmap")
 int BPF_PROG(rtp_iommu_unmap, unsigned long iova, size_t size, size_t unmapped)
 {
-	struct dmas_event *e = ev_start(ctx, NULL, DMAS_EV_IOMMU_UNMAP, NULL);
+	struct dmas_event *e =
+		ev_start(ctx, false, NULL, DMAS_EV_IOMMU_UNMAP, NULL);
 
 	if (!e)
 		return 0;
@@ -1506,7 +1784,8 @@ SEC("raw_tp/io_page_fault")
 int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova,
 	     int flags)
 {
-	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_IOMMU_FAULT, NULL);
+	struct dmas_event *e =
+		ev_start(ctx, false, dev, DMAS_EV_IOMMU_FAULT, NULL);
 
 	if (!e)
 		return 0;
@@ -1520,7 +1799,8 @@ SEC("raw_tp/swiotlb_bounced")
 int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
 	     size_t size)
 {
-	struct dmas_event *e = ev_start(ctx, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
+	struct dmas_event *e =
+		ev_start(ctx, false, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
 
 	if (!e)
 		return 0;

@@ -741,6 +741,12 @@ static void live_close(struct dmas_source *s)
 	struct live_source *ls =
 		dmas_source_container(s, struct live_source, base);
 
+	if (ls->opts.verbose && ls->skel && ls->skel->bss && ls->opts.stacks)
+		fprintf(stderr,
+			"dmatrace: stacks: %" PRIu64 " full unwinds, %" PRIu64
+			" trampoline frames not understood\n",
+			(uint64_t)ls->skel->bss->stack_unwinds,
+			(uint64_t)ls->skel->bss->tramp_misses);
 	for (size_t i = 0; i < NR_OPS; i++)
 		for (int j = 0; j < 2; j++)
 			bpf_link__destroy(ls->chosen[i].links[j]);
