@@ -93,6 +93,7 @@ void dmas_engine_free(struct dmas_engine *e)
 		free(e->stacks[i].pub.frames);
 	}
 	free(e->stacks);
+	htab_free(&e->site_h);
 	for (i = 0; i < e->nr_devs; i++)
 		free(e->devs[i].large);
 	free(e->devs);
@@ -227,6 +228,35 @@ bool eng_preexisting(struct dmas_engine *e, struct dev_state *d)
 
 /* ---- stacks, memory ranges, CPU nodes ---- */
 
+/* The first stack id with the same innermost SITE_FRAMES frames as id. */
+static uint32_t stack_site(struct dmas_engine *e, uint32_t id)
+{
+	const struct dmas_stack *s = &e->stacks[id].pub, *c;
+	uint32_t k = s->nr_frames < SITE_FRAMES ? s->nr_frames : SITE_FRAMES;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	uint32_t *slot, i;
+	const char *p;
+
+	for (i = 0; i < k; i++) {
+		for (p = s->frames[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+		h = (h ^ '\n') * 0x100000001b3ULL;
+	}
+	slot = htab_find(&e->site_h, h, k);
+	if (!slot) {
+		/* out of memory: the stack stands for itself */
+		htab_insert(&e->site_h, h, k, id);
+		return id;
+	}
+	c = dmas_engine_stack(e, *slot);
+	if (!c || c->nr_frames < k)
+		return id;
+	for (i = 0; i < k; i++)
+		if (strcmp(c->frames[i], s->frames[i]))
+			return id; /* a hash collision: its own site */
+	return *slot;
+}
+
 int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 {
 	struct stack_state *st, *n;
@@ -264,6 +294,7 @@ int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 	}
 	st->pub.id = s->id;
 	st->pub.nr_frames = s->nr_frames;
+	st->site = stack_site(e, s->id);
 	return 0;
 }
 
@@ -1008,7 +1039,8 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += e->cap_findings * sizeof(*e->findings);
 	b += e->cap_aggs * sizeof(*e->aggs) + htab_bytes(&e->agg_h);
 	b += e->cap_dedups * sizeof(*e->dedups) + htab_bytes(&e->dedup_h);
-	b += e->cap_numa * sizeof(*e->numa) + htab_bytes(&e->numa_h);
+	b += e->cap_numa * sizeof(*e->numa) + htab_bytes(&e->numa_h) +
+	     htab_bytes(&e->site_h);
 	b += e->cap_chans * sizeof(*e->chans) + htab_bytes(&e->chan_h);
 	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);

@@ -154,9 +154,11 @@ struct dmas_engine_opts {
 	void *cb_ctx;
 	/*
 	 * numa-remote-buffer / numa-remote-cpu only when at least this
-	 * percentage of a (device, stack)'s bytes and of its mappings is
-	 * remote (with at least 4 remote mappings, or all of a stack's fewer
-	 * than 4); 0: 75.
+	 * percentage of a (device, call site)'s bytes and of its mappings is
+	 * remote (with at least 4 remote mappings, or all of a site's fewer
+	 * than 4); 0: 50.  A call site is the innermost 3 frames of the
+	 * creating stack; the finding's map_stack is its first remote
+	 * mapping's.
 	 */
 	unsigned int numa_min_share;
 };

@@ -204,7 +204,7 @@ struct numa_side {
 };
 
 struct numa_site {
-	uint32_t dev, stack;
+	uint32_t dev, site; /* site: eng_stack_site of the mappings' stacks */
 	int32_t dnode;
 	struct numa_side side[2]; /* the buffer's node, the mapping CPU's */
 };
@@ -214,9 +214,17 @@ struct dedup {
 	size_t last; /* index of the last finding kept */
 };
 
+/*
+ * A call site: the innermost SITE_FRAMES frames of a stack (the DMA API
+ * function, its caller and that one's caller).  Full stacks of one call
+ * site differ above it (which task or path triggered the I/O).
+ */
+#define SITE_FRAMES 3
+
 struct stack_state {
 	struct dmas_stack pub;
 	char *buf; /* the frames' storage */
+	uint32_t site; /* first stack id seen with the same call site */
 };
 
 struct dmas_engine {
@@ -233,6 +241,7 @@ struct dmas_engine {
 
 	struct stack_state *stacks; /* by id */
 	size_t cap_stacks;
+	struct htab site_h; /* (hash of a call site's frames, nr) -> stack */
 
 	struct dmas_mem_range *ranges; /* sorted by start */
 	size_t nr_ranges, cap_ranges;
@@ -263,7 +272,7 @@ struct dmas_engine {
 	struct htab agg_h; /* (stack, dev << 6 | kind) -> agg index + 1 */
 	struct numa_site *numa;
 	size_t nr_numa, cap_numa;
-	struct htab numa_h; /* (stack, dev) -> site index + 1 */
+	struct htab numa_h; /* (call site, dev) -> numa site index + 1 */
 	struct dedup *dedups;
 	size_t nr_dedups, cap_dedups;
 	struct htab dedup_h;
@@ -449,6 +458,13 @@ void leaks_pool_create(struct dmas_engine *e, struct dev_state *d,
 struct pool_state *pool_get(struct dmas_engine *e, uint64_t id, uint32_t dev);
 void leaks_scan_age(struct dmas_engine *e, uint64_t now);
 void leaks_finish(struct dmas_engine *e, uint64_t end_ts);
+/* The call site of stack id (a stack id standing for it); id if unknown. */
+static inline uint32_t eng_stack_site(const struct dmas_engine *e, uint32_t id)
+{
+	if (id < e->cap_stacks && e->stacks[id].site)
+		return e->stacks[id].site;
+	return id;
+}
 /* Does stack id have a frame of module mod ("... [mod]")? */
 bool stack_in_module(struct dmas_engine *e, uint32_t id, const char *mod);
 

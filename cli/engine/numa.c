@@ -9,26 +9,31 @@
  *   recording, by physical address) and whose device's node are both known
  *   counts its bytes as local or remote in the device's statistics, always.
  *   An sg list is placed by its first segment.
- * - Placement is judged per (device, creating stack), so a finding names
- *   the code that mapped the memory.  A correct driver pinned to its
- *   device's node still gets buffers from the other node: page recycling,
- *   buffers freed on another CPU, and SLUB handing out objects of whatever
- *   slab the CPU holds (in the test VM, e1000e's tx path from a sender
- *   pinned to the device's node mapped 33 of 72 skbs, 67% of the bytes,
- *   from the other node).  True, but not the driver's choice.  A driver
- *   that picks the wrong node (kmalloc/alloc_pages without the device's
- *   node from a CPU elsewhere, a ring allocated on the probing CPU's
- *   node) maps (nearly) all of that stack's buffers remotely.  So
- *   `numa-remote-buffer` is one finding per (device, stack) only when
+ * - Placement is judged per (device, call site): the innermost 3 frames of
+ *   the creating stack (the DMA API function, its caller, that one's
+ *   caller; eng_stack_site), so a finding names the code that mapped the
+ *   memory.  Full stacks are too fine: the frames above the driver vary
+ *   with whatever triggered the I/O, and every rare path would be a stack
+ *   of one or two mappings.  Without stacks the device is one site.
+ * - A correct driver pinned to its device's node still maps buffers from
+ *   the other node: page recycling, buffers freed on another CPU, SLUB
+ *   handing out objects of whatever slab the CPU holds.  Measured in the
+ *   test VM (nvme and e1000e, work and interrupts on each device's node):
+ *   at most 13% of a call site's mappings, yet 46% of one full stack's
+ *   (67% of its bytes), and single remote mappings from one-off stacks.
+ *   True, but not the driver's choice.  A driver that picks the wrong node
+ *   (kmalloc/alloc_pages without the device's node from a CPU elsewhere)
+ *   maps most or all of a call site's buffers remotely.  So
+ *   `numa-remote-buffer` is one finding per (device, call site) only when
  *   remote placement is systematic: at least numa_min_share percent
- *   (default 75) of the stack's placed bytes AND of its placed mappings
- *   are remote, and at least NUMA_MIN_REMOTE (4) mappings were, or, for a
- *   stack that made fewer than 4 placed mappings by the end of the
- *   session, all of them were (one remote buffer from a call site that
- *   mapped nothing else is a finding; 3 strays among 600 are not).  The
- *   device's remote/local byte shares in the statistics show the rest.
+ *   (default 50) of the site's placed bytes AND of its placed mappings are
+ *   remote, and at least NUMA_MIN_REMOTE (4) mappings were, or, for a site
+ *   that made fewer than 4 placed mappings by the end of the session, all
+ *   of them were (one remote buffer from a call site that mapped nothing
+ *   else is a finding; 3 strays among 600 are not).  The device's
+ *   remote/local byte shares in the statistics show the rest.
  * - Evaluated at each statistics window's end (so live views show it while
- *   tracing; the small-sample rule waits for the end: a stack's first
+ *   tracing; the small-sample rule waits for the end: a site's first
  *   mapping alone says nothing yet) and at finish.  Once reported it stays;
  *   its detail is brought up to date at every evaluation.  The finding's
  *   mapping fields are the first remote mapping's, its time the evaluation
@@ -48,22 +53,22 @@
 #include "engine/engine_int.h"
 
 #define NUMA_MIN_REMOTE 4
-#define NUMA_SHARE_DEFAULT 75
+#define NUMA_SHARE_DEFAULT 50
 
 static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
-				  uint32_t stack)
+				  uint32_t site)
 {
 	uint32_t dev = d->pub.id;
 	struct numa_site *s, *n;
 	uint32_t *slot;
 
-	/* a device's map events mostly come from the stack before them */
+	/* a device's map events mostly come from the site before them */
 	if (d->numa_last) {
 		s = &e->numa[d->numa_last - 1];
-		if (s->stack == stack)
+		if (s->site == site)
 			return s;
 	}
-	slot = htab_find(&e->numa_h, stack, dev);
+	slot = htab_find(&e->numa_h, site, dev);
 	if (slot) {
 		d->numa_last = *slot;
 		return &e->numa[*slot - 1];
@@ -72,12 +77,12 @@ static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
 	if (!n)
 		return NULL;
 	e->numa = n;
-	if (htab_insert(&e->numa_h, stack, dev, (uint32_t)e->nr_numa + 1))
+	if (htab_insert(&e->numa_h, site, dev, (uint32_t)e->nr_numa + 1))
 		return NULL;
 	s = &e->numa[e->nr_numa++];
 	memset(s, 0, sizeof(*s));
 	s->dev = dev;
-	s->stack = stack;
+	s->site = site;
 	s->side[0].node = s->side[1].node = -1;
 	d->numa_last = (uint32_t)e->nr_numa;
 	return s;
@@ -121,7 +126,7 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 		cnode = dmas_engine_cpu_node(e, ev->cpu);
 	if (node < 0 && cnode < 0)
 		return;
-	s = site_get(e, d, m->stack);
+	s = site_get(e, d, eng_stack_site(e, m->stack));
 	if (!s) {
 		e->dropped++;
 		return;
