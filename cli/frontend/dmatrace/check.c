@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "format/dmat.h"
 #include "live_cmd.h"
+#include "analysis_opts.h"
 #include "report.h"
 #include "source/source.h"
 #include "stream_info.h"
@@ -93,26 +94,18 @@ static void usage(FILE *f)
 
 enum {
 	OPT_FORMAT = 256,
-	OPT_LEAK_AGE,
-	OPT_XFER_TIMEOUT,
-	OPT_LEAKS_AT_EXIT,
-	OPT_SEVERITY,
 	OPT_RDEVICE,
 	OPT_RDRIVER,
 	OPT_DMESG,
-	OPT_NUMA_SHARE,
 };
 
 static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
-	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
-	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
-	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
-	{"severity", required_argument, NULL, OPT_SEVERITY},
+	ANALYSIS_LONG_OPTS,
+	SEVERITY_LONG_OPT,
 	{"report-device", required_argument, NULL, OPT_RDEVICE},
 	{"report-driver", required_argument, NULL, OPT_RDRIVER},
 	{"dmesg", no_argument, NULL, OPT_DMESG},
-	{"numa-share", required_argument, NULL, OPT_NUMA_SHARE},
 	{"record", required_argument, NULL, 'w'},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -276,7 +269,7 @@ int cmd_check(int argc, char **argv)
 	FILE *out = stdout;
 	size_t nk = 0;
 	pid_t child;
-	int c, rc, sev, status, cst, kfd = -1;
+	int c, rc, status, cst, kfd = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+w:o:qvh", long_opts, NULL)) !=
@@ -299,44 +292,6 @@ int cmd_check(int argc, char **argv)
 					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
-			break;
-		case OPT_LEAK_AGE:
-		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(
-				    optarg, c == OPT_LEAK_AGE
-						    ? &eo.leak_age_ns
-						    : &eo.xfer_timeout_ns)) {
-				fprintf(stderr,
-					"dmatrace check: '%s' is not a "
-					"duration (e.g. "
-					"500ms, 5s, 2m)\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case OPT_LEAKS_AT_EXIT:
-			eo.leaks_at_exit = true;
-			break;
-		case OPT_NUMA_SHARE:
-			if (dmas_parse_percent(optarg, &eo.numa_min_share)) {
-				fprintf(stderr,
-					"dmatrace check: --numa-share: '%s' is "
-					"not a percentage from 1 to 100\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case OPT_SEVERITY:
-			sev = dmas_parse_severity(optarg);
-			if (sev < 0) {
-				fprintf(stderr,
-					"dmatrace check: --severity: '%s' is "
-					"not info, "
-					"warning or error\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			ro.min_severity = sev;
 			break;
 		case OPT_RDEVICE:
 			ro.device = optarg;
@@ -363,7 +318,12 @@ int cmd_check(int argc, char **argv)
 			usage(stdout);
 			return DMATRACE_EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'dmatrace check --help'.\n");
+			rc = dmas_analysis_opt(c, optarg, "check", &eo, &ro);
+			if (rc > 0)
+				break;
+			if (!rc)
+				fprintf(stderr,
+					"Try 'dmatrace check --help'.\n");
 			return DMATRACE_EXIT_ERROR;
 		}
 	}

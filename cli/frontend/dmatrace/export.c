@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "export.h"
+#include "analysis_opts.h"
 #include "report.h"
 #include "source/source.h"
 
@@ -384,8 +385,8 @@ static void usage(FILE *f)
 		"  -f, --format FORMAT   json, csv or perfetto (required)\n"
 		"  -o, --output OUT      write OUT instead of stdout\n"
 		"  --leak-age DURATION, --xfer-timeout DURATION, "
-		"--leaks-at-exit\n"
-		"                        as for 'dmatrace replay': the "
+		"--leaks-at-exit,\n"
+		"  --numa-share PCT      as for 'dmatrace replay': the "
 		"findings perfetto\n"
 		"                        shows\n"
 		"  -h, --help            this text\n"
@@ -405,14 +406,10 @@ static void usage(FILE *f)
 		"      a table for a spreadsheet\n");
 }
 
-enum { OPT_LEAK_AGE = 256, OPT_XFER_TIMEOUT, OPT_LEAKS_AT_EXIT };
-
 static const struct option long_opts[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"output", required_argument, NULL, 'o'},
-	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
-	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
-	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
+	ANALYSIS_LONG_OPTS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -441,28 +438,16 @@ int cmd_export(int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
-		case OPT_LEAK_AGE:
-		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(
-				    optarg, c == OPT_LEAK_AGE
-						    ? &eo.leak_age_ns
-						    : &eo.xfer_timeout_ns)) {
-				fprintf(stderr,
-					"dmatrace export: '%s' is not a "
-					"duration (e.g. 500ms, "
-					"5s)\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case OPT_LEAKS_AT_EXIT:
-			eo.leaks_at_exit = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return DMATRACE_EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'dmatrace export --help'.\n");
+			rc = dmas_analysis_opt(c, optarg, "export", &eo, NULL);
+			if (rc > 0)
+				break;
+			if (!rc)
+				fprintf(stderr,
+					"Try 'dmatrace export --help'.\n");
 			return DMATRACE_EXIT_ERROR;
 		}
 	}

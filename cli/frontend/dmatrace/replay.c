@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "analysis_opts.h"
 #include "report.h"
 #include "source/source.h"
 #include "stream_info.h"
@@ -105,26 +106,18 @@ static void usage(FILE *f, const char *name)
 
 enum {
 	OPT_JSON = 256,
-	OPT_LEAK_AGE,
-	OPT_XFER_TIMEOUT,
-	OPT_LEAKS_AT_EXIT,
 	OPT_DEVICE,
 	OPT_DRIVER,
-	OPT_SEVERITY,
 	OPT_NO_STATS,
-	OPT_NUMA_SHARE,
 };
 
 static const struct option long_opts[] = {
 	{"json", no_argument, NULL, OPT_JSON},
-	{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
-	{"xfer-timeout", required_argument, NULL, OPT_XFER_TIMEOUT},
-	{"leaks-at-exit", no_argument, NULL, OPT_LEAKS_AT_EXIT},
 	{"device", required_argument, NULL, OPT_DEVICE},
 	{"driver", required_argument, NULL, OPT_DRIVER},
-	{"severity", required_argument, NULL, OPT_SEVERITY},
 	{"no-stats", no_argument, NULL, OPT_NO_STATS},
-	{"numa-share", required_argument, NULL, OPT_NUMA_SHARE},
+	ANALYSIS_LONG_OPTS,
+	SEVERITY_LONG_OPT,
 	{"quiet", no_argument, NULL, 'q'},
 	{"output", required_argument, NULL, 'o'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -147,7 +140,7 @@ int cmd_replay(int argc, char **argv)
 	struct timespec t0, t1;
 	double secs;
 	FILE *out = stdout;
-	int c, rc, sev, status;
+	int c, rc, status;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qo:vh", long_opts, NULL)) != -1) {
@@ -155,52 +148,11 @@ int cmd_replay(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
-		case OPT_LEAK_AGE:
-		case OPT_XFER_TIMEOUT:
-			if (dmas_parse_duration(
-				    optarg, c == OPT_LEAK_AGE
-						    ? &eo.leak_age_ns
-						    : &eo.xfer_timeout_ns)) {
-				fprintf(stderr,
-					"dmatrace %s: --%s: '%s' is not a "
-					"duration (e.g. 500ms, "
-					"5s, 2m)\n",
-					name,
-					c == OPT_LEAK_AGE ? "leak-age"
-							  : "xfer-timeout",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case OPT_LEAKS_AT_EXIT:
-			eo.leaks_at_exit = true;
-			break;
-		case OPT_NUMA_SHARE:
-			if (dmas_parse_percent(optarg, &eo.numa_min_share)) {
-				fprintf(stderr,
-					"dmatrace %s: --numa-share: '%s' is "
-					"not a percentage from 1 to 100\n",
-					name, optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
 		case OPT_DEVICE:
 			ro.device = optarg;
 			break;
 		case OPT_DRIVER:
 			ro.driver = optarg;
-			break;
-		case OPT_SEVERITY:
-			sev = dmas_parse_severity(optarg);
-			if (sev < 0) {
-				fprintf(stderr,
-					"dmatrace %s: --severity: '%s' is not "
-					"info, warning or "
-					"error\n",
-					name, optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			ro.min_severity = sev;
 			break;
 		case OPT_NO_STATS:
 			ro.no_stats = true;
@@ -218,7 +170,12 @@ int cmd_replay(int argc, char **argv)
 			usage(stdout, name);
 			return DMATRACE_EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'dmatrace %s --help'.\n", name);
+			rc = dmas_analysis_opt(c, optarg, name, &eo, &ro);
+			if (rc > 0)
+				break;
+			if (!rc)
+				fprintf(stderr, "Try 'dmatrace %s --help'.\n",
+					name);
 			return DMATRACE_EXIT_ERROR;
 		}
 	}

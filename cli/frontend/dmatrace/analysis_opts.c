@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* analysis_opts.c - parse the engine options replay, check and export share. */
+#include <stdio.h>
+
+#include "analysis_opts.h"
+
+int dmas_analysis_opt(int c, const char *arg, const char *cmd,
+		      struct dmas_engine_opts *eo, struct dmas_report_opts *ro)
+{
+	int sev;
+
+	switch (c) {
+	case AOPT_LEAK_AGE:
+	case AOPT_XFER_TIMEOUT:
+		if (dmas_parse_duration(arg, c == AOPT_LEAK_AGE
+						     ? &eo->leak_age_ns
+						     : &eo->xfer_timeout_ns)) {
+			fprintf(stderr,
+				"dmatrace %s: --%s: '%s' is not a duration "
+				"(e.g. 500ms, 5s, 2m)\n",
+				cmd,
+				c == AOPT_LEAK_AGE ? "leak-age"
+						   : "xfer-timeout",
+				arg);
+			return -1;
+		}
+		return 1;
+	case AOPT_LEAKS_AT_EXIT:
+		eo->leaks_at_exit = true;
+		return 1;
+	case AOPT_NUMA_SHARE:
+		if (dmas_parse_percent(arg, &eo->numa_min_share)) {
+			fprintf(stderr,
+				"dmatrace %s: --numa-share: '%s' is not a "
+				"percentage from 1 to 100\n",
+				cmd, arg);
+			return -1;
+		}
+		return 1;
+	case AOPT_SEVERITY:
+		if (!ro)
+			return 0;
+		sev = dmas_parse_severity(arg);
+		if (sev < 0) {
+			fprintf(stderr,
+				"dmatrace %s: --severity: '%s' is not info, "
+				"warning or error\n",
+				cmd, arg);
+			return -1;
+		}
+		ro->min_severity = sev;
+		return 1;
+	}
+	return 0;
+}

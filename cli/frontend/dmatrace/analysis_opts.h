@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * analysis_opts.h - the engine options every analysing command (replay,
+ * check, export) takes: one option table entry and one parser for each.
+ */
+#ifndef DMATRACE_ANALYSIS_OPTS_H
+#define DMATRACE_ANALYSIS_OPTS_H
+
+#include <getopt.h>
+
+#include "engine/engine.h"
+#include "report.h"
+
+enum {
+	AOPT_LEAK_AGE = 0x300,
+	AOPT_XFER_TIMEOUT,
+	AOPT_LEAKS_AT_EXIT,
+	AOPT_NUMA_SHARE,
+	AOPT_SEVERITY,
+};
+
+/* clang-format off */
+#define ANALYSIS_LONG_OPTS						\
+	{ "leak-age", required_argument, NULL, AOPT_LEAK_AGE },		\
+	{ "xfer-timeout", required_argument, NULL, AOPT_XFER_TIMEOUT },	\
+	{ "leaks-at-exit", no_argument, NULL, AOPT_LEAKS_AT_EXIT },	\
+	{ "numa-share", required_argument, NULL, AOPT_NUMA_SHARE }
+#define SEVERITY_LONG_OPT						\
+	{ "severity", required_argument, NULL, AOPT_SEVERITY }
+/* clang-format on */
+
+/*
+ * Apply option c (from getopt_long) with argument arg.  Returns 1 when c
+ * was one of the options above and was applied, 0 when c is not one of
+ * them, -1 on a bad value (the message, naming `cmd`, is printed).  ro may
+ * be NULL for commands without --severity.
+ */
+int dmas_analysis_opt(int c, const char *arg, const char *cmd,
+		      struct dmas_engine_opts *eo, struct dmas_report_opts *ro);
+
+#endif /* DMATRACE_ANALYSIS_OPTS_H */
