@@ -578,6 +578,8 @@ static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
  * Reserve an event for dev with its header filled; NULL if filtered or
  * lost.  The hot path: one reservation, one inlined array lookup for the
  * device, the clock, pid and cpu; no filter code unless a filter is set.
+ * *idp is dev's id; after NULL it is non-zero only for a lost event, which
+ * the caller then counts (count_dev).
  */
 static __always_inline struct dmas_event *
 ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
@@ -587,19 +589,30 @@ ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
 	__u64 devp;
 	__u32 id;
 
+	if (idp)
+		*idp = DMAS_DEV_NONE;
 	if (!pid_passes())
 		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		/* a filtered-out event is not a lost one */
-		if (dev_filtered())
-			dev_id(dev, &pass);
-		if (pass)
-			count_drop(DMAS_DROP_RINGBUF);
+		id = dev_id(dev, &pass);
+		if (dev_filtered() && !pass)
+			return NULL;
+		count_drop(DMAS_DROP_RINGBUF);
+		/* the caller counts the call for this device (count_dev) */
+		if (idp)
+			*idp = id;
 		return NULL;
 	}
 	devp = launder((volatile __u64 *)&e->aux, dev);
-	id = devp ? dev_id_cached(dev, devp, &pass) : DMAS_DEV_NONE;
+	if (devp) {
+		id = dev_id_cached(dev, devp, &pass);
+	} else {
+		/* no device: only an unfiltered trace wants it */
+		id = DMAS_DEV_NONE;
+		pass = !dev_filtered();
+	}
 	if (dev_filtered() && !pass) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return NULL;
@@ -622,6 +635,11 @@ static __always_inline void ev_submit(struct dmas_event *e)
 	bpf_ringbuf_submit(e, ringbuf_flags_at(e));
 }
 
+/*
+ * Per-device call counters for calls whose event was lost: the reader
+ * counts the events it receives (cli/source/live.c), so together they
+ * count every call, and a delivered event costs no counter update here.
+ */
 static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 {
 	struct dmas_bpf_counters *c;
@@ -681,8 +699,10 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 	__u32 id = 0;
 
 	e = ev_start(ctx, tramp, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
-	if (!e)
+	if (!e) {
+		count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
 		return 0;
+	}
 	if (page)
 		phys += page_to_phys_val(
 			launder((volatile __u64 *)&e->phys, page));
@@ -695,7 +715,6 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 	else
 		e->addr = addr;
 	ev_submit(e);
-	count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
 	return 0;
 }
 
@@ -715,14 +734,15 @@ static __always_inline int on_unmap(void *ctx, bool tramp, struct device *dev,
 	__u32 id = 0;
 
 	e = ev_start(ctx, tramp, dev, kind, &id);
-	if (!e)
+	if (!e) {
+		count_dev(id, kind, size);
 		return 0;
+	}
 	e->addr = addr;
 	e->size = size;
 	e->dir = dir;
 	e->attrs = attrs;
 	ev_submit(e);
-	count_dev(id, kind, size);
 	return 0;
 }
 
@@ -778,8 +798,16 @@ static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 
 	e = ev_start(ctx, tramp, dev,
 		     mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
-	if (!e)
+	if (!e) {
+		if (id) {
+			sg_walk(sg, nents, &sum);
+			count_dev(id,
+				  mapped > 0 ? DMAS_EV_MAP_SG
+					     : DMAS_EV_MAP_ERROR,
+				  sum.bytes);
+		}
 		return 0;
+	}
 	sg_walk(sg, nents, &sum);
 	e->dir = dir;
 	e->attrs = attrs;
@@ -793,8 +821,6 @@ static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 		e->aux = DMAS_EV_MAP_SG;
 	}
 	ev_submit(e);
-	count_dev(id, mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR,
-		  sum.bytes);
 	return 0;
 }
 
@@ -807,8 +833,13 @@ static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
 	__u32 id = 0;
 
 	e = ev_start(ctx, tramp, dev, kind, &id);
-	if (!e)
+	if (!e) {
+		if (id) {
+			sg_walk(sg, nents, &sum);
+			count_dev(id, kind, sum.bytes);
+		}
 		return 0;
+	}
 	sg_walk(sg, nents, &sum);
 	e->aux = (__u64)sg;
 	e->count = nents;
@@ -818,7 +849,6 @@ static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
 	if (kind == DMAS_EV_UNMAP_SG)
 		e->addr = sum.first_dma;
 	ev_submit(e);
-	count_dev(id, kind, sum.bytes);
 	return 0;
 }
 
@@ -830,8 +860,11 @@ static __always_inline int on_alloc(void *ctx, bool tramp, struct device *dev,
 	__u32 id = 0;
 
 	e = ev_start(ctx, tramp, dev, kind, &id);
-	if (!e)
+	if (!e) {
+		if (vaddr)
+			count_dev(id, kind, size);
 		return 0;
+	}
 	e->size = size;
 	e->attrs = attrs;
 	if (!vaddr) {
@@ -842,8 +875,6 @@ static __always_inline int on_alloc(void *ctx, bool tramp, struct device *dev,
 		e->phys = phys ? phys : virt_to_phys_core(vaddr);
 	}
 	ev_submit(e);
-	if (vaddr)
-		count_dev(id, kind, size);
 	return 0;
 }
 
@@ -858,14 +889,15 @@ static __always_inline int on_free(void *ctx, bool tramp, struct device *dev,
 	if (kind == DMAS_EV_FREE_COHERENT && !vaddr)
 		return 0;
 	e = ev_start(ctx, tramp, dev, kind, &id);
-	if (!e)
+	if (!e) {
+		count_dev(id, kind, size);
 		return 0;
+	}
 	e->addr = handle;
 	e->aux = vaddr;
 	e->size = size;
 	e->attrs = attrs;
 	ev_submit(e);
-	count_dev(id, kind, size);
 	return 0;
 }
 
@@ -881,8 +913,11 @@ static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
 		return 0;
 	size = pool_block_size(pool);
 	e = ev_start(ctx, tramp, BPF_CORE_READ(p, dev), kind, &id);
-	if (!e)
+	if (!e) {
+		if (kind != DMAS_EV_POOL_ALLOC || vaddr)
+			count_dev(id, kind, size);
 		return 0;
+	}
 	e->aux = (__u64)pool;
 	e->size = size;
 	if (kind == DMAS_EV_POOL_ALLOC || kind == DMAS_EV_POOL_FREE) {
@@ -895,8 +930,6 @@ static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
 		}
 	}
 	ev_submit(e);
-	if (kind != DMAS_EV_POOL_ALLOC || vaddr)
-		count_dev(id, kind, size);
 	return 0;
 }
 

@@ -259,6 +259,11 @@ struct live_source {
 	const struct dmas_sink *sink;
 	uint64_t *stack_buf;
 	uint64_t events, lost;
+	/*
+	 * Per-device call counts of the events received; the kernel's
+	 * dev_counters count only the calls whose event was lost.
+	 */
+	struct dmas_bpf_counters *counts; /* DMAS_BPF_MAX_DEVICES */
 };
 
 static int verbose;
@@ -611,6 +616,52 @@ static void pend_flush(struct live_source *ls, uint64_t limit)
 	}
 }
 
+/* What count_dev in the BPF object counts for a lost event, for one received.
+ */
+static void count_event(struct live_source *ls, const struct dmas_event *ev)
+{
+	struct dmas_bpf_counters *c;
+
+	if (!ev->dev || ev->dev >= DMAS_BPF_MAX_DEVICES)
+		return;
+	c = &ls->counts[ev->dev];
+	switch (ev->kind) {
+	case DMAS_EV_MAP:
+	case DMAS_EV_MAP_SG:
+	case DMAS_EV_MAP_RESOURCE:
+		c->maps++;
+		c->map_bytes += ev->size;
+		break;
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_UNMAP_RESOURCE:
+		c->unmaps++;
+		break;
+	case DMAS_EV_SYNC_FOR_CPU:
+	case DMAS_EV_SYNC_FOR_DEVICE:
+	case DMAS_EV_SYNC_SG_FOR_CPU:
+	case DMAS_EV_SYNC_SG_FOR_DEVICE:
+		c->syncs++;
+		break;
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_EV_POOL_ALLOC:
+		if (!(ev->flags & DMAS_F_ERROR)) {
+			c->allocs++;
+			c->alloc_bytes += ev->size;
+		}
+		break;
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_FREE_PAGES:
+	case DMAS_EV_POOL_FREE:
+		c->frees++;
+		break;
+	case DMAS_EV_MAP_ERROR:
+		c->map_errors++;
+		break;
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct live_source *ls = ctx;
@@ -627,6 +678,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (ev->kind == DMAS_EV_CHAN_REQUEST)
 		ensure_device(ls, (uint32_t)ev->addr);
 	ensure_stack(ls, ev->stack_id);
+	count_event(ls, ev);
 	return pend_push(ls, ev);
 }
 
@@ -758,6 +810,7 @@ static void live_close(struct dmas_source *s)
 	free(ls->stack_known);
 	free(ls->pend);
 	free(ls->stack_buf);
+	free(ls->counts);
 	free(ls);
 }
 
@@ -984,8 +1037,9 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 				sizeof(uint64_t));
 	ls->dev_known = calloc(DMAS_BPF_MAX_DEVICES, 1);
 	ls->stack_buf = calloc(MAX_STACK_DEPTH, sizeof(uint64_t));
+	ls->counts = calloc(DMAS_BPF_MAX_DEVICES, sizeof(*ls->counts));
 	if (ls->ncpus <= 0 || !ls->drops_seen || !ls->dev_known ||
-	    !ls->stack_buf) {
+	    !ls->stack_buf || !ls->counts) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1164,6 +1218,15 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 		free(vals);
 		return -1;
 	}
+	/* lost in the ring, counted in the kernel; the rest received here */
+	vals[0].maps += ls->counts[dev].maps;
+	vals[0].map_bytes += ls->counts[dev].map_bytes;
+	vals[0].unmaps += ls->counts[dev].unmaps;
+	vals[0].syncs += ls->counts[dev].syncs;
+	vals[0].allocs += ls->counts[dev].allocs;
+	vals[0].alloc_bytes += ls->counts[dev].alloc_bytes;
+	vals[0].frees += ls->counts[dev].frees;
+	vals[0].map_errors += ls->counts[dev].map_errors;
 	for (int c = 0; c < ls->ncpus; c++) {
 		out->maps += vals[c].maps;
 		out->map_bytes += vals[c].map_bytes;

@@ -28,10 +28,13 @@ u=$(runs | median)
 echo "bench: untraced_ns=$u"
 
 # traced: one recording around all runs, so attach cost is not counted
-for mode in all-stacks stacks no-stacks; do
+# (no-stacks-64m: a 64 MiB ring, so the reader's speed cannot drop events
+# and the figure is the kernel side's cost alone)
+for mode in all-stacks stacks no-stacks no-stacks-64m; do
 	opt=""
 	[ $mode = no-stacks ] && opt=--no-stacks
 	[ $mode = all-stacks ] && opt=--all-stacks
+	[ $mode = no-stacks-64m ] && opt="--no-stacks --ringbuf-kb 65536"
 	# the default ring: zero loss at this rate is part of the figure
 	dmatrace record -v $opt -o /tmp/b-$mode.dmat -- sh -c "
 		. /tmp/bench-fns.sh; runs >/tmp/t-$mode.txt" 2>/tmp/rec-$mode.err
@@ -39,7 +42,8 @@ for mode in all-stacks stacks no-stacks; do
 	ev=$(sed -n 's/.*: \([0-9]*\) events.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
 	lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
 	act=$(sed -n 's/.*tracing active after \([0-9.]*\) ms.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
-	echo "bench: traced_${mode}_ns=$t events=$ev lost=$lost attach_ms=$act"
+	unw=$(sed -n 's/.*stacks: \([0-9]*\) full unwinds.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
+	echo "bench: traced_${mode}_ns=$t events=$ev lost=$lost attach_ms=$act${unw:+ full_unwinds=$unw}"
 	# events per second while the benchmark ran: 2 events per pair
 	if [ -n "$t" ] && [ "$t" -gt 0 ]; then
 		echo "bench: traced_${mode}_events_per_s=$((1000000000 / t * 2))"

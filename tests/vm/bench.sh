@@ -25,6 +25,7 @@ val() { tr ' ' '\n' <"$out" | sed -n "s/^$1=//p" | head -n 1; }
 u=$(val untraced_ns)
 ts=$(val traced_stacks_ns)
 tn=$(val traced_no-stacks_ns)
+tb=$(val traced_no-stacks-64m_ns)
 ta=$(val traced_all-stacks_ns)
 echo
 echo "VM benchmark (QEMU TCG, Debian 6.1 guest, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
@@ -33,11 +34,13 @@ if [ -n "$u" ] && [ "$u" -gt 0 ]; then
 	[ -n "$ta" ] && echo "  traced (--all-stacks)    ${ta} ns  ratio $(awk -v a="$ta" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
 	[ -n "$ts" ] && echo "  traced (default stacks)  ${ts} ns  ratio $(awk -v a="$ts" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
 	[ -n "$tn" ] && echo "  traced (--no-stacks)     ${tn} ns  ratio $(awk -v a="$tn" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
+	[ -n "$tb" ] && echo "  traced (--no-stacks, 64 MiB ring) ${tb} ns  ratio $(awk -v a="$tb" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
 else
 	echo "  no figures: see $BUILD/bench/vm-bench.log"
 	exit 1
 fi
-grep -o 'traced_[a-z-]*_events_per_s=[0-9]*' "$out" | sed 's/^/  /'
-grep -o 'events=[0-9]* lost=[0-9]*' "$out" | sed 's/^/  recorded /'
+grep -o 'traced_[a-z0-9-]*_events_per_s=[0-9]*' "$out" | sed 's/^/  /'
+grep -o 'traced_[a-z0-9-]*_ns=[0-9]* events=[0-9]* lost=[0-9]*' "$out" | sed 's/_ns=[0-9]*//; s/^/  recorded /'
+grep -o 'traced_[a-z0-9-]*_ns=.*full_unwinds=[0-9]*' "$out" | sed 's/_ns=[0-9]* .*full_unwinds=/: full stack unwinds /; s/^/  /'
 echo "  tracing active $(val attach_ms) ms after dmatrace started"
 echo "figures: $out"
