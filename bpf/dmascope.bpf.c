@@ -102,8 +102,8 @@ struct {
 /*
  * Stack reuse: call path -> stack id, direct-mapped like dev_cache.  The
  * call path is the few innermost frames (the DMA API call site and its
- * callers), hashed with stack_gen; a slot word is the hash's top 32 bits,
- * a use count (bits 24..31) and the stack id (bits 0..23).
+ * callers), hashed with stack_gen; a slot word is the hash's top 32 bits
+ * and the stack id (bits 0..23).
  */
 #define STACK_CACHE_SLOTS 4096
 #define STACK_KEY_FRAMES 5
@@ -472,26 +472,6 @@ static __always_inline bool wants_stack(__u8 kind)
 }
 
 /*
- * The stack of the event being built, as a stack id (0: none).  A full
- * unwind costs more than everything else an event does together, and the
- * same few call sites create nearly every resource, so a call path's
- * stack is reused: the STACK_KEY_FRAMES innermost frames (a short unwind
- * that ends at the DMA API call site and its callers) pick a slot of
- * stack_cache, and only a new call path, or every stack_reuse-th event on
- * a known one, pays for the full unwind.
- *
- * What this trades away: events sharing those innermost frames share the
- * stack recorded for the first of them, so frames beyond them (which
- * syscall or work item led to the driver's function) may be another
- * event's, refreshed every stack_reuse events.  The frames that name the
- * creating code and its module (the call site and its callers) are the
- * key itself, so leak findings and module attribution are unchanged.  A
- * module unload bumps stack_gen, so code loaded later at the same
- * addresses is never given a stack from the old module; a 32-bit hash
- * collision between two call paths in one slot is possible in principle
- * (odds of 2^-32 per lookup) and would give the other path's stack.
- */
-/*
  * The DMA API call site seen by a fentry/fexit program, from its
  * trampoline's frame, with one probe read and no unwind.  Above the
  * arguments the trampoline keeps for us (ctx) lie, in this order, the
@@ -523,6 +503,29 @@ static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
 	return (site >> 48) == 0xffff ? site : 0;
 }
 
+/*
+ * The stack of the event being built, as a stack id (0: none).  A full
+ * unwind costs more than everything else an event does together (about
+ * 8 us a map under QEMU TCG, some 1 us on hardware), and the same few call
+ * sites create nearly every resource, so a call site's stack is reused.
+ * The key: for fentry/fexit, the DMA API call site itself, the return
+ * address into the driver (tramp_call_site: one probe read); for other
+ * hooks (tp_btf, kprobes), the STACK_KEY_FRAMES innermost frames of a
+ * short unwind, which end at that call site and its first callers.  Only
+ * a new key, or about one event in stack_reuse on a known one, pays for
+ * the full unwind.
+ *
+ * What this trades away: events with the same key share the stack
+ * recorded for an earlier one of them, so the frames beyond the key (which
+ * caller of a driver's helper, which syscall or work item led there) may
+ * be another event's, resampled about every stack_reuse events.  The call
+ * site, which names the creating function and its module, is the key
+ * itself, so leak findings and `[module]` attribution are unchanged.  A
+ * module unload bumps stack_gen, so code loaded later at the same
+ * addresses is never given a stack from the old module; a 32-bit hash
+ * collision between two keys in one slot is possible in principle (odds
+ * of 2^-32 per lookup) and would give the other key's stack.
+ */
 static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
 					 struct dmas_event *e)
 {
@@ -548,18 +551,19 @@ static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
 			check = h >> 32;
 			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);
 			w = bpf_map_lookup_elem(&stack_cache, &slot);
-			if (w) {
+			/*
+			 * A hit only reads the slot (no use count written
+			 * back, so CPUs sharing a call site share a clean
+			 * cache line); the refresh is drawn from the clock's
+			 * low bits instead, one event in stack_reuse.
+			 */
+			if (w && ((e->ts * 0x9e3779b97f4a7c15ULL) >> 40) %
+					 stack_reuse) {
 				word = *w;
 				if ((word >> 32) == check &&
-				    (word & ((1 << STACK_ID_BITS) - 1)) &&
-				    ((word >> STACK_ID_BITS) & 0xff) <
-					    stack_reuse) {
-					/* a lost count when two CPUs race:
-					 * harmless */
-					*w = word + (1 << STACK_ID_BITS);
+				    (word & ((1 << STACK_ID_BITS) - 1)))
 					return word &
 					       ((1 << STACK_ID_BITS) - 1);
-				}
 			}
 		}
 	}

@@ -49,6 +49,7 @@ for mode in all-stacks stacks no-stacks no-stacks-64m; do
 		echo "bench: traced_${mode}_events_per_s=$((1000000000 / t * 2))"
 	fi
 	cp /tmp/rec-$mode.err "$OUT/rec-$mode.err" 2>/dev/null
+	rm -f /tmp/b-$mode.dmat # RAM: the guest has 1 GiB
 done
 
 # time from command start to tracing active, as a user sees it
