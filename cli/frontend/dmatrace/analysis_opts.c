@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* analysis_opts.c - parse the engine options replay, check and export share. */
+/* analysis_opts.c - the engine options replay, check and export share. */
 #include <stdio.h>
 
 #include "analysis_opts.h"
@@ -52,4 +52,17 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 		return 1;
 	}
 	return 0;
+}
+
+void dmas_report_opts_fill(struct dmas_report_opts *ro,
+			   const struct dmas_engine_opts *eo,
+			   struct dmas_stream_info *si)
+{
+	ro->first_ts = si->first_ts;
+	ro->last_ts = si->last_ts;
+	ro->leak_age_ns = eo->leak_age_ns;
+	ro->xfer_timeout_ns = eo->xfer_timeout_ns;
+	ro->leaks_at_exit = eo->leaks_at_exit;
+	ro->driver_of = dmas_stream_info_driver;
+	ro->driver_ctx = si;
 }

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "report.h"
+#include "stream_info.h"
 
 enum {
 	AOPT_LEAK_AGE = 0x300,
@@ -37,5 +38,13 @@ enum {
  */
 int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 		      struct dmas_engine_opts *eo, struct dmas_report_opts *ro);
+
+/*
+ * What a report needs to know of the analysis: the engine options it ran
+ * with and the stream's time span and drivers (si outlives the report).
+ */
+void dmas_report_opts_fill(struct dmas_report_opts *ro,
+			   const struct dmas_engine_opts *eo,
+			   struct dmas_stream_info *si);
 
 #endif /* DMATRACE_ANALYSIS_OPTS_H */

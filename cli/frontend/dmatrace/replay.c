@@ -254,13 +254,7 @@ int cmd_replay(int argc, char **argv)
 
 	snprintf(tool, sizeof(tool), "dmatrace %s", name);
 	ro.tool = tool;
-	ro.first_ts = si.first_ts;
-	ro.last_ts = si.last_ts;
-	ro.leak_age_ns = eo.leak_age_ns;
-	ro.xfer_timeout_ns = eo.xfer_timeout_ns;
-	ro.leaks_at_exit = eo.leaks_at_exit;
-	ro.driver_of = dmas_stream_info_driver;
-	ro.driver_ctx = &si;
+	dmas_report_opts_fill(&ro, &eo, &si);
 
 	if (outpath && strcmp(outpath, "-")) {
 		out = fopen(outpath, "w");
