@@ -28,6 +28,14 @@ const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader past this */
 /* Reuse a call path's stack this many times before unwinding again; 0: always.
  */
 const volatile __u32 stack_reuse = 32;
+/*
+ * The core kernel's text, _stext.._etext (from the loader's kallsyms; 0 when
+ * unknown).  A DMA API call site there is a library that serves every driver
+ * (dma_pool_alloc calling dma_alloc_attrs, dmam_alloc_attrs, ...): it names
+ * neither the creating code nor its module, so it never keys stack reuse.
+ */
+const volatile __u64 ktext_start = 0;
+const volatile __u64 ktext_end = 0;
 
 /* Written here, read by the loader (bss). */
 __u32 next_dev_id = 0;
@@ -519,8 +527,14 @@ static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
  * recorded for an earlier one of them, so the frames beyond the key (which
  * caller of a driver's helper, which syscall or work item led there) may
  * be another event's, resampled about every stack_reuse events.  The call
- * site, which names the creating function and its module, is the key
- * itself, so leak findings and `[module]` attribution are unchanged.  A
+ * site, which names the creating function and its module, is in the key,
+ * so leak findings and `[module]` attribution are unchanged.  A call site
+ * inside the core kernel (ktext_start..ktext_end: dma_pool_alloc's own
+ * dma_alloc_attrs, serving every driver's pools) names no driver: there
+ * the short unwind keys the cache, whose frames reach past the library
+ * into its caller.  The device is in every key too: one call site serving
+ * two devices (a library, a shared helper) never lends one device's stack
+ * to the other.  A
  * module unload bumps stack_gen, so code loaded later at the same
  * addresses is never given a stack from the old module; a 32-bit hash
  * collision between two keys in one slot is possible in principle (odds
@@ -538,6 +552,8 @@ static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
 			site = tramp_call_site(ctx, e);
 			if (!site)
 				__sync_fetch_and_add(&tramp_misses, 1);
+			else if (site >= ktext_start && site < ktext_end)
+				site = 0; /* a library call site: unwind */
 		}
 		if (site) {
 			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
@@ -547,6 +563,8 @@ static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
 			for (int i = 0; i < STACK_KEY_FRAMES; i++)
 				h = (h ^ ips[i]) * 0x9e3779b97f4a7c15ULL;
 		}
+		if (h)
+			h = (h ^ e->dev) * 0x9e3779b97f4a7c15ULL;
 		if (h) {
 			check = h >> 32;
 			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);

@@ -1150,6 +1150,9 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 		dmas_ksyms_addr(ls->ksyms, "vmemmap_base");
 	ls->skel->rodata->ksym_page_offset_base =
 		dmas_ksyms_addr(ls->ksyms, "page_offset_base");
+	/* library call sites in the core kernel never key stack reuse */
+	ls->skel->rodata->ktext_start = dmas_ksyms_addr(ls->ksyms, "_stext");
+	ls->skel->rodata->ktext_end = dmas_ksyms_addr(ls->ksyms, "_etext");
 
 	t_probe = now_mono();
 	if (dmascope_bpf__load(ls->skel)) {

@@ -1,0 +1,63 @@
+# truth.sh - ground truth against findings, for the scripts that compare a
+# vdmac run's report with what its scenarios planted (sourced, bash).
+# Truth lines are vdmac's: "finding=ID dev=DEV [addr=0x.. size=N ...]
+# [requires=OPTION] [when=unbind]" (kmod/vdmac_clients.c).
+
+# truth_findings FILE.json: "id dev addr size" per finding, sorted
+truth_findings() { jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size)"' "$1" | sort; }
+
+# truth_expected TRUTH OPTS UNBIND: the truth lines that apply to a run with
+# OPTS (requires= only with its option; when=unbind only when UNBIND is 1),
+# as "id dev addr size" (addr/size "-" when the truth does not name them)
+truth_expected() {
+	local truth=$1 opts=$2 unbind=$3 line id dev addr size
+	while IFS= read -r line; do
+		case $line in finding=*) ;; *) continue ;; esac
+		case $line in
+		*requires=--leak-age*) case $opts in *--leak-age*) ;; *) continue ;; esac ;;
+		*requires=--leaks-at-exit*) case $opts in *--leaks-at-exit*) ;; *) continue ;; esac ;;
+		*requires=trace-before-bind*) continue ;;
+		esac
+		case $line in *when=unbind*) [ "$unbind" = 1 ] || continue ;; esac
+		id=$(echo "$line" | sed -n 's/^finding=\([^ ]*\).*/\1/p')
+		dev=$(echo "$line" | sed -n 's/.* dev=\([^ ]*\).*/\1/p')
+		addr=$(echo "$line" | sed -n 's/.* addr=\(0x[0-9a-f]*\).*/\1/p')
+		size=$(echo "$line" | sed -n 's/.* size=\([0-9]*\).*/\1/p')
+		echo "$id $dev ${addr:--} ${size:--}"
+	done <"$truth"
+}
+
+# truth_same EXPECTED FOUND: the two lists ("id dev addr size" lines) match
+# one to one, "-" in EXPECTED matching anything; prints "#   missed:" and
+# "#   not in the truth:" lines otherwise
+truth_same() {
+	local exp=$1 rest=$2 e g matched eid edev eaddr esize
+	while IFS= read -r e; do
+		[ -n "$e" ] || continue
+		matched=""
+		while IFS= read -r g; do
+			[ -n "$g" ] || continue
+			set -- $e
+			eid=$1 edev=$2 eaddr=$3 esize=$4
+			set -- $g
+			# finding addresses are printed 0x-prefixed hex; normalize
+			if [ "$eid" = "$1" ] && [ "$edev" = "$2" ] &&
+				{ [ "$eaddr" = - ] || { [ "$3" != null ] && [ $((eaddr)) = $(($3)) ]; }; } &&
+				{ [ "$esize" = - ] || [ "$esize" = "$4" ]; }; then
+				matched=$g
+				break
+			fi
+		done <<<"$rest"
+		if [ -z "$matched" ]; then
+			echo "#   missed: $e"
+			return 1
+		fi
+		rest=$(printf '%s\n' "$rest" | awk -v m="$matched" '!done && $0 == m { done = 1; next } { print }')
+	done <<<"$exp"
+	rest=$(printf '%s\n' "$rest" | grep -v '^$')
+	if [ -n "$rest" ]; then
+		echo "$rest" | sed 's/^/#   not in the truth: /'
+		return 1
+	fi
+	return 0
+}
