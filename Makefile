@@ -14,7 +14,10 @@ BPFTOOL ?= bpftool
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen
+# The version is the one debian/changelog names (one place for both).
+VERSION := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen \
+	-DDMAS_VERSION='"$(VERSION)"'
 # Binaries are static: the same files run on the host and in the VM's
 # busybox initramfs.
 LDLIBS := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo -lm -lpthread
@@ -25,6 +28,10 @@ SAN_CC := $(CLANG)
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 SAN_LDLIBS := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo -lm -lpthread
+
+# Where each tier leaves its log and result (tests/lib/run-tier.sh).
+TEST_RESULTS ?= $(BUILD)/test-results
+export TEST_RESULTS
 
 ifeq ($(V),0)
 Q := @
@@ -46,7 +53,8 @@ PARTS := cli/engine/engine.mk cli/format/format.mk cli/source/source.mk \
 	cli/frontend/frontend.mk bpf/bpf.mk kmod/kmod.mk \
 	tests/unit/unit.mk tests/fuzz/fuzz.mk tests/bench/bench.mk \
 	tests/tools/tools.mk tests/cli/cli.mk tests/bpf/bpf-host.mk \
-	tests/vm/vm.mk tests/tui/tui.mk dashboards/dashboards.mk
+	tests/vm/vm.mk tests/tui/tui.mk dashboards/dashboards.mk \
+	tests/fresh/fresh.mk
 include $(wildcard $(PARTS))
 
 LIB_SRCS += cli/event_names.c
@@ -57,6 +65,12 @@ LIB_SAN_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
+
+.PHONY: print-tiers print-version
+print-tiers:
+	@echo $(TEST_TIERS)
+print-version:
+	@echo $(VERSION)
 
 deps:
 	$(Q)scripts/install-deps.sh all
@@ -79,20 +93,62 @@ $(BUILD)/libdmascope-san.a: $(LIB_SAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# make test: every tier in turn, then one summary line for CI.
+# deps first, then a second make: values the fragments compute from installed
+# packages (the kernel headers' ABI, the linux-source tarball) are read when
+# make reads the Makefile, so on a fresh machine they exist only in a make
+# started after deps has installed them.
+.PHONY: test-run bench-run demo-run-all
 test: deps
-	$(Q)rm -rf $(BUILD)/test-results
-	$(Q)for t in $(TEST_TIERS); do $(MAKE) --no-print-directory tier-$$t || \
+	$(Q)$(MAKE) --no-print-directory test-run
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bench-run
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory demo-run-all
+
+# make test: every tier in turn (TIERS="unit cli" picks some), then one
+# summary line for CI.
+TIERS ?= $(TEST_TIERS)
+test-run:
+	$(Q)rm -rf $(TEST_RESULTS)
+	$(Q)for t in $(TIERS); do $(MAKE) --no-print-directory tier-$$t || \
 		echo "tier $$t: make failed"; done; \
 	tests/lib/summary.sh
 
-bench: deps $(BENCH_TARGETS)
+bench-run: $(BENCH_TARGETS)
 
-demo: deps $(DEMO_DEPS)
+demo-run-all: $(DEMO_DEPS)
 
+# The programs need root (or CAP_BPF, CAP_PERFMON, CAP_SYSLOG): sbin and
+# section 8, as for bpftool.
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/dmatrace.8 man/dmatop.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/dmat.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completion/dmatrace completion/dmatop $(DESTDIR)$(COMPLETIONDIR)/
+
+# make deb: a Debian package built with Debian's own tools from a copy of the
+# tree (dpkg-buildpackage writes next to the source), checked by lintian.
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb deb-run
+deb:
+	$(Q)scripts/install-deps.sh deb
+	$(Q)$(MAKE) --no-print-directory deb-run
+
+deb-run:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/dmascope-$(VERSION)
+	$(Q)tar --exclude=./$(BUILD) --exclude='./build*' --exclude=./.git -cf - . | \
+		tar -C $(DEB_DIR)/dmascope-$(VERSION) -xf -
+	$(Q)cd $(DEB_DIR)/dmascope-$(VERSION) && dpkg-buildpackage -us -uc -b
+	$(Q)lintian --fail-on error \
+		$(DEB_DIR)/dmascope_$(VERSION)_*.changes
+	@echo "deb: $$(ls $(DEB_DIR)/*.deb)"
 
 check-style:
 	$(Q)git ls-files '*.c' '*.h' | grep -v -e '^kmod/' -e '^bpf/vmlinux.h' | \

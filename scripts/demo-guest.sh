@@ -2,6 +2,7 @@
 # workload (NVMe O_DIRECT I/O, frames between the e1000e NICs, from node 1's
 # CPU) and vdmac scenarios, good and buggy, recorded by `dmatrace record`;
 # then `dmatrace replay` of it, and `dmatrace check` as a CI gate would run.
+# The scenarios' ground truth goes to /out/demo.truth beside the recording.
 D=/sys/kernel/debug/vdmac
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -35,6 +36,7 @@ taskset -c "$(node_of "$1")" rawpkt "$1" "$2" 500 && taskset -c "$(node_of "$2")
 for s in memcpy rx-ring storage-sg missing-sync-for-cpu double-unmap pool-leak desc-never-issued; do
 	echo "workload: vdmac scenario $s"
 	echo $s >$D/run
+	cat $D/ground_truth >>/out/demo.truth
 done
 ip link set "$1" down
 ip link set "$2" down

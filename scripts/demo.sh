@@ -18,6 +18,7 @@ rc=$?
 mkdir -p "$BUILD/demo"
 if [ -s "$BUILD/vm/out/run/demo.dmat" ]; then
 	cp "$BUILD/vm/out/run/demo.dmat" "$BUILD/demo/demo.dmat"
+	cp "$BUILD/vm/out/run/demo.truth" "$BUILD/demo/demo.truth" 2>/dev/null
 	echo
 	echo "demo: the recording is on the host: $BUILD/demo/demo.dmat"
 	echo "demo: replay it here with:  $BUILD/dmatrace replay $BUILD/demo/demo.dmat"

@@ -1,19 +1,22 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages dmascope needs (build, test,
 # demo).  Idempotent and quick when everything is present.  Usage:
-#   scripts/install-deps.sh [build|test|all]
+#   scripts/install-deps.sh [build|test|deb|all]
 set -eu
 want=${1:-all}
 
 build_pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libzstd-dev libjson-c-dev libncurses-dev libclang-rt-14-dev"
 test_pkgs="qemu-system-x86 busybox-static linux-headers-amd64 kmod cpio dwarves tmux
-	zstd jq time linux-source-6.1"
+	zstd jq time linux-source-6.1 clang-format git mmdebstrap groff-base procps"
+# make deb: Debian's packaging tools (the build packages come too).
+deb_pkgs="build-essential dpkg-dev debhelper lintian"
 
 case "$want" in
 build) pkgs=$build_pkgs ;;
 test | all) pkgs="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+deb) pkgs="$build_pkgs $deb_pkgs" ;;
+*) echo "usage: $0 [build|test|deb|all]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -30,5 +33,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Wait for another apt (unattended upgrades, a second make) rather than fail.
+lock="-o DPkg::Lock::Timeout=600"
+apt-get $lock update -qq
+apt-get $lock install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps: installed$missing"

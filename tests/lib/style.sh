@@ -4,7 +4,22 @@
 set -u
 checkpatch=${1:-}
 pass=0 fail=0
-for f in $(git ls-files '*.c' '*.h' | grep -v -e '^kmod/' -e '^bpf/vmlinux.h'); do
+# sources PATTERN...: the tree's files matching a pattern (git's list in a
+# clone; every file in an unpacked tree that is not one)
+sources() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files "$@"
+	else
+		local p
+		for p in "$@"; do find . -path "./$p" -not -path './build*' | sed 's|^\./||'; done | sort -u
+	fi
+}
+nfiles=$(sources '*.c' '*.h' | wc -l)
+if [ "$nfiles" -lt 10 ]; then
+	echo "not ok - only $nfiles source files found: not the project's tree?"
+	fail=$((fail + 1))
+fi
+for f in $(sources '*.c' '*.h' | grep -v -e '^kmod/' -e '^bpf/vmlinux.h'); do
 	if out=$(clang-format --dry-run --Werror "$f" 2>&1); then
 		pass=$((pass + 1))
 	else
@@ -17,7 +32,7 @@ if [ -z "$checkpatch" ]; then
 	echo "not ok - no checkpatch.pl (install linux-source-6.1)"
 	fail=$((fail + 1))
 else
-	for f in $(git ls-files 'kmod/*.c' 'kmod/*.h'); do
+	for f in $(sources 'kmod/*.c' 'kmod/*.h'); do
 		if out=$("$checkpatch" --no-tree --terse --show-types --file "$f" 2>&1); then
 			pass=$((pass + 1))
 		else

@@ -39,6 +39,7 @@ static const char usage_text[] =
 "      --kprobes        kprobes where fentry/fexit would do\n"
 "  -v, --verbose        say more about live tracing set-up\n"
 "  -h, --help           this text\n"
+"      --version        print the version\n"
 "\n"
 "Keys: h or F1 in the view lists them (sort < >, filter /, views Tab 1-3,\n"
 "pause Space, delay d, quit q; replay: speed + -, seek [ ]).\n"
@@ -316,6 +317,7 @@ enum {
 	OPT_NO_STACKS,
 	OPT_RINGBUF_KB,
 	OPT_KPROBES,
+	OPT_VERSION,
 };
 
 int main(int argc, char **argv)
@@ -335,6 +337,7 @@ int main(int argc, char **argv)
 		{"ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB},
 		{"kprobes", no_argument, NULL, OPT_KPROBES},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
 		{0}};
 	static struct feed feed;
 	static struct top top;
@@ -443,6 +446,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return DMATOP_EXIT_OK;
+		case OPT_VERSION:
+			printf("dmatop %s\n", DMAS_VERSION);
 			return DMATOP_EXIT_OK;
 		default:
 			usage(stderr);

@@ -28,7 +28,8 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(f, "\n'dmatrace COMMAND --help' describes each command.\n"
+	fprintf(f, "\n'dmatrace COMMAND --help' describes each command; "
+		   "'dmatrace --version' prints the version.\n"
 		   "exit status: 0 clean, 1 findings reported, 2 dmatrace's "
 		   "own error\n");
 }
@@ -37,6 +38,10 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("dmatrace %s\n", DMAS_VERSION);
+		return DMATRACE_EXIT_OK;
+	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? DMATRACE_EXIT_ERROR : DMATRACE_EXIT_OK;
