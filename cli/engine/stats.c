@@ -69,6 +69,21 @@ void stats_unmap(struct dmas_engine *e, struct dev_state *d,
 	}
 }
 
+const uint64_t dmas_xfer_lat_bounds_ns[DMAS_XFER_LAT_BUCKETS - 1] = {
+	10000,	 50000,	   100000,   250000,   500000,	  1000000,   2500000,
+	5000000, 10000000, 25000000, 50000000, 100000000, 250000000, 1000000000,
+};
+
+void stats_xfer_latency(struct dev_state *d, uint64_t ns)
+{
+	unsigned i = 0;
+
+	while (i < DMAS_XFER_LAT_BUCKETS - 1 && ns > dmas_xfer_lat_bounds_ns[i])
+		i++;
+	d->run.xfer_lat[i]++;
+	d->run.xfer_lat_sum_ns += ns;
+}
+
 /* Fields that are levels, not counts: a window shows their value at its end. */
 static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, outstanding),

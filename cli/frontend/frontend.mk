@@ -1,12 +1,18 @@
-# frontend.mk - the programs: dmatrace (record, replay, check, export) and
-# dmatop.  Each program is its folder's sources linked with libdmascope.
+# frontend.mk - the programs: dmatrace (record, replay, check, export,
+# serve) and dmatop.  Each program is its folder's sources linked with libdmascope.
 DMATRACE_SRCS := $(wildcard cli/frontend/dmatrace/*.c)
 DMATOP_SRCS := $(wildcard cli/frontend/dmatop/*.c)
 PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
 
+# serve's HTTP side is libevent's evhttp (static, no TLS library needed).
+DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core
+DMASCOPE_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/obj/cli/frontend/dmatrace/metrics.o: CFLAGS += \
+	-DDMASCOPE_VERSION='"$(DMASCOPE_VERSION)"'
+
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DMATRACE_LDLIBS) $(LDLIBS)
 
 $(BUILD)/dmatop: $(DMATOP_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)
