@@ -153,6 +153,8 @@ struct dmas_dev_stats {
 	 */
 	uint64_t xfer_lat[DMAS_XFER_LAT_BUCKETS];
 	uint64_t xfer_lat_sum_ns;
+	/* time of the newest event on the device, 0 none (a level) */
+	uint64_t last_event_ts;
 };
 
 struct dmas_engine_opts {

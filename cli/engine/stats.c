@@ -91,6 +91,7 @@ static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, coherent_bytes),
 	offsetof(struct dmas_dev_stats, pool_blocks),
 	offsetof(struct dmas_dev_stats, xfers_in_flight),
+	offsetof(struct dmas_dev_stats, last_event_ts),
 };
 
 static void window_close(struct dev_state *d)

@@ -5,8 +5,9 @@
 # return series, the alert rules must evaluate cleanly (and the ones the
 # recording calls for must fire), promtool checks the exposition, the rules
 # and their unit tests, the dashboard JSON is checked for what Grafana's
-# import needs, and abusive clients (abuse.sh) must be cut off while the
-# replay keeps its pace and loses nothing.  Ends with "N passed, N failed".
+# import needs, abusive clients (abuse.sh) must be cut off while the replay
+# keeps its pace and loses nothing, and series stay bounded and monotonic
+# (cardinality.sh).  Ends with "N passed, N failed".
 set -u -o pipefail
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -250,5 +251,7 @@ check "the recording serve wrote (-w) analyses like the original" \
 
 . "$here/abuse.sh"
 abuse_tests
+. "$here/cardinality.sh"
+cardinality_tests
 
 echo "$pass passed, $fail failed"

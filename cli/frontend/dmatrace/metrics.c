@@ -10,10 +10,11 @@
  *   so a slot's counters only grow, whichever devices join or leave it.  A
  *   device keeps the driver it had last (the engine forgets it at unbind),
  *   so an unbind does not move its series.
- * - A device with nothing outstanding and no counter moving for
- *   device_ttl_ns stops being exported (its slot too, once no live device
- *   is left in it); activity brings it back, with its slot's counters where
- *   they were.  "other" stays once it exists.
+ * - A device with nothing outstanding and no event for device_ttl_ns (on
+ *   the event clock, from the engine's newest event per device: how often
+ *   we are scraped does not matter) stops being exported, and its slot
+ *   too once no live device is left in it; activity brings it back, with
+ *   its slot's counters where they were.  "other" stays once it exists.
  * - No addresses, pids or stacks in labels: findings are counted by
  *   device slot, id and severity.
  */
@@ -269,7 +270,7 @@ static int update_device(struct metrics *m, const struct dmas_engine *e,
 	uint64_t c[C_NR], g[G_NR];
 	struct devtrack *t;
 	struct slot *s;
-	bool moved = false, busy = false;
+	bool busy = false, fresh;
 	int i;
 
 	if (!st)
@@ -280,16 +281,16 @@ static int update_device(struct metrics *m, const struct dmas_engine *e,
 	if (d->driver[0])
 		snprintf(t->driver, sizeof(t->driver), "%s", d->driver);
 	take_stats(st, c, g);
-	for (i = 0; i < C_NR; i++)
-		moved |= c[i] != t->counted[i];
 	for (i = 0; i < G_NR; i++)
 		busy |= g[i] != 0;
+	/* events since we last looked (their own time, not the scrape's) */
+	fresh = st->last_event_ts > t->last_active;
 	if (!t->seen) {
 		t->seen = true;
 		t->last_active = now;
 		if (place(m, t, d))
 			return -1;
-	} else if (t->expired && (moved || busy)) {
+	} else if (t->expired && (fresh || busy)) {
 		if (place(m, t, d))
 			return -1;
 	} else if (!t->expired && !m->slots[t->slot].other &&
@@ -300,7 +301,9 @@ static int update_device(struct metrics *m, const struct dmas_engine *e,
 		if (place(m, t, d))
 			return -1;
 	}
-	if (moved || busy)
+	if (fresh)
+		t->last_active = st->last_event_ts;
+	if (busy)
 		t->last_active = now;
 	s = &m->slots[t->slot];
 	for (i = 0; i < C_NR; i++) {
