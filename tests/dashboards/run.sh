@@ -254,4 +254,39 @@ abuse_tests
 . "$here/cardinality.sh"
 cardinality_tests
 
+# ---- --textfile: node_exporter's collector reads whole files only ----
+mkdir -p "$T/textfile"
+timeout -s KILL 30 "$DMATRACE" serve --listen none --textfile "$T/textfile" \
+	--textfile-interval 1 --replay "$T/fleet.dmat" --speed 20 2>"$T/tf.err" &
+tf_pid=$!
+pids+=($tf_pid)
+tf_changes=0
+tf_prev=
+tf_bad=0
+for i in $(seq 30); do # 3 s: a write a second, the replay 2 s long
+	if [ -f "$T/textfile/dmascope.prom" ]; then
+		cur=$(grep '^dmascope_events_total ' "$T/textfile/dmascope.prom")
+		grep -q '^dmascope_build_info' "$T/textfile/dmascope.prom" || tf_bad=$((tf_bad + 1))
+		[ "$cur" != "$tf_prev" ] && tf_changes=$((tf_changes + 1))
+		tf_prev=$cur
+	fi
+	sleep 0.1
+done
+kill -TERM $tf_pid
+wait $tf_pid 2>/dev/null
+check "textfile: rewritten as the replay went on ($tf_changes versions seen)" test $tf_changes -ge 2
+check "textfile: never seen half-written" test $tf_bad = 0
+check "textfile: the final state written at exit" \
+	grep -qx "dmascope_events_total $want_events" "$T/textfile/dmascope.prom"
+check "textfile: no temporary file left behind" \
+	test "$(ls -A "$T/textfile")" = dmascope.prom
+if promtool check metrics <"$T/textfile/dmascope.prom" >"$T/tfcm.out" 2>&1 && [ ! -s "$T/tfcm.out" ]; then
+	ok "textfile: promtool check metrics"
+else
+	bad "textfile: promtool check metrics: $(head -3 "$T/tfcm.out")"
+fi
+check "textfile: no HTTP metrics without HTTP" eval '! grep -q dmascope_http_ "$T/textfile/dmascope.prom"'
+check "serve --listen none without --textfile is refused" \
+	eval '"$DMATRACE" serve --listen none --replay "$T/fleet.dmat" 2>/dev/null; test $? = 2'
+
 echo "$pass passed, $fail failed"
