@@ -222,6 +222,9 @@ between "nvme outstanding mappings (one kept per second for 40 s)" \
 between "e1000e unmap-not-mapped findings" \
 	"$(val 'dmascope_findings_total{device="0000:11:00.0",id="unmap-not-mapped"}')" 40 40
 between "lost events" "$(val 'dmascope_lost_events_total')" 40 40
+check "hooks: 5 functions from the session's list (its \"...\" skipped)" \
+	test "$(q 'dmascope_hook_info' | jq -c '[.data.result[].metric | [.family, .op]] | sort')" = \
+	'[["fentry","dma_free_attrs"],["fexit","dma_alloc_attrs"],["fexit","dma_request_chan"],["tp_btf","dma_map_phys"],["tp_btf","dma_unmap_phys"]]'
 
 # the rules, evaluated live: no errors, and the alerts this recording calls for
 rules=$(curl -s "http://127.0.0.1:$pport/api/v1/rules")
@@ -288,5 +291,29 @@ fi
 check "textfile: no HTTP metrics without HTTP" eval '! grep -q dmascope_http_ "$T/textfile/dmascope.prom"'
 check "serve --listen none without --textfile is refused" \
 	eval '"$DMATRACE" serve --listen none --replay "$T/fleet.dmat" 2>/dev/null; test $? = 2'
+
+# ---- make install: the unit, hardened, and the fleet-view files ----
+if make --no-print-directory -C "$root" BUILD="$(cd "$BUILD" && pwd)" \
+	PREFIX="$T/prefix" install >"$T/install.log" 2>&1; then
+	unit=$T/prefix/lib/systemd/system/dmascope-serve.service
+	check "make install: the unit runs the installed dmatrace serve" \
+		grep -qx "ExecStart=$T/prefix/bin/dmatrace serve \$DMATRACE_SERVE_OPTS" "$unit"
+	for d in "CapabilityBoundingSet=CAP_BPF CAP_PERFMON" ProtectSystem=strict \
+		NoNewPrivileges=yes "SystemCallFilter=@system-service bpf"; do
+		check "make install: the unit has $d" grep -q "^$d" "$unit"
+	done
+	check "make install: share/dmascope/dashboards has the dashboard and rules" \
+		test -f "$T/prefix/share/dmascope/dashboards/dmascope.json" -a \
+		-f "$T/prefix/share/dmascope/dashboards/alerts.yml"
+	if command -v systemd-analyze >/dev/null; then
+		if systemd-analyze verify "$unit" >"$T/verify.out" 2>&1; then
+			ok "systemd-analyze verify: the unit is clean"
+		else
+			bad "systemd-analyze verify: $(head -3 "$T/verify.out")"
+		fi
+	fi
+else
+	bad "make install PREFIX=...: $(tail -3 "$T/install.log")"
+fi
 
 echo "$pass passed, $fail failed"

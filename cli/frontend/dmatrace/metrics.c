@@ -610,31 +610,41 @@ static void device_info(FILE *f, const struct metrics *m)
 	}
 }
 
-/* "tp_btf:dma_map_phys,fexit:dma_map_page_attrs" -> one series each */
+/*
+ * The session's hooks, "tp_btf:dma_map_phys dma_unmap_phys;raw_tp:map" as
+ * the live source writes them (or "fam:op,fam:op"), one series per
+ * function; a list cut at its 256 bytes ends in "...", which is skipped.
+ */
 static void hook_info(FILE *f, const struct metrics *m)
 {
 	char hooks[sizeof(m->session.hooks)], *save = NULL, *tok;
-	char seen[sizeof(m->session.hooks) + 2] = ",";
+	char seen[2 * sizeof(m->session.hooks) + 2] = ",";
+	const char *fam = NULL;
 
 	family(f, "dmascope_hook_info", "gauge",
 	       "The hook family tracing each kernel function (op).");
 	snprintf(hooks, sizeof(hooks), "%s", m->session.hooks);
-	for (tok = strtok_r(hooks, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':'), key[sizeof(hooks) + 2];
+	for (tok = strtok_r(hooks, ";, ", &save); tok;
+	     tok = strtok_r(NULL, ";, ", &save)) {
+		char *colon = strchr(tok, ':'), key[2 * sizeof(hooks) + 4];
+		const char *op = tok;
 
-		if (!colon || colon == tok || !colon[1])
+		if (colon) {
+			*colon = '\0';
+			fam = tok;
+			op = colon + 1;
+		}
+		if (!fam || !fam[0] || !op[0] || !strcmp(op, "..."))
 			continue;
-		snprintf(key, sizeof(key), ",%s,", tok);
-		if (strstr(seen, key))
+		snprintf(key, sizeof(key), ",%s:%s,", fam, op);
+		if (strstr(seen, key) ||
+		    strlen(seen) + strlen(key) >= sizeof(seen))
 			continue;
-		strncat(seen, tok, sizeof(seen) - strlen(seen) - 2);
-		strcat(seen, ",");
-		*colon = '\0';
+		strcat(seen, key + 1);
 		fputs("dmascope_hook_info{op=\"", f);
-		put_value(f, colon + 1);
+		put_value(f, op);
 		fputs("\",family=\"", f);
-		put_value(f, tok);
+		put_value(f, fam);
 		fputs("\"} 1\n", f);
 	}
 }
