@@ -8,7 +8,7 @@ want=${1:-all}
 build_pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libzstd-dev libjson-c-dev libncurses-dev libclang-rt-14-dev libevent-dev"
 test_pkgs="qemu-system-x86 busybox-static linux-headers-amd64 kmod cpio dwarves tmux
-	zstd jq time linux-source-6.1 prometheus"
+	zstd jq time linux-source-6.1 prometheus curl"
 
 case "$want" in
 build) pkgs=$build_pkgs ;;
