@@ -44,3 +44,22 @@ cardinality_tests() {
 			END { print bad + 0 }')
 	check "no counter went back across $i scrapes ($n did)" test "$n" = 0
 }
+
+# odd_names_tests: a device name with a quote, a backslash and a tab and a
+# driver with a comma are escaped so that promtool parses every line
+odd_names_tests() {
+	"$DMATGEN" -o "$T/odd.dmat" "$root/tests/cli/scenarios/odd-names.scn" 2>/dev/null ||
+		{ bad "dmatgen odd-names.scn"; return; }
+	serve odd 127.0.0.1:0 --replay "$T/odd.dmat" --speed 0 || return
+	wait_for 10 grep -q 'end of' "$T/odd.err"
+	curl -s --max-time 5 "http://$addr/metrics" >"$T/odd.txt"
+	kill -TERM "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+	if promtool check metrics <"$T/odd.txt" >"$T/odd.check" 2>&1 && [ ! -s "$T/odd.check" ]; then
+		ok "odd device names: promtool check metrics"
+	else
+		bad "odd device names: $(head -3 "$T/odd.check")"
+	fi
+	check "odd device names: escaped as the format says" \
+		grep -qF 'dmascope_device_info{device="we\"ird,dev\\x	1",driver="drv,1",numa_node="-1"' "$T/odd.txt"
+}

@@ -256,6 +256,7 @@ check "the recording serve wrote (-w) analyses like the original" \
 abuse_tests
 . "$here/cardinality.sh"
 cardinality_tests
+odd_names_tests
 
 # ---- --textfile: node_exporter's collector reads whole files only ----
 mkdir -p "$T/textfile"

@@ -61,6 +61,8 @@ struct slot {
 	int32_t node;
 	bool other;
 	bool iommu;
+	/* device="..",driver="..",numa_node=".." escaped, made once */
+	char lbl[2 * (DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN) + 48];
 	unsigned live; /* devices in it, not expired */
 	uint64_t c[C_NR];
 	uint64_t g[G_NR];
@@ -154,6 +156,37 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	g[G_INFLIGHT] = st->xfers_in_flight;
 }
 
+/* Appends v to out[*n] escaped for a label value (\\, \", \n). */
+static void escape(char *out, size_t *n, size_t cap, const char *v)
+{
+	for (; *v && *n + 3 < cap; v++) {
+		if (*v == '\\' || *v == '"') {
+			out[(*n)++] = '\\';
+			out[(*n)++] = *v;
+		} else if (*v == '\n') {
+			out[(*n)++] = '\\';
+			out[(*n)++] = 'n';
+		} else {
+			out[(*n)++] = *v;
+		}
+	}
+	out[*n] = '\0';
+}
+
+static void make_labels(struct slot *s)
+{
+	size_t n = 0, cap = sizeof(s->lbl);
+
+	n += snprintf(s->lbl, cap, "device=\"");
+	escape(s->lbl, &n, cap - 40, s->device);
+	n += snprintf(s->lbl + n, cap - n, "\",driver=\"");
+	escape(s->lbl, &n, cap - 24, s->driver);
+	if (s->other)
+		snprintf(s->lbl + n, cap - n, "\",numa_node=\"\"");
+	else
+		snprintf(s->lbl + n, cap - n, "\",numa_node=\"%d\"", s->node);
+}
+
 static int new_slot(struct metrics *m)
 {
 	if (m->nr_slots == m->cap_slots) {
@@ -181,6 +214,7 @@ static int other_slot(struct metrics *m)
 	m->slots[i].other = true;
 	m->slots[i].node = -1;
 	snprintf(m->slots[i].device, sizeof(m->slots[i].device), "other");
+	make_labels(&m->slots[i]);
 	m->other = i;
 	return i;
 }
@@ -221,6 +255,7 @@ static int place(struct metrics *m, struct devtrack *t,
 		snprintf(s->device, sizeof(s->device), "%s", d->name);
 		snprintf(s->driver, sizeof(s->driver), "%s", t->driver);
 		s->node = d->numa_node;
+		make_labels(s);
 	} else {
 		k = other_slot(m);
 		if (k < 0)
@@ -432,14 +467,7 @@ static void put_value(FILE *f, const char *v)
 
 static void put_dev_labels(FILE *f, const struct slot *s)
 {
-	fputs("device=\"", f);
-	put_value(f, s->device);
-	fputs("\",driver=\"", f);
-	put_value(f, s->driver);
-	if (s->other)
-		fputs("\",numa_node=\"\"", f);
-	else
-		fprintf(f, "\",numa_node=\"%d\"", s->node);
+	fputs(s->lbl, f);
 }
 
 static void family(FILE *f, const char *name, const char *type,
