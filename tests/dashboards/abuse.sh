@@ -63,7 +63,7 @@ abuse_tests() {
 	if wait_for 10 test -s "$T/abuse.end"; then
 		t_end=$(awk -v a="$t0" -v b="$(cat "$T/abuse.end")" 'BEGIN { printf "%.1f", b - a }')
 		check "replay kept its pace under abuse (ended at ${t_end}s, 5 s due)" \
-			awk -v t="$t_end" 'BEGIN { exit !(t <= 7.5) }'
+			awk -v t="$t_end" 'BEGIN { exit !(t <= 9) }'
 	else
 		bad "replay did not end: $(tail -2 "$T/abuse.err")"
 	fi

@@ -110,22 +110,9 @@ fi
 want_events=$(jq .events "$T/want.json")
 summary() { jq -c '[.events, .lost_events, .summary, [.findings[] | [.id, .device, .repeats]]]' "$1"; }
 
-# ---- the static checks ----
-check "promtool check rules dashboards/alerts.yml" \
-	promtool check rules "$D/alerts.yml" >"$T/rules.out" 2>&1
-if promtool test rules "$D/alerts_test.yml" >"$T/rtest.out" 2>&1; then
-	ok "promtool test rules dashboards/alerts_test.yml"
-else
-	bad "promtool test rules dashboards/alerts_test.yml"
-	sed 's/^/     | /' "$T/rtest.out" | head -30
-fi
-check "promtool check config dashboards/prometheus.yml" \
-	promtool check config "$D/prometheus.yml" >"$T/config.out" 2>&1
-. "$here/dashboard-json.sh"
-check_dashboard_json "$D/dmascope.json"
-
 # ---- Prometheus scraping a replay ----
-# Prometheus first, so that its scrapes cover the whole replay.
+# Prometheus first: it takes seconds to start and to scrape for the first
+# time, which the static checks fill; its scrapes then cover the whole replay.
 for try in 1 2 3; do
 	sport=$(free_port) && pport=$(free_port) || break
 	[ "$sport" != "$pport" ] || continue
@@ -156,6 +143,44 @@ if [ -z "${pport:-}" ]; then
 	echo "$pass passed, $fail failed"
 	exit 1
 fi
+# ---- the static checks ----
+check "promtool check rules dashboards/alerts.yml" \
+	promtool check rules "$D/alerts.yml" >"$T/rules.out" 2>&1
+if promtool test rules "$D/alerts_test.yml" >"$T/rtest.out" 2>&1; then
+	ok "promtool test rules dashboards/alerts_test.yml"
+else
+	bad "promtool test rules dashboards/alerts_test.yml"
+	sed 's/^/     | /' "$T/rtest.out" | head -30
+fi
+check "promtool check config dashboards/prometheus.yml" \
+	promtool check config "$D/prometheus.yml" >"$T/config.out" 2>&1
+. "$here/dashboard-json.sh"
+check_dashboard_json "$D/dmascope.json"
+
+# ---- make install: the unit, hardened, and the fleet-view files ----
+if make --no-print-directory -C "$root" BUILD="$(cd "$BUILD" && pwd)" \
+	PREFIX="$T/prefix" install >"$T/install.log" 2>&1; then
+	unit=$T/prefix/lib/systemd/system/dmascope-serve.service
+	check "make install: the unit runs the installed dmatrace serve" \
+		grep -qx "ExecStart=$T/prefix/bin/dmatrace serve \$DMATRACE_SERVE_OPTS" "$unit"
+	for d in "CapabilityBoundingSet=CAP_BPF CAP_PERFMON" ProtectSystem=strict \
+		NoNewPrivileges=yes "SystemCallFilter=@system-service bpf"; do
+		check "make install: the unit has $d" grep -q "^$d" "$unit"
+	done
+	check "make install: share/dmascope/dashboards has the dashboard and rules" \
+		test -f "$T/prefix/share/dmascope/dashboards/dmascope.json" -a \
+		-f "$T/prefix/share/dmascope/dashboards/alerts.yml"
+	if command -v systemd-analyze >/dev/null; then
+		if systemd-analyze verify "$unit" >"$T/verify.out" 2>&1; then
+			ok "systemd-analyze verify: the unit is clean"
+		else
+			bad "systemd-analyze verify: $(head -3 "$T/verify.out")"
+		fi
+	fi
+else
+	bad "make install PREFIX=...: $(tail -3 "$T/install.log")"
+fi
+
 # its first scrape (of nothing yet) comes after service discovery's first
 # update, seconds after it is ready: start the replay once it has come
 first_scrape() { [ "$(q 'up{job="dmascope"}' | jq '.data.result | length')" = 1 ]; }
@@ -257,6 +282,8 @@ abuse_tests
 . "$here/cardinality.sh"
 cardinality_tests
 odd_names_tests
+. "$here/live.sh"
+live_tests
 
 # ---- --textfile: node_exporter's collector reads whole files only ----
 mkdir -p "$T/textfile"
@@ -292,29 +319,5 @@ fi
 check "textfile: no HTTP metrics without HTTP" eval '! grep -q dmascope_http_ "$T/textfile/dmascope.prom"'
 check "serve --listen none without --textfile is refused" \
 	eval '"$DMATRACE" serve --listen none --replay "$T/fleet.dmat" 2>/dev/null; test $? = 2'
-
-# ---- make install: the unit, hardened, and the fleet-view files ----
-if make --no-print-directory -C "$root" BUILD="$(cd "$BUILD" && pwd)" \
-	PREFIX="$T/prefix" install >"$T/install.log" 2>&1; then
-	unit=$T/prefix/lib/systemd/system/dmascope-serve.service
-	check "make install: the unit runs the installed dmatrace serve" \
-		grep -qx "ExecStart=$T/prefix/bin/dmatrace serve \$DMATRACE_SERVE_OPTS" "$unit"
-	for d in "CapabilityBoundingSet=CAP_BPF CAP_PERFMON" ProtectSystem=strict \
-		NoNewPrivileges=yes "SystemCallFilter=@system-service bpf"; do
-		check "make install: the unit has $d" grep -q "^$d" "$unit"
-	done
-	check "make install: share/dmascope/dashboards has the dashboard and rules" \
-		test -f "$T/prefix/share/dmascope/dashboards/dmascope.json" -a \
-		-f "$T/prefix/share/dmascope/dashboards/alerts.yml"
-	if command -v systemd-analyze >/dev/null; then
-		if systemd-analyze verify "$unit" >"$T/verify.out" 2>&1; then
-			ok "systemd-analyze verify: the unit is clean"
-		else
-			bad "systemd-analyze verify: $(head -3 "$T/verify.out")"
-		fi
-	fi
-else
-	bad "make install PREFIX=...: $(tail -3 "$T/install.log")"
-fi
 
 echo "$pass passed, $fail failed"
