@@ -10,7 +10,7 @@ abuse_tests() {
 		--http-timeout 2 -w "$T/abuse.dmat" || return
 	t0=$(now)
 	# when the replay ends, noted as it happens
-	(wait_for 20 grep -q 'end of' "$T/abuse.err" && now >"$T/abuse.end") &
+	(wait_for 20 grep -qs 'end of' "$T/abuse.err" && now >"$T/abuse.end" 2>/dev/null) &
 	pids+=($!)
 	host=${addr%:*}
 	port=${addr##*:}
