@@ -157,6 +157,34 @@ check "promtool check config dashboards/prometheus.yml" \
 . "$here/dashboard-json.sh"
 check_dashboard_json "$D/dmascope.json"
 
+# ---- options: bad ones refused before any tracing starts, exit 2 ----
+opt_err() { # DESC WANT-TEXT ARGS...: exit 2 and WANT-TEXT on stderr
+	local d=$1 want=$2 rc
+	shift 2
+	timeout 10 "$DMATRACE" serve "$@" >/dev/null 2>"$T/opt.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -qF -- "$want" "$T/opt.err"; then ok "options: $d"; else
+		bad "options: $d: exit $rc, $(head -2 "$T/opt.err")"
+	fi
+}
+opt_err "--listen without a port" "want ADDR:PORT" --listen 127.0.0.1 --replay /nonexistent
+opt_err "--listen with a name (never resolved)" "names are not resolved" --listen localhost:9747 --replay /nonexistent
+opt_err "--listen port out of range" "bad port" --listen 127.0.0.1:65536 --replay /nonexistent
+opt_err "--speed negative" "--speed" --speed -1 --replay "$T/fleet.dmat"
+opt_err "--max-connections 0" "max-connections" --max-connections 0 --replay "$T/fleet.dmat"
+opt_err "--device-ttl not a duration" "device-ttl" --device-ttl soon --replay "$T/fleet.dmat"
+opt_err "a recording that is not there" "/nonexistent" --replay /nonexistent --listen 127.0.0.1:0
+opt_err "--listen none without --textfile" "nowhere to export" --listen none --replay "$T/fleet.dmat"
+opt_err "a port in use (Prometheus')" "cannot listen on 127.0.0.1:$pport" \
+	--listen "127.0.0.1:$pport" --replay "$T/fleet.dmat" --speed 0
+# IPv6 loopback, where the host has it
+if serve v6 "[::1]:0" --replay "$T/fleet.dmat" --speed 0 2>/dev/null; then
+	check "serves on [::1] too ($addr)" \
+		eval 'curl -s --max-time 5 "http://$addr/metrics" | grep -q "^dmascope_events_total "'
+	kill -TERM "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+fi
+
 # ---- make install: the unit, hardened, and the fleet-view files ----
 if make --no-print-directory -C "$root" BUILD="$(cd "$BUILD" && pwd)" \
 	PREFIX="$T/prefix" install >"$T/install.log" 2>&1; then

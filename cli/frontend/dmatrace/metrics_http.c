@@ -54,7 +54,7 @@ struct mhttp {
 	void *ctx;
 	struct conn *conns;
 	struct metrics_http_stats st;
-	char addr[64];
+	char addr[80]; /* host (63 at most), brackets, port */
 	unsigned char *gz;
 	size_t gz_cap;
 };
@@ -247,20 +247,18 @@ static void on_request(struct evhttp_request *req, void *arg)
 	      "not found: try /metrics\n", 24, false);
 }
 
-/* "127.0.0.1:9747", "[::1]:9747", ":9747" (loopback) */
-static int listen_socket(const char *spec, char *addr, size_t addrlen,
-			 char *err, size_t errlen)
+/* "127.0.0.1:9747", "[::1]:9747", ":9747" (loopback) into ss; host[64] */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss,
+			socklen_t *sl, char *host, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = {0};
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	const char *colon = strrchr(spec, ':');
-	char host[64], *end;
-	socklen_t sl;
+	char *end;
 	long port;
-	int fd, one = 1;
 
-	if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
+	memset(ss, 0, sizeof(*ss));
+	if (!colon || colon - spec >= 64) {
 		snprintf(err, errlen,
 			 "--listen '%s': want ADDR:PORT (127.0.0.1:9747)",
 			 spec);
@@ -282,17 +280,42 @@ static int listen_socket(const char *spec, char *addr, size_t addrlen,
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
-		sl = sizeof(*s4);
+		*sl = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(port);
-		sl = sizeof(*s6);
+		*sl = sizeof(*s6);
 	} else {
 		snprintf(err, errlen,
-			 "--listen '%s': '%s' is not an IPv4 or IPv6 address",
+			 "--listen '%s': '%s' is not an IPv4 or IPv6 address "
+			 "(names are not resolved)",
 			 spec, host);
 		return -1;
 	}
+	return 0;
+}
+
+int mhttp_check_listen(const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[64];
+
+	return parse_listen(spec, &ss, &sl, host, err, errlen);
+}
+
+static int listen_socket(const char *spec, char *addr, size_t addrlen,
+			 char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	char host[64];
+	int fd, one = 1;
+
+	if (parse_listen(spec, &ss, &sl, host, err, errlen))
+		return -1;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0) {

@@ -29,6 +29,8 @@ typedef long (*mhttp_render_fn)(void *ctx, const struct metrics_http_stats *st,
 
 struct mhttp;
 
+/* 0 when spec is an address --listen takes; else -1 and why in err. */
+int mhttp_check_listen(const char *spec, char *err, size_t errlen);
 /* Binds and starts serving on base; NULL with err set when it cannot. */
 struct mhttp *mhttp_start(struct event_base *base, const struct mhttp_opts *o,
 			  mhttp_render_fn render, void *ctx, char *err,

@@ -428,19 +428,19 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int parse_uint(const char *opt, const char *arg, unsigned long max,
-		      unsigned long *out)
+static int parse_uint(const char *opt, const char *arg, unsigned long min,
+		      unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno || *end || !arg[0] || arg[0] == '-' || v > max) {
+	if (errno || *end || !arg[0] || arg[0] == '-' || v < min || v > max) {
 		fprintf(stderr,
-			"dmatrace serve: --%s: '%s' is not a number from 0 to "
-			"%lu\n",
-			opt, arg, max);
+			"dmatrace serve: --%s: '%s' is not a number from %lu "
+			"to %lu\n",
+			opt, arg, min, max);
 		return -1;
 	}
 	*out = v;
@@ -498,9 +498,10 @@ int cmd_serve(int argc, char **argv)
 			s.textdir = optarg;
 			break;
 		case OPT_TEXT_INTERVAL:
-			if (parse_uint("textfile-interval", optarg, 86400, &v))
+			if (parse_uint("textfile-interval", optarg, 1, 86400,
+				       &v))
 				return DMATRACE_EXIT_ERROR;
-			s.text_interval_s = v ? v : 1;
+			s.text_interval_s = v;
 			break;
 		case OPT_REPLAY:
 			replay = optarg;
@@ -520,7 +521,7 @@ int cmd_serve(int argc, char **argv)
 			wpath = optarg;
 			break;
 		case OPT_MAX_DEVICES:
-			if (parse_uint("max-devices", optarg, 100000, &v))
+			if (parse_uint("max-devices", optarg, 1, 100000, &v))
 				return DMATRACE_EXIT_ERROR;
 			mo.max_devices = v;
 			break;
@@ -534,13 +535,12 @@ int cmd_serve(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_CONNS:
-			if (parse_uint("max-connections", optarg, 4096, &v) ||
-			    !v)
+			if (parse_uint("max-connections", optarg, 1, 4096, &v))
 				return DMATRACE_EXIT_ERROR;
 			ho.max_connections = v;
 			break;
 		case OPT_HTTP_TIMEOUT:
-			if (parse_uint("http-timeout", optarg, 3600, &v) || !v)
+			if (parse_uint("http-timeout", optarg, 1, 3600, &v))
 				return DMATRACE_EXIT_ERROR;
 			ho.timeout_s = v;
 			break;
@@ -575,6 +575,10 @@ int cmd_serve(int argc, char **argv)
 			"dmatrace serve: unexpected '%s' (a recording is "
 			"--replay FILE)\nTry 'dmatrace serve --help'.\n",
 			argv[optind]);
+		return DMATRACE_EXIT_ERROR;
+	}
+	if (http && mhttp_check_listen(ho.listen, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace serve: %s\n", err);
 		return DMATRACE_EXIT_ERROR;
 	}
 	if (!http && !s.textdir) {
