@@ -155,6 +155,7 @@ struct dmas_dev_stats {
 	uint64_t xfer_lat_sum_ns;
 	/* time of the newest event on the device, 0 none (a level) */
 	uint64_t last_event_ts;
+	uint64_t pool_bytes; /* bytes of the pool blocks now outstanding */
 };
 
 struct dmas_engine_opts {

@@ -4,7 +4,8 @@
  *
  * Rules: `maps`/`map_bytes` count streaming mappings (single, sg,
  * resource) by direction; coherent and dma_alloc_pages allocations count
- * in `coherent_allocs`/`coherent_bytes`, pool blocks in `pool_blocks`.
+ * in `coherent_allocs`/`coherent_bytes`, pool blocks in `pool_blocks` and
+ * `pool_bytes`.
  * Windows are aligned to the session start (or the first event) and
  * `window_ns` long; only the whole-run counters are updated per event, and
  * a window's figures are the difference of two snapshots taken at its
@@ -42,6 +43,7 @@ void stats_map(struct dmas_engine *e, struct dev_state *d,
 		break;
 	case DMAS_EV_POOL_ALLOC:
 		s->pool_blocks++;
+		s->pool_bytes += m->size;
 		break;
 	}
 }
@@ -65,6 +67,7 @@ void stats_unmap(struct dmas_engine *e, struct dev_state *d,
 		break;
 	case DMAS_EV_POOL_ALLOC:
 		s->pool_blocks--;
+		s->pool_bytes -= m->size;
 		break;
 	}
 }
@@ -92,6 +95,7 @@ static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, pool_blocks),
 	offsetof(struct dmas_dev_stats, xfers_in_flight),
 	offsetof(struct dmas_dev_stats, last_event_ts),
+	offsetof(struct dmas_dev_stats, pool_bytes),
 };
 
 static void window_close(struct dev_state *d)

@@ -275,6 +275,8 @@ between "nvme outstanding mappings (one kept per second for 40 s)" \
 between "e1000e unmap-not-mapped findings" \
 	"$(val 'dmascope_findings_total{device="0000:11:00.0",id="unmap-not-mapped"}')" 40 40
 between "lost events" "$(val 'dmascope_lost_events_total')" 40 40
+between "nvme dma_pool bytes (one 512-byte block)" "$(val 'dmascope_pool_bytes{device="0000:10:00.0"}')" 512 512
+between "e1000e coherent bytes (one 64 KiB ring)" "$(val 'dmascope_coherent_bytes{device="0000:11:00.0"}')" 65536 65536
 check "hooks: 5 functions from the session's list (its \"...\" skipped)" \
 	test "$(q 'dmascope_hook_info' | jq -c '[.data.result[].metric | [.family, .op]] | sort')" = \
 	'[["fentry","dma_free_attrs"],["fexit","dma_alloc_attrs"],["fexit","dma_request_chan"],["tp_btf","dma_map_phys"],["tp_btf","dma_unmap_phys"]]'

@@ -52,7 +52,7 @@ enum {
 };
 
 /* Levels: summed over a slot's live devices at each update. */
-enum { G_OUT, G_OUTB, G_COH, G_POOL, G_INFLIGHT, G_NR };
+enum { G_OUT, G_OUTB, G_COH, G_POOL, G_POOLB, G_INFLIGHT, G_NR };
 
 struct slot {
 	char device[DMAS_DEV_NAME_LEN];
@@ -153,6 +153,7 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	g[G_OUTB] = st->outstanding_bytes;
 	g[G_COH] = st->coherent_bytes;
 	g[G_POOL] = st->pool_blocks;
+	g[G_POOLB] = st->pool_bytes;
 	g[G_INFLIGHT] = st->xfers_in_flight;
 }
 
@@ -798,6 +799,9 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 		 G_COH);
 	per_slot(f, m, "dmascope_pool_blocks", "gauge",
 		 "dma_pool blocks allocated and not yet freed.", -1, G_POOL);
+	per_slot(f, m, "dmascope_pool_bytes", "gauge",
+		 "Bytes of dma_pool blocks allocated and not yet freed.", -1,
+		 G_POOLB);
 	per_slot(f, m, "dmascope_remote_node_bytes_total", "counter",
 		 "Mapped bytes whose memory is on another NUMA node than the "
 		 "device.",
