@@ -6,9 +6,16 @@ PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core
+# dmascope_build_info's version: build/gen/version.h is rewritten only when
+# `git describe` changes, and metrics.o is rebuilt only then.
 DMASCOPE_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-$(BUILD)/obj/cli/frontend/dmatrace/metrics.o: CFLAGS += \
-	-DDMASCOPE_VERSION='"$(DMASCOPE_VERSION)"'
+.PHONY: FORCE
+$(BUILD)/gen/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)v='#define DMASCOPE_VERSION "$(DMASCOPE_VERSION)"'; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+$(BUILD)/obj/cli/frontend/dmatrace/metrics.o $(BUILD)/san/cli/frontend/dmatrace/metrics.o: \
+	$(BUILD)/gen/version.h
 
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "version.h" /* generated: DMASCOPE_VERSION */
 
 #ifndef DMASCOPE_VERSION
 #define DMASCOPE_VERSION "unknown"
