@@ -6,15 +6,16 @@
  * lacks (libevent 2.1 has no connection limit, and its timeouts only catch
  * silence) we add around each connection's bufferevent.  We hold a
  * reference on it: when evhttp lets the connection go it clears the
- * callbacks, and a sweep (every 100 ms, and at each new connection) sees
- * that, drops our reference (closing the socket) and counts the connection
- * closed.  Past --max-connections the oldest connection that has not
- * sent a whole request yet is cut to make room (a scraper is not locked
- * out by idle sockets), or the new one when every other has; any
- * connection gets --http-timeout per request (from its start or its
- * previous request) to send it and read the answer, so a client that
- * trickles a request byte by byte, or never reads, is cut off too.  Cutting
- * off is shutdown(2) on the socket: evhttp sees the end and frees it.
+ * callbacks, and a sweep (every 100 ms while any connection is open, and
+ * at each new one) sees that, drops our reference (closing the socket) and
+ * counts the connection closed.  Past --max-connections the oldest
+ * connection that has not sent a whole request yet is cut to make room (a
+ * scraper is not locked out by idle sockets), or the new one when every
+ * other has; any connection gets --http-timeout per request (from its
+ * start or its previous request) to send it and read the answer, so a
+ * client that trickles a request byte by byte, or never reads, is cut off
+ * too.  Cutting off is shutdown(2) on the socket: evhttp sees the end and
+ * frees it.  An idle endpoint has no timer running.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -100,6 +101,9 @@ static void sweep(evutil_socket_t fd, short what, void *arg)
 			cut_off(c);
 		pp = &c->next;
 	}
+	/* an idle endpoint wakes for nothing */
+	if (h->conns)
+		evtimer_add(h->sweeper, &(struct timeval){.tv_usec = SWEEP_US});
 }
 
 static struct bufferevent *new_conn(struct event_base *base, void *arg)
@@ -120,6 +124,8 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
 	h->conns = c;
 	h->st.open++;
 	c->deadline = mono_ns() + h->o.timeout_s * 1000000000ull;
+	if (!evtimer_pending(h->sweeper, NULL))
+		evtimer_add(h->sweeper, &(struct timeval){.tv_usec = SWEEP_US});
 	if (h->st.open > h->o.max_connections) {
 		struct conn *victim = NULL, *o;
 
@@ -370,9 +376,8 @@ struct mhttp *mhttp_start(struct event_base *base, const struct mhttp_opts *o,
 	evhttp_set_max_headers_size(h->http, o->max_header_bytes);
 	evhttp_set_max_body_size(h->http, 0);
 	evhttp_set_timeout(h->http, o->timeout_s);
-	h->sweeper = event_new(base, -1, EV_PERSIST, sweep, h);
-	if (!h->sweeper ||
-	    event_add(h->sweeper, &(struct timeval){.tv_usec = SWEEP_US})) {
+	h->sweeper = evtimer_new(base, sweep, h);
+	if (!h->sweeper) {
 		snprintf(err, errlen, "cannot start the HTTP server's timer");
 		mhttp_free(h);
 		return NULL;
