@@ -4,12 +4,16 @@
  * chosen speed) into the engine, exported as Prometheus metrics over HTTP
  * and/or as a node_exporter textfile.
  *
- * The source runs on the main thread and takes the engine lock only per
- * event; the exporter runs on its own thread (one libevent loop for HTTP
- * and the textfile timer) and takes the lock only to copy counters
- * (metrics_update), never to format or send, and at most every 100 ms
- * however often it is asked: clients cannot slow tracing down.
+ * The engine belongs to the main thread, which runs the source: no lock
+ * per event, only a look at one flag.  The exporter runs on its own thread
+ * (one libevent loop for HTTP and the textfile timer); when it needs fresh
+ * figures (at most every 100 ms however often it is asked) it raises the
+ * flag, and the main thread copies the engine's counters into the metrics
+ * (metrics_update) at its next event, idle tick or pacing pause, then goes
+ * on while the exporter formats and sends.  Clients cannot slow tracing
+ * down beyond that copy.
  */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,11 +39,18 @@
 #define RENDER_MIN_NS 100000000ull /* re-read the engine at most this often */
 
 struct serve {
-	/* the engine and the event clock, shared with the exporter */
-	pthread_mutex_t lock;
+	/* the main thread's: the engine and the event clock */
 	struct dmas_engine *engine;
 	uint64_t now_ts; /* latest event or idle time */
 	struct dmas_session session;
+
+	/* the hand-over: the exporter asks, the main thread updates m */
+	pthread_mutex_t mlock; /* guards m, updates, feeding */
+	pthread_cond_t updated; /* an update was made (exporter waits) */
+	atomic_int want; /* the exporter wants an update */
+	unsigned long updates;
+	bool feeding; /* the source runs: only the main thread reads the engine
+		       */
 
 	/* replay pacing (main thread) */
 	bool replay;
@@ -145,7 +156,24 @@ static uint64_t wall_ns(void)
 	return live_cmd_now();
 }
 
-/* ---- the source side: engine sink with its lock, replay pacing ---- */
+/* ---- the source side: the engine's sink, replay pacing ---- */
+
+/* The exporter asked: copy the engine's counters into the metrics. */
+static void serve_update(struct serve *s)
+{
+	pthread_mutex_lock(&s->mlock);
+	atomic_store(&s->want, 0);
+	metrics_update(s->m, s->engine, s->now_ts); /* -1: previous figures */
+	s->updates++;
+	pthread_cond_broadcast(&s->updated);
+	pthread_mutex_unlock(&s->mlock);
+}
+
+static inline void serve_poll(struct serve *s)
+{
+	if (atomic_load_explicit(&s->want, memory_order_relaxed))
+		serve_update(s);
+}
 
 static void pace(struct serve *s, uint64_t ts)
 {
@@ -172,6 +200,7 @@ static void pace(struct serve *s, uint64_t ts)
 		t.tv_sec = 0;
 		t.tv_nsec = d;
 		nanosleep(&t, NULL);
+		serve_poll(s);
 	}
 }
 
@@ -179,46 +208,36 @@ static void on_session(void *ctx, const struct dmas_session *ss)
 {
 	struct serve *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
 	s->session = *ss;
 	dmas_engine_set_session(s->engine, ss);
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_device(void *ctx, const struct dmas_device *d)
 {
 	struct serve *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
 	dmas_engine_add_device(s->engine, d);
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_stack(void *ctx, const struct dmas_stack *st)
 {
 	struct serve *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
 	dmas_engine_add_stack(s->engine, st);
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_mem_range(void *ctx, const struct dmas_mem_range *r)
 {
 	struct serve *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
 	dmas_engine_add_mem_range(s->engine, r);
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_cpu_node(void *ctx, uint32_t cpu, int32_t node)
 {
 	struct serve *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
 	dmas_engine_add_cpu_node(s->engine, cpu, node);
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_event(void *ctx, const struct dmas_event *ev)
@@ -226,11 +245,10 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 	struct serve *s = ctx;
 
 	pace(s, ev->ts);
-	pthread_mutex_lock(&s->lock);
 	dmas_engine_feed(s->engine, ev);
 	if (ev->ts > s->now_ts)
 		s->now_ts = ev->ts;
-	pthread_mutex_unlock(&s->lock);
+	serve_poll(s);
 }
 
 static void on_idle(void *ctx, uint64_t now_ts)
@@ -238,33 +256,76 @@ static void on_idle(void *ctx, uint64_t now_ts)
 	struct serve *s = ctx;
 
 	pace(s, now_ts);
-	pthread_mutex_lock(&s->lock);
 	if (now_ts >= s->now_ts) {
 		dmas_engine_tick(s->engine, now_ts);
 		s->now_ts = now_ts;
 	}
-	pthread_mutex_unlock(&s->lock);
+	serve_poll(s);
+}
+
+/*
+ * The main thread starts or stops feeding the engine.  Outside that the
+ * exporter reads the engine itself, under mlock, which also orders the
+ * hand-over both ways.
+ */
+static void set_feeding(struct serve *s, bool on)
+{
+	pthread_mutex_lock(&s->mlock);
+	s->feeding = on;
+	pthread_cond_broadcast(&s->updated);
+	pthread_mutex_unlock(&s->mlock);
+}
+
+/* Sleeps until SIGINT, SIGTERM or --duration's SIGALRM (no polling). */
+static void wait_for_stop(void)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	while (!live_stop)
+		sigsuspend(&old);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- the exporter side ---- */
 
+/*
+ * Fresh metrics from the main thread (it answers within its next event,
+ * idle tick or pacing pause: 100 ms when live and quiet); after 2 s
+ * without an answer the previous figures are served.
+ */
 static long render(void *ctx, const struct metrics_http_stats *st,
 		   const char **body)
 {
 	struct serve *s = ctx;
 	uint64_t now = wall_ns();
-	int rc;
+	unsigned long gen;
+	struct timespec dl;
 
 	if (s->len > 0 && now - s->rendered_at < RENDER_MIN_NS) {
 		*body = s->buf;
 		return s->len;
 	}
-	pthread_mutex_lock(&s->lock);
-	rc = metrics_update(s->m, s->engine, s->now_ts);
-	pthread_mutex_unlock(&s->lock);
-	if (rc)
-		return -1;
+	pthread_mutex_lock(&s->mlock);
+	if (!s->feeding) {
+		metrics_update(s->m, s->engine, s->now_ts);
+	} else {
+		gen = s->updates;
+		atomic_store(&s->want, 1);
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += 2;
+		while (s->updates == gen && s->feeding &&
+		       pthread_cond_timedwait(&s->updated, &s->mlock, &dl) == 0)
+			;
+		if (!s->feeding && s->updates == gen)
+			metrics_update(s->m, s->engine, s->now_ts);
+	}
 	s->len = metrics_render(s->m, st, &s->buf, &s->cap);
+	pthread_mutex_unlock(&s->mlock);
 	s->rendered_at = now;
 	*body = s->buf;
 	return s->len;
@@ -587,7 +648,15 @@ int cmd_serve(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 
-	pthread_mutex_init(&s.lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s.updated, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	pthread_mutex_init(&s.mlock, NULL);
 	live_cmd_signals();
 	s.replay = replay != NULL;
 	mo.source = replay ? "replay" : "live";
@@ -638,6 +707,7 @@ int cmd_serve(int argc, char **argv)
 	live_cmd_duration(duration);
 
 	err[0] = '\0';
+	set_feeding(&s, true);
 	rc = dmas_source_run(src, wpath ? &tee_sink : &engine_sink, &live_stop,
 			     err, sizeof(err));
 	if (rc < 0) {
@@ -647,19 +717,15 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dmatrace serve: warning: %s\n", err);
 	}
 	if (replay && rc >= 0 && !live_stop) {
-		pthread_mutex_lock(&s.lock);
 		dmas_engine_finish(s.engine, s.now_ts);
-		pthread_mutex_unlock(&s.lock);
+		set_feeding(&s, false);
 		fprintf(stderr,
 			"dmatrace serve: end of %s; serving its final state "
 			"until stopped\n",
 			replay);
-		while (!live_stop) {
-			struct timespec t = {.tv_nsec = 100000000};
-
-			nanosleep(&t, NULL);
-		}
+		wait_for_stop();
 	}
+	set_feeding(&s, false);
 	if (w && dmat_writer_close(w, replay ? s.now_ts : live_cmd_now(), err,
 				   sizeof(err))) {
 		fprintf(stderr, "dmatrace serve: writing %s failed: %s\n",
@@ -668,6 +734,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	w = NULL;
 out:
+	set_feeding(&s, false);
 	exporter_stop(&s);
 	if (w)
 		dmat_writer_close(w, s.now_ts, err, sizeof(err));
