@@ -4,7 +4,7 @@
 # status 0 and its final textfile.  Where BPF is not permitted it says why
 # and counts nothing.
 live_tests() {
-	local rc
+	local rc n
 	mkdir -p "$T/live-tf"
 	timeout -s KILL 60 "$DMATRACE" serve --listen 127.0.0.1:0 --duration 3 \
 		--textfile "$T/live-tf" 2>"$T/live.err" &
@@ -23,6 +23,11 @@ live_tests() {
 		grep -qF "dmascope_session_info{kernel=\"$(uname -r)\",source=\"live\"} 1" "$T/live.txt"
 	wait "$serve_pid"
 	rc=$?
+	# every hook attached, not the session's list cut at 256 bytes
+	n=$(timeout 30 "$DMATRACE" record -o "$T/live.dmat" --duration 1 2>&1 |
+		sed -n 's/.* \([0-9][0-9]*\) hooks .*/\1/p')
+	check "live: one hook_info per hook attached ($n, as record counts them)" \
+		test "$(grep -c '^dmascope_hook_info{' "$T/live.txt")" = "${n:-none}"
 	check "live: --duration 3 ends it with status 0 (got $rc)" test "$rc" = 0
 	check "live: final textfile written" grep -q '^dmascope_events_total ' "$T/live-tf/dmascope.prom"
 }

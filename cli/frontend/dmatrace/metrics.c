@@ -92,6 +92,7 @@ struct metrics {
 	struct dmas_session session;
 	uint64_t events, lost, dropped, no_device;
 	bool have_update;
+	char *hooks; /* metrics_set_hooks, NULL: the session's */
 };
 
 static const char *const dir_names[DMAS_NDIR] = {
@@ -123,6 +124,7 @@ void metrics_free(struct metrics *m)
 	free(m->slots);
 	free(m->tracks);
 	free(m->fcounted);
+	free(m->hooks);
 	free(m);
 }
 
@@ -428,6 +430,20 @@ int metrics_update(struct metrics *m, const struct dmas_engine *e,
 	return 0;
 }
 
+int metrics_set_hooks(struct metrics *m, const char *hooks)
+{
+	char *h;
+
+	if (m->hooks && !strcmp(m->hooks, hooks))
+		return 0;
+	h = strdup(hooks);
+	if (!h)
+		return -1;
+	free(m->hooks);
+	m->hooks = h;
+	return 0;
+}
+
 void metrics_device_counts(const struct metrics *m, unsigned *own,
 			   unsigned *folded, unsigned *expired)
 {
@@ -641,22 +657,29 @@ static void device_info(FILE *f, const struct metrics *m)
 }
 
 /*
- * The session's hooks, "tp_btf:dma_map_phys dma_unmap_phys;raw_tp:map" as
- * the live source writes them (or "fam:op,fam:op"), one series per
- * function; a list cut at its 256 bytes ends in "...", which is skipped.
+ * The hooks, from metrics_set_hooks ("fam:op,fam:op") or else the
+ * session's ("tp_btf:dma_map_phys dma_unmap_phys;raw_tp:map" as the live
+ * source writes it), one series per function; a session list cut at its
+ * 256 bytes ends in "...", which is skipped.
  */
 static void hook_info(FILE *f, const struct metrics *m)
 {
-	char hooks[sizeof(m->session.hooks)], *save = NULL, *tok;
-	char seen[2 * sizeof(m->session.hooks) + 2] = ",";
+	const char *src = m->hooks ? m->hooks : m->session.hooks;
+	size_t len = strlen(src) + 1, cap = 16 * len + 64;
+	char *hooks = malloc(len), *seen = malloc(cap), *key;
+	char *save = NULL, *tok;
 	const char *fam = NULL;
 
 	family(f, "dmascope_hook_info", "gauge",
 	       "The hook family tracing each kernel function (op).");
-	snprintf(hooks, sizeof(hooks), "%s", m->session.hooks);
+	key = malloc(len + 4);
+	if (!hooks || !seen || !key)
+		goto out;
+	memcpy(hooks, src, len);
+	strcpy(seen, ",");
 	for (tok = strtok_r(hooks, ";, ", &save); tok;
 	     tok = strtok_r(NULL, ";, ", &save)) {
-		char *colon = strchr(tok, ':'), key[2 * sizeof(hooks) + 4];
+		char *colon = strchr(tok, ':');
 		const char *op = tok;
 
 		if (colon) {
@@ -666,9 +689,9 @@ static void hook_info(FILE *f, const struct metrics *m)
 		}
 		if (!fam || !fam[0] || !op[0] || !strcmp(op, "..."))
 			continue;
-		snprintf(key, sizeof(key), ",%s:%s,", fam, op);
-		if (strstr(seen, key) ||
-		    strlen(seen) + strlen(key) >= sizeof(seen))
+		snprintf(key, len + 4, ",%s:%s,", fam, op);
+		/* a grouped list repeats no family: seen may outgrow it */
+		if (strstr(seen, key) || strlen(seen) + strlen(key) >= cap)
 			continue;
 		strcat(seen, key + 1);
 		fputs("dmascope_hook_info{op=\"", f);
@@ -677,6 +700,10 @@ static void hook_info(FILE *f, const struct metrics *m)
 		put_value(f, fam);
 		fputs("\"} 1\n", f);
 	}
+out:
+	free(hooks);
+	free(seen);
+	free(key);
 }
 
 static void process_families(FILE *f, const struct metrics *m,

@@ -58,6 +58,12 @@ int metrics_update(struct metrics *m, const struct dmas_engine *e,
 long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 		    char **buf, size_t *cap);
 
+/*
+ * The hooks to export as dmascope_hook_info ("family:function,..."),
+ * instead of the session's list (which a live source cuts at 256 bytes).
+ */
+int metrics_set_hooks(struct metrics *m, const char *hooks);
+
 /* Devices exported on their own, folded into "other", expired. */
 void metrics_device_counts(const struct metrics *m, unsigned *own,
 			   unsigned *folded, unsigned *expired);

@@ -39,7 +39,8 @@
 #define RENDER_MIN_NS 100000000ull /* re-read the engine at most this often */
 
 struct serve {
-	/* the main thread's: the engine and the event clock */
+	/* the main thread's: the source, the engine and the event clock */
+	struct dmas_source *src;
 	struct dmas_engine *engine;
 	uint64_t now_ts; /* latest event or idle time */
 	struct dmas_session session;
@@ -158,11 +159,25 @@ static uint64_t wall_ns(void)
 
 /* ---- the source side: the engine's sink, replay pacing ---- */
 
+/*
+ * Live: the hooks attached now (vdmac's come when it loads), whole; the
+ * session's list is cut at 256 bytes.  The main thread's, under mlock.
+ */
+static void refresh_hooks(struct serve *s)
+{
+	char hooks[4096];
+
+	if (s->m && s->src &&
+	    dmas_source_live_hooks(s->src, hooks, sizeof(hooks)) > 0)
+		metrics_set_hooks(s->m, hooks);
+}
+
 /* The exporter asked: copy the engine's counters into the metrics. */
 static void serve_update(struct serve *s)
 {
 	pthread_mutex_lock(&s->mlock);
 	atomic_store(&s->want, 0);
+	refresh_hooks(s);
 	metrics_update(s->m, s->engine, s->now_ts); /* -1: previous figures */
 	s->updates++;
 	pthread_cond_broadcast(&s->updated);
@@ -271,6 +286,7 @@ static void on_idle(void *ctx, uint64_t now_ts)
 static void set_feeding(struct serve *s, bool on)
 {
 	pthread_mutex_lock(&s->mlock);
+	refresh_hooks(s);
 	s->feeding = on;
 	pthread_cond_broadcast(&s->updated);
 	pthread_mutex_unlock(&s->mlock);
@@ -669,6 +685,7 @@ int cmd_serve(int argc, char **argv)
 			err[0] ? err : "cannot open the event source");
 		return DMATRACE_EXIT_ERROR;
 	}
+	s.src = src;
 	s.engine = dmas_engine_new(&eo);
 	s.m = metrics_new(&mo);
 	if (!s.engine || !s.m) {
@@ -676,6 +693,7 @@ int cmd_serve(int argc, char **argv)
 		status = DMATRACE_EXIT_ERROR;
 		goto out;
 	}
+	refresh_hooks(&s);
 	if (!replay)
 		s.now_ts = live_cmd_now();
 	if (wpath) {
