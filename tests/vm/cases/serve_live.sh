@@ -62,6 +62,8 @@ done <<LIST
 moved dmascope_events_total
 LIST
 check "hooks in use are listed" grep -q '^dmascope_hook_info{op="dma_map_page_attrs",family="f' "$O/scrape2.txt"
+check "vdmac's own tracepoints are among them" \
+	grep -q '^dmascope_hook_info{op="vdmac_submit",family="raw_tp"} 1' "$O/scrape2.txt"
 check "session_info says live tracing" grep -q '^dmascope_session_info{kernel=".*",source="live"} 1' "$O/scrape2.txt"
 check "vdmac.0 has its device_info, bus platform" \
 	grep -q "^dmascope_device_info{$dev,bus=\"platform\"" "$O/scrape2.txt"
