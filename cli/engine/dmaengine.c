@@ -299,6 +299,8 @@ static void on_done(struct dmas_engine *e, struct dev_state *d,
 	}
 	if (!ds)
 		return;
+	if (!err && ev->ts >= ds->ts)
+		stats_xfer_latency(d, ev->ts - ds->ts);
 	if (ds->state == DS_SUBMITTED) {
 		/* completed without an issue we saw: it was issued */
 		c->pub.pending--;

@@ -818,6 +818,7 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	}
 	if (!d->included)
 		return;
+	d->run.last_event_ts = ev->ts;
 	switch (ev->kind) {
 	case DMAS_EV_MAP:
 	case DMAS_EV_MAP_SG:

@@ -114,6 +114,10 @@ typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);
 
 enum { DMAS_NDIR = 4 }; /* indexed by enum dmas_dir */
 
+/* Upper bounds (ns) of the transfer-latency buckets; the last is unbounded. */
+enum { DMAS_XFER_LAT_BUCKETS = 15 };
+extern const uint64_t dmas_xfer_lat_bounds_ns[DMAS_XFER_LAT_BUCKETS - 1];
+
 struct dmas_dev_stats {
 	uint32_t dev;
 	uint64_t maps[DMAS_NDIR]; /* single + sg + resource + pool/coherent
@@ -141,6 +145,17 @@ struct dmas_dev_stats {
 	/* unmap/sync/free of mappings made before tracing began (not bugs) */
 	uint64_t preexisting;
 	uint64_t iommu_faults;
+	/*
+	 * dmaengine transfers completed without error whose submission was
+	 * seen, by latency from submission to completion: xfer_lat[i] counts
+	 * those of at most dmas_xfer_lat_bounds_ns[i] (and more than the
+	 * bound before); the last bucket has no upper bound.
+	 */
+	uint64_t xfer_lat[DMAS_XFER_LAT_BUCKETS];
+	uint64_t xfer_lat_sum_ns;
+	/* time of the newest event on the device, 0 none (a level) */
+	uint64_t last_event_ts;
+	uint64_t pool_bytes; /* bytes of the pool blocks now outstanding */
 };
 
 struct dmas_engine_opts {

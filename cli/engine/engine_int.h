@@ -411,6 +411,8 @@ const struct recent *recent_find(struct dmas_engine *e, uint32_t dev,
 				 enum map_class cls, uint64_t addr);
 
 /* ---- stats.c ---- */
+/* a dmaengine transfer completed ns after its submission */
+void stats_xfer_latency(struct dev_state *d, uint64_t ns);
 void stats_map(struct dmas_engine *e, struct dev_state *d,
 	       const struct dmas_map *m);
 void stats_unmap(struct dmas_engine *e, struct dev_state *d,

@@ -4,7 +4,8 @@
  *
  * Rules: `maps`/`map_bytes` count streaming mappings (single, sg,
  * resource) by direction; coherent and dma_alloc_pages allocations count
- * in `coherent_allocs`/`coherent_bytes`, pool blocks in `pool_blocks`.
+ * in `coherent_allocs`/`coherent_bytes`, pool blocks in `pool_blocks` and
+ * `pool_bytes`.
  * Windows are aligned to the session start (or the first event) and
  * `window_ns` long; only the whole-run counters are updated per event, and
  * a window's figures are the difference of two snapshots taken at its
@@ -42,6 +43,7 @@ void stats_map(struct dmas_engine *e, struct dev_state *d,
 		break;
 	case DMAS_EV_POOL_ALLOC:
 		s->pool_blocks++;
+		s->pool_bytes += m->size;
 		break;
 	}
 }
@@ -65,8 +67,24 @@ void stats_unmap(struct dmas_engine *e, struct dev_state *d,
 		break;
 	case DMAS_EV_POOL_ALLOC:
 		s->pool_blocks--;
+		s->pool_bytes -= m->size;
 		break;
 	}
+}
+
+const uint64_t dmas_xfer_lat_bounds_ns[DMAS_XFER_LAT_BUCKETS - 1] = {
+	10000,	 50000,	   100000,   250000,   500000,	  1000000,   2500000,
+	5000000, 10000000, 25000000, 50000000, 100000000, 250000000, 1000000000,
+};
+
+void stats_xfer_latency(struct dev_state *d, uint64_t ns)
+{
+	unsigned i = 0;
+
+	while (i < DMAS_XFER_LAT_BUCKETS - 1 && ns > dmas_xfer_lat_bounds_ns[i])
+		i++;
+	d->run.xfer_lat[i]++;
+	d->run.xfer_lat_sum_ns += ns;
 }
 
 /* Fields that are levels, not counts: a window shows their value at its end. */
@@ -76,6 +94,8 @@ static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, coherent_bytes),
 	offsetof(struct dmas_dev_stats, pool_blocks),
 	offsetof(struct dmas_dev_stats, xfers_in_flight),
+	offsetof(struct dmas_dev_stats, last_event_ts),
+	offsetof(struct dmas_dev_stats, pool_bytes),
 };
 
 static void window_close(struct dev_state *d)

@@ -1244,6 +1244,34 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 	return 0;
 }
 
+int dmas_source_live_hooks(struct dmas_source *s, char *buf, size_t len)
+{
+	struct live_source *ls;
+	size_t l = 0;
+	int n = 0;
+
+	if (!s || s->ops != &live_ops || !len)
+		return -1;
+	ls = dmas_source_container(s, struct live_source, base);
+	buf[0] = '\0';
+	for (size_t i = 0; i < NR_OPS; i++) {
+		const struct chosen *c = &ls->chosen[i];
+		int w;
+
+		if (!c->attached)
+			continue;
+		w = snprintf(buf + l, len - l, "%s%s:%s", l ? "," : "",
+			     hook_family(c), c->alt->target);
+		if (w < 0 || (size_t)w >= len - l) {
+			buf[l] = '\0'; /* whole entries only */
+			break;
+		}
+		l += w;
+		n++;
+	}
+	return n;
+}
+
 int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out)
 {
 	struct live_source *ls;

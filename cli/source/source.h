@@ -87,5 +87,12 @@ struct dmas_live_stats {
 	char hook_list[256];
 };
 int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out);
+/*
+ * Live source only: every hook attached now (vdmac's attach when it
+ * loads), "family:function" comma-separated, whole entries only -- the
+ * session's hooks field is cut at 256 bytes.  Returns how many were
+ * written, -1 if s is not live.
+ */
+int dmas_source_live_hooks(struct dmas_source *s, char *buf, size_t len);
 
 #endif /* DMASCOPE_SOURCE_H */

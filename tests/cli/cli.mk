@@ -5,7 +5,7 @@ TEST_TIERS += cli cli-asan docs
 
 $(BUILD)/dmatrace-san: $(DMATRACE_SRCS:%.c=$(BUILD)/san/%.o) $(BUILD)/libdmascope-san.a
 	$(call msg,LD,$@)
-	$(Q)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(SAN_LDLIBS)
+	$(Q)$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(DMATRACE_LDLIBS) $(SAN_LDLIBS)
 
 .PHONY: tier-cli tier-cli-asan
 tier-cli: $(BUILD)/dmatrace $(BUILD)/dmatgen

@@ -203,6 +203,46 @@ TEST(xfer_error)
 	scn_free(s);
 }
 
+/* Latency buckets: submission to completion, bounds inclusive, errors out. */
+TEST(xfer_latency_buckets)
+{
+	static const uint64_t lat[] = {10000, 10001, 3000000, 2 * SEC};
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(NULL, &e, &dev);
+	const struct dmas_dev_stats *st;
+	uint64_t n = 0;
+	int i;
+
+	scn_set_step(s, 0);
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	for (i = 0; i < 4; i++) {
+		scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
+		scn_desc_submit(s, dev, CHAN, i + 1);
+		scn_issue_pending(s, dev, CHAN);
+		scn_advance(s, lat[i]);
+		scn_xfer_complete(s, dev, CHAN, i + 1);
+	}
+	scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
+	scn_desc_submit(s, dev, CHAN, 9);
+	scn_issue_pending(s, dev, CHAN);
+	scn_advance(s, 1000);
+	scn_xfer_error(s, dev, CHAN, 9, 2);
+	st = dmas_engine_dev_stats(e, dev);
+	/* 10 us is the first bucket's bound; 3 ms lands in (2.5 ms, 5 ms] */
+	CHECK_EQ(st->xfer_lat[0], 1);
+	CHECK_EQ(st->xfer_lat[1], 1);
+	CHECK_EQ(st->xfer_lat[7], 1);
+	CHECK_EQ(dmas_xfer_lat_bounds_ns[7], 5000000);
+	CHECK_EQ(st->xfer_lat[DMAS_XFER_LAT_BUCKETS - 1], 1);
+	for (i = 0; i < DMAS_XFER_LAT_BUCKETS; i++)
+		n += st->xfer_lat[i];
+	CHECK_EQ(n, 4); /* the failed transfer is not timed */
+	CHECK_EQ(st->xfer_lat_sum_ns, 10000 + 10001 + 3000000 + 2 * SEC);
+	CHECK(st->last_event_ts > 2 * SEC);
+	scn_free(s);
+}
+
 TEST(terminate_in_flight_once_per_terminate)
 {
 	struct dmas_engine *e;

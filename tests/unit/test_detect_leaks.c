@@ -191,6 +191,7 @@ TEST(pool_leak_per_outstanding_block)
 	CHECK_EQ(scn_finding(e, "pool-leak", 1)->close_kind,
 		 DMAS_EV_POOL_DESTROY);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->pool_blocks, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->pool_bytes, 0);
 	scn_free(s);
 }
 

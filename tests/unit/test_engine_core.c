@@ -109,6 +109,7 @@ TEST(statistics_whole_run)
 	CHECK_EQ(st->coherent_allocs, 2);
 	CHECK_EQ(st->coherent_bytes, 4096);
 	CHECK_EQ(st->pool_blocks, 1);
+	CHECK_EQ(st->pool_bytes, 64);
 	CHECK_EQ(st->map_errors, 1);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), 5);
 	scn_free(s);

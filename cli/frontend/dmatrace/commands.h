@@ -15,5 +15,6 @@ int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv); /* also "report" */
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* the metrics endpoint */
 
 #endif

@@ -18,6 +18,8 @@ static const struct command {
 	{"check", cmd_check,
 	 "CI gate: trace while CMD runs, exit 1 on findings"},
 	{"export", cmd_export, "convert a recording to json, csv or perfetto"},
+	{"serve", cmd_serve,
+	 "export live statistics and findings as Prometheus metrics"},
 };
 
 static void usage(FILE *f)
