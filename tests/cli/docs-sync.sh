@@ -17,7 +17,7 @@ DMATRACE=${DMATRACE:-$BUILD/dmatrace}
 DMATOP=${DMATOP:-$BUILD/dmatop}
 MAN_DIR=${DOCS_MAN_DIR:-$root/man}
 COMP_DIR=${DOCS_COMPLETION_DIR:-$root/completion}
-COMMANDS='record replay report check export'
+COMMANDS='record replay report check export serve'
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/dmascope-docs.XXXXXX")
 trap '[ -n "${DOCS_SYNC_KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"' EXIT
@@ -61,13 +61,42 @@ subset() {
 # ---- what --help says ----
 
 # help_opts: the options of the option lines of a --help text on stdin (an
-# option line starts with a few blanks and a dash; its option part ends at
-# the first double blank).  $1 = long or short.
+# option line starts with a few blanks and a dash).  An option line may name
+# several options, each with its argument, separated by ", " (as in
+# "-o, --output FILE" or "--leak-age D, --xfer-timeout D, --leaks-at-exit,
+# --numa-share PCT"); the description begins at the first word that is
+# neither an option nor an option's argument (an argument is upper case,
+# such as FILE or ADDR:PORT, or a list of words, such as text|json), so a
+# single blank before the description (as in "--textfile-interval S
+# seconds ...") and dashes in the description do not matter.
+# $1 = long or short.
 help_opts() {
-	local re='--[a-z0-9][a-z0-9-]*'
-	[ "$1" = short ] && re='(^|[ ,])-[a-zA-Z0-9]($|[ ,])'
-	grep -E '^ {1,8}-' | sed -E 's/^ +//; s/  .*//' |
-		grep -oE -- "$re" | tr -d ' ,' | LC_ALL=C sort -u
+	grep -E '^ {1,8}-' | awk -v want="$1" '
+		function is_arg(w) {
+			return w ~ /^[A-Z][A-Z0-9_:.|<>-]*,?$/ || w ~ /^[a-z0-9]+(\|[a-z0-9]+)+,?$/ ||
+				w ~ /^[[<].*[]>],?$/
+		}
+		{
+			i = 1
+			while (i <= NF && $i ~ /^-/) {
+				o = $i
+				more = sub(/,$/, "", o)
+				sub(/[=[].*$/, "", o)
+				if (o ~ /^--[a-z0-9][a-z0-9-]*$/) {
+					if (want == "long") print o
+				} else if (o ~ /^-[a-zA-Z0-9]$/) {
+					if (want == "short") print o
+				}
+				i++
+				if (more) continue
+				if (i <= NF && is_arg($i)) {
+					more = ($i ~ /,$/)
+					i++
+					if (more) continue
+				}
+				break
+			}
+		}' | LC_ALL=C sort -u
 }
 
 for b in "$DMATRACE" "$DMATOP"; do
@@ -94,8 +123,10 @@ for c in $COMMANDS; do
 	help_opts short <"$T/$c.help" >"$T/$c.short"
 	if [ -s "$T/$c.long" ]; then ok "dmatrace $c --help lists options"; else bad "dmatrace $c --help lists no option"; fi
 done
-cat "$T"/top.long "$T"/record.long "$T"/replay.long "$T"/report.long \
-	"$T"/check.long "$T"/export.long | LC_ALL=C sort -u >"$T/dmatrace.long"
+(
+	cat "$T/top.long"
+	for c in $COMMANDS; do cat "$T/$c.long"; done
+) | LC_ALL=C sort -u >"$T/dmatrace.long"
 "$DMATOP" --help >"$T/dmatop.help" 2>&1
 help_opts long <"$T/dmatop.help" >"$T/dmatop.long"
 help_opts short <"$T/dmatop.help" >"$T/dmatop.short"
@@ -281,7 +312,7 @@ if [ -f "$comp_dmatrace" ]; then
 
 	expect_completion "dmatrace re<TAB> completes the commands" "record replay report" \
 		"$comp_dmatrace" dmatrace re
-	expect_completion "dmatrace <TAB> lists every command" "check export record replay report" \
+	expect_completion "dmatrace <TAB> lists every command" "check export record replay report serve" \
 		"$comp_dmatrace" dmatrace ''
 	expect_completion "dmatrace replay --sev<TAB> completes --severity" "--severity" \
 		"$comp_dmatrace" dmatrace replay --sev
@@ -324,6 +355,16 @@ if [ -f "$comp_dmatrace" ]; then
 	if [ "${got% }" = "a.dmat" ]; then ok "dmatrace replay <TAB> offers .dmat files"; else bad "dmatrace replay <TAB> offers .dmat files: got '$got'"; fi
 	got=$(cd "$T/files" && complete_words "$comp_dmatrace" dmatrace record -o '')
 	if [ "${got% }" = "a.dmat b.txt" ]; then ok "dmatrace record -o <TAB> offers files"; else bad "dmatrace record -o <TAB> offers files: got '$got'"; fi
+	# serve: --replay takes a recording, --textfile a directory, --listen an address to type
+	mkdir -p "$T/files/prom"
+	got=$(cd "$T/files" && complete_words "$comp_dmatrace" dmatrace serve --replay '')
+	if [ "${got% }" = "a.dmat prom" ]; then ok "dmatrace serve --replay <TAB> offers .dmat files"; else bad "dmatrace serve --replay <TAB> offers .dmat files: got '$got'"; fi
+	got=$(cd "$T/files" && complete_words "$comp_dmatrace" dmatrace serve --textfile '')
+	if [ "${got% }" = "prom" ]; then ok "dmatrace serve --textfile <TAB> offers directories"; else bad "dmatrace serve --textfile <TAB> offers directories: got '$got'"; fi
+	expect_completion "dmatrace serve --listen <TAB> offers nothing" "" \
+		"$comp_dmatrace" dmatrace serve --listen ''
+	expect_completion "dmatrace serve --text<TAB> completes the textfile options" "--textfile --textfile-interval" \
+		"$comp_dmatrace" dmatrace serve --text
 fi
 
 if [ -f "$comp_dmatop" ]; then

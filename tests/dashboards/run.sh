@@ -190,7 +190,7 @@ if make --no-print-directory -C "$root" BUILD="$(cd "$BUILD" && pwd)" \
 	PREFIX="$T/prefix" install >"$T/install.log" 2>&1; then
 	unit=$T/prefix/lib/systemd/system/dmascope-serve.service
 	check "make install: the unit runs the installed dmatrace serve" \
-		grep -qx "ExecStart=$T/prefix/bin/dmatrace serve \$DMATRACE_SERVE_OPTS" "$unit"
+		grep -qx "ExecStart=$T/prefix/sbin/dmatrace serve \$DMATRACE_SERVE_OPTS" "$unit"
 	for d in "CapabilityBoundingSet=CAP_BPF CAP_PERFMON" ProtectSystem=strict \
 		NoNewPrivileges=yes "SystemCallFilter=@system-service bpf"; do
 		check "make install: the unit has $d" grep -q "^$d" "$unit"
