@@ -57,6 +57,7 @@ struct dmat_reader {
 	bool done;
 	enum dmat_rec final;
 	char err[512];
+	char why[160]; /* what a corrupt() record breaks */
 };
 
 static void set_err(struct dmat_reader *r, const char *fmt, ...)
@@ -467,6 +468,33 @@ static enum dmat_rec truncated(struct dmat_reader *r)
 	return stop(r, DMAT_R_TRUNCATED);
 }
 
+/*
+ * Ids index every reader's tables: one beyond the limits of event.h comes
+ * from a damaged or crafted file, and is refused here once for all of
+ * them (a table grown to the id would cost memory in proportion to it).
+ */
+static bool bad_ids(struct dmat_reader *r, const struct dmas_event *ev,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].dev > DMAS_DEV_ID_MAX) {
+			snprintf(r->why, sizeof(r->why),
+				 "event %zu of the batch names device id %u "
+				 "(the limit is %u)",
+				 i, ev[i].dev, DMAS_DEV_ID_MAX);
+			return true;
+		}
+		if (ev[i].stack_id > DMAS_STACK_ID_MAX) {
+			snprintf(r->why, sizeof(r->why),
+				 "event %zu of the batch names stack id %u "
+				 "(the limit is %u)",
+				 i, ev[i].stack_id, DMAS_STACK_ID_MAX);
+			return true;
+		}
+	}
+	return false;
+}
+
 static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 				  uint32_t len, struct dmat_record *rec,
 				  uint64_t off)
@@ -503,6 +531,12 @@ static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 	}
 	rec->type = DMAT_R_STACK;
 	rec->stack.id = dmat_get32(p);
+	if (!rec->stack.id || rec->stack.id > DMAS_STACK_ID_MAX) {
+		snprintf(r->why, sizeof(r->why),
+			 "stack id %u is out of range (1 to %u)", rec->stack.id,
+			 DMAS_STACK_ID_MAX);
+		return corrupt(r, off, DMAT_T_STACK, r->why);
+	}
 	rec->stack.nr_frames = nr;
 	rec->stack.frames = r->frames;
 	return DMAT_R_STACK;
@@ -563,6 +597,8 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 #endif
 			r->batch = (const struct dmas_event *)(void *)p;
 			r->batch_left = len / DMAT_EVENT_SIZE;
+			if (bad_ids(r, r->batch, r->batch_left))
+				return corrupt(r, off, type, r->why);
 			r->events += r->batch_left;
 			return DMAT_R_EVENT;
 		case DMAT_T_DEVICE:
@@ -572,6 +608,14 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			memset(&rec->device, 0, sizeof(rec->device));
 			rec->type = DMAT_R_DEVICE;
 			rec->device.id = dmat_get32(p);
+			if (!rec->device.id ||
+			    rec->device.id > DMAS_DEV_ID_MAX) {
+				snprintf(r->why, sizeof(r->why),
+					 "device id %u is out of range (1 to "
+					 "%u)",
+					 rec->device.id, DMAS_DEV_ID_MAX);
+				return corrupt(r, off, type, r->why);
+			}
 			rec->device.numa_node = (int32_t)dmat_get32(p + 4);
 			rec->device.flags = dmat_get32(p + 8);
 			rec->device.dma_mask = dmat_get64(p + 16);

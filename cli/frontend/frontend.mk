@@ -3,6 +3,8 @@
 DMATRACE_SRCS := $(wildcard cli/frontend/dmatrace/*.c)
 DMATOP_SRCS := $(wildcard cli/frontend/dmatop/*.c)
 PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
+# What both programs share about showing a recording's strings.
+LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c
 
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)

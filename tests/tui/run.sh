@@ -228,6 +228,39 @@ else
 	bad "screen mode without a terminal: exit 2, suggests -b" "rc=$rc" "$(cat "$tmp/notty.err")"
 fi
 
+# every number option refuses NaN, infinities, negatives, overflow and
+# junk, naming the option, at once (never a hang or a jump to the end)
+for opt in -d --speed -n --leak-age --ringbuf-kb; do
+	for v in nan inf -1 1e999 99999999999999999999999 0x10 ' 1' 2junk; do
+		timeout 5 "$top" -b -n 1 "$opt" "$v" --replay "$dev" >"$tmp/num.out" 2>"$tmp/num.err"
+		rc=$?
+		if [ $rc = 2 ] && grep -q -- "^dmatop: ${opt}: '$v'" "$tmp/num.err" && [ ! -s "$tmp/num.out" ]; then
+			ok "$opt '$v': exit 2 naming the option"
+		else
+			bad "$opt '$v': exit 2 naming the option" "rc=$rc" "$(head -n 2 "$tmp/num.err")"
+		fi
+	done
+done
+"$top" -b -n 1 -d 0 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "-d 0 is refused" test $? = 2
+"$top" -b -n 1 --speed 0 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "--speed 0 is refused" test $? = 2
+"$top" -b -n 1 --ringbuf-kb 1048577 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "--ringbuf-kb above 1 GiB is refused, not clamped" grep -q "1048576" "$tmp/num.err"
+"$top" -b -n 1 -f "$(printf 'x%.0s' $(seq 64))" --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "-f longer than a device name is refused, not cut" grep -q "^dmatop: -f: .* longer than 63" "$tmp/num.err"
+"$top" -b --json -n 1 -d 500ms --replay "$dev" >"$tmp/num.out" 2>&1
+check "-d takes a duration like dmatrace (500ms)" test "$(jq -r .time "$tmp/num.out")" = 0.5
+"$top" -b --json -d 5s --leak-age 2500ms --replay "$dev" >"$tmp/num.out" 2>&1
+check "--leak-age takes a duration like dmatrace (2500ms)" \
+	grep -q '"id":"leak-suspected"' "$tmp/num.out"
+"$top" -b --json -d 5s --leak-age 0 --replay "$dev" >"$tmp/num.out" 2>&1
+if [ $? = 0 ] && ! grep -q 'leak-suspected' "$tmp/num.out"; then
+	ok "--leak-age 0: off, as in dmatrace"
+else
+	bad "--leak-age 0: off, as in dmatrace" "$(head -c 200 "$tmp/num.out")"
+fi
+
 # live mode: works, or fails with a clear message; never a crash
 timeout 30 "$top" -b -n 1 -d 0.2 >"$tmp/live.out" 2>"$tmp/live.err"
 rc=$?
@@ -289,6 +322,32 @@ if [ $rc = 0 ] && grep -qi 'warning' "$tmp/trunc.err" &&
 else
 	bad "truncated recording: frames of what was read, a warning, exit 0" \
 		"rc=$rc" "$(cat "$tmp/trunc.err")"
+fi
+
+# names from a crafted recording: escape sequences, a C1 byte, invalid
+# UTF-8; none may reach the terminal raw, and the columns stay in line
+{
+	printf 'session kernel="6.1\033[2J" host="h\033]0;pwned\007" start=1000000000\n'
+	printf 'device 1 name="ev\033]0;title\007il" driver="d\233rv" bus=pci node=0\n'
+	printf 'device 2 name="plain" driver="\377\376x" bus=pci node=0\n'
+	printf 'at 1100000000\n'
+	printf 'map dev=1 addr=0x1000 size=4096 dir=to phys=0x1000\n'
+	printf 'unmap dev=1 addr=0x1000 size=2048 dir=to\n'
+	printf 'map dev=2 addr=0x1000 size=4096 dir=to phys=0x1000\n'
+} >"$tmp/hostile.scn"
+"$gen" -o "$tmp/hostile.dmat" "$tmp/hostile.scn" >/dev/null 2>&1
+"$top" -b --replay "$tmp/hostile.dmat" >"$tmp/hostile.txt" 2>&1
+if [ $? = 0 ] && ! LC_ALL=C grep -q $'[\e\x9b\a]' "$tmp/hostile.txt" &&
+	grep -qF 'ev\x1b]0;title\x07il' "$tmp/hostile.txt"; then
+	ok "batch text: names with escape sequences are shown escaped"
+else
+	bad "batch text: names with escape sequences are shown escaped" "$(cat -v "$tmp/hostile.txt" | head -n 12)"
+fi
+"$top" -b --json --replay "$tmp/hostile.dmat" >"$tmp/hostile.json" 2>&1
+if iconv -f UTF-8 -t UTF-8 "$tmp/hostile.json" >/dev/null 2>&1 && jq -e . "$tmp/hostile.json" >/dev/null 2>&1; then
+	ok "batch json: valid UTF-8 and JSON whatever the names hold"
+else
+	bad "batch json: valid UTF-8 and JSON whatever the names hold" "$(head -c 300 "$tmp/hostile.json" | cat -v)"
 fi
 
 # ---- batch JSON ----
@@ -556,8 +615,15 @@ check "screen: help lists sort keys" wait_for 'sort by maps/s'
 keys Space
 check "screen: a key closes help" wait_gone 'dmatop help'
 
+before=$(cap | grep -o 'Delay([^)]*)' | head -n 1)
 keys d
 wait_for 'Change delay'
+keys nan Enter
+check "screen: d refuses nan" wait_for 'delay must be a delay from 0.01 to 3600'
+keys d
+before=${before#Delay(}
+check "screen: the delay stays as it was (${before%s)})" \
+	wait_for "Change delay from ${before%s)} to"
 keys 0.5 Enter
 check "screen: d changes the refresh interval" wait_for 'Delay\(0.5s\)'
 
@@ -662,6 +728,21 @@ if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
 else
 	bad "screen: F10 quits" "$(cap | tail -n 3)"
 fi
+
+# crafted names on the screen: the title is never set, the rows stay in line
+start_top --replay "$tmp/hostile.dmat" --speed 100
+wait_for 'end of recording'
+# the column where MAPS/s ends, in the header and in both rows
+ends=$(cap | awk '/^DEVICE /{print index($0, "MAPS/s") + 5} /(d\\x9brv|^plain ).* 10\.0 /{print index($0, "10.0") + 3}' | sort -u | wc -l)
+if [ "$(T display-message -p -t "$sess" '#{pane_title}')" != title ] &&
+	! T capture-pane -p -t "$sess" | LC_ALL=C grep -q $'[\e\x9b\a]' &&
+	cap | grep -qF 'd\x9brv' && [ "$ends" = 1 ]; then
+	ok "screen: crafted names are escaped and keep their columns"
+else
+	bad "screen: crafted names are escaped and keep their columns" "$(cap | sed -n 7,10p | cat -v)"
+fi
+keys q
+wait_for '^EXIT=0'
 
 # lost events stand out on the screen (an SGR right before them)
 esc=$'\e'

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dmatop.h"
+#include "frontend/textsafe.h"
 
 #define BATCH_FINDINGS 10
 
@@ -93,8 +94,8 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	json_object *o = json_object_new_object();
 
 	JADD(o, "id", JU64(r->id));
-	JADD(o, "device", json_object_new_string(r->name));
-	JADD(o, "driver", json_object_new_string(r->driver));
+	JADD(o, "device", dmas_json_string(r->name));
+	JADD(o, "driver", dmas_json_string(r->driver));
 	JADD(o, "node", json_object_new_int(r->node));
 	JADD(o, "maps", JU64(r->maps));
 	JADD(o, "unmaps", JU64(r->unmaps));
@@ -132,23 +133,22 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	char addr[24];
 
 	JADD(o, "seq", JU64(f->seq));
-	JADD(o, "id", json_object_new_string(dmas_finding_table[f->kind].id));
-	JADD(o, "severity",
-	     json_object_new_string(dmas_severity_name(f->severity)));
-	JADD(o, "device", json_object_new_string(r->dev_name));
-	JADD(o, "driver", json_object_new_string(r->driver));
+	JADD(o, "id", dmas_json_string(dmas_finding_table[f->kind].id));
+	JADD(o, "severity", dmas_json_string(dmas_severity_name(f->severity)));
+	JADD(o, "device", dmas_json_string(r->dev_name));
+	JADD(o, "driver", dmas_json_string(r->driver));
 	JADD(o, "time",
 	     json_object_new_double(
 		     f->ts > fr->origin ? (double)(f->ts - fr->origin) / NSEC
 					: 0));
 	/* as dmatrace's reports write it */
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
-	JADD(o, "addr", json_object_new_string(addr));
+	JADD(o, "addr", dmas_json_string(addr));
 	JADD(o, "size", JU64(f->size));
-	JADD(o, "dir", json_object_new_string(dir_name(f->dir)));
+	JADD(o, "dir", dmas_json_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));
 	JADD(o, "repeats", JU64(f->repeats));
-	JADD(o, "detail", json_object_new_string(f->detail));
+	JADD(o, "detail", dmas_json_string(f->detail));
 	return o;
 }
 
@@ -156,9 +156,9 @@ static json_object *jchan(const struct frame *fr, const struct chanrow *c)
 {
 	json_object *o = json_object_new_object();
 
-	JADD(o, "provider", json_object_new_string(c->provider_name));
+	JADD(o, "provider", dmas_json_string(c->provider_name));
 	JADD(o, "index", JU64(c->index));
-	JADD(o, "client", json_object_new_string(c->client_name));
+	JADD(o, "client", dmas_json_string(c->client_name));
 	JADD(o, "held", json_object_new_boolean(c->held));
 	JADD(o, "pending", JU64(c->pending));
 	JADD(o, "inflight", JU64(c->inflight));
@@ -182,10 +182,10 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 	JADD(o, "ts", JU64(fr->now_ts));
 	JADD(o, "interval",
 	     fr->rates_valid ? json_object_new_double(fr->dt) : NULL);
-	JADD(o, "source", json_object_new_string(t->source_desc));
-	JADD(o, "kernel", json_object_new_string(s->kernel_release));
-	JADD(o, "host", json_object_new_string(s->hostname));
-	JADD(o, "hooks", json_object_new_string(s->hooks));
+	JADD(o, "source", dmas_json_string(t->source_desc));
+	JADD(o, "kernel", dmas_json_string(s->kernel_release));
+	JADD(o, "host", dmas_json_string(s->hostname));
+	JADD(o, "hooks", dmas_json_string(s->hooks));
 	JADD(o, "events", JU64(fr->events));
 	JADD(o, "events_per_s", jrate(fr, fr->events_s));
 	JADD(o, "lost", JU64(fr->lost));
@@ -217,7 +217,7 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 		json_object_array_add(a, jchan(fr, &fr->chans[i]));
 	JADD(o, "channels", a);
 	if (fr->status[0])
-		JADD(o, "status", json_object_new_string(fr->status));
+		JADD(o, "status", dmas_json_string(fr->status));
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

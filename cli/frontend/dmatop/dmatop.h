@@ -322,6 +322,10 @@ bool term_prompt(const char *label, char *buf, size_t n);
 /* batch.c */
 int batch_run(struct top *t, int count, bool json);
 
+/* main.c: -d and the d key read a delay the same way */
+#define TOP_DELAY_RANGE "a delay from 0.01 to 3600 seconds (e.g. 2, 500ms)"
+int top_parse_delay(const char *s, double *secs);
+
 /* main.c: what key actions ask of the loop */
 void top_apply(struct top *t);
 /* After a move: the selection follows the chosen device and finding. */

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"  --leak-age DURATION   mappings outstanding longer than this "
 		"are\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
-		"default off)\n"
+		"default 0: off)\n"
 		"  --xfer-timeout DURATION\n"
 		"                        dmaengine transfers not completed "
 		"within this\n"

@@ -15,6 +15,7 @@
 #include "export.h"
 #include "analysis_opts.h"
 #include "report.h"
+#include "frontend/textsafe.h"
 #include "source/source.h"
 
 enum export_format { FMT_JSON, FMT_CSV, FMT_PERFETTO };
@@ -44,17 +45,20 @@ const struct export_stack *export_stack(const struct export_ctx *x, uint32_t id)
 							       : NULL;
 }
 
-/* Ids are table indices; one from a damaged record must not allocate wildly. */
-#define MAX_TABLE_ID (1u << 24)
-
-static void *grow(void *arr, uint32_t *nr, uint32_t id, size_t elem)
+/*
+ * Ids are table indices, below the limits of event.h (the reader refuses
+ * larger ones); max keeps a table from growing past them whatever the
+ * source.
+ */
+static void *grow(void *arr, uint32_t *nr, uint32_t id, size_t elem,
+		  uint32_t max)
 {
 	uint32_t n = *nr ? *nr : 16;
 	char *p;
 
 	if (id < *nr)
 		return arr;
-	if (id >= MAX_TABLE_ID)
+	if (id > max)
 		return NULL;
 	while (n <= id)
 		n *= 2;
@@ -77,8 +81,8 @@ static void on_session(void *ctx, const struct dmas_session *s)
 static void on_device(void *ctx, const struct dmas_device *d)
 {
 	struct export_ctx *x = ctx;
-	struct export_dev *devs =
-		grow(x->devs, &x->nr_devs, d->id, sizeof(*devs));
+	struct export_dev *devs = grow(x->devs, &x->nr_devs, d->id,
+				       sizeof(*devs), DMAS_DEV_ID_MAX);
 
 	if (!devs)
 		return;
@@ -94,8 +98,8 @@ static void on_device(void *ctx, const struct dmas_device *d)
 static void on_stack(void *ctx, const struct dmas_stack *s)
 {
 	struct export_ctx *x = ctx;
-	struct export_stack *st =
-		grow(x->stacks, &x->nr_stacks, s->id, sizeof(*st));
+	struct export_stack *st = grow(x->stacks, &x->nr_stacks, s->id,
+				       sizeof(*st), DMAS_STACK_ID_MAX);
 	char **frames;
 	uint32_t i;
 
@@ -138,8 +142,8 @@ static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
 	struct export_dev *d;
 
 	if (ev->dev >= x->nr_devs) {
-		struct export_dev *devs =
-			grow(x->devs, &x->nr_devs, ev->dev, sizeof(*devs));
+		struct export_dev *devs = grow(x->devs, &x->nr_devs, ev->dev,
+					       sizeof(*devs), DMAS_DEV_ID_MAX);
 
 		if (!devs)
 			return;
@@ -163,23 +167,33 @@ static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
 /*
  * Events are written with stdio, not built as json-c objects: a line costs
  * a tenth as much, which matters for recordings of millions of events.
- * Strings are escaped here; bytes outside ASCII become \u00XX so the output
- * is valid JSON whatever a device name holds.
+ * Strings are escaped here: valid UTF-8 is kept, controls and every byte
+ * that is not part of valid UTF-8 become \u00XX, so the output is valid
+ * JSON (and UTF-8) whatever a device name holds, as the reports write it.
  */
 void export_json_str(FILE *out, const char *s, size_t max)
 {
-	size_t i;
+	size_t n = strnlen(s, max), i = 0, k;
 
 	fputc('"', out);
-	for (i = 0; i < max && s[i]; i++) {
+	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\') {
 			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
+		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
-		else
+		} else if (c < 0x80) {
 			fputc(c, out);
+		} else if ((k = dmas_utf8_seq_len((const unsigned char *)s + i,
+						  n - i))) {
+			fwrite(s + i, 1, k, out);
+			i += k;
+			continue;
+		} else {
+			fprintf(out, "\\u%04x", c);
+		}
+		i++;
 	}
 	fputc('"', out);
 }

@@ -342,6 +342,9 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 		uint32_t n = p->nr_devs ? p->nr_devs : 16;
 		void *np;
 
+		/* beyond the limit the doubling below would wrap to 0 */
+		if (dev > DMAS_DEV_ID_MAX)
+			return NULL;
 		while (n <= dev)
 			n *= 2;
 		np = realloc(p->devs, (size_t)n * sizeof(*p->devs));

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frontend/numparse.h"
 #include "live_cmd.h"
 
 volatile sig_atomic_t live_stop;
@@ -42,22 +43,52 @@ void live_cmd_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+/* The numbers a live option takes, and its name in messages. */
+static const struct {
+	int opt;
+	const char *name;
+	uint64_t max;
+	const char *why; /* what the maximum is */
+} live_nums[] = {
+	{LOPT_RINGBUF, "ringbuf-kb", LIVE_RINGBUF_KB_MAX,
+	 "the largest ring buffer the kernel takes, 1 GiB"},
+	{LOPT_STACK_ENTRIES, "stack-entries", DMAS_STACK_ID_MAX,
+	 "stack ids a recording may hold"},
+	{LOPT_PID, "pid", 4194304, "the kernel's largest pid"},
+};
+
+/* A name the tracer compares in a fixed field of size bytes (NUL too). */
+static int live_name(const char *opt, const char *arg, size_t size,
+		     const char *cmd)
+{
+	if (strlen(arg) < size && arg[0])
+		return 0;
+	fprintf(stderr,
+		"dmatrace %s: --%s: '%s' is %s (the tracer keeps names of up "
+		"to %zu characters)\n",
+		cmd, opt, arg, arg[0] ? "too long" : "empty", size - 1);
+	return -1;
+}
+
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		 const char *cmd)
 {
-	char *end;
-	long v;
+	uint64_t v;
+	size_t i;
 
 	switch (c) {
 	case LOPT_RINGBUF:
 	case LOPT_STACK_ENTRIES:
 	case LOPT_PID:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > (1L << 30)) {
+		for (i = 0; live_nums[i].opt != c; i++)
+			;
+		if (dmas_parse_uint(arg, 1, live_nums[i].max, &v)) {
 			fprintf(stderr,
-				"dmatrace %s: '%s' is not a positive number\n",
-				cmd, arg);
+				"dmatrace %s: --%s: '%s' is not a number from "
+				"1 to %llu (%s)\n",
+				cmd, live_nums[i].name, arg,
+				(unsigned long long)live_nums[i].max,
+				live_nums[i].why);
 			return -1;
 		}
 		if (c == LOPT_RINGBUF)
@@ -77,9 +108,13 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		o->release_stacks = true;
 		return 1;
 	case LOPT_DEVICE:
+		if (live_name("device", arg, DMAS_DEV_NAME_LEN, cmd))
+			return -1;
 		o->device = arg;
 		return 1;
 	case LOPT_DRIVER:
+		if (live_name("driver", arg, DMAS_DRV_NAME_LEN, cmd))
+			return -1;
 		o->driver = arg;
 		return 1;
 	}

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "format/dmat.h"
+#include "frontend/numparse.h"
 #include "live_cmd.h"
 #include "source/source.h"
 
@@ -33,7 +34,9 @@ static void usage(FILE *f)
 		"  -o, --output FILE     the recording to write (required; '-' "
 		"is stdout)\n"
 		"  --compress            zstd-compress the recording\n"
-		"  --duration SECONDS    stop after this long\n" LIVE_OPTS_HELP
+		"  --duration DURATION   stop after this long (30s, 5m, 1h; a "
+		"bare number\n"
+		"                        is seconds)\n" LIVE_OPTS_HELP
 		"  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 the recording was written, 2 dmatrace's own "
@@ -95,17 +98,20 @@ int cmd_record(int argc, char **argv)
 			wo.compress = true;
 			break;
 		case OPT_DURATION: {
-			char *end;
+			uint64_t ns;
 
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
+			if (dmas_parse_duration_range(optarg, 1000000,
+						      LIVE_DURATION_MAX_NS,
+						      &ns)) {
 				fprintf(stderr,
 					"dmatrace record: --duration: '%s' is "
-					"not a "
-					"number of seconds\n",
+					"not a duration from 1ms to 10 years "
+					"(e.g. 30s, 5m, 1.5h; a bare number "
+					"is seconds)\n",
 					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
+			duration = ns / 1e9;
 			break;
 		}
 		case 'v':

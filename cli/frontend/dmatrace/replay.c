@@ -45,7 +45,7 @@ static void usage(FILE *f, const char *name)
 		"  --leak-age DURATION   report mappings outstanding longer "
 		"than this as\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
-		"default: off)\n"
+		"default 0: off)\n"
 		"  --xfer-timeout DURATION\n"
 		"                        a dmaengine transfer issued but not "
 		"completed\n"

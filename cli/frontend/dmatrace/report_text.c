@@ -539,8 +539,8 @@ static void print_channels(FILE *out, const struct dmas_engine *e,
 	}
 }
 
-int dmas_report_text(FILE *out, const struct dmas_engine *e,
-		     const struct dmas_report_opts *o)
+static void report_text_raw(FILE *out, const struct dmas_engine *e,
+			    const struct dmas_report_opts *o)
 {
 	size_t i, nd = dmas_engine_nr_devices(e), shown = 0;
 
@@ -564,6 +564,39 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e,
 				o->device || o->driver ? " match the filters"
 						       : "");
 	}
+}
+
+/*
+ * Every string of a recording (device, driver, frame, host names) may hold
+ * control bytes or escape sequences that would clear a terminal or set its
+ * title: the report is made in memory and each byte that is not printable
+ * ASCII or a newline goes out as \xNN.  The report's own text is ASCII.
+ */
+int dmas_report_text(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o)
+{
+	char *buf = NULL, esc[8];
+	size_t len = 0, i;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem)
+		return -1;
+	report_text_raw(mem, e, o);
+	if (fclose(mem)) {
+		free(buf);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+			putc(c, out);
+		} else {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			fputs(esc, out);
+		}
+	}
+	free(buf);
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }
