@@ -350,6 +350,25 @@ else
 	bad "batch json: valid UTF-8 and JSON whatever the names hold" "$(head -c 300 "$tmp/hostile.json" | cat -v)"
 fi
 
+# a full disk or a closed stdout is an error, as for dmatrace
+for how in full closed; do
+	for fmt in text json; do
+		j=
+		[ $fmt = json ] && j=--json
+		if [ $how = full ]; then
+			timeout 10 "$top" -b $j --replay "$dev" >/dev/full 2>"$tmp/full.err"
+		else
+			timeout 10 "$top" -b $j --replay "$dev" >&- 2>"$tmp/full.err"
+		fi
+		rc=$?
+		if [ $rc = 2 ] && grep -q '^dmatop: writing standard output failed: ' "$tmp/full.err"; then
+			ok "batch $fmt, stdout $how: exit 2 with the reason ($(cut -d: -f3- "$tmp/full.err" | head -n 1))"
+		else
+			bad "batch $fmt, stdout $how: exit 2 with the reason" "rc=$rc" "$(cat "$tmp/full.err")"
+		fi
+	done
+done
+
 # ---- batch JSON ----
 
 "$top" -b --json -d 1 --replay "$dev" >"$tmp/frames.json" 2>"$tmp/json.err"

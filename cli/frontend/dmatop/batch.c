@@ -237,7 +237,7 @@ int batch_run(struct top *t, int count, bool json)
 	struct feed *f = t->feed;
 	uint64_t step = (uint64_t)(t->delay * NSEC), now_ts;
 	bool done = false;
-	int i, rc = DMATOP_EXIT_OK;
+	int i, rc = DMATOP_EXIT_OK, write_err = 0;
 
 	memset(&t->prev, 0, sizeof(t->prev));
 	if (t->replay) {
@@ -284,12 +284,26 @@ int batch_run(struct top *t, int count, bool json)
 			print_json(t, &t->frame, stdout);
 		else
 			print_text(t, &t->frame, stdout);
-		fflush(stdout);
 		frame_free(&t->prev);
 		t->prev = t->frame;
 		memset(&t->frame, 0, sizeof(t->frame));
+		/*
+		 * A full disk or a closed stdout ends the run with an error,
+		 * as for dmatrace: a script must not take a cut output for a
+		 * whole one.
+		 */
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout)) {
+			write_err = errno ? errno : EIO;
+			break;
+		}
 	}
 	frame_free(&t->prev);
+	if (write_err) {
+		fprintf(stderr, "dmatop: writing standard output failed: %s\n",
+			strerror(write_err));
+		return DMATOP_EXIT_ERROR;
+	}
 
 	pthread_mutex_lock(&f->lock);
 	if (f->done && f->rc < 0) {
