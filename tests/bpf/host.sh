@@ -129,6 +129,58 @@ rrc=$?
 	ok "SIGTERM: record exits 0 with a complete recording" ||
 	not_ok "SIGTERM: record exit $rc, replay exit $rrc $(head -n 1 "$tmp/g.rerr")"
 
+# --- signals reach CMD, and CMD does not outlive dmatrace
+# gone PID: the process has ended (a zombie nobody reaps counts as ended)
+gone() { ! [ -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# wait_file FILE: until FILE has content (5 s at most)
+wait_file() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+for cmd in record check; do
+	for sig in INT TERM; do
+		rm -f "$tmp/cmd.pid"
+		if [ $cmd = record ]; then
+			"$dt" record -o "$tmp/s.dmat" -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" \
+				>/dev/null 2>"$tmp/s.err" &
+		else
+			"$dt" check -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" >/dev/null 2>"$tmp/s.err" &
+		fi
+		pid=$!
+		wait_file "$tmp/cmd.pid"
+		start=$(date +%s)
+		kill -$sig $pid # dmatrace alone, not its process group
+		wait $pid
+		rc=$?
+		secs=$(($(date +%s) - start))
+		if [ "$secs" -le 5 ] && grep -q "sh killed by signal" "$tmp/s.err" && { [ $cmd = check ] || [ $rc = 0 ]; }; then
+			ok "$cmd -- CMD: SIG$sig to dmatrace reaches CMD, the session ends at once (${secs}s, exit $rc)"
+		else
+			not_ok "$cmd -- CMD: SIG$sig to dmatrace: ${secs}s, exit $rc: $(tail -n 1 "$tmp/s.err")"
+		fi
+	done
+done
+"$dt" replay "$tmp/s.dmat" >/dev/null 2>"$tmp/s.rerr" && ! grep -qi truncated "$tmp/s.rerr" &&
+	ok "record stopped by a signal to it: a complete recording" || not_ok "record stopped by a signal: $(head -n 1 "$tmp/s.rerr")"
+# the whole process group of CMD gets it: a background child of CMD too
+rm -f "$tmp/bg.pid"
+"$dt" record -o "$tmp/s.dmat" -- sh -c "sleep 60 & echo \$! > $tmp/bg.pid; wait" >/dev/null 2>&1 &
+pid=$!
+wait_file "$tmp/bg.pid"
+kill -TERM $pid
+wait $pid
+sleep 0.3
+bg=$(cat "$tmp/bg.pid")
+gone "$bg" && ok "SIGTERM to record reaches CMD's children (its process group)" ||
+	{ not_ok "CMD's child $bg survived SIGTERM to record"; kill "$bg" 2>/dev/null; }
+rm -f "$tmp/cmd.pid"
+"$dt" record -o "$tmp/k.dmat" -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" >/dev/null 2>&1 &
+pid=$!
+wait_file "$tmp/cmd.pid"
+kill -KILL $pid
+wait $pid 2>/dev/null
+c=$(cat "$tmp/cmd.pid")
+for _ in $(seq 20); do gone "$c" && break; sleep 0.1; done
+gone "$c" && ok "SIGKILL of dmatrace: CMD dies with it" ||
+	{ not_ok "SIGKILL of dmatrace: CMD $c runs on as an orphan"; kill "$c" 2>/dev/null; }
+
 # --- in-kernel filters and options
 "$dt" record -o "$tmp/h.dmat" --duration 0.5 --device nosuch --driver nosuch --pid 1 \
 	--ringbuf-kb 64 --no-stacks 2>"$tmp/h.err"
