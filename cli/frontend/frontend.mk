@@ -3,8 +3,10 @@
 DMATRACE_SRCS := $(wildcard cli/frontend/dmatrace/*.c)
 DMATOP_SRCS := $(wildcard cli/frontend/dmatop/*.c)
 PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
-# What both programs share about showing a recording's strings.
-LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c
+# What every frontend shares: strings of a recording made safe to show,
+# one number parser, output files that appear whole or not at all.
+LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
+	cli/frontend/outfile.c
 
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)

@@ -181,6 +181,38 @@ for _ in $(seq 20); do gone "$c" && break; sleep 0.1; done
 gone "$c" && ok "SIGKILL of dmatrace: CMD dies with it" ||
 	{ not_ok "SIGKILL of dmatrace: CMD $c runs on as an orphan"; kill "$c" 2>/dev/null; }
 
+# --- the recording appears whole or not at all
+"$dt" record -o "$tmp/nx.dmat" -- /nonexistent/cmd >/dev/null 2>"$tmp/nx.err"
+rc=$?
+[ "$rc" = 2 ] && ! ls "$tmp" | grep -q '^nx\.dmat' && grep -q 'cannot run' "$tmp/nx.err" &&
+	ok "record -- missing command: exit 2 and no recording" ||
+	not_ok "record -- missing command: exit $rc, files: $(ls "$tmp" | grep '^nx' | xargs)"
+"$dt" check -w "$tmp/nxc.dmat" -- /nonexistent/cmd >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] && ! ls "$tmp" | grep -q '^nxc\.dmat' && ok "check -w -- missing command: exit 2 and no recording" ||
+	not_ok "check -w -- missing command: exit $rc, files: $(ls "$tmp" | grep '^nxc' | xargs)"
+"$dt" record -o /dev/full --duration 0.5 >/dev/null 2>"$tmp/full.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q 'writing /dev/full failed: .*No space left on device' "$tmp/full.err" &&
+	ok "record -o /dev/full: exit 2 with the reason" ||
+	not_ok "record -o /dev/full: exit $rc: $(head -n 1 "$tmp/full.err")"
+# two recorders given the same -o: one recording wins, the other says so
+"$dt" record -o "$tmp/same.dmat" --duration 2 >/dev/null 2>"$tmp/same1.err" &
+p1=$!
+"$dt" record -o "$tmp/same.dmat" --duration 1 >/dev/null 2>"$tmp/same2.err" &
+p2=$!
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+part=$(ls "$tmp" | grep '^same\.dmat\..*\.part$')
+if [ "$r2:$r1" = 0:2 ] && grep -q 'written by another process meanwhile' "$tmp/same1.err" &&
+	[ -n "$part" ] && "$dt" replay "$tmp/$part" >/dev/null 2>&1 && "$dt" replay "$tmp/same.dmat" >/dev/null 2>&1; then
+	ok "two recorders, one -o: the first to finish wins, the other exits 2 and keeps its recording as $part"
+else
+	not_ok "two recorders, one -o: exits $r1 and $r2, kept '$part': $(tail -n 1 "$tmp/same1.err")"
+fi
+
 # --- in-kernel filters and options
 "$dt" record -o "$tmp/h.dmat" --duration 0.5 --device nosuch --driver nosuch --pid 1 \
 	--ringbuf-kb 64 --no-stacks 2>"$tmp/h.err"

@@ -577,6 +577,59 @@ done
 expect "hostile names: export keeps valid UTF-8 as it is" \
 	"$(jq -r 'select(.dev == 2 and .kind == "map") | .device' "$T/h.json")" "$(printf 'caf\xc3\xa9')"
 
+echo "# output files appear whole or not at all"
+for f in json csv perfetto; do
+	"$DMATRACE" export --format $f -o /dev/full "$T/synth.dmat" >/dev/null 2>"$T/x.err"
+	expect "export $f -o /dev/full: exit 2" "$?" 2
+	contains "export $f -o /dev/full: says why" "$T/x.err" "writing /dev/full failed: No space left on device"
+	"$DMATRACE" export --format $f "$T/synth.dmat" >/dev/full 2>"$T/x.err"
+	expect "export $f >/dev/full: exit 2" "$?" 2
+	contains "export $f >/dev/full: says why" "$T/x.err" "writing standard output failed: No space left on device"
+	rm -f "$T/part".*
+	(
+		ulimit -f 16
+		trap '' XFSZ
+		exec "$DMATRACE" export --format $f -o "$T/part.out" "$T/synth.dmat"
+	) >/dev/null 2>"$T/x.err"
+	expect "export $f on a full disk: exit 2" "$?" 2
+	contains "export $f on a full disk: says why" "$T/x.err" "writing $T/part.out failed: File too large"
+	expect "export $f on a full disk: no partial file left" "$(ls "$T" | grep -c '^part\.')" 0
+done
+(
+	ulimit -f 1
+	trap '' XFSZ
+	exec "$DMATRACE" replay --json -o "$T/part.txt" "$T/synth.dmat"
+) >/dev/null 2>"$T/x.err"
+expect "replay -o on a full disk: exit 2" "$?" 2
+contains "replay -o on a full disk: says why" "$T/x.err" "File too large"
+expect "replay -o on a full disk: no partial file left" "$(ls "$T" | grep -c '^part\.')" 0
+echo keep >"$T/kept.json"
+"$DMATRACE" export --format json -o "$T/kept.json" "$T/hello.txt" >/dev/null 2>&1
+expect "export of a bad input leaves an existing -o file as it was" "$(cat "$T/kept.json")" keep
+"$DMATRACE" export --format json -o "$T/new.json" "$T/leak.dmat" 2>/dev/null
+expect "export -o: the file has the usual mode" "$(stat -c %a "$T/new.json")" "$(umask -S >/dev/null; printf '%o' $((0666 & ~0$(umask))))"
+# another process writes the target while export runs: not overwritten
+rm -f "$T/race.json"* "$T/in.fifo"
+mkfifo "$T/in.fifo"
+"$DMATRACE" export --format json -o "$T/race.json" "$T/in.fifo" >/dev/null 2>"$T/race.err" &
+xp=$!
+exec 3>"$T/in.fifo"
+head -c 2000 "$T/synth.dmat" >&3
+sleep 0.5
+echo theirs >"$T/race.json"
+tail -c +2001 "$T/synth.dmat" >&3
+exec 3>&-
+wait $xp
+expect "a target written meanwhile: exit 2" "$?" 2
+expect "a target written meanwhile: left as the other process wrote it" "$(cat "$T/race.json")" theirs
+contains "a target written meanwhile: says so" "$T/race.err" "was written by another process meanwhile"
+kept=$(ls "$T" | grep '^race\.json\..*\.part$')
+if [ -n "$kept" ] && [ "$(wc -l <"$T/$kept")" = 20000 ]; then
+	ok "a target written meanwhile: ours is kept whole as $kept"
+else
+	bad "a target written meanwhile: ours is not kept ($kept)"
+fi
+
 echo "# export streams"
 # Memory must not grow with the recording: 10x the events, about the same RSS.
 if [ -n "${DMATRACE_SANITIZED:-}" ]; then

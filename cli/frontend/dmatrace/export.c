@@ -15,6 +15,7 @@
 #include "export.h"
 #include "analysis_opts.h"
 #include "report.h"
+#include "frontend/outfile.h"
 #include "frontend/textsafe.h"
 #include "source/source.h"
 
@@ -431,6 +432,7 @@ static const struct option long_opts[] = {
 int cmd_export(int argc, char **argv)
 {
 	struct export_run r = {0};
+	struct dmas_outfile of;
 	struct dmas_engine_opts eo = {0};
 	struct finding_seen fs = {0};
 	struct dmas_sink own, engine_sink, tee_sink;
@@ -497,16 +499,14 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "dmatrace export: %s\n", err[0] ? err : path);
 		return DMATRACE_EXIT_ERROR;
 	}
-	r.x.out = stdout;
-	if (outpath && strcmp(outpath, "-")) {
-		r.x.out = fopen(outpath, "w");
-		if (!r.x.out) {
-			fprintf(stderr,
-				"dmatrace export: cannot write %s: %m\n",
-				outpath);
-			dmas_source_close(src);
-			return DMATRACE_EXIT_ERROR;
-		}
+	/* under a temporary name: the file appears only when it is whole */
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
+	    !(r.x.out = dmas_outfile_stream(&of))) {
+		fprintf(stderr, "dmatrace export: %s\n",
+			err[0] ? err : "out of memory");
+		dmas_outfile_abort(&of);
+		dmas_source_close(src);
+		return DMATRACE_EXIT_ERROR;
 	}
 
 	memset(&own, 0, sizeof(own));
@@ -571,15 +571,12 @@ int cmd_export(int argc, char **argv)
 	}
 out:
 	dmas_source_close(src);
-	fflush(r.x.out);
-	if (ferror(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed\n",
-			outpath ? outpath : "stdout");
-		status = DMATRACE_EXIT_ERROR;
-	}
-	if (r.x.out != stdout && fclose(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed: %m\n",
-			outpath);
+	/*
+	 * What came before damage in the recording is a whole document and
+	 * is kept; a failed write leaves no file.
+	 */
+	if (dmas_outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace export: %s\n", err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	perfetto_free(&r.x);

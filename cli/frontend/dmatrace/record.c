@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "format/dmat.h"
 #include "frontend/numparse.h"
+#include "frontend/outfile.h"
 #include "live_cmd.h"
 #include "source/source.h"
 
@@ -79,6 +80,8 @@ int cmd_record(int argc, char **argv)
 	char err[512] = "", buf[96];
 	double duration = 0;
 	uint64_t t0 = live_cmd_now(), t_active;
+	struct dmas_outfile of;
+	bool no_cmd = false;
 	pid_t child = 0;
 	int c, rc, status = DMATRACE_EXIT_OK, cst = 0;
 
@@ -138,9 +141,16 @@ int cmd_record(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 	t_active = live_cmd_now();
-	w = dmat_writer_open(path, NULL, &wo, err, sizeof(err));
+	/* under a temporary name: the file appears only when it is whole */
+	if (dmas_outfile_open(&of, path, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace record: %s\n", err);
+		dmas_source_close(src);
+		return DMATRACE_EXIT_ERROR;
+	}
+	w = dmat_writer_open_fd(of.fd, path, NULL, &wo, err, sizeof(err));
 	if (!w) {
 		fprintf(stderr, "dmatrace record: %s\n", err);
+		dmas_outfile_abort(&of);
 		dmas_source_close(src);
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -154,6 +164,7 @@ int cmd_record(int argc, char **argv)
 		if (child < 0) {
 			fprintf(stderr, "dmatrace record: %s\n", err);
 			status = DMATRACE_EXIT_ERROR;
+			no_cmd = true;
 			live_stop = 1;
 		}
 	}
@@ -170,9 +181,17 @@ int cmd_record(int argc, char **argv)
 		cst = live_cmd_wait(child);
 	}
 	dmas_source_live_stats(src, &st);
-	if (dmat_writer_close(w, live_cmd_now(), err, sizeof(err))) {
+	if (no_cmd) {
+		/* nothing was traced on CMD's behalf: no recording */
+		dmat_writer_abandon(w);
+		dmas_outfile_abort(&of);
+	} else if (dmat_writer_close(w, live_cmd_now(), err, sizeof(err))) {
 		fprintf(stderr, "dmatrace record: writing %s failed: %s\n",
 			path, err);
+		dmas_outfile_abort(&of);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (dmas_outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace record: %s\n", err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_source_close(src);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "frontend/outfile.h"
 #include "analysis_opts.h"
 #include "report.h"
 #include "source/source.h"
@@ -139,7 +140,8 @@ int cmd_replay(int argc, char **argv)
 	bool json = false, verbose = false;
 	struct timespec t0, t1;
 	double secs;
-	FILE *out = stdout;
+	struct dmas_outfile of;
+	FILE *out;
 	int c, rc, status;
 
 	optind = 1;
@@ -256,30 +258,31 @@ int cmd_replay(int argc, char **argv)
 	ro.tool = tool;
 	dmas_report_opts_fill(&ro, &eo, &si);
 
-	if (outpath && strcmp(outpath, "-")) {
-		out = fopen(outpath, "w");
-		if (!out) {
-			fprintf(stderr, "dmatrace %s: cannot write %s: %m\n",
-				name, outpath);
-			dmas_engine_free(e);
-			dmas_stream_info_free(&si);
-			return DMATRACE_EXIT_ERROR;
-		}
+	/* under a temporary name: the report appears only when it is whole */
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
+	    !(out = dmas_outfile_stream(&of))) {
+		fprintf(stderr, "dmatrace %s: %s\n", name,
+			err[0] ? err : "out of memory");
+		dmas_outfile_abort(&of);
+		dmas_engine_free(e);
+		dmas_stream_info_free(&si);
+		return DMATRACE_EXIT_ERROR;
 	}
+	err[0] = '\0';
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
-		fprintf(stderr, "dmatrace %s: writing the report failed: %m\n",
-			name);
+		fprintf(stderr,
+			"dmatrace %s: writing the report to %s failed: %m\n",
+			name, outpath ? outpath : "standard output");
+		dmas_outfile_abort(&of);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (dmas_outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace %s: %s\n", name, err);
 		status = DMATRACE_EXIT_ERROR;
 	} else if (rc < 0) {
 		status = DMATRACE_EXIT_ERROR;
 	} else {
 		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS
 						   : DMATRACE_EXIT_OK;
-	}
-	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "dmatrace %s: writing %s failed: %m\n", name,
-			outpath);
-		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_engine_free(e);
 	dmas_stream_info_free(&si);
