@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -58,6 +59,7 @@ struct dmat_reader {
 	enum dmat_rec final;
 	char err[512];
 	char why[160]; /* what a corrupt() record breaks */
+	char note[512]; /* a warning about a complete recording */
 };
 
 static void set_err(struct dmat_reader *r, const char *fmt, ...)
@@ -542,6 +544,57 @@ static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 	return DMAT_R_STACK;
 }
 
+/*
+ * A recording ends at its trailer; bytes after it (a second recording
+ * appended with >>, garbage) are not read, but never silently: r->note
+ * says how much and what it looks like.
+ */
+static void look_past_trailer(struct dmat_reader *r)
+{
+	uint8_t head[DMAT_MAGIC_LEN];
+	size_t have = 0, left;
+	uint64_t more = 0;
+	char amount[32];
+	struct stat st;
+	ssize_t k;
+
+	/* what is already in hand: the window, or compressed input */
+	left = r->dctx ? r->zin_end - r->zin_pos : r->end - r->pos;
+	if (left) {
+		const uint8_t *p =
+			r->dctx ? r->zin + r->zin_pos : r->buf + r->pos;
+
+		have = left < sizeof(head) ? left : sizeof(head);
+		memcpy(head, p, have);
+	}
+	if (have < sizeof(head)) {
+		k = raw_read_full(r, head + have, sizeof(head) - have);
+		if (k > 0) {
+			have += (size_t)k;
+			more += (uint64_t)k;
+		}
+	}
+	if (!have)
+		return;
+	if (r->own_fd && !fstat(r->fd, &st) && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= r->in_off)
+		more = st.st_size - r->in_off + left + more;
+	else if (r->mem)
+		more = r->mem_len - r->mem_pos + left + more;
+	else
+		more = 0; /* a pipe: the amount is not known */
+	if (more)
+		snprintf(amount, sizeof(amount), "%" PRIu64 " bytes", more);
+	else
+		snprintf(amount, sizeof(amount), "data");
+	snprintf(r->note, sizeof(r->note),
+		 "%s: %s after the recording's trailer %s", r->name, amount,
+		 have == sizeof(head) && !memcmp(head, DMAT_MAGIC, sizeof(head))
+			 ? "are a second recording appended to this one: only "
+			   "the first is read (split the file to analyse both)"
+			 : "are not part of it and were ignored");
+}
+
 /* The next record that is not an event batch, or a batch loaded into r. */
 static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 {
@@ -672,6 +725,7 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 				if (fe > 0)
 					return truncated(r);
 			}
+			look_past_trailer(r);
 			return stop(r, DMAT_R_EOF);
 		default: /* a newer writer's record: skip it */
 			continue;
@@ -725,6 +779,11 @@ enum dmat_rec dmat_reader_next(struct dmat_reader *r, struct dmat_record *rec)
 const struct dmas_session *dmat_reader_session(const struct dmat_reader *r)
 {
 	return &r->session;
+}
+
+const char *dmat_reader_note(const struct dmat_reader *r)
+{
+	return r->note[0] ? r->note : NULL;
 }
 
 const char *dmat_reader_error(const struct dmat_reader *r)

@@ -577,6 +577,31 @@ done
 expect "hostile names: export keeps valid UTF-8 as it is" \
 	"$(jq -r 'select(.dev == 2 and .kind == "map") | .device' "$T/h.json")" "$(printf 'caf\xc3\xa9')"
 
+echo "# what follows a recording's trailer is said, not read silently"
+cat "$T/leak.dmat" "$T/clean.dmat" >"$T/two.dmat"
+cat "$T/leak-z.dmat" "$T/leak-z.dmat" >"$T/two-z.dmat"
+{ cat "$T/leak.dmat"; echo "trailing garbage"; } >"$T/garbage.dmat"
+for f in two two-z garbage; do
+	replay r -q "$T/$f.dmat"
+	expect "$f: the first recording is analysed (exit 1)" "$rc" 1
+	expect "$f: its findings" "$(text_ids "$T/r.out")" "leak-at-unbind map-error "
+	contains "$f: warned on stderr" "$T/r.err" "after the recording's trailer"
+	[ $f != garbage ] && contains "$f: says it is a second recording" "$T/r.err" "a second recording appended"
+	replay r --json "$T/$f.dmat"
+	expect "$f: JSON input says so" "$(jq -r '.input | .status + " " + (.message | test("after the recording.s trailer") | tostring)' "$T/r.out")" "complete true"
+	"$DMATRACE" export --format json "$T/$f.dmat" >/dev/null 2>"$T/x.err"
+	expect "$f: export exit 0" "$?" 0
+	contains "$f: export warns" "$T/x.err" "after the recording's trailer"
+done
+replay r "$T/two.dmat"
+contains "two: the text header says so" "$T/r.out" "WARNING   $T/two.dmat: $(stat -c %s "$T/clean.dmat") bytes after the recording's trailer are a second recording"
+replay r "$T/garbage.dmat"
+contains "garbage: counted and ignored" "$T/r.err" "17 bytes after the recording's trailer are not part of it"
+"$DMATRACE" replay -q - <"$T/garbage.dmat" >/dev/null 2>"$T/r.err"
+contains "garbage on stdin: said too" "$T/r.err" "data after the recording's trailer"
+replay r "$T/leak.dmat"
+lacks "a recording alone: no such warning" "$T/r.err" "trailer"
+
 echo "# output files appear whole or not at all"
 for f in json csv perfetto; do
 	"$DMATRACE" export --format $f -o /dev/full "$T/synth.dmat" >/dev/null 2>"$T/x.err"

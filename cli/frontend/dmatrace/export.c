@@ -556,6 +556,8 @@ int cmd_export(int argc, char **argv)
 			"dmatrace export: wrote the %" PRIu64
 			" events before the end\n",
 			r.x.events);
+	} else if (rc == DMAS_SOURCE_WARNING) {
+		fprintf(stderr, "dmatrace export: warning: %s\n", err);
 	} else if (export_stop) {
 		fprintf(stderr,
 			"dmatrace export: interrupted after %" PRIu64

@@ -136,7 +136,7 @@ int cmd_replay(int argc, char **argv)
 	struct dmas_source *src;
 	struct dmas_engine *e;
 	struct sigaction sa = {0};
-	char err[512] = "", tool[32];
+	char err[512] = "", oerr[512] = "", tool[32];
 	bool json = false, verbose = false;
 	struct timespec t0, t1;
 	double secs;
@@ -236,6 +236,9 @@ int cmd_replay(int argc, char **argv)
 			"dmatrace %s: analysed the %llu events before the "
 			"end\n",
 			name, (unsigned long long)si.events);
+	} else if (rc == DMAS_SOURCE_WARNING) {
+		/* complete, but the file held more: say so, here and in JSON */
+		fprintf(stderr, "dmatrace %s: warning: %s\n", name, err);
 	} else if (replay_stop) {
 		ro.input_status = DMAS_INPUT_INTERRUPTED;
 		fprintf(stderr, "dmatrace %s: interrupted after %llu events\n",
@@ -259,24 +262,24 @@ int cmd_replay(int argc, char **argv)
 	dmas_report_opts_fill(&ro, &eo, &si);
 
 	/* under a temporary name: the report appears only when it is whole */
-	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", oerr,
+			      sizeof(oerr)) ||
 	    !(out = dmas_outfile_stream(&of))) {
 		fprintf(stderr, "dmatrace %s: %s\n", name,
-			err[0] ? err : "out of memory");
+			oerr[0] ? oerr : "out of memory");
 		dmas_outfile_abort(&of);
 		dmas_engine_free(e);
 		dmas_stream_info_free(&si);
 		return DMATRACE_EXIT_ERROR;
 	}
-	err[0] = '\0';
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
 		fprintf(stderr,
 			"dmatrace %s: writing the report to %s failed: %m\n",
 			name, outpath ? outpath : "standard output");
 		dmas_outfile_abort(&of);
 		status = DMATRACE_EXIT_ERROR;
-	} else if (dmas_outfile_commit(&of, err, sizeof(err))) {
-		fprintf(stderr, "dmatrace %s: %s\n", name, err);
+	} else if (dmas_outfile_commit(&of, oerr, sizeof(oerr))) {
+		fprintf(stderr, "dmatrace %s: %s\n", name, oerr);
 		status = DMATRACE_EXIT_ERROR;
 	} else if (rc < 0) {
 		status = DMATRACE_EXIT_ERROR;

@@ -130,6 +130,9 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			: "mappings left at the end are listed, not reported");
 	switch (o->input_status) {
 	case DMAS_INPUT_COMPLETE:
+		/* read whole, with a word to say (data after the trailer) */
+		if (o->input_message)
+			fprintf(out, "  WARNING   %s\n", o->input_message);
 		break;
 	case DMAS_INPUT_TRUNCATED:
 		fprintf(out,
