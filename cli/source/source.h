@@ -87,7 +87,7 @@ struct dmas_live_stats {
 	uint64_t stack_errors; /* stacks not captured (map full, collision) */
 	uint32_t devices; /* devices seen */
 	uint32_t hooks; /* hooks attached */
-	char hook_list[256];
+	char hook_list[2048]; /* as dmas_session.hooks */
 };
 int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out);
 

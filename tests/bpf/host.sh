@@ -73,6 +73,12 @@ if command -v jq >/dev/null && [ -s "$tmp/a.json" ]; then
 	*tp_btf:* | *fentry:* | *fexit:* | *kprobe:*) ok "the recording names the hooks: ${h:0:60}..." ;;
 	*) not_ok "the recording names no DMA hook: '$h'" ;;
 	esac
+	case $h in
+	*...*) not_ok "the recording's hook list is cut: ...${h: -40}" ;;
+	*) [ "dmatrace record: hooks: $h" = "$(grep '^dmatrace record: hooks: ' "$tmp/a.err")" ] &&
+		ok "the recording holds the whole hook list ($(echo "$h" | wc -c) bytes), as record printed it" ||
+		not_ok "the recording's hook list differs from record's summary" ;;
+	esac
 	k=$(jq -r '.. | objects | select(has("kernel")) | .kernel' "$tmp/a.json" | head -n 1)
 	[ "$k" = "$(uname -r)" ] && ok "the recording carries the kernel release" ||
 		not_ok "kernel release in the recording is '$k'"

@@ -281,6 +281,12 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	else
 		bad "live batch without privileges: exit 2, says why" "rc=$rc" "$(cat "$tmp/nopriv.err")"
 	fi
+	if grep -q "setcap cap_bpf,cap_perfmon,cap_syslog+ep $top)" "$tmp/nopriv.err" &&
+		! grep -q dmatrace "$tmp/nopriv.err"; then
+		ok "live without privileges: the fix names dmatop's own path, not dmatrace"
+	else
+		bad "live without privileges: the fix names dmatop's own path" "$(cat "$tmp/nopriv.err")"
+	fi
 else
 	echo "skipping the unprivileged live test: needs root and setpriv"
 	skipped=$((skipped + 1))
@@ -368,6 +374,20 @@ for how in full closed; do
 		fi
 	done
 done
+
+# rates need time: 600 ns of recording give no rate, not "10000k/s"
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000\nrepeat 3 {\nmap dev=1 addr=0x1000 size=4096 dir=to\nunmap dev=1 addr=0x1000 size=4096 dir=to\n}\n' >"$tmp/short.scn"
+"$gen" -o "$tmp/short.dmat" "$tmp/short.scn" >/dev/null 2>&1
+"$top" -b --json --replay "$tmp/short.dmat" >"$tmp/short.json" 2>&1
+check "600 ns recording: no rate (null), the totals still there" \
+	test "$(jq -c '[.events_per_s, .devices[0].maps_per_s, .events]' "$tmp/short.json")" = "[null,null,6]"
+"$top" -b --replay "$tmp/short.dmat" >"$tmp/short.txt" 2>&1
+check "600 ns recording: text shows -/s" grep -q '^Events: 6 total, -/s' "$tmp/short.txt"
+# ten million maps a second read as such (10.0M), not 10000k
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000000\nstep 50\nrepeat 100000 {\nmap dev=1 addr=0x1000 size=64 dir=to\nunmap dev=1 addr=0x1000 size=64 dir=to\n}\n' >"$tmp/fast.scn"
+"$gen" -o "$tmp/fast.dmat" "$tmp/fast.scn" >/dev/null 2>&1
+"$top" -b -n 1 -d 10ms --replay "$tmp/fast.dmat" >"$tmp/fast.txt" 2>&1
+check "10 M maps/s shows as 10.0M" grep -qE '^d +x +0 +10\.0M +10\.0M ' "$tmp/fast.txt"
 
 # ---- batch JSON ----
 

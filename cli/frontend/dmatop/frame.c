@@ -55,6 +55,8 @@ static const struct chanrow *prev_chan(const struct frame *prev,
 	return NULL;
 }
 
+#define RATE_MIN_NS (NSEC / 1000)
+
 static double rate(uint64_t now, uint64_t before, double dt)
 {
 	return now >= before ? (double)(now - before) / dt : 0;
@@ -248,8 +250,12 @@ void frame_take(struct feed *f, const struct frame *prev, struct frame *fr,
 	fr->origin = f->have_origin ? f->origin : now_ts;
 	fr->now_ts = now_ts;
 	fr->rel_ns = now_ts > fr->origin ? now_ts - fr->origin : 0;
+	/*
+	 * A rate over less than RATE_MIN_NS of recorded time says nothing
+	 * (six events in 600 ns are not 10 million a second): shown as "-".
+	 */
 	if (prev && prev->generation == fr->generation &&
-	    now_ts > prev->now_ts && rates) {
+	    now_ts >= prev->now_ts + RATE_MIN_NS && rates) {
 		fr->dt = (double)(now_ts - prev->now_ts) / NSEC;
 		fr->rates_valid = true;
 	} else {
