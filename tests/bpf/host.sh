@@ -116,6 +116,21 @@ if command -v jq >/dev/null; then
 		not_ok "check --format json: not a JSON report"
 fi
 
+"$dt" check --format json -- sh -c 'exit 3' >"$tmp/f3.json" 2>/dev/null
+"$dt" check --format json -- sh -c 'kill -9 $$' >"$tmp/f9.json" 2>/dev/null
+"$dt" check -- sh -c 'exit 3' >"$tmp/f3.txt" 2>/dev/null
+if command -v jq >/dev/null; then
+	expect_cmd() {
+		[ "$(jq -c "$2" "$3" 2>/dev/null)" = "$4" ] && ok "$1" || not_ok "$1: $(jq -c "$2" "$3" 2>&1 | head -c 200)"
+	}
+	expect_cmd "check --format json: CMD's exit status" '.command | [.argv, .exit_status, .signal]' "$tmp/f3.json" \
+		'[["sh","-c","exit 3"],3,null]'
+	expect_cmd "check --format json: the signal that killed CMD" '.command | [.exit_status, .signal, .signal_name]' \
+		"$tmp/f9.json" '[null,9,"SIGKILL"]'
+fi
+grep -q '^  command   sh exited with status 3' "$tmp/f3.txt" && ok "check text report: CMD's exit status in the header" ||
+	not_ok "check text report: no command line in the header"
+
 "$dt" check --dmesg -- true >"$tmp/k.out" 2>/dev/null
 rc=$?
 [ "$rc" = 0 ] && grep -q 'CONFIG_DMA_API_DEBUG' "$tmp/k.out" &&

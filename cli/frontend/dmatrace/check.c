@@ -427,6 +427,9 @@ int cmd_check(int argc, char **argv)
 
 	ro.tool = "dmatrace check";
 	ro.input = "live";
+	ro.command_argv = argv + optind;
+	ro.command_signal = WIFSIGNALED(cst) ? WTERMSIG(cst) : 0;
+	ro.command_exit_status = WIFEXITED(cst) ? WEXITSTATUS(cst) : -1;
 	dmas_report_opts_fill(&ro, &eo, &si);
 	/* the report too appears whole or not at all (stdout when not) */
 	err[0] = '\0';

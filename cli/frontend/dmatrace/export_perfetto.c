@@ -82,6 +82,9 @@ struct perfetto {
 	struct channel *chans;
 	uint32_t nr_chans, cap_chans;
 	uint32_t last_chan; /* lookup cache */
+	/* (dev, channel id) -> ordinal + 1, open addressing; 0 is empty */
+	uint32_t *chan_idx;
+	uint32_t chan_idx_cap; /* a power of two, kept under half full */
 	struct slice_table open;
 	uint64_t dropped; /* slices not tracked (out of memory) */
 };
@@ -376,6 +379,68 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 	return &p->devs[dev];
 }
 
+/*
+ * Channels by (provider, channel id): a recording may hold tens of
+ * thousands, and every dmaengine event looks its channel up.
+ */
+static uint32_t chan_slot(const struct perfetto *p, uint32_t dev, uint64_t chan)
+{
+	uint64_t h =
+		(chan ^ ((uint64_t)dev << 32 | dev)) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 32) & (p->chan_idx_cap - 1);
+}
+
+static bool chan_find(const struct perfetto *p, uint32_t dev, uint64_t chan,
+		      uint32_t *ordinal)
+{
+	uint32_t s, v;
+
+	if (!p->chan_idx_cap)
+		return false;
+	for (s = chan_slot(p, dev, chan); (v = p->chan_idx[s]);
+	     s = (s + 1) & (p->chan_idx_cap - 1)) {
+		const struct channel *c = &p->chans[v - 1];
+
+		if (c->dev == dev && c->chan == chan) {
+			*ordinal = v - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void chan_index_put(struct perfetto *p, uint32_t ordinal)
+{
+	const struct channel *c = &p->chans[ordinal];
+	uint32_t s;
+
+	for (s = chan_slot(p, c->dev, c->chan); p->chan_idx[s];
+	     s = (s + 1) & (p->chan_idx_cap - 1))
+		;
+	p->chan_idx[s] = ordinal + 1;
+}
+
+/* Room for one more channel in the index; -1 when out of memory. */
+static int chan_index_grow(struct perfetto *p)
+{
+	uint32_t ncap, i, *old = p->chan_idx, ocap = p->chan_idx_cap;
+
+	if ((p->nr_chans + 1) * 2 <= p->chan_idx_cap)
+		return 0;
+	ncap = ocap ? ocap * 2 : 64;
+	p->chan_idx = calloc(ncap, sizeof(*p->chan_idx));
+	if (!p->chan_idx) {
+		p->chan_idx = old;
+		return -1;
+	}
+	p->chan_idx_cap = ncap;
+	for (i = 0; i < p->nr_chans; i++)
+		chan_index_put(p, i);
+	free(old);
+	return 0;
+}
+
 static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 				uint64_t chan, int64_t index, uint32_t *ordinal)
 {
@@ -390,9 +455,10 @@ static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 		i = p->last_chan;
 		goto found;
 	}
-	for (i = 0; i < p->nr_chans; i++)
-		if (p->chans[i].dev == dev && p->chans[i].chan == chan)
-			goto found;
+	if (chan_find(p, dev, chan, &i))
+		goto found;
+	if (chan_index_grow(p))
+		return NULL;
 	if (p->nr_chans == p->cap_chans) {
 		uint32_t n = p->cap_chans ? p->cap_chans * 2 : 8;
 		void *np = realloc(p->chans, (size_t)n * sizeof(*p->chans));
@@ -417,6 +483,7 @@ static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 	group_open(x, &c->g, PID_CHANNEL_BASE + p->nr_chans, name,
 		   "channel events");
 	i = p->nr_chans++;
+	chan_index_put(p, i);
 found:
 	p->last_chan = i;
 	*ordinal = i;
@@ -819,6 +886,7 @@ void perfetto_free(struct export_ctx *x)
 	}
 	free(p->devs);
 	free(p->chans);
+	free(p->chan_idx);
 	free(p->open.s);
 	free(p);
 	x->pf = NULL;

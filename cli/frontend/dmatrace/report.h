@@ -49,6 +49,13 @@ struct dmas_report_opts {
 	 */
 	const char *(*driver_of)(void *ctx, uint32_t dev);
 	void *driver_ctx;
+	/*
+	 * check: the command traced and how it ended (argv NULL: none).
+	 * exit_status is -1 when a signal ended it; signal is 0 otherwise.
+	 */
+	char *const *command_argv;
+	int command_exit_status;
+	int command_signal;
 };
 
 /* Does finding f pass the filters in o? */

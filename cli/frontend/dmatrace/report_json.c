@@ -9,7 +9,8 @@
  *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
- *   traced_from_boot}, events, lost_events, options{min_severity, device,
+ *   traced_from_boot}, command{argv[], exit_status, signal, signal_name}
+ *   (check only), events, lost_events, options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
@@ -300,6 +301,32 @@ static struct json_object *channels_json(const struct dmas_engine *e,
 	return a;
 }
 
+/* check's CMD: argv, and exit status or the signal that ended it. */
+static struct json_object *command_json(const struct dmas_report_opts *o)
+{
+	struct json_object *c = json_object_new_object(), *a;
+	char name[16];
+	size_t i;
+
+	a = json_object_new_array();
+	for (i = 0; o->command_argv[i]; i++)
+		json_object_array_add(a, dmas_json_string(o->command_argv[i]));
+	add(c, "argv", a);
+	add(c, "exit_status",
+	    o->command_signal ? NULL
+			      : json_object_new_int(o->command_exit_status));
+	add(c, "signal",
+	    o->command_signal ? json_object_new_int(o->command_signal) : NULL);
+	if (o->command_signal && sigabbrev_np(o->command_signal))
+		snprintf(name, sizeof(name), "SIG%s",
+			 sigabbrev_np(o->command_signal));
+	add(c, "signal_name",
+	    o->command_signal && sigabbrev_np(o->command_signal)
+		    ? dmas_json_string(name)
+		    : NULL);
+	return c;
+}
+
 static const char *status_name(enum dmas_input_status s)
 {
 	switch (s) {
@@ -333,6 +360,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(in, "message", str_or_null(o->input_message));
 	add(root, "input", in);
 	add(root, "session", session_json(e, o));
+	if (o->command_argv)
+		add(root, "command", command_json(o));
 	add(root, "events", u64(dmas_engine_events(e)));
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
 

@@ -107,6 +107,13 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			lost);
 	else
 		fprintf(out, "  lost      0 events\n");
+	if (o->command_argv && o->command_signal)
+		fprintf(out, "  command   %s killed by signal %d (%s)\n",
+			o->command_argv[0], o->command_signal,
+			strsignal(o->command_signal));
+	else if (o->command_argv)
+		fprintf(out, "  command   %s exited with status %d\n",
+			o->command_argv[0], o->command_exit_status);
 	if (s)
 		fprintf(out, "  hooks     %s\n",
 			s->hooks[0] ? s->hooks : "(not recorded)");
