@@ -389,6 +389,26 @@ printf 'device 1 name=d driver=x bus=pci node=0\nat 1000000\nstep 50\nrepeat 100
 "$top" -b -n 1 -d 10ms --replay "$tmp/fast.dmat" >"$tmp/fast.txt" 2>&1
 check "10 M maps/s shows as 10.0M" grep -qE '^d +x +0 +10\.0M +10\.0M ' "$tmp/fast.txt"
 
+# a time jump of centuries: idle frames are skipped, said, and counted;
+# a short pause (5 s) still shows a frame per second
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000\nmap dev=1 addr=0x1000 size=64 dir=to\nat 4611686018427387904\nunmap dev=1 addr=0x1000 size=64 dir=to\n' >"$tmp/span.scn"
+"$gen" -o "$tmp/span.dmat" "$tmp/span.scn" >/dev/null 2>&1
+timeout 10 "$top" -b --json --replay "$tmp/span.dmat" >"$tmp/span.json" 2>&1
+rc=$?
+got=$(jq -c '[.skipped_frames, .devices[0].outstanding]' "$tmp/span.json" 2>/dev/null | xargs)
+if [ $rc = 0 ] && [ "$got" = "[null,1] [4611686017,0]" ]; then
+	ok "batch replay over a 146-year gap: two frames, the idle ones skipped and counted"
+else
+	bad "batch replay over a 146-year gap: two frames, the idle ones skipped and counted" "rc=$rc" "$got"
+fi
+timeout 10 "$top" -b --replay "$tmp/span.dmat" >"$tmp/span.txt" 2>&1
+check "batch text says how many idle frames it skipped" grep -q '^(4611686017 frames with no events skipped before this one)' "$tmp/span.txt"
+printf 'device 1 name=d driver=x bus=pci node=0\nat 100000000\nmap dev=1 addr=0x1000 size=64 dir=to\nat 5100000000\nunmap dev=1 addr=0x1000 size=64 dir=to\n' >"$tmp/pause.scn"
+"$gen" -o "$tmp/pause.dmat" "$tmp/pause.scn" >/dev/null 2>&1
+"$top" -b --json --replay "$tmp/pause.dmat" >"$tmp/pause.json" 2>&1
+check "a 5 s pause: a frame for each second, none skipped" \
+	test "$(jq -s -c '[length, (map(.skipped_frames) | unique)]' "$tmp/pause.json")" = "[5,[null]]"
+
 # ---- batch JSON ----
 
 "$top" -b --json -d 1 --replay "$dev" >"$tmp/frames.json" 2>"$tmp/json.err"

@@ -35,6 +35,11 @@ static void print_text(const struct top *t, const struct frame *fr, FILE *out)
 	char line[512];
 	size_t i;
 
+	if (fr->skipped)
+		fprintf(out,
+			"(%llu frames with no events skipped before this "
+			"one)\n\n",
+			(unsigned long long)fr->skipped);
 	header_render(fr, &fo.o, t->source_desc);
 	fputc('\n', out);
 	dev_format_line(NULL, fr, t->fo.sort_col, line, sizeof(line));
@@ -183,6 +188,8 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 	JADD(o, "interval",
 	     fr->rates_valid ? json_object_new_double(fr->dt) : NULL);
 	JADD(o, "source", dmas_json_string(t->source_desc));
+	if (fr->skipped)
+		JADD(o, "skipped_frames", JU64(fr->skipped));
 	JADD(o, "kernel", dmas_json_string(s->kernel_release));
 	JADD(o, "host", dmas_json_string(s->hostname));
 	JADD(o, "hooks", dmas_json_string(s->hooks));
@@ -223,6 +230,34 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 	json_object_put(o);
 }
 
+/*
+ * Replay: more than this many frames in a row with nothing to show are
+ * skipped (a recording may be idle for hours, or hold a time jump of
+ * centuries): one frame per step through them would never end.
+ */
+#define IDLE_FRAMES_MAX 10
+
+/* Frames skipped before the next event (0 when it is near). */
+static uint64_t skip_idle(struct top *t, uint64_t step)
+{
+	struct feed *f = t->feed;
+	uint64_t rel, k = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->blocked && f->have_origin && f->next_ts > f->origin) {
+		rel = f->next_ts - f->origin;
+		if (rel > f->playhead &&
+		    (rel - f->playhead - 1) / step > IDLE_FRAMES_MAX) {
+			k = (rel - f->playhead - 1) / step;
+			f->playhead += k * step;
+			/* nothing changed meanwhile: rates count from here */
+			t->prev.now_ts = f->origin + f->playhead;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return k;
+}
+
 static void nap(double secs)
 {
 	struct timespec ts = {(time_t)secs,
@@ -252,9 +287,14 @@ int batch_run(struct top *t, int count, bool json)
 	}
 
 	for (i = 0; (count <= 0 || i < count) && !done && !term_quit; i++) {
+		uint64_t skipped = 0;
+
 		if (t->replay) {
 			char err[256];
 
+			/* the first frame shows where the recording starts */
+			if (i)
+				skipped = skip_idle(t, step);
 			if (feed_seek(f, f->playhead + step, err, sizeof(err)))
 				break;
 			feed_wait_caught_up(f);
@@ -280,6 +320,7 @@ int batch_run(struct top *t, int count, bool json)
 		t->frame.speed = t->speed;
 		t->frame.at_end = done && t->replay;
 		frame_apply(&t->frame, &t->fo);
+		t->frame.skipped = skipped;
 		if (json)
 			print_json(t, &t->frame, stdout);
 		else

@@ -49,6 +49,7 @@ struct feed {
 	uint64_t last_ts; /* last event fed */
 	uint64_t nr_fed;
 	bool blocked; /* holding an event beyond the playhead */
+	uint64_t next_ts; /* while blocked: the time of what is held */
 	bool done; /* source ended (or failed) */
 	bool opening; /* live source still loading */
 	bool open_failed;
@@ -147,6 +148,7 @@ struct frame {
 	bool source_done; /* the reader had finished */
 	bool no_origin; /* replay: taken before the first event */
 	double speed;
+	uint64_t skipped; /* batch replay: idle frames left out before it */
 	char status[288]; /* one-off message for the status line */
 };
 

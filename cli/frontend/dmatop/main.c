@@ -359,6 +359,10 @@ int main(int argc, char **argv)
 	char err[256] = "", desc[300];
 	uint64_t v;
 
+	/* main runs more than once in the frontend fuzzer: start afresh */
+	memset(&feed, 0, sizeof(feed));
+	memset(&top, 0, sizeof(top));
+	optind = 0;
 	setlocale(LC_ALL, "");
 	t->feed = &feed;
 	t->delay = 1;
