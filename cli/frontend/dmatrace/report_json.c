@@ -10,7 +10,8 @@
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
  *   traced_from_boot}, command{argv[], exit_status, signal, signal_name}
- *   (check only), events, lost_events, options{min_severity, device,
+ *   (check only), events, lost_events, no_device_events, dropped,
+ *   options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
@@ -364,6 +365,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 		add(root, "command", command_json(o));
 	add(root, "events", u64(dmas_engine_events(e)));
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
+	add(root, "no_device_events", u64(dmas_engine_no_device(e)));
+	add(root, "dropped", u64(dmas_engine_dropped(e)));
 
 	opts = json_object_new_object();
 	add(opts, "min_severity",

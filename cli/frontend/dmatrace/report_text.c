@@ -107,6 +107,18 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			lost);
 	else
 		fprintf(out, "  lost      0 events\n");
+	/* what reached us but was not analysed is said, never dropped */
+	if (dmas_engine_no_device(e))
+		fprintf(out,
+			"  unowned   %" PRIu64
+			" events named no device and were not analysed\n",
+			dmas_engine_no_device(e));
+	if (dmas_engine_dropped(e))
+		fprintf(out,
+			"  dropped   %" PRIu64
+			" events or findings the analysis could not keep (out "
+			"of memory)\n",
+			dmas_engine_dropped(e));
 	if (o->command_argv && o->command_signal)
 		fprintf(out, "  command   %s killed by signal %d (%s)\n",
 			o->command_argv[0], o->command_signal,
