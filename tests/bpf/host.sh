@@ -217,6 +217,19 @@ rc=$?
 [ "$rc" = 2 ] && grep -q 'writing /dev/full failed: .*No space left on device' "$tmp/full.err" &&
 	ok "record -o /dev/full: exit 2 with the reason" ||
 	not_ok "record -o /dev/full: exit $rc: $(head -n 1 "$tmp/full.err")"
+# the disk fills while recording: record stops by itself, says why, leaves nothing
+start=$(date +%s)
+# (stderr through a pipe: the size limit would stop a file there too)
+(
+	ulimit -f 0
+	trap '' XFSZ
+	exec timeout 30 "$dt" record -o "$tmp/nf.dmat"
+) 2>&1 >/dev/null | cat >"$tmp/nf.err"
+rc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+[ "$rc" = 2 ] && [ "$secs" -lt 10 ] && grep -q 'writing .*nf.dmat failed: .*File too large' "$tmp/nf.err" &&
+	! ls "$tmp" | grep -q '^nf\.dmat' && ok "record on a full disk: stops by itself (${secs}s), exit 2 with the reason, no file" ||
+	not_ok "record on a full disk: exit $rc after ${secs}s: $(head -n 1 "$tmp/nf.err"), files: $(ls "$tmp" | grep '^nf' | xargs)"
 # two recorders given the same -o: one recording wins, the other says so
 "$dt" record -o "$tmp/same.dmat" --duration 2 >/dev/null 2>"$tmp/same1.err" &
 p1=$!

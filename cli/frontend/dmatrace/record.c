@@ -58,6 +58,20 @@ static void usage(FILE *f)
 
 enum { OPT_COMPRESS = 256, OPT_DURATION };
 
+/*
+ * A write that fails (a full disk) ends the session at the next idle
+ * moment: tracing on into a recording that can no longer grow would only
+ * hide the failure until Ctrl-C.
+ */
+static void (*writer_idle)(void *ctx, uint64_t now_ts);
+
+static void record_idle(void *ctx, uint64_t now_ts)
+{
+	writer_idle(ctx, now_ts);
+	if (dmat_writer_error(ctx))
+		live_stop = 1;
+}
+
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"compress", no_argument, NULL, OPT_COMPRESS},
@@ -155,6 +169,8 @@ int cmd_record(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 	dmat_sink_writer(&sink, w);
+	writer_idle = sink.idle;
+	sink.idle = record_idle;
 	if (lo.verbose)
 		fprintf(stderr,
 			"dmatrace record: tracing active %.1f ms after start\n",
