@@ -582,6 +582,9 @@ for f in json perfetto; do
 	no_raw "hostile names: export $f" "$T/h.$f"
 	jq -e . "$T/h.$f" >/dev/null 2>&1 && ok "hostile names: export $f is JSON" || bad "hostile names: export $f is not JSON"
 done
+"$DMATRACE" export --format csv "$T/hostile.dmat" >"$T/h.csv" 2>/dev/null
+no_raw "hostile names: export csv" "$T/h.csv"
+contains "hostile names: csv shows the escape as text" "$T/h.csv" 'dev\x1b]0;owned'
 expect "hostile names: export keeps valid UTF-8 as it is" \
 	"$(jq -r 'select(.dev == 2 and .kind == "map") | .device' "$T/h.json")" "$(printf 'caf\xc3\xa9')"
 

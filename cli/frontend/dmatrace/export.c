@@ -253,21 +253,45 @@ static const char csv_header[] = "ts,kind,dev,device,driver,cpu,pid,addr,size,"
 				 "dir,phys,aux,count,attrs,flags,"
 				 "stack_id,name\n";
 
+/*
+ * Control bytes other than tab (an escape sequence, a carriage return that
+ * would overwrite a line) and bytes that are not valid UTF-8 (a C1 CSI)
+ * become \xNN: a CSV file is often looked at in a terminal, and a
+ * recording's names may be crafted.  Valid UTF-8 is kept.
+ */
+static size_t csv_ok(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)*s;
+
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
+		return 0;
+	return dmas_utf8_seq_len((const unsigned char *)s, n);
+}
+
 static void csv_str(FILE *out, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max), i;
+	bool quote = false;
 
-	if (!strpbrk(s, ",\"\r\n") || n == 0) {
-		fwrite(s, 1, n, out);
-		return;
-	}
-	fputc('"', out);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"')
+			quote = true;
+	if (quote)
+		fputc('"', out);
+	for (i = 0; i < n;) {
+		size_t k = csv_ok(s + i, n - i);
+
 		if (s[i] == '"')
 			fputc('"', out);
-		fputc(s[i], out);
+		if (!k) {
+			fprintf(out, "\\x%02x", (unsigned char)s[i++]);
+			continue;
+		}
+		fwrite(s + i, 1, k, out);
+		i += k;
 	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
 }
 
 static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
