@@ -90,13 +90,6 @@ FILE *dmas_outfile_stream(struct dmas_outfile *o)
 	return o->f;
 }
 
-const char *dmas_outfile_name(const struct dmas_outfile *o)
-{
-	if (o->fd == STDOUT_FILENO)
-		return "standard output";
-	return o->tmp ? o->tmp : o->path;
-}
-
 /* Close the stream or descriptor; errno of the first failure, or 0. */
 static int outfile_close(struct dmas_outfile *o)
 {

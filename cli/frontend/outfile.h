@@ -40,7 +40,5 @@ FILE *dmas_outfile_stream(struct dmas_outfile *o);
 int dmas_outfile_commit(struct dmas_outfile *o, char *err, size_t errlen);
 /* Closes and removes what was written (a failed run leaves nothing). */
 void dmas_outfile_abort(struct dmas_outfile *o);
-/* The name being written now (the temporary file while there is one). */
-const char *dmas_outfile_name(const struct dmas_outfile *o);
 
 #endif /* DMASCOPE_OUTFILE_H */

@@ -202,6 +202,33 @@ for _ in $(seq 20); do gone "$c" && break; sleep 0.1; done
 gone "$c" && ok "SIGKILL of dmatrace: CMD dies with it" ||
 	{ not_ok "SIGKILL of dmatrace: CMD $c runs on as an orphan"; kill "$c" 2>/dev/null; }
 
+# in a real terminal: an interactive CMD reads it, Ctrl-C reaches CMD and
+# ends the session, and the shell has its terminal back afterwards
+if command -v tmux >/dev/null; then
+	tm() { tmux -L "dmascope-host-$$" -f /dev/null "$@"; }
+	tm new-session -d -s s -x 160 -y 20 "env -i PATH=/usr/bin:/bin bash --norc"
+	sleep 0.5
+	tm send-keys -t s "$dt record -o $tmp/tty.dmat -- sh -c 'read a; echo got \$a' 2>/dev/null; echo EXIT=\$?" Enter
+	sleep 2
+	tm send-keys -t s "hello" Enter
+	sleep 2
+	tm send-keys -t s "$dt record -o $tmp/tty2.dmat -- sleep 60 2>/dev/null; echo EXIT2=\$?" Enter
+	sleep 2
+	tm send-keys -t s C-c
+	sleep 2
+	tm send-keys -t s "echo shell-has-the-terminal" Enter
+	sleep 1
+	tm capture-pane -p -t s >"$tmp/tty.txt"
+	tm kill-server
+	grep -q '^got hello' "$tmp/tty.txt" && grep -q '^EXIT=0' "$tmp/tty.txt" &&
+		ok "terminal: an interactive CMD reads the terminal under record" ||
+		not_ok "terminal: interactive CMD: $(grep -v '^$' "$tmp/tty.txt" | head -n 4 | xargs)"
+	grep -q '^^CEXIT2=0' "$tmp/tty.txt" && grep -q '^shell-has-the-terminal' "$tmp/tty.txt" &&
+		"$dt" replay "$tmp/tty2.dmat" >/dev/null 2>&1 &&
+		ok "terminal: Ctrl-C ends CMD and the session, the recording is whole, the shell gets its terminal back" ||
+		not_ok "terminal: Ctrl-C: $(grep -v '^$' "$tmp/tty.txt" | tail -n 3 | xargs)"
+fi
+
 # --- the recording appears whole or not at all
 "$dt" record -o "$tmp/nx.dmat" -- /nonexistent/cmd >/dev/null 2>"$tmp/nx.err"
 rc=$?
