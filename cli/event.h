@@ -86,6 +86,14 @@ enum dmas_dir {
 
 #define DMAS_DEV_NONE 0 /* device ids start at 1 */
 #define DMAS_STACK_NONE 0 /* stack ids start at 1 */
+/*
+ * Ids index the readers' tables.  The tracer hands out device ids below
+ * DMAS_BPF_MAX_DEVICES and stack ids up to its stack map's size (at most
+ * DMAS_STACK_ID_MAX): a recording with larger ones is damaged or crafted,
+ * and readers refuse it instead of growing a table to the id.
+ */
+#define DMAS_DEV_ID_MAX 65535
+#define DMAS_STACK_ID_MAX (1u << 20)
 
 /*
  * One event: 64 bytes, naturally aligned, the same in the ring buffer, in

@@ -144,7 +144,7 @@ static struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
 	if (d)
 		return d;
 	/* ids are table ids, small and dense; refuse absurd ones */
-	if (id > (1u << 24))
+	if (id > DMAS_DEV_ID_MAX)
 		return NULL;
 	ni = eng_grow(e->dev_idx, &e->cap_dev_idx, (size_t)id + 1, sizeof(*ni));
 	if (!ni)
@@ -263,7 +263,7 @@ int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 	size_t len = 0, i;
 	char *p;
 
-	if (!s || !s->id || s->id > (1u << 28))
+	if (!s || !s->id || s->id > DMAS_STACK_ID_MAX)
 		return -1;
 	n = eng_grow(e->stacks, &e->cap_stacks, (size_t)s->id + 1, sizeof(*n));
 	if (!n)

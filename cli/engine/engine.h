@@ -51,7 +51,11 @@ struct dmas_session {
 	uint32_t page_size;
 	uint64_t start_ts; /* ns on the event clock */
 	uint64_t start_realtime_ns; /* wall clock at start_ts */
-	char hooks[256]; /* "tp_btf:dma_map_phys,fexit:..." as chosen */
+	/*
+	 * "tp_btf:dma_map_phys dma_unmap_phys;fexit:..." as chosen: room for
+	 * every hook the tracer has, so the list is never cut.
+	 */
+	char hooks[2048];
 	bool traced_from_boot; /* tracing began before drivers bound */
 };
 

@@ -123,6 +123,11 @@ const struct dmas_session *dmat_reader_session(const struct dmat_reader *r);
 /* Next record; on TRUNCATED/CORRUPT/IOERR dmat_reader_error() says where. */
 enum dmat_rec dmat_reader_next(struct dmat_reader *r, struct dmat_record *rec);
 const char *dmat_reader_error(const struct dmat_reader *r);
+/*
+ * After DMAT_R_EOF: a warning about what follows the trailer (a second
+ * recording appended, garbage), or NULL when the file ends there.
+ */
+const char *dmat_reader_note(const struct dmat_reader *r);
 uint64_t
 dmat_reader_offset(const struct dmat_reader *r); /* of the last record */
 /* From the trailer (valid after DMAT_R_EOF). */

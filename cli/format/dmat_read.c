@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -57,6 +58,8 @@ struct dmat_reader {
 	bool done;
 	enum dmat_rec final;
 	char err[512];
+	char why[160]; /* what a corrupt() record breaks */
+	char note[512]; /* a warning about a complete recording */
 };
 
 static void set_err(struct dmat_reader *r, const char *fmt, ...)
@@ -467,6 +470,33 @@ static enum dmat_rec truncated(struct dmat_reader *r)
 	return stop(r, DMAT_R_TRUNCATED);
 }
 
+/*
+ * Ids index every reader's tables: one beyond the limits of event.h comes
+ * from a damaged or crafted file, and is refused here once for all of
+ * them (a table grown to the id would cost memory in proportion to it).
+ */
+static bool bad_ids(struct dmat_reader *r, const struct dmas_event *ev,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].dev > DMAS_DEV_ID_MAX) {
+			snprintf(r->why, sizeof(r->why),
+				 "event %zu of the batch names device id %u "
+				 "(the limit is %u)",
+				 i, ev[i].dev, DMAS_DEV_ID_MAX);
+			return true;
+		}
+		if (ev[i].stack_id > DMAS_STACK_ID_MAX) {
+			snprintf(r->why, sizeof(r->why),
+				 "event %zu of the batch names stack id %u "
+				 "(the limit is %u)",
+				 i, ev[i].stack_id, DMAS_STACK_ID_MAX);
+			return true;
+		}
+	}
+	return false;
+}
+
 static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 				  uint32_t len, struct dmat_record *rec,
 				  uint64_t off)
@@ -503,9 +533,66 @@ static enum dmat_rec decode_stack(struct dmat_reader *r, const uint8_t *p,
 	}
 	rec->type = DMAT_R_STACK;
 	rec->stack.id = dmat_get32(p);
+	if (!rec->stack.id || rec->stack.id > DMAS_STACK_ID_MAX) {
+		snprintf(r->why, sizeof(r->why),
+			 "stack id %u is out of range (1 to %u)", rec->stack.id,
+			 DMAS_STACK_ID_MAX);
+		return corrupt(r, off, DMAT_T_STACK, r->why);
+	}
 	rec->stack.nr_frames = nr;
 	rec->stack.frames = r->frames;
 	return DMAT_R_STACK;
+}
+
+/*
+ * A recording ends at its trailer; bytes after it (a second recording
+ * appended with >>, garbage) are not read, but never silently: r->note
+ * says how much and what it looks like.
+ */
+static void look_past_trailer(struct dmat_reader *r)
+{
+	uint8_t head[DMAT_MAGIC_LEN];
+	size_t have = 0, left;
+	uint64_t more = 0;
+	char amount[32];
+	struct stat st;
+	ssize_t k;
+
+	/* what is already in hand: the window, or compressed input */
+	left = r->dctx ? r->zin_end - r->zin_pos : r->end - r->pos;
+	if (left) {
+		const uint8_t *p =
+			r->dctx ? r->zin + r->zin_pos : r->buf + r->pos;
+
+		have = left < sizeof(head) ? left : sizeof(head);
+		memcpy(head, p, have);
+	}
+	if (have < sizeof(head)) {
+		k = raw_read_full(r, head + have, sizeof(head) - have);
+		if (k > 0) {
+			have += (size_t)k;
+			more += (uint64_t)k;
+		}
+	}
+	if (!have)
+		return;
+	if (r->own_fd && !fstat(r->fd, &st) && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= r->in_off)
+		more = st.st_size - r->in_off + left + more;
+	else if (r->mem)
+		more = r->mem_len - r->mem_pos + left + more;
+	else
+		more = 0; /* a pipe: the amount is not known */
+	if (more)
+		snprintf(amount, sizeof(amount), "%" PRIu64 " bytes", more);
+	else
+		snprintf(amount, sizeof(amount), "data");
+	snprintf(r->note, sizeof(r->note),
+		 "%s: %s after the recording's trailer %s", r->name, amount,
+		 have == sizeof(head) && !memcmp(head, DMAT_MAGIC, sizeof(head))
+			 ? "are a second recording appended to this one: only "
+			   "the first is read (split the file to analyse both)"
+			 : "are not part of it and were ignored");
 }
 
 /* The next record that is not an event batch, or a batch loaded into r. */
@@ -563,6 +650,8 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 #endif
 			r->batch = (const struct dmas_event *)(void *)p;
 			r->batch_left = len / DMAT_EVENT_SIZE;
+			if (bad_ids(r, r->batch, r->batch_left))
+				return corrupt(r, off, type, r->why);
 			r->events += r->batch_left;
 			return DMAT_R_EVENT;
 		case DMAT_T_DEVICE:
@@ -572,6 +661,14 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			memset(&rec->device, 0, sizeof(rec->device));
 			rec->type = DMAT_R_DEVICE;
 			rec->device.id = dmat_get32(p);
+			if (!rec->device.id ||
+			    rec->device.id > DMAS_DEV_ID_MAX) {
+				snprintf(r->why, sizeof(r->why),
+					 "device id %u is out of range (1 to "
+					 "%u)",
+					 rec->device.id, DMAS_DEV_ID_MAX);
+				return corrupt(r, off, type, r->why);
+			}
 			rec->device.numa_node = (int32_t)dmat_get32(p + 4);
 			rec->device.flags = dmat_get32(p + 8);
 			rec->device.dma_mask = dmat_get64(p + 16);
@@ -628,6 +725,7 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 				if (fe > 0)
 					return truncated(r);
 			}
+			look_past_trailer(r);
 			return stop(r, DMAT_R_EOF);
 		default: /* a newer writer's record: skip it */
 			continue;
@@ -681,6 +779,11 @@ enum dmat_rec dmat_reader_next(struct dmat_reader *r, struct dmat_record *rec)
 const struct dmas_session *dmat_reader_session(const struct dmat_reader *r)
 {
 	return &r->session;
+}
+
+const char *dmat_reader_note(const struct dmat_reader *r)
+{
+	return r->note[0] ? r->note : NULL;
 }
 
 const char *dmat_reader_error(const struct dmat_reader *r)

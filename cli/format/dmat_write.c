@@ -95,7 +95,8 @@ static size_t put_str_section(uint8_t *p, uint16_t tag, const char *s,
 static int write_header(struct dmat_writer *w)
 {
 	const struct dmas_session *s = &w->session;
-	uint8_t hdr[1024], v[8];
+	/* every string section at its longest, and the fixed ones */
+	uint8_t hdr[DMAT_FIXED_HDR + sizeof(*s) + 16 * 8 + 4], v[8];
 	size_t n = DMAT_FIXED_HDR;
 
 	n += put_str_section(hdr + n, DMAT_S_KERNEL, s->kernel_release,

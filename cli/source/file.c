@@ -60,6 +60,11 @@ static int file_run(struct dmas_source *s, const struct dmas_sink *sink,
 			if (sink->idle && dmat_reader_end_ts(fs->r))
 				sink->idle(sink->ctx,
 					   dmat_reader_end_ts(fs->r));
+			if (dmat_reader_note(fs->r)) {
+				snprintf(err, errlen, "%s",
+					 dmat_reader_note(fs->r));
+				return DMAS_SOURCE_WARNING;
+			}
 			return 0;
 		case DMAT_R_TRUNCATED:
 			snprintf(err, errlen, "%s", dmat_reader_error(fs->r));

@@ -454,6 +454,21 @@ static void choose(struct probe_ctx *p, const struct op *op, struct chosen *c)
 
 /* ---- errors a user can act on ---- */
 
+/*
+ * The program the capabilities must be given to: dmatrace or dmatop,
+ * whichever is running (setcap wants its path).
+ */
+static const char *self_path(void)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return program_invocation_short_name;
+	path[n] = '\0';
+	return path;
+}
+
 static void explain_load_error(int e, char *err, size_t errlen)
 {
 	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
@@ -477,9 +492,10 @@ static void explain_load_error(int e, char *err, size_t errlen)
 		if (geteuid() != 0)
 			snprintf(err, errlen,
 				 "permission denied loading BPF: run as root, "
-				 "or give dmatrace "
-				 "CAP_BPF, CAP_PERFMON and CAP_SYSLOG (setcap "
-				 "cap_bpf,cap_perfmon,cap_syslog+ep dmatrace)");
+				 "or give %s CAP_BPF, CAP_PERFMON and "
+				 "CAP_SYSLOG (setcap "
+				 "cap_bpf,cap_perfmon,cap_syslog+ep %s)",
+				 program_invocation_short_name, self_path());
 		else
 			snprintf(err, errlen,
 				 "permission denied loading BPF as root: the "
@@ -852,7 +868,8 @@ static const char *hook_family(const struct chosen *c)
 }
 
 /*
- * The session's hook list, grouped by family to fit its 256 bytes:
+ * The session's hook list, grouped by family (its room holds every hook;
+ * " ..." ends it only should a kernel ever offer more):
  * "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map unmap".
  */
 static void hooks_string(struct live_source *ls)
@@ -1048,12 +1065,13 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 		goto fail;
 	if (dmas_ksyms_hidden(ls->ksyms) && geteuid() != 0) {
 		snprintf(err, errlen,
-			 "not permitted: run dmatrace as root, or give it "
+			 "not permitted: run %s as root, or give it "
 			 "CAP_BPF, CAP_PERFMON and "
 			 "CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep "
-			 "dmatrace); kernel "
+			 "%s); kernel "
 			 "addresses in /proc/kallsyms are hidden from this "
-			 "user");
+			 "user",
+			 program_invocation_short_name, self_path());
 		goto fail;
 	}
 

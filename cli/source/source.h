@@ -62,8 +62,11 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
  * Deliver everything until the input ends or *stop becomes non-zero.
  * Returns 0 at a clean end, 1 when the input ended early but what was
  * read is valid (truncated recording; message in err), -1 on an error
- * that stopped delivery (message in err).
+ * that stopped delivery (message in err), DMAS_SOURCE_WARNING when all of
+ * it was delivered but something deserves a word (err: data after a
+ * recording's end).
  */
+#define DMAS_SOURCE_WARNING 2
 int dmas_source_run(struct dmas_source *s, const struct dmas_sink *sink,
 		    volatile sig_atomic_t *stop, char *err, size_t errlen);
 void dmas_source_close(struct dmas_source *s);
@@ -84,7 +87,7 @@ struct dmas_live_stats {
 	uint64_t stack_errors; /* stacks not captured (map full, collision) */
 	uint32_t devices; /* devices seen */
 	uint32_t hooks; /* hooks attached */
-	char hook_list[256];
+	char hook_list[2048]; /* as dmas_session.hooks */
 };
 int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out);
 /*

@@ -73,6 +73,12 @@ if command -v jq >/dev/null && [ -s "$tmp/a.json" ]; then
 	*tp_btf:* | *fentry:* | *fexit:* | *kprobe:*) ok "the recording names the hooks: ${h:0:60}..." ;;
 	*) not_ok "the recording names no DMA hook: '$h'" ;;
 	esac
+	case $h in
+	*...*) not_ok "the recording's hook list is cut: ...${h: -40}" ;;
+	*) [ "dmatrace record: hooks: $h" = "$(grep '^dmatrace record: hooks: ' "$tmp/a.err")" ] &&
+		ok "the recording holds the whole hook list ($(echo "$h" | wc -c) bytes), as record printed it" ||
+		not_ok "the recording's hook list differs from record's summary" ;;
+	esac
 	k=$(jq -r '.. | objects | select(has("kernel")) | .kernel' "$tmp/a.json" | head -n 1)
 	[ "$k" = "$(uname -r)" ] && ok "the recording carries the kernel release" ||
 		not_ok "kernel release in the recording is '$k'"
@@ -110,6 +116,21 @@ if command -v jq >/dev/null; then
 		not_ok "check --format json: not a JSON report"
 fi
 
+"$dt" check --format json -- sh -c 'exit 3' >"$tmp/f3.json" 2>/dev/null
+"$dt" check --format json -- sh -c 'kill -9 $$' >"$tmp/f9.json" 2>/dev/null
+"$dt" check -- sh -c 'exit 3' >"$tmp/f3.txt" 2>/dev/null
+if command -v jq >/dev/null; then
+	expect_cmd() {
+		[ "$(jq -c "$2" "$3" 2>/dev/null)" = "$4" ] && ok "$1" || not_ok "$1: $(jq -c "$2" "$3" 2>&1 | head -c 200)"
+	}
+	expect_cmd "check --format json: CMD's exit status" '.command | [.argv, .exit_status, .signal]' "$tmp/f3.json" \
+		'[["sh","-c","exit 3"],3,null]'
+	expect_cmd "check --format json: the signal that killed CMD" '.command | [.exit_status, .signal, .signal_name]' \
+		"$tmp/f9.json" '[null,9,"SIGKILL"]'
+fi
+grep -q '^  command   sh exited with status 3' "$tmp/f3.txt" && ok "check text report: CMD's exit status in the header" ||
+	not_ok "check text report: no command line in the header"
+
 "$dt" check --dmesg -- true >"$tmp/k.out" 2>/dev/null
 rc=$?
 [ "$rc" = 0 ] && grep -q 'CONFIG_DMA_API_DEBUG' "$tmp/k.out" &&
@@ -128,6 +149,130 @@ rrc=$?
 [ "$rc" = 0 ] && [ "$rrc" = 0 ] && ! grep -qi truncated "$tmp/g.rerr" &&
 	ok "SIGTERM: record exits 0 with a complete recording" ||
 	not_ok "SIGTERM: record exit $rc, replay exit $rrc $(head -n 1 "$tmp/g.rerr")"
+
+# --- signals reach CMD, and CMD does not outlive dmatrace
+# gone PID: the process has ended (a zombie nobody reaps counts as ended)
+gone() { ! [ -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# wait_file FILE: until FILE has content (5 s at most)
+wait_file() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+for cmd in record check; do
+	for sig in INT TERM; do
+		rm -f "$tmp/cmd.pid"
+		if [ $cmd = record ]; then
+			"$dt" record -o "$tmp/s.dmat" -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" \
+				>/dev/null 2>"$tmp/s.err" &
+		else
+			"$dt" check -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" >/dev/null 2>"$tmp/s.err" &
+		fi
+		pid=$!
+		wait_file "$tmp/cmd.pid"
+		start=$(date +%s)
+		kill -$sig $pid # dmatrace alone, not its process group
+		wait $pid
+		rc=$?
+		secs=$(($(date +%s) - start))
+		if [ "$secs" -le 5 ] && grep -q "sh killed by signal" "$tmp/s.err" && { [ $cmd = check ] || [ $rc = 0 ]; }; then
+			ok "$cmd -- CMD: SIG$sig to dmatrace reaches CMD, the session ends at once (${secs}s, exit $rc)"
+		else
+			not_ok "$cmd -- CMD: SIG$sig to dmatrace: ${secs}s, exit $rc: $(tail -n 1 "$tmp/s.err")"
+		fi
+	done
+done
+"$dt" replay "$tmp/s.dmat" >/dev/null 2>"$tmp/s.rerr" && ! grep -qi truncated "$tmp/s.rerr" &&
+	ok "record stopped by a signal to it: a complete recording" || not_ok "record stopped by a signal: $(head -n 1 "$tmp/s.rerr")"
+# the whole process group of CMD gets it: a background child of CMD too
+rm -f "$tmp/bg.pid"
+"$dt" record -o "$tmp/s.dmat" -- sh -c "sleep 60 & echo \$! > $tmp/bg.pid; wait" >/dev/null 2>&1 &
+pid=$!
+wait_file "$tmp/bg.pid"
+kill -TERM $pid
+wait $pid
+sleep 0.3
+bg=$(cat "$tmp/bg.pid")
+gone "$bg" && ok "SIGTERM to record reaches CMD's children (its process group)" ||
+	{ not_ok "CMD's child $bg survived SIGTERM to record"; kill "$bg" 2>/dev/null; }
+rm -f "$tmp/cmd.pid"
+"$dt" record -o "$tmp/k.dmat" -- sh -c "echo \$\$ > $tmp/cmd.pid; exec sleep 60" >/dev/null 2>&1 &
+pid=$!
+wait_file "$tmp/cmd.pid"
+kill -KILL $pid
+wait $pid 2>/dev/null
+c=$(cat "$tmp/cmd.pid")
+for _ in $(seq 20); do gone "$c" && break; sleep 0.1; done
+gone "$c" && ok "SIGKILL of dmatrace: CMD dies with it" ||
+	{ not_ok "SIGKILL of dmatrace: CMD $c runs on as an orphan"; kill "$c" 2>/dev/null; }
+
+# in a real terminal: an interactive CMD reads it, Ctrl-C reaches CMD and
+# ends the session, and the shell has its terminal back afterwards
+if command -v tmux >/dev/null; then
+	tm() { tmux -L "dmascope-host-$$" -f /dev/null "$@"; }
+	tm new-session -d -s s -x 160 -y 20 "env -i PATH=/usr/bin:/bin bash --norc"
+	sleep 0.5
+	tm send-keys -t s "$dt record -o $tmp/tty.dmat -- sh -c 'read a; echo got \$a' 2>/dev/null; echo EXIT=\$?" Enter
+	sleep 2
+	tm send-keys -t s "hello" Enter
+	sleep 2
+	tm send-keys -t s "$dt record -o $tmp/tty2.dmat -- sleep 60 2>/dev/null; echo EXIT2=\$?" Enter
+	sleep 2
+	tm send-keys -t s C-c
+	sleep 2
+	tm send-keys -t s "echo shell-has-the-terminal" Enter
+	sleep 1
+	tm capture-pane -p -t s >"$tmp/tty.txt"
+	tm kill-server
+	grep -q '^got hello' "$tmp/tty.txt" && grep -q '^EXIT=0' "$tmp/tty.txt" &&
+		ok "terminal: an interactive CMD reads the terminal under record" ||
+		not_ok "terminal: interactive CMD: $(grep -v '^$' "$tmp/tty.txt" | head -n 4 | xargs)"
+	grep -q '^^CEXIT2=0' "$tmp/tty.txt" && grep -q '^shell-has-the-terminal' "$tmp/tty.txt" &&
+		"$dt" replay "$tmp/tty2.dmat" >/dev/null 2>&1 &&
+		ok "terminal: Ctrl-C ends CMD and the session, the recording is whole, the shell gets its terminal back" ||
+		not_ok "terminal: Ctrl-C: $(grep -v '^$' "$tmp/tty.txt" | tail -n 3 | xargs)"
+fi
+
+# --- the recording appears whole or not at all
+"$dt" record -o "$tmp/nx.dmat" -- /nonexistent/cmd >/dev/null 2>"$tmp/nx.err"
+rc=$?
+[ "$rc" = 2 ] && ! ls "$tmp" | grep -q '^nx\.dmat' && grep -q 'cannot run' "$tmp/nx.err" &&
+	ok "record -- missing command: exit 2 and no recording" ||
+	not_ok "record -- missing command: exit $rc, files: $(ls "$tmp" | grep '^nx' | xargs)"
+"$dt" check -w "$tmp/nxc.dmat" -- /nonexistent/cmd >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] && ! ls "$tmp" | grep -q '^nxc\.dmat' && ok "check -w -- missing command: exit 2 and no recording" ||
+	not_ok "check -w -- missing command: exit $rc, files: $(ls "$tmp" | grep '^nxc' | xargs)"
+"$dt" record -o /dev/full --duration 0.5 >/dev/null 2>"$tmp/full.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q 'writing /dev/full failed: .*No space left on device' "$tmp/full.err" &&
+	ok "record -o /dev/full: exit 2 with the reason" ||
+	not_ok "record -o /dev/full: exit $rc: $(head -n 1 "$tmp/full.err")"
+# the disk fills while recording: record stops by itself, says why, leaves nothing
+start=$(date +%s)
+# (stderr through a pipe: the size limit would stop a file there too)
+(
+	ulimit -f 0
+	trap '' XFSZ
+	exec timeout 30 "$dt" record -o "$tmp/nf.dmat"
+) 2>&1 >/dev/null | cat >"$tmp/nf.err"
+rc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+[ "$rc" = 2 ] && [ "$secs" -lt 10 ] && grep -q 'writing .*nf.dmat failed: .*File too large' "$tmp/nf.err" &&
+	! ls "$tmp" | grep -q '^nf\.dmat' && ok "record on a full disk: stops by itself (${secs}s), exit 2 with the reason, no file" ||
+	not_ok "record on a full disk: exit $rc after ${secs}s: $(head -n 1 "$tmp/nf.err"), files: $(ls "$tmp" | grep '^nf' | xargs)"
+# two recorders given the same -o: one recording wins, the other says so
+"$dt" record -o "$tmp/same.dmat" --duration 2 >/dev/null 2>"$tmp/same1.err" &
+p1=$!
+"$dt" record -o "$tmp/same.dmat" --duration 1 >/dev/null 2>"$tmp/same2.err" &
+p2=$!
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+part=$(ls "$tmp" | grep '^same\.dmat\..*\.part$')
+if [ "$r2:$r1" = 0:2 ] && grep -q 'written by another process meanwhile' "$tmp/same1.err" &&
+	[ -n "$part" ] && "$dt" replay "$tmp/$part" >/dev/null 2>&1 && "$dt" replay "$tmp/same.dmat" >/dev/null 2>&1; then
+	ok "two recorders, one -o: the first to finish wins, the other exits 2 and keeps its recording as $part"
+else
+	not_ok "two recorders, one -o: exits $r1 and $r2, kept '$part': $(tail -n 1 "$tmp/same1.err")"
+fi
 
 # --- in-kernel filters and options
 "$dt" record -o "$tmp/h.dmat" --duration 0.5 --device nosuch --driver nosuch --pid 1 \

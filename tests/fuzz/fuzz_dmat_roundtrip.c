@@ -85,6 +85,9 @@ static size_t parse(const uint8_t *data, size_t size, struct op *ops)
 		switch (o->type) {
 		case OP_EVENT:
 			take(&in, &o->ev, sizeof(o->ev));
+			/* ids within event.h's limits: readers refuse others */
+			o->ev.dev %= DMAS_DEV_ID_MAX + 1;
+			o->ev.stack_id %= DMAS_STACK_ID_MAX + 1;
 			break;
 		case OP_DEVICE:
 			take(&in, &o->dev.id, 4);
@@ -94,9 +97,11 @@ static size_t parse(const uint8_t *data, size_t size, struct op *ops)
 			str(&in, o->dev.name, sizeof(o->dev.name));
 			str(&in, o->dev.driver, sizeof(o->dev.driver));
 			str(&in, o->dev.bus, sizeof(o->dev.bus));
+			o->dev.id = 1 + o->dev.id % DMAS_DEV_ID_MAX;
 			break;
 		case OP_STACK:
 			take(&in, &o->stack.id, 4);
+			o->stack.id = 1 + o->stack.id % DMAS_STACK_ID_MAX;
 			o->stack.nr = byte(&in) % 9;
 			for (uint32_t i = 0; i < o->stack.nr; i++) {
 				size_t l = byte(&in);

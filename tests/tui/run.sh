@@ -228,6 +228,39 @@ else
 	bad "screen mode without a terminal: exit 2, suggests -b" "rc=$rc" "$(cat "$tmp/notty.err")"
 fi
 
+# every number option refuses NaN, infinities, negatives, overflow and
+# junk, naming the option, at once (never a hang or a jump to the end)
+for opt in -d --speed -n --leak-age --ringbuf-kb; do
+	for v in nan inf -1 1e999 99999999999999999999999 0x10 ' 1' 2junk; do
+		timeout 5 "$top" -b -n 1 "$opt" "$v" --replay "$dev" >"$tmp/num.out" 2>"$tmp/num.err"
+		rc=$?
+		if [ $rc = 2 ] && grep -q -- "^dmatop: ${opt}: '$v'" "$tmp/num.err" && [ ! -s "$tmp/num.out" ]; then
+			ok "$opt '$v': exit 2 naming the option"
+		else
+			bad "$opt '$v': exit 2 naming the option" "rc=$rc" "$(head -n 2 "$tmp/num.err")"
+		fi
+	done
+done
+"$top" -b -n 1 -d 0 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "-d 0 is refused" test $? = 2
+"$top" -b -n 1 --speed 0 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "--speed 0 is refused" test $? = 2
+"$top" -b -n 1 --ringbuf-kb 1048577 --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "--ringbuf-kb above 1 GiB is refused, not clamped" grep -q "1048576" "$tmp/num.err"
+"$top" -b -n 1 -f "$(printf 'x%.0s' $(seq 64))" --replay "$dev" >/dev/null 2>"$tmp/num.err"
+check "-f longer than a device name is refused, not cut" grep -q "^dmatop: -f: .* longer than 63" "$tmp/num.err"
+"$top" -b --json -n 1 -d 500ms --replay "$dev" >"$tmp/num.out" 2>&1
+check "-d takes a duration like dmatrace (500ms)" test "$(jq -r .time "$tmp/num.out")" = 0.5
+"$top" -b --json -d 5s --leak-age 2500ms --replay "$dev" >"$tmp/num.out" 2>&1
+check "--leak-age takes a duration like dmatrace (2500ms)" \
+	grep -q '"id":"leak-suspected"' "$tmp/num.out"
+"$top" -b --json -d 5s --leak-age 0 --replay "$dev" >"$tmp/num.out" 2>&1
+if [ $? = 0 ] && ! grep -q 'leak-suspected' "$tmp/num.out"; then
+	ok "--leak-age 0: off, as in dmatrace"
+else
+	bad "--leak-age 0: off, as in dmatrace" "$(head -c 200 "$tmp/num.out")"
+fi
+
 # live mode: works, or fails with a clear message; never a crash
 timeout 30 "$top" -b -n 1 -d 0.2 >"$tmp/live.out" 2>"$tmp/live.err"
 rc=$?
@@ -247,6 +280,12 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 		ok "live batch without privileges: exit 2, says why"
 	else
 		bad "live batch without privileges: exit 2, says why" "rc=$rc" "$(cat "$tmp/nopriv.err")"
+	fi
+	if grep -q "setcap cap_bpf,cap_perfmon,cap_syslog+ep $top)" "$tmp/nopriv.err" &&
+		! grep -q dmatrace "$tmp/nopriv.err"; then
+		ok "live without privileges: the fix names dmatop's own path, not dmatrace"
+	else
+		bad "live without privileges: the fix names dmatop's own path" "$(cat "$tmp/nopriv.err")"
 	fi
 else
 	echo "skipping the unprivileged live test: needs root and setpriv"
@@ -290,6 +329,85 @@ else
 	bad "truncated recording: frames of what was read, a warning, exit 0" \
 		"rc=$rc" "$(cat "$tmp/trunc.err")"
 fi
+
+# names from a crafted recording: escape sequences, a C1 byte, invalid
+# UTF-8; none may reach the terminal raw, and the columns stay in line
+{
+	printf 'session kernel="6.1\033[2J" host="h\033]0;pwned\007" start=1000000000\n'
+	printf 'device 1 name="ev\033]0;title\007il" driver="d\233rv" bus=pci node=0\n'
+	printf 'device 2 name="plain" driver="\377\376x" bus=pci node=0\n'
+	printf 'at 1100000000\n'
+	printf 'map dev=1 addr=0x1000 size=4096 dir=to phys=0x1000\n'
+	printf 'unmap dev=1 addr=0x1000 size=2048 dir=to\n'
+	printf 'map dev=2 addr=0x1000 size=4096 dir=to phys=0x1000\n'
+} >"$tmp/hostile.scn"
+"$gen" -o "$tmp/hostile.dmat" "$tmp/hostile.scn" >/dev/null 2>&1
+"$top" -b --replay "$tmp/hostile.dmat" >"$tmp/hostile.txt" 2>&1
+if [ $? = 0 ] && ! LC_ALL=C grep -q $'[\e\x9b\a]' "$tmp/hostile.txt" &&
+	grep -qF 'ev\x1b]0;title\x07il' "$tmp/hostile.txt"; then
+	ok "batch text: names with escape sequences are shown escaped"
+else
+	bad "batch text: names with escape sequences are shown escaped" "$(cat -v "$tmp/hostile.txt" | head -n 12)"
+fi
+"$top" -b --json --replay "$tmp/hostile.dmat" >"$tmp/hostile.json" 2>&1
+if iconv -f UTF-8 -t UTF-8 "$tmp/hostile.json" >/dev/null 2>&1 && jq -e . "$tmp/hostile.json" >/dev/null 2>&1; then
+	ok "batch json: valid UTF-8 and JSON whatever the names hold"
+else
+	bad "batch json: valid UTF-8 and JSON whatever the names hold" "$(head -c 300 "$tmp/hostile.json" | cat -v)"
+fi
+
+# a full disk or a closed stdout is an error, as for dmatrace
+for how in full closed; do
+	for fmt in text json; do
+		j=
+		[ $fmt = json ] && j=--json
+		if [ $how = full ]; then
+			timeout 10 "$top" -b $j --replay "$dev" >/dev/full 2>"$tmp/full.err"
+		else
+			timeout 10 "$top" -b $j --replay "$dev" >&- 2>"$tmp/full.err"
+		fi
+		rc=$?
+		if [ $rc = 2 ] && grep -q '^dmatop: writing standard output failed: ' "$tmp/full.err"; then
+			ok "batch $fmt, stdout $how: exit 2 with the reason ($(cut -d: -f3- "$tmp/full.err" | head -n 1))"
+		else
+			bad "batch $fmt, stdout $how: exit 2 with the reason" "rc=$rc" "$(cat "$tmp/full.err")"
+		fi
+	done
+done
+
+# rates need time: 600 ns of recording give no rate, not "10000k/s"
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000\nrepeat 3 {\nmap dev=1 addr=0x1000 size=4096 dir=to\nunmap dev=1 addr=0x1000 size=4096 dir=to\n}\n' >"$tmp/short.scn"
+"$gen" -o "$tmp/short.dmat" "$tmp/short.scn" >/dev/null 2>&1
+"$top" -b --json --replay "$tmp/short.dmat" >"$tmp/short.json" 2>&1
+check "600 ns recording: no rate (null), the totals still there" \
+	test "$(jq -c '[.events_per_s, .devices[0].maps_per_s, .events]' "$tmp/short.json")" = "[null,null,6]"
+"$top" -b --replay "$tmp/short.dmat" >"$tmp/short.txt" 2>&1
+check "600 ns recording: text shows -/s" grep -q '^Events: 6 total, -/s' "$tmp/short.txt"
+# ten million maps a second read as such (10.0M), not 10000k
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000000\nstep 50\nrepeat 100000 {\nmap dev=1 addr=0x1000 size=64 dir=to\nunmap dev=1 addr=0x1000 size=64 dir=to\n}\n' >"$tmp/fast.scn"
+"$gen" -o "$tmp/fast.dmat" "$tmp/fast.scn" >/dev/null 2>&1
+"$top" -b -n 1 -d 10ms --replay "$tmp/fast.dmat" >"$tmp/fast.txt" 2>&1
+check "10 M maps/s shows as 10.0M" grep -qE '^d +x +0 +10\.0M +10\.0M ' "$tmp/fast.txt"
+
+# a time jump of centuries: idle frames are skipped, said, and counted;
+# a short pause (5 s) still shows a frame per second
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000\nmap dev=1 addr=0x1000 size=64 dir=to\nat 4611686018427387904\nunmap dev=1 addr=0x1000 size=64 dir=to\n' >"$tmp/span.scn"
+"$gen" -o "$tmp/span.dmat" "$tmp/span.scn" >/dev/null 2>&1
+timeout 10 "$top" -b --json --replay "$tmp/span.dmat" >"$tmp/span.json" 2>&1
+rc=$?
+got=$(jq -c '[.skipped_frames, .devices[0].outstanding]' "$tmp/span.json" 2>/dev/null | xargs)
+if [ $rc = 0 ] && [ "$got" = "[null,1] [4611686017,0]" ]; then
+	ok "batch replay over a 146-year gap: two frames, the idle ones skipped and counted"
+else
+	bad "batch replay over a 146-year gap: two frames, the idle ones skipped and counted" "rc=$rc" "$got"
+fi
+timeout 10 "$top" -b --replay "$tmp/span.dmat" >"$tmp/span.txt" 2>&1
+check "batch text says how many idle frames it skipped" grep -q '^(4611686017 frames with no events skipped before this one)' "$tmp/span.txt"
+printf 'device 1 name=d driver=x bus=pci node=0\nat 100000000\nmap dev=1 addr=0x1000 size=64 dir=to\nat 5100000000\nunmap dev=1 addr=0x1000 size=64 dir=to\n' >"$tmp/pause.scn"
+"$gen" -o "$tmp/pause.dmat" "$tmp/pause.scn" >/dev/null 2>&1
+"$top" -b --json --replay "$tmp/pause.dmat" >"$tmp/pause.json" 2>&1
+check "a 5 s pause: a frame for each second, none skipped" \
+	test "$(jq -s -c '[length, (map(.skipped_frames) | unique)]' "$tmp/pause.json")" = "[5,[null]]"
 
 # ---- batch JSON ----
 
@@ -556,8 +674,15 @@ check "screen: help lists sort keys" wait_for 'sort by maps/s'
 keys Space
 check "screen: a key closes help" wait_gone 'dmatop help'
 
+before=$(cap | grep -o 'Delay([^)]*)' | head -n 1)
 keys d
 wait_for 'Change delay'
+keys nan Enter
+check "screen: d refuses nan" wait_for 'delay must be a delay from 0.01 to 3600'
+keys d
+before=${before#Delay(}
+check "screen: the delay stays as it was (${before%s)})" \
+	wait_for "Change delay from ${before%s)} to"
 keys 0.5 Enter
 check "screen: d changes the refresh interval" wait_for 'Delay\(0.5s\)'
 
@@ -662,6 +787,21 @@ if wait_for '^EXIT=0' && [ "$(alt_on)" = 0 ]; then
 else
 	bad "screen: F10 quits" "$(cap | tail -n 3)"
 fi
+
+# crafted names on the screen: the title is never set, the rows stay in line
+start_top --replay "$tmp/hostile.dmat" --speed 100
+wait_for 'end of recording'
+# the column where MAPS/s ends, in the header and in both rows
+ends=$(cap | awk '/^DEVICE /{print index($0, "MAPS/s") + 5} /(d\\x9brv|^plain ).* 10\.0 /{print index($0, "10.0") + 3}' | sort -u | wc -l)
+if [ "$(T display-message -p -t "$sess" '#{pane_title}')" != title ] &&
+	! T capture-pane -p -t "$sess" | LC_ALL=C grep -q $'[\e\x9b\a]' &&
+	cap | grep -qF 'd\x9brv' && [ "$ends" = 1 ]; then
+	ok "screen: crafted names are escaped and keep their columns"
+else
+	bad "screen: crafted names are escaped and keep their columns" "$(cap | sed -n 7,10p | cat -v)"
+fi
+keys q
+wait_for '^EXIT=0'
 
 # lost events stand out on the screen (an SGR right before them)
 esc=$'\e'

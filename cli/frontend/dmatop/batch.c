@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dmatop.h"
+#include "frontend/textsafe.h"
 
 #define BATCH_FINDINGS 10
 
@@ -34,6 +35,11 @@ static void print_text(const struct top *t, const struct frame *fr, FILE *out)
 	char line[512];
 	size_t i;
 
+	if (fr->skipped)
+		fprintf(out,
+			"(%llu frames with no events skipped before this "
+			"one)\n\n",
+			(unsigned long long)fr->skipped);
 	header_render(fr, &fo.o, t->source_desc);
 	fputc('\n', out);
 	dev_format_line(NULL, fr, t->fo.sort_col, line, sizeof(line));
@@ -93,8 +99,8 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	json_object *o = json_object_new_object();
 
 	JADD(o, "id", JU64(r->id));
-	JADD(o, "device", json_object_new_string(r->name));
-	JADD(o, "driver", json_object_new_string(r->driver));
+	JADD(o, "device", dmas_json_string(r->name));
+	JADD(o, "driver", dmas_json_string(r->driver));
 	JADD(o, "node", json_object_new_int(r->node));
 	JADD(o, "maps", JU64(r->maps));
 	JADD(o, "unmaps", JU64(r->unmaps));
@@ -132,23 +138,22 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	char addr[24];
 
 	JADD(o, "seq", JU64(f->seq));
-	JADD(o, "id", json_object_new_string(dmas_finding_table[f->kind].id));
-	JADD(o, "severity",
-	     json_object_new_string(dmas_severity_name(f->severity)));
-	JADD(o, "device", json_object_new_string(r->dev_name));
-	JADD(o, "driver", json_object_new_string(r->driver));
+	JADD(o, "id", dmas_json_string(dmas_finding_table[f->kind].id));
+	JADD(o, "severity", dmas_json_string(dmas_severity_name(f->severity)));
+	JADD(o, "device", dmas_json_string(r->dev_name));
+	JADD(o, "driver", dmas_json_string(r->driver));
 	JADD(o, "time",
 	     json_object_new_double(
 		     f->ts > fr->origin ? (double)(f->ts - fr->origin) / NSEC
 					: 0));
 	/* as dmatrace's reports write it */
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
-	JADD(o, "addr", json_object_new_string(addr));
+	JADD(o, "addr", dmas_json_string(addr));
 	JADD(o, "size", JU64(f->size));
-	JADD(o, "dir", json_object_new_string(dir_name(f->dir)));
+	JADD(o, "dir", dmas_json_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));
 	JADD(o, "repeats", JU64(f->repeats));
-	JADD(o, "detail", json_object_new_string(f->detail));
+	JADD(o, "detail", dmas_json_string(f->detail));
 	return o;
 }
 
@@ -156,9 +161,9 @@ static json_object *jchan(const struct frame *fr, const struct chanrow *c)
 {
 	json_object *o = json_object_new_object();
 
-	JADD(o, "provider", json_object_new_string(c->provider_name));
+	JADD(o, "provider", dmas_json_string(c->provider_name));
 	JADD(o, "index", JU64(c->index));
-	JADD(o, "client", json_object_new_string(c->client_name));
+	JADD(o, "client", dmas_json_string(c->client_name));
 	JADD(o, "held", json_object_new_boolean(c->held));
 	JADD(o, "pending", JU64(c->pending));
 	JADD(o, "inflight", JU64(c->inflight));
@@ -182,10 +187,12 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 	JADD(o, "ts", JU64(fr->now_ts));
 	JADD(o, "interval",
 	     fr->rates_valid ? json_object_new_double(fr->dt) : NULL);
-	JADD(o, "source", json_object_new_string(t->source_desc));
-	JADD(o, "kernel", json_object_new_string(s->kernel_release));
-	JADD(o, "host", json_object_new_string(s->hostname));
-	JADD(o, "hooks", json_object_new_string(s->hooks));
+	JADD(o, "source", dmas_json_string(t->source_desc));
+	if (fr->skipped)
+		JADD(o, "skipped_frames", JU64(fr->skipped));
+	JADD(o, "kernel", dmas_json_string(s->kernel_release));
+	JADD(o, "host", dmas_json_string(s->hostname));
+	JADD(o, "hooks", dmas_json_string(s->hooks));
 	JADD(o, "events", JU64(fr->events));
 	JADD(o, "events_per_s", jrate(fr, fr->events_s));
 	JADD(o, "lost", JU64(fr->lost));
@@ -217,10 +224,38 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 		json_object_array_add(a, jchan(fr, &fr->chans[i]));
 	JADD(o, "channels", a);
 	if (fr->status[0])
-		JADD(o, "status", json_object_new_string(fr->status));
+		JADD(o, "status", dmas_json_string(fr->status));
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
+}
+
+/*
+ * Replay: more than this many frames in a row with nothing to show are
+ * skipped (a recording may be idle for hours, or hold a time jump of
+ * centuries): one frame per step through them would never end.
+ */
+#define IDLE_FRAMES_MAX 10
+
+/* Frames skipped before the next event (0 when it is near). */
+static uint64_t skip_idle(struct top *t, uint64_t step)
+{
+	struct feed *f = t->feed;
+	uint64_t rel, k = 0;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->blocked && f->have_origin && f->next_ts > f->origin) {
+		rel = f->next_ts - f->origin;
+		if (rel > f->playhead &&
+		    (rel - f->playhead - 1) / step > IDLE_FRAMES_MAX) {
+			k = (rel - f->playhead - 1) / step;
+			f->playhead += k * step;
+			/* nothing changed meanwhile: rates count from here */
+			t->prev.now_ts = f->origin + f->playhead;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return k;
 }
 
 static void nap(double secs)
@@ -237,7 +272,7 @@ int batch_run(struct top *t, int count, bool json)
 	struct feed *f = t->feed;
 	uint64_t step = (uint64_t)(t->delay * NSEC), now_ts;
 	bool done = false;
-	int i, rc = DMATOP_EXIT_OK;
+	int i, rc = DMATOP_EXIT_OK, write_err = 0;
 
 	memset(&t->prev, 0, sizeof(t->prev));
 	if (t->replay) {
@@ -252,9 +287,14 @@ int batch_run(struct top *t, int count, bool json)
 	}
 
 	for (i = 0; (count <= 0 || i < count) && !done && !term_quit; i++) {
+		uint64_t skipped = 0;
+
 		if (t->replay) {
 			char err[256];
 
+			/* the first frame shows where the recording starts */
+			if (i)
+				skipped = skip_idle(t, step);
 			if (feed_seek(f, f->playhead + step, err, sizeof(err)))
 				break;
 			feed_wait_caught_up(f);
@@ -280,16 +320,31 @@ int batch_run(struct top *t, int count, bool json)
 		t->frame.speed = t->speed;
 		t->frame.at_end = done && t->replay;
 		frame_apply(&t->frame, &t->fo);
+		t->frame.skipped = skipped;
 		if (json)
 			print_json(t, &t->frame, stdout);
 		else
 			print_text(t, &t->frame, stdout);
-		fflush(stdout);
 		frame_free(&t->prev);
 		t->prev = t->frame;
 		memset(&t->frame, 0, sizeof(t->frame));
+		/*
+		 * A full disk or a closed stdout ends the run with an error,
+		 * as for dmatrace: a script must not take a cut output for a
+		 * whole one.
+		 */
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout)) {
+			write_err = errno ? errno : EIO;
+			break;
+		}
 	}
 	frame_free(&t->prev);
+	if (write_err) {
+		fprintf(stderr, "dmatop: writing standard output failed: %s\n",
+			strerror(write_err));
+		return DMATOP_EXIT_ERROR;
+	}
 
 	pthread_mutex_lock(&f->lock);
 	if (f->done && f->rc < 0) {

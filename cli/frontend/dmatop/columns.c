@@ -50,10 +50,12 @@ void fmt_rate(double v, bool valid, char *buf, size_t n)
 		snprintf(buf, n, "%.1f", v);
 	else if (v < 100000)
 		snprintf(buf, n, "%.0f", v);
-	else if (v < 100e6)
+	else if (v < 999.5e3)
 		snprintf(buf, n, "%.0fk", v / 1e3);
+	else if (v < 999.5e6)
+		snprintf(buf, n, "%.1fM", v / 1e6);
 	else
-		snprintf(buf, n, "%.0fM", v / 1e6);
+		snprintf(buf, n, "%.1fG", v / 1e9);
 }
 
 void fmt_mbs(double bytes_s, bool valid, char *buf, size_t n)

@@ -49,6 +49,7 @@ struct feed {
 	uint64_t last_ts; /* last event fed */
 	uint64_t nr_fed;
 	bool blocked; /* holding an event beyond the playhead */
+	uint64_t next_ts; /* while blocked: the time of what is held */
 	bool done; /* source ended (or failed) */
 	bool opening; /* live source still loading */
 	bool open_failed;
@@ -147,6 +148,7 @@ struct frame {
 	bool source_done; /* the reader had finished */
 	bool no_origin; /* replay: taken before the first event */
 	double speed;
+	uint64_t skipped; /* batch replay: idle frames left out before it */
 	char status[288]; /* one-off message for the status line */
 };
 
@@ -321,6 +323,10 @@ bool term_prompt(const char *label, char *buf, size_t n);
 
 /* batch.c */
 int batch_run(struct top *t, int count, bool json);
+
+/* main.c: -d and the d key read a delay the same way */
+#define TOP_DELAY_RANGE "a delay from 0.01 to 3600 seconds (e.g. 2, 500ms)"
+int top_parse_delay(const char *s, double *secs);
 
 /* main.c: what key actions ask of the loop */
 void top_apply(struct top *t);

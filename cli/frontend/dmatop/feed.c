@@ -86,6 +86,7 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 	}
 	while (!f->stop && beyond_playhead(f, ev->ts)) {
 		f->blocked = true;
+		f->next_ts = ev->ts;
 		pthread_cond_broadcast(&f->progress);
 		pthread_cond_wait(&f->advance, &f->lock);
 	}
@@ -110,6 +111,7 @@ static void on_idle(void *ctx, uint64_t now_ts)
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop && f->have_origin && beyond_playhead(f, now_ts)) {
 		f->blocked = true;
+		f->next_ts = now_ts;
 		pthread_cond_broadcast(&f->progress);
 		pthread_cond_wait(&f->advance, &f->lock);
 	}

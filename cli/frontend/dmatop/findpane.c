@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmatop.h"
+#include "frontend/textsafe.h"
 
 static int sev_attr(enum dmas_severity s)
 {
@@ -122,8 +123,12 @@ static void tb_stack(struct textbuf *b, struct dmas_engine *e, uint32_t id)
 		tb_printf(b, "    (no stack recorded)\n");
 		return;
 	}
-	for (i = 0; i < st->nr_frames; i++)
-		tb_printf(b, "    %s\n", st->frames[i]);
+	for (i = 0; i < st->nr_frames; i++) {
+		char safe[512];
+
+		tb_printf(b, "    %s\n",
+			  dmas_text_safe(st->frames[i], safe, sizeof(safe)));
+	}
 }
 
 void stack_open(struct top *t)

@@ -10,6 +10,24 @@
 #include <string.h>
 
 #include "dmatop.h"
+#include "frontend/textsafe.h"
+
+/*
+ * Names come from the recording and may hold escape sequences: every frame
+ * holds them as safe text (textsafe.h), so the screen, batch text and
+ * JSON show the same thing and no column is pushed out of line.
+ */
+#define SAFE(dst, src) dmas_text_safe((src), (dst), sizeof(dst))
+
+static void safe_session(struct dmas_session *s)
+{
+	char buf[sizeof(s->hooks)];
+
+	SAFE(s->kernel_release, strcpy(buf, s->kernel_release));
+	SAFE(s->hostname, strcpy(buf, s->hostname));
+	SAFE(s->clock, strcpy(buf, s->clock));
+	SAFE(s->hooks, strcpy(buf, s->hooks));
+}
 
 static const struct devrow *prev_row(const struct frame *prev, uint32_t id)
 {
@@ -37,6 +55,8 @@ static const struct chanrow *prev_chan(const struct frame *prev,
 	return NULL;
 }
 
+#define RATE_MIN_NS (NSEC / 1000)
+
 static double rate(uint64_t now, uint64_t before, double dt)
 {
 	return now >= before ? (double)(now - before) / dt : 0;
@@ -49,8 +69,8 @@ static void fill_row(struct devrow *r, const struct dmas_device *d,
 
 	memset(r, 0, sizeof(*r));
 	r->id = d->id;
-	snprintf(r->name, sizeof(r->name), "%s", d->name);
-	snprintf(r->driver, sizeof(r->driver), "%s", d->driver);
+	SAFE(r->name, d->name);
+	SAFE(r->driver, d->driver);
 	r->node = d->numa_node;
 	r->remote_pct = -1;
 	if (!st)
@@ -148,10 +168,9 @@ static void take_findings(struct feed *f, struct frame *fr)
 
 		r->f = *dmas_engine_finding(e, i);
 		d = dmas_engine_device_by_id(e, r->f.dev);
-		snprintf(r->dev_name, sizeof(r->dev_name), "%s",
-			 d ? d->name : "-");
-		snprintf(r->driver, sizeof(r->driver), "%s",
-			 d ? d->driver : "");
+		SAFE(r->dev_name, d ? d->name : "-");
+		SAFE(r->driver, d ? d->driver : "");
+		SAFE(r->f.detail, dmas_engine_finding(e, i)->detail);
 	}
 	qsort(fr->finds, fr->nr_finds, sizeof(*fr->finds), find_newest_first);
 }
@@ -162,7 +181,7 @@ static void dev_name_of(struct dmas_engine *e, uint32_t id, char *buf, size_t n)
 		id ? dmas_engine_device_by_id(e, id) : NULL;
 
 	if (d)
-		snprintf(buf, n, "%s", d->name);
+		dmas_text_safe(d->name, buf, n);
 	else if (id)
 		snprintf(buf, n, "dev%u", id);
 	else
@@ -227,11 +246,16 @@ void frame_take(struct feed *f, const struct frame *prev, struct frame *fr,
 	e = f->engine;
 	fr->generation = f->generation;
 	fr->session = f->session;
+	safe_session(&fr->session);
 	fr->origin = f->have_origin ? f->origin : now_ts;
 	fr->now_ts = now_ts;
 	fr->rel_ns = now_ts > fr->origin ? now_ts - fr->origin : 0;
+	/*
+	 * A rate over less than RATE_MIN_NS of recorded time says nothing
+	 * (six events in 600 ns are not 10 million a second): shown as "-".
+	 */
 	if (prev && prev->generation == fr->generation &&
-	    now_ts > prev->now_ts && rates) {
+	    now_ts >= prev->now_ts + RATE_MIN_NS && rates) {
 		fr->dt = (double)(now_ts - prev->now_ts) / NSEC;
 		fr->rates_valid = true;
 	} else {

@@ -80,15 +80,13 @@ static void act_delay(struct top *t, int arg)
 {
 	char label[80], buf[32] = "";
 	double d;
-	char *end;
 
 	snprintf(label, sizeof(label), "Change delay from %g to: ", t->delay);
 	if (!term_prompt(label, buf, sizeof(buf)) || !buf[0])
 		return;
-	d = strtod(buf, &end);
-	if (*end || d < 0.1 || d > 3600)
-		snprintf(t->status, sizeof(t->status),
-			 "delay must be a number of seconds from 0.1 to 3600");
+	if (top_parse_delay(buf, &d))
+		snprintf(t->status, sizeof(t->status), "delay must be %s",
+			 TOP_DELAY_RANGE);
 	else
 		t->delay = d;
 }

@@ -6,12 +6,14 @@
  */
 #include <curses.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dmatop.h"
+#include "frontend/numparse.h"
 
 /* clang-format off */
 static const char usage_text[] =
@@ -24,15 +26,18 @@ static const char usage_text[] =
 "      --json           with -b: one JSON object per frame and line\n"
 "  -n, --iterations N   stop after N frames (batch; default: until the\n"
 "                       recording ends, or forever when live)\n"
-"  -d, --delay SECS     refresh interval (default 1); in batch replay the\n"
+"  -d, --delay SECS     refresh interval, 0.01 to 3600 s (default 1; 500ms\n"
+"                       and 2m work too); in batch replay the\n"
 "                       recorded time between frames\n"
 "      --replay FILE    browse a .dmat recording instead of tracing\n"
-"      --speed X        replay speed (default 1: recorded speed)\n"
+"      --speed X        replay speed, 0.001 to 1000000 (default 1: recorded\n"
+"                       speed)\n"
 "  -o, --sort KEY       sort column: device driver node maps unmaps syncs\n"
 "                       to from bidi outstanding outbytes coherent remote\n"
 "                       findings (default maps)\n"
 "  -f, --filter TEXT    show devices whose name or driver contains TEXT\n"
-"      --leak-age SECS  report mappings older than SECS as suspected leaks\n"
+"      --leak-age DURATION  report mappings older than this (500ms, 5s,\n"
+"                       2m) as suspected leaks (default 0: off)\n"
 "live tracing:\n"
 "      --no-stacks      capture no stacks (cheaper; findings lose their stacks)\n"
 "      --ringbuf-kb N   ring buffer size in KiB (default: the tracer's)\n"
@@ -54,6 +59,16 @@ static const char usage_text[] =
 "                                          per-second device rows of a recording\n"
 "  dmatop -o outbytes -f nvme              NVMe devices by outstanding bytes\n";
 /* clang-format on */
+
+int top_parse_delay(const char *s, double *secs)
+{
+	uint64_t ns;
+
+	if (dmas_parse_duration_range(s, NSEC / 100, 3600 * NSEC, &ns))
+		return -1;
+	*secs = (double)ns / NSEC;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -345,8 +360,12 @@ int main(int argc, char **argv)
 	bool batch = false, json = false, no_stacks = false;
 	int count = 0, c, rc;
 	char err[256] = "", desc[300];
-	char *end;
+	uint64_t v;
 
+	/* main runs more than once in the frontend fuzzer: start afresh */
+	memset(&feed, 0, sizeof(feed));
+	memset(&top, 0, sizeof(top));
+	optind = 0;
 	setlocale(LC_ALL, "");
 	t->feed = &feed;
 	t->delay = 1;
@@ -364,22 +383,19 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'n':
-			count = (int)strtol(optarg, &end, 10);
-			if (*end || count < 1) {
+			if (dmas_parse_uint(optarg, 1, INT_MAX, &v)) {
 				fprintf(stderr,
-					"dmatop: -n wants a positive count, "
-					"not '%s'\n",
-					optarg);
+					"dmatop: -n: '%s' is not a count from "
+					"1 to %d\n",
+					optarg, INT_MAX);
 				return DMATOP_EXIT_ERROR;
 			}
+			count = (int)v;
 			break;
 		case 'd':
-			t->delay = strtod(optarg, &end);
-			if (*end || t->delay < 0.01 || t->delay > 3600) {
-				fprintf(stderr,
-					"dmatop: -d wants seconds from 0.01 to "
-					"3600, not '%s'\n",
-					optarg);
+			if (top_parse_delay(optarg, &t->delay)) {
+				fprintf(stderr, "dmatop: -d: '%s' is not %s\n",
+					optarg, TOP_DELAY_RANGE);
 				return DMATOP_EXIT_ERROR;
 			}
 			break;
@@ -387,11 +403,10 @@ int main(int argc, char **argv)
 			feed.path = optarg;
 			break;
 		case OPT_SPEED:
-			t->speed = strtod(optarg, &end);
-			if (*end || t->speed <= 0 || t->speed > 1e6) {
+			if (dmas_parse_real(optarg, 0.001, 1e6, &t->speed)) {
 				fprintf(stderr,
-					"dmatop: --speed wants a positive "
-					"factor, not '%s'\n",
+					"dmatop: --speed: '%s' is not a factor "
+					"from 0.001 to 1000000\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -407,40 +422,47 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'f':
+			if (strlen(optarg) >= sizeof(t->filter)) {
+				fprintf(stderr,
+					"dmatop: -f: '%s' is longer than %zu "
+					"characters (a device name is at most "
+					"%d)\n",
+					optarg, sizeof(t->filter) - 1,
+					DMAS_DEV_NAME_LEN - 1);
+				return DMATOP_EXIT_ERROR;
+			}
 			snprintf(t->filter, sizeof(t->filter), "%s", optarg);
 			break;
-		case OPT_LEAK_AGE: {
-			double s = strtod(optarg, &end);
-
-			if (*end || s <= 0) {
+		case OPT_LEAK_AGE:
+			/* as dmatrace reads it: 0, the default, is off */
+			if (dmas_parse_duration(optarg,
+						&feed.eopts.leak_age_ns)) {
 				fprintf(stderr,
-					"dmatop: --leak-age wants seconds, not "
-					"'%s'\n",
+					"dmatop: --leak-age: '%s' is not a "
+					"duration (e.g. 500ms, 5s, 2m; 0 turns "
+					"it off)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
-			feed.eopts.leak_age_ns = (uint64_t)(s * NSEC);
 			break;
-		}
 		case 'v':
 			feed.live.verbose++;
 			break;
 		case OPT_NO_STACKS:
 			no_stacks = true;
 			break;
-		case OPT_RINGBUF_KB: {
-			unsigned long kb = strtoul(optarg, &end, 10);
-
-			if (*end || !kb || kb > (1ul << 22)) {
+		case OPT_RINGBUF_KB:
+			/* the loader's ring is at most 1 GiB */
+			if (dmas_parse_uint(optarg, 1, 1u << 20, &v)) {
 				fprintf(stderr,
-					"dmatop: --ringbuf-kb wants KiB from 1 "
-					"to 4194304, not '%s'\n",
+					"dmatop: --ringbuf-kb: '%s' is not KiB "
+					"from 1 to 1048576 (1 GiB, the largest "
+					"ring)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
-			feed.live.ringbuf_kb = (unsigned)kb;
+			feed.live.ringbuf_kb = (unsigned)v;
 			break;
-		}
 		case OPT_KPROBES:
 			feed.live.no_fentry = true;
 			break;

@@ -11,17 +11,25 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 
 	switch (c) {
 	case AOPT_LEAK_AGE:
-	case AOPT_XFER_TIMEOUT:
-		if (dmas_parse_duration(arg, c == AOPT_LEAK_AGE
-						     ? &eo->leak_age_ns
-						     : &eo->xfer_timeout_ns)) {
+		/* 0 is the default: no leak-suspected findings */
+		if (dmas_parse_duration(arg, &eo->leak_age_ns)) {
 			fprintf(stderr,
-				"dmatrace %s: --%s: '%s' is not a duration "
-				"(e.g. 500ms, 5s, 2m)\n",
-				cmd,
-				c == AOPT_LEAK_AGE ? "leak-age"
-						   : "xfer-timeout",
-				arg);
+				"dmatrace %s: --leak-age: '%s' is not a "
+				"duration (e.g. 500ms, 5s, 2m; 0 turns it "
+				"off)\n",
+				cmd, arg);
+			return -1;
+		}
+		return 1;
+	case AOPT_XFER_TIMEOUT:
+		/* the engine reads 0 as its default: a 0 given is refused */
+		if (dmas_parse_duration_range(arg, 1, UINT64_MAX,
+					      &eo->xfer_timeout_ns)) {
+			fprintf(stderr,
+				"dmatrace %s: --xfer-timeout: '%s' is not a "
+				"duration above 0 (e.g. 500ms, 5s, 2m; the "
+				"default is 5s)\n",
+				cmd, arg);
 			return -1;
 		}
 		return 1;

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "format/dmat.h"
+#include "frontend/outfile.h"
 #include "live_cmd.h"
 #include "analysis_opts.h"
 #include "report.h"
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 		"  --leak-age DURATION   mappings outstanding longer than this "
 		"are\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
-		"default off)\n"
+		"default 0: off)\n"
 		"  --xfer-timeout DURATION\n"
 		"                        dmaengine transfers not completed "
 		"within this\n"
@@ -259,6 +260,7 @@ int cmd_check(int argc, char **argv)
 	struct dmas_sink_tee tee = {0};
 	struct dmat_writer_opts wo = {0};
 	struct dmat_writer *w = NULL;
+	struct dmas_outfile recf, of;
 	struct dmas_live_stats st;
 	struct dmas_source *src;
 	struct dmas_engine *e;
@@ -359,9 +361,12 @@ int cmd_check(int argc, char **argv)
 	tee.sinks[tee.n++] = &info_sink;
 	tee.sinks[tee.n++] = &engine_sink;
 	if (recpath) {
-		w = dmat_writer_open(recpath, NULL, &wo, err, sizeof(err));
-		if (!w) {
+		/* under a temporary name: it appears only when it is whole */
+		if (dmas_outfile_open(&recf, recpath, err, sizeof(err)) ||
+		    !(w = dmat_writer_open_fd(recf.fd, recpath, NULL, &wo, err,
+					      sizeof(err)))) {
 			fprintf(stderr, "dmatrace check: %s\n", err);
+			dmas_outfile_abort(&recf);
 			dmas_engine_free(e);
 			dmas_source_close(src);
 			return DMATRACE_EXIT_ERROR;
@@ -376,8 +381,11 @@ int cmd_check(int argc, char **argv)
 	child = live_cmd_spawn(argv + optind, err, sizeof(err));
 	if (child < 0) {
 		fprintf(stderr, "dmatrace check: %s\n", err);
-		if (w)
+		if (w) {
+			/* CMD never ran: no recording */
 			dmat_writer_abandon(w);
+			dmas_outfile_abort(&recf);
+		}
 		dmas_engine_free(e);
 		dmas_source_close(src);
 		return DMATRACE_EXIT_ERROR;
@@ -405,6 +413,10 @@ int cmd_check(int argc, char **argv)
 	if (w && dmat_writer_close(w, si.last_ts, err, sizeof(err))) {
 		fprintf(stderr, "dmatrace check: writing %s failed: %s\n",
 			recpath, err);
+		dmas_outfile_abort(&recf);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (w && dmas_outfile_commit(&recf, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace check: %s\n", err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	fprintf(stderr,
@@ -415,30 +427,39 @@ int cmd_check(int argc, char **argv)
 
 	ro.tool = "dmatrace check";
 	ro.input = "live";
+	ro.command_argv = argv + optind;
+	ro.command_signal = WIFSIGNALED(cst) ? WTERMSIG(cst) : 0;
+	ro.command_exit_status = WIFEXITED(cst) ? WEXITSTATUS(cst) : -1;
 	dmas_report_opts_fill(&ro, &eo, &si);
-	if (outpath && strcmp(outpath, "-")) {
-		out = fopen(outpath, "w");
-		if (!out) {
-			fprintf(stderr, "dmatrace check: cannot write %s: %m\n",
-				outpath);
-			out = stdout;
-			status = DMATRACE_EXIT_ERROR;
-		}
+	/* the report too appears whole or not at all (stdout when not) */
+	err[0] = '\0';
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
+	    !(out = dmas_outfile_stream(&of))) {
+		fprintf(stderr,
+			"dmatrace check: %s; the report goes to stdout\n",
+			err[0] ? err : "out of memory");
+		dmas_outfile_abort(&of);
+		dmas_outfile_open(&of, "-", err, sizeof(err));
+		out = dmas_outfile_stream(&of);
+		outpath = NULL;
+		status = DMATRACE_EXIT_ERROR;
 	}
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
 		fprintf(stderr,
-			"dmatrace check: writing the report failed: %m\n");
+			"dmatrace check: writing the report to %s failed: %m\n",
+			outpath ? outpath : "standard output");
+		dmas_outfile_abort(&of);
 		status = DMATRACE_EXIT_ERROR;
+	} else {
+		if (dmesg && !json)
+			print_dmesg(out, e, &ro, klines, nk, kfd);
+		if (dmas_outfile_commit(&of, err, sizeof(err))) {
+			fprintf(stderr, "dmatrace check: %s\n", err);
+			status = DMATRACE_EXIT_ERROR;
+		}
 	}
-	if (dmesg && !json)
-		print_dmesg(out, e, &ro, klines, nk, kfd);
 	if (status == DMATRACE_EXIT_OK && dmas_report_count(e, &ro))
 		status = DMATRACE_EXIT_FINDINGS;
-	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "dmatrace check: writing %s failed: %m\n",
-			outpath);
-		status = DMATRACE_EXIT_ERROR;
-	}
 	for (size_t i = 0; i < nk; i++)
 		free(klines[i].text);
 	free(klines);

@@ -15,6 +15,8 @@
 #include "export.h"
 #include "analysis_opts.h"
 #include "report.h"
+#include "frontend/outfile.h"
+#include "frontend/textsafe.h"
 #include "source/source.h"
 
 enum export_format { FMT_JSON, FMT_CSV, FMT_PERFETTO };
@@ -44,17 +46,20 @@ const struct export_stack *export_stack(const struct export_ctx *x, uint32_t id)
 							       : NULL;
 }
 
-/* Ids are table indices; one from a damaged record must not allocate wildly. */
-#define MAX_TABLE_ID (1u << 24)
-
-static void *grow(void *arr, uint32_t *nr, uint32_t id, size_t elem)
+/*
+ * Ids are table indices, below the limits of event.h (the reader refuses
+ * larger ones); max keeps a table from growing past them whatever the
+ * source.
+ */
+static void *grow(void *arr, uint32_t *nr, uint32_t id, size_t elem,
+		  uint32_t max)
 {
 	uint32_t n = *nr ? *nr : 16;
 	char *p;
 
 	if (id < *nr)
 		return arr;
-	if (id >= MAX_TABLE_ID)
+	if (id > max)
 		return NULL;
 	while (n <= id)
 		n *= 2;
@@ -77,8 +82,8 @@ static void on_session(void *ctx, const struct dmas_session *s)
 static void on_device(void *ctx, const struct dmas_device *d)
 {
 	struct export_ctx *x = ctx;
-	struct export_dev *devs =
-		grow(x->devs, &x->nr_devs, d->id, sizeof(*devs));
+	struct export_dev *devs = grow(x->devs, &x->nr_devs, d->id,
+				       sizeof(*devs), DMAS_DEV_ID_MAX);
 
 	if (!devs)
 		return;
@@ -94,8 +99,8 @@ static void on_device(void *ctx, const struct dmas_device *d)
 static void on_stack(void *ctx, const struct dmas_stack *s)
 {
 	struct export_ctx *x = ctx;
-	struct export_stack *st =
-		grow(x->stacks, &x->nr_stacks, s->id, sizeof(*st));
+	struct export_stack *st = grow(x->stacks, &x->nr_stacks, s->id,
+				       sizeof(*st), DMAS_STACK_ID_MAX);
 	char **frames;
 	uint32_t i;
 
@@ -138,8 +143,8 @@ static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
 	struct export_dev *d;
 
 	if (ev->dev >= x->nr_devs) {
-		struct export_dev *devs =
-			grow(x->devs, &x->nr_devs, ev->dev, sizeof(*devs));
+		struct export_dev *devs = grow(x->devs, &x->nr_devs, ev->dev,
+					       sizeof(*devs), DMAS_DEV_ID_MAX);
 
 		if (!devs)
 			return;
@@ -163,23 +168,33 @@ static void track_driver(struct export_ctx *x, const struct dmas_event *ev,
 /*
  * Events are written with stdio, not built as json-c objects: a line costs
  * a tenth as much, which matters for recordings of millions of events.
- * Strings are escaped here; bytes outside ASCII become \u00XX so the output
- * is valid JSON whatever a device name holds.
+ * Strings are escaped here: valid UTF-8 is kept, controls and every byte
+ * that is not part of valid UTF-8 become \u00XX, so the output is valid
+ * JSON (and UTF-8) whatever a device name holds, as the reports write it.
  */
 void export_json_str(FILE *out, const char *s, size_t max)
 {
-	size_t i;
+	size_t n = strnlen(s, max), i = 0, k;
 
 	fputc('"', out);
-	for (i = 0; i < max && s[i]; i++) {
+	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\') {
 			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
+		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
-		else
+		} else if (c < 0x80) {
 			fputc(c, out);
+		} else if ((k = dmas_utf8_seq_len((const unsigned char *)s + i,
+						  n - i))) {
+			fwrite(s + i, 1, k, out);
+			i += k;
+			continue;
+		} else {
+			fprintf(out, "\\u%04x", c);
+		}
+		i++;
 	}
 	fputc('"', out);
 }
@@ -238,21 +253,45 @@ static const char csv_header[] = "ts,kind,dev,device,driver,cpu,pid,addr,size,"
 				 "dir,phys,aux,count,attrs,flags,"
 				 "stack_id,name\n";
 
+/*
+ * Control bytes other than tab (an escape sequence, a carriage return that
+ * would overwrite a line) and bytes that are not valid UTF-8 (a C1 CSI)
+ * become \xNN: a CSV file is often looked at in a terminal, and a
+ * recording's names may be crafted.  Valid UTF-8 is kept.
+ */
+static size_t csv_ok(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)*s;
+
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
+		return 0;
+	return dmas_utf8_seq_len((const unsigned char *)s, n);
+}
+
 static void csv_str(FILE *out, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max), i;
+	bool quote = false;
 
-	if (!strpbrk(s, ",\"\r\n") || n == 0) {
-		fwrite(s, 1, n, out);
-		return;
-	}
-	fputc('"', out);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"')
+			quote = true;
+	if (quote)
+		fputc('"', out);
+	for (i = 0; i < n;) {
+		size_t k = csv_ok(s + i, n - i);
+
 		if (s[i] == '"')
 			fputc('"', out);
-		fputc(s[i], out);
+		if (!k) {
+			fprintf(out, "\\x%02x", (unsigned char)s[i++]);
+			continue;
+		}
+		fwrite(s + i, 1, k, out);
+		i += k;
 	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
 }
 
 static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
@@ -417,6 +456,7 @@ static const struct option long_opts[] = {
 int cmd_export(int argc, char **argv)
 {
 	struct export_run r = {0};
+	struct dmas_outfile of;
 	struct dmas_engine_opts eo = {0};
 	struct finding_seen fs = {0};
 	struct dmas_sink own, engine_sink, tee_sink;
@@ -483,16 +523,14 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "dmatrace export: %s\n", err[0] ? err : path);
 		return DMATRACE_EXIT_ERROR;
 	}
-	r.x.out = stdout;
-	if (outpath && strcmp(outpath, "-")) {
-		r.x.out = fopen(outpath, "w");
-		if (!r.x.out) {
-			fprintf(stderr,
-				"dmatrace export: cannot write %s: %m\n",
-				outpath);
-			dmas_source_close(src);
-			return DMATRACE_EXIT_ERROR;
-		}
+	/* under a temporary name: the file appears only when it is whole */
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
+	    !(r.x.out = dmas_outfile_stream(&of))) {
+		fprintf(stderr, "dmatrace export: %s\n",
+			err[0] ? err : "out of memory");
+		dmas_outfile_abort(&of);
+		dmas_source_close(src);
+		return DMATRACE_EXIT_ERROR;
 	}
 
 	memset(&own, 0, sizeof(own));
@@ -542,6 +580,8 @@ int cmd_export(int argc, char **argv)
 			"dmatrace export: wrote the %" PRIu64
 			" events before the end\n",
 			r.x.events);
+	} else if (rc == DMAS_SOURCE_WARNING) {
+		fprintf(stderr, "dmatrace export: warning: %s\n", err);
 	} else if (export_stop) {
 		fprintf(stderr,
 			"dmatrace export: interrupted after %" PRIu64
@@ -557,15 +597,12 @@ int cmd_export(int argc, char **argv)
 	}
 out:
 	dmas_source_close(src);
-	fflush(r.x.out);
-	if (ferror(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed\n",
-			outpath ? outpath : "stdout");
-		status = DMATRACE_EXIT_ERROR;
-	}
-	if (r.x.out != stdout && fclose(r.x.out)) {
-		fprintf(stderr, "dmatrace export: writing %s failed: %m\n",
-			outpath);
+	/*
+	 * What came before damage in the recording is a whole document and
+	 * is kept; a failed write leaves no file.
+	 */
+	if (dmas_outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace export: %s\n", err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	perfetto_free(&r.x);

@@ -53,21 +53,35 @@ struct slice_key {
 	uint64_t c; /* class | channel ordinal << 8 */
 };
 
+/* 72 bytes: a recording may hold millions of open mappings */
 struct open_slice {
 	struct slice_key k;
 	uint64_t ts, size, addr, phys;
-	uint32_t tid, stack, pid;
+	uint32_t tid; /* its lane; 0: the slot is free */
+	uint32_t stack;
+	uint32_t pid; /* a free slot: the next free one + 1 */
 	uint16_t cpu;
 	uint8_t kind, dir;
-	bool used;
-	uint32_t gref; /* GREF_CHAN | ordinal, or a device id */
 };
 
 #define GREF_CHAN 0x80000000u
 
+/*
+ * Open slices live in chunks that never move (a slot is reused once its
+ * slice ends), found through an index of 4-byte slot numbers kept at most
+ * half full: about 80 bytes an open mapping, and growing never copies the
+ * slices.
+ */
+#define SLICE_CHUNK_SHIFT 12
+#define SLICE_CHUNK (1u << SLICE_CHUNK_SHIFT)
+
 struct slice_table {
-	struct open_slice *s;
-	size_t cap, n; /* cap is a power of two */
+	struct open_slice **chunks;
+	uint32_t nr_chunks;
+	uint32_t used; /* slots handed out so far, free or not */
+	uint32_t free; /* first free slot + 1; 0: none */
+	uint32_t *idx; /* slot + 1 by key hash, linear probing; 0 empty */
+	size_t cap, n; /* idx's size (a power of two), open slices */
 };
 
 struct perfetto {
@@ -82,6 +96,9 @@ struct perfetto {
 	struct channel *chans;
 	uint32_t nr_chans, cap_chans;
 	uint32_t last_chan; /* lookup cache */
+	/* (dev, channel id) -> ordinal + 1, open addressing; 0 is empty */
+	uint32_t *chan_idx;
+	uint32_t chan_idx_cap; /* a power of two, kept under half full */
 	struct slice_table open;
 	uint64_t dropped; /* slices not tracked (out of memory) */
 };
@@ -104,6 +121,23 @@ static bool key_eq(const struct slice_key *x, const struct slice_key *y)
 	return x->a == y->a && x->b == y->b && x->c == y->c;
 }
 
+static struct open_slice *slot(const struct slice_table *t, uint32_t i)
+{
+	return &t->chunks[i >> SLICE_CHUNK_SHIFT][i & (SLICE_CHUNK - 1)];
+}
+
+/* The index position holding key k, or the empty one where it would go. */
+static size_t idx_pos(const struct slice_table *t, const struct slice_key *k)
+{
+	size_t i;
+
+	for (i = key_hash(k) & (t->cap - 1); t->idx[i];
+	     i = (i + 1) & (t->cap - 1))
+		if (key_eq(&slot(t, t->idx[i] - 1)->k, k))
+			break;
+	return i;
+}
+
 static struct open_slice *table_find(struct slice_table *t,
 				     const struct slice_key *k)
 {
@@ -111,71 +145,123 @@ static struct open_slice *table_find(struct slice_table *t,
 
 	if (!t->cap)
 		return NULL;
-	for (i = key_hash(k) & (t->cap - 1); t->s[i].used;
-	     i = (i + 1) & (t->cap - 1))
-		if (key_eq(&t->s[i].k, k))
-			return &t->s[i];
-	return NULL;
+	i = idx_pos(t, k);
+	return t->idx[i] ? slot(t, t->idx[i] - 1) : NULL;
 }
 
-static int table_grow(struct slice_table *t)
+static int idx_grow(struct slice_table *t)
 {
 	size_t ncap = t->cap ? t->cap * 2 : 1024, i, j;
-	struct open_slice *ns = calloc(ncap, sizeof(*ns));
+	uint32_t *ni = calloc(ncap, sizeof(*ni));
 
-	if (!ns)
+	if (!ni)
 		return -1;
 	for (i = 0; i < t->cap; i++) {
-		if (!t->s[i].used)
+		if (!t->idx[i])
 			continue;
-		for (j = key_hash(&t->s[i].k) & (ncap - 1); ns[j].used;
-		     j = (j + 1) & (ncap - 1))
+		for (j = key_hash(&slot(t, t->idx[i] - 1)->k) & (ncap - 1);
+		     ni[j]; j = (j + 1) & (ncap - 1))
 			;
-		ns[j] = t->s[i];
+		ni[j] = t->idx[i];
 	}
-	free(t->s);
-	t->s = ns;
+	free(t->idx);
+	t->idx = ni;
 	t->cap = ncap;
 	return 0;
+}
+
+/* A free slot's number, from the free list or a new chunk; -1: no memory. */
+static int64_t slot_take(struct slice_table *t)
+{
+	uint32_t i;
+
+	if (t->free) {
+		i = t->free - 1;
+		t->free = slot(t, i)->pid;
+		return i;
+	}
+	if (t->used == UINT32_MAX)
+		return -1;
+	if (!(t->used & (SLICE_CHUNK - 1)) &&
+	    t->used >> SLICE_CHUNK_SHIFT == t->nr_chunks) {
+		struct open_slice **nc, *c;
+
+		nc = realloc(t->chunks, (t->nr_chunks + 1) * sizeof(*nc));
+		if (!nc)
+			return -1;
+		t->chunks = nc;
+		c = calloc(SLICE_CHUNK, sizeof(*c));
+		if (!c)
+			return -1;
+		t->chunks[t->nr_chunks++] = c;
+	}
+	return t->used++;
 }
 
 /* A new slot for k (k must not be present); NULL when out of memory. */
 static struct open_slice *table_insert(struct slice_table *t,
 				       const struct slice_key *k)
 {
-	size_t i;
+	struct open_slice *s;
+	int64_t i;
 
-	if ((t->n + 1) * 4 > t->cap * 3 && table_grow(t))
+	if ((t->n + 1) * 2 > t->cap && idx_grow(t))
 		return NULL;
-	for (i = key_hash(k) & (t->cap - 1); t->s[i].used;
-	     i = (i + 1) & (t->cap - 1))
-		;
-	memset(&t->s[i], 0, sizeof(t->s[i]));
-	t->s[i].k = *k;
-	t->s[i].used = true;
+	i = slot_take(t);
+	if (i < 0)
+		return NULL;
+	s = slot(t, (uint32_t)i);
+	memset(s, 0, sizeof(*s));
+	s->k = *k;
+	t->idx[idx_pos(t, k)] = (uint32_t)i + 1;
 	t->n++;
-	return &t->s[i];
+	return s;
 }
 
 static void table_remove(struct slice_table *t, struct open_slice *s)
 {
-	size_t mask = t->cap - 1, i = (size_t)(s - t->s), j = i, home;
+	size_t mask = t->cap - 1, i = idx_pos(t, &s->k), j = i, home;
+	uint32_t n = t->idx[i];
 
-	t->s[i].used = false;
+	t->idx[i] = 0;
 	t->n--;
+	/* the slot goes on the free list: tid 0 marks it free */
+	s->tid = 0;
+	s->pid = t->free;
+	t->free = n;
+	/* backward-shift deletion: no tombstones */
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!t->s[j].used)
+		if (!t->idx[j])
 			return;
-		home = key_hash(&t->s[j].k) & mask;
+		home = key_hash(&slot(t, t->idx[j] - 1)->k) & mask;
 		/* move j back to i unless its home lies cyclically in (i, j] */
 		if ((j > i && (home <= i || home > j)) ||
 		    (j < i && home <= i && home > j)) {
-			t->s[i] = t->s[j];
-			t->s[j].used = false;
+			t->idx[i] = t->idx[j];
+			t->idx[j] = 0;
 			i = j;
 		}
 	}
+}
+
+static void table_free(struct slice_table *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nr_chunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->idx);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The track group of a slice: its channel's, or its device's. */
+static uint32_t gref_of(const struct open_slice *s)
+{
+	if ((s->k.c & 0xff) == SC_XFER)
+		return GREF_CHAN | (uint32_t)(s->k.c >> 8);
+	return (uint32_t)s->k.a;
 }
 
 static void name_session(struct export_ctx *x);
@@ -342,6 +428,9 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 		uint32_t n = p->nr_devs ? p->nr_devs : 16;
 		void *np;
 
+		/* beyond the limit the doubling below would wrap to 0 */
+		if (dev > DMAS_DEV_ID_MAX)
+			return NULL;
 		while (n <= dev)
 			n *= 2;
 		np = realloc(p->devs, (size_t)n * sizeof(*p->devs));
@@ -373,6 +462,68 @@ static struct group *dev_group(struct export_ctx *x, uint32_t dev)
 	return &p->devs[dev];
 }
 
+/*
+ * Channels by (provider, channel id): a recording may hold tens of
+ * thousands, and every dmaengine event looks its channel up.
+ */
+static uint32_t chan_slot(const struct perfetto *p, uint32_t dev, uint64_t chan)
+{
+	uint64_t h =
+		(chan ^ ((uint64_t)dev << 32 | dev)) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 32) & (p->chan_idx_cap - 1);
+}
+
+static bool chan_find(const struct perfetto *p, uint32_t dev, uint64_t chan,
+		      uint32_t *ordinal)
+{
+	uint32_t s, v;
+
+	if (!p->chan_idx_cap)
+		return false;
+	for (s = chan_slot(p, dev, chan); (v = p->chan_idx[s]);
+	     s = (s + 1) & (p->chan_idx_cap - 1)) {
+		const struct channel *c = &p->chans[v - 1];
+
+		if (c->dev == dev && c->chan == chan) {
+			*ordinal = v - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void chan_index_put(struct perfetto *p, uint32_t ordinal)
+{
+	const struct channel *c = &p->chans[ordinal];
+	uint32_t s;
+
+	for (s = chan_slot(p, c->dev, c->chan); p->chan_idx[s];
+	     s = (s + 1) & (p->chan_idx_cap - 1))
+		;
+	p->chan_idx[s] = ordinal + 1;
+}
+
+/* Room for one more channel in the index; -1 when out of memory. */
+static int chan_index_grow(struct perfetto *p)
+{
+	uint32_t ncap, i, *old = p->chan_idx, ocap = p->chan_idx_cap;
+
+	if ((p->nr_chans + 1) * 2 <= p->chan_idx_cap)
+		return 0;
+	ncap = ocap ? ocap * 2 : 64;
+	p->chan_idx = calloc(ncap, sizeof(*p->chan_idx));
+	if (!p->chan_idx) {
+		p->chan_idx = old;
+		return -1;
+	}
+	p->chan_idx_cap = ncap;
+	for (i = 0; i < p->nr_chans; i++)
+		chan_index_put(p, i);
+	free(old);
+	return 0;
+}
+
 static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 				uint64_t chan, int64_t index, uint32_t *ordinal)
 {
@@ -387,9 +538,10 @@ static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 		i = p->last_chan;
 		goto found;
 	}
-	for (i = 0; i < p->nr_chans; i++)
-		if (p->chans[i].dev == dev && p->chans[i].chan == chan)
-			goto found;
+	if (chan_find(p, dev, chan, &i))
+		goto found;
+	if (chan_index_grow(p))
+		return NULL;
 	if (p->nr_chans == p->cap_chans) {
 		uint32_t n = p->cap_chans ? p->cap_chans * 2 : 8;
 		void *np = realloc(p->chans, (size_t)n * sizeof(*p->chans));
@@ -414,6 +566,7 @@ static struct group *chan_group(struct export_ctx *x, uint32_t dev,
 	group_open(x, &c->g, PID_CHANNEL_BASE + p->nr_chans, name,
 		   "channel events");
 	i = p->nr_chans++;
+	chan_index_put(p, i);
 found:
 	p->last_chan = i;
 	*ordinal = i;
@@ -474,7 +627,7 @@ static void slice_end(struct export_ctx *x, struct open_slice *s,
 	struct perfetto *p = x->pf;
 	char name[64], kb[16];
 	uint64_t dur = end_ts > s->ts ? end_ts - s->ts : 0;
-	struct group *g = group_of(p, s->gref);
+	struct group *g = group_of(p, gref_of(s));
 	bool xfer = (s->k.c & 0xff) == SC_XFER;
 
 	if (xfer)
@@ -562,7 +715,6 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 		p->dropped++;
 		return;
 	}
-	s->gref = gref;
 	s->tid = lane_take(x, g, (k->c & 0xff) == SC_XFER);
 	s->ts = ev->ts;
 	s->size = ev->size;
@@ -597,18 +749,17 @@ static void close_channel(struct export_ctx *x, uint32_t dev, uint32_t ordinal,
 			  uint64_t ts)
 {
 	struct slice_table *t = &x->pf->open;
-	size_t i = 0;
+	uint32_t i;
 
-	while (i < t->cap) {
-		struct open_slice *s = &t->s[i];
+	/* slices never move: removing one leaves the walk where it was */
+	for (i = 0; i < t->used; i++) {
+		struct open_slice *s = slot(t, i);
 
-		if (s->used && s->k.a == dev &&
+		if (s->tid && s->k.a == dev &&
 		    s->k.c == (SC_XFER | (uint64_t)ordinal << 8)) {
 			slice_end(x, s, ts, "terminate");
 			table_remove(t, s);
-			continue; /* slot i now holds a shifted entry */
 		}
-		i++;
 	}
 }
 
@@ -785,9 +936,9 @@ int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 		name_session(x);
 	/* Still open at the end: drawn up to the end (table order is
 	 * deterministic). */
-	for (i = 0; i < p->open.cap; i++)
-		if (p->open.s[i].used)
-			slice_end(x, &p->open.s[i], end_ts,
+	for (i = 0; i < p->open.used; i++)
+		if (slot(&p->open, (uint32_t)i)->tid)
+			slice_end(x, slot(&p->open, (uint32_t)i), end_ts,
 				  "still open at end");
 	fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->out);
 	if (p->dropped)
@@ -816,7 +967,8 @@ void perfetto_free(struct export_ctx *x)
 	}
 	free(p->devs);
 	free(p->chans);
-	free(p->open.s);
+	free(p->chan_idx);
+	table_free(&p->open);
 	free(p);
 	x->pf = NULL;
 }

@@ -9,22 +9,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "frontend/numparse.h"
 #include "live_cmd.h"
 
 volatile sig_atomic_t live_stop;
 volatile sig_atomic_t live_stop_sig;
+/* CMD, which leads a process group of its own */
 static volatile pid_t child_pid;
+/* the terminal was handed to CMD's group: take it back at the end */
+static bool gave_tty;
 
 static void on_stop(int sig)
 {
-	/* a SIGTERM to us is meant for the whole session: pass it on */
-	if (sig == SIGTERM && child_pid > 0)
-		kill(child_pid, SIGTERM);
+	/*
+	 * SIGINT or SIGTERM to us (a CI runner's kill, not only the
+	 * terminal's Ctrl-C) is meant for the whole session: CMD and all it
+	 * started get it, so the session ends now rather than whenever CMD
+	 * happens to exit.
+	 */
+	if ((sig == SIGINT || sig == SIGTERM) && child_pid > 0)
+		kill(-child_pid, sig);
 	if (!live_stop_sig)
 		live_stop_sig = sig;
 	live_stop = 1;
@@ -42,22 +52,52 @@ void live_cmd_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+/* The numbers a live option takes, and its name in messages. */
+static const struct {
+	int opt;
+	const char *name;
+	uint64_t max;
+	const char *why; /* what the maximum is */
+} live_nums[] = {
+	{LOPT_RINGBUF, "ringbuf-kb", LIVE_RINGBUF_KB_MAX,
+	 "the largest ring buffer the kernel takes, 1 GiB"},
+	{LOPT_STACK_ENTRIES, "stack-entries", DMAS_STACK_ID_MAX,
+	 "stack ids a recording may hold"},
+	{LOPT_PID, "pid", 4194304, "the kernel's largest pid"},
+};
+
+/* A name the tracer compares in a fixed field of size bytes (NUL too). */
+static int live_name(const char *opt, const char *arg, size_t size,
+		     const char *cmd)
+{
+	if (strlen(arg) < size && arg[0])
+		return 0;
+	fprintf(stderr,
+		"dmatrace %s: --%s: '%s' is %s (the tracer keeps names of up "
+		"to %zu characters)\n",
+		cmd, opt, arg, arg[0] ? "too long" : "empty", size - 1);
+	return -1;
+}
+
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		 const char *cmd)
 {
-	char *end;
-	long v;
+	uint64_t v;
+	size_t i;
 
 	switch (c) {
 	case LOPT_RINGBUF:
 	case LOPT_STACK_ENTRIES:
 	case LOPT_PID:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > (1L << 30)) {
+		for (i = 0; live_nums[i].opt != c; i++)
+			;
+		if (dmas_parse_uint(arg, 1, live_nums[i].max, &v)) {
 			fprintf(stderr,
-				"dmatrace %s: '%s' is not a positive number\n",
-				cmd, arg);
+				"dmatrace %s: --%s: '%s' is not a number from "
+				"1 to %llu (%s)\n",
+				cmd, live_nums[i].name, arg,
+				(unsigned long long)live_nums[i].max,
+				live_nums[i].why);
 			return -1;
 		}
 		if (c == LOPT_RINGBUF)
@@ -77,13 +117,32 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		o->release_stacks = true;
 		return 1;
 	case LOPT_DEVICE:
+		if (live_name("device", arg, DMAS_DEV_NAME_LEN, cmd))
+			return -1;
 		o->device = arg;
 		return 1;
 	case LOPT_DRIVER:
+		if (live_name("driver", arg, DMAS_DRV_NAME_LEN, cmd))
+			return -1;
 		o->driver = arg;
 		return 1;
 	}
 	return 0;
+}
+
+/* The terminal back to our process group, once CMD is done with it. */
+static void take_tty(void)
+{
+	sigset_t ttou, old;
+
+	if (!gave_tty)
+		return;
+	gave_tty = false;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
@@ -91,6 +150,10 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 	int pfd[2], e = 0;
 	ssize_t n;
 	pid_t pid;
+
+	pid_t parent = getpid();
+	bool fg_tty =
+		isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
 	if (pipe2(pfd, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -105,10 +168,29 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 	}
 	if (!pid) {
 		struct sigaction sa = {0};
+		sigset_t ttou, old;
 
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGCHLD, &sa, NULL);
 		close(pfd[0]);
+		/*
+		 * Its own process group, so signals reach CMD and its
+		 * children together; in the terminal's foreground when we
+		 * were, so an interactive CMD reads it and Ctrl-C goes to it.
+		 * It dies with dmatrace (even of SIGKILL) instead of running
+		 * on untraced.
+		 */
+		setpgid(0, 0);
+		if (fg_tty) {
+			sigemptyset(&ttou);
+			sigaddset(&ttou, SIGTTOU);
+			sigprocmask(SIG_BLOCK, &ttou, &old);
+			tcsetpgrp(STDIN_FILENO, getpid());
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127); /* dmatrace died before prctl */
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(pfd[1], &e, sizeof(e)) < 0)
@@ -116,7 +198,13 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 		_exit(127);
 	}
 	close(pfd[1]);
+	/* both sides set the group: whichever runs first, it is there */
+	setpgid(pid, pid);
+	gave_tty = fg_tty;
 	child_pid = pid;
+	/* a stop that came while CMD was being started is passed on too */
+	if (live_stop_sig == SIGINT || live_stop_sig == SIGTERM)
+		kill(-pid, live_stop_sig);
 	do
 		n = read(pfd[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);
@@ -126,6 +214,7 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 			 strerror(e));
 		waitpid(pid, NULL, 0);
 		child_pid = 0;
+		take_tty();
 		return -1;
 	}
 	return pid;
@@ -138,6 +227,7 @@ int live_cmd_wait(pid_t pid)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	child_pid = 0;
+	take_tty();
 	return st;
 }
 

@@ -19,6 +19,11 @@ extern volatile sig_atomic_t live_stop;
 /* The first signal that stopped the session (SIGINT, SIGTERM: interrupted). */
 extern volatile sig_atomic_t live_stop_sig;
 
+/* --duration's largest value: 10 years, past any timer a run needs. */
+#define LIVE_DURATION_MAX_NS (UINT64_C(3650) * 86400 * 1000000000)
+/* --ringbuf-kb's largest value: the loader's ring is at most 1 GiB. */
+#define LIVE_RINGBUF_KB_MAX (1u << 20)
+
 /* Handles a live-source option; 1 if it was one, 0 if not, -1 bad value. */
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		 const char *cmd);

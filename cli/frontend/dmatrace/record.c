@@ -12,6 +12,8 @@
 
 #include "commands.h"
 #include "format/dmat.h"
+#include "frontend/numparse.h"
+#include "frontend/outfile.h"
 #include "live_cmd.h"
 #include "source/source.h"
 
@@ -33,7 +35,9 @@ static void usage(FILE *f)
 		"  -o, --output FILE     the recording to write (required; '-' "
 		"is stdout)\n"
 		"  --compress            zstd-compress the recording\n"
-		"  --duration SECONDS    stop after this long\n" LIVE_OPTS_HELP
+		"  --duration DURATION   stop after this long (30s, 5m, 1h; a "
+		"bare number\n"
+		"                        is seconds)\n" LIVE_OPTS_HELP
 		"  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 the recording was written, 2 dmatrace's own "
@@ -53,6 +57,20 @@ static void usage(FILE *f)
 }
 
 enum { OPT_COMPRESS = 256, OPT_DURATION };
+
+/*
+ * A write that fails (a full disk) ends the session at the next idle
+ * moment: tracing on into a recording that can no longer grow would only
+ * hide the failure until Ctrl-C.
+ */
+static void (*writer_idle)(void *ctx, uint64_t now_ts);
+
+static void record_idle(void *ctx, uint64_t now_ts)
+{
+	writer_idle(ctx, now_ts);
+	if (dmat_writer_error(ctx))
+		live_stop = 1;
+}
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -76,6 +94,8 @@ int cmd_record(int argc, char **argv)
 	char err[512] = "", buf[96];
 	double duration = 0;
 	uint64_t t0 = live_cmd_now(), t_active;
+	struct dmas_outfile of;
+	bool no_cmd = false;
 	pid_t child = 0;
 	int c, rc, status = DMATRACE_EXIT_OK, cst = 0;
 
@@ -95,17 +115,20 @@ int cmd_record(int argc, char **argv)
 			wo.compress = true;
 			break;
 		case OPT_DURATION: {
-			char *end;
+			uint64_t ns;
 
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
+			if (dmas_parse_duration_range(optarg, 1000000,
+						      LIVE_DURATION_MAX_NS,
+						      &ns)) {
 				fprintf(stderr,
 					"dmatrace record: --duration: '%s' is "
-					"not a "
-					"number of seconds\n",
+					"not a duration from 1ms to 10 years "
+					"(e.g. 30s, 5m, 1.5h; a bare number "
+					"is seconds)\n",
 					optarg);
 				return DMATRACE_EXIT_ERROR;
 			}
+			duration = ns / 1e9;
 			break;
 		}
 		case 'v':
@@ -132,13 +155,22 @@ int cmd_record(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 	t_active = live_cmd_now();
-	w = dmat_writer_open(path, NULL, &wo, err, sizeof(err));
-	if (!w) {
+	/* under a temporary name: the file appears only when it is whole */
+	if (dmas_outfile_open(&of, path, err, sizeof(err))) {
 		fprintf(stderr, "dmatrace record: %s\n", err);
 		dmas_source_close(src);
 		return DMATRACE_EXIT_ERROR;
 	}
+	w = dmat_writer_open_fd(of.fd, path, NULL, &wo, err, sizeof(err));
+	if (!w) {
+		fprintf(stderr, "dmatrace record: %s\n", err);
+		dmas_outfile_abort(&of);
+		dmas_source_close(src);
+		return DMATRACE_EXIT_ERROR;
+	}
 	dmat_sink_writer(&sink, w);
+	writer_idle = sink.idle;
+	sink.idle = record_idle;
 	if (lo.verbose)
 		fprintf(stderr,
 			"dmatrace record: tracing active %.1f ms after start\n",
@@ -148,6 +180,7 @@ int cmd_record(int argc, char **argv)
 		if (child < 0) {
 			fprintf(stderr, "dmatrace record: %s\n", err);
 			status = DMATRACE_EXIT_ERROR;
+			no_cmd = true;
 			live_stop = 1;
 		}
 	}
@@ -164,9 +197,17 @@ int cmd_record(int argc, char **argv)
 		cst = live_cmd_wait(child);
 	}
 	dmas_source_live_stats(src, &st);
-	if (dmat_writer_close(w, live_cmd_now(), err, sizeof(err))) {
+	if (no_cmd) {
+		/* nothing was traced on CMD's behalf: no recording */
+		dmat_writer_abandon(w);
+		dmas_outfile_abort(&of);
+	} else if (dmat_writer_close(w, live_cmd_now(), err, sizeof(err))) {
 		fprintf(stderr, "dmatrace record: writing %s failed: %s\n",
 			path, err);
+		dmas_outfile_abort(&of);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (dmas_outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "dmatrace record: %s\n", err);
 		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_source_close(src);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "frontend/outfile.h"
 #include "analysis_opts.h"
 #include "report.h"
 #include "source/source.h"
@@ -45,7 +46,7 @@ static void usage(FILE *f, const char *name)
 		"  --leak-age DURATION   report mappings outstanding longer "
 		"than this as\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
-		"default: off)\n"
+		"default 0: off)\n"
 		"  --xfer-timeout DURATION\n"
 		"                        a dmaengine transfer issued but not "
 		"completed\n"
@@ -135,11 +136,12 @@ int cmd_replay(int argc, char **argv)
 	struct dmas_source *src;
 	struct dmas_engine *e;
 	struct sigaction sa = {0};
-	char err[512] = "", tool[32];
+	char err[512] = "", oerr[512] = "", tool[32];
 	bool json = false, verbose = false;
 	struct timespec t0, t1;
 	double secs;
-	FILE *out = stdout;
+	struct dmas_outfile of;
+	FILE *out;
 	int c, rc, status;
 
 	optind = 1;
@@ -234,6 +236,9 @@ int cmd_replay(int argc, char **argv)
 			"dmatrace %s: analysed the %llu events before the "
 			"end\n",
 			name, (unsigned long long)si.events);
+	} else if (rc == DMAS_SOURCE_WARNING) {
+		/* complete, but the file held more: say so, here and in JSON */
+		fprintf(stderr, "dmatrace %s: warning: %s\n", name, err);
 	} else if (replay_stop) {
 		ro.input_status = DMAS_INPUT_INTERRUPTED;
 		fprintf(stderr, "dmatrace %s: interrupted after %llu events\n",
@@ -256,30 +261,31 @@ int cmd_replay(int argc, char **argv)
 	ro.tool = tool;
 	dmas_report_opts_fill(&ro, &eo, &si);
 
-	if (outpath && strcmp(outpath, "-")) {
-		out = fopen(outpath, "w");
-		if (!out) {
-			fprintf(stderr, "dmatrace %s: cannot write %s: %m\n",
-				name, outpath);
-			dmas_engine_free(e);
-			dmas_stream_info_free(&si);
-			return DMATRACE_EXIT_ERROR;
-		}
+	/* under a temporary name: the report appears only when it is whole */
+	if (dmas_outfile_open(&of, outpath ? outpath : "-", oerr,
+			      sizeof(oerr)) ||
+	    !(out = dmas_outfile_stream(&of))) {
+		fprintf(stderr, "dmatrace %s: %s\n", name,
+			oerr[0] ? oerr : "out of memory");
+		dmas_outfile_abort(&of);
+		dmas_engine_free(e);
+		dmas_stream_info_free(&si);
+		return DMATRACE_EXIT_ERROR;
 	}
 	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
-		fprintf(stderr, "dmatrace %s: writing the report failed: %m\n",
-			name);
+		fprintf(stderr,
+			"dmatrace %s: writing the report to %s failed: %m\n",
+			name, outpath ? outpath : "standard output");
+		dmas_outfile_abort(&of);
+		status = DMATRACE_EXIT_ERROR;
+	} else if (dmas_outfile_commit(&of, oerr, sizeof(oerr))) {
+		fprintf(stderr, "dmatrace %s: %s\n", name, oerr);
 		status = DMATRACE_EXIT_ERROR;
 	} else if (rc < 0) {
 		status = DMATRACE_EXIT_ERROR;
 	} else {
 		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS
 						   : DMATRACE_EXIT_OK;
-	}
-	if (out != stdout && fclose(out)) {
-		fprintf(stderr, "dmatrace %s: writing %s failed: %m\n", name,
-			outpath);
-		status = DMATRACE_EXIT_ERROR;
 	}
 	dmas_engine_free(e);
 	dmas_stream_info_free(&si);

@@ -42,38 +42,6 @@ const char *dmas_dir_kernel_str(unsigned dir)
 	return dir < 4 ? names[dir] : "DMA_(invalid)";
 }
 
-int dmas_parse_duration(const char *s, uint64_t *ns)
-{
-	static const struct {
-		const char *suffix;
-		double mult;
-	} units[] = {
-		{"ns", 1},     {"us", 1e3},   {"ms", 1e6},
-		{"s", 1e9},    {"sec", 1e9},  {"m", 60e9},
-		{"min", 60e9}, {"h", 3600e9}, {"", 1e9},
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix))
-			continue;
-		v *= units[i].mult;
-		if (v >= 1.8e19)
-			return -1;
-		*ns = (uint64_t)(v + 0.5);
-		return 0;
-	}
-	return -1;
-}
-
 int dmas_parse_percent(const char *s, unsigned int *pct)
 {
 	char *end;

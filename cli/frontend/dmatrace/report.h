@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "engine/engine.h"
+#include "frontend/numparse.h"
 
 /* How the input ended: shown in the header and in JSON "input.status". */
 enum dmas_input_status {
@@ -48,6 +49,13 @@ struct dmas_report_opts {
 	 */
 	const char *(*driver_of)(void *ctx, uint32_t dev);
 	void *driver_ctx;
+	/*
+	 * check: the command traced and how it ended (argv NULL: none).
+	 * exit_status is -1 when a signal ended it; signal is 0 otherwise.
+	 */
+	char *const *command_argv;
+	int command_exit_status;
+	int command_signal;
 };
 
 /* Does finding f pass the filters in o? */
@@ -82,11 +90,6 @@ const char *dmas_kind_str(unsigned kind, char *buf, size_t len);
 const char *dmas_dir_str(unsigned dir);
 /* "DMA_TO_DEVICE" ... as the kernel spells them */
 const char *dmas_dir_kernel_str(unsigned dir);
-/*
- * "500ms", "5s", "1.5s", "2m", "100us", "250ns"; a bare number is seconds.
- * 0 on success, -1 on a malformed value.
- */
-int dmas_parse_duration(const char *s, uint64_t *ns);
 /* "50" or "50%", 1..100; 0 on success, -1 otherwise */
 int dmas_parse_percent(const char *s, unsigned int *pct);
 /* "info", "warning", "error" (also "warn", "err"); -1 when unknown */

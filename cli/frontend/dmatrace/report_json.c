@@ -9,7 +9,9 @@
  *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
- *   traced_from_boot}, events, lost_events, options{min_severity, device,
+ *   traced_from_boot}, command{argv[], exit_status, signal, signal_name}
+ *   (check only), events, lost_events, no_device_events, dropped,
+ *   options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
@@ -25,6 +27,7 @@
 #include <json-c/json.h>
 
 #include "report.h"
+#include "frontend/textsafe.h"
 
 #define REPORT_SCHEMA "dmascope-report/1"
 
@@ -33,12 +36,12 @@ static struct json_object *hex(uint64_t v)
 	char buf[24];
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
+	return dmas_json_string(buf);
 }
 
 static struct json_object *str_or_null(const char *s)
 {
-	return s && s[0] ? json_object_new_string(s) : NULL;
+	return s && s[0] ? dmas_json_string(s) : NULL;
 }
 
 static struct json_object *stack_json(const struct dmas_engine *e, uint32_t id)
@@ -52,8 +55,8 @@ static struct json_object *stack_json(const struct dmas_engine *e, uint32_t id)
 	a = json_object_new_array();
 	for (i = 0; i < st->nr_frames; i++)
 		json_object_array_add(
-			a, json_object_new_string(st->frames[i] ? st->frames[i]
-								: "?"));
+			a,
+			dmas_json_string(st->frames[i] ? st->frames[i] : "?"));
 	return a;
 }
 
@@ -101,10 +104,9 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	char kb[16];
 
 	add(j, "seq", u64(f->seq));
-	add(j, "id", json_object_new_string(fi->id));
-	add(j, "severity",
-	    json_object_new_string(dmas_severity_name(f->severity)));
-	add(j, "area", json_object_new_string(fi->area));
+	add(j, "id", dmas_json_string(fi->id));
+	add(j, "severity", dmas_json_string(dmas_severity_name(f->severity)));
+	add(j, "area", dmas_json_string(fi->area));
 	add(j, "uncertain", json_object_new_boolean(f->uncertain));
 	add(j, "dev_id", u64(f->dev));
 	add(j, "device", str_or_null(d ? d->name : NULL));
@@ -112,25 +114,25 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "ts", u64(f->ts));
 	add(j, "addr", hex(f->addr));
 	add(j, "size", u64(f->size));
-	add(j, "dir", json_object_new_string(dmas_dir_str(f->dir)));
+	add(j, "dir", dmas_json_string(dmas_dir_str(f->dir)));
 	add(j, "map_kind",
-	    f->map_kind ? json_object_new_string(
+	    f->map_kind ? dmas_json_string(
 				  dmas_kind_str(f->map_kind, kb, sizeof(kb)))
 			: NULL);
 	add(j, "map_ts", u64(f->map_ts));
 	add(j, "age_ns",
 	    f->map_ts && f->ts >= f->map_ts ? u64(f->ts - f->map_ts) : NULL);
 	add(j, "pid", u64(f->pid));
-	add(j, "detail", json_object_new_string(f->detail));
+	add(j, "detail", dmas_json_string(f->detail));
 	add(j, "repeats", u64(f->repeats));
 	add(j, "stack", stack_json(e, f->map_stack));
 	add(j, "close_kind",
-	    f->close_kind ? json_object_new_string(dmas_kind_str(
-				    f->close_kind, kb, sizeof(kb)))
+	    f->close_kind ? dmas_json_string(dmas_kind_str(f->close_kind, kb,
+							   sizeof(kb)))
 			  : NULL);
 	add(j, "close_stack", stack_json(e, f->close_stack));
-	add(j, "what", json_object_new_string(fi->what));
-	add(j, "fix", json_object_new_string(fi->fix));
+	add(j, "what", dmas_json_string(fi->what));
+	add(j, "fix", dmas_json_string(fi->fix));
 	return j;
 }
 
@@ -190,7 +192,7 @@ static struct json_object *device_json(const struct dmas_engine *e,
 	struct json_object *j = json_object_new_object();
 
 	add(j, "id", u64(d->id));
-	add(j, "name", json_object_new_string(d->name));
+	add(j, "name", dmas_json_string(d->name));
 	add(j, "driver", str_or_null(dmas_report_driver(e, o, d->id)));
 	add(j, "bus", str_or_null(d->bus));
 	add(j, "numa_node", json_object_new_int(d->numa_node));
@@ -229,10 +231,10 @@ static int walk_outstanding(const struct dmas_mapping_info *m, void *ctx)
 	add(j, "device", str_or_null(d ? d->name : NULL));
 	add(j, "driver", str_or_null(dmas_report_driver(w->e, w->o, m->dev)));
 	add(j, "kind",
-	    json_object_new_string(dmas_kind_str(m->kind, kb, sizeof(kb))));
+	    dmas_json_string(dmas_kind_str(m->kind, kb, sizeof(kb))));
 	add(j, "addr", hex(m->addr));
 	add(j, "size", u64(m->size));
-	add(j, "dir", json_object_new_string(dmas_dir_str(m->dir)));
+	add(j, "dir", dmas_json_string(dmas_dir_str(m->dir)));
 	add(j, "ts", u64(m->ts));
 	add(j, "age_ns",
 	    u64(w->o->last_ts > m->ts ? w->o->last_ts - m->ts : 0));
@@ -300,6 +302,32 @@ static struct json_object *channels_json(const struct dmas_engine *e,
 	return a;
 }
 
+/* check's CMD: argv, and exit status or the signal that ended it. */
+static struct json_object *command_json(const struct dmas_report_opts *o)
+{
+	struct json_object *c = json_object_new_object(), *a;
+	char name[16];
+	size_t i;
+
+	a = json_object_new_array();
+	for (i = 0; o->command_argv[i]; i++)
+		json_object_array_add(a, dmas_json_string(o->command_argv[i]));
+	add(c, "argv", a);
+	add(c, "exit_status",
+	    o->command_signal ? NULL
+			      : json_object_new_int(o->command_exit_status));
+	add(c, "signal",
+	    o->command_signal ? json_object_new_int(o->command_signal) : NULL);
+	if (o->command_signal && sigabbrev_np(o->command_signal))
+		snprintf(name, sizeof(name), "SIG%s",
+			 sigabbrev_np(o->command_signal));
+	add(c, "signal_name",
+	    o->command_signal && sigabbrev_np(o->command_signal)
+		    ? dmas_json_string(name)
+		    : NULL);
+	return c;
+}
+
 static const char *status_name(enum dmas_input_status s)
 {
 	switch (s) {
@@ -325,21 +353,24 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	uint64_t by_sev[3] = {0};
 	int rc;
 
-	add(root, "schema", json_object_new_string(REPORT_SCHEMA));
-	add(root, "tool",
-	    json_object_new_string(o->tool ? o->tool : "dmatrace"));
+	add(root, "schema", dmas_json_string(REPORT_SCHEMA));
+	add(root, "tool", dmas_json_string(o->tool ? o->tool : "dmatrace"));
 	in = json_object_new_object();
 	add(in, "path", str_or_null(o->input));
-	add(in, "status", json_object_new_string(status_name(o->input_status)));
+	add(in, "status", dmas_json_string(status_name(o->input_status)));
 	add(in, "message", str_or_null(o->input_message));
 	add(root, "input", in);
 	add(root, "session", session_json(e, o));
+	if (o->command_argv)
+		add(root, "command", command_json(o));
 	add(root, "events", u64(dmas_engine_events(e)));
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
+	add(root, "no_device_events", u64(dmas_engine_no_device(e)));
+	add(root, "dropped", u64(dmas_engine_dropped(e)));
 
 	opts = json_object_new_object();
 	add(opts, "min_severity",
-	    json_object_new_string(dmas_severity_name(o->min_severity)));
+	    dmas_json_string(dmas_severity_name(o->min_severity)));
 	add(opts, "device", str_or_null(o->device));
 	add(opts, "driver", str_or_null(o->driver));
 	add(opts, "leak_age_ns", o->leak_age_ns ? u64(o->leak_age_ns) : NULL);

@@ -107,6 +107,25 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			lost);
 	else
 		fprintf(out, "  lost      0 events\n");
+	/* what reached us but was not analysed is said, never dropped */
+	if (dmas_engine_no_device(e))
+		fprintf(out,
+			"  unowned   %" PRIu64
+			" events named no device and were not analysed\n",
+			dmas_engine_no_device(e));
+	if (dmas_engine_dropped(e))
+		fprintf(out,
+			"  dropped   %" PRIu64
+			" events or findings the analysis could not keep (out "
+			"of memory)\n",
+			dmas_engine_dropped(e));
+	if (o->command_argv && o->command_signal)
+		fprintf(out, "  command   %s killed by signal %d (%s)\n",
+			o->command_argv[0], o->command_signal,
+			strsignal(o->command_signal));
+	else if (o->command_argv)
+		fprintf(out, "  command   %s exited with status %d\n",
+			o->command_argv[0], o->command_exit_status);
 	if (s)
 		fprintf(out, "  hooks     %s\n",
 			s->hooks[0] ? s->hooks : "(not recorded)");
@@ -130,6 +149,9 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			: "mappings left at the end are listed, not reported");
 	switch (o->input_status) {
 	case DMAS_INPUT_COMPLETE:
+		/* read whole, with a word to say (data after the trailer) */
+		if (o->input_message)
+			fprintf(out, "  WARNING   %s\n", o->input_message);
 		break;
 	case DMAS_INPUT_TRUNCATED:
 		fprintf(out,
@@ -539,8 +561,8 @@ static void print_channels(FILE *out, const struct dmas_engine *e,
 	}
 }
 
-int dmas_report_text(FILE *out, const struct dmas_engine *e,
-		     const struct dmas_report_opts *o)
+static void report_text_raw(FILE *out, const struct dmas_engine *e,
+			    const struct dmas_report_opts *o)
 {
 	size_t i, nd = dmas_engine_nr_devices(e), shown = 0;
 
@@ -564,6 +586,39 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e,
 				o->device || o->driver ? " match the filters"
 						       : "");
 	}
+}
+
+/*
+ * Every string of a recording (device, driver, frame, host names) may hold
+ * control bytes or escape sequences that would clear a terminal or set its
+ * title: the report is made in memory and each byte that is not printable
+ * ASCII or a newline goes out as \xNN.  The report's own text is ASCII.
+ */
+int dmas_report_text(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o)
+{
+	char *buf = NULL, esc[8];
+	size_t len = 0, i;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem)
+		return -1;
+	report_text_raw(mem, e, o);
+	if (fclose(mem)) {
+		free(buf);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+			putc(c, out);
+		} else {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			fputs(esc, out);
+		}
+	}
+	free(buf);
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }

@@ -5,13 +5,10 @@
 
 #include "stream_info.h"
 
-/* Device ids are table indices; a wild id from a bad record is not kept. */
-#define MAX_TRACKED_DEV (1u << 20)
-
 static void remember_driver(struct dmas_stream_info *si, uint32_t dev,
 			    const char *drv, size_t len)
 {
-	if (!dev || dev >= MAX_TRACKED_DEV || !drv[0])
+	if (!dev || dev > DMAS_DEV_ID_MAX || !drv[0])
 		return;
 	if (dev >= si->nr_drivers) {
 		uint32_t n = si->nr_drivers ? si->nr_drivers : 16;
