@@ -439,6 +439,7 @@ report_v(struct dmas_engine *e, enum dmas_finding_kind k,
 			dd = &e->dedups[*slot - 1];
 			if (++dd->count > FOLD_KEEP) {
 				e->findings[dd->last].repeats++;
+				e->last_finding = dd->last;
 				return NULL;
 			}
 		} else {
@@ -493,6 +494,7 @@ report_v(struct dmas_engine *e, enum dmas_finding_kind k,
 		vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
 	if (dd)
 		dd->last = e->nr_findings;
+	e->last_finding = e->nr_findings;
 	e->nr_findings++;
 	d = eng_dev(e, dev);
 	if (d)
@@ -529,6 +531,39 @@ struct dmas_finding *eng_report_each(struct dmas_engine *e,
 	f = report_v(e, k, ev, m, uncertain, false, true, fmt, ap);
 	va_end(ap);
 	return f;
+}
+
+void eng_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause)
+{
+	struct dmas_map *m = map_rec(e, idx);
+
+	if (!cause || m->cause)
+		return;
+	m->cause = cause;
+	e->nr_caused++;
+}
+
+void eng_consequence(struct dmas_engine *e, uint32_t cause, const char *fmt,
+		     ...)
+{
+	struct dmas_finding *f;
+	size_t len;
+	va_list ap;
+
+	if (!cause || cause > e->nr_findings)
+		return;
+	f = &e->findings[cause - 1];
+	f->consequences++;
+	len = strlen(f->consequence);
+	/* the first ones in order; later ones only count */
+	if (len + 8 >= sizeof(f->consequence))
+		return;
+	if (len)
+		len += (size_t)snprintf(f->consequence + len,
+					sizeof(f->consequence) - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(f->consequence + len, sizeof(f->consequence) - len, fmt, ap);
+	va_end(ap);
 }
 
 static struct dmas_finding *report_plain(struct dmas_engine *e,
@@ -646,6 +681,8 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 		if (m->cls == MC_SG)
 			d->sg_live--;
 	}
+	if (m->cause && e->nr_caused)
+		e->nr_caused--;
 	if (m->cls == MC_POOL) {
 		struct pool_state *p = pool_get(e, m->aux, m->dev);
 
@@ -692,6 +729,8 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 			misuse_map_error(e, d, ev);
 		return;
 	}
+	if (e->nr_caused && cls == MC_ADDR)
+		misuse_reused(e, ev);
 	idx = map_new(e, ev, cls, key);
 	if (!idx) {
 		e->dropped++;

@@ -74,6 +74,13 @@ struct dmas_map {
 	uint8_t dir;
 	uint8_t state; /* owner | MS_* */
 	uint8_t cls; /* enum map_class */
+	/*
+	 * Finding index + 1 whose root cause decides what happens to this
+	 * record next (0: none): its release or leak is that bug's
+	 * consequence, folded into the finding (eng_consequence), never a
+	 * finding of its own.
+	 */
+	uint32_t cause;
 };
 
 _Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
@@ -169,6 +176,7 @@ struct desc_state_rec {
 	uint32_t chan; /* channel index + 1 */
 	uint32_t stack;
 	uint32_t loss_gen;
+	uint32_t finding; /* its xfer-timeout finding, index + 1 */
 	uint32_t prev, next; /* channel's list, in submission order */
 	uint8_t state;
 	uint8_t dir;
@@ -277,6 +285,10 @@ struct dmas_engine {
 	size_t nr_dedups, cap_dedups;
 	struct htab dedup_h;
 
+	size_t last_finding; /* where the last eng_report landed (new or
+				folded) */
+	uint64_t nr_caused; /* live records with a cause */
+
 	uint64_t events;
 	uint64_t dropped; /* events the engine could not keep (out of memory) */
 	uint64_t lost;
@@ -334,6 +346,22 @@ struct dmas_finding *eng_report(struct dmas_engine *e, enum dmas_finding_kind k,
 				const struct dmas_map *m, bool uncertain,
 				const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Index + 1 of the finding the last eng_report made or folded into. */
+static inline uint32_t eng_last_cause(const struct dmas_engine *e)
+{
+	return e->nr_findings ? (uint32_t)e->last_finding + 1 : 0;
+}
+/*
+ * Tie record idx's future to finding cause (index + 1): its release or leak
+ * is then that finding's consequence.  A record keeps its first cause.
+ */
+void eng_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause);
+/*
+ * A consequence of finding cause (index + 1) happened: counted on it and
+ * described (the first few, in order) instead of becoming a finding.
+ */
+void eng_consequence(struct dmas_engine *e, uint32_t cause, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
 /* Like eng_report, never folded (leaks: one finding per mapping). */
 struct dmas_finding *
 eng_report_each(struct dmas_engine *e, enum dmas_finding_kind k,
@@ -427,6 +455,11 @@ void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
 void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
+/*
+ * An MC_ADDR mapping is being made at ev->addr while a record kept for a
+ * finding's sake (a cause) still holds that address: that one is gone.
+ */
+void misuse_reused(struct dmas_engine *e, const struct dmas_event *ev);
 void misuse_format(struct dmas_engine *e, const struct agg *a,
 		   struct dmas_finding *f);
 /* A release or sync found nothing: pre-existing, double, or not mapped. */

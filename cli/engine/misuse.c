@@ -21,7 +21,17 @@
  *   streaming mapping is `streaming-via-coherent-api`, as is
  *   dma_free_coherent of dma_alloc_pages memory (and the reverse is
  *   coherent-via-streaming-api): dma-debug calls all of these "wrong
- *   function".  The record is forgotten after the finding, as dma-debug does.
+ *   function".  Unlike dma-debug, the record is kept, tied to that finding
+ *   (its cause): the memory is still allocated (or still mapped), so the
+ *   driver's later, correct release of it, or its leak, is that bug's
+ *   consequence, folded into the finding, not a second finding
+ *   (`free-not-allocated`, `double-unmap`, a leak).  The same holds for an
+ *   sg list released through dma_unmap_page or dma_free_coherent (the list
+ *   stays mapped) and for a mapping that an unmap at an offset inside it
+ *   failed to release.
+ * - A dma address handed out again while such a kept record still holds it
+ *   (the IOMMU or the allocator reused it): the old record is gone, folded
+ *   as a consequence.
  * - coherent and page frees must pass back the CPU address the allocation
  *   returned (dma-debug: "different CPU address"): `free-not-allocated`.
  * - single and page/resource unmaps are not told apart (the hooks cannot).
@@ -77,6 +87,43 @@ static const char *api_name(uint8_t kind)
 	return "dma call";
 }
 
+/* The sg list whose alias m is stays mapped: tie it to the last finding. */
+static void alias_cause(struct dmas_engine *e, const struct dmas_map *m)
+{
+	uint32_t sg = map_find(e, m->dev, MC_SG, m->aux, 0, -1);
+
+	if (sg)
+		eng_set_cause(e, sg, eng_last_cause(e));
+}
+
+/* Record idx is released now: the end of its cause's story, if it has one. */
+static void caused_release(struct dmas_engine *e, uint32_t idx,
+			   const struct dmas_event *ev)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+
+	if (m->cause)
+		eng_consequence(e, m->cause, "then released with %s",
+				api_name(ev->kind));
+}
+
+void misuse_reused(struct dmas_engine *e, const struct dmas_event *ev)
+{
+	uint32_t idx = map_find(e, ev->dev, MC_ADDR, ev->addr, 0, -1);
+	const struct dmas_map *m;
+
+	if (!idx)
+		return;
+	m = map_rec(e, idx);
+	if (!m->cause || map_is_alias(m))
+		return;
+	eng_consequence(e, m->cause,
+			"its dma address 0x%" PRIx64
+			" was handed out again by %s",
+			m->addr, api_name(ev->kind));
+	eng_release(e, idx, ev, RECENT_LEAKED);
+}
+
 void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev, enum map_class cls,
 		      uint64_t key, enum dmas_finding_kind k)
@@ -126,6 +173,8 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 			   ": inside the mapping at 0x%" PRIx64 " (+%" PRIu64
 			   "), not its start",
 			   api_name(ev->kind), key, m->addr, key - m->addr);
+		/* that mapping stays: its leak is this bug's consequence */
+		eng_set_cause(e, inside, eng_last_cause(e));
 		return;
 	}
 	eng_report(e, k, ev, NULL, unc,
@@ -157,6 +206,7 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 			   " starts an sg list mapped with dma_map_sg: unmap "
 			   "it with dma_unmap_sg",
 			   key);
+		alias_cause(e, m);
 		return;
 	}
 	if (m->kind == DMAS_EV_ALLOC_COHERENT ||
@@ -164,27 +214,28 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
-	} else {
-		if (cls == MC_SG) {
-			unsigned nents = ev->count & 0xffff;
-
-			if (nents != m->nents)
-				eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m,
-					   unc,
-					   "unmapped with nents %u, mapped "
-					   "with %u",
-					   nents, m->nents);
-		} else if (ev->size != m->size) {
-			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
-				   "unmapped with size %" PRIu64
-				   ", mapped %" PRIu64,
-				   (uint64_t)ev->size, m->size);
-		}
-		if (ev->dir != m->dir)
-			eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
-				   "unmapped %s, mapped %s", dir_name(ev->dir),
-				   dir_name(m->dir));
+		/* still allocated: its correct free or leak comes later */
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	}
+	if (cls == MC_SG) {
+		unsigned nents = ev->count & 0xffff;
+
+		if (nents != m->nents)
+			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+				   "unmapped with nents %u, mapped "
+				   "with %u",
+				   nents, m->nents);
+	} else if (ev->size != m->size) {
+		eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+			   "unmapped with size %" PRIu64 ", mapped %" PRIu64,
+			   (uint64_t)ev->size, m->size);
+	}
+	if (ev->dir != m->dir)
+		eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
+			   "unmapped %s, mapped %s", dir_name(ev->dir),
+			   dir_name(m->dir));
+	caused_release(e, idx, ev);
 	eng_release(e, idx, ev, 0);
 }
 
@@ -206,6 +257,7 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
 			   "%s of an sg list mapped with dma_map_sg",
 			   api_name(ev->kind));
+		alias_cause(e, m);
 		return;
 	}
 	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_RESOURCE ||
@@ -214,11 +266,15 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	} else if (ev->kind == DMAS_EV_FREE_PAGES &&
 		   m->kind == DMAS_EV_ALLOC_COHERENT) {
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	} else {
 		if (ev->size != m->size)
 			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
@@ -232,6 +288,7 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 				   ", allocated at 0x%" PRIx64,
 				   (uint64_t)ev->aux, m->aux);
 	}
+	caused_release(e, idx, ev);
 	eng_release(e, idx, ev, 0);
 }
 

@@ -348,7 +348,11 @@ TEST(coherent_and_streaming_mix_ups)
 	f = scn_finding(e, "streaming-via-coherent-api", 0);
 	CHECK_EQ(f->addr, 0x20000);
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
-	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	/*
+	 * Released through the wrong API, the memory is still allocated (or
+	 * mapped): the records stay, tied to their findings.
+	 */
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 4);
 	/* the right calls say nothing */
 	scn_alloc_coherent(s, dev, 0x50000, 4096);
 	scn_free_coherent(s, dev, 0x50000, 4096);
@@ -358,6 +362,137 @@ TEST(coherent_and_streaming_mix_ups)
 	scn_unmap_resource(s, dev, 0xfe000000, 4096, BIDI);
 	scn_finish(s);
 	CHECK_EQ(dmas_engine_nr_findings(e), 4);
+	scn_free(s);
+}
+
+/*
+ * One root cause, one finding: the driver's own correct release of memory
+ * it had already released through the wrong API is the first bug's
+ * consequence, not free-not-allocated or double-unmap (dma-debug reports
+ * both).
+ */
+TEST(wrong_api_release_then_correct_one_is_one_finding)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_unmap(s, dev, 0x20000, 2048, TO);
+	scn_alloc_pages(s, dev, 0x30000, 8192, FROM);
+	scn_free_coherent(s, dev, 0x30000, 8192);
+	scn_free_pages(s, dev, 0x30000, 8192, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,"
+				"streaming-via-coherent-api,"
+				"streaming-via-coherent-api");
+	f = scn_finding(e, "coherent-via-streaming-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "then released with dma_free_coherent");
+	f = scn_finding(e, "streaming-via-coherent-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence,
+		       "then released with dma_unmap_single/page");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 1)->consequence,
+		"then released with dma_free_pages");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	/* a second correct free after that is a real double free */
+	scn_free(s);
+	s = setup(&e, &dev);
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e),
+		    "coherent-via-streaming-api,free-not-allocated");
+	scn_free(s);
+}
+
+/* What the wrong release left allocated leaks as its consequence. */
+TEST(wrong_api_release_then_leak_is_one_finding)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	/* an sg list released with dma_unmap_page stays mapped */
+	scn_map_sg(s, dev, 0xffff888000001000ULL, 2, 1, 0x50000, 8192, TO);
+	scn_unmap(s, dev, 0x50000, 8192, TO);
+	/* an unmap at an offset misses the mapping: it stays */
+	scn_map(s, dev, 0x60000, 8192, FROM);
+	scn_unmap(s, dev, 0x61000, 4096, FROM);
+	/* the control: an honest leak is still one */
+	scn_map(s, dev, 0x70000, 4096, FROM);
+	scn_unbind(s, dev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,unmap-not-mapped,"
+				"unmap-not-mapped,leak-at-unbind");
+	CHECK_EQ(scn_finding(e, "leak-at-unbind", 0)->addr, 0x70000);
+	f = scn_finding(e, "coherent-via-streaming-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "dma_alloc_coherent memory at 0x10000 "
+				       "still held after the driver unbound");
+	f = scn_finding(e, "unmap-not-mapped", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "dma_map_sg memory");
+	f = scn_finding(e, "unmap-not-mapped", 1);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "memory at 0x60000");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+/* Kept records do not age into leak-suspected nor show at exit. */
+TEST(wrong_api_release_kept_record_is_not_aged_or_listed_at_exit)
+{
+	struct dmas_engine_opts o = {.leak_age_ns = 1000000000ULL,
+				     .leaks_at_exit = true};
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(&o, &e);
+	uint32_t dev;
+
+	scn_session(s, false);
+	dev = scn_device(s, "0000:01:00.0", "", 0);
+	scn_bind(s, dev, "nicdrv");
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_advance(s, 3000000000ULL);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "streaming-via-coherent-api");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 0)->consequence,
+		"still held at the end of the session");
+	scn_free(s);
+}
+
+/* The dma address of a kept record handed out again: that record is gone. */
+TEST(wrong_api_release_address_reused)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_alloc_coherent(s, dev, 0x20000, 4096);
+	scn_free_coherent(s, dev, 0x20000, 4096);
+	scn_unbind(s, dev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "streaming-via-coherent-api");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 0)->consequence,
+		"was handed out again by dma_alloc_coherent");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
 	scn_free(s);
 }
 

@@ -148,6 +148,8 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	JADD(o, "dir", json_object_new_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));
 	JADD(o, "repeats", JU64(f->repeats));
+	JADD(o, "consequences", JU64(f->consequences));
+	JADD(o, "consequence", json_object_new_string(f->consequence));
 	JADD(o, "detail", json_object_new_string(f->detail));
 	return o;
 }
