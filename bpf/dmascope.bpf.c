@@ -157,6 +157,7 @@ enum {
 	FN_UNBIND,
 	FN_PROBE,
 	FN_DEVICE_DEL,
+	FN_DEVICE_ADD,
 };
 
 /* dev_name() -> id, for tracepoints that name their device (vdmac) */
@@ -1727,6 +1728,47 @@ SEC("kretprobe/device_release_driver_internal")
 int BPF_KRETPROBE(krp_device_release_driver_internal)
 {
 	return unbind_exit(ctx, false);
+}
+
+/*
+ * A device registered while we trace has no mappings from before: an
+ * unknown unmap, sync or free on it is a bug, not "pre-existing".  Its
+ * device record goes out first (ev_start), then DEVICE_ADD.
+ */
+static __always_inline int device_added(void *ctx, bool tramp,
+					struct device *dev, int ret)
+{
+	struct dmas_event *e;
+
+	if (ret || !dev)
+		return 0;
+	e = ev_start(ctx, tramp, dev, DMAS_EV_DEVICE_ADD, NULL);
+	if (e)
+		ev_submit(e);
+	return 0;
+}
+
+SEC("fexit/device_add")
+int BPF_PROG(fexit_device_add, struct device *dev, int ret)
+{
+	return device_added(ctx, true, dev, ret);
+}
+
+SEC("kprobe/device_add")
+int BPF_KPROBE(kp_device_add, struct device *dev)
+{
+	stash_put(FN_DEVICE_ADD, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/device_add")
+int BPF_KRETPROBE(krp_device_add, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DEVICE_ADD, &v))
+		return 0;
+	return device_added(ctx, false, (void *)v.a[0], ret);
 }
 
 /* After device_del the pointer may be reused by another device: forget it. */

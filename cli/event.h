@@ -68,6 +68,7 @@ enum dmas_kind {
 	/* bookkeeping */
 	DMAS_EV_LOST = 37, /* count events were lost around ts */
 	DMAS_EV_SWIOTLB_BOUNCE = 38, /* swiotlb_tbl_map_single / swiotlb:* */
+	DMAS_EV_DEVICE_ADD = 39, /* device_add: registered while tracing */
 	DMAS_EV_MAX
 };
 
@@ -155,6 +156,9 @@ struct dmas_event {
  *	name = driver or module name (dev = 0 for MODULE_UNLOAD)
  * DEVICE_REMOVE:
  *	dev only
+ * DEVICE_ADD:
+ *	dev only: the device was registered (device_add succeeded) while
+ *	tracing, so it has no mappings from before the trace
  * IOMMU_MAP, IOMMU_UNMAP:
  *	addr = iova, size, phys (map)
  * IOMMU_FAULT:

@@ -1168,6 +1168,54 @@ static int sc_sync_not_mapped(struct vdmac_run *r)
 	return ret;
 }
 
+/*
+ * A device registered while tracing runs (as a driver registers a child
+ * device and maps through it, bound to no driver) has no mappings from
+ * before: an unmap or sync of an address it never mapped is a finding
+ * even though no driver bind was seen.
+ */
+static int sc_late_device(struct vdmac_run *r)
+{
+	struct platform_device_info info = {
+		.parent = r->dev,
+		.name = "vdmac-late",
+		.id = PLATFORM_DEVID_NONE,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	struct platform_device *pdev;
+	struct device *dev;
+	struct vbuf b = {};
+	dma_addr_t addr;
+	int ret;
+
+	ret = unmapped_addr(r, &b, &addr);
+	if (ret)
+		goto out;
+	pdev = platform_device_register_full(&info);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		fail(r, "registering vdmac-late failed: %d", ret);
+		goto out;
+	}
+	dev = &pdev->dev;
+	addr = phys_to_dma(dev, page_to_phys(b.page));
+	if (get_dma_ops(dev)) {
+		ret = refuse(r, "not-dma-direct",
+			     "vdmac-late does not use dma-direct");
+	} else {
+		dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+		dma_sync_single_for_cpu(dev, addr, PAGE_SIZE, DMA_FROM_DEVICE);
+		truth("finding=unmap-not-mapped dev=%s addr=0x%llx size=%lu dir=to-device",
+		      dev_name(dev), (u64)addr, PAGE_SIZE);
+		truth("finding=sync-not-mapped dev=%s addr=0x%llx size=%lu dir=from-device",
+		      dev_name(dev), (u64)addr, PAGE_SIZE);
+	}
+	platform_device_unregister(pdev);
+out:
+	vbuf_free(r, &b);
+	return ret;
+}
+
 static int sc_sync_out_of_range(struct vdmac_run *r)
 {
 	struct vbuf b = {};
@@ -1716,6 +1764,8 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "unmap an address never mapped" },
 	{ "sync-not-mapped", "buggy", sc_sync_not_mapped,
 	  "sync an address never mapped" },
+	{ "late-device", "buggy", sc_late_device,
+	  "register a device, unmap and sync an address it never mapped" },
 	{ "sync-out-of-range", "buggy", sc_sync_out_of_range,
 	  "sync 4096 bytes from the middle of a 4096 byte mapping" },
 	{ "sync-dir-mismatch", "buggy", sc_sync_dir_mismatch,

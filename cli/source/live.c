@@ -194,6 +194,7 @@ static const struct op ops[] = {
 	 false,
 	 {FNX(device_release_driver_internal),
 	  KRP(device_release_driver_internal)}},
+	{"device_add", false, false, {FX(device_add), KRP(device_add)}},
 	{"device_remove", false, false, {FX(device_del), KRP(device_del)}},
 	{"module_unload", false, false, {RTP(module_free, "rtp_module_free")}},
 	{"iommu_map", false, false, {RTP(map, "rtp_iommu_map")}},

@@ -43,7 +43,7 @@
  *     chan_request chan_release desc_prep desc_submit issue_pending
  *     xfer_start xfer_complete xfer_error terminate cpu_access driver_bind
  *     driver_unbind device_remove module_unload iommu_map iommu_unmap
- *     iommu_fault lost swiotlb_bounce
+ *     iommu_fault lost swiotlb_bounce device_add
  *     fields, as in struct dmas_event: dev pid cpu stack addr size phys aux
  *     count attrs flags dir name ts; dir is to, from, bidi, none (or the
  *     number); flags is write,error,atomic (or a number); name is for

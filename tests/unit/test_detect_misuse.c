@@ -86,6 +86,43 @@ TEST(preexisting_mappings_are_not_bugs)
 	scn_free(s);
 }
 
+/*
+ * A device registered while tracing (DEVICE_ADD in the trace), with or
+ * without a driver, has nothing from before: every unknown release on it
+ * is a finding.  A device merely seen first without a driver is not.
+ */
+TEST(device_added_while_tracing_has_no_preexisting_mappings)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t added, seen;
+
+	scn_session(s, false);
+	added = scn_device(s, "vdmac-late", "", -1);
+	seen = scn_device(s, "0000:03:00.0", "", 0);
+	scn_device_add(s, added);
+	scn_unmap(s, added, 0x1000, 2048, FROM);
+	scn_sync_for_cpu(s, added, 0x2000, 64, FROM);
+	scn_free_coherent(s, added, 0x3000, 4096);
+	scn_pool_free(s, added, 0x5, 0x6000, 64);
+	scn_unmap_sg(s, added, 0xffff888000000100ULL, 2, 8192, TO);
+	/* the control: no add, no bind in the trace */
+	scn_unmap(s, seen, 0x1000, 2048, FROM);
+	scn_sync_for_cpu(s, seen, 0x2000, 64, FROM);
+	scn_free_coherent(s, seen, 0x3000, 4096);
+	scn_remove(s, added);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped,sync-not-mapped,"
+				"free-not-allocated,free-not-allocated,"
+				"unmap-not-mapped");
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->dev, added);
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->addr, 0x1000);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->addr, 0x2000);
+	CHECK_EQ(dmas_engine_dev_stats(e, added)->preexisting, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, seen)->preexisting, 3);
+	scn_free(s);
+}
+
 TEST(preexisting_released_twice_is_double_unmap)
 {
 	struct dmas_engine *e;
