@@ -1216,6 +1216,122 @@ out:
 	return ret;
 }
 
+/*
+ * dma_sync_sg_for_cpu with fewer entries than were passed to dma_map_sg
+ * (the driver syncs only the part it reads): the DMA API wants map_sg's
+ * nents, and dma-debug reports the difference.
+ */
+#define NENTS_PAGES	4
+static int sc_sync_sg_nents_mismatch(struct vdmac_run *r)
+{
+	struct page *pages[NENTS_PAGES] = {};
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned int i;
+	int ret, count;
+
+	ret = sg_alloc_table(&sgt, NENTS_PAGES, GFP_KERNEL);
+	if (ret) {
+		fail(r, "no memory for an sg table");
+		return ret;
+	}
+	for_each_sgtable_sg(&sgt, sg, i) {
+		pages[i] = alloc_pages_node(r->node, GFP_KERNEL, 0);
+		if (!pages[i]) {
+			fail(r, "no memory for sg pages");
+			ret = -ENOMEM;
+			goto free;
+		}
+		sg_set_page(sg, pages[i], PAGE_SIZE, 0);
+	}
+	count = dma_map_sg(r->dev, sgt.sgl, sgt.orig_nents, DMA_FROM_DEVICE);
+	if (!count) {
+		fail(r, "dma_map_sg failed");
+		ret = -ENOMEM;
+		goto free;
+	}
+	for_each_sg(sgt.sgl, sg, count, i)
+		note_map(r, sg_dma_address(sg));
+	/* the bug: half the list */
+	dma_sync_sg_for_cpu(r->dev, sgt.sgl, NENTS_PAGES / 2, DMA_FROM_DEVICE);
+	truth("finding=sync-sg-nents-mismatch dev=%s addr=0x%llx size=%lu dir=from-device nents=%d sync_nents=%d",
+	      dev_name(r->dev), (u64)sg_dma_address(sgt.sgl),
+	      NENTS_PAGES * PAGE_SIZE, NENTS_PAGES, NENTS_PAGES / 2);
+	dma_unmap_sg(r->dev, sgt.sgl, sgt.orig_nents, DMA_FROM_DEVICE);
+free:
+	for (i = 0; i < NENTS_PAGES; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	sg_free_table(&sgt);
+	return ret;
+}
+
+/*
+ * A resource mapping (the peripheral's FIFO) released with dma_unmap_page,
+ * then with the right dma_unmap_resource: one finding, the second call
+ * folded into it.  Safe on dma-direct: neither call touches the address.
+ */
+static int sc_unmap_type_mismatch(struct vdmac_run *r)
+{
+	dma_addr_t addr;
+
+	if (get_dma_ops(r->dev))
+		return refuse(r, "not-dma-direct",
+			      "the device does not use dma-direct");
+	addr = dma_map_resource(r->dev, VDMAC_FIFO_ADDR, 4, DMA_TO_DEVICE, 0);
+	if (dma_mapping_error(r->dev, addr)) {
+		fail(r, "dma_map_resource failed");
+		return -ENOMEM;
+	}
+	dma_unmap_page(r->dev, addr, 4, DMA_TO_DEVICE);
+	dma_unmap_resource(r->dev, addr, 4, DMA_TO_DEVICE, 0);
+	truth_map(r, "unmap-type-mismatch", addr, 4, DMA_TO_DEVICE,
+		  " kind=resource folds=1");
+	return 0;
+}
+
+/*
+ * Two FROM_DEVICE buffers side by side in one page, the first 96 bytes
+ * long: both are mapped at once and share the cacheline at offset 64.  On
+ * a non-coherent machine invalidating one corrupts the other; dma-debug
+ * calls it "cacheline tracking EEXIST".
+ */
+#define CL_FIRST	96
+#define CL_SECOND	64
+static int sc_cacheline_overlap(struct vdmac_run *r)
+{
+	dma_addr_t a, b;
+	struct vbuf buf = {};
+	int ret;
+
+	ret = vbuf_alloc(r, &buf, PAGE_SIZE);
+	if (ret)
+		return ret;
+	a = dma_map_page(r->dev, buf.page, 0, CL_FIRST, DMA_FROM_DEVICE);
+	if (dma_mapping_error(r->dev, a)) {
+		fail(r, "mapping the first buffer failed");
+		ret = -ENOMEM;
+		goto out;
+	}
+	note_map(r, a);
+	b = dma_map_page(r->dev, buf.page, CL_FIRST, CL_SECOND,
+			 DMA_FROM_DEVICE);
+	if (dma_mapping_error(r->dev, b)) {
+		fail(r, "mapping the second buffer failed");
+		ret = -ENOMEM;
+	} else {
+		note_map(r, b);
+		truth("finding=cacheline-overlap dev=%s addr=0x%llx size=%d dir=from-device phys=0x%llx",
+		      dev_name(r->dev), (u64)b, CL_SECOND,
+		      (u64)page_to_phys(buf.page) + CL_FIRST);
+		dma_unmap_page(r->dev, b, CL_SECOND, DMA_FROM_DEVICE);
+	}
+	dma_unmap_page(r->dev, a, CL_FIRST, DMA_FROM_DEVICE);
+out:
+	vbuf_free(r, &buf);
+	return ret;
+}
+
 static int sc_sync_out_of_range(struct vdmac_run *r)
 {
 	struct vbuf b = {};
@@ -1764,6 +1880,12 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "unmap an address never mapped" },
 	{ "sync-not-mapped", "buggy", sc_sync_not_mapped,
 	  "sync an address never mapped" },
+	{ "sync-sg-nents-mismatch", "buggy", sc_sync_sg_nents_mismatch,
+	  "dma_sync_sg_for_cpu of 2 of the 4 entries dma_map_sg was given" },
+	{ "unmap-type-mismatch", "buggy", sc_unmap_type_mismatch,
+	  "dma_unmap_page of a dma_map_resource mapping, then dma_unmap_resource" },
+	{ "cacheline-overlap", "buggy", sc_cacheline_overlap,
+	  "map two FROM_DEVICE buffers that share a cacheline at once" },
 	{ "late-device", "buggy", sc_late_device,
 	  "register a device, unmap and sync an address it never mapped" },
 	{ "sync-out-of-range", "buggy", sc_sync_out_of_range,

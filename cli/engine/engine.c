@@ -89,6 +89,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	if (!e)
 		return;
 	maps_free(e);
+	htab_free(&e->line_h);
 	dmaeng_free(e);
 	numa_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
@@ -665,6 +666,8 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	struct dmas_map *m = map_rec(e, idx);
 	struct dev_state *d = eng_dev(e, m->dev);
 
+	if (m->kind == DMAS_EV_MAP)
+		misuse_cacheline_release(e, idx);
 	if (m->cls == MC_SG) {
 		uint32_t a = map_find_alias(e, m->dev, m->aux, m->addr);
 
@@ -740,7 +743,10 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		return;
 	}
 	m = map_rec(e, idx);
-	switch (ev->kind) {
+	/* 6.18+: dma_map_resource is dma_map_phys with DMA_ATTR_MMIO */
+	if (ev->kind == DMAS_EV_MAP && (ev->attrs & DMAS_ATTR_MMIO))
+		m->kind = DMAS_EV_MAP_RESOURCE;
+	switch (m->kind) {
 	case DMAS_EV_MAP_SG:
 		m->aux = ev->addr;
 		m->nents = (uint16_t)(ev->count & 0xffff);
@@ -757,6 +763,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		break;
 	}
 	case DMAS_EV_MAP:
+		m->aux = ev->phys;
 		break;
 	case DMAS_EV_ALLOC_COHERENT:
 	case DMAS_EV_ALLOC_PAGES:
@@ -777,10 +784,12 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	d->nr_live++;
 	stats_map(e, d, m);
-	if (ev->kind != DMAS_EV_POOL_ALLOC && ev->kind != DMAS_EV_MAP_RESOURCE)
+	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
 		numa_map(e, d, ev, m);
-	if (ev->kind == DMAS_EV_MAP)
+	if (m->kind == DMAS_EV_MAP) {
 		hints_churn(e, d, ev, m);
+		misuse_cacheline_map(e, ev, idx);
+	}
 }
 
 static void time_passes(struct dmas_engine *e, uint64_t ts)
@@ -1079,6 +1088,7 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += (size_t)e->maps.nr_chunks * MAP_CHUNK * sizeof(struct dmas_map) +
 	     (size_t)e->maps.cap_chunks * sizeof(*e->maps.chunks) +
 	     htab_bytes(&e->maps.h);
+	b += htab_bytes(&e->line_h);
 	b += RECENT_SLOTS * sizeof(*e->recent) +
 	     CHURN_SLOTS * sizeof(*e->churn);
 	b += e->cap_devs * sizeof(*e->devs) + e->cap_dev_idx * sizeof(uint32_t);

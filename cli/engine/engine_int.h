@@ -21,6 +21,8 @@
 #define MAP_LARGE (1ULL << 20)
 #define DMAS_ATTR_SKIP_CPU_SYNC \
 	(1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
+/* 6.18's DMA_ATTR_MMIO: dma_map_resource goes through dma_map_phys with it */
+#define DMAS_ATTR_MMIO (1u << 10)
 
 /*
  * Namespaces of the mapping table.  Streaming, resource, coherent and page
@@ -62,7 +64,8 @@ struct dmas_map {
 	uint64_t size;
 	uint64_t ts; /* created */
 	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id;
-		       * coherent/pages: CPU address; alias: sg pointer */
+		       * coherent/pages: CPU address; alias: sg pointer;
+		       * MAP: the buffer's physical address */
 	uint32_t dev;
 	uint32_t stack;
 	uint32_t next; /* next in its hash bucket list, or free list */
@@ -260,6 +263,7 @@ struct dmas_engine {
 	size_t cap_cpu;
 
 	struct map_table maps;
+	struct htab line_h; /* cacheline (phys >> 6) -> MAP record indexed */
 	struct recent *recent;
 	struct churn *churn;
 
@@ -456,6 +460,11 @@ void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
 void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
+/* Streaming map record idx made: index its cachelines, check overlaps. */
+void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
+			  uint32_t idx);
+/* Record idx is going away: drop what it indexed. */
+void misuse_cacheline_release(struct dmas_engine *e, uint32_t idx);
 /*
  * An MC_ADDR mapping is being made at ev->addr while a record kept for a
  * finding's sake (a cause) still holds that address: that one is gone.

@@ -16,7 +16,13 @@
  *   API, and the events carry only a list's first dma address).
  * - sync-out-of-range: the synced range [addr, addr+size) is not inside
  *   the mapping (dma-debug checks only the size; a range running past the
- *   end is as wrong); sg: more entries synced than were mapped.
+ *   end is as wrong).
+ * - sync-sg-nents-mismatch: an sg sync whose entry count differs from the
+ *   nents passed to dma_map_sg, fewer or more, as dma-debug reports it
+ *   ("syncs DMA sg list with different entry count"; the DMA API says
+ *   nents must be the one passed to dma_map_sg, not the count it
+ *   returned).  Part of a list is synced with dma_sync_single_* on its
+ *   segments.
  * - sync-dir-mismatch: the sync's direction differs from the mapping's,
  *   unless the mapping is BIDIRECTIONAL, which accepts any (as dma-debug).
  * - missing-sync-for-cpu: a FROM_DEVICE/BIDIRECTIONAL buffer is handed to
@@ -36,8 +42,8 @@
  *   sync_for_device right after a DMA_ATTR_SKIP_CPU_SYNC map is the
  *   intended first hand-off (page_pool), not redundant.  Partial syncs
  *   never count as redundant: drivers sync headers and payloads apart.
- * - sg mappings: ownership is tracked for the list as a whole, and syncs of
- *   part of the list are fine; no missing/redundant findings for sg lists.
+ * - sg mappings: ownership is tracked for the list as a whole; no
+ *   missing/redundant findings for sg lists.
  */
 #include <inttypes.h>
 
@@ -152,10 +158,11 @@ void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
 	}
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
-	if (ev->count > m->nents)
-		eng_report(e, DMAS_F_SYNC_OUT_OF_RANGE, ev, m, unc,
-			   "synced %u entries, the list was mapped with %u",
-			   ev->count, m->nents);
+	if (ev->count != m->nents)
+		eng_report(e, DMAS_F_SYNC_SG_NENTS_MISMATCH, ev, m, unc,
+			   "synced %u entries, the list was mapped with nents "
+			   "%u (%u dma segments)",
+			   ev->count, m->nents, m->mapped);
 	check_dir(e, ev, m, unc);
 	m->state = (m->state & ~MS_HANDOFF_CLEAR) |
 		   (to_cpu ? OWN_CPU : OWN_DEVICE) |

@@ -533,6 +533,132 @@ TEST(wrong_api_release_address_reused)
 	scn_free(s);
 }
 
+/*
+ * A resource mapping released as a page mapping or the reverse (dma-debug's
+ * "wrong function"); 6.18+ kernels map resources through dma_map_phys with
+ * DMA_ATTR_MMIO, which counts as a resource mapping.
+ */
+TEST(resource_and_page_unmaps_are_not_interchangeable)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = {.kind = DMAS_EV_MAP,
+				.addr = 0xfe200000,
+				.size = 4096,
+				.phys = 0xfe200000,
+				.attrs = 1u << 10};
+	const struct dmas_finding *f;
+
+	/* the right pairs, old and 6.18 style, say nothing */
+	scn_map_resource(s, dev, 0xfe000000, 4096, BIDI);
+	scn_unmap_resource(s, dev, 0xfe000000, 4096, BIDI);
+	ev.dev = dev;
+	scn_event(s, &ev);
+	ev.kind = DMAS_EV_UNMAP;
+	scn_event(s, &ev);
+	scn_map(s, dev, 0x10000, 4096, TO);
+	scn_unmap(s, dev, 0x10000, 4096, TO);
+	CHECK_STREQ(scn_ids(e), "");
+	/* the wrong ones, each followed by the right one: one finding each */
+	scn_map_resource(s, dev, 0xfe100000, 4096, TO);
+	scn_unmap(s, dev, 0xfe100000, 4096, TO);
+	scn_unmap_resource(s, dev, 0xfe100000, 4096, TO);
+	scn_map(s, dev, 0x20000, 4096, FROM);
+	scn_unmap_resource(s, dev, 0x20000, 4096, FROM);
+	scn_unmap(s, dev, 0x20000, 4096, FROM);
+	ev.kind = DMAS_EV_MAP;
+	ev.addr = ev.phys = 0xfe300000;
+	scn_event(s, &ev);
+	ev.kind = DMAS_EV_UNMAP;
+	ev.attrs = 0;
+	scn_event(s, &ev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-type-mismatch,unmap-type-mismatch,"
+				"unmap-type-mismatch");
+	f = scn_finding(e, "unmap-type-mismatch", 0);
+	CHECK_EQ(f->addr, 0xfe100000);
+	CHECK_EQ(f->map_kind, DMAS_EV_MAP_RESOURCE);
+	CHECK_CONTAINS(f->detail, "dma_unmap_single/page of a mapping made by "
+				  "dma_map_resource");
+	CHECK_EQ(f->consequences, 1);
+	f = scn_finding(e, "unmap-type-mismatch", 1);
+	CHECK_CONTAINS(f->detail, "dma_unmap_resource of a mapping made by "
+				  "dma_map_single/page");
+	CHECK_EQ(scn_finding(e, "unmap-type-mismatch", 2)->map_kind,
+		 DMAS_EV_MAP_RESOURCE);
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 1);
+	scn_free(s);
+}
+
+/*
+ * dma-debug's cacheline overlap: two live FROM_DEVICE/BIDIRECTIONAL
+ * mappings of different buffers sharing a cacheline, on any device.
+ */
+TEST(cacheline_shared_by_two_mappings)
+{
+	struct dmas_engine *e;
+	uint32_t dev, other;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	other = scn_device(s, "0000:02:00.0", "", 0);
+	scn_bind(s, other, "otherdrv");
+	/* side by side in one cacheline (0x1040): the second is reported */
+	scn_map_phys(s, dev, 0x10000, 96, FROM, 0x1000);
+	scn_map_phys(s, dev, 0x20000, 64, BIDI, 0x1060);
+	/* across devices */
+	scn_map_phys(s, dev, 0x30000, 40, FROM, 0x2000);
+	scn_map_phys(s, other, 0x40000, 24, FROM, 0x2028);
+	scn_unmap(s, dev, 0x20000, 64, BIDI);
+	scn_unmap(s, other, 0x40000, 24, FROM);
+	CHECK_STREQ(scn_ids(e), "cacheline-overlap,cacheline-overlap");
+	f = scn_finding(e, "cacheline-overlap", 0);
+	CHECK_EQ(f->addr, 0x20000);
+	CHECK_EQ(f->size, 64);
+	CHECK_EQ(f->dir, BIDI);
+	CHECK_CONTAINS(f->detail, "cacheline at phys 0x1040 also holds the "
+				  "from-device mapping at dma 0x10000 (phys "
+				  "0x1000, 96 bytes)");
+	f = scn_finding(e, "cacheline-overlap", 1);
+	CHECK_EQ(f->dev, other);
+	CHECK_CONTAINS(f->detail, "of another device");
+	/* silent: the neighbour is gone now */
+	scn_unmap(s, dev, 0x10000, 96, FROM);
+	scn_map_phys(s, dev, 0x20000, 64, FROM, 0x1060);
+	scn_unmap(s, dev, 0x20000, 64, FROM);
+	scn_unmap(s, dev, 0x30000, 40, FROM);
+	/* silent: a TO_DEVICE neighbour (the CPU only cleans it) */
+	scn_map_phys(s, dev, 0x50000, 96, TO, 0x3000);
+	scn_map_phys(s, dev, 0x60000, 64, FROM, 0x3060);
+	scn_unmap(s, dev, 0x60000, 64, FROM);
+	scn_unmap(s, dev, 0x50000, 96, TO);
+	/* silent: one buffer mapped for two devices */
+	scn_map_phys(s, dev, 0x70000, 100, FROM, 0x4010);
+	scn_map_phys(s, other, 0x80000, 100, FROM, 0x4010);
+	scn_unmap(s, other, 0x80000, 100, FROM);
+	scn_unmap(s, dev, 0x70000, 100, FROM);
+	/* silent: aligned neighbours share no line */
+	scn_map_phys(s, dev, 0x90000, 128, FROM, 0x5000);
+	scn_map_phys(s, dev, 0xa0000, 64, FROM, 0x5080);
+	/* silent: DMA_ATTR_SKIP_CPU_SYNC (the driver syncs by hand) */
+	scn_map_phys(s, dev, 0xb0000, 96, FROM, 0x6000);
+	{
+		struct dmas_event ev = {.kind = DMAS_EV_MAP,
+					.dev = dev,
+					.addr = 0xc0000,
+					.size = 64,
+					.dir = FROM,
+					.phys = 0x6060,
+					.attrs = 1u << 5};
+
+		scn_event(s, &ev);
+	}
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "cacheline-overlap"), 2);
+	scn_free(s);
+}
+
 TEST(free_not_allocated)
 {
 	struct dmas_engine *e;
