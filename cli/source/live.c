@@ -854,9 +854,11 @@ static const char *hook_family(const struct chosen *c)
 
 /*
  * The session's hook list, grouped by family to fit its 256 bytes:
- * "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map unmap".
+ * "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map unmap".  When the
+ * names do not fit (the kprobe fallback hooks every function by name),
+ * every family is still named, with its count: "kretprobe:14;kprobe:13".
  */
-static void hooks_string(struct live_source *ls)
+static bool hooks_write(struct live_source *ls, bool names)
 {
 	static const char *const fams[] = {"tp_btf",	"fexit",  "fentry",
 					   "kretprobe", "kprobe", "raw_tp"};
@@ -865,35 +867,43 @@ static void hooks_string(struct live_source *ls)
 
 	h[0] = 0;
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		bool first = true;
+		unsigned int n = 0;
+		int w = 0;
 
 		for (size_t i = 0; i < NR_OPS; i++) {
 			const struct chosen *c = &ls->chosen[i];
-			int w;
 
 			if (!c->attached || strcmp(hook_family(c), fams[f]))
 				continue;
-			if (first)
+			if (names && !n)
 				w = snprintf(h + l, len - l, "%s%s:%s",
 					     l ? ";" : "", fams[f],
 					     c->alt->target);
-			else
+			else if (names)
 				w = snprintf(h + l, len - l, " %s",
 					     c->alt->target);
-			first = false;
+			n++;
 			if (w < 0 || (size_t)w >= len - l) {
-				/* keep the string whole: say that more follow
-				 */
 				h[l] = 0;
-				if (l + 4 < len)
-					strcpy(h + l, " ...");
-				else
-					strcpy(h + len - 5, " ...");
-				return;
+				return false;
 			}
-			l += w;
+			l += (size_t)w;
+		}
+		if (!names && n) {
+			w = snprintf(h + l, len - l, "%s%s:%u", l ? ";" : "",
+				     fams[f], n);
+			if (w < 0 || (size_t)w >= len - l)
+				return false;
+			l += (size_t)w;
 		}
 	}
+	return true;
+}
+
+static void hooks_string(struct live_source *ls)
+{
+	if (!hooks_write(ls, true))
+		hooks_write(ls, false);
 }
 
 static bool module_loaded(const char *mod)
