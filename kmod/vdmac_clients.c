@@ -389,6 +389,77 @@ out:
 	return ret;
 }
 
+/*
+ * A memcpy-offload client: no callback, no interrupt wanted; it busy-polls
+ * with dma_sync_wait on the only CPU of the device's node, as such users
+ * do.  The "hardware" must complete meanwhile (it is an hrtimer, not a
+ * work item that this CPU would have to run).
+ */
+static int sc_memcpy_poll(struct vdmac_run *r)
+{
+	struct vbuf src = {}, dst = {};
+	struct dma_async_tx_descriptor *tx;
+	size_t len = SZ_16K;
+	struct dma_chan *chan;
+	enum dma_status st;
+	dma_cookie_t cookie;
+	int ret, i;
+
+	chan = run_chan(r);
+	if (!chan)
+		return -EBUSY;
+	ret = vbuf_alloc(r, &src, len) ?: vbuf_alloc(r, &dst, len);
+	if (ret)
+		goto out;
+	fill_pattern(src.cpu, len, 10);
+	ret = vbuf_map(r, &src, DMA_TO_DEVICE) ?:
+	      vbuf_map(r, &dst, DMA_FROM_DEVICE);
+	if (ret)
+		goto out;
+	for (i = 0; i < 4 && !ret; i++) {
+		if (i) {
+			/* the CPU takes the source back to refill it */
+			dma_sync_single_for_cpu(r->dev, src.dma, len,
+						DMA_TO_DEVICE);
+			fill_pattern(src.cpu, len, 10 + i);
+			dma_sync_single_for_device(r->dev, src.dma, len,
+						   DMA_TO_DEVICE);
+		}
+		tx = dmaengine_prep_dma_memcpy(chan, dst.dma, src.dma, len, 0);
+		if (!tx) {
+			fail(r, "descriptor prep failed");
+			ret = -EIO;
+			break;
+		}
+		cookie = dmaengine_submit(tx);
+		if (dma_submit_error(cookie)) {
+			fail(r, "submit failed");
+			ret = -EIO;
+			break;
+		}
+		/* dma_sync_wait issues the descriptor, then spins */
+		st = dma_sync_wait(chan, cookie);
+		if (st != DMA_COMPLETE) {
+			fail(r, "dma_sync_wait returned %d, not complete", st);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		dma_sync_single_for_cpu(r->dev, dst.dma, len, DMA_FROM_DEVICE);
+		cpu_touch(r, dst.dma, len, false);
+		check(r, !memcmp(dst.cpu, src.cpu, len),
+		      "polled memcpy destination differs from the source");
+		r->bytes += len;
+		if (i < 3)
+			dma_sync_single_for_device(r->dev, dst.dma, len,
+						   DMA_FROM_DEVICE);
+	}
+out:
+	vbuf_free(r, &src);
+	vbuf_free(r, &dst);
+	dma_release_channel(chan);
+	return ret;
+}
+
 #define RX_BUFS		8
 #define RX_LEN		2048
 #define RX_ROUNDS	4
@@ -1838,6 +1909,8 @@ out:
 static const struct vdmac_scenario vdmac_scenarios[] = {
 	{ "memcpy", "good", sc_memcpy,
 	  "64 KiB memcpy between streaming buffers, synced" },
+	{ "memcpy-poll", "good", sc_memcpy_poll,
+	  "4 memcpys without callbacks, each polled with dma_sync_wait" },
 	{ "rx-ring", "good", sc_rx_ring,
 	  "ring of 8 FROM_DEVICE buffers filled by the ADC, reused 4 times with syncs" },
 	{ "storage-sg", "good", sc_storage_sg,

@@ -49,7 +49,7 @@ bounce_ok() {
 	if [ "$(field bounced)" -gt 0 ]; then [ "$n" = 1 ]; else [ "$n" = 0 ]; fi
 }
 
-for s in memcpy rx-ring storage-sg coherent-ring; do
+for s in memcpy memcpy-poll rx-ring storage-sg coherent-ring; do
 	run $s
 	if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ "$(field failures)" = 0 ] &&
 		[ "$(field bytes)" -gt 0 ] && [ -z "$(findings)" ] && bounce_ok; then
