@@ -90,6 +90,7 @@ void dmas_engine_free(struct dmas_engine *e)
 		return;
 	maps_free(e);
 	htab_free(&e->line_h);
+	htab_free(&e->access_h);
 	dmaeng_free(e);
 	numa_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
@@ -666,8 +667,10 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	struct dmas_map *m = map_rec(e, idx);
 	struct dev_state *d = eng_dev(e, m->dev);
 
-	if (m->kind == DMAS_EV_MAP)
+	if (m->kind == DMAS_EV_MAP) {
 		misuse_cacheline_release(e, idx);
+		own_forget(e, idx);
+	}
 	if (m->cls == MC_SG) {
 		uint32_t a = map_find_alias(e, m->dev, m->aux, m->addr);
 
@@ -1088,7 +1091,7 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += (size_t)e->maps.nr_chunks * MAP_CHUNK * sizeof(struct dmas_map) +
 	     (size_t)e->maps.cap_chunks * sizeof(*e->maps.chunks) +
 	     htab_bytes(&e->maps.h);
-	b += htab_bytes(&e->line_h);
+	b += htab_bytes(&e->line_h) + htab_bytes(&e->access_h);
 	b += RECENT_SLOTS * sizeof(*e->recent) +
 	     CHURN_SLOTS * sizeof(*e->churn);
 	b += e->cap_devs * sizeof(*e->devs) + e->cap_dev_idx * sizeof(uint32_t);

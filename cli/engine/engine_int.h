@@ -49,7 +49,9 @@ enum owner {
 #define MS_DEV_HAD_IT \
 	0x04 /* a transfer into it completed since the last hand-off */
 #define MS_CPU_WROTE 0x08 /* CPU_ACCESS write since the CPU took it */
-#define MS_CPU_SEEN 0x10 /* CPU_ACCESS events seen since the CPU took it */
+#define MS_CPU_SEEN                                                     \
+	0x10 /* CPU_ACCESS events seen since the CPU took it; while the \
+	      * device owns it: an access finding is pending (ownership.c) */
 #define MS_PARTIAL 0x20 /* the last hand-off covered part of the buffer */
 #define MS_SKIP_SYNC \
 	0x40 /* mapped with SKIP_CPU_SYNC, no sync_for_device yet */
@@ -264,6 +266,7 @@ struct dmas_engine {
 
 	struct map_table maps;
 	struct htab line_h; /* cacheline (phys >> 6) -> MAP record indexed */
+	struct htab access_h; /* (record, its ts) -> cpu-access finding + 1 */
 	struct recent *recent;
 	struct churn *churn;
 
@@ -484,6 +487,8 @@ void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
 		 const struct dmas_event *ev);
 void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 		    const struct dmas_event *ev);
+/* Record idx is going away: drop its pending access finding. */
+void own_forget(struct dmas_engine *e, uint32_t idx);
 /* A dmaengine transfer targets mapping idx (hand-off to the device). */
 void own_transfer(struct dmas_engine *e, uint32_t idx,
 		  const struct dmas_event *ev);

@@ -271,6 +271,62 @@ TEST(cpu_access_while_device_owns)
 }
 
 /*
+ * One missing sync_for_cpu, one finding: the CPU reads a buffer a transfer
+ * filled (cpu-access-device-owned), then hands it back; the hand-back is
+ * the same missing call, folded into the access finding.
+ */
+TEST(access_then_hand_back_is_one_missing_sync)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	scn_map(s, dev, 0x10000, 4096, FROM);
+	scn_transfer(s, dev, CHAN, 1, 0x10000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x10000, 64, false);
+	scn_cpu_access(s, dev, 0x10040, 64, false);
+	scn_sync_for_device(s, dev, 0x10000, 4096, FROM);
+	/* by a new transfer, the same */
+	scn_map(s, dev, 0x20000, 4096, BIDI);
+	scn_transfer(s, dev, CHAN, 2, 0x20000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x20000, 64, false);
+	scn_transfer(s, dev, CHAN, 3, 0x20000, 4096, FROM);
+	CHECK_STREQ(scn_ids(e), "cpu-access-device-owned,"
+				"cpu-access-device-owned,"
+				"cpu-access-device-owned");
+	f = scn_finding(e, "cpu-access-device-owned", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "then handed back to the device with "
+				       "no sync_for_cpu (sync_for_device");
+	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 1)->consequences, 0);
+	CHECK_CONTAINS(
+		scn_finding(e, "cpu-access-device-owned", 2)->consequence,
+		"(new transfer into the buffer");
+	/*
+	 * transfer 3 completed too: handing the buffer back again without a
+	 * sync_for_cpu is a second forgotten sync, a finding of its own
+	 */
+	scn_sync_for_device(s, dev, 0x20000, 4096, FROM);
+	CHECK_EQ(scn_count(e, "missing-sync-for-cpu"), 1);
+	/* the control: an access fixed by a sync_for_cpu folds nothing */
+	scn_map(s, dev, 0x30000, 4096, FROM);
+	scn_transfer(s, dev, CHAN, 4, 0x30000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x30000, 64, false);
+	scn_sync_for_cpu(s, dev, 0x30000, 4096, FROM);
+	scn_sync_for_device(s, dev, 0x30000, 4096, FROM);
+	scn_unmap(s, dev, 0x30000, 4096, FROM);
+	scn_unmap(s, dev, 0x20000, 4096, BIDI);
+	scn_unmap(s, dev, 0x10000, 4096, FROM);
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "cpu-access-device-owned"), 4);
+	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 3)->consequences, 0);
+	CHECK_EQ(scn_count(e, "missing-sync-for-cpu"), 1);
+	scn_free(s);
+}
+
+/*
  * An sg list is synced with the nents passed to dma_map_sg, as dma-debug
  * checks: fewer (the count map_sg returned, a common slip) or more is
  * sync-sg-nents-mismatch.  Part of a list is synced through
