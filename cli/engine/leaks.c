@@ -130,7 +130,6 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 	}
 	for (i = 0; i < n; i++) {
 		const struct dmas_map *m = map_rec(e, idx[i]);
-
 		struct dmas_finding *f;
 
 		if ((dev && m->dev != dev) || !pick(e, m, arg))
