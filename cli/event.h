@@ -68,7 +68,6 @@ enum dmas_kind {
 	/* bookkeeping */
 	DMAS_EV_LOST = 37, /* count events were lost around ts */
 	DMAS_EV_SWIOTLB_BOUNCE = 38, /* swiotlb_tbl_map_single / swiotlb:* */
-	DMAS_EV_DEVICE_ADD = 39, /* device_add: registered while tracing */
 	DMAS_EV_MAX
 };
 
@@ -156,9 +155,6 @@ struct dmas_event {
  *	name = driver or module name (dev = 0 for MODULE_UNLOAD)
  * DEVICE_REMOVE:
  *	dev only
- * DEVICE_ADD:
- *	dev only: the device was registered (device_add succeeded) while
- *	tracing, so it has no mappings from before the trace
  * IOMMU_MAP, IOMMU_UNMAP:
  *	addr = iova, size, phys (map)
  * IOMMU_FAULT:
@@ -191,6 +187,8 @@ struct dmas_device_rec {
 #define DMAS_REC_DEVICE 0xD0 /* never an enum dmas_kind value */
 #define DMAS_DEVF_IOMMU 0x01 /* device translated by an IOMMU */
 #define DMAS_DEVF_BOUND_BEFORE 0x02 /* driver bound before tracing */
+/* registered (device_add) while tracing: it has no mappings from before */
+#define DMAS_DEVF_ADDED 0x04
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");

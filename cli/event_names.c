@@ -46,7 +46,6 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_IOMMU_FAULT] = "iommu_fault",
 	[DMAS_EV_LOST] = "lost",
 	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb_bounce",
-	[DMAS_EV_DEVICE_ADD] = "device_add",
 };
 
 const char *dmas_event_kind_name(unsigned kind)

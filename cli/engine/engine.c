@@ -14,10 +14,10 @@
  * - Pre-existing mappings: a device whose driver bound before tracing
  *   (DMAS_DEVF_BOUND_BEFORE, or the session was not traced from boot) and
  *   for which no DRIVER_BIND was seen may release mappings the engine never
- *   saw made: counted in `preexisting`, never reported.  A device whose
- *   DEVICE_ADD is in the trace (registered while tracing, with or without a
- *   driver: a child device a driver registers and maps through) has no
- *   such mappings: what it releases unknown is a finding.
+ *   saw made: counted in `preexisting`, never reported.  A device
+ *   registered while tracing (DMAS_DEVF_ADDED: its device_add was seen),
+ *   with or without a driver (a child device a driver registers and maps
+ *   through), has no such mappings: what it releases unknown is a finding.
  * - Lost events: each LOST record starts a new loss generation; every
  *   record remembers the generation it was created in, and a finding whose
  *   evidence spans a change of generation is marked uncertain.  "Not
@@ -225,7 +225,7 @@ const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
 
 bool eng_preexisting(struct dmas_engine *e, struct dev_state *d)
 {
-	if (d->bind_seen || d->add_seen)
+	if (d->bind_seen || (d->pub.flags & DMAS_DEVF_ADDED))
 		return false;
 	return (d->pub.flags & DMAS_DEVF_BOUND_BEFORE) ||
 	       !e->session.traced_from_boot;
@@ -868,10 +868,6 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 			       : DMAS_NAME_LEN);
 		d->pub.driver[sizeof(d->pub.driver) - 1] = 0;
 		dev_filter(e, d);
-		return;
-	}
-	if (ev->kind == DMAS_EV_DEVICE_ADD) {
-		d->add_seen = true;
 		return;
 	}
 	if (!d->included)

@@ -149,7 +149,6 @@ struct dev_state {
 			     unknown) */
 	uint32_t numa_last; /* its last NUMA site hit, index + 1 */
 	bool bind_seen; /* DRIVER_BIND in the trace */
-	bool add_seen; /* DEVICE_ADD in the trace: nothing predates it */
 	bool included; /* passes the device/driver filters */
 	bool implicit; /* no device record: events only */
 };

@@ -468,11 +468,6 @@ void scn_remove(struct scn *s, uint32_t dev)
 	ev5(s, DMAS_EV_DEVICE_REMOVE, dev, 0, 0, 0, 0, 0, 0);
 }
 
-void scn_device_add(struct scn *s, uint32_t dev)
-{
-	ev5(s, DMAS_EV_DEVICE_ADD, dev, 0, 0, 0, 0, 0, 0);
-}
-
 void scn_module_unload(struct scn *s, const char *module)
 {
 	ev_name(s, DMAS_EV_MODULE_UNLOAD, 0, module);

@@ -144,8 +144,6 @@ void scn_bind(struct scn *s, uint32_t dev, const char *driver);
 /* DRIVER_UNBIND with the device's driver name */
 void scn_unbind(struct scn *s, uint32_t dev);
 void scn_remove(struct scn *s, uint32_t dev);
-/* DEVICE_ADD: the device was registered while tracing */
-void scn_device_add(struct scn *s, uint32_t dev);
 void scn_module_unload(struct scn *s, const char *module);
 void scn_iommu_map(struct scn *s, uint32_t dev, uint64_t iova, uint64_t size,
 		   uint64_t phys);

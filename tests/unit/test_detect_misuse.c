@@ -87,9 +87,9 @@ TEST(preexisting_mappings_are_not_bugs)
 }
 
 /*
- * A device registered while tracing (DEVICE_ADD in the trace), with or
- * without a driver, has nothing from before: every unknown release on it
- * is a finding.  A device merely seen first without a driver is not.
+ * A device registered while tracing (DMAS_DEVF_ADDED), with or without a
+ * driver, has nothing from before: every unknown release on it is a
+ * finding.  A device merely seen first without a driver is not.
  */
 TEST(device_added_while_tracing_has_no_preexisting_mappings)
 {
@@ -98,9 +98,8 @@ TEST(device_added_while_tracing_has_no_preexisting_mappings)
 	uint32_t added, seen;
 
 	scn_session(s, false);
-	added = scn_device(s, "vdmac-late", "", -1);
+	added = scn_device_flags(s, "vdmac-late", "", -1, DMAS_DEVF_ADDED);
 	seen = scn_device(s, "0000:03:00.0", "", 0);
-	scn_device_add(s, added);
 	scn_unmap(s, added, 0x1000, 2048, FROM);
 	scn_sync_for_cpu(s, added, 0x2000, 64, FROM);
 	scn_free_coherent(s, added, 0x3000, 4096);
