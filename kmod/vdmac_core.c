@@ -160,9 +160,9 @@ EXPORT_SYMBOL_GPL(vdmac_filter);
 /*
  * The bytes behind [addr, addr + len), or NULL when they are not RAM: a
  * bus error for the transfer, never a stray access.  Online memory pages
- * only, checked without locks: this runs in the timer's softirq, which
- * must not take resource_lock (region_intersects) because process context
- * writes it with softirqs enabled.
+ * only, checked without locks: this runs in the timer's hard interrupt,
+ * which must not take resource_lock (region_intersects) because process
+ * context writes it with interrupts enabled.
  */
 static void *vdmac_bus_to_virt(struct vdmac_dev *vd, dma_addr_t addr,
 			       size_t len)
@@ -255,13 +255,16 @@ static void vdmac_start_next(struct vdmac_chan *vc)
 	vc->active = d;
 	hrtimer_start(&vc->timer,
 		      ns_to_ktime((u64)READ_ONCE(vc->delay_us) * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_SOFT);
+		      HRTIMER_MODE_REL_HARD);
 }
 
 /*
  * The "hardware" and its interrupt: runs the active descriptor when the
- * transfer time is up, then completes it, in softirq context as a
- * provider's interrupt tasklet would.
+ * transfer time is up, then completes it, in hard interrupt context.  Not
+ * softirq: a client busy-polling in a kworker (dma_sync_wait) on a kernel
+ * without preemption starves ksoftirqd once softirqs are deferred to it,
+ * and traced under emulation they were (measured: dma_sync_wait timed
+ * out).  Real controllers' interrupts are not deferred either.
  */
 static enum hrtimer_restart vdmac_chan_irq(struct hrtimer *timer)
 {
@@ -479,7 +482,7 @@ static int vdmac_resume(struct dma_chan *chan)
 	spin_lock_irqsave(&vc->lock, flags);
 	vc->paused = false;
 	if (vc->active)
-		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_SOFT);
+		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_HARD);
 	else
 		vdmac_start_next(vc);
 	spin_unlock_irqrestore(&vc->lock, flags);
@@ -538,7 +541,7 @@ static void vdmac_synchronize(struct dma_chan *chan)
 	hrtimer_cancel(&vc->timer);
 	spin_lock_irqsave(&vc->lock, flags);
 	if (vc->active && !vc->paused)
-		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_SOFT);
+		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_HARD);
 	spin_unlock_irqrestore(&vc->lock, flags);
 	vdmac_free_list(vc, &vc->terminated);
 }
@@ -701,7 +704,7 @@ static int vdmac_probe(struct platform_device *pdev)
 		 * ones require instead.
 		 */
 		hrtimer_init(&vc->timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_SOFT);
+			     HRTIMER_MODE_REL_HARD);
 		vc->timer.function = vdmac_chan_irq;
 		vc->chan.device = dd;
 		list_add_tail(&vc->chan.device_node, &dd->channels);
