@@ -165,6 +165,7 @@ enum {
 	FN_UNBIND,
 	FN_PROBE,
 	FN_DEVICE_DEL,
+	FN_DEVICE_ADD,
 };
 
 /* dev_name() -> id, for tracepoints that name their device (vdmac) */
@@ -186,6 +187,18 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } chan_ids SEC(".maps");
+
+/*
+ * Devices registered (device_add) while we trace and not yet given a
+ * device record: their record says so (DMAS_DEVF_ADDED).  LRU: devices
+ * that never do DMA are many (block, tty, net queues) and just age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} added SEC(".maps");
 
 /* Devices inside really_probe: a driver seen there is being bound now. */
 struct {
@@ -426,6 +439,10 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 	/* first seen with a driver bound, outside its probe: bound before us */
 	if (r->driver[0] && !bpf_map_lookup_elem(&probing, &key))
 		r->flags |= DMAS_DEVF_BOUND_BEFORE;
+	if (bpf_map_lookup_elem(&added, &key)) {
+		r->flags |= DMAS_DEVF_ADDED;
+		r->flags &= ~DMAS_DEVF_BOUND_BEFORE;
+	}
 
 	nst.id = id;
 	nst.pass = (!filter_dev[0] ||
@@ -1747,6 +1764,46 @@ int BPF_KRETPROBE(krp_device_release_driver_internal)
 	return unbind_exit(ctx, false);
 }
 
+/*
+ * A device registered while we trace has no mappings from before: an
+ * unknown unmap, sync or free on it is a bug, not "pre-existing".  Most
+ * devices never do DMA: only remember the pointer, and flag the device
+ * record if one is made (dev_id).
+ */
+static __always_inline int device_added(struct device *dev, int ret)
+{
+	__u64 key = (__u64)dev;
+	__u8 one = 1;
+
+	if (ret || !dev)
+		return 0;
+	bpf_map_update_elem(&added, &key, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("fexit/device_add")
+int BPF_PROG(fexit_device_add, struct device *dev, int ret)
+{
+	return device_added(dev, ret);
+}
+
+SEC("kprobe/device_add")
+int BPF_KPROBE(kp_device_add, struct device *dev)
+{
+	stash_put(FN_DEVICE_ADD, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/device_add")
+int BPF_KRETPROBE(krp_device_add, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DEVICE_ADD, &v))
+		return 0;
+	return device_added((void *)v.a[0], ret);
+}
+
 /* After device_del the pointer may be reused by another device: forget it. */
 static __always_inline int device_gone(void *ctx, bool tramp,
 				       struct device *dev)
@@ -1754,6 +1811,7 @@ static __always_inline int device_gone(void *ctx, bool tramp,
 	__u64 key = (__u64)dev;
 	struct dmas_event *e;
 
+	bpf_map_delete_elem(&added, &key);
 	if (!bpf_map_lookup_elem(&devs, &key))
 		return 0;
 	e = ev_start(ctx, tramp, dev, DMAS_EV_DEVICE_REMOVE, NULL);

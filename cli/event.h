@@ -195,6 +195,8 @@ struct dmas_device_rec {
 #define DMAS_REC_DEVICE 0xD0 /* never an enum dmas_kind value */
 #define DMAS_DEVF_IOMMU 0x01 /* device translated by an IOMMU */
 #define DMAS_DEVF_BOUND_BEFORE 0x02 /* driver bound before tracing */
+/* registered (device_add) while tracing: it has no mappings from before */
+#define DMAS_DEVF_ADDED 0x04
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");

@@ -9,11 +9,11 @@
 
 #include <linux/atomic.h>
 #include <linux/dmaengine.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #define VDMAC_NAME		"vdmac"
 #define VDMAC_MAX_CHANNELS	16
@@ -47,7 +47,7 @@ struct vdmac_desc {
  * A channel: a minimal virtual-channel layer.  Every descriptor is on
  * exactly one list (allocated: prepared, not submitted; submitted; issued;
  * terminated: waiting for device_synchronize to free it) or is the active
- * one, which the channel's work item (standing in for the hardware and its
+ * one, which the channel's timer (standing in for the hardware and its
  * interrupt) executes.
  */
 struct vdmac_chan {
@@ -64,7 +64,7 @@ struct vdmac_chan {
 	unsigned int delay_us;	/* how long a transfer takes */
 	unsigned int fail_next;	/* transfers that will fail */
 	struct dma_slave_config cfg;
-	struct delayed_work work;
+	struct hrtimer timer;	/* fires when the active transfer is done */
 	/* the virtual peripheral behind this channel */
 	u64 adc_pos;		/* DEV_TO_MEM: bytes produced */
 	u32 sink_crc;		/* MEM_TO_DEV: crc32 of bytes consumed */
@@ -85,7 +85,6 @@ struct vdmac_dev {
 	struct platform_device *pdev;
 	struct device *dev;
 	struct dma_device dma;
-	struct workqueue_struct *wq;
 	atomic64_t desc_ids;
 	unsigned int nr_chans;
 	/* client state that outlives one scenario run */

@@ -389,6 +389,77 @@ out:
 	return ret;
 }
 
+/*
+ * A memcpy-offload client: no callback, no interrupt wanted; it busy-polls
+ * with dma_sync_wait on the only CPU of the device's node, as such users
+ * do.  The "hardware" must complete meanwhile (it is an hrtimer, not a
+ * work item that this CPU would have to run).
+ */
+static int sc_memcpy_poll(struct vdmac_run *r)
+{
+	struct vbuf src = {}, dst = {};
+	struct dma_async_tx_descriptor *tx;
+	size_t len = SZ_16K;
+	struct dma_chan *chan;
+	enum dma_status st;
+	dma_cookie_t cookie;
+	int ret, i;
+
+	chan = run_chan(r);
+	if (!chan)
+		return -EBUSY;
+	ret = vbuf_alloc(r, &src, len) ?: vbuf_alloc(r, &dst, len);
+	if (ret)
+		goto out;
+	fill_pattern(src.cpu, len, 10);
+	ret = vbuf_map(r, &src, DMA_TO_DEVICE) ?:
+	      vbuf_map(r, &dst, DMA_FROM_DEVICE);
+	if (ret)
+		goto out;
+	for (i = 0; i < 4 && !ret; i++) {
+		if (i) {
+			/* the CPU takes the source back to refill it */
+			dma_sync_single_for_cpu(r->dev, src.dma, len,
+						DMA_TO_DEVICE);
+			fill_pattern(src.cpu, len, 10 + i);
+			dma_sync_single_for_device(r->dev, src.dma, len,
+						   DMA_TO_DEVICE);
+		}
+		tx = dmaengine_prep_dma_memcpy(chan, dst.dma, src.dma, len, 0);
+		if (!tx) {
+			fail(r, "descriptor prep failed");
+			ret = -EIO;
+			break;
+		}
+		cookie = dmaengine_submit(tx);
+		if (dma_submit_error(cookie)) {
+			fail(r, "submit failed");
+			ret = -EIO;
+			break;
+		}
+		/* dma_sync_wait issues the descriptor, then spins */
+		st = dma_sync_wait(chan, cookie);
+		if (st != DMA_COMPLETE) {
+			fail(r, "dma_sync_wait returned %d, not complete", st);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		dma_sync_single_for_cpu(r->dev, dst.dma, len, DMA_FROM_DEVICE);
+		cpu_touch(r, dst.dma, len, false);
+		check(r, !memcmp(dst.cpu, src.cpu, len),
+		      "polled memcpy destination differs from the source");
+		r->bytes += len;
+		if (i < 3)
+			dma_sync_single_for_device(r->dev, dst.dma, len,
+						   DMA_FROM_DEVICE);
+	}
+out:
+	vbuf_free(r, &src);
+	vbuf_free(r, &dst);
+	dma_release_channel(chan);
+	return ret;
+}
+
 #define RX_BUFS		8
 #define RX_LEN		2048
 #define RX_ROUNDS	4
@@ -811,11 +882,13 @@ static int sc_pool_leak(struct vdmac_run *r)
 	dma_pool_free(pool, a, da);
 	/* the bug: b is still allocated */
 	dma_pool_destroy(pool);
-	truth("finding=pool-leak dev=%s addr=0x%llx size=%d pool=vdmac-leak",
+	/*
+	 * dma_pool_destroy keeps the busy page's coherent memory forever:
+	 * one root cause, so that page is folded into this finding (folds=1)
+	 * and is no leak of its own, at unbind or anywhere else.
+	 */
+	truth("finding=pool-leak dev=%s addr=0x%llx size=%d pool=vdmac-leak folds=1",
 	      dev_name(r->dev), (u64)db, HDR_SIZE);
-	/* dma_pool_destroy keeps a busy page's coherent memory forever */
-	truth("finding=leak-at-unbind dev=%s addr=0x%llx size=%lu kind=coherent when=unbind",
-	      dev_name(r->dev), (u64)(db & PAGE_MASK), PAGE_SIZE);
 	return 0;
 }
 
@@ -1166,6 +1239,170 @@ static int sc_sync_not_mapped(struct vdmac_run *r)
 	return ret;
 }
 
+/*
+ * A device registered while tracing runs (as a driver registers a child
+ * device and maps through it, bound to no driver) has no mappings from
+ * before: an unmap or sync of an address it never mapped is a finding
+ * even though no driver bind was seen.
+ */
+static int sc_late_device(struct vdmac_run *r)
+{
+	struct platform_device_info info = {
+		.parent = r->dev,
+		.name = "vdmac-late",
+		.id = PLATFORM_DEVID_NONE,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	struct platform_device *pdev;
+	struct device *dev;
+	struct vbuf b = {};
+	dma_addr_t addr;
+	int ret;
+
+	ret = unmapped_addr(r, &b, &addr);
+	if (ret)
+		goto out;
+	pdev = platform_device_register_full(&info);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		fail(r, "registering vdmac-late failed: %d", ret);
+		goto out;
+	}
+	dev = &pdev->dev;
+	addr = phys_to_dma(dev, page_to_phys(b.page));
+	if (get_dma_ops(dev)) {
+		ret = refuse(r, "not-dma-direct",
+			     "vdmac-late does not use dma-direct");
+	} else {
+		dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+		dma_sync_single_for_cpu(dev, addr, PAGE_SIZE, DMA_FROM_DEVICE);
+		truth("finding=unmap-not-mapped dev=%s addr=0x%llx size=%lu dir=to-device",
+		      dev_name(dev), (u64)addr, PAGE_SIZE);
+		truth("finding=sync-not-mapped dev=%s addr=0x%llx size=%lu dir=from-device",
+		      dev_name(dev), (u64)addr, PAGE_SIZE);
+	}
+	platform_device_unregister(pdev);
+out:
+	vbuf_free(r, &b);
+	return ret;
+}
+
+/*
+ * dma_sync_sg_for_cpu with fewer entries than were passed to dma_map_sg
+ * (the driver syncs only the part it reads): the DMA API wants map_sg's
+ * nents, and dma-debug reports the difference.
+ */
+#define NENTS_PAGES	4
+static int sc_sync_sg_nents_mismatch(struct vdmac_run *r)
+{
+	struct page *pages[NENTS_PAGES] = {};
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned int i;
+	int ret, count;
+
+	ret = sg_alloc_table(&sgt, NENTS_PAGES, GFP_KERNEL);
+	if (ret) {
+		fail(r, "no memory for an sg table");
+		return ret;
+	}
+	for_each_sgtable_sg(&sgt, sg, i) {
+		pages[i] = alloc_pages_node(r->node, GFP_KERNEL, 0);
+		if (!pages[i]) {
+			fail(r, "no memory for sg pages");
+			ret = -ENOMEM;
+			goto free;
+		}
+		sg_set_page(sg, pages[i], PAGE_SIZE, 0);
+	}
+	count = dma_map_sg(r->dev, sgt.sgl, sgt.orig_nents, DMA_FROM_DEVICE);
+	if (!count) {
+		fail(r, "dma_map_sg failed");
+		ret = -ENOMEM;
+		goto free;
+	}
+	for_each_sg(sgt.sgl, sg, count, i)
+		note_map(r, sg_dma_address(sg));
+	/* the bug: half the list */
+	dma_sync_sg_for_cpu(r->dev, sgt.sgl, NENTS_PAGES / 2, DMA_FROM_DEVICE);
+	truth("finding=sync-sg-nents-mismatch dev=%s addr=0x%llx size=%lu dir=from-device nents=%d sync_nents=%d",
+	      dev_name(r->dev), (u64)sg_dma_address(sgt.sgl),
+	      NENTS_PAGES * PAGE_SIZE, NENTS_PAGES, NENTS_PAGES / 2);
+	dma_unmap_sg(r->dev, sgt.sgl, sgt.orig_nents, DMA_FROM_DEVICE);
+free:
+	for (i = 0; i < NENTS_PAGES; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	sg_free_table(&sgt);
+	return ret;
+}
+
+/*
+ * A resource mapping (the peripheral's FIFO) released with dma_unmap_page,
+ * then with the right dma_unmap_resource: one finding, the second call
+ * folded into it.  Safe on dma-direct: neither call touches the address.
+ */
+static int sc_unmap_type_mismatch(struct vdmac_run *r)
+{
+	dma_addr_t addr;
+
+	if (get_dma_ops(r->dev))
+		return refuse(r, "not-dma-direct",
+			      "the device does not use dma-direct");
+	addr = dma_map_resource(r->dev, VDMAC_FIFO_ADDR, 4, DMA_TO_DEVICE, 0);
+	if (dma_mapping_error(r->dev, addr)) {
+		fail(r, "dma_map_resource failed");
+		return -ENOMEM;
+	}
+	dma_unmap_page(r->dev, addr, 4, DMA_TO_DEVICE);
+	dma_unmap_resource(r->dev, addr, 4, DMA_TO_DEVICE, 0);
+	truth_map(r, "unmap-type-mismatch", addr, 4, DMA_TO_DEVICE,
+		  " kind=resource folds=1");
+	return 0;
+}
+
+/*
+ * Two FROM_DEVICE buffers side by side in one page, the first 96 bytes
+ * long: both are mapped at once and share the cacheline at offset 64.  On
+ * a non-coherent machine invalidating one corrupts the other; dma-debug
+ * calls it "cacheline tracking EEXIST".
+ */
+#define CL_FIRST	96
+#define CL_SECOND	64
+static int sc_cacheline_overlap(struct vdmac_run *r)
+{
+	dma_addr_t a, b;
+	struct vbuf buf = {};
+	int ret;
+
+	ret = vbuf_alloc(r, &buf, PAGE_SIZE);
+	if (ret)
+		return ret;
+	a = dma_map_page(r->dev, buf.page, 0, CL_FIRST, DMA_FROM_DEVICE);
+	if (dma_mapping_error(r->dev, a)) {
+		fail(r, "mapping the first buffer failed");
+		ret = -ENOMEM;
+		goto out;
+	}
+	note_map(r, a);
+	b = dma_map_page(r->dev, buf.page, CL_FIRST, CL_SECOND,
+			 DMA_FROM_DEVICE);
+	if (dma_mapping_error(r->dev, b)) {
+		fail(r, "mapping the second buffer failed");
+		ret = -ENOMEM;
+	} else {
+		note_map(r, b);
+		truth("finding=cacheline-overlap dev=%s addr=0x%llx size=%d dir=from-device phys=0x%llx",
+		      dev_name(r->dev), (u64)b, CL_SECOND,
+		      (u64)page_to_phys(buf.page) + CL_FIRST);
+		dma_unmap_page(r->dev, b, CL_SECOND, DMA_FROM_DEVICE);
+	}
+	dma_unmap_page(r->dev, a, CL_FIRST, DMA_FROM_DEVICE);
+out:
+	vbuf_free(r, &buf);
+	return ret;
+}
+
 static int sc_sync_out_of_range(struct vdmac_run *r)
 {
 	struct vbuf b = {};
@@ -1236,14 +1473,15 @@ static int sc_coherent_via_streaming(struct vdmac_run *r)
 			      "coherent memory is not plain dma-direct pages here");
 	}
 	/*
-	 * The bug, and what follows from it in a real driver: it believes
-	 * the memory released, so the allocation leaks (one page per run).
-	 * Freeing it now would be a free of what dma-debug and dmascope
-	 * already consider released, a second finding.
+	 * The bug; then the driver's own, correct dma_free_coherent of the
+	 * same memory (still allocated: dma-direct's unmap did not free it).
+	 * That free is the bug's consequence, folded into its finding
+	 * (folds=1), not a free-not-allocated as dma-debug reports it.
 	 */
 	dma_unmap_single(r->dev, handle, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	dma_free_coherent(r->dev, PAGE_SIZE, cpu, handle);
 	truth_map(r, "coherent-via-streaming-api", handle, PAGE_SIZE,
-		  DMA_BIDIRECTIONAL, "");
+		  DMA_BIDIRECTIONAL, " folds=1");
 	return ret;
 }
 
@@ -1671,6 +1909,8 @@ out:
 static const struct vdmac_scenario vdmac_scenarios[] = {
 	{ "memcpy", "good", sc_memcpy,
 	  "64 KiB memcpy between streaming buffers, synced" },
+	{ "memcpy-poll", "good", sc_memcpy_poll,
+	  "4 memcpys without callbacks, each polled with dma_sync_wait" },
 	{ "rx-ring", "good", sc_rx_ring,
 	  "ring of 8 FROM_DEVICE buffers filled by the ADC, reused 4 times with syncs" },
 	{ "storage-sg", "good", sc_storage_sg,
@@ -1713,12 +1953,20 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "unmap an address never mapped" },
 	{ "sync-not-mapped", "buggy", sc_sync_not_mapped,
 	  "sync an address never mapped" },
+	{ "sync-sg-nents-mismatch", "buggy", sc_sync_sg_nents_mismatch,
+	  "dma_sync_sg_for_cpu of 2 of the 4 entries dma_map_sg was given" },
+	{ "unmap-type-mismatch", "buggy", sc_unmap_type_mismatch,
+	  "dma_unmap_page of a dma_map_resource mapping, then dma_unmap_resource" },
+	{ "cacheline-overlap", "buggy", sc_cacheline_overlap,
+	  "map two FROM_DEVICE buffers that share a cacheline at once" },
+	{ "late-device", "buggy", sc_late_device,
+	  "register a device, unmap and sync an address it never mapped" },
 	{ "sync-out-of-range", "buggy", sc_sync_out_of_range,
 	  "sync 4096 bytes from the middle of a 4096 byte mapping" },
 	{ "sync-dir-mismatch", "buggy", sc_sync_dir_mismatch,
 	  "map TO_DEVICE, sync FROM_DEVICE" },
 	{ "coherent-via-streaming-api", "buggy", sc_coherent_via_streaming,
-	  "dma_unmap_single of coherent memory, which then leaks (one page)" },
+	  "dma_unmap_single of coherent memory, then its correct dma_free_coherent" },
 	{ "streaming-via-coherent-api", "buggy", sc_streaming_via_coherent,
 	  "dma_free_coherent of a streaming mapping" },
 	{ "free-not-allocated", "buggy", sc_free_not_allocated,

@@ -3,8 +3,10 @@
  * vdmac_core.c - the vdmac virtual DMA controller: a platform device and
  * driver registering a dmaengine provider (memcpy and slave scatter-gather
  * to a virtual ADC/sink peripheral) whose channels really move bytes through
- * the dma addresses they are given, completing from a work item that stands
- * in for the interrupt.
+ * the dma addresses they are given, completing from an hrtimer that stands
+ * in for the hardware and its interrupt: like a real controller it
+ * completes while a client busy-polls (dma_sync_wait) on the only CPU of
+ * the device's node, which a work item queued there would wait behind.
  *
  * Address assumption: vdmac's device is a platform device, which on x86
  * gets no IOMMU group and no dma_map_ops, so it uses dma-direct: a dma
@@ -157,19 +159,23 @@ EXPORT_SYMBOL_GPL(vdmac_filter);
 
 /*
  * The bytes behind [addr, addr + len), or NULL when they are not RAM: a
- * bus error for the transfer, never a stray access.
+ * bus error for the transfer, never a stray access.  Online memory pages
+ * only, checked without locks: this runs in the timer's hard interrupt,
+ * which must not take resource_lock (region_intersects) because process
+ * context writes it with interrupts enabled.
  */
 static void *vdmac_bus_to_virt(struct vdmac_dev *vd, dma_addr_t addr,
 			       size_t len)
 {
 	phys_addr_t phys = dma_to_phys(vd->dev, addr);
+	unsigned long pfn;
 
 	if (!len || phys + len < phys)
 		return NULL;
-	/* all of it System RAM, so all of it in the direct map */
-	if (region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_INTERSECTS)
-		return NULL;
+	/* all of it online RAM, so all of it in the direct map */
+	for (pfn = PHYS_PFN(phys); pfn <= PHYS_PFN(phys + len - 1); pfn++)
+		if (!pfn_to_online_page(pfn))
+			return NULL;
 	return phys_to_virt(phys);
 }
 
@@ -205,7 +211,7 @@ static enum dmaengine_tx_result vdmac_execute(struct vdmac_chan *vc,
 			}
 		}
 		/*
-		 * Only this channel's work item moves bytes and changes the
+		 * Only this channel's timer moves bytes and changes the
 		 * peripheral state, so the copies need no lock; the lock
 		 * publishes the new state to the clients' accessors.
 		 */
@@ -247,15 +253,22 @@ static void vdmac_start_next(struct vdmac_chan *vc)
 	d = list_first_entry(&vc->issued, struct vdmac_desc, node);
 	list_del_init(&d->node);
 	vc->active = d;
-	queue_delayed_work(vc->vd->wq, &vc->work,
-			   usecs_to_jiffies(READ_ONCE(vc->delay_us)));
+	hrtimer_start(&vc->timer,
+		      ns_to_ktime((u64)READ_ONCE(vc->delay_us) * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
 }
 
-/* The "hardware": runs the active descriptor, then "interrupts". */
-static void vdmac_chan_work(struct work_struct *work)
+/*
+ * The "hardware" and its interrupt: runs the active descriptor when the
+ * transfer time is up, then completes it, in hard interrupt context.  Not
+ * softirq: a client busy-polling in a kworker (dma_sync_wait) on a kernel
+ * without preemption starves ksoftirqd once softirqs are deferred to it,
+ * and traced under emulation they were (measured: dma_sync_wait timed
+ * out).  Real controllers' interrupts are not deferred either.
+ */
+static enum hrtimer_restart vdmac_chan_irq(struct hrtimer *timer)
 {
-	struct vdmac_chan *vc = container_of(to_delayed_work(work),
-					     struct vdmac_chan, work);
+	struct vdmac_chan *vc = container_of(timer, struct vdmac_chan, timer);
 	struct dmaengine_result res = { 0 };
 	struct vdmac_desc *d;
 	unsigned long flags;
@@ -266,7 +279,7 @@ static void vdmac_chan_work(struct work_struct *work)
 	d = vc->active;
 	if (!d || vc->paused) {
 		spin_unlock_irqrestore(&vc->lock, flags);
-		return;
+		return HRTIMER_NORESTART;
 	}
 	if (vc->fail_next) {
 		vc->fail_next--;
@@ -284,7 +297,7 @@ static void vdmac_chan_work(struct work_struct *work)
 	if (vc->active != d) {
 		/* terminated meanwhile: device_synchronize frees it */
 		spin_unlock_irqrestore(&vc->lock, flags);
-		return;
+		return HRTIMER_NORESTART;
 	}
 	vc->active = NULL;
 	cookie = d->tx.cookie;
@@ -302,6 +315,7 @@ static void vdmac_chan_work(struct work_struct *work)
 	else if (d->tx.callback)
 		d->tx.callback(d->tx.callback_param);
 	kfree(d);
+	return HRTIMER_NORESTART;
 }
 
 /* ---- dmaengine provider ---- */
@@ -468,7 +482,7 @@ static int vdmac_resume(struct dma_chan *chan)
 	spin_lock_irqsave(&vc->lock, flags);
 	vc->paused = false;
 	if (vc->active)
-		queue_delayed_work(vc->vd->wq, &vc->work, 0);
+		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_HARD);
 	else
 		vdmac_start_next(vc);
 	spin_unlock_irqrestore(&vc->lock, flags);
@@ -517,8 +531,18 @@ static void vdmac_synchronize(struct dma_chan *chan)
 {
 	struct vdmac_chan *vc = vdmac_to_chan(chan);
 
-	/* a running work item may still be moving a terminated one's bytes */
-	flush_delayed_work(&vc->work);
+	unsigned long flags;
+
+	/*
+	 * A running timer may still be moving a terminated one's bytes:
+	 * cancel waits for it.  A descriptor issued since the terminate
+	 * lost its timer with that: start it again.
+	 */
+	hrtimer_cancel(&vc->timer);
+	spin_lock_irqsave(&vc->lock, flags);
+	if (vc->active && !vc->paused)
+		hrtimer_start(&vc->timer, 0, HRTIMER_MODE_REL_HARD);
+	spin_unlock_irqrestore(&vc->lock, flags);
 	vdmac_free_list(vc, &vc->terminated);
 }
 
@@ -639,9 +663,6 @@ static int vdmac_probe(struct platform_device *pdev)
 	vd->nr_chans = channels;
 	INIT_LIST_HEAD(&vd->orphans);
 	INIT_LIST_HEAD(&vd->held);
-	vd->wq = alloc_workqueue("vdmac", WQ_UNBOUND | WQ_HIGHPRI, 0);
-	if (!vd->wq)
-		return -ENOMEM;
 
 	dd = &vd->dma;
 	dd->dev = dev;
@@ -677,15 +698,20 @@ static int vdmac_probe(struct platform_device *pdev)
 		INIT_LIST_HEAD(&vc->submitted);
 		INIT_LIST_HEAD(&vc->issued);
 		INIT_LIST_HEAD(&vc->terminated);
-		INIT_DELAYED_WORK(&vc->work, vdmac_chan_work);
+		/*
+		 * The kernels vdmac is built for (6.1, 6.12) have
+		 * hrtimer_init(); 6.13 added hrtimer_setup(), which newer
+		 * ones require instead.
+		 */
+		hrtimer_init(&vc->timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_HARD);
+		vc->timer.function = vdmac_chan_irq;
 		vc->chan.device = dd;
 		list_add_tail(&vc->chan.device_node, &dd->channels);
 	}
 	ret = dma_async_device_register(dd);
-	if (ret) {
-		destroy_workqueue(vd->wq);
+	if (ret)
 		return ret;
-	}
 	platform_set_drvdata(pdev, vd);
 
 	mutex_lock(&vdmac_mutex);
@@ -708,8 +734,7 @@ static int vdmac_remove(struct platform_device *pdev)
 
 	dma_async_device_unregister(&vd->dma);
 	for (i = 0; i < vd->nr_chans; i++)
-		cancel_delayed_work_sync(&vd->chans[i].work);
-	destroy_workqueue(vd->wq);
+		hrtimer_cancel(&vd->chans[i].timer);
 	return 0;
 }
 

@@ -21,7 +21,10 @@
  * - `xfer-error`: XFER_ERROR, one per failed transfer (folded like every
  *   per-event finding).
  * - `terminate-in-flight`: one per TERMINATE that found issued, uncompleted
- *   transfers; the count is in the detail.
+ *   transfers; the count is in the detail.  A transfer already reported as
+ *   `xfer-timeout` does not count: terminating it is what that finding's
+ *   fix says to do, so the terminate is folded into the timeout finding as
+ *   its consequence.
  * - `channel-leak`: at MODULE_UNLOAD X, each channel requested from X's code
  *   (request stack) and not released.
  * Findings are uncertain when events were lost since the descriptor was
@@ -328,11 +331,24 @@ static void on_terminate(struct dmas_engine *e, struct chan_state *c,
 	uint32_t i;
 
 	c->pub.terminated++;
-	/* their completions may have been among lost events */
-	for (i = c->head; i; i = e->descs[i].next)
-		if (e->descs[i].state == DS_ISSUED &&
-		    eng_spans_loss(e, e->descs[i].loss_gen))
+	for (i = c->head; i; i = e->descs[i].next) {
+		struct desc_state_rec *ds = &e->descs[i];
+
+		if (ds->state != DS_ISSUED)
+			continue;
+		if (ds->timed_out) {
+			/* handling the reported timeout, as its fix says */
+			eng_consequence(e, ds->finding,
+					"then terminated on channel %u",
+					c->pub.index);
+			if (inflight)
+				inflight--;
+			continue;
+		}
+		/* their completions may have been among lost events */
+		if (eng_spans_loss(e, ds->loss_gen))
 			unc = true;
+	}
 	if (inflight) {
 		struct dmas_map m = {.addr = c->pub.id,
 				     .dev = c->pub.provider,
@@ -457,6 +473,7 @@ void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish)
 					   " ns ago, not completed",
 					   ds->cookie, c->pub.index,
 					   eng_age(now, ds->issue_ts));
+				ds->finding = eng_last_cause(e);
 			}
 		}
 	}

@@ -14,7 +14,10 @@
  * - Pre-existing mappings: a device whose driver bound before tracing
  *   (DMAS_DEVF_BOUND_BEFORE, or the session was not traced from boot) and
  *   for which no DRIVER_BIND was seen may release mappings the engine never
- *   saw made: counted in `preexisting`, never reported.
+ *   saw made: counted in `preexisting`, never reported.  A device
+ *   registered while tracing (DMAS_DEVF_ADDED: its device_add was seen),
+ *   with or without a driver (a child device a driver registers and maps
+ *   through), has no such mappings: what it releases unknown is a finding.
  * - Lost events: each LOST record starts a new loss generation; every
  *   record remembers the generation it was created in, and a finding whose
  *   evidence spans a change of generation is marked uncertain.  "Not
@@ -86,6 +89,8 @@ void dmas_engine_free(struct dmas_engine *e)
 	if (!e)
 		return;
 	maps_free(e);
+	htab_free(&e->line_h);
+	htab_free(&e->access_h);
 	dmaeng_free(e);
 	numa_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
@@ -220,7 +225,7 @@ const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
 
 bool eng_preexisting(struct dmas_engine *e, struct dev_state *d)
 {
-	if (d->bind_seen)
+	if (d->bind_seen || (d->pub.flags & DMAS_DEVF_ADDED))
 		return false;
 	return (d->pub.flags & DMAS_DEVF_BOUND_BEFORE) ||
 	       !e->session.traced_from_boot;
@@ -439,6 +444,7 @@ report_v(struct dmas_engine *e, enum dmas_finding_kind k,
 			dd = &e->dedups[*slot - 1];
 			if (++dd->count > FOLD_KEEP) {
 				e->findings[dd->last].repeats++;
+				e->last_finding = dd->last;
 				return NULL;
 			}
 		} else {
@@ -493,6 +499,7 @@ report_v(struct dmas_engine *e, enum dmas_finding_kind k,
 		vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
 	if (dd)
 		dd->last = e->nr_findings;
+	e->last_finding = e->nr_findings;
 	e->nr_findings++;
 	d = eng_dev(e, dev);
 	if (d)
@@ -529,6 +536,39 @@ struct dmas_finding *eng_report_each(struct dmas_engine *e,
 	f = report_v(e, k, ev, m, uncertain, false, true, fmt, ap);
 	va_end(ap);
 	return f;
+}
+
+void eng_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause)
+{
+	struct dmas_map *m = map_rec(e, idx);
+
+	if (!cause || m->cause)
+		return;
+	m->cause = cause;
+	e->nr_caused++;
+}
+
+void eng_consequence(struct dmas_engine *e, uint32_t cause, const char *fmt,
+		     ...)
+{
+	struct dmas_finding *f;
+	size_t len;
+	va_list ap;
+
+	if (!cause || cause > e->nr_findings)
+		return;
+	f = &e->findings[cause - 1];
+	f->consequences++;
+	len = strlen(f->consequence);
+	/* the first ones in order; later ones only count */
+	if (len + 8 >= sizeof(f->consequence))
+		return;
+	if (len)
+		len += (size_t)snprintf(f->consequence + len,
+					sizeof(f->consequence) - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(f->consequence + len, sizeof(f->consequence) - len, fmt, ap);
+	va_end(ap);
 }
 
 static struct dmas_finding *report_plain(struct dmas_engine *e,
@@ -627,6 +667,10 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 	struct dmas_map *m = map_rec(e, idx);
 	struct dev_state *d = eng_dev(e, m->dev);
 
+	if (m->kind == DMAS_EV_MAP) {
+		misuse_cacheline_release(e, idx);
+		own_forget(e, idx);
+	}
 	if (m->cls == MC_SG) {
 		uint32_t a = map_find_alias(e, m->dev, m->aux, m->addr);
 
@@ -646,6 +690,8 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 		if (m->cls == MC_SG)
 			d->sg_live--;
 	}
+	if (m->cause && e->nr_caused)
+		e->nr_caused--;
 	if (m->cls == MC_POOL) {
 		struct pool_state *p = pool_get(e, m->aux, m->dev);
 
@@ -692,13 +738,18 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 			misuse_map_error(e, d, ev);
 		return;
 	}
+	if (e->nr_caused && cls == MC_ADDR)
+		misuse_reused(e, ev);
 	idx = map_new(e, ev, cls, key);
 	if (!idx) {
 		e->dropped++;
 		return;
 	}
 	m = map_rec(e, idx);
-	switch (ev->kind) {
+	/* 6.18+: dma_map_resource is dma_map_phys with DMA_ATTR_MMIO */
+	if (ev->kind == DMAS_EV_MAP && (ev->attrs & DMAS_ATTR_MMIO))
+		m->kind = DMAS_EV_MAP_RESOURCE;
+	switch (m->kind) {
 	case DMAS_EV_MAP_SG:
 		m->aux = ev->addr;
 		m->nents = (uint16_t)(ev->count & 0xffff);
@@ -715,6 +766,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		break;
 	}
 	case DMAS_EV_MAP:
+		m->aux = ev->phys;
 		break;
 	case DMAS_EV_ALLOC_COHERENT:
 	case DMAS_EV_ALLOC_PAGES:
@@ -735,10 +787,12 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	d->nr_live++;
 	stats_map(e, d, m);
-	if (ev->kind != DMAS_EV_POOL_ALLOC && ev->kind != DMAS_EV_MAP_RESOURCE)
+	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
 		numa_map(e, d, ev, m);
-	if (ev->kind == DMAS_EV_MAP)
+	if (m->kind == DMAS_EV_MAP) {
 		hints_churn(e, d, ev, m);
+		misuse_cacheline_map(e, ev, idx);
+	}
 }
 
 static void time_passes(struct dmas_engine *e, uint64_t ts)
@@ -1034,6 +1088,7 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += (size_t)e->maps.nr_chunks * MAP_CHUNK * sizeof(struct dmas_map) +
 	     (size_t)e->maps.cap_chunks * sizeof(*e->maps.chunks) +
 	     htab_bytes(&e->maps.h);
+	b += htab_bytes(&e->line_h) + htab_bytes(&e->access_h);
 	b += RECENT_SLOTS * sizeof(*e->recent) +
 	     CHURN_SLOTS * sizeof(*e->churn);
 	b += e->cap_devs * sizeof(*e->devs) + e->cap_dev_idx * sizeof(uint32_t);

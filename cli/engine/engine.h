@@ -110,6 +110,15 @@ struct dmas_finding {
 	 * count here (a driver that gets a sync wrong on every packet).
 	 */
 	uint64_t repeats;
+	/*
+	 * What this bug made happen next, folded in instead of reported on
+	 * its own: one root cause, one finding.  E.g. the kernel keeping a
+	 * destroyed pool's busy page (then leaked at unbind), or the driver's
+	 * own correct dma_free_coherent of memory it had already released
+	 * through dma_unmap_*.  `consequence` describes the first ones.
+	 */
+	uint64_t consequences;
+	char consequence[160];
 };
 
 typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);

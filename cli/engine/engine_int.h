@@ -21,6 +21,8 @@
 #define MAP_LARGE (1ULL << 20)
 #define DMAS_ATTR_SKIP_CPU_SYNC \
 	(1u << 5) /* the kernel's DMA_ATTR_SKIP_CPU_SYNC */
+/* 6.18's DMA_ATTR_MMIO: dma_map_resource goes through dma_map_phys with it */
+#define DMAS_ATTR_MMIO (1u << 10)
 
 /*
  * Namespaces of the mapping table.  Streaming, resource, coherent and page
@@ -47,7 +49,9 @@ enum owner {
 #define MS_DEV_HAD_IT \
 	0x04 /* a transfer into it completed since the last hand-off */
 #define MS_CPU_WROTE 0x08 /* CPU_ACCESS write since the CPU took it */
-#define MS_CPU_SEEN 0x10 /* CPU_ACCESS events seen since the CPU took it */
+#define MS_CPU_SEEN                                                     \
+	0x10 /* CPU_ACCESS events seen since the CPU took it; while the \
+	      * device owns it: an access finding is pending (ownership.c) */
 #define MS_PARTIAL 0x20 /* the last hand-off covered part of the buffer */
 #define MS_SKIP_SYNC \
 	0x40 /* mapped with SKIP_CPU_SYNC, no sync_for_device yet */
@@ -62,7 +66,8 @@ struct dmas_map {
 	uint64_t size;
 	uint64_t ts; /* created */
 	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id;
-		       * coherent/pages: CPU address; alias: sg pointer */
+		       * coherent/pages: CPU address; alias: sg pointer;
+		       * MAP: the buffer's physical address */
 	uint32_t dev;
 	uint32_t stack;
 	uint32_t next; /* next in its hash bucket list, or free list */
@@ -74,6 +79,13 @@ struct dmas_map {
 	uint8_t dir;
 	uint8_t state; /* owner | MS_* */
 	uint8_t cls; /* enum map_class */
+	/*
+	 * Finding index + 1 whose root cause decides what happens to this
+	 * record next (0: none): its release or leak is that bug's
+	 * consequence, folded into the finding (eng_consequence), never a
+	 * finding of its own.
+	 */
+	uint32_t cause;
 };
 
 _Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
@@ -169,6 +181,7 @@ struct desc_state_rec {
 	uint32_t chan; /* channel index + 1 */
 	uint32_t stack;
 	uint32_t loss_gen;
+	uint32_t finding; /* its xfer-timeout finding, index + 1 */
 	uint32_t prev, next; /* channel's list, in submission order */
 	uint8_t state;
 	uint8_t dir;
@@ -251,6 +264,8 @@ struct dmas_engine {
 	size_t cap_cpu;
 
 	struct map_table maps;
+	struct htab line_h; /* cacheline (phys >> 6) -> MAP record indexed */
+	struct htab access_h; /* (record, its ts) -> cpu-access finding + 1 */
 	struct recent *recent;
 	struct churn *churn;
 
@@ -276,6 +291,10 @@ struct dmas_engine {
 	struct dedup *dedups;
 	size_t nr_dedups, cap_dedups;
 	struct htab dedup_h;
+
+	size_t last_finding; /* where the last eng_report landed (new or
+				folded) */
+	uint64_t nr_caused; /* live records with a cause */
 
 	uint64_t events;
 	uint64_t dropped; /* events the engine could not keep (out of memory) */
@@ -334,6 +353,22 @@ struct dmas_finding *eng_report(struct dmas_engine *e, enum dmas_finding_kind k,
 				const struct dmas_map *m, bool uncertain,
 				const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Index + 1 of the finding the last eng_report made or folded into. */
+static inline uint32_t eng_last_cause(const struct dmas_engine *e)
+{
+	return e->nr_findings ? (uint32_t)e->last_finding + 1 : 0;
+}
+/*
+ * Tie record idx's future to finding cause (index + 1): its release or leak
+ * is then that finding's consequence.  A record keeps its first cause.
+ */
+void eng_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause);
+/*
+ * A consequence of finding cause (index + 1) happened: counted on it and
+ * described (the first few, in order) instead of becoming a finding.
+ */
+void eng_consequence(struct dmas_engine *e, uint32_t cause, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
 /* Like eng_report, never folded (leaks: one finding per mapping). */
 struct dmas_finding *
 eng_report_each(struct dmas_engine *e, enum dmas_finding_kind k,
@@ -429,6 +464,16 @@ void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
 void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
+/* Streaming map record idx made: index its cachelines, check overlaps. */
+void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
+			  uint32_t idx);
+/* Record idx is going away: drop what it indexed. */
+void misuse_cacheline_release(struct dmas_engine *e, uint32_t idx);
+/*
+ * An MC_ADDR mapping is being made at ev->addr while a record kept for a
+ * finding's sake (a cause) still holds that address: that one is gone.
+ */
+void misuse_reused(struct dmas_engine *e, const struct dmas_event *ev);
 void misuse_format(struct dmas_engine *e, const struct agg *a,
 		   struct dmas_finding *f);
 /* A release or sync found nothing: pre-existing, double, or not mapped. */
@@ -443,6 +488,8 @@ void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
 		 const struct dmas_event *ev);
 void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 		    const struct dmas_event *ev);
+/* Record idx is going away: drop its pending access finding. */
+void own_forget(struct dmas_engine *e, uint32_t idx);
 /* A dmaengine transfer targets mapping idx (hand-off to the device). */
 void own_transfer(struct dmas_engine *e, uint32_t idx,
 		  const struct dmas_event *ev);

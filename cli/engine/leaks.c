@@ -14,7 +14,15 @@
  *   `channel-leak` (dmaengine.c).  Only frames before an interrupt or
  *   softirq entry count: beyond it is the interrupted code, not the
  *   mapping's maker.  Without stacks these findings cannot be made.
- * - POOL_DESTROY with blocks outstanding: one `pool-leak` per block.
+ * - POOL_DESTROY with blocks outstanding: one `pool-leak` per block.  The
+ *   kernel then keeps the busy block's pool page (a dma_alloc_coherent made
+ *   inside dma_pool_alloc, the record whose range holds the block) allocated
+ *   for good: that page is tied to the block's finding as its consequence,
+ *   and its later leak at unbind or module unload is folded into it.
+ * - A record tied to an earlier finding (its cause: a pool-leak, memory
+ *   released through the wrong API, an unmap that missed it) is never a
+ *   leak finding of its own: unbind, module unload and --leaks-at-exit fold
+ *   it into that finding as a consequence; --leak-age skips it.
  * - --leak-age: a streaming mapping (single, sg, resource) outstanding
  *   longer than the age is `leak-suspected`, once.  Coherent, page and pool
  *   memory is long-lived by design (rings, descriptors) and not aged.
@@ -83,6 +91,28 @@ void leaks_pool_create(struct dmas_engine *e, struct dev_state *d,
 	p->created = true;
 }
 
+/*
+ * Block m leaked at dma_pool_destroy (finding f): the kernel keeps the pool
+ * page holding it.  Tie that page's record to f.
+ */
+static void pool_page_kept(struct dmas_engine *e, const struct dmas_finding *f,
+			   const struct dmas_map *m)
+{
+	uint32_t page = map_find_containing(e, m->dev, m->addr);
+	const struct dmas_map *p;
+
+	if (!page)
+		return;
+	p = map_rec(e, page);
+	if (p->kind != DMAS_EV_ALLOC_COHERENT || p->cause)
+		return;
+	eng_set_cause(e, page, (uint32_t)f->seq + 1);
+	eng_consequence(e, (uint32_t)f->seq + 1,
+			"the kernel keeps its pool page 0x%" PRIx64 " (%" PRIu64
+			" bytes) allocated for good",
+			p->addr, p->size);
+}
+
 /* Report (and forget) the live records of device dev (0: any) that pick()
  * accepts. */
 static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
@@ -100,12 +130,23 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 	}
 	for (i = 0; i < n; i++) {
 		const struct dmas_map *m = map_rec(e, idx[i]);
+		struct dmas_finding *f;
 
 		if ((dev && m->dev != dev) || !pick(e, m, arg))
 			continue;
-		eng_report_each(e, k, ev, m, eng_spans_loss(e, m->loss_gen),
-				"%s memory outstanding %" PRIu64 " ns, %s",
-				made_by(m->kind), eng_age(ev->ts, m->ts), why);
+		if (m->cause) {
+			eng_consequence(e, m->cause,
+					"%s memory at 0x%" PRIx64 " %s",
+					made_by(m->kind), m->addr, why);
+			eng_release(e, idx[i], ev, RECENT_LEAKED);
+			continue;
+		}
+		f = eng_report_each(e, k, ev, m, eng_spans_loss(e, m->loss_gen),
+				    "%s memory outstanding %" PRIu64 " ns, %s",
+				    made_by(m->kind), eng_age(ev->ts, m->ts),
+				    why);
+		if (f && k == DMAS_F_POOL_LEAK)
+			pool_page_kept(e, f, m);
 		eng_release(e, idx[i], ev, RECENT_LEAKED);
 	}
 	free(idx);
@@ -215,7 +256,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 		struct dmas_map *m = map_rec(e, i);
 		uint32_t *ni;
 
-		if (!ageable(m) || (m->state & MS_LEAK_AGED) ||
+		if (!ageable(m) || m->cause || (m->state & MS_LEAK_AGED) ||
 		    eng_age(now, m->ts) < age)
 			continue;
 		ni = eng_grow(idx, &cap, n + 1, sizeof(*idx));
@@ -257,6 +298,13 @@ void leaks_finish(struct dmas_engine *e, uint64_t end_ts)
 	for (i = 0; i < n; i++) {
 		const struct dmas_map *m = map_rec(e, idx[i]);
 
+		if (m->cause) {
+			eng_consequence(e, m->cause,
+					"%s memory at 0x%" PRIx64
+					" still held at the end of the session",
+					made_by(m->kind), m->addr);
+			continue;
+		}
 		eng_report_each(e, DMAS_F_LEAK_AT_EXIT, NULL, m,
 				eng_spans_loss(e, m->loss_gen),
 				"%s memory outstanding %" PRIu64

@@ -103,6 +103,7 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 	m->dir = ev->dir;
 	m->state = OWN_DEVICE;
 	m->cls = cls;
+	m->cause = 0;
 	head = htab_find(&t->h, bk, tag);
 	if (head) {
 		m->next = *head;

@@ -21,11 +21,38 @@
  *   streaming mapping is `streaming-via-coherent-api`, as is
  *   dma_free_coherent of dma_alloc_pages memory (and the reverse is
  *   coherent-via-streaming-api): dma-debug calls all of these "wrong
- *   function".  The record is forgotten after the finding, as dma-debug does.
+ *   function".  Unlike dma-debug, the record is kept, tied to that finding
+ *   (its cause): the memory is still allocated (or still mapped), so the
+ *   driver's later, correct release of it, or its leak, is that bug's
+ *   consequence, folded into the finding, not a second finding
+ *   (`free-not-allocated`, `double-unmap`, a leak).  The same holds for an
+ *   sg list released through dma_unmap_page or dma_free_coherent (the list
+ *   stays mapped) and for a mapping that an unmap at an offset inside it
+ *   failed to release.
+ * - A dma address handed out again while such a kept record still holds it
+ *   (the IOMMU or the allocator reused it): the old record is gone, folded
+ *   as a consequence.
  * - coherent and page frees must pass back the CPU address the allocation
  *   returned (dma-debug: "different CPU address"): `free-not-allocated`.
- * - single and page/resource unmaps are not told apart (the hooks cannot).
+ * - single and page unmaps are not told apart (dma_map_single is inline).
+ *   A resource mapping (dma_map_resource; on 6.18+ a map with
+ *   DMA_ATTR_MMIO) released with dma_unmap_page/single, or a page mapping
+ *   released with dma_unmap_resource, is `unmap-type-mismatch` (dma-debug's
+ *   "wrong function ... mapped as resource, unmapped as single"); the
+ *   mapping is kept as for the coherent mix-ups, so the correct release
+ *   that may follow is folded into it.
  * - `map-error`: one finding per (device, creating stack) with the count.
+ * - `cacheline-overlap`: a FROM_DEVICE/BIDIRECTIONAL dma_map_single/page
+ *   whose buffer shares a 64-byte cacheline (dma-debug's L1_CACHE_SHIFT on
+ *   x86) with another such mapping live at the same time, on any device,
+ *   unless it is the same buffer (same physical start and size: one buffer
+ *   mapped for two devices) or the new map passes DMA_ATTR_SKIP_CPU_SYNC;
+ *   TO_DEVICE mappings never count (as dma-debug: the CPU only cleans
+ *   them).  Only a mapping's first and last cacheline, and only where the
+ *   buffer covers it in part, are indexed: that is where buffers that sit
+ *   side by side meet, and aligned buffers (pages, most rings) cost
+ *   nothing.  sg lists are not checked (the events carry only the first
+ *   segment's physical address).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,6 +104,130 @@ static const char *api_name(uint8_t kind)
 	return "dma call";
 }
 
+/* The kind an unmap really is: 6.18+ unmaps resources with DMA_ATTR_MMIO. */
+static uint8_t unmap_kind(const struct dmas_event *ev)
+{
+	if (ev->kind == DMAS_EV_UNMAP && (ev->attrs & DMAS_ATTR_MMIO))
+		return DMAS_EV_UNMAP_RESOURCE;
+	return ev->kind;
+}
+
+/* The sg list whose alias m is stays mapped: tie it to the last finding. */
+static void alias_cause(struct dmas_engine *e, const struct dmas_map *m)
+{
+	uint32_t sg = map_find(e, m->dev, MC_SG, m->aux, 0, -1);
+
+	if (sg)
+		eng_set_cause(e, sg, eng_last_cause(e));
+}
+
+/* Record idx is released now: the end of its cause's story, if it has one. */
+static void caused_release(struct dmas_engine *e, uint32_t idx,
+			   const struct dmas_event *ev)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+
+	if (m->cause)
+		eng_consequence(e, m->cause, "then released with %s",
+				api_name(ev->kind));
+}
+
+#define CL_SHIFT 6
+
+#define CL_MASK ((1ULL << CL_SHIFT) - 1)
+#define CL_NONE UINT64_MAX
+
+/*
+ * The first and last cacheline of m that it covers only in part (CL_NONE
+ * where it covers the line whole); false when m is not checked at all.
+ */
+static bool cl_lines(const struct dmas_map *m, uint64_t line[2])
+{
+	uint64_t end;
+
+	if (m->kind != DMAS_EV_MAP || !m->aux || !m->size ||
+	    m->dir == DMAS_DIR_TO_DEVICE || m->dir == DMAS_DIR_NONE)
+		return false;
+	end = m->aux + m->size;
+	line[0] = (m->aux & CL_MASK) ? m->aux >> CL_SHIFT : CL_NONE;
+	line[1] = (end & CL_MASK) ? (end - 1) >> CL_SHIFT : CL_NONE;
+	return line[0] != CL_NONE || line[1] != CL_NONE;
+}
+
+void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
+			  uint32_t idx)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+	uint64_t line[2];
+	bool reported = false;
+	int i;
+
+	if (!cl_lines(m, line))
+		return;
+	for (i = 0; i < 2; i++) {
+		uint32_t *slot;
+		const struct dmas_map *o;
+
+		if (line[i] == CL_NONE || (i && line[1] == line[0]))
+			continue;
+		slot = htab_find(&e->line_h, line[i], 0);
+		if (!slot) {
+			if (htab_insert(&e->line_h, line[i], 0, idx))
+				e->dropped++;
+			continue;
+		}
+		o = map_rec(e, *slot);
+		if (reported || (ev->attrs & DMAS_ATTR_SKIP_CPU_SYNC) ||
+		    (o->aux == m->aux && o->size == m->size))
+			continue;
+		reported = true;
+		eng_report(e, DMAS_F_CACHELINE_OVERLAP, ev, m,
+			   eng_spans_loss(e, o->loss_gen),
+			   "cacheline at phys 0x%" PRIx64
+			   " also holds the %s mapping at dma 0x%" PRIx64
+			   " (phys 0x%" PRIx64 ", %" PRIu64 " bytes)%s",
+			   line[i] << CL_SHIFT, dir_name(o->dir), o->addr,
+			   o->aux, o->size,
+			   o->dev != m->dev ? " of another device" : "");
+	}
+}
+
+void misuse_cacheline_release(struct dmas_engine *e, uint32_t idx)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+	uint64_t line[2];
+	int i;
+
+	if (!cl_lines(m, line))
+		return;
+	for (i = 0; i < 2; i++) {
+		uint32_t *slot;
+
+		if (line[i] == CL_NONE)
+			continue;
+		slot = htab_find(&e->line_h, line[i], 0);
+		if (slot && *slot == idx)
+			htab_del(&e->line_h, line[i], 0);
+	}
+}
+
+void misuse_reused(struct dmas_engine *e, const struct dmas_event *ev)
+{
+	uint32_t idx = map_find(e, ev->dev, MC_ADDR, ev->addr, 0, -1);
+	const struct dmas_map *m;
+
+	if (!idx)
+		return;
+	m = map_rec(e, idx);
+	if (!m->cause || map_is_alias(m))
+		return;
+	eng_consequence(e, m->cause,
+			"its dma address 0x%" PRIx64
+			" was handed out again by %s",
+			m->addr, api_name(ev->kind));
+	eng_release(e, idx, ev, RECENT_LEAKED);
+}
+
 void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev, enum map_class cls,
 		      uint64_t key, enum dmas_finding_kind k)
@@ -126,6 +277,8 @@ void misuse_not_found(struct dmas_engine *e, struct dev_state *d,
 			   ": inside the mapping at 0x%" PRIx64 " (+%" PRIu64
 			   "), not its start",
 			   api_name(ev->kind), key, m->addr, key - m->addr);
+		/* that mapping stays: its leak is this bug's consequence */
+		eng_set_cause(e, inside, eng_last_cause(e));
 		return;
 	}
 	eng_report(e, k, ev, NULL, unc,
@@ -157,6 +310,7 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 			   " starts an sg list mapped with dma_map_sg: unmap "
 			   "it with dma_unmap_sg",
 			   key);
+		alias_cause(e, m);
 		return;
 	}
 	if (m->kind == DMAS_EV_ALLOC_COHERENT ||
@@ -164,27 +318,37 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
-	} else {
-		if (cls == MC_SG) {
-			unsigned nents = ev->count & 0xffff;
-
-			if (nents != m->nents)
-				eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m,
-					   unc,
-					   "unmapped with nents %u, mapped "
-					   "with %u",
-					   nents, m->nents);
-		} else if (ev->size != m->size) {
-			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
-				   "unmapped with size %" PRIu64
-				   ", mapped %" PRIu64,
-				   (uint64_t)ev->size, m->size);
-		}
-		if (ev->dir != m->dir)
-			eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
-				   "unmapped %s, mapped %s", dir_name(ev->dir),
-				   dir_name(m->dir));
+		/* still allocated: its correct free or leak comes later */
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	}
+	if (cls == MC_ADDR && !m->cause &&
+	    (m->kind == DMAS_EV_MAP_RESOURCE) !=
+		    (unmap_kind(ev) == DMAS_EV_UNMAP_RESOURCE)) {
+		eng_report(e, DMAS_F_UNMAP_TYPE_MISMATCH, ev, m, unc,
+			   "%s of a mapping made by %s",
+			   api_name(unmap_kind(ev)), api_name(m->kind));
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
+	}
+	if (cls == MC_SG) {
+		unsigned nents = ev->count & 0xffff;
+
+		if (nents != m->nents)
+			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+				   "unmapped with nents %u, mapped "
+				   "with %u",
+				   nents, m->nents);
+	} else if (ev->size != m->size) {
+		eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
+			   "unmapped with size %" PRIu64 ", mapped %" PRIu64,
+			   (uint64_t)ev->size, m->size);
+	}
+	if (ev->dir != m->dir)
+		eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
+			   "unmapped %s, mapped %s", dir_name(ev->dir),
+			   dir_name(m->dir));
+	caused_release(e, idx, ev);
 	eng_release(e, idx, ev, 0);
 }
 
@@ -206,6 +370,7 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
 			   "%s of an sg list mapped with dma_map_sg",
 			   api_name(ev->kind));
+		alias_cause(e, m);
 		return;
 	}
 	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_RESOURCE ||
@@ -214,11 +379,15 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 		eng_report(e, DMAS_F_STREAMING_VIA_COHERENT, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	} else if (ev->kind == DMAS_EV_FREE_PAGES &&
 		   m->kind == DMAS_EV_ALLOC_COHERENT) {
 		eng_report(e, DMAS_F_COHERENT_VIA_STREAMING, ev, m, unc,
 			   "%s of memory from %s", api_name(ev->kind),
 			   api_name(m->kind));
+		eng_set_cause(e, idx, eng_last_cause(e));
+		return;
 	} else {
 		if (ev->size != m->size)
 			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
@@ -232,6 +401,7 @@ void misuse_free(struct dmas_engine *e, struct dev_state *d,
 				   ", allocated at 0x%" PRIx64,
 				   (uint64_t)ev->aux, m->aux);
 	}
+	caused_release(e, idx, ev);
 	eng_release(e, idx, ev, 0);
 }
 

@@ -16,7 +16,13 @@
  *   API, and the events carry only a list's first dma address).
  * - sync-out-of-range: the synced range [addr, addr+size) is not inside
  *   the mapping (dma-debug checks only the size; a range running past the
- *   end is as wrong); sg: more entries synced than were mapped.
+ *   end is as wrong).
+ * - sync-sg-nents-mismatch: an sg sync whose entry count differs from the
+ *   nents passed to dma_map_sg, fewer or more, as dma-debug reports it
+ *   ("syncs DMA sg list with different entry count"; the DMA API says
+ *   nents must be the one passed to dma_map_sg, not the count it
+ *   returned).  Part of a list is synced with dma_sync_single_* on its
+ *   segments.
  * - sync-dir-mismatch: the sync's direction differs from the mapping's,
  *   unless the mapping is BIDIRECTIONAL, which accepts any (as dma-debug).
  * - missing-sync-for-cpu: a FROM_DEVICE/BIDIRECTIONAL buffer is handed to
@@ -30,14 +36,18 @@
  *   sync_for_device, and the CPU wrote it (a CPU_ACCESS write) or we cannot
  *   tell (no CPU_ACCESS events for it since it was taken).
  * - cpu-access-device-owned: a CPU_ACCESS to a streaming buffer the device
- *   owns.  Accesses to unknown addresses say nothing.
+ *   owns.  Accesses to unknown addresses say nothing.  When a transfer into
+ *   the buffer had completed, the access reads what the missing
+ *   sync_for_cpu should have handed over; the hand-back to the device that
+ *   follows (which alone would be missing-sync-for-cpu) is the same missing
+ *   call, folded into the access finding as its consequence.
  * - redundant-sync (info): a sync covering the whole mapping that gives it
  *   to the side already owning it, after a whole-mapping hand-off.  A
  *   sync_for_device right after a DMA_ATTR_SKIP_CPU_SYNC map is the
  *   intended first hand-off (page_pool), not redundant.  Partial syncs
  *   never count as redundant: drivers sync headers and payloads apart.
- * - sg mappings: ownership is tracked for the list as a whole, and syncs of
- *   part of the list are fine; no missing/redundant findings for sg lists.
+ * - sg mappings: ownership is tracked for the list as a whole; no
+ *   missing/redundant findings for sg lists.
  */
 #include <inttypes.h>
 
@@ -46,6 +56,54 @@
 #define MS_HANDOFF_CLEAR                                              \
 	(MS_OWNER_MASK | MS_DEV_HAD_IT | MS_CPU_WROTE | MS_CPU_SEEN | \
 	 MS_PARTIAL | MS_SKIP_SYNC)
+
+/*
+ * A cpu-access-device-owned finding that a later missing-sync-for-cpu of
+ * the same record would repeat: kept by (record, creation time) while the
+ * record's MS_CPU_SEEN is set in device-owned state (unused there else).
+ */
+static bool access_pending(const struct dmas_map *m)
+{
+	return m->kind == DMAS_EV_MAP &&
+	       (m->state & MS_OWNER_MASK) == OWN_DEVICE &&
+	       (m->state & MS_CPU_SEEN);
+}
+
+void own_forget(struct dmas_engine *e, uint32_t idx)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+
+	if (access_pending(m))
+		htab_del(&e->access_h, idx, (uint32_t)m->ts);
+}
+
+/* Hand-off: new owner state; a pending access finding is settled. */
+static void handoff(struct dmas_engine *e, uint32_t idx, uint8_t state)
+{
+	struct dmas_map *m = map_rec(e, idx);
+
+	own_forget(e, idx);
+	m->state = (m->state & ~MS_HANDOFF_CLEAR) | state;
+}
+
+static void missing_sync_for_cpu(struct dmas_engine *e, uint32_t idx,
+				 const struct dmas_event *ev, bool unc,
+				 const char *why)
+{
+	const struct dmas_map *m = map_rec(e, idx);
+	uint32_t *slot = NULL;
+
+	if (access_pending(m))
+		slot = htab_find(&e->access_h, idx, (uint32_t)m->ts);
+	if (slot) {
+		eng_consequence(e, *slot,
+				"then handed back to the device with no "
+				"sync_for_cpu (%s)",
+				why);
+		return;
+	}
+	eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc, "%s", why);
+}
 
 static const char *dir_name(unsigned dir)
 {
@@ -115,21 +173,19 @@ void own_sync(struct dmas_engine *e, struct dev_state *d,
 	if (to_cpu) {
 		if (owner == OWN_CPU && !partial && !(m->state & MS_PARTIAL))
 			hints_redundant_sync(e, ev, m);
-		m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_CPU |
-			   (partial ? MS_PARTIAL : 0);
+		handoff(e, idx, OWN_CPU | (partial ? MS_PARTIAL : 0));
 		return;
 	}
 	if (owner == OWN_DEVICE) {
 		if ((m->state & MS_DEV_HAD_IT) && dev_writes(m))
-			eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
-				   "sync_for_device after a transfer into the "
-				   "buffer completed, with no sync_for_cpu in "
-				   "between");
+			missing_sync_for_cpu(e, idx, ev, unc,
+					     "sync_for_device after a transfer "
+					     "into the buffer completed, with "
+					     "no sync_for_cpu in between");
 		else if (!partial && !(m->state & (MS_PARTIAL | MS_SKIP_SYNC)))
 			hints_redundant_sync(e, ev, m);
 	}
-	m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_DEVICE |
-		   (partial ? MS_PARTIAL : 0);
+	handoff(e, idx, OWN_DEVICE | (partial ? MS_PARTIAL : 0));
 }
 
 void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
@@ -152,10 +208,11 @@ void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
 	}
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
-	if (ev->count > m->nents)
-		eng_report(e, DMAS_F_SYNC_OUT_OF_RANGE, ev, m, unc,
-			   "synced %u entries, the list was mapped with %u",
-			   ev->count, m->nents);
+	if (ev->count != m->nents)
+		eng_report(e, DMAS_F_SYNC_SG_NENTS_MISMATCH, ev, m, unc,
+			   "synced %u entries, the list was mapped with nents "
+			   "%u (%u dma segments)",
+			   ev->count, m->nents, m->mapped);
 	check_dir(e, ev, m, unc);
 	m->state = (m->state & ~MS_HANDOFF_CLEAR) |
 		   (to_cpu ? OWN_CPU : OWN_DEVICE) |
@@ -175,6 +232,8 @@ void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 	if (m->kind != DMAS_EV_MAP)
 		return;
 	if ((m->state & MS_OWNER_MASK) == OWN_DEVICE) {
+		bool pending = access_pending(m);
+
 		eng_report(e, DMAS_F_CPU_ACCESS_DEVICE_OWNED, ev, m,
 			   eng_spans_loss(e, m->loss_gen),
 			   "CPU %s %" PRIu64 " bytes at +%" PRIu64
@@ -185,6 +244,11 @@ void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 				   ? " (a transfer into it completed; no "
 				     "sync_for_cpu since)"
 				   : "");
+		/* the hand-back that follows is this same missing sync */
+		if (!pending && (m->state & MS_DEV_HAD_IT) && dev_writes(m) &&
+		    !htab_insert(&e->access_h, idx, (uint32_t)m->ts,
+				 eng_last_cause(e)))
+			m->state |= MS_CPU_SEEN;
 		return;
 	}
 	m->state |= MS_CPU_SEEN | (write ? MS_CPU_WROTE : 0);
@@ -200,16 +264,17 @@ void own_transfer(struct dmas_engine *e, uint32_t idx,
 	if (m->kind != DMAS_EV_MAP)
 		return;
 	if (owner == OWN_DEVICE && (m->state & MS_DEV_HAD_IT) && dev_writes(m))
-		eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc,
-			   "new transfer into the buffer after one completed, "
-			   "with no sync_for_cpu in between");
+		missing_sync_for_cpu(e, idx, ev, unc,
+				     "new transfer into the buffer after one "
+				     "completed, with no sync_for_cpu in "
+				     "between");
 	else if (owner == OWN_CPU && dev_reads(m) &&
 		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)))
 		eng_report(e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
 			   "the CPU took the buffer with sync_for_cpu%s; new "
 			   "transfer without sync_for_device",
 			   (m->state & MS_CPU_WROTE) ? " and wrote it" : "");
-	m->state = (m->state & ~MS_HANDOFF_CLEAR) | OWN_DEVICE;
+	handoff(e, idx, OWN_DEVICE);
 }
 
 void own_transfer_done(struct dmas_engine *e, uint32_t idx)

@@ -194,6 +194,7 @@ static const struct op ops[] = {
 	 false,
 	 {FNX(device_release_driver_internal),
 	  KRP(device_release_driver_internal)}},
+	{"device_add", false, false, {FX(device_add), KRP(device_add)}},
 	{"device_remove", false, false, {FX(device_del), KRP(device_del)}},
 	{"module_unload", false, false, {RTP(module_free, "rtp_module_free")}},
 	{"iommu_map", false, false, {RTP(map, "rtp_iommu_map")}},
@@ -868,11 +869,12 @@ static const char *hook_family(const struct chosen *c)
 }
 
 /*
- * The session's hook list, grouped by family (its room holds every hook;
- * " ..." ends it only should a kernel ever offer more):
- * "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map unmap".
+ * The session's hook list, grouped by family (its room holds every hook a
+ * kernel offers today): "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map
+ * unmap".  Should the names ever not fit, every family is still named, with
+ * its count: "kretprobe:14;kprobe:13".
  */
-static void hooks_string(struct live_source *ls)
+static bool hooks_write(struct live_source *ls, bool names)
 {
 	static const char *const fams[] = {"tp_btf",	"fexit",  "fentry",
 					   "kretprobe", "kprobe", "raw_tp"};
@@ -881,35 +883,43 @@ static void hooks_string(struct live_source *ls)
 
 	h[0] = 0;
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		bool first = true;
+		unsigned int n = 0;
+		int w = 0;
 
 		for (size_t i = 0; i < NR_OPS; i++) {
 			const struct chosen *c = &ls->chosen[i];
-			int w;
 
 			if (!c->attached || strcmp(hook_family(c), fams[f]))
 				continue;
-			if (first)
+			if (names && !n)
 				w = snprintf(h + l, len - l, "%s%s:%s",
 					     l ? ";" : "", fams[f],
 					     c->alt->target);
-			else
+			else if (names)
 				w = snprintf(h + l, len - l, " %s",
 					     c->alt->target);
-			first = false;
+			n++;
 			if (w < 0 || (size_t)w >= len - l) {
-				/* keep the string whole: say that more follow
-				 */
 				h[l] = 0;
-				if (l + 4 < len)
-					strcpy(h + l, " ...");
-				else
-					strcpy(h + len - 5, " ...");
-				return;
+				return false;
 			}
-			l += w;
+			l += (size_t)w;
+		}
+		if (!names && n) {
+			w = snprintf(h + l, len - l, "%s%s:%u", l ? ";" : "",
+				     fams[f], n);
+			if (w < 0 || (size_t)w >= len - l)
+				return false;
+			l += (size_t)w;
 		}
 	}
+	return true;
+}
+
+static void hooks_string(struct live_source *ls)
+{
+	if (!hooks_write(ls, true))
+		hooks_write(ls, false);
 }
 
 static bool module_loaded(const char *mod)

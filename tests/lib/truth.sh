@@ -3,14 +3,18 @@
 # Truth lines are vdmac's: "finding=ID dev=DEV [addr=0x.. size=N ...]
 # [requires=OPTION] [when=unbind]" (kmod/vdmac_clients.c).
 
-# truth_findings FILE.json: "id dev addr size" per finding, sorted
-truth_findings() { jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size)"' "$1" | sort; }
+# truth_findings FILE.json: "id dev addr size consequences" per finding,
+# sorted (consequences: the follow-on findings folded into it)
+truth_findings() {
+	jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size) \(.consequences // 0)"' "$1" | sort
+}
 
 # truth_expected TRUTH OPTS UNBIND: the truth lines that apply to a run with
 # OPTS (requires= only with its option; when=unbind only when UNBIND is 1),
-# as "id dev addr size" (addr/size "-" when the truth does not name them)
+# as "id dev addr size folds" (addr/size/folds "-" when the truth does not
+# name them)
 truth_expected() {
-	local truth=$1 opts=$2 unbind=$3 line id dev addr size
+	local truth=$1 opts=$2 unbind=$3 line id dev addr size folds
 	while IFS= read -r line; do
 		case $line in finding=*) ;; *) continue ;; esac
 		case $line in
@@ -23,27 +27,29 @@ truth_expected() {
 		dev=$(echo "$line" | sed -n 's/.* dev=\([^ ]*\).*/\1/p')
 		addr=$(echo "$line" | sed -n 's/.* addr=\(0x[0-9a-f]*\).*/\1/p')
 		size=$(echo "$line" | sed -n 's/.* size=\([0-9]*\).*/\1/p')
-		echo "$id $dev ${addr:--} ${size:--}"
+		folds=$(echo "$line" | sed -n 's/.* folds=\([0-9]*\).*/\1/p')
+		echo "$id $dev ${addr:--} ${size:--} ${folds:--}"
 	done <"$truth"
 }
 
-# truth_same EXPECTED FOUND: the two lists ("id dev addr size" lines) match
+# truth_same EXPECTED FOUND: the two lists ("id dev addr size folds") match
 # one to one, "-" in EXPECTED matching anything; prints "#   missed:" and
 # "#   not in the truth:" lines otherwise
 truth_same() {
-	local exp=$1 rest=$2 e g matched eid edev eaddr esize
+	local exp=$1 rest=$2 e g matched eid edev eaddr esize efolds
 	while IFS= read -r e; do
 		[ -n "$e" ] || continue
 		matched=""
 		while IFS= read -r g; do
 			[ -n "$g" ] || continue
 			set -- $e
-			eid=$1 edev=$2 eaddr=$3 esize=$4
+			eid=$1 edev=$2 eaddr=$3 esize=$4 efolds=$5
 			set -- $g
 			# finding addresses are printed 0x-prefixed hex; normalize
 			if [ "$eid" = "$1" ] && [ "$edev" = "$2" ] &&
 				{ [ "$eaddr" = - ] || { [ "$3" != null ] && [ $((eaddr)) = $(($3)) ]; }; } &&
-				{ [ "$esize" = - ] || [ "$esize" = "$4" ]; }; then
+				{ [ "$esize" = - ] || [ "$esize" = "$4" ]; } &&
+				{ [ "$efolds" = - ] || [ "$efolds" = "$5" ]; }; then
 				matched=$g
 				break
 			fi

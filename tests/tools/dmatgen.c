@@ -31,7 +31,8 @@
  *                            a fixed date, "", 0
  *   memrange START-END node=N      physical range [START, END) on node N
  *   cpunode CPU node=N
- *   device ID name=S driver=S bus=S node=N flags=iommu,bound_before mask=X
+ *   device ID name=S driver=S bus=S node=N flags=iommu,bound_before,added
+ *                            mask=X
  *   stack ID "frame" "frame" ...   innermost first
  *   at T | at +D             event clock: absolute ns, or advance by D
  *   step D                   clock advance after each event (default 100)
@@ -388,6 +389,8 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 					d.flags |= DMAS_DEVF_IOMMU;
 				else if (!strcmp(f, "bound_before"))
 					d.flags |= DMAS_DEVF_BOUND_BEFORE;
+				else if (!strcmp(f, "added"))
+					d.flags |= DMAS_DEVF_ADDED;
 				else
 					d.flags |= (uint32_t)num(
 						g, ln, "device flags", f);

@@ -178,6 +178,47 @@ TEST(xfer_timeout)
 	scn_free(s);
 }
 
+/*
+ * Terminating a transfer already reported as timed out is what that
+ * finding's fix says: folded into it, not terminate-in-flight.
+ */
+TEST(terminate_after_timeout_is_the_timeouts_consequence)
+{
+	struct dmas_engine_opts o = {.xfer_timeout_ns = 2 * SEC};
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&o, &e, &dev);
+	const struct dmas_finding *f;
+
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
+	scn_desc_submit(s, dev, CHAN, 1);
+	scn_issue_pending(s, dev, CHAN);
+	scn_advance(s, 3 * SEC);
+	scn_idle(s);
+	scn_terminate(s, dev, CHAN);
+	CHECK_STREQ(scn_ids(e), "xfer-timeout");
+	f = scn_finding(e, "xfer-timeout", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "then terminated on channel 0");
+	/* one timed out, one fresh in flight: the fresh one counts */
+	scn_desc_prep(s, dev, CHAN, 0, 0x2000, 512, 0);
+	scn_desc_submit(s, dev, CHAN, 2);
+	scn_issue_pending(s, dev, CHAN);
+	scn_advance(s, 3 * SEC);
+	scn_idle(s);
+	scn_desc_prep(s, dev, CHAN, 0, 0x3000, 512, 0);
+	scn_desc_submit(s, dev, CHAN, 3);
+	scn_issue_pending(s, dev, CHAN);
+	scn_terminate(s, dev, CHAN);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e),
+		    "xfer-timeout,xfer-timeout,terminate-in-flight");
+	CHECK_CONTAINS(scn_finding(e, "terminate-in-flight", 0)->detail,
+		       "with 1 transfer in flight");
+	scn_free(s);
+}
+
 TEST(xfer_error)
 {
 	struct dmas_engine *e;

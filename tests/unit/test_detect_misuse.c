@@ -86,6 +86,42 @@ TEST(preexisting_mappings_are_not_bugs)
 	scn_free(s);
 }
 
+/*
+ * A device registered while tracing (DMAS_DEVF_ADDED), with or without a
+ * driver, has nothing from before: every unknown release on it is a
+ * finding.  A device merely seen first without a driver is not.
+ */
+TEST(device_added_while_tracing_has_no_preexisting_mappings)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t added, seen;
+
+	scn_session(s, false);
+	added = scn_device_flags(s, "vdmac-late", "", -1, DMAS_DEVF_ADDED);
+	seen = scn_device(s, "0000:03:00.0", "", 0);
+	scn_unmap(s, added, 0x1000, 2048, FROM);
+	scn_sync_for_cpu(s, added, 0x2000, 64, FROM);
+	scn_free_coherent(s, added, 0x3000, 4096);
+	scn_pool_free(s, added, 0x5, 0x6000, 64);
+	scn_unmap_sg(s, added, 0xffff888000000100ULL, 2, 8192, TO);
+	/* the control: no add, no bind in the trace */
+	scn_unmap(s, seen, 0x1000, 2048, FROM);
+	scn_sync_for_cpu(s, seen, 0x2000, 64, FROM);
+	scn_free_coherent(s, seen, 0x3000, 4096);
+	scn_remove(s, added);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-not-mapped,sync-not-mapped,"
+				"free-not-allocated,free-not-allocated,"
+				"unmap-not-mapped");
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->dev, added);
+	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->addr, 0x1000);
+	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->addr, 0x2000);
+	CHECK_EQ(dmas_engine_dev_stats(e, added)->preexisting, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, seen)->preexisting, 3);
+	scn_free(s);
+}
+
 TEST(preexisting_released_twice_is_double_unmap)
 {
 	struct dmas_engine *e;
@@ -348,7 +384,11 @@ TEST(coherent_and_streaming_mix_ups)
 	f = scn_finding(e, "streaming-via-coherent-api", 0);
 	CHECK_EQ(f->addr, 0x20000);
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
-	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	/*
+	 * Released through the wrong API, the memory is still allocated (or
+	 * mapped): the records stay, tied to their findings.
+	 */
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 4);
 	/* the right calls say nothing */
 	scn_alloc_coherent(s, dev, 0x50000, 4096);
 	scn_free_coherent(s, dev, 0x50000, 4096);
@@ -358,6 +398,263 @@ TEST(coherent_and_streaming_mix_ups)
 	scn_unmap_resource(s, dev, 0xfe000000, 4096, BIDI);
 	scn_finish(s);
 	CHECK_EQ(dmas_engine_nr_findings(e), 4);
+	scn_free(s);
+}
+
+/*
+ * One root cause, one finding: the driver's own correct release of memory
+ * it had already released through the wrong API is the first bug's
+ * consequence, not free-not-allocated or double-unmap (dma-debug reports
+ * both).
+ */
+TEST(wrong_api_release_then_correct_one_is_one_finding)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_unmap(s, dev, 0x20000, 2048, TO);
+	scn_alloc_pages(s, dev, 0x30000, 8192, FROM);
+	scn_free_coherent(s, dev, 0x30000, 8192);
+	scn_free_pages(s, dev, 0x30000, 8192, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,"
+				"streaming-via-coherent-api,"
+				"streaming-via-coherent-api");
+	f = scn_finding(e, "coherent-via-streaming-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "then released with dma_free_coherent");
+	f = scn_finding(e, "streaming-via-coherent-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence,
+		       "then released with dma_unmap_single/page");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 1)->consequence,
+		"then released with dma_free_pages");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	/* a second correct free after that is a real double free */
+	scn_free(s);
+	s = setup(&e, &dev);
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_free_coherent(s, dev, 0x10000, 4096);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e),
+		    "coherent-via-streaming-api,free-not-allocated");
+	scn_free(s);
+}
+
+/* What the wrong release left allocated leaks as its consequence. */
+TEST(wrong_api_release_then_leak_is_one_finding)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_alloc_coherent(s, dev, 0x10000, 4096);
+	scn_unmap(s, dev, 0x10000, 4096, BIDI);
+	/* an sg list released with dma_unmap_page stays mapped */
+	scn_map_sg(s, dev, 0xffff888000001000ULL, 2, 1, 0x50000, 8192, TO);
+	scn_unmap(s, dev, 0x50000, 8192, TO);
+	/* an unmap at an offset misses the mapping: it stays */
+	scn_map(s, dev, 0x60000, 8192, FROM);
+	scn_unmap(s, dev, 0x61000, 4096, FROM);
+	/* the control: an honest leak is still one */
+	scn_map(s, dev, 0x70000, 4096, FROM);
+	scn_unbind(s, dev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,unmap-not-mapped,"
+				"unmap-not-mapped,leak-at-unbind");
+	CHECK_EQ(scn_finding(e, "leak-at-unbind", 0)->addr, 0x70000);
+	f = scn_finding(e, "coherent-via-streaming-api", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "dma_alloc_coherent memory at 0x10000 "
+				       "still held after the driver unbound");
+	f = scn_finding(e, "unmap-not-mapped", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "dma_map_sg memory");
+	f = scn_finding(e, "unmap-not-mapped", 1);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "memory at 0x60000");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+/* Kept records do not age into leak-suspected nor show at exit. */
+TEST(wrong_api_release_kept_record_is_not_aged_or_listed_at_exit)
+{
+	struct dmas_engine_opts o = {.leak_age_ns = 1000000000ULL,
+				     .leaks_at_exit = true};
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(&o, &e);
+	uint32_t dev;
+
+	scn_session(s, false);
+	dev = scn_device(s, "0000:01:00.0", "", 0);
+	scn_bind(s, dev, "nicdrv");
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_advance(s, 3000000000ULL);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "streaming-via-coherent-api");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 0)->consequence,
+		"still held at the end of the session");
+	scn_free(s);
+}
+
+/* The dma address of a kept record handed out again: that record is gone. */
+TEST(wrong_api_release_address_reused)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_map(s, dev, 0x20000, 2048, TO);
+	scn_free_coherent(s, dev, 0x20000, 2048);
+	scn_alloc_coherent(s, dev, 0x20000, 4096);
+	scn_free_coherent(s, dev, 0x20000, 4096);
+	scn_unbind(s, dev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "streaming-via-coherent-api");
+	CHECK_CONTAINS(
+		scn_finding(e, "streaming-via-coherent-api", 0)->consequence,
+		"was handed out again by dma_alloc_coherent");
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
+	scn_free(s);
+}
+
+/*
+ * A resource mapping released as a page mapping or the reverse (dma-debug's
+ * "wrong function"); 6.18+ kernels map resources through dma_map_phys with
+ * DMA_ATTR_MMIO, which counts as a resource mapping.
+ */
+TEST(resource_and_page_unmaps_are_not_interchangeable)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = {.kind = DMAS_EV_MAP,
+				.addr = 0xfe200000,
+				.size = 4096,
+				.phys = 0xfe200000,
+				.attrs = 1u << 10};
+	const struct dmas_finding *f;
+
+	/* the right pairs, old and 6.18 style, say nothing */
+	scn_map_resource(s, dev, 0xfe000000, 4096, BIDI);
+	scn_unmap_resource(s, dev, 0xfe000000, 4096, BIDI);
+	ev.dev = dev;
+	scn_event(s, &ev);
+	ev.kind = DMAS_EV_UNMAP;
+	scn_event(s, &ev);
+	scn_map(s, dev, 0x10000, 4096, TO);
+	scn_unmap(s, dev, 0x10000, 4096, TO);
+	CHECK_STREQ(scn_ids(e), "");
+	/* the wrong ones, each followed by the right one: one finding each */
+	scn_map_resource(s, dev, 0xfe100000, 4096, TO);
+	scn_unmap(s, dev, 0xfe100000, 4096, TO);
+	scn_unmap_resource(s, dev, 0xfe100000, 4096, TO);
+	scn_map(s, dev, 0x20000, 4096, FROM);
+	scn_unmap_resource(s, dev, 0x20000, 4096, FROM);
+	scn_unmap(s, dev, 0x20000, 4096, FROM);
+	ev.kind = DMAS_EV_MAP;
+	ev.addr = ev.phys = 0xfe300000;
+	scn_event(s, &ev);
+	ev.kind = DMAS_EV_UNMAP;
+	ev.attrs = 0;
+	scn_event(s, &ev);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "unmap-type-mismatch,unmap-type-mismatch,"
+				"unmap-type-mismatch");
+	f = scn_finding(e, "unmap-type-mismatch", 0);
+	CHECK_EQ(f->addr, 0xfe100000);
+	CHECK_EQ(f->map_kind, DMAS_EV_MAP_RESOURCE);
+	CHECK_CONTAINS(f->detail, "dma_unmap_single/page of a mapping made by "
+				  "dma_map_resource");
+	CHECK_EQ(f->consequences, 1);
+	f = scn_finding(e, "unmap-type-mismatch", 1);
+	CHECK_CONTAINS(f->detail, "dma_unmap_resource of a mapping made by "
+				  "dma_map_single/page");
+	CHECK_EQ(scn_finding(e, "unmap-type-mismatch", 2)->map_kind,
+		 DMAS_EV_MAP_RESOURCE);
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 1);
+	scn_free(s);
+}
+
+/*
+ * dma-debug's cacheline overlap: two live FROM_DEVICE/BIDIRECTIONAL
+ * mappings of different buffers sharing a cacheline, on any device.
+ */
+TEST(cacheline_shared_by_two_mappings)
+{
+	struct dmas_engine *e;
+	uint32_t dev, other;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	other = scn_device(s, "0000:02:00.0", "", 0);
+	scn_bind(s, other, "otherdrv");
+	/* side by side in one cacheline (0x1040): the second is reported */
+	scn_map_phys(s, dev, 0x10000, 96, FROM, 0x1000);
+	scn_map_phys(s, dev, 0x20000, 64, BIDI, 0x1060);
+	/* across devices */
+	scn_map_phys(s, dev, 0x30000, 40, FROM, 0x2000);
+	scn_map_phys(s, other, 0x40000, 24, FROM, 0x2028);
+	scn_unmap(s, dev, 0x20000, 64, BIDI);
+	scn_unmap(s, other, 0x40000, 24, FROM);
+	CHECK_STREQ(scn_ids(e), "cacheline-overlap,cacheline-overlap");
+	f = scn_finding(e, "cacheline-overlap", 0);
+	CHECK_EQ(f->addr, 0x20000);
+	CHECK_EQ(f->size, 64);
+	CHECK_EQ(f->dir, BIDI);
+	CHECK_CONTAINS(f->detail, "cacheline at phys 0x1040 also holds the "
+				  "from-device mapping at dma 0x10000 (phys "
+				  "0x1000, 96 bytes)");
+	f = scn_finding(e, "cacheline-overlap", 1);
+	CHECK_EQ(f->dev, other);
+	CHECK_CONTAINS(f->detail, "of another device");
+	/* silent: the neighbour is gone now */
+	scn_unmap(s, dev, 0x10000, 96, FROM);
+	scn_map_phys(s, dev, 0x20000, 64, FROM, 0x1060);
+	scn_unmap(s, dev, 0x20000, 64, FROM);
+	scn_unmap(s, dev, 0x30000, 40, FROM);
+	/* silent: a TO_DEVICE neighbour (the CPU only cleans it) */
+	scn_map_phys(s, dev, 0x50000, 96, TO, 0x3000);
+	scn_map_phys(s, dev, 0x60000, 64, FROM, 0x3060);
+	scn_unmap(s, dev, 0x60000, 64, FROM);
+	scn_unmap(s, dev, 0x50000, 96, TO);
+	/* silent: one buffer mapped for two devices */
+	scn_map_phys(s, dev, 0x70000, 100, FROM, 0x4010);
+	scn_map_phys(s, other, 0x80000, 100, FROM, 0x4010);
+	scn_unmap(s, other, 0x80000, 100, FROM);
+	scn_unmap(s, dev, 0x70000, 100, FROM);
+	/* silent: aligned neighbours share no line */
+	scn_map_phys(s, dev, 0x90000, 128, FROM, 0x5000);
+	scn_map_phys(s, dev, 0xa0000, 64, FROM, 0x5080);
+	/* silent: DMA_ATTR_SKIP_CPU_SYNC (the driver syncs by hand) */
+	scn_map_phys(s, dev, 0xb0000, 96, FROM, 0x6000);
+	{
+		struct dmas_event ev = {.kind = DMAS_EV_MAP,
+					.dev = dev,
+					.addr = 0xc0000,
+					.size = 64,
+					.dir = FROM,
+					.phys = 0x6060,
+					.attrs = 1u << 5};
+
+		scn_event(s, &ev);
+	}
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "cacheline-overlap"), 2);
 	scn_free(s);
 }
 

@@ -270,7 +270,69 @@ TEST(cpu_access_while_device_owns)
 	scn_free(s);
 }
 
-TEST(sg_lists_synced_in_part_are_fine)
+/*
+ * One missing sync_for_cpu, one finding: the CPU reads a buffer a transfer
+ * filled (cpu-access-device-owned), then hands it back; the hand-back is
+ * the same missing call, folded into the access finding.
+ */
+TEST(access_then_hand_back_is_one_missing_sync)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_chan_request(s, dev, CHAN, 0, 0);
+	scn_map(s, dev, 0x10000, 4096, FROM);
+	scn_transfer(s, dev, CHAN, 1, 0x10000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x10000, 64, false);
+	scn_cpu_access(s, dev, 0x10040, 64, false);
+	scn_sync_for_device(s, dev, 0x10000, 4096, FROM);
+	/* by a new transfer, the same */
+	scn_map(s, dev, 0x20000, 4096, BIDI);
+	scn_transfer(s, dev, CHAN, 2, 0x20000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x20000, 64, false);
+	scn_transfer(s, dev, CHAN, 3, 0x20000, 4096, FROM);
+	CHECK_STREQ(scn_ids(e), "cpu-access-device-owned,"
+				"cpu-access-device-owned,"
+				"cpu-access-device-owned");
+	f = scn_finding(e, "cpu-access-device-owned", 0);
+	CHECK_EQ(f->consequences, 1);
+	CHECK_CONTAINS(f->consequence, "then handed back to the device with "
+				       "no sync_for_cpu (sync_for_device");
+	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 1)->consequences, 0);
+	CHECK_CONTAINS(
+		scn_finding(e, "cpu-access-device-owned", 2)->consequence,
+		"(new transfer into the buffer");
+	/*
+	 * transfer 3 completed too: handing the buffer back again without a
+	 * sync_for_cpu is a second forgotten sync, a finding of its own
+	 */
+	scn_sync_for_device(s, dev, 0x20000, 4096, FROM);
+	CHECK_EQ(scn_count(e, "missing-sync-for-cpu"), 1);
+	/* the control: an access fixed by a sync_for_cpu folds nothing */
+	scn_map(s, dev, 0x30000, 4096, FROM);
+	scn_transfer(s, dev, CHAN, 4, 0x30000, 4096, FROM);
+	scn_cpu_access(s, dev, 0x30000, 64, false);
+	scn_sync_for_cpu(s, dev, 0x30000, 4096, FROM);
+	scn_sync_for_device(s, dev, 0x30000, 4096, FROM);
+	scn_unmap(s, dev, 0x30000, 4096, FROM);
+	scn_unmap(s, dev, 0x20000, 4096, BIDI);
+	scn_unmap(s, dev, 0x10000, 4096, FROM);
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "cpu-access-device-owned"), 4);
+	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 3)->consequences, 0);
+	CHECK_EQ(scn_count(e, "missing-sync-for-cpu"), 1);
+	scn_free(s);
+}
+
+/*
+ * An sg list is synced with the nents passed to dma_map_sg, as dma-debug
+ * checks: fewer (the count map_sg returned, a common slip) or more is
+ * sync-sg-nents-mismatch.  Part of a list is synced through
+ * dma_sync_single_* on a segment.
+ */
+TEST(sg_sync_entry_count_must_match_the_map)
 {
 	struct dmas_engine *e;
 	uint32_t dev;
@@ -278,23 +340,28 @@ TEST(sg_lists_synced_in_part_are_fine)
 	uint64_t sg = 0xffff888000004000ULL;
 	int i;
 
-	scn_map_sg(s, dev, sg, 4, 4, 0x80000, 16384, FROM);
+	scn_map_sg(s, dev, sg, 4, 2, 0x80000, 16384, FROM);
 	for (i = 0; i < 5; i++) {
-		scn_sync_sg_for_cpu(s, dev, sg, 2, 8192, FROM);
-		scn_sync_sg_for_cpu(s, dev, sg, 2, 8192, FROM);
-		scn_sync_sg_for_device(s, dev, sg, 1, 4096, FROM);
+		scn_sync_sg_for_cpu(s, dev, sg, 4, 16384, FROM);
+		scn_sync_for_cpu(s, dev, 0x80000, 512, FROM);
 		scn_sync_sg_for_device(s, dev, sg, 4, 16384, FROM);
 	}
 	CHECK_STREQ(scn_ids(e), "");
-	scn_sync_sg_for_cpu(s, dev, sg, 5, 20480, FROM);
+	scn_sync_sg_for_cpu(s, dev, sg, 2, 8192, FROM);
+	scn_sync_sg_for_device(s, dev, sg, 5, 20480, FROM);
 	scn_sync_sg_for_cpu(s, dev, sg, 4, 16384, TO);
 	scn_sync_sg_for_cpu(s, dev, 0xffff888000009000ULL, 1, 4096, FROM);
 	scn_unmap_sg(s, dev, sg, 4, 16384, FROM);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e),
-		    "sync-out-of-range,sync-dir-mismatch,sync-not-mapped");
-	CHECK_CONTAINS(scn_finding(e, "sync-out-of-range", 0)->detail,
-		       "synced 5 entries, the list was mapped with 4");
+	CHECK_STREQ(scn_ids(e), "sync-sg-nents-mismatch,sync-sg-nents-mismatch,"
+				"sync-dir-mismatch,sync-not-mapped");
+	CHECK_CONTAINS(scn_finding(e, "sync-sg-nents-mismatch", 0)->detail,
+		       "synced 2 entries, the list was mapped with nents 4 "
+		       "(2 dma segments)");
+	CHECK_CONTAINS(scn_finding(e, "sync-sg-nents-mismatch", 1)->detail,
+		       "synced 5 entries");
+	CHECK_EQ(scn_finding(e, "sync-sg-nents-mismatch", 0)->severity,
+		 DMAS_SEV_ERROR);
 	scn_free(s);
 }
 

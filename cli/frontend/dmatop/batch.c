@@ -153,6 +153,8 @@ static json_object *jfinding(const struct frame *fr, const struct findrow *r)
 	JADD(o, "dir", dmas_json_string(dir_name(f->dir)));
 	JADD(o, "uncertain", json_object_new_boolean(f->uncertain));
 	JADD(o, "repeats", JU64(f->repeats));
+	JADD(o, "consequences", JU64(f->consequences));
+	JADD(o, "consequence", dmas_json_string(f->consequence));
 	JADD(o, "detail", dmas_json_string(f->detail));
 	return o;
 }

@@ -160,6 +160,9 @@ void stack_open(struct top *t)
 	if (f->repeats)
 		tb_printf(&b, "  the same bug %llu more times after this one\n",
 			  (unsigned long long)f->repeats);
+	if (f->consequences)
+		tb_printf(&b, "  consequences folded in (%llu): %s\n",
+			  (unsigned long long)f->consequences, f->consequence);
 	tb_printf(&b, "\n  device %s  driver %s\n", r->dev_name,
 		  r->driver[0] ? r->driver : "-");
 	tb_printf(&b, "  dma address %#llx  size %llu  direction %s  pid %u\n",

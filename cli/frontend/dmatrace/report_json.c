@@ -16,6 +16,7 @@
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
  *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
+ *   consequences, consequence,
  *   stack[], close_kind, close_stack[], what, fix},
  *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask, stats{...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
@@ -125,6 +126,8 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "pid", u64(f->pid));
 	add(j, "detail", dmas_json_string(f->detail));
 	add(j, "repeats", u64(f->repeats));
+	add(j, "consequences", u64(f->consequences));
+	add(j, "consequence", json_object_new_string(f->consequence));
 	add(j, "stack", stack_json(e, f->map_stack));
 	add(j, "close_kind",
 	    f->close_kind ? dmas_json_string(dmas_kind_str(f->close_kind, kb,

@@ -238,8 +238,12 @@ static void print_quiet(FILE *out, const struct dmas_engine *e,
 		fprintf(out, " uncertain");
 	if (f->repeats)
 		fprintf(out, " repeats=%" PRIu64, f->repeats);
+	if (f->consequences)
+		fprintf(out, " consequences=%" PRIu64, f->consequences);
 	if (f->detail[0])
 		fprintf(out, ": %s", f->detail);
+	if (f->consequence[0])
+		fprintf(out, "; folded in: %s", f->consequence);
 	fputc('\n', out);
 }
 
@@ -272,6 +276,10 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 	if (f->repeats)
 		fprintf(out, "      and %" PRIu64 " more times like this\n",
 			f->repeats);
+	/* what this bug caused next: not reported as findings of their own */
+	if (f->consequences)
+		fprintf(out, "      consequences folded in (%" PRIu64 "): %s\n",
+			f->consequences, f->consequence);
 	fprintf(out, "      found at %s", fmt_rel(f->ts, base, tb, sizeof(tb)));
 	if (f->pid)
 		fprintf(out, ", pid %u", f->pid);
