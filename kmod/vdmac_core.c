@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "vdmac.h"
+#include "vdmac_compat.h"
 
 #define CREATE_TRACE_POINTS
 #include "vdmac_trace.h"
@@ -696,7 +697,7 @@ static int vdmac_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int vdmac_remove(struct platform_device *pdev)
+static vdmac_remove_ret vdmac_remove(struct platform_device *pdev)
 {
 	struct vdmac_dev *vd = platform_get_drvdata(pdev);
 	unsigned int i;
@@ -710,7 +711,7 @@ static int vdmac_remove(struct platform_device *pdev)
 	for (i = 0; i < vd->nr_chans; i++)
 		cancel_delayed_work_sync(&vd->chans[i].work);
 	destroy_workqueue(vd->wq);
-	return 0;
+	return VDMAC_REMOVE_OK;
 }
 
 static struct platform_driver vdmac_driver = {
