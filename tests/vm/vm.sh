@@ -561,6 +561,8 @@ run_case() {
 	[ -n "${VM_KERNEL:-}" ] && label="$KVER $label"
 	local name=$base
 	[ -n "$variant" ] && name="$base@$(echo $variant | tr ' ' '+')"
+	# Another suite's kernel: results of its own (out/trace_drivers@6.12...).
+	[ -n "${VM_KERNEL:-}" ] && name="$name@$KVER"
 	name=${name//[^A-Za-z0-9_.=,+@-]/_}
 	needs_met "$file" "$label" || return 0
 	local timeout modules cmdline allow
