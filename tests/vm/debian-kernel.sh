@@ -130,7 +130,9 @@ cmd_image() {
 	if [ ! -e "$dir/.complete" ]; then
 		# 6.12: one package with boot/ and lib/modules/; 7.x: linux-image-R
 		# is empty and depends on linux-binary-R and linux-modules-R.
-		tmp=$(fetch "$dir" "linux-image-$rel" $(real_deps "linux-image-$rel" "linux-binary-$rel" "linux-modules-$rel")) || exit
+		local deps
+		mapfile -t deps < <(real_deps "linux-image-$rel" "linux-binary-$rel" "linux-modules-$rel")
+		tmp=$(fetch "$dir" "linux-image-$rel" "${deps[@]}") || exit
 		# usr-merged packages: depmod -b and modprobe -d want ROOT/lib/modules.
 		[ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
 		[ -d "$tmp/root/lib/modules/$rel" ] || die "linux-image-$rel has no lib/modules/$rel"
@@ -155,18 +157,19 @@ cmd_headers() {
 	dir=$CACHE/$rel/headers
 	kdir=$dir/root/usr/src/linux-headers-$rel
 	if [ ! -e "$dir/.complete" ]; then
-		tmp=$(fetch "$dir" "linux-headers-$rel" \
-			$(real_deps "linux-headers-$rel" 'linux-headers-*-common' 'linux-kbuild-*')) || exit
+		local deps
+		mapfile -t deps < <(real_deps "linux-headers-$rel" 'linux-headers-*-common' 'linux-kbuild-*')
+		tmp=$(fetch "$dir" "linux-headers-$rel" "${deps[@]}") || exit
 		# The headers' makefiles and links name /usr/src and /usr/lib of an
 		# installed system: point them into this root.
 		grep -rlZ --include=Makefile -e /usr/src/ -e /usr/lib/linux-kbuild "$tmp/root/usr/src" |
 			xargs -0 -r sed -i -e "s,/usr/src/,$dir/root/usr/src/,g" \
 				-e "s,/usr/lib/linux-kbuild,$dir/root/usr/lib/linux-kbuild,g"
-		for f in $(find "$tmp/root/usr/src" -maxdepth 2 -type l); do
+		while IFS= read -r -d '' f; do
 			case $(readlink "$f") in
 			/*) ln -sfn "$dir/root$(readlink "$f")" "$f" ;;
 			esac
-		done
+		done < <(find "$tmp/root/usr/src" -maxdepth 2 -type l -print0)
 		rm -rf "$dir"
 		mv "$tmp" "$dir"
 		touch "$dir/.complete"

@@ -24,14 +24,14 @@ kbuild_unusable() {
 	local kdir=$1 cc f miss tools="" glibc="" why=""
 	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$kdir/.config")
 	[ -n "$cc" ] && ! command -v "$cc" >/dev/null && why="its config names $cc, which this machine lacks"
-	for f in $(find -L "$kdir/scripts" "$kdir/tools" -type f -perm -u+x 2>/dev/null); do
+	while IFS= read -r -d '' f; do
 		miss=$(ldd "$f" 2>&1 | grep -o "GLIBC_[0-9.]*' not found" | sort -V | tail -n 1)
 		[ -n "$miss" ] || continue
 		glibc=${miss%\' not found}
 		f=$(basename "$f")
 		f=${f%%.real*}
 		case " $tools " in *" $f "*) ;; *) tools="$tools $f" ;; esac
-	done
+	done < <(find -L "$kdir/scripts" "$kdir/tools" -type f -perm -u+x -print0 2>/dev/null)
 	[ -n "$tools" ] && why="${why:+$why; }its$tools need $glibc (this machine has $(ldd --version | head -n 1 | grep -o '[0-9.]*$'))"
 	echo "$why"
 }
