@@ -33,8 +33,8 @@
 #endif
 
 /*
- * 6.12, "swiotlb: reduce swiotlb pool lookups": is_swiotlb_buffer() gave
- * way to swiotlb_find_pool(), which says which pool holds the address.
+ * 6.12 (seen in Debian's 6.12 headers): is_swiotlb_buffer() is gone;
+ * swiotlb_find_pool() says which pool, if any, holds the address.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define vdmac_is_swiotlb_buffer(dev, paddr) (swiotlb_find_pool(dev, paddr) != NULL)
