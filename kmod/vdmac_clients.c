@@ -45,6 +45,7 @@
 #include <linux/uaccess.h>
 
 #include "vdmac.h"
+#include "vdmac_compat.h"
 #include "vdmac_trace.h"
 
 #define TRUTH_SIZE	4096
@@ -144,7 +145,7 @@ static int refuse(struct vdmac_run *r, const char *token, const char *why)
 
 static bool addr_bounced(struct vdmac_run *r, dma_addr_t addr)
 {
-	return is_swiotlb_buffer(r->dev, dma_to_phys(r->dev, addr));
+	return vdmac_is_swiotlb_buffer(r->dev, dma_to_phys(r->dev, addr));
 }
 
 static void note_map(struct vdmac_run *r, dma_addr_t addr)

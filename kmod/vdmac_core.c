@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 
 #include "vdmac.h"
+#include "vdmac_compat.h"
 
 #define CREATE_TRACE_POINTS
 #include "vdmac_trace.h"
@@ -698,14 +699,8 @@ static int vdmac_probe(struct platform_device *pdev)
 		INIT_LIST_HEAD(&vc->submitted);
 		INIT_LIST_HEAD(&vc->issued);
 		INIT_LIST_HEAD(&vc->terminated);
-		/*
-		 * The kernels vdmac is built for (6.1, 6.12) have
-		 * hrtimer_init(); 6.13 added hrtimer_setup(), which newer
-		 * ones require instead.
-		 */
-		hrtimer_init(&vc->timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_HARD);
-		vc->timer.function = vdmac_chan_irq;
+		vdmac_hrtimer_setup(&vc->timer, vdmac_chan_irq, CLOCK_MONOTONIC,
+				    HRTIMER_MODE_REL_HARD);
 		vc->chan.device = dd;
 		list_add_tail(&vc->chan.device_node, &dd->channels);
 	}
@@ -722,7 +717,7 @@ static int vdmac_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int vdmac_remove(struct platform_device *pdev)
+static vdmac_remove_ret vdmac_remove(struct platform_device *pdev)
 {
 	struct vdmac_dev *vd = platform_get_drvdata(pdev);
 	unsigned int i;
@@ -735,7 +730,7 @@ static int vdmac_remove(struct platform_device *pdev)
 	dma_async_device_unregister(&vd->dma);
 	for (i = 0; i < vd->nr_chans; i++)
 		hrtimer_cancel(&vd->chans[i].timer);
-	return 0;
+	return VDMAC_REMOVE_OK;
 }
 
 static struct platform_driver vdmac_driver = {

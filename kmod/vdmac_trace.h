@@ -49,6 +49,8 @@
 
 #include <linux/tracepoint.h>
 
+#include "vdmac_compat.h"
+
 TRACE_EVENT(vdmac_desc_prep,
 	TP_PROTO(const char *dev, u32 chan, u64 desc, u32 dir, u64 src,
 		 u64 dst, u64 len, u32 nsegs),
@@ -64,7 +66,7 @@ TRACE_EVENT(vdmac_desc_prep,
 		__field(u32, nsegs)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->desc = desc;
 		__entry->dir = dir;
@@ -92,7 +94,7 @@ TRACE_EVENT(vdmac_desc_seg,
 		__field(u64, len)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->desc = desc;
 		__entry->index = index;
@@ -115,7 +117,7 @@ DECLARE_EVENT_CLASS(vdmac_desc_class,
 		__field(s32, cookie)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->desc = desc;
 		__entry->cookie = cookie;
@@ -145,7 +147,7 @@ DECLARE_EVENT_CLASS(vdmac_result_class,
 		__field(u64, residue)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->desc = desc;
 		__entry->cookie = cookie;
@@ -176,7 +178,7 @@ TRACE_EVENT(vdmac_issue_pending,
 		__field(u32, pending)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->pending = pending;
 	),
@@ -194,7 +196,7 @@ TRACE_EVENT(vdmac_terminate,
 		__field(u32, pending)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 		__entry->in_flight = in_flight;
 		__entry->pending = pending;
@@ -211,7 +213,7 @@ DECLARE_EVENT_CLASS(vdmac_chan_class,
 		__field(u32, chan)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->chan = chan;
 	),
 	TP_printk("dev=%s chan=%u", __get_str(dev), __entry->chan)
@@ -235,7 +237,7 @@ TRACE_EVENT(vdmac_cpu_access,
 		__field(u32, write)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		vdmac_assign_str(dev, dev);
 		__entry->addr = addr;
 		__entry->size = size;
 		__entry->write = write;

@@ -35,6 +35,19 @@ tier-vm-runner: $(VM_HELPERS)
 tier-vm: vm-deps
 	$(Q)$(VM_ENV) tests/lib/run-tier.sh vm tests/vm/vm.sh tier $(VM_CASES)
 
+# Tier 5: the other Debian suites' kernels (tests/vm/kernels-tier.sh),
+# fetched into $(DMASCOPE_CACHE) (outside the clone) with the project's
+# own apt configuration; vdmac built against each suite's headers.
+# VM_KERNEL_SUITES="bookworm-backports" or VM_KERNEL_CASES="trace_drivers"
+# narrow it.  Not in TEST_TIERS yet (see README).
+DMASCOPE_CACHE ?= /var/cache/dmascope
+.PHONY: tier-vm-kernels
+tier-vm-kernels: vm-deps
+	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) \
+		$(if $(VM_KERNEL_SUITES),VM_KERNEL_SUITES="$(VM_KERNEL_SUITES)") \
+		$(if $(VM_KERNEL_CASES),VM_KERNEL_CASES="$(VM_KERNEL_CASES)") \
+		tests/lib/run-tier.sh vm-kernels tests/vm/kernels-tier.sh
+
 vm-shell: vm-deps
 	$(Q)$(VM_ENV) tests/vm/vm.sh shell
 

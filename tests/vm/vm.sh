@@ -18,6 +18,10 @@ usage: tests/vm/vm.sh COMMAND
   kernel           fetch and cache the kernel, print image, version, modules
 Environment:
   BUILD            build directory (default build); the VM lives in $BUILD/vm
+  VM_KERNEL        a Debian suite whose kernel to boot (bookworm-backports,
+                   trixie-backports: fetched by tests/vm/debian-kernel.sh
+                   into $DMASCOPE_CACHE); empty: the kernel of this
+                   machine's linux-headers-amd64 (Debian 12's 6.1)
   KERNEL, KMODDIR  another bzImage and its INSTALL_MOD_PATH (or modules dir)
   VM_PVH=0         boot Debian's bzImage, not its unpacked vmlinux (PVH entry)
   VM_CMDLINE       extra kernel arguments (swiotlb=force, intel_iommu=off)
@@ -25,6 +29,8 @@ Environment:
   VM_TIMEOUT_SCALE multiply every case's time limit (slow CI hosts)
   VM_BINS          static programs to put into the guest's /bin
   VDMAC_KO         vdmac.ko to put into the guest (if it exists)
+  VM_NO_VDMAC      why vdmac.ko was not built for this kernel: cases that
+                   need it are skipped with that reason
   VM_KOS           more of our modules for the guest's module tree
   MODULES          run/shell: kernel module names or .ko paths to include
   FILES            run/shell: host files to copy into the guest's /extra
@@ -115,6 +121,11 @@ setup_kernel() {
 		return
 	fi
 
+	if [ -n "${VM_KERNEL:-}" ]; then
+		suite_kernel "$VM_KERNEL"
+		return
+	fi
+
 	local abi dir tmp pkg
 	abi=$(kernel_abi) || die "cannot tell which kernel linux-headers-amd64 wants (apt-get update?)"
 	KVER=$abi-amd64
@@ -141,6 +152,23 @@ setup_kernel() {
 	KMODROOT=$dir/root
 	# Booting the uncompressed kernel through its PVH entry skips the XZ
 	# decompressor, which under TCG on a busy host costs 4-14 s a boot.
+	if [ ! -e "$dir/vmlinux" ] && [ ! -e "$dir/vmlinux.none" ]; then
+		unpack_vmlinux "$KIMAGE" "$dir/vmlinux" || touch "$dir/vmlinux.none"
+	fi
+	[ -e "$dir/vmlinux" ] && [ "${VM_PVH:-1}" = 1 ] && KIMAGE=$dir/vmlinux
+	return 0
+}
+
+# suite_kernel SUITE: the kernel linux-image-amd64 of another Debian suite
+# depends on, as debian-kernel.sh fetched it (modules decompressed, with
+# modules.dep), booted through its PVH entry like Debian 12's.
+suite_kernel() {
+	local info dir
+	info=$("$here/debian-kernel.sh" image "$1") || die "no kernel from $1 (see above)"
+	KVER=$(echo "$info" | sed -n 's/^release //p')
+	KMODROOT=$(echo "$info" | sed -n 's/^root //p')
+	KIMAGE=$(echo "$info" | sed -n 's/^image //p')
+	dir=$(dirname "$KMODROOT")
 	if [ ! -e "$dir/vmlinux" ] && [ ! -e "$dir/vmlinux.none" ]; then
 		unpack_vmlinux "$KIMAGE" "$dir/vmlinux" || touch "$dir/vmlinux.none"
 	fi
@@ -264,7 +292,11 @@ build_initramfs() {
 	# The results share's modules: a kernel of one's own may have them built
 	# in or not at all (then results come back on the console only).
 	stage_modules "$s" "$@"
-	(stage_modules "$s" virtio_pci 9pnet_virtio 9p) 2>/dev/null
+	# One at a time: Debian's 7.3 has virtio_pci built in but ships no
+	# modules.builtin, so modprobe cannot resolve it, while 9p is a module.
+	for a in virtio_pci 9pnet_virtio 9p; do
+		(stage_modules "$s" "$a") 2>/dev/null
+	done
 	if [ -n "$KMODROOT" ]; then
 		for a in modules.order modules.builtin modules.builtin.modinfo; do
 			[ -e "$KMODROOT/lib/modules/$KVER/$a" ] &&
@@ -494,6 +526,10 @@ needs_met() {
 	for need in $(header "$1" vm-needs); do
 		if [ "$need" = vdmac ]; then
 			[ -n "$VDMAC_KO" ] && [ -r "$VDMAC_KO" ] && continue
+			if [ -n "${VM_NO_VDMAC:-}" ]; then
+				result skip "$2: needs vdmac.ko, not built for $KVER: $VM_NO_VDMAC"
+				return 1
+			fi
 			if [ -n "$VDMAC_KO" ]; then
 				result "not ok" "$2: needs vdmac.ko ($VDMAC_KO), which did not build"
 				return 1
@@ -521,8 +557,12 @@ run_case() {
 	base=$(basename "$file" .sh)
 	label=$base
 	[ -n "$variant" ] && label="${base}[$variant]"
+	# Another suite's kernel: every line names it.
+	[ -n "${VM_KERNEL:-}" ] && label="$KVER $label"
 	local name=$base
 	[ -n "$variant" ] && name="$base@$(echo $variant | tr ' ' '+')"
+	# Another suite's kernel: results of its own (out/trace_drivers@6.12...).
+	[ -n "${VM_KERNEL:-}" ] && name="$name@$KVER"
 	name=${name//[^A-Za-z0-9_.=,+@-]/_}
 	needs_met "$file" "$label" || return 0
 	local timeout modules cmdline allow

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vdmac_compat.h - the kernel API differences vdmac meets between the
+ * kernels it is built for (Debian's 6.1, 6.12 and newest), each with the
+ * release that made it necessary.  Nothing else in kmod/ tests versions.
+ */
+#ifndef VDMAC_COMPAT_H
+#define VDMAC_COMPAT_H
+
+#include <linux/version.h>
+
+/*
+ * 6.10, "tracing/treewide: Remove second parameter of __assign_str()":
+ * the source is the one named in __string(), so __assign_str() takes only
+ * the field.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define vdmac_assign_str(field, src) __assign_str(field)
+#else
+#define vdmac_assign_str(field, src) __assign_str(field, src)
+#endif
+
+/*
+ * 6.11, "platform: Make platform_driver::remove() return void": before
+ * it, .remove returns int (always 0 here).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define vdmac_remove_ret void
+#define VDMAC_REMOVE_OK
+#else
+#define vdmac_remove_ret int
+#define VDMAC_REMOVE_OK 0
+#endif
+
+/*
+ * 6.12 (seen in Debian's 6.12 headers): is_swiotlb_buffer() is gone;
+ * swiotlb_find_pool() says which pool, if any, holds the address.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define vdmac_is_swiotlb_buffer(dev, paddr) (swiotlb_find_pool(dev, paddr) != NULL)
+#else
+#define vdmac_is_swiotlb_buffer(dev, paddr) is_swiotlb_buffer(dev, paddr)
+#endif
+
+/*
+ * 6.13, "hrtimers: Introduce hrtimer_setup() to replace hrtimer_init()":
+ * the callback is given at set-up, and later kernels drop hrtimer_init().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define vdmac_hrtimer_setup(timer, fn, clock, mode) \
+	hrtimer_setup(timer, fn, clock, mode)
+#else
+#define vdmac_hrtimer_setup(timer, fn, clock, mode) \
+	do { \
+		hrtimer_init(timer, clock, mode); \
+		(timer)->function = fn; \
+	} while (0)
+#endif
+
+#endif /* VDMAC_COMPAT_H */
