@@ -14,10 +14,11 @@ BPFTOOL ?= bpftool
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-# The version is the one debian/changelog names (one place for both).
+# The version is the one debian/changelog names (one place for the package
+# and the programs); the revision is git's, "unknown" outside a clone.
 VERSION := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
-CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen \
-	-DDMAS_VERSION='"$(VERSION)"'
+REVISION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen
 # Binaries are static: the same files run on the host and in the VM's
 # busybox initramfs.
 LDLIBS := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo -lm -lpthread
@@ -47,7 +48,8 @@ PROGRAMS :=		# $(BUILD)/dmatrace ...
 TEST_TIERS :=		# names; each has a target tier-NAME
 BENCH_TARGETS :=
 DEMO_DEPS :=
-GEN_HEADERS :=		# generated headers objects may need (BPF skeleton)
+GEN_HEADERS :=		# generated headers objects may need (BPF skeleton, version)
+GEN_HEADERS += $(BUILD)/gen/version.h
 
 PARTS := cli/engine/engine.mk cli/format/format.mk cli/source/source.mk \
 	cli/frontend/frontend.mk bpf/bpf.mk kmod/kmod.mk \
@@ -60,6 +62,14 @@ include $(wildcard $(PARTS))
 LIB_SRCS += cli/event_names.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SAN_OBJS = $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+
+# build/gen/version.h is rewritten only when the version or revision
+# changes; objects that include it depend on it through their .d files.
+.PHONY: FORCE
+$(BUILD)/gen/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)v='#define DMAS_VERSION "$(VERSION)"\n#define DMAS_REVISION "$(REVISION)"'; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$(printf "$$v")" ] || printf "$$v\n" >$@
 
 .PHONY: all deps test bench demo install clean fuzz check-style
 .DEFAULT_GOAL := all
@@ -108,12 +118,15 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory demo-run-all
 
 # make test: every tier in turn (TIERS="unit cli" picks some), then one
-# summary line for CI.
+# summary line for CI.  A tier whose make fails before it reports counts as
+# one failure.
 TIERS ?= $(TEST_TIERS)
 test-run:
 	$(Q)rm -rf $(TEST_RESULTS)
 	$(Q)for t in $(TIERS); do $(MAKE) --no-print-directory tier-$$t || \
-		echo "tier $$t: make failed"; done; \
+		{ echo "tier $$t: make failed"; [ -e $(TEST_RESULTS)/$$t.result ] || \
+		{ mkdir -p $(TEST_RESULTS); echo "$$t 0 1 0 0 -" >$(TEST_RESULTS)/$$t.result; }; }; \
+		done; \
 	tests/lib/summary.sh
 
 bench-run: $(BENCH_TARGETS)

@@ -10,19 +10,6 @@ LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core
-# dmascope_build_info's revision (the version is DMAS_VERSION, from
-# debian/changelog): build/gen/revision.h is rewritten only when `git
-# describe` changes, and metrics.o is rebuilt only then; "unknown" outside a
-# clone (a package build).
-DMASCOPE_REVISION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-.PHONY: FORCE
-$(BUILD)/gen/revision.h: FORCE
-	$(Q)mkdir -p $(@D)
-	$(Q)v='#define DMASCOPE_REVISION "$(DMASCOPE_REVISION)"'; \
-		[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
-$(BUILD)/obj/cli/frontend/dmatrace/metrics.o $(BUILD)/san/cli/frontend/dmatrace/metrics.o: \
-	$(BUILD)/gen/revision.h
-
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DMATRACE_LDLIBS) $(LDLIBS)

@@ -38,7 +38,7 @@ $(BUILD)/fuzz/obj/dmatop-main.o: cli/frontend/dmatop/main.c | $(GEN_HEADERS)
 $(BUILD)/fuzz_frontends: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_frontends.o \
 	$(FUZZ_FRONTEND_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/dmatop-main.o
 	$(call msg,LD,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(SAN_LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(DMATRACE_LDLIBS) $(SAN_LDLIBS)
 
 # kept: make would delete them as intermediates of the pattern rule below
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o

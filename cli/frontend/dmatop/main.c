@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "version.h" /* generated: DMAS_VERSION */
 #include "dmatop.h"
 #include "frontend/numparse.h"
 

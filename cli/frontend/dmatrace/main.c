@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "version.h" /* generated: DMAS_VERSION */
 #include "commands.h"
 
 static const struct command {

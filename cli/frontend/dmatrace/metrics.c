@@ -25,11 +25,7 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "revision.h" /* generated: DMASCOPE_REVISION */
-
-#ifndef DMASCOPE_REVISION
-#define DMASCOPE_REVISION "unknown"
-#endif
+#include "version.h" /* generated: DMAS_VERSION, DMAS_REVISION */
 
 /* Whole-run counters taken from struct dmas_dev_stats. */
 enum {
@@ -714,7 +710,7 @@ static void process_families(FILE *f, const struct metrics *m,
 	family(f, "dmascope_build_info", "gauge",
 	       "The dmascope build serving these metrics.");
 	fprintf(f, "dmascope_build_info{version=\"%s\",revision=\"%s\"} 1\n",
-		DMAS_VERSION, DMASCOPE_REVISION);
+		DMAS_VERSION, DMAS_REVISION);
 	family(f, "dmascope_session_info", "gauge",
 	       "The traced kernel, and whether events come from live tracing "
 	       "or a replayed recording.");
