@@ -33,7 +33,10 @@ if [ -z "$checkpatch" ]; then
 	fail=$((fail + 1))
 else
 	for f in $(sources 'kmod/*.c' 'kmod/*.h'); do
-		if out=$("$checkpatch" --no-tree --terse --show-types --file "$f" 2>&1); then
+		# vdmac_compat.h is the one place kmod/ may test kernel versions
+		extra=()
+		[ "$f" = kmod/vdmac_compat.h ] && extra=(--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON)
+		if out=$("$checkpatch" --no-tree --terse --show-types "${extra[@]}" --file "$f" 2>&1); then
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1))
