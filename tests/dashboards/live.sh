@@ -16,7 +16,10 @@ live_tests() {
 		return
 	fi
 	addr=$(sed -n 's|.*serving http://\(.*\)/metrics|\1|p' "$T/live.err")
-	curl -s --max-time 5 "http://$addr/metrics" >"$T/live.txt"
+	# the session's kernel is known once the source is open, which may be a
+	# moment after the endpoint answers on a loaded machine
+	wait_for 10 eval 'curl -s --max-time 5 "http://$addr/metrics" >"$T/live.txt" &&
+		grep -q "^dmascope_session_info{kernel=\"[^\"]" "$T/live.txt"'
 	check "live: hooks listed ($(grep -c '^dmascope_hook_info' "$T/live.txt"))" \
 		grep -qE '^dmascope_hook_info\{op="[a-z_0-9]+",family="(tp_btf|fexit|fentry|kprobe|kretprobe|raw_tp)"\} 1$' "$T/live.txt"
 	check "live: session_info is this kernel, source live" \
