@@ -76,11 +76,9 @@ $(BUILD)/gen/version.h: FORCE
 
 all: $(PROGRAMS)
 
-.PHONY: print-tiers print-version
+.PHONY: print-tiers
 print-tiers:
 	@echo $(TEST_TIERS)
-print-version:
-	@echo $(VERSION)
 
 deps:
 	$(Q)scripts/install-deps.sh all
