@@ -542,10 +542,11 @@ void eng_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause)
 {
 	struct dmas_map *m = map_rec(e, idx);
 
-	if (!cause || m->cause)
+	if (!cause || m->caused)
 		return;
-	m->cause = cause;
-	e->nr_caused++;
+	map_set_cause(e, idx, cause);
+	if (m->caused)
+		e->nr_caused++;
 }
 
 void eng_consequence(struct dmas_engine *e, uint32_t cause, const char *fmt,
@@ -690,7 +691,7 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 		if (m->cls == MC_SG)
 			d->sg_live--;
 	}
-	if (m->cause && e->nr_caused)
+	if (m->caused && e->nr_caused)
 		e->nr_caused--;
 	if (m->cls == MC_POOL) {
 		struct pool_state *p = pool_get(e, m->aux, m->dev);
@@ -1087,7 +1088,9 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 
 	b += (size_t)e->maps.nr_chunks * MAP_CHUNK * sizeof(struct dmas_map) +
 	     (size_t)e->maps.cap_chunks * sizeof(*e->maps.chunks) +
-	     htab_bytes(&e->maps.h);
+	     (e->maps.heads ? ((size_t)e->maps.hmask + 1) * sizeof(uint32_t)
+			    : 0) +
+	     htab_bytes(&e->maps.cause_h);
 	b += htab_bytes(&e->line_h) + htab_bytes(&e->access_h);
 	b += RECENT_SLOTS * sizeof(*e->recent) +
 	     CHURN_SLOTS * sizeof(*e->churn);

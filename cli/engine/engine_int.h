@@ -58,8 +58,10 @@ enum owner {
 #define MS_LEAK_AGED 0x80 /* leak-suspected reported */
 
 /*
- * One outstanding mapping, pool block or allocation: 64 bytes, pooled by
- * index (no malloc per event).  Index 0 is never used.
+ * One outstanding mapping, pool block or allocation: 56 bytes, pooled by
+ * index (no malloc per event).  Index 0 is never used.  Small fields are
+ * packed (device and stack ids are bounded by cli/event.h); the cause,
+ * which few records ever get, lives in a side table (map_table.cause_h).
  */
 struct dmas_map {
 	uint64_t addr; /* dma address; MC_SG: scatterlist pointer */
@@ -68,27 +70,29 @@ struct dmas_map {
 	uint64_t aux; /* MC_SG: first dma address; MC_POOL: pool id;
 		       * coherent/pages: CPU address; alias: sg pointer;
 		       * MAP: the buffer's physical address */
-	uint32_t dev;
-	uint32_t stack;
-	uint32_t next; /* next in its hash bucket list, or free list */
+	uint32_t next; /* next in its hash chain, or free list */
 	uint32_t pid;
 	uint32_t loss_gen; /* e->loss_gen when created */
 	uint16_t nents; /* MC_SG: nents passed to map_sg */
 	uint16_t mapped; /* MC_SG: segments mapped */
-	uint8_t kind; /* creating enum dmas_kind; 0: free record */
-	uint8_t dir;
-	uint8_t state; /* owner | MS_* */
-	uint8_t cls; /* enum map_class */
+	uint32_t stack : 21; /* up to DMAS_STACK_ID_MAX */
+	uint32_t cls : 2; /* enum map_class */
 	/*
-	 * Finding index + 1 whose root cause decides what happens to this
-	 * record next (0: none): its release or leak is that bug's
+	 * A finding whose root cause decides what happens to this record
+	 * next is in cause_h (map_cause): its release or leak is that bug's
 	 * consequence, folded into the finding (eng_consequence), never a
 	 * finding of its own.
 	 */
-	uint32_t cause;
+	uint32_t caused : 1;
+	uint32_t state : 8; /* owner | MS_* */
+	uint16_t dev; /* up to DMAS_DEV_ID_MAX */
+	uint8_t kind; /* creating enum dmas_kind; 0: free record */
+	uint8_t dir;
 };
 
-_Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
+_Static_assert(sizeof(struct dmas_map) == 56, "56 bytes per mapping");
+_Static_assert(DMAS_STACK_ID_MAX < (1u << 21) && DMAS_DEV_ID_MAX <= 0xffff,
+	       "ids fit their fields");
 
 /*
  * Records live in fixed chunks that never move: growing the table adds a
@@ -97,6 +101,12 @@ _Static_assert(sizeof(struct dmas_map) == 64, "one cache line per mapping");
 #define MAP_CHUNK_SHIFT 12
 #define MAP_CHUNK (1u << MAP_CHUNK_SHIFT)
 
+/*
+ * Records are chained through their next field from a bucket array of
+ * 32-bit heads (4 to 8 bytes per record: at most one record per bucket on
+ * average), hashed by (key, dev, class) as map_find looks them up.  A chain
+ * keeps records of one key newest first.
+ */
 struct map_table {
 	struct dmas_map **chunks;
 	uint32_t nr_chunks;
@@ -105,7 +115,9 @@ struct map_table {
 	uint32_t free; /* free list head, 0: none */
 	uint64_t live; /* records in use, aliases included */
 	uint64_t aliases;
-	struct htab h; /* (key, dev << 2 | class) -> first record of bucket */
+	uint32_t *heads; /* bucket -> first record of its chain, 0: none */
+	uint32_t hmask; /* buckets - 1 (a power of two) */
+	struct htab cause_h; /* record -> finding index + 1 (caused records) */
 };
 
 /* Recently released mappings: tells double unmap from never mapped. */
@@ -406,6 +418,8 @@ int maps_init(struct dmas_engine *e);
 void maps_free(struct dmas_engine *e);
 uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 		 enum map_class cls, uint64_t key);
+/* Tie record idx (not yet caused) to finding cause (index + 1). */
+void map_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause);
 /* Remove record idx from the table and free it. */
 void map_release(struct dmas_engine *e, uint32_t idx);
 /*
@@ -425,6 +439,17 @@ static inline struct dmas_map *tab_rec(const struct map_table *t, uint32_t i)
 static inline struct dmas_map *map_rec(struct dmas_engine *e, uint32_t idx)
 {
 	return tab_rec(&e->maps, idx);
+}
+
+/* Index + 1 of the finding record idx is tied to (eng_set_cause), or 0. */
+static inline uint32_t map_cause(const struct dmas_engine *e, uint32_t idx)
+{
+	const uint32_t *v;
+
+	if (!tab_rec(&e->maps, idx)->caused)
+		return 0;
+	v = htab_find(&e->maps.cause_h, idx, 0);
+	return v ? *v : 0;
 }
 
 /*

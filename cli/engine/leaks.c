@@ -104,7 +104,7 @@ static void pool_page_kept(struct dmas_engine *e, const struct dmas_finding *f,
 	if (!page)
 		return;
 	p = map_rec(e, page);
-	if (p->kind != DMAS_EV_ALLOC_COHERENT || p->cause)
+	if (p->kind != DMAS_EV_ALLOC_COHERENT || p->caused)
 		return;
 	eng_set_cause(e, page, (uint32_t)f->seq + 1);
 	eng_consequence(e, (uint32_t)f->seq + 1,
@@ -134,8 +134,8 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 
 		if ((dev && m->dev != dev) || !pick(e, m, arg))
 			continue;
-		if (m->cause) {
-			eng_consequence(e, m->cause,
+		if (m->caused) {
+			eng_consequence(e, map_cause(e, idx[i]),
 					"%s memory at 0x%" PRIx64 " %s",
 					made_by(m->kind), m->addr, why);
 			eng_release(e, idx[i], ev, RECENT_LEAKED);
@@ -256,7 +256,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 		struct dmas_map *m = map_rec(e, i);
 		uint32_t *ni;
 
-		if (!ageable(m) || m->cause || (m->state & MS_LEAK_AGED) ||
+		if (!ageable(m) || m->caused || (m->state & MS_LEAK_AGED) ||
 		    eng_age(now, m->ts) < age)
 			continue;
 		ni = eng_grow(idx, &cap, n + 1, sizeof(*idx));
@@ -298,8 +298,8 @@ void leaks_finish(struct dmas_engine *e, uint64_t end_ts)
 	for (i = 0; i < n; i++) {
 		const struct dmas_map *m = map_rec(e, idx[i]);
 
-		if (m->cause) {
-			eng_consequence(e, m->cause,
+		if (m->caused) {
+			eng_consequence(e, map_cause(e, idx[i]),
 					"%s memory at 0x%" PRIx64
 					" still held at the end of the session",
 					made_by(m->kind), m->addr);

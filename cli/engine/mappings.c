@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * mappings.c - the table of outstanding mappings: pooled 64-byte records
+ * mappings.c - the table of outstanding mappings: pooled 56-byte records
  * chained per hash bucket.  MC_ADDR records hang off the bucket of the
- * page their dma address starts in, so the exact-address case is one probe
- * and a short list walk, and an address inside a mapping is found by
- * walking back page by page (bounded by the device's largest mapping).
+ * page their dma address starts in, so the exact-address case is one
+ * bucket and a short chain walk, and an address inside a mapping is found
+ * by walking back page by page (bounded by the device's largest mapping).
  * Also the small direct-mapped cache of recent releases that tells a
  * double unmap from an address that was never mapped.
  */
@@ -38,9 +38,72 @@ void maps_free(struct dmas_engine *e)
 	for (i = 0; i < e->maps.nr_chunks; i++)
 		free(e->maps.chunks[i]);
 	free(e->maps.chunks);
-	htab_free(&e->maps.h);
+	free(e->maps.heads);
+	htab_free(&e->maps.cause_h);
 	free(e->recent);
 	free(e->churn);
+}
+
+static inline uint32_t bucket_of(const struct map_table *t, uint32_t dev,
+				 enum map_class cls, uint64_t key)
+{
+	return htab_hash(bucket_key(cls, key), bucket_tag(dev, cls)) & t->hmask;
+}
+
+/* Does record m hang off the bucket of (dev, cls, bk)? */
+static inline bool in_bucket(const struct dmas_map *m, uint32_t dev,
+			     enum map_class cls, uint64_t bk)
+{
+	return m->dev == dev && m->cls == cls && bucket_key(cls, m->addr) == bk;
+}
+
+/*
+ * Double the buckets once there are more records than buckets.  Each chain
+ * splits in two, in order, so records of one key stay newest first.
+ */
+static int heads_grow(struct map_table *t)
+{
+	uint32_t nb = t->heads ? (t->hmask + 1) * 2 : 1024, b;
+	uint32_t *nh;
+
+	if (!nb || nb > (1u << 31))
+		return -1;
+	nh = calloc(nb, sizeof(*nh));
+	if (!nh)
+		return -1;
+	for (b = 0; t->heads && b <= t->hmask; b++) {
+		uint32_t lo = 0, hi = 0, i = t->heads[b];
+
+		while (i) {
+			struct dmas_map *m = tab_rec(t, i);
+			uint32_t next = m->next;
+			uint32_t nbk = htab_hash(bucket_key(m->cls, m->addr),
+						 bucket_tag(m->dev, m->cls)) &
+				       (nb - 1);
+			uint32_t *tail = nbk == b ? &lo : &hi;
+
+			m->next = 0;
+			if (*tail)
+				tab_rec(t, *tail)->next = i;
+			else
+				nh[nbk] = i;
+			*tail = i;
+			i = next;
+		}
+	}
+	free(t->heads);
+	t->heads = nh;
+	t->hmask = nb - 1;
+	return 0;
+}
+
+static void rec_free(struct map_table *t, uint32_t idx)
+{
+	struct dmas_map *m = tab_rec(t, idx);
+
+	m->kind = 0;
+	m->next = t->free;
+	t->free = idx;
 }
 
 static uint32_t rec_alloc(struct map_table *t)
@@ -67,9 +130,7 @@ static uint32_t rec_alloc(struct map_table *t)
 			t->chunks = n;
 			t->cap_chunks = ncap;
 		}
-		/* records on cache-line boundaries: a lookup touches one line
-		 */
-		c = aligned_alloc(64, (size_t)MAP_CHUNK * sizeof(*c));
+		c = malloc((size_t)MAP_CHUNK * sizeof(*c));
 		if (!c)
 			return 0;
 		t->chunks[t->nr_chunks++] = c;
@@ -81,11 +142,13 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 		 enum map_class cls, uint64_t key)
 {
 	struct map_table *t = &e->maps;
-	uint64_t bk = bucket_key(cls, key);
-	uint32_t tag = bucket_tag(ev->dev, cls);
-	uint32_t idx = rec_alloc(t), *head;
+	uint32_t idx, b;
 	struct dmas_map *m;
 
+	if (t->live >= (uint64_t)t->hmask + 1 || !t->heads)
+		if (heads_grow(t) && !t->heads)
+			return 0;
+	idx = rec_alloc(t);
 	if (!idx)
 		return 0;
 	m = tab_rec(t, idx);
@@ -93,8 +156,10 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 	m->size = ev->size;
 	m->ts = ev->ts;
 	m->aux = 0;
-	m->dev = ev->dev;
-	m->stack = ev->stack_id;
+	m->dev = (uint16_t)ev->dev;
+	/* ids above the limit never come from a reader; keep no stack */
+	m->stack = ev->stack_id <= DMAS_STACK_ID_MAX ? ev->stack_id
+						     : DMAS_STACK_NONE;
 	m->pid = ev->pid;
 	m->loss_gen = e->loss_gen;
 	m->nents = 0;
@@ -103,49 +168,38 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 	m->dir = ev->dir;
 	m->state = OWN_DEVICE;
 	m->cls = cls;
-	m->cause = 0;
-	head = htab_find(&t->h, bk, tag);
-	if (head) {
-		m->next = *head;
-		*head = idx;
-	} else {
-		m->next = 0;
-		if (htab_insert(&t->h, bk, tag, idx)) {
-			m->kind = 0;
-			m->next = t->free;
-			t->free = idx;
-			return 0;
-		}
-	}
+	m->caused = 0;
+	b = bucket_of(t, ev->dev, cls, key);
+	m->next = t->heads[b];
+	t->heads[b] = idx;
 	t->live++;
 	return idx;
+}
+
+void map_set_cause(struct dmas_engine *e, uint32_t idx, uint32_t cause)
+{
+	struct dmas_map *m = map_rec(e, idx);
+
+	if (htab_insert(&e->maps.cause_h, idx, 0, cause)) {
+		e->dropped++;
+		return;
+	}
+	m->caused = 1;
 }
 
 void map_release(struct dmas_engine *e, uint32_t idx)
 {
 	struct map_table *t = &e->maps;
 	struct dmas_map *m = tab_rec(t, idx);
-	enum map_class cls = m->cls;
-	uint64_t bk = bucket_key(cls, m->addr);
-	uint32_t tag = bucket_tag(m->dev, cls);
-	uint32_t *head = htab_find(&t->h, bk, tag), *link;
+	uint32_t *link = &t->heads[bucket_of(t, m->dev, m->cls, m->addr)];
 
-	if (head && *head == idx) {
-		/* a zero value would read as an empty slot: delete instead */
-		if (m->next)
-			*head = m->next;
-		else
-			htab_del(&t->h, bk, tag);
-	} else if (head) {
-		for (link = &tab_rec(t, *head)->next; *link && *link != idx;
-		     link = &tab_rec(t, *link)->next)
-			;
-		if (*link)
-			*link = m->next;
-	}
-	m->kind = 0;
-	m->next = t->free;
-	t->free = idx;
+	while (*link && *link != idx)
+		link = &tab_rec(t, *link)->next;
+	if (*link)
+		*link = m->next;
+	if (m->caused)
+		htab_del(&t->cause_h, idx, 0);
+	rec_free(t, idx);
 	t->live--;
 }
 
@@ -153,16 +207,15 @@ uint32_t map_find(struct dmas_engine *e, uint32_t dev, enum map_class cls,
 		  uint64_t key, uint64_t size, int dir)
 {
 	struct map_table *t = &e->maps;
-	uint32_t *head =
-		htab_find(&t->h, bucket_key(cls, key), bucket_tag(dev, cls));
 	uint32_t i, first = 0;
 
-	if (!head)
+	if (!t->heads)
 		return 0;
-	for (i = *head; i; i = tab_rec(t, i)->next) {
+	for (i = t->heads[bucket_of(t, dev, cls, key)]; i;
+	     i = tab_rec(t, i)->next) {
 		const struct dmas_map *m = tab_rec(t, i);
 
-		if (m->addr != key)
+		if (m->addr != key || m->dev != dev || m->cls != cls)
 			continue;
 		if ((!size || m->size == size) && (dir < 0 || m->dir == dir))
 			return i;
@@ -176,14 +229,16 @@ uint32_t map_find_alias(struct dmas_engine *e, uint32_t dev, uint64_t addr,
 			uint64_t sg)
 {
 	struct map_table *t = &e->maps;
-	uint32_t *head = htab_find(&t->h, bucket_key(MC_ADDR, addr),
-				   bucket_tag(dev, MC_ADDR));
 	uint32_t i;
 
-	for (i = head ? *head : 0; i; i = tab_rec(t, i)->next) {
+	if (!t->heads)
+		return 0;
+	for (i = t->heads[bucket_of(t, dev, MC_ADDR, addr)]; i;
+	     i = tab_rec(t, i)->next) {
 		const struct dmas_map *m = tab_rec(t, i);
 
-		if (m->addr == addr && map_is_alias(m) && m->aux == sg)
+		if (m->addr == addr && m->dev == dev && map_is_alias(m) &&
+		    m->aux == sg)
 			return i;
 	}
 	return 0;
@@ -196,17 +251,20 @@ uint32_t map_find_containing(struct dmas_engine *e, uint32_t dev, uint64_t addr)
 	uint64_t page = addr >> DMAS_PAGE_SHIFT, low, span;
 	uint32_t tag = bucket_tag(dev, MC_ADDR);
 
-	if (!d)
+	if (!d || !t->heads)
 		return 0;
 	/* a small mapping holding addr starts at most max_size - 1 below it */
 	span = d->max_size ? d->max_size - 1 : 0;
 	low = addr >= span ? (addr - span) >> DMAS_PAGE_SHIFT : 0;
 	for (;;) {
-		uint32_t *head = htab_find(&t->h, page, tag), i, best = 0;
+		uint32_t i = t->heads[htab_hash(page, tag) & t->hmask],
+			 best = 0;
 
-		for (i = head ? *head : 0; i; i = tab_rec(t, i)->next) {
+		for (; i; i = tab_rec(t, i)->next) {
 			const struct dmas_map *m = tab_rec(t, i);
 
+			if (!in_bucket(m, dev, MC_ADDR, page))
+				continue;
 			if (m->addr == addr)
 				return i;
 			if (addr > m->addr && addr - m->addr < m->size && !best)

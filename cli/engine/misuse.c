@@ -127,8 +127,8 @@ static void caused_release(struct dmas_engine *e, uint32_t idx,
 {
 	const struct dmas_map *m = map_rec(e, idx);
 
-	if (m->cause)
-		eng_consequence(e, m->cause, "then released with %s",
+	if (m->caused)
+		eng_consequence(e, map_cause(e, idx), "then released with %s",
 				api_name(ev->kind));
 }
 
@@ -219,9 +219,9 @@ void misuse_reused(struct dmas_engine *e, const struct dmas_event *ev)
 	if (!idx)
 		return;
 	m = map_rec(e, idx);
-	if (!m->cause || map_is_alias(m))
+	if (!m->caused || map_is_alias(m))
 		return;
-	eng_consequence(e, m->cause,
+	eng_consequence(e, map_cause(e, idx),
 			"its dma address 0x%" PRIx64
 			" was handed out again by %s",
 			m->addr, api_name(ev->kind));
@@ -322,7 +322,7 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 		eng_set_cause(e, idx, eng_last_cause(e));
 		return;
 	}
-	if (cls == MC_ADDR && !m->cause &&
+	if (cls == MC_ADDR && !m->caused &&
 	    (m->kind == DMAS_EV_MAP_RESOURCE) !=
 		    (unmap_kind(ev) == DMAS_EV_UNMAP_RESOURCE)) {
 		eng_report(e, DMAS_F_UNMAP_TYPE_MISMATCH, ev, m, unc,
