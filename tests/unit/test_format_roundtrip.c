@@ -363,6 +363,26 @@ TEST(format_crc32c)
 					     len - len / 3),
 				 want);
 		}
+	/* long buffers: three streams at a time, joined */
+	size_t big_len = 3 * 8192 * 2 + 3 * 256 * 3 + 61;
+	uint8_t *big = malloc(big_len + 8);
+
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	for (size_t i = 0; i < big_len + 8; i++)
+		big[i] = (uint8_t)((i * 2654435761u) >> 13);
+	for (size_t off = 0; off < 3; off++)
+		for (size_t len = big_len - 3 * 8192; len <= big_len;
+		     len += 3 * 256 + 5) {
+			uint32_t want = crc_bitwise(big + off, len);
+
+			CHECK_EQ(dmat_crc32c(0, big + off, len), want);
+			CHECK_EQ(dmat_crc32c(dmat_crc32c(0, big + off, 100),
+					     big + off + 100, len - 100),
+				 want);
+		}
+	free(big);
 }
 
 TEST(format_writer_errors)
