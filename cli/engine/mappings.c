@@ -152,25 +152,24 @@ uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,
 	if (!idx)
 		return 0;
 	m = tab_rec(t, idx);
-	m->addr = key;
-	m->size = ev->size;
-	m->ts = ev->ts;
-	m->aux = 0;
-	m->dev = (uint16_t)ev->dev;
-	/* ids above the limit never come from a reader; keep no stack */
-	m->stack = ev->stack_id <= DMAS_STACK_ID_MAX ? ev->stack_id
-						     : DMAS_STACK_NONE;
-	m->pid = ev->pid;
-	m->loss_gen = e->loss_gen;
-	m->nents = 0;
-	m->mapped = 0;
-	m->kind = ev->kind;
-	m->dir = ev->dir;
-	m->state = OWN_DEVICE;
-	m->cls = cls;
-	m->caused = 0;
 	b = bucket_of(t, ev->dev, cls, key);
-	m->next = t->heads[b];
+	/* one store of the whole record: the packed fields go in together */
+	*m = (struct dmas_map){
+		.addr = key,
+		.size = ev->size,
+		.ts = ev->ts,
+		.next = t->heads[b],
+		.pid = ev->pid,
+		.loss_gen = e->loss_gen,
+		/* ids above the limit never come from a reader: no stack */
+		.stack = ev->stack_id <= DMAS_STACK_ID_MAX ? ev->stack_id
+							   : DMAS_STACK_NONE,
+		.cls = cls,
+		.state = OWN_DEVICE,
+		.dev = (uint16_t)ev->dev,
+		.kind = ev->kind,
+		.dir = ev->dir,
+	};
 	t->heads[b] = idx;
 	t->live++;
 	return idx;
