@@ -369,6 +369,9 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 		e->ranges[i] = e->ranges[i - 1];
 	e->ranges[i] = *r;
 	e->nr_ranges++;
+	/* indices moved: forget the devices' last hits */
+	for (i = 0; i < e->nr_devs; i++)
+		e->devs[i].range_last = 0;
 	return 0;
 }
 

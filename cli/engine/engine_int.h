@@ -160,6 +160,7 @@ struct dev_state {
 	uint64_t sg_live; /* live sg mappings (their segments' addresses are
 			     unknown) */
 	uint32_t numa_last; /* its last NUMA site hit, index + 1 */
+	uint32_t range_last; /* its buffers' last memory range, index + 1 */
 	bool bind_seen; /* DRIVER_BIND in the trace */
 	bool included; /* passes the device/driver filters */
 	bool implicit; /* no device record: events only */

@@ -61,7 +61,7 @@ static inline bool in_bucket(const struct dmas_map *m, uint32_t dev,
  * Double the buckets once there are more records than buckets.  Each chain
  * splits in two, in order, so records of one key stay newest first.
  */
-static int heads_grow(struct map_table *t)
+static __attribute__((noinline, cold)) int heads_grow(struct map_table *t)
 {
 	uint32_t nb = t->heads ? (t->hmask + 1) * 2 : 1024, b;
 	uint32_t *nh;
@@ -106,15 +106,9 @@ static void rec_free(struct map_table *t, uint32_t idx)
 	t->free = idx;
 }
 
-static uint32_t rec_alloc(struct map_table *t)
+/* A record past the high water mark, adding a chunk when one is full. */
+static __attribute__((noinline)) uint32_t rec_fresh(struct map_table *t)
 {
-	uint32_t idx;
-
-	if (t->free) {
-		idx = t->free;
-		t->free = tab_rec(t, idx)->next;
-		return idx;
-	}
 	if (t->nr >= (uint64_t)t->nr_chunks << MAP_CHUNK_SHIFT) {
 		struct dmas_map *c;
 
@@ -136,6 +130,16 @@ static uint32_t rec_alloc(struct map_table *t)
 		t->chunks[t->nr_chunks++] = c;
 	}
 	return t->nr++;
+}
+
+static inline uint32_t rec_alloc(struct map_table *t)
+{
+	uint32_t idx = t->free;
+
+	if (!idx)
+		return rec_fresh(t);
+	t->free = tab_rec(t, idx)->next;
+	return idx;
 }
 
 uint32_t map_new(struct dmas_engine *e, const struct dmas_event *ev,

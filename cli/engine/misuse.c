@@ -143,12 +143,15 @@ static void caused_release(struct dmas_engine *e, uint32_t idx,
  */
 static bool cl_lines(const struct dmas_map *m, uint64_t line[2])
 {
-	uint64_t end;
+	uint64_t end = m->aux + m->size;
 
+	/* most buffers cover whole lines: say so before the branches that
+	 * depend on the kind and direction (unpredictable event to event) */
+	if (!((m->aux | end) & CL_MASK))
+		return false;
 	if (m->kind != DMAS_EV_MAP || !m->aux || !m->size ||
 	    m->dir == DMAS_DIR_TO_DEVICE || m->dir == DMAS_DIR_NONE)
 		return false;
-	end = m->aux + m->size;
 	line[0] = (m->aux & CL_MASK) ? m->aux >> CL_SHIFT : CL_NONE;
 	line[1] = (end & CL_MASK) ? (end - 1) >> CL_SHIFT : CL_NONE;
 	return line[0] != CL_NONE || line[1] != CL_NONE;

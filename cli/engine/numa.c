@@ -88,13 +88,11 @@ static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
 	return s;
 }
 
-static void count(struct numa_side *sd, const struct dmas_event *ev,
-		  const struct dmas_map *m, int node, bool remote)
+static __attribute__((noinline)) void count_remote(struct numa_side *sd,
+						   const struct dmas_event *ev,
+						   const struct dmas_map *m,
+						   int node)
 {
-	sd->maps++;
-	sd->bytes += m->size;
-	if (!remote)
-		return;
 	if (!sd->remote_maps) {
 		sd->node = node;
 		sd->ev = *ev;
@@ -106,6 +104,36 @@ static void count(struct numa_side *sd, const struct dmas_event *ev,
 	sd->remote_bytes += m->size;
 }
 
+static inline void count(struct numa_side *sd, const struct dmas_event *ev,
+			 const struct dmas_map *m, int node, bool remote)
+{
+	sd->maps++;
+	sd->bytes += m->size;
+	if (remote)
+		count_remote(sd, ev, m, node);
+}
+
+/*
+ * The node of phys, trying d's last range first: a device's buffers mostly
+ * come from its own node, while consecutive events alternate devices.
+ */
+static inline int node_of(struct dmas_engine *e, struct dev_state *d,
+			  uint64_t phys)
+{
+	int node;
+
+	if (d->range_last) {
+		const struct dmas_mem_range *r = &e->ranges[d->range_last - 1];
+
+		if (phys >= r->start && phys < r->end)
+			return r->node;
+	}
+	node = dmas_engine_node_of(e, phys);
+	if (node >= 0)
+		d->range_last = (uint32_t)e->last_range + 1;
+	return node;
+}
+
 void numa_map(struct dmas_engine *e, struct dev_state *d,
 	      const struct dmas_event *ev, const struct dmas_map *m)
 {
@@ -115,7 +143,7 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 	if (dnode < 0)
 		return;
 	if (ev->phys && e->nr_ranges) {
-		node = dmas_engine_node_of(e, ev->phys);
+		node = node_of(e, d, ev->phys);
 		if (node == dnode)
 			d->run.local_bytes += m->size;
 		else if (node >= 0)

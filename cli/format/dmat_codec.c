@@ -130,8 +130,7 @@ static uint32_t crc_sw(uint32_t crc, const uint8_t *p, size_t len)
 #if defined(__x86_64__)
 /* Three streams of blk bytes each from p; crc continues the first. */
 __attribute__((target("sse4.2"))) static inline uint64_t
-crc_x86_3way(uint64_t c0, const uint8_t *p, size_t blk,
-	     uint32_t zeros[4][256])
+crc_x86_3way(uint64_t c0, const uint8_t *p, size_t blk, uint32_t zeros[4][256])
 {
 	uint64_t c1 = 0, c2 = 0;
 	const uint8_t *end = p + blk;
