@@ -300,6 +300,7 @@ int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 	st->pub.id = s->id;
 	st->pub.nr_frames = s->nr_frames;
 	st->site = stack_site(e, s->id);
+	st->placer = numa_stack_placer(&st->pub);
 	return 0;
 }
 
@@ -370,6 +371,16 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 	e->ranges[i] = *r;
 	e->nr_ranges++;
 	return 0;
+}
+
+bool dmas_engine_placement_unjudged(const struct dmas_engine *e)
+{
+	if (e->nr_ranges)
+		return false;
+	for (size_t i = 0; i < dmas_engine_nr_devices(e); i++)
+		if (dmas_engine_device(e, i)->numa_node >= 0)
+			return true;
+	return false;
 }
 
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)

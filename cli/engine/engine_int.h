@@ -216,8 +216,21 @@ struct numa_side {
 	struct dmas_map m;
 };
 
+/*
+ * Who placed a mapping's memory, from its stack: the driver's own
+ * allocation, or a buffer the network stack or the block layer handed to
+ * the driver (placed by the sender, user space or the page cache).
+ */
+enum numa_placer {
+	NUMA_BY_DRIVER = 0,
+	NUMA_BY_NET, /* a transmitted packet (dev_hard_start_xmit) */
+	NUMA_BY_DIRECT_IO, /* user space's own pages (O_DIRECT) */
+	NUMA_BY_BLOCK, /* the block layer's caller: page cache, filesystems */
+};
+
 struct numa_site {
 	uint32_t dev, site; /* site: eng_stack_site of the mappings' stacks */
+	uint8_t placer; /* enum numa_placer: a site per placer */
 	int32_t dnode;
 	struct numa_side side[2]; /* the buffer's node, the mapping CPU's */
 };
@@ -238,6 +251,7 @@ struct stack_state {
 	struct dmas_stack pub;
 	char *buf; /* the frames' storage */
 	uint32_t site; /* first stack id seen with the same call site */
+	uint8_t placer; /* enum numa_placer of the stack (numa.c) */
 };
 
 struct dmas_engine {
@@ -524,6 +538,8 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
  * details. */
 void numa_evaluate(struct dmas_engine *e, bool at_finish);
 void numa_free(struct dmas_engine *e);
+/* Who placed the memory of mappings made through stack s. */
+uint8_t numa_stack_placer(const struct dmas_stack *s);
 
 /* ---- dmaengine.c ---- */
 void dmaeng_event(struct dmas_engine *e, struct dev_state *d,

@@ -738,11 +738,17 @@ static void deliver_side_tables(struct live_source *ls)
 {
 	const struct dmas_sink *sink = ls->sink;
 	struct dmas_mem_range *r = NULL;
+	bool zones;
 	size_t n;
 
 	if (sink->session)
 		sink->session(sink->ctx, &ls->session);
-	n = dmas_sysfs_mem_ranges(SYSFS_SYSTEM, &r);
+	n = dmas_sysfs_mem_ranges(SYSFS_SYSTEM, "/proc/zoneinfo", &r, &zones);
+	if (ls->opts.verbose && zones)
+		fprintf(stderr,
+			"dmascope: no memory blocks in sysfs: NUMA memory map "
+			"from /proc/zoneinfo (%zu ranges)\n",
+			n);
 	for (size_t i = 0; i < n; i++)
 		if (sink->mem_range)
 			sink->mem_range(sink->ctx, &r[i]);
