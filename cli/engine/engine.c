@@ -93,6 +93,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	htab_free(&e->access_h);
 	dmaeng_free(e);
 	numa_free(e);
+	iommu_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
@@ -710,6 +711,7 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 			p->outstanding--;
 	}
 	recent_note(e, m, ev, recent_flags);
+	iommu_release(e, d, m, ev);
 	map_release(e, idx);
 }
 
@@ -941,7 +943,7 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		leaks_unbind(e, d, ev);
 		break;
 	case DMAS_EV_IOMMU_FAULT:
-		d->run.iommu_faults++;
+		iommu_fault(e, d, ev);
 		break;
 	case DMAS_EV_SWIOTLB_BOUNCE:
 		hints_bounce(e, d, ev);
@@ -1111,5 +1113,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += e->cap_chans * sizeof(*e->chans) + htab_bytes(&e->chan_h);
 	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);
+	b += iommu_bytes(e);
 	return b;
 }

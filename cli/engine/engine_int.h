@@ -282,6 +282,7 @@ struct dmas_engine {
 	struct htab access_h; /* (record, its ts) -> cpu-access finding + 1 */
 	struct recent *recent;
 	struct churn *churn;
+	struct iommu_state *iommu; /* released ranges for faults (iommu.c) */
 
 	struct pool_state *pools;
 	size_t nr_pools, cap_pools;
@@ -406,6 +407,15 @@ static inline uint64_t eng_age(uint64_t now, uint64_t then)
 }
 
 /* Would a finding about m (created at loss_gen g) span a loss? */
+/* A direction as details name it (enum dmas_dir). */
+static inline const char *eng_dir_name(unsigned int dir)
+{
+	static const char *const n[] = {"bidirectional", "to-device",
+					"from-device", "none"};
+
+	return dir < 4 ? n[dir] : "invalid";
+}
+
 static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
 {
 	return e->loss_gen != g;
@@ -540,6 +550,15 @@ void numa_evaluate(struct dmas_engine *e, bool at_finish);
 void numa_free(struct dmas_engine *e);
 /* Who placed the memory of mappings made through stack s. */
 uint8_t numa_stack_placer(const struct dmas_stack *s);
+
+/* ---- iommu.c ---- */
+/* A translated device's mapping is being released (kept for faults). */
+void iommu_release(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_map *m, const struct dmas_event *ev);
+void iommu_fault(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+void iommu_free(struct dmas_engine *e);
+size_t iommu_bytes(const struct dmas_engine *e);
 
 /* ---- dmaengine.c ---- */
 void dmaeng_event(struct dmas_engine *e, struct dev_state *d,
