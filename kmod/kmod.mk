@@ -16,7 +16,8 @@ KMOD_OUT := $(BUILD)/kmod
 VDMAC_KO := $(KMOD_OUT)/vdmac.ko
 VDMAC_LEAK_KO := $(KMOD_OUT)/vdmac_leak.ko
 EDU_DMA_KO := $(KMOD_OUT)/edu_dma.ko
-KMODS := $(VDMAC_KO) $(VDMAC_LEAK_KO) $(EDU_DMA_KO)
+ACME_DMA_KO := $(KMOD_OUT)/acme_dma.ko
+KMODS := $(VDMAC_KO) $(VDMAC_LEAK_KO) $(EDU_DMA_KO) $(ACME_DMA_KO)
 
 .PHONY: kmod
 kmod: $(KMODS)
