@@ -15,12 +15,14 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
 KMOD_OUT := $(BUILD)/kmod
 VDMAC_KO := $(KMOD_OUT)/vdmac.ko
 VDMAC_LEAK_KO := $(KMOD_OUT)/vdmac_leak.ko
-KMODS := $(VDMAC_KO) $(VDMAC_LEAK_KO)
+EDU_DMA_KO := $(KMOD_OUT)/edu_dma.ko
+ACME_DMA_KO := $(KMOD_OUT)/acme_dma.ko
+KMODS := $(VDMAC_KO) $(VDMAC_LEAK_KO) $(EDU_DMA_KO) $(ACME_DMA_KO)
 
 .PHONY: kmod
 kmod: $(KMODS)
 
-# One Kbuild run makes both modules (a grouped target: either missing rebuilds).
+# One Kbuild run makes every module (a grouped target: either missing rebuilds).
 $(KMODS) &: $(KMOD_SRCS)
 	$(call msg,KBUILD,$(KMOD_OUT))
 	$(Q)test -d "$(KDIR)" || { echo "kmod: no kernel tree at KDIR='$(KDIR)' (make deps installs linux-headers-amd64)" >&2; exit 1; }

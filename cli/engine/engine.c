@@ -93,6 +93,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	htab_free(&e->access_h);
 	dmaeng_free(e);
 	numa_free(e);
+	iommu_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
@@ -300,6 +301,7 @@ int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 	st->pub.id = s->id;
 	st->pub.nr_frames = s->nr_frames;
 	st->site = stack_site(e, s->id);
+	st->placer = numa_stack_placer(&st->pub);
 	return 0;
 }
 
@@ -373,6 +375,16 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 	for (i = 0; i < e->nr_devs; i++)
 		e->devs[i].range_last = 0;
 	return 0;
+}
+
+bool dmas_engine_placement_unjudged(const struct dmas_engine *e)
+{
+	if (e->nr_ranges)
+		return false;
+	for (size_t i = 0; i < dmas_engine_nr_devices(e); i++)
+		if (dmas_engine_device(e, i)->numa_node >= 0)
+			return true;
+	return false;
 }
 
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)
@@ -703,6 +715,7 @@ void eng_release(struct dmas_engine *e, uint32_t idx,
 			p->outstanding--;
 	}
 	recent_note(e, m, ev, recent_flags);
+	iommu_release(e, d, m, ev);
 	map_release(e, idx);
 }
 
@@ -934,7 +947,7 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		leaks_unbind(e, d, ev);
 		break;
 	case DMAS_EV_IOMMU_FAULT:
-		d->run.iommu_faults++;
+		iommu_fault(e, d, ev);
 		break;
 	case DMAS_EV_SWIOTLB_BOUNCE:
 		hints_bounce(e, d, ev);
@@ -1106,5 +1119,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += e->cap_chans * sizeof(*e->chans) + htab_bytes(&e->chan_h);
 	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);
+	b += iommu_bytes(e);
 	return b;
 }

@@ -244,6 +244,11 @@ uint64_t
 dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
+/*
+ * Devices have NUMA nodes but the input had no memory map (physical range
+ * -> node): no buffer's node could be judged, and reports must say so.
+ */
+bool dmas_engine_placement_unjudged(const struct dmas_engine *e);
 
 /* CPU -> NUMA node of the traced machine (for numa-remote-cpu). */
 int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node);

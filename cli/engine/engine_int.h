@@ -229,8 +229,21 @@ struct numa_side {
 	struct dmas_map m;
 };
 
+/*
+ * Who placed a mapping's memory, from its stack: the driver's own
+ * allocation, or a buffer the network stack or the block layer handed to
+ * the driver (placed by the sender, user space or the page cache).
+ */
+enum numa_placer {
+	NUMA_BY_DRIVER = 0,
+	NUMA_BY_NET, /* a transmitted packet (dev_hard_start_xmit) */
+	NUMA_BY_DIRECT_IO, /* user space's own pages (O_DIRECT) */
+	NUMA_BY_BLOCK, /* the block layer's caller: page cache, filesystems */
+};
+
 struct numa_site {
 	uint32_t dev, site; /* site: eng_stack_site of the mappings' stacks */
+	uint8_t placer; /* enum numa_placer: a site per placer */
 	int32_t dnode;
 	struct numa_side side[2]; /* the buffer's node, the mapping CPU's */
 };
@@ -251,6 +264,7 @@ struct stack_state {
 	struct dmas_stack pub;
 	char *buf; /* the frames' storage */
 	uint32_t site; /* first stack id seen with the same call site */
+	uint8_t placer; /* enum numa_placer of the stack (numa.c) */
 };
 
 struct dmas_engine {
@@ -281,6 +295,7 @@ struct dmas_engine {
 	struct htab access_h; /* (record, its ts) -> cpu-access finding + 1 */
 	struct recent *recent;
 	struct churn *churn;
+	struct iommu_state *iommu; /* released ranges for faults (iommu.c) */
 
 	struct pool_state *pools;
 	size_t nr_pools, cap_pools;
@@ -405,6 +420,15 @@ static inline uint64_t eng_age(uint64_t now, uint64_t then)
 }
 
 /* Would a finding about m (created at loss_gen g) span a loss? */
+/* A direction as details name it (enum dmas_dir). */
+static inline const char *eng_dir_name(unsigned int dir)
+{
+	static const char *const n[] = {"bidirectional", "to-device",
+					"from-device", "none"};
+
+	return dir < 4 ? n[dir] : "invalid";
+}
+
 static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
 {
 	return e->loss_gen != g;
@@ -550,6 +574,17 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
  * details. */
 void numa_evaluate(struct dmas_engine *e, bool at_finish);
 void numa_free(struct dmas_engine *e);
+/* Who placed the memory of mappings made through stack s. */
+uint8_t numa_stack_placer(const struct dmas_stack *s);
+
+/* ---- iommu.c ---- */
+/* A translated device's mapping is being released (kept for faults). */
+void iommu_release(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_map *m, const struct dmas_event *ev);
+void iommu_fault(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+void iommu_free(struct dmas_engine *e);
+size_t iommu_bytes(const struct dmas_engine *e);
 
 /* ---- dmaengine.c ---- */
 void dmaeng_event(struct dmas_engine *e, struct dev_state *d,

@@ -59,14 +59,6 @@
 
 #include "engine/engine_int.h"
 
-static const char *dir_name(unsigned dir)
-{
-	static const char *const n[] = {"bidirectional", "to-device",
-					"from-device", "none"};
-
-	return dir < 4 ? n[dir] : "invalid";
-}
-
 static const char *api_name(uint8_t kind)
 {
 	switch (kind) {
@@ -189,7 +181,7 @@ void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
 			   "cacheline at phys 0x%" PRIx64
 			   " also holds the %s mapping at dma 0x%" PRIx64
 			   " (phys 0x%" PRIx64 ", %" PRIu64 " bytes)%s",
-			   line[i] << CL_SHIFT, dir_name(o->dir), o->addr,
+			   line[i] << CL_SHIFT, eng_dir_name(o->dir), o->addr,
 			   o->aux, o->size,
 			   o->dev != m->dev ? " of another device" : "");
 	}
@@ -349,8 +341,8 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 	}
 	if (ev->dir != m->dir)
 		eng_report(e, DMAS_F_UNMAP_DIR_MISMATCH, ev, m, unc,
-			   "unmapped %s, mapped %s", dir_name(ev->dir),
-			   dir_name(m->dir));
+			   "unmapped %s, mapped %s", eng_dir_name(ev->dir),
+			   eng_dir_name(m->dir));
 	caused_release(e, idx, ev);
 	eng_release(e, idx, ev, 0);
 }

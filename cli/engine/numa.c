@@ -38,6 +38,16 @@
  *   its detail is brought up to date at every evaluation.  The finding's
  *   mapping fields are the first remote mapping's, its time the evaluation
  *   that made it.  Never uncertain: map events themselves are the evidence.
+ * - Who placed the memory, from the creating stack: a buffer the network
+ *   stack transmits (dev_hard_start_xmit) was placed by the sending CPU's
+ *   allocation, one the block layer dispatches (blk_mq_*) by user space
+ *   (O_DIRECT: its own pages) or the page cache; the rest is the driver's
+ *   own allocation.  Each placer is its own site.  Handed-in buffers are
+ *   `numa-remote-io-buffer` (info: the driver did not choose them, the
+ *   fix lies with the application or the sender) and need the full rule:
+ *   at least NUMA_MIN_REMOTE remote mappings, never "all of a few" (two
+ *   IPv6 MLD frames sent by a kworker on the other node are not a
+ *   pattern).  Without stacks every buffer counts as the driver's.
  * - `numa-remote-cpu` (info): the same rule, over streaming mappings
  *   (single, sg) whose mapping CPU's node (the recording's CPU map) is
  *   known: a driver whose interrupts are steered to its node still maps a
@@ -55,9 +65,41 @@
 #define NUMA_MIN_REMOTE 4
 #define NUMA_SHARE_DEFAULT 50
 
-static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
-				  uint32_t site)
+/* "name+0x10/0x20 [mod]" is function name */
+static bool frame_is(const char *frame, const char *name)
 {
+	size_t n = strlen(name);
+
+	return !strncmp(frame, name, n) &&
+	       (frame[n] == '+' || frame[n] == ' ' || !frame[n]);
+}
+
+uint8_t numa_stack_placer(const struct dmas_stack *s)
+{
+	bool block = false;
+
+	for (uint32_t i = 0; i < s->nr_frames; i++) {
+		const char *f = s->frames[i];
+
+		if (frame_is(f, "dev_hard_start_xmit"))
+			return NUMA_BY_NET;
+		if (!strncmp(f, "blk_mq_", 7) || !strncmp(f, "__blk_mq_", 9))
+			block = true;
+		if (block && (frame_is(f, "__blkdev_direct_IO") ||
+			      frame_is(f, "__blkdev_direct_IO_simple") ||
+			      frame_is(f, "__blkdev_direct_IO_async") ||
+			      frame_is(f, "blkdev_direct_IO") ||
+			      !strncmp(f, "iomap_dio_", 10) ||
+			      !strncmp(f, "__iomap_dio_", 12)))
+			return NUMA_BY_DIRECT_IO;
+	}
+	return block ? NUMA_BY_BLOCK : NUMA_BY_DRIVER;
+}
+
+static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
+				  uint32_t site, uint8_t placer)
+{
+	uint64_t key = site | (uint64_t)placer << 32;
 	uint32_t dev = d->pub.id;
 	struct numa_site *s, *n;
 	uint32_t *slot;
@@ -65,10 +107,10 @@ static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
 	/* a device's map events mostly come from the site before them */
 	if (d->numa_last) {
 		s = &e->numa[d->numa_last - 1];
-		if (s->site == site)
+		if (s->site == site && s->placer == placer)
 			return s;
 	}
-	slot = htab_find(&e->numa_h, site, dev);
+	slot = htab_find(&e->numa_h, key, dev);
 	if (slot) {
 		d->numa_last = *slot;
 		return &e->numa[*slot - 1];
@@ -77,12 +119,13 @@ static struct numa_site *site_get(struct dmas_engine *e, struct dev_state *d,
 	if (!n)
 		return NULL;
 	e->numa = n;
-	if (htab_insert(&e->numa_h, site, dev, (uint32_t)e->nr_numa + 1))
+	if (htab_insert(&e->numa_h, key, dev, (uint32_t)e->nr_numa + 1))
 		return NULL;
 	s = &e->numa[e->nr_numa++];
 	memset(s, 0, sizeof(*s));
 	s->dev = dev;
 	s->site = site;
+	s->placer = placer;
 	s->side[0].node = s->side[1].node = -1;
 	d->numa_last = (uint32_t)e->nr_numa;
 	return s;
@@ -154,7 +197,9 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 		cnode = dmas_engine_cpu_node(e, ev->cpu);
 	if (node < 0 && cnode < 0)
 		return;
-	s = site_get(e, d, eng_stack_site(e, m->stack));
+	s = site_get(e, d, eng_stack_site(e, m->stack),
+		     m->stack < e->cap_stacks ? e->stacks[m->stack].placer
+					      : NUMA_BY_DRIVER);
 	if (!s) {
 		e->dropped++;
 		return;
@@ -166,8 +211,8 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 	s->dnode = dnode;
 }
 
-static bool systematic(const struct dmas_engine *e, const struct numa_side *sd,
-		       bool at_finish)
+static bool systematic(const struct dmas_engine *e, const struct numa_site *s,
+		       const struct numa_side *sd, bool at_finish)
 {
 	unsigned int share = e->opts.numa_min_share;
 
@@ -183,8 +228,16 @@ static bool systematic(const struct dmas_engine *e, const struct numa_side *sd,
 		    (unsigned __int128)sd->maps * share)
 		return false;
 	return sd->remote_maps >= NUMA_MIN_REMOTE ||
-	       (at_finish && sd->remote_maps == sd->maps);
+	       (at_finish && sd->remote_maps == sd->maps &&
+		s->placer == NUMA_BY_DRIVER);
 }
+
+static const char *const placed_by[] = {
+	[NUMA_BY_DRIVER] = "the driver's own allocation",
+	[NUMA_BY_NET] = "the network stack (sent packets)",
+	[NUMA_BY_DIRECT_IO] = "user space (O_DIRECT)",
+	[NUMA_BY_BLOCK] = "the page cache or a filesystem (block I/O)",
+};
 
 static void describe(const struct numa_site *s, const struct numa_side *sd,
 		     bool cpu, char *buf, size_t len)
@@ -202,9 +255,11 @@ static void describe(const struct numa_site *s, const struct numa_side *sd,
 	if (!cpu)
 		snprintf(buf, len,
 			 "%" PRIu64 " of %" PRIu64 " mapping%s remote, %" PRIu64
-			 " bytes (%u%%): buffer on %s, device on node %d",
+			 " bytes (%u%%): buffer on %s, device on node %d; "
+			 "placed by %s",
 			 sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
-			 sd->remote_bytes, pct, where, s->dnode);
+			 sd->remote_bytes, pct, where, s->dnode,
+			 placed_by[s->placer]);
 	else
 		snprintf(buf, len,
 			 "%" PRIu64 " of %" PRIu64 " mapping%s made from CPUs "
@@ -215,7 +270,7 @@ static void describe(const struct numa_site *s, const struct numa_side *sd,
 
 void numa_evaluate(struct dmas_engine *e, bool at_finish)
 {
-	static const enum dmas_finding_kind kinds[2] = {
+	enum dmas_finding_kind kinds[2] = {
 		DMAS_F_NUMA_REMOTE_BUFFER,
 		DMAS_F_NUMA_REMOTE_CPU,
 	};
@@ -226,6 +281,10 @@ void numa_evaluate(struct dmas_engine *e, bool at_finish)
 	for (i = 0; i < e->nr_numa; i++) {
 		struct numa_site *s = &e->numa[i];
 
+		/* handed-in memory: the driver did not choose it */
+		kinds[0] = s->placer == NUMA_BY_DRIVER
+				   ? DMAS_F_NUMA_REMOTE_BUFFER
+				   : DMAS_F_NUMA_REMOTE_IO_BUFFER;
 		for (k = 0; k < 2; k++) {
 			struct numa_side *sd = &s->side[k];
 			char detail[sizeof(((struct dmas_finding *)0)->detail)];
@@ -238,7 +297,7 @@ void numa_evaluate(struct dmas_engine *e, bool at_finish)
 					 sizeof(detail));
 				continue;
 			}
-			if (!systematic(e, sd, at_finish))
+			if (!systematic(e, s, sd, at_finish))
 				continue;
 			describe(s, sd, k, detail, sizeof(detail));
 			ev = sd->ev;

@@ -105,14 +105,6 @@ static void missing_sync_for_cpu(struct dmas_engine *e, uint32_t idx,
 	eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc, "%s", why);
 }
 
-static const char *dir_name(unsigned dir)
-{
-	static const char *const n[] = {"bidirectional", "to-device",
-					"from-device", "none"};
-
-	return dir < 4 ? n[dir] : "invalid";
-}
-
 static inline bool dev_writes(const struct dmas_map *m)
 {
 	return m->dir == DMAS_DIR_FROM_DEVICE ||
@@ -129,8 +121,8 @@ static void check_dir(struct dmas_engine *e, const struct dmas_event *ev,
 {
 	if (m->dir != DMAS_DIR_BIDIRECTIONAL && ev->dir != m->dir)
 		eng_report(e, DMAS_F_SYNC_DIR_MISMATCH, ev, m, unc,
-			   "synced %s, mapped %s", dir_name(ev->dir),
-			   dir_name(m->dir));
+			   "synced %s, mapped %s", eng_dir_name(ev->dir),
+			   eng_dir_name(m->dir));
 }
 
 void own_sync(struct dmas_engine *e, struct dev_state *d,

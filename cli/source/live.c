@@ -24,6 +24,7 @@
 
 #include "../../bpf/dmascope_bpf.h"
 #include "dmascope.skel.h"
+#include "source/kmsg.h"
 #include "source/live.h"
 #include "source/source_impl.h"
 
@@ -265,6 +266,9 @@ struct live_source {
 	 * dev_counters count only the calls whose event was lost.
 	 */
 	struct dmas_bpf_counters *counts; /* DMAS_BPF_MAX_DEVICES */
+	/* the kernel log, for IOMMU faults that fire no tracepoint */
+	struct dmas_kmsg *kmsg;
+	uint64_t kmsg_missed, kmsg_unknown_dev;
 };
 
 static int verbose;
@@ -734,15 +738,68 @@ static void check_drops(struct live_source *ls)
 	}
 }
 
+/* The device id BPF gave the device named name; 0 if none seen. */
+static uint32_t device_by_name(struct live_source *ls, const char *name)
+{
+	int fd = bpf_map__fd(ls->skel->maps.dev_info);
+
+	for (uint32_t id = 1; id < DMAS_BPF_MAX_DEVICES; id++) {
+		struct dmas_device_rec r;
+
+		if (!ls->dev_known[id] || bpf_map_lookup_elem(fd, &id, &r) ||
+		    r.dev != id)
+			continue;
+		if (!strncmp(r.name, name, sizeof(r.name)))
+			return id;
+	}
+	return 0;
+}
+
+/* A DMA remapping fault from the kernel log: an IOMMU_FAULT event now. */
+static void on_kmsg_fault(void *ctx, const struct dmas_dmar_fault *f)
+{
+	struct live_source *ls = ctx;
+	struct dmas_event ev = {
+		.ts = now_mono(),
+		.kind = DMAS_EV_IOMMU_FAULT,
+		.stack_id = DMAS_STACK_NONE,
+	};
+
+	ev.dev = device_by_name(ls, f->device);
+	if (!ev.dev) {
+		/* a device whose DMA the trace never saw: nothing to tie */
+		ls->kmsg_unknown_dev++;
+		return;
+	}
+	ev.addr = f->addr;
+	ev.count = f->write ? 1 : 0; /* IOMMU_FAULT_WRITE : IOMMU_FAULT_READ */
+	pend_push(ls, &ev);
+}
+
+static void poll_kmsg(struct live_source *ls)
+{
+	if (ls->kmsg &&
+	    dmas_kmsg_poll(ls->kmsg, on_kmsg_fault, ls, &ls->kmsg_missed) < 0) {
+		dmas_kmsg_close(ls->kmsg);
+		ls->kmsg = NULL;
+	}
+}
+
 static void deliver_side_tables(struct live_source *ls)
 {
 	const struct dmas_sink *sink = ls->sink;
 	struct dmas_mem_range *r = NULL;
+	bool zones;
 	size_t n;
 
 	if (sink->session)
 		sink->session(sink->ctx, &ls->session);
-	n = dmas_sysfs_mem_ranges(SYSFS_SYSTEM, &r);
+	n = dmas_sysfs_mem_ranges(SYSFS_SYSTEM, "/proc/zoneinfo", &r, &zones);
+	if (ls->opts.verbose && zones)
+		fprintf(stderr,
+			"dmascope: no memory blocks in sysfs: NUMA memory map "
+			"from /proc/zoneinfo (%zu ranges)\n",
+			n);
 	for (size_t i = 0; i < n; i++)
 		if (sink->mem_range)
 			sink->mem_range(sink->ctx, &r[i]);
@@ -783,6 +840,7 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 			break;
 		}
 		check_drops(ls);
+		poll_kmsg(ls);
 		attach_waiting(ls);
 		if (ls->max_ts > REORDER_NS)
 			pend_flush(ls, ls->max_ts - REORDER_NS);
@@ -799,6 +857,7 @@ static int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	/* stopped: take what is left in the ring, then everything held back */
 	ring_buffer__consume(ls->rb);
 	check_drops(ls);
+	poll_kmsg(ls);
 	pend_flush(ls, UINT64_MAX);
 	if (sink->idle)
 		sink->idle(sink->ctx, now_mono());
@@ -819,6 +878,13 @@ static void live_close(struct dmas_source *s)
 	for (size_t i = 0; i < NR_OPS; i++)
 		for (int j = 0; j < 2; j++)
 			bpf_link__destroy(ls->chosen[i].links[j]);
+	if (ls->opts.verbose && ls->kmsg_unknown_dev)
+		fprintf(stderr,
+			"dmatrace: %" PRIu64
+			" IOMMU faults in the kernel log named devices the "
+			"trace never saw\n",
+			ls->kmsg_unknown_dev);
+	dmas_kmsg_close(ls->kmsg);
 	ring_buffer__free(ls->rb);
 	dmascope_bpf__destroy(ls->skel);
 	dmas_ksyms_free(ls->ksyms);
@@ -1212,6 +1278,15 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 			 strerror(e));
 		goto fail;
 	}
+
+	/* the Intel IOMMU reports faults to the kernel log only */
+	ls->kmsg = dmas_kmsg_open(NULL);
+	if (verbose)
+		fprintf(stderr,
+			"dmatrace: IOMMU faults: iommu:io_page_fault%s\n",
+			ls->kmsg ? " and the kernel log (DMAR fault lines)"
+				 : "; the kernel log is not readable, so Intel "
+				   "IOMMU faults are not watched");
 
 	uname(&un);
 	snprintf(ls->session.kernel_release, sizeof(ls->session.kernel_release),

@@ -7,6 +7,7 @@
 #ifndef DMASCOPE_LIVE_H
 #define DMASCOPE_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,8 +33,14 @@ struct dmas_mem_range;
  * Physical memory ranges and their nodes from sysfs memory blocks
  * (root is normally /sys/devices/system), merged; returns the count, the
  * array in *out (malloc'd).  0 when the machine has no node information.
+ * A kernel without CONFIG_MEMORY_HOTPLUG has no memory blocks: then the
+ * zones of zoneinfo (normally /proc/zoneinfo; NULL: none) give the ranges
+ * and *from_zones says so.
  */
-size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out);
+size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
+			     struct dmas_mem_range **out, bool *from_zones);
+/* The ranges from a zoneinfo file alone (parts two nodes span: left out). */
+size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out);
 /* cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns cpus
  * seen. */
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max);

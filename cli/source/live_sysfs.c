@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * live_sysfs.c - the traced machine's NUMA layout from sysfs: which node
- * each memory block (physical range) and each CPU belongs to.  Stored in
+ * each memory block (physical range) and each CPU belongs to; from the
+ * zones of /proc/zoneinfo where the kernel has no memory blocks.  Stored in
  * recordings so that a buffer's node can be judged on another machine.
  */
 #include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "source/live.h"
@@ -19,12 +23,143 @@ static int range_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out)
+/* Sorts r[0..n) and merges touching ranges of one node; returns the count. */
+static size_t merge_ranges(struct dmas_mem_range *r, size_t n)
+{
+	size_t m = 0;
+
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (r[i].start == r[m].end && r[i].node == r[m].node)
+			r[m].end = r[i].end;
+		else
+			r[++m] = r[i];
+	}
+	return m + 1;
+}
+
+static int push_range(struct dmas_mem_range **r, size_t *n, size_t *cap,
+		      uint64_t start, uint64_t end, int node)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct dmas_mem_range *nr = realloc(*r, nc * sizeof(**r));
+
+		if (!nr)
+			return -1;
+		*r = nr;
+		*cap = nc;
+	}
+	(*r)[*n].start = start;
+	(*r)[*n].end = end;
+	(*r)[*n].node = node;
+	(*n)++;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Keeps only what exactly one node's spans cover.  A zone's span may hold
+ * holes and, where nodes interleave, another node's memory: a part two
+ * nodes claim stays unknown rather than guessed.
+ */
+static size_t drop_contested(struct dmas_mem_range **rp, size_t n)
+{
+	struct dmas_mem_range *r = *rp, *o = NULL;
+	uint64_t *b = malloc(2 * n * sizeof(*b));
+	size_t nb = 0, no = 0, cap = 0;
+
+	if (!b)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		b[nb++] = r[i].start;
+		b[nb++] = r[i].end;
+	}
+	qsort(b, nb, sizeof(*b), u64_cmp);
+	for (size_t k = 0; k + 1 < nb; k++) {
+		int node = -1;
+		bool contested = false;
+
+		if (b[k] == b[k + 1])
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].start > b[k] || r[i].end < b[k + 1])
+				continue;
+			if (node >= 0 && node != r[i].node)
+				contested = true;
+			node = r[i].node;
+		}
+		if (node >= 0 && !contested &&
+		    push_range(&o, &no, &cap, b[k], b[k + 1], node)) {
+			no = 0;
+			break;
+		}
+	}
+	free(b);
+	free(r);
+	*rp = o;
+	return no ? merge_ranges(o, no) : 0;
+}
+
+size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long long spanned = 0, pfn;
+	struct dmas_mem_range *r = NULL;
+	size_t n = 0, cap = 0;
+	char line[256];
+	int node = -1;
+	FILE *f;
+
+	*out = NULL;
+	f = fopen(path, "r");
+	if (!f || page <= 0) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char zone[32];
+
+		if (sscanf(line, "Node %d, zone %31s", &node, zone) == 2) {
+			spanned = 0;
+			continue;
+		}
+		if (sscanf(line, " spanned %llu", &spanned) == 1)
+			continue;
+		/* the zone's last line of interest: its span is complete */
+		if (sscanf(line, " start_pfn: %llu", &pfn) != 1 || node < 0 ||
+		    !spanned || pfn + spanned < pfn ||
+		    (pfn + spanned) > UINT64_MAX / (unsigned long)page)
+			continue;
+		if (push_range(&r, &n, &cap, pfn * (unsigned long)page,
+			       (pfn + spanned) * (unsigned long)page, node)) {
+			n = 0;
+			break;
+		}
+	}
+	fclose(f);
+	if (!n) {
+		free(r);
+		return 0;
+	}
+	n = drop_contested(&r, n);
+	*out = r;
+	return n;
+}
+
+static size_t sysfs_blocks(const char *root, struct dmas_mem_range **out)
 {
 	char path[512];
 	unsigned long long block = 0;
 	struct dmas_mem_range *r = NULL;
-	size_t n = 0, cap = 0, m;
+	size_t n = 0, cap = 0;
 	DIR *nodes;
 	struct dirent *nd;
 	FILE *f;
@@ -60,19 +195,9 @@ size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out)
 
 			if (sscanf(md->d_name, "memory%llu", &idx) != 1)
 				continue;
-			if (n == cap) {
-				struct dmas_mem_range *nr;
-
-				cap = cap ? cap * 2 : 64;
-				nr = realloc(r, cap * sizeof(*r));
-				if (!nr)
-					break;
-				r = nr;
-			}
-			r[n].start = idx * block;
-			r[n].end = (idx + 1) * block;
-			r[n].node = node;
-			n++;
+			if (push_range(&r, &n, &cap, idx * block,
+				       (idx + 1) * block, node))
+				break;
 		}
 		closedir(d);
 	}
@@ -81,17 +206,21 @@ size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out)
 		free(r);
 		return 0;
 	}
-	qsort(r, n, sizeof(*r), range_cmp);
-	/* merge adjacent blocks of one node */
-	m = 0;
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].start == r[m].end && r[i].node == r[m].node)
-			r[m].end = r[i].end;
-		else
-			r[++m] = r[i];
-	}
 	*out = r;
-	return m + 1;
+	return merge_ranges(r, n);
+}
+
+size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
+			     struct dmas_mem_range **out, bool *from_zones)
+{
+	size_t n = sysfs_blocks(root, out);
+
+	*from_zones = false;
+	if (n || !zoneinfo)
+		return n;
+	n = dmas_zoneinfo_mem_ranges(zoneinfo, out);
+	*from_zones = n > 0;
+	return n;
 }
 
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max)

@@ -187,7 +187,7 @@ expect "numa: the remote buffer is the one reported" "$(jq -r '.findings[0].addr
 replay r --numa-share 40 --json "$T/numa-share.dmat"
 expect "numa-share: the first remote buffer, with the stack's counts" \
 	"$(jq -r '.findings[0] | "\(.addr) \(.detail)"' "$T/r.out")" \
-	"0x2000 4 of 10 mappings remote, 16384 bytes (40%): buffer on node 0, device on node 1"
+	"0x2000 4 of 10 mappings remote, 16384 bytes (40%): buffer on node 0, device on node 1; placed by the driver's own allocation"
 replay r --numa-share 0 "$T/numa-share.dmat"
 expect "numa-share 0: bad option, exit 2" "$rc" "2"
 replay r --json "$T/ownership.dmat"

@@ -7,6 +7,8 @@
  * nodes and devices without a node stay silent; per-device byte shares always
  * count.
  */
+#include <string.h>
+
 #include "scenario.h"
 #include "testlib.h"
 
@@ -95,7 +97,8 @@ TEST(numa_single_remote_buffer_of_a_call_site_is_found)
 	CHECK_EQ(f->uncertain, 0);
 	CHECK_EQ(f->ts, scn_now(s));
 	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 4096 bytes (100%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 4096);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 50 * 4096);
 	scn_free(s);
@@ -151,7 +154,8 @@ TEST(numa_small_stacks_need_every_mapping_remote)
 	CHECK_EQ(f->addr, 0x10000);
 	CHECK_EQ(f->size, 16384);
 	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 16384 bytes (100%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes,
 		 12288 + 4096 + 16384);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096 + 4096);
@@ -213,7 +217,8 @@ TEST(numa_share_threshold_and_minimum_count)
 	CHECK_EQ(f->map_stack, half);
 	CHECK_EQ(f->addr, 0x1000);
 	CHECK_STREQ(f->detail, "4 of 8 mappings remote, 16384 bytes (50%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	scn_free(s);
 }
 
@@ -233,12 +238,11 @@ TEST(numa_judged_per_call_site_not_per_full_stack)
 	busy = scn_stack(s, "dma_map_page_attrs+0x5/0x270",
 			 "nvme_prep_rq.part.0+0x70e/0x910 [nvme]",
 			 "nvme_queue_rq+0x7a/0x1f0 [nvme]",
-			 "blk_mq_dispatch_rq_list+0x1/0x10", "dd_io+0x1/0x10",
-			 NULL);
+			 "vbuf_refill+0x1/0x10 [nvme]", "dd_io+0x1/0x10", NULL);
 	rare1 = scn_stack(s, "dma_map_page_attrs+0x5/0x270",
 			  "nvme_prep_rq.part.0+0x70e/0x910 [nvme]",
 			  "nvme_queue_rq+0x7a/0x1f0 [nvme]",
-			  "blk_mq_try_issue_directly+0x1/0x10",
+			  "vbuf_refill_slow+0x1/0x10 [nvme]",
 			  "udev_scan+0x1/0x10", NULL);
 	rare2 = scn_stack(s, "dma_map_page_attrs+0x5/0x270",
 			  "nvme_prep_rq.part.0+0x70e/0x910 [nvme]",
@@ -246,7 +250,7 @@ TEST(numa_judged_per_call_site_not_per_full_stack)
 	plant = scn_stack(s, "dma_map_page_attrs+0x5/0x270",
 			  "nvme_prep_rq.part.0+0x70e/0x910 [nvme]",
 			  "nvme_other_caller+0x10/0x100 [nvme]",
-			  "blk_mq_dispatch_rq_list+0x1/0x10", NULL);
+			  "vbuf_refill+0x1/0x10 [nvme]", NULL);
 	scn_use_stack(s, busy);
 	for (i = 0; i < 12; i++)
 		use(s, dev, 0x1000, LOCAL(i));
@@ -262,7 +266,8 @@ TEST(numa_judged_per_call_site_not_per_full_stack)
 	CHECK_EQ(f->map_stack, plant);
 	CHECK_EQ(f->addr, 0x4000);
 	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 4096 bytes (100%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	scn_free(s);
 }
 
@@ -296,7 +301,8 @@ TEST(numa_finding_names_the_first_remote_stack_of_its_site)
 	CHECK_EQ(f->map_stack, b);
 	CHECK_EQ(f->addr, 0x2000);
 	CHECK_STREQ(f->detail, "4 of 5 mappings remote, 16384 bytes (80%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	scn_free(s);
 }
 
@@ -361,7 +367,8 @@ TEST(numa_found_at_window_end_and_kept_up_to_date)
 	CHECK_EQ(f->map_ts, first_remote);
 	CHECK_EQ(f->ts, scn_now(s));
 	CHECK_STREQ(f->detail, "4 of 5 mappings remote, 16384 bytes (80%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	/* later mappings update the detail; the finding stays */
 	for (i = 0; i < 5; i++)
 		use(s, dev, 0x1000, LOCAL(i));
@@ -370,7 +377,8 @@ TEST(numa_found_at_window_end_and_kept_up_to_date)
 	CHECK_EQ(calls, 2);
 	f = scn_finding(e, "numa-remote-buffer", 0);
 	CHECK_STREQ(f->detail, "4 of 10 mappings remote, 16384 bytes (40%): "
-			       "buffer on node 0, device on node 1");
+			       "buffer on node 0, device on node 1; placed by "
+			       "the driver's own allocation");
 	CHECK_EQ(scn_finding(e, "numa-remote-buffer", 1)->map_stack, other);
 	scn_free(s);
 }
@@ -394,7 +402,8 @@ TEST(numa_remote_nodes_mixed)
 	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
 	CHECK_STREQ(scn_finding(e, "numa-remote-buffer", 0)->detail,
 		    "4 of 4 mappings remote, 16384 bytes (100%): buffer on "
-		    "remote nodes, device on node 1");
+		    "remote nodes, device on node 1; placed by the driver's "
+		    "own allocation");
 	scn_free(s);
 }
 
@@ -506,4 +515,115 @@ TEST(numa_same_input_same_findings)
 	CHECK_STREQ(a, "numa-remote-buffer,numa-remote-buffer,"
 		       "numa-remote-buffer 1 2 3");
 	CHECK_STREQ(a, b);
+}
+
+/* Without a memory map no buffer is placed: reports must say so. */
+TEST(numa_placement_unjudged_without_memory_map)
+{
+	struct dmas_engine *e, *e2;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev), *s2 = scn_new_engine(NULL, &e2);
+
+	CHECK(!dmas_engine_placement_unjudged(e));
+	scn_session(s2, true);
+	/* a device without a node: nothing to judge, nothing to say */
+	dev = scn_device(s2, "vdmac.1", "vdmac", -1);
+	CHECK(!dmas_engine_placement_unjudged(e2));
+	dev = scn_device(s2, "0000:10:00.0", "nvme", 1);
+	scn_bind(s2, dev, "nvme");
+	use(s2, dev, 0x1000, REMOTE(1));
+	CHECK(dmas_engine_placement_unjudged(e2));
+	CHECK_EQ(dmas_engine_dev_stats(e2, dev)->remote_bytes, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e2, dev)->local_bytes, 0);
+	scn_free(s2);
+	scn_free(s);
+}
+
+/* the network stack's packets: two frames from a kworker on the other node
+ * are no pattern; many are, as info about the sender, not the driver */
+TEST(numa_sent_packets_need_the_full_rule_and_are_info)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+	int i;
+
+	st = scn_stack(
+		s, "dma_map_page_attrs+0x10/0x200",
+		"e1000_xmit_frame+0x10/0x900 [e1000e]",
+		"dev_hard_start_xmit+0x10/0x200", "sch_direct_xmit+0x10/0x200",
+		"__dev_queue_xmit+0x10/0x900", "mld_sendpack+0x10/0x300", NULL);
+	scn_use_stack(s, st);
+	use(s, dev, 0x1000, REMOTE(1));
+	use(s, dev, 0x1000, REMOTE(2));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_free(s);
+
+	s = setup(&e, &dev);
+	st = scn_stack(s, "dma_map_page_attrs+0x10/0x200",
+		       "e1000_xmit_frame+0x10/0x900 [e1000e]",
+		       "dev_hard_start_xmit+0x10/0x200", NULL);
+	scn_use_stack(s, st);
+	for (i = 0; i < 8; i++)
+		use(s, dev, 0x1000, REMOTE(i));
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-io-buffer");
+	f = scn_finding(e, "numa-remote-io-buffer", 0);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(f->severity, DMAS_SEV_INFO);
+		CHECK_STREQ(f->detail,
+			    "8 of 8 mappings remote, 32768 bytes (100%): "
+			    "buffer on node 0, device on node 1; placed by the "
+			    "network stack (sent packets)");
+	}
+	scn_free(s);
+}
+
+/* O_DIRECT I/O from a process on the other node: user space chose the
+ * buffer; the page cache's buffers say so too; one call site, three
+ * placers, each judged on its own */
+TEST(numa_block_io_names_who_placed_the_buffer)
+{
+	struct dmas_engine *e;
+	uint32_t dev, direct, cached, own;
+	struct scn *s = setup(&e, &dev);
+	int i;
+
+	direct = scn_stack(s, "dma_map_page_attrs+0x10/0x200",
+			   "nvme_map_data+0x10/0x300 [nvme]",
+			   "nvme_queue_rq+0x10/0x300 [nvme]",
+			   "__blk_mq_issue_directly+0x10/0x100",
+			   "blk_mq_flush_plug_list+0x10/0x100",
+			   "__blkdev_direct_IO_simple+0x10/0x300",
+			   "blkdev_write_iter+0x10/0x100", NULL);
+	cached = scn_stack(s, "dma_map_page_attrs+0x10/0x200",
+			   "nvme_map_data+0x10/0x300 [nvme]",
+			   "nvme_queue_rq+0x10/0x300 [nvme]",
+			   "blk_mq_dispatch_rq_list+0x10/0x100",
+			   "blk_mq_run_work_fn+0x10/0x100", NULL);
+	own = scn_stack(s, "dma_map_page_attrs+0x10/0x200",
+			"nvme_map_data+0x10/0x300 [nvme]",
+			"nvme_queue_rq+0x10/0x300 [nvme]", NULL);
+	for (i = 0; i < 6; i++) {
+		scn_use_stack(s, direct);
+		use(s, dev, 0x1000, REMOTE(i));
+		scn_use_stack(s, cached);
+		use(s, dev, 0x2000, REMOTE(16 + i));
+	}
+	/* the driver's own buffers from the same call site stay local */
+	scn_use_stack(s, own);
+	for (i = 0; i < 6; i++)
+		use(s, dev, 0x3000, LOCAL(i));
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "numa-remote-io-buffer"), 2);
+	CHECK_EQ(scn_count(e, "numa-remote-buffer"), 0);
+	CHECK(strstr(scn_finding(e, "numa-remote-io-buffer", 0)->detail,
+		     "placed by user space (O_DIRECT)") != NULL);
+	CHECK(strstr(scn_finding(e, "numa-remote-io-buffer", 1)->detail,
+		     "placed by the page cache or a filesystem (block I/O)") !=
+	      NULL);
+	scn_free(s);
 }

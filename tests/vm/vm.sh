@@ -333,6 +333,19 @@ EOF
 
 # ---------------------------------------------------------------- QEMU
 
+# vm_devices: QEMU options for the extra devices a case names in its
+# vm-devices header (DEVICES): edu, QEMU's DMA teaching device, on the root
+# complex (no NUMA node), translated by the IOMMU.
+vm_devices() {
+	local d
+	for d in ${DEVICES:-}; do
+		case $d in
+		edu) echo "-device edu,bus=pcie.0" ;;
+		*) echo "vm.sh: unknown vm-devices entry '$d'" >&2 ;;
+		esac
+	done
+}
+
 # qemu_args OUTDIR DISK: the machine every case runs on.
 qemu_args() {
 	# QEMU option values escape a comma by doubling it.
@@ -360,6 +373,7 @@ qemu_args() {
 		-device e1000e,netdev=hp1,bus=rp2,mac=52:54:00:d5:01:01
 		-netdev hubport,id=hp0,hubid=0
 		-device e1000e,netdev=hp0,bus=rp0,mac=52:54:00:d5:00:01
+		$(vm_devices)
 		-fsdev "local,id=outfs,path=$out,security_model=none"
 		-device virtio-9p-pci,fsdev=outfs,mount_tag=dmascope_out,bus=pcie.0
 		-nodefaults -no-reboot
@@ -571,7 +585,7 @@ run_case() {
 	cmdline="$(header "$file" vm-cmdline) $variant"
 	allow=$(header "$file" vm-allow-warning)
 	timeout=$((${timeout:-$VM_TIMEOUT} * ${VM_TIMEOUT_SCALE:-1}))
-	FILES=$(header "$file" vm-files) boot "$name" case "$file" "$timeout" "$cmdline" $modules
+	DEVICES=$(header "$file" vm-devices) FILES=$(header "$file" vm-files) boot "$name" case "$file" "$timeout" "$cmdline" $modules
 	if [ "$BOOT_RC" != 126 ]; then
 		BOOTS=$((BOOTS + 1))
 		BOOT_TOTAL=$((BOOT_TOTAL + BOOT_SECS))

@@ -9,7 +9,8 @@
  *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
- *   traced_from_boot}, command{argv[], exit_status, signal, signal_name}
+ *   traced_from_boot,
+ *   placement_judged}, command{argv[], exit_status, signal, signal_name}
  *   (check only), events, lost_events, no_device_events, dropped,
  *   options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
@@ -92,6 +93,8 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	add(j, "hooks", str_or_null(s ? s->hooks : NULL));
 	add(j, "traced_from_boot",
 	    json_object_new_boolean(s && s->traced_from_boot));
+	add(j, "placement_judged",
+	    json_object_new_boolean(!dmas_engine_placement_unjudged(e)));
 	return j;
 }
 

@@ -137,6 +137,11 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 				: "began after drivers bound: unmaps of "
 				  "unknown addresses are "
 				  "pre-existing mappings, not bugs");
+	if (dmas_engine_placement_unjudged(e))
+		fprintf(out, "  numa      buffer placement not judged: the "
+			     "input has no memory map (physical address to "
+			     "node), so no buffer is counted local or remote; "
+			     "mapping CPUs still are\n");
 	fprintf(out, "  analysis  leak age %s, transfer timeout %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_live_sysfs.c - the machine's memory map for NUMA placement: sysfs
+ * memory blocks, and /proc/zoneinfo's node spans where a kernel has no
+ * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "source/live.h"
+#include "testlib.h"
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[1024];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static void dir(const char *base, const char *name)
+{
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s/%s", base, name);
+	mkdir(p, 0755);
+}
+
+/* Two nodes as a 6.1 kernel prints them (fields between trimmed). */
+static const char zoneinfo_two_nodes[] = "Node 0, zone      DMA\n"
+					 "  per-node stats\n"
+					 "      nr_inactive_anon 0\n"
+					 "  pages free     3840\n"
+					 "        spanned  4095\n"
+					 "        present  3998\n"
+					 "  pagesets\n"
+					 "  node_unreclaimable:  0\n"
+					 "  start_pfn:           1\n"
+					 "Node 0, zone    DMA32\n"
+					 "  pages free     100\n"
+					 "        spanned  126976\n"
+					 "  start_pfn:           4096\n"
+					 "Node 0, zone   Normal\n"
+					 "  pages free     0\n"
+					 "        spanned  0\n"
+					 "  start_pfn:           0\n"
+					 "Node 1, zone   Normal\n"
+					 "  pages free     1\n"
+					 "        spanned  131072\n"
+					 "  start_pfn:           131072\n"
+					 "Node 1, zone  Movable\n"
+					 "  pages free     0\n"
+					 "        spanned  0\n"
+					 "  start_pfn:           0\n";
+
+TEST(zoneinfo_gives_each_node_its_span)
+{
+	struct dmas_mem_range *r;
+	char path[512];
+	size_t n;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	snprintf(path, sizeof(path), "%s/zoneinfo", test_tmpdir());
+	put(test_tmpdir(), "zoneinfo", zoneinfo_two_nodes);
+	n = dmas_zoneinfo_mem_ranges(path, &r);
+	CHECK_EQ(n, 2);
+	if (n != 2)
+		return;
+	/* DMA and DMA32 touch: one range; empty zones add nothing */
+	CHECK_EQ(r[0].start, 1 * pg);
+	CHECK_EQ(r[0].end, 131072 * pg);
+	CHECK_EQ(r[0].node, 0);
+	CHECK_EQ(r[1].start, 131072 * pg);
+	CHECK_EQ(r[1].end, 262144 * pg);
+	CHECK_EQ(r[1].node, 1);
+	free(r);
+}
+
+TEST(zoneinfo_leaves_interleaved_spans_unknown)
+{
+	struct dmas_mem_range *r;
+	char path[512];
+	size_t n;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	/* node 1's span lies inside node 0's: only node 0's own parts stay */
+	snprintf(path, sizeof(path), "%s/zoneinfo", test_tmpdir());
+	put(test_tmpdir(), "zoneinfo",
+	    "Node 0, zone   Normal\n        spanned  300\n  start_pfn:  100\n"
+	    "Node 1, zone   Normal\n        spanned  100\n  start_pfn:  200\n");
+	n = dmas_zoneinfo_mem_ranges(path, &r);
+	CHECK_EQ(n, 2);
+	if (n != 2)
+		return;
+	CHECK_EQ(r[0].start, 100 * pg);
+	CHECK_EQ(r[0].end, 200 * pg);
+	CHECK_EQ(r[0].node, 0);
+	CHECK_EQ(r[1].start, 300 * pg);
+	CHECK_EQ(r[1].end, 400 * pg);
+	CHECK_EQ(r[1].node, 0);
+	free(r);
+}
+
+TEST(zoneinfo_unreadable_or_empty_gives_nothing)
+{
+	struct dmas_mem_range *r = (void *)1;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
+	CHECK_EQ(dmas_zoneinfo_mem_ranges(path, &r), 0);
+	CHECK(r == NULL);
+	snprintf(path, sizeof(path), "%s/zoneinfo", test_tmpdir());
+	put(test_tmpdir(), "zoneinfo", "Node 0, zone DMA\n  pages free 1\n");
+	CHECK_EQ(dmas_zoneinfo_mem_ranges(path, &r), 0);
+}
+
+TEST(sysfs_blocks_first_zoneinfo_without_them)
+{
+	const char *t = test_tmpdir();
+	struct dmas_mem_range *r;
+	char root[512], zi[512];
+	bool zones;
+	size_t n;
+
+	snprintf(root, sizeof(root), "%s/sysfs-fb", t);
+	snprintf(zi, sizeof(zi), "%s/zoneinfo", t);
+	put(t, "zoneinfo", zoneinfo_two_nodes);
+	dir(t, "sysfs-fb");
+	dir(root, "node");
+	dir(root, "node/node0");
+	dir(root, "node/node1");
+	/* no memory/ directory: the zones stand in, and say so */
+	n = dmas_sysfs_mem_ranges(root, zi, &r, &zones);
+	CHECK_EQ(n, 2);
+	CHECK(zones);
+	free(r);
+	n = dmas_sysfs_mem_ranges(root, NULL, &r, &zones);
+	CHECK_EQ(n, 0);
+	CHECK(!zones);
+	/* memory blocks present: they win (128 MiB blocks, one per node) */
+	dir(root, "memory");
+	put(root, "memory/block_size_bytes", "8000000\n");
+	dir(root, "node/node0/memory0");
+	dir(root, "node/node1/memory1");
+	n = dmas_sysfs_mem_ranges(root, zi, &r, &zones);
+	CHECK_EQ(n, 2);
+	CHECK(!zones);
+	if (n == 2) {
+		CHECK_EQ(r[0].start, 0);
+		CHECK_EQ(r[0].end, 0x8000000);
+		CHECK_EQ(r[0].node, 0);
+		CHECK_EQ(r[1].start, 0x8000000);
+		CHECK_EQ(r[1].node, 1);
+	}
+	free(r);
+}
