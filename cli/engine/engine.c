@@ -1080,12 +1080,13 @@ int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
 	}
 	for (i = 0; i < n && !ret; i++) {
 		const struct dmas_map *m = tab_rec(&e->maps, idx[i]);
+		struct dmas_mapping_info mi;
 
 		while (l < nl && !ret && links[l].ts < m->ts)
 			ret = fn(&links[l++], ctx);
 		if (ret)
 			break;
-		struct dmas_mapping_info mi = {
+		mi = (struct dmas_mapping_info){
 			.dev = m->dev,
 			.kind = m->kind,
 			.dir = m->dir,

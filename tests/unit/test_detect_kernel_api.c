@@ -134,15 +134,31 @@ TEST(iova_leak_at_module_unload_and_exit)
 	scn_free(s);
 }
 
+static int first_outstanding(const struct dmas_mapping_info *m, void *ctx)
+{
+	*(struct dmas_mapping_info *)ctx = *m;
+	return 1;
+}
+
 TEST(iova_left_allocated_at_exit_is_no_finding_by_default)
 {
 	struct dmas_engine *e;
 	uint32_t dev;
 	struct scn *s = setup(NULL, &e, &dev);
+	struct dmas_mapping_info mi = {0};
 
-	scn_iova_alloc(s, dev, ST1, IOVA, 4096);
+	scn_iova_alloc(s, dev, ST1, IOVA, 8192);
+	scn_iova_link(s, dev, ST1, IOVA + 4096, 4096, TO, 0x100000);
+	scn_map(s, dev, 0x10000, 4096, TO);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "");
+	/* the link is listed as outstanding, oldest first */
+	CHECK_EQ(dmas_engine_nr_outstanding(e), 2);
+	CHECK_EQ(dmas_engine_foreach_outstanding(e, first_outstanding, &mi), 1);
+	CHECK_EQ(mi.kind, DMAS_EV_IOVA_LINK);
+	CHECK_EQ(mi.addr, IOVA + 4096);
+	CHECK_EQ(mi.size, 4096);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->outstanding, 2);
 	scn_free(s);
 }
 
