@@ -68,6 +68,19 @@ enum dmas_kind {
 	/* bookkeeping */
 	DMAS_EV_LOST = 37, /* count events were lost around ts */
 	DMAS_EV_SWIOTLB_BOUNCE = 38, /* swiotlb_tbl_map_single / swiotlb:* */
+	/* the IOVA API (6.16+; no tracepoints: the exported functions) */
+	DMAS_EV_IOVA_ALLOC = 39, /* dma_iova_try_alloc */
+	DMAS_EV_IOVA_LINK = 40, /* dma_iova_link */
+	DMAS_EV_IOVA_SYNC = 41, /* dma_iova_sync */
+	DMAS_EV_IOVA_UNLINK = 42, /* dma_iova_unlink */
+	DMAS_EV_IOVA_DESTROY = 43, /* dma_iova_destroy: unlink + free */
+	DMAS_EV_IOVA_FREE = 44, /* dma_iova_free */
+	/* what the kernel told a driver, or decided for a device */
+	DMAS_EV_NEED_UNMAP = 45, /* dma_need_unmap()'s answer (6.16+) */
+	DMAS_EV_SYNC_ELISION = 46, /* dma_dev_need_sync() changed (6.10+) */
+	/* dma_free_attrs of a device's own coherent area (6.13+: no
+	 * trace_dma_free for it) */
+	DMAS_EV_DEV_COHERENT_FREE = 47,
 	DMAS_EV_MAX
 };
 
@@ -83,6 +96,16 @@ enum dmas_dir {
 #define DMAS_F_WRITE 0x01 /* CPU_ACCESS: the CPU wrote (else read) */
 #define DMAS_F_ERROR 0x02 /* the call failed (alloc returned NULL ...) */
 #define DMAS_F_ATOMIC 0x04 /* pool alloc/coherent alloc in atomic ctx */
+
+/* LOST: attrs says who counted the loss */
+enum dmas_loss_reason {
+	DMAS_LOSS_RING = 0, /* the ring buffer was full (our own count) */
+	/* a program did not run: it was already running on that CPU
+	 * (bpf_prog_info.recursion_misses) */
+	DMAS_LOSS_RECURSION = 1,
+	DMAS_LOSS_KRETPROBE = 2, /* kretprobe instances ran out (nmissed) */
+	DMAS_LOSS_REASONS
+};
 
 #define DMAS_DEV_NONE 0 /* device ids start at 1 */
 #define DMAS_STACK_NONE 0 /* stack ids start at 1 */
@@ -169,9 +192,32 @@ struct dmas_event {
  *	addr = faulting iova, count = fault flags
  * LOST:
  *	count = events lost (saturating), aux = cpu or ring index;
- *	ts = when the loss was noticed
+ *	ts = when the loss was noticed; attrs = enum dmas_loss_reason (the
+ *	kernel's own counts, recursion and kretprobe misses, are read as
+ *	differences since the last report and sent as LOST too)
  * SWIOTLB_BOUNCE:
  *	addr = dma address handed out, phys = original buffer, size, dir
+ * IOVA_ALLOC, IOVA_LINK, IOVA_SYNC, IOVA_UNLINK, IOVA_DESTROY, IOVA_FREE:
+ *	aux = the driver's struct dma_iova_state (kernel pointer, the key of
+ *	the range until its free or destroy), addr = the range's dma address
+ *	(state->addr) plus the call's offset (LINK, SYNC, UNLINK), size =
+ *	bytes (ALLOC: of the range; DESTROY: mapped_len, what it unlinks
+ *	from offset 0; FREE: 0), phys = the physical address linked (LINK)
+ *	or passed for alignment (ALLOC), dir and attrs (LINK, UNLINK,
+ *	DESTROY); flags DMAS_F_ERROR when dma_iova_try_alloc returned false
+ *	(the driver falls back to dma_map_*) or dma_iova_link/_sync failed
+ * NEED_UNMAP:
+ *	count = what dma_need_unmap() returned (0: the driver may skip its
+ *	unmaps of streaming mappings of this device; the kernel's unmap
+ *	would do nothing)
+ * SYNC_ELISION:
+ *	count = 1: from now on the kernel elides this device's dma_sync_*
+ *	calls (dma_dev_need_sync() false: none reaches a hook), 0: it no
+ *	longer does (swiotlb started bouncing for it); the device record's
+ *	DMAS_DEVF_SYNC_ELIDED gives the state at first sight
+ * DEV_COHERENT_FREE:
+ *	as FREE_COHERENT: the free of memory from the device's own coherent
+ *	area, which dma_free_attrs returns from before trace_dma_free
  */
 
 /*
@@ -197,6 +243,10 @@ struct dmas_device_rec {
 #define DMAS_DEVF_BOUND_BEFORE 0x02 /* driver bound before tracing */
 /* registered (device_add) while tracing: it has no mappings from before */
 #define DMAS_DEVF_ADDED 0x04
+/* 6.10+: dma_dev_need_sync() false, the kernel skips the device's syncs */
+#define DMAS_DEVF_SYNC_ELIDED 0x08
+/* dma_need_unmap() said the device's streaming unmaps may be skipped */
+#define DMAS_DEVF_NO_UNMAP 0x10
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");

@@ -46,6 +46,15 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_IOMMU_FAULT] = "iommu_fault",
 	[DMAS_EV_LOST] = "lost",
 	[DMAS_EV_SWIOTLB_BOUNCE] = "swiotlb_bounce",
+	[DMAS_EV_IOVA_ALLOC] = "iova_alloc",
+	[DMAS_EV_IOVA_LINK] = "iova_link",
+	[DMAS_EV_IOVA_SYNC] = "iova_sync",
+	[DMAS_EV_IOVA_UNLINK] = "iova_unlink",
+	[DMAS_EV_IOVA_DESTROY] = "iova_destroy",
+	[DMAS_EV_IOVA_FREE] = "iova_free",
+	[DMAS_EV_NEED_UNMAP] = "need_unmap",
+	[DMAS_EV_SYNC_ELISION] = "sync_elision",
+	[DMAS_EV_DEV_COHERENT_FREE] = "dev_coherent_free",
 };
 
 const char *dmas_event_kind_name(unsigned kind)

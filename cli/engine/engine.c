@@ -94,6 +94,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	dmaeng_free(e);
 	numa_free(e);
 	iommu_free(e);
+	iova_free_all(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
@@ -854,8 +855,7 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		time_passes(e, ev->ts);
 	switch (ev->kind) {
 	case DMAS_EV_LOST:
-		e->lost += ev->count ? ev->count : 1;
-		e->loss_gen++;
+		facts_lost(e, ev);
 		return;
 	case DMAS_EV_MODULE_UNLOAD:
 		leaks_module_unload(e, ev);
@@ -907,6 +907,25 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	case DMAS_EV_FREE_COHERENT:
 	case DMAS_EV_FREE_PAGES:
 		misuse_free(e, d, ev);
+		break;
+	case DMAS_EV_DEV_COHERENT_FREE: {
+		struct dmas_event f = *ev;
+
+		f.kind = DMAS_EV_FREE_COHERENT;
+		misuse_free(e, d, &f);
+		break;
+	}
+	case DMAS_EV_IOVA_ALLOC:
+	case DMAS_EV_IOVA_LINK:
+	case DMAS_EV_IOVA_SYNC:
+	case DMAS_EV_IOVA_UNLINK:
+	case DMAS_EV_IOVA_DESTROY:
+	case DMAS_EV_IOVA_FREE:
+		iova_event(e, d, ev);
+		break;
+	case DMAS_EV_NEED_UNMAP:
+	case DMAS_EV_SYNC_ELISION:
+		facts_event(e, d, ev);
 		break;
 	case DMAS_EV_POOL_FREE:
 		misuse_pool_free(e, d, ev);
@@ -1015,7 +1034,7 @@ void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
 
 uint64_t dmas_engine_nr_outstanding(const struct dmas_engine *e)
 {
-	return e->maps.live - e->maps.aliases;
+	return e->maps.live - e->maps.aliases + iova_nr_links(e);
 }
 
 /* Oldest first, then by record index: the same order for the same input. */
@@ -1060,15 +1079,31 @@ int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
 					      void *ctx),
 				    void *ctx)
 {
-	size_t n, i;
+	size_t n, i, nl = iova_nr_links(e), l = 0;
 	uint32_t *idx = eng_live_sorted(e, &n);
+	struct dmas_mapping_info *links = NULL;
 	int ret = 0;
 
 	if (!idx)
 		return -1;
+	/* IOVA links (iova.c) merged in by age; mappings first on a tie */
+	if (nl) {
+		links = malloc(nl * sizeof(*links));
+		if (!links) {
+			free(idx);
+			return -1;
+		}
+		nl = iova_links_info(e, links);
+	}
 	for (i = 0; i < n && !ret; i++) {
 		const struct dmas_map *m = tab_rec(&e->maps, idx[i]);
-		struct dmas_mapping_info mi = {
+		struct dmas_mapping_info mi;
+
+		while (l < nl && !ret && links[l].ts < m->ts)
+			ret = fn(&links[l++], ctx);
+		if (ret)
+			break;
+		mi = (struct dmas_mapping_info){
 			.dev = m->dev,
 			.kind = m->kind,
 			.dir = m->dir,
@@ -1083,6 +1118,9 @@ int dmas_engine_foreach_outstanding(const struct dmas_engine *e,
 
 		ret = fn(&mi, ctx);
 	}
+	while (l < nl && !ret)
+		ret = fn(&links[l++], ctx);
+	free(links);
 	free(idx);
 	return ret;
 }
@@ -1120,5 +1158,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += (size_t)e->cap_descs * sizeof(*e->descs) + htab_bytes(&e->desc_h);
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);
 	b += iommu_bytes(e);
+	b += iova_mem_bytes(e);
 	return b;
 }

@@ -169,6 +169,14 @@ struct dmas_dev_stats {
 	/* time of the newest event on the device, 0 none (a level) */
 	uint64_t last_event_ts;
 	uint64_t pool_bytes; /* bytes of the pool blocks now outstanding */
+	uint64_t iova_ranges; /* dma_iova_try_alloc ranges made */
+	/*
+	 * streaming mappings forgotten without a leak finding: the kernel
+	 * told the driver it need not unmap them (dma_need_unmap false)
+	 */
+	uint64_t unmap_skipped;
+	/* ownership checks not made: the kernel elides the device's syncs */
+	uint64_t sync_unchecked;
 };
 
 struct dmas_engine_opts {
@@ -242,6 +250,9 @@ const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
 uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */
 uint64_t
 dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */
+/* Of those, the ones of one reason (LOST events' attrs). */
+uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
+			     enum dmas_loss_reason reason);
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
 /*

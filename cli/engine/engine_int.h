@@ -327,6 +327,8 @@ struct dmas_engine {
 	uint64_t events;
 	uint64_t dropped; /* events the engine could not keep (out of memory) */
 	uint64_t lost;
+	uint64_t lost_by[DMAS_LOSS_REASONS]; /* devfacts.c */
+	struct iova_table *iova; /* iova.c, NULL until the first range */
 	uint64_t no_device; /* events with device id 0: counted only */
 	uint32_t loss_gen; /* LOST events seen: evidence spanning one is
 			      uncertain */
@@ -585,6 +587,33 @@ void iommu_fault(struct dmas_engine *e, struct dev_state *d,
 		 const struct dmas_event *ev);
 void iommu_free(struct dmas_engine *e);
 size_t iommu_bytes(const struct dmas_engine *e);
+
+/* ---- iova.c ---- */
+void iova_event(struct dmas_engine *e, struct dev_state *d,
+		const struct dmas_event *ev);
+/* Leaks of IOVA ranges at unbind, module unload and (leaks_at_exit) finish */
+void iova_unbind(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+void iova_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
+			const char *mod);
+void iova_finish(struct dmas_engine *e);
+uint64_t iova_nr_links(const struct dmas_engine *e);
+/* The links now live into out (room for iova_nr_links), oldest first. */
+size_t iova_links_info(const struct dmas_engine *e,
+		       struct dmas_mapping_info *out);
+void iova_free_all(struct dmas_engine *e);
+size_t iova_mem_bytes(const struct dmas_engine *e);
+
+/* ---- devfacts.c ---- */
+/* NEED_UNMAP, SYNC_ELISION: the device's DMAS_DEVF_* facts change */
+void facts_event(struct dmas_engine *e, struct dev_state *d,
+		 const struct dmas_event *ev);
+/* The kernel let the driver skip m's unmap: m is never a leak. */
+bool facts_unmap_skippable(struct dmas_engine *e, const struct dmas_map *m);
+/* m's device has its syncs elided: an ownership check is not made (counted)
+ */
+bool facts_sync_unchecked(struct dmas_engine *e, const struct dmas_map *m);
+void facts_lost(struct dmas_engine *e, const struct dmas_event *ev);
 
 /* ---- dmaengine.c ---- */
 void dmaeng_event(struct dmas_engine *e, struct dev_state *d,

@@ -29,6 +29,9 @@
  * - At finish, what is outstanding stays listed as outstanding (statistics,
  *   dmas_engine_foreach_outstanding); with leaks_at_exit each is also a
  *   `leak-at-exit`.
+ * - IOVA ranges (iova.c) leak at unbind, module unload and exit by the same
+ *   rules; streaming mappings of a device whose unmaps the kernel said may
+ *   be skipped are never leaks (devfacts.c).
  * Every leak finding is uncertain when events were lost since the mapping
  * was made: its release may have been among them.
  */
@@ -134,6 +137,14 @@ static void leak_sweep(struct dmas_engine *e, const struct dmas_event *ev,
 
 		if ((dev && m->dev != dev) || !pick(e, m, arg))
 			continue;
+		if (facts_unmap_skippable(e, m)) {
+			struct dev_state *d = eng_dev(e, m->dev);
+
+			if (d)
+				d->run.unmap_skipped++;
+			eng_release(e, idx[i], ev, RECENT_LEAKED);
+			continue;
+		}
 		if (m->caused) {
 			eng_consequence(e, map_cause(e, idx[i]),
 					"%s memory at 0x%" PRIx64 " %s",
@@ -161,6 +172,7 @@ static bool pick_any(struct dmas_engine *e, const struct dmas_map *m,
 void leaks_unbind(struct dmas_engine *e, struct dev_state *d,
 		  const struct dmas_event *ev)
 {
+	iova_unbind(e, d, ev);
 	if (!d->nr_live)
 		return;
 	leak_sweep(e, ev, DMAS_F_LEAK_UNBIND, ev->dev, pick_any, NULL,
@@ -212,6 +224,7 @@ void leaks_module_unload(struct dmas_engine *e, const struct dmas_event *ev)
 			free(a.memo);
 		}
 	}
+	iova_module_unload(e, ev, mod);
 	dmaeng_module_unload(e, ev, mod);
 }
 
@@ -257,7 +270,7 @@ void leaks_scan_age(struct dmas_engine *e, uint64_t now)
 		uint32_t *ni;
 
 		if (!ageable(m) || m->caused || (m->state & MS_LEAK_AGED) ||
-		    eng_age(now, m->ts) < age)
+		    eng_age(now, m->ts) < age || facts_unmap_skippable(e, m))
 			continue;
 		ni = eng_grow(idx, &cap, n + 1, sizeof(*idx));
 		if (!ni) {
@@ -288,6 +301,7 @@ void leaks_finish(struct dmas_engine *e, uint64_t end_ts)
 	size_t n, i;
 	uint32_t *idx;
 
+	iova_finish(e);
 	if (!e->opts.leaks_at_exit || !e->maps.live)
 		return;
 	idx = eng_live_sorted(e, &n);
@@ -298,6 +312,8 @@ void leaks_finish(struct dmas_engine *e, uint64_t end_ts)
 	for (i = 0; i < n; i++) {
 		const struct dmas_map *m = map_rec(e, idx[i]);
 
+		if (facts_unmap_skippable(e, m))
+			continue;
 		if (m->caused) {
 			eng_consequence(e, map_cause(e, idx[i]),
 					"%s memory at 0x%" PRIx64

@@ -193,7 +193,8 @@ void numa_map(struct dmas_engine *e, struct dev_state *d,
 			d->run.remote_bytes += m->size;
 	}
 	/* allocations are placed on the device's node whoever asks */
-	if (ev->kind == DMAS_EV_MAP || ev->kind == DMAS_EV_MAP_SG)
+	if (ev->kind == DMAS_EV_MAP || ev->kind == DMAS_EV_MAP_SG ||
+	    ev->kind == DMAS_EV_IOVA_LINK)
 		cnode = dmas_engine_cpu_node(e, ev->cpu);
 	if (node < 0 && cnode < 0)
 		return;

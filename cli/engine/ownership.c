@@ -48,6 +48,8 @@
  *   never count as redundant: drivers sync headers and payloads apart.
  * - sg mappings: ownership is tracked for the list as a whole; no
  *   missing/redundant findings for sg lists.
+ * - A device whose syncs the kernel elides (devfacts.c): the three
+ *   findings above that an absent sync would prove are not made.
  */
 #include <inttypes.h>
 
@@ -93,6 +95,8 @@ static void missing_sync_for_cpu(struct dmas_engine *e, uint32_t idx,
 	const struct dmas_map *m = map_rec(e, idx);
 	uint32_t *slot = NULL;
 
+	if (facts_sync_unchecked(e, m))
+		return;
 	if (access_pending(m))
 		slot = htab_find(&e->access_h, idx, (uint32_t)m->ts);
 	if (slot) {
@@ -226,6 +230,8 @@ void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 	if ((m->state & MS_OWNER_MASK) == OWN_DEVICE) {
 		bool pending = access_pending(m);
 
+		if (facts_sync_unchecked(e, m))
+			return;
 		eng_report(e, DMAS_F_CPU_ACCESS_DEVICE_OWNED, ev, m,
 			   eng_spans_loss(e, m->loss_gen),
 			   "CPU %s %" PRIu64 " bytes at +%" PRIu64
@@ -261,7 +267,8 @@ void own_transfer(struct dmas_engine *e, uint32_t idx,
 				     "completed, with no sync_for_cpu in "
 				     "between");
 	else if (owner == OWN_CPU && dev_reads(m) &&
-		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)))
+		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)) &&
+		 !facts_sync_unchecked(e, m))
 		eng_report(e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
 			   "the CPU took the buffer with sync_for_cpu%s; new "
 			   "transfer without sync_for_device",

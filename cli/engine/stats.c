@@ -27,6 +27,7 @@ void stats_map(struct dmas_engine *e, struct dev_state *d,
 	case DMAS_EV_MAP:
 	case DMAS_EV_MAP_SG:
 	case DMAS_EV_MAP_RESOURCE:
+	case DMAS_EV_IOVA_LINK:
 		s->maps[m->dir & 3]++;
 		s->map_bytes[m->dir & 3] += m->size;
 		s->outstanding++;
@@ -57,6 +58,7 @@ void stats_unmap(struct dmas_engine *e, struct dev_state *d,
 	case DMAS_EV_MAP:
 	case DMAS_EV_MAP_SG:
 	case DMAS_EV_MAP_RESOURCE:
+	case DMAS_EV_IOVA_LINK:
 		s->unmaps++;
 		s->outstanding--;
 		s->outstanding_bytes -= m->size;

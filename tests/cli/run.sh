@@ -94,7 +94,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-share ownership mixup xfer-stuck; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-share ownership mixup xfer-stuck iova newer-kernel; do
 	gen $s || true
 done
 
@@ -113,6 +113,8 @@ both numa-share "" 0 --numa-share 41%
 both ownership "missing-sync-for-cpu " 1
 both mixup "coherent-via-streaming-api " 1
 both xfer-stuck "xfer-timeout " 1
+both iova "iova-misuse leak-at-unbind " 1
+both newer-kernel "" 0
 both xfer-stuck "" 0 --xfer-timeout 10s
 both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms
@@ -216,7 +218,29 @@ expect "text: errors grouped first" "${first%% *}" "error"
 replay t "$T/lost.dmat"
 contains "text: lost events explained" "$T/t.out" "lost      10 events: the trace has gaps"
 contains "text: uncertain marker" "$T/t.out" "(uncertain"
+echo "# newer kernels: IOVA ranges, skipped unmaps, elided syncs, kernel-counted losses"
+replay r --json "$T/iova.dmat"
+f='.findings[] | select(.id == "leak-at-unbind")'
+expect "iova: the leaked range" "$(jq -c "$f | [.addr, .size, .map_kind, .stack[2]]" "$T/r.out")" \
+	'["0xfff10000",4096,"iova_alloc","nvme_map_data+0x40/0x300 [nvme]"]'
+expect "iova: the misuse names the link" "$(jq -r '.findings[] | select(.id == "iova-misuse") | .close_kind' "$T/r.out")" "iova_link"
+expect "iova: links count as maps and unmaps" "$(jq -c '.devices[0].stats | [.maps["from-device"], .map_bytes["from-device"], .unmaps, .iova_ranges, .outstanding]' "$T/r.out")" \
+	'[32,131072,33,18,0]'
+expect "iova: linked memory placed by node" "$(jq -r '.devices[0].stats.local_bytes' "$T/r.out")" 135168
+replay r --json "$T/newer-kernel.dmat"
+expect "newer kernel: losses by reason" "$(jq -c '[.lost_events, .lost_by.ring, .lost_by.recursion, .lost_by.kretprobe]' "$T/r.out")" '[3,0,3,0]'
+expect "newer kernel: sync checks per device" "$(jq -c '[.devices[] | .sync_checks]' "$T/r.out")" '[true,false,true]'
+expect "newer kernel: the note says why" "$(jq -r '.devices[1].sync_checks_note' "$T/r.out")" \
+	"not possible on this device (the kernel elides syncs)"
+expect "newer kernel: the unmaps the kernel let nvme skip" "$(jq -c '.devices[0] | [.unmap_optional, .stats.unmap_skipped]' "$T/r.out")" '[true,8]'
+expect "newer kernel: the ownership check not made" "$(jq -r '.devices[1].stats.sync_unchecked' "$T/r.out")" 1
+expect "newer kernel: the free from the device's own area" "$(jq -r '.devices[1].stats.coherent_bytes' "$T/r.out")" 0
+replay t "$T/newer-kernel.dmat"
+contains "text: elided syncs said per device" "$T/t.out" "sync checks: not possible on this device (the kernel elides syncs); 1 ownership checks not made"
+contains "text: losses by reason" "$T/t.out" "of them 0 ring buffer full, 3 a program already running on that CPU, 0 kretprobe misses"
+contains "text: skipped unmaps said" "$T/t.out" "may be skipped (dma_need_unmap false): 8 mappings left unmapped, not leaks"
 replay t "$T/clean.dmat"
+lacks "text: sync checks made where syncs reach us" "$T/t.out" "sync checks:"
 contains "text: no findings" "$T/t.out" "findings: 0 (0 error, 0 warning, 0 info)"
 replay t --no-stats "$T/clean.dmat"
 lacks "text: --no-stats drops statistics" "$T/t.out" "devices:"

@@ -500,6 +500,77 @@ void scn_bounce(struct scn *s, uint32_t dev, uint64_t addr, uint64_t phys,
 	ev5(s, DMAS_EV_SWIOTLB_BOUNCE, dev, addr, size, dir, phys, 0, 0);
 }
 
+void scn_lost_reason(struct scn *s, uint32_t n, enum dmas_loss_reason reason)
+{
+	struct dmas_event ev = {.kind = DMAS_EV_LOST, .count = n};
+
+	ev.attrs = (uint16_t)reason;
+	scn_event(s, &ev);
+}
+
+void scn_iova_alloc(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		    uint64_t size)
+{
+	ev5(s, DMAS_EV_IOVA_ALLOC, dev, addr, size, 0, 0, state, 0);
+}
+
+void scn_iova_alloc_fail(struct scn *s, uint32_t dev, uint64_t state,
+			 uint64_t size)
+{
+	struct dmas_event ev = {.kind = DMAS_EV_IOVA_ALLOC, .dev = dev};
+
+	ev.aux = state;
+	ev.size = size;
+	ev.flags = DMAS_F_ERROR;
+	scn_event(s, &ev);
+}
+
+void scn_iova_link(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		   uint64_t size, int dir, uint64_t phys)
+{
+	ev5(s, DMAS_EV_IOVA_LINK, dev, addr, size, dir, phys, state, 0);
+}
+
+void scn_iova_sync(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		   uint64_t size)
+{
+	ev5(s, DMAS_EV_IOVA_SYNC, dev, addr, size, 0, 0, state, 0);
+}
+
+void scn_iova_unlink(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		     uint64_t size, int dir)
+{
+	ev5(s, DMAS_EV_IOVA_UNLINK, dev, addr, size, dir, 0, state, 0);
+}
+
+void scn_iova_destroy(struct scn *s, uint32_t dev, uint64_t state,
+		      uint64_t addr, uint64_t mapped_len, int dir)
+{
+	ev5(s, DMAS_EV_IOVA_DESTROY, dev, addr, mapped_len, dir, 0, state, 0);
+}
+
+void scn_iova_free(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr)
+{
+	ev5(s, DMAS_EV_IOVA_FREE, dev, addr, 0, 0, 0, state, 0);
+}
+
+void scn_need_unmap(struct scn *s, uint32_t dev, bool needed)
+{
+	ev5(s, DMAS_EV_NEED_UNMAP, dev, 0, 0, 0, 0, 0, needed);
+}
+
+void scn_sync_elision(struct scn *s, uint32_t dev, bool elided)
+{
+	ev5(s, DMAS_EV_SYNC_ELISION, dev, 0, 0, 0, 0, 0, elided);
+}
+
+void scn_dev_coherent_free(struct scn *s, uint32_t dev, uint64_t addr,
+			   uint64_t size)
+{
+	ev5(s, DMAS_EV_DEV_COHERENT_FREE, dev, addr, size,
+	    DMAS_DIR_BIDIRECTIONAL, 0, SCN_VADDR(addr), 0);
+}
+
 const char *scn_ids(const struct dmas_engine *e)
 {
 	static char buf[4096];

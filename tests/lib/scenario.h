@@ -153,6 +153,34 @@ void scn_iommu_fault(struct scn *s, uint32_t dev, uint64_t iova,
 void scn_lost(struct scn *s, uint32_t n);
 void scn_bounce(struct scn *s, uint32_t dev, uint64_t addr, uint64_t phys,
 		uint64_t size, int dir);
+/* a loss the kernel counted (recursion, kretprobe misses) or the ring's */
+void scn_lost_reason(struct scn *s, uint32_t n, enum dmas_loss_reason reason);
+
+/* ---- the IOVA API (state: the driver's dma_iova_state pointer) ---- */
+void scn_iova_alloc(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		    uint64_t size);
+/* dma_iova_try_alloc returned false */
+void scn_iova_alloc_fail(struct scn *s, uint32_t dev, uint64_t state,
+			 uint64_t size);
+/* addr: the range's dma address plus the offset linked at */
+void scn_iova_link(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		   uint64_t size, int dir, uint64_t phys);
+void scn_iova_sync(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		   uint64_t size);
+void scn_iova_unlink(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr,
+		     uint64_t size, int dir);
+void scn_iova_destroy(struct scn *s, uint32_t dev, uint64_t state,
+		      uint64_t addr, uint64_t mapped_len, int dir);
+void scn_iova_free(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr);
+
+/* ---- what the kernel decided for a device ---- */
+/* dma_need_unmap() answered needed */
+void scn_need_unmap(struct scn *s, uint32_t dev, bool needed);
+/* dma_dev_need_sync() turned false (elided) or true again */
+void scn_sync_elision(struct scn *s, uint32_t dev, bool elided);
+/* a free from the device's own coherent area (no trace_dma_free) */
+void scn_dev_coherent_free(struct scn *s, uint32_t dev, uint64_t addr,
+			   uint64_t size);
 
 /* ---- reading an engine's findings in tests ---- */
 /* "id,id,..." of every finding in order ("" if none); static buffer. */

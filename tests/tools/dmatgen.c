@@ -31,8 +31,9 @@
  *                            a fixed date, "", 0
  *   memrange START-END node=N      physical range [START, END) on node N
  *   cpunode CPU node=N
- *   device ID name=S driver=S bus=S node=N flags=iommu,bound_before,added
- *                            mask=X
+ *   device ID name=S driver=S bus=S node=N mask=X
+ *                            flags=iommu,bound_before,added,sync_elided,
+ *                            no_unmap
  *   stack ID "frame" "frame" ...   innermost first
  *   at T | at +D             event clock: absolute ns, or advance by D
  *   step D                   clock advance after each event (default 100)
@@ -44,13 +45,17 @@
  *     chan_request chan_release desc_prep desc_submit issue_pending
  *     xfer_start xfer_complete xfer_error terminate cpu_access driver_bind
  *     driver_unbind device_remove module_unload iommu_map iommu_unmap
- *     iommu_fault lost swiotlb_bounce
+ *     iommu_fault lost swiotlb_bounce iova_alloc iova_link iova_sync
+ *     iova_unlink iova_destroy iova_free need_unmap sync_elision
+ *     dev_coherent_free
  *     fields, as in struct dmas_event: dev pid cpu stack addr size phys aux
  *     count attrs flags dir name ts; dir is to, from, bidi, none (or the
  *     number); flags is write,error,atomic (or a number); name is for
  *     driver_bind, driver_unbind, module_unload.  Aliases: sgl pool chan
- *     va (= aux), cookie client (= addr), result (= count), nents and
- *     mapped (map_sg: count = nents | mapped << 16).
+ *     va state (= aux; state: the dma_iova_state of the iova_* kinds),
+ *     cookie client (= addr), result (= count), nents and mapped (map_sg:
+ *     count = nents | mapped << 16), reason (lost: attrs = ring,
+ *     recursion or kretprobe, or the number).
  *   lost N                   shorthand for: lost count=N
  *   repeat N {               the lines up to the matching "}" N times
  *   }                        numbers inside may use the counters: i (the
@@ -391,6 +396,10 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 					d.flags |= DMAS_DEVF_BOUND_BEFORE;
 				else if (!strcmp(f, "added"))
 					d.flags |= DMAS_DEVF_ADDED;
+				else if (!strcmp(f, "sync_elided"))
+					d.flags |= DMAS_DEVF_SYNC_ELIDED;
+				else if (!strcmp(f, "no_unmap"))
+					d.flags |= DMAS_DEVF_NO_UNMAP;
 				else
 					d.flags |= (uint32_t)num(
 						g, ln, "device flags", f);
@@ -444,6 +453,26 @@ static uint8_t parse_dir(struct gen *g, const struct line *ln, const char *v)
 	return (uint8_t)d;
 }
 
+/* lost reason=: enum dmas_loss_reason by name or number */
+static uint16_t parse_reason(struct gen *g, const struct line *ln,
+			     const char *v)
+{
+	static const char *const names[DMAS_LOSS_REASONS] = {
+		[DMAS_LOSS_RING] = "ring",
+		[DMAS_LOSS_RECURSION] = "recursion",
+		[DMAS_LOSS_KRETPROBE] = "kretprobe",
+	};
+	uint64_t r;
+
+	for (int i = 0; i < DMAS_LOSS_REASONS; i++)
+		if (!strcmp(v, names[i]))
+			return (uint16_t)i;
+	r = num(g, ln, "reason", v);
+	if (r > 0xffff)
+		LDIE(ln, "reason: %" PRIu64 " is not 0..65535", r);
+	return (uint16_t)r;
+}
+
 static void do_event(struct gen *g, const struct line *ln, int kind,
 		     char **words, int n)
 {
@@ -490,8 +519,10 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 			ev.phys = num(g, ln, k, v);
 		else if (!strcmp(k, "aux") || !strcmp(k, "sgl") ||
 			 !strcmp(k, "pool") || !strcmp(k, "chan") ||
-			 !strcmp(k, "va"))
+			 !strcmp(k, "va") || !strcmp(k, "state"))
 			ev.aux = num(g, ln, k, v);
+		else if (!strcmp(k, "reason"))
+			ev.attrs = parse_reason(g, ln, v);
 		else if (!strcmp(k, "count") || !strcmp(k, "result"))
 			ev.count = (uint32_t)num(g, ln, k, v);
 		else if (!strcmp(k, "nents")) {

@@ -32,7 +32,8 @@ roundtrip() {
 	fi
 }
 
-for s in "$here"/../fuzz/seeds/*.scn; do
+for s in "$here"/../fuzz/seeds/*.scn "$here"/../cli/scenarios/iova.scn \
+	"$here"/../cli/scenarios/newer-kernel.scn; do
 	roundtrip "$(basename "$s")" "$s"
 	roundtrip "$(basename "$s")" "$s" --compress
 done

@@ -15,6 +15,12 @@ usage: tests/vm/debian-kernel.sh COMMAND SUITE
                    "modules DIR", "image FILE"
   headers SUITE    fetch and unpack its headers and kbuild; print "kdir DIR"
   apt SUITE CMD... run apt-get or apt-cache CMD with the suite's configuration
+  kbuild-root SUITE  a root of SUITE's own Debian release (mmdebstrap, cached)
+                   with its headers, kbuild and compiler installed, for a
+                   kernel whose kbuild cannot run on this machine; print
+                   "root DIR", "kdir DIR" (inside the root)
+  kbuild SUITE DIR build the external modules in DIR (it holds their Kbuild)
+                   in that root, as `make -C KDIR M=DIR modules`
 Environment:
   DMASCOPE_CACHE   cache outside the clone (default /var/cache/dmascope);
                    this script uses $DMASCOPE_CACHE/kernels
@@ -178,6 +184,60 @@ cmd_headers() {
 	printf 'kdir %s\n' "$kdir"
 }
 
+# kbuild_root SUITE: a root of the release SUITE is built on (trixie for
+# trixie-backports) with the suite's linux-headers-REL installed, so its
+# kbuild runs with the compiler and C library it was made for (7.3's config
+# names gcc-14, its objtool needs glibc 2.38).  Packages come from the
+# archive this machine's apt uses; the root is cached per release.
+cmd_kbuild_root() {
+	local suite=$1 base rel dir tmp uri start pkgs
+	rel=$(release "$suite") || exit
+	base=${suite%%-*}
+	dir=$CACHE/$rel/kbuild-root
+	# gcc-N-for-host brings no assembler or linker: binutils
+	pkgs="make,binutils,linux-headers-$rel"
+	# a root made with another package list is made again
+	if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$pkgs" ]; then
+		command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (make deps installs it)"
+		[ "$(id -u)" = 0 ] || die "building the $base root needs root (mmdebstrap --mode=root)"
+		uri=$(unset APT_CONFIG && archive_uri)
+		[ -n "$uri" ] || die "apt has no Debian archive for this machine's release"
+		tmp=$dir.tmp
+		rm -rf "$tmp"
+		start=$(date +%s)
+		echo "debian-kernel: building a $base root with linux-headers-$rel into $dir" >&2
+		# The suite's own packages win over the base release's (backports
+		# are not picked by default).
+		mmdebstrap --quiet --mode=root --variant=minbase \
+			--include="$pkgs" \
+			--setup-hook="printf 'Package: *\nPin: release n=$suite\nPin-Priority: 600\n' >\"\$1/etc/apt/preferences.d/kbuild\"" \
+			"$base" "$tmp" "deb [signed-by=$KEYRING] $uri $base main" \
+			"deb [signed-by=$KEYRING] $uri $suite main" >"$CACHE/$rel/kbuild-root.log" 2>&1 ||
+			die "mmdebstrap of $base failed: $(grep -E '^(E|W):|error' "$CACHE/$rel/kbuild-root.log" | head -n 3)"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		echo "$pkgs" >"$dir/.complete"
+		echo "debian-kernel: $base root built in $(($(date +%s) - start)) s" >&2
+	fi
+	[ -e "$dir/usr/src/linux-headers-$rel/Makefile" ] || die "$dir has no linux-headers-$rel"
+	printf 'root %s\nkdir %s\n' "$dir" "/usr/src/linux-headers-$rel"
+}
+
+# kbuild SUITE DIR: Kbuild in the suite's root, DIR bind-mounted at /build
+# in a mount namespace of its own (nothing stays mounted after it).
+cmd_kbuild() {
+	local suite=$1 mdir=$2 info root kdir
+	[ -e "$mdir/Kbuild" ] || die "kbuild: $mdir has no Kbuild"
+	info=$(cmd_kbuild_root "$suite") || exit
+	root=$(echo "$info" | sed -n 's/^root //p')
+	kdir=$(echo "$info" | sed -n 's/^kdir //p')
+	mkdir -p "$root/build" || die "cannot create $root/build"
+	unshare --mount --propagation private sh -c '
+		mount --bind "$1" "$2/build" && mount -t proc proc "$2/proc" &&
+		mount --rbind /dev "$2/dev" &&
+		exec chroot "$2" make -C "$3" M=/build modules' kbuild "$(cd "$mdir" && pwd)" "$root" "$kdir"
+}
+
 main() {
 	local cmd=${1:-help}
 	[ $# -gt 0 ] && shift
@@ -186,7 +246,7 @@ main() {
 		usage
 		return
 		;;
-	release | image | headers | apt) ;;
+	release | image | headers | apt | kbuild-root | kbuild) ;;
 	*)
 		usage >&2
 		exit 2
@@ -198,6 +258,11 @@ main() {
 	release) release "$1" ;;
 	image) cmd_image "$1" ;;
 	headers) cmd_headers "$1" ;;
+	kbuild-root) cmd_kbuild_root "$1" ;;
+	kbuild)
+		[ $# -ge 2 ] || die "kbuild: which directory?"
+		cmd_kbuild "$1" "$2"
+		;;
 	apt)
 		shift
 		[ $# -ge 1 ] || die "apt: which command (apt-get or apt-cache)?"

@@ -9,9 +9,9 @@
  *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
- *   traced_from_boot,
- *   placement_judged}, command{argv[], exit_status, signal, signal_name}
- *   (check only), events, lost_events, no_device_events, dropped,
+ *   traced_from_boot, placement_judged}, command{argv[], exit_status,
+ *   signal, signal_name} (check only), events, lost_events,
+ *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
@@ -19,7 +19,8 @@
  *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
  *   consequences, consequence,
  *   stack[], close_kind, close_stack[], what, fix},
- *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask, stats{...}},
+ *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask,
+ *   sync_checks, sync_checks_note, unmap_optional, stats{...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
  */
 #include <inttypes.h>
@@ -178,6 +179,9 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 	add(j, "bounced", u64(st->bounced));
 	add(j, "preexisting", u64(st->preexisting));
 	add(j, "iommu_faults", u64(st->iommu_faults));
+	add(j, "iova_ranges", u64(st->iova_ranges));
+	add(j, "unmap_skipped", u64(st->unmap_skipped));
+	add(j, "sync_unchecked", u64(st->sync_unchecked));
 	add(j, "xfers_submitted", u64(st->xfers_submitted));
 	add(j, "xfers_completed", u64(st->xfers_completed));
 	add(j, "xfers_failed", u64(st->xfers_failed));
@@ -204,6 +208,17 @@ static struct json_object *device_json(const struct dmas_engine *e,
 	add(j, "numa_node", json_object_new_int(d->numa_node));
 	add(j, "iommu", json_object_new_boolean(d->flags & DMAS_DEVF_IOMMU));
 	add(j, "dma_mask", hex(d->dma_mask));
+	/* false: the kernel elides the device's syncs, so none were checked */
+	add(j, "sync_checks",
+	    json_object_new_boolean(!(d->flags & DMAS_DEVF_SYNC_ELIDED) &&
+				    !(st && st->sync_unchecked)));
+	add(j, "sync_checks_note",
+	    (d->flags & DMAS_DEVF_SYNC_ELIDED) || (st && st->sync_unchecked)
+		    ? dmas_json_string("not possible on this device (the "
+				       "kernel elides syncs)")
+		    : NULL);
+	add(j, "unmap_optional",
+	    json_object_new_boolean(d->flags & DMAS_DEVF_NO_UNMAP));
 	add(j, "stats", st ? stats_json(st) : NULL);
 	return j;
 }
@@ -352,7 +367,7 @@ static const char *status_name(enum dmas_input_status s)
 int dmas_report_json(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = json_object_new_object(), *lost;
 	struct json_object *in, *opts, *sum, *fa, *da;
 	size_t i, nr = dmas_engine_nr_findings(e),
 		  nd = dmas_engine_nr_devices(e);
@@ -371,6 +386,13 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 		add(root, "command", command_json(o));
 	add(root, "events", u64(dmas_engine_events(e)));
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
+	lost = json_object_new_object();
+	add(lost, "ring", u64(dmas_engine_lost_by(e, DMAS_LOSS_RING)));
+	add(lost, "recursion",
+	    u64(dmas_engine_lost_by(e, DMAS_LOSS_RECURSION)));
+	add(lost, "kretprobe",
+	    u64(dmas_engine_lost_by(e, DMAS_LOSS_KRETPROBE)));
+	add(root, "lost_by", lost);
 	add(root, "no_device_events", u64(dmas_engine_no_device(e)));
 	add(root, "dropped", u64(dmas_engine_dropped(e)));
 

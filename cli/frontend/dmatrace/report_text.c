@@ -105,7 +105,17 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			"            explain are marked (uncertain) and counts "
 			"are lower bounds\n",
 			lost);
-	else
+	if (lost &&
+	    dmas_engine_lost(e) != dmas_engine_lost_by(e, DMAS_LOSS_RING))
+		fprintf(out,
+			"            of them %" PRIu64
+			" ring buffer full, %" PRIu64
+			" a program already running on that CPU, %" PRIu64
+			" kretprobe misses\n",
+			dmas_engine_lost_by(e, DMAS_LOSS_RING),
+			dmas_engine_lost_by(e, DMAS_LOSS_RECURSION),
+			dmas_engine_lost_by(e, DMAS_LOSS_KRETPROBE));
+	if (!lost)
 		fprintf(out, "  lost      0 events\n");
 	/* what reached us but was not analysed is said, never dropped */
 	if (dmas_engine_no_device(e))
@@ -447,6 +457,21 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 	if (st->iommu_faults)
 		fprintf(out, "  iommu       %" PRIu64 " faults\n",
 			st->iommu_faults);
+	if (st->iova_ranges)
+		fprintf(out, "  iova        %" PRIu64 " ranges (dma_iova_*)\n",
+			st->iova_ranges);
+	/* a clean result there would claim what could not be checked */
+	if ((d->flags & DMAS_DEVF_SYNC_ELIDED) || st->sync_unchecked)
+		fprintf(out,
+			"  sync checks: not possible on this device (the "
+			"kernel elides syncs); %" PRIu64
+			" ownership checks not made\n",
+			st->sync_unchecked);
+	if (d->flags & DMAS_DEVF_NO_UNMAP || st->unmap_skipped)
+		fprintf(out,
+			"  unmaps      may be skipped (dma_need_unmap false): "
+			"%" PRIu64 " mappings left unmapped, not leaks\n",
+			st->unmap_skipped);
 	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
 	    st->xfers_in_flight)
 		fprintf(out,
