@@ -320,7 +320,7 @@ if [ -f "$comp_dmatrace" ]; then
 		"$comp_dmatrace" dmatrace report --sev
 	expect_completion "dmatrace replay --severity <TAB> offers the levels" "error info warning" \
 		"$comp_dmatrace" dmatrace replay --severity ''
-	expect_completion "dmatrace export --format <TAB> offers the formats" "csv json perfetto" \
+	expect_completion "dmatrace export --format <TAB> offers the formats" "csv json perfetto perfetto-json" \
 		"$comp_dmatrace" dmatrace export --format ''
 	expect_completion "dmatrace check --format <TAB> offers the formats" "json text" \
 		"$comp_dmatrace" dmatrace check --format ''

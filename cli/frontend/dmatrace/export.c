@@ -422,9 +422,11 @@ static void usage(FILE *f)
 		"mappings and\n"
 		"             transfers as slices on child tracks, counters of "
 		"outstanding bytes\n"
-		"             per device and per NUMA node, findings as instants "
+		"             per device and per NUMA node, findings as "
+		"instants "
 		"with a flow from\n"
-		"             the mapping's slice, lost events; nanosecond times\n"
+		"             the mapping's slice, lost events; nanosecond "
+		"times\n"
 		"  perfetto-json  the same as Chrome trace-event JSON "
 		"(microseconds, no\n"
 		"             counters or flows) for tools that read that\n"
@@ -446,7 +448,8 @@ static void usage(FILE *f)
 		"document).\n"
 		"\n"
 		"examples:\n"
-		"  dmatrace export --format perfetto -o nvme.pftrace nvme.dmat\n"
+		"  dmatrace export --format perfetto -o nvme.pftrace "
+		"nvme.dmat\n"
 		"      then open nvme.pftrace in ui.perfetto.dev\n"
 		"  dmatrace export --format json nvme.dmat | jq -c "
 		"'select(.kind == \"map\")'\n"
@@ -533,8 +536,9 @@ int cmd_export(int argc, char **argv)
 	path = argv[optind];
 	if (r.protobuf && (!outpath || !strcmp(outpath, "-")) &&
 	    isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "dmatrace export: the perfetto format is "
-				"binary: write it to a file (-o OUT.pftrace)\n");
+		fprintf(stderr,
+			"dmatrace export: the perfetto format is "
+			"binary: write it to a file (-o OUT.pftrace)\n");
 		return DMATRACE_EXIT_ERROR;
 	}
 

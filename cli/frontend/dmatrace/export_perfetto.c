@@ -742,8 +742,8 @@ static void slice_write(struct export_ctx *x, const struct open_slice *s,
 		f_stack(x, "stack", s->stack);
 	args_close(x);
 	if (x->pb && !xfer)
-		pfpb_flow_start(x->pb, pfpb_flow_id((uint32_t)s->k.a, s->addr,
-						    s->ts));
+		pfpb_flow_start(x->pb,
+				pfpb_flow_id((uint32_t)s->k.a, s->addr, s->ts));
 	ev_close(x);
 }
 

@@ -436,8 +436,7 @@ void pfpb_outstanding(struct pfpb *pb, uint32_t dev, uint32_t dev_pid,
 		pb->node_named[node] = 1;
 	}
 	pb->node_bytes[node] += delta;
-	counter(pb, UUID_NODE_BYTES | (uint32_t)node, ts,
-		pb->node_bytes[node]);
+	counter(pb, UUID_NODE_BYTES | (uint32_t)node, ts, pb->node_bytes[node]);
 }
 
 struct pfpb *pfpb_new(FILE *out)

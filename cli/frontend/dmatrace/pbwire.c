@@ -116,7 +116,8 @@ void pb_open(struct pbuf *b, uint32_t field)
 {
 	put_tag(b, field, WT_LEN);
 	if (b->depth == PB_MAX_DEPTH) {
-		b->oom = true; /* a programming error: refuse to write garbage */
+		b->oom =
+			true; /* a programming error: refuse to write garbage */
 		return;
 	}
 	b->open[b->depth++] = b->len;
