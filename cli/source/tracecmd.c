@@ -319,11 +319,13 @@ static int parse_header_info(struct tracecmd_source *t, struct rd *r, char *err,
 	const char *s;
 
 	if (strcmp(rd_str(r), "header_page"))
-		return fail(err, errlen, t->path, "corrupt: no header_page");
+		return fail(err, errlen, t->path, "%s: no header_page",
+			    r->bad ? "truncated" : "corrupt");
 	n = rd_num(r, 8);
 	page = rd_take(r, n);
 	if (strcmp(rd_str(r), "header_event"))
-		return fail(err, errlen, t->path, "corrupt: no header_event");
+		return fail(err, errlen, t->path, "%s: no header_event",
+			    r->bad ? "truncated" : "corrupt");
 	n = rd_num(r, 8);
 	rd_take(r, n);
 	if (r->bad || !page)

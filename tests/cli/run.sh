@@ -553,6 +553,53 @@ else
 	protoc --decode=perfetto.protos.Trace -I "$PROTO_DIR" perfetto_trace.proto <"$T/corrupt.pftrace" >/dev/null 2>&1 &&
 		ok "protobuf: a corrupt recording still gives a whole trace" || bad "protobuf: corrupt recording: the trace does not decode"
 fi
+
+echo "# trace-cmd recordings (trace.dat)"
+# Recorded here by Debian's trace-cmd in an instance of our own (removed
+# after), as file versions 7 (zstd) and 6; this host's dma:* events see no
+# traffic, so these check the container, the formats and the errors.
+# tests/vm/cases/tracecmd_import checks the events themselves.
+inst=dmascope-cli-$$
+if [ "$(id -u)" = 0 ] && command -v trace-cmd >/dev/null && [ -d /sys/kernel/tracing/events/dma ] &&
+	trace-cmd record -q -d -B $inst -e dma -o "$T/host-v7.dat" true >/dev/null 2>&1 ; [ -s "$T/host-v7.dat" ]; then
+	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
+	trace-cmd record -q -d -B $inst -e dma --file-version 6 -o "$T/host-v6.dat" true >/dev/null 2>&1
+	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
+	expect "trace-cmd: our instance is gone" "$(ls /sys/kernel/tracing/instances | grep -c "^$inst$")" 0
+	for v in 7 6; do
+		f=$T/host-v$v.dat
+		"$DMATRACE" replay "$f" >"$T/tc.out" 2>"$T/tc.err"
+		expect "trace.dat v$v: replay exit 0" "$?" 0
+		contains "trace.dat v$v: the kernel release comes from the recording" "$T/tc.out" "kernel    $(uname -r) on host trace.dat"
+		contains "trace.dat v$v: the dma:* events of this kernel were found" "$T/tc.out" "hooks     trace-cmd:"
+		contains "trace.dat v$v: no DMA traffic is said" "$T/tc.err" "no DMA events in this trace.dat"
+		"$DMATRACE" export --format json "$f" >"$T/tc.jsonl" 2>/dev/null
+		expect "trace.dat v$v: export exit 0, no events" "$?:$(wc -l <"$T/tc.jsonl")" "0:0"
+		size=$(stat -c %s "$f")
+		for cut in 12 40 $((size / 3)) $((size - 100)); do
+			head -c $cut "$f" >"$T/tc-cut.dat"
+			"$DMATRACE" replay "$T/tc-cut.dat" >/dev/null 2>"$T/tc.err"
+			rc=$?
+			expect "trace.dat v$v cut at $cut bytes: exit 2" "$rc" 2
+			contains "trace.dat v$v cut at $cut bytes: says truncated" "$T/tc.err" "truncated"
+		done
+	done
+	f=$T/host-v7.dat
+	{ head -c 10 "$f"; printf '9'; tail -c +12 "$f"; } >"$T/tc-bad.dat"
+	"$DMATRACE" replay "$T/tc-bad.dat" >/dev/null 2>"$T/tc.err"
+	expect "trace.dat version 9: exit 2" "$?" 2
+	contains "trace.dat version 9: says which versions are read" "$T/tc.err" "trace.dat version '9' is not read (6 and 7 are)"
+	# the options offset (after magic, version, endian, long and page size,
+	# "zstd\0" and its version) pointed at garbage
+	off=$((10 + 2 + 1 + 1 + 4 + 5 + $(tail -c +24 "$f" | head -c 32 | tr '\0' '\n' | head -n 1 | wc -c)))
+	{ head -c $off "$f"; printf '\x11\x11\x11\x00\x00\x00\x00\x00'; tail -c +$((off + 9)) "$f"; } >"$T/tc-bad.dat"
+	"$DMATRACE" replay "$T/tc-bad.dat" >/dev/null 2>"$T/tc.err"
+	expect "trace.dat with a wrong options offset: exit 2" "$?" 2
+	contains "trace.dat with a wrong options offset: says corrupt" "$T/tc.err" "corrupt: section at offset 1118481"
+else
+	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
+	echo "# trace.dat recorded on this host: not possible here (root, trace-cmd and tracefs with dma:* needed)"
+fi
 echo "# hostile recordings: ids beyond the tables"
 # scn NAME LINES...: a scenario from the given lines, compiled to $T/NAME.dmat
 scn() {
