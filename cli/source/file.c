@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format/dmat.h"
 #include "source/source_impl.h"
@@ -100,11 +101,14 @@ struct dmas_source *dmas_source_open_file(const char *path, char *err,
 {
 	struct file_source *fs;
 	char head[16];
+	struct stat st;
 	FILE *f;
 	size_t n;
 
-	/* a trace-cmd recording is read by its own source */
-	if (strcmp(path, "-") && (f = fopen(path, "rb"))) {
+	/* a trace-cmd recording is read by its own source (regular files
+	 * only: peeking at a pipe would eat what the reader needs) */
+	if (strcmp(path, "-") && !stat(path, &st) && S_ISREG(st.st_mode) &&
+	    (f = fopen(path, "rb"))) {
 		n = fread(head, 1, sizeof(head), f);
 		fclose(f);
 		if (dmas_tracecmd_magic(head, n))

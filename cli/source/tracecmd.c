@@ -309,6 +309,24 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 	return 0;
 }
 
+/* The section at off lies inside the file: 0, or -1 with err set. */
+static int section_whole(struct tracecmd_source *t, uint64_t off, uint16_t id,
+			 char *err, size_t errlen)
+{
+	struct rd r = {.p = t->map, .len = t->len, .big = t->big};
+	uint64_t size;
+
+	r.pos = off < t->len ? off : t->len;
+	rd_num(&r, 8);
+	size = rd_num(&r, 8);
+	if (r.bad || size > r.len - r.pos)
+		return fail(err, errlen, t->path,
+			    "truncated: section %u at offset %" PRIu64
+			    " runs past the end (%zu bytes)",
+			    id, off, t->len);
+	return 0;
+}
+
 /* ---- event formats ---- */
 
 static int parse_header_info(struct tracecmd_source *t, struct rd *r, char *err,
@@ -494,6 +512,11 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 				ftr = rd_num(&o, 8);
 			if (id == 18)
 				evf = rd_num(&o, 8);
+			/* kallsyms, printk formats, command lines: not read,
+			 * but a file cut inside them is still cut */
+			if (id >= 19 && id <= 21 &&
+			    section_whole(t, rd_num(&o, 8), id, err, errlen))
+				return -1;
 		}
 		if (s.bad)
 			return fail(err, errlen, t->path,

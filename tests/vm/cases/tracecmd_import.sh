@@ -42,5 +42,17 @@ for s in memcpy storage-sg desc-never-issued xfer-timeout xfer-error terminate-i
 	fi
 	rm -f "/tmp/$s.dat"
 done
+# The cli tier's fixture (tests/cli/data/): three scenarios in one small
+# recording, kallsyms hidden from trace-cmd (it would add 900 KB)
+: >/tmp/nosyms
+if mount --bind /tmp/nosyms /proc/kallsyms; then
+	# shellcheck disable=SC2086
+	trace-cmd record -q -d $events -o /tmp/fixture.dat -- \
+		sh -c "echo desc-never-issued >$D/run; echo xfer-error >$D/run; echo unmap-size-mismatch >$D/run" >/dev/null 2>"$T/fixture.err"
+	umount /proc/kallsyms
+	cp /tmp/fixture.dat "$T/fixture.dat" && ok "fixture: $(wc -c <"$T/fixture.dat") bytes"
+else
+	skip "fixture: cannot hide /proc/kallsyms"
+fi
 check "rmmod vdmac" rmmod vdmac
 vm_done
