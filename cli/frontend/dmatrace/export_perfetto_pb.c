@@ -263,33 +263,35 @@ void pfpb_arg_str(struct pfpb *pb, const char *key, const char *v, size_t max)
 	pb_close(&pb->ev);
 }
 
-void pfpb_arg_u64(struct pfpb *pb, const char *key, uint64_t v)
+/* An argument whose value is one varint field of DebugAnnotation. */
+static void arg_varint(struct pfpb *pb, const char *key, uint32_t field,
+		       uint64_t v)
 {
 	arg_open(pb, key);
-	pb_varint(&pb->ev, F_DA_UINT, v);
+	pb_varint(&pb->ev, field, v);
 	pb_close(&pb->ev);
 }
 
+void pfpb_arg_u64(struct pfpb *pb, const char *key, uint64_t v)
+{
+	arg_varint(pb, key, F_DA_UINT, v);
+}
+
+/* int64: two's complement as a varint, as protobuf writes int64 */
 void pfpb_arg_int(struct pfpb *pb, const char *key, int64_t v)
 {
-	arg_open(pb, key);
-	pb_sint(&pb->ev, F_DA_INT, v);
-	pb_close(&pb->ev);
+	arg_varint(pb, key, F_DA_INT, (uint64_t)v);
 }
 
 /* Addresses: Perfetto shows pointer values in hex. */
 void pfpb_arg_ptr(struct pfpb *pb, const char *key, uint64_t v)
 {
-	arg_open(pb, key);
-	pb_varint(&pb->ev, F_DA_POINTER, v);
-	pb_close(&pb->ev);
+	arg_varint(pb, key, F_DA_POINTER, v);
 }
 
 void pfpb_arg_bool(struct pfpb *pb, const char *key, bool v)
 {
-	arg_open(pb, key);
-	pb_varint(&pb->ev, F_DA_BOOL, v);
-	pb_close(&pb->ev);
+	arg_varint(pb, key, F_DA_BOOL, v);
 }
 
 void pfpb_arg_frames(struct pfpb *pb, const char *key, char *const *frames,
