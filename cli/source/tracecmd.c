@@ -179,7 +179,8 @@ struct tracecmd_source {
 	uint32_t page_size;
 	int kernel_long; /* bytes of the page header's commit field */
 	char comp[16]; /* "none", "zstd", "zlib" */
-	char uname[65];
+	char uname[65]; /* the traced kernel's release */
+	char host[65];
 	struct tep_handle *tep;
 	struct td_cpu *cpus;
 	uint32_t nr_cpus;
@@ -449,20 +450,18 @@ static int parse_buffer_opt(struct tracecmd_source *t, struct rd *o, char *err,
 
 static void opt_uname(struct tracecmd_source *t, const uint8_t *d, size_t n)
 {
-	/* "Linux host 6.1.0-56-amd64 #1 SMP ..." */
-	char buf[256];
-	char *sp;
+	/* "Linux HOST RELEASE #1 SMP ...": uname's fields, space separated */
+	char buf[256], *f[3] = {NULL}, *save = NULL, *p;
+	int i;
 
 	snprintf(buf, sizeof(buf), "%.*s", (int)n, (const char *)d);
-	sp = strchr(buf, ' ');
-	sp = sp ? strchr(sp + 1, ' ') : NULL;
-	if (sp) {
-		char *end = strchr(sp + 1, ' ');
-
-		if (end)
-			*end = '\0';
-		snprintf(t->uname, sizeof(t->uname), "%s", sp + 1);
-	}
+	for (i = 0, p = strtok_r(buf, " ", &save); p && i < 3;
+	     p = strtok_r(NULL, " ", &save))
+		f[i++] = p;
+	if (f[1])
+		snprintf(t->host, sizeof(t->host), "%s", f[1]);
+	if (f[2])
+		snprintf(t->uname, sizeof(t->uname), "%s", f[2]);
 }
 
 static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
@@ -982,7 +981,8 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 
 	snprintf(ses.kernel_release, sizeof(ses.kernel_release), "%s",
 		 t->uname[0] ? t->uname : "?");
-	snprintf(ses.hostname, sizeof(ses.hostname), "trace.dat");
+	snprintf(ses.hostname, sizeof(ses.hostname), "%s",
+		 t->host[0] ? t->host : "?");
 	snprintf(ses.clock, sizeof(ses.clock), "trace-cmd");
 	ses.page_size = t->page_size;
 	snprintf(ses.hooks, sizeof(ses.hooks), "trace-cmd:%u events",

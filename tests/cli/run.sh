@@ -570,7 +570,7 @@ if [ "$(id -u)" = 0 ] && command -v trace-cmd >/dev/null && [ -d /sys/kernel/tra
 		f=$T/host-v$v.dat
 		"$DMATRACE" replay "$f" >"$T/tc.out" 2>"$T/tc.err"
 		expect "trace.dat v$v: replay exit 0" "$?" 0
-		contains "trace.dat v$v: the kernel release comes from the recording" "$T/tc.out" "kernel    $(uname -r) on host trace.dat"
+		contains "trace.dat v$v: the kernel release comes from the recording" "$T/tc.out" "kernel    $(uname -r) on host $(uname -n),"
 		contains "trace.dat v$v: the dma:* events of this kernel were found" "$T/tc.out" "hooks     trace-cmd:"
 		contains "trace.dat v$v: no DMA traffic is said" "$T/tc.err" "no DMA events in this trace.dat"
 		"$DMATRACE" export --format json "$f" >"$T/tc.jsonl" 2>/dev/null
