@@ -1106,6 +1106,10 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 		goto out;
 	}
 	ver = rd_str(&h);
+	if (h.bad) {
+		fail(err, errlen, path, "truncated in the header");
+		goto out;
+	}
 	t->version = atoi(ver);
 	if (t->version != 6 && t->version != 7) {
 		fail(err, errlen, path,

@@ -603,6 +603,65 @@ else
 	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
 	echo "# trace.dat recorded on this host: not possible here (root, trace-cmd and tracefs with dma:* needed)"
 fi
+
+echo "# a trace.dat with DMA events (tests/cli/data/vdmac-6.12.dat)"
+# Recorded by Debian's trace-cmd 3.1.6 in the test VM on Debian's 6.12
+# kernel (tests/vm/cases/tracecmd_import.sh, kallsyms hidden to keep it
+# small): vdmac's desc-never-issued, xfer-error and unmap-size-mismatch
+# scenarios, dma:* and vdmac events, file version 7 with zstd sections.
+fx=$here/data/vdmac-6.12.dat
+"$DMATRACE" replay --json "$fx" >"$T/fx.json" 2>"$T/fx.err"
+expect "fixture: replay exit 1 (findings)" "$?" 1
+expect "fixture: the findings of the three scenarios (on 6.12 a sync the kernel skips is not seen, as for BPF)" \
+	"$(jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size)"' "$T/fx.json" | sort | tr '\n' ';')" \
+	"cpu-access-device-owned vdmac.0 0x20ec3000 4096;desc-never-issued vdmac.0 0x20ec4000 4096;unmap-size-mismatch vdmac.0 0x20ec3000 4096;xfer-error vdmac.0 0x20ec3000 4096;"
+expect "fixture: the device is known by name, its node is not" \
+	"$(jq -r '.devices[] | "\(.name) \(.numa_node)"' "$T/fx.json")" "vdmac.0 -1"
+"$DMATRACE" export --format json "$fx" >"$T/fx.jsonl" 2>/dev/null
+expect "fixture: every event becomes ours, by kind" \
+	"$(jq -r .kind "$T/fx.jsonl" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
+	"chan_release=2 chan_request=2 cpu_access=1 desc_prep=2 desc_submit=2 issue_pending=1 map=4 terminate=3 unmap=4 xfer_error=1 xfer_start=1 "
+expect "fixture: the mismatched unmap keeps its fields (dma:dma_unmap_page)" \
+	"$(jq -r 'select(.kind == "unmap" and .size == 2048) | "\(.addr) \(.dir)"' "$T/fx.jsonl")" \
+	"0x20ec3000 to-device"
+expect "fixture: nanosecond times in order" \
+	"$(jq -r .ts "$T/fx.jsonl" | sort -c -n && echo sorted)" sorted
+if command -v protoc >/dev/null; then
+	"$DMATRACE" export --format perfetto -o "$T/fx.pftrace" "$fx" 2>/dev/null
+	protoc --decode=perfetto.protos.Trace -I "$PROTO_DIR" perfetto_trace.proto <"$T/fx.pftrace" >"$T/fx.pb.dec" 2>&1 &&
+		ok "fixture: a trace.dat exports to a Perfetto trace protoc decodes" || bad "fixture: perfetto export does not decode"
+fi
+# cut anywhere: a clear error or a warning, never a crash or silence
+size=$(stat -c %s "$fx")
+crash=0 silent=0
+for cut in $(seq 11 173 "$size"); do
+	head -c "$cut" "$fx" >"$T/fx-cut.dat"
+	"$DMATRACE" replay "$T/fx-cut.dat" >/dev/null 2>"$T/fx-cut.err"
+	rc=$?
+	[ $rc -gt 2 ] && crash=$((crash + 1))
+	[ $rc != 1 ] && ! grep -qE 'truncated|corrupt' "$T/fx-cut.err" && silent=$((silent + 1))
+done
+expect "fixture cut at every 173rd byte: no crash" "$crash" 0
+expect "fixture cut at every 173rd byte: every refusal says truncated or corrupt" "$silent" 0
+# damaged anywhere: the same
+crash=0
+for at in $(seq 10 151 "$size"); do
+	cp "$fx" "$T/fx-bad.dat"
+	printf '\xa5\x5a\xff' | dd of="$T/fx-bad.dat" bs=1 seek="$at" conv=notrunc status=none
+	"$DMATRACE" replay "$T/fx-bad.dat" >/dev/null 2>"$T/fx-bad.err"
+	[ $? -gt 2 ] && crash=$((crash + 1))
+done
+expect "fixture damaged at every 151st byte: no crash" "$crash" 0
+# the compressed CPU data damaged: said, not silently short
+off=$(trace-cmd dump --flyrecord -i "$fx" 2>/dev/null | awk '/data offset and size/ { print $2; exit }')
+if [ -n "$off" ]; then
+	cp "$fx" "$T/fx-bad.dat"
+	# past the chunk count and sizes: inside the zstd frame
+	printf '\xa5\x5a\xa5\x5a' | dd of="$T/fx-bad.dat" bs=1 seek=$((off + 16)) conv=notrunc status=none
+	"$DMATRACE" replay "$T/fx-bad.dat" >/dev/null 2>"$T/fx-bad.err"
+	expect "fixture with damaged CPU data: a warning, not an error (exit 0 or 1)" "$(($? < 2))" 1
+	contains "fixture with damaged CPU data: says so" "$T/fx-bad.err" "corrupt: 1 damaged pages or chunks of CPU data skipped"
+fi
 echo "# hostile recordings: ids beyond the tables"
 # scn NAME LINES...: a scenario from the given lines, compiled to $T/NAME.dmat
 scn() {
