@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(buf);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	{
-		char *exports[][8] = {
+		char *exports[][9] = {
 			{"export", "--format", "json", "-o", "/dev/null", path},
 			{"export", "--format", "csv", "-o", "/dev/null", path},
 			{"export", "--format", "perfetto", "--leak-age", "1ms",
