@@ -563,11 +563,18 @@ inst=dmascope-cli-$$
 if [ "$(id -u)" = 0 ] && command -v trace-cmd >/dev/null && [ -d /sys/kernel/tracing/events/dma ] &&
 	trace-cmd record -q -d -B $inst -e dma -o "$T/host-v7.dat" true >/dev/null 2>&1 ; [ -s "$T/host-v7.dat" ]; then
 	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
-	trace-cmd record -q -d -B $inst -e dma --file-version 6 -o "$T/host-v6.dat" true >/dev/null 2>&1
-	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
+	for try in 1 2; do
+		[ -s "$T/host-v6.dat" ] && break
+		trace-cmd record -q -d -B $inst -e dma --file-version 6 -o "$T/host-v6.dat" true >/dev/null 2>"$T/tc-rec.err"
+		rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
+	done
 	expect "trace-cmd: our instance is gone" "$(ls /sys/kernel/tracing/instances | grep -c "^$inst$")" 0
 	for v in 7 6; do
 		f=$T/host-v$v.dat
+		if [ ! -s "$f" ]; then
+			echo "# trace.dat v$v: trace-cmd recorded nothing here: $(tail -n 2 "$T/tc-rec.err" 2>/dev/null | tr '\n' ' ')"
+			continue
+		fi
 		"$DMATRACE" replay "$f" >"$T/tc.out" 2>"$T/tc.err"
 		expect "trace.dat v$v: replay exit 0" "$?" 0
 		contains "trace.dat v$v: the kernel release comes from the recording" "$T/tc.out" "kernel    $(uname -r) on host $(uname -n),"
