@@ -561,11 +561,11 @@ echo "# trace-cmd recordings (trace.dat)"
 # tests/vm/cases/tracecmd_import checks the events themselves.
 inst=dmascope-cli-$$
 if [ "$(id -u)" = 0 ] && command -v trace-cmd >/dev/null && [ -d /sys/kernel/tracing/events/dma ] &&
-	trace-cmd record -q -d -B $inst -e dma -o "$T/host-v7.dat" true >/dev/null 2>&1 ; [ -s "$T/host-v7.dat" ]; then
+	(cd "$T" && trace-cmd record -q -d -B $inst -e dma -o "$T/host-v7.dat" true) >/dev/null 2>&1 ; [ -s "$T/host-v7.dat" ]; then
 	rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
 	for try in 1 2; do
 		[ -s "$T/host-v6.dat" ] && break
-		trace-cmd record -q -d -B $inst -e dma --file-version 6 -o "$T/host-v6.dat" true >/dev/null 2>"$T/tc-rec.err"
+		(cd "$T" && trace-cmd record -q -d -B $inst -e dma --file-version 6 -o "$T/host-v6.dat" true) >/dev/null 2>"$T/tc-rec.err"
 		rmdir /sys/kernel/tracing/instances/$inst 2>/dev/null
 	done
 	expect "trace-cmd: our instance is gone" "$(ls /sys/kernel/tracing/instances | grep -c "^$inst$")" 0
