@@ -6,10 +6,11 @@ set -eu
 want=${1:-all}
 
 build_pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libzstd-dev libjson-c-dev libncurses-dev libclang-rt-14-dev libevent-dev"
+	libzstd-dev libjson-c-dev libncurses-dev libclang-rt-14-dev libevent-dev
+	libtraceevent-dev"
 test_pkgs="qemu-system-x86 busybox-static linux-headers-amd64 kmod cpio dwarves tmux
 	zstd jq time linux-source-6.1 clang-format git mmdebstrap groff-base procps
-	prometheus curl"
+	prometheus curl protobuf-compiler trace-cmd"
 # make deb: Debian's packaging tools (the build packages come too).
 deb_pkgs="build-essential dpkg-dev debhelper lintian"
 

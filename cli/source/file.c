@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * file.c - a .dmat recording as an event source, and the generic
+ * file.c - a .dmat recording (or, by its magic, a trace-cmd trace.dat:
+ * tracecmd.c) as an event source, and the generic
  * dmas_source_run()/dmas_source_close() that dispatch to any source.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "format/dmat.h"
 #include "source/source_impl.h"
@@ -96,8 +99,22 @@ static const struct dmas_source_ops file_ops = {
 struct dmas_source *dmas_source_open_file(const char *path, char *err,
 					  size_t errlen)
 {
-	struct file_source *fs = calloc(1, sizeof(*fs));
+	struct file_source *fs;
+	char head[16];
+	struct stat st;
+	FILE *f;
+	size_t n;
 
+	/* a trace-cmd recording is read by its own source (regular files
+	 * only: peeking at a pipe would eat what the reader needs) */
+	if (strcmp(path, "-") && !stat(path, &st) && S_ISREG(st.st_mode) &&
+	    (f = fopen(path, "rb"))) {
+		n = fread(head, 1, sizeof(head), f);
+		fclose(f);
+		if (dmas_tracecmd_magic(head, n))
+			return dmas_source_open_tracecmd(path, err, errlen);
+	}
+	fs = calloc(1, sizeof(*fs));
 	if (!fs) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;

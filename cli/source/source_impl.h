@@ -8,6 +8,7 @@
 #ifndef DMASCOPE_SOURCE_IMPL_H
 #define DMASCOPE_SOURCE_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "source/source.h"
@@ -24,6 +25,11 @@ struct dmas_source_ops {
 struct dmas_source {
 	const struct dmas_source_ops *ops;
 };
+
+/* trace-cmd recordings (tracecmd.c): told apart from .dmat by magic. */
+bool dmas_tracecmd_magic(const void *head, size_t n);
+struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
+					      size_t errlen);
 
 #define dmas_source_container(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))

@@ -320,7 +320,7 @@ if [ -f "$comp_dmatrace" ]; then
 		"$comp_dmatrace" dmatrace report --sev
 	expect_completion "dmatrace replay --severity <TAB> offers the levels" "error info warning" \
 		"$comp_dmatrace" dmatrace replay --severity ''
-	expect_completion "dmatrace export --format <TAB> offers the formats" "csv json perfetto" \
+	expect_completion "dmatrace export --format <TAB> offers the formats" "csv json perfetto perfetto-json" \
 		"$comp_dmatrace" dmatrace export --format ''
 	expect_completion "dmatrace check --format <TAB> offers the formats" "json text" \
 		"$comp_dmatrace" dmatrace check --format ''
@@ -330,7 +330,7 @@ if [ -f "$comp_dmatrace" ]; then
 		"$comp_dmatrace" dmatrace record --no-
 	# the option values the table offers are those --help names
 	for c in export check; do
-		want=$(grep -oE -- '--format [a-z]+(\|[a-z]+)+' "$T/$c.help" | head -1 | cut -d' ' -f2)
+		want=$(grep -oE -- '--format [a-z-]+(\|[a-z-]+)+' "$T/$c.help" | head -1 | cut -d' ' -f2)
 		got=$(in_bash "$comp_dmatrace" 'printf "%s\n" "$_dmatrace_options"' |
 			awk -F '\t' -v c="$c" '$1 == c && $2 == "--format" {print $3}')
 		if [ -n "$want" ] && [ "$got" = "$want" ]; then

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fuzz_frontends.c - libFuzzer target on what users run on a recording from
- * elsewhere: every exporter (json, csv, perfetto), replay's text and JSON
- * reports, and dmatop's batch mode (text and JSON), each as its command
- * line runs it.  Any input must end in an exit status of 0, 1 or 2 within
- * the time and memory bounds set below: a crash, a hang or a blow-up is a
- * failure.
+ * elsewhere: every exporter (json, csv, perfetto, perfetto-json), replay's text
+ * and JSON reports, and dmatop's batch mode (text and JSON), each as its
+ * command line runs it.  Any input must end in an exit status of 0, 1 or 2
+ * within the time and memory bounds set below: a crash, a hang or a blow-up is
+ * a failure.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -128,11 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(buf);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	{
-		char *exports[][8] = {
+		char *exports[][9] = {
 			{"export", "--format", "json", "-o", "/dev/null", path},
 			{"export", "--format", "csv", "-o", "/dev/null", path},
 			{"export", "--format", "perfetto", "--leak-age", "1ms",
 			 "-o", "/dev/null", path},
+			{"export", "--format", "perfetto-json", "--leak-age",
+			 "1ms", "-o", "/dev/null", path},
 			{"replay", "--leaks-at-exit", "-o", "/dev/null", path},
 			{"replay", "--json", "--leak-age", "1ms", "-o",
 			 "/dev/null", path},

@@ -268,6 +268,16 @@ build_initramfs() {
 	for b in $VM_BINS; do
 		[ -x "$b" ] && cp "$b" "$s/bin/"
 	done
+	# Host programs a case names (vm-host-bins), with the shared libraries
+	# and the loader ldd lists: Debian's trace-cmd is not static.
+	for b in ${HOST_BINS:-}; do
+		a=$(command -v "$b") || die "vm-host-bins: $b is not installed"
+		cp "$a" "$s/bin/"
+		for l in $(ldd "$a" | grep -o '/[^ ]*'); do
+			mkdir -p "$s$(dirname "$l")"
+			cp -L "$l" "$s$l"
+		done
+	done
 	# Our own modules (vdmac.ko and its companions) sit in the module tree's
 	# extra/, so both `insmod $VDMAC_KO` and `modprobe vdmac` work.
 	# Dependencies among them are left to the case (vdmac_leak.ko needs
@@ -563,6 +573,11 @@ needs_met() {
 		fi
 		return 1
 	done
+	for need in $(header "$1" vm-host-bins); do
+		command -v "$need" >/dev/null && continue
+		result skip "$2: needs $need on the host (scripts/install-deps.sh test installs it)"
+		return 1
+	done
 }
 
 # run_case FILE [VARIANT_CMDLINE]
@@ -585,7 +600,7 @@ run_case() {
 	cmdline="$(header "$file" vm-cmdline) $variant"
 	allow=$(header "$file" vm-allow-warning)
 	timeout=$((${timeout:-$VM_TIMEOUT} * ${VM_TIMEOUT_SCALE:-1}))
-	DEVICES=$(header "$file" vm-devices) FILES=$(header "$file" vm-files) boot "$name" case "$file" "$timeout" "$cmdline" $modules
+	DEVICES=$(header "$file" vm-devices) HOST_BINS=$(header "$file" vm-host-bins) FILES=$(header "$file" vm-files) boot "$name" case "$file" "$timeout" "$cmdline" $modules
 	if [ "$BOOT_RC" != 126 ]; then
 		BOOTS=$((BOOTS + 1))
 		BOOT_TOTAL=$((BOOT_TOTAL + BOOT_SECS))

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * export.c - dmatrace export: a recording as JSON lines (one event per
- * line, names resolved), CSV (one row per event) or Perfetto trace JSON.
+ * line, names resolved), CSV (one row per event) or a Perfetto trace
+ * (protobuf, or trace-event JSON).
  * Streams: events are written as they are read.
  */
 #include <getopt.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "export.h"
@@ -328,6 +330,7 @@ static void csv_event(struct export_ctx *x, const struct dmas_event *ev)
 struct export_run {
 	struct export_ctx x;
 	enum export_format fmt;
+	bool protobuf; /* perfetto: Perfetto's own format, not JSON */
 };
 
 static void on_event(void *ctx, const struct dmas_event *ev)
@@ -400,8 +403,8 @@ static void on_finding(const struct dmas_finding *f, void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dmatrace export --format json|csv|perfetto [-o OUT] "
-		"FILE\n"
+		"usage: dmatrace export --format "
+		"json|csv|perfetto|perfetto-json [-o OUT] FILE\n"
 		"\n"
 		"Convert a recording for other tools.  Streams: memory does "
 		"not grow with\n"
@@ -413,15 +416,24 @@ static void usage(FILE *f)
 		"             resolved, stacks as arrays of frames (for jq)\n"
 		"  csv        one row per event after a header row (for "
 		"spreadsheets)\n"
-		"  perfetto   Chrome/Perfetto trace-event JSON for "
-		"ui.perfetto.dev: a track\n"
-		"             group per device and per dmaengine channel, "
+		"  perfetto   Perfetto's protobuf trace for ui.perfetto.dev "
+		"and trace_processor:\n"
+		"             a track per device and per dmaengine channel, "
 		"mappings and\n"
-		"             transfers as slices, findings and lost events as "
-		"instants\n"
+		"             transfers as slices on child tracks, counters of "
+		"outstanding bytes\n"
+		"             per device and per NUMA node, findings as "
+		"instants "
+		"with a flow from\n"
+		"             the mapping's slice, lost events; nanosecond "
+		"times\n"
+		"  perfetto-json  the same as Chrome trace-event JSON "
+		"(microseconds, no\n"
+		"             counters or flows) for tools that read that\n"
 		"\n"
 		"options:\n"
-		"  -f, --format FORMAT   json, csv or perfetto (required)\n"
+		"  -f, --format FORMAT   json, csv, perfetto or perfetto-json "
+		"(required)\n"
 		"  -o, --output OUT      write OUT instead of stdout\n"
 		"  --leak-age DURATION, --xfer-timeout DURATION, "
 		"--leaks-at-exit,\n"
@@ -436,8 +448,9 @@ static void usage(FILE *f)
 		"document).\n"
 		"\n"
 		"examples:\n"
-		"  dmatrace export --format perfetto -o nvme.json nvme.dmat\n"
-		"      then open nvme.json in ui.perfetto.dev\n"
+		"  dmatrace export --format perfetto -o nvme.pftrace "
+		"nvme.dmat\n"
+		"      then open nvme.pftrace in ui.perfetto.dev\n"
 		"  dmatrace export --format json nvme.dmat | jq -c "
 		"'select(.kind == \"map\")'\n"
 		"      every map event\n"
@@ -493,19 +506,23 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!format) {
 		fprintf(stderr, "dmatrace export: which format? (--format "
-				"json|csv|perfetto)\n");
+				"json|csv|perfetto|perfetto-json)\n");
 		return DMATRACE_EXIT_ERROR;
 	}
 	if (!strcmp(format, "json") || !strcmp(format, "jsonl")) {
 		r.fmt = FMT_JSON;
 	} else if (!strcmp(format, "csv")) {
 		r.fmt = FMT_CSV;
-	} else if (!strcmp(format, "perfetto") || !strcmp(format, "chrome")) {
+	} else if (!strcmp(format, "perfetto")) {
+		r.fmt = FMT_PERFETTO;
+		r.protobuf = true;
+	} else if (!strcmp(format, "perfetto-json") ||
+		   !strcmp(format, "chrome")) {
 		r.fmt = FMT_PERFETTO;
 	} else {
 		fprintf(stderr,
 			"dmatrace export: unknown format '%s' (json, csv, "
-			"perfetto)\n",
+			"perfetto, perfetto-json)\n",
 			format);
 		return DMATRACE_EXIT_ERROR;
 	}
@@ -517,6 +534,13 @@ int cmd_export(int argc, char **argv)
 		return DMATRACE_EXIT_ERROR;
 	}
 	path = argv[optind];
+	if (r.protobuf && (!outpath || !strcmp(outpath, "-")) &&
+	    isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+			"dmatrace export: the perfetto format is "
+			"binary: write it to a file (-o OUT.pftrace)\n");
+		return DMATRACE_EXIT_ERROR;
+	}
 
 	src = dmas_source_open_file(path, err, sizeof(err));
 	if (!src) {
@@ -548,7 +572,7 @@ int cmd_export(int argc, char **argv)
 		eo.on_finding = on_finding;
 		eo.cb_ctx = &fs;
 		e = dmas_engine_new(&eo);
-		if (!e || perfetto_begin(&r.x)) {
+		if (!e || perfetto_begin(&r.x, r.protobuf)) {
 			fprintf(stderr, "dmatrace export: out of memory\n");
 			status = DMATRACE_EXIT_ERROR;
 			goto out;

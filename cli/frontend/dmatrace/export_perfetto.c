@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * export_perfetto.c - a recording as Chrome/Perfetto trace-event JSON that
- * ui.perfetto.dev opens.  Each device and each dmaengine channel is a
+ * export_perfetto.c - a recording as a trace ui.perfetto.dev opens: Perfetto's
+ * protobuf format (encoded by export_perfetto_pb.c) or Chrome trace-event
+ * JSON, drawn the same way.  Each device and each dmaengine channel is a
  * process (a track group) named by metadata events; its mappings (or
  * transfers) are complete "X" slices from map to unmap.  Overlapping
  * slices on one thread track would not nest, so every open mapping takes a
@@ -9,6 +10,12 @@
  * two slices at once.  Other events, findings (by id) and lost events are
  * instants ("i").  Slices are written when they end, so memory holds only
  * what is open.
+ *
+ * The protobuf trace adds what JSON cannot say: nanosecond times, counter
+ * tracks of outstanding bytes per device and per NUMA node, and flows from
+ * the slice of the mapping a finding is about to the finding.  Since the
+ * engine reports a finding after the event that revealed it, a slice ended
+ * by that event is written one event late, so it can still start the flow.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -84,8 +91,16 @@ struct slice_table {
 	size_t cap, n; /* idx's size (a power of two), open slices */
 };
 
+/* A slice that ended, written at the next event (protobuf only). */
+struct ended_slice {
+	struct open_slice s;
+	uint64_t end_ts;
+	char closed_by[48];
+};
+
 struct perfetto {
 	bool first; /* no trace event written yet */
+	bool in_args; /* protobuf: the fields are an event's arguments */
 	bool comma; /* the next field needs a comma before it */
 	bool have_base;
 	uint64_t base; /* ts 0 of the trace */
@@ -101,6 +116,8 @@ struct perfetto {
 	uint32_t chan_idx_cap; /* a power of two, kept under half full */
 	struct slice_table open;
 	uint64_t dropped; /* slices not tracked (out of memory) */
+	struct ended_slice *ended;
+	uint32_t nr_ended, cap_ended;
 };
 
 /* ---- open slices: linear probing, backward-shift deletion ---- */
@@ -287,6 +304,11 @@ static void ev_open(struct export_ctx *x, const char *ph, const char *name,
 {
 	struct perfetto *p = x->pf;
 
+	if (x->pb) {
+		pfpb_ev_open(x->pb, ph[0], name, pfpb_lane_uuid(tid));
+		p->in_args = false;
+		return;
+	}
 	fputs(p->first ? "\n{" : ",\n{", x->out);
 	p->first = false;
 	fprintf(x->out, "\"ph\":\"%s\",\"name\":", ph);
@@ -297,17 +319,26 @@ static void ev_open(struct export_ctx *x, const char *ph, const char *name,
 
 static void ev_close(struct export_ctx *x)
 {
-	fputc('}', x->out);
+	if (x->pb)
+		pfpb_ev_close(x->pb);
+	else
+		fputc('}', x->out);
 }
 
 static void args_open(struct export_ctx *x)
 {
+	x->pf->in_args = true;
+	if (x->pb)
+		return;
 	fputs(",\"args\":{", x->out);
 	x->pf->comma = false;
 }
 
 static void args_close(struct export_ctx *x)
 {
+	x->pf->in_args = false;
+	if (x->pb)
+		return;
 	fputc('}', x->out);
 	x->pf->comma = true;
 }
@@ -315,30 +346,54 @@ static void args_close(struct export_ctx *x)
 static void f_str(struct export_ctx *x, const char *key, const char *v,
 		  size_t max)
 {
+	if (x->pb) {
+		/* of the trace-event fields, only the category has a place */
+		if (x->pf->in_args)
+			pfpb_arg_str(x->pb, key, v, max);
+		else if (!strcmp(key, "cat"))
+			pfpb_cat(x->pb, v);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	export_json_str(x->out, v, max);
 }
 
 static void f_u64(struct export_ctx *x, const char *key, uint64_t v)
 {
+	if (x->pb) {
+		pfpb_arg_u64(x->pb, key, v);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fprintf(x->out, "%" PRIu64, v);
 }
 
 static void f_int(struct export_ctx *x, const char *key, int64_t v)
 {
+	if (x->pb) {
+		pfpb_arg_int(x->pb, key, v);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fprintf(x->out, "%" PRId64, v);
 }
 
 static void f_hex(struct export_ctx *x, const char *key, uint64_t v)
 {
+	if (x->pb) {
+		pfpb_arg_ptr(x->pb, key, v);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fprintf(x->out, "\"0x%" PRIx64 "\"", v);
 }
 
 static void f_bool(struct export_ctx *x, const char *key, bool v)
 {
+	if (x->pb) {
+		pfpb_arg_bool(x->pb, key, v);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fputs(v ? "true" : "false", x->out);
 }
@@ -347,6 +402,11 @@ static void f_bool(struct export_ctx *x, const char *key, bool v)
 static void f_us(struct export_ctx *x, const char *key, uint64_t ns,
 		 bool negative)
 {
+	if (x->pb) {
+		/* only durations come here: times go through f_ts */
+		pfpb_dur(x->pb, ns);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fprintf(x->out, "%s%" PRIu64 ".%03u", negative ? "-" : "", ns / 1000,
 		(unsigned)(ns % 1000));
@@ -356,6 +416,10 @@ static void f_ts(struct export_ctx *x, uint64_t ts)
 {
 	struct perfetto *p = x->pf;
 
+	if (x->pb) {
+		pfpb_ts(x->pb, ts); /* Perfetto takes the clock's own ns */
+		return;
+	}
 	if (ts >= p->base)
 		f_us(x, "ts", ts - p->base, false);
 	else
@@ -369,6 +433,10 @@ static void f_stack(struct export_ctx *x, const char *key, uint32_t id)
 
 	if (!st)
 		return;
+	if (x->pb) {
+		pfpb_arg_frames(x->pb, key, st->frames, st->nr);
+		return;
+	}
 	sep(x->pf, x->out, key);
 	fputc('[', x->out);
 	for (i = 0; i < st->nr; i++) {
@@ -382,6 +450,16 @@ static void f_stack(struct export_ctx *x, const char *key, uint32_t id)
 static void meta_str(struct export_ctx *x, const char *what, uint32_t pid,
 		     uint32_t tid, const char *name)
 {
+	/* protobuf: a group is a track, its threads are child tracks */
+	if (x->pb && !strcmp(what, "process_name")) {
+		pfpb_track(x->pb, pfpb_group_uuid(pid), 0, name, false);
+		return;
+	}
+	if (x->pb) {
+		pfpb_track(x->pb, pfpb_lane_uuid(tid), pfpb_group_uuid(pid),
+			   name, false);
+		return;
+	}
 	ev_open(x, "M", what, pid, tid);
 	args_open(x);
 	f_str(x, "name", name, SIZE_MAX);
@@ -392,6 +470,8 @@ static void meta_str(struct export_ctx *x, const char *what, uint32_t pid,
 static void meta_sort(struct export_ctx *x, const char *what, uint32_t pid,
 		      uint32_t tid, int64_t sort)
 {
+	if (x->pb)
+		return; /* tracks keep the order they are described in */
 	ev_open(x, "M", what, pid, tid);
 	args_open(x);
 	f_int(x, "sort_index", sort);
@@ -620,9 +700,9 @@ static void lane_give(struct group *g, uint32_t tid)
 	g->free_lanes[g->nr_free++] = tid;
 }
 
-/* Write the X slice for s, ending at end_ts, and give its lane back. */
-static void slice_end(struct export_ctx *x, struct open_slice *s,
-		      uint64_t end_ts, const char *closed_by)
+/* Write the X slice for s, ending at end_ts. */
+static void slice_write(struct export_ctx *x, const struct open_slice *s,
+			uint64_t end_ts, const char *closed_by)
 {
 	struct perfetto *p = x->pf;
 	char name[64], kb[16];
@@ -661,8 +741,64 @@ static void slice_end(struct export_ctx *x, struct open_slice *s,
 	if (s->stack)
 		f_stack(x, "stack", s->stack);
 	args_close(x);
+	if (x->pb && !xfer)
+		pfpb_flow_start(x->pb,
+				pfpb_flow_id((uint32_t)s->k.a, s->addr, s->ts));
 	ev_close(x);
-	lane_give(g, s->tid);
+}
+
+static void flush_ended(struct export_ctx *x)
+{
+	struct perfetto *p = x->pf;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_ended; i++)
+		slice_write(x, &p->ended[i].s, p->ended[i].end_ts,
+			    p->ended[i].closed_by);
+	p->nr_ended = 0;
+}
+
+/* The slice s ends at end_ts: written now (JSON) or at the next event. */
+static void slice_end(struct export_ctx *x, struct open_slice *s,
+		      uint64_t end_ts, const char *closed_by)
+{
+	struct perfetto *p = x->pf;
+	struct ended_slice *e;
+
+	lane_give(group_of(p, gref_of(s)), s->tid);
+	if (!x->pb) {
+		slice_write(x, s, end_ts, closed_by);
+		return;
+	}
+	if (p->nr_ended == p->cap_ended) {
+		uint32_t n = p->cap_ended ? p->cap_ended * 2 : 16;
+		void *np = realloc(p->ended, (size_t)n * sizeof(*p->ended));
+
+		if (!np) {
+			slice_write(x, s, end_ts, closed_by); /* no flow */
+			return;
+		}
+		p->ended = np;
+		p->cap_ended = n;
+	}
+	e = &p->ended[p->nr_ended++];
+	e->s = *s;
+	e->end_ts = end_ts;
+	snprintf(e->closed_by, sizeof(e->closed_by), "%s", closed_by);
+}
+
+/* protobuf: the counters of outstanding bytes follow a mapping's life. */
+static void outstanding(struct export_ctx *x, const struct open_slice *s,
+			int sign, uint64_t ts)
+{
+	const struct export_dev *d;
+	uint32_t dev = (uint32_t)s->k.a;
+
+	if (!x->pb || (s->k.c & 0xff) == SC_XFER)
+		return;
+	d = export_dev(x, dev);
+	pfpb_outstanding(x->pb, dev, PID_DEVICE_BASE + dev,
+			 d ? d->numa_node : -1, sign * (int64_t)s->size, ts);
 }
 
 static void instant(struct export_ctx *x, struct group *g,
@@ -708,6 +844,7 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 		 */
 		slice_end(x, s, ev->ts,
 			  "replaced: mapped again without an unmap");
+		outstanding(x, s, -1, ev->ts);
 		table_remove(&p->open, s);
 	}
 	s = table_insert(&p->open, k);
@@ -725,6 +862,7 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 	s->cpu = ev->cpu;
 	s->kind = ev->kind;
 	s->dir = ev->dir;
+	outstanding(x, s, 1, ev->ts);
 }
 
 static void slice_close(struct export_ctx *x, struct group *g,
@@ -741,6 +879,7 @@ static void slice_close(struct export_ctx *x, struct group *g,
 		return;
 	}
 	slice_end(x, s, ev->ts, dmas_kind_str(ev->kind, kb, sizeof(kb)));
+	outstanding(x, s, -1, ev->ts);
 	table_remove(&p->open, s);
 }
 
@@ -771,6 +910,7 @@ void perfetto_event(struct export_ctx *x, const struct dmas_event *ev)
 	uint32_t ord;
 	char kb[16];
 
+	flush_ended(x);
 	if (!p->have_base) {
 		p->base = x->have_session && x->session.start_ts &&
 					  x->session.start_ts <= ev->ts
@@ -891,10 +1031,12 @@ void perfetto_finding(struct export_ctx *x, const struct dmas_engine *e,
 	if (f->map_stack)
 		f_stack(x, "stack", f->map_stack);
 	args_close(x);
+	if (x->pb && f->map_ts)
+		pfpb_flow_end(x->pb, pfpb_flow_id(f->dev, f->addr, f->map_ts));
 	ev_close(x);
 }
 
-int perfetto_begin(struct export_ctx *x)
+int perfetto_begin(struct export_ctx *x, bool protobuf)
 {
 	struct perfetto *p = calloc(1, sizeof(*p));
 
@@ -903,6 +1045,10 @@ int perfetto_begin(struct export_ctx *x)
 	x->pf = p;
 	p->first = true;
 	p->next_tid = 2;
+	if (protobuf) {
+		x->pb = pfpb_new(x->out);
+		return x->pb ? 0 : -1;
+	}
 	fputs("{\"traceEvents\":[", x->out);
 	return 0;
 }
@@ -934,19 +1080,26 @@ int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 
 	if (!p->session_tid)
 		name_session(x);
+	flush_ended(x);
 	/* Still open at the end: drawn up to the end (table order is
 	 * deterministic). */
 	for (i = 0; i < p->open.used; i++)
 		if (slot(&p->open, (uint32_t)i)->tid)
-			slice_end(x, slot(&p->open, (uint32_t)i), end_ts,
-				  "still open at end");
-	fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->out);
+			slice_write(x, slot(&p->open, (uint32_t)i), end_ts,
+				    "still open at end");
+	if (!x->pb)
+		fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->out);
 	if (p->dropped)
 		fprintf(stderr,
 			"dmatrace export: %" PRIu64
 			" slices not drawn (out of memory)\n",
 			p->dropped);
 	fflush(x->out);
+	if (x->pb && pfpb_status(x->pb)) {
+		fprintf(stderr, "dmatrace export: out of memory: the trace is "
+				"incomplete\n");
+		return -1;
+	}
 	return ferror(x->out) ? -1 : 0;
 }
 
@@ -968,7 +1121,10 @@ void perfetto_free(struct export_ctx *x)
 	free(p->devs);
 	free(p->chans);
 	free(p->chan_idx);
+	free(p->ended);
 	table_free(&p->open);
+	pfpb_free(x->pb);
+	x->pb = NULL;
 	free(p);
 	x->pf = NULL;
 }
