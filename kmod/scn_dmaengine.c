@@ -13,7 +13,6 @@
 
 int sc_desc_never_issued(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct dma_chan *chan;
 	struct vbuf b = {};
 	struct xwait w;
@@ -26,8 +25,7 @@ int sc_desc_never_issued(struct vdmac_run *r)
 	ret = vbuf_map(r, &b, DMA_FROM_DEVICE);
 	if (ret)
 		goto out;
-	tx = xprep(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE);
-	ret = tx ? xsubmit(r, tx, &w) : -EIO;
+	ret = xqueue(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE, &w);
 	if (ret)
 		goto out;
 	/* the bug: no dma_async_issue_pending; nothing may happen */
@@ -47,7 +45,6 @@ out:
 
 int sc_xfer_timeout(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct dma_chan *chan;
 	struct vbuf b = {};
 	struct xwait w;
@@ -59,8 +56,7 @@ int sc_xfer_timeout(struct vdmac_run *r)
 	ret = vbuf_map(r, &b, DMA_FROM_DEVICE);
 	if (ret)
 		goto out;
-	tx = xprep(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE);
-	ret = tx ? xsubmit(r, tx, &w) : -EIO;
+	ret = xqueue(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE, &w);
 	if (ret)
 		goto out;
 	/* a stalled engine: issued, but nothing moves until resume */
@@ -91,7 +87,6 @@ out:
 
 int sc_xfer_error(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct vbuf src = {}, dst = {};
 	struct dma_chan *chan;
 	struct xwait w;
@@ -106,8 +101,8 @@ int sc_xfer_error(struct vdmac_run *r)
 	if (ret)
 		goto out;
 	vdmac_chan_fail_next(chan, 1);
-	tx = xprep(r, chan, DMA_MEM_TO_MEM, dst.dma, src.dma, PAGE_SIZE);
-	ret = tx ? xsubmit(r, tx, &w) : -EIO;
+	ret = xqueue(r, chan, DMA_MEM_TO_MEM, dst.dma, src.dma, PAGE_SIZE,
+		     &w);
 	if (ret)
 		goto out;
 	dma_async_issue_pending(chan);
@@ -136,7 +131,6 @@ out:
 /* A transfer to a bus address that is not RAM fails; nothing is touched. */
 int sc_xfer_bus_error(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct dma_chan *chan;
 	struct vbuf src = {};
 	struct xwait w;
@@ -148,9 +142,8 @@ int sc_xfer_bus_error(struct vdmac_run *r)
 	ret = vbuf_map(r, &src, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
-	tx = xprep(r, chan, DMA_MEM_TO_MEM, VDMAC_FIFO_ADDR, src.dma,
-		   PAGE_SIZE);
-	ret = tx ? xsubmit(r, tx, &w) : -EIO;
+	ret = xqueue(r, chan, DMA_MEM_TO_MEM, VDMAC_FIFO_ADDR, src.dma,
+		     PAGE_SIZE, &w);
 	if (ret)
 		goto out;
 	dma_async_issue_pending(chan);
@@ -173,7 +166,6 @@ out:
 
 int sc_terminate_in_flight(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct vbuf b[2] = {};
 	struct xwait w[2];
 	struct dma_chan *chan;
@@ -184,12 +176,11 @@ int sc_terminate_in_flight(struct vdmac_run *r)
 	if (!chan)
 		return -EBUSY;
 	for (i = 0; i < 2 && !ret; i++) {
-		ret = vbuf_alloc(r, &b[i], PAGE_SIZE) ?:
-		      vbuf_map(r, &b[i], DMA_FROM_DEVICE);
+		ret = vbuf_new(r, &b[i], PAGE_SIZE, DMA_FROM_DEVICE);
 		if (ret)
 			break;
-		tx = xprep(r, chan, DMA_DEV_TO_MEM, b[i].dma, 0, PAGE_SIZE);
-		ret = tx ? xsubmit(r, tx, &w[i]) : -EIO;
+		ret = xqueue(r, chan, DMA_DEV_TO_MEM, b[i].dma, 0, PAGE_SIZE,
+			     &w[i]);
 	}
 	if (ret)
 		goto out;

@@ -117,7 +117,6 @@ int sc_rx_ring(struct vdmac_run *r)
 {
 	struct vbuf b[RX_BUFS] = {};
 	struct xwait w[RX_BUFS];
-	struct dma_async_tx_descriptor *tx;
 	struct dma_chan *chan;
 	unsigned int i, round;
 	u64 pos = 0;
@@ -127,14 +126,11 @@ int sc_rx_ring(struct vdmac_run *r)
 	if (!chan)
 		return -EBUSY;
 	for (i = 0; i < RX_BUFS && !ret; i++)
-		ret = vbuf_alloc(r, &b[i], RX_LEN) ?:
-		      vbuf_map(r, &b[i], DMA_FROM_DEVICE);
+		ret = vbuf_new(r, &b[i], RX_LEN, DMA_FROM_DEVICE);
 	for (round = 0; round < RX_ROUNDS && !ret; round++) {
-		for (i = 0; i < RX_BUFS && !ret; i++) {
-			tx = xprep(r, chan, DMA_DEV_TO_MEM, b[i].dma, 0,
-				   RX_LEN);
-			ret = tx ? xsubmit(r, tx, &w[i]) : -EIO;
-		}
+		for (i = 0; i < RX_BUFS && !ret; i++)
+			ret = xqueue(r, chan, DMA_DEV_TO_MEM, b[i].dma, 0,
+				     RX_LEN, &w[i]);
 		if (ret)
 			break;
 		dma_async_issue_pending(chan);
@@ -250,7 +246,6 @@ struct ring_desc {
 
 int sc_coherent_ring(struct vdmac_run *r)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct xwait w[RING_ENTRIES];
 	dma_addr_t ring_dma, hdr_dma[RING_ENTRIES];
 	u8 *hdr[RING_ENTRIES] = {};
@@ -281,10 +276,9 @@ int sc_coherent_ring(struct vdmac_run *r)
 		ring[i].addr = cpu_to_le64(hdr_dma[i]);
 		ring[i].len = cpu_to_le32(HDR_SIZE);
 		ring[i].flags = cpu_to_le32(1);
-		tx = xprep(r, chan, DMA_MEM_TO_MEM,
-			   ring_dma + RING_DATA + i * HDR_SIZE, hdr_dma[i],
-			   HDR_SIZE);
-		ret = tx ? xsubmit(r, tx, &w[i]) : -EIO;
+		ret = xqueue(r, chan, DMA_MEM_TO_MEM,
+			     ring_dma + RING_DATA + i * HDR_SIZE, hdr_dma[i],
+			     HDR_SIZE, &w[i]);
 	}
 	if (!ret) {
 		dma_async_issue_pending(chan);

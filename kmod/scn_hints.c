@@ -79,7 +79,7 @@ int sc_swiotlb_bounce(struct vdmac_run *r)
 	struct vbuf b = {};
 	int ret;
 
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	if (!r->bounced) {

@@ -92,6 +92,13 @@ int vbuf_map(struct vdmac_run *r, struct vbuf *b,
 	return 0;
 }
 
+/* A buffer of size bytes from the device's node, mapped for dir. */
+int vbuf_new(struct vdmac_run *r, struct vbuf *b, size_t size,
+	     enum dma_data_direction dir)
+{
+	return vbuf_alloc(r, b, size) ?: vbuf_map(r, b, dir);
+}
+
 void vbuf_unmap(struct vdmac_run *r, struct vbuf *b)
 {
 	if (b->mapped)
@@ -206,6 +213,17 @@ int xsubmit(struct vdmac_run *r, struct dma_async_tx_descriptor *tx,
 	return 0;
 }
 
+/* xprep, then xsubmit: queued, waiting for dma_async_issue_pending. */
+int xqueue(struct vdmac_run *r, struct dma_chan *chan,
+	   enum dma_transfer_direction dir, dma_addr_t dst, dma_addr_t src,
+	   size_t len, struct xwait *w)
+{
+	struct dma_async_tx_descriptor *tx;
+
+	tx = xprep(r, chan, dir, dst, src, len);
+	return tx ? xsubmit(r, tx, w) : -EIO;
+}
+
 /* The transfer's result (0: done), or -ETIMEDOUT after terminating it. */
 int xwait_for(struct vdmac_run *r, struct dma_chan *chan,
 	      struct xwait *w, unsigned int ms)
@@ -224,14 +242,10 @@ int xfer(struct vdmac_run *r, struct dma_chan *chan,
 	 enum dma_transfer_direction dir, dma_addr_t dst,
 	 dma_addr_t src, size_t len)
 {
-	struct dma_async_tx_descriptor *tx;
 	struct xwait w;
 	int ret;
 
-	tx = xprep(r, chan, dir, dst, src, len);
-	if (!tx)
-		return -EIO;
-	ret = xsubmit(r, tx, &w);
+	ret = xqueue(r, chan, dir, dst, src, len, &w);
 	if (ret)
 		return ret;
 	dma_async_issue_pending(chan);

@@ -21,7 +21,7 @@ int sc_double_unmap(struct vdmac_run *r)
 	struct vbuf b = {};
 	int ret;
 
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	if (!misuse_safe(r, b.dma)) {
@@ -44,7 +44,7 @@ int sc_unmap_size_mismatch(struct vdmac_run *r)
 	int ret;
 
 	/* swiotlb frees the slots it recorded at map time: safe either way */
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	dma_unmap_page(r->dev, b.dma, PAGE_SIZE / 2, DMA_TO_DEVICE);
@@ -62,7 +62,7 @@ int sc_unmap_dir_mismatch(struct vdmac_run *r)
 	int ret;
 
 	/* at worst swiotlb copies the slot back into our own buffer */
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	dma_unmap_page(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
@@ -328,7 +328,7 @@ int sc_sync_dir_mismatch(struct vdmac_run *r)
 	int ret;
 
 	/* at worst swiotlb copies the slot back into our own buffer */
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	dma_sync_single_for_cpu(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
@@ -373,7 +373,7 @@ int sc_streaming_via_coherent(struct vdmac_run *r)
 	struct vbuf b = {};
 	int ret;
 
-	ret = vbuf_alloc(r, &b, PAGE_SIZE) ?: vbuf_map(r, &b, DMA_TO_DEVICE);
+	ret = vbuf_new(r, &b, PAGE_SIZE, DMA_TO_DEVICE);
 	if (ret)
 		goto out;
 	if (!misuse_safe(r, b.dma)) {

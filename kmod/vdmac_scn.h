@@ -79,6 +79,8 @@ int vbuf_alloc_on(struct vdmac_run *r, struct vbuf *b, size_t size, int nid,
 int vbuf_alloc(struct vdmac_run *r, struct vbuf *b, size_t size);
 int vbuf_map(struct vdmac_run *r, struct vbuf *b,
 	     enum dma_data_direction dir);
+int vbuf_new(struct vdmac_run *r, struct vbuf *b, size_t size,
+	     enum dma_data_direction dir);
 void vbuf_unmap(struct vdmac_run *r, struct vbuf *b);
 void vbuf_free(struct vdmac_run *r, struct vbuf *b);
 
@@ -93,6 +95,9 @@ struct dma_async_tx_descriptor *xprep(struct vdmac_run *r,
 				      size_t len);
 int xsubmit(struct vdmac_run *r, struct dma_async_tx_descriptor *tx,
 	    struct xwait *w);
+int xqueue(struct vdmac_run *r, struct dma_chan *chan,
+	   enum dma_transfer_direction dir, dma_addr_t dst, dma_addr_t src,
+	   size_t len, struct xwait *w);
 int xwait_for(struct vdmac_run *r, struct dma_chan *chan, struct xwait *w,
 	      unsigned int ms);
 int xfer(struct vdmac_run *r, struct dma_chan *chan,
