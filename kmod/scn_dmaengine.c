@@ -38,9 +38,7 @@ int sc_desc_never_issued(struct vdmac_run *r)
 	/* drops the pending descriptor: terminate reports in_flight=0 */
 	dmaengine_terminate_sync(chan);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_xfer_timeout(struct vdmac_run *r)
@@ -80,9 +78,7 @@ int sc_xfer_timeout(struct vdmac_run *r)
 		r->bytes += PAGE_SIZE;
 	}
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_xfer_error(struct vdmac_run *r)
@@ -122,10 +118,7 @@ int sc_xfer_error(struct vdmac_run *r)
 	      dev_name(r->dev), dma_chan_name(chan), w.cookie,
 	      DMA_TRANS_READ_FAILED);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &src);
-	vbuf_free(r, &dst);
-	return ret;
+	return sc_close(r, chan, &src, &dst, ret);
 }
 
 /* A transfer to a bus address that is not RAM fails; nothing is touched. */
@@ -159,9 +152,7 @@ int sc_xfer_bus_error(struct vdmac_run *r)
 	      dev_name(r->dev), dma_chan_name(chan), w.cookie,
 	      DMA_TRANS_WRITE_FAILED);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &src);
-	return ret;
+	return sc_close(r, chan, &src, NULL, ret);
 }
 
 int sc_terminate_in_flight(struct vdmac_run *r)

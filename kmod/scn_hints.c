@@ -30,9 +30,7 @@ int sc_redundant_sync(struct vdmac_run *r)
 	check(r, adc_matches(b.cpu, PAGE_SIZE, 0),
 	      "rx buffer does not hold the ADC samples");
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 #define CHURN_ROUNDS	1000
@@ -68,9 +66,7 @@ int sc_map_churn(struct vdmac_run *r)
 		scnprintf(r->detail, sizeof(r->detail), "elapsed_ms=%lld",
 			  ktime_ms_delta(ktime_get(), start));
 	}
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_swiotlb_bounce(struct vdmac_run *r)

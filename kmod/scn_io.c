@@ -92,6 +92,21 @@ int vbuf_map(struct vdmac_run *r, struct vbuf *b,
 	return 0;
 }
 
+/*
+ * The closing that goes with sc_open: the channel released first (which
+ * aborts what an error left queued), then the buffers unmapped and freed.
+ * Returns ret.
+ */
+int sc_close(struct vdmac_run *r, struct dma_chan *chan, struct vbuf *b,
+	     struct vbuf *b2, int ret)
+{
+	dma_release_channel(chan);
+	vbuf_free(r, b);
+	if (b2)
+		vbuf_free(r, b2);
+	return ret;
+}
+
 /* A buffer of size bytes from the device's node, mapped for dir. */
 int vbuf_new(struct vdmac_run *r, struct vbuf *b, size_t size,
 	     enum dma_data_direction dir)

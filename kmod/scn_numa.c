@@ -54,9 +54,7 @@ int sc_numa_remote_buffer(struct vdmac_run *r)
 		truth_map(r, "numa-remote-buffer", b.dma, PAGE_SIZE,
 			  DMA_FROM_DEVICE, extra);
 	}
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 static long remote_cpu_body(void *arg)
@@ -79,9 +77,7 @@ static long remote_cpu_body(void *arg)
 		truth_map(r, "numa-remote-cpu", b.dma, PAGE_SIZE,
 			  DMA_TO_DEVICE, extra);
 	}
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_numa_remote_cpu(struct vdmac_run *r)

@@ -43,9 +43,7 @@ int sc_missing_sync_for_cpu(struct vdmac_run *r)
 	      "second rx does not hold the ADC samples");
 	scnprintf(r->detail, sizeof(r->detail), "stale_read=%d", stale);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_missing_sync_for_device(struct vdmac_run *r)
@@ -84,9 +82,7 @@ int sc_missing_sync_for_device(struct vdmac_run *r)
 	scnprintf(r->detail, sizeof(r->detail), "stale_read=%d",
 		  got == crc_aa && crc_aa != crc_b);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }
 
 int sc_cpu_access_device_owned(struct vdmac_run *r)
@@ -115,7 +111,5 @@ int sc_cpu_access_device_owned(struct vdmac_run *r)
 	      "rx buffer does not hold the ADC samples after unmap");
 	scnprintf(r->detail, sizeof(r->detail), "stale_read=%d", stale);
 out:
-	dma_release_channel(chan);
-	vbuf_free(r, &b);
-	return ret;
+	return sc_close(r, chan, &b, NULL, ret);
 }

@@ -87,6 +87,8 @@ void vbuf_free(struct vdmac_run *r, struct vbuf *b);
 struct dma_chan *run_chan(struct vdmac_run *r);
 int sc_open(struct vdmac_run *r, struct dma_chan **chan, struct vbuf *b,
 	    struct vbuf *b2, size_t size);
+int sc_close(struct vdmac_run *r, struct dma_chan *chan, struct vbuf *b,
+	     struct vbuf *b2, int ret);
 
 struct dma_async_tx_descriptor *xprep(struct vdmac_run *r,
 				      struct dma_chan *chan,
