@@ -1,7 +1,8 @@
 # kmod/kmod.mk - builds vdmac.ko and vdmac_leak.ko out of tree with Kbuild,
 # against the Debian kernel whose headers linux-headers-amd64 depends on
 # (KDIR= builds against another tree, e.g. one with CONFIG_DMA_API_DEBUG).
-# The sources are copied to $(BUILD)/kmod so objects never land in kmod/.
+# The sources are copied to $(BUILD)/kmod so objects never land in kmod/;
+# Kbuild lists the objects (the harness, the scenarios by finding area).
 #
 #   make kmod                    -> $(BUILD)/kmod/vdmac.ko, vdmac_leak.ko
 #   make kmod KDIR=/path/to/tree
@@ -27,6 +28,8 @@ $(KMODS) &: $(KMOD_SRCS)
 	$(call msg,KBUILD,$(KMOD_OUT))
 	$(Q)test -d "$(KDIR)" || { echo "kmod: no kernel tree at KDIR='$(KDIR)' (make deps installs linux-headers-amd64)" >&2; exit 1; }
 	$(Q)mkdir -p $(KMOD_OUT)
+	@# a copy of kmod/ as it is now: no source a rename left behind
+	$(Q)rm -f $(KMOD_OUT)/*.c $(KMOD_OUT)/*.h
 	$(Q)cp $(KMOD_SRCS) $(KMOD_OUT)/
 	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_OUT)) modules \
 		$(if $(filter 0,$(V)),>$(abspath $(KMOD_OUT))/build.log || { cat $(abspath $(KMOD_OUT))/build.log; exit 1; })

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vdmac.h - what vdmac's provider (vdmac_core.c), its clients
- * (vdmac_clients.c), its benchmark (vdmac_bench.c) and the separate
- * vdmac_leak module share.
+ * vdmac.h - what vdmac's provider (vdmac_core.c), its clients (the
+ * harness vdmac_harness.c and the scenarios scn_*.c), its benchmark
+ * (vdmac_bench.c) and the separate vdmac_leak module share.
  */
 #ifndef _VDMAC_H
 #define _VDMAC_H

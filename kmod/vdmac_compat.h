@@ -2,7 +2,8 @@
 /*
  * vdmac_compat.h - the kernel API differences vdmac meets between the
  * kernels it is built for (Debian's 6.1, 6.12 and newest), each with the
- * release that made it necessary.  Nothing else in kmod/ tests versions.
+ * release and the upstream commit (id and title) that made it necessary.
+ * Nothing else in kmod/ tests versions.
  */
 #ifndef VDMAC_COMPAT_H
 #define VDMAC_COMPAT_H
@@ -10,9 +11,9 @@
 #include <linux/version.h>
 
 /*
- * 6.10, "tracing/treewide: Remove second parameter of __assign_str()":
- * the source is the one named in __string(), so __assign_str() takes only
- * the field.
+ * 6.10, commit 2c92ca849fcc ("tracing/treewide: Remove second parameter of
+ * __assign_str()"): the source is the one named in __string(), so
+ * __assign_str() takes only the field.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #define vdmac_assign_str(field, src) __assign_str(field)
@@ -21,8 +22,8 @@
 #endif
 
 /*
- * 6.11, "platform: Make platform_driver::remove() return void": before
- * it, .remove returns int (always 0 here).
+ * 6.11, commit 0edb555a65d1 ("platform: Make platform_driver::remove()
+ * return void"): before it, .remove returns int (always 0 here).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define vdmac_remove_ret void
@@ -33,18 +34,20 @@
 #endif
 
 /*
- * 6.12 (seen in Debian's 6.12 headers): is_swiotlb_buffer() is gone;
- * swiotlb_find_pool() says which pool, if any, holds the address.
+ * 6.11, commit 7296f2301a05 ("swiotlb: reduce swiotlb pool lookups"):
+ * is_swiotlb_buffer() is gone; swiotlb_find_pool() says which pool, if
+ * any, holds the address.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define vdmac_is_swiotlb_buffer(dev, paddr) (swiotlb_find_pool(dev, paddr) != NULL)
 #else
 #define vdmac_is_swiotlb_buffer(dev, paddr) is_swiotlb_buffer(dev, paddr)
 #endif
 
 /*
- * 6.13, "hrtimers: Introduce hrtimer_setup() to replace hrtimer_init()":
- * the callback is given at set-up, and later kernels drop hrtimer_init().
+ * 6.13, commit 908a1d775422 ("hrtimers: Introduce hrtimer_setup() to
+ * replace hrtimer_init()"): the callback is given at set-up, and later
+ * kernels drop hrtimer_init().
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #define vdmac_hrtimer_setup(timer, fn, clock, mode) \

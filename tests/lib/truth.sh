@@ -1,7 +1,7 @@
 # truth.sh - ground truth against findings, for the scripts that compare a
 # vdmac run's report with what its scenarios planted (sourced, bash).
 # Truth lines are vdmac's: "finding=ID dev=DEV [addr=0x.. size=N ...]
-# [requires=OPTION] [when=unbind]" (kmod/vdmac_clients.c).
+# [requires=OPTION] [when=unbind]" (kmod/vdmac_harness.c).
 
 # truth_findings FILE.json: "id dev addr size consequences" per finding,
 # sorted (consequences: the follow-on findings folded into it)
