@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "../cli/event.h"
+#include "../cli/event_count.h"
 #include "compat.bpf.h"
 #include "dmascope_bpf.h"
 
@@ -83,7 +84,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
 	__type(key, __u32);
-	__type(value, struct dmas_bpf_counters);
+	__type(value, struct dmas_dev_counters);
 } dev_counters SEC(".maps");
 
 /*
@@ -676,51 +677,18 @@ static __always_inline void ev_submit(struct dmas_event *e)
 
 /*
  * Per-device call counters for calls whose event was lost: the reader
- * counts the events it receives (cli/source/live.c), so together they
+ * counts the events it receives (cli/source/live_counters.c), so together they
  * count every call, and a delivered event costs no counter update here.
  */
 static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 {
-	struct dmas_bpf_counters *c;
+	struct dmas_dev_counters *c;
 
 	if (!id)
 		return;
 	c = bpf_map_lookup_elem(&dev_counters, &id);
-	if (!c)
-		return;
-	switch (kind) {
-	case DMAS_EV_MAP:
-	case DMAS_EV_MAP_SG:
-	case DMAS_EV_MAP_RESOURCE:
-		c->maps++;
-		c->map_bytes += bytes;
-		break;
-	case DMAS_EV_UNMAP:
-	case DMAS_EV_UNMAP_SG:
-	case DMAS_EV_UNMAP_RESOURCE:
-		c->unmaps++;
-		break;
-	case DMAS_EV_SYNC_FOR_CPU:
-	case DMAS_EV_SYNC_FOR_DEVICE:
-	case DMAS_EV_SYNC_SG_FOR_CPU:
-	case DMAS_EV_SYNC_SG_FOR_DEVICE:
-		c->syncs++;
-		break;
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
-	case DMAS_EV_POOL_ALLOC:
-		c->allocs++;
-		c->alloc_bytes += bytes;
-		break;
-	case DMAS_EV_FREE_COHERENT:
-	case DMAS_EV_FREE_PAGES:
-	case DMAS_EV_POOL_FREE:
-		c->frees++;
-		break;
-	case DMAS_EV_MAP_ERROR:
-		c->map_errors++;
-		break;
-	}
+	if (c)
+		dmas_dev_counters_add(c, kind, bytes, 0);
 }
 
 /* ---- what each call means, shared by every hook family ---- */
