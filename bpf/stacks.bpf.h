@@ -16,8 +16,7 @@
 /* Filled by the loader before load. */
 const volatile bool want_stacks = false;
 const volatile bool release_stacks = false; /* also on unmap/free/release */
-/* Reuse a call path's stack this many times before unwinding again; 0: always.
- */
+/* Reuse a call path's stack this many times before a new unwind; 0: never. */
 const volatile __u32 stack_reuse = 32;
 /*
  * The core kernel's text, _stext.._etext (from the loader's kallsyms; 0 when

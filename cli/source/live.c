@@ -4,7 +4,8 @@
  * kernel, read its symbols, choose a hook family per traced function,
  * size and configure the BPF object, load, attach, open the ring) and
  * closes it.  The catalogue and probe step are in live_hooks.c, attaching
- * in live_attach.c, the reader in live_ring.c, queries in live_query.c.
+ * in live_attach.c, the reader in live_ring.c, the answers to live views in
+ * live_query.c.
  * Lost events are counted in the kernel and delivered as DMAS_EV_LOST.
  */
 #include <errno.h>
@@ -67,6 +68,9 @@ static const struct dmas_source_ops live_ops = {
 	.name = "live",
 	.run = live_run,
 	.close = live_close,
+	.live_counters = live_query_counters,
+	.live_hooks = live_query_hooks,
+	.live_stats = live_query_stats,
 };
 
 struct live_source *live_source_of(struct dmas_source *s)
@@ -124,8 +128,7 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	return ls;
 }
 
-/* kallsyms: symbols for stacks and the probe step, and whether we may read
- * them. */
+/* kallsyms, for stacks and the probe step, if we may read it. */
 static int read_kernel_symbols(struct live_source *ls, char *err, size_t errlen)
 {
 	ls->ksyms = dmas_ksyms_load("/proc/kallsyms", err, errlen);
@@ -136,6 +139,13 @@ static int read_kernel_symbols(struct live_source *ls, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* The probe step: one hook family per traced function, and why. */
+static int choose_hooks(struct live_source *ls, char *err, size_t errlen)
+{
+	return live_choose_hooks(&ls->probe, ls->chosen, &ls->opts, ls->ksyms,
+				 err, errlen);
 }
 
 /* Opens the object and turns on only the chosen programs. */
@@ -188,7 +198,7 @@ static int size_maps(struct live_source *ls, char *err, size_t errlen)
 }
 
 /* Filters, stack options and the kernel's layout, read-only to the programs. */
-static void configure_object(struct live_source *ls)
+static int configure_object(struct live_source *ls, char *err, size_t errlen)
 {
 	const struct dmas_live_opts *o = &ls->opts;
 	struct dmascope_bpf__rodata *ro = ls->skel->rodata;
@@ -208,6 +218,7 @@ static void configure_object(struct live_source *ls)
 	/* library call sites in the core kernel never key stack reuse */
 	ro->ktext_start = dmas_ksyms_addr(ls->ksyms, "_stext");
 	ro->ktext_end = dmas_ksyms_addr(ls->ksyms, "_etext");
+	return 0;
 }
 
 static int load_object(struct live_source *ls, char *err, size_t errlen)
@@ -221,8 +232,10 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-/* Attaches, says under -v what and how long each step took; one DMA API hook at
- * least. */
+/*
+ * Attaches; under -v says what and how long each step took.  Fails when
+ * not one DMA API hook is attached.
+ */
 static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 {
 	int nr_dma;
@@ -244,12 +257,27 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-static void describe_session(struct live_source *ls)
+static int describe_session(struct live_source *ls, char *err, size_t errlen)
 {
 	dmas_live_session_init(&ls->session);
 	live_hooks_string(ls->chosen, ls->session.hooks,
 			  sizeof(ls->session.hooks));
+	return 0;
 }
+
+/* Opening, in order; each step fails with a message in err. */
+static int (*const open_steps[])(struct live_source *ls, char *err,
+				 size_t errlen) = {
+	read_kernel_symbols, /* kallsyms, and whether we may read it */
+	choose_hooks, /* a hook family per traced function */
+	open_object, /* only the chosen programs turned on */
+	size_maps, /* ring buffer and stack map */
+	configure_object, /* filters, stack options, kernel layout */
+	load_object, /* the verifier */
+	attach_hooks, /* at least one DMA API hook */
+	live_ring_open, /* the reader */
+	describe_session, /* kernel, host, clock, hooks */
+};
 
 struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 					  char *err, size_t errlen)
@@ -262,18 +290,12 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 	ls = live_alloc(o, t_start, err, errlen);
 	if (!ls)
 		return NULL;
-	if (read_kernel_symbols(ls, err, errlen) ||
-	    live_choose_hooks(&ls->probe, ls->chosen, o, ls->ksyms, err,
-			      errlen) ||
-	    open_object(ls, err, errlen) || size_maps(ls, err, errlen))
-		goto fail;
-	configure_object(ls);
-	if (load_object(ls, err, errlen) || attach_hooks(ls, err, errlen) ||
-	    live_ring_open(ls, err, errlen))
-		goto fail;
-	describe_session(ls);
+	for (size_t i = 0; i < sizeof(open_steps) / sizeof(open_steps[0]);
+	     i++) {
+		if (open_steps[i](ls, err, errlen)) {
+			live_close(&ls->base);
+			return NULL;
+		}
+	}
 	return &ls->base;
-fail:
-	live_close(&ls->base);
-	return NULL;
 }

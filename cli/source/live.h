@@ -26,8 +26,10 @@ struct dmas_ksyms;
 
 /* NULL and err when /proc/kallsyms cannot be read. */
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
-/* Re-read if the set of loaded modules changed; symbols of unloaded modules are
- * kept. */
+/*
+ * Re-read if the set of loaded modules changed; symbols of unloaded
+ * modules are kept.
+ */
 void dmas_ksyms_refresh(struct dmas_ksyms *k);
 void dmas_ksyms_free(struct dmas_ksyms *k);
 /* "func+0x1c/0x80 [module]" or "0xffff..." when unknown; returns buf. */
@@ -46,16 +48,17 @@ int dmas_ksyms_hidden(const struct dmas_ksyms *k);
  * array in *out (malloc'd).  0 when the machine has no node information.
  */
 size_t dmas_sysfs_mem_ranges(const char *root, struct dmas_mem_range **out);
-/* cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns cpus
- * seen. */
+/*
+ * cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns
+ * the cpus seen.
+ */
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max);
 
 /* ---- the session and the machine (live_machine.c) ---- */
 
 uint64_t dmas_live_now_mono(void); /* ns, the events' clock */
 uint64_t dmas_live_now_real(void);
-/* The session header of this machine, now: kernel, host, clock, page size,
- * start. */
+/* This machine's session header: kernel, host, clock, page size, start. */
 void dmas_live_session_init(struct dmas_session *s);
 /* Hands the session, the NUMA layout and the CPU -> node map to the sink. */
 void dmas_live_deliver_machine(const struct dmas_sink *sink,

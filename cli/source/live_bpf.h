@@ -74,8 +74,10 @@ struct live_choice {
 
 struct dmas_ksyms;
 
-/* Fills p from the kernel and a choice per operation; -1 and err when the
- * kernel's BTF cannot be read. */
+/*
+ * Fills p from the kernel and a choice per operation; -1 and err when the
+ * kernel's BTF cannot be read.
+ */
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
 		      const struct dmas_live_opts *o,
 		      const struct dmas_ksyms *ksyms, char *err, size_t errlen);
@@ -134,12 +136,18 @@ struct live_source *live_source_of(struct dmas_source *s);
 
 /* Turns on the chosen programs only; returns how many operations have one. */
 int live_enable_programs(struct live_source *ls);
-/* Attaches every chosen hook; returns how many, *nr_dma those of the DMA API.
- */
+/* Attaches the chosen hooks: how many, *nr_dma those of the DMA API. */
 int live_attach_all(struct live_source *ls, int *nr_dma);
 /* Hooks of modules loaded since: attached now. */
 void live_attach_waiting(struct live_source *ls);
 void live_detach_all(struct live_source *ls);
+
+/* ---- answering live views (live_query.c): the source's live ops ---- */
+
+int live_query_counters(struct dmas_source *s, uint32_t dev,
+			struct dmas_live_counters *out);
+int live_query_hooks(struct dmas_source *s, char *buf, size_t len);
+int live_query_stats(struct dmas_source *s, struct dmas_live_stats *out);
 
 /* ---- reading the ring (live_ring.c) ---- */
 

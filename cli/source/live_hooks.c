@@ -368,8 +368,7 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 
 	c->hook = NULL;
 	if (op->module) {
-		/* raw_tp programs load without their tracepoint: attach later
-		 */
+		/* a raw_tp loads without its tracepoint: attached later */
 		c->hook = &op->hooks[0];
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;

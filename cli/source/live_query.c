@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * live_query.c - what live views (dmatop, record's summary) read from the
- * live BPF source without seeing every event: per-device counters, the
- * attached hooks, and what it has done so far.
+ * live_query.c - what live views (dmatop, record's summary) read from a
+ * live source without seeing every event: per-device counters, the
+ * attached hooks, and what it has done so far.  The public calls dispatch
+ * to the source's ops; the live BPF source's answers follow.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,36 @@
 int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 			      struct dmas_live_counters *out)
 {
+	memset(out, 0, sizeof(*out));
+	if (!s || !s->ops->live_counters)
+		return -1;
+	return s->ops->live_counters(s, dev, out);
+}
+
+int dmas_source_live_hooks(struct dmas_source *s, char *buf, size_t len)
+{
+	if (!s || !s->ops->live_hooks || !len)
+		return -1;
+	return s->ops->live_hooks(s, buf, len);
+}
+
+int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s || !s->ops->live_stats)
+		return -1;
+	return s->ops->live_stats(s, out);
+}
+
+/* ---- the live BPF source's answers ---- */
+
+int live_query_counters(struct dmas_source *s, uint32_t dev,
+			struct dmas_live_counters *out)
+{
 	struct live_source *ls = live_source_of(s);
 	struct dmas_dev_counters *vals, sum = {0};
 
-	memset(out, 0, sizeof(*out));
-	if (!ls || !dev || dev >= DMAS_BPF_MAX_DEVICES)
+	if (!dev || dev >= DMAS_BPF_MAX_DEVICES)
 		return -1;
 	vals = calloc(ls->ncpus, sizeof(*vals));
 	if (!vals)
@@ -41,14 +67,12 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 	return 0;
 }
 
-int dmas_source_live_hooks(struct dmas_source *s, char *buf, size_t len)
+int live_query_hooks(struct dmas_source *s, char *buf, size_t len)
 {
 	struct live_source *ls = live_source_of(s);
 	size_t l = 0;
 	int n = 0;
 
-	if (!ls || !len)
-		return -1;
 	buf[0] = '\0';
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		const struct live_choice *c = &ls->chosen[i];
@@ -68,13 +92,10 @@ int dmas_source_live_hooks(struct dmas_source *s, char *buf, size_t len)
 	return n;
 }
 
-int dmas_source_live_stats(struct dmas_source *s, struct dmas_live_stats *out)
+int live_query_stats(struct dmas_source *s, struct dmas_live_stats *out)
 {
 	struct live_source *ls = live_source_of(s);
 
-	memset(out, 0, sizeof(*out));
-	if (!ls)
-		return -1;
 	out->events = ls->reorder.delivered;
 	out->lost = ls->lost;
 	out->stack_errors = ls->stack_errors;

@@ -143,8 +143,7 @@ static void check_drops(struct live_source *ls)
 				continue;
 			*seen = vals[cpu];
 			if (slot == DMAS_DROP_STACK) {
-				/* a missing stack is not a missing event:
-				 * counted apart */
+				/* a lost stack is not a lost event */
 				ls->stack_errors += d;
 				continue;
 			}
