@@ -7,7 +7,8 @@ BPF_SKEL := $(BUILD)/gen/dmascope.skel.h
 
 GEN_HEADERS += $(BPF_SKEL)
 
-$(BPF_OBJ): bpf/dmascope.bpf.c bpf/compat.bpf.h bpf/dmascope_bpf.h bpf/vmlinux.h cli/event.h
+$(BPF_OBJ): bpf/dmascope.bpf.c $(wildcard bpf/*.bpf.h) bpf/dmascope_bpf.h bpf/vmlinux.h \
+		cli/event.h cli/event_count.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * compat.bpf.h - kernel differences the BPF programs see, in one place:
- * structs the build's vmlinux.h lacks (dmaengine is off in the host kernel
- * the header came from), fields whose size changed between releases, and
- * page/physical address arithmetic that depends on the kernel's memory
- * layout (passed in by the loader from /proc/kallsyms).
+ * compat.bpf.h - kernel, arch and toolchain differences the BPF programs
+ * see, in one place: structs the build's vmlinux.h lacks, fields whose size
+ * changed between releases, x86-64 details (address layout, argument
+ * registers, trampoline frames) and the verifier's rules on pointers.
+ * Each shim says which release (and commit, where known) made it needed.
  */
 #ifndef DMASCOPE_COMPAT_BPF_H
 #define DMASCOPE_COMPAT_BPF_H
@@ -12,7 +12,11 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
-/* dmaengine types; relocated by CO-RE to the running kernel's dma_chan. */
+/*
+ * dmaengine types; relocated by CO-RE to the running kernel's dma_chan.
+ * Not a release difference: the kernel vmlinux.h was generated from was
+ * built without CONFIG_DMA_ENGINE, so the header lacks them.
+ */
 struct dma_device___dmas {
 	struct device *dev;
 } __attribute__((preserve_access_index));
@@ -22,17 +26,75 @@ struct dma_chan___dmas {
 	int chan_id;
 } __attribute__((preserve_access_index));
 
-/* dma_pool's block size was size_t up to 6.3, unsigned int since. */
+/*
+ * dma_pool's block size was size_t up to 6.3, unsigned int since 6.4
+ * ("dmapool: cleanup integer types"): read it at its running size.
+ */
 struct dma_pool___dmas {
 	struct device *dev;
 	size_t size;
 } __attribute__((preserve_access_index));
 
+static __always_inline __u64 pool_block_size(const void *pool)
+{
+	const struct dma_pool___dmas *p = pool;
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, bpf_core_field_size(p->size) & 0xf, &p->size);
+	return v;
+}
+
 #define DMAS_MAX_ERRNO 4095
 #define DMAS_IS_ERR_OR_NULL(p) \
 	(!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)
 
-/* Set by the loader from /proc/kallsyms; 0 when unknown. */
+/* ---- the verifier ---- */
+
+/*
+ * A BTF-typed pointer as a plain number: the verifier forbids arithmetic
+ * on typed pointers, a copy through a probe read makes it a scalar.
+ */
+static __always_inline __u64 ptr_value(const void *p)
+{
+	__u64 v = 0, tmp = (__u64)p;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &tmp);
+	return v;
+}
+
+/*
+ * The same without a helper call: stored into our own reserved record
+ * (allowed to a program with CAP_PERFMON) and read back, which the
+ * verifier types as a plain scalar.  The slot is overwritten with the
+ * event's own data afterwards.
+ */
+static __always_inline __u64 launder(volatile __u64 *slot, const void *p)
+{
+	*slot = (__u64)p;
+	return *slot;
+}
+
+/* ---- x86-64: addresses ---- */
+
+/* Kernel addresses lie in the upper canonical half. */
+static __always_inline bool kernel_half_addr(__u64 v)
+{
+	return (v >> 48) == 0xffff;
+}
+
+/* A kernel pointer's top byte is all ones, with 4- and 5-level paging. */
+static __always_inline bool kernel_ptr_top_byte(__u64 v)
+{
+	return (v >> 56) == 0xff;
+}
+
+/*
+ * Where the direct map and the struct page array start: randomized since
+ * 4.8 ("x86/mm: Implement ASLR for kernel memory regions": page_offset_base)
+ * and 4.9 ("x86/mm: Enable KASLR for vmemmap memory region": vmemmap_base),
+ * so read from the kernel variables the loader finds in /proc/kallsyms;
+ * 0 when unknown.
+ */
 const volatile __u64 ksym_vmemmap_base = 0; /* &vmemmap_base */
 const volatile __u64 ksym_page_offset_base = 0; /* &page_offset_base */
 
@@ -47,18 +109,6 @@ static __always_inline __u64 read_kvar(__u64 addr, __u64 dflt)
 
 	if (!addr || bpf_probe_read_kernel(&v, sizeof(v), (void *)addr))
 		return dflt;
-	return v;
-}
-
-/*
- * A BTF-typed pointer as a plain number: the verifier forbids arithmetic
- * on typed pointers, a copy through a probe read makes it a scalar.
- */
-static __always_inline __u64 ptr_value(const void *p)
-{
-	__u64 v = 0, tmp = (__u64)p;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &tmp);
 	return v;
 }
 
@@ -116,13 +166,21 @@ static __always_inline __u64 phys_to_virt_core(__u64 pa)
 	return pa + page_offset_base();
 }
 
-static __always_inline __u64 pool_block_size(const void *pool)
-{
-	const struct dma_pool___dmas *p = pool;
-	__u64 v = 0;
+/* ---- x86-64: calls ---- */
 
-	bpf_probe_read_kernel(&v, bpf_core_field_size(p->size) & 0xf, &p->size);
-	return v;
-}
+/*
+ * A kprobe's sixth argument: r9 in the x86-64 calling convention.  libbpf
+ * 1.1 (Debian 12's) has no PT_REGS_PARM6_CORE; BPF_KPROBE takes five.
+ */
+#define DMAS_KPROBE_PARM6(ctx) BPF_CORE_READ(ctx, r9)
+
+/*
+ * In a trampoline's frame, the return address into the traced function
+ * lies this far at most past the function's address (bpf_get_func_ip):
+ * past the 5-byte call of the patched entry (X86_PATCH_SIZE), and the
+ * 4-byte ENDBR before it on kernels with IBT (5.18, "x86/ibt,bpf: Add
+ * ENDBR instructions to prologue and trampoline"), with room to spare.
+ */
+#define DMAS_TRAMP_RET_MAX 16
 
 #endif /* DMASCOPE_COMPAT_BPF_H */

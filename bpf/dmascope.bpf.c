@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "../cli/event.h"
+#include "../cli/event_count.h"
 #include "compat.bpf.h"
 #include "dmascope_bpf.h"
 
@@ -22,28 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 filter_pid = 0; /* tgid; 0: all */
 const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {}; /* "" : all */
 const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
-const volatile bool want_stacks = false;
-const volatile bool release_stacks = false; /* also on unmap/free/release */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader past this */
-/* Reuse a call path's stack this many times before unwinding again; 0: always.
- */
-const volatile __u32 stack_reuse = 32;
-/*
- * The core kernel's text, _stext.._etext (from the loader's kallsyms; 0 when
- * unknown).  A DMA API call site there is a library that serves every driver
- * (dma_pool_alloc calling dma_alloc_attrs, dmam_alloc_attrs, ...): it names
- * neither the creating code nor its module, so it never keys stack reuse.
- */
-const volatile __u64 ktext_start = 0;
-const volatile __u64 ktext_end = 0;
-
-/* Written here, read by the loader (bss). */
-__u32 next_dev_id = 0;
-/* Bumped on module unload: cached call paths may name freed code. */
-__u32 stack_gen = 0;
-/* Full unwinds, and trampoline frames not as expected (-v shows them). */
-__u64 stack_unwinds = 0;
-__u64 tramp_misses = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -51,78 +31,11 @@ struct {
 } events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384); /* resized by the loader */
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-} stacks SEC(".maps");
-
-struct dev_state {
-	__u32 id;
-	__u8 pass; /* passes the device/driver filters */
-	__u8 pad[3];
-};
-
-/* struct device * -> its small id */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
-	__type(key, __u64);
-	__type(value, struct dev_state);
-} devs SEC(".maps");
-
-/* id -> the device record sent on first sight, for a reader that lost it */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
-	__type(key, __u32);
-	__type(value, struct dmas_device_rec);
-} dev_info SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
 	__type(key, __u32);
-	__type(value, struct dmas_bpf_counters);
+	__type(value, struct dmas_dev_counters);
 } dev_counters SEC(".maps");
-
-/*
- * The hot path's device lookup: a direct-mapped cache in a plain array (the
- * verifier inlines its lookup: no helper call, no hashing) in front of the
- * `devs` hash.  Each slot is one 64-bit word holding the device pointer's
- * significant bits, the filter verdict and the id, so a slot written by two
- * CPUs at once is either one device's word or the other's, never a mix.
- * A kernel pointer's top byte is all ones and struct device is 8-aligned:
- * bits 3..55 are kept (bits 11..63 of the word), bit 10 is the verdict,
- * bits 0..9 the id; devices with ids from 1024 on always take the hash.
- */
-#define DEV_CACHE_SLOTS 256
-#define DEV_CACHE_MAX_ID 1024
-#define DEV_WORD_PTR_MASK ((1ULL << 53) - 1)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DEV_CACHE_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} dev_cache SEC(".maps");
-
-/*
- * Stack reuse: call path -> stack id, direct-mapped like dev_cache.  The
- * call path is the few innermost frames (the DMA API call site and its
- * callers), hashed with stack_gen; a slot word is the hash's top 32 bits
- * and the stack id (bits 0..23).
- */
-#define STACK_CACHE_SLOTS 4096
-#define STACK_KEY_FRAMES 5
-#define STACK_ID_BITS 24
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, STACK_CACHE_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} stack_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -168,18 +81,6 @@ enum {
 	FN_DEVICE_ADD,
 };
 
-/* dev_name() -> id, for tracepoints that name their device (vdmac) */
-struct dev_name_key {
-	char name[DMAS_DEV_NAME_LEN];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
-	__type(key, struct dev_name_key);
-	__type(value, __u32);
-} dev_names SEC(".maps");
-
 /* (provider id, channel index) -> channel id given at dma_request_chan */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -187,34 +88,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } chan_ids SEC(".maps");
-
-/*
- * Devices registered (device_add) while we trace and not yet given a
- * device record: their record says so (DMAS_DEVF_ADDED).  LRU: devices
- * that never do DMA are many (block, tty, net queues) and just age out.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u8);
-} added SEC(".maps");
-
-/* Devices inside really_probe: a driver seen there is being bound now. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);
-	__type(value, __u8);
-} probing SEC(".maps");
-
-/* Scratch for building a device record (too big for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dmas_device_rec);
-} dev_scratch SEC(".maps");
 
 static __always_inline void count_drop(__u32 slot)
 {
@@ -245,28 +118,6 @@ static __always_inline bool pid_passes(void)
 static __always_inline bool dev_filtered(void)
 {
 	return filter_dev[0] || filter_drv[0];
-}
-
-/*
- * A pointer's value as a number, without a helper call: stored into our
- * own reserved record (allowed to a program with CAP_PERFMON) and read
- * back, which the verifier types as a plain scalar.  The slot is
- * overwritten with the event's own data afterwards.
- */
-static __always_inline __u64 launder(volatile __u64 *slot, const void *p)
-{
-	*slot = (__u64)p;
-	return *slot;
-}
-
-static __always_inline void read_driver_name(struct device *dev, char *buf,
-					     int len)
-{
-	const char *name = BPF_CORE_READ(dev, driver, name);
-
-	buf[0] = 0;
-	if (name)
-		bpf_probe_read_kernel_str(buf, len, name);
 }
 
 /*
@@ -302,316 +153,8 @@ static __always_inline __u64 ringbuf_flags_at(struct dmas_event *e)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/*
- * The id of dev, allocating one and sending its device record on first
- * sight.  Sets *pass to whether the device passes the device/driver
- * filters.  0 for a NULL device or a full table.
- */
-static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass);
-
-/*
- * A global (non-inlined) function: the verifier checks it once per program
- * instead of once per call site, which keeps loading fast under emulation.
- * Returns the id in the low half, bit 32 set when the device passes.
- */
-__noinline __u64 dev_lookup(__u64 devp)
-{
-	struct device *dev = (struct device *)devp;
-	bool pass;
-	__u32 id = dev_id_slow(dev, &pass);
-
-	return id | (pass ? 1ULL << 32 : 0);
-}
-
-static __always_inline __u32 dev_id(struct device *dev, bool *pass)
-{
-	__u64 key = (__u64)dev, v;
-	struct dev_state *st;
-
-	/* the common case inline: a device seen before */
-	if (dev) {
-		st = bpf_map_lookup_elem(&devs, &key);
-		if (st) {
-			*pass = st->pass;
-			return st->id;
-		}
-	}
-	v = dev_lookup(ptr_value(dev));
-	*pass = v >> 32;
-	return (__u32)v;
-}
-
-static __always_inline bool dev_cacheable(__u64 devp)
-{
-	return (devp >> 56) == 0xff && !(devp & 7);
-}
-
-static __always_inline __u32 dev_cache_slot(__u64 devp)
-{
-	return ((devp >> 6) ^ (devp >> 14)) & (DEV_CACHE_SLOTS - 1);
-}
-
-/* A device that went away or changed its verdict: out of the cache. */
-static __always_inline void dev_cache_forget(__u64 devp)
-{
-	__u32 slot = dev_cache_slot(devp);
-	__u64 *w = bpf_map_lookup_elem(&dev_cache, &slot);
-
-	if (w && (*w >> 11) == ((devp >> 3) & DEV_WORD_PTR_MASK))
-		*w = 0;
-}
-
-/*
- * dev_id for the hot path: devp is dev's value (see launder); one inlined
- * array lookup when the device is in the cache, the hash otherwise.
- */
-static __always_inline __u32 dev_id_cached(struct device *dev, __u64 devp,
-					   bool *pass)
-{
-	__u64 *w = NULL, tag = (devp >> 3) & DEV_WORD_PTR_MASK, word;
-	__u32 slot, id;
-
-	if (dev_cacheable(devp)) {
-		slot = dev_cache_slot(devp);
-		w = bpf_map_lookup_elem(&dev_cache, &slot);
-		if (w) {
-			word = *w;
-			if (word && (word >> 11) == tag) {
-				*pass = (word >> 10) & 1;
-				return word & (DEV_CACHE_MAX_ID - 1);
-			}
-		}
-	}
-	id = dev_id(dev, pass);
-	if (w && id && id < DEV_CACHE_MAX_ID)
-		*w = tag << 11 | (__u64)(*pass ? 1 : 0) << 10 | id;
-	return id;
-}
-
-static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
-{
-	__u64 key = (__u64)dev;
-	struct dev_state *st, nst = {};
-	struct dmas_device_rec *r;
-	__u32 zero = 0, id;
-	const char *s;
-
-	*pass = !filter_dev[0] && !filter_drv[0];
-	if (!dev)
-		return DMAS_DEV_NONE;
-	st = bpf_map_lookup_elem(&devs, &key);
-	if (st) {
-		*pass = st->pass;
-		return st->id;
-	}
-	r = bpf_map_lookup_elem(&dev_scratch, &zero);
-	if (!r)
-		return DMAS_DEV_NONE;
-	id = __sync_fetch_and_add(&next_dev_id, 1) + 1;
-	if (id >= DMAS_BPF_MAX_DEVICES) {
-		count_drop(DMAS_DROP_DEVTABLE);
-		return DMAS_DEV_NONE;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->ts = bpf_ktime_get_ns();
-	r->dev = id;
-	r->cpu = bpf_get_smp_processor_id();
-	r->kind = DMAS_REC_DEVICE;
-	r->numa_node = -1;
-	if (bpf_core_field_exists(dev->numa_node))
-		r->numa_node = BPF_CORE_READ(dev, numa_node);
-	s = BPF_CORE_READ(dev, kobj.name);
-	if (s)
-		bpf_probe_read_kernel_str(r->name, sizeof(r->name), s);
-	read_driver_name(dev, r->driver, sizeof(r->driver));
-	s = BPF_CORE_READ(dev, bus, name);
-	if (s)
-		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), s);
-	{
-		__u64 *mp = BPF_CORE_READ(dev, dma_mask);
-
-		if (mp)
-			bpf_probe_read_kernel(&r->dma_mask, sizeof(r->dma_mask),
-					      mp);
-	}
-	if (BPF_CORE_READ(dev, iommu_group))
-		r->flags |= DMAS_DEVF_IOMMU;
-	/* first seen with a driver bound, outside its probe: bound before us */
-	if (r->driver[0] && !bpf_map_lookup_elem(&probing, &key))
-		r->flags |= DMAS_DEVF_BOUND_BEFORE;
-	if (bpf_map_lookup_elem(&added, &key)) {
-		r->flags |= DMAS_DEVF_ADDED;
-		r->flags &= ~DMAS_DEVF_BOUND_BEFORE;
-	}
-
-	nst.id = id;
-	nst.pass = (!filter_dev[0] ||
-		    str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
-		   (!filter_drv[0] ||
-		    str_eq_filter(r->driver, filter_drv, DMAS_DRV_NAME_LEN));
-	if (bpf_map_update_elem(&devs, &key, &nst, BPF_NOEXIST)) {
-		/* another CPU won the race: use its id, ours stays unused */
-		st = bpf_map_lookup_elem(&devs, &key);
-		if (!st)
-			return DMAS_DEV_NONE;
-		*pass = st->pass;
-		return st->id;
-	}
-	bpf_map_update_elem(&dev_info, &id, r, BPF_ANY);
-	bpf_map_update_elem(&dev_names, r->name, &id, BPF_ANY);
-	if (bpf_ringbuf_output(&events, r, sizeof(*r), ringbuf_flags()))
-		count_drop(DMAS_DROP_RINGBUF);
-	*pass = nst.pass;
-	return id;
-}
-
-/*
- * Stacks cost more than everything else an event does (a full unwind):
- * taken where a finding needs them, on what creates a resource (leaks name
- * the creating code and module), and on what releases one only if asked.
- */
-static __always_inline bool wants_stack(__u8 kind)
-{
-	switch (kind) {
-	case DMAS_EV_MAP:
-	case DMAS_EV_MAP_SG:
-	case DMAS_EV_MAP_RESOURCE:
-	case DMAS_EV_MAP_ERROR:
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
-	case DMAS_EV_POOL_CREATE:
-	case DMAS_EV_POOL_ALLOC:
-	case DMAS_EV_CHAN_REQUEST:
-		return true;
-	case DMAS_EV_UNMAP:
-	case DMAS_EV_UNMAP_SG:
-	case DMAS_EV_UNMAP_RESOURCE:
-	case DMAS_EV_FREE_COHERENT:
-	case DMAS_EV_FREE_PAGES:
-	case DMAS_EV_POOL_DESTROY:
-	case DMAS_EV_POOL_FREE:
-	case DMAS_EV_CHAN_RELEASE:
-		return release_stacks;
-	}
-	return false;
-}
-
-/*
- * The DMA API call site seen by a fentry/fexit program, from its
- * trampoline's frame, with one probe read and no unwind.  Above the
- * arguments the trampoline keeps for us (ctx) lie, in this order, the
- * return value (fexit), the saved frame pointer, the return address into
- * the traced function (X86_PATCH_SIZE past its address, which
- * bpf_get_func_ip gives) and the return address into the function's
- * caller: that last one is the call site.  0 when no word matches the
- * traced function, so another layout is never misread (the short unwind
- * keys the cache then).
- */
-#define TRAMP_SCAN_WORDS 12
-
-static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
-{
-	volatile __u64 *slot = (volatile __u64 *)&e->addr;
-	__u64 w[TRAMP_SCAN_WORDS], ip = bpf_get_func_ip(ctx), c, site = 0;
-
-	c = launder(slot, ctx);
-	*slot = 0;
-	if (!ip || bpf_probe_read_kernel(w, sizeof(w), (void *)c))
-		return 0;
-	for (int i = 1; i < TRAMP_SCAN_WORDS - 1; i++) {
-		if (w[i] > ip && w[i] - ip <= 16) {
-			site = w[i + 1];
-			break;
-		}
-	}
-	/* a kernel text address or nothing */
-	return (site >> 48) == 0xffff ? site : 0;
-}
-
-/*
- * The stack of the event being built, as a stack id (0: none).  A full
- * unwind costs more than everything else an event does together (about
- * 8 us a map under QEMU TCG, some 1 us on hardware), and the same few call
- * sites create nearly every resource, so a call site's stack is reused.
- * The key: for fentry/fexit, the DMA API call site itself, the return
- * address into the driver (tramp_call_site: one probe read); for other
- * hooks (tp_btf, kprobes), the STACK_KEY_FRAMES innermost frames of a
- * short unwind, which end at that call site and its first callers.  Only
- * a new key, or about one event in stack_reuse on a known one, pays for
- * the full unwind.
- *
- * What this trades away: events with the same key share the stack
- * recorded for an earlier one of them, so the frames beyond the key (which
- * caller of a driver's helper, which syscall or work item led there) may
- * be another event's, resampled about every stack_reuse events.  The call
- * site, which names the creating function and its module, is in the key,
- * so leak findings and `[module]` attribution are unchanged.  A call site
- * inside the core kernel (ktext_start..ktext_end: dma_pool_alloc's own
- * dma_alloc_attrs, serving every driver's pools) names no driver: there
- * the short unwind keys the cache, whose frames reach past the library
- * into its caller.  The device is in every key too: one call site serving
- * two devices (a library, a shared helper) never lends one device's stack
- * to the other.  A
- * module unload bumps stack_gen, so code loaded later at the same
- * addresses is never given a stack from the old module; a 32-bit hash
- * collision between two keys in one slot is possible in principle (odds
- * of 2^-32 per lookup) and would give the other key's stack.
- */
-static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
-					 struct dmas_event *e)
-{
-	__u64 ips[STACK_KEY_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
-	__u32 slot, check = 0;
-	long sid;
-
-	if (stack_reuse) {
-		if (tramp) {
-			site = tramp_call_site(ctx, e);
-			if (!site)
-				__sync_fetch_and_add(&tramp_misses, 1);
-			else if (site >= ktext_start && site < ktext_end)
-				site = 0; /* a library call site: unwind */
-		}
-		if (site) {
-			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
-			h = (h ^ site) * 0x9e3779b97f4a7c15ULL;
-		} else if (bpf_get_stack(ctx, ips, sizeof(ips), 0) > 0) {
-			h = (__u64)stack_gen + 1;
-			for (int i = 0; i < STACK_KEY_FRAMES; i++)
-				h = (h ^ ips[i]) * 0x9e3779b97f4a7c15ULL;
-		}
-		if (h)
-			h = (h ^ e->dev) * 0x9e3779b97f4a7c15ULL;
-		if (h) {
-			check = h >> 32;
-			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);
-			w = bpf_map_lookup_elem(&stack_cache, &slot);
-			/*
-			 * A hit only reads the slot (no use count written
-			 * back, so CPUs sharing a call site share a clean
-			 * cache line); the refresh is drawn from the clock's
-			 * low bits instead, one event in stack_reuse.
-			 */
-			if (w && ((e->ts * 0x9e3779b97f4a7c15ULL) >> 40) %
-					 stack_reuse) {
-				word = *w;
-				if ((word >> 32) == check &&
-				    (word & ((1 << STACK_ID_BITS) - 1)))
-					return word &
-					       ((1 << STACK_ID_BITS) - 1);
-			}
-		}
-	}
-	sid = bpf_get_stackid(ctx, &stacks, 0);
-	__sync_fetch_and_add(&stack_unwinds, 1);
-	if (sid < 0) {
-		count_drop(DMAS_DROP_STACK);
-		return DMAS_STACK_NONE;
-	}
-	if (w && sid + 1 < (1 << STACK_ID_BITS))
-		*w = (__u64)check << 32 | (sid + 1);
-	return sid + 1;
-}
+#include "devcache.bpf.h"
+#include "stacks.bpf.h"
 
 /*
  * Reserve an event for dev with its header filled; NULL if filtered or
@@ -676,51 +219,18 @@ static __always_inline void ev_submit(struct dmas_event *e)
 
 /*
  * Per-device call counters for calls whose event was lost: the reader
- * counts the events it receives (cli/source/live.c), so together they
+ * counts the events it receives (cli/source/live_counters.c), so together they
  * count every call, and a delivered event costs no counter update here.
  */
 static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 {
-	struct dmas_bpf_counters *c;
+	struct dmas_dev_counters *c;
 
 	if (!id)
 		return;
 	c = bpf_map_lookup_elem(&dev_counters, &id);
-	if (!c)
-		return;
-	switch (kind) {
-	case DMAS_EV_MAP:
-	case DMAS_EV_MAP_SG:
-	case DMAS_EV_MAP_RESOURCE:
-		c->maps++;
-		c->map_bytes += bytes;
-		break;
-	case DMAS_EV_UNMAP:
-	case DMAS_EV_UNMAP_SG:
-	case DMAS_EV_UNMAP_RESOURCE:
-		c->unmaps++;
-		break;
-	case DMAS_EV_SYNC_FOR_CPU:
-	case DMAS_EV_SYNC_FOR_DEVICE:
-	case DMAS_EV_SYNC_SG_FOR_CPU:
-	case DMAS_EV_SYNC_SG_FOR_DEVICE:
-		c->syncs++;
-		break;
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
-	case DMAS_EV_POOL_ALLOC:
-		c->allocs++;
-		c->alloc_bytes += bytes;
-		break;
-	case DMAS_EV_FREE_COHERENT:
-	case DMAS_EV_FREE_PAGES:
-	case DMAS_EV_POOL_FREE:
-		c->frees++;
-		break;
-	case DMAS_EV_MAP_ERROR:
-		c->map_errors++;
-		break;
-	}
+	if (c)
+		dmas_dev_counters_add(c, kind, bytes, 0);
 }
 
 /* ---- what each call means, shared by every hook family ---- */
@@ -1092,7 +602,7 @@ int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr,
 	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
 }
 
-/* The same events under their names of 6.12 to 6.16. */
+/* The same events under their names of 6.12 to 6.17. */
 SEC("tp_btf/dma_map_page")
 int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
@@ -1381,7 +891,7 @@ int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 /* ==== kprobes/kretprobes: the same functions where fentry is not allowed ====
  */
 
-/* Six arguments: more than BPF_KPROBE takes; the sixth is in r9 on x86-64. */
+/* Six arguments: more than BPF_KPROBE takes (DMAS_KPROBE_PARM6). */
 SEC("kprobe/dma_map_page_attrs")
 int kp_dma_map_page_attrs(struct pt_regs *ctx)
 {
@@ -1390,7 +900,7 @@ int kp_dma_map_page_attrs(struct pt_regs *ctx)
 	stash_put(FN_MAP_PAGE, PT_REGS_PARM1_CORE(ctx),
 		  page_to_phys_core(page) + PT_REGS_PARM3_CORE(ctx),
 		  PT_REGS_PARM4_CORE(ctx), PT_REGS_PARM5_CORE(ctx),
-		  BPF_CORE_READ(ctx, r9), 0);
+		  DMAS_KPROBE_PARM6(ctx), 0);
 	return 0;
 }
 

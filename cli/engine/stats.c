@@ -17,17 +17,15 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "event_count.h"
 
 void stats_map(struct dmas_engine *e, struct dev_state *d,
 	       const struct dmas_map *m)
 {
 	struct dmas_dev_stats *s = &d->run;
 
-	switch (m->kind) {
-	case DMAS_EV_MAP:
-	case DMAS_EV_MAP_SG:
-	case DMAS_EV_MAP_RESOURCE:
-	case DMAS_EV_IOVA_LINK:
+	switch (dmas_kind_count(m->kind)) {
+	case DMAS_COUNT_MAP:
 		s->maps[m->dir & 3]++;
 		s->map_bytes[m->dir & 3] += m->size;
 		s->outstanding++;
@@ -37,14 +35,15 @@ void stats_map(struct dmas_engine *e, struct dev_state *d,
 		if (s->outstanding > d->win_peak)
 			d->win_peak = s->outstanding;
 		break;
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_COUNT_ALLOC_COHERENT:
 		s->coherent_allocs++;
 		s->coherent_bytes += m->size;
 		break;
-	case DMAS_EV_POOL_ALLOC:
+	case DMAS_COUNT_ALLOC_POOL:
 		s->pool_blocks++;
 		s->pool_bytes += m->size;
+		break;
+	default:
 		break;
 	}
 }
@@ -54,22 +53,20 @@ void stats_unmap(struct dmas_engine *e, struct dev_state *d,
 {
 	struct dmas_dev_stats *s = &d->run;
 
-	switch (m->kind) {
-	case DMAS_EV_MAP:
-	case DMAS_EV_MAP_SG:
-	case DMAS_EV_MAP_RESOURCE:
-	case DMAS_EV_IOVA_LINK:
+	switch (dmas_kind_count(m->kind)) {
+	case DMAS_COUNT_MAP:
 		s->unmaps++;
 		s->outstanding--;
 		s->outstanding_bytes -= m->size;
 		break;
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_COUNT_ALLOC_COHERENT:
 		s->coherent_bytes -= m->size;
 		break;
-	case DMAS_EV_POOL_ALLOC:
+	case DMAS_COUNT_ALLOC_POOL:
 		s->pool_blocks--;
 		s->pool_bytes -= m->size;
+		break;
+	default:
 		break;
 	}
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * live.h - private to the live BPF source: the kernel symbolizer (from
- * /proc/kallsyms, modules included) and the sysfs readers for the machine's
- * NUMA layout.
+ * live.h - what any live source (one tracing the running kernel) is built
+ * from, private to cli/source: the kernel symbolizer, the machine's session
+ * header and NUMA layout, the reorder window and the per-device counts of
+ * received events.  The BPF source's own parts are in live_bpf.h.
  */
 #ifndef DMASCOPE_LIVE_H
 #define DMASCOPE_LIVE_H
@@ -11,12 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event_count.h"
+
+struct dmas_event;
+struct dmas_live_counters;
+struct dmas_mem_range;
+struct dmas_session;
+struct dmas_sink;
+
+/* ---- kernel symbols (live_ksyms.c) ---- */
+
 struct dmas_ksyms;
 
 /* NULL and err when /proc/kallsyms cannot be read. */
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
-/* Re-read if the set of loaded modules changed; symbols of unloaded modules are
- * kept. */
+/*
+ * Re-read if the set of loaded modules changed; symbols of unloaded
+ * modules are kept.
+ */
 void dmas_ksyms_refresh(struct dmas_ksyms *k);
 void dmas_ksyms_free(struct dmas_ksyms *k);
 /* "func+0x1c/0x80 [module]" or "0xffff..." when unknown; returns buf. */
@@ -27,7 +40,7 @@ uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name);
 /* true when addresses are hidden (kptr_restrict): all zero. */
 int dmas_ksyms_hidden(const struct dmas_ksyms *k);
 
-struct dmas_mem_range;
+/* ---- the machine's NUMA layout (live_sysfs.c) ---- */
 
 /*
  * Physical memory ranges and their nodes from sysfs memory blocks
@@ -41,8 +54,68 @@ size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
 			     struct dmas_mem_range **out, bool *from_zones);
 /* The ranges from a zoneinfo file alone (parts two nodes span: left out). */
 size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out);
-/* cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns cpus
- * seen. */
+/*
+ * cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns
+ * the cpus seen.
+ */
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max);
+
+/* ---- the session and the machine (live_machine.c) ---- */
+
+uint64_t dmas_live_now_mono(void); /* ns, the events' clock */
+uint64_t dmas_live_now_real(void);
+/* This machine's session header: kernel, host, clock, page size, start. */
+void dmas_live_session_init(struct dmas_session *s);
+/* Hands the session, the NUMA layout and the CPU -> node map to the sink. */
+/* verbose: say where the memory map came from when it is not sysfs. */
+void dmas_live_deliver_machine(const struct dmas_sink *sink,
+			       const struct dmas_session *s, int ncpus,
+			       bool verbose);
+
+/* ---- events in time order (live_reorder.c) ---- */
+
+/* Events may leave a kernel's per-CPU buffers this far out of order. */
+#define DMAS_REORDER_NS 10000000ULL
+
+/*
+ * Events held back until nothing older can still arrive: pushed in any
+ * order, handed to the sink by timestamp (ties in arrival order).
+ */
+struct dmas_reorder {
+	struct dmas_reorder_slot *slot;
+	size_t n, cap, head; /* slot[head..n) are waiting */
+	uint64_t seq, max_ts;
+	uint64_t delivered;
+};
+
+/* -1 when out of memory (the event is not kept). */
+int dmas_reorder_push(struct dmas_reorder *r, const struct dmas_event *ev);
+/* Hands the sink every event at or before limit. */
+void dmas_reorder_flush(struct dmas_reorder *r, uint64_t limit,
+			const struct dmas_sink *sink);
+/*
+ * The periodic step: hands over what the window lets go, judged by the
+ * newest event and by the clock (a quiet ring holds nothing back), and
+ * tells an idle sink how far the events are complete.
+ */
+void dmas_reorder_tick(struct dmas_reorder *r, const struct dmas_sink *sink);
+/* At the end: everything held back, then the sink's last idle call. */
+void dmas_reorder_drain(struct dmas_reorder *r, const struct dmas_sink *sink);
+void dmas_reorder_free(struct dmas_reorder *r);
+
+/* ---- per-device counts of received events (live_counters.c) ---- */
+
+/* Counts per device id below nr; ids from nr on are not counted. */
+struct dmas_tally {
+	struct dmas_dev_counters *dev;
+	uint32_t nr;
+};
+
+int dmas_tally_init(struct dmas_tally *t, uint32_t nr);
+void dmas_tally_event(struct dmas_tally *t, const struct dmas_event *ev);
+void dmas_tally_free(struct dmas_tally *t);
+/* The counters of one device as frontends see them. */
+void dmas_tally_export(const struct dmas_dev_counters *c,
+		       struct dmas_live_counters *out);
 
 #endif /* DMASCOPE_LIVE_H */

@@ -16,6 +16,38 @@
 #include "engine/engine.h"
 #include "source/live.h"
 
+/*
+ * Calls fn for every entry of every node folder under root/node ("memory12",
+ * "cpu3", ...) with the node's number.
+ */
+static void walk_nodes(const char *root,
+		       void (*fn)(void *ctx, int node, const char *entry),
+		       void *ctx)
+{
+	char path[512];
+	DIR *nodes, *d;
+	struct dirent *nd, *e;
+
+	snprintf(path, sizeof(path), "%s/node", root);
+	nodes = opendir(path);
+	if (!nodes)
+		return;
+	while ((nd = readdir(nodes))) {
+		int node;
+
+		if (sscanf(nd->d_name, "node%d", &node) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/node/%s", root, nd->d_name);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((e = readdir(d)))
+			fn(ctx, node, e->d_name);
+		closedir(d);
+	}
+	closedir(nodes);
+}
+
 static int range_cmp(const void *a, const void *b)
 {
 	const struct dmas_mem_range *x = a, *y = b;
@@ -154,14 +186,29 @@ size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out)
 	return n;
 }
 
+struct ranges {
+	unsigned long long block;
+	struct dmas_mem_range *r;
+	size_t n, cap;
+	bool oom;
+};
+
+static void add_block(void *ctx, int node, const char *entry)
+{
+	struct ranges *rs = ctx;
+	unsigned long long idx;
+
+	if (rs->oom || sscanf(entry, "memory%llu", &idx) != 1)
+		return;
+	if (push_range(&rs->r, &rs->n, &rs->cap, idx * rs->block,
+		       (idx + 1) * rs->block, node))
+		rs->oom = true;
+}
+
 static size_t sysfs_blocks(const char *root, struct dmas_mem_range **out)
 {
 	char path[512];
-	unsigned long long block = 0;
-	struct dmas_mem_range *r = NULL;
-	size_t n = 0, cap = 0;
-	DIR *nodes;
-	struct dirent *nd;
+	struct ranges rs = {0};
 	FILE *f;
 
 	*out = NULL;
@@ -169,45 +216,18 @@ static size_t sysfs_blocks(const char *root, struct dmas_mem_range **out)
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fscanf(f, "%llx", &block) != 1)
-		block = 0;
+	if (fscanf(f, "%llx", &rs.block) != 1)
+		rs.block = 0;
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/node", root);
-	nodes = opendir(path);
-	if (!block || !nodes) {
-		if (nodes)
-			closedir(nodes);
+	if (!rs.block)
+		return 0;
+	walk_nodes(root, add_block, &rs);
+	if (!rs.n) {
+		free(rs.r);
 		return 0;
 	}
-	while ((nd = readdir(nodes))) {
-		int node;
-		DIR *d;
-		struct dirent *md;
-
-		if (sscanf(nd->d_name, "node%d", &node) != 1)
-			continue;
-		snprintf(path, sizeof(path), "%s/node/%s", root, nd->d_name);
-		d = opendir(path);
-		if (!d)
-			continue;
-		while ((md = readdir(d))) {
-			unsigned long long idx;
-
-			if (sscanf(md->d_name, "memory%llu", &idx) != 1)
-				continue;
-			if (push_range(&r, &n, &cap, idx * block,
-				       (idx + 1) * block, node))
-				break;
-		}
-		closedir(d);
-	}
-	closedir(nodes);
-	if (!n) {
-		free(r);
-		return 0;
-	}
-	*out = r;
-	return merge_ranges(r, n);
+	*out = rs.r;
+	return merge_ranges(rs.r, rs.n);
 }
 
 size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
@@ -223,41 +243,31 @@ size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
 	return n;
 }
 
+struct cpu_nodes {
+	int32_t *node_of;
+	int max, seen;
+};
+
+static void add_cpu(void *ctx, int node, const char *entry)
+{
+	struct cpu_nodes *cn = ctx;
+	int cpu;
+	char extra;
+
+	if (sscanf(entry, "cpu%d%c", &cpu, &extra) != 1)
+		return;
+	if (cpu >= 0 && cpu < cn->max) {
+		cn->node_of[cpu] = node;
+		cn->seen++;
+	}
+}
+
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max)
 {
-	char path[512];
-	DIR *nodes, *d;
-	struct dirent *nd, *cd;
-	int seen = 0;
+	struct cpu_nodes cn = {.node_of = node_of, .max = max};
 
 	for (int i = 0; i < max; i++)
 		node_of[i] = -1;
-	snprintf(path, sizeof(path), "%s/node", root);
-	nodes = opendir(path);
-	if (!nodes)
-		return 0;
-	while ((nd = readdir(nodes))) {
-		int node;
-
-		if (sscanf(nd->d_name, "node%d", &node) != 1)
-			continue;
-		snprintf(path, sizeof(path), "%s/node/%s", root, nd->d_name);
-		d = opendir(path);
-		if (!d)
-			continue;
-		while ((cd = readdir(d))) {
-			int cpu;
-			char extra;
-
-			if (sscanf(cd->d_name, "cpu%d%c", &cpu, &extra) != 1)
-				continue;
-			if (cpu >= 0 && cpu < max) {
-				node_of[cpu] = node;
-				seen++;
-			}
-		}
-		closedir(d);
-	}
-	closedir(nodes);
-	return seen;
+	walk_nodes(root, add_cpu, &cn);
+	return cn.seen;
 }

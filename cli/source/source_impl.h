@@ -20,6 +20,14 @@ struct dmas_source_ops {
 		   volatile sig_atomic_t *stop, char *err, size_t errlen);
 	/* frees everything, s included */
 	void (*close)(struct dmas_source *s);
+	/*
+	 * Live sources: what dmas_source_live_counters(), _hooks() and
+	 * _stats() answer (out already zeroed).  NULL: not a live source.
+	 */
+	int (*live_counters)(struct dmas_source *s, uint32_t dev,
+			     struct dmas_live_counters *out);
+	int (*live_hooks)(struct dmas_source *s, char *buf, size_t len);
+	int (*live_stats)(struct dmas_source *s, struct dmas_live_stats *out);
 };
 
 struct dmas_source {

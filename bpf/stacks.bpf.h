@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * stacks.bpf.h - the stacks of events that create (and, if asked, release)
+ * a resource, with stack reuse: a call path seen before lends its stack
+ * instead of paying for a full unwind.  Part of dmascope.bpf.c: uses its
+ * count_drop().
+ */
+#ifndef DMASCOPE_STACKS_BPF_H
+#define DMASCOPE_STACKS_BPF_H
+
+#include "../cli/event.h"
+#include "compat.bpf.h"
+#include "dmascope_bpf.h"
+#include "frames.bpf.h"
+
+/* Filled by the loader before load. */
+const volatile bool want_stacks = false;
+const volatile bool release_stacks = false; /* also on unmap/free/release */
+/* Reuse a call path's stack this many times before a new unwind; 0: never. */
+const volatile __u32 stack_reuse = 32;
+/*
+ * The core kernel's text, _stext.._etext (from the loader's kallsyms; 0 when
+ * unknown).  A DMA API call site there is a library that serves every driver
+ * (dma_pool_alloc calling dma_alloc_attrs, dmam_alloc_attrs, ...): it names
+ * neither the creating code nor its module, so it never keys stack reuse.
+ */
+const volatile __u64 ktext_start = 0;
+const volatile __u64 ktext_end = 0;
+
+/* Written here, read by the loader (bss). */
+/* Bumped on module unload: cached call paths may name freed code. */
+__u32 stack_gen = 0;
+/* Full unwinds, and trampoline frames not as expected (-v shows them). */
+__u64 stack_unwinds = 0;
+__u64 tramp_misses = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384); /* resized by the loader */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+/*
+ * Stack reuse: call path -> stack id, direct-mapped like dev_cache.  The
+ * call path is the few innermost frames (the DMA API call site and its
+ * callers), hashed with stack_gen; a slot word is the hash's top 32 bits
+ * and the stack id (bits 0..23).
+ */
+#define STACK_CACHE_SLOTS 4096
+#define STACK_KEY_FRAMES 5
+#define STACK_ID_BITS 24
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, STACK_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_cache SEC(".maps");
+
+/*
+ * Stacks cost more than everything else an event does (a full unwind):
+ * taken where a finding needs them, on what creates a resource (leaks name
+ * the creating code and module), and on what releases one only if asked.
+ */
+static __always_inline bool wants_stack(__u8 kind)
+{
+	switch (kind) {
+	case DMAS_EV_MAP:
+	case DMAS_EV_MAP_SG:
+	case DMAS_EV_MAP_RESOURCE:
+	case DMAS_EV_MAP_ERROR:
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+	case DMAS_EV_POOL_CREATE:
+	case DMAS_EV_POOL_ALLOC:
+	case DMAS_EV_CHAN_REQUEST:
+		return true;
+	case DMAS_EV_UNMAP:
+	case DMAS_EV_UNMAP_SG:
+	case DMAS_EV_UNMAP_RESOURCE:
+	case DMAS_EV_FREE_COHERENT:
+	case DMAS_EV_FREE_PAGES:
+	case DMAS_EV_POOL_DESTROY:
+	case DMAS_EV_POOL_FREE:
+	case DMAS_EV_CHAN_RELEASE:
+		return release_stacks;
+	}
+	return false;
+}
+
+/*
+ * The stack of the event being built, as a stack id (0: none).  A full
+ * unwind costs more than everything else an event does together (about
+ * 8 us a map under QEMU TCG, some 1 us on hardware), and the same few call
+ * sites create nearly every resource, so a call site's stack is reused.
+ * The key: for fentry/fexit, the DMA API call site itself, the return
+ * address into the driver (tramp_call_site: one probe read); for other
+ * hooks (tp_btf, kprobes), the STACK_KEY_FRAMES innermost frames of a
+ * short unwind, which end at that call site and its first callers.  Only
+ * a new key, or about one event in stack_reuse on a known one, pays for
+ * the full unwind.
+ *
+ * What this trades away: events with the same key share the stack
+ * recorded for an earlier one of them, so the frames beyond the key (which
+ * caller of a driver's helper, which syscall or work item led there) may
+ * be another event's, resampled about every stack_reuse events.  The call
+ * site, which names the creating function and its module, is in the key,
+ * so leak findings and `[module]` attribution are unchanged.  A call site
+ * inside the core kernel (ktext_start..ktext_end: dma_pool_alloc's own
+ * dma_alloc_attrs, serving every driver's pools) names no driver: there
+ * the short unwind keys the cache, whose frames reach past the library
+ * into its caller.  The device is in every key too: one call site serving
+ * two devices (a library, a shared helper) never lends one device's stack
+ * to the other.  A
+ * module unload bumps stack_gen, so code loaded later at the same
+ * addresses is never given a stack from the old module; a 32-bit hash
+ * collision between two keys in one slot is possible in principle (odds
+ * of 2^-32 per lookup) and would give the other key's stack.
+ */
+static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
+					 struct dmas_event *e)
+{
+	__u64 ips[STACK_KEY_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
+	__u32 slot, check = 0;
+	long sid;
+
+	if (stack_reuse) {
+		if (tramp) {
+			site = tramp_call_site(ctx, e);
+			if (!site)
+				__sync_fetch_and_add(&tramp_misses, 1);
+			else if (site >= ktext_start && site < ktext_end)
+				site = 0; /* a library call site: unwind */
+		}
+		if (site) {
+			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
+			h = (h ^ site) * 0x9e3779b97f4a7c15ULL;
+		} else if (bpf_get_stack(ctx, ips, sizeof(ips), 0) > 0) {
+			h = (__u64)stack_gen + 1;
+			for (int i = 0; i < STACK_KEY_FRAMES; i++)
+				h = (h ^ ips[i]) * 0x9e3779b97f4a7c15ULL;
+		}
+		if (h)
+			h = (h ^ e->dev) * 0x9e3779b97f4a7c15ULL;
+		if (h) {
+			check = h >> 32;
+			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);
+			w = bpf_map_lookup_elem(&stack_cache, &slot);
+			/*
+			 * A hit only reads the slot (no use count written
+			 * back, so CPUs sharing a call site share a clean
+			 * cache line); the refresh is drawn from the clock's
+			 * low bits instead, one event in stack_reuse.
+			 */
+			if (w && ((e->ts * 0x9e3779b97f4a7c15ULL) >> 40) %
+					 stack_reuse) {
+				word = *w;
+				if ((word >> 32) == check &&
+				    (word & ((1 << STACK_ID_BITS) - 1)))
+					return word &
+					       ((1 << STACK_ID_BITS) - 1);
+			}
+		}
+	}
+	sid = bpf_get_stackid(ctx, &stacks, 0);
+	__sync_fetch_and_add(&stack_unwinds, 1);
+	if (sid < 0) {
+		count_drop(DMAS_DROP_STACK);
+		return DMAS_STACK_NONE;
+	}
+	if (w && sid + 1 < (1 << STACK_ID_BITS))
+		*w = (__u64)check << 32 | (sid + 1);
+	return sid + 1;
+}
+
+#endif /* DMASCOPE_STACKS_BPF_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live_attach.c - turning on and attaching the hooks the probe step chose:
+ * only the chosen programs are loaded; hooks of a module not loaded yet
+ * (vdmac) attach once it is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "dmascope.skel.h"
+#include "source/live_bpf.h"
+
+static struct bpf_program *program(struct live_source *ls, const char *name)
+{
+	return bpf_object__find_program_by_name(ls->skel->obj, name);
+}
+
+static int enable_prog(struct live_source *ls, const char *name)
+{
+	struct bpf_program *p = program(ls, name);
+
+	if (!p)
+		return -1;
+	return bpf_program__set_autoload(p, true);
+}
+
+int live_enable_programs(struct live_source *ls)
+{
+	struct bpf_program *p;
+	int nr = 0;
+
+	bpf_object__for_each_program(p, ls->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		struct live_choice *c = &ls->chosen[i];
+		const struct live_hook *h = c->hook;
+
+		if (!h)
+			continue;
+		if (enable_prog(ls, h->prog) ||
+		    (h->prog2 && enable_prog(ls, h->prog2))) {
+			snprintf(c->why, sizeof(c->why),
+				 "program missing in the object");
+			c->hook = NULL;
+			continue;
+		}
+		nr++;
+	}
+	return nr;
+}
+
+static bool module_loaded(const char *mod)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	return !access(path, F_OK);
+}
+
+static void unlink_choice(struct live_choice *c)
+{
+	for (int j = 0; j < 2; j++) {
+		bpf_link__destroy(c->links[j]);
+		c->links[j] = NULL;
+	}
+}
+
+/* Attaches c's programs; false, with the reason in c->why, if one fails. */
+static bool attach_choice(struct live_source *ls, struct live_choice *c)
+{
+	const char *names[2] = {c->hook->prog, c->hook->prog2};
+
+	c->attached = true;
+	for (int j = 0; j < 2 && names[j]; j++) {
+		struct bpf_program *p = program(ls, names[j]);
+
+		c->links[j] = p ? bpf_program__attach(p) : NULL;
+		if (!c->links[j]) {
+			snprintf(c->why, sizeof(c->why),
+				 "attach of %s failed: %s", names[j],
+				 strerror(errno));
+			c->attached = false;
+		}
+	}
+	if (!c->attached)
+		unlink_choice(c);
+	return c->attached;
+}
+
+int live_attach_all(struct live_source *ls, int *nr_dma)
+{
+	int nr = 0;
+
+	*nr_dma = 0;
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		const struct live_op *op = &live_catalogue[i];
+		struct live_choice *c = &ls->chosen[i];
+
+		if (!c->hook)
+			continue;
+		if (op->module && !module_loaded(op->module)) {
+			c->waiting = true;
+			snprintf(c->why, sizeof(c->why),
+				 "attached when %s loads", op->module);
+			continue;
+		}
+		if (!attach_choice(ls, c))
+			continue;
+		nr++;
+		if (op->dma_api)
+			(*nr_dma)++;
+	}
+	return nr;
+}
+
+/*
+ * Hooks in a module that was not loaded at start.  While attached, a raw
+ * tracepoint holds a reference on its module: it cannot be unloaded until
+ * tracing stops.
+ */
+void live_attach_waiting(struct live_source *ls)
+{
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		const struct live_op *op = &live_catalogue[i];
+		struct live_choice *c = &ls->chosen[i];
+		struct bpf_program *p;
+
+		if (!c->waiting || !module_loaded(op->module))
+			continue;
+		p = program(ls, c->hook->prog);
+		c->links[0] = p ? bpf_program__attach(p) : NULL;
+		if (!c->links[0])
+			continue; /* still loading: next round */
+		c->waiting = false;
+		c->attached = true;
+		if (ls->opts.verbose)
+			fprintf(stderr,
+				"dmatrace: hook %s attached (%s loaded)\n",
+				op->name, op->module);
+	}
+}
+
+void live_detach_all(struct live_source *ls)
+{
+	if (!ls->chosen)
+		return;
+	for (size_t i = 0; i < live_nr_ops; i++)
+		unlink_choice(&ls->chosen[i]);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * live_bpf.h - private to the live BPF source (live*.c): its hook
+ * catalogue, the choice made per operation, and the source's state shared
+ * by the files that open, attach, read and query it.
+ */
+#ifndef DMASCOPE_LIVE_BPF_H
+#define DMASCOPE_LIVE_BPF_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "source/live.h"
+#include "source/source.h"
+#include "source/source_impl.h"
+
+/* ---- the hook catalogue (live_hooks.c) ---- */
+
+enum live_family { FAM_NONE, FAM_TP_BTF, FAM_FENTRY, FAM_KPROBE, FAM_RAW_TP };
+
+/* Where in the call the program runs. */
+enum live_attach {
+	AT_CALL, /* entry (fentry, kprobe) or the tracepoint itself */
+	AT_RETURN, /* return only (fexit, kretprobe) */
+	AT_BOTH, /* entry and return: prog at entry, prog2 at return */
+};
+
+/* One way to hook an operation. */
+struct live_hook {
+	enum live_family family;
+	enum live_attach attach;
+	const char *target; /* tracepoint or kernel function */
+	int nargs; /* tp_btf: arguments the program expects */
+	const char *prog; /* the program, or the entry program of AT_BOTH */
+	const char *prog2; /* AT_BOTH: the return program */
+	const char *kernels; /* which kernels offer it, when that differs */
+};
+
+#define LIVE_MAX_HOOKS 4
+
+/* An operation we trace, with its hooks in order of preference. */
+struct live_op {
+	const char *name;
+	bool dma_api; /* counts towards "a supported hook" */
+	bool tp_covers; /* skipped when the dma:* tracepoints are used */
+	const char
+		*module; /* tracepoint of this module: attached when it loads */
+	const char *why; /* why these hooks, where it is not plain */
+	struct live_hook hooks[LIVE_MAX_HOOKS];
+};
+
+extern const struct live_op live_catalogue[];
+extern const size_t live_nr_ops;
+
+/* What the running kernel allows, found once at open. */
+struct live_probe {
+	bool fentry_ok;
+	char fentry_why[160];
+	bool kprobe_ok;
+	bool dma_tps; /* the kernel has the dma:* tracepoints */
+};
+
+/* The hook chosen for one catalogue operation and its links. */
+struct live_choice {
+	const struct live_hook *hook; /* NULL: off */
+	char why[128];
+	struct bpf_link *links[2];
+	bool attached;
+	bool waiting; /* its module is not loaded yet */
+};
+
+struct dmas_ksyms;
+
+/*
+ * Fills p from the kernel and a choice per operation; -1 and err when the
+ * kernel's BTF cannot be read.
+ */
+int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
+		      const struct dmas_live_opts *o,
+		      const struct dmas_ksyms *ksyms, char *err, size_t errlen);
+/* "tp_btf", "fexit", "fentry", "kretprobe", "kprobe" or "raw_tp". */
+const char *live_hook_family(const struct live_hook *h);
+/* The -v lines: each operation's hook and why. */
+void live_report_choice(const struct live_choice *chosen);
+/* The session's hook list (dmas_session.hooks) from what is attached. */
+void live_hooks_string(const struct live_choice *chosen, char *h, size_t len);
+
+/* ---- error text a user can act on (live_errors.c) ---- */
+
+void live_err_no_btf(char *err, size_t errlen);
+void live_err_ksyms_hidden(char *err, size_t errlen);
+void live_err_load(int e, char *err, size_t errlen);
+void live_err_no_hook(const char *fentry_why, char *err, size_t errlen);
+void live_err_none_attached(char *err, size_t errlen);
+
+/* ---- the source ---- */
+
+#define LIVE_STACK_DEPTH 127 /* frames a stack map entry holds */
+
+struct live_source {
+	struct dmas_source base;
+	struct dmas_live_opts opts;
+	struct dmascope_bpf *skel;
+	struct ring_buffer *rb;
+	struct dmas_ksyms *ksyms;
+	struct live_probe probe;
+	struct live_choice *chosen; /* one per catalogue operation */
+	struct dmas_session session;
+	int ncpus;
+	/* drops already turned into LOST events, per slot and CPU */
+	uint64_t *drops_seen;
+	uint64_t stack_errors;
+	/* devices and stacks already delivered */
+	uint8_t *dev_known; /* DMAS_BPF_MAX_DEVICES */
+	uint8_t *stack_known; /* stack map size + 1 */
+	uint32_t nr_stacks;
+	uint64_t *stack_buf;
+	struct dmas_reorder reorder;
+	const struct dmas_sink *sink;
+	uint64_t lost;
+	/*
+	 * Per-device call counts of the events received; the kernel's
+	 * dev_counters count only the calls whose event was lost.
+	 */
+	struct dmas_tally tally;
+	uint64_t t_start, t_probe, t_load; /* for -v */
+	/* the kernel log, for IOMMU faults that fire no tracepoint */
+	struct dmas_kmsg *kmsg;
+	uint64_t kmsg_missed, kmsg_unknown_dev;
+};
+
+/* s as the live BPF source; NULL when it is another source. */
+struct live_source *live_source_of(struct dmas_source *s);
+
+/* ---- attaching (live_attach.c) ---- */
+
+/* Turns on the chosen programs only; returns how many operations have one. */
+int live_enable_programs(struct live_source *ls);
+/* Attaches the chosen hooks: how many, *nr_dma those of the DMA API. */
+int live_attach_all(struct live_source *ls, int *nr_dma);
+/* Hooks of modules loaded since: attached now. */
+void live_attach_waiting(struct live_source *ls);
+void live_detach_all(struct live_source *ls);
+
+/* ---- the kernel log's IOMMU faults (live_ring.c) ---- */
+
+/* Opens the kernel log at its end (ls->kmsg NULL if unreadable). */
+void live_kmsg_open(struct live_source *ls);
+void live_kmsg_close(struct live_source *ls);
+
+/* ---- answering live views (live_query.c): the source's live ops ---- */
+
+int live_query_counters(struct dmas_source *s, uint32_t dev,
+			struct dmas_live_counters *out);
+int live_query_hooks(struct dmas_source *s, char *buf, size_t len);
+int live_query_stats(struct dmas_source *s, struct dmas_live_stats *out);
+
+/* ---- reading the ring (live_ring.c) ---- */
+
+int live_ring_open(struct live_source *ls, char *err, size_t errlen);
+int live_run(struct dmas_source *s, const struct dmas_sink *sink,
+	     volatile sig_atomic_t *stop, char *err, size_t errlen);
+
+#endif /* DMASCOPE_LIVE_BPF_H */

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live_hooks.c - the live BPF source's hook catalogue (every operation we
+ * trace and its hooks, best first) and the probe step that picks, per
+ * operation, the first hook the running kernel offers and says why.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "source/live_bpf.h"
+
+/* Each family, and why it ranks where it does. */
+static const struct {
+	const char *name;
+	const char *why;
+} families[] = {
+	[FAM_NONE] = {"off", "no hook"},
+	[FAM_TP_BTF] = {"tp_btf", "the kernel's own dma:* events (6.12+): "
+				  "typed arguments, no trampoline"},
+	[FAM_FENTRY] = {"fentry", "a BPF trampoline on the function: kernels "
+				  "with BTF but without dma:* tracepoints"},
+	[FAM_KPROBE] = {"kprobe", "where fentry does not load or attach "
+				  "(no trampolines, --kprobes)"},
+	[FAM_RAW_TP] = {"raw_tp",
+			"tracepoints read through CO-RE, so that "
+			"argument changes between releases do not matter"},
+};
+
+#define TP(t, n, k)                                                    \
+	{                                                              \
+		.family = FAM_TP_BTF, .attach = AT_CALL, .target = #t, \
+		.nargs = n, .prog = "tp_" #t, .kernels = k,            \
+	}
+#define FENTRY(f)                                                      \
+	{                                                              \
+		.family = FAM_FENTRY, .attach = AT_CALL, .target = #f, \
+		.prog = "fentry_" #f,                                  \
+	}
+#define FEXIT(f)                                                         \
+	{                                                                \
+		.family = FAM_FENTRY, .attach = AT_RETURN, .target = #f, \
+		.prog = "fexit_" #f,                                     \
+	}
+#define FENTRY_FEXIT(f)                                                \
+	{                                                              \
+		.family = FAM_FENTRY, .attach = AT_BOTH, .target = #f, \
+		.prog = "fentry_" #f, .prog2 = "fexit_" #f,            \
+	}
+#define KPROBE(f)                                                      \
+	{                                                              \
+		.family = FAM_KPROBE, .attach = AT_CALL, .target = #f, \
+		.prog = "kp_" #f,                                      \
+	}
+#define KRETPROBE(f) /* the entry keeps the arguments for the return */ \
+	{                                                               \
+		.family = FAM_KPROBE, .attach = AT_BOTH, .target = #f,  \
+		.prog = "kp_" #f, .prog2 = "krp_" #f,                   \
+	}
+#define KRETPROBE_ONLY(f)                                                \
+	{                                                                \
+		.family = FAM_KPROBE, .attach = AT_RETURN, .target = #f, \
+		.prog = "krp_" #f,                                       \
+	}
+#define RAW_TP(t, p)                                                   \
+	{                                                              \
+		.family = FAM_RAW_TP, .attach = AT_CALL, .target = #t, \
+		.prog = p,                                             \
+	}
+
+#define K_PHYS                                               \
+	"6.18+ (dma-mapping: rename trace_dma_*map_page to " \
+	"trace_dma_*map_phys)"
+#define K_PAGE \
+	"6.12 to 6.17 (dma-mapping: add tracing for dma-mapping API calls)"
+#define K_612 "6.12+ (dma-mapping: add tracing for dma-mapping API calls)"
+#define K_DIR                                                               \
+	"6.13+ (dma-mapping: trace dma_alloc/free direction; 6.12's lacks " \
+	"dir)"
+#define K_613 "6.13+"
+
+const struct live_op live_catalogue[] = {
+	{.name = "map",
+	 .dma_api = true,
+	 .hooks = {TP(dma_map_phys, 6, K_PHYS), TP(dma_map_page, 6, K_PAGE),
+		   FEXIT(dma_map_page_attrs), KRETPROBE(dma_map_page_attrs)}},
+	{.name = "unmap",
+	 .dma_api = true,
+	 .hooks = {TP(dma_unmap_phys, 5, K_PHYS), TP(dma_unmap_page, 5, K_PAGE),
+		   FENTRY(dma_unmap_page_attrs), KPROBE(dma_unmap_page_attrs)}},
+	{.name = "map_sg",
+	 .dma_api = true,
+	 .hooks = {TP(dma_map_sg, 6, K_612), FEXIT(dma_map_sg_attrs),
+		   KRETPROBE(dma_map_sg_attrs)}},
+	{.name = "map_sg_err",
+	 .dma_api = true,
+	 .why = "failed sg mappings: only the tracepoint sees them",
+	 .hooks = {TP(dma_map_sg_err, 6, K_613)}},
+	{.name = "map_sgtable",
+	 .dma_api = true,
+	 .tp_covers = true,
+	 .why = "dma_map_sgtable's mapping fires dma:dma_map_sg",
+	 .hooks = {FEXIT(dma_map_sgtable), KRETPROBE(dma_map_sgtable)}},
+	{.name = "unmap_sg",
+	 .dma_api = true,
+	 .hooks = {TP(dma_unmap_sg, 5, K_612), FENTRY(dma_unmap_sg_attrs),
+		   KPROBE(dma_unmap_sg_attrs)}},
+	{.name = "sync_for_cpu",
+	 .dma_api = true,
+	 .hooks = {TP(dma_sync_single_for_cpu, 4, K_612),
+		   FENTRY(dma_sync_single_for_cpu),
+		   KPROBE(dma_sync_single_for_cpu)}},
+	{.name = "sync_for_device",
+	 .dma_api = true,
+	 .hooks = {TP(dma_sync_single_for_device, 4, K_612),
+		   FENTRY(dma_sync_single_for_device),
+		   KPROBE(dma_sync_single_for_device)}},
+	{.name = "sync_sg_for_cpu",
+	 .dma_api = true,
+	 .hooks = {TP(dma_sync_sg_for_cpu, 4, K_612),
+		   FENTRY(dma_sync_sg_for_cpu), KPROBE(dma_sync_sg_for_cpu)}},
+	{.name = "sync_sg_for_device",
+	 .dma_api = true,
+	 .hooks = {TP(dma_sync_sg_for_device, 4, K_612),
+		   FENTRY(dma_sync_sg_for_device),
+		   KPROBE(dma_sync_sg_for_device)}},
+	{.name = "map_resource",
+	 .dma_api = true,
+	 .tp_covers = true,
+	 .why = "6.18+ maps resources through dma_map_phys (DMA_ATTR_MMIO)",
+	 .hooks = {TP(dma_map_resource, 6, K_612), FEXIT(dma_map_resource),
+		   KRETPROBE(dma_map_resource)}},
+	{.name = "unmap_resource",
+	 .dma_api = true,
+	 .tp_covers = true,
+	 .why = "6.18+ unmaps resources through dma_unmap_phys",
+	 .hooks = {TP(dma_unmap_resource, 5, K_612), FENTRY(dma_unmap_resource),
+		   KPROBE(dma_unmap_resource)}},
+	{.name = "alloc",
+	 .dma_api = true,
+	 .hooks = {TP(dma_alloc, 7, K_DIR), FEXIT(dma_alloc_attrs),
+		   KRETPROBE(dma_alloc_attrs)}},
+	{.name = "free",
+	 .dma_api = true,
+	 .hooks = {TP(dma_free, 6, K_DIR), FENTRY(dma_free_attrs),
+		   KPROBE(dma_free_attrs)}},
+	{.name = "alloc_pages",
+	 .dma_api = true,
+	 .hooks = {TP(dma_alloc_pages, 7, K_613), FEXIT(dma_alloc_pages)}},
+	{.name = "free_pages",
+	 .dma_api = true,
+	 .hooks = {TP(dma_free_pages, 6, K_613), FENTRY(dma_free_pages)}},
+	{.name = "pool_create",
+	 .dma_api = true,
+	 .why = "newer kernels create pools in dma_pool_create_node",
+	 .hooks = {FEXIT(dma_pool_create_node), FEXIT(dma_pool_create),
+		   KRETPROBE_ONLY(dma_pool_create)}},
+	{.name = "pool_destroy",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_pool_destroy), KPROBE(dma_pool_destroy)}},
+	{.name = "pool_alloc",
+	 .dma_api = true,
+	 .hooks = {FEXIT(dma_pool_alloc), KRETPROBE(dma_pool_alloc)}},
+	{.name = "pool_free",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_pool_free), KPROBE(dma_pool_free)}},
+	{.name = "chan_request",
+	 .hooks = {FENTRY_FEXIT(dma_request_chan),
+		   KRETPROBE(dma_request_chan)}},
+	{.name = "chan_request_mask",
+	 .why = "dma_request_chan_by_mask's path",
+	 .hooks = {FEXIT(__dma_request_channel),
+		   KRETPROBE_ONLY(__dma_request_channel)}},
+	{.name = "chan_release",
+	 .hooks = {FENTRY(dma_release_channel), KPROBE(dma_release_channel)}},
+	{.name = "driver_bind",
+	 .hooks = {FENTRY_FEXIT(really_probe), KRETPROBE(really_probe)}},
+	{.name = "driver_unbind",
+	 .why = "reported once remove() and the devres release are done",
+	 .hooks = {FENTRY_FEXIT(device_release_driver_internal),
+		   KRETPROBE(device_release_driver_internal)}},
+	{.name = "device_add",
+	 .hooks = {FEXIT(device_add), KRETPROBE(device_add)}},
+	{.name = "device_remove",
+	 .hooks = {FEXIT(device_del), KRETPROBE(device_del)}},
+	{.name = "module_unload",
+	 .hooks = {RAW_TP(module_free, "rtp_module_free")}},
+	{.name = "iommu_map", .hooks = {RAW_TP(map, "rtp_iommu_map")}},
+	{.name = "iommu_unmap", .hooks = {RAW_TP(unmap, "rtp_iommu_unmap")}},
+	{.name = "iommu_fault",
+	 .hooks = {RAW_TP(io_page_fault, "rtp_io_page_fault")}},
+	{.name = "swiotlb_bounce",
+	 .hooks = {RAW_TP(swiotlb_bounced, "rtp_swiotlb_bounced")}},
+#define VDMAC(t)                                               \
+	{                                                      \
+		.name = #t, .module = "vdmac",                 \
+		.hooks = {RAW_TP(vdmac_##t, "rtp_vdmac_" #t)}, \
+	}
+	VDMAC(desc_prep),
+	VDMAC(submit),
+	VDMAC(issue_pending),
+	VDMAC(xfer_start),
+	VDMAC(complete),
+	VDMAC(error),
+	VDMAC(terminate),
+	VDMAC(cpu_access),
+#undef VDMAC
+};
+
+const size_t live_nr_ops = sizeof(live_catalogue) / sizeof(live_catalogue[0]);
+
+/* ---- probing the kernel ---- */
+
+/* The kernel's type and symbol tables, while the probe step runs. */
+struct kernel {
+	struct btf *btf;
+	const struct dmas_ksyms *ksyms;
+};
+
+static int btf_tp_nargs(const struct btf *btf, const char *tp)
+{
+	char name[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type); /* pointer */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type); /* func proto */
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1; /* the first is the probe's data */
+}
+
+/* Loads and attaches an empty fentry program: the only sure test. */
+static bool probe_fentry(const struct btf *btf, char *why, size_t len)
+{
+	struct bpf_insn insns[2] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+		 .dst_reg = BPF_REG_0,
+		 .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	static const char *const targets[] = {
+		"dma_unmap_page_attrs", "dma_free_attrs", "device_del", NULL};
+	int id = -1, fd, lfd;
+
+	for (int i = 0; targets[i] && id < 0; i++)
+		id = btf__find_by_name_kind(btf, targets[i], BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(why, len, "no DMA API function in the kernel's BTF");
+		return false;
+	}
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dmas_probe", "GPL", insns, 2,
+			   &o);
+	if (fd < 0) {
+		snprintf(why, len, "fentry programs do not load here (%s)",
+			 strerror(errno));
+		return false;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		snprintf(why, len, "fentry programs do not attach here (%s)",
+			 strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(lfd);
+	close(fd);
+	return true;
+}
+
+static bool tracepoint_exists(const struct kernel *k, const char *tp)
+{
+	char sym[160];
+
+	if (k->btf && btf_tp_nargs(k->btf, tp) >= 0)
+		return true;
+	snprintf(sym, sizeof(sym), "__tracepoint_%s", tp);
+	return dmas_ksyms_addr(k->ksyms, sym) != 0;
+}
+
+/* What the kernel allows each family; -v says so. */
+static void probe_families(const struct kernel *k, struct live_probe *p,
+			   const struct dmas_live_opts *o)
+{
+	if (o->no_fentry) {
+		p->fentry_ok = false;
+		snprintf(p->fentry_why, sizeof(p->fentry_why),
+			 "turned off (--kprobes)");
+	} else {
+		p->fentry_ok = probe_fentry(k->btf, p->fentry_why,
+					    sizeof(p->fentry_why));
+	}
+	p->kprobe_ok =
+		!access("/sys/bus/event_source/devices/kprobe/type", R_OK);
+	p->dma_tps = btf_tp_nargs(k->btf, "dma_map_phys") == 6 ||
+		     btf_tp_nargs(k->btf, "dma_map_page") == 6;
+	if (o->verbose) {
+		fprintf(stderr, "dmatrace: dma:* tracepoints in BTF: %s\n",
+			p->dma_tps ? "yes" : "no");
+		fprintf(stderr, "dmatrace: fentry/fexit: %s\n",
+			p->fentry_ok ? "allowed" : p->fentry_why);
+		fprintf(stderr, "dmatrace: kprobes: %s\n",
+			p->kprobe_ok ? "yes" : "no");
+	}
+}
+
+/* Why this kernel cannot take hook h; NULL when it can. */
+static const char *hook_missing(const struct kernel *k,
+				const struct live_probe *p,
+				const struct live_hook *h)
+{
+	int n;
+
+	switch (h->family) {
+	case FAM_TP_BTF:
+		n = k->btf ? btf_tp_nargs(k->btf, h->target) : -1;
+		if (n < 0)
+			return "no such tracepoint in BTF";
+		if (n != h->nargs)
+			return "tracepoint has other arguments";
+		return NULL;
+	case FAM_FENTRY:
+		if (!p->fentry_ok)
+			return "fentry not allowed";
+		if (btf__find_by_name_kind(k->btf, h->target, BTF_KIND_FUNC) <
+		    0)
+			return "not in BTF";
+		if (!dmas_ksyms_addr(k->ksyms, h->target))
+			return "not in kallsyms";
+		return NULL;
+	case FAM_KPROBE:
+		if (!p->kprobe_ok)
+			return "no kprobes";
+		if (!dmas_ksyms_addr(k->ksyms, h->target))
+			return "not in kallsyms";
+		return NULL;
+	case FAM_RAW_TP:
+		if (!tracepoint_exists(k, h->target))
+			return "no such tracepoint";
+		return NULL;
+	default:
+		return "?";
+	}
+}
+
+/* Decides op's hook; fills c->why with the reason. */
+static void choose(const struct kernel *k, const struct live_probe *p,
+		   const struct live_op *op, struct live_choice *c)
+{
+	char skipped[256] = "";
+	size_t sl = 0;
+
+	c->hook = NULL;
+	if (op->module) {
+		/* a raw_tp loads without its tracepoint: attached later */
+		c->hook = &op->hooks[0];
+		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
+		return;
+	}
+	if (op->tp_covers && p->dma_tps) {
+		snprintf(c->why, sizeof(c->why),
+			 "covered by the dma:* tracepoints");
+		return;
+	}
+	for (int i = 0; i < LIVE_MAX_HOOKS && op->hooks[i].family != FAM_NONE;
+	     i++) {
+		const struct live_hook *h = &op->hooks[i];
+		const char *no = hook_missing(k, p, h);
+
+		if (!no) {
+			c->hook = h;
+			if (sl)
+				snprintf(c->why, sizeof(c->why),
+					 "best available (%s)", skipped);
+			else
+				snprintf(c->why, sizeof(c->why),
+					 "first choice");
+			return;
+		}
+		sl += snprintf(skipped + sl, sizeof(skipped) - sl,
+			       "%s%s %s: %s", sl ? "; " : "",
+			       families[h->family].name, h->target, no);
+		if (sl >= sizeof(skipped))
+			sl = sizeof(skipped) - 1;
+	}
+	snprintf(c->why, sizeof(c->why), "%s", sl ? skipped : "no hook");
+}
+
+int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
+		      const struct dmas_live_opts *o,
+		      const struct dmas_ksyms *ksyms, char *err, size_t errlen)
+{
+	struct kernel k = {.ksyms = ksyms};
+
+	k.btf = btf__load_vmlinux_btf();
+	if (!k.btf) {
+		snprintf(err, errlen, "cannot read the kernel's BTF: %s",
+			 strerror(errno));
+		return -1;
+	}
+	probe_families(&k, p, o);
+	for (size_t i = 0; i < live_nr_ops; i++)
+		choose(&k, p, &live_catalogue[i], &chosen[i]);
+	btf__free(k.btf);
+	return 0;
+}
+
+/* ---- describing the choice ---- */
+
+const char *live_hook_family(const struct live_hook *h)
+{
+	if (h->family == FAM_FENTRY && h->attach == AT_RETURN)
+		return "fexit";
+	if (h->family == FAM_KPROBE && h->attach != AT_CALL)
+		return "kretprobe";
+	return families[h->family].name;
+}
+
+void live_report_choice(const struct live_choice *chosen)
+{
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		const struct live_choice *c = &chosen[i];
+
+		if (c->attached)
+			fprintf(stderr,
+				"dmatrace: hook %-18s %-7s %-32s (%s)\n",
+				live_catalogue[i].name,
+				families[c->hook->family].name, c->hook->target,
+				c->why);
+		else
+			fprintf(stderr,
+				"dmatrace: hook %-18s off     %-32s (%s)\n",
+				live_catalogue[i].name, "", c->why);
+	}
+}
+
+/*
+ * The session's hook list, grouped by family (its room holds every hook a
+ * kernel offers today): "tp_btf:dma_map_phys dma_unmap_phys ...;raw_tp:map
+ * unmap".  Should the names ever not fit, every family is still named, with
+ * its count: "kretprobe:14;kprobe:13".
+ */
+static bool hooks_write(const struct live_choice *chosen, char *h, size_t len,
+			bool names)
+{
+	static const char *const fams[] = {"tp_btf",	"fexit",  "fentry",
+					   "kretprobe", "kprobe", "raw_tp"};
+	size_t l = 0;
+
+	h[0] = 0;
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		unsigned int n = 0;
+		int w = 0;
+
+		for (size_t i = 0; i < live_nr_ops; i++) {
+			const struct live_choice *c = &chosen[i];
+
+			if (!c->attached ||
+			    strcmp(live_hook_family(c->hook), fams[f]))
+				continue;
+			if (names && !n)
+				w = snprintf(h + l, len - l, "%s%s:%s",
+					     l ? ";" : "", fams[f],
+					     c->hook->target);
+			else if (names)
+				w = snprintf(h + l, len - l, " %s",
+					     c->hook->target);
+			n++;
+			if (w < 0 || (size_t)w >= len - l) {
+				h[l] = 0;
+				return false;
+			}
+			l += (size_t)w;
+		}
+		if (!names && n) {
+			w = snprintf(h + l, len - l, "%s%s:%u", l ? ";" : "",
+				     fams[f], n);
+			if (w < 0 || (size_t)w >= len - l)
+				return false;
+			l += (size_t)w;
+		}
+	}
+	return true;
+}
+
+void live_hooks_string(const struct live_choice *chosen, char *h, size_t len)
+{
+	if (!hooks_write(chosen, h, len, true))
+		hooks_write(chosen, h, len, false);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * live_ring.c - the live BPF source's reader: takes device records and
+ * events from the ring buffer, fetches what the ring lost from the BPF
+ * maps (device records, stacks, symbolized), turns the kernel's drop
+ * counts into LOST events, and hands everything on in time order.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../bpf/dmascope_bpf.h"
+#include "dmascope.skel.h"
+#include "source/kmsg.h"
+#include "source/live_bpf.h"
+
+#define POLL_MS 100
+
+static void to_device(const struct dmas_device_rec *r, struct dmas_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->id = r->dev;
+	d->numa_node = r->numa_node;
+	d->flags = r->flags;
+	memcpy(d->name, r->name, sizeof(d->name));
+	d->name[sizeof(d->name) - 1] = 0;
+	memcpy(d->driver, r->driver, sizeof(d->driver));
+	d->driver[sizeof(d->driver) - 1] = 0;
+	memcpy(d->bus, r->bus, sizeof(d->bus));
+	d->bus[sizeof(d->bus) - 1] = 0;
+	d->dma_mask = r->dma_mask;
+}
+
+static void deliver_device_rec(struct live_source *ls,
+			       const struct dmas_device_rec *r)
+{
+	struct dmas_device d;
+
+	if (!r->dev || r->dev >= DMAS_BPF_MAX_DEVICES || ls->dev_known[r->dev])
+		return;
+	ls->dev_known[r->dev] = 1;
+	to_device(r, &d);
+	if (ls->sink->device)
+		ls->sink->device(ls->sink->ctx, &d);
+}
+
+/* A device whose record was lost in the ring: read it from the dev_info map. */
+static void ensure_device(struct live_source *ls, uint32_t id)
+{
+	struct dmas_device_rec r;
+
+	if (!id || id >= DMAS_BPF_MAX_DEVICES || ls->dev_known[id])
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.dev_info), &id,
+				&r) ||
+	    r.dev != id)
+		return;
+	deliver_device_rec(ls, &r);
+}
+
+static void ensure_stack(struct live_source *ls, uint32_t id)
+{
+	uint32_t key = id - 1;
+	char bufs[LIVE_STACK_DEPTH][160];
+	const char *frames[LIVE_STACK_DEPTH];
+	struct dmas_stack st;
+	int n = 0;
+
+	if (!id || id > ls->nr_stacks || ls->stack_known[id])
+		return;
+	ls->stack_known[id] = 1;
+	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.stacks), &key,
+				ls->stack_buf))
+		return;
+	dmas_ksyms_refresh(ls->ksyms);
+	for (int i = 0; i < LIVE_STACK_DEPTH && ls->stack_buf[i]; i++) {
+		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n],
+				  sizeof(bufs[n]));
+		/* leading frames are our BPF program and its trampoline */
+		if (!n && ((bufs[n][0] == '0' && bufs[n][1] == 'x') ||
+			   strstr(bufs[n], " [bpf]")))
+			continue;
+		frames[n] = bufs[n];
+		n++;
+	}
+	st.id = id;
+	st.nr_frames = n;
+	st.frames = frames;
+	if (ls->sink->stack)
+		ls->sink->stack(ls->sink->ctx, &st);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct live_source *ls = ctx;
+	const struct dmas_event *ev = data;
+
+	if (size >= sizeof(struct dmas_device_rec) &&
+	    ((const struct dmas_device_rec *)data)->kind == DMAS_REC_DEVICE) {
+		deliver_device_rec(ls, data);
+		return 0;
+	}
+	if (size < sizeof(*ev))
+		return 0;
+	ensure_device(ls, ev->dev);
+	if (ev->kind == DMAS_EV_CHAN_REQUEST)
+		ensure_device(ls, (uint32_t)ev->addr);
+	ensure_stack(ls, ev->stack_id);
+	dmas_tally_event(&ls->tally, ev);
+	return dmas_reorder_push(&ls->reorder, ev);
+}
+
+int live_ring_open(struct live_source *ls, char *err, size_t errlen)
+{
+	ls->rb = ring_buffer__new(bpf_map__fd(ls->skel->maps.events), on_record,
+				  ls, NULL);
+	if (!ls->rb) {
+		snprintf(err, errlen, "opening the ring buffer failed: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Turns new in-kernel drop counts into LOST events. */
+static void check_drops(struct live_source *ls)
+{
+	uint64_t vals[ls->ncpus];
+
+	for (uint32_t slot = 0; slot < DMAS_DROP_NR; slot++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.drops),
+					&slot, vals))
+			continue;
+		for (int cpu = 0; cpu < ls->ncpus; cpu++) {
+			uint64_t *seen =
+				&ls->drops_seen[slot * ls->ncpus + cpu];
+			uint64_t d = vals[cpu] - *seen;
+			struct dmas_event ev = {0};
+
+			if (!d)
+				continue;
+			*seen = vals[cpu];
+			if (slot == DMAS_DROP_STACK) {
+				/* a lost stack is not a lost event */
+				ls->stack_errors += d;
+				continue;
+			}
+			ev.ts = dmas_live_now_mono();
+			ev.kind = DMAS_EV_LOST;
+			ev.cpu = cpu;
+			ev.count = d > UINT32_MAX ? UINT32_MAX : d;
+			ev.aux = cpu;
+			ls->lost += d;
+			dmas_reorder_push(&ls->reorder, &ev);
+		}
+	}
+}
+
+/* The device id BPF gave the device named name; 0 if none seen. */
+static uint32_t device_by_name(struct live_source *ls, const char *name)
+{
+	int fd = bpf_map__fd(ls->skel->maps.dev_info);
+
+	for (uint32_t id = 1; id < DMAS_BPF_MAX_DEVICES; id++) {
+		struct dmas_device_rec r;
+
+		if (!ls->dev_known[id] || bpf_map_lookup_elem(fd, &id, &r) ||
+		    r.dev != id)
+			continue;
+		if (!strncmp(r.name, name, sizeof(r.name)))
+			return id;
+	}
+	return 0;
+}
+
+/* A DMA remapping fault from the kernel log: an IOMMU_FAULT event now. */
+static void on_kmsg_fault(void *ctx, const struct dmas_dmar_fault *f)
+{
+	struct live_source *ls = ctx;
+	struct dmas_event ev = {
+		.ts = dmas_live_now_mono(),
+		.kind = DMAS_EV_IOMMU_FAULT,
+		.stack_id = DMAS_STACK_NONE,
+	};
+
+	ev.dev = device_by_name(ls, f->device);
+	if (!ev.dev) {
+		/* a device whose DMA the trace never saw: nothing to tie */
+		ls->kmsg_unknown_dev++;
+		return;
+	}
+	ev.addr = f->addr;
+	ev.count = f->write ? 1 : 0; /* IOMMU_FAULT_WRITE : IOMMU_FAULT_READ */
+	dmas_reorder_push(&ls->reorder, &ev);
+}
+
+static void poll_kmsg(struct live_source *ls)
+{
+	if (ls->kmsg &&
+	    dmas_kmsg_poll(ls->kmsg, on_kmsg_fault, ls, &ls->kmsg_missed) < 0) {
+		dmas_kmsg_close(ls->kmsg);
+		ls->kmsg = NULL;
+	}
+}
+
+void live_kmsg_open(struct live_source *ls)
+{
+	/* the Intel IOMMU reports faults to the kernel log only */
+	ls->kmsg = dmas_kmsg_open(NULL);
+	if (ls->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: IOMMU faults: iommu:io_page_fault%s\n",
+			ls->kmsg ? " and the kernel log (DMAR fault lines)"
+				 : "; the kernel log is not readable, so Intel IOMMU faults are not watched");
+}
+
+void live_kmsg_close(struct live_source *ls)
+{
+	if (ls->opts.verbose && ls->kmsg_unknown_dev)
+		fprintf(stderr,
+			"dmatrace: %" PRIu64
+			" IOMMU faults in the kernel log named devices the trace never saw\n",
+			ls->kmsg_unknown_dev);
+	dmas_kmsg_close(ls->kmsg);
+	ls->kmsg = NULL;
+}
+
+int live_run(struct dmas_source *s, const struct dmas_sink *sink,
+	     volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	struct live_source *ls = live_source_of(s);
+	int ret = 0;
+
+	ls->sink = sink;
+	dmas_live_deliver_machine(sink, &ls->session, ls->ncpus,
+				  ls->opts.verbose);
+	while (!(stop && *stop)) {
+		int n = ring_buffer__poll(ls->rb, POLL_MS);
+
+		/* below wakeup_bytes nothing wakes us: read on the timer too */
+		if (n == 0)
+			n = ring_buffer__consume(ls->rb);
+		if (n < 0 && n != -EINTR) {
+			snprintf(err, errlen, "reading the ring buffer: %s",
+				 strerror(-n));
+			ret = -1;
+			break;
+		}
+		check_drops(ls);
+		poll_kmsg(ls);
+		live_attach_waiting(ls);
+		dmas_reorder_tick(&ls->reorder, sink);
+	}
+	/* stopped: take what is left in the ring, then everything held back */
+	ring_buffer__consume(ls->rb);
+	check_drops(ls);
+	poll_kmsg(ls);
+	dmas_reorder_drain(&ls->reorder, sink);
+	return ret;
+}
