@@ -15,6 +15,9 @@ usage: tests/vm/debug-kernel.sh COMMAND
            (an uncompressed kernel with a PVH entry), "modroot DIR" (its
            INSTALL_MOD_PATH), "kdir DIR" (for out-of-tree modules), "dir DIR"
   path     the same lines for a cached kernel; exit 1 when not built yet
+  kmod     build it if needed, then vdmac.ko and vdmac_leak.ko against it
+           into $BUILD/kmod-RELEASE (log beside them); print "vdmac FILE"
+           and "vdmac_leak FILE"
 Environment:
   DMASCOPE_CACHE    cache outside the clone (default /var/cache/dmascope)
   DMASCOPE_KSRC_PKG the source package (default linux-source-6.1, which
@@ -132,11 +135,27 @@ build() {
 	print_paths "$dir"
 }
 
+# kmod: vdmac against the debug kernel, as kmod.mk builds it elsewhere.
+kmod() {
+	local info rel kdir out top
+	info=$(build) || exit
+	rel=$(echo "$info" | sed -n 's/^release //p')
+	kdir=$(echo "$info" | sed -n 's/^kdir //p')
+	top=$(cd "$here/../.." && pwd)
+	out=${BUILD:-build}/kmod-$rel
+	mkdir -p "$out"
+	make -C "$top" --no-print-directory BUILD="${BUILD:-build}" KDIR="$kdir" \
+		KMOD_OUT="$out" kmod >"$out.log" 2>&1 ||
+		die "vdmac did not build against $kdir (log $out.log): $(grep -m 3 -E 'error|Error' "$out.log")"
+	printf 'vdmac %s\nvdmac_leak %s\n' "$out/vdmac.ko" "$out/vdmac_leak.ko"
+}
+
 main() {
 	case ${1:-help} in
 	help | -h | --help) usage ;;
 	key) key ;;
 	build) build ;;
+	kmod) kmod ;;
 	path)
 		local dir
 		dir=$CACHE/dbg-$(key) || exit
