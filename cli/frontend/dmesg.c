@@ -455,7 +455,8 @@ static uint32_t dev_by_name(const struct dmas_engine *e, const char *name)
 static bool addr_matches(const struct dmas_finding *f,
 			 const struct dmas_dd_msg *m)
 {
-	if (!m->has_addr)
+	/* no address, or any one of the leaked entries */
+	if (!m->has_addr || m->cls == DMAS_DD_PENDING_AT_UNBIND)
 		return true;
 	if (f->addr == m->addr)
 		return true;

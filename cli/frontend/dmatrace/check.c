@@ -308,7 +308,8 @@ int cmd_check(int argc, char **argv)
 	dmas_report_opts_fill(&ro, &eo, &si);
 	if (dmesg) {
 		dmas_dmadbg_merge(&dd, e, report_includes, &ro);
-		if (!dd.present)
+		/* the text report says it in its dma-debug section */
+		if (!dd.present && json)
 			fprintf(stderr, "dmatrace check: --dmesg: this kernel "
 					"has no CONFIG_DMA_API_DEBUG: nothing "
 					"to compare\n");
