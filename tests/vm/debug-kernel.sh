@@ -22,8 +22,8 @@ Environment:
   DMASCOPE_CACHE    cache outside the clone (default /var/cache/dmascope)
   DMASCOPE_KSRC_PKG the source package (default linux-source-6.1, which
                     scripts/install-deps.sh installs)
-  DEBUG_KERNEL_JOBS parallel jobs (default: the number of CPUs); the build
-                    runs under nice
+  DEBUG_KERNEL_JOBS parallel jobs (default: the number of CPUs)
+  DEBUG_KERNEL_NICE the build's niceness (default 10: others share the CPUs)
 USAGE
 }
 
@@ -82,7 +82,7 @@ check_config() {
 }
 
 build() {
-	local k dir tmp tar jobs start rel
+	local k dir tmp tar jobs prio start rel
 	k=$(key) || exit
 	dir=$CACHE/dbg-$k
 	if [ -e "$dir/.complete" ]; then
@@ -100,15 +100,23 @@ build() {
 	command -v pahole >/dev/null || die "no pahole (BTF needs it; apt-get install dwarves)"
 	tar=$(src_tarball) || exit
 	jobs=${DEBUG_KERNEL_JOBS:-$(nproc)}
+	prio=${DEBUG_KERNEL_NICE:-10}
 	start=$SECONDS
 	# Built in place (the tree's makefiles name their directory); only
-	# .complete, written last, makes it a cached kernel.
+	# .complete, written last, makes it a cached kernel.  An interrupted
+	# build resumes: the unpacked source is kept, make redoes what is left.
 	tmp=$dir
-	rm -rf "$dir"
-	mkdir -p "$tmp/src" "$tmp/obj" || die "cannot create $tmp"
-	echo "debug-kernel: unpacking $tar ($PKG $(src_version)) into $tmp" >&2
-	nice tar -xf "$tar" -C "$tmp/src" --strip-components=1 || die "cannot unpack $tar"
-	local mk=(nice make -C "$tmp/src" O="$tmp/obj" ARCH=x86_64 -j"$jobs")
+	if [ ! -e "$tmp/.unpacked" ]; then
+		rm -rf "$dir"
+		mkdir -p "$tmp/src" "$tmp/obj" || die "cannot create $tmp"
+		echo "debug-kernel: unpacking $tar ($PKG $(src_version)) into $tmp" >&2
+		nice -n "$prio" tar -xf "$tar" -C "$tmp/src" --strip-components=1 ||
+			die "cannot unpack $tar"
+		touch "$tmp/.unpacked"
+	else
+		echo "debug-kernel: resuming the build in $tmp" >&2
+	fi
+	local mk=(nice -n "$prio" make -C "$tmp/src" O="$tmp/obj" ARCH=x86_64 -j"$jobs")
 	"${mk[@]}" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig >"$tmp/config.log" 2>&1 ||
 		die "allnoconfig failed: $(tail -n 5 "$tmp/config.log")"
 	"${mk[@]}" olddefconfig >>"$tmp/config.log" 2>&1 ||
