@@ -52,19 +52,21 @@ tier-vm-kernels: vm-deps
 # linux-source with tests/vm/debug-kernel.config (tests/vm/debug-kernel.sh)
 # and cached under $(DMASCOPE_CACHE)/kernels/dbg-KEY; every vdmac scenario
 # under `dmatrace check --dmesg` there (tests/vm/debug-tier.sh).
+# VM_DEBUG_CASES="tests/vm/debug/NAME.sh" narrows it.
 .PHONY: debug-kernel tier-vm-debug
 debug-kernel:
 	$(Q)DMASCOPE_CACHE=$(DMASCOPE_CACHE) tests/vm/debug-kernel.sh build
 
-TEST_TIERS += vm-debug
+# Not in TEST_TIERS yet: it has not run to the end on this machine (see
+# README, tier vm-debug).
 tier-vm-debug: vm-deps
 	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) \
 		$(if $(VM_DEBUG_CASES),VM_DEBUG_CASES="$(VM_DEBUG_CASES)") \
 		tests/lib/run-tier.sh vm-debug tests/vm/debug-tier.sh
 
-# make bench: the same kernel, vdmac's map+unmap benchmark with dma-debug
-# off and on, dmascope off and on (two boots).
-BENCH_TARGETS += bench-vm-debug
+# The same kernel, vdmac's map+unmap benchmark with dma-debug off and on,
+# dmascope off and on (two boots).  Not in `make bench` until the kernel has
+# been built and booted here once.
 .PHONY: bench-vm-debug
 bench-vm-debug: vm-deps
 	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) tests/vm/bench-debug.sh
