@@ -10,12 +10,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$BUILD/bench"
 log=$BUILD/bench/vm-debug-bench.log
 out=$BUILD/bench/vm-debug-bench.txt
+# bench-guest.sh's helpers, as tests/vm/bench.sh extracts them
+mkdir -p "$BUILD/bench/debug"
+fns=$BUILD/bench/debug/bench-fns.sh
+{
+	echo "D=/sys/kernel/debug/vdmac"
+	echo "ITER=${BENCH_ITER:-200000}"
+	echo "RUNS=${BENCH_RUNS:-3}"
+	sed -n '/^one() {/,/^}/p; /^median()/p; /^runs() {/,/^}/p' "$here/bench-guest.sh"
+} >"$fns"
 kinfo=$("$here/debug-kernel.sh" kmod) || exit 1
 export VDMAC_KO VM_KERNEL=debug VM_TIMEOUT=${VM_TIMEOUT:-900}
 VDMAC_KO=$(echo "$kinfo" | sed -n 's/^vdmac //p')
 : >"$log"
 for cmdline in dma_debug=off ""; do
-	FILES="$here/bench-debug-guest.sh" CMD=". /extra/bench-debug-guest.sh" \
+	FILES="$here/bench-debug-guest.sh $fns" \
+		CMD=". /extra/bench-debug-guest.sh" \
 		VM_CMDLINE="$cmdline" "$here/vm.sh" run >>"$log" 2>&1
 done
 grep '^bench: ' "$log" | sed 's/^bench: //' >"$out"
