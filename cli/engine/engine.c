@@ -491,6 +491,7 @@ report_v(struct dmas_engine *e, enum dmas_finding_kind k,
 	f->kind = k;
 	f->severity = dmas_finding_table[k].severity;
 	f->uncertain = uncertain;
+	f->seen_by = DMAS_SEEN_DMASCOPE;
 	f->dev = dev;
 	f->ts = ev ? ev->ts : e->now;
 	if (m) {
@@ -674,6 +675,42 @@ const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e,
 					       size_t i)
 {
 	return i < e->nr_findings ? &e->findings[i] : NULL;
+}
+
+int dmas_engine_add_finding(struct dmas_engine *e, const struct dmas_finding *f)
+{
+	struct dmas_finding *nf;
+	struct dev_state *d;
+
+	if (f->kind >= DMAS_FINDING_KIND_MAX)
+		return -1;
+	nf = eng_grow(e->findings, &e->cap_findings, e->nr_findings + 1,
+		      sizeof(*nf));
+	if (!nf) {
+		e->dropped++;
+		return -1;
+	}
+	e->findings = nf;
+	nf[e->nr_findings] = *f;
+	nf[e->nr_findings].seq = e->nr_findings;
+	nf[e->nr_findings].severity = dmas_finding_table[f->kind].severity;
+	d = eng_dev(e, f->dev);
+	if (d)
+		d->run.findings[nf[e->nr_findings].severity]++;
+	e->nr_findings++;
+	return 0;
+}
+
+void dmas_engine_mark_seen(struct dmas_engine *e, size_t i, uint8_t seen_by)
+{
+	if (i < e->nr_findings)
+		e->findings[i].seen_by |= seen_by;
+}
+
+void dmas_engine_finding_repeat(struct dmas_engine *e, size_t i)
+{
+	if (i < e->nr_findings)
+		e->findings[i].repeats++;
 }
 
 /* ---- events ---- */

@@ -119,7 +119,22 @@ struct dmas_finding {
 	 */
 	uint64_t consequences;
 	char consequence[160];
+	/*
+	 * Which tool reported it (DMAS_SEEN_*): the engine's own findings
+	 * are DMAS_SEEN_DMASCOPE; `check --dmesg` adds DMAS_SEEN_DMA_DEBUG to
+	 * those CONFIG_DMA_API_DEBUG reported too and adds findings that only
+	 * dma-debug reported (dmas_engine_add_finding).
+	 */
+	uint8_t seen_by;
 };
+
+enum {
+	DMAS_SEEN_DMASCOPE = 1,
+	DMAS_SEEN_DMA_DEBUG = 2,
+};
+
+/* "dmascope", "dma-debug" or "both" */
+const char *dmas_seen_by_name(uint8_t seen_by);
 
 typedef void (*dmas_finding_cb)(const struct dmas_finding *f, void *ctx);
 
@@ -229,6 +244,17 @@ const struct dmas_session *dmas_engine_session(const struct dmas_engine *e);
  * finish fills in aggregated details and appends end-of-session findings).
  */
 size_t dmas_engine_nr_findings(const struct dmas_engine *e);
+/*
+ * A finding from outside the event stream (CONFIG_DMA_API_DEBUG's reports):
+ * appended after the engine's own, counted like them; its seq is set here.
+ * Returns 0, or -1 when out of memory (counted as dropped).
+ */
+int dmas_engine_add_finding(struct dmas_engine *e,
+			    const struct dmas_finding *f);
+/* Marks finding i as also seen by another tool (DMAS_SEEN_*). */
+void dmas_engine_mark_seen(struct dmas_engine *e, size_t i, uint8_t seen_by);
+/* Counts one more occurrence into finding i (a repeated report). */
+void dmas_engine_finding_repeat(struct dmas_engine *e, size_t i);
 const struct dmas_finding *dmas_engine_finding(const struct dmas_engine *e,
 					       size_t i);
 size_t dmas_engine_nr_devices(const struct dmas_engine *e);

@@ -27,6 +27,18 @@ const char *dmas_severity_name(enum dmas_severity sev)
 	return "unknown";
 }
 
+const char *dmas_seen_by_name(uint8_t seen_by)
+{
+	switch (seen_by & (DMAS_SEEN_DMASCOPE | DMAS_SEEN_DMA_DEBUG)) {
+	case DMAS_SEEN_DMA_DEBUG:
+		return "dma-debug";
+	case DMAS_SEEN_DMASCOPE | DMAS_SEEN_DMA_DEBUG:
+		return "both";
+	default:
+		return "dmascope";
+	}
+}
+
 int dmas_finding_kind_by_id(const char *id)
 {
 	int i;

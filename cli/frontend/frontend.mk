@@ -4,9 +4,11 @@ DMATRACE_SRCS := $(wildcard cli/frontend/dmatrace/*.c)
 DMATOP_SRCS := $(wildcard cli/frontend/dmatop/*.c)
 PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
 # What every frontend shares: strings of a recording made safe to show,
-# one number parser, output files that appear whole or not at all.
+# one number parser, output files that appear whole or not at all;
+# CONFIG_DMA_API_DEBUG's reports read and merged (dmesg.c: in the library
+# so that unit tests reach it).
 LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
-	cli/frontend/outfile.c
+	cli/frontend/outfile.c cli/frontend/dmesg.c
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core

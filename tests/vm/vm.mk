@@ -48,6 +48,29 @@ tier-vm-kernels: vm-deps
 		$(if $(VM_KERNEL_CASES),VM_KERNEL_CASES="$(VM_KERNEL_CASES)") \
 		tests/lib/run-tier.sh vm-kernels tests/vm/kernels-tier.sh
 
+# Tier 6: the kernel with CONFIG_DMA_API_DEBUG, built from Debian's
+# linux-source with tests/vm/debug-kernel.config (tests/vm/debug-kernel.sh)
+# and cached under $(DMASCOPE_CACHE)/kernels/dbg-KEY; every vdmac scenario
+# under `dmatrace check --dmesg` there (tests/vm/debug-tier.sh).
+# VM_DEBUG_CASES="tests/vm/debug/NAME.sh" narrows it.
+.PHONY: debug-kernel tier-vm-debug
+debug-kernel:
+	$(Q)DMASCOPE_CACHE=$(DMASCOPE_CACHE) tests/vm/debug-kernel.sh build
+
+# Not in TEST_TIERS yet: it has not run to the end on this machine (see
+# README, tier vm-debug).
+tier-vm-debug: vm-deps
+	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) \
+		$(if $(VM_DEBUG_CASES),VM_DEBUG_CASES="$(VM_DEBUG_CASES)") \
+		tests/lib/run-tier.sh vm-debug tests/vm/debug-tier.sh
+
+# The same kernel, vdmac's map+unmap benchmark with dma-debug off and on,
+# dmascope off and on (two boots).  Not in `make bench` until the kernel has
+# been built and booted here once.
+.PHONY: bench-vm-debug
+bench-vm-debug: vm-deps
+	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) tests/vm/bench-debug.sh
+
 vm-shell: vm-deps
 	$(Q)$(VM_ENV) tests/vm/vm.sh shell
 

@@ -20,8 +20,10 @@ Environment:
   BUILD            build directory (default build); the VM lives in $BUILD/vm
   VM_KERNEL        a Debian suite whose kernel to boot (bookworm-backports,
                    trixie-backports: fetched by tests/vm/debian-kernel.sh
-                   into $DMASCOPE_CACHE); empty: the kernel of this
-                   machine's linux-headers-amd64 (Debian 12's 6.1)
+                   into $DMASCOPE_CACHE); "debug": the CONFIG_DMA_API_DEBUG
+                   kernel tests/vm/debug-kernel.sh builds; empty: the
+                   kernel of this machine's linux-headers-amd64 (Debian
+                   12's 6.1)
   KERNEL, KMODDIR  another bzImage and its INSTALL_MOD_PATH (or modules dir)
   VM_PVH=0         boot Debian's bzImage, not its unpacked vmlinux (PVH entry)
   VM_CMDLINE       extra kernel arguments (swiotlb=force, intel_iommu=off)
@@ -121,6 +123,10 @@ setup_kernel() {
 		return
 	fi
 
+	if [ "${VM_KERNEL:-}" = debug ]; then
+		debug_kernel
+		return
+	fi
 	if [ -n "${VM_KERNEL:-}" ]; then
 		suite_kernel "$VM_KERNEL"
 		return
@@ -174,6 +180,17 @@ suite_kernel() {
 	fi
 	[ -e "$dir/vmlinux" ] && [ "${VM_PVH:-1}" = 1 ] && KIMAGE=$dir/vmlinux
 	return 0
+}
+
+# debug_kernel: the kernel with CONFIG_DMA_API_DEBUG that debug-kernel.sh
+# builds from Debian's linux-source (once; then from its cache), booted
+# through its PVH entry.
+debug_kernel() {
+	local info
+	info=$("$here/debug-kernel.sh" build) || die "no debug kernel (see above)"
+	KVER=$(echo "$info" | sed -n 's/^release //p')
+	KMODROOT=$(echo "$info" | sed -n 's/^modroot //p')
+	KIMAGE=$(echo "$info" | sed -n 's/^image //p')
 }
 
 # unpack_vmlinux BZIMAGE OUT: the ELF kernel inside a bzImage, kept only if

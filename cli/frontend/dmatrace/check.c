@@ -3,7 +3,7 @@
  * check.c - dmatrace check: the CI gate.  Runs CMD under live tracing,
  * feeds the engine as events arrive, reports like replay, and exits 0
  * clean / 1 findings / 2 own error.  With --dmesg, CONFIG_DMA_API_DEBUG's
- * "DMA-API:" reports from CMD's time window are listed beside ours.
+ * reports from CMD's time window are merged into ours (dmesg.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "format/dmat.h"
+#include "frontend/dmesg.h"
 #include "frontend/outfile.h"
 #include "live_cmd.h"
 #include "analysis_opts.h"
@@ -64,10 +65,11 @@ static void usage(FILE *f)
 		"  --report-device NAME  report only this device (tracing "
 		"stays wide)\n"
 		"  --report-driver NAME  report only devices of this driver\n"
-		"  --dmesg               also list CONFIG_DMA_API_DEBUG's "
-		"'DMA-API:' kernel\n"
-		"                        messages of CMD's time, marking those "
-		"both saw\n"
+		"  --dmesg               merge CONFIG_DMA_API_DEBUG's reports "
+		"of CMD's time\n"
+		"                        (all_errors on for the run): each "
+		"finding seen by\n"
+		"                        dmascope, dma-debug or both\n"
 		"  -w, --record FILE     also keep the recording in FILE\n"
 		"  -o, --output FILE     write the report to FILE (default "
 		"stdout)\n"
@@ -116,138 +118,11 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* ---- CONFIG_DMA_API_DEBUG's reports, from /dev/kmsg ---- */
-
-struct kmsg_line {
-	uint64_t ts; /* ns, printk clock */
-	char *text;
-};
-
-/* Opens /dev/kmsg positioned at its end: only messages from now on. */
-static int kmsg_open(void)
+/* the report's filters, for dmesg.c's merge */
+static bool report_includes(const struct dmas_engine *e,
+			    const struct dmas_finding *f, const void *ro)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Reads the DMA-API lines logged since kmsg_open. */
-static size_t kmsg_dma_api(int fd, struct kmsg_line **out)
-{
-	struct kmsg_line *v = NULL;
-	size_t n = 0;
-	char buf[8192];
-	ssize_t r;
-
-	*out = NULL;
-	for (;;) {
-		unsigned long long ts_us;
-		char *msg, *nl;
-		struct kmsg_line *nv;
-
-		r = read(fd, buf, sizeof(buf) - 1);
-		if (r < 0 && errno == EPIPE)
-			continue; /* overwritten records: keep reading */
-		if (r <= 0)
-			break;
-		buf[r] = 0;
-		msg = strchr(buf, ';');
-		if (!msg || sscanf(buf, "%*u,%*u,%llu", &ts_us) != 1)
-			continue;
-		msg++;
-		nl = strchr(msg, '\n');
-		if (nl)
-			*nl = 0;
-		if (!strstr(msg, "DMA-API:"))
-			continue;
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv)
-			break;
-		v = nv;
-		v[n].ts = ts_us * 1000;
-		v[n].text = strdup(msg);
-		if (v[n].text)
-			n++;
-	}
-	*out = v;
-	return n;
-}
-
-/* dma-debug prints addresses as "device address=0x%016llx" or "[device
- * address=...]". */
-static bool line_mentions(const char *text, uint64_t addr)
-{
-	char hex[40];
-
-	snprintf(hex, sizeof(hex), "%016" PRIx64, addr);
-	if (strstr(text, hex))
-		return true;
-	snprintf(hex, sizeof(hex), "0x%" PRIx64 "]", addr);
-	return strstr(text, hex) != NULL;
-}
-
-static void print_dmesg(FILE *out, const struct dmas_engine *e,
-			const struct dmas_report_opts *ro, struct kmsg_line *l,
-			size_t n, int kfd)
-{
-	size_t nf = dmas_engine_nr_findings(e), both = 0;
-	bool *matched = calloc(nf + 1, sizeof(bool));
-
-	if (kfd < 0) {
-		fprintf(out,
-			"\nCONFIG_DMA_API_DEBUG: /dev/kmsg not readable (%s): "
-			"not compared\n",
-			strerror(errno));
-		free(matched);
-		return;
-	}
-	if (access("/sys/kernel/debug/dma-api", F_OK) && !n) {
-		fprintf(out, "\nCONFIG_DMA_API_DEBUG: not in this kernel (no "
-			     "/sys/kernel/debug/dma-api, no DMA-API messages): "
-			     "not compared\n");
-		free(matched);
-		return;
-	}
-	fprintf(out, "\nCONFIG_DMA_API_DEBUG reports while CMD ran: %zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		const char *seen = "dma-debug only";
-
-		for (size_t j = 0; j < nf; j++) {
-			const struct dmas_finding *f =
-				dmas_engine_finding(e, j);
-
-			if (!dmas_report_includes(e, ro, f) || !f->addr)
-				continue;
-			if (line_mentions(l[i].text, f->addr)) {
-				char id[48];
-
-				snprintf(id, sizeof(id), "both (%s)",
-					 dmas_finding_table[f->kind].id);
-				if (matched && !matched[j])
-					both++;
-				if (matched)
-					matched[j] = true;
-				seen = id;
-				fprintf(out, "  [%s] %s\n", seen, l[i].text);
-				seen = NULL;
-				break;
-			}
-		}
-		if (seen)
-			fprintf(out, "  [%s] %s\n", seen, l[i].text);
-	}
-	for (size_t j = 0; j < nf; j++) {
-		const struct dmas_finding *f = dmas_engine_finding(e, j);
-
-		if (!dmas_report_includes(e, ro, f) || (matched && matched[j]))
-			continue;
-		fprintf(out, "  [dmascope only] %s at 0x%" PRIx64 "\n",
-			dmas_finding_table[f->kind].id, f->addr);
-	}
-	fprintf(out, "seen by both: %zu\n", both);
-	free(matched);
+	return dmas_report_includes(e, ro, f);
 }
 
 int cmd_check(int argc, char **argv)
@@ -264,14 +139,13 @@ int cmd_check(int argc, char **argv)
 	struct dmas_live_stats st;
 	struct dmas_source *src;
 	struct dmas_engine *e;
-	struct kmsg_line *klines = NULL;
+	struct dmas_dmadbg dd = {.kfd = -1};
 	const char *outpath = NULL, *recpath = NULL;
 	char err[512] = "", buf[96];
 	bool json = false, dmesg = false;
 	FILE *out = stdout;
-	size_t nk = 0;
 	pid_t child;
-	int c, rc, status, cst, kfd = -1;
+	int c, rc, status, cst;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+w:o:qvh", long_opts, NULL)) !=
@@ -376,7 +250,7 @@ int cmd_check(int argc, char **argv)
 	}
 	dmas_sink_tee(&tee_sink, &tee);
 	if (dmesg)
-		kfd = kmsg_open();
+		dmas_dmadbg_begin(&dd);
 
 	child = live_cmd_spawn(argv + optind, err, sizeof(err));
 	if (child < 0) {
@@ -398,8 +272,8 @@ int cmd_check(int argc, char **argv)
 	if (si.last_ts < live_cmd_now())
 		si.last_ts = live_cmd_now();
 	dmas_engine_finish(e, si.last_ts);
-	if (kfd >= 0)
-		nk = kmsg_dma_api(kfd, &klines);
+	if (dmesg)
+		dmas_dmadbg_end(&dd);
 
 	status = DMATRACE_EXIT_OK;
 	if (rc < 0) {
@@ -431,6 +305,14 @@ int cmd_check(int argc, char **argv)
 	ro.command_signal = WIFSIGNALED(cst) ? WTERMSIG(cst) : 0;
 	ro.command_exit_status = WIFEXITED(cst) ? WEXITSTATUS(cst) : -1;
 	dmas_report_opts_fill(&ro, &eo, &si);
+	if (dmesg) {
+		dmas_dmadbg_merge(&dd, e, report_includes, &ro);
+		/* the text report says it in its dma-debug section */
+		if (!dd.present && json)
+			fprintf(stderr, "dmatrace check: --dmesg: this kernel "
+					"has no CONFIG_DMA_API_DEBUG: nothing "
+					"to compare\n");
+	}
 	/* the report too appears whole or not at all (stdout when not) */
 	err[0] = '\0';
 	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
@@ -452,7 +334,7 @@ int cmd_check(int argc, char **argv)
 		status = DMATRACE_EXIT_ERROR;
 	} else {
 		if (dmesg && !json)
-			print_dmesg(out, e, &ro, klines, nk, kfd);
+			dmas_dmadbg_print(out, &dd, e);
 		if (dmas_outfile_commit(&of, err, sizeof(err))) {
 			fprintf(stderr, "dmatrace check: %s\n", err);
 			status = DMATRACE_EXIT_ERROR;
@@ -460,11 +342,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (status == DMATRACE_EXIT_OK && dmas_report_count(e, &ro))
 		status = DMATRACE_EXIT_FINDINGS;
-	for (size_t i = 0; i < nk; i++)
-		free(klines[i].text);
-	free(klines);
-	if (kfd >= 0)
-		close(kfd);
+	dmas_dmadbg_free(&dd);
 	dmas_engine_free(e);
 	dmas_stream_info_free(&si);
 	return status;

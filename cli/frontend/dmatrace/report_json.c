@@ -15,7 +15,8 @@
  *   options{min_severity, device,
  *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
- *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
+ *   findings[]{seq, id, severity, area, uncertain, seen_by (dmascope,
+ *   dma-debug or both), dev_id, device, driver,
  *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
  *   consequences, consequence,
  *   stack[], close_kind, close_stack[], what, fix},
@@ -113,6 +114,8 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "severity", dmas_json_string(dmas_severity_name(f->severity)));
 	add(j, "area", dmas_json_string(fi->area));
 	add(j, "uncertain", json_object_new_boolean(f->uncertain));
+	add(j, "seen_by",
+	    json_object_new_string(dmas_seen_by_name(f->seen_by)));
 	add(j, "dev_id", u64(f->dev));
 	add(j, "device", str_or_null(d ? d->name : NULL));
 	add(j, "driver", str_or_null(dmas_report_driver(e, o, f->dev)));

@@ -251,6 +251,8 @@ static void print_quiet(FILE *out, const struct dmas_engine *e,
 			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
 		fprintf(out, " uncertain");
+	if (f->seen_by != DMAS_SEEN_DMASCOPE)
+		fprintf(out, " seen_by=%s", dmas_seen_by_name(f->seen_by));
 	if (f->repeats)
 		fprintf(out, " repeats=%" PRIu64, f->repeats);
 	if (f->consequences)
@@ -285,6 +287,10 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 			dmas_fmt_duration(f->ts - f->map_ts, ab, sizeof(ab)));
 	if (f->uncertain)
 		fprintf(out, "  (uncertain: events were lost nearby)");
+	if (f->seen_by == (DMAS_SEEN_DMASCOPE | DMAS_SEEN_DMA_DEBUG))
+		fprintf(out, "  (CONFIG_DMA_API_DEBUG reported it too)");
+	else if (f->seen_by == DMAS_SEEN_DMA_DEBUG)
+		fprintf(out, "  (reported by CONFIG_DMA_API_DEBUG only)");
 	fputc('\n', out);
 	if (f->detail[0])
 		fprintf(out, "      %s\n", f->detail);

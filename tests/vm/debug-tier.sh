@@ -1,0 +1,52 @@
+#!/bin/bash
+# debug-tier.sh - the vm-debug tier: builds (or takes from the cache) the
+# kernel with CONFIG_DMA_API_DEBUG (debug-kernel.sh), builds vdmac against
+# it, and runs every vdmac scenario under `dmatrace check --dmesg` in the VM
+# on that kernel (tests/vm/debug/).  Prints the VM tier's lines, the table
+# of which tool finds which planted bug (also left in
+# $BUILD/vm-debug-table.md) and one "N passed, N failed" total.
+# Environment: BUILD, VM_BINS (as vm.sh), DMASCOPE_CACHE, VM_DEBUG_CASES
+# (default: every tests/vm/debug/*.sh).
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-build}
+start=$SECONDS
+mkdir -p "$BUILD/vm"
+
+kstart=$SECONDS
+if info=$("$here/debug-kernel.sh" path 2>/dev/null); then
+	echo "# debug kernel: cached, $(echo "$info" | sed -n 's/^dir //p')"
+elif info=$("$here/debug-kernel.sh" build); then
+	echo "# debug kernel: built in $((SECONDS - kstart)) s"
+else
+	echo "not ok - debug kernel: the build failed (see above)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+rel=$(echo "$info" | sed -n 's/^release //p')
+echo "# debug kernel: $rel"
+
+if kinfo=$("$here/debug-kernel.sh" kmod 2>&1); then
+	export VDMAC_KO VM_KOS
+	VDMAC_KO=$(echo "$kinfo" | sed -n 's/^vdmac //p')
+	VM_KOS=$(echo "$kinfo" | sed -n 's/^vdmac_leak //p')
+	echo "# vdmac built against it: $VDMAC_KO"
+else
+	# the cases that need it fail and say it did not build
+	echo "$kinfo" | sed 's/^/# /'
+	export VDMAC_KO=$BUILD/kmod-$rel/vdmac.ko VM_KOS=""
+fi
+
+cases=${VM_DEBUG_CASES:-$(ls "$here"/debug/*.sh)}
+rlog=$BUILD/vm/vm-debug.log
+# shellcheck disable=SC2086
+VM_KERNEL=debug "$here/vm.sh" tier $cases 2>&1 | tee "$rlog"
+rc=${PIPESTATUS[0]}
+table=$(ls -t "$BUILD"/vm/out/dmadebug_check*/table.md 2>/dev/null | head -n 1)
+if [ -n "$table" ]; then
+	cp "$table" "$BUILD/vm-debug-table.md"
+	echo "# table: $BUILD/vm-debug-table.md"
+fi
+echo "# vm-debug: $((SECONDS - start)) s"
+exit "$rc"
