@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "sidetables.h"
 
 /* ---- finding kinds: generated from findings.def ---- */
 
@@ -42,46 +43,10 @@ const char *dmas_severity_name(enum dmas_severity sev);
 /* -1 when the id is unknown */
 int dmas_finding_kind_by_id(const char *id);
 
-/* ---- session side tables ---- */
-
-struct dmas_session {
-	char kernel_release[65];
-	char hostname[65];
-	char clock[16]; /* "monotonic" */
-	uint32_t page_size;
-	uint64_t start_ts; /* ns on the event clock */
-	uint64_t start_realtime_ns; /* wall clock at start_ts */
-	/*
-	 * "tp_btf:dma_map_phys dma_unmap_phys;fexit:..." as chosen: room for
-	 * every hook the tracer has, so the list is never cut.
-	 */
-	char hooks[2048];
-	bool traced_from_boot; /* tracing began before drivers bound */
-};
-
-struct dmas_device {
-	uint32_t id; /* the id events use (>= 1) */
-	int32_t numa_node; /* -1: none */
-	uint32_t flags; /* DMAS_DEVF_* */
-	char name[DMAS_DEV_NAME_LEN];
-	char driver[DMAS_DRV_NAME_LEN];
-	char bus[DMAS_BUS_NAME_LEN];
-	uint64_t dma_mask;
-};
-
-/* A symbolized stack: frames are "func+0x1c/0x80 [module]" strings. */
-struct dmas_stack {
-	uint32_t id; /* >= 1 */
-	uint32_t nr_frames;
-	const char **frames; /* innermost first */
-};
-
-/* One range of physical memory and its NUMA node. */
-struct dmas_mem_range {
-	uint64_t start; /* physical address */
-	uint64_t end; /* exclusive */
-	int32_t node;
-};
+/*
+ * The session's side tables (dmas_session, dmas_device, dmas_stack,
+ * dmas_mem_range) are part of the contract: sidetables.h.
+ */
 
 /* ---- findings ---- */
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
+#include "sidetables.h"
 
 /*
  * A reader rejects a newer major version; it reads a newer minor one,

@@ -3,6 +3,7 @@
  * sink.c - the sinks every source can deliver to: one that feeds an engine
  * and one that copies to several sinks (record and analyse at once).
  */
+#include "engine/engine.h"
 #include "source/source.h"
 
 static void eng_session(void *ctx, const struct dmas_session *s)

@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "engine/engine.h"
+#include "sidetables.h"
+
+struct dmas_engine;
 
 /* Where a source delivers.  Any callback may be NULL. */
 struct dmas_sink {

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * analysis_opts.h - the engine options every analysing command (replay,
- * check, export) takes: one option table entry and one parser for each.
+ * check, export, serve) takes: their ids, for the commands' option tables
+ * (each says them in its own words), and one parser for all.
  */
 #ifndef DMATRACE_ANALYSIS_OPTS_H
 #define DMATRACE_ANALYSIS_OPTS_H
-
-#include <getopt.h>
 
 #include "engine/engine.h"
 #include "report.h"
@@ -20,18 +19,8 @@ enum {
 	AOPT_SEVERITY,
 };
 
-/* clang-format off */
-#define ANALYSIS_LONG_OPTS						\
-	{ "leak-age", required_argument, NULL, AOPT_LEAK_AGE },		\
-	{ "xfer-timeout", required_argument, NULL, AOPT_XFER_TIMEOUT },	\
-	{ "leaks-at-exit", no_argument, NULL, AOPT_LEAKS_AT_EXIT },	\
-	{ "numa-share", required_argument, NULL, AOPT_NUMA_SHARE }
-#define SEVERITY_LONG_OPT						\
-	{ "severity", required_argument, NULL, AOPT_SEVERITY }
-/* clang-format on */
-
 /*
- * Apply option c (from getopt_long) with argument arg.  Returns 1 when c
+ * Apply option c (an id above) with argument arg.  Returns 1 when c
  * was one of the options above and was applied, 0 when c is not one of
  * them, -1 on a bad value (the message, naming `cmd`, is printed).  ro may
  * be NULL for commands without --severity.

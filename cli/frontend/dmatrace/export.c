@@ -5,7 +5,6 @@
  * (protobuf, or trace-event JSON).
  * Streams: events are written as they are read.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,13 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis_opts.h"
 #include "commands.h"
 #include "export.h"
-#include "analysis_opts.h"
-#include "report.h"
-#include "frontend/outfile.h"
 #include "frontend/textsafe.h"
-#include "source/source.h"
+#include "pipeline.h"
+#include "report.h"
 
 enum export_format { FMT_JSON, FMT_CSV, FMT_PERFETTO };
 
@@ -400,10 +398,35 @@ static void on_finding(const struct dmas_finding *f, void *ctx)
 		perfetto_finding(&fs->r->x, fs->e, f);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: dmatrace export --format "
+static const struct opt_row export_opts[] = {
+	{.name = "format",
+	 .letter = 'f',
+	 .arg = "FORMAT",
+	 .help = "json, csv, perfetto or perfetto-json (required)"},
+	{.name = "output",
+	 .letter = 'o',
+	 .arg = "OUT",
+	 .help = "write OUT instead of stdout"},
+	{.name = "leak-age",
+	 .id = AOPT_LEAK_AGE,
+	 .arg = "DURATION",
+	 .joined = true},
+	{.name = "xfer-timeout",
+	 .id = AOPT_XFER_TIMEOUT,
+	 .arg = "DURATION",
+	 .joined = true},
+	{.name = "leaks-at-exit", .id = AOPT_LEAKS_AT_EXIT, .joined = true},
+	{.name = "numa-share",
+	 .id = AOPT_NUMA_SHARE,
+	 .arg = "PCT",
+	 .help = "as for 'dmatrace replay': the findings perfetto\n"
+		 "shows"},
+	{.name = "help", .letter = 'h', .help = "this text"},
+	{0},
+};
+
+static const struct opt_spec export_spec = {
+	.head = "usage: dmatrace export --format "
 		"json|csv|perfetto|perfetto-json [-o OUT] FILE\n"
 		"\n"
 		"Convert a recording for other tools.  Streams: memory does "
@@ -429,20 +452,9 @@ static void usage(FILE *f)
 		"times\n"
 		"  perfetto-json  the same as Chrome trace-event JSON "
 		"(microseconds, no\n"
-		"             counters or flows) for tools that read that\n"
-		"\n"
-		"options:\n"
-		"  -f, --format FORMAT   json, csv, perfetto or perfetto-json "
-		"(required)\n"
-		"  -o, --output OUT      write OUT instead of stdout\n"
-		"  --leak-age DURATION, --xfer-timeout DURATION, "
-		"--leaks-at-exit,\n"
-		"  --numa-share PCT      as for 'dmatrace replay': the "
-		"findings perfetto\n"
-		"                        shows\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"exit status: 0 written, 2 error (not a recording, corrupt "
+		"             counters or flows) for tools that read that\n",
+	.rows = export_opts,
+	.tail = "exit status: 0 written, 2 error (not a recording, corrupt "
 		"recording: what\n"
 		"came before the damage is still written, as a complete "
 		"document).\n"
@@ -455,184 +467,169 @@ static void usage(FILE *f)
 		"'select(.kind == \"map\")'\n"
 		"      every map event\n"
 		"  dmatrace export --format csv -o events.csv nvme.dmat\n"
-		"      a table for a spreadsheet\n");
-}
-
-static const struct option long_opts[] = {
-	{"format", required_argument, NULL, 'f'},
-	{"output", required_argument, NULL, 'o'},
-	ANALYSIS_LONG_OPTS,
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+		"      a table for a spreadsheet\n",
 };
 
-int cmd_export(int argc, char **argv)
+struct export
 {
-	struct export_run r = {0};
-	struct dmas_outfile of;
-	struct dmas_engine_opts eo = {0};
-	struct finding_seen fs = {0};
-	struct dmas_sink own, engine_sink, tee_sink;
-	struct dmas_sink_tee tee = {0};
-	struct dmas_engine *e = NULL;
-	struct dmas_source *src;
-	struct sigaction sa = {0};
-	const char *path, *outpath = NULL, *format = NULL;
-	char err[512] = "";
-	int c, rc, status = DMATRACE_EXIT_OK;
-	size_t i;
+	struct pipeline p;
+	struct export_run r;
+	struct finding_seen fs;
+	const char *format, *outpath;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'o':
-			outpath = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return DMATRACE_EXIT_OK;
-		default:
-			rc = dmas_analysis_opt(c, optarg, "export", &eo, NULL);
-			if (rc > 0)
-				break;
-			if (!rc)
-				fprintf(stderr,
-					"Try 'dmatrace export --help'.\n");
-			return DMATRACE_EXIT_ERROR;
-		}
+static int export_opt(void *ctx, int id, const char *arg)
+{
+	struct export *x = ctx;
+
+	if (id == 'f')
+		x->format = arg;
+	else if (id == 'o')
+		x->outpath = arg;
+	return 0;
+}
+
+/* --format's word; -1 (said) when it names none */
+static int parse_format(struct export *x)
+{
+	if (!x->format) {
+		pipe_fail(&x->p,
+			  "which format? (--format json|csv|perfetto|perfetto-json)");
+		return -1;
 	}
-	if (!format) {
-		fprintf(stderr, "dmatrace export: which format? (--format "
-				"json|csv|perfetto|perfetto-json)\n");
-		return DMATRACE_EXIT_ERROR;
-	}
-	if (!strcmp(format, "json") || !strcmp(format, "jsonl")) {
-		r.fmt = FMT_JSON;
-	} else if (!strcmp(format, "csv")) {
-		r.fmt = FMT_CSV;
-	} else if (!strcmp(format, "perfetto")) {
-		r.fmt = FMT_PERFETTO;
-		r.protobuf = true;
-	} else if (!strcmp(format, "perfetto-json") ||
-		   !strcmp(format, "chrome")) {
-		r.fmt = FMT_PERFETTO;
+	if (!strcmp(x->format, "json") || !strcmp(x->format, "jsonl")) {
+		x->r.fmt = FMT_JSON;
+	} else if (!strcmp(x->format, "csv")) {
+		x->r.fmt = FMT_CSV;
+	} else if (!strcmp(x->format, "perfetto")) {
+		x->r.fmt = FMT_PERFETTO;
+		x->r.protobuf = true;
+	} else if (!strcmp(x->format, "perfetto-json") ||
+		   !strcmp(x->format, "chrome")) {
+		x->r.fmt = FMT_PERFETTO;
 	} else {
-		fprintf(stderr,
-			"dmatrace export: unknown format '%s' (json, csv, "
-			"perfetto, perfetto-json)\n",
-			format);
-		return DMATRACE_EXIT_ERROR;
+		pipe_fail(&x->p,
+			  "unknown format '%s' (json, csv, perfetto, perfetto-json)",
+			  x->format);
+		return -1;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "dmatrace export: %s\n",
-			optind >= argc ? "which recording? (dmatrace export "
-					 "--format F FILE)"
-				       : "one recording at a time");
-		return DMATRACE_EXIT_ERROR;
-	}
-	path = argv[optind];
-	if (r.protobuf && (!outpath || !strcmp(outpath, "-")) &&
-	    isatty(STDOUT_FILENO)) {
-		fprintf(stderr,
-			"dmatrace export: the perfetto format is "
-			"binary: write it to a file (-o OUT.pftrace)\n");
-		return DMATRACE_EXIT_ERROR;
-	}
+	return 0;
+}
 
-	src = dmas_source_open_file(path, err, sizeof(err));
-	if (!src) {
-		fprintf(stderr, "dmatrace export: %s\n", err[0] ? err : path);
-		return DMATRACE_EXIT_ERROR;
-	}
-	/* under a temporary name: the file appears only when it is whole */
-	if (dmas_outfile_open(&of, outpath ? outpath : "-", err, sizeof(err)) ||
-	    !(r.x.out = dmas_outfile_stream(&of))) {
-		fprintf(stderr, "dmatrace export: %s\n",
-			err[0] ? err : "out of memory");
-		dmas_outfile_abort(&of);
-		dmas_source_close(src);
-		return DMATRACE_EXIT_ERROR;
-	}
+/* The writer's tables, whatever the run came to (a teardown stage). */
+static void export_free(void *ctx)
+{
+	struct export *x = ctx;
 
-	memset(&own, 0, sizeof(own));
-	own.session = on_session;
-	own.device = on_device;
-	own.stack = on_stack;
-	own.event = on_event;
-	own.idle = on_idle;
-	own.ctx = &r;
-	tee.sinks[tee.n++] = &own;
-	if (r.fmt == FMT_PERFETTO) {
-		/* The engine sees each event after the writer, so a finding's
-		 * instant follows the event that revealed it. */
-		fs.r = &r;
-		eo.on_finding = on_finding;
-		eo.cb_ctx = &fs;
-		e = dmas_engine_new(&eo);
-		if (!e || perfetto_begin(&r.x, r.protobuf)) {
-			fprintf(stderr, "dmatrace export: out of memory\n");
-			status = DMATRACE_EXIT_ERROR;
-			goto out;
-		}
-		fs.e = e;
-		dmas_sink_engine(&engine_sink, e);
-		tee.sinks[tee.n++] = &engine_sink;
-	} else if (r.fmt == FMT_CSV) {
-		fputs(csv_header, r.x.out);
-	}
-	dmas_sink_tee(&tee_sink, &tee);
+	perfetto_free(&x->r.x);
+	free(x->fs.bits);
+	free_tables(&x->r.x);
+}
 
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, NULL);
-	err[0] = '\0';
-	rc = dmas_source_run(src, &tee_sink, &export_stop, err, sizeof(err));
+/* What the end of the input means for the document, said on stderr. */
+static void input_end(struct export *x, int rc)
+{
+	const char *err = x->p.run_err;
+	uint64_t events = x->r.x.events;
+
 	if (rc < 0) {
-		fprintf(stderr, "dmatrace export: error: %s\n",
-			err[0] ? err : "read failed");
+		pipe_fail(&x->p, "error: %s", err[0] ? err : "read failed");
 		fprintf(stderr,
 			"dmatrace export: wrote the %" PRIu64
 			" events before it\n",
-			r.x.events);
-		status = DMATRACE_EXIT_ERROR;
+			events);
 	} else if (rc == 1) {
 		fprintf(stderr, "dmatrace export: warning: %s\n",
 			err[0] ? err : "recording is truncated");
 		fprintf(stderr,
 			"dmatrace export: wrote the %" PRIu64
 			" events before the end\n",
-			r.x.events);
+			events);
 	} else if (rc == DMAS_SOURCE_WARNING) {
 		fprintf(stderr, "dmatrace export: warning: %s\n", err);
 	} else if (export_stop) {
 		fprintf(stderr,
 			"dmatrace export: interrupted after %" PRIu64
 			" events\n",
-			r.x.events);
+			events);
 	}
-	if (r.fmt == FMT_PERFETTO) {
-		dmas_engine_finish(e, r.x.last_ts);
-		for (i = 0; i < dmas_engine_nr_findings(e); i++)
-			on_finding(dmas_engine_finding(e, i), &fs);
-		if (perfetto_end(&r.x, r.x.last_ts))
-			status = DMATRACE_EXIT_ERROR;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export x = {0};
+	struct pipeline *p = &x.p;
+	struct pipe_stage tables = {.free = export_free, .ctx = &x};
+	struct dmas_sink own = {
+		.session = on_session,
+		.device = on_device,
+		.stack = on_stack,
+		.event = on_event,
+		.idle = on_idle,
+		.ctx = &x.r,
+	};
+	struct sigaction sa = {0};
+	int rc, status;
+	size_t i;
+
+	pipe_init(p, "export");
+	pipe_add_stage(p, &tables);
+	if (pipe_parse(p, &export_spec, argc, argv, export_opt, &x) ||
+	    parse_format(&x))
+		goto out;
+	if (optind != argc - 1) {
+		pipe_fail(p, "%s",
+			  optind >= argc ? "which recording? (dmatrace export "
+					   "--format F FILE)"
+					 : "one recording at a time");
+		goto out;
 	}
-out:
-	dmas_source_close(src);
+	if (x.r.protobuf && (!x.outpath || !strcmp(x.outpath, "-")) &&
+	    isatty(STDOUT_FILENO)) {
+		pipe_fail(p, "the perfetto format is binary: write it to a "
+			     "file (-o OUT.pftrace)");
+		goto out;
+	}
+	if (pipe_open_file(p, argv[optind]) ||
+	    !(x.r.x.out = pipe_open_doc(p, x.outpath)) ||
+	    pipe_add_sink(p, &own))
+		goto out;
+	if (x.r.fmt == FMT_PERFETTO) {
+		/* The engine sees each event after the writer, so a finding's
+		 * instant follows the event that revealed it. */
+		x.fs.r = &x.r;
+		p->eo.on_finding = on_finding;
+		p->eo.cb_ctx = &x.fs;
+		if (pipe_engine(p, PIPE_FEED_ENGINE))
+			goto out;
+		x.fs.e = p->engine;
+		if (perfetto_begin(&x.r.x, x.r.protobuf)) {
+			pipe_fail(p, "out of memory");
+			goto out;
+		}
+	} else if (x.r.fmt == FMT_CSV) {
+		fputs(csv_header, x.r.x.out);
+	}
+
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	rc = pipe_run(p, &export_stop);
+	input_end(&x, rc);
+	if (x.r.fmt == FMT_PERFETTO) {
+		pipe_finish(p, x.r.x.last_ts);
+		for (i = 0; i < dmas_engine_nr_findings(p->engine); i++)
+			on_finding(dmas_engine_finding(p->engine, i), &x.fs);
+		if (perfetto_end(&x.r.x, x.r.x.last_ts))
+			p->status = DMATRACE_EXIT_ERROR;
+	}
+	pipe_close_source(p, NULL);
 	/*
 	 * What came before damage in the recording is a whole document and
 	 * is kept; a failed write leaves no file.
 	 */
-	if (dmas_outfile_commit(&of, err, sizeof(err))) {
-		fprintf(stderr, "dmatrace export: %s\n", err);
-		status = DMATRACE_EXIT_ERROR;
-	}
-	perfetto_free(&r.x);
-	if (e)
-		dmas_engine_free(e);
-	free(fs.bits);
-	free_tables(&r.x);
+	pipe_commit_doc(p);
+out:
+	status = pipe_exit_status(p);
+	pipe_free(p);
 	return status;
 }

@@ -52,6 +52,45 @@ void live_cmd_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+const struct opt_row live_opt_rows[] = {
+	{.name = "device",
+	 .id = LOPT_DEVICE,
+	 .arg = "NAME",
+	 .help = "trace only this device (in the kernel)"},
+	{.name = "driver",
+	 .id = LOPT_DRIVER,
+	 .arg = "NAME",
+	 .help = "trace only devices bound to this driver"},
+	{.name = "pid",
+	 .id = LOPT_PID,
+	 .arg = "PID",
+	 .help = "trace only calls made by process PID"},
+	{.name = "ringbuf-kb",
+	 .id = LOPT_RINGBUF,
+	 .arg = "N",
+	 .help = "ring buffer size in KiB (default 8192)"},
+	{.name = "no-stacks",
+	 .id = LOPT_NO_STACKS,
+	 .help = "do not capture kernel stacks (cheaper; leak\n"
+		 "findings then lack the creating stack)"},
+	{.name = "all-stacks",
+	 .id = LOPT_ALL_STACKS,
+	 .help = "stacks on unmap/free/release too (default: on\n"
+		 "map/alloc/request only; each costs an unwind)"},
+	{.name = "stack-entries",
+	 .id = LOPT_STACK_ENTRIES,
+	 .arg = "N",
+	 .help = "stack map size (default 16384)"},
+	{.name = "kprobes",
+	 .id = LOPT_KPROBES,
+	 .help = "kprobes instead of fentry/fexit (slower; for\n"
+		 "kernels where fentry misbehaves)"},
+	{.name = "verbose",
+	 .letter = 'v',
+	 .help = "say which hook each function got and why"},
+	{0},
+};
+
 /* The numbers a live option takes, and its name in messages. */
 static const struct {
 	int opt;
@@ -115,6 +154,9 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		return 1;
 	case LOPT_ALL_STACKS:
 		o->release_stacks = true;
+		return 1;
+	case 'v':
+		o->verbose++;
 		return 1;
 	case LOPT_DEVICE:
 		if (live_name("device", arg, DMAS_DEV_NAME_LEN, cmd))

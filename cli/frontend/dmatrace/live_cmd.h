@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "optable.h"
 #include "source/source.h"
 
 /* Set by SIGINT, SIGTERM, SIGCHLD (CMD exited) and the --duration timer. */
@@ -24,7 +25,8 @@ extern volatile sig_atomic_t live_stop_sig;
 /* --ringbuf-kb's largest value: the loader's ring is at most 1 GiB. */
 #define LIVE_RINGBUF_KB_MAX (1u << 20)
 
-/* Handles a live-source option; 1 if it was one, 0 if not, -1 bad value. */
+/* Applies a live-source option or -v; 1 if it was one, 0 if not, -1 bad value.
+ */
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		 const char *cmd);
 /* getopt_long values of the live-source options (for the option table). */
@@ -38,34 +40,11 @@ enum {
 	LOPT_KPROBES,
 	LOPT_ALL_STACKS,
 };
-/* clang-format off */
-#define LIVE_LONG_OPTS							\
-	{ "ringbuf-kb", required_argument, NULL, LOPT_RINGBUF },	\
-	{ "no-stacks", no_argument, NULL, LOPT_NO_STACKS },		\
-	{ "all-stacks", no_argument, NULL, LOPT_ALL_STACKS },		\
-	{ "stack-entries", required_argument, NULL, LOPT_STACK_ENTRIES }, \
-	{ "device", required_argument, NULL, LOPT_DEVICE },		\
-	{ "driver", required_argument, NULL, LOPT_DRIVER },		\
-	{ "pid", required_argument, NULL, LOPT_PID },			\
-	{ "kprobes", no_argument, NULL, LOPT_KPROBES }
-/* clang-format on */
-#define LIVE_OPTS_HELP                                                        \
-	"  --device NAME         trace only this device (in the kernel)\n"    \
-	"  --driver NAME         trace only devices bound to this driver\n"   \
-	"  --pid PID             trace only calls made by process PID\n"      \
-	"  --ringbuf-kb N        ring buffer size in KiB (default 8192)\n"    \
-	"  --no-stacks           do not capture kernel stacks (cheaper; "     \
-	"leak\n"                                                              \
-	"                        findings then lack the creating stack)\n"    \
-	"  --all-stacks          stacks on unmap/free/release too (default: " \
-	"on\n"                                                                \
-	"                        map/alloc/request only; each costs an "      \
-	"unwind)\n"                                                           \
-	"  --stack-entries N     stack map size (default 16384)\n"            \
-	"  --kprobes             kprobes instead of fentry/fexit (slower; "   \
-	"for\n"                                                               \
-	"                        kernels where fentry misbehaves)\n"          \
-	"  -v, --verbose         say which hook each function got and why\n"
+/*
+ * The live-source options (and -v) as rows of a command's option table:
+ * { .group = live_opt_rows }.
+ */
+extern const struct opt_row live_opt_rows[];
 
 /* Installs the stop handlers (no SA_RESTART: the poll loop must wake). */
 void live_cmd_signals(void);

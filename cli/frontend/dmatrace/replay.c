@@ -4,18 +4,14 @@
  * recording and print its findings and per-device statistics, as text or
  * one JSON document.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
-#include "frontend/outfile.h"
 #include "analysis_opts.h"
-#include "report.h"
-#include "source/source.h"
-#include "stream_info.h"
+#include "commands.h"
+#include "pipeline.h"
 
 static volatile sig_atomic_t replay_stop;
 
@@ -25,10 +21,75 @@ static void on_sigint(int sig)
 	replay_stop = 1;
 }
 
-static void usage(FILE *f, const char *name)
-{
-	fprintf(f,
-		"usage: dmatrace %s [OPTIONS] FILE\n"
+enum {
+	OPT_JSON = 256,
+	OPT_DEVICE,
+	OPT_DRIVER,
+	OPT_NO_STATS,
+};
+
+static const struct opt_row replay_opts[] = {
+	{.name = "json",
+	 .id = OPT_JSON,
+	 .help = "one JSON document instead of text (schema\n"
+		 "\"dmascope-report/1\", see README)"},
+	{.name = "leak-age",
+	 .id = AOPT_LEAK_AGE,
+	 .arg = "DURATION",
+	 .help = "report mappings outstanding longer than this as\n"
+		 "leak-suspected (500ms, 5s, 2m; default 0: off)"},
+	{.name = "xfer-timeout",
+	 .id = AOPT_XFER_TIMEOUT,
+	 .arg = "DURATION",
+	 .help = "a dmaengine transfer issued but not completed\n"
+		 "within this is xfer-timeout (default 5s)"},
+	{.name = "leaks-at-exit",
+	 .id = AOPT_LEAKS_AT_EXIT,
+	 .help = "report mappings still outstanding at the end of\n"
+		 "the recording as leak-at-exit (default: list them\n"
+		 "as outstanding, not as findings)"},
+	{.name = "numa-share",
+	 .id = AOPT_NUMA_SHARE,
+	 .arg = "PCT",
+	 .help = "numa-remote-buffer/-cpu only for a call site\n"
+		 "with at least PCT%% of its mapped bytes and of its\n"
+		 "mappings remote (and 4+ remote, or all of fewer\n"
+		 "than 4; 1-100, default 50): stray buffers the\n"
+		 "allocator placed are not findings"},
+	{.name = "device",
+	 .id = OPT_DEVICE,
+	 .arg = "NAME",
+	 .help = "only this device (as named by the kernel,\n"
+		 "e.g. 0000:10:00.0)"},
+	{.name = "driver",
+	 .id = OPT_DRIVER,
+	 .arg = "NAME",
+	 .help = "only devices bound to this driver"},
+	{.name = "severity",
+	 .id = AOPT_SEVERITY,
+	 .arg = "LEVEL",
+	 .help = "only findings at or above LEVEL: info, warning,\n"
+		 "error (default info); also decides the exit status"},
+	{.name = "quiet",
+	 .letter = 'q',
+	 .help = "findings only, one line each"},
+	{.name = "no-stats",
+	 .id = OPT_NO_STATS,
+	 .help = "leave out the per-device statistics"},
+	{.name = "output",
+	 .letter = 'o',
+	 .arg = "FILE",
+	 .help = "write the report to FILE instead of stdout"},
+	{.name = "verbose",
+	 .letter = 'v',
+	 .help = "say on stderr how fast the analysis ran and\n"
+		 "how much memory the engine holds"},
+	{.name = "help", .letter = 'h', .help = "this text"},
+	{0},
+};
+
+static const struct opt_spec replay_spec = {
+	.head = "usage: dmatrace %s [OPTIONS] FILE\n"
 		"\n"
 		"Analyse a recording (made by 'dmatrace record') offline: the "
 		"same engine as\n"
@@ -37,53 +98,9 @@ static void usage(FILE *f, const char *name)
 		"events, lost events), the findings grouped by severity and "
 		"kind with their\n"
 		"stacks and fixes, then per-device statistics.  FILE - reads "
-		"standard input.\n"
-		"\n"
-		"options:\n"
-		"  --json                one JSON document instead of text "
-		"(schema\n"
-		"                        \"dmascope-report/1\", see README)\n"
-		"  --leak-age DURATION   report mappings outstanding longer "
-		"than this as\n"
-		"                        leak-suspected (500ms, 5s, 2m; "
-		"default 0: off)\n"
-		"  --xfer-timeout DURATION\n"
-		"                        a dmaengine transfer issued but not "
-		"completed\n"
-		"                        within this is xfer-timeout (default "
-		"5s)\n"
-		"  --leaks-at-exit       report mappings still outstanding at "
-		"the end of\n"
-		"                        the recording as leak-at-exit "
-		"(default: list them\n"
-		"                        as outstanding, not as findings)\n"
-		"  --numa-share PCT      numa-remote-buffer/-cpu only for a "
-		"call site\n"
-		"                        with at least PCT%% of its mapped "
-		"bytes and of its\n"
-		"                        mappings remote (and 4+ remote, or "
-		"all of fewer\n"
-		"                        than 4; 1-100, default 50): stray "
-		"buffers the\n"
-		"                        allocator placed are not findings\n"
-		"  --device NAME         only this device (as named by the "
-		"kernel,\n"
-		"                        e.g. 0000:10:00.0)\n"
-		"  --driver NAME         only devices bound to this driver\n"
-		"  --severity LEVEL      only findings at or above LEVEL: "
-		"info, warning,\n"
-		"                        error (default info); also decides "
-		"the exit status\n"
-		"  -q, --quiet           findings only, one line each\n"
-		"  --no-stats            leave out the per-device statistics\n"
-		"  -o, --output FILE     write the report to FILE instead of "
-		"stdout\n"
-		"  -v, --verbose         say on stderr how fast the analysis "
-		"ran and\n"
-		"                        how much memory the engine holds\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"exit status: 0 no findings at or above --severity, 1 "
+		"standard input.\n",
+	.rows = replay_opts,
+	.tail = "exit status: 0 no findings at or above --severity, 1 "
 		"findings, 2 error (not\n"
 		"a recording, corrupt recording, bad option).  A truncated "
 		"recording is\n"
@@ -102,192 +119,130 @@ static void usage(FILE *f, const char *name)
 		"  dmatrace %s --json boot.dmat | jq -r '.findings[] | [.id, "
 		".device] | @tsv'\n"
 		"      findings for scripts\n",
-		name, name, name, name, name);
+};
+
+struct replay {
+	struct pipeline p;
+	struct pipe_output report;
+	bool verbose;
+};
+
+static int replay_opt(void *ctx, int id, const char *arg)
+{
+	struct replay *r = ctx;
+	struct pipeline *p = &r->p;
+
+	switch (id) {
+	case OPT_JSON:
+		r->report.write = dmas_report_json;
+		break;
+	case OPT_DEVICE:
+		p->ro.device = arg;
+		break;
+	case OPT_DRIVER:
+		p->ro.driver = arg;
+		break;
+	case OPT_NO_STATS:
+		p->ro.no_stats = true;
+		break;
+	case 'q':
+		p->ro.quiet = true;
+		break;
+	case 'o':
+		r->report.path = arg;
+		break;
+	case 'v':
+		r->verbose = true;
+		break;
+	}
+	return 0;
 }
 
-enum {
-	OPT_JSON = 256,
-	OPT_DEVICE,
-	OPT_DRIVER,
-	OPT_NO_STATS,
-};
-
-static const struct option long_opts[] = {
-	{"json", no_argument, NULL, OPT_JSON},
-	{"device", required_argument, NULL, OPT_DEVICE},
-	{"driver", required_argument, NULL, OPT_DRIVER},
-	{"no-stats", no_argument, NULL, OPT_NO_STATS},
-	ANALYSIS_LONG_OPTS,
-	SEVERITY_LONG_OPT,
-	{"quiet", no_argument, NULL, 'q'},
-	{"output", required_argument, NULL, 'o'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
-
-int cmd_replay(int argc, char **argv)
+/* What the end of the input means for the report, said on stderr too. */
+static void input_end(struct pipeline *p, int rc)
 {
-	const char *name = argv[0], *path, *outpath = NULL;
-	struct dmas_engine_opts eo = {0};
-	struct dmas_report_opts ro = {0};
-	struct dmas_stream_info si = {0};
-	struct dmas_sink engine_sink, sink;
-	struct dmas_source *src;
-	struct dmas_engine *e;
-	struct sigaction sa = {0};
-	char err[512] = "", oerr[512] = "", tool[32];
-	bool json = false, verbose = false;
-	struct timespec t0, t1;
-	double secs;
-	struct dmas_outfile of;
-	FILE *out;
-	int c, rc, status;
+	const char *name = p->cmd;
+	unsigned long long events = p->si.events;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_DEVICE:
-			ro.device = optarg;
-			break;
-		case OPT_DRIVER:
-			ro.driver = optarg;
-			break;
-		case OPT_NO_STATS:
-			ro.no_stats = true;
-			break;
-		case 'q':
-			ro.quiet = true;
-			break;
-		case 'o':
-			outpath = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout, name);
-			return DMATRACE_EXIT_OK;
-		default:
-			rc = dmas_analysis_opt(c, optarg, name, &eo, &ro);
-			if (rc > 0)
-				break;
-			if (!rc)
-				fprintf(stderr, "Try 'dmatrace %s --help'.\n",
-					name);
-			return DMATRACE_EXIT_ERROR;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "dmatrace %s: %s\n", name,
-			optind >= argc
-				? "which recording? (dmatrace replay FILE)"
-				: "one recording at a time");
-		fprintf(stderr, "Try 'dmatrace %s --help'.\n", name);
-		return DMATRACE_EXIT_ERROR;
-	}
-	path = argv[optind];
+	const char *err = p->run_err;
 
-	src = dmas_source_open_file(path, err, sizeof(err));
-	if (!src) {
-		fprintf(stderr, "dmatrace %s: %s\n", name, err[0] ? err : path);
-		return DMATRACE_EXIT_ERROR;
-	}
-	eo.device_filter = ro.device;
-	eo.driver_filter = ro.driver;
-	e = dmas_engine_new(&eo);
-	if (!e) {
-		fprintf(stderr,
-			"dmatrace %s: cannot start the engine (out of "
-			"memory)\n",
-			name);
-		dmas_source_close(src);
-		return DMATRACE_EXIT_ERROR;
-	}
-	dmas_sink_engine(&engine_sink, e);
-	dmas_stream_info_wrap(&sink, &si, &engine_sink);
-
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, NULL);
-	err[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = dmas_source_run(src, &sink, &replay_stop, err, sizeof(err));
-	dmas_source_close(src);
-
-	ro.input = path;
-	ro.input_message = err[0] ? err : NULL;
+	p->ro.input_message = err[0] ? err : NULL;
 	if (rc < 0) {
-		ro.input_status = DMAS_INPUT_CORRUPT;
+		p->ro.input_status = DMAS_INPUT_CORRUPT;
 		fprintf(stderr, "dmatrace %s: error: %s\n", name,
 			err[0] ? err : "read failed");
 		fprintf(stderr,
 			"dmatrace %s: the report below covers only the %llu "
-			"events before the "
-			"error\n",
-			name, (unsigned long long)si.events);
+			"events before the error\n",
+			name, events);
 	} else if (rc == 1) {
-		ro.input_status = DMAS_INPUT_TRUNCATED;
+		p->ro.input_status = DMAS_INPUT_TRUNCATED;
 		fprintf(stderr, "dmatrace %s: warning: %s\n", name,
 			err[0] ? err : "recording is truncated");
 		fprintf(stderr,
 			"dmatrace %s: analysed the %llu events before the "
 			"end\n",
-			name, (unsigned long long)si.events);
+			name, events);
 	} else if (rc == DMAS_SOURCE_WARNING) {
 		/* complete, but the file held more: say so, here and in JSON */
 		fprintf(stderr, "dmatrace %s: warning: %s\n", name, err);
 	} else if (replay_stop) {
-		ro.input_status = DMAS_INPUT_INTERRUPTED;
+		p->ro.input_status = DMAS_INPUT_INTERRUPTED;
 		fprintf(stderr, "dmatrace %s: interrupted after %llu events\n",
-			name, (unsigned long long)si.events);
+			name, events);
 	}
-	dmas_engine_finish(e, si.last_ts);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay r = {.report.write = dmas_report_text};
+	struct pipeline *p = &r.p;
+	struct sigaction sa = {0};
+	struct timespec t0, t1;
+	double secs;
+	int rc, status;
+
+	pipe_init(p, argv[0]);
+	if (pipe_parse(p, &replay_spec, argc, argv, replay_opt, &r))
+		goto out;
+	if (optind != argc - 1) {
+		pipe_fail(p, "%s",
+			  optind >= argc
+				  ? "which recording? (dmatrace replay FILE)"
+				  : "one recording at a time");
+		fprintf(stderr, "Try 'dmatrace %s --help'.\n", p->cmd);
+		goto out;
+	}
+	p->ro.input = argv[optind];
+	if (pipe_open_file(p, argv[optind]) ||
+	    pipe_engine(p, PIPE_FEED_STREAM_INFO) ||
+	    pipe_add_output(p, &r.report))
+		goto out;
+
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = pipe_run(p, &replay_stop);
+	pipe_close_source(p, NULL);
+	input_end(p, rc);
+	pipe_finish(p, p->si.last_ts);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (verbose)
+	if (r.verbose)
 		fprintf(stderr,
 			"dmatrace %s: %llu events analysed in %.3f s (%.2f M "
 			"events/s); engine holds %zu bytes, %llu mappings "
 			"outstanding\n",
-			name, (unsigned long long)si.events, secs,
-			secs > 0 ? si.events / secs / 1e6 : 0.0,
-			dmas_engine_mem_bytes(e),
-			(unsigned long long)dmas_engine_nr_outstanding(e));
-
-	snprintf(tool, sizeof(tool), "dmatrace %s", name);
-	ro.tool = tool;
-	dmas_report_opts_fill(&ro, &eo, &si);
-
-	/* under a temporary name: the report appears only when it is whole */
-	if (dmas_outfile_open(&of, outpath ? outpath : "-", oerr,
-			      sizeof(oerr)) ||
-	    !(out = dmas_outfile_stream(&of))) {
-		fprintf(stderr, "dmatrace %s: %s\n", name,
-			oerr[0] ? oerr : "out of memory");
-		dmas_outfile_abort(&of);
-		dmas_engine_free(e);
-		dmas_stream_info_free(&si);
-		return DMATRACE_EXIT_ERROR;
-	}
-	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
-		fprintf(stderr,
-			"dmatrace %s: writing the report to %s failed: %m\n",
-			name, outpath ? outpath : "standard output");
-		dmas_outfile_abort(&of);
-		status = DMATRACE_EXIT_ERROR;
-	} else if (dmas_outfile_commit(&of, oerr, sizeof(oerr))) {
-		fprintf(stderr, "dmatrace %s: %s\n", name, oerr);
-		status = DMATRACE_EXIT_ERROR;
-	} else if (rc < 0) {
-		status = DMATRACE_EXIT_ERROR;
-	} else {
-		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS
-						   : DMATRACE_EXIT_OK;
-	}
-	dmas_engine_free(e);
-	dmas_stream_info_free(&si);
+			p->cmd, (unsigned long long)p->si.events, secs,
+			secs > 0 ? p->si.events / secs / 1e6 : 0.0,
+			dmas_engine_mem_bytes(p->engine),
+			(unsigned long long)dmas_engine_nr_outstanding(
+				p->engine));
+	pipe_report(p);
+	if (rc < 0)
+		p->status = DMATRACE_EXIT_ERROR;
+out:
+	status = pipe_exit_status(p);
+	pipe_free(p);
 	return status;
 }

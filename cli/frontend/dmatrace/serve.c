@@ -16,7 +16,6 @@
 #include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,19 +28,17 @@
 
 #include "analysis_opts.h"
 #include "commands.h"
-#include "format/dmat.h"
+#include "frontend/numparse.h"
 #include "live_cmd.h"
 #include "metrics.h"
 #include "metrics_http.h"
-#include "report.h"
-#include "source/source.h"
+#include "pipeline.h"
 
 #define RENDER_MIN_NS 100000000ull /* re-read the engine at most this often */
 
 struct serve {
 	/* the main thread's: the source, the engine and the event clock */
-	struct dmas_source *src;
-	struct dmas_engine *engine;
+	struct pipeline p;
 	uint64_t now_ts; /* latest event or idle time */
 	struct dmas_session session;
 
@@ -74,10 +71,89 @@ struct serve {
 	bool thread_running;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: dmatrace serve [OPTIONS]\n"
+enum {
+	OPT_LISTEN = 256,
+	OPT_TEXTFILE,
+	OPT_TEXT_INTERVAL,
+	OPT_REPLAY,
+	OPT_SPEED,
+	OPT_MAX_DEVICES,
+	OPT_DEVICE_TTL,
+	OPT_MAX_CONNS,
+	OPT_HTTP_TIMEOUT,
+	OPT_DURATION,
+};
+
+static const struct opt_row serve_opts[] = {
+	{.name = "listen",
+	 .id = OPT_LISTEN,
+	 .arg = "ADDR:PORT",
+	 .help = "where to serve (default 127.0.0.1:9747; port 0\n"
+		 "picks a free one; 'none': no HTTP)"},
+	{.name = "textfile",
+	 .id = OPT_TEXTFILE,
+	 .arg = "DIR",
+	 .help = "also write DIR/dmascope.prom atomically (for\n"
+		 "node_exporter --collector.textfile.directory)"},
+	{.name = "textfile-interval",
+	 .id = OPT_TEXT_INTERVAL,
+	 .arg = "S",
+	 .help = "seconds between textfile writes (default 15)"},
+	{.name = "replay",
+	 .id = OPT_REPLAY,
+	 .arg = "FILE",
+	 .help = "serve a recording instead of live tracing"},
+	{.name = "speed",
+	 .id = OPT_SPEED,
+	 .arg = "X",
+	 .help = "replay at X times real time (default 1; 0: as\n"
+		 "fast as it reads)"},
+	{.name = "write",
+	 .letter = 'w',
+	 .arg = "FILE",
+	 .help = "also record what is traced (or replayed) to FILE"},
+	{.name = "max-devices",
+	 .id = OPT_MAX_DEVICES,
+	 .arg = "N",
+	 .help = "devices with their own series (default 256); more\n"
+		 "are summed under device=\"other\""},
+	{.name = "device-ttl",
+	 .id = OPT_DEVICE_TTL,
+	 .arg = "D",
+	 .help = "a device with nothing outstanding and no event for\n"
+		 "D stops being exported (default 10m; 0: never)"},
+	{.name = "max-connections",
+	 .id = OPT_MAX_CONNS,
+	 .arg = "N",
+	 .help = "HTTP connections open at once (default 16); past\n"
+		 "it the oldest that has sent no whole request is\n"
+		 "cut (else the new one)"},
+	{.name = "http-timeout",
+	 .id = OPT_HTTP_TIMEOUT,
+	 .arg = "S",
+	 .help = "a request must be read and answered within S\n"
+		 "seconds (default 10); slower clients are cut off"},
+	{.name = "duration",
+	 .id = OPT_DURATION,
+	 .arg = "SECONDS",
+	 .help = "stop after this long"},
+	{.name = "leak-age", .id = AOPT_LEAK_AGE, .arg = "D", .joined = true},
+	{.name = "xfer-timeout",
+	 .id = AOPT_XFER_TIMEOUT,
+	 .arg = "D",
+	 .joined = true},
+	{.name = "leaks-at-exit", .id = AOPT_LEAKS_AT_EXIT, .joined = true},
+	{.name = "numa-share",
+	 .id = AOPT_NUMA_SHARE,
+	 .arg = "PCT",
+	 .help = "as for dmatrace replay"},
+	{.group = live_opt_rows},
+	{.name = "help", .letter = 'h', .help = "this text"},
+	{0},
+};
+
+static const struct opt_spec serve_spec = {
+	.head = "usage: dmatrace serve [OPTIONS]\n"
 		"       dmatrace serve --replay FILE [--speed X] [OPTIONS]\n"
 		"\n"
 		"Trace DMA activity live (or replay a recording) and export "
@@ -88,48 +164,9 @@ static void usage(FILE *f)
 		"node_exporter's\n"
 		"textfile collector.  Runs until Ctrl-C or SIGTERM (a replay "
 		"keeps serving\n"
-		"its final state after its end).\n"
-		"\n"
-		"options:\n"
-		"  --listen ADDR:PORT    where to serve (default "
-		"127.0.0.1:9747; port 0\n"
-		"                        picks a free one; 'none': no HTTP)\n"
-		"  --textfile DIR        also write DIR/dmascope.prom "
-		"atomically (for\n"
-		"                        node_exporter "
-		"--collector.textfile.directory)\n"
-		"  --textfile-interval S seconds between textfile writes "
-		"(default 15)\n"
-		"  --replay FILE         serve a recording instead of live "
-		"tracing\n"
-		"  --speed X             replay at X times real time (default "
-		"1; 0: as\n"
-		"                        fast as it reads)\n"
-		"  -w, --write FILE      also record what is traced (or "
-		"replayed) to FILE\n"
-		"  --max-devices N       devices with their own series "
-		"(default 256); more\n"
-		"                        are summed under device=\"other\"\n"
-		"  --device-ttl D        a device with nothing outstanding and "
-		"no event for\n"
-		"                        D stops being exported (default 10m; "
-		"0: never)\n"
-		"  --max-connections N   HTTP connections open at once "
-		"(default 16); past\n"
-		"                        it the oldest that has sent no whole "
-		"request is\n"
-		"                        cut (else the new one)\n"
-		"  --http-timeout S      a request must be read and answered "
-		"within S\n"
-		"                        seconds (default 10); slower clients "
-		"are cut off\n"
-		"  --duration SECONDS    stop after this long\n"
-		"  --leak-age D, --xfer-timeout D, --leaks-at-exit, "
-		"--numa-share PCT\n"
-		"                        as for dmatrace "
-		"replay\n" LIVE_OPTS_HELP "  -h, --help            this text\n"
-		"\n"
-		"Metrics are named dmascope_*; labels device, driver, "
+		"its final state after its end).\n",
+	.rows = serve_opts,
+	.tail = "Metrics are named dmascope_*; labels device, driver, "
 		"numa_node, dir (to on\n"
 		"syncs; id, severity on findings), never addresses, pids or "
 		"stacks.  See\n"
@@ -149,8 +186,9 @@ static void usage(FILE *f)
 		"      through node_exporter instead of a port of its own\n"
 		"  dmatrace serve --replay run.dmat --speed 10 --listen "
 		"127.0.0.1:0\n"
-		"      a recording at 10x, for dashboards and demos\n");
-}
+		"      a recording at 10x, for dashboards and demos\n",
+	.stop_at_operand = true,
+};
 
 static uint64_t wall_ns(void)
 {
@@ -167,8 +205,8 @@ static void refresh_hooks(struct serve *s)
 {
 	char hooks[4096];
 
-	if (s->m && s->src &&
-	    dmas_source_live_hooks(s->src, hooks, sizeof(hooks)) > 0)
+	if (s->m && s->p.src &&
+	    dmas_source_live_hooks(s->p.src, hooks, sizeof(hooks)) > 0)
 		metrics_set_hooks(s->m, hooks);
 }
 
@@ -178,7 +216,7 @@ static void serve_update(struct serve *s)
 	pthread_mutex_lock(&s->mlock);
 	atomic_store(&s->want, 0);
 	refresh_hooks(s);
-	metrics_update(s->m, s->engine, s->now_ts); /* -1: previous figures */
+	metrics_update(s->m, s->p.engine, s->now_ts); /* -1: previous figures */
 	s->updates++;
 	pthread_cond_broadcast(&s->updated);
 	pthread_mutex_unlock(&s->mlock);
@@ -224,35 +262,35 @@ static void on_session(void *ctx, const struct dmas_session *ss)
 	struct serve *s = ctx;
 
 	s->session = *ss;
-	dmas_engine_set_session(s->engine, ss);
+	dmas_engine_set_session(s->p.engine, ss);
 }
 
 static void on_device(void *ctx, const struct dmas_device *d)
 {
 	struct serve *s = ctx;
 
-	dmas_engine_add_device(s->engine, d);
+	dmas_engine_add_device(s->p.engine, d);
 }
 
 static void on_stack(void *ctx, const struct dmas_stack *st)
 {
 	struct serve *s = ctx;
 
-	dmas_engine_add_stack(s->engine, st);
+	dmas_engine_add_stack(s->p.engine, st);
 }
 
 static void on_mem_range(void *ctx, const struct dmas_mem_range *r)
 {
 	struct serve *s = ctx;
 
-	dmas_engine_add_mem_range(s->engine, r);
+	dmas_engine_add_mem_range(s->p.engine, r);
 }
 
 static void on_cpu_node(void *ctx, uint32_t cpu, int32_t node)
 {
 	struct serve *s = ctx;
 
-	dmas_engine_add_cpu_node(s->engine, cpu, node);
+	dmas_engine_add_cpu_node(s->p.engine, cpu, node);
 }
 
 static void on_event(void *ctx, const struct dmas_event *ev)
@@ -260,7 +298,7 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 	struct serve *s = ctx;
 
 	pace(s, ev->ts);
-	dmas_engine_feed(s->engine, ev);
+	dmas_engine_feed(s->p.engine, ev);
 	if (ev->ts > s->now_ts)
 		s->now_ts = ev->ts;
 	serve_poll(s);
@@ -272,7 +310,7 @@ static void on_idle(void *ctx, uint64_t now_ts)
 
 	pace(s, now_ts);
 	if (now_ts >= s->now_ts) {
-		dmas_engine_tick(s->engine, now_ts);
+		dmas_engine_tick(s->p.engine, now_ts);
 		s->now_ts = now_ts;
 	}
 	serve_poll(s);
@@ -328,7 +366,7 @@ static long render(void *ctx, const struct metrics_http_stats *st,
 	}
 	pthread_mutex_lock(&s->mlock);
 	if (!s->feeding) {
-		metrics_update(s->m, s->engine, s->now_ts);
+		metrics_update(s->m, s->p.engine, s->now_ts);
 	} else {
 		gen = s->updates;
 		atomic_store(&s->want, 1);
@@ -338,7 +376,7 @@ static long render(void *ctx, const struct metrics_http_stats *st,
 		       pthread_cond_timedwait(&s->updated, &s->mlock, &dl) == 0)
 			;
 		if (!s->feeding && s->updates == gen)
-			metrics_update(s->m, s->engine, s->now_ts);
+			metrics_update(s->m, s->p.engine, s->now_ts);
 	}
 	s->len = metrics_render(s->m, st, &s->buf, &s->cap);
 	pthread_mutex_unlock(&s->mlock);
@@ -473,69 +511,113 @@ static void exporter_stop(struct serve *s)
 
 /* ---- the command ---- */
 
-enum {
-	OPT_LISTEN = 256,
-	OPT_TEXTFILE,
-	OPT_TEXT_INTERVAL,
-	OPT_REPLAY,
-	OPT_SPEED,
-	OPT_MAX_DEVICES,
-	OPT_DEVICE_TTL,
-	OPT_MAX_CONNS,
-	OPT_HTTP_TIMEOUT,
-	OPT_DURATION,
+/* What the options set beyond the pipeline's. */
+struct serve_cfg {
+	struct serve *s;
+	struct metrics_opts mo;
+	struct mhttp_opts ho;
+	const char *replay, *wpath;
+	double duration;
+	bool http;
 };
 
-static const struct option long_opts[] = {
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"textfile", required_argument, NULL, OPT_TEXTFILE},
-	{"textfile-interval", required_argument, NULL, OPT_TEXT_INTERVAL},
-	{"replay", required_argument, NULL, OPT_REPLAY},
-	{"speed", required_argument, NULL, OPT_SPEED},
-	{"write", required_argument, NULL, 'w'},
-	{"max-devices", required_argument, NULL, OPT_MAX_DEVICES},
-	{"device-ttl", required_argument, NULL, OPT_DEVICE_TTL},
-	{"max-connections", required_argument, NULL, OPT_MAX_CONNS},
-	{"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
-	{"duration", required_argument, NULL, OPT_DURATION},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	ANALYSIS_LONG_OPTS,
-	LIVE_LONG_OPTS,
-	{NULL, 0, NULL, 0},
-};
-
-static int parse_uint(const char *opt, const char *arg, unsigned long min,
-		      unsigned long max, unsigned long *out)
+/* A whole number from min to max for option opt; 0, or -1 (said). */
+static int serve_uint(struct serve_cfg *c, const char *opt, const char *arg,
+		      uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long v;
+	if (!dmas_parse_uint(arg, min, max, out))
+		return 0;
+	pipe_fail(&c->s->p, "--%s: '%s' is not a number from %llu to %llu", opt,
+		  arg, (unsigned long long)min, (unsigned long long)max);
+	return -1;
+}
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || !arg[0] || arg[0] == '-' || v < min || v > max) {
-		fprintf(stderr,
-			"dmatrace serve: --%s: '%s' is not a number from %lu "
-			"to %lu\n",
-			opt, arg, min, max);
-		return -1;
+static int serve_opt(void *ctx, int id, const char *arg)
+{
+	struct serve_cfg *c = ctx;
+	struct serve *s = c->s;
+	uint64_t v;
+
+	switch (id) {
+	case OPT_LISTEN:
+		c->http = strcmp(arg, "none") != 0;
+		c->ho.listen = arg;
+		break;
+	case OPT_TEXTFILE:
+		s->textdir = arg;
+		break;
+	case OPT_TEXT_INTERVAL:
+		if (serve_uint(c, "textfile-interval", arg, 1, 86400, &v))
+			return -1;
+		s->text_interval_s = v;
+		break;
+	case OPT_REPLAY:
+		c->replay = arg;
+		break;
+	case OPT_SPEED:
+		if (dmas_parse_real(arg, 0, 1e9, &s->speed)) {
+			pipe_fail(&s->p,
+				  "--speed: '%s' is not a factor (10, 0.5; 0: "
+				  "as fast as it reads)",
+				  arg);
+			return -1;
+		}
+		break;
+	case 'w':
+		c->wpath = arg;
+		break;
+	case OPT_MAX_DEVICES:
+		if (serve_uint(c, "max-devices", arg, 1, 100000, &v))
+			return -1;
+		c->mo.max_devices = v;
+		break;
+	case OPT_DEVICE_TTL:
+		if (dmas_parse_duration(arg, &c->mo.device_ttl_ns)) {
+			pipe_fail(&s->p,
+				  "--device-ttl: '%s' is not a duration (30s, "
+				  "10m; 0: never)",
+				  arg);
+			return -1;
+		}
+		break;
+	case OPT_MAX_CONNS:
+		if (serve_uint(c, "max-connections", arg, 1, 4096, &v))
+			return -1;
+		c->ho.max_connections = v;
+		break;
+	case OPT_HTTP_TIMEOUT:
+		if (serve_uint(c, "http-timeout", arg, 1, 3600, &v))
+			return -1;
+		c->ho.timeout_s = v;
+		break;
+	case OPT_DURATION:
+		/* from 1 ms (the timer's grain) to 10 years */
+		if (dmas_parse_real(arg, 0.001, 3650 * 86400.0, &c->duration)) {
+			pipe_fail(&s->p,
+				  "--duration: '%s' is not a number of seconds",
+				  arg);
+			return -1;
+		}
+		break;
 	}
-	*out = v;
 	return 0;
 }
 
 int cmd_serve(int argc, char **argv)
 {
-	struct dmas_live_opts lo = {.stacks = true};
-	struct dmas_engine_opts eo = {0};
-	struct metrics_opts mo = {.device_ttl_ns = 600 * 1000000000ull};
-	struct mhttp_opts ho = {
-		.listen = "127.0.0.1:9747",
-		.max_connections = 16,
-		.timeout_s = 10,
-		.max_header_bytes = 8192,
-	};
 	struct serve s = {.speed = 1, .text_interval_s = 15, .len = -1};
+	struct serve_cfg c = {
+		.s = &s,
+		.mo = {.device_ttl_ns = 600 * 1000000000ull},
+		.ho =
+			{
+				.listen = "127.0.0.1:9747",
+				.max_connections = 16,
+				.timeout_s = 10,
+				.max_header_bytes = 8192,
+			},
+		.http = true,
+	};
 	struct dmas_sink engine_sink = {
 		.session = on_session,
 		.device = on_device,
@@ -546,173 +628,60 @@ int cmd_serve(int argc, char **argv)
 		.idle = on_idle,
 		.ctx = &s,
 	};
-	struct dmas_sink writer_sink, tee_sink;
-	struct dmas_sink_tee tee = {0};
-	struct dmat_writer *w = NULL;
-	struct dmas_source *src = NULL;
-	const char *replay = NULL, *wpath = NULL;
-	char err[512] = "";
-	double duration = 0;
-	unsigned long v;
-	bool http = true;
-	int c, rc, status = DMATRACE_EXIT_OK;
+	struct pipeline *p = &s.p;
+	pthread_condattr_t ca;
+	int rc, status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+w:vh", long_opts, NULL)) != -1) {
-		int r = live_cmd_opt(c, optarg, &lo, "serve");
-		char *end;
-
-		if (r < 0)
-			return DMATRACE_EXIT_ERROR;
-		if (r)
-			continue;
-		switch (c) {
-		case OPT_LISTEN:
-			http = strcmp(optarg, "none") != 0;
-			ho.listen = optarg;
-			break;
-		case OPT_TEXTFILE:
-			s.textdir = optarg;
-			break;
-		case OPT_TEXT_INTERVAL:
-			if (parse_uint("textfile-interval", optarg, 1, 86400,
-				       &v))
-				return DMATRACE_EXIT_ERROR;
-			s.text_interval_s = v;
-			break;
-		case OPT_REPLAY:
-			replay = optarg;
-			break;
-		case OPT_SPEED:
-			s.speed = strtod(optarg, &end);
-			if (*end || !optarg[0] || s.speed < 0) {
-				fprintf(stderr,
-					"dmatrace serve: --speed: '%s' is not "
-					"a factor (10, 0.5; 0: as fast as it "
-					"reads)\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case 'w':
-			wpath = optarg;
-			break;
-		case OPT_MAX_DEVICES:
-			if (parse_uint("max-devices", optarg, 1, 100000, &v))
-				return DMATRACE_EXIT_ERROR;
-			mo.max_devices = v;
-			break;
-		case OPT_DEVICE_TTL:
-			if (dmas_parse_duration(optarg, &mo.device_ttl_ns)) {
-				fprintf(stderr,
-					"dmatrace serve: --device-ttl: '%s' is "
-					"not a duration (30s, 10m; 0: never)\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case OPT_MAX_CONNS:
-			if (parse_uint("max-connections", optarg, 1, 4096, &v))
-				return DMATRACE_EXIT_ERROR;
-			ho.max_connections = v;
-			break;
-		case OPT_HTTP_TIMEOUT:
-			if (parse_uint("http-timeout", optarg, 1, 3600, &v))
-				return DMATRACE_EXIT_ERROR;
-			ho.timeout_s = v;
-			break;
-		case OPT_DURATION:
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
-				fprintf(stderr,
-					"dmatrace serve: --duration: '%s' is "
-					"not a number of seconds\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
-		case 'v':
-			lo.verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return DMATRACE_EXIT_OK;
-		default:
-			r = dmas_analysis_opt(c, optarg, "serve", &eo, NULL);
-			if (r > 0)
-				break;
-			if (!r)
-				fprintf(stderr,
-					"Try 'dmatrace serve --help'.\n");
-			return DMATRACE_EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr,
-			"dmatrace serve: unexpected '%s' (a recording is "
-			"--replay FILE)\nTry 'dmatrace serve --help'.\n",
-			argv[optind]);
-		return DMATRACE_EXIT_ERROR;
-	}
-	if (http && mhttp_check_listen(ho.listen, err, sizeof(err))) {
-		fprintf(stderr, "dmatrace serve: %s\n", err);
-		return DMATRACE_EXIT_ERROR;
-	}
-	if (!http && !s.textdir) {
-		fprintf(stderr, "dmatrace serve: --listen none needs "
-				"--textfile DIR: nowhere to export to\n");
-		return DMATRACE_EXIT_ERROR;
-	}
-
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&s.updated, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s.updated, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&s.mlock, NULL);
-	live_cmd_signals();
-	s.replay = replay != NULL;
-	mo.source = replay ? "replay" : "live";
-	if (replay)
-		src = dmas_source_open_file(replay, err, sizeof(err));
-	else
-		src = dmas_source_open_live(&lo, err, sizeof(err));
-	if (!src) {
-		fprintf(stderr, "dmatrace serve: %s\n",
-			err[0] ? err : "cannot open the event source");
-		return DMATRACE_EXIT_ERROR;
+
+	pipe_init(p, "serve");
+	if (pipe_parse(p, &serve_spec, argc, argv, serve_opt, &c))
+		goto out;
+	if (optind < argc) {
+		pipe_fail(p, "unexpected '%s' (a recording is --replay FILE)",
+			  argv[optind]);
+		fprintf(stderr, "Try 'dmatrace serve --help'.\n");
+		goto out;
 	}
-	s.src = src;
-	s.engine = dmas_engine_new(&eo);
-	s.m = metrics_new(&mo);
-	if (!s.engine || !s.m) {
-		fprintf(stderr, "dmatrace serve: out of memory\n");
-		status = DMATRACE_EXIT_ERROR;
+	if (c.http && mhttp_check_listen(c.ho.listen, p->err, sizeof(p->err))) {
+		pipe_fail(p, "%s", p->err);
+		goto out;
+	}
+	if (!c.http && !s.textdir) {
+		pipe_fail(p, "--listen none needs --textfile DIR: nowhere to "
+			     "export to");
+		goto out;
+	}
+
+	s.replay = c.replay != NULL;
+	c.mo.source = c.replay ? "replay" : "live";
+	if (c.replay) {
+		live_cmd_signals();
+		if (pipe_open_file(p, c.replay))
+			goto out;
+	} else if (pipe_open_live(p)) {
+		goto out;
+	}
+	if (pipe_engine(p, PIPE_FEED_NONE))
+		goto out;
+	s.m = metrics_new(&c.mo);
+	if (!s.m) {
+		pipe_fail(p, "out of memory");
 		goto out;
 	}
 	refresh_hooks(&s);
-	if (!replay)
+	if (!c.replay)
 		s.now_ts = live_cmd_now();
-	if (wpath) {
-		struct dmat_writer_opts wo = {0};
-
-		w = dmat_writer_open(wpath, NULL, &wo, err, sizeof(err));
-		if (!w) {
-			fprintf(stderr, "dmatrace serve: %s\n", err);
-			status = DMATRACE_EXIT_ERROR;
-			goto out;
-		}
-		dmat_sink_writer(&writer_sink, w);
-		tee.sinks[tee.n++] = &engine_sink;
-		tee.sinks[tee.n++] = &writer_sink;
-		dmas_sink_tee(&tee_sink, &tee);
-	}
-	if (exporter_start(&s, http ? &ho : NULL, err, sizeof(err))) {
-		fprintf(stderr, "dmatrace serve: %s\n", err);
-		status = DMATRACE_EXIT_ERROR;
+	if (pipe_add_sink(p, &engine_sink) ||
+	    (c.wpath &&
+	     pipe_record(p, c.wpath, &(struct dmat_writer_opts){0}, false)))
+		goto out;
+	if (exporter_start(&s, c.http ? &c.ho : NULL, p->err, sizeof(p->err))) {
+		pipe_fail(p, "%s", p->err);
 		goto out;
 	}
 	if (s.http)
@@ -722,43 +691,31 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr,
 			"dmatrace serve: writing %s/dmascope.prom every %u s\n",
 			s.textdir, s.text_interval_s);
-	live_cmd_duration(duration);
+	live_cmd_duration(c.duration);
 
-	err[0] = '\0';
 	set_feeding(&s, true);
-	rc = dmas_source_run(src, wpath ? &tee_sink : &engine_sink, &live_stop,
-			     err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "dmatrace serve: %s\n", err);
-		status = DMATRACE_EXIT_ERROR;
-	} else if (rc > 0) {
-		fprintf(stderr, "dmatrace serve: warning: %s\n", err);
-	}
-	if (replay && rc >= 0 && !live_stop) {
-		dmas_engine_finish(s.engine, s.now_ts);
+	rc = pipe_run(p, &live_stop);
+	if (rc < 0)
+		pipe_fail(p, "%s", p->run_err);
+	else if (rc > 0)
+		fprintf(stderr, "dmatrace serve: warning: %s\n", p->run_err);
+	if (c.replay && rc >= 0 && !live_stop) {
+		dmas_engine_finish(p->engine, s.now_ts);
 		set_feeding(&s, false);
 		fprintf(stderr,
 			"dmatrace serve: end of %s; serving its final state "
 			"until stopped\n",
-			replay);
+			c.replay);
 		wait_for_stop();
 	}
 	set_feeding(&s, false);
-	if (w && dmat_writer_close(w, replay ? s.now_ts : live_cmd_now(), err,
-				   sizeof(err))) {
-		fprintf(stderr, "dmatrace serve: writing %s failed: %s\n",
-			wpath, err);
-		status = DMATRACE_EXIT_ERROR;
-	}
-	w = NULL;
+	pipe_close_recording(p, c.replay ? s.now_ts : live_cmd_now());
 out:
 	set_feeding(&s, false);
 	exporter_stop(&s);
-	if (w)
-		dmat_writer_close(w, s.now_ts, err, sizeof(err));
-	dmas_source_close(src);
+	status = pipe_exit_status(p);
+	pipe_free(p);
 	metrics_free(s.m);
-	dmas_engine_free(s.engine);
 	free(s.buf);
 	return status;
 }
