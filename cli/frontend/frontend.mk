@@ -6,7 +6,7 @@ PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
 # What every frontend shares: strings of a recording made safe to show,
 # one number parser, output files that appear whole or not at all.
 LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
-	cli/frontend/outfile.c
+	cli/frontend/outfile.c cli/frontend/fingerprint.c
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core

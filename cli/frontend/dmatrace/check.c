@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "format/dmat.h"
 #include "frontend/outfile.h"
+#include "gate.h"
 #include "live_cmd.h"
 #include "analysis_opts.h"
 #include "report.h"
@@ -38,8 +39,8 @@ static void usage(FILE *f)
 		"says whether\n"
 		"the driver under test misused the DMA API while CMD ran.\n"
 		"\n"
-		"options:\n"
-		"  --format text|json    report format (default text)\n"
+		"options:\n" GATE_OPTS_HELP
+		"                        (default: error)\n"
 		"  --leak-age DURATION   mappings outstanding longer than this "
 		"are\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
@@ -74,8 +75,8 @@ static void usage(FILE *f)
 		"  -q, --quiet           findings only, one line "
 		"each\n" LIVE_OPTS_HELP "  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 no findings, 1 findings reported, 2 dmatrace's "
-		"own error\n"
+		"exit status: 0 no findings fail the gate, 1 findings do, 2 "
+		"dmatrace's own\nerror"
 		"(no BPF, bad option, CMD could not start).  CMD's own failing "
 		"exit is\n"
 		"reported on stderr and does not make a finding.\n"
@@ -94,14 +95,13 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_FORMAT = 256,
-	OPT_RDEVICE,
+	OPT_RDEVICE = 256,
 	OPT_RDRIVER,
 	OPT_DMESG,
 };
 
 static const struct option long_opts[] = {
-	{"format", required_argument, NULL, OPT_FORMAT},
+	GATE_LONG_OPTS,
 	ANALYSIS_LONG_OPTS,
 	SEVERITY_LONG_OPT,
 	{"report-device", required_argument, NULL, OPT_RDEVICE},
@@ -267,34 +267,29 @@ int cmd_check(int argc, char **argv)
 	struct kmsg_line *klines = NULL;
 	const char *outpath = NULL, *recpath = NULL;
 	char err[512] = "", buf[96];
-	bool json = false, dmesg = false;
+	bool dmesg = false;
+	enum dmas_report_format fmt;
+	struct dmas_gate gate;
 	FILE *out = stdout;
 	size_t nk = 0;
 	pid_t child;
 	int c, rc, status, cst, kfd = -1;
 
+	dmas_gate_init(&gate);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+w:o:qvh", long_opts, NULL)) !=
 	       -1) {
 		int r = live_cmd_opt(c, optarg, &lo, "check");
 
 		if (r < 0)
-			return DMATRACE_EXIT_ERROR;
+			goto gate_error;
+		if (!r)
+			r = dmas_gate_opt(c, optarg, "check", &gate);
+		if (r < 0)
+			goto gate_error;
 		if (r)
 			continue;
 		switch (c) {
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json")) {
-				json = true;
-			} else if (strcmp(optarg, "text")) {
-				fprintf(stderr,
-					"dmatrace check: --format: '%s' is not "
-					"text or "
-					"json\n",
-					optarg);
-				return DMATRACE_EXIT_ERROR;
-			}
-			break;
 		case OPT_RDEVICE:
 			ro.device = optarg;
 			break;
@@ -326,15 +321,19 @@ int cmd_check(int argc, char **argv)
 			if (!rc)
 				fprintf(stderr,
 					"Try 'dmatrace check --help'.\n");
-			return DMATRACE_EXIT_ERROR;
+			goto gate_error;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "dmatrace check: which command? (dmatrace "
 				"check -- CMD)\n"
 				"Try 'dmatrace check --help'.\n");
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
+	/* a bad baseline or suppression file costs no tracing */
+	if (dmas_gate_load(&gate, "check"))
+		goto gate_error;
+	fmt = dmas_gate_main_format(&gate, DMAS_FMT_TEXT);
 	/* the in-kernel filters also narrow the report */
 	if (!ro.device)
 		ro.device = lo.device;
@@ -345,7 +344,7 @@ int cmd_check(int argc, char **argv)
 	src = dmas_source_open_live(&lo, err, sizeof(err));
 	if (!src) {
 		fprintf(stderr, "dmatrace check: %s\n", err);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	eo.device_filter = ro.device;
 	eo.driver_filter = ro.driver;
@@ -354,7 +353,7 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "dmatrace check: cannot start the engine (out "
 				"of memory)\n");
 		dmas_source_close(src);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	dmas_sink_engine(&engine_sink, e);
 	dmas_stream_info_sink(&info_sink, &si);
@@ -369,7 +368,7 @@ int cmd_check(int argc, char **argv)
 			dmas_outfile_abort(&recf);
 			dmas_engine_free(e);
 			dmas_source_close(src);
-			return DMATRACE_EXIT_ERROR;
+			goto gate_error;
 		}
 		dmat_sink_writer(&writer_sink, w);
 		tee.sinks[tee.n++] = &writer_sink;
@@ -388,7 +387,7 @@ int cmd_check(int argc, char **argv)
 		}
 		dmas_engine_free(e);
 		dmas_source_close(src);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	err[0] = 0;
 	rc = dmas_source_run(src, &tee_sink, &live_stop, err, sizeof(err));
@@ -444,22 +443,25 @@ int cmd_check(int argc, char **argv)
 		outpath = NULL;
 		status = DMATRACE_EXIT_ERROR;
 	}
-	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
+	if (dmas_gate_eval(&gate, e, &ro, DMAS_SEV_ERROR))
+		status = DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
+	if (dmas_report_write(fmt, out, e, &ro)) {
 		fprintf(stderr,
 			"dmatrace check: writing the report to %s failed: %m\n",
 			outpath ? outpath : "standard output");
 		dmas_outfile_abort(&of);
 		status = DMATRACE_EXIT_ERROR;
 	} else {
-		if (dmesg && !json)
+		if (dmesg && fmt == DMAS_FMT_TEXT)
 			print_dmesg(out, e, &ro, klines, nk, kfd);
 		if (dmas_outfile_commit(&of, err, sizeof(err))) {
 			fprintf(stderr, "dmatrace check: %s\n", err);
 			status = DMATRACE_EXIT_ERROR;
 		}
 	}
-	if (status == DMATRACE_EXIT_OK && dmas_report_count(e, &ro))
-		status = DMATRACE_EXIT_FINDINGS;
+	if (dmas_gate_write(&gate, e, &ro, "check"))
+		status = DMATRACE_EXIT_ERROR;
+	status = dmas_gate_exit(&gate, e, &ro, status);
 	for (size_t i = 0; i < nk; i++)
 		free(klines[i].text);
 	free(klines);
@@ -467,5 +469,10 @@ int cmd_check(int argc, char **argv)
 		close(kfd);
 	dmas_engine_free(e);
 	dmas_stream_info_free(&si);
+	dmas_gate_free(&gate);
+	return status;
+gate_error:
+	status = dmas_gate_exit(&gate, NULL, &ro, DMATRACE_EXIT_ERROR);
+	dmas_gate_free(&gate);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "frontend/outfile.h"
 #include "analysis_opts.h"
+#include "gate.h"
 #include "report.h"
 #include "source/source.h"
 #include "stream_info.h"
@@ -42,7 +43,9 @@ static void usage(FILE *f, const char *name)
 		"options:\n"
 		"  --json                one JSON document instead of text "
 		"(schema\n"
-		"                        \"dmascope-report/1\", see README)\n"
+		"                        \"dmascope-report/1\", see "
+		"README)\n" GATE_OPTS_HELP
+		"                        (default: the --severity level)\n"
 		"  --leak-age DURATION   report mappings outstanding longer "
 		"than this as\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
@@ -114,6 +117,7 @@ enum {
 
 static const struct option long_opts[] = {
 	{"json", no_argument, NULL, OPT_JSON},
+	GATE_LONG_OPTS,
 	{"device", required_argument, NULL, OPT_DEVICE},
 	{"driver", required_argument, NULL, OPT_DRIVER},
 	{"no-stats", no_argument, NULL, OPT_NO_STATS},
@@ -138,14 +142,21 @@ int cmd_replay(int argc, char **argv)
 	struct sigaction sa = {0};
 	char err[512] = "", oerr[512] = "", tool[32];
 	bool json = false, verbose = false;
+	struct dmas_gate gate;
 	struct timespec t0, t1;
 	double secs;
 	struct dmas_outfile of;
 	FILE *out;
 	int c, rc, status;
 
+	dmas_gate_init(&gate);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qo:vh", long_opts, NULL)) != -1) {
+		rc = dmas_gate_opt(c, optarg, name, &gate);
+		if (rc < 0)
+			goto gate_error;
+		if (rc)
+			continue;
 		switch (c) {
 		case OPT_JSON:
 			json = true;
@@ -178,7 +189,7 @@ int cmd_replay(int argc, char **argv)
 			if (!rc)
 				fprintf(stderr, "Try 'dmatrace %s --help'.\n",
 					name);
-			return DMATRACE_EXIT_ERROR;
+			goto gate_error;
 		}
 	}
 	if (optind != argc - 1) {
@@ -187,14 +198,26 @@ int cmd_replay(int argc, char **argv)
 				? "which recording? (dmatrace replay FILE)"
 				: "one recording at a time");
 		fprintf(stderr, "Try 'dmatrace %s --help'.\n", name);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	path = argv[optind];
+	if (json &&
+	    dmas_gate_main_format(&gate, DMAS_FMT_JSON) != DMAS_FMT_JSON) {
+		fprintf(stderr,
+			"dmatrace %s: --json and --format %s both ask for the "
+			"report on stdout\n",
+			name,
+			dmas_report_format_name(
+				dmas_gate_main_format(&gate, DMAS_FMT_JSON)));
+		goto gate_error;
+	}
+	if (dmas_gate_load(&gate, name))
+		goto gate_error;
 
 	src = dmas_source_open_file(path, err, sizeof(err));
 	if (!src) {
 		fprintf(stderr, "dmatrace %s: %s\n", name, err[0] ? err : path);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	eo.device_filter = ro.device;
 	eo.driver_filter = ro.driver;
@@ -205,7 +228,7 @@ int cmd_replay(int argc, char **argv)
 			"memory)\n",
 			name);
 		dmas_source_close(src);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
 	dmas_sink_engine(&engine_sink, e);
 	dmas_stream_info_wrap(&sink, &si, &engine_sink);
@@ -270,9 +293,15 @@ int cmd_replay(int argc, char **argv)
 		dmas_outfile_abort(&of);
 		dmas_engine_free(e);
 		dmas_stream_info_free(&si);
-		return DMATRACE_EXIT_ERROR;
+		goto gate_error;
 	}
-	if ((json ? dmas_report_json : dmas_report_text)(out, e, &ro)) {
+	/* replay's exit status has always followed --severity */
+	if (dmas_gate_eval(&gate, e, &ro, ro.min_severity))
+		rc = -1; /* out of memory: no verdicts */
+	if (dmas_report_write(
+		    dmas_gate_main_format(&gate,
+					  json ? DMAS_FMT_JSON : DMAS_FMT_TEXT),
+		    out, e, &ro)) {
 		fprintf(stderr,
 			"dmatrace %s: writing the report to %s failed: %m\n",
 			name, outpath ? outpath : "standard output");
@@ -284,10 +313,17 @@ int cmd_replay(int argc, char **argv)
 	} else if (rc < 0) {
 		status = DMATRACE_EXIT_ERROR;
 	} else {
-		status = dmas_report_count(e, &ro) ? DMATRACE_EXIT_FINDINGS
-						   : DMATRACE_EXIT_OK;
+		status = DMATRACE_EXIT_OK;
 	}
+	if (dmas_gate_write(&gate, e, &ro, name))
+		status = DMATRACE_EXIT_ERROR;
+	status = dmas_gate_exit(&gate, e, &ro, status);
 	dmas_engine_free(e);
 	dmas_stream_info_free(&si);
+	dmas_gate_free(&gate);
+	return status;
+gate_error:
+	status = dmas_gate_exit(&gate, NULL, &ro, DMATRACE_EXIT_ERROR);
+	dmas_gate_free(&gate);
 	return status;
 }
