@@ -39,8 +39,7 @@ static void usage(FILE *f)
 		"says whether\n"
 		"the driver under test misused the DMA API while CMD ran.\n"
 		"\n"
-		"options:\n" GATE_OPTS_HELP
-		"                        (default: error)\n"
+		"options:\n" GATE_OPTS_HELP_CHECK
 		"  --leak-age DURATION   mappings outstanding longer than this "
 		"are\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
@@ -76,7 +75,7 @@ static void usage(FILE *f)
 		"each\n" LIVE_OPTS_HELP "  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 no findings fail the gate, 1 findings do, 2 "
-		"dmatrace's own\nerror"
+		"dmatrace's own\nerror "
 		"(no BPF, bad option, CMD could not start).  CMD's own failing "
 		"exit is\n"
 		"reported on stderr and does not make a finding.\n"

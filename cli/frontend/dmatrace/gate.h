@@ -50,24 +50,26 @@ enum {
 	{ "suppress", required_argument, NULL, GOPT_SUPPRESS }
 /* clang-format on */
 
-#define GATE_OPTS_HELP                                                         \
-	"  --format FMT[=FILE]   text, json, junit, sarif or ktap; repeat it " \
-	"for\n"                                                                \
-	"                        several (one without =FILE goes to -o or "    \
-	"stdout):\n"                                                           \
-	"                        --format text --format junit=j.xml "          \
-	"--format sarif=r.sarif\n"                                             \
-	"  --fail-on LEVEL       findings at or above info, warning, error "   \
-	"fail\n"                                                               \
-	"                        the run (exit 1)\n"                           \
-	"  --baseline FILE       findings listed in FILE are known: they do "  \
-	"not fail\n"                                                           \
-	"                        the run; new ones do, fixed ones are "        \
-	"listed\n"                                                             \
+/* The options' --help lines; dflt: --fail-on's default in words. */
+#define GATE_OPTS_HELP_(dflt)                                                  \
+	"  --format FMT[=FILE]   text, json, junit, sarif or ktap; repeat "    \
+	"it\n"                                                                 \
+	"                        for several; the one without =FILE goes to\n" \
+	"                        -o or stdout (--format junit=j.xml\n"         \
+	"                        --format sarif=r.sarif)\n"                    \
+	"  --fail-on LEVEL       findings at or above info, warning, error\n"  \
+	"                        fail the run (default " dflt ")\n"            \
+	"  --baseline FILE       findings listed in FILE are known and do "    \
+	"not\n"                                                                \
+	"                        fail the run; new ones do, fixed ones are\n"  \
+	"                        listed\n"                                     \
 	"  --write-baseline FILE write this run's findings as a baseline\n"    \
-	"  --suppress FILE       lines 'id:device-or-driver-glob:symbol-glob " \
-	"# reason';\n"                                                         \
-	"                        matching findings do not fail the run\n"
+	"  --suppress FILE       lines of "                                    \
+	"'id:device-or-driver-glob:symbol-glob\n"                              \
+	"                        # reason': findings they match do not fail\n" \
+	"                        the run\n"
+#define GATE_OPTS_HELP_CHECK GATE_OPTS_HELP_("error")
+#define GATE_OPTS_HELP_REPLAY GATE_OPTS_HELP_("the --severity level")
 
 /* What the gate made of one finding. */
 enum dmas_gate_state {

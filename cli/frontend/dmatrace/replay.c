@@ -44,8 +44,7 @@ static void usage(FILE *f, const char *name)
 		"  --json                one JSON document instead of text "
 		"(schema\n"
 		"                        \"dmascope-report/1\", see "
-		"README)\n" GATE_OPTS_HELP
-		"                        (default: the --severity level)\n"
+		"README)\n" GATE_OPTS_HELP_REPLAY
 		"  --leak-age DURATION   report mappings outstanding longer "
 		"than this as\n"
 		"                        leak-suspected (500ms, 5s, 2m; "
@@ -86,8 +85,9 @@ static void usage(FILE *f, const char *name)
 		"                        how much memory the engine holds\n"
 		"  -h, --help            this text\n"
 		"\n"
-		"exit status: 0 no findings at or above --severity, 1 "
-		"findings, 2 error (not\n"
+		"exit status: 0 no findings fail the gate (at or above "
+		"--fail-on, new, not\nsuppressed), 1 findings do, 2 error "
+		"(not\n"
 		"a recording, corrupt recording, bad option).  A truncated "
 		"recording is\n"
 		"analysed up to its last whole record, with a warning on "
