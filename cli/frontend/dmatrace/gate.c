@@ -263,7 +263,6 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 	while (fgets(line, sizeof(line), f)) {
 		struct dmas_suppress_rule *r;
 		char *s = trim(line), *hash, *reason, *fld[3];
-		int nf = 0;
 
 		ln++;
 		if (!*s || *s == '#')
@@ -280,14 +279,14 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 		}
 		*hash = '\0';
 		s = trim(s);
+		/*
+		 * id up to the first colon, symbol after the last: device
+		 * names have colons of their own (0000:10:00.0), symbols not
+		 */
 		fld[0] = s;
-		for (char *p = s; *p && nf < 3; p++)
-			if (*p == ':') {
-				*p = '\0';
-				if (++nf < 3)
-					fld[nf] = p + 1;
-			}
-		if (nf != 2) {
+		fld[1] = strchr(s, ':');
+		fld[2] = strrchr(s, ':');
+		if (!fld[1] || fld[1] == fld[2]) {
 			fprintf(stderr,
 				"dmatrace %s: %s:%u: want three fields, "
 				"'id:device-or-driver-glob:symbol-glob # "
@@ -295,6 +294,8 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 				cmd, g->suppress, ln);
 			goto bad;
 		}
+		*fld[1]++ = '\0';
+		*fld[2]++ = '\0';
 		for (int i = 0; i < 3; i++) {
 			fld[i] = trim(fld[i]);
 			if (!*fld[i])

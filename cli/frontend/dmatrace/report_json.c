@@ -17,7 +17,9 @@
  *   findings[]{seq, id, severity, area, uncertain, dev_id, device, driver,
  *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
  *   consequences, consequence,
- *   stack[], close_kind, close_stack[], what, fix},
+ *   stack[], close_kind, close_stack[], what, fix, and with the gate:
+ *   fingerprint, fails_gate, baseline_state new|unchanged (--baseline),
+ *   suppression{rule, justification} (--suppress), seen_by},
  *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask, stats{...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
  */
@@ -27,8 +29,9 @@
 
 #include <json-c/json.h>
 
-#include "report.h"
 #include "frontend/textsafe.h"
+#include "gate.h"
+#include "report.h"
 
 #define REPORT_SCHEMA "dmascope-report/1"
 
@@ -95,6 +98,36 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	return j;
 }
 
+/* The gate's verdict (gate.h): index i of a finding is its seq. */
+static void gate_json(struct json_object *j, const struct dmas_report_opts *o,
+		      const struct dmas_finding *f)
+{
+	const struct dmas_gate_verdict *v = dmas_gate_verdict(o->gate, f->seq);
+	const char *seen = dmas_report_seen_by(o, f->seq);
+	struct json_object *sj;
+	char where[512];
+
+	if (seen)
+		add(j, "seen_by", dmas_json_string(seen));
+	if (!v)
+		return;
+	add(j, "fingerprint", json_object_new_string(v->fp));
+	add(j, "fails_gate", json_object_new_boolean(v->fails));
+	if (o->gate->have_baseline)
+		add(j, "baseline_state",
+		    json_object_new_string(
+			    v->state == DMAS_GATE_KNOWN ? "unchanged" : "new"));
+	if (v->rule < 0)
+		return;
+	sj = json_object_new_object();
+	snprintf(where, sizeof(where), "%s:%u", o->gate->suppress,
+		 o->gate->rules[v->rule].line);
+	add(sj, "rule", dmas_json_string(where));
+	add(sj, "justification",
+	    dmas_json_string(o->gate->rules[v->rule].reason));
+	add(j, "suppression", sj);
+}
+
 static struct json_object *finding_json(const struct dmas_engine *e,
 					const struct dmas_report_opts *o,
 					const struct dmas_finding *f)
@@ -136,6 +169,7 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "close_stack", stack_json(e, f->close_stack));
 	add(j, "what", dmas_json_string(fi->what));
 	add(j, "fix", dmas_json_string(fi->fix));
+	gate_json(j, o, f);
 	return j;
 }
 

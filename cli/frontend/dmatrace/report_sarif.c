@@ -257,10 +257,14 @@ static struct json_object *result_json(const struct dmas_engine *e,
 				    : "created");
 	if (st)
 		json_object_array_add(stacks, st);
-	st = stack_json(e, f->close_stack,
-			f->close_kind
-				? dmas_kind_str(f->close_kind, kb, sizeof(kb))
-				: "revealed");
+	/* stacks are unique: one that both made and revealed it is shown once
+	 */
+	st = f->close_stack == f->map_stack
+		     ? NULL
+		     : stack_json(e, f->close_stack,
+				  f->close_kind ? dmas_kind_str(f->close_kind,
+								kb, sizeof(kb))
+						: "revealed");
 	if (st)
 		json_object_array_add(stacks, st);
 	if (json_object_array_length(stacks))
