@@ -89,6 +89,9 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o);
 int dmas_report_json(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o);
+/* Write a JSON document pretty-printed, then free it: 0, or -1. */
+struct json_object;
+int dmas_report_json_put(FILE *out, struct json_object *root);
 
 /*
  * The CI formats: JUnit XML (one test case per finding id), SARIF 2.1.0

@@ -388,7 +388,6 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	size_t i, nr = dmas_engine_nr_findings(e),
 		  nd = dmas_engine_nr_devices(e);
 	uint64_t by_sev[3] = {0};
-	int rc;
 
 	add(root, "schema", dmas_json_string(REPORT_SCHEMA));
 	add(root, "tool", dmas_json_string(o->tool ? o->tool : "dmatrace"));
@@ -443,6 +442,13 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(root, "devices", da);
 	add(root, "outstanding", outstanding_json(e, o));
 	add(root, "channels", channels_json(e, o));
+
+	return dmas_report_json_put(out, root);
+}
+
+int dmas_report_json_put(FILE *out, struct json_object *root)
+{
+	int rc;
 
 	fputs(json_object_to_json_string_ext(
 		      root,

@@ -165,6 +165,16 @@ static struct json_object *stack_json(const struct dmas_engine *e, uint32_t id,
 	return s;
 }
 
+/* One threadFlowLocation: a frame and what happened there. */
+static void flow_step(struct json_object *locs, const char *frame,
+		      const char *msg)
+{
+	struct json_object *l = json_object_new_object();
+
+	add(l, "location", frame_location(frame, msg));
+	json_object_array_add(locs, l);
+}
+
 /* The mapping's life: where it was made, then what revealed the bug. */
 static struct json_object *code_flow(const struct dmas_engine *e,
 				     const struct dmas_finding *f)
@@ -176,27 +186,21 @@ static struct json_object *code_flow(const struct dmas_engine *e,
 	char msg[256], kb[16], sz[32];
 
 	if (mf) {
-		struct json_object *l = json_object_new_object();
-
 		snprintf(msg, sizeof(msg), "%s: %s %s at %" PRIu64 " ns",
 			 f->map_kind
 				 ? dmas_kind_str(f->map_kind, kb, sizeof(kb))
 				 : "created",
 			 dmas_fmt_bytes(f->size, sz, sizeof(sz)),
 			 dmas_dir_str(f->dir), f->map_ts);
-		add(l, "location", frame_location(mf, msg));
-		json_object_array_add(locs, l);
+		flow_step(locs, mf, msg);
 	}
 	if (cf) {
-		struct json_object *l = json_object_new_object();
-
 		snprintf(msg, sizeof(msg), "%s at %" PRIu64 " ns: %s",
 			 f->close_kind
 				 ? dmas_kind_str(f->close_kind, kb, sizeof(kb))
 				 : "revealed",
 			 f->ts, dmas_finding_table[f->kind].id);
-		add(l, "location", frame_location(cf, msg));
-		json_object_array_add(locs, l);
+		flow_step(locs, cf, msg);
 	}
 	if (!json_object_array_length(locs)) {
 		json_object_put(locs);
@@ -360,7 +364,6 @@ int dmas_report_sarif(FILE *out, const struct dmas_engine *e,
 	struct json_object *results = json_object_new_array();
 	struct json_object *props = json_object_new_object();
 	size_t nr = dmas_engine_nr_findings(e);
-	int rc;
 
 	add(root, "$schema", str(SARIF_SCHEMA));
 	add(root, "version", str("2.1.0"));
@@ -410,12 +413,5 @@ int dmas_report_sarif(FILE *out, const struct dmas_engine *e,
 	add(run, "properties", props);
 	json_object_array_add(runs, run);
 	add(root, "runs", runs);
-	fputs(json_object_to_json_string_ext(
-		      root,
-		      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
-	      out);
-	fputc('\n', out);
-	json_object_put(root);
-	rc = fflush(out);
-	return rc || ferror(out) ? -1 : 0;
+	return dmas_report_json_put(out, root);
 }
