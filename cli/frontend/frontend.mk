@@ -8,7 +8,7 @@ PROGRAMS += $(BUILD)/dmatrace $(BUILD)/dmatop
 # CONFIG_DMA_API_DEBUG's reports read and merged (dmesg.c: in the library
 # so that unit tests reach it).
 LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
-	cli/frontend/outfile.c cli/frontend/dmesg.c
+	cli/frontend/outfile.c cli/frontend/dmesg.c cli/frontend/fingerprint.c
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core

@@ -322,15 +322,20 @@ if [ -f "$comp_dmatrace" ]; then
 		"$comp_dmatrace" dmatrace replay --severity ''
 	expect_completion "dmatrace export --format <TAB> offers the formats" "csv json perfetto perfetto-json" \
 		"$comp_dmatrace" dmatrace export --format ''
-	expect_completion "dmatrace check --format <TAB> offers the formats" "json text" \
+	expect_completion "dmatrace check --format <TAB> offers the formats" "json junit ktap sarif text" \
 		"$comp_dmatrace" dmatrace check --format ''
-	expect_completion "dmatrace check --format=<TAB> offers the formats" "json text" \
+	expect_completion "dmatrace replay --fail-on <TAB> offers the levels" "error info warning" \
+		"$comp_dmatrace" dmatrace replay --fail-on ''
+	expect_completion "dmatrace check --format=<TAB> offers the formats" "json junit ktap sarif text" \
 		"$comp_dmatrace" dmatrace check --format =
 	expect_completion "dmatrace record --no-<TAB> completes the stack options" "--no-stacks" \
 		"$comp_dmatrace" dmatrace record --no-
 	# the option values the table offers are those --help names
-	for c in export check; do
+	for c in export check replay; do
 		want=$(grep -oE -- '--format [a-z-]+(\|[a-z-]+)+' "$T/$c.help" | head -1 | cut -d' ' -f2)
+		# the report formats: "--format FMT[=FILE]   text, json ... or ktap"
+		[ -n "$want" ] || want=$(grep -oE -- '--format FMT\[=FILE\] +[a-z]+(, [a-z]+)*,? or [a-z]+' "$T/$c.help" |
+			head -1 | sed -E 's/^--format FMT\[=FILE\] +//; s/,? or /|/; s/, /|/g')
 		got=$(in_bash "$comp_dmatrace" 'printf "%s\n" "$_dmatrace_options"' |
 			awk -F '\t' -v c="$c" '$1 == c && $2 == "--format" {print $3}')
 		if [ -n "$want" ] && [ "$got" = "$want" ]; then

@@ -911,6 +911,9 @@ echo "# 100,000 channels: exported in $ms ms"
 rm -f "$T/chans.json" "$T/chans.dmat"
 
 echo "# export streams"
+# shellcheck source=tests/cli/gate.sh
+. "$here/gate.sh"
+
 # Memory must not grow with the recording: 10x the events, about the same RSS.
 if [ -n "${DMATRACE_SANITIZED:-}" ]; then
 	echo "(memory checks skipped under sanitizers)"

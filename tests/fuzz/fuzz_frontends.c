@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fuzz_frontends.c - libFuzzer target on what users run on a recording from
- * elsewhere: every exporter (json, csv, perfetto, perfetto-json), replay's text
- * and JSON reports, and dmatop's batch mode (text and JSON), each as its
- * command line runs it.  Any input must end in an exit status of 0, 1 or 2
- * within the time and memory bounds set below: a crash, a hang or a blow-up is
- * a failure.
+ * elsewhere: every exporter (json, csv, perfetto, perfetto-json), replay's
+ * text, JSON, JUnit, SARIF and KTAP reports, and dmatop's batch mode (text
+ * and JSON), each as its command line runs it.  Any input must end in an
+ * exit status of 0, 1 or 2 within the time and memory bounds set below: a
+ * crash, a hang or a blow-up is a failure.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -138,6 +138,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{"replay", "--leaks-at-exit", "-o", "/dev/null", path},
 			{"replay", "--json", "--leak-age", "1ms", "-o",
 			 "/dev/null", path},
+			/* the CI formats: names from the recording in XML,
+			 * SARIF's JSON and KTAP's lines */
+			{"replay", "--format", "junit", "-o", "/dev/null",
+			 path},
+			{"replay", "--format", "sarif", "-o", "/dev/null",
+			 path},
+			{"replay", "--format", "ktap", "-o", "/dev/null", path},
 		};
 		char *tops[][10] = {
 			{"dmatop", "-b", "-n", "20", "--replay", path},

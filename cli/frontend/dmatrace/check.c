@@ -19,21 +19,18 @@
 #include "analysis_opts.h"
 #include "commands.h"
 #include "frontend/dmesg.h"
+#include "gate.h"
 #include "live_cmd.h"
 #include "pipeline.h"
 
 enum {
-	OPT_FORMAT = 256,
-	OPT_RDEVICE,
+	OPT_RDEVICE = 256,
 	OPT_RDRIVER,
 	OPT_DMESG,
 };
 
 static const struct opt_row check_opts[] = {
-	{.name = "format",
-	 .id = OPT_FORMAT,
-	 .arg = "text|json",
-	 .help = "report format (default text)"},
+	{.group = gate_opt_rows_check},
 	{.name = "leak-age",
 	 .id = AOPT_LEAK_AGE,
 	 .arg = "DURATION",
@@ -99,8 +96,8 @@ static const struct opt_spec check_spec = {
 		"says whether\n"
 		"the driver under test misused the DMA API while CMD ran.\n",
 	.rows = check_opts,
-	.tail = "exit status: 0 no findings, 1 findings reported, 2 dmatrace's "
-		"own error\n"
+	.tail = "exit status: 0 no findings fail the gate, 1 findings do, 2 "
+		"dmatrace's own\nerror "
 		"(no BPF, bad option, CMD could not start).  CMD's own failing "
 		"exit is\n"
 		"reported on stderr and does not make a finding.\n"
@@ -158,24 +155,23 @@ struct check {
 	const char *recpath;
 	bool dmesg;
 	struct dmas_dmadbg kmsg;
+	struct dmas_gate gate;
+	bool judged; /* the gate saw the finished engine */
 };
+
+/* With --dmesg, SARIF and JUnit say which tool saw each finding. */
+static const char *seen_by_engine(void *ctx, size_t i)
+{
+	const struct dmas_finding *f = dmas_engine_finding(ctx, i);
+
+	return f ? dmas_seen_by_name(f->seen_by) : NULL;
+}
 
 static int check_opt(void *ctx, int id, const char *arg)
 {
 	struct check *c = ctx;
 
 	switch (id) {
-	case OPT_FORMAT:
-		if (!strcmp(arg, "json")) {
-			c->report.write = dmas_report_json;
-		} else if (!strcmp(arg, "text")) {
-			c->report.write = dmas_report_text;
-		} else {
-			pipe_fail(&c->p, "--format: '%s' is not text or json",
-				  arg);
-			return -1;
-		}
-		break;
 	case OPT_RDEVICE:
 		c->p.ro.device = arg;
 		break;
@@ -194,6 +190,12 @@ static int check_opt(void *ctx, int id, const char *arg)
 	case 'q':
 		c->p.ro.quiet = true;
 		break;
+	default:
+		if (dmas_gate_opt(id, arg, "check", &c->gate) < 0) {
+			c->p.status = DMATRACE_EXIT_ERROR;
+			return -1;
+		}
+		break;
 	}
 	return 0;
 }
@@ -211,6 +213,7 @@ int cmd_check(int argc, char **argv)
 	int rc, cst, status;
 
 	pipe_init(p, "check");
+	dmas_gate_init(&c.gate);
 	p->output_fallback_stdout = true;
 	if (pipe_parse(p, &check_spec, argc, argv, check_opt, &c))
 		goto out;
@@ -219,6 +222,13 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "Try 'dmatrace check --help'.\n");
 		goto out;
 	}
+	/* a bad baseline or suppression file costs no tracing */
+	if (dmas_gate_load(&c.gate, "check")) {
+		p->status = DMATRACE_EXIT_ERROR;
+		goto out;
+	}
+	c.report.write =
+		dmas_report_writer(dmas_gate_main_format(&c.gate, DMAS_FMT_TEXT));
 	/* the in-kernel filters also narrow the report */
 	if (!p->ro.device)
 		p->ro.device = p->lo.device;
@@ -275,9 +285,22 @@ int cmd_check(int argc, char **argv)
 	if (c.dmesg && !c.kmsg.present && c.report.write != dmas_report_text)
 		fprintf(stderr, "dmatrace check: --dmesg: this kernel has no "
 				"CONFIG_DMA_API_DEBUG: nothing to compare\n");
+	if (c.dmesg && c.kmsg.present) {
+		p->ro.seen_by = seen_by_engine;
+		p->ro.seen_ctx = p->engine;
+	}
+	if (dmas_gate_eval(&c.gate, p->engine, &p->ro, DMAS_SEV_ERROR))
+		p->status = DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
+	c.judged = true;
 	pipe_report(p);
+	if (dmas_gate_write(&c.gate, p->engine, &p->ro, "check"))
+		p->status = DMATRACE_EXIT_ERROR;
 out:
-	status = pipe_exit_status(p);
+	if (c.judged)
+		status = dmas_gate_exit(&c.gate, p->engine, &p->ro, p->status);
+	else if ((status = pipe_exit_status(p)) == DMATRACE_EXIT_ERROR)
+		status = dmas_gate_exit(&c.gate, NULL, &p->ro, status);
+	dmas_gate_free(&c.gate);
 	pipe_free(p);
 	return status;
 }

@@ -11,6 +11,7 @@
 
 #include "analysis_opts.h"
 #include "commands.h"
+#include "gate.h"
 #include "pipeline.h"
 
 static volatile sig_atomic_t replay_stop;
@@ -33,6 +34,7 @@ static const struct opt_row replay_opts[] = {
 	 .id = OPT_JSON,
 	 .help = "one JSON document instead of text (schema\n"
 		 "\"dmascope-report/1\", see README)"},
+	{.group = gate_opt_rows_replay},
 	{.name = "leak-age",
 	 .id = AOPT_LEAK_AGE,
 	 .arg = "DURATION",
@@ -100,9 +102,10 @@ static const struct opt_spec replay_spec = {
 		"stacks and fixes, then per-device statistics.  FILE - reads "
 		"standard input.\n",
 	.rows = replay_opts,
-	.tail = "exit status: 0 no findings at or above --severity, 1 "
-		"findings, 2 error (not\n"
-		"a recording, corrupt recording, bad option).  A truncated "
+	.tail = "exit status: 0 no findings fail the gate (at or above "
+		"--fail-on, new, not\nsuppressed), 1 findings do, 2 error\n"
+		"(not a recording, corrupt recording, bad option).  A "
+		"truncated "
 		"recording is\n"
 		"analysed up to its last whole record, with a warning on "
 		"stderr.\n"
@@ -125,6 +128,9 @@ struct replay {
 	struct pipeline p;
 	struct pipe_output report;
 	bool verbose;
+	bool json; /* --json: the main report is JSON */
+	struct dmas_gate gate;
+	bool judged; /* the gate saw the finished engine */
 };
 
 static int replay_opt(void *ctx, int id, const char *arg)
@@ -134,7 +140,7 @@ static int replay_opt(void *ctx, int id, const char *arg)
 
 	switch (id) {
 	case OPT_JSON:
-		r->report.write = dmas_report_json;
+		r->json = true;
 		break;
 	case OPT_DEVICE:
 		p->ro.device = arg;
@@ -153,6 +159,12 @@ static int replay_opt(void *ctx, int id, const char *arg)
 		break;
 	case 'v':
 		r->verbose = true;
+		break;
+	default:
+		if (dmas_gate_opt(id, arg, p->cmd, &r->gate) < 0) {
+			p->status = DMATRACE_EXIT_ERROR;
+			return -1;
+		}
 		break;
 	}
 	return 0;
@@ -199,10 +211,12 @@ int cmd_replay(int argc, char **argv)
 	struct pipeline *p = &r.p;
 	struct sigaction sa = {0};
 	struct timespec t0, t1;
+	enum dmas_report_format main_fmt;
 	double secs;
 	int rc, status;
 
 	pipe_init(p, argv[0]);
+	dmas_gate_init(&r.gate);
 	if (pipe_parse(p, &replay_spec, argc, argv, replay_opt, &r))
 		goto out;
 	if (optind != argc - 1) {
@@ -213,6 +227,20 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "Try 'dmatrace %s --help'.\n", p->cmd);
 		goto out;
 	}
+	main_fmt = dmas_gate_main_format(&r.gate,
+					 r.json ? DMAS_FMT_JSON : DMAS_FMT_TEXT);
+	if (r.json && main_fmt != DMAS_FMT_JSON) {
+		pipe_fail(p, "--json and --format %s both ask for the report "
+			     "on stdout",
+			  dmas_report_format_name(main_fmt));
+		goto out;
+	}
+	/* a bad baseline or suppression file costs no reading */
+	if (dmas_gate_load(&r.gate, p->cmd)) {
+		p->status = DMATRACE_EXIT_ERROR;
+		goto out;
+	}
+	r.report.write = dmas_report_writer(main_fmt);
 	p->ro.input = argv[optind];
 	if (pipe_open_file(p, argv[optind]) ||
 	    pipe_engine(p, PIPE_FEED_STREAM_INFO) ||
@@ -238,11 +266,21 @@ int cmd_replay(int argc, char **argv)
 			dmas_engine_mem_bytes(p->engine),
 			(unsigned long long)dmas_engine_nr_outstanding(
 				p->engine));
+	/* replay's exit status has always followed --severity */
+	if (dmas_gate_eval(&r.gate, p->engine, &p->ro, p->ro.min_severity))
+		p->status = DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
+	r.judged = true;
 	pipe_report(p);
+	if (dmas_gate_write(&r.gate, p->engine, &p->ro, p->cmd))
+		p->status = DMATRACE_EXIT_ERROR;
 	if (rc < 0)
 		p->status = DMATRACE_EXIT_ERROR;
 out:
-	status = pipe_exit_status(p);
+	if (r.judged)
+		status = dmas_gate_exit(&r.gate, p->engine, &p->ro, p->status);
+	else if ((status = pipe_exit_status(p)) == DMATRACE_EXIT_ERROR)
+		status = dmas_gate_exit(&r.gate, NULL, &p->ro, status);
+	dmas_gate_free(&r.gate);
 	pipe_free(p);
 	return status;
 }

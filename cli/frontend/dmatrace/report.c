@@ -148,3 +148,123 @@ size_t dmas_report_count(const struct dmas_engine *e,
 			n++;
 	return n;
 }
+
+/*
+ * The kernel functions (as the session's hook list names them) of which at
+ * least one must be hooked for a kind to be seen.  Kinds not listed need
+ * only what every trace has (map and unmap), or hooks of a module that
+ * attach when it loads, after the list was written (vdmac's tracepoints).
+ */
+static const struct {
+	enum dmas_finding_kind kind;
+	const char *targets;
+} watch_needs[] = {
+	{DMAS_F_LEAK_UNBIND, "device_release_driver_internal device_del"},
+	{DMAS_F_LEAK_MODULE_UNLOAD, "module_free"},
+	{DMAS_F_POOL_LEAK, "dma_pool_destroy"},
+	{DMAS_F_CHANNEL_LEAK, "dma_request_chan __dma_request_channel"},
+	{DMAS_F_MISSING_SYNC_FOR_CPU,
+	 "dma_sync_single_for_cpu dma_sync_sg_for_cpu"},
+	{DMAS_F_MISSING_SYNC_FOR_DEVICE,
+	 "dma_sync_single_for_device dma_sync_sg_for_device"},
+	{DMAS_F_SYNC_NOT_MAPPED,
+	 "dma_sync_single_for_cpu dma_sync_single_for_device"},
+	{DMAS_F_SYNC_OUT_OF_RANGE,
+	 "dma_sync_single_for_cpu dma_sync_single_for_device"},
+	{DMAS_F_SYNC_DIR_MISMATCH,
+	 "dma_sync_single_for_cpu dma_sync_single_for_device "
+	 "dma_sync_sg_for_cpu dma_sync_sg_for_device"},
+	{DMAS_F_SYNC_SG_NENTS_MISMATCH,
+	 "dma_sync_sg_for_cpu dma_sync_sg_for_device"},
+	{DMAS_F_UNMAP_TYPE_MISMATCH, "dma_map_resource dma_unmap_resource"},
+	{DMAS_F_COHERENT_VIA_STREAMING, "dma_alloc dma_alloc_attrs"},
+	{DMAS_F_STREAMING_VIA_COHERENT, "dma_free dma_free_attrs"},
+	{DMAS_F_SWIOTLB_BOUNCE, "swiotlb_bounced"},
+};
+
+/* Is word (len n) one of the space-separated words of list? */
+static bool has_word(const char *list, const char *w, size_t n)
+{
+	while (*list) {
+		size_t l = strcspn(list, " ;");
+
+		if (l == n && !strncmp(list, w, n))
+			return true;
+		list += l;
+		list += strspn(list, " ;");
+	}
+	return false;
+}
+
+const char *dmas_report_unwatched(const struct dmas_engine *e,
+				  enum dmas_finding_kind k, char *buf,
+				  size_t len)
+{
+	const struct dmas_session *s = dmas_engine_session(e);
+	const char *targets = NULL, *p, *h;
+	char names[2048];
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(watch_needs) / sizeof(watch_needs[0]); i++)
+		if (watch_needs[i].kind == k)
+			targets = watch_needs[i].targets;
+	if (!targets || !s || !strchr(s->hooks, ':'))
+		return NULL; /* nothing needed, or no hook list with names */
+	/* "tp_btf:a b;fexit:c" -> "a b c"; "kprobe:13" has counts only */
+	for (h = s->hooks; *h && n + 1 < sizeof(names);) {
+		const char *colon = strchr(h, ':');
+		size_t l;
+
+		if (!colon)
+			break;
+		h = colon + 1;
+		if (isdigit((unsigned char)*h) &&
+		    strspn(h, "0123456789") == strcspn(h, ";"))
+			return NULL;
+		l = strcspn(h, ";");
+		if (n + l + 2 > sizeof(names))
+			l = sizeof(names) - n - 2;
+		memcpy(names + n, h, l);
+		n += l;
+		names[n++] = ' ';
+		h += l;
+		h += strspn(h, ";");
+	}
+	names[n] = '\0';
+	for (p = targets; *p;) {
+		size_t l = strcspn(p, " ");
+
+		if (has_word(names, p, l))
+			return NULL;
+		p += l;
+		p += strspn(p, " ");
+	}
+	snprintf(buf, len, "not traced: none of %s was hooked", targets);
+	return buf;
+}
+
+const char *dmas_report_seen_by(const struct dmas_report_opts *o, size_t i)
+{
+	return o->seen_by ? o->seen_by(o->seen_ctx, i) : NULL;
+}
+
+const char *dmas_report_finding_line(const struct dmas_engine *e,
+				     const struct dmas_report_opts *o,
+				     const struct dmas_finding *f, char *buf,
+				     size_t len)
+{
+	const struct dmas_device *d = dmas_engine_device_by_id(e, f->dev);
+	const char *drv = dmas_report_driver(e, o, f->dev);
+	char sz[32];
+
+	snprintf(buf, len,
+		 "%s %s on %s%s%s%s: %s (addr 0x%" PRIx64 ", %s, %s)%s",
+		 dmas_severity_name(f->severity),
+		 dmas_finding_table[f->kind].id,
+		 d && d->name[0] ? d->name : "(no device)", drv[0] ? " (" : "",
+		 drv, drv[0] ? ")" : "",
+		 f->detail[0] ? f->detail : dmas_finding_table[f->kind].what,
+		 f->addr, dmas_fmt_bytes(f->size, sz, sizeof(sz)),
+		 dmas_dir_str(f->dir), f->uncertain ? " (uncertain)" : "");
+	return buf;
+}

@@ -23,6 +23,8 @@ enum dmas_input_status {
 	DMAS_INPUT_INTERRUPTED, /* stopped by the user */
 };
 
+struct dmas_gate;
+
 struct dmas_report_opts {
 	enum dmas_severity min_severity; /* findings below are not shown */
 	const char *device; /* only this device name (NULL: all) */
@@ -56,6 +58,15 @@ struct dmas_report_opts {
 	char *const *command_argv;
 	int command_exit_status;
 	int command_signal;
+	/* the CI gate's verdict per finding (gate.h); NULL: none */
+	const struct dmas_gate *gate;
+	/*
+	 * Who saw finding i when kernel reports were compared: "dmascope",
+	 * "dma-debug" or "both"; NULL (or returning NULL): not compared.
+	 * SARIF and JUnit carry it as the property "seenBy".
+	 */
+	const char *(*seen_by)(void *ctx, size_t finding);
+	void *seen_ctx;
 };
 
 /* Does finding f pass the filters in o? */
@@ -78,6 +89,42 @@ int dmas_report_text(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o);
 int dmas_report_json(FILE *out, const struct dmas_engine *e,
 		     const struct dmas_report_opts *o);
+/* Write a JSON document pretty-printed, then free it: 0, or -1. */
+struct json_object;
+int dmas_report_json_put(FILE *out, struct json_object *root);
+
+/*
+ * The CI formats: JUnit XML (one test case per finding id), SARIF 2.1.0
+ * (rules from findings.def, one result per finding) and KTAP (one test per
+ * finding id, kselftest style).  Same contract as above.
+ */
+int dmas_report_junit(FILE *out, const struct dmas_engine *e,
+		      const struct dmas_report_opts *o);
+int dmas_report_sarif(FILE *out, const struct dmas_engine *e,
+		      const struct dmas_report_opts *o);
+int dmas_report_ktap(FILE *out, const struct dmas_engine *e,
+		     const struct dmas_report_opts *o);
+
+/*
+ * Why findings of kind k could not have been seen, from the session's hook
+ * list: "not traced: none of dma_pool_destroy was hooked" in buf, or NULL
+ * when they could be (or the list does not say: a recording without names,
+ * hooks of a module that attach when it loads).
+ */
+const char *dmas_report_unwatched(const struct dmas_engine *e,
+				  enum dmas_finding_kind k, char *buf,
+				  size_t len);
+/*
+ * One line on finding f, as the CI formats list it: "error unmap-size-mismatch
+ * on 0000:10:00.0 (nvme): detail (addr 0x1000, 4096 B, from-device)".  The
+ * names come from the recording: escape them for where the line goes.
+ */
+const char *dmas_report_finding_line(const struct dmas_engine *e,
+				     const struct dmas_report_opts *o,
+				     const struct dmas_finding *f, char *buf,
+				     size_t len);
+/* Finding i's "seenBy" (report opts' seen_by), NULL when not compared. */
+const char *dmas_report_seen_by(const struct dmas_report_opts *o, size_t i);
 
 /* ---- names and parsers ---- */
 

@@ -19,7 +19,9 @@
  *   dma-debug or both), dev_id, device, driver,
  *   ts, addr, size, dir, map_kind, map_ts, age_ns, pid, detail, repeats,
  *   consequences, consequence,
- *   stack[], close_kind, close_stack[], what, fix},
+ *   stack[], close_kind, close_stack[], what, fix, and with the gate:
+ *   fingerprint, fails_gate, baseline_state new|unchanged (--baseline),
+ *   suppression{rule, justification} (--suppress)},
  *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask,
  *   sync_checks, sync_checks_note, unmap_optional, stats{...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
@@ -30,8 +32,9 @@
 
 #include <json-c/json.h>
 
-#include "report.h"
 #include "frontend/textsafe.h"
+#include "gate.h"
+#include "report.h"
 
 #define REPORT_SCHEMA "dmascope-report/1"
 
@@ -100,6 +103,33 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	return j;
 }
 
+/* The gate's verdict (gate.h): index i of a finding is its seq. */
+static void gate_json(struct json_object *j, const struct dmas_report_opts *o,
+		      const struct dmas_finding *f)
+{
+	const struct dmas_gate_verdict *v = dmas_gate_verdict(o->gate, f->seq);
+	struct json_object *sj;
+	char where[512];
+
+	if (!v)
+		return;
+	add(j, "fingerprint", json_object_new_string(v->fp));
+	add(j, "fails_gate", json_object_new_boolean(v->fails));
+	if (o->gate->have_baseline)
+		add(j, "baseline_state",
+		    json_object_new_string(
+			    v->state == DMAS_GATE_KNOWN ? "unchanged" : "new"));
+	if (v->rule < 0)
+		return;
+	sj = json_object_new_object();
+	snprintf(where, sizeof(where), "%s:%u", o->gate->suppress,
+		 o->gate->rules[v->rule].line);
+	add(sj, "rule", dmas_json_string(where));
+	add(sj, "justification",
+	    dmas_json_string(o->gate->rules[v->rule].reason));
+	add(j, "suppression", sj);
+}
+
 static struct json_object *finding_json(const struct dmas_engine *e,
 					const struct dmas_report_opts *o,
 					const struct dmas_finding *f)
@@ -143,6 +173,7 @@ static struct json_object *finding_json(const struct dmas_engine *e,
 	add(j, "close_stack", stack_json(e, f->close_stack));
 	add(j, "what", dmas_json_string(fi->what));
 	add(j, "fix", dmas_json_string(fi->fix));
+	gate_json(j, o, f);
 	return j;
 }
 
@@ -375,7 +406,6 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	size_t i, nr = dmas_engine_nr_findings(e),
 		  nd = dmas_engine_nr_devices(e);
 	uint64_t by_sev[3] = {0};
-	int rc;
 
 	add(root, "schema", dmas_json_string(REPORT_SCHEMA));
 	add(root, "tool", dmas_json_string(o->tool ? o->tool : "dmatrace"));
@@ -437,6 +467,13 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(root, "devices", da);
 	add(root, "outstanding", outstanding_json(e, o));
 	add(root, "channels", channels_json(e, o));
+
+	return dmas_report_json_put(out, root);
+}
+
+int dmas_report_json_put(FILE *out, struct json_object *root)
+{
+	int rc;
 
 	fputs(json_object_to_json_string_ext(
 		      root,

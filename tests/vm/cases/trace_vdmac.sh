@@ -45,8 +45,10 @@ trace() {
 	shift 2
 	echo "$_o" >"$T/$_n.opts"
 	: >"$T/$_n.truth"
+	# --fail-on info: the exit status is compared with every truth line,
+	# warnings and hints included (check's own default fails on errors only)
 	# shellcheck disable=SC2086
-	dmatrace check --format json -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
+	dmatrace check --format json --fail-on info -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
 		2>"$T/$_n.err"
 	echo $? >"$T/$_n.rc"
 	cp $D/ground_truth "$T/$_n.truth"
