@@ -44,7 +44,8 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* Arguments kept from a function's entry for its return (kretprobes, unbind).
+/*
+ * Arguments kept from a function's entry for its return (kretprobes, unbind).
  */
 struct stash_key {
 	__u64 tid;
@@ -888,7 +889,8 @@ int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 	return on_pool(ctx, true, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
 }
 
-/* ==== kprobes/kretprobes: the same functions where fentry is not allowed ====
+/*
+ * ==== kprobes/kretprobes: the same functions where fentry is not allowed ====
  */
 
 /* Six arguments: more than BPF_KPROBE takes (DMAS_KPROBE_PARM6). */

@@ -460,8 +460,7 @@ void dmaeng_scan(struct dmas_engine *e, uint64_t now, bool at_finish)
 					eng_age(now, ds->ts) < LATE_SUBMIT_NS,
 					at_finish && eng_age(now, ds->ts) < to
 						? "by the end of the session"
-						: "within the transfer "
-						  "timeout");
+						: "within the transfer timeout");
 			} else if (ds->state == DS_ISSUED &&
 				   eng_age(now, ds->issue_ts) >= to) {
 				desc_as_map(e, c, ds, &m);
@@ -500,11 +499,11 @@ void dmaeng_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 		m.ts = c->request_ts;
 		m.stack = c->pub.stack;
 		m.loss_gen = c->loss_gen;
-		eng_report_each(e, DMAS_F_CHANNEL_LEAK, ev, &m,
-				eng_spans_loss(e, c->loss_gen),
-				"channel %u requested by module %s, still held "
-				"when it was unloaded",
-				c->pub.index, mod);
+		eng_report_each(
+			e, DMAS_F_CHANNEL_LEAK, ev, &m,
+			eng_spans_loss(e, c->loss_gen),
+			"channel %u requested by module %s, still held when it was unloaded",
+			c->pub.index, mod);
 		c->pub.released = true;
 	}
 }

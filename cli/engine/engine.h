@@ -257,7 +257,8 @@ int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node);
 /* Node of a CPU, -1 unknown. */
 int dmas_engine_cpu_node(const struct dmas_engine *e, uint32_t cpu);
 
-/* The last complete statistics window: [*start, *start + *len); 0s before one.
+/*
+ * The last complete statistics window: [*start, *start + *len); 0s before one.
  */
 void dmas_engine_window(const struct dmas_engine *e, uint64_t *start,
 			uint64_t *len);
@@ -333,7 +334,8 @@ uint64_t dmas_engine_dropped(const struct dmas_engine *e);
  */
 uint64_t dmas_engine_no_device(const struct dmas_engine *e);
 
-/* Heap bytes the engine holds now (benchmarks: memory per outstanding mapping).
+/*
+ * Heap bytes the engine holds now (benchmarks: memory per outstanding mapping).
  */
 size_t dmas_engine_mem_bytes(const struct dmas_engine *e);
 

@@ -49,7 +49,7 @@ enum owner {
 #define MS_DEV_HAD_IT \
 	0x04 /* a transfer into it completed since the last hand-off */
 #define MS_CPU_WROTE 0x08 /* CPU_ACCESS write since the CPU took it */
-#define MS_CPU_SEEN                                                     \
+#define MS_CPU_SEEN \
 	0x10 /* CPU_ACCESS events seen since the CPU took it; while the \
 	      * device owns it: an access finding is pending (ownership.c) */
 #define MS_PARTIAL 0x20 /* the last hand-off covered part of the buffer */
@@ -610,8 +610,7 @@ void facts_event(struct dmas_engine *e, struct dev_state *d,
 		 const struct dmas_event *ev);
 /* The kernel let the driver skip m's unmap: m is never a leak. */
 bool facts_unmap_skippable(struct dmas_engine *e, const struct dmas_map *m);
-/* m's device has its syncs elided: an ownership check is not made (counted)
- */
+/* m's device has its syncs elided: an ownership check is not made (counted) */
 bool facts_sync_unchecked(struct dmas_engine *e, const struct dmas_map *m);
 void facts_lost(struct dmas_engine *e, const struct dmas_event *ev);
 

@@ -57,7 +57,8 @@ void hints_churn(struct dmas_engine *e, struct dev_state *d,
 		return;
 	}
 	if (++c->count == CHURN_MAPS) {
-		/* name the buffer by its first mapping (IOVAs change per map)
+		/*
+		 * name the buffer by its first mapping (IOVAs change per map)
 		 */
 		struct dmas_map first = *m;
 
@@ -91,10 +92,11 @@ void hints_format(struct dmas_engine *e, const struct agg *a,
 			 a->count, a->count == 1 ? "" : "s", a->bytes);
 		break;
 	case DMAS_F_REDUNDANT_SYNC:
-		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64 " sync%s gave the buffer to the side that "
-			 "already owned it",
-			 a->count, a->count == 1 ? "" : "s");
+		snprintf(
+			f->detail, sizeof(f->detail),
+			"%" PRIu64
+			" sync%s gave the buffer to the side that already owned it",
+			a->count, a->count == 1 ? "" : "s");
 		break;
 	case DMAS_F_MAP_CHURN:
 		snprintf(f->detail, sizeof(f->detail),

@@ -70,7 +70,8 @@ void htab_del(struct htab *h, uint64_t key, uint32_t tag)
 		if (!h->s[j].val)
 			break;
 		home = htab_hash(h->s[j].key, h->s[j].tag) & h->mask;
-		/* may s[j] move to i?  only if home is not cyclically in (i, j]
+		/*
+		 * may s[j] move to i?  only if home is not cyclically in (i, j]
 		 */
 		if (((j > i) && (home <= i || home > j)) ||
 		    ((j < i) && (home <= i && home > j))) {

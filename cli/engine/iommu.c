@@ -126,12 +126,12 @@ void iommu_fault(struct dmas_engine *e, struct dev_state *d,
 		/* the release is what the finding is about: its stack */
 		rel.stack_id = r->rel_stack;
 		rel.kind = r->rel_kind;
-		f = eng_report_each(e, DMAS_F_IOMMU_FAULT, &rel, &m, false,
-				    "device access at iova 0x%" PRIx64
-				    " after the mapping was released (use "
-				    "after unmap, %" PRIu64 " ns later)",
-				    (uint64_t)ev->addr,
-				    eng_age(ev->ts, r->rel_ts));
+		f = eng_report_each(
+			e, DMAS_F_IOMMU_FAULT, &rel, &m, false,
+			"device access at iova 0x%" PRIx64
+			" after the mapping was released (use after unmap, %" PRIu64
+			" ns later)",
+			(uint64_t)ev->addr, eng_age(ev->ts, r->rel_ts));
 		if (f)
 			f->ts = ev->ts;
 		return;

@@ -199,8 +199,7 @@ static void on_alloc(struct dmas_engine *e, struct dev_state *d,
 		return;
 	if (old) {
 		misuse(e, ev, old,
-		       "dma_iova_try_alloc on a state whose range was never "
-		       "freed (that range is lost)",
+		       "dma_iova_try_alloc on a state whose range was never freed (that range is lost)",
 		       old->size, 0);
 		range_free(e, old);
 	}
@@ -380,16 +379,14 @@ void iova_event(struct dmas_engine *e, struct dev_state *d,
 	case DMAS_EV_IOVA_DESTROY:
 		if (ev->size > r->size) {
 			misuse(e, ev, r,
-			       "dma_iova_destroy with mapped_len past the "
-			       "allocation",
+			       "dma_iova_destroy with mapped_len past the allocation",
 			       ev->size, 0);
 		} else if (ev->size) {
 			unlink_span(e, r, ev, 0, ev->size, "dma_iova_destroy");
 		}
 		if (r->nr_links)
 			misuse(e, ev, r,
-			       "dma_iova_destroy left links outstanding past "
-			       "mapped_len",
+			       "dma_iova_destroy left links outstanding past mapped_len",
 			       r->linked, r->links[0].off);
 		range_free(e, r);
 		break;

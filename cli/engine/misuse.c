@@ -300,11 +300,11 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 	unc = eng_spans_loss(e, m->loss_gen);
 	if (map_is_alias(m)) {
 		/* the list stays mapped: dma-debug's "wrong function" */
-		eng_report(e, DMAS_F_UNMAP_NOT_MAPPED, ev, NULL, unc,
-			   "0x%" PRIx64
-			   " starts an sg list mapped with dma_map_sg: unmap "
-			   "it with dma_unmap_sg",
-			   key);
+		eng_report(
+			e, DMAS_F_UNMAP_NOT_MAPPED, ev, NULL, unc,
+			"0x%" PRIx64
+			" starts an sg list mapped with dma_map_sg: unmap it with dma_unmap_sg",
+			key);
 		alias_cause(e, m);
 		return;
 	}
@@ -331,8 +331,7 @@ void misuse_unmap(struct dmas_engine *e, struct dev_state *d,
 
 		if (nents != m->nents)
 			eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,
-				   "unmapped with nents %u, mapped "
-				   "with %u",
+				   "unmapped with nents %u, mapped with %u",
 				   nents, m->nents);
 	} else if (ev->size != m->size) {
 		eng_report(e, DMAS_F_UNMAP_SIZE_MISMATCH, ev, m, unc,

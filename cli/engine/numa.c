@@ -254,19 +254,20 @@ static void describe(const struct numa_site *s, const struct numa_side *sd,
 	else
 		snprintf(where, sizeof(where), "node %d", sd->node);
 	if (!cpu)
-		snprintf(buf, len,
-			 "%" PRIu64 " of %" PRIu64 " mapping%s remote, %" PRIu64
-			 " bytes (%u%%): buffer on %s, device on node %d; "
-			 "placed by %s",
-			 sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
-			 sd->remote_bytes, pct, where, s->dnode,
-			 placed_by[s->placer]);
+		snprintf(
+			buf, len,
+			"%" PRIu64 " of %" PRIu64 " mapping%s remote, %" PRIu64
+			" bytes (%u%%): buffer on %s, device on node %d; placed by %s",
+			sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
+			sd->remote_bytes, pct, where, s->dnode,
+			placed_by[s->placer]);
 	else
-		snprintf(buf, len,
-			 "%" PRIu64 " of %" PRIu64 " mapping%s made from CPUs "
-			 "on %s (%u%% of bytes), device on node %d",
-			 sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
-			 where, pct, s->dnode);
+		snprintf(
+			buf, len,
+			"%" PRIu64 " of %" PRIu64
+			" mapping%s made from CPUs on %s (%u%% of bytes), device on node %d",
+			sd->remote_maps, sd->maps, sd->maps == 1 ? "" : "s",
+			where, pct, s->dnode);
 }
 
 void numa_evaluate(struct dmas_engine *e, bool at_finish)

@@ -100,10 +100,10 @@ static void missing_sync_for_cpu(struct dmas_engine *e, uint32_t idx,
 	if (access_pending(m))
 		slot = htab_find(&e->access_h, idx, (uint32_t)m->ts);
 	if (slot) {
-		eng_consequence(e, *slot,
-				"then handed back to the device with no "
-				"sync_for_cpu (%s)",
-				why);
+		eng_consequence(
+			e, *slot,
+			"then handed back to the device with no sync_for_cpu (%s)",
+			why);
 		return;
 	}
 	eng_report(e, DMAS_F_MISSING_SYNC_FOR_CPU, ev, m, unc, "%s", why);
@@ -174,10 +174,9 @@ void own_sync(struct dmas_engine *e, struct dev_state *d,
 	}
 	if (owner == OWN_DEVICE) {
 		if ((m->state & MS_DEV_HAD_IT) && dev_writes(m))
-			missing_sync_for_cpu(e, idx, ev, unc,
-					     "sync_for_device after a transfer "
-					     "into the buffer completed, with "
-					     "no sync_for_cpu in between");
+			missing_sync_for_cpu(
+				e, idx, ev, unc,
+				"sync_for_device after a transfer into the buffer completed, with no sync_for_cpu in between");
 		else if (!partial && !(m->state & (MS_PARTIAL | MS_SKIP_SYNC)))
 			hints_redundant_sync(e, ev, m);
 	}
@@ -205,10 +204,10 @@ void own_sync_sg(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	unc = eng_spans_loss(e, m->loss_gen);
 	if (ev->count != m->nents)
-		eng_report(e, DMAS_F_SYNC_SG_NENTS_MISMATCH, ev, m, unc,
-			   "synced %u entries, the list was mapped with nents "
-			   "%u (%u dma segments)",
-			   ev->count, m->nents, m->mapped);
+		eng_report(
+			e, DMAS_F_SYNC_SG_NENTS_MISMATCH, ev, m, unc,
+			"synced %u entries, the list was mapped with nents %u (%u dma segments)",
+			ev->count, m->nents, m->mapped);
 	check_dir(e, ev, m, unc);
 	m->state = (m->state & ~MS_HANDOFF_CLEAR) |
 		   (to_cpu ? OWN_CPU : OWN_DEVICE) |
@@ -232,16 +231,16 @@ void own_cpu_access(struct dmas_engine *e, struct dev_state *d,
 
 		if (facts_sync_unchecked(e, m))
 			return;
-		eng_report(e, DMAS_F_CPU_ACCESS_DEVICE_OWNED, ev, m,
-			   eng_spans_loss(e, m->loss_gen),
-			   "CPU %s %" PRIu64 " bytes at +%" PRIu64
-			   " while the device owns the buffer%s",
-			   write ? "wrote" : "read", (uint64_t)ev->size,
-			   (uint64_t)(ev->addr - m->addr),
-			   (m->state & MS_DEV_HAD_IT)
-				   ? " (a transfer into it completed; no "
-				     "sync_for_cpu since)"
-				   : "");
+		eng_report(
+			e, DMAS_F_CPU_ACCESS_DEVICE_OWNED, ev, m,
+			eng_spans_loss(e, m->loss_gen),
+			"CPU %s %" PRIu64 " bytes at +%" PRIu64
+			" while the device owns the buffer%s",
+			write ? "wrote" : "read", (uint64_t)ev->size,
+			(uint64_t)(ev->addr - m->addr),
+			(m->state & MS_DEV_HAD_IT)
+				? " (a transfer into it completed; no sync_for_cpu since)"
+				: "");
 		/* the hand-back that follows is this same missing sync */
 		if (!pending && (m->state & MS_DEV_HAD_IT) && dev_writes(m) &&
 		    !htab_insert(&e->access_h, idx, (uint32_t)m->ts,
@@ -262,17 +261,16 @@ void own_transfer(struct dmas_engine *e, uint32_t idx,
 	if (m->kind != DMAS_EV_MAP)
 		return;
 	if (owner == OWN_DEVICE && (m->state & MS_DEV_HAD_IT) && dev_writes(m))
-		missing_sync_for_cpu(e, idx, ev, unc,
-				     "new transfer into the buffer after one "
-				     "completed, with no sync_for_cpu in "
-				     "between");
+		missing_sync_for_cpu(
+			e, idx, ev, unc,
+			"new transfer into the buffer after one completed, with no sync_for_cpu in between");
 	else if (owner == OWN_CPU && dev_reads(m) &&
 		 ((m->state & MS_CPU_WROTE) || !(m->state & MS_CPU_SEEN)) &&
 		 !facts_sync_unchecked(e, m))
-		eng_report(e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
-			   "the CPU took the buffer with sync_for_cpu%s; new "
-			   "transfer without sync_for_device",
-			   (m->state & MS_CPU_WROTE) ? " and wrote it" : "");
+		eng_report(
+			e, DMAS_F_MISSING_SYNC_FOR_DEVICE, ev, m, unc,
+			"the CPU took the buffer with sync_for_cpu%s; new transfer without sync_for_device",
+			(m->state & MS_CPU_WROTE) ? " and wrote it" : "");
 	handoff(e, idx, OWN_DEVICE);
 }
 

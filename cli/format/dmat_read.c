@@ -178,8 +178,8 @@ static int fill(struct dmat_reader *r, size_t need)
 
 		if (ZSTD_isError(ret)) {
 			set_err(r,
-				"compressed data corrupt near file offset "
-				"%" PRIu64 ": %s",
+				"compressed data corrupt near file offset %" PRIu64
+				": %s",
 				r->in_off - (r->zin_end - r->zin_pos),
 				ZSTD_getErrorName(ret));
 			r->final = DMAT_R_CORRUPT;
@@ -294,8 +294,7 @@ static int read_header(struct dmat_reader *r)
 	}
 	if (k < (ssize_t)sizeof(fixed)) {
 		set_err(r,
-			"truncated in its header (%zd bytes): the recording "
-			"was not finished",
+			"truncated in its header (%zd bytes): the recording was not finished",
 			k);
 		return -1;
 	}
@@ -305,9 +304,7 @@ static int read_header(struct dmat_reader *r)
 	slen = dmat_get32(fixed + 16);
 	if (r->major > DMAT_VERSION_MAJOR) {
 		set_err(r,
-			"recording format version %u.%u is newer than this "
-			"dmascope reads "
-			"(%u.x): use a newer dmascope",
+			"recording format version %u.%u is newer than this dmascope reads (%u.x): use a newer dmascope",
 			r->major, r->minor, DMAT_VERSION_MAJOR);
 		return -1;
 	}
@@ -333,8 +330,8 @@ static int read_header(struct dmat_reader *r)
 	}
 	if (k < (ssize_t)slen + 4) {
 		free(hdr);
-		set_err(r, "truncated in its header: the recording was not "
-			   "finished");
+		set_err(r,
+			"truncated in its header: the recording was not finished");
 		return -1;
 	}
 	crc = dmat_get32(hdr + DMAT_FIXED_HDR + slen);
@@ -351,9 +348,7 @@ static int read_header(struct dmat_reader *r)
 	free(hdr);
 	if (r->flags & ~DMAT_FLAGS_KNOWN) {
 		set_err(r,
-			"recording uses features this dmascope does not know "
-			"(flags 0x%x): "
-			"use a newer dmascope",
+			"recording uses features this dmascope does not know (flags 0x%x): use a newer dmascope",
 			r->flags & ~DMAT_FLAGS_KNOWN);
 		return -1;
 	}
@@ -480,17 +475,17 @@ static bool bad_ids(struct dmat_reader *r, const struct dmas_event *ev,
 {
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].dev > DMAS_DEV_ID_MAX) {
-			snprintf(r->why, sizeof(r->why),
-				 "event %zu of the batch names device id %u "
-				 "(the limit is %u)",
-				 i, ev[i].dev, DMAS_DEV_ID_MAX);
+			snprintf(
+				r->why, sizeof(r->why),
+				"event %zu of the batch names device id %u (the limit is %u)",
+				i, ev[i].dev, DMAS_DEV_ID_MAX);
 			return true;
 		}
 		if (ev[i].stack_id > DMAS_STACK_ID_MAX) {
-			snprintf(r->why, sizeof(r->why),
-				 "event %zu of the batch names stack id %u "
-				 "(the limit is %u)",
-				 i, ev[i].stack_id, DMAS_STACK_ID_MAX);
+			snprintf(
+				r->why, sizeof(r->why),
+				"event %zu of the batch names stack id %u (the limit is %u)",
+				i, ev[i].stack_id, DMAS_STACK_ID_MAX);
 			return true;
 		}
 	}
@@ -587,12 +582,12 @@ static void look_past_trailer(struct dmat_reader *r)
 		snprintf(amount, sizeof(amount), "%" PRIu64 " bytes", more);
 	else
 		snprintf(amount, sizeof(amount), "data");
-	snprintf(r->note, sizeof(r->note),
-		 "%s: %s after the recording's trailer %s", r->name, amount,
-		 have == sizeof(head) && !memcmp(head, DMAT_MAGIC, sizeof(head))
-			 ? "are a second recording appended to this one: only "
-			   "the first is read (split the file to analyse both)"
-			 : "are not part of it and were ignored");
+	snprintf(
+		r->note, sizeof(r->note),
+		"%s: %s after the recording's trailer %s", r->name, amount,
+		have == sizeof(head) && !memcmp(head, DMAT_MAGIC, sizeof(head))
+			? "are a second recording appended to this one: only the first is read (split the file to analyse both)"
+			: "are not part of it and were ignored");
 }
 
 /* The next record that is not an event batch, or a batch loaded into r. */
@@ -663,10 +658,10 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			rec->device.id = dmat_get32(p);
 			if (!rec->device.id ||
 			    rec->device.id > DMAS_DEV_ID_MAX) {
-				snprintf(r->why, sizeof(r->why),
-					 "device id %u is out of range (1 to "
-					 "%u)",
-					 rec->device.id, DMAS_DEV_ID_MAX);
+				snprintf(
+					r->why, sizeof(r->why),
+					"device id %u is out of range (1 to %u)",
+					rec->device.id, DMAS_DEV_ID_MAX);
 				return corrupt(r, off, type, r->why);
 			}
 			rec->device.numa_node = (int32_t)dmat_get32(p + 4);

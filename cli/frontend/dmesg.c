@@ -28,21 +28,20 @@ static const struct {
 	[DMAS_DD_NONE] = {NULL, "none", DMAS_F_DMA_DEBUG_REPORT},
 	[DMAS_DD_FREE_INVALID] = {"tries to free an invalid DMA memory address",
 				  "free-invalid", DMAS_F_UNMAP_NOT_MAPPED},
-	[DMAS_DD_FREE_NOT_ALLOCATED] = {"tries to free DMA memory it has not "
-					"allocated",
-					"free-not-allocated",
-					DMAS_F_UNMAP_NOT_MAPPED},
+	[DMAS_DD_FREE_NOT_ALLOCATED] =
+		{"tries to free DMA memory it has not allocated",
+		 "free-not-allocated", DMAS_F_UNMAP_NOT_MAPPED},
 	[DMAS_DD_FREE_SIZE] = {"frees DMA memory with different size",
 			       "free-size", DMAS_F_UNMAP_SIZE_MISMATCH},
 	[DMAS_DD_FREE_WRONG_FUNCTION] = {"frees DMA memory with wrong function",
 					 "free-wrong-function",
 					 DMAS_F_UNMAP_TYPE_MISMATCH},
-	[DMAS_DD_FREE_CPU_ADDR] = {"frees DMA memory with different CPU "
-				   "address",
-				   "free-cpu-address", DMAS_F_DMA_DEBUG_REPORT},
-	[DMAS_DD_FREE_SG_COUNT] = {"frees DMA sg list with different entry "
-				   "count",
-				   "free-sg-count", DMAS_F_DMA_DEBUG_REPORT},
+	[DMAS_DD_FREE_CPU_ADDR] =
+		{"frees DMA memory with different CPU address",
+		 "free-cpu-address", DMAS_F_DMA_DEBUG_REPORT},
+	[DMAS_DD_FREE_SG_COUNT] =
+		{"frees DMA sg list with different entry count",
+		 "free-sg-count", DMAS_F_DMA_DEBUG_REPORT},
 	[DMAS_DD_FREE_DIR] = {"frees DMA memory with different direction",
 			      "free-direction", DMAS_F_UNMAP_DIR_MISMATCH},
 	[DMAS_DD_MAP_ERR_UNCHECKED] = {"failed to check map error",
@@ -56,32 +55,28 @@ static const struct {
 				 "map-invalid-area", DMAS_F_DMA_DEBUG_REPORT},
 	[DMAS_DD_MAP_VMALLOC] = {"maps memory from vmalloc area", "map-vmalloc",
 				 DMAS_F_DMA_DEBUG_REPORT},
-	[DMAS_DD_SYNC_NOT_ALLOCATED] = {"to sync DMA memory it has not "
-					"allocated",
-					"sync-not-allocated",
-					DMAS_F_SYNC_NOT_MAPPED},
+	[DMAS_DD_SYNC_NOT_ALLOCATED] =
+		{"to sync DMA memory it has not allocated",
+		 "sync-not-allocated", DMAS_F_SYNC_NOT_MAPPED},
 	[DMAS_DD_SYNC_RANGE] = {"syncs DMA memory outside allocated range",
 				"sync-range", DMAS_F_SYNC_OUT_OF_RANGE},
 	[DMAS_DD_SYNC_DIR] = {"syncs DMA memory with different direction",
 			      "sync-direction", DMAS_F_SYNC_DIR_MISMATCH},
 	[DMAS_DD_SYNC_READ_ONLY] = {"syncs device read-only DMA memory for cpu",
 				    "sync-read-only", DMAS_F_SYNC_DIR_MISMATCH},
-	[DMAS_DD_SYNC_WRITE_ONLY] = {"syncs device write-only DMA memory to "
-				     "device",
-				     "sync-write-only",
-				     DMAS_F_SYNC_DIR_MISMATCH},
-	[DMAS_DD_SYNC_SG_COUNT] = {"syncs DMA sg list with different entry "
-				   "count",
-				   "sync-sg-count",
-				   DMAS_F_SYNC_SG_NENTS_MISMATCH},
-	[DMAS_DD_SG_TOO_LONG] = {"mapping sg segment longer than device "
-				 "claims",
+	[DMAS_DD_SYNC_WRITE_ONLY] =
+		{"syncs device write-only DMA memory to device",
+		 "sync-write-only", DMAS_F_SYNC_DIR_MISMATCH},
+	[DMAS_DD_SYNC_SG_COUNT] =
+		{"syncs DMA sg list with different entry count",
+		 "sync-sg-count", DMAS_F_SYNC_SG_NENTS_MISMATCH},
+	[DMAS_DD_SG_TOO_LONG] = {"mapping sg segment longer than device claims",
 				 "sg-too-long", DMAS_F_DMA_DEBUG_REPORT},
 	[DMAS_DD_SG_BOUNDARY] = {"mapping sg segment across boundary",
 				 "sg-boundary", DMAS_F_DMA_DEBUG_REPORT},
-	[DMAS_DD_PENDING_AT_UNBIND] = {"has pending DMA allocations while "
-				       "released from device",
-				       "pending-at-unbind", DMAS_F_LEAK_UNBIND},
+	[DMAS_DD_PENDING_AT_UNBIND] =
+		{"has pending DMA allocations while released from device",
+		 "pending-at-unbind", DMAS_F_LEAK_UNBIND},
 	[DMAS_DD_CACHELINE_OVERLAP] = {"cacheline tracking EEXIST",
 				       "cacheline-overlap",
 				       DMAS_F_CACHELINE_OVERLAP},
@@ -334,10 +329,10 @@ void dmas_dmadbg_begin(struct dmas_dmadbg *d)
 		if (!write_long(d, "all_errors", 1))
 			d->all_errors_set = true;
 		else
-			snprintf(d->warn, sizeof(d->warn),
-				 "cannot turn on %s/dma-api/all_errors (%s): "
-				 "dma-debug may print only some errors",
-				 d->debugfs, strerror(errno));
+			snprintf(
+				d->warn, sizeof(d->warn),
+				"cannot turn on %s/dma-api/all_errors (%s): dma-debug may print only some errors",
+				d->debugfs, strerror(errno));
 	}
 }
 
@@ -587,15 +582,13 @@ void dmas_dmadbg_print(FILE *out, const struct dmas_dmadbg *d,
 	(void)e;
 	if (!d->present) {
 		fprintf(out,
-			"\nCONFIG_DMA_API_DEBUG: not in this kernel (no "
-			"%s/dma-api, no DMA-API messages): not compared\n",
+			"\nCONFIG_DMA_API_DEBUG: not in this kernel (no %s/dma-api, no DMA-API messages): not compared\n",
 			d->debugfs ? d->debugfs : "/sys/kernel/debug");
 		return;
 	}
 	if (d->kfd < 0 && d->kmsg_errno) {
 		fprintf(out,
-			"\nCONFIG_DMA_API_DEBUG: %s not readable (%s): its "
-			"reports not compared\n",
+			"\nCONFIG_DMA_API_DEBUG: %s not readable (%s): its reports not compared\n",
 			d->kmsg, strerror(d->kmsg_errno));
 	}
 	fprintf(out, "\nCONFIG_DMA_API_DEBUG reports while CMD ran: %zu",
@@ -620,19 +613,16 @@ void dmas_dmadbg_print(FILE *out, const struct dmas_dmadbg *d,
 	if (d->errors_after > d->errors_before && d->errors_before >= 0 &&
 	    (size_t)(d->errors_after - d->errors_before) > reports)
 		fprintf(out,
-			"dma-debug counted %ld errors but printed %zu "
-			"(all_errors was off, or the kernel log overflowed)\n",
+			"dma-debug counted %ld errors but printed %zu (all_errors was off, or the kernel log overflowed)\n",
 			d->errors_after - d->errors_before, reports);
 	if (d->kmsg_lost)
 		fprintf(out,
-			"kernel log records lost before they were read: "
-			"%" PRIu64 "\n",
+			"kernel log records lost before they were read: %" PRIu64
+			"\n",
 			d->kmsg_lost);
 	if (d->dump_read)
 		fprintf(out,
-			"dma-debug's dump: %zu mappings outstanding at the "
-			"end; "
-			"%zu of dmascope's leak findings among them\n",
+			"dma-debug's dump: %zu mappings outstanding at the end; %zu of dmascope's leak findings among them\n",
 			d->nr_dump, d->dd_leaks_confirmed);
 	if (d->warn[0])
 		fprintf(out, "note: %s\n", d->warn);

@@ -25,8 +25,7 @@ enum dmas_dd_class {
 	DMAS_DD_FREE_SIZE, /* frees DMA memory with different size */
 	DMAS_DD_FREE_WRONG_FUNCTION, /* frees ... with wrong function */
 	DMAS_DD_FREE_CPU_ADDR, /* frees ... with different CPU address */
-	DMAS_DD_FREE_SG_COUNT, /* frees DMA sg list with different entry count
-				*/
+	DMAS_DD_FREE_SG_COUNT, /* frees DMA sg list with different entry count */
 	DMAS_DD_FREE_DIR, /* frees DMA memory with different direction */
 	DMAS_DD_MAP_ERR_UNCHECKED, /* failed to check map error */
 	DMAS_DD_MAP_STACK, /* maps memory from stack */
@@ -38,14 +37,11 @@ enum dmas_dd_class {
 	DMAS_DD_SYNC_RANGE, /* syncs DMA memory outside allocated range */
 	DMAS_DD_SYNC_DIR, /* syncs DMA memory with different direction */
 	DMAS_DD_SYNC_READ_ONLY, /* syncs device read-only DMA memory for cpu */
-	DMAS_DD_SYNC_WRITE_ONLY, /* syncs device write-only DMA memory to device
-				  */
-	DMAS_DD_SYNC_SG_COUNT, /* syncs DMA sg list with different entry count
-				*/
+	DMAS_DD_SYNC_WRITE_ONLY, /* syncs device write-only DMA memory to device */
+	DMAS_DD_SYNC_SG_COUNT, /* syncs DMA sg list with different entry count */
 	DMAS_DD_SG_TOO_LONG, /* mapping sg segment longer than device claims */
 	DMAS_DD_SG_BOUNDARY, /* mapping sg segment across boundary */
-	DMAS_DD_PENDING_AT_UNBIND, /* has pending DMA allocations while released
-				    */
+	DMAS_DD_PENDING_AT_UNBIND, /* has pending DMA allocations while released */
 	DMAS_DD_CACHELINE_OVERLAP, /* cacheline tracking EEXIST */
 	DMAS_DD_CACHELINE_LIMIT, /* exceeded N overlapping mappings */
 	DMAS_DD_OTHER, /* a DMA-API error line of no known class */

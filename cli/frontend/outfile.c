@@ -137,11 +137,10 @@ int dmas_outfile_commit(struct dmas_outfile *o, char *err, size_t errlen)
 	if (!o->tmp)
 		return 0;
 	if (target_changed(o)) {
-		snprintf(err, errlen,
-			 "%s was written by another process meanwhile (two "
-			 "runs with the same output?): it is left as it is, "
-			 "and this output is kept as %s",
-			 o->path, o->tmp);
+		snprintf(
+			err, errlen,
+			"%s was written by another process meanwhile (two runs with the same output?): it is left as it is, and this output is kept as %s",
+			o->path, o->tmp);
 		free(o->tmp);
 		o->tmp = NULL;
 		return -1;
@@ -152,11 +151,10 @@ int dmas_outfile_commit(struct dmas_outfile *o, char *err, size_t errlen)
 			: rename(o->tmp, o->path)) {
 		e = errno;
 		if (e == EEXIST) {
-			snprintf(err, errlen,
-				 "%s was written by another process meanwhile "
-				 "(two runs with the same output?): it is left "
-				 "as it is, and this output is kept as %s",
-				 o->path, o->tmp);
+			snprintf(
+				err, errlen,
+				"%s was written by another process meanwhile (two runs with the same output?): it is left as it is, and this output is kept as %s",
+				o->path, o->tmp);
 			free(o->tmp);
 			o->tmp = NULL;
 			return -1;

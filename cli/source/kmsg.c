@@ -35,8 +35,7 @@ bool dmas_dmar_parse(const char *msg, struct dmas_dmar_fault *f)
 	p = strstr(p, "] Request device [");
 	if (!p ||
 	    sscanf(p,
-		   "] Request device [%2x:%2x.%1u] fault addr 0x%llx [fault "
-		   "reason 0x%x]%n",
+		   "] Request device [%2x:%2x.%1u] fault addr 0x%llx [fault reason 0x%x]%n",
 		   &bus, &slot, &fn, &addr, &reason, &n) != 5 ||
 	    !n)
 		return false;
@@ -80,7 +79,8 @@ int dmas_kmsg_poll(struct dmas_kmsg *k,
 		const char *msg;
 
 		if (n < 0 && errno == EPIPE) {
-			/* overwritten before we read it: the next one follows
+			/*
+			 * overwritten before we read it: the next one follows
 			 */
 			if (missed)
 				(*missed)++;

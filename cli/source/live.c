@@ -245,8 +245,7 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 	if (verbose) {
 		live_report_choice(ls->chosen);
 		fprintf(stderr,
-			"dmatrace: probe %.1f ms, load and verify %.1f ms, "
-			"attach %.1f ms\n",
+			"dmatrace: probe %.1f ms, load and verify %.1f ms, attach %.1f ms\n",
 			(ls->t_probe - ls->t_start) / 1e6,
 			(ls->t_load - ls->t_probe) / 1e6,
 			(dmas_live_now_mono() - ls->t_load) / 1e6);

@@ -27,22 +27,17 @@ static const char *self_path(void)
 
 void live_err_no_btf(char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-		 "the kernel has no BTF (/sys/kernel/btf/vmlinux): "
-		 "dmatrace needs a kernel "
-		 "built with CONFIG_DEBUG_INFO_BTF=y");
+	snprintf(
+		err, errlen,
+		"the kernel has no BTF (/sys/kernel/btf/vmlinux): dmatrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 }
 
 void live_err_ksyms_hidden(char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-		 "not permitted: run %s as root, or give it "
-		 "CAP_BPF, CAP_PERFMON and "
-		 "CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep "
-		 "%s); kernel "
-		 "addresses in /proc/kallsyms are hidden from this "
-		 "user",
-		 program_invocation_short_name, self_path());
+	snprintf(
+		err, errlen,
+		"not permitted: run %s as root, or give it CAP_BPF, CAP_PERFMON and CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep %s); kernel addresses in /proc/kallsyms are hidden from this user",
+		program_invocation_short_name, self_path());
 }
 
 /* The kernel's lockdown mode when it forbids BPF tracing, else NULL. */
@@ -68,49 +63,41 @@ void live_err_load(int e, char *err, size_t errlen)
 	const char *lock = lockdown_mode();
 
 	if (lock) {
-		snprintf(err, errlen,
-			 "the kernel is locked down (%s): BPF tracing is not "
-			 "allowed; boot with "
-			 "lockdown=none or without Secure Boot lockdown",
-			 lock);
+		snprintf(
+			err, errlen,
+			"the kernel is locked down (%s): BPF tracing is not allowed; boot with lockdown=none or without Secure Boot lockdown",
+			lock);
 		return;
 	}
 	if (e == EPERM || e == EACCES) {
 		if (geteuid() != 0)
-			snprintf(err, errlen,
-				 "permission denied loading BPF: run as root, "
-				 "or give %s CAP_BPF, CAP_PERFMON and "
-				 "CAP_SYSLOG (setcap "
-				 "cap_bpf,cap_perfmon,cap_syslog+ep %s)",
-				 program_invocation_short_name, self_path());
+			snprintf(
+				err, errlen,
+				"permission denied loading BPF: run as root, or give %s CAP_BPF, CAP_PERFMON and CAP_SYSLOG (setcap cap_bpf,cap_perfmon,cap_syslog+ep %s)",
+				program_invocation_short_name, self_path());
 		else
-			snprintf(err, errlen,
-				 "permission denied loading BPF as root: the "
-				 "memlock limit may be too "
-				 "low (ulimit -l unlimited) or BPF is disabled "
-				 "(kernel.unprivileged_bpf_disabled, a "
-				 "security module)");
+			snprintf(
+				err, errlen,
+				"permission denied loading BPF as root: the memlock limit may be too low (ulimit -l unlimited) or BPF is disabled (kernel.unprivileged_bpf_disabled, a security module)");
 		return;
 	}
-	snprintf(err, errlen,
-		 "loading the BPF programs failed: %s (run with -v -v for the "
-		 "verifier log)",
-		 strerror(e));
+	snprintf(
+		err, errlen,
+		"loading the BPF programs failed: %s (run with -v -v for the verifier log)",
+		strerror(e));
 }
 
 void live_err_no_hook(const char *fentry_why, char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-		 "no supported DMA hook in this kernel: it has neither "
-		 "the dma:* "
-		 "tracepoints nor fentry or kprobes on the DMA API (%s)",
-		 fentry_why);
+	snprintf(
+		err, errlen,
+		"no supported DMA hook in this kernel: it has neither the dma:* tracepoints nor fentry or kprobes on the DMA API (%s)",
+		fentry_why);
 }
 
 void live_err_none_attached(char *err, size_t errlen)
 {
-	snprintf(err, errlen,
-		 "no DMA API hook could be attached in this kernel "
-		 "(run with -v to see why "
-		 "for each function)");
+	snprintf(
+		err, errlen,
+		"no DMA API hook could be attached in this kernel (run with -v to see why for each function)");
 }

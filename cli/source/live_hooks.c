@@ -22,15 +22,18 @@ static const struct {
 	const char *why;
 } families[] = {
 	[FAM_NONE] = {"off", "no hook"},
-	[FAM_TP_BTF] = {"tp_btf", "the kernel's own dma:* events (6.12+): "
-				  "typed arguments, no trampoline"},
-	[FAM_FENTRY] = {"fentry", "a BPF trampoline on the function: kernels "
-				  "with BTF but without dma:* tracepoints"},
-	[FAM_KPROBE] = {"kprobe", "where fentry does not load or attach "
-				  "(no trampolines, --kprobes)"},
-	[FAM_RAW_TP] = {"raw_tp",
-			"tracepoints read through CO-RE, so that "
-			"argument changes between releases do not matter"},
+	[FAM_TP_BTF] =
+		{"tp_btf",
+		 "the kernel's own dma:* events (6.12+): typed arguments, no trampoline"},
+	[FAM_FENTRY] =
+		{"fentry",
+		 "a BPF trampoline on the function: kernels with BTF but without dma:* tracepoints"},
+	[FAM_KPROBE] =
+		{"kprobe",
+		 "where fentry does not load or attach (no trampolines, --kprobes)"},
+	[FAM_RAW_TP] =
+		{"raw_tp",
+		 "tracepoints read through CO-RE, so that argument changes between releases do not matter"},
 };
 
 #define TP(t, n, k)                                                    \

@@ -20,7 +20,8 @@ struct ksym {
 	const char *mod; /* interned; NULL for vmlinux */
 };
 
-/* A module's core memory, from /proc/modules: symbols resolve only inside it.
+/*
+ * A module's core memory, from /proc/modules: symbols resolve only inside it.
  */
 struct kmod_range {
 	char name[64];
@@ -183,7 +184,8 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	mods = module_names();
 	load_module_ranges(k);
-	/* drop vmlinux symbols and those of modules still loaded: re-read below
+	/*
+	 * drop vmlinux symbols and those of modules still loaded: re-read below
 	 */
 	for (size_t i = 0; i < k->n; i++) {
 		struct ksym *s = &k->syms[i];

@@ -214,8 +214,9 @@ void live_kmsg_open(struct live_source *ls)
 	if (ls->opts.verbose)
 		fprintf(stderr,
 			"dmatrace: IOMMU faults: iommu:io_page_fault%s\n",
-			ls->kmsg ? " and the kernel log (DMAR fault lines)"
-				 : "; the kernel log is not readable, so Intel IOMMU faults are not watched");
+			ls->kmsg
+				? " and the kernel log (DMAR fault lines)"
+				: "; the kernel log is not readable, so Intel IOMMU faults are not watched");
 }
 
 void live_kmsg_close(struct live_source *ls)

@@ -49,8 +49,7 @@ struct dmas_live_opts {
 	int verbose;
 	unsigned stack_entries; /* stack map size; 0: default (16384) */
 	bool no_fentry; /* kprobes where fentry/fexit would do */
-	bool release_stacks; /* stacks on unmap/free too, not only on map/alloc
-			      */
+	bool release_stacks; /* stacks on unmap/free too, not only on map/alloc */
 };
 
 /* Open a recording; on failure NULL and a message in err. */

@@ -291,10 +291,11 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 		uint8_t *dst;
 
 		if (!src || usize > TD_MAX_SECTION)
-			return fail(err, errlen, t->path,
-				    "corrupt: compressed section %u at offset "
-				    "%" PRIu64 " has bad sizes",
-				    want, off);
+			return fail(
+				err, errlen, t->path,
+				"corrupt: compressed section %u at offset %" PRIu64
+				" has bad sizes",
+				want, off);
 		dst = inflate_blob(t, src, csize, usize);
 		if (!dst || !keep_blob(t, dst))
 			return fail(err, errlen, t->path,
@@ -403,8 +404,8 @@ static int add_cpu(struct tracecmd_source *t, uint32_t cpu, uint64_t off,
 	if (off > t->len || size > t->len - off)
 		return fail(err, errlen, t->path,
 			    "truncated: CPU %u's data (%" PRIu64
-			    " bytes at %" PRIu64 ") runs past the end (%zu "
-			    "bytes)",
+			    " bytes at %" PRIu64
+			    ") runs past the end (%zu bytes)",
 			    cpu, size, off, t->len);
 	np = realloc(t->cpus, (t->nr_cpus + 1) * sizeof(*t->cpus));
 	if (!np)
@@ -478,10 +479,10 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 		return fail(err, errlen, t->path, "truncated in the header");
 	if (strcmp(t->comp, "none") && strcmp(t->comp, "zstd") &&
 	    strcmp(t->comp, "zlib"))
-		return fail(err, errlen, t->path,
-			    "compressed with '%s': only zstd and zlib are "
-			    "read (trace-cmd convert --compression none)",
-			    t->comp);
+		return fail(
+			err, errlen, t->path,
+			"compressed with '%s': only zstd and zlib are read (trace-cmd convert --compression none)",
+			t->comp);
 	while (opts) {
 		if (++guard > 64)
 			return fail(err, errlen, t->path,
@@ -570,9 +571,9 @@ static int open_v6(struct tracecmd_source *t, struct rd *h, char *err,
 	if (h->bad || !label)
 		return fail(err, errlen, t->path, "truncated in the header");
 	if (!memcmp(label, "latency  ", 10))
-		return fail(err, errlen, t->path,
-			    "a latency trace (text): record events with "
-			    "trace-cmd record -e");
+		return fail(
+			err, errlen, t->path,
+			"a latency trace (text): record events with trace-cmd record -e");
 	if (memcmp(label, "flyrecord", 10))
 		return fail(err, errlen, t->path,
 			    "corrupt: neither flyrecord nor latency data");
@@ -1021,10 +1022,10 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 		return 1;
 	}
 	if (!t->events) {
-		snprintf(err, errlen,
-			 "%s: no DMA events in this trace.dat (record with "
-			 "trace-cmd record -e dma -e vdmac -e swiotlb)",
-			 t->path);
+		snprintf(
+			err, errlen,
+			"%s: no DMA events in this trace.dat (record with trace-cmd record -e dma -e vdmac -e swiotlb)",
+			t->path);
 		return DMAS_SOURCE_WARNING;
 	}
 	return 0;

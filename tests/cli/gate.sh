@@ -100,7 +100,7 @@ sed 's/<failure /<failure bogus="1" /' "$T/m.xml" >"$T/bad.xml"
 if ! xmllint --noout --schema "$SCHEMAS/junit.xsd" "$T/bad.xml" 2>/dev/null; then
 	ok "JUnit schema refuses an unknown attribute"
 else bad "JUnit schema accepted an unknown attribute"; fi
-sed 's/tests="32"/tests="many"/' "$T/m.xml" >"$T/bad.xml"
+sed -E '0,/tests="[0-9]+"/s//tests="many"/' "$T/m.xml" >"$T/bad.xml"
 if ! xmllint --noout --schema "$SCHEMAS/junit.xsd" "$T/bad.xml" 2>/dev/null; then
 	ok "JUnit schema refuses a count that is not a number"
 else bad "JUnit schema accepted tests=\"many\""; fi

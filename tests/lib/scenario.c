@@ -619,8 +619,7 @@ void scn_dump(const struct dmas_engine *e)
 		const struct dmas_finding *f = dmas_engine_finding(e, i);
 
 		fprintf(stderr,
-			"  #%llu %s dev=%u addr=0x%llx size=%llu dir=%u%s "
-			"rep=%llu: %s\n",
+			"  #%llu %s dev=%u addr=0x%llx size=%llu dir=%u%s rep=%llu: %s\n",
 			(unsigned long long)f->seq,
 			dmas_finding_table[f->kind].id, f->dev,
 			(unsigned long long)f->addr,

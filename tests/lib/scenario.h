@@ -75,7 +75,8 @@ void scn_map_attrs(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 		   int dir, uint16_t attrs);
 void scn_unmap(struct scn *s, uint32_t dev, uint64_t addr, uint64_t size,
 	       int dir);
-/* sg: nents passed, mapped segments, first segment's dma address, total bytes
+/*
+ * sg: nents passed, mapped segments, first segment's dma address, total bytes
  */
 void scn_map_sg(struct scn *s, uint32_t dev, uint64_t sg, uint32_t nents,
 		uint32_t mapped, uint64_t addr, uint64_t size, int dir);

@@ -315,9 +315,7 @@ static void do_session(struct gen *g, const struct line *ln, char **words,
 			s->traced_from_boot = num(g, ln, k, v) != 0;
 		else
 			LDIE(ln,
-			     "session: unknown key '%s' (kernel, host, "
-			     "page_size, clock, "
-			     "start, realtime, hooks, traced_from_boot)",
+			     "session: unknown key '%s' (kernel, host, page_size, clock, start, realtime, hooks, traced_from_boot)",
 			     k);
 	}
 }
@@ -369,8 +367,8 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 	struct dmas_device d = {.numa_node = -1};
 
 	if (n < 2)
-		LDIE(ln, "usage: device ID name=S driver=S bus=S node=N "
-			 "flags=F mask=X");
+		LDIE(ln,
+		     "usage: device ID name=S driver=S bus=S node=N flags=F mask=X");
 	d.id = (uint32_t)num(g, ln, "device id", words[1]);
 	if (!d.id)
 		LDIE(ln, "device ids start at 1");
@@ -406,9 +404,7 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 			}
 		} else {
 			LDIE(ln,
-			     "device: unknown key '%s' (name, driver, bus, "
-			     "node, flags, "
-			     "mask)",
+			     "device: unknown key '%s' (name, driver, bus, node, flags, mask)",
 			     k);
 		}
 	}
@@ -935,8 +931,7 @@ static void synthetic(struct gen *g, uint64_t target, uint64_t outstanding,
 
 	fprintf(stderr,
 		"dmatgen: %" PRIu64 " events (%" PRIu64
-		" left mapped) in %.2f s, "
-		"%.1f M events/s\n",
+		" left mapped) in %.2f s, %.1f M events/s\n",
 		s.written, outstanding < s.written ? outstanding : s.written,
 		secs, secs > 0 ? s.written / secs / 1e6 : 0.0);
 	free(slots);
@@ -1085,11 +1080,9 @@ static void usage(FILE *f)
 	      "is - or missing; the language is described at the top of\n"
 	      "tests/tools/dmatgen.c), or a large, correct mix of\n"
 	      "map/sync/unmap, sg and coherent traffic on D devices (default\n"
-	      "4) with N mappings left outstanding (default 0).  --dump "
-	      "prints\n"
+	      "4) with N mappings left outstanding (default 0).  --dump prints\n"
 	      "a recording as a scenario that compiles back to the same file\n"
-	      "(exit 1 after what could be read if it is truncated or "
-	      "corrupt).\n"
+	      "(exit 1 after what could be read if it is truncated or corrupt).\n"
 	      "\n"
 	      "examples:\n"
 	      "  dmatgen -o leak.dmat tests/fuzz/seeds/all-records.scn\n"

@@ -58,8 +58,9 @@ TEST(iommu_fault_after_unmap_names_both_stacks)
 	CHECK_EQ(f->map_ts, map_ts);
 	CHECK_EQ(f->close_stack, ust);
 	CHECK_EQ(f->close_kind, DMAS_EV_UNMAP);
-	CHECK(strstr(f->detail, "at iova 0xfff01000 after the mapping was "
-				"released (use after unmap") != NULL);
+	CHECK(strstr(f->detail,
+		     "at iova 0xfff01000 after the mapping was released (use after unmap") !=
+	      NULL);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->iommu_faults, 1);
 out:
 	scn_free(s);

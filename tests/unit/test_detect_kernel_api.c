@@ -174,8 +174,9 @@ TEST(iova_misuse_fires)
 	scn_iova_link(s, dev, ST1, IOVA + 4096, 8192, TO, 0x100000);
 	CHECK_STREQ(scn_ids(e), "iova-misuse");
 	f = scn_finding(e, "iova-misuse", 0);
-	CHECK_CONTAINS(f->detail, "dma_iova_link outside the allocation: "
-				  "8192 bytes at +4096 of a 8192-byte");
+	CHECK_CONTAINS(
+		f->detail,
+		"dma_iova_link outside the allocation: 8192 bytes at +4096 of a 8192-byte");
 	CHECK_EQ(f->close_kind, DMAS_EV_IOVA_LINK);
 	CHECK_EQ(f->map_kind, DMAS_EV_IOVA_ALLOC);
 	/* over bytes already linked */
@@ -225,9 +226,9 @@ TEST(iova_destroy_with_links_past_mapped_len_fires)
 	scn_iova_destroy(s, dev, ST1, IOVA, 4096, FROM);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "iova-misuse");
-	CHECK_CONTAINS(scn_finding(e, "iova-misuse", 0)->detail,
-		       "left links outstanding past mapped_len: 8192 bytes "
-		       "at +4096");
+	CHECK_CONTAINS(
+		scn_finding(e, "iova-misuse", 0)->detail,
+		"left links outstanding past mapped_len: 8192 bytes at +4096");
 	/* the range is gone with its links */
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->outstanding, 0);
 	scn_free(s);

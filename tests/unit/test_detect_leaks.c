@@ -44,8 +44,9 @@ TEST(leak_unbind_reports_each_outstanding_mapping)
 	scn_unmap(s, dev, 0x10000, 2048, FROM);
 	scn_finish(s);
 
-	CHECK_STREQ(scn_ids(e), "leak-at-unbind,leak-at-unbind,leak-at-unbind,"
-				"leak-at-unbind");
+	CHECK_STREQ(
+		scn_ids(e),
+		"leak-at-unbind,leak-at-unbind,leak-at-unbind,leak-at-unbind");
 	f = scn_finding(e, "leak-at-unbind", 0);
 	CHECK_EQ(f->dev, dev);
 	CHECK_EQ(f->addr, 0x10000);
@@ -174,7 +175,8 @@ TEST(pool_leak_per_outstanding_block)
 	uint32_t dev;
 	struct scn *s = setup(NULL, &e, &dev);
 
-	/* the pool's backing page is a coherent allocation at the same address
+	/*
+	 * the pool's backing page is a coherent allocation at the same address
 	 */
 	scn_alloc_coherent(s, dev, 0x40000, 4096);
 	scn_pool_create(s, dev, 0x77, 64);
@@ -239,10 +241,9 @@ TEST(pool_leak_folds_the_kept_pool_page)
 	f = scn_finding(e, "pool-leak", 0);
 	CHECK_EQ(f->addr, 0x41040);
 	CHECK_EQ(f->consequences, 2);
-	CHECK_CONTAINS(f->consequence, "the kernel keeps its pool page 0x41000 "
-				       "(4096 bytes) allocated for good; "
-				       "dma_alloc_coherent memory at 0x41000 "
-				       "made by module drv");
+	CHECK_CONTAINS(
+		f->consequence,
+		"the kernel keeps its pool page 0x41000 (4096 bytes) allocated for good; dma_alloc_coherent memory at 0x41000 made by module drv");
 	/* the second block in the same page adds nothing */
 	CHECK_EQ(scn_finding(e, "pool-leak", 1)->consequences, 0);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);

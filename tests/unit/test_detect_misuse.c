@@ -111,9 +111,9 @@ TEST(device_added_while_tracing_has_no_preexisting_mappings)
 	scn_free_coherent(s, seen, 0x3000, 4096);
 	scn_remove(s, added);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "unmap-not-mapped,sync-not-mapped,"
-				"free-not-allocated,free-not-allocated,"
-				"unmap-not-mapped");
+	CHECK_STREQ(
+		scn_ids(e),
+		"unmap-not-mapped,sync-not-mapped,free-not-allocated,free-not-allocated,unmap-not-mapped");
 	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->dev, added);
 	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->addr, 0x1000);
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->addr, 0x2000);
@@ -174,8 +174,9 @@ TEST(lost_events_make_not_mapped_uncertain)
 	scn_sync_for_cpu(s, dev, 0xa000, 64, FROM);
 	scn_free_coherent(s, dev, 0xb000, 4096);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "double-unmap,unmap-not-mapped,sync-not-mapped,"
-				"free-not-allocated");
+	CHECK_STREQ(
+		scn_ids(e),
+		"double-unmap,unmap-not-mapped,sync-not-mapped,free-not-allocated");
 	CHECK_EQ(scn_finding(e, "double-unmap", 0)->uncertain, 1);
 	CHECK_EQ(scn_finding(e, "unmap-not-mapped", 0)->uncertain, 1);
 	CHECK_EQ(scn_finding(e, "sync-not-mapped", 0)->uncertain, 1);
@@ -199,8 +200,9 @@ TEST(unmap_size_and_direction_mismatch)
 	scn_map(s, dev, 0x7000, 512, BIDI);
 	scn_unmap(s, dev, 0x7000, 512, BIDI);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "unmap-size-mismatch,unmap-dir-mismatch,"
-				"unmap-size-mismatch,unmap-dir-mismatch");
+	CHECK_STREQ(
+		scn_ids(e),
+		"unmap-size-mismatch,unmap-dir-mismatch,unmap-size-mismatch,unmap-dir-mismatch");
 	f = scn_finding(e, "unmap-size-mismatch", 0);
 	CHECK_EQ(f->addr, 0x1000);
 	CHECK_EQ(f->size, 4096); /* the mapping's */
@@ -288,8 +290,9 @@ TEST(sync_checks_range_and_direction)
 	scn_sync_for_device(s, dev, 0x20000, 4096, TO);
 	scn_sync_for_cpu(s, dev, 0x20100, 256, BIDI);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "sync-out-of-range,sync-out-of-range,"
-				"sync-dir-mismatch,sync-not-mapped");
+	CHECK_STREQ(
+		scn_ids(e),
+		"sync-out-of-range,sync-out-of-range,sync-dir-mismatch,sync-not-mapped");
 	f = scn_finding(e, "sync-out-of-range", 0);
 	CHECK_EQ(f->addr, 0x10000);
 	CHECK_EQ(f->size, 8192);
@@ -371,16 +374,16 @@ TEST(coherent_and_streaming_mix_ups)
 	scn_free_coherent(s, dev, 0x30000, 8192);
 	scn_alloc_coherent(s, dev, 0x40000, 4096);
 	scn_free_pages(s, dev, 0x40000, 4096, BIDI);
-	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,"
-				"streaming-via-coherent-api,"
-				"streaming-via-coherent-api,"
-				"coherent-via-streaming-api");
+	CHECK_STREQ(
+		scn_ids(e),
+		"coherent-via-streaming-api,streaming-via-coherent-api,streaming-via-coherent-api,coherent-via-streaming-api");
 	f = scn_finding(e, "coherent-via-streaming-api", 0);
 	CHECK_EQ(f->addr, 0x10000);
 	CHECK_EQ(f->map_kind, DMAS_EV_ALLOC_COHERENT);
 	CHECK_EQ(f->close_kind, DMAS_EV_UNMAP);
-	CHECK_CONTAINS(f->detail, "dma_unmap_single/page of memory from "
-				  "dma_alloc_coherent");
+	CHECK_CONTAINS(
+		f->detail,
+		"dma_unmap_single/page of memory from dma_alloc_coherent");
 	f = scn_finding(e, "streaming-via-coherent-api", 0);
 	CHECK_EQ(f->addr, 0x20000);
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP);
@@ -424,9 +427,9 @@ TEST(wrong_api_release_then_correct_one_is_one_finding)
 	scn_free_coherent(s, dev, 0x30000, 8192);
 	scn_free_pages(s, dev, 0x30000, 8192, FROM);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,"
-				"streaming-via-coherent-api,"
-				"streaming-via-coherent-api");
+	CHECK_STREQ(
+		scn_ids(e),
+		"coherent-via-streaming-api,streaming-via-coherent-api,streaming-via-coherent-api");
 	f = scn_finding(e, "coherent-via-streaming-api", 0);
 	CHECK_EQ(f->consequences, 1);
 	CHECK_CONTAINS(f->consequence, "then released with dma_free_coherent");
@@ -471,13 +474,15 @@ TEST(wrong_api_release_then_leak_is_one_finding)
 	scn_map(s, dev, 0x70000, 4096, FROM);
 	scn_unbind(s, dev);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "coherent-via-streaming-api,unmap-not-mapped,"
-				"unmap-not-mapped,leak-at-unbind");
+	CHECK_STREQ(
+		scn_ids(e),
+		"coherent-via-streaming-api,unmap-not-mapped,unmap-not-mapped,leak-at-unbind");
 	CHECK_EQ(scn_finding(e, "leak-at-unbind", 0)->addr, 0x70000);
 	f = scn_finding(e, "coherent-via-streaming-api", 0);
 	CHECK_EQ(f->consequences, 1);
-	CHECK_CONTAINS(f->consequence, "dma_alloc_coherent memory at 0x10000 "
-				       "still held after the driver unbound");
+	CHECK_CONTAINS(
+		f->consequence,
+		"dma_alloc_coherent memory at 0x10000 still held after the driver unbound");
 	f = scn_finding(e, "unmap-not-mapped", 0);
 	CHECK_EQ(f->consequences, 1);
 	CHECK_CONTAINS(f->consequence, "dma_map_sg memory");
@@ -573,17 +578,20 @@ TEST(resource_and_page_unmaps_are_not_interchangeable)
 	ev.attrs = 0;
 	scn_event(s, &ev);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "unmap-type-mismatch,unmap-type-mismatch,"
-				"unmap-type-mismatch");
+	CHECK_STREQ(
+		scn_ids(e),
+		"unmap-type-mismatch,unmap-type-mismatch,unmap-type-mismatch");
 	f = scn_finding(e, "unmap-type-mismatch", 0);
 	CHECK_EQ(f->addr, 0xfe100000);
 	CHECK_EQ(f->map_kind, DMAS_EV_MAP_RESOURCE);
-	CHECK_CONTAINS(f->detail, "dma_unmap_single/page of a mapping made by "
-				  "dma_map_resource");
+	CHECK_CONTAINS(
+		f->detail,
+		"dma_unmap_single/page of a mapping made by dma_map_resource");
 	CHECK_EQ(f->consequences, 1);
 	f = scn_finding(e, "unmap-type-mismatch", 1);
-	CHECK_CONTAINS(f->detail, "dma_unmap_resource of a mapping made by "
-				  "dma_map_single/page");
+	CHECK_CONTAINS(
+		f->detail,
+		"dma_unmap_resource of a mapping made by dma_map_single/page");
 	CHECK_EQ(scn_finding(e, "unmap-type-mismatch", 2)->map_kind,
 		 DMAS_EV_MAP_RESOURCE);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), 1);
@@ -616,9 +624,9 @@ TEST(cacheline_shared_by_two_mappings)
 	CHECK_EQ(f->addr, 0x20000);
 	CHECK_EQ(f->size, 64);
 	CHECK_EQ(f->dir, BIDI);
-	CHECK_CONTAINS(f->detail, "cacheline at phys 0x1040 also holds the "
-				  "from-device mapping at dma 0x10000 (phys "
-				  "0x1000, 96 bytes)");
+	CHECK_CONTAINS(
+		f->detail,
+		"cacheline at phys 0x1040 also holds the from-device mapping at dma 0x10000 (phys 0x1000, 96 bytes)");
 	f = scn_finding(e, "cacheline-overlap", 1);
 	CHECK_EQ(f->dev, other);
 	CHECK_CONTAINS(f->detail, "of another device");
@@ -682,14 +690,13 @@ TEST(free_not_allocated)
 	ev.dev = dev;
 	scn_event(s, &ev); /* freed with another CPU address */
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "free-not-allocated,free-not-allocated,"
-				"free-not-allocated,unmap-size-mismatch,"
-				"free-not-allocated");
+	CHECK_STREQ(
+		scn_ids(e),
+		"free-not-allocated,free-not-allocated,free-not-allocated,unmap-size-mismatch,free-not-allocated");
 	CHECK_EQ(scn_finding(e, "free-not-allocated", 3)->addr, 0x50000);
 	CHECK_CONTAINS(
 		scn_finding(e, "free-not-allocated", 3)->detail,
-		"freed with CPU address 0xffff888000051000, allocated at "
-		"0xffff888000050000");
+		"freed with CPU address 0xffff888000051000, allocated at 0xffff888000050000");
 	CHECK_EQ(dmas_engine_nr_outstanding(e), 0);
 	CHECK_EQ(scn_finding(e, "free-not-allocated", 0)->addr, 0x10000);
 	CHECK_CONTAINS(scn_finding(e, "free-not-allocated", 1)->detail,

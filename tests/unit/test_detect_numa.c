@@ -96,9 +96,9 @@ TEST(numa_single_remote_buffer_of_a_call_site_is_found)
 	CHECK_EQ(f->severity, DMAS_SEV_WARNING);
 	CHECK_EQ(f->uncertain, 0);
 	CHECK_EQ(f->ts, scn_now(s));
-	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 4096 bytes (100%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"1 of 1 mapping remote, 4096 bytes (100%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 4096);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 50 * 4096);
 	scn_free(s);
@@ -153,9 +153,9 @@ TEST(numa_small_stacks_need_every_mapping_remote)
 	CHECK_EQ(f->map_stack, st2);
 	CHECK_EQ(f->addr, 0x10000);
 	CHECK_EQ(f->size, 16384);
-	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 16384 bytes (100%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"1 of 1 mapping remote, 16384 bytes (100%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes,
 		 12288 + 4096 + 16384);
 	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096 + 4096);
@@ -216,9 +216,9 @@ TEST(numa_share_threshold_and_minimum_count)
 	f = scn_finding(e, "numa-remote-buffer", 0);
 	CHECK_EQ(f->map_stack, half);
 	CHECK_EQ(f->addr, 0x1000);
-	CHECK_STREQ(f->detail, "4 of 8 mappings remote, 16384 bytes (50%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"4 of 8 mappings remote, 16384 bytes (50%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	scn_free(s);
 }
 
@@ -265,9 +265,9 @@ TEST(numa_judged_per_call_site_not_per_full_stack)
 	f = scn_finding(e, "numa-remote-buffer", 0);
 	CHECK_EQ(f->map_stack, plant);
 	CHECK_EQ(f->addr, 0x4000);
-	CHECK_STREQ(f->detail, "1 of 1 mapping remote, 4096 bytes (100%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"1 of 1 mapping remote, 4096 bytes (100%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	scn_free(s);
 }
 
@@ -300,9 +300,9 @@ TEST(numa_finding_names_the_first_remote_stack_of_its_site)
 	f = scn_finding(e, "numa-remote-buffer", 0);
 	CHECK_EQ(f->map_stack, b);
 	CHECK_EQ(f->addr, 0x2000);
-	CHECK_STREQ(f->detail, "4 of 5 mappings remote, 16384 bytes (80%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"4 of 5 mappings remote, 16384 bytes (80%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	scn_free(s);
 }
 
@@ -366,9 +366,9 @@ TEST(numa_found_at_window_end_and_kept_up_to_date)
 	CHECK_EQ(f->addr, 0x1000);
 	CHECK_EQ(f->map_ts, first_remote);
 	CHECK_EQ(f->ts, scn_now(s));
-	CHECK_STREQ(f->detail, "4 of 5 mappings remote, 16384 bytes (80%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"4 of 5 mappings remote, 16384 bytes (80%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	/* later mappings update the detail; the finding stays */
 	for (i = 0; i < 5; i++)
 		use(s, dev, 0x1000, LOCAL(i));
@@ -376,9 +376,9 @@ TEST(numa_found_at_window_end_and_kept_up_to_date)
 	CHECK_STREQ(scn_ids(e), "numa-remote-buffer,numa-remote-buffer");
 	CHECK_EQ(calls, 2);
 	f = scn_finding(e, "numa-remote-buffer", 0);
-	CHECK_STREQ(f->detail, "4 of 10 mappings remote, 16384 bytes (40%): "
-			       "buffer on node 0, device on node 1; placed by "
-			       "the driver's own allocation");
+	CHECK_STREQ(
+		f->detail,
+		"4 of 10 mappings remote, 16384 bytes (40%): buffer on node 0, device on node 1; placed by the driver's own allocation");
 	CHECK_EQ(scn_finding(e, "numa-remote-buffer", 1)->map_stack, other);
 	scn_free(s);
 }
@@ -400,10 +400,9 @@ TEST(numa_remote_nodes_mixed)
 		use(s, dev, 0x1000, i & 1 ? 2 * GB + i * 4096 : REMOTE(i));
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
-	CHECK_STREQ(scn_finding(e, "numa-remote-buffer", 0)->detail,
-		    "4 of 4 mappings remote, 16384 bytes (100%): buffer on "
-		    "remote nodes, device on node 1; placed by the driver's "
-		    "own allocation");
+	CHECK_STREQ(
+		scn_finding(e, "numa-remote-buffer", 0)->detail,
+		"4 of 4 mappings remote, 16384 bytes (100%): buffer on remote nodes, device on node 1; placed by the driver's own allocation");
 	scn_free(s);
 }
 
@@ -482,8 +481,9 @@ TEST(numa_remote_cpu_is_info_and_systematic)
 	CHECK_EQ(f->severity, DMAS_SEV_INFO);
 	CHECK_EQ(f->addr, 0x3000);
 	CHECK_EQ(f->map_stack, st);
-	CHECK_STREQ(f->detail, "4 of 5 mappings made from CPUs on node 0 "
-			       "(80% of bytes), device on node 1");
+	CHECK_STREQ(
+		f->detail,
+		"4 of 5 mappings made from CPUs on node 0 (80% of bytes), device on node 1");
 	scn_free(s);
 }
 
@@ -512,8 +512,9 @@ TEST(numa_same_input_same_findings)
 			 scn_finding(e, "numa-remote-buffer", 2)->map_stack);
 		scn_free(s);
 	}
-	CHECK_STREQ(a, "numa-remote-buffer,numa-remote-buffer,"
-		       "numa-remote-buffer 1 2 3");
+	CHECK_STREQ(
+		a,
+		"numa-remote-buffer,numa-remote-buffer,numa-remote-buffer 1 2 3");
 	CHECK_STREQ(a, b);
 }
 
@@ -574,10 +575,9 @@ TEST(numa_sent_packets_need_the_full_rule_and_are_info)
 	CHECK(f != NULL);
 	if (f) {
 		CHECK_EQ(f->severity, DMAS_SEV_INFO);
-		CHECK_STREQ(f->detail,
-			    "8 of 8 mappings remote, 32768 bytes (100%): "
-			    "buffer on node 0, device on node 1; placed by the "
-			    "network stack (sent packets)");
+		CHECK_STREQ(
+			f->detail,
+			"8 of 8 mappings remote, 32768 bytes (100%): buffer on node 0, device on node 1; placed by the network stack (sent packets)");
 	}
 	scn_free(s);
 }

@@ -293,13 +293,14 @@ TEST(access_then_hand_back_is_one_missing_sync)
 	scn_transfer(s, dev, CHAN, 2, 0x20000, 4096, FROM);
 	scn_cpu_access(s, dev, 0x20000, 64, false);
 	scn_transfer(s, dev, CHAN, 3, 0x20000, 4096, FROM);
-	CHECK_STREQ(scn_ids(e), "cpu-access-device-owned,"
-				"cpu-access-device-owned,"
-				"cpu-access-device-owned");
+	CHECK_STREQ(
+		scn_ids(e),
+		"cpu-access-device-owned,cpu-access-device-owned,cpu-access-device-owned");
 	f = scn_finding(e, "cpu-access-device-owned", 0);
 	CHECK_EQ(f->consequences, 1);
-	CHECK_CONTAINS(f->consequence, "then handed back to the device with "
-				       "no sync_for_cpu (sync_for_device");
+	CHECK_CONTAINS(
+		f->consequence,
+		"then handed back to the device with no sync_for_cpu (sync_for_device");
 	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 1)->consequences, 0);
 	CHECK_CONTAINS(
 		scn_finding(e, "cpu-access-device-owned", 2)->consequence,
@@ -353,11 +354,12 @@ TEST(sg_sync_entry_count_must_match_the_map)
 	scn_sync_sg_for_cpu(s, dev, 0xffff888000009000ULL, 1, 4096, FROM);
 	scn_unmap_sg(s, dev, sg, 4, 16384, FROM);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "sync-sg-nents-mismatch,sync-sg-nents-mismatch,"
-				"sync-dir-mismatch,sync-not-mapped");
-	CHECK_CONTAINS(scn_finding(e, "sync-sg-nents-mismatch", 0)->detail,
-		       "synced 2 entries, the list was mapped with nents 4 "
-		       "(2 dma segments)");
+	CHECK_STREQ(
+		scn_ids(e),
+		"sync-sg-nents-mismatch,sync-sg-nents-mismatch,sync-dir-mismatch,sync-not-mapped");
+	CHECK_CONTAINS(
+		scn_finding(e, "sync-sg-nents-mismatch", 0)->detail,
+		"synced 2 entries, the list was mapped with nents 4 (2 dma segments)");
 	CHECK_CONTAINS(scn_finding(e, "sync-sg-nents-mismatch", 1)->detail,
 		       "synced 5 entries");
 	CHECK_EQ(scn_finding(e, "sync-sg-nents-mismatch", 0)->severity,

@@ -28,9 +28,7 @@ TEST(dd_parse_unmap_size)
 	struct dmas_dd_msg m;
 
 	CHECK_EQ(
-		parse("DMA-API: vdmac vdmac.0: device driver frees DMA memory "
-		      "with different size [device address=0x00000000fffff000] "
-		      "[map size=4096 bytes] [unmap size=2048 bytes]",
+		parse("DMA-API: vdmac vdmac.0: device driver frees DMA memory with different size [device address=0x00000000fffff000] [map size=4096 bytes] [unmap size=2048 bytes]",
 		      &m),
 		1);
 	CHECK_EQ(m.cls, DMAS_DD_FREE_SIZE);
@@ -49,12 +47,10 @@ TEST(dd_parse_pci_device_and_direction)
 	struct dmas_dd_msg m;
 
 	/* a PCI name has colons of its own */
-	CHECK_EQ(parse("DMA-API: e1000e 0000:10:00.0: device driver frees DMA "
-		       "memory with different direction [device "
-		       "address=0x00000000ffffe000] [size=1536 bytes] [mapped "
-		       "with DMA_FROM_DEVICE] [unmapped with DMA_TO_DEVICE]",
-		       &m),
-		 1);
+	CHECK_EQ(
+		parse("DMA-API: e1000e 0000:10:00.0: device driver frees DMA memory with different direction [device address=0x00000000ffffe000] [size=1536 bytes] [mapped with DMA_FROM_DEVICE] [unmapped with DMA_TO_DEVICE]",
+		      &m),
+		1);
 	CHECK_EQ(m.cls, DMAS_DD_FREE_DIR);
 	CHECK_STREQ(m.driver, "e1000e");
 	CHECK_STREQ(m.device, "0000:10:00.0");
@@ -69,11 +65,10 @@ TEST(dd_parse_map_error_unchecked)
 	struct dmas_dd_msg m;
 
 	/* debug.c prints no space before the first bracket here */
-	CHECK_EQ(parse("DMA-API: nvme 0000:11:00.0: device driver failed to "
-		       "check map error[device address=0x00000000fffd0000] "
-		       "[size=4096 bytes] [mapped as single]",
-		       &m),
-		 1);
+	CHECK_EQ(
+		parse("DMA-API: nvme 0000:11:00.0: device driver failed to check map error[device address=0x00000000fffd0000] [size=4096 bytes] [mapped as single]",
+		      &m),
+		1);
 	CHECK_EQ(m.cls, DMAS_DD_MAP_ERR_UNCHECKED);
 	CHECK_EQ(m.addr, 0xfffd0000);
 	CHECK_EQ(m.size, 4096);
@@ -87,14 +82,10 @@ TEST(dd_parse_two_line_leak_report)
 	struct dmas_dd_msg m;
 
 	/* one record, its newline escaped by /dev/kmsg */
-	CHECK_EQ(parse("DMA-API: vdmac vdmac.0: device driver has pending DMA "
-		       "allocations while released from device "
-		       "[count=3]\\x0aOne "
-		       "of leaked entries details: [device "
-		       "address=0x00000000fff00000] [size=8192 bytes] [mapped "
-		       "with DMA_BIDIRECTIONAL] [mapped as coherent]",
-		       &m),
-		 1);
+	CHECK_EQ(
+		parse("DMA-API: vdmac vdmac.0: device driver has pending DMA allocations while released from device [count=3]\\x0aOne of leaked entries details: [device address=0x00000000fff00000] [size=8192 bytes] [mapped with DMA_BIDIRECTIONAL] [mapped as coherent]",
+		      &m),
+		1);
 	CHECK_EQ(m.cls, DMAS_DD_PENDING_AT_UNBIND);
 	CHECK_EQ(m.count, 3);
 	CHECK_EQ(m.addr, 0xfff00000);
@@ -112,89 +103,47 @@ TEST(dd_parse_every_sync_and_free_class)
 		enum dmas_dd_class cls;
 		uint64_t addr, size;
 	} cases[] = {
-		{"DMA-API: d x.0: device driver tries to free an invalid DMA "
-		 "memory address",
+		{"DMA-API: d x.0: device driver tries to free an invalid DMA memory address",
 		 DMAS_DD_FREE_INVALID, 0, 0},
-		{"DMA-API: d x.0: device driver tries to free DMA memory it "
-		 "has "
-		 "not allocated [device address=0x0000000000001000] "
-		 "[size=64 bytes]",
+		{"DMA-API: d x.0: device driver tries to free DMA memory it has not allocated [device address=0x0000000000001000] [size=64 bytes]",
 		 DMAS_DD_FREE_NOT_ALLOCATED, 0x1000, 64},
-		{"DMA-API: d x.0: device driver frees DMA memory with wrong "
-		 "function [device address=0x0000000000002000] [size=4096 "
-		 "bytes] [mapped as coherent] [unmapped as single]",
+		{"DMA-API: d x.0: device driver frees DMA memory with wrong function [device address=0x0000000000002000] [size=4096 bytes] [mapped as coherent] [unmapped as single]",
 		 DMAS_DD_FREE_WRONG_FUNCTION, 0x2000, 4096},
-		{"DMA-API: d x.0: device driver frees DMA memory with "
-		 "different "
-		 "CPU address [device address=0x0000000000003000] [size=4096 "
-		 "bytes] [cpu alloc address=0x0000000001000000] [cpu free "
-		 "address=0x0000000002000000]",
+		{"DMA-API: d x.0: device driver frees DMA memory with different CPU address [device address=0x0000000000003000] [size=4096 bytes] [cpu alloc address=0x0000000001000000] [cpu free address=0x0000000002000000]",
 		 DMAS_DD_FREE_CPU_ADDR, 0x3000, 4096},
-		{"DMA-API: d x.0: device driver frees DMA sg list with "
-		 "different entry count [map count=4] [unmap count=3]",
+		{"DMA-API: d x.0: device driver frees DMA sg list with different entry count [map count=4] [unmap count=3]",
 		 DMAS_DD_FREE_SG_COUNT, 0, 0},
-		{"DMA-API: d x.0: device driver tries to sync DMA memory it "
-		 "has "
-		 "not allocated [device address=0x0000000000004000] [size=512 "
-		 "bytes]",
+		{"DMA-API: d x.0: device driver tries to sync DMA memory it has not allocated [device address=0x0000000000004000] [size=512 bytes]",
 		 DMAS_DD_SYNC_NOT_ALLOCATED, 0x4000, 512},
-		{"DMA-API: d x.0: device driver syncs DMA memory outside "
-		 "allocated range [device address=0x0000000000005000] "
-		 "[allocation size=4096 bytes] [sync offset+size=8192]",
+		{"DMA-API: d x.0: device driver syncs DMA memory outside allocated range [device address=0x0000000000005000] [allocation size=4096 bytes] [sync offset+size=8192]",
 		 DMAS_DD_SYNC_RANGE, 0x5000, 4096},
-		{"DMA-API: d x.0: device driver syncs DMA memory with "
-		 "different "
-		 "direction [device address=0x0000000000006000] [size=4096 "
-		 "bytes] [mapped with DMA_TO_DEVICE] [synced with "
-		 "DMA_FROM_DEVICE]",
+		{"DMA-API: d x.0: device driver syncs DMA memory with different direction [device address=0x0000000000006000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]",
 		 DMAS_DD_SYNC_DIR, 0x6000, 4096},
-		{"DMA-API: d x.0: device driver syncs device read-only DMA "
-		 "memory for cpu [device address=0x0000000000007000] "
-		 "[size=4096 "
-		 "bytes] [mapped with DMA_TO_DEVICE] [synced with "
-		 "DMA_BIDIRECTIONAL]",
+		{"DMA-API: d x.0: device driver syncs device read-only DMA memory for cpu [device address=0x0000000000007000] [size=4096 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_BIDIRECTIONAL]",
 		 DMAS_DD_SYNC_READ_ONLY, 0x7000, 4096},
-		{"DMA-API: d x.0: device driver syncs device write-only DMA "
-		 "memory to device [device address=0x0000000000008000] "
-		 "[size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with "
-		 "DMA_BIDIRECTIONAL]",
+		{"DMA-API: d x.0: device driver syncs device write-only DMA memory to device [device address=0x0000000000008000] [size=4096 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_BIDIRECTIONAL]",
 		 DMAS_DD_SYNC_WRITE_ONLY, 0x8000, 4096},
-		{"DMA-API: d x.0: device driver syncs DMA sg list with "
-		 "different "
-		 "entry count [map count=4] [sync count=2]",
+		{"DMA-API: d x.0: device driver syncs DMA sg list with different entry count [map count=4] [sync count=2]",
 		 DMAS_DD_SYNC_SG_COUNT, 0, 0},
-		{"DMA-API: d x.0: device driver maps memory from stack "
-		 "[addr=00000000c0ffee00]",
+		{"DMA-API: d x.0: device driver maps memory from stack [addr=00000000c0ffee00]",
 		 DMAS_DD_MAP_STACK, 0, 0},
-		{"DMA-API: d x.0: device driver maps memory from stack "
-		 "[probable "
-		 "addr=00000000c0ffee00]",
+		{"DMA-API: d x.0: device driver maps memory from stack [probable addr=00000000c0ffee00]",
 		 DMAS_DD_MAP_STACK, 0, 0},
-		{"DMA-API: d x.0: device driver maps memory from kernel text "
-		 "or "
-		 "rodata [addr=00000000c0ffee00] [len=64]",
+		{"DMA-API: d x.0: device driver maps memory from kernel text or rodata [addr=00000000c0ffee00] [len=64]",
 		 DMAS_DD_MAP_TEXT, 0, 64},
-		{"DMA-API: d x.0: device driver maps memory from invalid area "
-		 "[addr=00000000c0ffee00] [len=64]",
+		{"DMA-API: d x.0: device driver maps memory from invalid area [addr=00000000c0ffee00] [len=64]",
 		 DMAS_DD_MAP_INVALID, 0, 64},
-		{"DMA-API: d x.0: device driver maps memory from vmalloc area "
-		 "[addr=00000000c0ffee00] [len=64]",
+		{"DMA-API: d x.0: device driver maps memory from vmalloc area [addr=00000000c0ffee00] [len=64]",
 		 DMAS_DD_MAP_VMALLOC, 0, 64},
-		{"DMA-API: d x.0: mapping sg segment longer than device claims "
-		 "to support [len=131072] [max=65536]",
+		{"DMA-API: d x.0: mapping sg segment longer than device claims to support [len=131072] [max=65536]",
 		 DMAS_DD_SG_TOO_LONG, 0, 131072},
-		{"DMA-API: d x.0: mapping sg segment across boundary "
-		 "[start=0x00000000ffff0000] [end=0x00000000ffff1fff] "
-		 "[boundary=0x00000000ffffffff]",
+		{"DMA-API: d x.0: mapping sg segment across boundary [start=0x00000000ffff0000] [end=0x00000000ffff1fff] [boundary=0x00000000ffffffff]",
 		 DMAS_DD_SG_BOUNDARY, 0xffff0000, 0},
-		{"DMA-API: d x.0: cacheline tracking EEXIST, overlapping "
-		 "mappings aren't supported",
+		{"DMA-API: d x.0: cacheline tracking EEXIST, overlapping mappings aren't supported",
 		 DMAS_DD_CACHELINE_OVERLAP, 0, 0},
-		{"DMA-API: exceeded 7 overlapping mappings of cacheline "
-		 "0x0000000000123456",
+		{"DMA-API: exceeded 7 overlapping mappings of cacheline 0x0000000000123456",
 		 DMAS_DD_CACHELINE_LIMIT, 0, 0},
-		{"DMA-API: d x.0: device driver does something new [device "
-		 "address=0x0000000000009000]",
+		{"DMA-API: d x.0: device driver does something new [device address=0x0000000000009000]",
 		 DMAS_DD_OTHER, 0x9000, 0},
 	};
 
@@ -235,9 +184,7 @@ TEST(dd_parse_dump_line)
 
 	CHECK_EQ(
 		dmas_dd_parse_dump_line(
-			"0000:10:00.0 e1000e single idx 255 P=12345000 N=12345 "
-			"D=ffffe000 L=600 DMA_FROM_DEVICE dma map error "
-			"checked\n",
+			"0000:10:00.0 e1000e single idx 255 P=12345000 N=12345 D=ffffe000 L=600 DMA_FROM_DEVICE dma map error checked\n",
 			&en),
 		0);
 	CHECK_STREQ(en.device, "0000:10:00.0");
@@ -320,8 +267,7 @@ TEST(dd_debugfs_round_trip_and_merge)
 	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", root);
 	k = fopen(kmsg, "w");
 	CHECK(k != NULL);
-	fputs("4,100,1000;DMA-API: old old.0: device driver tries to free an "
-	      "invalid DMA memory address\n",
+	fputs("4,100,1000;DMA-API: old old.0: device driver tries to free an invalid DMA memory address\n",
 	      k);
 	fclose(k);
 
@@ -338,28 +284,20 @@ TEST(dd_debugfs_round_trip_and_merge)
 	 * address, a sync dmascope did not see */
 	fd = open(kmsg, O_WRONLY | O_APPEND);
 	CHECK(fd >= 0);
-	dprintf(fd, "4,101,2000000,-;DMA-API: vdmac vdmac.0: device driver "
-		    "frees DMA memory with different size [device "
-		    "address=0x0000000000001000] [map size=4096 bytes] [unmap "
-		    "size=2048 bytes]\n SUBSYSTEM=platform\n");
+	dprintf(fd,
+		"4,101,2000000,-;DMA-API: vdmac vdmac.0: device driver frees DMA memory with different size [device address=0x0000000000001000] [map size=4096 bytes] [unmap size=2048 bytes]\n SUBSYSTEM=platform\n");
 	dprintf(fd, "4,102,2000001,-;DMA-API: Mapped at:\n");
-	dprintf(fd, "4,103,2000002,-;DMA-API: vdmac vdmac.0: device driver "
-		    "failed to check map error[device "
-		    "address=0x0000000000004000] [size=64 bytes] [mapped as "
-		    "single]\n");
-	dprintf(fd, "4,104,2000003,-;DMA-API: vdmac vdmac.0: device driver "
-		    "failed to check map error[device "
-		    "address=0x0000000000004000] [size=64 bytes] [mapped as "
-		    "single]\n");
-	dprintf(fd, "4,105,2000004,-;DMA-API: vdmac vdmac.0: device driver "
-		    "syncs DMA memory outside allocated range [device "
-		    "address=0x0000000000006000] [allocation size=4096 bytes] "
-		    "[sync offset+size=8192]\n");
+	dprintf(fd,
+		"4,103,2000002,-;DMA-API: vdmac vdmac.0: device driver failed to check map error[device address=0x0000000000004000] [size=64 bytes] [mapped as single]\n");
+	dprintf(fd,
+		"4,104,2000003,-;DMA-API: vdmac vdmac.0: device driver failed to check map error[device address=0x0000000000004000] [size=64 bytes] [mapped as single]\n");
+	dprintf(fd,
+		"4,105,2000004,-;DMA-API: vdmac vdmac.0: device driver syncs DMA memory outside allocated range [device address=0x0000000000006000] [allocation size=4096 bytes] [sync offset+size=8192]\n");
 	close(fd);
 	write_file(root, "error_count", "9\n");
-	write_file(root, "dump",
-		   "vdmac.0 vdmac single idx 0 P=1000 N=1 D=8000 L=200 "
-		   "DMA_FROM_DEVICE dma map error checked\n");
+	write_file(
+		root, "dump",
+		"vdmac.0 vdmac single idx 0 P=1000 N=1 D=8000 L=200 DMA_FROM_DEVICE dma map error checked\n");
 	dmas_dmadbg_end(&d);
 	CHECK_EQ(read_file_long(root, "all_errors"), 0);
 	CHECK_EQ(d.errors_after, 9);
@@ -414,32 +352,21 @@ TEST(dd_merge_both_only_and_folded)
 	struct scn *s = merge_setup(&e, &dev);
 	size_t n0 = dmas_engine_nr_findings(e);
 
-	add_msg(&d, "DMA-API: vdmac vdmac.0: device driver frees DMA memory "
-		    "with different size [device address=0x0000000000001000] "
-		    "[map size=4096 bytes] [unmap size=2048 bytes]");
-	add_msg(&d, "DMA-API: vdmac vdmac.0: device driver failed to check map "
-		    "error[device address=0x0000000000004000] [size=64 bytes] "
-		    "[mapped as single]");
-	add_msg(&d, "DMA-API: vdmac vdmac.0: device driver failed to check map "
-		    "error[device address=0x0000000000004000] [size=64 bytes] "
-		    "[mapped as single]");
-	add_msg(&d, "DMA-API: vdmac vdmac.0: device driver frees DMA memory "
-		    "with wrong function [device address=0x0000000000007000] "
-		    "[size=4096 bytes] [mapped as coherent] [unmapped as "
-		    "single]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver frees DMA memory with different size [device address=0x0000000000001000] [map size=4096 bytes] [unmap size=2048 bytes]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver failed to check map error[device address=0x0000000000004000] [size=64 bytes] [mapped as single]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver failed to check map error[device address=0x0000000000004000] [size=64 bytes] [mapped as single]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver frees DMA memory with wrong function [device address=0x0000000000007000] [size=4096 bytes] [mapped as coherent] [unmapped as single]");
 	/* a leak at unbind names one of the leaked entries: the one dmascope
 	 * reported is another, still the same finding (none here: added) */
 	add_msg(&d,
-		"DMA-API: vdmac vdmac.0: device driver has pending DMA "
-		"allocations while released from device [count=2]\\x0aOne of "
-		"leaked entries details: [device address=0x0000000000009000] "
-		"[size=512 bytes] [mapped with DMA_FROM_DEVICE] [mapped as "
-		"single]");
+		"DMA-API: vdmac vdmac.0: device driver has pending DMA allocations while released from device [count=2]\\x0aOne of leaked entries details: [device address=0x0000000000009000] [size=512 bytes] [mapped with DMA_FROM_DEVICE] [mapped as single]");
 	/* another device's report with a size-mismatch id: not ours */
 	add_msg(&d,
-		"DMA-API: nvme 0000:11:00.0: device driver frees DMA memory "
-		"with different size [device address=0x0000000000001000] "
-		"[map size=4096 bytes] [unmap size=2048 bytes]");
+		"DMA-API: nvme 0000:11:00.0: device driver frees DMA memory with different size [device address=0x0000000000001000] [map size=4096 bytes] [unmap size=2048 bytes]");
 	dmas_dmadbg_merge(&d, e, NULL, NULL);
 
 	CHECK_EQ(d.both, 1);
@@ -460,8 +387,9 @@ TEST(dd_merge_both_only_and_folded)
 		CHECK_EQ(f->addr, 0x4000);
 		CHECK_EQ(f->repeats, 1);
 		CHECK_EQ(f->severity, DMAS_SEV_ERROR);
-		CHECK_CONTAINS(f->detail, "dma-debug: vdmac vdmac.0: device "
-					  "driver failed to check map error");
+		CHECK_CONTAINS(
+			f->detail,
+			"dma-debug: vdmac vdmac.0: device driver failed to check map error");
 	}
 	/* coherent memory unmapped as single: the finer id */
 	f = scn_finding(e, "coherent-via-streaming-api", 0);
@@ -522,11 +450,8 @@ TEST(dd_merge_leak_at_unbind_any_entry)
 	CHECK_STREQ(scn_ids(e), "leak-at-unbind,leak-at-unbind");
 	/* dma-debug names one of the leaked entries, maybe another one than
 	 * dmascope's finding (here: an address dmascope never saw) */
-	add_msg(&d, "DMA-API: e1000e 0000:10:00.0: device driver has pending "
-		    "DMA allocations while released from device "
-		    "[count=2]\\x0aOne of leaked entries details: [device "
-		    "address=0x000000000000c000] [size=1536 bytes] [mapped "
-		    "with DMA_FROM_DEVICE] [mapped as single]");
+	add_msg(&d,
+		"DMA-API: e1000e 0000:10:00.0: device driver has pending DMA allocations while released from device [count=2]\\x0aOne of leaked entries details: [device address=0x000000000000c000] [size=1536 bytes] [mapped with DMA_FROM_DEVICE] [mapped as single]");
 	dmas_dmadbg_merge(&d, e, NULL, NULL);
 	CHECK_EQ(d.both, 1);
 	CHECK_EQ(d.dd_only, 0);

@@ -412,7 +412,8 @@ TEST(memory_per_outstanding_mapping)
 	}
 	per = (dmas_engine_mem_bytes(e) - base) / N;
 	printf("     %zu bytes per outstanding mapping\n", per);
-	/* a 64-byte record and its share of the hash table, with growth slack
+	/*
+	 * a 64-byte record and its share of the hash table, with growth slack
 	 */
 	CHECK(per <= 160);
 	CHECK_EQ(dmas_engine_nr_outstanding(e), N + 1);

@@ -83,13 +83,11 @@ TEST(format_not_a_recording)
 	CHECK(!dmat_reader_open_mem("\x1f\x8b\x08\x00\x00\x00", 6, "x.gz", err,
 				    sizeof(err)));
 	CHECK_STREQ(err, "x.gz: not a dmascope recording (bad magic)");
-	CHECK(!dmat_reader_open_mem("\x7f"
-				    "ELF\x02\x01\x01\x00",
-				    8, "a.out", err, sizeof(err)));
+	CHECK(!dmat_reader_open_mem("\x7fELF\x02\x01\x01\x00", 8, "a.out", err,
+				    sizeof(err)));
 	CHECK_CONTAINS(err, "bad magic");
-	CHECK(!dmat_reader_open_mem("\x89"
-				    "DMAT\n\x1a\n\x01",
-				    9, "crlf", err, sizeof(err)));
+	CHECK(!dmat_reader_open_mem("\x89DMAT\n\x1a\n\x01", 9, "crlf", err,
+				    sizeof(err)));
 	CHECK_CONTAINS(err, "bad magic");
 }
 
@@ -150,11 +148,11 @@ static void truncate_everywhere(bool compress)
 			}
 			if (d.lines != lines)
 				bad_count++;
-			snprintf(want, sizeof(want),
-				 "mem: truncated after %" PRIu64
-				 " events at offset %zu: the recording was not "
-				 "finished",
-				 events, at);
+			snprintf(
+				want, sizeof(want),
+				"mem: truncated after %" PRIu64
+				" events at offset %zu: the recording was not finished",
+				events, at);
 			if (strcmp(d.err, want)) {
 				if (!bad_msg)
 					fprintf(stderr,
@@ -390,9 +388,10 @@ TEST(format_longer_records_read)
 	p += fmt_make_record(p, DMAT_T_TRAILER, payload, DMAT_TRAILER_LEN + 8);
 	CHECK(fmt_dump_mem(file, (size_t)(p - file), &d, err, sizeof(err)));
 	CHECK_EQ(d.final, DMAT_R_EOF);
-	CHECK_STREQ(d.text, "device 4 node=1 flags=0 mask=0xffff name=dev "
-			    "driver=drv bus=pci\n"
-			    "memrange 0x1000-0x2000 node=1\n");
+	CHECK_STREQ(
+		d.text,
+		"device 4 node=1 flags=0 mask=0xffff name=dev driver=drv bus=pci\n"
+		"memrange 0x1000-0x2000 node=1\n");
 	fmt_dump_free(&d);
 	free(f);
 }
@@ -451,8 +450,9 @@ TEST(format_newer_major_version_rejected)
 	dmat_put16(f + 10, 3);
 	fmt_fix_header_crc(f);
 	CHECK(!dmat_reader_open_mem(f, len, "new.dmat", err, sizeof(err)));
-	CHECK_STREQ(err, "new.dmat: recording format version 2.3 is newer than "
-			 "this dmascope reads (1.x): use a newer dmascope");
+	CHECK_STREQ(
+		err,
+		"new.dmat: recording format version 2.3 is newer than this dmascope reads (1.x): use a newer dmascope");
 	/* a flag this version does not know changes how the stream reads */
 	dmat_put16(f + 8, 1);
 	dmat_put32(f + 12, 0x100);

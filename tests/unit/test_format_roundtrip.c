@@ -32,20 +32,18 @@ static void check_sample(const struct fmt_dump *d, unsigned nevents)
 	CHECK_EQ(d->final, DMAT_R_EOF);
 	/* 2 ranges + 2 cpu nodes + per 11 events a device and a stack */
 	CHECK_EQ(d->lines, 4 + nevents + 2 * ((nevents + 10) / 11));
-	CHECK_CONTAINS(d->text,
-		       "memrange 0-0x80000000 node=0\n"
-		       "cpunode 0 node=0\n"
-		       "memrange 0x80000000-0x100000000 node=1\n"
-		       "cpunode 2 node=1\n"
-		       "device 1 node=-1 flags=1 mask=0xffffffffff "
-		       "name=0000:00:00.0 driver=drv0 bus=pci\n"
-		       "stack 1 nr=1 \"dma_map_page_attrs+0x0/0x200\"\n"
-		       "event ts=1000000 dev=1 pid=4000 stack=0 cpu=0 "
-		       "kind=1 dir=0 addr=0xfffff000 size=4096 "
-		       "phys=0x80000000 aux=0xffff888000000000 "
-		       "count=0 attrs=32768 flags=0 r=0\n");
-	CHECK_CONTAINS(d->text, "stack 3 nr=3 \"dma_map_page_attrs+0x0/0x200\" "
-				"\"nvme_map_data+0x1c/0x80 [nvme]\" \"\"\n");
+	CHECK_CONTAINS(
+		d->text,
+		"memrange 0-0x80000000 node=0\n"
+		"cpunode 0 node=0\n"
+		"memrange 0x80000000-0x100000000 node=1\n"
+		"cpunode 2 node=1\n"
+		"device 1 node=-1 flags=1 mask=0xffffffffff name=0000:00:00.0 driver=drv0 bus=pci\n"
+		"stack 1 nr=1 \"dma_map_page_attrs+0x0/0x200\"\n"
+		"event ts=1000000 dev=1 pid=4000 stack=0 cpu=0 kind=1 dir=0 addr=0xfffff000 size=4096 phys=0x80000000 aux=0xffff888000000000 count=0 attrs=32768 flags=0 r=0\n");
+	CHECK_CONTAINS(
+		d->text,
+		"stack 3 nr=3 \"dma_map_page_attrs+0x0/0x200\" \"nvme_map_data+0x1c/0x80 [nvme]\" \"\"\n");
 	/* every kind, names included */
 	for (unsigned i = 0; i < nevents; i += 1) {
 		fmt_sample_event(&ev, i);
@@ -177,7 +175,8 @@ static void big(bool compress)
 		struct dmas_event ev;
 
 		if (i % 7777 == 0) {
-			/* ids stay under DMAS_DEV_ID_MAX: readers refuse more
+			/*
+			 * ids stay under DMAS_DEV_ID_MAX: readers refuse more
 			 */
 			struct dmas_device d = {.id = i / 7777 + 1};
 
@@ -303,7 +302,8 @@ TEST(format_event_bytes_little_endian)
 	CHECK_EQ(b[63], 0x09);
 	dmat_event_decode_portable(&back, b);
 	CHECK(!memcmp(&back, &ev, sizeof(ev)));
-	/* the fast path (a copy on little-endian hosts) writes the same bytes
+	/*
+	 * the fast path (a copy on little-endian hosts) writes the same bytes
 	 */
 	uint8_t fast[64];
 

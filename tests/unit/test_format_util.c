@@ -146,8 +146,8 @@ static void dump_record(FILE *f, const struct dmat_record *rec)
 		break;
 	case DMAT_R_EVENT:
 		fprintf(f,
-			"event ts=%" PRIu64 " dev=%u pid=%u stack=%u cpu=%u "
-			"kind=%u dir=%u",
+			"event ts=%" PRIu64
+			" dev=%u pid=%u stack=%u cpu=%u kind=%u dir=%u",
 			(uint64_t)e->ts, e->dev, e->pid, e->stack_id, e->cpu,
 			e->kind, e->dir);
 		if (dmat_kind_has_name(e->kind))

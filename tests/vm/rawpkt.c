@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* IEEE 802 "local experimental" ethertype: nothing else in the guest uses it.
+/*
+ * IEEE 802 "local experimental" ethertype: nothing else in the guest uses it.
  */
 #define RAWPKT_ETHERTYPE 0x88b5
 #define RAWPKT_MAGIC 0x646d6173u /* "dmas" */
@@ -131,8 +132,8 @@ int main(int argc, char **argv)
 	long deadline;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: rawpkt SEND_IF RECV_IF [COUNT "
-				"[WAIT_SECONDS]]\n");
+		fprintf(stderr,
+			"usage: rawpkt SEND_IF RECV_IF [COUNT [WAIT_SECONDS]]\n");
 		return 2;
 	}
 	rx.count = argc > 3 ? atoi(argv[3]) : 200;

@@ -37,8 +37,7 @@ static void print_text(const struct top *t, const struct frame *fr, FILE *out)
 
 	if (fr->skipped)
 		fprintf(out,
-			"(%llu frames with no events skipped before this "
-			"one)\n\n",
+			"(%llu frames with no events skipped before this one)\n\n",
 			(unsigned long long)fr->skipped);
 	header_render(fr, &fo.o, t->source_desc);
 	fputc('\n', out);

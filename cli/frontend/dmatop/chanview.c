@@ -20,10 +20,10 @@ void chanview_draw(struct top *t, int y0, int rows)
 	draw_bar(y0, chan_header_line(), attr_of(AT_TITLE));
 	rows--;
 	if (!fr->nr_chans) {
-		draw_text(y0 + 1, 1,
-			  "no dmaengine channels seen (channels appear when a "
-			  "client requests one)",
-			  attr_of(AT_DIM));
+		draw_text(
+			y0 + 1, 1,
+			"no dmaengine channels seen (channels appear when a client requests one)",
+			attr_of(AT_DIM));
 		return;
 	}
 	if (rows >= 8)
@@ -46,11 +46,11 @@ void chanview_draw(struct top *t, int y0, int rows)
 
 	c = &fr->chans[t->sel[VIEW_DMAENGINE]];
 	y = y0 + 1 + list_rows;
-	snprintf(line, sizeof(line),
-		 "%12s %11s %10s  %-6s  (descriptors not done on %s chan %u: "
-		 "%zu, oldest first)",
-		 "COOKIE", "BYTES", "AGE", "ISSUED", c->provider_name, c->index,
-		 c->nr_open);
+	snprintf(
+		line, sizeof(line),
+		"%12s %11s %10s  %-6s  (descriptors not done on %s chan %u: %zu, oldest first)",
+		"COOKIE", "BYTES", "AGE", "ISSUED", c->provider_name, c->index,
+		c->nr_open);
 	draw_bar(y++, line, attr_of(AT_TITLE));
 	for (i = 0; i < c->nr_descs && y < y0 + 1 + rows; i++) {
 		const struct dmas_desc_info *d = &c->descs[i];

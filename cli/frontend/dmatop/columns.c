@@ -301,10 +301,9 @@ const struct dev_column dev_columns[NR_DEV_COLUMNS] = {
 		      "MB/s mapped DMA_BIDIRECTIONAL"},
 	[COL_OUTST] = {"OUTST", "outstanding", 6, false, c_outst, n_outst, NULL,
 		       "streaming mappings outstanding now"},
-	[COL_OUTBYTES] = {"OUTBYTES", "outbytes", 9, false, c_outbytes,
-			  n_outbytes, NULL,
-			  "bytes outstanding now, with their trend since the "
-			  "last refresh"},
+	[COL_OUTBYTES] =
+		{"OUTBYTES", "outbytes", 9, false, c_outbytes, n_outbytes, NULL,
+		 "bytes outstanding now, with their trend since the last refresh"},
 	[COL_COHERENT] = {"COHERENT", "coherent", 8, false, c_coherent,
 			  n_coherent, NULL, "coherent memory allocated now"},
 	[COL_REMOTE] =
@@ -404,8 +403,7 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 
 const char *chan_header_line(void)
 {
-	return "PROVIDER       CHAN CLIENT         STATE    PENDING INFLIGHT"
-	       "  SUBMITTED  DONE/s    MB/s  ERRORS  TERM  OLDEST";
+	return "PROVIDER       CHAN CLIENT         STATE    PENDING INFLIGHT  SUBMITTED  DONE/s    MB/s  ERRORS  TERM  OLDEST";
 }
 
 void chan_format_line(const struct chanrow *c, const struct frame *fr,
@@ -419,14 +417,14 @@ void chan_format_line(const struct chanrow *c, const struct frame *fr,
 		fmt_reltime(c->oldest_age_ns, age, sizeof(age));
 	else
 		snprintf(age, sizeof(age), "-");
-	snprintf(buf, n,
-		 "%-14.14s %4u %-14.14s %-8s %7llu %8llu %10llu %7s %7s %7llu "
-		 "%5llu  %s",
-		 c->provider_name, c->index,
-		 c->client_name[0] ? c->client_name : "-",
-		 c->held ? "held" : "released", (unsigned long long)c->pending,
-		 (unsigned long long)c->inflight,
-		 (unsigned long long)c->submitted, rate, mbs,
-		 (unsigned long long)c->errors,
-		 (unsigned long long)c->terminated, age);
+	snprintf(
+		buf, n,
+		"%-14.14s %4u %-14.14s %-8s %7llu %8llu %10llu %7s %7s %7llu %5llu  %s",
+		c->provider_name, c->index,
+		c->client_name[0] ? c->client_name : "-",
+		c->held ? "held" : "released", (unsigned long long)c->pending,
+		(unsigned long long)c->inflight,
+		(unsigned long long)c->submitted, rate, mbs,
+		(unsigned long long)c->errors,
+		(unsigned long long)c->terminated, age);
 }

@@ -13,10 +13,10 @@ void help_draw(struct top *t)
 	int y = 0, maxy = getmaxy(stdscr), i, col;
 	char line[256];
 
-	draw_bar(y++,
-		 "dmatop help - DMA activity per device, findings, dmaengine "
-		 "channels  (any key returns)",
-		 attr_of(AT_TITLE));
+	draw_bar(
+		y++,
+		"dmatop help - DMA activity per device, findings, dmaengine channels  (any key returns)",
+		attr_of(AT_TITLE));
 	y++;
 	draw_text(y++, 0, "Keys:", attr_of(AT_SORT));
 	for (i = 0; i < nr_key_bindings && y < maxy; i++) {

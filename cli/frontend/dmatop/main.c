@@ -292,8 +292,7 @@ static int run_screen(struct top *t)
 			term_end();
 			fprintf(stderr,
 				"dmatop: cannot trace this kernel: %s\n"
-				"dmatop: use --replay FILE to browse a "
-				"recording\n",
+				"dmatop: use --replay FILE to browse a recording\n",
 				t->feed->err);
 			return DMATOP_EXIT_ERROR;
 		}
@@ -386,8 +385,7 @@ int main(int argc, char **argv)
 		case 'n':
 			if (dmas_parse_uint(optarg, 1, INT_MAX, &v)) {
 				fprintf(stderr,
-					"dmatop: -n: '%s' is not a count from "
-					"1 to %d\n",
+					"dmatop: -n: '%s' is not a count from 1 to %d\n",
 					optarg, INT_MAX);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -406,8 +404,7 @@ int main(int argc, char **argv)
 		case OPT_SPEED:
 			if (dmas_parse_real(optarg, 0.001, 1e6, &t->speed)) {
 				fprintf(stderr,
-					"dmatop: --speed: '%s' is not a factor "
-					"from 0.001 to 1000000\n",
+					"dmatop: --speed: '%s' is not a factor from 0.001 to 1000000\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -416,8 +413,7 @@ int main(int argc, char **argv)
 			t->fo.sort_col = dev_column_by_key(optarg);
 			if (t->fo.sort_col < 0) {
 				fprintf(stderr,
-					"dmatop: unknown sort column '%s' (see "
-					"--help)\n",
+					"dmatop: unknown sort column '%s' (see --help)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -425,9 +421,7 @@ int main(int argc, char **argv)
 		case 'f':
 			if (strlen(optarg) >= sizeof(t->filter)) {
 				fprintf(stderr,
-					"dmatop: -f: '%s' is longer than %zu "
-					"characters (a device name is at most "
-					"%d)\n",
+					"dmatop: -f: '%s' is longer than %zu characters (a device name is at most %d)\n",
 					optarg, sizeof(t->filter) - 1,
 					DMAS_DEV_NAME_LEN - 1);
 				return DMATOP_EXIT_ERROR;
@@ -439,9 +433,7 @@ int main(int argc, char **argv)
 			if (dmas_parse_duration(optarg,
 						&feed.eopts.leak_age_ns)) {
 				fprintf(stderr,
-					"dmatop: --leak-age: '%s' is not a "
-					"duration (e.g. 500ms, 5s, 2m; 0 turns "
-					"it off)\n",
+					"dmatop: --leak-age: '%s' is not a duration (e.g. 500ms, 5s, 2m; 0 turns it off)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -456,9 +448,7 @@ int main(int argc, char **argv)
 			/* the loader's ring is at most 1 GiB */
 			if (dmas_parse_uint(optarg, 1, 1u << 20, &v)) {
 				fprintf(stderr,
-					"dmatop: --ringbuf-kb: '%s' is not KiB "
-					"from 1 to 1048576 (1 GiB, the largest "
-					"ring)\n",
+					"dmatop: --ringbuf-kb: '%s' is not KiB from 1 to 1048576 (1 GiB, the largest ring)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
@@ -505,8 +495,7 @@ int main(int argc, char **argv)
 		else
 			fprintf(stderr,
 				"dmatop: cannot trace this kernel: %s\n"
-				"dmatop: use --replay FILE to browse a "
-				"recording\n",
+				"dmatop: use --replay FILE to browse a recording\n",
 				err);
 		return DMATOP_EXIT_ERROR;
 	}

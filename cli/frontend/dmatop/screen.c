@@ -103,8 +103,7 @@ void statusline_draw(struct top *t)
 	}
 	snprintf(
 		buf, sizeof(buf),
-		"F1/h Help  %s</> Sort  / Filter  Tab/1-3 View  Space Pause  d "
-		"Delay(%gs)%s  q Quit",
+		"F1/h Help  %s</> Sort  / Filter  Tab/1-3 View  Space Pause  d Delay(%gs)%s  q Quit",
 		t->view == VIEW_FINDINGS ? "Enter/s Stack  " : "", t->delay,
 		t->replay ? "  +/- Speed  [/] Seek" : "");
 	draw_bar(y, buf, attr_of(AT_TITLE));

@@ -14,9 +14,7 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 		/* 0 is the default: no leak-suspected findings */
 		if (dmas_parse_duration(arg, &eo->leak_age_ns)) {
 			fprintf(stderr,
-				"dmatrace %s: --leak-age: '%s' is not a "
-				"duration (e.g. 500ms, 5s, 2m; 0 turns it "
-				"off)\n",
+				"dmatrace %s: --leak-age: '%s' is not a duration (e.g. 500ms, 5s, 2m; 0 turns it off)\n",
 				cmd, arg);
 			return -1;
 		}
@@ -26,9 +24,7 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 		if (dmas_parse_duration_range(arg, 1, UINT64_MAX,
 					      &eo->xfer_timeout_ns)) {
 			fprintf(stderr,
-				"dmatrace %s: --xfer-timeout: '%s' is not a "
-				"duration above 0 (e.g. 500ms, 5s, 2m; the "
-				"default is 5s)\n",
+				"dmatrace %s: --xfer-timeout: '%s' is not a duration above 0 (e.g. 500ms, 5s, 2m; the default is 5s)\n",
 				cmd, arg);
 			return -1;
 		}
@@ -39,8 +35,7 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 	case AOPT_NUMA_SHARE:
 		if (dmas_parse_percent(arg, &eo->numa_min_share)) {
 			fprintf(stderr,
-				"dmatrace %s: --numa-share: '%s' is not a "
-				"percentage from 1 to 100\n",
+				"dmatrace %s: --numa-share: '%s' is not a percentage from 1 to 100\n",
 				cmd, arg);
 			return -1;
 		}
@@ -51,8 +46,7 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 		sev = dmas_parse_severity(arg);
 		if (sev < 0) {
 			fprintf(stderr,
-				"dmatrace %s: --severity: '%s' is not info, "
-				"warning or error\n",
+				"dmatrace %s: --severity: '%s' is not info, warning or error\n",
 				cmd, arg);
 			return -1;
 		}

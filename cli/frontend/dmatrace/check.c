@@ -88,31 +88,21 @@ static const struct opt_row check_opts[] = {
 static const struct opt_spec check_spec = {
 	.head = "usage: dmatrace check [OPTIONS] -- CMD [ARGS...]\n"
 		"\n"
-		"Run CMD with DMA tracing on (it starts once every hook is "
-		"attached),\n"
-		"analyse live, and report like 'dmatrace replay': findings "
-		"with stacks,\n"
-		"then per-device statistics.  Meant for CI: the exit status "
-		"says whether\n"
+		"Run CMD with DMA tracing on (it starts once every hook is attached),\n"
+		"analyse live, and report like 'dmatrace replay': findings with stacks,\n"
+		"then per-device statistics.  Meant for CI: the exit status says whether\n"
 		"the driver under test misused the DMA API while CMD ran.\n",
 	.rows = check_opts,
-	.tail = "exit status: 0 no findings fail the gate, 1 findings do, 2 "
-		"dmatrace's own\nerror "
-		"(no BPF, bad option, CMD could not start).  CMD's own failing "
-		"exit is\n"
+	.tail = "exit status: 0 no findings fail the gate, 1 findings do, 2 dmatrace's own\nerror (no BPF, bad option, CMD could not start).  CMD's own failing exit is\n"
 		"reported on stderr and does not make a finding.\n"
 		"\n"
 		"examples:\n"
 		"  dmatrace check -- sh -c 'insmod mydrv.ko && rmmod mydrv'\n"
-		"      does loading and unloading my driver leak or misuse "
-		"DMA?\n"
-		"  dmatrace check --format json --leak-age 2s -- "
-		"./run-tests.sh > r.json\n"
+		"      does loading and unloading my driver leak or misuse DMA?\n"
+		"  dmatrace check --format json --leak-age 2s -- ./run-tests.sh > r.json\n"
 		"      CI: a JSON report, exit 1 on findings\n"
-		"  dmatrace check --driver nvme -w io.dmat -- dd "
-		"if=/dev/nvme0n1 of=/dev/null\n"
-		"      only nvme's DMA; keep the recording for 'dmatrace "
-		"replay io.dmat'\n",
+		"  dmatrace check --driver nvme -w io.dmat -- dd if=/dev/nvme0n1 of=/dev/null\n"
+		"      only nvme's DMA; keep the recording for 'dmatrace replay io.dmat'\n",
 	.stop_at_operand = true,
 };
 
@@ -227,8 +217,8 @@ int cmd_check(int argc, char **argv)
 		p->status = DMATRACE_EXIT_ERROR;
 		goto out;
 	}
-	c.report.write =
-		dmas_report_writer(dmas_gate_main_format(&c.gate, DMAS_FMT_TEXT));
+	c.report.write = dmas_report_writer(
+		dmas_gate_main_format(&c.gate, DMAS_FMT_TEXT));
 	/* the in-kernel filters also narrow the report */
 	if (!p->ro.device)
 		p->ro.device = p->lo.device;
@@ -283,14 +273,15 @@ int cmd_check(int argc, char **argv)
 	p->ro.command_signal = WIFSIGNALED(cst) ? WTERMSIG(cst) : 0;
 	p->ro.command_exit_status = WIFEXITED(cst) ? WEXITSTATUS(cst) : -1;
 	if (c.dmesg && !c.kmsg.present && c.report.write != dmas_report_text)
-		fprintf(stderr, "dmatrace check: --dmesg: this kernel has no "
-				"CONFIG_DMA_API_DEBUG: nothing to compare\n");
+		fprintf(stderr,
+			"dmatrace check: --dmesg: this kernel has no CONFIG_DMA_API_DEBUG: nothing to compare\n");
 	if (c.dmesg && c.kmsg.present) {
 		p->ro.seen_by = seen_by_engine;
 		p->ro.seen_ctx = p->engine;
 	}
 	if (dmas_gate_eval(&c.gate, p->engine, &p->ro, DMAS_SEV_ERROR))
-		p->status = DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
+		p->status =
+			DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
 	c.judged = true;
 	pipe_report(p);
 	if (dmas_gate_write(&c.gate, p->engine, &p->ro, "check"))

@@ -249,9 +249,8 @@ static void jsonl_event(struct export_ctx *x, const struct dmas_event *ev)
 
 /* ---- CSV (RFC 4180 quoting) ---- */
 
-static const char csv_header[] = "ts,kind,dev,device,driver,cpu,pid,addr,size,"
-				 "dir,phys,aux,count,attrs,flags,"
-				 "stack_id,name\n";
+static const char csv_header[] =
+	"ts,kind,dev,device,driver,cpu,pid,addr,size,dir,phys,aux,count,attrs,flags,stack_id,name\n";
 
 /*
  * Control bytes other than tab (an escape sequence, a carriage return that
@@ -426,45 +425,30 @@ static const struct opt_row export_opts[] = {
 };
 
 static const struct opt_spec export_spec = {
-	.head = "usage: dmatrace export --format "
-		"json|csv|perfetto|perfetto-json [-o OUT] FILE\n"
+	.head = "usage: dmatrace export --format json|csv|perfetto|perfetto-json [-o OUT] FILE\n"
 		"\n"
-		"Convert a recording for other tools.  Streams: memory does "
-		"not grow with\n"
+		"Convert a recording for other tools.  Streams: memory does not grow with\n"
 		"the recording's length.  FILE - reads standard input.\n"
 		"\n"
 		"formats:\n"
-		"  json       JSON lines: one object per event, device and "
-		"driver names\n"
+		"  json       JSON lines: one object per event, device and driver names\n"
 		"             resolved, stacks as arrays of frames (for jq)\n"
-		"  csv        one row per event after a header row (for "
-		"spreadsheets)\n"
-		"  perfetto   Perfetto's protobuf trace for ui.perfetto.dev "
-		"and trace_processor:\n"
-		"             a track per device and per dmaengine channel, "
-		"mappings and\n"
-		"             transfers as slices on child tracks, counters of "
-		"outstanding bytes\n"
-		"             per device and per NUMA node, findings as "
-		"instants "
-		"with a flow from\n"
-		"             the mapping's slice, lost events; nanosecond "
-		"times\n"
-		"  perfetto-json  the same as Chrome trace-event JSON "
-		"(microseconds, no\n"
+		"  csv        one row per event after a header row (for spreadsheets)\n"
+		"  perfetto   Perfetto's protobuf trace for ui.perfetto.dev and trace_processor:\n"
+		"             a track per device and per dmaengine channel, mappings and\n"
+		"             transfers as slices on child tracks, counters of outstanding bytes\n"
+		"             per device and per NUMA node, findings as instants with a flow from\n"
+		"             the mapping's slice, lost events; nanosecond times\n"
+		"  perfetto-json  the same as Chrome trace-event JSON (microseconds, no\n"
 		"             counters or flows) for tools that read that\n",
 	.rows = export_opts,
-	.tail = "exit status: 0 written, 2 error (not a recording, corrupt "
-		"recording: what\n"
-		"came before the damage is still written, as a complete "
-		"document).\n"
+	.tail = "exit status: 0 written, 2 error (not a recording, corrupt recording: what\n"
+		"came before the damage is still written, as a complete document).\n"
 		"\n"
 		"examples:\n"
-		"  dmatrace export --format perfetto -o nvme.pftrace "
-		"nvme.dmat\n"
+		"  dmatrace export --format perfetto -o nvme.pftrace nvme.dmat\n"
 		"      then open nvme.pftrace in ui.perfetto.dev\n"
-		"  dmatrace export --format json nvme.dmat | jq -c "
-		"'select(.kind == \"map\")'\n"
+		"  dmatrace export --format json nvme.dmat | jq -c 'select(.kind == \"map\")'\n"
 		"      every map event\n"
 		"  dmatrace export --format csv -o events.csv nvme.dmat\n"
 		"      a table for a spreadsheet\n",
@@ -493,8 +477,9 @@ static int export_opt(void *ctx, int id, const char *arg)
 static int parse_format(struct export *x)
 {
 	if (!x->format) {
-		pipe_fail(&x->p,
-			  "which format? (--format json|csv|perfetto|perfetto-json)");
+		pipe_fail(
+			&x->p,
+			"which format? (--format json|csv|perfetto|perfetto-json)");
 		return -1;
 	}
 	if (!strcmp(x->format, "json") || !strcmp(x->format, "jsonl")) {
@@ -508,9 +493,10 @@ static int parse_format(struct export *x)
 		   !strcmp(x->format, "chrome")) {
 		x->r.fmt = FMT_PERFETTO;
 	} else {
-		pipe_fail(&x->p,
-			  "unknown format '%s' (json, csv, perfetto, perfetto-json)",
-			  x->format);
+		pipe_fail(
+			&x->p,
+			"unknown format '%s' (json, csv, perfetto, perfetto-json)",
+			x->format);
 		return -1;
 	}
 	return 0;
@@ -578,16 +564,18 @@ int cmd_export(int argc, char **argv)
 	    parse_format(&x))
 		goto out;
 	if (optind != argc - 1) {
-		pipe_fail(p, "%s",
-			  optind >= argc ? "which recording? (dmatrace export "
-					   "--format F FILE)"
-					 : "one recording at a time");
+		pipe_fail(
+			p, "%s",
+			optind >= argc
+				? "which recording? (dmatrace export --format F FILE)"
+				: "one recording at a time");
 		goto out;
 	}
 	if (x.r.protobuf && (!x.outpath || !strcmp(x.outpath, "-")) &&
 	    isatty(STDOUT_FILENO)) {
-		pipe_fail(p, "the perfetto format is binary: write it to a "
-			     "file (-o OUT.pftrace)");
+		pipe_fail(
+			p,
+			"the perfetto format is binary: write it to a file (-o OUT.pftrace)");
 		goto out;
 	}
 	if (pipe_open_file(p, argv[optind]) ||

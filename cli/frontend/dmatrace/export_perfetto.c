@@ -840,7 +840,8 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 	struct group *g = group_of(p, gref);
 
 	if (s) {
-		/* Its end was never seen (lost, or a bug the engine reports).
+		/*
+		 * Its end was never seen (lost, or a bug the engine reports).
 		 */
 		slice_end(x, s, ev->ts,
 			  "replaced: mapped again without an unmap");
@@ -1096,8 +1097,8 @@ int perfetto_end(struct export_ctx *x, uint64_t end_ts)
 			p->dropped);
 	fflush(x->out);
 	if (x->pb && pfpb_status(x->pb)) {
-		fprintf(stderr, "dmatrace export: out of memory: the trace is "
-				"incomplete\n");
+		fprintf(stderr,
+			"dmatrace export: out of memory: the trace is incomplete\n");
 		return -1;
 	}
 	return ferror(x->out) ? -1 : 0;

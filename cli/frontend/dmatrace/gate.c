@@ -136,8 +136,7 @@ static int add_format(struct dmas_gate *g, const char *arg, const char *cmd)
 			break;
 	if (f == DMAS_FMT_NR) {
 		fprintf(stderr,
-			"dmatrace %s: --format: '%.*s' is not text, json, "
-			"junit, sarif or ktap\n",
+			"dmatrace %s: --format: '%.*s' is not text, json, junit, sarif or ktap\n",
 			cmd, (int)n, arg);
 		return -1;
 	}
@@ -151,17 +150,14 @@ static int add_format(struct dmas_gate *g, const char *arg, const char *cmd)
 
 		if (!eq && !p) {
 			fprintf(stderr,
-				"dmatrace %s: --format %s: the report on -o "
-				"or stdout is already %s; give this one a "
-				"file (--format %s=FILE)\n",
+				"dmatrace %s: --format %s: the report on -o or stdout is already %s; give this one a file (--format %s=FILE)\n",
 				cmd, format_names[f],
 				format_names[g->out[i].fmt], format_names[f]);
 			return -1;
 		}
 		if (eq && p && !strcmp(p, eq + 1)) {
 			fprintf(stderr,
-				"dmatrace %s: --format %s: %s is already "
-				"the file of the %s report\n",
+				"dmatrace %s: --format %s: %s is already the file of the %s report\n",
 				cmd, arg, p, format_names[g->out[i].fmt]);
 			return -1;
 		}
@@ -187,8 +183,7 @@ int dmas_gate_opt(int c, const char *arg, const char *cmd, struct dmas_gate *g)
 		g->fail_on = dmas_parse_severity(arg);
 		if (g->fail_on < 0) {
 			fprintf(stderr,
-				"dmatrace %s: --fail-on: '%s' is not info, "
-				"warning or error\n",
+				"dmatrace %s: --fail-on: '%s' is not info, warning or error\n",
 				cmd, arg);
 			return -1;
 		}
@@ -273,9 +268,7 @@ static int load_baseline(struct dmas_gate *g, const char *cmd)
 		n = strcspn(s, " \t");
 		if (!is_fingerprint(s, n)) {
 			fprintf(stderr,
-				"dmatrace %s: %s:%u: not a baseline line "
-				"(FINGERPRINT ID DRIVER FRAME, as "
-				"--write-baseline writes them)\n",
+				"dmatrace %s: %s:%u: not a baseline line (FINGERPRINT ID DRIVER FRAME, as --write-baseline writes them)\n",
 				cmd, g->baseline, ln);
 			fclose(f);
 			return -1;
@@ -331,9 +324,7 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 		reason = hash ? trim(hash + 1) : NULL;
 		if (!reason || !*reason) {
 			fprintf(stderr,
-				"dmatrace %s: %s:%u: a suppression needs its "
-				"reason: 'id:device-or-driver:symbol # "
-				"why'\n",
+				"dmatrace %s: %s:%u: a suppression needs its reason: 'id:device-or-driver:symbol # why'\n",
 				cmd, g->suppress, ln);
 			goto bad;
 		}
@@ -348,9 +339,7 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 		fld[2] = strrchr(s, ':');
 		if (!fld[1] || fld[1] == fld[2]) {
 			fprintf(stderr,
-				"dmatrace %s: %s:%u: want three fields, "
-				"'id:device-or-driver-glob:symbol-glob # "
-				"reason' (an empty field matches all)\n",
+				"dmatrace %s: %s:%u: want three fields, 'id:device-or-driver-glob:symbol-glob # reason' (an empty field matches all)\n",
 				cmd, g->suppress, ln);
 			goto bad;
 		}
@@ -363,8 +352,7 @@ static int load_suppress(struct dmas_gate *g, const char *cmd)
 		}
 		if (!id_glob_matches_any(fld[0])) {
 			fprintf(stderr,
-				"dmatrace %s: %s:%u: '%s' names no finding "
-				"kind (dmatrace replay --help lists them)\n",
+				"dmatrace %s: %s:%u: '%s' names no finding kind (dmatrace replay --help lists them)\n",
 				cmd, g->suppress, ln, fld[0]);
 			goto bad;
 		}
@@ -557,9 +545,8 @@ static int write_baseline(const struct dmas_gate *g,
 		dmas_outfile_abort(&of);
 		return -1;
 	}
-	fprintf(out, "# dmascope baseline 1: FINGERPRINT ID DRIVER "
-		     "MODULE:SYMBOL; findings with a listed fingerprint are "
-		     "known\n");
+	fprintf(out,
+		"# dmascope baseline 1: FINGERPRINT ID DRIVER MODULE:SYMBOL; findings with a listed fingerprint are known\n");
 	for (size_t i = 0; i < g->nf; i++) {
 		const struct dmas_gate_verdict *v = &g->v[i];
 		bool dup = false;
@@ -590,8 +577,7 @@ static int write_baseline(const struct dmas_gate *g,
 static void summary(const struct dmas_gate *g, const char *cmd)
 {
 	fprintf(stderr,
-		"dmatrace %s: gate: %zu failing (new, at or above %s), %zu "
-		"new below it, %zu known, %zu suppressed",
+		"dmatrace %s: gate: %zu failing (new, at or above %s), %zu new below it, %zu known, %zu suppressed",
 		cmd, g->n_fail, dmas_severity_name(g->fail_on), g->n_below,
 		g->n_known, g->n_suppressed);
 	if (g->have_baseline)
@@ -635,8 +621,7 @@ int dmas_gate_write(struct dmas_gate *g, const struct dmas_engine *e,
 		}
 		if (dmas_report_write(g->out[i].fmt, out, e, ro)) {
 			fprintf(stderr,
-				"dmatrace %s: writing the %s report to %s "
-				"failed: %s\n",
+				"dmatrace %s: writing the %s report to %s failed: %s\n",
 				cmd, format_names[g->out[i].fmt],
 				g->out[i].path, strerror(errno));
 			dmas_outfile_abort(&of);

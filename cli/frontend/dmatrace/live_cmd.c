@@ -112,8 +112,7 @@ static int live_name(const char *opt, const char *arg, size_t size,
 	if (strlen(arg) < size && arg[0])
 		return 0;
 	fprintf(stderr,
-		"dmatrace %s: --%s: '%s' is %s (the tracer keeps names of up "
-		"to %zu characters)\n",
+		"dmatrace %s: --%s: '%s' is %s (the tracer keeps names of up to %zu characters)\n",
 		cmd, opt, arg, arg[0] ? "too long" : "empty", size - 1);
 	return -1;
 }
@@ -132,8 +131,7 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 			;
 		if (dmas_parse_uint(arg, 1, live_nums[i].max, &v)) {
 			fprintf(stderr,
-				"dmatrace %s: --%s: '%s' is not a number from "
-				"1 to %llu (%s)\n",
+				"dmatrace %s: --%s: '%s' is not a number from 1 to %llu (%s)\n",
 				cmd, live_nums[i].name, arg,
 				(unsigned long long)live_nums[i].max,
 				live_nums[i].why);

@@ -25,7 +25,8 @@ extern volatile sig_atomic_t live_stop_sig;
 /* --ringbuf-kb's largest value: the loader's ring is at most 1 GiB. */
 #define LIVE_RINGBUF_KB_MAX (1u << 20)
 
-/* Applies a live-source option or -v; 1 if it was one, 0 if not, -1 bad value.
+/*
+ * Applies a live-source option or -v; 1 if it was one, 0 if not, -1 bad value.
  */
 int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		 const char *cmd);

@@ -31,10 +31,9 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(f, "\n'dmatrace COMMAND --help' describes each command; "
-		   "'dmatrace --version' prints the version.\n"
-		   "exit status: 0 clean, 1 findings reported, 2 dmatrace's "
-		   "own error\n");
+	fprintf(f,
+		"\n'dmatrace COMMAND --help' describes each command; 'dmatrace --version' prints the version.\n"
+		"exit status: 0 clean, 1 findings reported, 2 dmatrace's own error\n");
 }
 
 int main(int argc, char **argv)

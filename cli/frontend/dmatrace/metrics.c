@@ -579,8 +579,7 @@ static void dmaengine_families(FILE *f, const struct metrics *m)
 		fprintf(f, "} %" PRIu64 "\n", s->g[G_INFLIGHT]);
 	}
 	family(f, h, "histogram",
-	       "Time from submission to completion of dmaengine transfers "
-	       "completed without error.");
+	       "Time from submission to completion of dmaengine transfers completed without error.");
 	for (i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 		uint64_t cum = 0;
@@ -611,8 +610,7 @@ static void findings_family(FILE *f, const struct metrics *m)
 	int k;
 
 	family(f, "dmascope_findings_total", "counter",
-	       "Findings made, repeats included, by finding id and severity "
-	       "(ids: dmatrace replay --help, README).");
+	       "Findings made, repeats included, by finding id and severity (ids: dmatrace replay --help, README).");
 	for (i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 
@@ -637,8 +635,7 @@ static void device_info(FILE *f, const struct metrics *m)
 	size_t i;
 
 	family(f, "dmascope_device_info", "gauge",
-	       "Devices exported with their own series: bus and whether an "
-	       "IOMMU translates their addresses.");
+	       "Devices exported with their own series: bus and whether an IOMMU translates their addresses.");
 	for (i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 
@@ -712,15 +709,13 @@ static void process_families(FILE *f, const struct metrics *m,
 	fprintf(f, "dmascope_build_info{version=\"%s\",revision=\"%s\"} 1\n",
 		DMAS_VERSION, DMAS_REVISION);
 	family(f, "dmascope_session_info", "gauge",
-	       "The traced kernel, and whether events come from live tracing "
-	       "or a replayed recording.");
+	       "The traced kernel, and whether events come from live tracing or a replayed recording.");
 	fputs("dmascope_session_info{kernel=\"", f);
 	put_value(f, m->session.kernel_release);
 	fprintf(f, "\",source=\"%s\"} 1\n", m->o.source);
 	if (m->session.start_realtime_ns) {
 		family(f, "dmascope_session_start_time_seconds", "gauge",
-		       "When tracing started (the recording's start in "
-		       "replay), seconds since the epoch.");
+		       "When tracing started (the recording's start in replay), seconds since the epoch.");
 		fprintf(f, "dmascope_session_start_time_seconds %.3f\n",
 			m->session.start_realtime_ns / 1e9);
 	}
@@ -729,12 +724,10 @@ static void process_families(FILE *f, const struct metrics *m,
 	       "Events analysed by the engine.");
 	fprintf(f, "dmascope_events_total %" PRIu64 "\n", m->events);
 	family(f, "dmascope_lost_events_total", "counter",
-	       "Events lost before analysis (kernel ring buffer full); "
-	       "findings a loss could explain are marked uncertain.");
+	       "Events lost before analysis (kernel ring buffer full); findings a loss could explain are marked uncertain.");
 	fprintf(f, "dmascope_lost_events_total %" PRIu64 "\n", m->lost);
 	family(f, "dmascope_engine_dropped_total", "counter",
-	       "Events and findings the engine could not keep (out of "
-	       "memory, device table full).");
+	       "Events and findings the engine could not keep (out of memory, device table full).");
 	fprintf(f, "dmascope_engine_dropped_total %" PRIu64 "\n", m->dropped);
 	family(f, "dmascope_events_without_device_total", "counter",
 	       "Events that named no known device (not analysed).");
@@ -742,17 +735,14 @@ static void process_families(FILE *f, const struct metrics *m,
 		m->no_device);
 	metrics_device_counts(m, &own, &folded, &expired);
 	family(f, "dmascope_exported_devices", "gauge",
-	       "Devices by how they are exported: own series, folded into "
-	       "device=\"other\" (past --max-devices), expired (quiet past "
-	       "--device-ttl).");
+	       "Devices by how they are exported: own series, folded into device=\"other\" (past --max-devices), expired (quiet past --device-ttl).");
 	fprintf(f,
 		"dmascope_exported_devices{state=\"own\"} %u\n"
 		"dmascope_exported_devices{state=\"folded\"} %u\n"
 		"dmascope_exported_devices{state=\"expired\"} %u\n",
 		own, folded, expired);
 	family(f, "dmascope_max_devices", "gauge",
-	       "Devices exported with their own series at most "
-	       "(--max-devices).");
+	       "Devices exported with their own series at most (--max-devices).");
 	fprintf(f, "dmascope_max_devices %u\n", m->o.max_devices);
 	if (!http)
 		return;
@@ -765,9 +755,7 @@ static void process_families(FILE *f, const struct metrics *m,
 	fprintf(f, "dmascope_http_request_errors_total %" PRIu64 "\n",
 		http->errors);
 	family(f, "dmascope_http_rejected_connections_total", "counter",
-	       "Connections cut off because too many were open "
-	       "(--max-connections): the oldest that had sent no request, "
-	       "else the newest.");
+	       "Connections cut off because too many were open (--max-connections): the oldest that had sent no request, else the newest.");
 	fprintf(f, "dmascope_http_rejected_connections_total %" PRIu64 "\n",
 		http->rejected);
 	family(f, "dmascope_http_open_connections", "gauge",
@@ -784,18 +772,17 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 
 	if (!f)
 		return -1;
-	per_slot_dir(f, m, "dmascope_maps_total",
-		     "Streaming DMA mappings made (single, scatter-gather, "
-		     "resource), by direction.",
-		     C_MAPS);
+	per_slot_dir(
+		f, m, "dmascope_maps_total",
+		"Streaming DMA mappings made (single, scatter-gather, resource), by direction.",
+		C_MAPS);
 	per_slot_dir(f, m, "dmascope_mapped_bytes_total",
 		     "Bytes of streaming DMA mappings made, by direction.",
 		     C_BYTES);
 	per_slot(f, m, "dmascope_unmaps_total", "counter",
 		 "Streaming DMA mappings released.", C_UNMAPS, -1);
 	family(f, "dmascope_syncs_total", "counter",
-	       "dma_sync calls, by whom they hand the buffer to (to=\"cpu\": "
-	       "sync_for_cpu, to=\"device\": sync_for_device).");
+	       "dma_sync calls, by whom they hand the buffer to (to=\"cpu\": sync_for_cpu, to=\"device\": sync_for_device).");
 	for (size_t i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 
@@ -827,10 +814,10 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 	per_slot(f, m, "dmascope_pool_bytes", "gauge",
 		 "Bytes of dma_pool blocks allocated and not yet freed.", -1,
 		 G_POOLB);
-	per_slot(f, m, "dmascope_remote_node_bytes_total", "counter",
-		 "Mapped bytes whose memory is on another NUMA node than the "
-		 "device.",
-		 C_REMOTE, -1);
+	per_slot(
+		f, m, "dmascope_remote_node_bytes_total", "counter",
+		"Mapped bytes whose memory is on another NUMA node than the device.",
+		C_REMOTE, -1);
 	per_slot(f, m, "dmascope_local_node_bytes_total", "counter",
 		 "Mapped bytes whose memory is on the device's NUMA node.",
 		 C_LOCAL, -1);

@@ -292,10 +292,10 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss,
 		s6->sin6_port = htons(port);
 		*sl = sizeof(*s6);
 	} else {
-		snprintf(err, errlen,
-			 "--listen '%s': '%s' is not an IPv4 or IPv6 address "
-			 "(names are not resolved)",
-			 spec, host);
+		snprintf(
+			err, errlen,
+			"--listen '%s': '%s' is not an IPv4 or IPv6 address (names are not resolved)",
+			spec, host);
 		return -1;
 	}
 	return 0;

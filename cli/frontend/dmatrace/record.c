@@ -36,19 +36,13 @@ static const struct opt_row record_opts[] = {
 static const struct opt_spec record_spec = {
 	.head = "usage: dmatrace record -o FILE [OPTIONS] [-- CMD [ARGS...]]\n"
 		"\n"
-		"Trace every DMA mapping, sync, allocation, pool block and "
-		"dmaengine\n"
-		"channel of the running kernel into a recording, until Ctrl-C, "
-		"SIGTERM,\n"
-		"--duration, or CMD's exit (CMD starts once tracing is "
-		"active).  The\n"
-		"recording carries everything a replay on another machine "
-		"needs.\n",
+		"Trace every DMA mapping, sync, allocation, pool block and dmaengine\n"
+		"channel of the running kernel into a recording, until Ctrl-C, SIGTERM,\n"
+		"--duration, or CMD's exit (CMD starts once tracing is active).  The\n"
+		"recording carries everything a replay on another machine needs.\n",
 	.rows = record_opts,
-	.tail = "exit status: 0 the recording was written, 2 dmatrace's own "
-		"error (no\n"
-		"BPF, bad option, CMD could not start, write failed).  CMD's "
-		"own exit\n"
+	.tail = "exit status: 0 the recording was written, 2 dmatrace's own error (no\n"
+		"BPF, bad option, CMD could not start, write failed).  CMD's own exit\n"
 		"status is reported, not returned.\n"
 		"\n"
 		"examples:\n"
@@ -56,8 +50,7 @@ static const struct opt_spec record_spec = {
 		"      everything until Ctrl-C\n"
 		"  dmatrace record -o nvme.dmat --driver nvme -- fio job.fio\n"
 		"      the nvme driver's DMA while fio runs\n"
-		"  dmatrace record -o t.dmat -- sh -c 'modprobe mydrv; rmmod "
-		"mydrv'\n"
+		"  dmatrace record -o t.dmat -- sh -c 'modprobe mydrv; rmmod mydrv'\n"
 		"      then: dmatrace replay t.dmat\n",
 	.stop_at_operand = true,
 };
@@ -84,11 +77,10 @@ static int record_opt(void *ctx, int id, const char *arg)
 	case OPT_DURATION:
 		if (dmas_parse_duration_range(arg, 1000000,
 					      LIVE_DURATION_MAX_NS, &ns)) {
-			pipe_fail(&r->p,
-				  "--duration: '%s' is not a duration from 1ms "
-				  "to 10 years (e.g. 30s, 5m, 1.5h; a bare "
-				  "number is seconds)",
-				  arg);
+			pipe_fail(
+				&r->p,
+				"--duration: '%s' is not a duration from 1ms to 10 years (e.g. 30s, 5m, 1.5h; a bare number is seconds)",
+				arg);
 			return -1;
 		}
 		r->duration = ns / 1e9;
@@ -104,8 +96,7 @@ static void summary(struct record *r, const struct dmas_live_stats *st,
 	char buf[96];
 
 	fprintf(stderr,
-		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u "
-		"hooks (tracing active after %.1f ms)\n",
+		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u hooks (tracing active after %.1f ms)\n",
 		r->path, (unsigned long long)st->events, st->devices,
 		(unsigned long long)st->lost,
 		st->lost ? " (ring buffer full: try a larger --ringbuf-kb)"
@@ -113,8 +104,7 @@ static void summary(struct record *r, const struct dmas_live_stats *st,
 		st->hooks, active_ms);
 	if (st->stack_errors)
 		fprintf(stderr,
-			"dmatrace record: %llu stacks not captured (stack map "
-			"full or collisions: try --stack-entries)\n",
+			"dmatrace record: %llu stacks not captured (stack map full or collisions: try --stack-entries)\n",
 			(unsigned long long)st->stack_errors);
 	fprintf(stderr, "dmatrace record: hooks: %s\n", st->hook_list);
 	if (cmd_argv)

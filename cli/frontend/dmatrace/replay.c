@@ -93,34 +93,23 @@ static const struct opt_row replay_opts[] = {
 static const struct opt_spec replay_spec = {
 	.head = "usage: dmatrace %s [OPTIONS] FILE\n"
 		"\n"
-		"Analyse a recording (made by 'dmatrace record') offline: the "
-		"same engine as\n"
-		"live tracing, the same findings.  Prints a header (kernel, "
-		"host, duration,\n"
-		"events, lost events), the findings grouped by severity and "
-		"kind with their\n"
-		"stacks and fixes, then per-device statistics.  FILE - reads "
-		"standard input.\n",
+		"Analyse a recording (made by 'dmatrace record') offline: the same engine as\n"
+		"live tracing, the same findings.  Prints a header (kernel, host, duration,\n"
+		"events, lost events), the findings grouped by severity and kind with their\n"
+		"stacks and fixes, then per-device statistics.  FILE - reads standard input.\n",
 	.rows = replay_opts,
-	.tail = "exit status: 0 no findings fail the gate (at or above "
-		"--fail-on, new, not\nsuppressed), 1 findings do, 2 error\n"
-		"(not a recording, corrupt recording, bad option).  A "
-		"truncated "
-		"recording is\n"
-		"analysed up to its last whole record, with a warning on "
-		"stderr.\n"
+	.tail = "exit status: 0 no findings fail the gate (at or above --fail-on, new, not\nsuppressed), 1 findings do, 2 error\n"
+		"(not a recording, corrupt recording, bad option).  A truncated recording is\n"
+		"analysed up to its last whole record, with a warning on stderr.\n"
 		"\n"
 		"examples:\n"
 		"  dmatrace %s nvme.dmat\n"
-		"      everything: findings with stacks, then statistics per "
-		"device\n"
+		"      everything: findings with stacks, then statistics per device\n"
 		"  dmatrace %s --driver nvme --severity error nvme.dmat\n"
-		"      only errors on devices driven by nvme; exit 1 if there "
-		"are any\n"
+		"      only errors on devices driven by nvme; exit 1 if there are any\n"
 		"  dmatrace %s --leak-age 5s -q boot.dmat\n"
 		"      also flag mappings held over 5 s, one line per finding\n"
-		"  dmatrace %s --json boot.dmat | jq -r '.findings[] | [.id, "
-		".device] | @tsv'\n"
+		"  dmatrace %s --json boot.dmat | jq -r '.findings[] | [.id, .device] | @tsv'\n"
 		"      findings for scripts\n",
 };
 
@@ -184,16 +173,14 @@ static void input_end(struct pipeline *p, int rc)
 		fprintf(stderr, "dmatrace %s: error: %s\n", name,
 			err[0] ? err : "read failed");
 		fprintf(stderr,
-			"dmatrace %s: the report below covers only the %llu "
-			"events before the error\n",
+			"dmatrace %s: the report below covers only the %llu events before the error\n",
 			name, events);
 	} else if (rc == 1) {
 		p->ro.input_status = DMAS_INPUT_TRUNCATED;
 		fprintf(stderr, "dmatrace %s: warning: %s\n", name,
 			err[0] ? err : "recording is truncated");
 		fprintf(stderr,
-			"dmatrace %s: analysed the %llu events before the "
-			"end\n",
+			"dmatrace %s: analysed the %llu events before the end\n",
 			name, events);
 	} else if (rc == DMAS_SOURCE_WARNING) {
 		/* complete, but the file held more: say so, here and in JSON */
@@ -227,12 +214,13 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "Try 'dmatrace %s --help'.\n", p->cmd);
 		goto out;
 	}
-	main_fmt = dmas_gate_main_format(&r.gate,
-					 r.json ? DMAS_FMT_JSON : DMAS_FMT_TEXT);
+	main_fmt = dmas_gate_main_format(&r.gate, r.json ? DMAS_FMT_JSON
+							 : DMAS_FMT_TEXT);
 	if (r.json && main_fmt != DMAS_FMT_JSON) {
-		pipe_fail(p, "--json and --format %s both ask for the report "
-			     "on stdout",
-			  dmas_report_format_name(main_fmt));
+		pipe_fail(
+			p,
+			"--json and --format %s both ask for the report on stdout",
+			dmas_report_format_name(main_fmt));
 		goto out;
 	}
 	/* a bad baseline or suppression file costs no reading */
@@ -258,9 +246,7 @@ int cmd_replay(int argc, char **argv)
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (r.verbose)
 		fprintf(stderr,
-			"dmatrace %s: %llu events analysed in %.3f s (%.2f M "
-			"events/s); engine holds %zu bytes, %llu mappings "
-			"outstanding\n",
+			"dmatrace %s: %llu events analysed in %.3f s (%.2f M events/s); engine holds %zu bytes, %llu mappings outstanding\n",
 			p->cmd, (unsigned long long)p->si.events, secs,
 			secs > 0 ? p->si.events / secs / 1e6 : 0.0,
 			dmas_engine_mem_bytes(p->engine),
@@ -268,7 +254,8 @@ int cmd_replay(int argc, char **argv)
 				p->engine));
 	/* replay's exit status has always followed --severity */
 	if (dmas_gate_eval(&r.gate, p->engine, &p->ro, p->ro.min_severity))
-		p->status = DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
+		p->status =
+			DMATRACE_EXIT_ERROR; /* out of memory: no verdicts */
 	r.judged = true;
 	pipe_report(p);
 	if (dmas_gate_write(&r.gate, p->engine, &p->ro, p->cmd))

@@ -172,8 +172,7 @@ static const struct {
 	{DMAS_F_SYNC_OUT_OF_RANGE,
 	 "dma_sync_single_for_cpu dma_sync_single_for_device"},
 	{DMAS_F_SYNC_DIR_MISMATCH,
-	 "dma_sync_single_for_cpu dma_sync_single_for_device "
-	 "dma_sync_sg_for_cpu dma_sync_sg_for_device"},
+	 "dma_sync_single_for_cpu dma_sync_single_for_device dma_sync_sg_for_cpu dma_sync_sg_for_device"},
 	{DMAS_F_SYNC_SG_NENTS_MISMATCH,
 	 "dma_sync_sg_for_cpu dma_sync_sg_for_device"},
 	{DMAS_F_UNMAP_TYPE_MISMATCH, "dma_map_resource dma_unmap_resource"},

@@ -248,8 +248,8 @@ static struct json_object *device_json(const struct dmas_engine *e,
 				    !(st && st->sync_unchecked)));
 	add(j, "sync_checks_note",
 	    (d->flags & DMAS_DEVF_SYNC_ELIDED) || (st && st->sync_unchecked)
-		    ? dmas_json_string("not possible on this device (the "
-				       "kernel elides syncs)")
+		    ? dmas_json_string(
+			      "not possible on this device (the kernel elides syncs)")
 		    : NULL);
 	add(j, "unmap_optional",
 	    json_object_new_boolean(d->flags & DMAS_DEVF_NO_UNMAP));

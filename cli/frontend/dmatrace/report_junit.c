@@ -163,14 +163,12 @@ int dmas_report_junit(FILE *out, const struct dmas_engine *e,
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out,
-		"<testsuites name=\"dmascope\" tests=\"%d\" failures=\"%zu\" "
-		"errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+		"<testsuites name=\"dmascope\" tests=\"%d\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
 		DMAS_FINDING_KIND_MAX, nfail, nskip, secs);
 	fputs("  <testsuite name=\"", out);
 	xml(out, o->tool ? o->tool : "dmatrace");
 	fprintf(out,
-		"\" tests=\"%d\" failures=\"%zu\" errors=\"0\" "
-		"skipped=\"%zu\" time=\"%.3f\"",
+		"\" tests=\"%d\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\"",
 		DMAS_FINDING_KIND_MAX, nfail, nskip, secs);
 	if (when[0])
 		fprintf(out, " timestamp=\"%s\"", when);
@@ -198,8 +196,7 @@ int dmas_report_junit(FILE *out, const struct dmas_engine *e,
 		bool other = shown[k] > failing[k];
 
 		fprintf(out,
-			"    <testcase name=\"%s\" classname=\"dmascope.%s\" "
-			"time=\"0\"",
+			"    <testcase name=\"%s\" classname=\"dmascope.%s\" time=\"0\"",
 			fi->id, fi->area);
 		if (!failing[k] && !skip[k] && !other) {
 			fputs("/>\n", out);
@@ -208,8 +205,7 @@ int dmas_report_junit(FILE *out, const struct dmas_engine *e,
 		fputs(">\n", out);
 		if (failing[k]) {
 			fprintf(out,
-				"      <failure type=\"%s\" message=\"%zu "
-				"finding%s: ",
+				"      <failure type=\"%s\" message=\"%zu finding%s: ",
 				dmas_severity_name(fi->severity), failing[k],
 				failing[k] == 1 ? "" : "s");
 			xml(out, fi->what);
@@ -226,7 +222,8 @@ int dmas_report_junit(FILE *out, const struct dmas_engine *e,
 			fputs("\"/>\n", out);
 		}
 		if (other) {
-			/* reported, but not failing: known, suppressed, below
+			/*
+			 * reported, but not failing: known, suppressed, below
 			 */
 			fputs("      <system-out>", out);
 			for (size_t i = 0; i < nr; i++) {

@@ -261,7 +261,8 @@ static struct json_object *result_json(const struct dmas_engine *e,
 				    : "created");
 	if (st)
 		json_object_array_add(stacks, st);
-	/* stacks are unique: one that both made and revealed it is shown once
+	/*
+	 * stacks are unique: one that both made and revealed it is shown once
 	 */
 	st = f->close_stack == f->map_stack
 		     ? NULL
@@ -379,11 +380,11 @@ int dmas_report_sarif(FILE *out, const struct dmas_engine *e,
 		struct json_object *n = json_object_new_object();
 		char msg[160];
 
-		snprintf(msg, sizeof(msg),
-			 "%" PRIu64
-			 " events lost: findings a gap could explain "
-			 "are marked uncertain",
-			 dmas_engine_lost(e));
+		snprintf(
+			msg, sizeof(msg),
+			"%" PRIu64
+			" events lost: findings a gap could explain are marked uncertain",
+			dmas_engine_lost(e));
 		add(n, "level", str("warning"));
 		add(n, "message", text(msg));
 		json_object_array_add(ns, n);

@@ -102,8 +102,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 		fprintf(out,
 			"  lost      %" PRIu64
 			" events: the trace has gaps; findings a gap could\n"
-			"            explain are marked (uncertain) and counts "
-			"are lower bounds\n",
+			"            explain are marked (uncertain) and counts are lower bounds\n",
 			lost);
 	if (lost &&
 	    dmas_engine_lost(e) != dmas_engine_lost_by(e, DMAS_LOSS_RING))
@@ -126,8 +125,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	if (dmas_engine_dropped(e))
 		fprintf(out,
 			"  dropped   %" PRIu64
-			" events or findings the analysis could not keep (out "
-			"of memory)\n",
+			" events or findings the analysis could not keep (out of memory)\n",
 			dmas_engine_dropped(e));
 	if (o->command_argv && o->command_signal)
 		fprintf(out, "  command   %s killed by signal %d (%s)\n",
@@ -142,16 +140,11 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	if (s)
 		fprintf(out, "  tracing   %s\n",
 			s->traced_from_boot
-				? "began before drivers bound: every mapping "
-				  "was seen"
-				: "began after drivers bound: unmaps of "
-				  "unknown addresses are "
-				  "pre-existing mappings, not bugs");
+				? "began before drivers bound: every mapping was seen"
+				: "began after drivers bound: unmaps of unknown addresses are pre-existing mappings, not bugs");
 	if (dmas_engine_placement_unjudged(e))
-		fprintf(out, "  numa      buffer placement not judged: the "
-			     "input has no memory map (physical address to "
-			     "node), so no buffer is counted local or remote; "
-			     "mapping CPUs still are\n");
+		fprintf(out,
+			"  numa      buffer placement not judged: the input has no memory map (physical address to node), so no buffer is counted local or remote; mapping CPUs still are\n");
 	fprintf(out, "  analysis  leak age %s, transfer timeout %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
@@ -170,14 +163,12 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 		break;
 	case DMAS_INPUT_TRUNCATED:
 		fprintf(out,
-			"  WARNING   recording is truncated (%s): analysed "
-			"what came before\n",
+			"  WARNING   recording is truncated (%s): analysed what came before\n",
 			o->input_message ? o->input_message : "no trailer");
 		break;
 	case DMAS_INPUT_CORRUPT:
 		fprintf(out,
-			"  ERROR     recording is corrupt (%s): analysed what "
-			"came before\n",
+			"  ERROR     recording is corrupt (%s): analysed what came before\n",
 			o->input_message ? o->input_message : "bad record");
 		break;
 	case DMAS_INPUT_INTERRUPTED:
@@ -188,7 +179,8 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	fputc('\n', out);
 }
 
-/* Group by severity (worst first), then kind; keep the engine's order within.
+/*
+ * Group by severity (worst first), then kind; keep the engine's order within.
  */
 static int cmp_findings(const void *pa, const void *pb, void *ctx)
 {
@@ -445,20 +437,18 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 	numa_total = st->remote_bytes + st->local_bytes;
 	if (numa_total)
 		fprintf(out,
-			"  numa        %.1f%% of mapped bytes on a remote node "
-			"(%s of %s)\n",
+			"  numa        %.1f%% of mapped bytes on a remote node (%s of %s)\n",
 			100.0 * st->remote_bytes / numa_total,
 			dmas_fmt_bytes(st->remote_bytes, b[0], sizeof(b[0])),
 			dmas_fmt_bytes(numa_total, b[1], sizeof(b[1])));
 	else
-		fprintf(out, "  numa        remote share unknown (no node for "
-			     "device or memory)\n");
+		fprintf(out,
+			"  numa        remote share unknown (no node for device or memory)\n");
 	fprintf(out, "  swiotlb     %" PRIu64 " bounces\n", st->bounced);
 	if (st->preexisting)
 		fprintf(out,
 			"  before      %" PRIu64
-			" unmaps/syncs/frees of mappings made "
-			"before tracing began (not bugs)\n",
+			" unmaps/syncs/frees of mappings made before tracing began (not bugs)\n",
 			st->preexisting);
 	if (st->iommu_faults)
 		fprintf(out, "  iommu       %" PRIu64 " faults\n",
@@ -469,14 +459,13 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 	/* a clean result there would claim what could not be checked */
 	if ((d->flags & DMAS_DEVF_SYNC_ELIDED) || st->sync_unchecked)
 		fprintf(out,
-			"  sync checks: not possible on this device (the "
-			"kernel elides syncs); %" PRIu64
+			"  sync checks: not possible on this device (the kernel elides syncs); %" PRIu64
 			" ownership checks not made\n",
 			st->sync_unchecked);
 	if (d->flags & DMAS_DEVF_NO_UNMAP || st->unmap_skipped)
 		fprintf(out,
-			"  unmaps      may be skipped (dma_need_unmap false): "
-			"%" PRIu64 " mappings left unmapped, not leaks\n",
+			"  unmaps      may be skipped (dma_need_unmap false): %" PRIu64
+			" mappings left unmapped, not leaks\n",
 			st->unmap_skipped);
 	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
 	    st->xfers_in_flight)
@@ -547,9 +536,9 @@ static void print_outstanding(FILE *out, const struct dmas_engine *e,
 	if (!dmas_engine_nr_outstanding(e))
 		return;
 	fprintf(out, "\noutstanding at end (oldest first; %s):\n",
-		o->leaks_at_exit ? "reported above as leak-at-exit"
-				 : "held by bound drivers, not reported as "
-				   "leaks: --leaks-at-exit reports them");
+		o->leaks_at_exit
+			? "reported above as leak-at-exit"
+			: "held by bound drivers, not reported as leaks: --leaks-at-exit reports them");
 	dmas_engine_foreach_outstanding(e, walk_outstanding, &w);
 	if (w.count > w.listed)
 		fprintf(out, "  ... and %" PRIu64 " more\n",

@@ -47,8 +47,7 @@ struct serve {
 	pthread_cond_t updated; /* an update was made (exporter waits) */
 	atomic_int want; /* the exporter wants an update */
 	unsigned long updates;
-	bool feeding; /* the source runs: only the main thread reads the engine
-		       */
+	bool feeding; /* the source runs: only the main thread reads the engine */
 
 	/* replay pacing (main thread) */
 	bool replay;
@@ -156,24 +155,17 @@ static const struct opt_spec serve_spec = {
 	.head = "usage: dmatrace serve [OPTIONS]\n"
 		"       dmatrace serve --replay FILE [--speed X] [OPTIONS]\n"
 		"\n"
-		"Trace DMA activity live (or replay a recording) and export "
-		"per-device\n"
-		"statistics, findings and lost events as Prometheus metrics: "
-		"over HTTP\n"
-		"(GET /metrics, text format 0.0.4), and/or as a file for "
-		"node_exporter's\n"
-		"textfile collector.  Runs until Ctrl-C or SIGTERM (a replay "
-		"keeps serving\n"
+		"Trace DMA activity live (or replay a recording) and export per-device\n"
+		"statistics, findings and lost events as Prometheus metrics: over HTTP\n"
+		"(GET /metrics, text format 0.0.4), and/or as a file for node_exporter's\n"
+		"textfile collector.  Runs until Ctrl-C or SIGTERM (a replay keeps serving\n"
 		"its final state after its end).\n",
 	.rows = serve_opts,
-	.tail = "Metrics are named dmascope_*; labels device, driver, "
-		"numa_node, dir (to on\n"
-		"syncs; id, severity on findings), never addresses, pids or "
-		"stacks.  See\n"
+	.tail = "Metrics are named dmascope_*; labels device, driver, numa_node, dir (to on\n"
+		"syncs; id, severity on findings), never addresses, pids or stacks.  See\n"
 		"README (\"The fleet view\") and dashboards/README.md.\n"
 		"\n"
-		"exit status: 0 stopped by a signal or --duration, 2 "
-		"dmatrace's own error\n"
+		"exit status: 0 stopped by a signal or --duration, 2 dmatrace's own error\n"
 		"(no BPF, bad option, cannot listen, unreadable recording).\n"
 		"\n"
 		"examples:\n"
@@ -181,11 +173,9 @@ static const struct opt_spec serve_spec = {
 		"      live, on http://127.0.0.1:9747/metrics\n"
 		"  dmatrace serve --listen 0.0.0.0:9747 --driver nvme\n"
 		"      the nvme driver's DMA, reachable from the network\n"
-		"  dmatrace serve --listen none --textfile "
-		"/var/lib/prometheus/node-exporter\n"
+		"  dmatrace serve --listen none --textfile /var/lib/prometheus/node-exporter\n"
 		"      through node_exporter instead of a port of its own\n"
-		"  dmatrace serve --replay run.dmat --speed 10 --listen "
-		"127.0.0.1:0\n"
+		"  dmatrace serve --replay run.dmat --speed 10 --listen 127.0.0.1:0\n"
 		"      a recording at 10x, for dashboards and demos\n",
 	.stop_at_operand = true,
 };
@@ -556,10 +546,10 @@ static int serve_opt(void *ctx, int id, const char *arg)
 		break;
 	case OPT_SPEED:
 		if (dmas_parse_real(arg, 0, 1e9, &s->speed)) {
-			pipe_fail(&s->p,
-				  "--speed: '%s' is not a factor (10, 0.5; 0: "
-				  "as fast as it reads)",
-				  arg);
+			pipe_fail(
+				&s->p,
+				"--speed: '%s' is not a factor (10, 0.5; 0: as fast as it reads)",
+				arg);
 			return -1;
 		}
 		break;
@@ -573,10 +563,10 @@ static int serve_opt(void *ctx, int id, const char *arg)
 		break;
 	case OPT_DEVICE_TTL:
 		if (dmas_parse_duration(arg, &c->mo.device_ttl_ns)) {
-			pipe_fail(&s->p,
-				  "--device-ttl: '%s' is not a duration (30s, "
-				  "10m; 0: never)",
-				  arg);
+			pipe_fail(
+				&s->p,
+				"--device-ttl: '%s' is not a duration (30s, 10m; 0: never)",
+				arg);
 			return -1;
 		}
 		break;
@@ -652,8 +642,9 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (!c.http && !s.textdir) {
-		pipe_fail(p, "--listen none needs --textfile DIR: nowhere to "
-			     "export to");
+		pipe_fail(
+			p,
+			"--listen none needs --textfile DIR: nowhere to export to");
 		goto out;
 	}
 
@@ -703,8 +694,7 @@ int cmd_serve(int argc, char **argv)
 		dmas_engine_finish(p->engine, s.now_ts);
 		set_feeding(&s, false);
 		fprintf(stderr,
-			"dmatrace serve: end of %s; serving its final state "
-			"until stopped\n",
+			"dmatrace serve: end of %s; serving its final state until stopped\n",
 			c.replay);
 		wait_for_stop();
 	}
