@@ -83,11 +83,13 @@ TEST(format_not_a_recording)
 	CHECK(!dmat_reader_open_mem("\x1f\x8b\x08\x00\x00\x00", 6, "x.gz", err,
 				    sizeof(err)));
 	CHECK_STREQ(err, "x.gz: not a dmascope recording (bad magic)");
-	CHECK(!dmat_reader_open_mem("\x7fELF\x02\x01\x01\x00", 8, "a.out", err,
-				    sizeof(err)));
+	CHECK(!dmat_reader_open_mem("\x7f"
+				    "ELF\x02\x01\x01\x00",
+				    8, "a.out", err, sizeof(err)));
 	CHECK_CONTAINS(err, "bad magic");
-	CHECK(!dmat_reader_open_mem("\x89DMAT\n\x1a\n\x01", 9, "crlf", err,
-				    sizeof(err)));
+	CHECK(!dmat_reader_open_mem("\x89"
+				    "DMAT\n\x1a\n\x01",
+				    9, "crlf", err, sizeof(err)));
 	CHECK_CONTAINS(err, "bad magic");
 }
 
