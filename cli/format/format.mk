@@ -5,6 +5,7 @@ LIB_SRCS += $(wildcard cli/format/*.c)
 # encoding big-endian hosts use (DMAT_PORTABLE), so that path stays right
 # on the little-endian machines we test on.
 FMT_PORT_SRCS := $(wildcard cli/format/dmat_*.c) cli/source/file.c \
+	cli/source/tracecmd.c \
 	$(wildcard tests/unit/test_format_*.c) tests/lib/testlib.c
 FMT_PORT_OBJS := $(FMT_PORT_SRCS:%.c=$(BUILD)/portable/%.o)
 
@@ -15,7 +16,7 @@ $(BUILD)/portable/%.o: %.c
 
 $(BUILD)/format-portable-tests: $(FMT_PORT_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lzstd -lpthread
+	$(Q)$(CC) -o $@ $^ $(LDLIBS)
 
 TEST_TIERS += format-portable
 .PHONY: tier-format-portable

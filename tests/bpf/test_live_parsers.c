@@ -113,6 +113,7 @@ static void mk(const char *rel)
 TEST(sysfs_memory_blocks_merge_into_node_ranges)
 {
 	struct dmas_mem_range *r = NULL;
+	bool zones;
 	int32_t node_of[4];
 	size_t n;
 
@@ -129,7 +130,7 @@ TEST(sysfs_memory_blocks_merge_into_node_ranges)
 	mk("node/node1/cpu1");
 	mk("node/node1/cpulist");
 	write_file("memory/block_size_bytes", "8000000\n");
-	n = dmas_sysfs_mem_ranges(test_tmpdir(), &r);
+	n = dmas_sysfs_mem_ranges(test_tmpdir(), NULL, &r, &zones);
 	CHECK_EQ(n, 3);
 	if (n == 3) {
 		CHECK_EQ(r[0].start, 0);
@@ -152,7 +153,8 @@ TEST(sysfs_memory_blocks_merge_into_node_ranges)
 TEST(sysfs_without_numa_gives_no_ranges)
 {
 	struct dmas_mem_range *r = (void *)1;
+	bool zones;
 
-	CHECK_EQ(dmas_sysfs_mem_ranges("/nonexistent", &r), 0);
+	CHECK_EQ(dmas_sysfs_mem_ranges("/nonexistent", NULL, &r, &zones), 0);
 	CHECK(r == NULL);
 }
