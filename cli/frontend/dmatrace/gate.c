@@ -74,11 +74,17 @@ static const struct opt_row gate_opt_rows_files[] = {
 	{0},
 };
 
-const struct opt_row gate_opt_rows_check[] = {
+/* --format, the same for every command */
+static const struct opt_row gate_opt_rows_format[] = {
 	{.name = "format",
 	 .id = GOPT_FORMAT,
 	 .arg = "FMT[=FILE]",
 	 .help = GATE_FORMAT_HELP},
+	{0},
+};
+
+const struct opt_row gate_opt_rows_check[] = {
+	{.group = gate_opt_rows_format},
 	{.name = "fail-on",
 	 .id = GOPT_FAIL_ON,
 	 .arg = "LEVEL",
@@ -89,10 +95,7 @@ const struct opt_row gate_opt_rows_check[] = {
 };
 
 const struct opt_row gate_opt_rows_replay[] = {
-	{.name = "format",
-	 .id = GOPT_FORMAT,
-	 .arg = "FMT[=FILE]",
-	 .help = GATE_FORMAT_HELP},
+	{.group = gate_opt_rows_format},
 	{.name = "fail-on",
 	 .id = GOPT_FAIL_ON,
 	 .arg = "LEVEL",
