@@ -3,10 +3,12 @@
  * tracecmd.c - a trace-cmd recording (trace.dat, file versions 6 and 7,
  * sections uncompressed or compressed with zstd or zlib) as an event
  * source: the dma:* events under every name and layout they have had, the
- * swiotlb, iommu and vdmac events.  The container is read here (the
- * layouts of trace-cmd.dat.v6(5) and trace-cmd.dat.v7(5)); event formats
- * and ring-buffer pages are libtraceevent's: every field is found by name
- * in the format the recording carries, never at a fixed offset.
+ * swiotlb, iommu and vdmac events, the ftrace source's kprobe events.  The
+ * container is read here (the layouts of trace-cmd.dat.v6(5) and
+ * trace-cmd.dat.v7(5)); event formats and ring-buffer pages are
+ * libtraceevent's, and records become events in tpdecode.c: every field is
+ * found by name in the format the recording carries, never at a fixed
+ * offset.
  * libtracecmd itself is not used: Debian ships it only as a shared library
  * and our programs link statically.
  */
@@ -28,6 +30,7 @@
 
 #include "engine/engine.h"
 #include "source/source_impl.h"
+#include "source/tpdecode.h"
 
 static const char td_magic[10] = "\x17\x08\x44tracing";
 
@@ -101,74 +104,6 @@ struct td_cpu {
 	int ev_size;
 };
 
-/* What an event of the recording becomes. */
-enum td_handler {
-	TH_NONE,
-	TH_MAP, /* dma_map_page/phys/resource */
-	TH_UNMAP,
-	TH_SYNC,
-	TH_ALLOC,
-	TH_FREE,
-	TH_MAP_SG,
-	TH_MAP_SG_ERR,
-	TH_UNMAP_SG,
-	TH_SYNC_SG,
-	TH_BOUNCE,
-	TH_IOMMU_MAP,
-	TH_IOMMU_UNMAP,
-	TH_IOMMU_FAULT,
-	TH_VDMAC_PREP,
-	TH_VDMAC_DESC, /* submit, xfer_start, complete, error */
-	TH_VDMAC_CHAN, /* issue_pending, terminate, chan_alloc, chan_free */
-	TH_VDMAC_ACCESS,
-};
-
-static const struct td_event_spec {
-	const char *sys, *name;
-	enum td_handler h;
-	uint8_t kind;
-} td_specs[] = {
-	/* 6.12-6.16 names, then 6.17+ (dma_map_phys also maps resources) */
-	{"dma", "dma_map_page", TH_MAP, DMAS_EV_MAP},
-	{"dma", "dma_unmap_page", TH_UNMAP, DMAS_EV_UNMAP},
-	{"dma", "dma_map_phys", TH_MAP, DMAS_EV_MAP},
-	{"dma", "dma_unmap_phys", TH_UNMAP, DMAS_EV_UNMAP},
-	{"dma", "dma_map_resource", TH_MAP, DMAS_EV_MAP_RESOURCE},
-	{"dma", "dma_unmap_resource", TH_UNMAP, DMAS_EV_UNMAP_RESOURCE},
-	{"dma", "dma_sync_single_for_cpu", TH_SYNC, DMAS_EV_SYNC_FOR_CPU},
-	{"dma", "dma_sync_single_for_device", TH_SYNC, DMAS_EV_SYNC_FOR_DEVICE},
-	{"dma", "dma_alloc", TH_ALLOC, DMAS_EV_ALLOC_COHERENT},
-	{"dma", "dma_free", TH_FREE, DMAS_EV_FREE_COHERENT},
-	{"dma", "dma_alloc_pages", TH_ALLOC, DMAS_EV_ALLOC_PAGES},
-	{"dma", "dma_free_pages", TH_FREE, DMAS_EV_FREE_PAGES},
-	{"dma", "dma_map_sg", TH_MAP_SG, DMAS_EV_MAP_SG},
-	{"dma", "dma_map_sg_err", TH_MAP_SG_ERR, DMAS_EV_MAP_ERROR},
-	{"dma", "dma_unmap_sg", TH_UNMAP_SG, DMAS_EV_UNMAP_SG},
-	{"dma", "dma_sync_sg_for_cpu", TH_SYNC_SG, DMAS_EV_SYNC_SG_FOR_CPU},
-	{"dma", "dma_sync_sg_for_device", TH_SYNC_SG,
-	 DMAS_EV_SYNC_SG_FOR_DEVICE},
-	{"swiotlb", "swiotlb_bounced", TH_BOUNCE, DMAS_EV_SWIOTLB_BOUNCE},
-	{"iommu", "map", TH_IOMMU_MAP, DMAS_EV_IOMMU_MAP},
-	{"iommu", "unmap", TH_IOMMU_UNMAP, DMAS_EV_IOMMU_UNMAP},
-	{"iommu", "io_page_fault", TH_IOMMU_FAULT, DMAS_EV_IOMMU_FAULT},
-	{"vdmac", "vdmac_desc_prep", TH_VDMAC_PREP, DMAS_EV_DESC_PREP},
-	{"vdmac", "vdmac_submit", TH_VDMAC_DESC, DMAS_EV_DESC_SUBMIT},
-	{"vdmac", "vdmac_xfer_start", TH_VDMAC_DESC, DMAS_EV_XFER_START},
-	{"vdmac", "vdmac_complete", TH_VDMAC_DESC, DMAS_EV_XFER_COMPLETE},
-	{"vdmac", "vdmac_error", TH_VDMAC_DESC, DMAS_EV_XFER_ERROR},
-	{"vdmac", "vdmac_issue_pending", TH_VDMAC_CHAN, DMAS_EV_ISSUE_PENDING},
-	{"vdmac", "vdmac_terminate", TH_VDMAC_CHAN, DMAS_EV_TERMINATE},
-	{"vdmac", "vdmac_chan_alloc", TH_VDMAC_CHAN, DMAS_EV_CHAN_REQUEST},
-	{"vdmac", "vdmac_chan_free", TH_VDMAC_CHAN, DMAS_EV_CHAN_RELEASE},
-	{"vdmac", "vdmac_cpu_access", TH_VDMAC_ACCESS, DMAS_EV_CPU_ACCESS},
-};
-
-#define TD_NSPECS (sizeof(td_specs) / sizeof(td_specs[0]))
-
-struct td_dev {
-	char name[DMAS_DEV_NAME_LEN];
-};
-
 struct tracecmd_source {
 	struct dmas_source base;
 	char path[256];
@@ -184,13 +119,9 @@ struct tracecmd_source {
 	struct tep_handle *tep;
 	struct td_cpu *cpus;
 	uint32_t nr_cpus;
-	/* the events we read, by tep event id */
-	const struct td_event_spec *by_id[65536];
-	uint32_t nr_known;
-	/* devices by name: ids 1.. */
-	struct td_dev *devs;
-	uint32_t nr_devs;
-	uint64_t events, skipped, bad_records;
+	/* records into events (tpdecode.c) */
+	struct dmas_tpdec dec;
+	uint64_t bad_records;
 	/* allocations of decompressed metadata, freed at close */
 	void **blobs;
 	size_t nr_blobs;
@@ -705,271 +636,13 @@ static int cpu_start(struct tracecmd_source *t, struct td_cpu *c)
 	return 0;
 }
 
-/* ---- turning records into events ---- */
-
-/* A numeric field; false when the record lacks it. */
-static bool fnum(struct tep_event *e, const void *d, int size, const char *name,
-		 unsigned long long *v)
-{
-	struct tep_format_field *f = tep_find_any_field(e, name);
-	unsigned long long x;
-
-	if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > size ||
-	    (f->flags & TEP_FIELD_IS_DYNAMIC) ||
-	    tep_read_number_field(f, d, &x))
-		return false;
-	*v = x;
-	return true;
-}
-
-/* A __data_loc / __rel_loc field: its bytes inside the record, or NULL. */
-static const uint8_t *fdyn(struct tracecmd_source *t, struct tep_event *e,
-			   const uint8_t *d, int size, const char *name,
-			   uint32_t *len)
-{
-	struct tep_format_field *f = tep_find_field(e, name);
-	uint32_t loc, off;
-
-	if (!f || !(f->flags & TEP_FIELD_IS_DYNAMIC) || f->offset < 0 ||
-	    f->offset + 4 > size)
-		return NULL;
-	loc = (uint32_t)tep_read_number(t->tep, d + f->offset, 4);
-	off = loc & 0xffff;
-	*len = loc >> 16;
-	if (f->flags & TEP_FIELD_IS_RELATIVE)
-		off += (uint32_t)f->offset + (uint32_t)f->size;
-	if ((uint64_t)off + *len > (uint64_t)size)
-		return NULL;
-	return d + off;
-}
-
-/* The device id of a name in the record, sending its record once. */
-static uint32_t dev_of(struct tracecmd_source *t, struct tep_event *e,
-		       const uint8_t *d, int size, const char *field,
-		       const struct dmas_sink *sink)
-{
-	struct dmas_device dev = {0};
-	uint32_t len, i;
-	const uint8_t *s = fdyn(t, e, d, size, field, &len);
-	char name[DMAS_DEV_NAME_LEN];
-	void *np;
-
-	if (!s)
-		return DMAS_DEV_NONE;
-	len = (uint32_t)strnlen((const char *)s, len);
-	if (len >= sizeof(name))
-		len = sizeof(name) - 1;
-	memcpy(name, s, len);
-	name[len] = '\0';
-	for (i = 0; i < t->nr_devs; i++)
-		if (!strcmp(t->devs[i].name, name))
-			return i + 1;
-	if (t->nr_devs >= DMAS_DEV_ID_MAX)
-		return DMAS_DEV_NONE;
-	np = realloc(t->devs, (t->nr_devs + 1) * sizeof(*t->devs));
-	if (!np)
-		return DMAS_DEV_NONE;
-	t->devs = np;
-	snprintf(t->devs[t->nr_devs].name, sizeof(t->devs[0].name), "%s", name);
-	t->nr_devs++;
-	dev.id = t->nr_devs;
-	dev.numa_node = -1; /* a trace.dat does not say */
-	snprintf(dev.name, sizeof(dev.name), "%s", name);
-	if (sink->device)
-		sink->device(sink->ctx, &dev);
-	return dev.id;
-}
-
-/* The first element and the sum of a u64 / u32 array field. */
-static bool farray(struct tracecmd_source *t, struct tep_event *e,
-		   const uint8_t *d, int size, const char *name, size_t elem,
-		   unsigned long long *first, unsigned long long *sum,
-		   uint32_t *n)
-{
-	uint32_t len, i;
-	const uint8_t *a = fdyn(t, e, d, size, name, &len);
-
-	if (!a)
-		return false;
-	*n = len / (uint32_t)elem;
-	*first = *n ? tep_read_number(t->tep, a, (int)elem) : 0;
-	if (sum)
-		for (*sum = 0, i = 0; i < *n; i++)
-			*sum += tep_read_number(t->tep, a + i * elem,
-						(int)elem);
-	return true;
-}
-
-#define DMA_ATTR_MMIO (1ul << 10) /* 6.17+: dma_map_phys of a resource */
-#define DMA_MAPPING_ERROR (~0ull)
-
-/* vdmac channels: provider and index make an opaque channel id. */
-static uint64_t vdmac_chan(uint32_t dev, uint64_t chan)
-{
-	return 1ull << 63 | (uint64_t)dev << 32 | (chan & 0xffffffff);
-}
-
+/* One record of c, decoded. */
 static void emit(struct tracecmd_source *t, struct td_cpu *c,
 		 const struct dmas_sink *sink)
 {
-	struct tep_record rec = {0};
-	const struct td_event_spec *sp;
-	struct tep_event *e;
-	struct dmas_event ev = {0};
-	const uint8_t *d = c->ev;
-	int size = c->ev_size, type;
-	unsigned long long v = 0, a, b;
-	uint32_t n = 0;
-
-	if (size <= 0)
-		return;
-	rec.data = c->ev;
-	rec.size = size;
-	rec.ts = c->ts;
-	rec.cpu = (int)c->cpu;
-	type = tep_data_type(t->tep, &rec);
-	if (type < 0 || type > 65535 || !(sp = t->by_id[type]) ||
-	    !(e = tep_find_event(t->tep, type))) {
-		t->skipped++;
-		return;
-	}
-	ev.ts = c->ts;
-	ev.cpu = (uint16_t)c->cpu;
-	ev.kind = sp->kind;
-	if (fnum(e, d, size, "common_pid", &v))
-		ev.pid = (uint32_t)v;
-	if (fnum(e, d, size, "dir", &v))
-		ev.dir = (uint8_t)v;
-	if (fnum(e, d, size, "attrs", &v))
-		ev.attrs = (uint16_t)v;
-	switch (sp->h) {
-	case TH_MAP:
-	case TH_UNMAP:
-	case TH_SYNC:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		if (!fnum(e, d, size, "dma_addr", &ev.addr))
-			fnum(e, d, size, "addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		if (sp->h == TH_MAP)
-			fnum(e, d, size, "phys_addr", &ev.phys);
-		if (fnum(e, d, size, "attrs", &v) && (v & DMA_ATTR_MMIO))
-			ev.kind = sp->h == TH_MAP ? DMAS_EV_MAP_RESOURCE
-						  : DMAS_EV_UNMAP_RESOURCE;
-		if (sp->h == TH_MAP && ev.addr == DMA_MAPPING_ERROR) {
-			ev.aux = ev.kind;
-			ev.kind = DMAS_EV_MAP_ERROR;
-			ev.addr = 0;
-		}
-		break;
-	case TH_ALLOC:
-	case TH_FREE:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		fnum(e, d, size, "dma_addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		fnum(e, d, size, "virt_addr", &ev.aux);
-		ev.dir = 0;
-		if (sp->h == TH_ALLOC &&
-		    (!ev.aux || ev.addr == DMA_MAPPING_ERROR))
-			ev.flags = DMAS_F_ERROR;
-		break;
-	case TH_MAP_SG:
-		/*
-		 * No scatterlist pointer in the event: the first segment's
-		 * physical address keys map and unmap (unmap_sg carries the
-		 * segments' physical addresses).
-		 */
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		if (farray(t, e, d, size, "phys_addrs", 8, &ev.aux, NULL, &n))
-			ev.phys = ev.aux;
-		farray(t, e, d, size, "dma_addrs", 8, &ev.addr, NULL, &n);
-		if (farray(t, e, d, size, "lengths", 4, &a, &b, &n)) {
-			ev.size = b;
-			ev.count = n | n << 16;
-		}
-		if (fnum(e, d, size, "full_nents", &v))
-			ev.count = (uint32_t)v | n << 16;
-		break;
-	case TH_MAP_SG_ERR:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "phys_addrs", 8, &ev.phys, NULL, &n);
-		ev.aux = DMAS_EV_MAP_SG;
-		break;
-	case TH_UNMAP_SG:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "addrs", 8, &ev.aux, NULL, &n);
-		ev.count = n;
-		break;
-	case TH_SYNC_SG:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "dma_addrs", 8, &ev.addr, NULL, &n);
-		ev.count = n;
-		if (farray(t, e, d, size, "lengths", 4, &a, &b, &n))
-			ev.size = b;
-		break;
-	case TH_BOUNCE:
-		ev.dev = dev_of(t, e, d, size, "dev_name", sink);
-		fnum(e, d, size, "dev_addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		break;
-	case TH_IOMMU_MAP:
-	case TH_IOMMU_UNMAP:
-		fnum(e, d, size, "iova", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		fnum(e, d, size, "paddr", &ev.phys);
-		break;
-	case TH_IOMMU_FAULT:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		fnum(e, d, size, "iova", &ev.addr);
-		if (fnum(e, d, size, "flags", &v))
-			ev.count = (uint32_t)v;
-		break;
-	case TH_VDMAC_PREP:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		fnum(e, d, size, "len", &ev.size);
-		fnum(e, d, size, "nsegs", &v);
-		ev.count = (uint32_t)v;
-		fnum(e, d, size, "dir", &v);
-		/* enum dma_transfer_direction: the memory side it touches */
-		if (v == 1) {
-			fnum(e, d, size, "src", &ev.phys);
-			ev.dir = 1;
-		} else {
-			fnum(e, d, size, "dst", &ev.phys);
-			ev.dir = v == 2 ? 2 : 0;
-		}
-		break;
-	case TH_VDMAC_DESC:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		if (fnum(e, d, size, "cookie", &v))
-			ev.addr = (uint32_t)v;
-		if (fnum(e, d, size, "result", &v))
-			ev.count = (uint32_t)v;
-		ev.dir = 0;
-		break;
-	case TH_VDMAC_CHAN:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		if (sp->kind == DMAS_EV_CHAN_REQUEST)
-			ev.count = (uint32_t)v;
-		break;
-	case TH_VDMAC_ACCESS:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		if (fnum(e, d, size, "write", &v) && v)
-			ev.flags = DMAS_F_WRITE;
-		break;
-	case TH_NONE:
-		return;
-	}
-	t->events++;
-	if (sink->event)
-		sink->event(sink->ctx, &ev);
+	if (c->ev_size > 0)
+		dmas_tpdec_record(&t->dec, c->ev, c->ev_size, c->ts, c->cpu,
+				  sink);
 }
 
 static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
@@ -987,7 +660,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 	snprintf(ses.clock, sizeof(ses.clock), "trace-cmd");
 	ses.page_size = t->page_size;
 	snprintf(ses.hooks, sizeof(ses.hooks), "trace-cmd:%u events",
-		 t->nr_known);
+		 t->dec.nr_known);
 	for (i = 0; i < t->nr_cpus; i++) {
 		if (cpu_start(t, &t->cpus[i])) {
 			snprintf(err, errlen, "%s: out of memory", t->path);
@@ -1021,7 +694,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 			 t->path, t->bad_records);
 		return 1;
 	}
-	if (!t->events) {
+	if (!t->dec.events) {
 		snprintf(
 			err, errlen,
 			"%s: no DMA events in this trace.dat (record with trace-cmd record -e dma -e vdmac -e swiotlb)",
@@ -1047,7 +720,7 @@ static void tracecmd_close(struct dmas_source *s)
 	for (j = 0; j < t->nr_blobs; j++)
 		free(t->blobs[j]);
 	free(t->blobs);
-	free(t->devs);
+	dmas_tpdec_free(&t->dec);
 	if (t->tep)
 		tep_free(t->tep);
 	if (t->map)
@@ -1144,15 +817,7 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	if ((t->version == 7 ? open_v7(t, &h, err, errlen)
 			     : open_v6(t, &h, err, errlen)))
 		goto out;
-	for (i = 0; i < TD_NSPECS; i++) {
-		struct tep_event *e = tep_find_event_by_name(
-			t->tep, td_specs[i].sys, td_specs[i].name);
-
-		if (e && e->id >= 0 && e->id < 65536) {
-			t->by_id[e->id] = &td_specs[i];
-			t->nr_known++;
-		}
-	}
+	dmas_tpdec_bind(&t->dec, t->tep);
 	return &t->base;
 out:
 	tracecmd_close(&t->base);
