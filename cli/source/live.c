@@ -21,6 +21,7 @@
 
 #include "../../bpf/dmascope_bpf.h"
 #include "dmascope.skel.h"
+#include "source/ftrace.h"
 #include "source/live_bpf.h"
 
 #define DEFAULT_RINGBUF_KB 8192
@@ -287,8 +288,24 @@ static int (*const open_steps[])(struct live_source *ls, char *err,
 	describe_session, /* kernel, host, clock, hooks */
 };
 
-struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
-					  char *err, size_t errlen)
+int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k)
+{
+	static const char *const names[] = {
+		[DMAS_LIVE_AUTO] = "auto",
+		[DMAS_LIVE_BPF] = "bpf",
+		[DMAS_LIVE_FTRACE] = "ftrace",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*k = (enum dmas_live_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
+				    size_t errlen)
 {
 	uint64_t t_start = dmas_live_now_mono();
 	struct live_source *ls;
@@ -306,4 +323,30 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 		}
 	}
 	return &ls->base;
+}
+
+struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
+					  char *err, size_t errlen)
+{
+	struct dmas_source *s;
+	char ferr[512];
+
+	if (o->source == DMAS_LIVE_FTRACE)
+		return dmas_source_open_ftrace(o, err, errlen);
+	s = open_bpf(o, err, errlen);
+	if (s || o->source == DMAS_LIVE_BPF)
+		return s;
+	/* no BPF here: the tracefs source, if it can be had */
+	s = dmas_source_open_ftrace(o, ferr, sizeof(ferr));
+	if (s) {
+		fprintf(stderr,
+			"dmatrace: BPF is not available (%s): using the ftrace source (--source ftrace)\n",
+			err);
+		return s;
+	}
+	if (o->verbose)
+		fprintf(stderr,
+			"dmatrace: the ftrace source cannot be used either: %s\n",
+			ferr);
+	return NULL;
 }

@@ -40,6 +40,13 @@ void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee);
 
 struct dmas_source;
 
+/* Which live source: BPF, falling back to tracefs, or one of them. */
+enum dmas_live_kind {
+	DMAS_LIVE_AUTO = 0,
+	DMAS_LIVE_BPF,
+	DMAS_LIVE_FTRACE,
+};
+
 struct dmas_live_opts {
 	const char *device; /* in-kernel filters; NULL: all */
 	const char *driver;
@@ -50,12 +57,19 @@ struct dmas_live_opts {
 	unsigned stack_entries; /* stack map size; 0: default (16384) */
 	bool no_fentry; /* kprobes where fentry/fexit would do */
 	bool release_stacks; /* stacks on unmap/free too, not only on map/alloc */
+	enum dmas_live_kind source;
 };
+
+/* "auto", "bpf", "ftrace" into *k: 0, or -1 for another word. */
+int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k);
 
 /* Open a recording; on failure NULL and a message in err. */
 struct dmas_source *dmas_source_open_file(const char *path, char *err,
 					  size_t errlen);
-/* Open live tracing of the running kernel (BPF). */
+/*
+ * Open live tracing of the running kernel: BPF, or tracefs (o->source;
+ * AUTO: tracefs when BPF cannot be used, saying so on stderr).
+ */
 struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 					  char *err, size_t errlen);
 

@@ -1,5 +1,8 @@
 # source.mk - event sources (recording file, live BPF, tracefs) and sinks.
 LIB_SRCS += $(wildcard cli/source/*.c)
-# trace.dat import: event formats and ring-buffer pages (tracecmd.c).
-LDLIBS += -ltraceevent
-SAN_LDLIBS += -ltraceevent
+# trace.dat import and the live tracefs source: event formats, ring-buffer
+# pages (tracecmd.c, tpdecode.c), tracefs instances and probes (ftrace.c).
+LDLIBS += -ltracefs -ltraceevent
+SAN_LDLIBS += -ltracefs -ltraceevent
+# libtracefs' header includes libtraceevent's by its bare name.
+$(BUILD)/obj/cli/source/ftrace.o $(BUILD)/san/cli/source/ftrace.o: CFLAGS += -I/usr/include/traceevent

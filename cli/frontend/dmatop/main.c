@@ -43,6 +43,8 @@ static const char usage_text[] =
 "      --no-stacks      capture no stacks (cheaper; findings lose their stacks)\n"
 "      --ringbuf-kb N   ring buffer size in KiB (default: the tracer's)\n"
 "      --kprobes        kprobes where fentry/fexit would do\n"
+"      --source auto|bpf|ftrace  the live source (default auto: tracefs\n"
+"                       events when BPF cannot be used)\n"
 "  -v, --verbose        say more about live tracing set-up\n"
 "  -h, --help           this text\n"
 "      --version        print the version\n"
@@ -332,6 +334,7 @@ enum {
 	OPT_NO_STACKS,
 	OPT_RINGBUF_KB,
 	OPT_KPROBES,
+	OPT_SOURCE,
 	OPT_VERSION,
 };
 
@@ -351,6 +354,7 @@ int main(int argc, char **argv)
 		{"no-stacks", no_argument, NULL, OPT_NO_STACKS},
 		{"ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB},
 		{"kprobes", no_argument, NULL, OPT_KPROBES},
+		{"source", required_argument, NULL, OPT_SOURCE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{0}};
@@ -456,6 +460,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KPROBES:
 			feed.live.no_fentry = true;
+			break;
+		case OPT_SOURCE:
+			if (dmas_live_kind_parse(optarg, &feed.live.source)) {
+				fprintf(stderr,
+					"dmatop: --source: '%s' is not auto, bpf or ftrace\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
 			break;
 		case 'h':
 			usage(stdout);

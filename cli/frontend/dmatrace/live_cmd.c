@@ -85,6 +85,11 @@ const struct opt_row live_opt_rows[] = {
 	 .id = LOPT_KPROBES,
 	 .help = "kprobes instead of fentry/fexit (slower; for\n"
 		 "kernels where fentry misbehaves)"},
+	{.name = "source",
+	 .id = LOPT_SOURCE,
+	 .arg = "auto|bpf|ftrace",
+	 .help = "the live source: BPF, or tracefs events and kprobe\n"
+		 "events (default auto: ftrace when BPF cannot be used)"},
 	{.name = "verbose",
 	 .letter = 'v',
 	 .help = "say which hook each function got and why"},
@@ -152,6 +157,14 @@ int live_cmd_opt(int c, const char *arg, struct dmas_live_opts *o,
 		return 1;
 	case LOPT_ALL_STACKS:
 		o->release_stacks = true;
+		return 1;
+	case LOPT_SOURCE:
+		if (dmas_live_kind_parse(arg, &o->source)) {
+			fprintf(stderr,
+				"dmatrace %s: --source: '%s' is not auto, bpf or ftrace\n",
+				cmd, arg);
+			return -1;
+		}
 		return 1;
 	case 'v':
 		o->verbose++;

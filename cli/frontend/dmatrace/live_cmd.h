@@ -40,6 +40,7 @@ enum {
 	LOPT_PID,
 	LOPT_KPROBES,
 	LOPT_ALL_STACKS,
+	LOPT_SOURCE,
 };
 /*
  * The live-source options (and -v) as rows of a command's option table:
