@@ -408,7 +408,9 @@ if [ -f "$comp_dmatop" ]; then
 		if [ -z "$missing" ]; then ok "dmatop.8 names every sort key under --sort"; else bad "dmatop.8 names every sort key under --sort: missing$missing"; fi
 	fi
 
-	expect_completion "dmatop --so<TAB> completes --sort" "--sort" "$comp_dmatop" dmatop --so
+	expect_completion "dmatop --so<TAB> completes --sort --source" "--sort --source" "$comp_dmatop" dmatop --so
+	expect_completion "dmatop --sor<TAB> completes --sort" "--sort" "$comp_dmatop" dmatop --sor
+	expect_completion "dmatop --source f<TAB> completes ftrace" "ftrace" "$comp_dmatop" dmatop --source f
 	expect_completion "dmatop -o out<TAB> completes sort keys" "outbytes outstanding" \
 		"$comp_dmatop" dmatop -o out
 	expect_completion "dmatop --sort=f<TAB> completes sort keys" "findings from" \
