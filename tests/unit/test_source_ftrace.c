@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_source_ftrace.c - the tracefs source's host-testable parts: its
+ * kprobe_events lines, the owner of an instance or probe group and whether
+ * it still runs (what a killed session left is removed), and the decoding
+ * of its kprobe events, with formats built from the definitions' own fetch
+ * arguments as the kernel lays them out: entries paired with their
+ * kretprobes by task, mapping errors, scatterlists.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <traceevent/event-parse.h>
+
+#include "source/ftrace.h"
+#include "source/source.h"
+#include "source/tpdecode.h"
+#include "testlib.h"
+
+static const struct dmas_kprobe_def *def(const char *event)
+{
+	for (unsigned i = 0; i < dmas_nr_kprobe_defs; i++)
+		if (!strcmp(dmas_kprobe_defs[i].event, event))
+			return &dmas_kprobe_defs[i];
+	return NULL;
+}
+
+TEST(ftrace_kprobe_lines)
+{
+	char line[1024], tiny[16];
+	unsigned i;
+
+	CHECK(def("dma_map_page_attrs") != NULL);
+	CHECK(dmas_kprobe_line(def("dma_unmap_page_attrs"), "dmascope_42", line,
+			       sizeof(line)) > 0);
+	CHECK_STREQ(
+		line,
+		"p:dmascope_42/dma_unmap_page_attrs dma_unmap_page_attrs device=+0(+0(%di)):string dma_addr=%si:u64 size=%dx:u64 dir=%cx:s32 attrs=%r8:u64");
+	CHECK(dmas_kprobe_line(def("dma_map_page_attrs_ret"), "dmascope_42",
+			       line, sizeof(line)) > 0);
+	CHECK_STREQ(
+		line,
+		"r:dmascope_42/dma_map_page_attrs_ret dma_map_page_attrs dma_addr=$retval:u64");
+	CHECK_EQ(dmas_kprobe_line(def("dma_map_page_attrs"), "g", tiny,
+				  sizeof(tiny)),
+		 -1);
+	/* every kretprobe has its entry on the same function */
+	for (i = 0; i < dmas_nr_kprobe_defs; i++) {
+		const struct dmas_kprobe_def *d = &dmas_kprobe_defs[i], *e;
+		char entry[128];
+
+		if (!d->ret)
+			continue;
+		snprintf(entry, sizeof(entry), "%s", d->event);
+		*strstr(entry, "_ret") = '\0';
+		e = def(entry);
+		CHECK(e != NULL);
+		if (e)
+			CHECK_STREQ(e->target, d->target);
+	}
+}
+
+TEST(ftrace_owner_names)
+{
+	CHECK_EQ(dmas_ftrace_owner("dmascope-123", DMAS_FTRACE_INSTANCE), 123);
+	CHECK_EQ(dmas_ftrace_owner("dmascope_77", DMAS_FTRACE_GROUP), 77);
+	CHECK_EQ(dmas_ftrace_owner("dmascope_77", DMAS_FTRACE_INSTANCE), -1);
+	CHECK_EQ(dmas_ftrace_owner("dmascope-", DMAS_FTRACE_INSTANCE), -1);
+	CHECK_EQ(dmas_ftrace_owner("dmascope-0", DMAS_FTRACE_INSTANCE), -1);
+	CHECK_EQ(dmas_ftrace_owner("dmascope-12x", DMAS_FTRACE_INSTANCE), -1);
+	CHECK_EQ(dmas_ftrace_owner("dmascope--5", DMAS_FTRACE_INSTANCE), -1);
+	CHECK_EQ(
+		dmas_ftrace_owner("dmascope-99999999999", DMAS_FTRACE_INSTANCE),
+		-1);
+	CHECK_EQ(dmas_ftrace_owner("mytrace-12", DMAS_FTRACE_INSTANCE), -1);
+}
+
+static void put_comm(const char *root, int pid, const char *comm)
+{
+	char p[1024];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%d", root, pid);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/%d/comm", root, pid);
+	f = fopen(p, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(comm, f);
+		fclose(f);
+	}
+}
+
+TEST(ftrace_owner_alive_only_if_ours)
+{
+	const char *root = test_tmpdir();
+
+	put_comm(root, 100, "dmatrace\n");
+	put_comm(root, 101, "dmatop\n");
+	put_comm(root, 102, "bash\n"); /* the pid was reused */
+	CHECK(dmas_ftrace_owner_alive(root, 100));
+	CHECK(dmas_ftrace_owner_alive(root, 101));
+	CHECK(!dmas_ftrace_owner_alive(root, 102));
+	CHECK(!dmas_ftrace_owner_alive(root, 103)); /* gone */
+}
+
+/* ---- decoding, with formats built from the definitions ---- */
+
+#define MAXF 24
+
+/* One event as the kernel lays out a kprobe event from its fetch args. */
+struct kev {
+	const struct dmas_kprobe_def *d;
+	int id, nf, fixed;
+	char name[MAXF][32];
+	int off[MAXF], size[MAXF];
+	bool sig[MAXF], str[MAXF];
+};
+
+static void kev_build(struct kev *k, const struct dmas_kprobe_def *d, int id,
+		      struct tep_handle *tep)
+{
+	char args[512], fmt[4096], *save = NULL, *tok;
+	int off, n;
+
+	memset(k, 0, sizeof(*k));
+	k->d = d;
+	k->id = id;
+	off = d->ret ? 24 : 16; /* common fields, __probe_ip or func+ret_ip */
+	snprintf(args, sizeof(args), "%s", d->args);
+	for (tok = strtok_r(args, " ", &save); tok && k->nf < MAXF;
+	     tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '='), *ty = strrchr(tok, ':');
+		int i = k->nf++;
+
+		CHECK(eq && ty);
+		if (!eq || !ty)
+			return;
+		snprintf(k->name[i], sizeof(k->name[i]), "%.*s",
+			 (int)(eq - tok), tok);
+		k->str[i] = !strcmp(ty + 1, "string");
+		k->sig[i] = ty[1] == 's';
+		k->size[i] = k->str[i] ? 4 : atoi(ty + 2) / 8;
+		k->off[i] = off;
+		off += k->size[i];
+	}
+	k->fixed = off;
+	n = snprintf(
+		fmt, sizeof(fmt),
+		"name: %s\nID: %d\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n",
+		d->event, id);
+	n += snprintf(
+		fmt + n, sizeof(fmt) - n, "%s",
+		d->ret ? "\tfield:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;\n"
+			 "\tfield:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;\n"
+		       : "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;\n");
+	for (int i = 0; i < k->nf; i++)
+		n += snprintf(
+			fmt + n, sizeof(fmt) - n,
+			"\tfield:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n",
+			k->str[i] ? "__data_loc char[]"
+				  : (k->sig[i] ? "s64" : "u64"),
+			k->name[i], k->off[i], k->size[i], k->sig[i]);
+	snprintf(fmt + n, sizeof(fmt) - n, "\nprint fmt: \"%s\"\n", d->event);
+	CHECK_EQ(tep_parse_event(tep, fmt, strlen(fmt), "dmascope_42"),
+		 TEP_ERRNO__SUCCESS);
+}
+
+/* A record: values by field name ("device" is the string). */
+struct kval {
+	const char *name;
+	long long v;
+};
+
+static int kev_record(const struct kev *k, uint8_t *rec, int pid,
+		      const char *device, const struct kval *vals, int nv)
+{
+	int end = k->fixed;
+
+	memset(rec, 0, 512);
+	*(uint16_t *)rec = (uint16_t)k->id;
+	*(int32_t *)(rec + 4) = pid;
+	for (int i = 0; i < k->nf; i++) {
+		if (k->str[i]) {
+			uint32_t len = (uint32_t)strlen(device) + 1;
+			uint32_t loc = len << 16 | (uint32_t)end;
+
+			memcpy(rec + k->off[i], &loc, 4);
+			memcpy(rec + end, device, len);
+			end += (int)len;
+			continue;
+		}
+		for (int j = 0; j < nv; j++)
+			if (!strcmp(vals[j].name, k->name[i]))
+				memcpy(rec + k->off[i], &vals[j].v,
+				       (size_t)k->size[i]);
+	}
+	return end;
+}
+
+struct got {
+	struct dmas_event ev[16];
+	int nev, ndev;
+	char dev[8][DMAS_DEV_NAME_LEN];
+	int node[8];
+};
+
+static void got_event(void *ctx, const struct dmas_event *ev)
+{
+	struct got *g = ctx;
+
+	if (g->nev < 16)
+		g->ev[g->nev++] = *ev;
+}
+
+static void got_device(void *ctx, const struct dmas_device *d)
+{
+	struct got *g = ctx;
+
+	if (g->ndev < 8) {
+		g->node[g->ndev] = d->numa_node;
+		snprintf(g->dev[g->ndev++], DMAS_DEV_NAME_LEN, "%s", d->name);
+	}
+}
+
+static void described(void *ctx, struct dmas_device *d)
+{
+	d->numa_node = *(int *)ctx;
+}
+
+#define VMEMMAP 0xffffea0000000000ll
+
+TEST(ftrace_kprobe_records_decode)
+{
+	struct tep_handle *tep = tep_alloc();
+	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
+	struct kev map, ret, unmap, sgt, sgt_ret;
+	struct got g = {0};
+	struct dmas_sink sink = {
+		.event = got_event, .device = got_device, .ctx = &g};
+	uint8_t rec[512];
+	int n, node = 1;
+
+	CHECK(tep && dec);
+	if (!tep || !dec)
+		return;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	kev_build(&map, def("dma_map_page_attrs"), 1001, tep);
+	kev_build(&ret, def("dma_map_page_attrs_ret"), 1002, tep);
+	kev_build(&unmap, def("dma_unmap_page_attrs"), 1003, tep);
+	kev_build(&sgt, def("dma_map_sgtable"), 1004, tep);
+	kev_build(&sgt_ret, def("dma_map_sgtable_ret"), 1005, tep);
+	dec->describe = described;
+	dec->describe_ctx = &node;
+	CHECK_EQ(dmas_tpdec_bind(dec, tep), 5);
+
+	/* two tasks map at once; each return completes its own entry */
+	n = kev_record(&map, rec, 7, "vdmac.0",
+		       (struct kval[]){{"page", VMEMMAP + 3 * 64},
+				       {"offset", 0x10},
+				       {"size", 4096},
+				       {"dir", 1},
+				       {"vmemmap", VMEMMAP}},
+		       5);
+	CHECK(dmas_tpdec_record(dec, rec, n, 100, 0, &sink));
+	n = kev_record(&map, rec, 8, "vdmac.0",
+		       (struct kval[]){{"page", VMEMMAP + 5 * 64},
+				       {"size", 512},
+				       {"dir", 2},
+				       {"vmemmap", VMEMMAP}},
+		       4);
+	CHECK(dmas_tpdec_record(dec, rec, n, 110, 1, &sink));
+	CHECK_EQ(g.nev, 0); /* entries wait for their returns */
+	n = kev_record(&ret, rec, 7, "",
+		       (struct kval[]){{"dma_addr", 0xabc000}}, 1);
+	/* task 7 slept and returns on the other CPU */
+	dmas_tpdec_record(dec, rec, n, 120, 1, &sink);
+	CHECK_EQ(g.nev, 1);
+	CHECK_EQ(g.ev[0].kind, DMAS_EV_MAP);
+	CHECK_EQ(g.ev[0].addr, 0xabc000);
+	CHECK_EQ(g.ev[0].phys, 3 * 4096 + 0x10);
+	CHECK_EQ(g.ev[0].size, 4096);
+	CHECK_EQ(g.ev[0].dir, 1);
+	CHECK_EQ(g.ev[0].pid, 7);
+	CHECK_EQ(g.ev[0].ts, 120);
+	CHECK_EQ(g.ndev, 1);
+	CHECK_STREQ(g.dev[0], "vdmac.0");
+	CHECK_EQ(g.node[0], 1); /* as the machine's sysfs said */
+	CHECK_EQ(g.ev[0].dev, 1);
+	/* task 8's map failed */
+	n = kev_record(&ret, rec, 8, "", (struct kval[]){{"dma_addr", -1}}, 1);
+	dmas_tpdec_record(dec, rec, n, 130, 0, &sink);
+	CHECK_EQ(g.nev, 2);
+	CHECK_EQ(g.ev[1].kind, DMAS_EV_MAP_ERROR);
+	CHECK_EQ(g.ev[1].aux, DMAS_EV_MAP);
+	CHECK_EQ(g.ev[1].size, 512);
+	/* a return whose entry was never seen makes nothing */
+	n = kev_record(&ret, rec, 9, "", (struct kval[]){{"dma_addr", 0x1000}},
+		       1);
+	dmas_tpdec_record(dec, rec, n, 140, 0, &sink);
+	CHECK_EQ(g.nev, 2);
+	CHECK_EQ(dec->unpaired, 1);
+
+	/* an unmap is whole at entry; a second device gets its record */
+	n = kev_record(&unmap, rec, 7, "0000:10:00.0",
+		       (struct kval[]){{"dma_addr", 0xabc000},
+				       {"size", 2048},
+				       {"dir", 1}},
+		       3);
+	dmas_tpdec_record(dec, rec, n, 150, 0, &sink);
+	CHECK_EQ(g.nev, 3);
+	CHECK_EQ(g.ev[2].kind, DMAS_EV_UNMAP);
+	CHECK_EQ(g.ev[2].addr, 0xabc000);
+	CHECK_EQ(g.ev[2].size, 2048);
+	CHECK_EQ(g.ev[2].dev, 2);
+	CHECK_EQ(g.ndev, 2);
+
+	/* dma_map_sgtable: three entries, the fourth length not counted */
+	n = kev_record(&sgt, rec, 7, "vdmac.0",
+		       (struct kval[]){{"sg", 0xffff888000123400},
+				       {"nents", 3},
+				       {"dir", 1},
+				       {"page", VMEMMAP + 64},
+				       {"off0", 8},
+				       {"len0", 100},
+				       {"len1", 200},
+				       {"len2", 300},
+				       {"len3", 999},
+				       {"vmemmap", VMEMMAP}},
+		       10);
+	dmas_tpdec_record(dec, rec, n, 160, 0, &sink);
+	n = kev_record(&sgt_ret, rec, 7, "", (struct kval[]){{"ret", 0}}, 1);
+	dmas_tpdec_record(dec, rec, n, 170, 0, &sink);
+	CHECK_EQ(g.nev, 4);
+	CHECK_EQ(g.ev[3].kind, DMAS_EV_MAP_SG);
+	CHECK_EQ(g.ev[3].aux, 0xffff888000123400);
+	CHECK_EQ(g.ev[3].size, 600);
+	CHECK_EQ(g.ev[3].count, 3 | 3 << 16);
+	CHECK_EQ(g.ev[3].phys, 4096 + 8);
+	/* and one that failed with -ENOMEM */
+	n = kev_record(&sgt, rec, 7, "vdmac.0",
+		       (struct kval[]){{"nents", 1}, {"len0", 64}}, 2);
+	dmas_tpdec_record(dec, rec, n, 180, 0, &sink);
+	n = kev_record(&sgt_ret, rec, 7, "", (struct kval[]){{"ret", -12}}, 1);
+	dmas_tpdec_record(dec, rec, n, 190, 0, &sink);
+	CHECK_EQ(g.nev, 5);
+	CHECK_EQ(g.ev[4].kind, DMAS_EV_MAP_ERROR);
+	CHECK_EQ(g.ev[4].aux, DMAS_EV_MAP_SG);
+	CHECK_EQ(dec->nr_pending, 0);
+
+	dmas_tpdec_free(dec);
+	free(dec);
+	tep_free(tep);
+}
