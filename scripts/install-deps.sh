@@ -7,7 +7,7 @@ want=${1:-all}
 
 build_pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libzstd-dev libjson-c-dev libncurses-dev libclang-rt-14-dev libevent-dev
-	libtraceevent-dev"
+	libtraceevent-dev libtracefs-dev"
 test_pkgs="qemu-system-x86 busybox-static linux-headers-amd64 kmod cpio dwarves tmux
 	zstd jq time linux-source-6.1 clang-format git mmdebstrap groff-base procps
 	libxml2-utils python3-jsonschema
