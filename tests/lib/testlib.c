@@ -47,6 +47,18 @@ const char *test_tmpdir(void)
 	return tmpdir;
 }
 
+void test_put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		test_fail(__FILE__, __LINE__, "cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
 static int rm_entry(const char *path, const struct stat *sb, int flag,
 		    struct FTW *ftw)
 {

@@ -24,6 +24,8 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A scratch directory for the running case, removed after a pass. */
 const char *test_tmpdir(void);
+/* A file with text in it (a fixture); a failure fails the case. */
+void test_put_file(const char *path, const char *text);
 
 #define TEST(fn_name)                                                        \
 	static void fn_name(void);                                           \

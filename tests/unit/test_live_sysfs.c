@@ -16,15 +16,9 @@
 static void put(const char *dir, const char *name, const char *text)
 {
 	char p[1024];
-	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fputs(text, f);
-	fclose(f);
+	test_put_file(p, text);
 }
 
 static void dir(const char *base, const char *name)

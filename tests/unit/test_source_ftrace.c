@@ -80,17 +80,11 @@ TEST(ftrace_owner_names)
 static void put_comm(const char *root, int pid, const char *comm)
 {
 	char p[1024];
-	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%d", root, pid);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/%d/comm", root, pid);
-	f = fopen(p, "w");
-	CHECK(f != NULL);
-	if (f) {
-		fputs(comm, f);
-		fclose(f);
-	}
+	test_put_file(p, comm);
 }
 
 TEST(ftrace_owner_alive_only_if_ours)
