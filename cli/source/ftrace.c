@@ -303,13 +303,16 @@ static bool system_exists(const char *sys)
 static bool enable_system(struct ftrace_source *fs, const char *sys,
 			  const char *event)
 {
-	if (!system_exists(sys) || load_system(fs, sys) <= 0 ||
+	int n;
+
+	if (!system_exists(sys) || (n = load_system(fs, sys)) <= 0 ||
 	    tracefs_event_enable(fs->inst, sys, event))
 		return false;
 	dmas_tpdec_bind(&fs->dec, fs->tep);
 	if (fs->opts.verbose)
-		fprintf(stderr, "dmatrace: ftrace: %s:%s on\n", sys,
-			event ? event : "*");
+		fprintf(stderr,
+			"dmatrace: ftrace: %s:%s on (%d formats of %s read)\n",
+			sys, event ? event : "*", n, sys);
 	return true;
 }
 

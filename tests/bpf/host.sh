@@ -3,7 +3,8 @@
 # the running kernel (the host's tp_btf path), `dmatrace record` makes a
 # valid recording (empty: the host's dma:* tracepoints see no traffic),
 # record and check stop on CMD's exit and on SIGTERM, and errors say what
-# to do.  Skips, saying why, where BPF is not permitted.
+# to do.  The tracefs source (--source ftrace) reads this kernel's dma:*
+# formats and leaves nothing in tracefs, even after a SIGKILL.  Skips, saying why, where BPF is not permitted.
 set -u
 dt=$1
 tmp=$(mktemp -d)
@@ -282,6 +283,48 @@ fi
 "$dt" record -o "$tmp/i.dmat" --ringbuf-kb zero 2>"$tmp/i.err"
 [ $? = 2 ] && ok "a bad option value: exit 2 ($(head -n 1 "$tmp/i.err"))" ||
 	not_ok "a bad --ringbuf-kb was accepted"
+
+# --- the tracefs source (--source ftrace): this kernel's formats, cleanup
+tr=/sys/kernel/tracing
+ours() { ls $tr/instances 2>/dev/null | grep '^dmascope-'; grep dmascope_ $tr/kprobe_events 2>/dev/null; }
+if [ -d $tr/instances ]; then
+	"$dt" record --source ftrace -v -o "$tmp/f.dmat" --duration 1 2>"$tmp/f.err"
+	rc=$?
+	[ "$rc" = 0 ] && ok "record --source ftrace: exit 0" ||
+		not_ok "record --source ftrace: exit $rc: $(tail -n 2 "$tmp/f.err")"
+	if [ -d $tr/events/dma ]; then
+		want=$(find $tr/events/dma -mindepth 1 -maxdepth 1 -type d | wc -l)
+		if grep -q "ftrace: dma:\* on ($want formats of dma read)" "$tmp/f.err"; then
+			ok "record --source ftrace: all $want dma:* formats of this kernel read, the events on"
+		else
+			not_ok "record --source ftrace: dma:* formats: $(grep 'ftrace: dma' "$tmp/f.err")"
+		fi
+	fi
+	h=$("$dt" replay --json "$tmp/f.dmat" 2>/dev/null | jq -r .session.hooks)
+	case $h in ftrace*) ok "the recording names the ftrace source ($h)" ;;
+	*) not_ok "the recording's hooks: '$h'" ;; esac
+	[ -z "$(ours)" ] && ok "record --source ftrace: nothing left in tracefs" ||
+		not_ok "record --source ftrace left: $(ours | tr '\n' ' ')"
+	"$dt" record --source ftrace -o "$tmp/g.dmat" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ -d $tr/instances/dmascope-$pid ] && break; sleep 0.1; done
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	if [ -d $tr/instances/dmascope-$pid ]; then
+		"$dt" record --source ftrace -v -o "$tmp/g2.dmat" --duration 0.3 2>"$tmp/g2.err"
+		if grep -q 'removed .* a killed session left' "$tmp/g2.err" && [ -z "$(ours)" ]; then
+			ok "SIGKILL: the next ftrace session removed the instance dmascope-$pid"
+		else
+			not_ok "SIGKILL: left: $(ours | tr '\n' ' ') $(tail -n 1 "$tmp/g2.err")"
+		fi
+	else
+		not_ok "SIGKILL: no instance dmascope-$pid was made"
+	fi
+	"$dt" record --source nope -o "$tmp/k.dmat" 2>"$tmp/k.err"
+	[ $? = 2 ] && grep -q "not auto, bpf or ftrace" "$tmp/k.err" &&
+		ok "--source nope: exit 2 ($(head -n 1 "$tmp/k.err"))" ||
+		not_ok "--source nope: $(cat "$tmp/k.err")"
+fi
 
 # --- not root: the error says what to do
 if command -v setpriv >/dev/null; then
