@@ -692,17 +692,23 @@ static int ftrace_counters(struct dmas_source *s, uint32_t dev,
 	return 0;
 }
 
+/* Event sets on ("ftrace:dma,swiotlb,iommu": three). */
+static int hooks_count(const char *h)
+{
+	int n = 1;
+
+	for (; *h; h++)
+		n += *h == ',';
+	return n;
+}
+
 static int ftrace_hooks(struct dmas_source *s, char *buf, size_t len)
 {
 	struct ftrace_source *fs =
 		dmas_source_container(s, struct ftrace_source, base);
-	const char *h = fs->session.hooks;
-	int n = 1;
 
-	snprintf(buf, len, "%s", h);
-	for (; *h; h++)
-		n += *h == ',';
-	return n;
+	snprintf(buf, len, "%s", fs->session.hooks);
+	return hooks_count(fs->session.hooks);
 }
 
 static int ftrace_stats(struct dmas_source *s, struct dmas_live_stats *out)
@@ -713,7 +719,7 @@ static int ftrace_stats(struct dmas_source *s, struct dmas_live_stats *out)
 	out->events = fs->events;
 	out->lost = fs->lost;
 	out->devices = fs->devices;
-	out->hooks = 1;
+	out->hooks = (uint32_t)hooks_count(fs->session.hooks);
 	snprintf(out->hook_list, sizeof(out->hook_list), "%s",
 		 fs->session.hooks);
 	return 0;
