@@ -44,6 +44,26 @@ static __always_inline __u64 pool_block_size(const void *pool)
 	return v;
 }
 
+/*
+ * 6.10, commit f406c8e4b770 ("dma: avoid redundant calls for sync
+ * operations"): dma_sync_* are inline and reach __dma_sync_* (and so any
+ * hook) only when dma_dev_need_sync(), that is !dev->dma_skip_sync or a
+ * kernel with CONFIG_DMA_API_DEBUG (whose BTF then has kernel/dma/debug.c's
+ * struct dma_debug_entry).  Before 6.10 the field does not exist and every
+ * sync is seen.  True when the kernel skips this device's syncs now.
+ */
+struct dma_debug_entry___dmas {
+	int type;
+};
+
+static __always_inline bool dev_syncs_elided(const struct device *dev)
+{
+	if (!bpf_core_field_exists(dev->dma_skip_sync) ||
+	    bpf_core_type_exists(struct dma_debug_entry___dmas))
+		return false;
+	return BPF_CORE_READ_BITFIELD_PROBED(dev, dma_skip_sync);
+}
+
 #define DMAS_MAX_ERRNO 4095
 #define DMAS_IS_ERR_OR_NULL(p) \
 	(!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)
