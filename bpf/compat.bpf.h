@@ -44,6 +44,50 @@ static __always_inline __u64 pool_block_size(const void *pool)
 	return v;
 }
 
+/*
+ * 6.10, commit f406c8e4b770 ("dma: avoid redundant calls for sync
+ * operations"): dma_sync_* are inline and reach __dma_sync_* (and so any
+ * hook) only when dma_dev_need_sync(), that is while the device's
+ * dma_skip_sync is clear, or always on a kernel with CONFIG_DMA_API_DEBUG
+ * (whose BTF then has kernel/dma/debug.c's struct dma_debug_entry).
+ * dma_skip_sync is a bitfield of struct device from 6.10; by 7.3 it is
+ * bit DEV_FLAG_DMA_SKIP_SYNC of the device's `flags` bitmap (whose enum
+ * 6.12 already has, without that bit).  Before 6.10 neither exists and
+ * every sync is seen.  True when the kernel skips this device's syncs now.
+ */
+struct dma_debug_entry___dmas {
+	int type;
+};
+
+enum struct_device_flags___dmas {
+	DEV_FLAG_DMA_SKIP_SYNC = 3,
+};
+
+struct device___dmas_flags {
+	unsigned long flags[1];
+} __attribute__((preserve_access_index));
+
+static __always_inline bool dev_syncs_elided(const struct device *dev)
+{
+	const struct device___dmas_flags *fd = (const void *)dev;
+	unsigned long w = 0;
+	__u32 bit;
+
+	if (bpf_core_type_exists(struct dma_debug_entry___dmas))
+		return false;
+	if (bpf_core_field_exists(dev->dma_skip_sync))
+		return BPF_CORE_READ_BITFIELD_PROBED(dev, dma_skip_sync);
+	if (!bpf_core_enum_value_exists(enum struct_device_flags___dmas,
+					DEV_FLAG_DMA_SKIP_SYNC) ||
+	    !bpf_core_field_exists(fd->flags))
+		return false;
+	bit = bpf_core_enum_value(enum struct_device_flags___dmas,
+				  DEV_FLAG_DMA_SKIP_SYNC);
+	if (bit >= 64 || bpf_core_read(&w, sizeof(w), &fd->flags[0]))
+		return false;
+	return (w >> bit) & 1;
+}
+
 #define DMAS_MAX_ERRNO 4095
 #define DMAS_IS_ERR_OR_NULL(p) \
 	(!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)

@@ -20,7 +20,8 @@ __u32 next_dev_id = 0;
 struct dev_state {
 	__u32 id;
 	__u8 pass; /* passes the device/driver filters */
-	__u8 pad[3];
+	__u8 elided; /* its syncs elided, as last told (dev_syncs_elided) */
+	__u8 pad[2];
 };
 
 /* struct device * -> its small id */
@@ -251,8 +252,11 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 		r->flags |= DMAS_DEVF_ADDED;
 		r->flags &= ~DMAS_DEVF_BOUND_BEFORE;
 	}
+	if (dev_syncs_elided(dev))
+		r->flags |= DMAS_DEVF_SYNC_ELIDED;
 
 	nst.id = id;
+	nst.elided = !!(r->flags & DMAS_DEVF_SYNC_ELIDED);
 	nst.pass = (!filter_dev[0] ||
 		    str_eq_filter(r->name, filter_dev, DMAS_DEV_NAME_LEN)) &&
 		   (!filter_drv[0] ||

@@ -1164,6 +1164,29 @@ int BPF_KPROBE(kp_dma_release_channel, void *chan)
 
 /* ==== driver bind/unbind, device removal ==== */
 
+/*
+ * The device's syncs became elided or seen since its record said
+ * (compat.bpf.h): a driver's probe sets dma_skip_sync through
+ * dma_set_mask(), swiotlb's first bounce for the device clears it.  The
+ * engine is told with a SYNC_ELISION event.
+ */
+static __always_inline void sync_elision_update(void *ctx, bool tramp,
+						struct device *dev, bool elided)
+{
+	__u64 key = (__u64)dev;
+	struct dev_state *st = bpf_map_lookup_elem(&devs, &key);
+	struct dmas_event *e;
+
+	if (!st || st->elided == elided)
+		return;
+	st->elided = elided;
+	e = ev_start(ctx, tramp, dev, DMAS_EV_SYNC_ELISION, NULL);
+	if (!e)
+		return;
+	e->count = elided;
+	ev_submit(e);
+}
+
 static __always_inline int bound(void *ctx, bool tramp, struct device *dev,
 				 int ret)
 {
@@ -1173,7 +1196,9 @@ static __always_inline int bound(void *ctx, bool tramp, struct device *dev,
 		return 0;
 	name = BPF_CORE_READ(dev, driver, name);
 	refilter(dev);
-	return on_named(ctx, tramp, dev, name, DMAS_EV_DRIVER_BIND);
+	on_named(ctx, tramp, dev, name, DMAS_EV_DRIVER_BIND);
+	sync_elision_update(ctx, tramp, dev, dev_syncs_elided(dev));
+	return 0;
 }
 
 static __always_inline void probe_enter(struct device *dev)
@@ -1427,12 +1452,14 @@ int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
 	struct dmas_event *e =
 		ev_start(ctx, false, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
 
-	if (!e)
-		return 0;
-	e->addr = addr;
-	e->size = size;
-	e->dir = DMAS_DIR_NONE;
-	ev_submit(e);
+	if (e) {
+		e->addr = addr;
+		e->size = size;
+		e->dir = DMAS_DIR_NONE;
+		ev_submit(e);
+	}
+	/* swiotlb_tbl_map_single() then makes the device's syncs needed */
+	sync_elision_update(ctx, false, dev, false);
 	return 0;
 }
 

@@ -25,7 +25,8 @@ int sc_redundant_sync(struct vdmac_run *r)
 	dma_sync_single_for_cpu(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
 	/* the hint: the CPU already owns it */
 	dma_sync_single_for_cpu(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
-	truth_map(r, "redundant-sync", b.dma, PAGE_SIZE, DMA_FROM_DEVICE, "");
+	truth_map(r, "redundant-sync", b.dma, PAGE_SIZE, DMA_FROM_DEVICE,
+		  " needs=seen-syncs");
 	cpu_touch(r, b.dma, PAGE_SIZE, false);
 	check(r, adc_matches(b.cpu, PAGE_SIZE, 0),
 	      "rx buffer does not hold the ADC samples");

@@ -14,6 +14,7 @@
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
 
+#include "vdmac_compat.h"
 #include "vdmac_scn.h"
 
 int sc_double_unmap(struct vdmac_run *r)
@@ -116,7 +117,8 @@ int sc_sync_not_mapped(struct vdmac_run *r)
 		dma_sync_single_for_cpu(r->dev, addr, PAGE_SIZE,
 					DMA_FROM_DEVICE);
 		truth_map(r, "sync-not-mapped", addr, PAGE_SIZE,
-			  DMA_FROM_DEVICE, " requires=trace-before-bind");
+			  DMA_FROM_DEVICE,
+			  " requires=trace-before-bind needs=seen-syncs");
 	}
 	vbuf_free(r, &b);
 	return ret;
@@ -161,8 +163,10 @@ int sc_late_device(struct vdmac_run *r)
 		dma_sync_single_for_cpu(dev, addr, PAGE_SIZE, DMA_FROM_DEVICE);
 		truth("finding=unmap-not-mapped dev=%s addr=0x%llx size=%lu dir=to-device",
 		      dev_name(dev), (u64)addr, PAGE_SIZE);
-		truth("finding=sync-not-mapped dev=%s addr=0x%llx size=%lu dir=from-device",
+		truth("finding=sync-not-mapped dev=%s addr=0x%llx size=%lu dir=from-device needs=seen-syncs",
 		      dev_name(dev), (u64)addr, PAGE_SIZE);
+		if (vdmac_syncs_elided(dev))
+			truth("syncs=elided dev=%s", dev_name(dev));
 	}
 	platform_device_unregister(pdev);
 out:
@@ -208,7 +212,7 @@ int sc_sync_sg_nents_mismatch(struct vdmac_run *r)
 		note_map(r, sg_dma_address(sg));
 	/* the bug: half the list */
 	dma_sync_sg_for_cpu(r->dev, sgt.sgl, NENTS_PAGES / 2, DMA_FROM_DEVICE);
-	truth("finding=sync-sg-nents-mismatch dev=%s addr=0x%llx size=%lu dir=from-device nents=%d sync_nents=%d",
+	truth("finding=sync-sg-nents-mismatch dev=%s addr=0x%llx size=%lu dir=from-device nents=%d sync_nents=%d needs=seen-syncs",
 	      dev_name(r->dev), (u64)sg_dma_address(sgt.sgl),
 	      NENTS_PAGES * PAGE_SIZE, NENTS_PAGES, NENTS_PAGES / 2);
 	dma_unmap_sg(r->dev, sgt.sgl, sgt.orig_nents, DMA_FROM_DEVICE);
@@ -290,7 +294,7 @@ int sc_sync_out_of_range(struct vdmac_run *r)
 {
 	struct vbuf b = {};
 	dma_addr_t addr;
-	char extra[64];
+	char extra[80];
 	int ret;
 
 	/* 8 KiB of ours, 4 KiB mapped: the stray half stays in our memory */
@@ -311,7 +315,7 @@ int sc_sync_out_of_range(struct vdmac_run *r)
 		dma_sync_single_for_cpu(r->dev, addr + PAGE_SIZE / 2,
 					PAGE_SIZE, DMA_FROM_DEVICE);
 		snprintf(extra, sizeof(extra),
-			 " sync_addr=0x%llx sync_size=%lu",
+			 " sync_addr=0x%llx sync_size=%lu needs=seen-syncs",
 			 (u64)addr + PAGE_SIZE / 2, PAGE_SIZE);
 		truth_map(r, "sync-out-of-range", addr, PAGE_SIZE,
 			  DMA_FROM_DEVICE, extra);
@@ -333,7 +337,7 @@ int sc_sync_dir_mismatch(struct vdmac_run *r)
 		goto out;
 	dma_sync_single_for_cpu(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
 	truth_map(r, "sync-dir-mismatch", b.dma, PAGE_SIZE, DMA_TO_DEVICE,
-		  " sync_dir=from-device");
+		  " sync_dir=from-device needs=seen-syncs");
 out:
 	vbuf_free(r, &b);
 	return ret;

@@ -33,7 +33,7 @@ int sc_missing_sync_for_cpu(struct vdmac_run *r)
 	r->stale += stale;
 	dma_sync_single_for_device(r->dev, b.dma, PAGE_SIZE, DMA_FROM_DEVICE);
 	truth_map(r, "missing-sync-for-cpu", b.dma, PAGE_SIZE, DMA_FROM_DEVICE,
-		  "");
+		  " needs=seen-syncs");
 	ret = xfer(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE);
 	if (ret)
 		goto out;
@@ -71,7 +71,7 @@ int sc_missing_sync_for_device(struct vdmac_run *r)
 	crc_b = crc32_le(crc_a, b.cpu, PAGE_SIZE);
 	/* the bug: no dma_sync_single_for_device before the device reads */
 	truth_map(r, "missing-sync-for-device", b.dma, PAGE_SIZE,
-		  DMA_TO_DEVICE, "");
+		  DMA_TO_DEVICE, " needs=seen-syncs");
 	ret = xfer(r, chan, DMA_MEM_TO_DEV, 0, b.dma, PAGE_SIZE);
 	if (ret)
 		goto out;
@@ -105,7 +105,7 @@ int sc_cpu_access_device_owned(struct vdmac_run *r)
 	stale = !adc_matches(b.cpu, PAGE_SIZE, 0);
 	r->stale += stale;
 	truth_map(r, "cpu-access-device-owned", b.dma, PAGE_SIZE,
-		  DMA_FROM_DEVICE, " access=read");
+		  DMA_FROM_DEVICE, " access=read needs=seen-syncs");
 	vbuf_unmap(r, &b);
 	check(r, adc_matches(b.cpu, PAGE_SIZE, 0),
 	      "rx buffer does not hold the ADC samples after unmap");

@@ -60,4 +60,16 @@
 	} while (0)
 #endif
 
+/*
+ * 6.10, commit f406c8e4b770 ("dma: avoid redundant calls for sync
+ * operations"): dma_sync_* do nothing, and reach no tracer, for a device
+ * whose dma_dev_need_sync() is false (dma-direct on a coherent device
+ * until swiotlb bounces for it).  Before, every sync is made.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define vdmac_syncs_elided(dev) (!dma_dev_need_sync(dev))
+#else
+#define vdmac_syncs_elided(dev) false
+#endif
+
 #endif /* VDMAC_COMPAT_H */

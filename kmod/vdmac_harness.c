@@ -14,6 +14,10 @@
  *                 A line with requires=<condition> only applies then
  *                 (requires=--leak-age, --leaks-at-exit, trace-before-bind);
  *                 when=unbind: the finding appears when the device unbinds.
+ *                 needs=seen-syncs: only the device's syncs show it; a
+ *                 line syncs=elided dev=<device> says the kernel skipped
+ *                 that device's syncs (6.10+, from the run's start), so
+ *                 no tracer can see such a finding there.
  *                 A refused run writes refused=<scenario> reason=<token>.
  *                 Empty for good scenarios (swiotlb=force adds the
  *                 informational swiotlb-bounce line to every run that
@@ -40,6 +44,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#include "vdmac_compat.h"
 #include "vdmac_scn.h"
 
 #define TRUTH_SIZE	4096
@@ -223,6 +228,7 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 	char buf[48], *name;
 	unsigned int cpu;
 	const char *status;
+	bool elided;
 	long ret;
 
 	if (!count || count >= sizeof(buf)) {
@@ -260,6 +266,7 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 	r->node = dev_to_node(r->dev);
 	vdmac_truth_len = 0;
 	vdmac_truth[0] = '\0';
+	elided = vdmac_syncs_elided(r->dev);
 
 	cpu = nr_cpu_ids;
 	if (r->node != NUMA_NO_NODE)
@@ -273,6 +280,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 	if (r->bounced)
 		truth("finding=swiotlb-bounce dev=%s count=%u",
 		      dev_name(r->dev), r->bounced);
+	if (elided)
+		truth("syncs=elided dev=%s", dev_name(r->dev));
 	if (r->refused)
 		status = "refused";
 	else if (r->failures || ret)
@@ -392,6 +401,8 @@ void vdmac_publish_truth(const char *scenario, const char *lines)
 	mutex_lock(&vdmac_mutex);
 	n = strscpy(vdmac_truth, lines, TRUTH_SIZE);
 	vdmac_truth_len = n < 0 ? TRUTH_SIZE - 1 : n;
+	if (vdmac_cur && vdmac_syncs_elided(vdmac_cur->dev))
+		truth("syncs=elided dev=%s", dev_name(vdmac_cur->dev));
 	scnprintf(vdmac_result, sizeof(vdmac_result),
 		  "scenario=%s\nstatus=pass\nret=0\nbytes=0\nchecks=0\nfailures=0\nstale_reads=0\nbounced=0\ndetail=planted by a module\n",
 		  scenario);

@@ -44,6 +44,10 @@ static void deliver_device_rec(struct live_source *ls,
 		return;
 	ls->dev_known[r->dev] = 1;
 	to_device(r, &d);
+	if (ls->opts.verbose && (d.flags & DMAS_DEVF_SYNC_ELIDED))
+		fprintf(stderr,
+			"dmatrace: %s: sync checks not possible on this device (the kernel elides syncs)\n",
+			d.name);
 	if (ls->sink->device)
 		ls->sink->device(ls->sink->ctx, &d);
 }

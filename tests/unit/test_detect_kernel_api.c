@@ -371,6 +371,34 @@ TEST(sync_elided_device_gets_no_missing_sync_findings)
 	scn_free(s);
 }
 
+/*
+ * vdmac's good rx ring on a kernel that elides its syncs: the CPU reads
+ * each buffer after a sync_for_cpu no hook sees and hands it back after a
+ * sync_for_device no hook sees.  Nothing is reported; each check not made
+ * is counted, so the report can say the device was not checked.
+ */
+TEST(sync_elided_good_ring_is_silent_and_says_unchecked)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+	int i;
+
+	scn_session(s, true);
+	dev = scn_device_flags(s, "vdmac.0", "", 0, DMAS_DEVF_SYNC_ELIDED);
+	scn_bind(s, dev, "vdmac");
+	scn_map(s, dev, 0x40000, 4096, FROM);
+	for (i = 0; i < 3; i++) {
+		scn_transfer(s, dev, CHAN, 10 + i, 0x40000, 4096, FROM);
+		scn_cpu_access(s, dev, 0x40000, 64, false);
+	}
+	scn_unmap(s, dev, 0x40000, 4096, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	CHECK(dmas_engine_dev_stats(e, dev)->sync_unchecked >= 3);
+	scn_free(s);
+}
+
 TEST(sync_elision_event_turns_the_checks_off_and_on)
 {
 	struct dmas_engine *e;

@@ -21,11 +21,19 @@ LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
 
 # applying NAME OPTS: how many truth lines apply to a run with OPTS (as
 # trace_vdmac.host decides: requires= only with its option, when=unbind
-# only where the scenario unbinds)
+# only where the scenario unbinds, needs=seen-syncs not on a device whose
+# syncs the kernel elided)
 applying() {
 	_c=0
+	_el=" $(sed -n 's/^syncs=elided dev=\([^ ]*\).*/\1/p' "$T/$1.truth" | tr '\n' ' ') "
 	while IFS= read -r _l; do
 		case $_l in finding=*) ;; *) continue ;; esac
+		case $_l in
+		*needs=seen-syncs*)
+			_d=${_l#* dev=}
+			case $_el in *" ${_d%% *} "*) continue ;; esac
+			;;
+		esac
 		case $_l in
 		*requires=--leak-age*) case $2 in *--leak-age*) ;; *) continue ;; esac ;;
 		*requires=--leaks-at-exit*) case $2 in *--leaks-at-exit*) ;; *) continue ;; esac ;;
