@@ -410,6 +410,51 @@ TEST(dd_merge_both_only_and_folded)
 	scn_free(s);
 }
 
+/*
+ * A sync from a mapping's middle for the mapping's whole size: dma-debug
+ * finds no entry holding that range and reports memory "not allocated" at
+ * the sync's address; the merge pairs it with our sync-out-of-range.  The
+ * same message about memory no mapping holds stays dma-debug's own.
+ */
+TEST(dd_merge_sync_past_the_end_is_both)
+{
+	struct dmas_dmadbg d = {.kfd = -1, .present = true};
+	struct dmas_engine *e;
+	const struct dmas_finding *f;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t dev;
+
+	scn_session(s, true);
+	dev = scn_device(s, "vdmac.0", "", 1);
+	scn_bind(s, dev, "vdmac");
+	scn_map(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_sync_for_cpu(s, dev, 0x21834800, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_unmap(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "sync-out-of-range");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver tries to sync DMA memory it has not allocated [device address=0x0000000021834800] [size=4096 bytes]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver tries to sync DMA memory it has not allocated [device address=0x0000000021836000] [size=4096 bytes]");
+	dmas_dmadbg_merge(&d, e, NULL, NULL);
+	CHECK_EQ(d.both, 1);
+	CHECK_EQ(d.dd_only, 1);
+	f = scn_finding(e, "sync-out-of-range", 0);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(f->seen_by, DMAS_SEEN_DMASCOPE | DMAS_SEEN_DMA_DEBUG);
+		CHECK_EQ(f->addr, 0x21834000);
+	}
+	f = scn_finding(e, "sync-not-mapped", 0);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(f->seen_by, DMAS_SEEN_DMA_DEBUG);
+		CHECK_EQ(f->addr, 0x21836000);
+	}
+	dmas_dmadbg_free(&d);
+	scn_free(s);
+}
+
 TEST(dd_no_dma_debug)
 {
 	struct dmas_dmadbg d = {.kfd = -1};
