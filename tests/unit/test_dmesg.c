@@ -410,6 +410,19 @@ TEST(dd_merge_both_only_and_folded)
 	scn_free(s);
 }
 
+/* An engine with one device on node 1, bound to drv. */
+static struct scn *bound_engine(struct dmas_engine **e, uint32_t *dev,
+				bool from_boot, const char *name,
+				const char *drv)
+{
+	struct scn *s = scn_new_engine(NULL, e);
+
+	scn_session(s, from_boot);
+	*dev = scn_device(s, name, "", 1);
+	scn_bind(s, *dev, drv);
+	return s;
+}
+
 /*
  * A sync from a mapping's middle for the mapping's whole size: dma-debug
  * finds no entry holding that range and reports memory "not allocated" at
@@ -421,12 +434,9 @@ TEST(dd_merge_sync_past_the_end_is_both)
 	struct dmas_dmadbg d = {.kfd = -1, .present = true};
 	struct dmas_engine *e;
 	const struct dmas_finding *f;
-	struct scn *s = scn_new_engine(NULL, &e);
 	uint32_t dev;
+	struct scn *s = bound_engine(&e, &dev, true, "vdmac.0", "vdmac");
 
-	scn_session(s, true);
-	dev = scn_device(s, "vdmac.0", "", 1);
-	scn_bind(s, dev, "vdmac");
 	scn_map(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
 	scn_sync_for_cpu(s, dev, 0x21834800, 4096, DMAS_DIR_FROM_DEVICE);
 	scn_unmap(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
@@ -482,12 +492,9 @@ TEST(dd_merge_leak_at_unbind_any_entry)
 	struct dmas_dmadbg d = {.kfd = -1, .present = true};
 	struct dmas_engine *e;
 	const struct dmas_finding *f;
-	struct scn *s = scn_new_engine(NULL, &e);
 	uint32_t dev;
+	struct scn *s = bound_engine(&e, &dev, false, "0000:10:00.0", "e1000e");
 
-	scn_session(s, false);
-	dev = scn_device(s, "0000:10:00.0", "", 1);
-	scn_bind(s, dev, "e1000e");
 	scn_map(s, dev, 0xa000, 1536, DMAS_DIR_FROM_DEVICE);
 	scn_map(s, dev, 0xb000, 1536, DMAS_DIR_FROM_DEVICE);
 	scn_unbind(s, dev);
