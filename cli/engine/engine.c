@@ -378,14 +378,41 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 	return 0;
 }
 
-bool dmas_engine_placement_unjudged(const struct dmas_engine *e)
+enum dmas_placement dmas_engine_placement(const struct dmas_engine *e)
 {
-	if (e->nr_ranges)
-		return false;
-	for (size_t i = 0; i < dmas_engine_nr_devices(e); i++)
-		if (dmas_engine_device(e, i)->numa_node >= 0)
-			return true;
-	return false;
+	bool nodes = false;
+
+	for (size_t i = 0; i < dmas_engine_nr_devices(e) && !nodes; i++)
+		nodes = dmas_engine_device(e, i)->numa_node >= 0;
+	if (!nodes)
+		return DMAS_PLACEMENT_JUDGED;
+	if (!e->nr_ranges)
+		return DMAS_PLACEMENT_NO_MEMORY_MAP;
+	/* some addresses known: the rest are counted, not a verdict */
+	if (e->maps_seen && e->maps_no_phys == e->maps_seen)
+		return DMAS_PLACEMENT_NO_PHYS;
+	return DMAS_PLACEMENT_JUDGED;
+}
+
+const char *dmas_placement_reason(enum dmas_placement p)
+{
+	switch (p) {
+	case DMAS_PLACEMENT_NO_MEMORY_MAP:
+		return "the input has no memory map (physical address to node)";
+	case DMAS_PLACEMENT_NO_PHYS:
+		return "no map event carried a physical address (the kernel's struct page layout is not the SPARSEMEM_VMEMMAP one the tracer translates)";
+	case DMAS_PLACEMENT_JUDGED:
+		break;
+	}
+	return NULL;
+}
+
+uint64_t dmas_engine_maps_without_phys(const struct dmas_engine *e,
+				       uint64_t *maps)
+{
+	if (maps)
+		*maps = e->maps_seen;
+	return e->maps_no_phys;
 }
 
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys)
@@ -844,6 +871,10 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	stats_map(e, d, m);
 	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
 		numa_map(e, d, ev, m);
+	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG) {
+		e->maps_seen++;
+		e->maps_no_phys += !ev->phys;
+	}
 	if (m->kind == DMAS_EV_MAP) {
 		hints_churn(e, d, ev, m);
 		misuse_cacheline_map(e, ev, idx);

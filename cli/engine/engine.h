@@ -247,10 +247,27 @@ uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
 /*
- * Devices have NUMA nodes but the input had no memory map (physical range
- * -> node): no buffer's node could be judged, and reports must say so.
+ * Why no buffer's NUMA node could be judged although devices have nodes;
+ * reports say so (never a silent 0 local, 0 remote).
  */
-bool dmas_engine_placement_unjudged(const struct dmas_engine *e);
+enum dmas_placement {
+	DMAS_PLACEMENT_JUDGED = 0,
+	/* the input had no memory map (physical range -> node) */
+	DMAS_PLACEMENT_NO_MEMORY_MAP,
+	/* map events came, none with a physical address (a kernel whose
+	 * page-to-physical translation the tracer does not know) */
+	DMAS_PLACEMENT_NO_PHYS,
+};
+enum dmas_placement dmas_engine_placement(const struct dmas_engine *e);
+/* Why, in words (one line, no newline); NULL for DMAS_PLACEMENT_JUDGED. */
+const char *dmas_placement_reason(enum dmas_placement p);
+/*
+ * Streaming map events (single, sg) fed so far in *maps; returns how many
+ * of them carried no physical address (their buffers are placed nowhere,
+ * and cache-line sharing and churn are not checked for them).
+ */
+uint64_t dmas_engine_maps_without_phys(const struct dmas_engine *e,
+				       uint64_t *maps);
 
 /* CPU -> NUMA node of the traced machine (for numa-remote-cpu). */
 int dmas_engine_add_cpu_node(struct dmas_engine *e, uint32_t cpu, int32_t node);

@@ -330,6 +330,8 @@ struct dmas_engine {
 	uint64_t lost_by[DMAS_LOSS_REASONS]; /* devfacts.c */
 	struct iova_table *iova; /* iova.c, NULL until the first range */
 	uint64_t no_device; /* events with device id 0: counted only */
+	uint64_t maps_seen; /* streaming map events (single, sg) */
+	uint64_t maps_no_phys; /* of them, those without a physical address */
 	uint32_t loss_gen; /* LOST events seen: evidence spanning one is
 			      uncertain */
 	uint64_t now; /* latest event time */

@@ -113,6 +113,16 @@ static bool class_matches_kind(enum dmas_dd_class c, enum dmas_finding_kind k)
 	case DMAS_DD_PENDING_AT_UNBIND:
 		return k == DMAS_F_LEAK_UNBIND || k == DMAS_F_POOL_LEAK ||
 		       k == DMAS_F_LEAK_MODULE_UNLOAD;
+	case DMAS_DD_SYNC_NOT_ALLOCATED:
+		/*
+		 * A sync that starts inside a mapping and runs past its end:
+		 * check_sync() looks for one entry holding the whole range
+		 * (bucket_find_contain), finds none and says "not allocated";
+		 * its own range check compares sizes only.  The address is
+		 * the sync's, inside our finding's mapping (addr_matches).
+		 */
+		return k == DMAS_F_SYNC_NOT_MAPPED ||
+		       k == DMAS_F_SYNC_OUT_OF_RANGE;
 	default:
 		return k == classes[c].kind && k != DMAS_F_DMA_DEBUG_REPORT;
 	}
@@ -499,12 +509,14 @@ void dmas_dmadbg_merge(struct dmas_dmadbg *d, struct dmas_engine *e,
 			    addr_matches(f, m))
 				hit = j;
 		}
-		/* 2: another entry of a list one finding already stands for */
+		/* 2: another entry of a list one finding already stands for
+		 * (a single mapping has no other entry) */
 		for (size_t j = 0; j < norig && hit == (size_t)-1; j++) {
 			const struct dmas_finding *f =
 				dmas_engine_finding(e, j);
 
 			if (by && by[j] == m->cls + 1 &&
+			    f->map_kind != DMAS_EV_MAP &&
 			    !strcmp(dev_name_of(e, f->dev), m->device)) {
 				hit = j;
 			}

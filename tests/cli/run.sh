@@ -94,7 +94,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-share ownership mixup xfer-stuck iova newer-kernel; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel; do
 	gen $s || true
 done
 
@@ -107,6 +107,7 @@ both misuse "unmap-not-mapped unmap-size-mismatch " 1
 both dmaengine "" 0
 both two-devices "" 0
 both numa "numa-remote-buffer " 1
+both numa-nophys "" 0
 both numa-share "" 0
 both numa-share "numa-remote-buffer " 1 --numa-share 40
 both numa-share "" 0 --numa-share 41%
@@ -186,6 +187,21 @@ expect "leakage: duration from the session start" "$(jq -r '.session.duration_ns
 replay r --json "$T/numa.dmat"
 expect "numa: remote share of bytes" "$(jq -c '.devices[0].stats | [.remote_bytes, .local_bytes, .remote_share]' "$T/r.out")" "[4096,4096,0.5]"
 expect "numa: the remote buffer is the one reported" "$(jq -r '.findings[0].addr' "$T/r.out")" "0x2000"
+expect "numa: placement judged" "$(jq -c '.session | [.placement_judged, .placement_not_judged, .maps_without_phys]' "$T/r.out")" "[true,null,0]"
+replay r --json "$T/numa-nophys.dmat"
+expect "numa without physical addresses: placement not judged, and why" \
+	"$(jq -c '.session | [.placement_judged, .placement_not_judged, .maps_without_phys]' "$T/r.out")" \
+	'[false,"no map event carried a physical address (the kernel'"'"'s struct page layout is not the SPARSEMEM_VMEMMAP one the tracer translates)",2]'
+expect "numa without physical addresses: no byte counted local or remote" \
+	"$(jq -c '.devices[0].stats | [.remote_bytes, .local_bytes]' "$T/r.out")" "[0,0]"
+replay t "$T/numa-nophys.dmat"
+contains "text: placement not judged without physical addresses" "$T/t.out" \
+	"numa      buffer placement not judged: no map event carried a physical address"
+contains "text: maps without a physical address counted" "$T/t.out" \
+	"phys      2 of 2 map events carried no physical address"
+replay t "$T/numa.dmat"
+lacks "text: placement judged where maps carry addresses" "$T/t.out" "not judged"
+lacks "text: no map without an address" "$T/t.out" "carried no physical address"
 replay r --numa-share 40 --json "$T/numa-share.dmat"
 expect "numa-share: the first remote buffer, with the stack's counts" \
 	"$(jq -r '.findings[0] | "\(.addr) \(.detail)"' "$T/r.out")" \

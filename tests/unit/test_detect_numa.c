@@ -525,18 +525,90 @@ TEST(numa_placement_unjudged_without_memory_map)
 	uint32_t dev;
 	struct scn *s = setup(&e, &dev), *s2 = scn_new_engine(NULL, &e2);
 
-	CHECK(!dmas_engine_placement_unjudged(e));
+	CHECK_EQ(dmas_engine_placement(e), DMAS_PLACEMENT_JUDGED);
 	scn_session(s2, true);
 	/* a device without a node: nothing to judge, nothing to say */
 	dev = scn_device(s2, "vdmac.1", "vdmac", -1);
-	CHECK(!dmas_engine_placement_unjudged(e2));
+	CHECK_EQ(dmas_engine_placement(e2), DMAS_PLACEMENT_JUDGED);
 	dev = scn_device(s2, "0000:10:00.0", "nvme", 1);
 	scn_bind(s2, dev, "nvme");
 	use(s2, dev, 0x1000, REMOTE(1));
-	CHECK(dmas_engine_placement_unjudged(e2));
+	CHECK_EQ(dmas_engine_placement(e2), DMAS_PLACEMENT_NO_MEMORY_MAP);
+	CHECK(strstr(dmas_placement_reason(dmas_engine_placement(e2)),
+		     "no memory map"));
 	CHECK_EQ(dmas_engine_dev_stats(e2, dev)->remote_bytes, 0);
 	CHECK_EQ(dmas_engine_dev_stats(e2, dev)->local_bytes, 0);
+	CHECK(!dmas_placement_reason(DMAS_PLACEMENT_JUDGED));
 	scn_free(s2);
+	scn_free(s);
+}
+
+/*
+ * A memory map but map events without a physical address (a kernel whose
+ * struct page layout the tracer cannot translate): placement is not judged,
+ * for that reason, instead of a silent 0 local, 0 remote.
+ */
+TEST(numa_placement_unjudged_without_physical_addresses)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event sg;
+	uint64_t maps = 0;
+	int i;
+
+	st = scn_stack(s, "sc_numa_remote_buffer+0x10/0x300 [vdmac]", NULL);
+	scn_use_stack(s, st);
+	/* nothing mapped yet: nothing to say */
+	CHECK_EQ(dmas_engine_placement(e), DMAS_PLACEMENT_JUDGED);
+	CHECK_EQ(dmas_engine_maps_without_phys(e, &maps), 0);
+	CHECK_EQ(maps, 0);
+	for (i = 0; i < 6; i++)
+		use(s, dev, 0x1000 * (i + 1), 0);
+	/* an sg list whose first segment had no address either */
+	memset(&sg, 0, sizeof(sg));
+	sg.kind = DMAS_EV_MAP_SG;
+	sg.dev = dev;
+	sg.addr = 0x9000;
+	sg.size = 8192;
+	sg.dir = FROM;
+	sg.aux = 0xffff888000100000ULL;
+	sg.count = 2 | 1 << 16;
+	scn_event(s, &sg);
+	scn_unmap_sg(s, dev, sg.aux, 2, 8192, FROM);
+	scn_finish(s);
+	CHECK_EQ(dmas_engine_placement(e), DMAS_PLACEMENT_NO_PHYS);
+	CHECK(strstr(dmas_placement_reason(DMAS_PLACEMENT_NO_PHYS),
+		     "no map event carried a physical address"));
+	CHECK_EQ(dmas_engine_maps_without_phys(e, &maps), 7);
+	CHECK_EQ(maps, 7);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 0);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 0);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_free(s);
+}
+
+/* Some map events with an address: placement is judged on those, and the
+ * rest are counted, not a verdict on the whole session. */
+TEST(numa_placement_judged_when_some_maps_have_physical_addresses)
+{
+	struct dmas_engine *e;
+	uint32_t dev, other;
+	struct scn *s = setup(&e, &dev);
+	uint64_t maps = 0;
+
+	other = scn_device(s, "vdmac.0", "vdmac", -1);
+	scn_bind(s, other, "vdmac");
+	/* a device without a node mapping without addresses counts too */
+	use(s, other, 0x1000, 0);
+	use(s, dev, 0x2000, LOCAL(1));
+	use(s, dev, 0x3000, 0);
+	scn_finish(s);
+	CHECK_EQ(dmas_engine_placement(e), DMAS_PLACEMENT_JUDGED);
+	CHECK_EQ(dmas_engine_maps_without_phys(e, &maps), 2);
+	CHECK_EQ(maps, 3);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->local_bytes, 4096);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->remote_bytes, 0);
 	scn_free(s);
 }
 

@@ -410,6 +410,61 @@ TEST(dd_merge_both_only_and_folded)
 	scn_free(s);
 }
 
+/* An engine with one device on node 1, bound to drv. */
+static struct scn *bound_engine(struct dmas_engine **e, uint32_t *dev,
+				bool from_boot, const char *name,
+				const char *drv)
+{
+	struct scn *s = scn_new_engine(NULL, e);
+
+	scn_session(s, from_boot);
+	*dev = scn_device(s, name, "", 1);
+	scn_bind(s, *dev, drv);
+	return s;
+}
+
+/*
+ * A sync from a mapping's middle for the mapping's whole size: dma-debug
+ * finds no entry holding that range and reports memory "not allocated" at
+ * the sync's address; the merge pairs it with our sync-out-of-range.  The
+ * same message about memory no mapping holds stays dma-debug's own.
+ */
+TEST(dd_merge_sync_past_the_end_is_both)
+{
+	struct dmas_dmadbg d = {.kfd = -1, .present = true};
+	struct dmas_engine *e;
+	const struct dmas_finding *f;
+	uint32_t dev;
+	struct scn *s = bound_engine(&e, &dev, true, "vdmac.0", "vdmac");
+
+	scn_map(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_sync_for_cpu(s, dev, 0x21834800, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_unmap(s, dev, 0x21834000, 4096, DMAS_DIR_FROM_DEVICE);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "sync-out-of-range");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver tries to sync DMA memory it has not allocated [device address=0x0000000021834800] [size=4096 bytes]");
+	add_msg(&d,
+		"DMA-API: vdmac vdmac.0: device driver tries to sync DMA memory it has not allocated [device address=0x0000000021836000] [size=4096 bytes]");
+	dmas_dmadbg_merge(&d, e, NULL, NULL);
+	CHECK_EQ(d.both, 1);
+	CHECK_EQ(d.dd_only, 1);
+	f = scn_finding(e, "sync-out-of-range", 0);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(f->seen_by, DMAS_SEEN_DMASCOPE | DMAS_SEEN_DMA_DEBUG);
+		CHECK_EQ(f->addr, 0x21834000);
+	}
+	f = scn_finding(e, "sync-not-mapped", 0);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(f->seen_by, DMAS_SEEN_DMA_DEBUG);
+		CHECK_EQ(f->addr, 0x21836000);
+	}
+	dmas_dmadbg_free(&d);
+	scn_free(s);
+}
+
 TEST(dd_no_dma_debug)
 {
 	struct dmas_dmadbg d = {.kfd = -1};
@@ -437,12 +492,9 @@ TEST(dd_merge_leak_at_unbind_any_entry)
 	struct dmas_dmadbg d = {.kfd = -1, .present = true};
 	struct dmas_engine *e;
 	const struct dmas_finding *f;
-	struct scn *s = scn_new_engine(NULL, &e);
 	uint32_t dev;
+	struct scn *s = bound_engine(&e, &dev, false, "0000:10:00.0", "e1000e");
 
-	scn_session(s, false);
-	dev = scn_device(s, "0000:10:00.0", "", 1);
-	scn_bind(s, dev, "e1000e");
 	scn_map(s, dev, 0xa000, 1536, DMAS_DIR_FROM_DEVICE);
 	scn_map(s, dev, 0xb000, 1536, DMAS_DIR_FROM_DEVICE);
 	scn_unbind(s, dev);

@@ -18,6 +18,9 @@ usage: tests/vm/debug-kernel.sh COMMAND
   kmod     build it if needed, then vdmac.ko and vdmac_leak.ko against it
            into $BUILD/kmod-RELEASE (log beside them); print "vdmac FILE"
            and "vdmac_leak FILE"
+Exit status: 0 done, 1 (path) not built yet, 2 the build failed, 3 this
+machine cannot build it (a package, the cache, disk space): the reason on
+stderr.
 Environment:
   DMASCOPE_CACHE    cache outside the clone (default /var/cache/dmascope)
   DMASCOPE_KSRC_PKG the source package (default linux-source-6.1, which
@@ -37,11 +40,21 @@ die() {
 	exit 2
 }
 
+# cannot: this machine lacks what a build needs (exit 3; the tier skips),
+# unlike a build that started and broke (die, exit 2; the tier fails).
+cannot() {
+	echo "debug-kernel: cannot build here: $*" >&2
+	exit 3
+}
+
+# Unpacked source, objects with debug info and the kept tree.
+NEED_KB=$((6 * 1024 * 1024))
+
 # src_version: the installed source package's version, e.g. 6.1.192-3.
 src_version() {
 	local v
 	v=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null)
-	[ -n "$v" ] || die "$PKG is not installed (scripts/install-deps.sh installs it)"
+	[ -n "$v" ] || cannot "$PKG is not installed (scripts/install-deps.sh installs it)"
 	echo "$v"
 }
 
@@ -49,15 +62,16 @@ src_version() {
 src_tarball() {
 	local t
 	t=$(dpkg-query -L "$PKG" 2>/dev/null | grep -m 1 '^/usr/src/linux-source-.*\.tar\.\(xz\|bz2\|gz\)$')
-	[ -n "$t" ] && [ -r "$t" ] || die "$PKG lists no readable /usr/src/linux-source-*.tar.*"
+	[ -n "$t" ] && [ -r "$t" ] || cannot "$PKG lists no readable /usr/src/linux-source-*.tar.*"
 	echo "$t"
 }
 
 key() {
-	local h
+	local h v
 	[ -r "$FRAGMENT" ] || die "no $FRAGMENT"
+	v=$(src_version) || exit
 	h=$(grep -v -e '^#' -e '^$' "$FRAGMENT" | sha256sum | cut -c1-12)
-	echo "$(src_version | tr -c 'A-Za-z0-9.+~\n' '_')-$h"
+	echo "$(echo "$v" | tr -c 'A-Za-z0-9.+~\n' '_')-$h"
 }
 
 print_paths() {
@@ -89,7 +103,8 @@ build() {
 		print_paths "$dir"
 		return
 	fi
-	mkdir -p "$CACHE" || die "cannot create $CACHE"
+	mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] ||
+		cannot "$CACHE is not writable (set DMASCOPE_CACHE)"
 	# One build at a time per key; a second caller waits and reuses it.
 	exec 9>"$CACHE/dbg-$k.lock"
 	flock 9 || die "cannot lock $CACHE/dbg-$k.lock"
@@ -97,7 +112,13 @@ build() {
 		print_paths "$dir"
 		return
 	fi
-	command -v pahole >/dev/null || die "no pahole (BTF needs it; apt-get install dwarves)"
+	command -v pahole >/dev/null || cannot "no pahole (BTF needs it; scripts/install-deps.sh installs dwarves)"
+	command -v flex >/dev/null && command -v bison >/dev/null ||
+		cannot "no flex or bison (scripts/install-deps.sh installs them)"
+	local free
+	free=$(df -Pk "$CACHE" | awk 'NR == 2 { print $4 }')
+	[ ! -e "$dir/.unpacked" ] && [ "${free:-0}" -lt "$NEED_KB" ] &&
+		cannot "$((free / 1024)) MiB free under $CACHE, a build needs about $((NEED_KB / 1024)) MiB"
 	tar=$(src_tarball) || exit
 	jobs=${DEBUG_KERNEL_JOBS:-$(nproc)}
 	prio=${DEBUG_KERNEL_NICE:-10}

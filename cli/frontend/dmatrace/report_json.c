@@ -9,7 +9,8 @@
  *   schema, tool, input{path, status complete|truncated|corrupt|interrupted,
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
- *   traced_from_boot, placement_judged}, command{argv[], exit_status,
+ *   traced_from_boot, placement_judged, placement_not_judged (the reason
+ *   or null), maps_without_phys}, command{argv[], exit_status,
  *   signal, signal_name} (check only), events, lost_events,
  *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
@@ -99,7 +100,11 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	add(j, "traced_from_boot",
 	    json_object_new_boolean(s && s->traced_from_boot));
 	add(j, "placement_judged",
-	    json_object_new_boolean(!dmas_engine_placement_unjudged(e)));
+	    json_object_new_boolean(!dmas_engine_placement(e)));
+	add(j, "placement_not_judged",
+	    str_or_null(dmas_placement_reason(dmas_engine_placement(e))));
+	add(j, "maps_without_phys",
+	    u64(dmas_engine_maps_without_phys(e, NULL)));
 	return j;
 }
 

@@ -70,6 +70,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 {
 	const struct dmas_session *s = dmas_engine_session(e);
 	uint64_t lost = dmas_engine_lost(e), events = dmas_engine_events(e);
+	uint64_t maps, no_phys = dmas_engine_maps_without_phys(e, &maps);
 	char b1[32], b2[32];
 
 	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace",
@@ -142,9 +143,15 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			s->traced_from_boot
 				? "began before drivers bound: every mapping was seen"
 				: "began after drivers bound: unmaps of unknown addresses are pre-existing mappings, not bugs");
-	if (dmas_engine_placement_unjudged(e))
+	if (dmas_engine_placement(e))
 		fprintf(out,
-			"  numa      buffer placement not judged: the input has no memory map (physical address to node), so no buffer is counted local or remote; mapping CPUs still are\n");
+			"  numa      buffer placement not judged: %s, so no buffer is counted local or remote; mapping CPUs still are\n",
+			dmas_placement_reason(dmas_engine_placement(e)));
+	if (no_phys)
+		fprintf(out,
+			"  phys      %" PRIu64 " of %" PRIu64
+			" map events carried no physical address: buffer placement, cache-line sharing and map churn not checked for them\n",
+			no_phys, maps);
 	fprintf(out, "  analysis  leak age %s, transfer timeout %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
