@@ -46,6 +46,8 @@ struct live_op {
 	const char *name;
 	bool dma_api; /* counts towards "a supported hook" */
 	bool tp_covers; /* skipped when the dma:* tracepoints are used */
+	/* with tp_covers: only when this tracepoint is in the kernel's BTF */
+	const char *covered_by;
 	const char
 		*module; /* tracepoint of this module: attached when it loads */
 	const char *why; /* why these hooks, where it is not plain */

@@ -136,14 +136,16 @@ const struct live_op live_catalogue[] = {
 	{.name = "map_resource",
 	 .dma_api = true,
 	 .tp_covers = true,
-	 .why = "6.18+ maps resources through dma_map_phys (DMA_ATTR_MMIO)",
-	 .hooks = {TP(dma_map_resource, 6, K_612), FEXIT(dma_map_resource),
+	 .covered_by = "dma_map_phys",
+	 .why = "6.18+ maps resources through dma_map_phys (DMA_ATTR_MMIO); 6.12 to 6.17 have dma:dma_map_resource",
+	 .hooks = {TP(dma_map_resource, 6, K_PAGE), FEXIT(dma_map_resource),
 		   KRETPROBE(dma_map_resource)}},
 	{.name = "unmap_resource",
 	 .dma_api = true,
 	 .tp_covers = true,
-	 .why = "6.18+ unmaps resources through dma_unmap_phys",
-	 .hooks = {TP(dma_unmap_resource, 5, K_612), FENTRY(dma_unmap_resource),
+	 .covered_by = "dma_unmap_phys",
+	 .why = "6.18+ unmaps resources through dma_unmap_phys; 6.12 to 6.17 have dma:dma_unmap_resource",
+	 .hooks = {TP(dma_unmap_resource, 5, K_PAGE), FENTRY(dma_unmap_resource),
 		   KPROBE(dma_unmap_resource)}},
 	{.name = "alloc",
 	 .dma_api = true,
@@ -173,6 +175,32 @@ const struct live_op live_catalogue[] = {
 	{.name = "pool_free",
 	 .dma_api = true,
 	 .hooks = {FENTRY(dma_pool_free), KPROBE(dma_pool_free)}},
+	/* the IOVA API: no tracepoints, the exported functions */
+	{.name = "iova_alloc",
+	 .dma_api = true,
+	 .why = "the IOVA API (6.16+): nvme-pci maps its I/O with it under an IOMMU",
+	 .hooks = {FEXIT(dma_iova_try_alloc), KRETPROBE(dma_iova_try_alloc)}},
+	{.name = "iova_link",
+	 .dma_api = true,
+	 .hooks = {FEXIT(dma_iova_link), KRETPROBE(dma_iova_link)}},
+	{.name = "iova_sync",
+	 .dma_api = true,
+	 .hooks = {FEXIT(dma_iova_sync), KPROBE(dma_iova_sync)}},
+	{.name = "iova_unlink",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_iova_unlink), KPROBE(dma_iova_unlink)}},
+	{.name = "iova_destroy",
+	 .dma_api = true,
+	 .why = "its own dma_iova_unlink and dma_iova_free are not reported again",
+	 .hooks = {FENTRY_FEXIT(dma_iova_destroy),
+		   KRETPROBE(dma_iova_destroy)}},
+	{.name = "iova_free",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_iova_free), KPROBE(dma_iova_free)}},
+	{.name = "need_unmap",
+	 .dma_api = true,
+	 .why = "dma_need_unmap() (6.16+): a device whose unmaps drivers may skip",
+	 .hooks = {FEXIT(dma_need_unmap), KRETPROBE(dma_need_unmap)}},
 	{.name = "chan_request",
 	 .hooks = {FENTRY_FEXIT(dma_request_chan),
 		   KRETPROBE(dma_request_chan)}},
@@ -376,9 +404,16 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;
 	}
-	if (op->tp_covers && p->dma_tps) {
-		snprintf(c->why, sizeof(c->why),
-			 "covered by the dma:* tracepoints");
+	if (op->tp_covers && p->dma_tps &&
+	    (!op->covered_by ||
+	     (k->btf && btf_tp_nargs(k->btf, op->covered_by) >= 0))) {
+		if (op->covered_by)
+			snprintf(c->why, sizeof(c->why),
+				 "covered by the dma:%s tracepoint",
+				 op->covered_by);
+		else
+			snprintf(c->why, sizeof(c->why),
+				 "covered by the dma:* tracepoints");
 		return;
 	}
 	for (int i = 0; i < LIVE_MAX_HOOKS && op->hooks[i].family != FAM_NONE;
