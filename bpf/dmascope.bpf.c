@@ -84,6 +84,7 @@ enum {
 	FN_IOVA_LINK,
 	FN_IOVA_DESTROY,
 	FN_NEED_UNMAP,
+	FN_FREE_DEV_COHERENT,
 };
 
 /* (provider id, channel index) -> channel id given at dma_request_chan */
@@ -1206,8 +1207,8 @@ struct {
  * nvme asks dma_need_unmap() at every request's completion: only an answer
  * that differs from the device's last one becomes an event.
  */
-static __always_inline int need_unmap(void *ctx, bool tramp,
-				      struct device *dev, bool need)
+static __always_inline int need_unmap(void *ctx, bool tramp, struct device *dev,
+				      bool need)
 {
 	__u64 key = (__u64)dev;
 	__u8 said = need ? 2 : 1, *last;
@@ -1317,8 +1318,8 @@ int kp_dma_iova_link(struct pt_regs *ctx)
 	stash_put(FN_IOVA_LINK, PT_REGS_PARM1_CORE(ctx),
 		  PT_REGS_PARM2_CORE(ctx), PT_REGS_PARM3_CORE(ctx),
 		  PT_REGS_PARM4_CORE(ctx), PT_REGS_PARM5_CORE(ctx),
-		  (DMAS_KPROBE_PARM6(ctx) & 0xff) |
-			  DMAS_KPROBE_PARM7(ctx) << 8);
+		  (DMAS_KPROBE_PARM6(ctx) & 0xff) | DMAS_KPROBE_PARM7(ctx)
+							    << 8);
 	return 0;
 }
 
@@ -1390,6 +1391,62 @@ int BPF_KRETPROBE(krp_dma_need_unmap, bool ret)
 	if (!stash_take(FN_NEED_UNMAP, &v))
 		return 0;
 	return need_unmap(ctx, false, (void *)v.a[0], ret);
+}
+
+/*
+ * Per-device coherent areas (6.13+): dma_free_attrs returns before
+ * trace_dma_free when dma_release_from_dev_coherent took the memory back.
+ * Loaded only beside tp_btf/dma_free, on kernels that have such areas
+ * (CONFIG_DMA_DECLARE_COHERENT): the free's arguments are kept at its entry
+ * and become an event when the area took the memory.
+ */
+static __always_inline void free_args_keep(struct device *dev, __u64 size,
+					   void *vaddr, __u64 handle,
+					   __u64 attrs)
+{
+	if (vaddr)
+		stash_put(FN_FREE_DEV_COHERENT, (__u64)dev, size, (__u64)vaddr,
+			  handle, attrs, 0);
+}
+
+static __always_inline int dev_coherent_released(void *ctx, bool tramp, int ret)
+{
+	struct stash_val v;
+
+	/* always called first by dma_free_attrs: the entry is taken here */
+	if (!stash_take(FN_FREE_DEV_COHERENT, &v) || !ret)
+		return 0;
+	return on_free(ctx, tramp, (void *)v.a[0], v.a[2], v.a[3], v.a[1],
+		       v.a[4], DMAS_EV_DEV_COHERENT_FREE);
+}
+
+SEC("fentry/dma_free_attrs")
+int BPF_PROG(fentry_dma_free_attrs_args, struct device *dev, size_t size,
+	     void *vaddr, dma_addr_t handle, unsigned long attrs)
+{
+	free_args_keep(dev, size, vaddr, handle, attrs);
+	return 0;
+}
+
+SEC("fexit/dma_release_from_dev_coherent")
+int BPF_PROG(fexit_dma_release_from_dev_coherent, struct device *dev, int order,
+	     void *vaddr, int ret)
+{
+	return dev_coherent_released(ctx, true, ret);
+}
+
+SEC("kprobe/dma_free_attrs")
+int BPF_KPROBE(kp_dma_free_attrs_args, struct device *dev, size_t size,
+	       void *vaddr, dma_addr_t handle, unsigned long attrs)
+{
+	free_args_keep(dev, size, vaddr, handle, attrs);
+	return 0;
+}
+
+SEC("kretprobe/dma_release_from_dev_coherent")
+int BPF_KRETPROBE(krp_dma_release_from_dev_coherent, int ret)
+{
+	return dev_coherent_released(ctx, false, ret);
 }
 
 /* ==== dmaengine channels ==== */

@@ -89,6 +89,7 @@ static __always_inline bool wants_stack(__u8 kind)
 	case DMAS_EV_IOVA_UNLINK:
 	case DMAS_EV_IOVA_DESTROY:
 	case DMAS_EV_IOVA_FREE:
+	case DMAS_EV_DEV_COHERENT_FREE:
 		return release_stacks;
 	}
 	return false;

@@ -29,6 +29,8 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
+#include "vdmac_compat.h"
+
 #define ACME_NAME "acme-dma"
 #define ACME_BLOCK 64
 
@@ -422,14 +424,14 @@ static int acme_probe(struct platform_device *pdev)
 	return dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 }
 
-static int acme_remove(struct platform_device *pdev)
+static vdmac_remove_ret acme_remove(struct platform_device *pdev)
 {
 	/* the bug: the kept buffer is freed without dma_unmap_page */
 	if (pdev->id == 0 && acme_kept) {
 		__free_page(acme_kept);
 		acme_kept = NULL;
 	}
-	return 0;
+	return VDMAC_REMOVE_OK;
 }
 
 static struct platform_driver acme_driver = {

@@ -145,8 +145,8 @@ const struct live_op live_catalogue[] = {
 	 .tp_covers = true,
 	 .covered_by = "dma_unmap_phys",
 	 .why = "6.18+ unmaps resources through dma_unmap_phys; 6.12 to 6.17 have dma:dma_unmap_resource",
-	 .hooks = {TP(dma_unmap_resource, 5, K_PAGE), FENTRY(dma_unmap_resource),
-		   KPROBE(dma_unmap_resource)}},
+	 .hooks = {TP(dma_unmap_resource, 5, K_PAGE),
+		   FENTRY(dma_unmap_resource), KPROBE(dma_unmap_resource)}},
 	{.name = "alloc",
 	 .dma_api = true,
 	 .hooks = {TP(dma_alloc, 7, K_DIR), FEXIT(dma_alloc_attrs),
@@ -201,6 +201,30 @@ const struct live_op live_catalogue[] = {
 	 .dma_api = true,
 	 .why = "dma_need_unmap() (6.16+): a device whose unmaps drivers may skip",
 	 .hooks = {FEXIT(dma_need_unmap), KRETPROBE(dma_need_unmap)}},
+	/*
+	 * Per-device coherent areas (6.13+): dma_free_attrs returns before
+	 * trace_dma_free for their memory.  The free's arguments at its entry,
+	 * the event when dma_release_from_dev_coherent took the memory back.
+	 */
+	{.name = "free_dev_args",
+	 .when_tp = "dma_free",
+	 .when_tp_nargs = 6,
+	 .when_fn = "dma_release_from_dev_coherent",
+	 .hooks = {{.family = FAM_FENTRY,
+		    .attach = AT_CALL,
+		    .target = "dma_free_attrs",
+		    .prog = "fentry_dma_free_attrs_args"},
+		   {.family = FAM_KPROBE,
+		    .attach = AT_CALL,
+		    .target = "dma_free_attrs",
+		    .prog = "kp_dma_free_attrs_args"}}},
+	{.name = "dev_coherent_free",
+	 .dma_api = true,
+	 .when_tp = "dma_free",
+	 .when_tp_nargs = 6,
+	 .when_fn = "dma_release_from_dev_coherent",
+	 .hooks = {FEXIT(dma_release_from_dev_coherent),
+		   KRETPROBE_ONLY(dma_release_from_dev_coherent)}},
 	{.name = "chan_request",
 	 .hooks = {FENTRY_FEXIT(dma_request_chan),
 		   KRETPROBE(dma_request_chan)}},
@@ -404,6 +428,19 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;
 	}
+	if (op->when_tp && !(k->btf && btf_tp_nargs(k->btf, op->when_tp) ==
+					       op->when_tp_nargs)) {
+		snprintf(
+			c->why, sizeof(c->why),
+			"not needed: dma:%s is not used here, its function's own hook sees these calls",
+			op->when_tp);
+		return;
+	}
+	if (op->when_fn && !dmas_ksyms_addr(k->ksyms, op->when_fn)) {
+		snprintf(c->why, sizeof(c->why),
+			 "not needed: this kernel has no %s", op->when_fn);
+		return;
+	}
 	if (op->tp_covers && p->dma_tps &&
 	    (!op->covered_by ||
 	     (k->btf && btf_tp_nargs(k->btf, op->covered_by) >= 0))) {
@@ -470,8 +507,87 @@ const char *live_hook_family(const struct live_hook *h)
 	return families[h->family].name;
 }
 
+/*
+ * The DMA API's families, by the catalogue operations that watch them: -v
+ * says per family whether it is watched, and if not why (the first
+ * operation's reason).
+ */
+static const struct {
+	const char *family;
+	const char *ops; /* catalogue operation names, space separated */
+} api_families[] = {
+	{"streaming", "map unmap"},
+	{"scatter-gather", "map_sg unmap_sg"},
+	{"sync",
+	 "sync_for_cpu sync_for_device sync_sg_for_cpu sync_sg_for_device"},
+	{"resource", "map_resource unmap_resource"},
+	{"coherent", "alloc free"},
+	{"pages", "alloc_pages free_pages"},
+	{"pool", "pool_create pool_destroy pool_alloc pool_free"},
+	{"IOVA",
+	 "iova_alloc iova_link iova_sync iova_unlink iova_destroy iova_free"},
+	{"dma_need_unmap", "need_unmap"},
+	{"device coherent areas", "dev_coherent_free"},
+};
+
+static bool word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	while (*list) {
+		size_t l = strcspn(list, " ");
+
+		if (l == n && !strncmp(list, w, n))
+			return true;
+		list += l;
+		list += strspn(list, " ");
+	}
+	return false;
+}
+
+/* One line per family: watched (by which families of hooks) or not, why. */
+static void report_api_families(const struct live_choice *chosen)
+{
+	for (size_t f = 0; f < sizeof(api_families) / sizeof(api_families[0]);
+	     f++) {
+		const struct live_choice *off = NULL, *covered = NULL;
+		unsigned int on = 0, all = 0;
+
+		for (size_t i = 0; i < live_nr_ops; i++) {
+			const struct live_choice *c = &chosen[i];
+
+			if (!word_in(api_families[f].ops,
+				     live_catalogue[i].name))
+				continue;
+			all++;
+			if (c->attached)
+				on++;
+			else if (live_catalogue[i].tp_covers ||
+				 !strncmp(c->why, "not needed", 10))
+				covered = covered ? covered : c;
+			else if (!off)
+				off = c;
+		}
+		if (off && on)
+			fprintf(stderr,
+				"dmatrace: DMA API %-22s partly watched (%u of %u): %s\n",
+				api_families[f].family, on, all, off->why);
+		else if (off)
+			fprintf(stderr,
+				"dmatrace: DMA API %-22s not watched: %s\n",
+				api_families[f].family, off->why);
+		else if (on)
+			fprintf(stderr, "dmatrace: DMA API %-22s watched\n",
+				api_families[f].family);
+		else if (covered)
+			fprintf(stderr, "dmatrace: DMA API %-22s %s\n",
+				api_families[f].family, covered->why);
+	}
+}
+
 void live_report_choice(const struct live_choice *chosen)
 {
+	report_api_families(chosen);
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		const struct live_choice *c = &chosen[i];
 
