@@ -1175,6 +1175,14 @@ static __always_inline int iova_destroy(void *ctx, bool tramp,
 		       mapped_len, 0, dir, attrs, false);
 }
 
+static __always_inline int iova_destroy_done(void)
+{
+	struct stash_val v;
+
+	stash_take(FN_IOVA_DESTROY, &v);
+	return 0;
+}
+
 static __always_inline int iova_unlink(void *ctx, bool tramp,
 				       struct device *dev,
 				       struct dma_iova_state *state, __u64 off,
@@ -1273,10 +1281,7 @@ int BPF_PROG(fentry_dma_iova_destroy, struct device *dev,
 SEC("fexit/dma_iova_destroy")
 int BPF_PROG(fexit_dma_iova_destroy, struct device *dev)
 {
-	struct stash_val v;
-
-	stash_take(FN_IOVA_DESTROY, &v);
-	return 0;
+	return iova_destroy_done();
 }
 
 SEC("fentry/dma_iova_free")
@@ -1363,10 +1368,7 @@ int BPF_KPROBE(kp_dma_iova_destroy, struct device *dev,
 SEC("kretprobe/dma_iova_destroy")
 int BPF_KRETPROBE(krp_dma_iova_destroy)
 {
-	struct stash_val v;
-
-	stash_take(FN_IOVA_DESTROY, &v);
-	return 0;
+	return iova_destroy_done();
 }
 
 SEC("kprobe/dma_iova_free")

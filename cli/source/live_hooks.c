@@ -512,36 +512,33 @@ const char *live_hook_family(const struct live_hook *h)
  * says per family whether it is watched, and if not why (the first
  * operation's reason).
  */
+#define API_FAMILY_OPS 6
+
 static const struct {
 	const char *family;
-	const char *ops; /* catalogue operation names, space separated */
+	const char *ops[API_FAMILY_OPS]; /* catalogue operation names */
 } api_families[] = {
-	{"streaming", "map unmap"},
-	{"scatter-gather", "map_sg unmap_sg"},
+	{"streaming", {"map", "unmap"}},
+	{"scatter-gather", {"map_sg", "unmap_sg"}},
 	{"sync",
-	 "sync_for_cpu sync_for_device sync_sg_for_cpu sync_sg_for_device"},
-	{"resource", "map_resource unmap_resource"},
-	{"coherent", "alloc free"},
-	{"pages", "alloc_pages free_pages"},
-	{"pool", "pool_create pool_destroy pool_alloc pool_free"},
+	 {"sync_for_cpu", "sync_for_device", "sync_sg_for_cpu",
+	  "sync_sg_for_device"}},
+	{"resource", {"map_resource", "unmap_resource"}},
+	{"coherent", {"alloc", "free"}},
+	{"pages", {"alloc_pages", "free_pages"}},
+	{"pool", {"pool_create", "pool_destroy", "pool_alloc", "pool_free"}},
 	{"IOVA",
-	 "iova_alloc iova_link iova_sync iova_unlink iova_destroy iova_free"},
-	{"dma_need_unmap", "need_unmap"},
-	{"device coherent areas", "dev_coherent_free"},
+	 {"iova_alloc", "iova_link", "iova_sync", "iova_unlink", "iova_destroy",
+	  "iova_free"}},
+	{"dma_need_unmap", {"need_unmap"}},
+	{"device coherent areas", {"dev_coherent_free"}},
 };
 
-static bool word_in(const char *list, const char *w)
+static bool in_family(size_t f, const char *op)
 {
-	size_t n = strlen(w);
-
-	while (*list) {
-		size_t l = strcspn(list, " ");
-
-		if (l == n && !strncmp(list, w, n))
+	for (size_t i = 0; i < API_FAMILY_OPS && api_families[f].ops[i]; i++)
+		if (!strcmp(api_families[f].ops[i], op))
 			return true;
-		list += l;
-		list += strspn(list, " ");
-	}
 	return false;
 }
 
@@ -556,8 +553,7 @@ static void report_api_families(const struct live_choice *chosen)
 		for (size_t i = 0; i < live_nr_ops; i++) {
 			const struct live_choice *c = &chosen[i];
 
-			if (!word_in(api_families[f].ops,
-				     live_catalogue[i].name))
+			if (!in_family(f, live_catalogue[i].name))
 				continue;
 			all++;
 			if (c->attached)

@@ -87,7 +87,7 @@ const struct opt_row live_opt_rows[] = {
 		 "kernels where fentry misbehaves)"},
 	{.name = "verbose",
 	 .letter = 'v',
-	 .help = "say which hook each function got and why"},
+	 .help = "say which hook each function got and why, and which DMA API families are watched"},
 	{0},
 };
 
