@@ -219,6 +219,20 @@ static __always_inline __u64 phys_to_virt_core(__u64 pa)
 #define DMAS_KPROBE_PARM6(ctx) BPF_CORE_READ(ctx, r9)
 
 /*
+ * The seventh argument (dma_iova_link's attrs): on the stack, above the
+ * return address a kprobe at the function's entry finds at sp.
+ */
+static __always_inline __u64 dmas_kprobe_parm7(struct pt_regs *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v),
+			      (void *)(BPF_CORE_READ(ctx, sp) + 8));
+	return v;
+}
+#define DMAS_KPROBE_PARM7(ctx) dmas_kprobe_parm7(ctx)
+
+/*
  * In a trampoline's frame, the return address into the traced function
  * lies this far at most past the function's address (bpf_get_func_ip):
  * past the 5-byte call of the patched entry (X86_PATCH_SIZE), and the

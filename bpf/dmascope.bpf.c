@@ -80,6 +80,11 @@ enum {
 	FN_PROBE,
 	FN_DEVICE_DEL,
 	FN_DEVICE_ADD,
+	FN_IOVA_ALLOC,
+	FN_IOVA_LINK,
+	FN_IOVA_DESTROY,
+	FN_NEED_UNMAP,
+	FN_FREE_DEV_COHERENT,
 };
 
 /* (provider id, channel index) -> channel id given at dma_request_chan */
@@ -1095,6 +1100,357 @@ int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
 	return on_pool(ctx, false, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
+/*
+ * ==== the IOVA API (6.16+), dma_need_unmap (6.16+) and per-device coherent
+ * areas: calls no dma:* tracepoint reports ====
+ */
+
+/* dma_iova_size(): the top bit of __size is DMA_IOVA_USE_SWIOTLB */
+#define DMAS_IOVA_SIZE_MASK (~(1ULL << 63))
+
+/*
+ * One IOVA API call on the driver's struct dma_iova_state: the range's dma
+ * address is state->addr, read now (before dma_iova_try_alloc's return it
+ * is not set; at destroy and free it is still intact).
+ */
+static __always_inline int on_iova(void *ctx, bool tramp, struct device *dev,
+				   struct dma_iova_state *state, __u8 kind,
+				   __u64 off, __u64 size, __u64 phys, __u32 dir,
+				   __u64 attrs, bool failed)
+{
+	struct dmas_event *e;
+	__u32 id = 0;
+
+	e = ev_start(ctx, tramp, dev, kind, &id);
+	if (!e) {
+		count_dev(id, kind, size);
+		return 0;
+	}
+	e->aux = (__u64)state;
+	e->addr = BPF_CORE_READ(state, addr) + off;
+	e->size = size;
+	e->phys = phys;
+	e->dir = dir;
+	e->attrs = attrs;
+	if (failed)
+		e->flags = DMAS_F_ERROR;
+	ev_submit(e);
+	return 0;
+}
+
+/*
+ * dma_iova_try_alloc answering false is no event: it is how every request
+ * of a device without an IOMMU learns to use dma_map_* (once per I/O), and
+ * leaves nothing to track.
+ */
+static __always_inline int iova_alloced(void *ctx, bool tramp,
+					struct device *dev,
+					struct dma_iova_state *state,
+					__u64 phys, __u64 size, bool ok)
+{
+	if (!ok)
+		return 0;
+	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_ALLOC, 0, size,
+		       phys, DMAS_DIR_NONE, 0, false);
+}
+
+/*
+ * dma_iova_destroy unlinks and frees through dma_iova_unlink and
+ * dma_iova_free (when the compiler kept the calls): one DESTROY event says
+ * both, so the nested calls of the same task are not reported again.
+ */
+static __always_inline bool in_iova_destroy(void)
+{
+	return stash_has(FN_IOVA_DESTROY);
+}
+
+static __always_inline int iova_destroy(void *ctx, bool tramp,
+					struct device *dev,
+					struct dma_iova_state *state,
+					__u64 mapped_len, __u32 dir,
+					__u64 attrs)
+{
+	stash_put(FN_IOVA_DESTROY, (__u64)state, 0, 0, 0, 0, 0);
+	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_DESTROY, 0,
+		       mapped_len, 0, dir, attrs, false);
+}
+
+static __always_inline int iova_destroy_done(void)
+{
+	struct stash_val v;
+
+	stash_take(FN_IOVA_DESTROY, &v);
+	return 0;
+}
+
+static __always_inline int iova_unlink(void *ctx, bool tramp,
+				       struct device *dev,
+				       struct dma_iova_state *state, __u64 off,
+				       __u64 size, __u32 dir, __u64 attrs)
+{
+	if (in_iova_destroy())
+		return 0;
+	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_UNLINK, off, size,
+		       0, dir, attrs, false);
+}
+
+static __always_inline int iova_free(void *ctx, bool tramp, struct device *dev,
+				     struct dma_iova_state *state)
+{
+	if (in_iova_destroy())
+		return 0;
+	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_FREE, 0, 0, 0,
+		       DMAS_DIR_NONE, 0, false);
+}
+
+/* Per device pointer, dma_need_unmap()'s last answer + 1 (0: none yet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DMAS_BPF_MAX_DEVICES);
+	__type(key, __u64);
+	__type(value, __u8);
+} need_unmap_said SEC(".maps");
+
+/*
+ * nvme asks dma_need_unmap() at every request's completion: only an answer
+ * that differs from the device's last one becomes an event.
+ */
+static __always_inline int need_unmap(void *ctx, bool tramp, struct device *dev,
+				      bool need)
+{
+	__u64 key = (__u64)dev;
+	__u8 said = need ? 2 : 1, *last;
+	struct dmas_event *e;
+
+	if (!dev)
+		return 0;
+	last = bpf_map_lookup_elem(&need_unmap_said, &key);
+	if (last && *last == said)
+		return 0;
+	e = ev_start(ctx, tramp, dev, DMAS_EV_NEED_UNMAP, NULL);
+	if (!e)
+		return 0; /* asked again later: said then */
+	e->count = need;
+	ev_submit(e);
+	bpf_map_update_elem(&need_unmap_said, &key, &said, BPF_ANY);
+	return 0;
+}
+
+SEC("fexit/dma_iova_try_alloc")
+int BPF_PROG(fexit_dma_iova_try_alloc, struct device *dev,
+	     struct dma_iova_state *state, phys_addr_t phys, size_t size,
+	     bool ret)
+{
+	return iova_alloced(ctx, true, dev, state, phys, size, ret);
+}
+
+SEC("fexit/dma_iova_link")
+int BPF_PROG(fexit_dma_iova_link, struct device *dev,
+	     struct dma_iova_state *state, phys_addr_t phys, size_t offset,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs,
+	     int ret)
+{
+	return on_iova(ctx, true, dev, state, DMAS_EV_IOVA_LINK, offset, size,
+		       phys, dir, attrs, ret != 0);
+}
+
+SEC("fexit/dma_iova_sync")
+int BPF_PROG(fexit_dma_iova_sync, struct device *dev,
+	     struct dma_iova_state *state, size_t offset, size_t size, int ret)
+{
+	return on_iova(ctx, true, dev, state, DMAS_EV_IOVA_SYNC, offset, size,
+		       0, DMAS_DIR_NONE, 0, ret != 0);
+}
+
+SEC("fentry/dma_iova_unlink")
+int BPF_PROG(fentry_dma_iova_unlink, struct device *dev,
+	     struct dma_iova_state *state, size_t offset, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return iova_unlink(ctx, true, dev, state, offset, size, dir, attrs);
+}
+
+SEC("fentry/dma_iova_destroy")
+int BPF_PROG(fentry_dma_iova_destroy, struct device *dev,
+	     struct dma_iova_state *state, size_t mapped_len,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	return iova_destroy(ctx, true, dev, state, mapped_len, dir, attrs);
+}
+
+SEC("fexit/dma_iova_destroy")
+int BPF_PROG(fexit_dma_iova_destroy, struct device *dev)
+{
+	return iova_destroy_done();
+}
+
+SEC("fentry/dma_iova_free")
+int BPF_PROG(fentry_dma_iova_free, struct device *dev,
+	     struct dma_iova_state *state)
+{
+	return iova_free(ctx, true, dev, state);
+}
+
+SEC("fexit/dma_need_unmap")
+int BPF_PROG(fexit_dma_need_unmap, struct device *dev, bool ret)
+{
+	return need_unmap(ctx, true, dev, ret);
+}
+
+SEC("kprobe/dma_iova_try_alloc")
+int BPF_KPROBE(kp_dma_iova_try_alloc, struct device *dev,
+	       struct dma_iova_state *state, phys_addr_t phys, size_t size)
+{
+	stash_put(FN_IOVA_ALLOC, (__u64)dev, (__u64)state, phys, size, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_iova_try_alloc")
+int BPF_KRETPROBE(krp_dma_iova_try_alloc, bool ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_IOVA_ALLOC, &v))
+		return 0;
+	return iova_alloced(ctx, false, (void *)v.a[0], (void *)v.a[1], v.a[2],
+			    v.a[3], ret);
+}
+
+/* Seven arguments: the seventh (attrs) is on the stack (DMAS_KPROBE_PARM7). */
+SEC("kprobe/dma_iova_link")
+int kp_dma_iova_link(struct pt_regs *ctx)
+{
+	stash_put(FN_IOVA_LINK, PT_REGS_PARM1_CORE(ctx),
+		  PT_REGS_PARM2_CORE(ctx), PT_REGS_PARM3_CORE(ctx),
+		  PT_REGS_PARM4_CORE(ctx), PT_REGS_PARM5_CORE(ctx),
+		  (DMAS_KPROBE_PARM6(ctx) & 0xff) | DMAS_KPROBE_PARM7(ctx)
+							    << 8);
+	return 0;
+}
+
+SEC("kretprobe/dma_iova_link")
+int BPF_KRETPROBE(krp_dma_iova_link, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_IOVA_LINK, &v))
+		return 0;
+	return on_iova(ctx, false, (void *)v.a[0], (void *)v.a[1],
+		       DMAS_EV_IOVA_LINK, v.a[3], v.a[4], v.a[2], v.a[5] & 0xff,
+		       v.a[5] >> 8, ret != 0);
+}
+
+SEC("kprobe/dma_iova_sync")
+int BPF_KPROBE(kp_dma_iova_sync, struct device *dev,
+	       struct dma_iova_state *state, size_t offset, size_t size)
+{
+	return on_iova(ctx, false, dev, state, DMAS_EV_IOVA_SYNC, offset, size,
+		       0, DMAS_DIR_NONE, 0, false);
+}
+
+SEC("kprobe/dma_iova_unlink")
+int BPF_KPROBE(kp_dma_iova_unlink, struct device *dev,
+	       struct dma_iova_state *state, size_t offset, size_t size,
+	       int dir)
+{
+	return iova_unlink(ctx, false, dev, state, offset, size, dir,
+			   DMAS_KPROBE_PARM6(ctx));
+}
+
+SEC("kprobe/dma_iova_destroy")
+int BPF_KPROBE(kp_dma_iova_destroy, struct device *dev,
+	       struct dma_iova_state *state, size_t mapped_len, int dir,
+	       unsigned long attrs)
+{
+	return iova_destroy(ctx, false, dev, state, mapped_len, dir, attrs);
+}
+
+SEC("kretprobe/dma_iova_destroy")
+int BPF_KRETPROBE(krp_dma_iova_destroy)
+{
+	return iova_destroy_done();
+}
+
+SEC("kprobe/dma_iova_free")
+int BPF_KPROBE(kp_dma_iova_free, struct device *dev,
+	       struct dma_iova_state *state)
+{
+	return iova_free(ctx, false, dev, state);
+}
+
+SEC("kprobe/dma_need_unmap")
+int BPF_KPROBE(kp_dma_need_unmap, struct device *dev)
+{
+	stash_put(FN_NEED_UNMAP, (__u64)dev, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_need_unmap")
+int BPF_KRETPROBE(krp_dma_need_unmap, bool ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_NEED_UNMAP, &v))
+		return 0;
+	return need_unmap(ctx, false, (void *)v.a[0], ret);
+}
+
+/*
+ * Per-device coherent areas (6.13+): dma_free_attrs returns before
+ * trace_dma_free when dma_release_from_dev_coherent took the memory back.
+ * Loaded only beside tp_btf/dma_free, on kernels that have such areas
+ * (CONFIG_DMA_DECLARE_COHERENT): the free's arguments are kept at its entry
+ * and become an event when the area took the memory.
+ */
+static __always_inline void free_args_keep(struct device *dev, __u64 size,
+					   void *vaddr, __u64 handle,
+					   __u64 attrs)
+{
+	if (vaddr)
+		stash_put(FN_FREE_DEV_COHERENT, (__u64)dev, size, (__u64)vaddr,
+			  handle, attrs, 0);
+}
+
+static __always_inline int dev_coherent_released(void *ctx, bool tramp, int ret)
+{
+	struct stash_val v;
+
+	/* always called first by dma_free_attrs: the entry is taken here */
+	if (!stash_take(FN_FREE_DEV_COHERENT, &v) || !ret)
+		return 0;
+	return on_free(ctx, tramp, (void *)v.a[0], v.a[2], v.a[3], v.a[1],
+		       v.a[4], DMAS_EV_DEV_COHERENT_FREE);
+}
+
+SEC("fentry/dma_free_attrs")
+int BPF_PROG(fentry_dma_free_attrs_args, struct device *dev, size_t size,
+	     void *vaddr, dma_addr_t handle, unsigned long attrs)
+{
+	free_args_keep(dev, size, vaddr, handle, attrs);
+	return 0;
+}
+
+SEC("fexit/dma_release_from_dev_coherent")
+int BPF_PROG(fexit_dma_release_from_dev_coherent, struct device *dev, int order,
+	     void *vaddr, int ret)
+{
+	return dev_coherent_released(ctx, true, ret);
+}
+
+SEC("kprobe/dma_free_attrs")
+int BPF_KPROBE(kp_dma_free_attrs_args, struct device *dev, size_t size,
+	       void *vaddr, dma_addr_t handle, unsigned long attrs)
+{
+	free_args_keep(dev, size, vaddr, handle, attrs);
+	return 0;
+}
+
+SEC("kretprobe/dma_release_from_dev_coherent")
+int BPF_KRETPROBE(krp_dma_release_from_dev_coherent, int ret)
+{
+	return dev_coherent_released(ctx, false, ret);
+}
+
 /* ==== dmaengine channels ==== */
 
 SEC("fentry/dma_request_chan")
@@ -1349,6 +1705,7 @@ static __always_inline int device_gone(void *ctx, bool tramp,
 	struct dmas_event *e;
 
 	bpf_map_delete_elem(&added, &key);
+	bpf_map_delete_elem(&need_unmap_said, &key);
 	if (!bpf_map_lookup_elem(&devs, &key))
 		return 0;
 	e = ev_start(ctx, tramp, dev, DMAS_EV_DEVICE_REMOVE, NULL);

@@ -75,6 +75,8 @@ static __always_inline bool wants_stack(__u8 kind)
 	case DMAS_EV_POOL_CREATE:
 	case DMAS_EV_POOL_ALLOC:
 	case DMAS_EV_CHAN_REQUEST:
+	case DMAS_EV_IOVA_ALLOC: /* leaks at module unload: the range's maker */
+	case DMAS_EV_IOVA_LINK: /* the NUMA rules' call site */
 		return true;
 	case DMAS_EV_UNMAP:
 	case DMAS_EV_UNMAP_SG:
@@ -84,6 +86,10 @@ static __always_inline bool wants_stack(__u8 kind)
 	case DMAS_EV_POOL_DESTROY:
 	case DMAS_EV_POOL_FREE:
 	case DMAS_EV_CHAN_RELEASE:
+	case DMAS_EV_IOVA_UNLINK:
+	case DMAS_EV_IOVA_DESTROY:
+	case DMAS_EV_IOVA_FREE:
+	case DMAS_EV_DEV_COHERENT_FREE:
 		return release_stacks;
 	}
 	return false;

@@ -13,6 +13,11 @@
  *                                    driver already unmapped: with strict
  *                                    IOMMU invalidation (iommu.strict=1)
  *                                    the IOMMU refuses it and reports a fault
+ *                   iova-leak        (kernels with the IOVA API, 6.16+) a
+ *                                    page linked into an IOVA range that
+ *                                    the device writes to; the range is
+ *                                    never destroyed, so it is still
+ *                                    allocated when the driver unbinds
  *   ground_truth  the last run's expected findings, one per line:
  *                 "finding=ID dev=DEV addr=0x.. size=N dir=DIR"
  *   result        "case=NAME ok=0|1 detail=..."
@@ -28,6 +33,8 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+
+#include "vdmac_compat.h"
 
 #define EDU_ID 0x00
 #define EDU_DMA_SRC 0x80
@@ -145,6 +152,53 @@ static noinline int edu_use_after_unmap(struct edu *edu)
 	return ret;
 }
 
+#if VDMAC_HAS_IOVA_API
+/* The leaked range and its page: kept (mapped) until the module goes. */
+static struct dma_iova_state edu_iova;
+static struct page *edu_iova_page;
+
+static noinline int edu_iova_leak(struct edu *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	phys_addr_t phys;
+	int ret;
+
+	if (edu_iova_page)
+		return -EBUSY;
+	edu_iova_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!edu_iova_page)
+		return -ENOMEM;
+	phys = page_to_phys(edu_iova_page);
+	if (!dma_iova_try_alloc(dev, &edu_iova, phys, PAGE_SIZE)) {
+		__free_page(edu_iova_page);
+		edu_iova_page = NULL;
+		scnprintf(edu->result, sizeof(edu->result),
+			  "case=iova-leak ok=0 detail=no IOVA range (no IOMMU DMA domain)\n");
+		return -EOPNOTSUPP;
+	}
+	ret = dma_iova_link(dev, &edu_iova, phys, 0, PAGE_SIZE,
+			    DMA_FROM_DEVICE, 0);
+	if (!ret)
+		ret = dma_iova_sync(dev, &edu_iova, 0, PAGE_SIZE);
+	if (!ret)
+		ret = edu_dma(edu, edu_iova.addr, true);
+	if (ret) {
+		dma_iova_destroy(dev, &edu_iova, PAGE_SIZE, DMA_FROM_DEVICE, 0);
+		__free_page(edu_iova_page);
+		edu_iova_page = NULL;
+		return ret;
+	}
+	/* the bug: the range is never destroyed, not even at remove() */
+	scnprintf(edu->truth, sizeof(edu->truth),
+		  "finding=leak-at-unbind dev=%s addr=0x%llx size=%lu\n",
+		  dev_name(dev), (u64)edu_iova.addr, PAGE_SIZE);
+	scnprintf(edu->result, sizeof(edu->result),
+		  "case=iova-leak ok=1 detail=range left allocated iova=0x%llx\n",
+		  (u64)edu_iova.addr);
+	return 0;
+}
+#endif
+
 static ssize_t run_write(struct file *f, const char __user *ubuf, size_t len,
 			 loff_t *pos)
 {
@@ -165,6 +219,10 @@ static ssize_t run_write(struct file *f, const char __user *ubuf, size_t len,
 		ret = edu_copy(edu);
 	else if (!strcmp(name, "use-after-unmap"))
 		ret = edu_use_after_unmap(edu);
+#if VDMAC_HAS_IOVA_API
+	else if (!strcmp(name, "iova-leak"))
+		ret = edu_iova_leak(edu);
+#endif
 	else
 		ret = -EINVAL;
 	mutex_unlock(&edu->lock);

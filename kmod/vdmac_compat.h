@@ -22,6 +22,18 @@
 #endif
 
 /*
+ * 6.16, the IOVA API (dma_iova_try_alloc, dma_iova_link, dma_iova_sync,
+ * dma_iova_destroy; "dma-mapping: Provide an interface to allow allocate
+ * IOVA"): known by the DMA_IOVA_USE_SWIOTLB flag its state carries, which
+ * came with it, rather than by a version, since distributions backport it.
+ */
+#ifdef DMA_IOVA_USE_SWIOTLB
+#define VDMAC_HAS_IOVA_API 1
+#else
+#define VDMAC_HAS_IOVA_API 0
+#endif
+
+/*
  * 6.11, commit 0edb555a65d1 ("platform: Make platform_driver::remove()
  * return void"): before it, .remove returns int (always 0 here).
  */

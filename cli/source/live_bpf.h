@@ -46,6 +46,16 @@ struct live_op {
 	const char *name;
 	bool dma_api; /* counts towards "a supported hook" */
 	bool tp_covers; /* skipped when the dma:* tracepoints are used */
+	/* with tp_covers: only when this tracepoint is in the kernel's BTF */
+	const char *covered_by;
+	/*
+	 * Needed only beside another operation's tracepoint (when_tp, with
+	 * when_tp_nargs arguments) and only where the kernel has when_fn:
+	 * off otherwise, saying which is missing.
+	 */
+	const char *when_tp;
+	int when_tp_nargs;
+	const char *when_fn;
 	const char
 		*module; /* tracepoint of this module: attached when it loads */
 	const char *why; /* why these hooks, where it is not plain */

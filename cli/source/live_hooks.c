@@ -136,15 +136,17 @@ const struct live_op live_catalogue[] = {
 	{.name = "map_resource",
 	 .dma_api = true,
 	 .tp_covers = true,
-	 .why = "6.18+ maps resources through dma_map_phys (DMA_ATTR_MMIO)",
-	 .hooks = {TP(dma_map_resource, 6, K_612), FEXIT(dma_map_resource),
+	 .covered_by = "dma_map_phys",
+	 .why = "6.18+ maps resources through dma_map_phys (DMA_ATTR_MMIO); 6.12 to 6.17 have dma:dma_map_resource",
+	 .hooks = {TP(dma_map_resource, 6, K_PAGE), FEXIT(dma_map_resource),
 		   KRETPROBE(dma_map_resource)}},
 	{.name = "unmap_resource",
 	 .dma_api = true,
 	 .tp_covers = true,
-	 .why = "6.18+ unmaps resources through dma_unmap_phys",
-	 .hooks = {TP(dma_unmap_resource, 5, K_612), FENTRY(dma_unmap_resource),
-		   KPROBE(dma_unmap_resource)}},
+	 .covered_by = "dma_unmap_phys",
+	 .why = "6.18+ unmaps resources through dma_unmap_phys; 6.12 to 6.17 have dma:dma_unmap_resource",
+	 .hooks = {TP(dma_unmap_resource, 5, K_PAGE),
+		   FENTRY(dma_unmap_resource), KPROBE(dma_unmap_resource)}},
 	{.name = "alloc",
 	 .dma_api = true,
 	 .hooks = {TP(dma_alloc, 7, K_DIR), FEXIT(dma_alloc_attrs),
@@ -173,6 +175,56 @@ const struct live_op live_catalogue[] = {
 	{.name = "pool_free",
 	 .dma_api = true,
 	 .hooks = {FENTRY(dma_pool_free), KPROBE(dma_pool_free)}},
+	/* the IOVA API: no tracepoints, the exported functions */
+	{.name = "iova_alloc",
+	 .dma_api = true,
+	 .why = "the IOVA API (6.16+): nvme-pci maps its I/O with it under an IOMMU",
+	 .hooks = {FEXIT(dma_iova_try_alloc), KRETPROBE(dma_iova_try_alloc)}},
+	{.name = "iova_link",
+	 .dma_api = true,
+	 .hooks = {FEXIT(dma_iova_link), KRETPROBE(dma_iova_link)}},
+	{.name = "iova_sync",
+	 .dma_api = true,
+	 .hooks = {FEXIT(dma_iova_sync), KPROBE(dma_iova_sync)}},
+	{.name = "iova_unlink",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_iova_unlink), KPROBE(dma_iova_unlink)}},
+	{.name = "iova_destroy",
+	 .dma_api = true,
+	 .why = "its own dma_iova_unlink and dma_iova_free are not reported again",
+	 .hooks = {FENTRY_FEXIT(dma_iova_destroy),
+		   KRETPROBE(dma_iova_destroy)}},
+	{.name = "iova_free",
+	 .dma_api = true,
+	 .hooks = {FENTRY(dma_iova_free), KPROBE(dma_iova_free)}},
+	{.name = "need_unmap",
+	 .dma_api = true,
+	 .why = "dma_need_unmap() (6.16+): a device whose unmaps drivers may skip",
+	 .hooks = {FEXIT(dma_need_unmap), KRETPROBE(dma_need_unmap)}},
+	/*
+	 * Per-device coherent areas (6.13+): dma_free_attrs returns before
+	 * trace_dma_free for their memory.  The free's arguments at its entry,
+	 * the event when dma_release_from_dev_coherent took the memory back.
+	 */
+	{.name = "free_dev_args",
+	 .when_tp = "dma_free",
+	 .when_tp_nargs = 6,
+	 .when_fn = "dma_release_from_dev_coherent",
+	 .hooks = {{.family = FAM_FENTRY,
+		    .attach = AT_CALL,
+		    .target = "dma_free_attrs",
+		    .prog = "fentry_dma_free_attrs_args"},
+		   {.family = FAM_KPROBE,
+		    .attach = AT_CALL,
+		    .target = "dma_free_attrs",
+		    .prog = "kp_dma_free_attrs_args"}}},
+	{.name = "dev_coherent_free",
+	 .dma_api = true,
+	 .when_tp = "dma_free",
+	 .when_tp_nargs = 6,
+	 .when_fn = "dma_release_from_dev_coherent",
+	 .hooks = {FEXIT(dma_release_from_dev_coherent),
+		   KRETPROBE_ONLY(dma_release_from_dev_coherent)}},
 	{.name = "chan_request",
 	 .hooks = {FENTRY_FEXIT(dma_request_chan),
 		   KRETPROBE(dma_request_chan)}},
@@ -376,9 +428,29 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;
 	}
-	if (op->tp_covers && p->dma_tps) {
+	if (op->when_tp && !(k->btf && btf_tp_nargs(k->btf, op->when_tp) ==
+					       op->when_tp_nargs)) {
+		snprintf(
+			c->why, sizeof(c->why),
+			"not needed: dma:%s is not used here, its function's own hook sees these calls",
+			op->when_tp);
+		return;
+	}
+	if (op->when_fn && !dmas_ksyms_addr(k->ksyms, op->when_fn)) {
 		snprintf(c->why, sizeof(c->why),
-			 "covered by the dma:* tracepoints");
+			 "not needed: this kernel has no %s", op->when_fn);
+		return;
+	}
+	if (op->tp_covers && p->dma_tps &&
+	    (!op->covered_by ||
+	     (k->btf && btf_tp_nargs(k->btf, op->covered_by) >= 0))) {
+		if (op->covered_by)
+			snprintf(c->why, sizeof(c->why),
+				 "covered by the dma:%s tracepoint",
+				 op->covered_by);
+		else
+			snprintf(c->why, sizeof(c->why),
+				 "covered by the dma:* tracepoints");
 		return;
 	}
 	for (int i = 0; i < LIVE_MAX_HOOKS && op->hooks[i].family != FAM_NONE;
@@ -435,8 +507,83 @@ const char *live_hook_family(const struct live_hook *h)
 	return families[h->family].name;
 }
 
+/*
+ * The DMA API's families, by the catalogue operations that watch them: -v
+ * says per family whether it is watched, and if not why (the first
+ * operation's reason).
+ */
+#define API_FAMILY_OPS 6
+
+static const struct {
+	const char *family;
+	const char *ops[API_FAMILY_OPS]; /* catalogue operation names */
+} api_families[] = {
+	{"streaming", {"map", "unmap"}},
+	{"scatter-gather", {"map_sg", "unmap_sg"}},
+	{"sync",
+	 {"sync_for_cpu", "sync_for_device", "sync_sg_for_cpu",
+	  "sync_sg_for_device"}},
+	{"resource", {"map_resource", "unmap_resource"}},
+	{"coherent", {"alloc", "free"}},
+	{"pages", {"alloc_pages", "free_pages"}},
+	{"pool", {"pool_create", "pool_destroy", "pool_alloc", "pool_free"}},
+	{"IOVA",
+	 {"iova_alloc", "iova_link", "iova_sync", "iova_unlink", "iova_destroy",
+	  "iova_free"}},
+	{"dma_need_unmap", {"need_unmap"}},
+	{"device coherent areas", {"dev_coherent_free"}},
+};
+
+static bool in_family(size_t f, const char *op)
+{
+	for (size_t i = 0; i < API_FAMILY_OPS && api_families[f].ops[i]; i++)
+		if (!strcmp(api_families[f].ops[i], op))
+			return true;
+	return false;
+}
+
+/* One line per family: watched (by which families of hooks) or not, why. */
+static void report_api_families(const struct live_choice *chosen)
+{
+	for (size_t f = 0; f < sizeof(api_families) / sizeof(api_families[0]);
+	     f++) {
+		const struct live_choice *off = NULL, *covered = NULL;
+		unsigned int on = 0, all = 0;
+
+		for (size_t i = 0; i < live_nr_ops; i++) {
+			const struct live_choice *c = &chosen[i];
+
+			if (!in_family(f, live_catalogue[i].name))
+				continue;
+			all++;
+			if (c->attached)
+				on++;
+			else if (live_catalogue[i].tp_covers ||
+				 !strncmp(c->why, "not needed", 10))
+				covered = covered ? covered : c;
+			else if (!off)
+				off = c;
+		}
+		if (off && on)
+			fprintf(stderr,
+				"dmatrace: DMA API %-22s partly watched (%u of %u): %s\n",
+				api_families[f].family, on, all, off->why);
+		else if (off)
+			fprintf(stderr,
+				"dmatrace: DMA API %-22s not watched: %s\n",
+				api_families[f].family, off->why);
+		else if (on)
+			fprintf(stderr, "dmatrace: DMA API %-22s watched\n",
+				api_families[f].family);
+		else if (covered)
+			fprintf(stderr, "dmatrace: DMA API %-22s %s\n",
+				api_families[f].family, covered->why);
+	}
+}
+
 void live_report_choice(const struct live_choice *chosen)
 {
+	report_api_families(chosen);
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		const struct live_choice *c = &chosen[i];
 

@@ -54,6 +54,46 @@ else
 fi
 grep -q 'dmatrace record: hooks: ' "$tmp/a.err" && ok "record prints a summary with the hooks" ||
 	not_ok "record prints no summary"
+# -v: each family of the DMA API watched, or not and why
+for fam in streaming scatter-gather sync resource coherent pages pool IOVA \
+	dma_need_unmap 'device coherent areas'; do
+	l=$(grep -m 1 "^dmatrace: DMA API $fam  " "$tmp/a.err")
+	case $l in
+	*" watched" | *"watched ("*"): "?* | *"not watched: "?* | *"covered by "* | *"not needed: "*)
+		ok "-v: DMA API $fam: ${l#*"$fam"}" ;;
+	*) not_ok "-v says nothing clear on the DMA API's $fam family: '$l'" ;;
+	esac
+done
+# The IOVA API (6.16+) has no tracepoints: watched through its functions,
+# or not watched with the reason (fentry refused, no kprobes, not in BTF)
+l=$(grep -m 1 '^dmatrace: hook iova_link ' "$tmp/a.err")
+fam=$(echo "$l" | awk '{ print $4 " " $5 }')
+if grep -qw dma_iova_link /proc/kallsyms; then
+	case $fam:$l in
+	"fentry dma_iova_link:"* | "kprobe dma_iova_link:"*) ok "IOVA API hooked: $fam" ;;
+	"off "*:*"fentry not allowed"*"no kprobes"*) ok "IOVA API in this kernel, off with the reason: ${l#*off }" ;;
+	*) not_ok "IOVA API in this kernel: '$l'" ;;
+	esac
+else
+	case $fam:$l in
+	"off "*:*"not in"*) ok "no IOVA API in this kernel, said so: ${l#*off }" ;;
+	*) not_ok "no IOVA API in this kernel: '$l'" ;;
+	esac
+fi
+# dma_map_resource: covered by dma:dma_map_phys only where that tracepoint
+# exists (6.18+ maps resources through it); 6.12 to 6.17 have their own
+l=$(grep -m 1 '^dmatrace: hook map_resource ' "$tmp/a.err")
+if grep -qE 'hook map +tp_btf +dma_map_phys' "$tmp/a.err"; then
+	case $l in
+	*" off "*"covered by the dma:dma_map_phys tracepoint"*) ok "map_resource: covered by dma:dma_map_phys" ;;
+	*) not_ok "map_resource with dma_map_phys: '$l'" ;;
+	esac
+elif grep -qE 'hook map +tp_btf +dma_map_page' "$tmp/a.err"; then
+	case $l in
+	*" tp_btf "*dma_map_resource*) ok "map_resource: its own tracepoint (6.12 to 6.17)" ;;
+	*) not_ok "map_resource on 6.12 to 6.17 not hooked: '$l'" ;;
+	esac
+fi
 
 "$dt" replay --json "$tmp/a.dmat" >"$tmp/a.json" 2>"$tmp/a.rerr"
 rc=$?

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
 suites=${VM_KERNEL_SUITES:-bookworm-backports trixie-backports}
-cases=${VM_KERNEL_CASES:-trace_drivers vdmac_scenarios vdmac_lifecycle trace_vdmac tracecmd_import}
+cases=${VM_KERNEL_CASES:-trace_drivers iova_leak vdmac_scenarios vdmac_lifecycle trace_vdmac tracecmd_import}
 required=" ${VM_KMOD_REQUIRED:-bookworm-backports} "
 pass=0 fail=0 skip=0 start=$SECONDS
 
@@ -78,12 +78,12 @@ build_vdmac() {
 			VM_NO_VDMAC="its kbuild cannot build modules on this machine: $why; in a ${suite%%-*} root: $why2 (log $log)"
 			return
 		fi
-		VDMAC_KO=$out/vdmac.ko VM_KOS=$out/vdmac_leak.ko
+		VDMAC_KO=$out/vdmac.ko VM_KOS="$out/vdmac_leak.ko $out/edu_dma.ko"
 		return
 	fi
 	if make -C "$top" --no-print-directory BUILD="$BUILD" KDIR="$kdir" \
 		KMOD_OUT="$out" kmod >"$log" 2>&1; then
-		VDMAC_KO=$out/vdmac.ko VM_KOS=$out/vdmac_leak.ko
+		VDMAC_KO=$out/vdmac.ko VM_KOS="$out/vdmac_leak.ko $out/edu_dma.ko"
 		return
 	fi
 	case $required in

@@ -92,7 +92,7 @@ const struct opt_row live_opt_rows[] = {
 		 "events (default auto: ftrace when BPF cannot be used)"},
 	{.name = "verbose",
 	 .letter = 'v',
-	 .help = "say which hook each function got and why"},
+	 .help = "say which hook each function got and why, and which DMA API families are watched"},
 	{0},
 };
 

@@ -81,9 +81,9 @@ for d in /sys/devices/system/node/node*/memory*; do
 	echo "$(basename "$d" | tr -dc 0-9) $(basename "$(dirname "$d")" | tr -dc 0-9) $bs"
 done >"$T/drivers.mem"
 check "dmatrace check: nothing lost" grep -q ' 0 lost' "$T/drivers.err"
-# Where our tracer is blind on this kernel, for the host to say so: the
-# IOVA API (6.16+; nvme-pci maps its I/O with it) fires no dma:* event.
-# What the NVMe workload moved, each way, for the host to account for.
+# What the NVMe workload moved, each way, for the host to account for, and
+# whether the kernel has the IOVA API (6.16+; nvme-pci maps its I/O with it
+# under an IOMMU, no dma:* event: its functions are hooked).
 echo "to-device $((64 * 1024 * 16)) from-device $((64 * 1024 * 16))" >"$T/drivers.nvme-io"
 uname -r >"$T/drivers.kernel"
 grep -qw dma_iova_link /proc/kallsyms && echo "iova-api" >>"$T/drivers.kernel"
