@@ -2,10 +2,12 @@
 /*
  * test_live_sysfs.c - the machine's memory map for NUMA placement: sysfs
  * memory blocks, and /proc/zoneinfo's node spans where a kernel has no
- * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out.
+ * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out; a
+ * device's IOMMU group, domain type and port from a sysfs tree.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,4 +164,90 @@ TEST(sysfs_blocks_first_zoneinfo_without_them)
 		CHECK_EQ(r[1].node, 1);
 	}
 	free(r);
+}
+
+static struct dmas_device iso_of(const char *root, const char *bus,
+				 const char *name)
+{
+	struct dmas_device d = {0};
+
+	snprintf(d.bus, sizeof(d.bus), "%s", bus);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	/* stale values must not survive a device sysfs does not know */
+	d.iommu_domain = DMAS_IOMMU_DMA;
+	d.port = DMAS_PORT_FIXED;
+	dmas_sysfs_device_isolation(root, &d);
+	return d;
+}
+
+TEST(sysfs_device_isolation_group_type_and_port)
+{
+	char root[600], p[800];
+	const char *t = test_tmpdir();
+	struct dmas_device d;
+
+	snprintf(root, sizeof(root), "%s/iso", t);
+	dir(t, "iso");
+	dir(root, "bus");
+	dir(root, "bus/pci");
+	dir(root, "bus/pci/devices");
+	dir(root, "bus/platform");
+	dir(root, "bus/platform/devices");
+	dir(root, "kernel");
+	dir(root, "kernel/iommu_groups");
+	dir(root, "kernel/iommu_groups/7");
+	put(root, "kernel/iommu_groups/7/type", "DMA-FQ\n");
+	dir(root, "kernel/iommu_groups/8");
+	put(root, "kernel/iommu_groups/8/type", "identity\n");
+	dir(root, "kernel/iommu_groups/9"); /* no type file */
+	/* translated, below an external port (6.1: removable only) */
+	dir(root, "bus/pci/devices/0000:05:00.0");
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:05:00.0/iommu_group",
+		 root);
+	CHECK_EQ(symlink("../../../../kernel/iommu_groups/7", p), 0);
+	put(root, "bus/pci/devices/0000:05:00.0/removable", "removable\n");
+	/* passthrough, PCI's untrusted where a kernel shows it */
+	dir(root, "bus/pci/devices/0000:06:00.0");
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:06:00.0/iommu_group",
+		 root);
+	CHECK_EQ(symlink("../../../../kernel/iommu_groups/8", p), 0);
+	put(root, "bus/pci/devices/0000:06:00.0/untrusted", "1\n");
+	put(root, "bus/pci/devices/0000:06:00.0/removable", "fixed\n");
+	/* a group whose type cannot be read; no port attribute */
+	dir(root, "bus/pci/devices/0000:07:00.0");
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:07:00.0/iommu_group",
+		 root);
+	CHECK_EQ(symlink("../../../../kernel/iommu_groups/9", p), 0);
+	/* a platform device: no group, dma addresses are physical */
+	dir(root, "bus/platform/devices/vdmac.0");
+	put(root, "bus/platform/devices/vdmac.0/removable", "fixed\n");
+
+	d = iso_of(root, "pci", "0000:05:00.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_DMA_FQ);
+	CHECK_EQ(d.iommu_group, 7);
+	CHECK_EQ(d.port, DMAS_PORT_REMOVABLE);
+	d = iso_of(root, "pci", "0000:06:00.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_IDENTITY);
+	CHECK_EQ(d.iommu_group, 8);
+	CHECK_EQ(d.port, DMAS_PORT_UNTRUSTED);
+	d = iso_of(root, "pci", "0000:07:00.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_GROUP_ONLY);
+	CHECK_EQ(d.iommu_group, 9);
+	CHECK_EQ(d.port, DMAS_PORT_UNKNOWN);
+	d = iso_of(root, "platform", "vdmac.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_NONE);
+	CHECK_EQ(d.port, DMAS_PORT_FIXED);
+	/* gone from sysfs, or names that are no path component: unknown */
+	d = iso_of(root, "pci", "0000:99:00.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	CHECK_EQ(d.port, DMAS_PORT_UNKNOWN);
+	d = iso_of(root, "pci", "..");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	d = iso_of(root, "pci/../platform", "vdmac.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	d = iso_of(root, "", "vdmac.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	CHECK_STREQ(dmas_iommu_domain_name(DMAS_IOMMU_DMA_FQ), "DMA-FQ");
+	CHECK_STREQ(dmas_iommu_isolation(DMAS_IOMMU_IDENTITY), "identity");
+	CHECK_STREQ(dmas_iommu_domain_name(200), "unknown");
 }
