@@ -381,6 +381,22 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 	free(idx);
 }
 
+/* ", iommu group 3 DMA-FQ (translated), removable port" and the newline */
+static void print_isolation(FILE *out, const struct dmas_device *d)
+{
+	if (d->iommu_domain >= DMAS_IOMMU_DMA)
+		fprintf(out, ", iommu group %u %s (%s)", d->iommu_group,
+			dmas_iommu_domain_name(d->iommu_domain),
+			dmas_iommu_isolation(d->iommu_domain));
+	else if (d->iommu_domain == DMAS_IOMMU_NONE)
+		fprintf(out, ", no iommu group (untranslated)");
+	else if (d->flags & DMAS_DEVF_IOMMU)
+		fprintf(out, ", behind an IOMMU");
+	if (d->port != DMAS_PORT_UNKNOWN)
+		fprintf(out, ", %s port", dmas_port_name(d->port));
+	fputc('\n', out);
+}
+
 static void print_device(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_report_opts *o,
 			 const struct dmas_device *d)
@@ -397,8 +413,7 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 		fprintf(out, "%d", d->numa_node);
 	else
 		fprintf(out, "none");
-	fprintf(out, "%s\n",
-		d->flags & DMAS_DEVF_IOMMU ? ", behind an IOMMU" : "");
+	print_isolation(out, d);
 	if (!st) {
 		fprintf(out, "  no activity\n");
 		return;
