@@ -4,6 +4,8 @@
  * ports: untranslated DMA (no group, identity) and bouncing fire once per
  * device; translated, fixed, unknown and blocked devices stay silent.
  */
+#include <stdio.h>
+
 #include "scenario.h"
 #include "testlib.h"
 
@@ -57,30 +59,32 @@ TEST(isolation_untranslated_external_fires_once_per_device)
 
 TEST(isolation_silent_when_translated_fixed_or_unknown)
 {
+	static const struct {
+		uint8_t domain, port;
+	} quiet[] = {
+		/* translated below an external port: what the IOMMU is for */
+		{DMAS_IOMMU_DMA, DMAS_PORT_REMOVABLE},
+		{DMAS_IOMMU_DMA_FQ, DMAS_PORT_UNTRUSTED},
+		/* untranslated but inside the machine */
+		{DMAS_IOMMU_NONE, DMAS_PORT_FIXED},
+		{DMAS_IOMMU_IDENTITY, DMAS_PORT_UNKNOWN},
+		/* facts not known (older recording): never a guess */
+		{DMAS_IOMMU_UNKNOWN, DMAS_PORT_REMOVABLE},
+		/* blocked: no DMA gets through at all */
+		{DMAS_IOMMU_BLOCKED, DMAS_PORT_REMOVABLE},
+	};
 	struct dmas_engine *e;
 	struct scn *s = setup(&e);
-	uint32_t dev[6];
-	int i;
+	char name[16];
 
-	/* translated below an external port: what the IOMMU is for */
-	dev[0] = scn_device_iso(s, "0000:05:00.0", "a", DMAS_IOMMU_DMA, 3,
-				DMAS_PORT_REMOVABLE);
-	dev[1] = scn_device_iso(s, "0000:06:00.0", "b", DMAS_IOMMU_DMA_FQ, 4,
-				DMAS_PORT_UNTRUSTED);
-	/* untranslated but inside the machine */
-	dev[2] = scn_device_iso(s, "0000:07:00.0", "c", DMAS_IOMMU_NONE, 0,
-				DMAS_PORT_FIXED);
-	dev[3] = scn_device_iso(s, "0000:08:00.0", "d", DMAS_IOMMU_IDENTITY, 5,
-				DMAS_PORT_UNKNOWN);
-	/* facts not known (older recording): never a guess */
-	dev[4] = scn_device_iso(s, "0000:09:00.0", "e", DMAS_IOMMU_UNKNOWN, 0,
-				DMAS_PORT_REMOVABLE);
-	/* blocked: no DMA gets through at all */
-	dev[5] = scn_device_iso(s, "0000:0a:00.0", "f", DMAS_IOMMU_BLOCKED, 6,
-				DMAS_PORT_REMOVABLE);
-	for (i = 0; i < 6; i++) {
-		scn_map(s, dev[i], 0x1000, 4096, TO);
-		scn_unmap(s, dev[i], 0x1000, 4096, TO);
+	for (unsigned int i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		uint32_t dev;
+
+		snprintf(name, sizeof(name), "0000:%02x:00.0", i + 5);
+		dev = scn_device_iso(s, name, "drv", quiet[i].domain, i + 3,
+				     quiet[i].port);
+		scn_map(s, dev, 0x1000, 4096, TO);
+		scn_unmap(s, dev, 0x1000, 4096, TO);
 	}
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "");

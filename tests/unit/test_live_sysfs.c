@@ -180,9 +180,30 @@ static struct dmas_device iso_of(const char *root, const char *bus,
 	return d;
 }
 
+static void expect_iso(const char *root, const char *bus, const char *name,
+		       uint8_t domain, uint32_t group, uint8_t port)
+{
+	struct dmas_device d = iso_of(root, bus, name);
+
+	CHECK_EQ(d.iommu_domain, domain);
+	CHECK_EQ(d.iommu_group, group);
+	CHECK_EQ(d.port, port);
+}
+
+/* dev's iommu_group link to group, relative as the kernel makes it */
+static void group_link(const char *root, const char *dev, const char *group)
+{
+	char p[800], target[64];
+
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/iommu_group", root, dev);
+	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%s",
+		 group);
+	CHECK_EQ(symlink(target, p), 0);
+}
+
 TEST(sysfs_device_isolation_group_type_and_port)
 {
-	char root[600], p[800];
+	char root[600];
 	const char *t = test_tmpdir();
 	struct dmas_device d;
 
@@ -202,41 +223,28 @@ TEST(sysfs_device_isolation_group_type_and_port)
 	dir(root, "kernel/iommu_groups/9"); /* no type file */
 	/* translated, below an external port (6.1: removable only) */
 	dir(root, "bus/pci/devices/0000:05:00.0");
-	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:05:00.0/iommu_group",
-		 root);
-	CHECK_EQ(symlink("../../../../kernel/iommu_groups/7", p), 0);
+	group_link(root, "0000:05:00.0", "7");
 	put(root, "bus/pci/devices/0000:05:00.0/removable", "removable\n");
 	/* passthrough, PCI's untrusted where a kernel shows it */
 	dir(root, "bus/pci/devices/0000:06:00.0");
-	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:06:00.0/iommu_group",
-		 root);
-	CHECK_EQ(symlink("../../../../kernel/iommu_groups/8", p), 0);
+	group_link(root, "0000:06:00.0", "8");
 	put(root, "bus/pci/devices/0000:06:00.0/untrusted", "1\n");
 	put(root, "bus/pci/devices/0000:06:00.0/removable", "fixed\n");
 	/* a group whose type cannot be read; no port attribute */
 	dir(root, "bus/pci/devices/0000:07:00.0");
-	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:07:00.0/iommu_group",
-		 root);
-	CHECK_EQ(symlink("../../../../kernel/iommu_groups/9", p), 0);
+	group_link(root, "0000:07:00.0", "9");
 	/* a platform device: no group, dma addresses are physical */
 	dir(root, "bus/platform/devices/vdmac.0");
 	put(root, "bus/platform/devices/vdmac.0/removable", "fixed\n");
 
-	d = iso_of(root, "pci", "0000:05:00.0");
-	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_DMA_FQ);
-	CHECK_EQ(d.iommu_group, 7);
-	CHECK_EQ(d.port, DMAS_PORT_REMOVABLE);
-	d = iso_of(root, "pci", "0000:06:00.0");
-	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_IDENTITY);
-	CHECK_EQ(d.iommu_group, 8);
-	CHECK_EQ(d.port, DMAS_PORT_UNTRUSTED);
-	d = iso_of(root, "pci", "0000:07:00.0");
-	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_GROUP_ONLY);
-	CHECK_EQ(d.iommu_group, 9);
-	CHECK_EQ(d.port, DMAS_PORT_UNKNOWN);
-	d = iso_of(root, "platform", "vdmac.0");
-	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_NONE);
-	CHECK_EQ(d.port, DMAS_PORT_FIXED);
+	expect_iso(root, "pci", "0000:05:00.0", DMAS_IOMMU_DMA_FQ, 7,
+		   DMAS_PORT_REMOVABLE);
+	expect_iso(root, "pci", "0000:06:00.0", DMAS_IOMMU_IDENTITY, 8,
+		   DMAS_PORT_UNTRUSTED);
+	expect_iso(root, "pci", "0000:07:00.0", DMAS_IOMMU_GROUP_ONLY, 9,
+		   DMAS_PORT_UNKNOWN);
+	expect_iso(root, "platform", "vdmac.0", DMAS_IOMMU_NONE, 0,
+		   DMAS_PORT_FIXED);
 	/* gone from sysfs, or names that are no path component: unknown */
 	d = iso_of(root, "pci", "0000:99:00.0");
 	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
