@@ -368,7 +368,7 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 
 	if (n < 2)
 		LDIE(ln,
-		     "usage: device ID name=S driver=S bus=S node=N flags=F mask=X");
+		     "usage: device ID name=S driver=S bus=S node=N flags=F mask=X iommu=TYPE group=N port=P");
 	d.id = (uint32_t)num(g, ln, "device id", words[1]);
 	if (!d.id)
 		LDIE(ln, "device ids start at 1");
@@ -402,9 +402,29 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 					d.flags |= (uint32_t)num(
 						g, ln, "device flags", f);
 			}
+		} else if (!strcmp(k, "iommu")) {
+			d.iommu_domain = DMAS_IOMMU_DOMAIN_MAX;
+			for (uint8_t t = 1; t < DMAS_IOMMU_DOMAIN_MAX; t++)
+				if (!strcmp(v, dmas_iommu_domain_name(t)))
+					d.iommu_domain = t;
+			if (d.iommu_domain == DMAS_IOMMU_DOMAIN_MAX)
+				LDIE(ln,
+				     "device: iommu=%s is none of none, DMA, DMA-FQ, identity, blocked, unmanaged, group",
+				     v);
+		} else if (!strcmp(k, "group")) {
+			d.iommu_group = (uint32_t)num(g, ln, k, v);
+		} else if (!strcmp(k, "port")) {
+			d.port = DMAS_PORT_MAX;
+			for (uint8_t p = 1; p < DMAS_PORT_MAX; p++)
+				if (!strcmp(v, dmas_port_name(p)))
+					d.port = p;
+			if (d.port == DMAS_PORT_MAX)
+				LDIE(ln,
+				     "device: port=%s is none of fixed, removable, untrusted",
+				     v);
 		} else {
 			LDIE(ln,
-			     "device: unknown key '%s' (name, driver, bus, node, flags, mask)",
+			     "device: unknown key '%s' (name, driver, bus, node, flags, mask, iommu, group, port)",
 			     k);
 		}
 	}

@@ -384,10 +384,20 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 /* ", iommu group 3 DMA-FQ (translated), removable port" and the newline */
 static void print_isolation(FILE *out, const struct dmas_device *d)
 {
-	if (d->iommu_domain >= DMAS_IOMMU_DMA)
+	static const char *const what[DMAS_IOMMU_DOMAIN_MAX] = {
+		[DMAS_IOMMU_DMA] = "translated",
+		[DMAS_IOMMU_DMA_FQ] = "translated",
+		[DMAS_IOMMU_IDENTITY] = "passthrough, untranslated",
+		[DMAS_IOMMU_BLOCKED] = "no DMA allowed",
+		[DMAS_IOMMU_UNMANAGED] = "translated, owned by user space",
+		[DMAS_IOMMU_GROUP_ONLY] = "type not known",
+	};
+
+	if (d->iommu_domain >= DMAS_IOMMU_DMA &&
+	    d->iommu_domain < DMAS_IOMMU_DOMAIN_MAX)
 		fprintf(out, ", iommu group %u %s (%s)", d->iommu_group,
 			dmas_iommu_domain_name(d->iommu_domain),
-			dmas_iommu_isolation(d->iommu_domain));
+			what[d->iommu_domain]);
 	else if (d->iommu_domain == DMAS_IOMMU_NONE)
 		fprintf(out, ", no iommu group (untranslated)");
 	else if (d->flags & DMAS_DEVF_IOMMU)
