@@ -362,6 +362,17 @@ static void do_cpunode(struct gen *g, const struct line *ln, char **words,
 	check_write(g, dmat_write_cpu_node(g->w, &c));
 }
 
+/* The value (1 to max - 1) whose name(value) is v; dies naming the words. */
+static uint8_t word_index(struct gen *g, const struct line *ln, const char *k,
+			  const char *v, const char *(*name)(unsigned int),
+			  unsigned int max, const char *words)
+{
+	for (unsigned int t = 1; t < max; t++)
+		if (!strcmp(v, name(t)))
+			return (uint8_t)t;
+	LDIE(ln, "device: %s=%s is none of %s", k, v, words);
+}
+
 static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 {
 	struct dmas_device d = {.numa_node = -1};
@@ -403,25 +414,16 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 						g, ln, "device flags", f);
 			}
 		} else if (!strcmp(k, "iommu")) {
-			d.iommu_domain = DMAS_IOMMU_DOMAIN_MAX;
-			for (uint8_t t = 1; t < DMAS_IOMMU_DOMAIN_MAX; t++)
-				if (!strcmp(v, dmas_iommu_domain_name(t)))
-					d.iommu_domain = t;
-			if (d.iommu_domain == DMAS_IOMMU_DOMAIN_MAX)
-				LDIE(ln,
-				     "device: iommu=%s is none of none, DMA, DMA-FQ, identity, blocked, unmanaged, group",
-				     v);
+			d.iommu_domain = word_index(
+				g, ln, k, v, dmas_iommu_domain_name,
+				DMAS_IOMMU_DOMAIN_MAX,
+				"none, DMA, DMA-FQ, identity, blocked, unmanaged, group");
 		} else if (!strcmp(k, "group")) {
 			d.iommu_group = (uint32_t)num(g, ln, k, v);
 		} else if (!strcmp(k, "port")) {
-			d.port = DMAS_PORT_MAX;
-			for (uint8_t p = 1; p < DMAS_PORT_MAX; p++)
-				if (!strcmp(v, dmas_port_name(p)))
-					d.port = p;
-			if (d.port == DMAS_PORT_MAX)
-				LDIE(ln,
-				     "device: port=%s is none of fixed, removable, untrusted",
-				     v);
+			d.port = word_index(g, ln, k, v, dmas_port_name,
+					    DMAS_PORT_MAX,
+					    "fixed, removable, untrusted");
 		} else {
 			LDIE(ln,
 			     "device: unknown key '%s' (name, driver, bus, node, flags, mask, iommu, group, port)",
