@@ -117,6 +117,8 @@ u64 vdmac_chan_adc_pos(struct dma_chan *chan);
 int vdmac_clients_init(void);
 void vdmac_clients_unbind(struct vdmac_dev *vd);
 void vdmac_reclaim_orphans(struct vdmac_dev *vd);
+/* at unload: the scenarios' own device below an "external port" goes */
+void scn_isolation_exit(void);
 
 /* benchmark */
 int vdmac_bench_init(void);

@@ -201,6 +201,10 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "terminate a channel with two transfers in flight" },
 	{ "swiotlb-bounce", "buggy", sc_swiotlb_bounce,
 	  "a mapping bounced through swiotlb (needs swiotlb=force)" },
+	{ "external-dma-untranslated", "buggy", sc_external_untranslated,
+	  "DMA by a removable device (vdmac-ext) without IOMMU translation" },
+	{ "external-dma-bounced", "buggy", sc_external_bounced,
+	  "vdmac-ext's mapping bounced through swiotlb (needs swiotlb=force)" },
 };
 
 static long run_scenario(void *arg)

@@ -169,4 +169,9 @@ int sc_redundant_sync(struct vdmac_run *r);
 int sc_map_churn(struct vdmac_run *r);
 int sc_swiotlb_bounce(struct vdmac_run *r);
 
+/* ---- isolation (scn_isolation.c) ---- */
+
+int sc_external_untranslated(struct vdmac_run *r);
+int sc_external_bounced(struct vdmac_run *r);
+
 #endif /* _VDMAC_SCN_H */

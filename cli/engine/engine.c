@@ -638,6 +638,10 @@ static void agg_format_one(struct dmas_engine *e, const struct agg *a)
 	case DMAS_F_MAP_ERROR:
 		misuse_format(e, a, f);
 		break;
+	case DMAS_F_EXTERNAL_UNTRANSLATED:
+	case DMAS_F_EXTERNAL_BOUNCED:
+		isolation_format(e, a, f);
+		break;
 	default:
 		hints_format(e, a, f);
 		break;
@@ -879,6 +883,8 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 		hints_churn(e, d, ev, m);
 		misuse_cacheline_map(e, ev, idx);
 	}
+	if (d->pub.port >= DMAS_PORT_REMOVABLE)
+		isolation_map(e, d, ev, m);
 }
 
 static void time_passes(struct dmas_engine *e, uint64_t ts)
@@ -1038,6 +1044,8 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		break;
 	case DMAS_EV_SWIOTLB_BOUNCE:
 		hints_bounce(e, d, ev);
+		if (d->pub.port >= DMAS_PORT_REMOVABLE)
+			isolation_bounce(e, d, ev);
 		break;
 	default:
 		/* IOMMU map/unmap and kinds newer than this engine: counted

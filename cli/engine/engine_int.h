@@ -626,6 +626,13 @@ void dmaeng_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 			  const char *mod);
 
 /* ---- hints.c ---- */
+/* isolation.c: DMA of devices below external ports */
+void isolation_map(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_event *ev, const struct dmas_map *m);
+void isolation_bounce(struct dmas_engine *e, struct dev_state *d,
+		      const struct dmas_event *ev);
+void isolation_format(struct dmas_engine *e, const struct agg *a,
+		      struct dmas_finding *f);
 void hints_bounce(struct dmas_engine *e, struct dev_state *d,
 		  const struct dmas_event *ev);
 void hints_churn(struct dmas_engine *e, struct dev_state *d,

@@ -63,7 +63,9 @@ enum {
 /* record types */
 enum {
 	DMAT_T_DEVICE = 1, /* u32 id, s32 node, u32 flags, u32 0, u64 dma_mask,
-			      name[64], driver[32], bus[16] */
+			      name[64], driver[32], bus[16]; then (newer
+			      writers) u32 iommu_group, u8 iommu_domain,
+			      u8 port, u16 0 */
 	DMAT_T_STACK = 2, /* u32 id, u32 nr, nr NUL-terminated frames */
 	DMAT_T_MEM_RANGE = 3, /* u64 start, u64 end, s32 node, u32 0 */
 	DMAT_T_CPU_NODE = 4, /* u32 cpu, s32 node */
@@ -71,8 +73,10 @@ enum {
 	DMAT_T_TRAILER = 6, /* u64 events, u64 end_ts, u64 lost */
 };
 
-#define DMAT_DEVICE_LEN \
+/* the shortest device record a reader takes, then the one written now */
+#define DMAT_DEVICE_LEN_MIN \
 	(24 + DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN + DMAS_BUS_NAME_LEN)
+#define DMAT_DEVICE_LEN (DMAT_DEVICE_LEN_MIN + 8)
 #define DMAT_MEM_RANGE_LEN 24
 #define DMAT_CPU_NODE_LEN 8
 #define DMAT_TRAILER_LEN 24

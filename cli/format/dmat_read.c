@@ -650,7 +650,7 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			r->events += r->batch_left;
 			return DMAT_R_EVENT;
 		case DMAT_T_DEVICE:
-			if (len < DMAT_DEVICE_LEN)
+			if (len < DMAT_DEVICE_LEN_MIN)
 				return corrupt(r, off, type,
 					       "device record too short");
 			memset(&rec->device, 0, sizeof(rec->device));
@@ -676,6 +676,15 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			p += DMAS_DRV_NAME_LEN;
 			copy_str(rec->device.bus, DMAS_BUS_NAME_LEN, p,
 				 DMAS_BUS_NAME_LEN);
+			p += DMAS_BUS_NAME_LEN;
+			/* isolation facts: older records lack them (unknown) */
+			if (len >= DMAT_DEVICE_LEN) {
+				rec->device.iommu_group = dmat_get32(p);
+				if (p[4] < DMAS_IOMMU_DOMAIN_MAX)
+					rec->device.iommu_domain = p[4];
+				if (p[5] < DMAS_PORT_MAX)
+					rec->device.port = p[5];
+			}
 			return DMAT_R_DEVICE;
 		case DMAT_T_STACK:
 			return decode_stack(r, p, len, rec, off);

@@ -332,6 +332,10 @@ int dmat_write_device(struct dmat_writer *w, const struct dmas_device *d)
 	put_name(p + 24 + DMAS_DEV_NAME_LEN, d->driver, DMAS_DRV_NAME_LEN);
 	put_name(p + 24 + DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN, d->bus,
 		 DMAS_BUS_NAME_LEN);
+	p += DMAT_DEVICE_LEN_MIN;
+	dmat_put32(p, d->iommu_group);
+	p[4] = d->iommu_domain;
+	p[5] = d->port;
 	return end_record(w, DMAT_T_DEVICE, DMAT_DEVICE_LEN);
 }
 

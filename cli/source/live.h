@@ -17,6 +17,7 @@
 struct dmas_event;
 struct dmas_live_counters;
 struct dmas_mem_range;
+struct dmas_device;
 struct dmas_session;
 struct dmas_sink;
 
@@ -59,6 +60,14 @@ size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out);
  * the cpus seen.
  */
 int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max);
+/*
+ * The device's isolation from sysfs under root (normally /sys): its IOMMU
+ * group and the group's default domain type, and whether it sits below an
+ * external port.  Fills d->iommu_group, iommu_domain and port from d->bus
+ * and d->name; leaves them unknown when the device is not in sysfs (gone
+ * already) or its names cannot be a sysfs path.
+ */
+void dmas_sysfs_device_isolation(const char *root, struct dmas_device *d);
 
 /* ---- the session and the machine (live_machine.c) ---- */
 

@@ -33,6 +33,8 @@ static void to_device(const struct dmas_device_rec *r, struct dmas_device *d)
 	memcpy(d->bus, r->bus, sizeof(d->bus));
 	d->bus[sizeof(d->bus) - 1] = 0;
 	d->dma_mask = r->dma_mask;
+	/* not in the kernel's record: what sysfs says while the device lives */
+	dmas_sysfs_device_isolation("/sys", d);
 }
 
 static void deliver_device_rec(struct live_source *ls,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * live_sysfs.c - the traced machine's NUMA layout from sysfs: which node
- * each memory block (physical range) and each CPU belongs to; from the
- * zones of /proc/zoneinfo where the kernel has no memory blocks.  Stored in
- * recordings so that a buffer's node can be judged on another machine.
+ * live_sysfs.c - the traced machine's facts from sysfs: the NUMA layout
+ * (which node each memory block and each CPU belongs to; from the zones of
+ * /proc/zoneinfo where the kernel has no memory blocks) and each device's
+ * IOMMU isolation.  Stored in recordings so that a buffer's node and a
+ * device's isolation can be judged on another machine.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -270,4 +271,94 @@ int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max)
 		node_of[i] = -1;
 	walk_nodes(root, add_cpu, &cn);
 	return cn.seen;
+}
+
+/* The first line of a small sysfs file, without its newline; -1 if none. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* A name that is one path component: no '/', not "." or "..". */
+static bool path_safe(const char *s)
+{
+	return s[0] && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static uint8_t domain_of(const char *type)
+{
+	static const struct {
+		const char *word;
+		uint8_t t;
+	} words[] = {
+		{"DMA", DMAS_IOMMU_DMA},
+		{"DMA-FQ", DMAS_IOMMU_DMA_FQ},
+		{"identity", DMAS_IOMMU_IDENTITY},
+		{"blocked", DMAS_IOMMU_BLOCKED},
+		{"unmanaged", DMAS_IOMMU_UNMANAGED},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(type, words[i].word))
+			return words[i].t;
+	return DMAS_IOMMU_GROUP_ONLY; /* "unknown", or a type newer than us */
+}
+
+void dmas_sysfs_device_isolation(const char *root, struct dmas_device *d)
+{
+	char dir[512], path[600], link[256], word[32];
+	const char *num;
+	unsigned long group;
+	ssize_t n;
+	char *end;
+
+	d->iommu_domain = DMAS_IOMMU_UNKNOWN;
+	d->port = DMAS_PORT_UNKNOWN;
+	d->iommu_group = 0;
+	if (!path_safe(d->bus) || !path_safe(d->name))
+		return;
+	snprintf(dir, sizeof(dir), "%s/bus/%s/devices/%s", root, d->bus,
+		 d->name);
+	if (access(dir, F_OK))
+		return;
+	snprintf(path, sizeof(path), "%s/iommu_group", dir);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		d->iommu_domain = DMAS_IOMMU_NONE;
+	} else {
+		link[n] = 0;
+		num = strrchr(link, '/');
+		num = num ? num + 1 : link;
+		group = strtoul(num, &end, 10);
+		if (end != num && !*end && group <= UINT32_MAX)
+			d->iommu_group = (uint32_t)group;
+		snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/type",
+			 root, num);
+		d->iommu_domain = read_line(path, word, sizeof(word))
+					  ? DMAS_IOMMU_GROUP_ONLY
+					  : domain_of(word);
+	}
+	/* PCI's untrusted, where a kernel shows it, says more than removable */
+	snprintf(path, sizeof(path), "%s/untrusted", dir);
+	if (!read_line(path, word, sizeof(word)) && !strcmp(word, "1")) {
+		d->port = DMAS_PORT_UNTRUSTED;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/removable", dir);
+	if (read_line(path, word, sizeof(word)))
+		return;
+	if (!strcmp(word, "removable"))
+		d->port = DMAS_PORT_REMOVABLE;
+	else if (!strcmp(word, "fixed"))
+		d->port = DMAS_PORT_FIXED;
 }

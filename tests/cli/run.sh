@@ -94,7 +94,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation; do
 	gen $s || true
 done
 
@@ -116,6 +116,22 @@ both mixup "coherent-via-streaming-api " 1
 both xfer-stuck "xfer-timeout " 1
 both iova "iova-misuse leak-at-unbind " 1
 both newer-kernel "" 0
+both isolation "external-dma-bounced external-dma-untranslated external-dma-untranslated swiotlb-bounce " 1
+# the isolation facts travel in the recording to the report and the JSON
+replay iso "$T/isolation.dmat"
+expect "isolation: text names the group, type and port" \
+	"$(grep -c -e '^0000:06:00.0  driver tbtdisk, bus pci, node 0, iommu group 3 DMA-FQ (translated), untrusted port$' \
+		-e '^0000:05:00.0  driver tbtnet, bus pci, node 0, no iommu group (untranslated), removable port$' "$T/iso.out")" 2
+replay isoj --json "$T/isolation.dmat"
+expect "isolation: JSON per device" \
+	"$(jq -c '[.devices[] | [.name, .iommu_group, .iommu_domain, .isolation, .port]]' "$T/isoj.out")" \
+	'[["0000:05:00.0",null,"none","none","removable"],["0000:06:00.0",3,"DMA-FQ","translated","untrusted"],["0000:07:00.0",4,"identity","identity","removable"],["vdmac.0",null,"none","none","fixed"]]'
+expect "isolation: findings name the devices" \
+	"$(jq -r '[.findings[] | select(.area == "isolation") | "\(.id)=\(.device)"] | sort | join(" ")' "$T/isoj.out")" \
+	"external-dma-bounced=0000:06:00.0 external-dma-untranslated=0000:05:00.0 external-dma-untranslated=0000:07:00.0"
+replay clj --json "$T/clean.dmat"
+expect "isolation: facts not in a recording are null, not guessed" \
+	"$(jq -c '[.devices[0] | .iommu_group, .iommu_domain, .isolation, .port]' "$T/clj.out")" '[null,null,null,null]'
 both xfer-stuck "" 0 --xfer-timeout 10s
 both leakage "" 0
 both leakage "leak-suspected " 1 --leak-age 500ms

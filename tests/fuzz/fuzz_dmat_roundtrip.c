@@ -97,7 +97,13 @@ static size_t parse(const uint8_t *data, size_t size, struct op *ops)
 			str(&in, o->dev.name, sizeof(o->dev.name));
 			str(&in, o->dev.driver, sizeof(o->dev.driver));
 			str(&in, o->dev.bus, sizeof(o->dev.bus));
+			take(&in, &o->dev.iommu_group, 4);
+			take(&in, &o->dev.iommu_domain, 1);
+			take(&in, &o->dev.port, 1);
 			o->dev.id = 1 + o->dev.id % DMAS_DEV_ID_MAX;
+			/* the reader takes values of the enums only */
+			o->dev.iommu_domain %= DMAS_IOMMU_DOMAIN_MAX;
+			o->dev.port %= DMAS_PORT_MAX;
 			break;
 		case OP_STACK:
 			take(&in, &o->stack.id, 4);
@@ -152,7 +158,10 @@ static void expect(struct dmat_reader *r, const struct op *o)
 		if (t != DMAT_R_DEVICE || rec.device.id != o->dev.id ||
 		    rec.device.numa_node != o->dev.numa_node ||
 		    rec.device.flags != o->dev.flags ||
-		    rec.device.dma_mask != o->dev.dma_mask)
+		    rec.device.dma_mask != o->dev.dma_mask ||
+		    rec.device.iommu_group != o->dev.iommu_group ||
+		    rec.device.iommu_domain != o->dev.iommu_domain ||
+		    rec.device.port != o->dev.port)
 			abort();
 		check_str(rec.device.name, o->dev.name, sizeof(o->dev.name));
 		check_str(rec.device.driver, o->dev.driver,

@@ -81,8 +81,9 @@ void scn_session(struct scn *s, bool traced_from_boot)
 		s->sink.session(s->sink.ctx, &ss);
 }
 
-uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
-			  int node, uint32_t flags)
+static uint32_t device_rec(struct scn *s, const char *name, const char *driver,
+			   int node, uint32_t flags, uint8_t domain,
+			   uint32_t group, uint8_t port)
 {
 	struct dmas_device d = {0};
 
@@ -94,12 +95,30 @@ uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
 	snprintf(d.bus, sizeof(d.bus), "%s",
 		 strchr(name, ':') ? "pci" : "platform");
 	d.dma_mask = ~0ULL;
+	d.iommu_domain = domain;
+	d.iommu_group = group;
+	d.port = port;
+	if (domain >= DMAS_IOMMU_DMA)
+		d.flags |= DMAS_DEVF_IOMMU;
 	if (d.id < 64)
 		snprintf(s->drivers[d.id], sizeof(s->drivers[d.id]), "%s",
 			 d.driver);
 	if (s->sink.device)
 		s->sink.device(s->sink.ctx, &d);
 	return d.id;
+}
+
+uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
+			  int node, uint32_t flags)
+{
+	return device_rec(s, name, driver, node, flags, DMAS_IOMMU_UNKNOWN, 0,
+			  DMAS_PORT_UNKNOWN);
+}
+
+uint32_t scn_device_iso(struct scn *s, const char *name, const char *driver,
+			uint8_t domain, uint32_t group, uint8_t port)
+{
+	return device_rec(s, name, driver, 0, 0, domain, group, port);
 }
 
 uint32_t scn_device(struct scn *s, const char *name, const char *driver,

@@ -43,6 +43,9 @@ uint32_t scn_device(struct scn *s, const char *name, const char *driver,
 		    int node);
 uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
 			  int node, uint32_t flags);
+/* A device record with isolation facts (enum dmas_iommu_domain, dmas_port). */
+uint32_t scn_device_iso(struct scn *s, const char *name, const char *driver,
+			uint8_t domain, uint32_t group, uint8_t port);
 /* A stack of frames, innermost first, NULL-terminated; returns its id. */
 uint32_t scn_stack(struct scn *s, const char *frame, ...)
 	__attribute__((sentinel));

@@ -362,13 +362,24 @@ static void do_cpunode(struct gen *g, const struct line *ln, char **words,
 	check_write(g, dmat_write_cpu_node(g->w, &c));
 }
 
+/* The value (1 to max - 1) whose name(value) is v; dies naming the words. */
+static uint8_t word_index(struct gen *g, const struct line *ln, const char *k,
+			  const char *v, const char *(*name)(unsigned int),
+			  unsigned int max, const char *words)
+{
+	for (unsigned int t = 1; t < max; t++)
+		if (!strcmp(v, name(t)))
+			return (uint8_t)t;
+	LDIE(ln, "device: %s=%s is none of %s", k, v, words);
+}
+
 static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 {
 	struct dmas_device d = {.numa_node = -1};
 
 	if (n < 2)
 		LDIE(ln,
-		     "usage: device ID name=S driver=S bus=S node=N flags=F mask=X");
+		     "usage: device ID name=S driver=S bus=S node=N flags=F mask=X iommu=TYPE group=N port=P");
 	d.id = (uint32_t)num(g, ln, "device id", words[1]);
 	if (!d.id)
 		LDIE(ln, "device ids start at 1");
@@ -402,9 +413,20 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 					d.flags |= (uint32_t)num(
 						g, ln, "device flags", f);
 			}
+		} else if (!strcmp(k, "iommu")) {
+			d.iommu_domain = word_index(
+				g, ln, k, v, dmas_iommu_domain_name,
+				DMAS_IOMMU_DOMAIN_MAX,
+				"none, DMA, DMA-FQ, identity, blocked, unmanaged, group");
+		} else if (!strcmp(k, "group")) {
+			d.iommu_group = (uint32_t)num(g, ln, k, v);
+		} else if (!strcmp(k, "port")) {
+			d.port = word_index(g, ln, k, v, dmas_port_name,
+					    DMAS_PORT_MAX,
+					    "fixed, removable, untrusted");
 		} else {
 			LDIE(ln,
-			     "device: unknown key '%s' (name, driver, bus, node, flags, mask)",
+			     "device: unknown key '%s' (name, driver, bus, node, flags, mask, iommu, group, port)",
 			     k);
 		}
 	}

@@ -136,6 +136,8 @@ errcase "e.scn:1: session: unknown key 'kernal'" 'session kernal=6.1\n'
 errcase "e.scn:1: addr: 'i' used outside a repeat" 'map addr=0x1000+i\n'
 errcase "e.scn:2: addr: 'j' used outside a nested repeat" 'repeat 2 {\nmap addr=j\n}\n'
 errcase "e.scn:1: repeat 0 is not useful" 'repeat 0 {\n}\n'
+errcase "e.scn:1: device: iommu=dma is none of none, DMA" 'device 1 name=x iommu=dma\n'
+errcase "e.scn:1: device: port=external is none of fixed" 'device 1 name=x port=external\n'
 
 # --synthetic: reproducible, the asked-for size, N mappings left mapped
 if $gen -o "$tmp/s1.dmat" --synthetic 20000 --outstanding 37 --devices 3 2>/dev/null &&

@@ -353,7 +353,7 @@ TEST(format_unknown_records_skipped)
 /* A newer writer's longer device and memory range records still read. */
 TEST(format_longer_records_read)
 {
-	uint8_t file[1024], payload[DMAT_DEVICE_LEN + 16], *p = file;
+	uint8_t file[2048], payload[DMAT_DEVICE_LEN + 16], *p = file;
 	struct dmat_writer *w;
 	struct fmt_dump d;
 	char path[512], err[512];
@@ -379,7 +379,21 @@ TEST(format_longer_records_read)
 	memcpy(payload + 24 + DMAS_DEV_NAME_LEN, "drv\0", 4);
 	memcpy(payload + 24 + DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN, "pci\0",
 	       4);
+	/* isolation facts, then bytes of a newer writer: ignored */
+	dmat_put32(payload + DMAT_DEVICE_LEN_MIN, 9);
+	payload[DMAT_DEVICE_LEN_MIN + 4] = DMAS_IOMMU_DMA_FQ;
+	payload[DMAT_DEVICE_LEN_MIN + 5] = DMAS_PORT_REMOVABLE;
 	p += fmt_make_record(p, DMAT_T_DEVICE, payload, sizeof(payload));
+	/* an older writer's record, without them: not known */
+	dmat_put32(payload, 5);
+	memcpy(payload + 24, "old\0", 4);
+	p += fmt_make_record(p, DMAT_T_DEVICE, payload, DMAT_DEVICE_LEN_MIN);
+	/* values past the enums are not trusted: not known */
+	dmat_put32(payload, 6);
+	memcpy(payload + 24, "bad\0", 4);
+	payload[DMAT_DEVICE_LEN_MIN + 4] = 0x5a;
+	payload[DMAT_DEVICE_LEN_MIN + 5] = 0x5a;
+	p += fmt_make_record(p, DMAT_T_DEVICE, payload, DMAT_DEVICE_LEN);
 	memset(payload, 0, sizeof(payload));
 	dmat_put64(payload, 0x1000);
 	dmat_put64(payload + 8, 0x2000);
@@ -392,7 +406,9 @@ TEST(format_longer_records_read)
 	CHECK_EQ(d.final, DMAT_R_EOF);
 	CHECK_STREQ(
 		d.text,
-		"device 4 node=1 flags=0 mask=0xffff name=dev driver=drv bus=pci\n"
+		"device 4 node=1 flags=0 mask=0xffff name=dev driver=drv bus=pci iommu=3:9 port=2\n"
+		"device 5 node=1 flags=0 mask=0xffff name=old driver=drv bus=pci iommu=0:0 port=0\n"
+		"device 6 node=1 flags=0 mask=0xffff name=bad driver=drv bus=pci iommu=0:9 port=0\n"
 		"memrange 0x1000-0x2000 node=1\n");
 	fmt_dump_free(&d);
 	free(f);

@@ -38,9 +38,14 @@ static void check_sample(const struct fmt_dump *d, unsigned nevents)
 		"cpunode 0 node=0\n"
 		"memrange 0x80000000-0x100000000 node=1\n"
 		"cpunode 2 node=1\n"
-		"device 1 node=-1 flags=1 mask=0xffffffffff name=0000:00:00.0 driver=drv0 bus=pci\n"
+		"device 1 node=-1 flags=1 mask=0xffffffffff name=0000:00:00.0 driver=drv0 bus=pci iommu=0:0 port=0\n"
 		"stack 1 nr=1 \"dma_map_page_attrs+0x0/0x200\"\n"
 		"event ts=1000000 dev=1 pid=4000 stack=0 cpu=0 kind=1 dir=0 addr=0xfffff000 size=4096 phys=0x80000000 aux=0xffff888000000000 count=0 attrs=32768 flags=0 r=0\n");
+	/* isolation facts: the IOMMU domain, its group and the port */
+	if (nevents > 33)
+		CHECK_CONTAINS(
+			d->text,
+			"device 4 node=-1 flags=1 mask=0xffffffffff name=0000:21:00.0 driver=drv33 bus=pci iommu=3:3 port=3\n");
 	CHECK_CONTAINS(
 		d->text,
 		"stack 3 nr=3 \"dma_map_page_attrs+0x0/0x200\" \"nvme_map_data+0x1c/0x80 [nvme]\" \"\"\n");

@@ -89,6 +89,11 @@ int fmt_write_sample(const char *path, bool compress, unsigned nevents,
 				.numa_node = (int)(i / 11) % 3 - 1,
 				.flags = DMAS_DEVF_IOMMU,
 				.dma_mask = 0xffffffffffull,
+				.iommu_group = i / 11,
+				.iommu_domain =
+					(uint8_t)(i / 11 %
+						  DMAS_IOMMU_DOMAIN_MAX),
+				.port = (uint8_t)(i / 11 % DMAS_PORT_MAX),
 			};
 			struct dmas_stack st = {1 + i / 11,
 						(uint32_t)(1 + i / 11 % 4),
@@ -124,10 +129,12 @@ static void dump_record(FILE *f, const struct dmat_record *rec)
 	case DMAT_R_DEVICE:
 		fprintf(f,
 			"device %u node=%d flags=%u mask=%#" PRIx64
-			" name=%s driver=%s bus=%s\n",
+			" name=%s driver=%s bus=%s iommu=%u:%u port=%u\n",
 			rec->device.id, rec->device.numa_node,
 			rec->device.flags, rec->device.dma_mask,
-			rec->device.name, rec->device.driver, rec->device.bus);
+			rec->device.name, rec->device.driver, rec->device.bus,
+			rec->device.iommu_domain, rec->device.iommu_group,
+			rec->device.port);
 		break;
 	case DMAT_R_STACK:
 		fprintf(f, "stack %u nr=%u", rec->stack.id,

@@ -2,10 +2,12 @@
 /*
  * test_live_sysfs.c - the machine's memory map for NUMA placement: sysfs
  * memory blocks, and /proc/zoneinfo's node spans where a kernel has no
- * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out.
+ * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out; a
+ * device's IOMMU group, domain type and port from a sysfs tree.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,4 +158,98 @@ TEST(sysfs_blocks_first_zoneinfo_without_them)
 		CHECK_EQ(r[1].node, 1);
 	}
 	free(r);
+}
+
+static struct dmas_device iso_of(const char *root, const char *bus,
+				 const char *name)
+{
+	struct dmas_device d = {0};
+
+	snprintf(d.bus, sizeof(d.bus), "%s", bus);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	/* stale values must not survive a device sysfs does not know */
+	d.iommu_domain = DMAS_IOMMU_DMA;
+	d.port = DMAS_PORT_FIXED;
+	dmas_sysfs_device_isolation(root, &d);
+	return d;
+}
+
+static void expect_iso(const char *root, const char *bus, const char *name,
+		       uint8_t domain, uint32_t group, uint8_t port)
+{
+	struct dmas_device d = iso_of(root, bus, name);
+
+	CHECK_EQ(d.iommu_domain, domain);
+	CHECK_EQ(d.iommu_group, group);
+	CHECK_EQ(d.port, port);
+}
+
+/* dev's iommu_group link to group, relative as the kernel makes it */
+static void group_link(const char *root, const char *dev, const char *group)
+{
+	char p[800], target[64];
+
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/iommu_group", root, dev);
+	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%s",
+		 group);
+	CHECK_EQ(symlink(target, p), 0);
+}
+
+TEST(sysfs_device_isolation_group_type_and_port)
+{
+	char root[600];
+	const char *t = test_tmpdir();
+	struct dmas_device d;
+
+	snprintf(root, sizeof(root), "%s/iso", t);
+	dir(t, "iso");
+	dir(root, "bus");
+	dir(root, "bus/pci");
+	dir(root, "bus/pci/devices");
+	dir(root, "bus/platform");
+	dir(root, "bus/platform/devices");
+	dir(root, "kernel");
+	dir(root, "kernel/iommu_groups");
+	dir(root, "kernel/iommu_groups/7");
+	put(root, "kernel/iommu_groups/7/type", "DMA-FQ\n");
+	dir(root, "kernel/iommu_groups/8");
+	put(root, "kernel/iommu_groups/8/type", "identity\n");
+	dir(root, "kernel/iommu_groups/9"); /* no type file */
+	/* translated, below an external port (6.1: removable only) */
+	dir(root, "bus/pci/devices/0000:05:00.0");
+	group_link(root, "0000:05:00.0", "7");
+	put(root, "bus/pci/devices/0000:05:00.0/removable", "removable\n");
+	/* passthrough, PCI's untrusted where a kernel shows it */
+	dir(root, "bus/pci/devices/0000:06:00.0");
+	group_link(root, "0000:06:00.0", "8");
+	put(root, "bus/pci/devices/0000:06:00.0/untrusted", "1\n");
+	put(root, "bus/pci/devices/0000:06:00.0/removable", "fixed\n");
+	/* a group whose type cannot be read; no port attribute */
+	dir(root, "bus/pci/devices/0000:07:00.0");
+	group_link(root, "0000:07:00.0", "9");
+	/* a platform device: no group, dma addresses are physical */
+	dir(root, "bus/platform/devices/vdmac.0");
+	put(root, "bus/platform/devices/vdmac.0/removable", "fixed\n");
+
+	expect_iso(root, "pci", "0000:05:00.0", DMAS_IOMMU_DMA_FQ, 7,
+		   DMAS_PORT_REMOVABLE);
+	expect_iso(root, "pci", "0000:06:00.0", DMAS_IOMMU_IDENTITY, 8,
+		   DMAS_PORT_UNTRUSTED);
+	expect_iso(root, "pci", "0000:07:00.0", DMAS_IOMMU_GROUP_ONLY, 9,
+		   DMAS_PORT_UNKNOWN);
+	expect_iso(root, "platform", "vdmac.0", DMAS_IOMMU_NONE, 0,
+		   DMAS_PORT_FIXED);
+	/* gone from sysfs, or names that are no path component: unknown */
+	d = iso_of(root, "pci", "0000:99:00.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	CHECK_EQ(d.port, DMAS_PORT_UNKNOWN);
+	d = iso_of(root, "pci", "..");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	d = iso_of(root, "pci/../platform", "vdmac.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	d = iso_of(root, "", "vdmac.0");
+	CHECK_EQ(d.iommu_domain, DMAS_IOMMU_UNKNOWN);
+	CHECK_STREQ(dmas_iommu_domain_name(DMAS_IOMMU_DMA_FQ), "DMA-FQ");
+	CHECK_STREQ(dmas_iommu_isolation(DMAS_IOMMU_IDENTITY), "identity");
+	CHECK_STREQ(dmas_iommu_domain_name(200), "unknown");
 }

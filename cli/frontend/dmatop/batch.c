@@ -101,6 +101,17 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	JADD(o, "device", dmas_json_string(r->name));
 	JADD(o, "driver", dmas_json_string(r->driver));
 	JADD(o, "node", json_object_new_int(r->node));
+	JADD(o, "iommu_group",
+	     r->iommu_domain >= DMAS_IOMMU_DMA ? JU64(r->iommu_group) : NULL);
+	JADD(o, "iommu_domain",
+	     r->iommu_domain != DMAS_IOMMU_UNKNOWN
+		     ? json_object_new_string(
+			       dmas_iommu_domain_name(r->iommu_domain))
+		     : NULL);
+	JADD(o, "port",
+	     r->port != DMAS_PORT_UNKNOWN
+		     ? json_object_new_string(dmas_port_name(r->port))
+		     : NULL);
 	JADD(o, "maps", JU64(r->maps));
 	JADD(o, "unmaps", JU64(r->unmaps));
 	JADD(o, "syncs", JU64(r->syncs));

@@ -206,6 +206,31 @@ static void c_findings(const struct devrow *r, const struct frame *fr, char *b,
 	snprintf(b, n, "%llu", (unsigned long long)r->nr_findings);
 }
 
+/*
+ * The IOMMU domain in at most 7 cells: "DMA-FQ", "ident" (passthrough),
+ * "none" (no group), "-" (not known); "!" marks an external port.
+ */
+static void c_iommu(const struct devrow *r, const struct frame *fr, char *b,
+		    size_t n)
+{
+	static const char *const shrt[] = {"-",	    "none",  "DMA",   "DMA-FQ",
+					   "ident", "block", "unmgd", "group"};
+
+	snprintf(b, n, "%s%s",
+		 r->iommu_domain < DMAS_IOMMU_DOMAIN_MAX ? shrt[r->iommu_domain]
+							 : "-",
+		 dmas_port_external(r->port) ? "!" : "");
+}
+
+static int s_iommu(const struct devrow *a, const struct devrow *b)
+{
+	/* untranslated first, then the names */
+	int c = (int)dmas_iommu_untranslated(b->iommu_domain) -
+		(int)dmas_iommu_untranslated(a->iommu_domain);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
 static double n_node(const struct devrow *r)
 {
 	return r->node;
@@ -312,6 +337,8 @@ const struct dev_column dev_columns[NR_DEV_COLUMNS] = {
 	[COL_FINDINGS] = {"FINDS", "findings", 5, false, c_findings, n_findings,
 			  NULL,
 			  "findings about this device (errors sort first)"},
+	[COL_IOMMU] = {"IOMMU", "iommu", 7, true, c_iommu, NULL, s_iommu,
+		       "IOMMU domain (ident: passthrough; ! external port)"},
 };
 
 const int nr_dev_columns = NR_DEV_COLUMNS;

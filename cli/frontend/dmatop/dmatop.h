@@ -74,6 +74,8 @@ struct devrow {
 	char name[DMAS_DEV_NAME_LEN];
 	char driver[DMAS_DRV_NAME_LEN];
 	int32_t node;
+	uint32_t iommu_group; /* isolation facts of the device record */
+	uint8_t iommu_domain, port;
 	/* whole run */
 	uint64_t maps, unmaps, syncs, map_bytes[DMAS_NDIR];
 	uint64_t outstanding, outstanding_bytes, outstanding_peak;
@@ -194,6 +196,7 @@ enum {
 	COL_COHERENT,
 	COL_REMOTE,
 	COL_FINDINGS,
+	COL_IOMMU,
 	NR_DEV_COLUMNS
 };
 

@@ -72,6 +72,9 @@ static void fill_row(struct devrow *r, const struct dmas_device *d,
 	SAFE(r->name, d->name);
 	SAFE(r->driver, d->driver);
 	r->node = d->numa_node;
+	r->iommu_group = d->iommu_group;
+	r->iommu_domain = d->iommu_domain;
+	r->port = d->port;
 	r->remote_pct = -1;
 	if (!st)
 		return;

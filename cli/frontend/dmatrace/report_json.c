@@ -23,8 +23,8 @@
  *   stack[], close_kind, close_stack[], what, fix, and with the gate:
  *   fingerprint, fails_gate, baseline_state new|unchanged (--baseline),
  *   suppression{rule, justification} (--suppress)},
- *   devices[]{id, name, driver, bus, numa_node, iommu, dma_mask,
- *   sync_checks, sync_checks_note, unmap_optional, stats{...}},
+ *   devices[]{id, name, driver, bus, numa_node, iommu, iommu_group,
+ *   iommu_domain, isolation, port (null: not known), dma_mask, sync_checks, sync_checks_note, unmap_optional, stats{...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
  */
 #include <inttypes.h>
@@ -246,6 +246,23 @@ static struct json_object *device_json(const struct dmas_engine *e,
 	add(j, "bus", str_or_null(d->bus));
 	add(j, "numa_node", json_object_new_int(d->numa_node));
 	add(j, "iommu", json_object_new_boolean(d->flags & DMAS_DEVF_IOMMU));
+	add(j, "iommu_group",
+	    d->iommu_domain >= DMAS_IOMMU_DMA ? u64(d->iommu_group) : NULL);
+	add(j, "iommu_domain",
+	    d->iommu_domain != DMAS_IOMMU_UNKNOWN
+		    ? json_object_new_string(
+			      dmas_iommu_domain_name(d->iommu_domain))
+		    : NULL);
+	add(j, "isolation",
+	    d->iommu_domain != DMAS_IOMMU_UNKNOWN &&
+			    d->iommu_domain != DMAS_IOMMU_GROUP_ONLY
+		    ? json_object_new_string(
+			      dmas_iommu_isolation(d->iommu_domain))
+		    : NULL);
+	add(j, "port",
+	    d->port != DMAS_PORT_UNKNOWN
+		    ? json_object_new_string(dmas_port_name(d->port))
+		    : NULL);
 	add(j, "dma_mask", hex(d->dma_mask));
 	/* false: the kernel elides the device's syncs, so none were checked */
 	add(j, "sync_checks",

@@ -388,6 +388,32 @@ static void print_findings(FILE *out, const struct dmas_engine *e,
 	free(idx);
 }
 
+/* ", iommu group 3 DMA-FQ (translated), removable port" and the newline */
+static void print_isolation(FILE *out, const struct dmas_device *d)
+{
+	static const char *const what[DMAS_IOMMU_DOMAIN_MAX] = {
+		[DMAS_IOMMU_DMA] = "translated",
+		[DMAS_IOMMU_DMA_FQ] = "translated",
+		[DMAS_IOMMU_IDENTITY] = "passthrough, untranslated",
+		[DMAS_IOMMU_BLOCKED] = "no DMA allowed",
+		[DMAS_IOMMU_UNMANAGED] = "translated, owned by user space",
+		[DMAS_IOMMU_GROUP_ONLY] = "type not known",
+	};
+
+	if (d->iommu_domain >= DMAS_IOMMU_DMA &&
+	    d->iommu_domain < DMAS_IOMMU_DOMAIN_MAX)
+		fprintf(out, ", iommu group %u %s (%s)", d->iommu_group,
+			dmas_iommu_domain_name(d->iommu_domain),
+			what[d->iommu_domain]);
+	else if (d->iommu_domain == DMAS_IOMMU_NONE)
+		fprintf(out, ", no iommu group (untranslated)");
+	else if (d->flags & DMAS_DEVF_IOMMU)
+		fprintf(out, ", behind an IOMMU");
+	if (d->port != DMAS_PORT_UNKNOWN)
+		fprintf(out, ", %s port", dmas_port_name(d->port));
+	fputc('\n', out);
+}
+
 static void print_device(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_report_opts *o,
 			 const struct dmas_device *d)
@@ -404,8 +430,7 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 		fprintf(out, "%d", d->numa_node);
 	else
 		fprintf(out, "none");
-	fprintf(out, "%s\n",
-		d->flags & DMAS_DEVF_IOMMU ? ", behind an IOMMU" : "");
+	print_isolation(out, d);
 	if (!st) {
 		fprintf(out, "  no activity\n");
 		return;

@@ -2,9 +2,12 @@
 # asked), the NVMe disk is written and read back with O_DIRECT, both e1000e
 # NICs pass frames to each other through QEMU's hub, every device reports
 # the NUMA node the runner gave it, and swiotlb bounces exactly when it
-# should (swiotlb=force without the IOMMU).
+# should (swiotlb=force without the IOMMU); a replay of NVMe I/O recorded
+# by dmatrace shows the device's IOMMU group and domain type as sysfs does
+# (no group with intel_iommu=off).
 # vm-modules: nvme e1000e
-# vm-timeout: 240
+# vm-needs: dmatrace
+# vm-timeout: 300
 # vm-variants: swiotlb=force | intel_iommu=off | intel_iommu=off swiotlb=force
 . /etc/vm-lib.sh
 
@@ -94,6 +97,29 @@ expect_bounces() {
 	fi
 }
 
+# expect_isolation PCIADDR: NVMe reads recorded by dmatrace; the replay's
+# device line names the IOMMU group and its type as sysfs shows them.
+expect_isolation() {
+	_d=/sys/bus/pci/devices/$1
+	if [ -e "$_d/iommu_group" ]; then
+		_want="iommu group $(basename "$(readlink "$_d/iommu_group")") $(cat "$_d/iommu_group/type") (translated)"
+	else
+		_want="no iommu group (untranslated)"
+	fi
+	if ! dmatrace record -o /tmp/iso.dmat -- \
+		dd if=/dev/nvme0n1 of=/dev/null bs=4k count=16 iflag=direct 2>/tmp/iso.err; then
+		not_ok "nvme I/O recorded: $(tail -n 2 /tmp/iso.err)"
+		return
+	fi
+	dmatrace replay /tmp/iso.dmat >/tmp/iso.txt 2>&1
+	_line=$(grep "^$1  driver nvme" /tmp/iso.txt)
+	echo "# replay: $_line"
+	case $_line in
+	*", $_want"*) ok "nvme $1: the replay shows '$_want' as sysfs does" ;;
+	*) not_ok "nvme $1: want '$_want' in the replay's device line" ;;
+	esac
+}
+
 # --- NVMe: O_DIRECT write and read back through the device's DMA.
 if modprobe nvme && wait_for 20 test -b /dev/nvme0n1; then
 	ok "nvme bound, /dev/nvme0n1 present"
@@ -118,6 +144,7 @@ if modprobe nvme && wait_for 20 test -b /dev/nvme0n1; then
 	dd if=/tmp/pattern of=/tmp/pattern2 bs=3584 count=7 2>/dev/null
 	check "nvme data read back equals data written (7 x 3.5 KiB)" cmp /tmp/pattern2 /tmp/back2
 	expect_bounces nvme "$nvme"
+	expect_isolation "$nvme"
 else
 	not_ok "nvme bound, /dev/nvme0n1 present"
 fi

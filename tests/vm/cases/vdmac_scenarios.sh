@@ -43,9 +43,10 @@ run() {
 # findings: the ids in the last ground truth, bounce line aside
 findings() { sed -n 's/^finding=\([^ ]*\).*/\1/p' $D/ground_truth | grep -v '^swiotlb-bounce$'; }
 
-# bounce_ok: the swiotlb-bounce line is there exactly when bounces happened
+# bounce_ok: vdmac.0's swiotlb-bounce line is there exactly when its
+# mappings bounced
 bounce_ok() {
-	n=$(grep -c '^finding=swiotlb-bounce ' $D/ground_truth)
+	n=$(grep -c '^finding=swiotlb-bounce dev=vdmac.0 ' $D/ground_truth)
 	if [ "$(field bounced)" -gt 0 ]; then [ "$n" = 1 ]; else [ "$n" = 0 ]; fi
 }
 
@@ -137,6 +138,19 @@ buggy terminate-in-flight terminate-in-flight
 buggy xfer-bus-error xfer-error
 check "xfer-bus-error: write failure, with a dmesg line" sh -c \
 	"grep -q ' result=2\$' $D/ground_truth && dmesg | grep -q 'write to non-RAM bus address'"
+
+# vdmac-ext: a removable device without an IOMMU group (and, forced,
+# bouncing): as sysfs shows it to the tracer
+if [ "$force" = 1 ]; then
+	buggy external-dma-untranslated external-dma-untranslated external-dma-bounced
+	buggy external-dma-bounced external-dma-untranslated external-dma-bounced
+	check "external-dma-bounced: vdmac-ext's bounce line" grep -q '^finding=swiotlb-bounce dev=vdmac-ext ' $D/ground_truth
+else
+	buggy external-dma-untranslated external-dma-untranslated
+	refused external-dma-bounced
+fi
+check "vdmac-ext: removable in sysfs, no iommu group" sh -c \
+	'test "$(cat /sys/bus/platform/devices/vdmac-ext/removable)" = removable && test ! -e /sys/bus/platform/devices/vdmac-ext/iommu_group'
 
 if [ "$force" = 1 ]; then
 	refused double-unmap
