@@ -362,8 +362,17 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 	struct dmas_mem_range *n;
 	size_t i;
 
-	if (!r || r->end <= r->start)
+	if (!r || r->end <= r->start || r->kind >= DMAS_MEM_KINDS)
 		return -1;
+	if (r->kind != DMAS_MEM_RAM) {
+		/* not RAM of a node: a part of the kernel image */
+		if (e->nr_kimage == DMAS_KIMAGE_MAX) {
+			e->dropped++;
+			return -1;
+		}
+		e->kimage[e->nr_kimage++] = *r;
+		return 0;
+	}
 	n = eng_grow(e->ranges, &e->cap_ranges, e->nr_ranges + 1, sizeof(*n));
 	if (!n)
 		return -1;
@@ -844,6 +853,9 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	stats_map(e, d, m);
 	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
 		numa_map(e, d, ev, m);
+	if ((e->nr_kimage || (ev->flags & DMAS_F_ON_STACK)) &&
+	    (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG))
+		misuse_kernel_memory(e, ev, m);
 	if (m->kind == DMAS_EV_MAP) {
 		hints_churn(e, d, ev, m);
 		misuse_cacheline_map(e, ev, idx);

@@ -687,6 +687,21 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 			rec->range.start = dmat_get64(p);
 			rec->range.end = dmat_get64(p + 8);
 			rec->range.node = (int32_t)dmat_get32(p + 16);
+			rec->range.kind = DMAS_MEM_RAM;
+			return DMAT_R_MEM_RANGE;
+		case DMAT_T_KERNEL_RANGE:
+			if (len < DMAT_KERNEL_RANGE_LEN)
+				return corrupt(r, off, type,
+					       "kernel range record too short");
+			rec->type = DMAT_R_MEM_RANGE;
+			rec->range.start = dmat_get64(p);
+			rec->range.end = dmat_get64(p + 8);
+			rec->range.node = -1;
+			rec->range.kind = dmat_get32(p + 16);
+			/* a newer writer's kind: not one this reader checks */
+			if (rec->range.kind == DMAS_MEM_RAM ||
+			    rec->range.kind >= DMAS_MEM_KINDS)
+				continue;
 			return DMAT_R_MEM_RANGE;
 		case DMAT_T_CPU_NODE:
 			if (len < DMAT_CPU_NODE_LEN)

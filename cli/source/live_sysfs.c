@@ -2,8 +2,10 @@
 /*
  * live_sysfs.c - the traced machine's NUMA layout from sysfs: which node
  * each memory block (physical range) and each CPU belongs to; from the
- * zones of /proc/zoneinfo where the kernel has no memory blocks.  Stored in
- * recordings so that a buffer's node can be judged on another machine.
+ * zones of /proc/zoneinfo where the kernel has no memory blocks; the kernel
+ * image's text and rodata from /proc/iomem.  Stored in recordings so that a
+ * buffer's node, and a mapping of the kernel image, can be judged on
+ * another machine.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -85,6 +87,7 @@ static int push_range(struct dmas_mem_range **r, size_t *n, size_t *cap,
 	(*r)[*n].start = start;
 	(*r)[*n].end = end;
 	(*r)[*n].node = node;
+	(*r)[*n].kind = DMAS_MEM_RAM;
 	(*n)++;
 	return 0;
 }
@@ -270,4 +273,46 @@ int dmas_sysfs_cpu_nodes(const char *root, int32_t *node_of, int max)
 		node_of[i] = -1;
 	walk_nodes(root, add_cpu, &cn);
 	return cn.seen;
+}
+
+size_t dmas_iomem_kernel_ranges(const char *path, struct dmas_mem_range *out,
+				size_t max)
+{
+	static const struct {
+		const char *name;
+		uint32_t kind;
+	} parts[] = {
+		{"Kernel code", DMAS_MEM_KERNEL_TEXT},
+		{"Kernel rodata", DMAS_MEM_KERNEL_RODATA},
+	};
+	unsigned long long start, end;
+	char line[256];
+	size_t n = 0;
+	FILE *f;
+	int name;
+
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* "  01000000-02276987 : Kernel code" (nested: indented) */
+		if (sscanf(line, " %llx-%llx : %n", &start, &end, &name) != 2)
+			continue;
+		/* addresses read as 0 without CAP_SYS_ADMIN: nothing to use */
+		if (!end || end < start || end == UINT64_MAX)
+			continue;
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			if (strcmp(line + name, parts[i].name))
+				continue;
+			out[n].start = start;
+			out[n].end = end + 1; /* iomem's end is inclusive */
+			out[n].node = -1;
+			out[n].kind = parts[i].kind;
+			n++;
+			break;
+		}
+	}
+	fclose(f);
+	return n;
 }

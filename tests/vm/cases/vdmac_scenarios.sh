@@ -119,6 +119,8 @@ buggy sync-sg-nents-mismatch sync-sg-nents-mismatch
 buggy unmap-type-mismatch unmap-type-mismatch
 check "unmap-type-mismatch: the right unmap that follows is folded in" grep -q 'folds=1' $D/ground_truth
 buggy cacheline-overlap cacheline-overlap
+buggy map-kernel-image map-kernel-image
+buggy map-stack map-stack
 buggy coherent-via-streaming-api coherent-via-streaming-api
 check "coherent-via-streaming-api: the correct free that follows is folded in" grep -q 'folds=1' $D/ground_truth
 buggy free-not-allocated free-not-allocated
