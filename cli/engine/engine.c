@@ -792,6 +792,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 {
 	enum map_class cls = map_class_of(ev->kind);
 	uint64_t key = cls == MC_SG ? ev->aux : ev->addr;
+	bool kernel_mem = false;
 	struct dmas_map *m;
 	uint32_t idx;
 
@@ -851,11 +852,14 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	d->nr_live++;
 	stats_map(e, d, m);
-	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
-		numa_map(e, d, ev, m);
+	/* kernel memory handed to a device is that bug, not a placement */
 	if ((e->nr_kimage || (ev->flags & DMAS_F_ON_STACK)) &&
-	    (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG))
-		misuse_kernel_memory(e, ev, m);
+	    (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG) &&
+	    misuse_kernel_memory(e, ev, m))
+		kernel_mem = true;
+	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE &&
+	    !kernel_mem)
+		numa_map(e, d, ev, m);
 	if (m->kind == DMAS_EV_MAP) {
 		hints_churn(e, d, ev, m);
 		misuse_cacheline_map(e, ev, idx);

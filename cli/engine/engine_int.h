@@ -523,7 +523,8 @@ void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
 void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
 /* Streaming map record idx made: index its cachelines, check overlaps. */
-void misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
+/* true when the mapping was reported as kernel memory (image or stack) */
+bool misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
 			  const struct dmas_map *m);
 void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
 			  uint32_t idx);

@@ -73,6 +73,8 @@
  *   CONFIG_VMAP_STACK, which the kernel refuses inline ("rejecting DMA
  *   map of vmalloc memory", a WARN) before any function we hook runs.
  *   A mapping of both the stack and the image is reported as the stack.
+ *   Either is one root cause: the mapping is not judged for NUMA
+ *   placement too (the memory is the kernel's, no buffer placed on a node).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -169,7 +171,7 @@ static bool cl_lines(const struct dmas_map *m, uint64_t line[2])
 	return line[0] != CL_NONE || line[1] != CL_NONE;
 }
 
-void misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
+bool misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
 			  const struct dmas_map *m)
 {
 	uint64_t start = ev->phys, end;
@@ -180,13 +182,13 @@ void misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
 			"%s of phys 0x%" PRIx64 "+%" PRIu64
 			": a page of the kernel stack of the task that mapped it (pid %u)",
 			api_name(m->kind), start, (uint64_t)ev->size, ev->pid);
-		return;
+		return true;
 	}
 	/* an sg list: its first segment's start, the only address known */
 	end = start + (m->kind == DMAS_EV_MAP ? ev->size : 1);
 
 	if (!start || end <= start)
-		return;
+		return false;
 	for (size_t i = 0; i < e->nr_kimage; i++) {
 		const struct dmas_mem_range *r = &e->kimage[i];
 
@@ -199,8 +201,9 @@ void misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
 			   r->kind == DMAS_MEM_KERNEL_TEXT ? "code"
 							   : "read-only data",
 			   r->start, r->end - 1);
-		return;
+		return true;
 	}
+	return false;
 }
 
 void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,

@@ -673,7 +673,7 @@ TEST(cacheline_shared_by_two_mappings)
 TEST(map_of_kernel_text_or_rodata)
 {
 	struct dmas_engine *e;
-	uint32_t dev;
+	uint32_t dev, remote;
 	struct scn *s = setup(&e, &dev);
 	const struct dmas_finding *f;
 
@@ -695,8 +695,16 @@ TEST(map_of_kernel_text_or_rodata)
 	/* silent: a resource (MMIO) mapping is not memory of the image */
 	scn_map_resource(s, dev, 0x60000, 4096, TO);
 	scn_unmap_resource(s, dev, 0x60000, 4096, TO);
+	/* a device on node 1: the image (node 0) is that bug, not also a
+	 * remote buffer (one root cause, one finding) */
+	remote = scn_device(s, "vdmac.0", "", 1);
+	scn_bind(s, remote, "vdmac");
+	scn_map_phys(s, remote, 0x70000, 16, TO, 0x2400100);
+	scn_unmap(s, remote, 0x70000, 16, TO);
 	scn_finish(s);
-	CHECK_STREQ(scn_ids(e), "map-kernel-image,map-kernel-image");
+	CHECK_STREQ(scn_ids(e),
+		    "map-kernel-image,map-kernel-image,map-kernel-image");
+	CHECK_EQ(scn_finding(e, "map-kernel-image", 2)->dev, remote);
 	f = scn_finding(e, "map-kernel-image", 0);
 	CHECK_EQ(f->addr, 0x10000);
 	CHECK_EQ(f->size, 16);
