@@ -10,9 +10,12 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 
 #include "vdmac_scn.h"
 
