@@ -192,6 +192,52 @@ static __always_inline __u64 page_to_phys_core(const void *page)
 	return page_to_phys_val(ptr_value(page));
 }
 
+/*
+ * Whether physical address phys lies on the current task's kernel stack,
+ * the check dma-debug's check_for_stack makes.  With CONFIG_VMAP_STACK
+ * (4.9, "fork: Add generic vmalloced stack support"; every Debian kernel
+ * and x86_64_defconfig) the stack is vmalloc memory: its pages,
+ * task->stack_vm_area->pages, are compared one by one.  Without it the
+ * stack is THREAD_SIZE bytes of the direct map at task->stack (x86-64:
+ * 16 KiB, 32 KiB with KASAN; the smaller is taken).
+ */
+#define DMAS_STACK_PAGES_MAX 8
+#define DMAS_THREAD_SIZE (4ULL << DMAS_PAGE_SHIFT)
+
+static __always_inline bool phys_on_current_stack(__u64 phys)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 page = phys >> DMAS_PAGE_SHIFT << DMAS_PAGE_SHIFT;
+	struct vm_struct *vm = NULL;
+	__u64 stack, base;
+
+	if (!phys)
+		return false;
+	if (bpf_core_field_exists(t->stack_vm_area))
+		vm = BPF_CORE_READ(t, stack_vm_area);
+	if (vm) {
+		struct page **pages = BPF_CORE_READ(vm, pages);
+		unsigned int nr = BPF_CORE_READ(vm, nr_pages);
+
+		for (int i = 0; i < DMAS_STACK_PAGES_MAX; i++) {
+			__u64 pg = 0;
+
+			if (i >= nr || !pages)
+				break;
+			bpf_probe_read_kernel(&pg, sizeof(pg), &pages[i]);
+			if (pg && page_to_phys_val(pg) == page)
+				return true;
+		}
+		return false;
+	}
+	stack = ptr_value(BPF_CORE_READ(t, stack));
+	base = page_offset_base();
+	if (!stack || stack < base)
+		return false;
+	stack -= base;
+	return phys >= stack && phys < stack + DMAS_THREAD_SIZE;
+}
+
 /* Linear-map virtual address to physical; 0 for vmalloc/remapped memory. */
 static __always_inline __u64 virt_to_phys_core(__u64 va)
 {

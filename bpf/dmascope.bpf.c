@@ -269,6 +269,8 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 		e->aux = kind;
 	else
 		e->addr = addr;
+	if (kind == DMAS_EV_MAP && !failed && phys_on_current_stack(phys))
+		e->flags |= DMAS_F_ON_STACK;
 	ev_submit(e);
 	return 0;
 }
@@ -372,6 +374,8 @@ static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 		e->aux = (__u64)sg;
 		e->addr = sum.first_dma;
 		e->count = (nents & 0xffff) | ((__u32)mapped << 16);
+		if (phys_on_current_stack(sum.first_phys))
+			e->flags |= DMAS_F_ON_STACK;
 	} else {
 		e->aux = DMAS_EV_MAP_SG;
 	}

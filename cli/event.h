@@ -96,6 +96,9 @@ enum dmas_dir {
 #define DMAS_F_WRITE 0x01 /* CPU_ACCESS: the CPU wrote (else read) */
 #define DMAS_F_ERROR 0x02 /* the call failed (alloc returned NULL ...) */
 #define DMAS_F_ATOMIC 0x04 /* pool alloc/coherent alloc in atomic ctx */
+/* MAP, MAP_SG: the buffer (an sg list's first segment) is on the mapping
+ * task's own kernel stack */
+#define DMAS_F_ON_STACK 0x08
 
 /* LOST: attrs says who counted the loss */
 enum dmas_loss_reason {
@@ -149,11 +152,14 @@ struct dmas_event {
  * Field use per kind (unlisted fields are 0):
  *
  * MAP, UNMAP, MAP_RESOURCE, UNMAP_RESOURCE:
- *	addr = dma address, size, dir, attrs, phys (map only)
+ *	addr = dma address, size, dir, attrs, phys (map only); MAP: flags
+ *	DMAS_F_ON_STACK when phys is on the mapping task's kernel stack
  * MAP_SG, UNMAP_SG:
  *	aux = scatterlist pointer (the key unmap_sg uses), count = nents
  *	passed, addr = dma address of the first mapped segment, size = total
- *	bytes, phys = first segment's physical address, dir, attrs.
+ *	bytes, phys = first segment's physical address, dir, attrs;
+ *	MAP_SG: flags DMAS_F_ON_STACK when that segment is on the mapping
+ *	task's kernel stack.
  *	For MAP_SG, `reserved` is unused and the number of mapped segments
  *	is carried in the high 16 bits of count: count = nents | mapped << 16.
  * SYNC_FOR_CPU, SYNC_FOR_DEVICE:

@@ -116,11 +116,23 @@ struct dmas_stack {
 	const char **frames; /* innermost first */
 };
 
-/* One range of physical memory and its NUMA node. */
+/* What a physical range is: RAM of a node, or a part of the kernel image. */
+enum dmas_mem_kind {
+	DMAS_MEM_RAM = 0, /* RAM on node `node` */
+	DMAS_MEM_KERNEL_TEXT = 1, /* the kernel image's code (_stext.._etext) */
+	DMAS_MEM_KERNEL_RODATA = 2, /* its read-only data (__start_rodata..) */
+	DMAS_MEM_KINDS
+};
+
+/*
+ * One range of physical memory: RAM and its NUMA node, or (kind other
+ * than RAM, node -1) a range of the kernel image no device may be given.
+ */
 struct dmas_mem_range {
 	uint64_t start; /* physical address */
 	uint64_t end; /* exclusive */
 	int32_t node;
+	uint32_t kind; /* enum dmas_mem_kind */
 };
 
 #endif /* DMASCOPE_SIDETABLES_H */

@@ -10,9 +10,12 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
+#include <linux/vmalloc.h>
 
 #include "vdmac_compat.h"
 #include "vdmac_scn.h"
@@ -288,6 +291,62 @@ int sc_cacheline_overlap(struct vdmac_run *r)
 out:
 	vbuf_free(r, &buf);
 	return ret;
+}
+
+/*
+ * A constant table of the kernel image (lib/hexdump.c's hex_asc, in
+ * .rodata) handed to the device as if it were a buffer: "send these
+ * digits".  TO_DEVICE only and unmapped at once, so nothing is written
+ * to it even when swiotlb bounces the mapping.  A module's own const data
+ * would not do: it lies outside the kernel image, where neither dmascope
+ * nor dma-debug looks.
+ */
+int sc_map_kernel_image(struct vdmac_run *r)
+{
+	const size_t len = 16;
+	dma_addr_t addr;
+
+	addr = dma_map_single(r->dev, (void *)hex_asc, len, DMA_TO_DEVICE);
+	if (dma_mapping_error(r->dev, addr)) {
+		fail(r, "mapping the kernel's hex_asc failed");
+		return -ENOMEM;
+	}
+	note_map(r, addr);
+	dma_unmap_single(r->dev, addr, len, DMA_TO_DEVICE);
+	truth("finding=map-kernel-image dev=%s addr=0x%llx size=%zu dir=to-device phys=0x%llx what=rodata",
+	      dev_name(r->dev), (u64)addr, len,
+	      (u64)__pa_symbol(hex_asc));
+	return 0;
+}
+
+/*
+ * A buffer on the kernel stack mapped through its page, as a driver that
+ * found dma_map_single refused (a vmalloc'ed stack) might: "send this
+ * small command".  TO_DEVICE only and unmapped before the function
+ * returns, so nothing is written to the stack even when swiotlb bounces.
+ * dma-debug's check_for_stack reports the same call.
+ */
+#define STACK_BUF_LEN	64
+int sc_map_stack(struct vdmac_run *r)
+{
+	u8 cmd[STACK_BUF_LEN] __aligned(STACK_BUF_LEN);
+	struct page *page;
+	dma_addr_t addr;
+
+	memset(cmd, 0x5a, sizeof(cmd));
+	page = is_vmalloc_addr(cmd) ? vmalloc_to_page(cmd) : virt_to_page(cmd);
+	addr = dma_map_page(r->dev, page, offset_in_page(cmd), sizeof(cmd),
+			    DMA_TO_DEVICE);
+	if (dma_mapping_error(r->dev, addr)) {
+		fail(r, "mapping the stack buffer failed");
+		return -ENOMEM;
+	}
+	note_map(r, addr);
+	dma_unmap_page(r->dev, addr, sizeof(cmd), DMA_TO_DEVICE);
+	truth("finding=map-stack dev=%s addr=0x%llx size=%zu dir=to-device phys=0x%llx",
+	      dev_name(r->dev), (u64)addr, sizeof(cmd),
+	      (u64)page_to_phys(page) + offset_in_page(cmd));
+	return 0;
 }
 
 int sc_sync_out_of_range(struct vdmac_run *r)

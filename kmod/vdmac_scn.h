@@ -143,6 +143,8 @@ int sc_late_device(struct vdmac_run *r);
 int sc_sync_sg_nents_mismatch(struct vdmac_run *r);
 int sc_unmap_type_mismatch(struct vdmac_run *r);
 int sc_cacheline_overlap(struct vdmac_run *r);
+int sc_map_kernel_image(struct vdmac_run *r);
+int sc_map_stack(struct vdmac_run *r);
 int sc_sync_out_of_range(struct vdmac_run *r);
 int sc_sync_dir_mismatch(struct vdmac_run *r);
 int sc_coherent_via_streaming(struct vdmac_run *r);

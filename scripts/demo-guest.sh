@@ -1,8 +1,11 @@
 # demo-guest.sh - what `make demo` runs inside the VM: a real driver
 # workload (NVMe O_DIRECT I/O, frames between the e1000e NICs, from node 1's
-# CPU) and vdmac scenarios, good and buggy, recorded by `dmatrace record`;
-# then `dmatrace replay` of it, and `dmatrace check` as a CI gate would run.
-# The scenarios' ground truth goes to /out/demo.truth beside the recording.
+# CPU; then O_DIRECT reads from node 0's CPU, an unpinned application whose
+# remote buffers show as information) and vdmac scenarios, good and buggy,
+# recorded by `dmatrace record`; then `dmatrace replay` of it, and
+# `dmatrace check` as a CI gate would run.
+# The scenarios' ground truth, and what the unpinned run must show, go to
+# /out/demo.truth beside the recording.
 D=/sys/kernel/debug/vdmac
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -17,6 +20,15 @@ echo "workload: nvme O_DIRECT write and read of 2 MiB on node 1's CPU"
 taskset -c 1 dd if=/tmp/pattern of=/dev/nvme0n1 bs=64k oflag=direct conv=fsync 2>/dev/null
 taskset -c 1 dd if=/dev/nvme0n1 of=/tmp/back bs=64k count=32 iflag=direct 2>/dev/null
 cmp /tmp/pattern /tmp/back && echo "workload: data read back intact"
+# what an unpinned application looks like: its own buffers on node 0, the
+# NVMe on node 1 (reported as information, placed by user space)
+echo "workload: nvme O_DIRECT read of 8 MiB from node 0's CPU (not pinned to the device's node)"
+taskset -c 0 dd if=/dev/nvme0n1 of=/dev/null bs=64k count=128 iflag=direct 2>/dev/null
+# what that run must show: both information findings on the NVMe (ground
+# truth beside the vdmac scenarios', compared by the fresh tier)
+nvme_pci=$(basename "$(readlink -f /sys/class/nvme/nvme0/device)")
+echo "finding=numa-remote-io-buffer dev=$nvme_pci" >>/out/demo.truth
+echo "finding=numa-remote-cpu dev=$nvme_pci" >>/out/demo.truth
 modprobe e1000e
 set -- $(for i in /sys/class/net/*; do
 	[ "$(basename "$(readlink "$i/device/driver" 2>/dev/null)")" = e1000e ] && basename "$i"

@@ -362,8 +362,17 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 	struct dmas_mem_range *n;
 	size_t i;
 
-	if (!r || r->end <= r->start)
+	if (!r || r->end <= r->start || r->kind >= DMAS_MEM_KINDS)
 		return -1;
+	if (r->kind != DMAS_MEM_RAM) {
+		/* not RAM of a node: a part of the kernel image */
+		if (e->nr_kimage == DMAS_KIMAGE_MAX) {
+			e->dropped++;
+			return -1;
+		}
+		e->kimage[e->nr_kimage++] = *r;
+		return 0;
+	}
 	n = eng_grow(e->ranges, &e->cap_ranges, e->nr_ranges + 1, sizeof(*n));
 	if (!n)
 		return -1;
@@ -814,6 +823,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 {
 	enum map_class cls = map_class_of(ev->kind);
 	uint64_t key = cls == MC_SG ? ev->aux : ev->addr;
+	bool kernel_mem = false;
 	struct dmas_map *m;
 	uint32_t idx;
 
@@ -873,7 +883,13 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	m = map_rec(e, idx);
 	d->nr_live++;
 	stats_map(e, d, m);
-	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE)
+	/* kernel memory handed to a device is that bug, not a placement */
+	if ((e->nr_kimage || (ev->flags & DMAS_F_ON_STACK)) &&
+	    (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG) &&
+	    misuse_kernel_memory(e, ev, m))
+		kernel_mem = true;
+	if (m->kind != DMAS_EV_POOL_ALLOC && m->kind != DMAS_EV_MAP_RESOURCE &&
+	    !kernel_mem)
 		numa_map(e, d, ev, m);
 	if (m->kind == DMAS_EV_MAP || m->kind == DMAS_EV_MAP_SG) {
 		e->maps_seen++;

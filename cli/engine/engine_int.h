@@ -267,6 +267,9 @@ struct stack_state {
 	uint8_t placer; /* enum numa_placer of the stack (numa.c) */
 };
 
+/* Kernel image ranges kept: text and rodata, with room for a split image. */
+#define DMAS_KIMAGE_MAX 8
+
 struct dmas_engine {
 	struct dmas_engine_opts opts;
 	char *device_filter, *driver_filter;
@@ -286,6 +289,9 @@ struct dmas_engine {
 	struct dmas_mem_range *ranges; /* sorted by start */
 	size_t nr_ranges, cap_ranges;
 	size_t last_range; /* node_of's last hit */
+	/* the kernel image's text and rodata (misuse_kernel_memory) */
+	struct dmas_mem_range kimage[DMAS_KIMAGE_MAX];
+	size_t nr_kimage;
 
 	int32_t *cpu_node; /* by cpu, -1 unknown */
 	size_t cap_cpu;
@@ -519,6 +525,9 @@ void misuse_pool_free(struct dmas_engine *e, struct dev_state *d,
 void misuse_map_error(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev);
 /* Streaming map record idx made: index its cachelines, check overlaps. */
+/* true when the mapping was reported as kernel memory (image or stack) */
+bool misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
+			  const struct dmas_map *m);
 void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,
 			  uint32_t idx);
 /* Record idx is going away: drop what it indexed. */

@@ -53,6 +53,28 @@
  *   side by side meet, and aligned buffers (pages, most rings) cost
  *   nothing.  sg lists are not checked (the events carry only the first
  *   segment's physical address).
+ * - `map-kernel-image`: a dma_map_single/page whose physical range
+ *   intersects the kernel image's text or rodata (the ranges the live
+ *   source reads from /proc/iomem, "Kernel code" and "Kernel rodata"), or
+ *   an sg list whose first segment starts there (the events carry only
+ *   that segment's address).  dma-debug's check_for_illegal_area makes the
+ *   same check on the linear-map address, which on x86-64 never meets the
+ *   image's own addresses (_stext.._etext): the physical range does.  A
+ *   module's own const data lives outside the image and is not checked;
+ *   a recording without the ranges (trace-cmd's, or made where
+ *   /proc/iomem hid them) is not checked.
+ * - `map-stack`: a dma_map_single/page or sg list (its first segment)
+ *   whose memory is on the mapping task's own kernel stack, as the tracer
+ *   saw it at the call (DMAS_F_ON_STACK: the page is one of
+ *   task->stack_vm_area's pages, what dma-debug's check_for_stack
+ *   compares).  Not seen: a buffer on another task's stack (a work item
+ *   mapping its submitter's buffer; dma-debug does not see it either),
+ *   and dma_map_single of a stack address on a kernel with
+ *   CONFIG_VMAP_STACK, which the kernel refuses inline ("rejecting DMA
+ *   map of vmalloc memory", a WARN) before any function we hook runs.
+ *   A mapping of both the stack and the image is reported as the stack.
+ *   Either is one root cause: the mapping is not judged for NUMA
+ *   placement too (the memory is the kernel's, no buffer placed on a node).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -147,6 +169,41 @@ static bool cl_lines(const struct dmas_map *m, uint64_t line[2])
 	line[0] = (m->aux & CL_MASK) ? m->aux >> CL_SHIFT : CL_NONE;
 	line[1] = (end & CL_MASK) ? (end - 1) >> CL_SHIFT : CL_NONE;
 	return line[0] != CL_NONE || line[1] != CL_NONE;
+}
+
+bool misuse_kernel_memory(struct dmas_engine *e, const struct dmas_event *ev,
+			  const struct dmas_map *m)
+{
+	uint64_t start = ev->phys, end;
+
+	if (ev->flags & DMAS_F_ON_STACK) {
+		eng_report(
+			e, DMAS_F_MAP_STACK, ev, m, false,
+			"%s of phys 0x%" PRIx64 "+%" PRIu64
+			": a page of the kernel stack of the task that mapped it (pid %u)",
+			api_name(m->kind), start, (uint64_t)ev->size, ev->pid);
+		return true;
+	}
+	/* an sg list: its first segment's start, the only address known */
+	end = start + (m->kind == DMAS_EV_MAP ? ev->size : 1);
+
+	if (!start || end <= start)
+		return false;
+	for (size_t i = 0; i < e->nr_kimage; i++) {
+		const struct dmas_mem_range *r = &e->kimage[i];
+
+		if (start >= r->end || end <= r->start)
+			continue;
+		eng_report(e, DMAS_F_MAP_KERNEL_IMAGE, ev, m, false,
+			   "%s of phys 0x%" PRIx64 "+%" PRIu64
+			   ": the kernel's %s (0x%" PRIx64 "-0x%" PRIx64 ")",
+			   api_name(m->kind), start, (uint64_t)ev->size,
+			   r->kind == DMAS_MEM_KERNEL_TEXT ? "code"
+							   : "read-only data",
+			   r->start, r->end - 1);
+		return true;
+	}
+	return false;
 }
 
 void misuse_cacheline_map(struct dmas_engine *e, const struct dmas_event *ev,

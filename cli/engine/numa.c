@@ -8,7 +8,9 @@
  *   pool's coherent pages) whose buffer's node (the memory map of the
  *   recording, by physical address) and whose device's node are both known
  *   counts its bytes as local or remote in the device's statistics, always.
- *   An sg list is placed by its first segment.
+ *   An sg list is placed by its first segment.  A mapping of the kernel
+ *   image or of the mapping task's stack is `map-kernel-image` /
+ *   `map-stack` (misuse.c) and is not placed: one root cause, one finding.
  * - Placement is judged per (device, call site): the innermost 3 frames of
  *   the creating stack (the DMA API function, its caller, that one's
  *   caller; eng_stack_site), so a finding names the code that mapped the

@@ -71,13 +71,15 @@ enum {
 	DMAT_T_CPU_NODE = 4, /* u32 cpu, s32 node */
 	DMAT_T_EVENTS = 5, /* n * 64-byte events, little endian */
 	DMAT_T_TRAILER = 6, /* u64 events, u64 end_ts, u64 lost */
+	/* a range of the kernel image (older readers skip it) */
+	DMAT_T_KERNEL_RANGE = 7, /* u64 start, u64 end, u32 kind, u32 0 */
 };
 
 /* the shortest device record a reader takes, then the one written now */
 #define DMAT_DEVICE_LEN_MIN \
 	(24 + DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN + DMAS_BUS_NAME_LEN)
 #define DMAT_DEVICE_LEN (DMAT_DEVICE_LEN_MIN + 8)
-#define DMAT_MEM_RANGE_LEN 24
+#define DMAT_MEM_RANGE_LEN 24 /* and DMAT_T_KERNEL_RANGE's */
 #define DMAT_CPU_NODE_LEN 8
 #define DMAT_TRAILER_LEN 24
 

@@ -591,6 +591,24 @@ static void look_past_trailer(struct dmat_reader *r)
 }
 
 /* The next record that is not an event batch, or a batch loaded into r. */
+/*
+ * A memory range (RAM of a node) or a kernel range (the image's code or
+ * rodata, node -1); false for a kernel range of a kind this reader does
+ * not check.  Both are 24 bytes: u64 start, u64 end, u32 node or kind.
+ */
+static bool decode_range(uint32_t type, const uint8_t *p,
+			 struct dmas_mem_range *out)
+{
+	uint32_t v = dmat_get32(p + 16);
+
+	out->start = dmat_get64(p);
+	out->end = dmat_get64(p + 8);
+	out->node = type == DMAT_T_MEM_RANGE ? (int32_t)v : -1;
+	out->kind = type == DMAT_T_MEM_RANGE ? DMAS_MEM_RAM : v;
+	return out->kind == DMAS_MEM_RAM ? type == DMAT_T_MEM_RANGE
+					 : out->kind < DMAS_MEM_KINDS;
+}
+
 static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 {
 	for (;;) {
@@ -689,13 +707,16 @@ static enum dmat_rec next_record(struct dmat_reader *r, struct dmat_record *rec)
 		case DMAT_T_STACK:
 			return decode_stack(r, p, len, rec, off);
 		case DMAT_T_MEM_RANGE:
+		case DMAT_T_KERNEL_RANGE:
 			if (len < DMAT_MEM_RANGE_LEN)
-				return corrupt(r, off, type,
-					       "memory range record too short");
+				return corrupt(
+					r, off, type,
+					type == DMAT_T_MEM_RANGE
+						? "memory range record too short"
+						: "kernel range record too short");
+			if (!decode_range(type, p, &rec->range))
+				continue; /* a newer writer's kind of range */
 			rec->type = DMAT_R_MEM_RANGE;
-			rec->range.start = dmat_get64(p);
-			rec->range.end = dmat_get64(p + 8);
-			rec->range.node = (int32_t)dmat_get32(p + 16);
 			return DMAT_R_MEM_RANGE;
 		case DMAT_T_CPU_NODE:
 			if (len < DMAT_CPU_NODE_LEN)

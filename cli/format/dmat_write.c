@@ -372,13 +372,17 @@ int dmat_write_stack(struct dmat_writer *w, const struct dmas_stack *s)
 int dmat_write_mem_range(struct dmat_writer *w, const struct dmas_mem_range *r)
 {
 	uint8_t *p = begin_record(w, DMAT_MEM_RANGE_LEN);
+	bool kernel = r->kind != DMAS_MEM_RAM;
 
 	if (!p)
 		return -1;
 	dmat_put64(p, r->start);
 	dmat_put64(p + 8, r->end);
-	dmat_put32(p + 16, (uint32_t)r->node);
-	return end_record(w, DMAT_T_MEM_RANGE, DMAT_MEM_RANGE_LEN);
+	/* a kernel range has a record type of its own: a reader that does
+	 * not know it skips it instead of taking it for RAM */
+	dmat_put32(p + 16, kernel ? r->kind : (uint32_t)r->node);
+	return end_record(w, kernel ? DMAT_T_KERNEL_RANGE : DMAT_T_MEM_RANGE,
+			  DMAT_MEM_RANGE_LEN);
 }
 
 int dmat_write_cpu_node(struct dmat_writer *w, const struct dmas_cpu_node *c)

@@ -56,6 +56,13 @@ size_t dmas_sysfs_mem_ranges(const char *root, const char *zoneinfo,
 /* The ranges from a zoneinfo file alone (parts two nodes span: left out). */
 size_t dmas_zoneinfo_mem_ranges(const char *path, struct dmas_mem_range **out);
 /*
+ * The kernel image's text and rodata ("Kernel code", "Kernel rodata") from
+ * an iomem file (normally /proc/iomem), at most max into out (kind set,
+ * node -1); 0 when the file is missing or hides its addresses (not root).
+ */
+size_t dmas_iomem_kernel_ranges(const char *path, struct dmas_mem_range *out,
+				size_t max);
+/*
  * cpu -> node map: fills node_of[cpu] for cpu < max (-1 unknown); returns
  * the cpus seen.
  */

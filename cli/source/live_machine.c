@@ -2,8 +2,8 @@
 /*
  * live_machine.c - what a live source says about the machine it traces
  * before the first event: the session header (kernel, host, clock, page
- * size, start), the physical memory ranges of each NUMA node and the CPU
- * -> node map.
+ * size, start), the physical memory ranges of each NUMA node, the kernel
+ * image's text and rodata, and the CPU -> node map.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,19 @@ static void deliver_mem_ranges(const struct dmas_sink *sink, bool verbose)
 	free(r);
 }
 
+static void deliver_kernel_ranges(const struct dmas_sink *sink, bool verbose)
+{
+	struct dmas_mem_range r[8];
+	size_t n = dmas_iomem_kernel_ranges("/proc/iomem", r, 8);
+
+	if (verbose && !n)
+		fprintf(stderr,
+			"dmascope: /proc/iomem shows no kernel code or rodata: mappings of the kernel image are not checked\n");
+	for (size_t i = 0; i < n; i++)
+		if (sink->mem_range)
+			sink->mem_range(sink->ctx, &r[i]);
+}
+
 static void deliver_cpu_nodes(const struct dmas_sink *sink, int ncpus)
 {
 	int32_t *node_of;
@@ -87,5 +100,6 @@ void dmas_live_deliver_machine(const struct dmas_sink *sink,
 	if (sink->session)
 		sink->session(sink->ctx, s);
 	deliver_mem_ranges(sink, verbose);
+	deliver_kernel_ranges(sink, verbose);
 	deliver_cpu_nodes(sink, ncpus);
 }

@@ -2,9 +2,10 @@
 /*
  * live_sysfs.c - the traced machine's facts from sysfs: the NUMA layout
  * (which node each memory block and each CPU belongs to; from the zones of
- * /proc/zoneinfo where the kernel has no memory blocks) and each device's
- * IOMMU isolation.  Stored in recordings so that a buffer's node and a
- * device's isolation can be judged on another machine.
+ * /proc/zoneinfo where the kernel has no memory blocks), each device's IOMMU
+ * isolation, and the kernel image's text and rodata from /proc/iomem.  Stored
+ * in recordings so that a buffer's node, a device's isolation and a mapping of
+ * the kernel image can be judged on another machine.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -86,6 +87,7 @@ static int push_range(struct dmas_mem_range **r, size_t *n, size_t *cap,
 	(*r)[*n].start = start;
 	(*r)[*n].end = end;
 	(*r)[*n].node = node;
+	(*r)[*n].kind = DMAS_MEM_RAM;
 	(*n)++;
 	return 0;
 }
@@ -361,4 +363,46 @@ void dmas_sysfs_device_isolation(const char *root, struct dmas_device *d)
 		d->port = DMAS_PORT_REMOVABLE;
 	else if (!strcmp(word, "fixed"))
 		d->port = DMAS_PORT_FIXED;
+}
+
+size_t dmas_iomem_kernel_ranges(const char *path, struct dmas_mem_range *out,
+				size_t max)
+{
+	static const struct {
+		const char *name;
+		uint32_t kind;
+	} parts[] = {
+		{"Kernel code", DMAS_MEM_KERNEL_TEXT},
+		{"Kernel rodata", DMAS_MEM_KERNEL_RODATA},
+	};
+	unsigned long long start, end;
+	char line[256];
+	size_t n = 0;
+	FILE *f;
+	int name;
+
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* "  01000000-02276987 : Kernel code" (nested: indented) */
+		if (sscanf(line, " %llx-%llx : %n", &start, &end, &name) != 2)
+			continue;
+		/* addresses read as 0 without CAP_SYS_ADMIN: nothing to use */
+		if (!end || end < start || end == UINT64_MAX)
+			continue;
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			if (strcmp(line + name, parts[i].name))
+				continue;
+			out[n].start = start;
+			out[n].end = end + 1; /* iomem's end is inclusive */
+			out[n].node = -1;
+			out[n].kind = parts[i].kind;
+			n++;
+			break;
+		}
+	}
+	fclose(f);
+	return n;
 }

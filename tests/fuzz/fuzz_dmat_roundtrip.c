@@ -120,6 +120,10 @@ static size_t parse(const uint8_t *data, size_t size, struct op *ops)
 			take(&in, &o->range.start, 8);
 			take(&in, &o->range.end, 8);
 			take(&in, &o->range.node, 4);
+			/* RAM of a node, or a kernel range (node -1) */
+			o->range.kind = byte(&in) % DMAS_MEM_KINDS;
+			if (o->range.kind != DMAS_MEM_RAM)
+				o->range.node = -1;
 			break;
 		case OP_CPU:
 			take(&in, &o->cpu, sizeof(o->cpu));
@@ -180,7 +184,8 @@ static void expect(struct dmat_reader *r, const struct op *o)
 		if (t != DMAT_R_MEM_RANGE ||
 		    rec.range.start != o->range.start ||
 		    rec.range.end != o->range.end ||
-		    rec.range.node != o->range.node)
+		    rec.range.node != o->range.node ||
+		    rec.range.kind != o->range.kind)
 			abort();
 		break;
 	case OP_CPU:

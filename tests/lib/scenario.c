@@ -155,6 +155,15 @@ void scn_mem_range(struct scn *s, uint64_t start, uint64_t end, int node)
 		s->sink.mem_range(s->sink.ctx, &r);
 }
 
+void scn_kernel_range(struct scn *s, uint64_t start, uint64_t end,
+		      uint32_t kind)
+{
+	struct dmas_mem_range r = {start, end, -1, kind};
+
+	if (s->sink.mem_range)
+		s->sink.mem_range(s->sink.ctx, &r);
+}
+
 void scn_cpu_node(struct scn *s, uint32_t cpu, int node)
 {
 	if (s->sink.cpu_node)

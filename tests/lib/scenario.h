@@ -50,6 +50,9 @@ uint32_t scn_device_iso(struct scn *s, const char *name, const char *driver,
 uint32_t scn_stack(struct scn *s, const char *frame, ...)
 	__attribute__((sentinel));
 void scn_mem_range(struct scn *s, uint64_t start, uint64_t end, int node);
+/* A part of the kernel image: kind DMAS_MEM_KERNEL_TEXT or _RODATA. */
+void scn_kernel_range(struct scn *s, uint64_t start, uint64_t end,
+		      uint32_t kind);
 void scn_cpu_node(struct scn *s, uint32_t cpu, int node);
 
 /* ---- clock and context of the events that follow ---- */

@@ -1069,8 +1069,11 @@ static int dump(const char *path)
 			putchar('\n');
 			break;
 		case DMAT_R_MEM_RANGE:
-			printf("memrange %#" PRIx64 "-%#" PRIx64 " node=%d\n",
+			printf("memrange %#" PRIx64 "-%#" PRIx64 " node=%d",
 			       rec.range.start, rec.range.end, rec.range.node);
+			if (rec.range.kind != DMAS_MEM_RAM)
+				printf(" kind=%u", rec.range.kind);
+			putchar('\n');
 			break;
 		case DMAT_R_CPU_NODE:
 			printf("cpunode %u node=%d\n", rec.cpu_node.cpu,

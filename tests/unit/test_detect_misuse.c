@@ -666,6 +666,132 @@ TEST(cacheline_shared_by_two_mappings)
 	scn_free(s);
 }
 
+/*
+ * A streaming mapping of the kernel image's code or read-only data (the
+ * physical ranges /proc/iomem names "Kernel code" and "Kernel rodata").
+ */
+TEST(map_of_kernel_text_or_rodata)
+{
+	struct dmas_engine *e;
+	uint32_t dev, remote;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+
+	scn_mem_range(s, 0, 0x40000000, 0);
+	scn_kernel_range(s, 0x1000000, 0x2277000, DMAS_MEM_KERNEL_TEXT);
+	scn_kernel_range(s, 0x2400000, 0x2e0b000, DMAS_MEM_KERNEL_RODATA);
+	/* a const table in rodata, then a buffer ending on text's first byte */
+	scn_map_phys(s, dev, 0x10000, 16, TO, 0x2400100);
+	scn_unmap(s, dev, 0x10000, 16, TO);
+	scn_map_phys(s, dev, 0x20000, 64, TO, 0xffffc1);
+	scn_unmap(s, dev, 0x20000, 64, TO);
+	/* silent: next to the image (kernel data, RAM around it) */
+	scn_map_phys(s, dev, 0x30000, 4096, TO, 0x2277000);
+	scn_unmap(s, dev, 0x30000, 4096, TO);
+	scn_map_phys(s, dev, 0x40000, 64, FROM, 0xffffc0);
+	scn_unmap(s, dev, 0x40000, 64, FROM);
+	scn_map_phys(s, dev, 0x50000, 4096, TO, 0x2e0b000);
+	scn_unmap(s, dev, 0x50000, 4096, TO);
+	/* silent: a resource (MMIO) mapping is not memory of the image */
+	scn_map_resource(s, dev, 0x60000, 4096, TO);
+	scn_unmap_resource(s, dev, 0x60000, 4096, TO);
+	/* a device on node 1: the image (node 0) is that bug, not also a
+	 * remote buffer (one root cause, one finding) */
+	remote = scn_device(s, "vdmac.0", "", 1);
+	scn_bind(s, remote, "vdmac");
+	scn_map_phys(s, remote, 0x70000, 16, TO, 0x2400100);
+	scn_unmap(s, remote, 0x70000, 16, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e),
+		    "map-kernel-image,map-kernel-image,map-kernel-image");
+	CHECK_EQ(scn_finding(e, "map-kernel-image", 2)->dev, remote);
+	f = scn_finding(e, "map-kernel-image", 0);
+	CHECK_EQ(f->addr, 0x10000);
+	CHECK_EQ(f->size, 16);
+	CHECK_EQ(f->dir, TO);
+	CHECK_CONTAINS(
+		f->detail,
+		"dma_map_single/page of phys 0x2400100+16: the kernel's read-only data (0x2400000-0x2e0afff)");
+	CHECK_CONTAINS(scn_finding(e, "map-kernel-image", 1)->detail,
+		       "the kernel's code (0x1000000-0x2276fff)");
+	/* the placement map is unaffected by the image's ranges */
+	CHECK_EQ(dmas_engine_node_of(e, 0x2400100), 0);
+	scn_free(s);
+}
+
+/* An sg list whose first segment starts in the image; none without ranges. */
+TEST(map_of_kernel_image_sg_and_unknown_image)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+
+	scn_kernel_range(s, 0x1000000, 0x2277000, DMAS_MEM_KERNEL_TEXT);
+	{
+		struct dmas_event ev = {.kind = DMAS_EV_MAP_SG,
+					.dev = dev,
+					.addr = 0x10000,
+					.size = 8192,
+					.dir = TO,
+					.aux = 0xffff888000700000ull,
+					.phys = 0x1001000,
+					.count = 2 | 2u << 16};
+
+		scn_event(s, &ev);
+	}
+	scn_unmap_sg(s, dev, 0xffff888000700000ull, 2, 8192, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "map-kernel-image");
+	CHECK_CONTAINS(scn_finding(e, "map-kernel-image", 0)->detail,
+		       "dma_map_sg of phys 0x1001000+8192: the kernel's code");
+	scn_free(s);
+
+	/* silent: without the image's ranges nothing is judged */
+	s = setup(&e, &dev);
+	scn_map_phys(s, dev, 0x10000, 16, TO, 0x2400100);
+	scn_unmap(s, dev, 0x10000, 16, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	scn_free(s);
+}
+
+/* A buffer on the mapping task's kernel stack, as the tracer flags it. */
+TEST(map_of_the_mapping_tasks_stack)
+{
+	struct dmas_engine *e;
+	uint32_t dev;
+	struct scn *s = setup(&e, &dev);
+	struct dmas_event ev = {.kind = DMAS_EV_MAP,
+				.addr = 0x10000,
+				.size = 64,
+				.dir = TO,
+				.phys = 0x7654040,
+				.flags = DMAS_F_ON_STACK};
+
+	scn_kernel_range(s, 0x1000000, 0x2277000, DMAS_MEM_KERNEL_TEXT);
+	ev.dev = dev;
+	scn_event(s, &ev);
+	scn_unmap(s, dev, 0x10000, 64, TO);
+	/* silent: the same memory without the flag (not on the stack) */
+	scn_map_phys(s, dev, 0x20000, 64, TO, 0x7654040);
+	scn_unmap(s, dev, 0x20000, 64, TO);
+	/* an sg list whose first segment is on the stack */
+	ev.kind = DMAS_EV_MAP_SG;
+	ev.aux = 0xffffc90000013f00ull;
+	ev.count = 1 | 1u << 16;
+	ev.addr = 0x30000;
+	scn_event(s, &ev);
+	scn_unmap_sg(s, dev, 0xffffc90000013f00ull, 1, 64, TO);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "map-stack,map-stack");
+	CHECK_EQ(scn_finding(e, "map-stack", 0)->addr, 0x10000);
+	CHECK_CONTAINS(
+		scn_finding(e, "map-stack", 0)->detail,
+		"dma_map_single/page of phys 0x7654040+64: a page of the kernel stack of the task that mapped it");
+	CHECK_CONTAINS(scn_finding(e, "map-stack", 1)->detail, "dma_map_sg");
+	scn_free(s);
+}
+
 TEST(free_not_allocated)
 {
 	struct dmas_engine *e;

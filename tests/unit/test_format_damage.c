@@ -350,7 +350,10 @@ TEST(format_unknown_records_skipped)
 	free(f);
 }
 
-/* A newer writer's longer device and memory range records still read. */
+/*
+ * A newer writer's longer device and memory range records still read; a
+ * kernel range of a kind this reader does not know is skipped.
+ */
 TEST(format_longer_records_read)
 {
 	uint8_t file[2048], payload[DMAT_DEVICE_LEN + 16], *p = file;
@@ -400,6 +403,11 @@ TEST(format_longer_records_read)
 	dmat_put32(payload + 16, 1);
 	memset(payload + 24, 0x77, 8);
 	p += fmt_make_record(p, DMAT_T_MEM_RANGE, payload, 32);
+	/* a kernel range, longer; then one of a kind this reader lacks */
+	dmat_put32(payload + 16, DMAS_MEM_KERNEL_RODATA);
+	p += fmt_make_record(p, DMAT_T_KERNEL_RANGE, payload, 32);
+	dmat_put32(payload + 16, DMAS_MEM_KINDS + 5);
+	p += fmt_make_record(p, DMAT_T_KERNEL_RANGE, payload, 32);
 	memset(payload, 0, sizeof(payload));
 	p += fmt_make_record(p, DMAT_T_TRAILER, payload, DMAT_TRAILER_LEN + 8);
 	CHECK(fmt_dump_mem(file, (size_t)(p - file), &d, err, sizeof(err)));
@@ -409,7 +417,8 @@ TEST(format_longer_records_read)
 		"device 4 node=1 flags=0 mask=0xffff name=dev driver=drv bus=pci iommu=3:9 port=2\n"
 		"device 5 node=1 flags=0 mask=0xffff name=old driver=drv bus=pci iommu=0:0 port=0\n"
 		"device 6 node=1 flags=0 mask=0xffff name=bad driver=drv bus=pci iommu=0:9 port=0\n"
-		"memrange 0x1000-0x2000 node=1\n");
+		"memrange 0x1000-0x2000 node=1\n"
+		"memrange 0x1000-0x2000 node=-1 kind=2\n");
 	fmt_dump_free(&d);
 	free(f);
 }

@@ -96,6 +96,35 @@ static void roundtrip(bool compress)
 	fmt_dump_free(&db);
 }
 
+/* Kernel image ranges travel in records of their own, kind kept. */
+TEST(format_roundtrip_kernel_ranges)
+{
+	const char *p = path_in_tmp("kr.dmat");
+	struct dmas_mem_range ram = {0, 0x40000000, 0, DMAS_MEM_RAM},
+			      text = {0x1000000, 0x2277000, -1,
+				      DMAS_MEM_KERNEL_TEXT},
+			      ro = {0x2400000, 0x2e0b000, -1,
+				    DMAS_MEM_KERNEL_RODATA};
+	struct dmat_writer *w;
+	struct fmt_dump d;
+	char err[512];
+
+	w = dmat_writer_open(p, NULL, NULL, err, sizeof(err));
+	CHECK(w);
+	if (!w)
+		return;
+	CHECK_EQ(dmat_write_mem_range(w, &ram), 0);
+	CHECK_EQ(dmat_write_mem_range(w, &text), 0);
+	CHECK_EQ(dmat_write_mem_range(w, &ro), 0);
+	CHECK_EQ(dmat_writer_close(w, 0, err, sizeof(err)), 0);
+	CHECK(fmt_dump_file(p, &d, err, sizeof(err)));
+	CHECK_EQ(d.final, DMAT_R_EOF);
+	CHECK_STREQ(d.text, "memrange 0-0x40000000 node=0\n"
+			    "memrange 0x1000000-0x2277000 node=-1 kind=1\n"
+			    "memrange 0x2400000-0x2e0b000 node=-1 kind=2\n");
+	fmt_dump_free(&d);
+}
+
 TEST(format_roundtrip_every_record)
 {
 	roundtrip(false);

@@ -144,8 +144,11 @@ static void dump_record(FILE *f, const struct dmat_record *rec)
 		fputc('\n', f);
 		break;
 	case DMAT_R_MEM_RANGE:
-		fprintf(f, "memrange %#" PRIx64 "-%#" PRIx64 " node=%d\n",
+		fprintf(f, "memrange %#" PRIx64 "-%#" PRIx64 " node=%d",
 			rec->range.start, rec->range.end, rec->range.node);
+		if (rec->range.kind != DMAS_MEM_RAM)
+			fprintf(f, " kind=%u", rec->range.kind);
+		fputc('\n', f);
 		break;
 	case DMAT_R_CPU_NODE:
 		fprintf(f, "cpunode %u node=%d\n", rec->cpu_node.cpu,

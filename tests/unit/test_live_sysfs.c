@@ -3,7 +3,8 @@
  * test_live_sysfs.c - the machine's memory map for NUMA placement: sysfs
  * memory blocks, and /proc/zoneinfo's node spans where a kernel has no
  * memory blocks (CONFIG_MEMORY_HOTPLUG off), contested spans left out; a
- * device's IOMMU group, domain type and port from a sysfs tree.
+ * device's IOMMU group, domain type and port from a sysfs tree; the kernel
+ * image's text and rodata from /proc/iomem.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,4 +253,50 @@ TEST(sysfs_device_isolation_group_type_and_port)
 	CHECK_STREQ(dmas_iommu_domain_name(DMAS_IOMMU_DMA_FQ), "DMA-FQ");
 	CHECK_STREQ(dmas_iommu_isolation(DMAS_IOMMU_IDENTITY), "identity");
 	CHECK_STREQ(dmas_iommu_domain_name(200), "unknown");
+}
+
+/* /proc/iomem as root on Debian 12's 6.1 (lines between trimmed). */
+static const char iomem_root[] = "00000000-00000fff : Reserved\n"
+				 "00001000-0009fbff : System RAM\n"
+				 "00100000-3ffdffff : System RAM\n"
+				 "  01000000-02276987 : Kernel code\n"
+				 "  02400000-02e0afff : Kernel rodata\n"
+				 "  03000000-0327c0bf : Kernel data\n"
+				 "  03b36000-03c66fff : Kernel bss\n"
+				 "fed00000-fed003ff : HPET 0\n";
+
+TEST(iomem_gives_kernel_text_and_rodata)
+{
+	struct dmas_mem_range r[4];
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/iomem", test_tmpdir());
+	put(test_tmpdir(), "iomem", iomem_root);
+	CHECK_EQ(dmas_iomem_kernel_ranges(path, r, 4), 2);
+	CHECK_EQ(r[0].kind, DMAS_MEM_KERNEL_TEXT);
+	CHECK_EQ(r[0].start, 0x1000000);
+	CHECK_EQ(r[0].end, 0x2276988); /* iomem's end is inclusive */
+	CHECK_EQ(r[0].node, -1);
+	CHECK_EQ(r[1].kind, DMAS_MEM_KERNEL_RODATA);
+	CHECK_EQ(r[1].start, 0x2400000);
+	CHECK_EQ(r[1].end, 0x2e0b000);
+	/* room for one: the first */
+	CHECK_EQ(dmas_iomem_kernel_ranges(path, r, 1), 1);
+	CHECK_EQ(r[0].kind, DMAS_MEM_KERNEL_TEXT);
+}
+
+TEST(iomem_hidden_or_missing_gives_nothing)
+{
+	struct dmas_mem_range r[4];
+	char path[1024];
+
+	/* what a reader without CAP_SYS_ADMIN sees */
+	snprintf(path, sizeof(path), "%s/iomem", test_tmpdir());
+	put(test_tmpdir(), "iomem",
+	    "00000000-00000000 : System RAM\n"
+	    "  00000000-00000000 : Kernel code\n"
+	    "  00000000-00000000 : Kernel rodata\n");
+	CHECK_EQ(dmas_iomem_kernel_ranges(path, r, 4), 0);
+	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
+	CHECK_EQ(dmas_iomem_kernel_ranges(path, r, 4), 0);
 }

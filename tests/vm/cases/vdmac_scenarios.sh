@@ -120,6 +120,8 @@ buggy sync-sg-nents-mismatch sync-sg-nents-mismatch
 buggy unmap-type-mismatch unmap-type-mismatch
 check "unmap-type-mismatch: the right unmap that follows is folded in" grep -q 'folds=1' $D/ground_truth
 buggy cacheline-overlap cacheline-overlap
+buggy map-kernel-image map-kernel-image
+buggy map-stack map-stack
 buggy coherent-via-streaming-api coherent-via-streaming-api
 check "coherent-via-streaming-api: the correct free that follows is folded in" grep -q 'folds=1' $D/ground_truth
 buggy free-not-allocated free-not-allocated
@@ -184,7 +186,7 @@ check "every listed scenario was run${missing:+ (missing:$missing)}" test -z "$m
 # Ground truth is machine readable: key=value tokens, hex addresses,
 # decimal sizes, dir names.
 bad=$(cat "$OUT"/vdmac/*.truth | grep '^finding=' | tr ' ' '\n' | grep -Ev \
-	'^(finding|dev|chan|pool|module|requires|needs|when|kind|access|reason)=[a-z0-9.-]+$|^(addr|phys|sync_addr)=0x[0-9a-f]+$|^(size|unmap_size|sync_size|count|cookie|node|dev_node|cpu|cpu_node|in_flight|result|stalled_ms|folds|nents|sync_nents)=[0-9]+$|^(dir|unmap_dir|sync_dir)=(to-device|from-device|bidirectional)$')
+	'^(finding|dev|chan|pool|module|requires|needs|when|kind|access|reason|what)=[a-z0-9.-]+$|^(addr|phys|sync_addr)=0x[0-9a-f]+$|^(size|unmap_size|sync_size|count|cookie|node|dev_node|cpu|cpu_node|in_flight|result|stalled_ms|folds|nents|sync_nents)=[0-9]+$|^(dir|unmap_dir|sync_dir)=(to-device|from-device|bidirectional)$')
 check "ground truth lines are well formed${bad:+: $bad}" test -z "$bad"
 
 check "rmmod vdmac" rmmod vdmac
