@@ -2,11 +2,10 @@
 /*
  * tracecmd.c - a trace-cmd recording (trace.dat, file versions 6 and 7,
  * sections uncompressed or compressed with zstd or zlib) as an event
- * source: the dma:* events under every name and layout they have had, the
- * swiotlb, iommu and vdmac events.  The container is read here (the
- * layouts of trace-cmd.dat.v6(5) and trace-cmd.dat.v7(5)); event formats
- * and ring-buffer pages are libtraceevent's: every field is found by name
- * in the format the recording carries, never at a fixed offset.
+ * source.  The container is read here (the layouts of
+ * trace-cmd.dat.v6(5) and trace-cmd.dat.v7(5)); ring-buffer pages are
+ * libtraceevent's; what each record becomes is tracedata.c's, shared with
+ * the perf.data import.
  * libtracecmd itself is not used: Debian ships it only as a shared library
  * and our programs link statically.
  */
@@ -26,61 +25,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "engine/engine.h"
 #include "source/source_impl.h"
+#include "source/tracedata.h"
 
 static const char td_magic[10] = "\x17\x08\x44tracing";
 
 #define TD_MAX_CPUS 4096
 #define TD_MAX_SECTION (1u << 30) /* one metadata section, uncompressed */
-
-/* ---- bounds-checked reading of the container ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t len, pos;
-	bool big, bad;
-};
-
-static const uint8_t *rd_take(struct rd *r, size_t n)
-{
-	const uint8_t *q;
-
-	if (r->bad || n > r->len - r->pos) {
-		r->bad = true;
-		return NULL;
-	}
-	q = r->p + r->pos;
-	r->pos += n;
-	return q;
-}
-
-static uint64_t rd_num(struct rd *r, size_t n)
-{
-	const uint8_t *q = rd_take(r, n);
-	uint64_t v = 0;
-	size_t i;
-
-	if (!q)
-		return 0;
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)q[r->big ? n - 1 - i : i] << (8 * i);
-	return v;
-}
-
-static const char *rd_str(struct rd *r)
-{
-	const char *s = (const char *)r->p + r->pos;
-	const void *nul;
-
-	if (r->bad || r->pos >= r->len ||
-	    !(nul = memchr(s, '\0', r->len - r->pos))) {
-		r->bad = true;
-		return "";
-	}
-	r->pos += (size_t)((const char *)nul - s) + 1;
-	return s;
-}
 
 /* ---- the recording ---- */
 
@@ -101,74 +52,6 @@ struct td_cpu {
 	int ev_size;
 };
 
-/* What an event of the recording becomes. */
-enum td_handler {
-	TH_NONE,
-	TH_MAP, /* dma_map_page/phys/resource */
-	TH_UNMAP,
-	TH_SYNC,
-	TH_ALLOC,
-	TH_FREE,
-	TH_MAP_SG,
-	TH_MAP_SG_ERR,
-	TH_UNMAP_SG,
-	TH_SYNC_SG,
-	TH_BOUNCE,
-	TH_IOMMU_MAP,
-	TH_IOMMU_UNMAP,
-	TH_IOMMU_FAULT,
-	TH_VDMAC_PREP,
-	TH_VDMAC_DESC, /* submit, xfer_start, complete, error */
-	TH_VDMAC_CHAN, /* issue_pending, terminate, chan_alloc, chan_free */
-	TH_VDMAC_ACCESS,
-};
-
-static const struct td_event_spec {
-	const char *sys, *name;
-	enum td_handler h;
-	uint8_t kind;
-} td_specs[] = {
-	/* 6.12-6.16 names, then 6.17+ (dma_map_phys also maps resources) */
-	{"dma", "dma_map_page", TH_MAP, DMAS_EV_MAP},
-	{"dma", "dma_unmap_page", TH_UNMAP, DMAS_EV_UNMAP},
-	{"dma", "dma_map_phys", TH_MAP, DMAS_EV_MAP},
-	{"dma", "dma_unmap_phys", TH_UNMAP, DMAS_EV_UNMAP},
-	{"dma", "dma_map_resource", TH_MAP, DMAS_EV_MAP_RESOURCE},
-	{"dma", "dma_unmap_resource", TH_UNMAP, DMAS_EV_UNMAP_RESOURCE},
-	{"dma", "dma_sync_single_for_cpu", TH_SYNC, DMAS_EV_SYNC_FOR_CPU},
-	{"dma", "dma_sync_single_for_device", TH_SYNC, DMAS_EV_SYNC_FOR_DEVICE},
-	{"dma", "dma_alloc", TH_ALLOC, DMAS_EV_ALLOC_COHERENT},
-	{"dma", "dma_free", TH_FREE, DMAS_EV_FREE_COHERENT},
-	{"dma", "dma_alloc_pages", TH_ALLOC, DMAS_EV_ALLOC_PAGES},
-	{"dma", "dma_free_pages", TH_FREE, DMAS_EV_FREE_PAGES},
-	{"dma", "dma_map_sg", TH_MAP_SG, DMAS_EV_MAP_SG},
-	{"dma", "dma_map_sg_err", TH_MAP_SG_ERR, DMAS_EV_MAP_ERROR},
-	{"dma", "dma_unmap_sg", TH_UNMAP_SG, DMAS_EV_UNMAP_SG},
-	{"dma", "dma_sync_sg_for_cpu", TH_SYNC_SG, DMAS_EV_SYNC_SG_FOR_CPU},
-	{"dma", "dma_sync_sg_for_device", TH_SYNC_SG,
-	 DMAS_EV_SYNC_SG_FOR_DEVICE},
-	{"swiotlb", "swiotlb_bounced", TH_BOUNCE, DMAS_EV_SWIOTLB_BOUNCE},
-	{"iommu", "map", TH_IOMMU_MAP, DMAS_EV_IOMMU_MAP},
-	{"iommu", "unmap", TH_IOMMU_UNMAP, DMAS_EV_IOMMU_UNMAP},
-	{"iommu", "io_page_fault", TH_IOMMU_FAULT, DMAS_EV_IOMMU_FAULT},
-	{"vdmac", "vdmac_desc_prep", TH_VDMAC_PREP, DMAS_EV_DESC_PREP},
-	{"vdmac", "vdmac_submit", TH_VDMAC_DESC, DMAS_EV_DESC_SUBMIT},
-	{"vdmac", "vdmac_xfer_start", TH_VDMAC_DESC, DMAS_EV_XFER_START},
-	{"vdmac", "vdmac_complete", TH_VDMAC_DESC, DMAS_EV_XFER_COMPLETE},
-	{"vdmac", "vdmac_error", TH_VDMAC_DESC, DMAS_EV_XFER_ERROR},
-	{"vdmac", "vdmac_issue_pending", TH_VDMAC_CHAN, DMAS_EV_ISSUE_PENDING},
-	{"vdmac", "vdmac_terminate", TH_VDMAC_CHAN, DMAS_EV_TERMINATE},
-	{"vdmac", "vdmac_chan_alloc", TH_VDMAC_CHAN, DMAS_EV_CHAN_REQUEST},
-	{"vdmac", "vdmac_chan_free", TH_VDMAC_CHAN, DMAS_EV_CHAN_RELEASE},
-	{"vdmac", "vdmac_cpu_access", TH_VDMAC_ACCESS, DMAS_EV_CPU_ACCESS},
-};
-
-#define TD_NSPECS (sizeof(td_specs) / sizeof(td_specs[0]))
-
-struct td_dev {
-	char name[DMAS_DEV_NAME_LEN];
-};
-
 struct tracecmd_source {
 	struct dmas_source base;
 	char path[256];
@@ -177,39 +60,17 @@ struct tracecmd_source {
 	int version;
 	bool big;
 	uint32_t page_size;
-	int kernel_long; /* bytes of the page header's commit field */
 	char comp[16]; /* "none", "zstd", "zlib" */
 	char uname[65]; /* the traced kernel's release */
 	char host[65];
-	struct tep_handle *tep;
+	struct td_events ev; /* formats and the events we read */
 	struct td_cpu *cpus;
 	uint32_t nr_cpus;
-	/* the events we read, by tep event id */
-	const struct td_event_spec *by_id[65536];
-	uint32_t nr_known;
-	/* devices by name: ids 1.. */
-	struct td_dev *devs;
-	uint32_t nr_devs;
-	uint64_t events, skipped, bad_records;
+	uint64_t bad_records;
 	/* allocations of decompressed metadata, freed at close */
 	void **blobs;
 	size_t nr_blobs;
 };
-
-static int fail(char *err, size_t errlen, const char *path, const char *fmt,
-		...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(err, errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static bool keep_blob(struct tracecmd_source *t, void *p)
 {
@@ -263,25 +124,25 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 	uint64_t size;
 
 	if (off >= t->len)
-		return fail(err, errlen, t->path,
-			    "truncated: section at offset %" PRIu64
-			    " is past the end (%zu bytes)",
-			    off, t->len);
+		return td_fail(err, errlen, t->path,
+			       "truncated: section at offset %" PRIu64
+			       " is past the end (%zu bytes)",
+			       off, t->len);
 	r.pos = off;
 	id = (uint16_t)rd_num(&r, 2);
 	flags = (uint16_t)rd_num(&r, 2);
 	rd_num(&r, 4); /* description string id */
 	size = rd_num(&r, 8);
 	if (r.bad || size > r.len - r.pos)
-		return fail(err, errlen, t->path,
-			    "truncated: section %u at offset %" PRIu64
-			    " runs past the end",
-			    want, off);
+		return td_fail(err, errlen, t->path,
+			       "truncated: section %u at offset %" PRIu64
+			       " runs past the end",
+			       want, off);
 	if (id != want)
-		return fail(err, errlen, t->path,
-			    "corrupt: section at offset %" PRIu64
-			    " is %u, expected %u",
-			    off, id, want);
+		return td_fail(err, errlen, t->path,
+			       "corrupt: section at offset %" PRIu64
+			       " is %u, expected %u",
+			       off, id, want);
 	memset(out, 0, sizeof(*out));
 	out->big = t->big;
 	if (flags & 1) {
@@ -291,17 +152,17 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 		uint8_t *dst;
 
 		if (!src || usize > TD_MAX_SECTION)
-			return fail(
+			return td_fail(
 				err, errlen, t->path,
 				"corrupt: compressed section %u at offset %" PRIu64
 				" has bad sizes",
 				want, off);
 		dst = inflate_blob(t, src, csize, usize);
 		if (!dst || !keep_blob(t, dst))
-			return fail(err, errlen, t->path,
-				    "corrupt: section %u at offset %" PRIu64
-				    " does not decompress (%s)",
-				    want, off, t->comp);
+			return td_fail(err, errlen, t->path,
+				       "corrupt: section %u at offset %" PRIu64
+				       " does not decompress (%s)",
+				       want, off, t->comp);
 		out->p = dst;
 		out->len = usize;
 	} else {
@@ -322,69 +183,10 @@ static int section_whole(struct tracecmd_source *t, uint64_t off, uint16_t id,
 	rd_num(&r, 8);
 	size = rd_num(&r, 8);
 	if (r.bad || size > r.len - r.pos)
-		return fail(err, errlen, t->path,
-			    "truncated: section %u at offset %" PRIu64
-			    " runs past the end (%zu bytes)",
-			    id, off, t->len);
-	return 0;
-}
-
-/* ---- event formats ---- */
-
-static int parse_header_info(struct tracecmd_source *t, struct rd *r, char *err,
-			     size_t errlen)
-{
-	const uint8_t *page, *q;
-	uint64_t n;
-	const char *s;
-
-	if (strcmp(rd_str(r), "header_page"))
-		return fail(err, errlen, t->path, "%s: no header_page",
-			    r->bad ? "truncated" : "corrupt");
-	n = rd_num(r, 8);
-	page = rd_take(r, n);
-	if (strcmp(rd_str(r), "header_event"))
-		return fail(err, errlen, t->path, "%s: no header_event",
-			    r->bad ? "truncated" : "corrupt");
-	n = rd_num(r, 8);
-	rd_take(r, n);
-	if (r->bad || !page)
-		return fail(err, errlen, t->path,
-			    "truncated in the header information");
-	/* the page header's commit field is a kernel long */
-	t->kernel_long = 8;
-	q = memmem(page, (size_t)(r->p + r->pos - page), "commit;", 7);
-	s = q ? memmem(q, (size_t)(r->p + r->len - q), "size:", 5) : NULL;
-	if (s && s[5] == '4')
-		t->kernel_long = 4;
-	tep_parse_header_page(t->tep, (char *)page, (unsigned long)n,
-			      t->kernel_long);
-	return 0;
-}
-
-static int parse_formats(struct tracecmd_source *t, struct rd *r, bool systems,
-			 char *err, size_t errlen)
-{
-	uint32_t nsys = systems ? (uint32_t)rd_num(r, 4) : 1, i, j, n;
-
-	for (i = 0; i < nsys && !r->bad; i++) {
-		const char *sys = systems ? rd_str(r) : "ftrace";
-
-		n = (uint32_t)rd_num(r, 4);
-		for (j = 0; j < n && !r->bad; j++) {
-			uint64_t size = rd_num(r, 8);
-			const uint8_t *fmt = rd_take(r, size);
-
-			/* an event libtraceevent cannot parse is skipped, as
-			 * trace-cmd does; its records then count as unknown */
-			if (fmt)
-				tep_parse_event(t->tep, (const char *)fmt,
-						(unsigned long)size, sys);
-		}
-	}
-	if (r->bad)
-		return fail(err, errlen, t->path,
-			    "truncated in the event formats");
+		return td_fail(err, errlen, t->path,
+			       "truncated: section %u at offset %" PRIu64
+			       " runs past the end (%zu bytes)",
+			       id, off, t->len);
 	return 0;
 }
 
@@ -399,17 +201,18 @@ static int add_cpu(struct tracecmd_source *t, uint32_t cpu, uint64_t off,
 	if (!size)
 		return 0;
 	if (t->nr_cpus >= TD_MAX_CPUS)
-		return fail(err, errlen, t->path,
-			    "corrupt: more than %u CPU buffers", TD_MAX_CPUS);
+		return td_fail(err, errlen, t->path,
+			       "corrupt: more than %u CPU buffers",
+			       TD_MAX_CPUS);
 	if (off > t->len || size > t->len - off)
-		return fail(err, errlen, t->path,
-			    "truncated: CPU %u's data (%" PRIu64
-			    " bytes at %" PRIu64
-			    ") runs past the end (%zu bytes)",
-			    cpu, size, off, t->len);
+		return td_fail(err, errlen, t->path,
+			       "truncated: CPU %u's data (%" PRIu64
+			       " bytes at %" PRIu64
+			       ") runs past the end (%zu bytes)",
+			       cpu, size, off, t->len);
 	np = realloc(t->cpus, (t->nr_cpus + 1) * sizeof(*t->cpus));
 	if (!np)
-		return fail(err, errlen, t->path, "out of memory");
+		return td_fail(err, errlen, t->path, "out of memory");
 	t->cpus = np;
 	c = &t->cpus[t->nr_cpus++];
 	memset(c, 0, sizeof(*c));
@@ -433,7 +236,8 @@ static int parse_buffer_opt(struct tracecmd_source *t, struct rd *o, char *err,
 	rd_num(o, 4); /* page size */
 	ncpu = (uint32_t)rd_num(o, 4);
 	if (o->bad)
-		return fail(err, errlen, t->path, "corrupt: a BUFFER option");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: a BUFFER option");
 	if (ncpu && sec + 4 <= t->len)
 		compressed = (t->map[sec + (t->big ? 3 : 2)] & 1) != 0;
 	for (i = 0; i < ncpu; i++) {
@@ -441,8 +245,8 @@ static int parse_buffer_opt(struct tracecmd_source *t, struct rd *o, char *err,
 		off = rd_num(o, 8);
 		size = rd_num(o, 8);
 		if (o->bad)
-			return fail(err, errlen, t->path,
-				    "corrupt: a BUFFER option");
+			return td_fail(err, errlen, t->path,
+				       "corrupt: a BUFFER option");
 		if (add_cpu(t, cpu, off, size, compressed, err, errlen))
 			return -1;
 	}
@@ -476,17 +280,17 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 	rd_str(h); /* compression version */
 	opts = rd_num(h, 8);
 	if (h->bad)
-		return fail(err, errlen, t->path, "truncated in the header");
+		return td_fail(err, errlen, t->path, "truncated in the header");
 	if (strcmp(t->comp, "none") && strcmp(t->comp, "zstd") &&
 	    strcmp(t->comp, "zlib"))
-		return fail(
+		return td_fail(
 			err, errlen, t->path,
 			"compressed with '%s': only zstd and zlib are read (trace-cmd convert --compression none)",
 			t->comp);
 	while (opts) {
 		if (++guard > 64)
-			return fail(err, errlen, t->path,
-				    "corrupt: the options sections loop");
+			return td_fail(err, errlen, t->path,
+				       "corrupt: the options sections loop");
 		if (section(t, opts, 0, &s, err, errlen))
 			return -1;
 		opts = 0;
@@ -519,20 +323,20 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 				return -1;
 		}
 		if (s.bad)
-			return fail(err, errlen, t->path,
-				    "truncated in an options section");
+			return td_fail(err, errlen, t->path,
+				       "truncated in an options section");
 	}
 	if (!hdr || !evf)
-		return fail(err, errlen, t->path,
-			    "corrupt: no header or event formats section");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: no header or event formats section");
 	if (section(t, hdr, 16, &s, err, errlen) ||
-	    parse_header_info(t, &s, err, errlen))
+	    td_parse_header_info(&t->ev, &s, err, errlen))
 		return -1;
 	if (ftr && (section(t, ftr, 17, &s, err, errlen) ||
-		    parse_formats(t, &s, false, err, errlen)))
+		    td_parse_formats(&t->ev, &s, false, err, errlen)))
 		return -1;
 	if (section(t, evf, 18, &s, err, errlen) ||
-	    parse_formats(t, &s, true, err, errlen))
+	    td_parse_formats(&t->ev, &s, true, err, errlen))
 		return -1;
 	return 0;
 }
@@ -544,13 +348,8 @@ static int open_v6(struct tracecmd_source *t, struct rd *h, char *err,
 	const uint8_t *label;
 
 	snprintf(t->comp, sizeof(t->comp), "none");
-	if (parse_header_info(t, h, err, errlen) ||
-	    parse_formats(t, h, false, err, errlen) ||
-	    parse_formats(t, h, true, err, errlen))
+	if (td_parse_tracing_data(&t->ev, h, err, errlen))
 		return -1;
-	rd_take(h, rd_num(h, 4)); /* kallsyms */
-	rd_take(h, rd_num(h, 4)); /* printk formats */
-	rd_take(h, rd_num(h, 8)); /* saved command lines */
 	ncpu = (uint32_t)rd_num(h, 4);
 	label = rd_take(h, 10);
 	if (label && !memcmp(label, "options  ", 10)) {
@@ -569,22 +368,22 @@ static int open_v6(struct tracecmd_source *t, struct rd *h, char *err,
 		label = rd_take(h, 10);
 	}
 	if (h->bad || !label)
-		return fail(err, errlen, t->path, "truncated in the header");
+		return td_fail(err, errlen, t->path, "truncated in the header");
 	if (!memcmp(label, "latency  ", 10))
-		return fail(
+		return td_fail(
 			err, errlen, t->path,
 			"a latency trace (text): record events with trace-cmd record -e");
 	if (memcmp(label, "flyrecord", 10))
-		return fail(err, errlen, t->path,
-			    "corrupt: neither flyrecord nor latency data");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: neither flyrecord nor latency data");
 	if (ncpu > TD_MAX_CPUS)
-		return fail(err, errlen, t->path, "corrupt: %u CPUs", ncpu);
+		return td_fail(err, errlen, t->path, "corrupt: %u CPUs", ncpu);
 	for (i = 0; i < ncpu; i++) {
 		uint64_t off = rd_num(h, 8), size = rd_num(h, 8);
 
 		if (h->bad)
-			return fail(err, errlen, t->path,
-				    "truncated in the CPU table");
+			return td_fail(err, errlen, t->path,
+				       "truncated in the CPU table");
 		if (add_cpu(t, i, off, size, false, err, errlen))
 			return -1;
 	}
@@ -635,10 +434,10 @@ static bool page_sane(const struct tracecmd_source *t, const uint8_t *page)
 	uint64_t commit;
 
 	rd_num(&r, 8);
-	commit = rd_num(&r, (size_t)t->kernel_long);
+	commit = rd_num(&r, (size_t)t->ev.kernel_long);
 	/* the high bits are flags (missed events, data stored) */
 	commit &= 0x3fffffff;
-	return commit <= t->page_size - 8 - (uint64_t)t->kernel_long;
+	return commit <= t->page_size - 8 - (uint64_t)t->ev.kernel_long;
 }
 
 /* Advance c to its next event; c->ev NULL when it has none. */
@@ -687,7 +486,7 @@ static void cpu_advance(struct tracecmd_source *t, struct td_cpu *c,
 static int cpu_start(struct tracecmd_source *t, struct td_cpu *c)
 {
 	c->kb = kbuffer_alloc(
-		t->kernel_long == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+		t->ev.kernel_long == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
 		t->big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
 	c->page = calloc(1, t->page_size);
 	if (!c->kb || !c->page)
@@ -705,273 +504,6 @@ static int cpu_start(struct tracecmd_source *t, struct td_cpu *c)
 	return 0;
 }
 
-/* ---- turning records into events ---- */
-
-/* A numeric field; false when the record lacks it. */
-static bool fnum(struct tep_event *e, const void *d, int size, const char *name,
-		 unsigned long long *v)
-{
-	struct tep_format_field *f = tep_find_any_field(e, name);
-	unsigned long long x;
-
-	if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > size ||
-	    (f->flags & TEP_FIELD_IS_DYNAMIC) ||
-	    tep_read_number_field(f, d, &x))
-		return false;
-	*v = x;
-	return true;
-}
-
-/* A __data_loc / __rel_loc field: its bytes inside the record, or NULL. */
-static const uint8_t *fdyn(struct tracecmd_source *t, struct tep_event *e,
-			   const uint8_t *d, int size, const char *name,
-			   uint32_t *len)
-{
-	struct tep_format_field *f = tep_find_field(e, name);
-	uint32_t loc, off;
-
-	if (!f || !(f->flags & TEP_FIELD_IS_DYNAMIC) || f->offset < 0 ||
-	    f->offset + 4 > size)
-		return NULL;
-	loc = (uint32_t)tep_read_number(t->tep, d + f->offset, 4);
-	off = loc & 0xffff;
-	*len = loc >> 16;
-	if (f->flags & TEP_FIELD_IS_RELATIVE)
-		off += (uint32_t)f->offset + (uint32_t)f->size;
-	if ((uint64_t)off + *len > (uint64_t)size)
-		return NULL;
-	return d + off;
-}
-
-/* The device id of a name in the record, sending its record once. */
-static uint32_t dev_of(struct tracecmd_source *t, struct tep_event *e,
-		       const uint8_t *d, int size, const char *field,
-		       const struct dmas_sink *sink)
-{
-	struct dmas_device dev = {0};
-	uint32_t len, i;
-	const uint8_t *s = fdyn(t, e, d, size, field, &len);
-	char name[DMAS_DEV_NAME_LEN];
-	void *np;
-
-	if (!s)
-		return DMAS_DEV_NONE;
-	len = (uint32_t)strnlen((const char *)s, len);
-	if (len >= sizeof(name))
-		len = sizeof(name) - 1;
-	memcpy(name, s, len);
-	name[len] = '\0';
-	for (i = 0; i < t->nr_devs; i++)
-		if (!strcmp(t->devs[i].name, name))
-			return i + 1;
-	if (t->nr_devs >= DMAS_DEV_ID_MAX)
-		return DMAS_DEV_NONE;
-	np = realloc(t->devs, (t->nr_devs + 1) * sizeof(*t->devs));
-	if (!np)
-		return DMAS_DEV_NONE;
-	t->devs = np;
-	snprintf(t->devs[t->nr_devs].name, sizeof(t->devs[0].name), "%s", name);
-	t->nr_devs++;
-	dev.id = t->nr_devs;
-	dev.numa_node = -1; /* a trace.dat does not say */
-	snprintf(dev.name, sizeof(dev.name), "%s", name);
-	if (sink->device)
-		sink->device(sink->ctx, &dev);
-	return dev.id;
-}
-
-/* The first element and the sum of a u64 / u32 array field. */
-static bool farray(struct tracecmd_source *t, struct tep_event *e,
-		   const uint8_t *d, int size, const char *name, size_t elem,
-		   unsigned long long *first, unsigned long long *sum,
-		   uint32_t *n)
-{
-	uint32_t len, i;
-	const uint8_t *a = fdyn(t, e, d, size, name, &len);
-
-	if (!a)
-		return false;
-	*n = len / (uint32_t)elem;
-	*first = *n ? tep_read_number(t->tep, a, (int)elem) : 0;
-	if (sum)
-		for (*sum = 0, i = 0; i < *n; i++)
-			*sum += tep_read_number(t->tep, a + i * elem,
-						(int)elem);
-	return true;
-}
-
-#define DMA_ATTR_MMIO (1ul << 10) /* 6.17+: dma_map_phys of a resource */
-#define DMA_MAPPING_ERROR (~0ull)
-
-/* vdmac channels: provider and index make an opaque channel id. */
-static uint64_t vdmac_chan(uint32_t dev, uint64_t chan)
-{
-	return 1ull << 63 | (uint64_t)dev << 32 | (chan & 0xffffffff);
-}
-
-static void emit(struct tracecmd_source *t, struct td_cpu *c,
-		 const struct dmas_sink *sink)
-{
-	struct tep_record rec = {0};
-	const struct td_event_spec *sp;
-	struct tep_event *e;
-	struct dmas_event ev = {0};
-	const uint8_t *d = c->ev;
-	int size = c->ev_size, type;
-	unsigned long long v = 0, a, b;
-	uint32_t n = 0;
-
-	if (size <= 0)
-		return;
-	rec.data = c->ev;
-	rec.size = size;
-	rec.ts = c->ts;
-	rec.cpu = (int)c->cpu;
-	type = tep_data_type(t->tep, &rec);
-	if (type < 0 || type > 65535 || !(sp = t->by_id[type]) ||
-	    !(e = tep_find_event(t->tep, type))) {
-		t->skipped++;
-		return;
-	}
-	ev.ts = c->ts;
-	ev.cpu = (uint16_t)c->cpu;
-	ev.kind = sp->kind;
-	if (fnum(e, d, size, "common_pid", &v))
-		ev.pid = (uint32_t)v;
-	if (fnum(e, d, size, "dir", &v))
-		ev.dir = (uint8_t)v;
-	if (fnum(e, d, size, "attrs", &v))
-		ev.attrs = (uint16_t)v;
-	switch (sp->h) {
-	case TH_MAP:
-	case TH_UNMAP:
-	case TH_SYNC:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		if (!fnum(e, d, size, "dma_addr", &ev.addr))
-			fnum(e, d, size, "addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		if (sp->h == TH_MAP)
-			fnum(e, d, size, "phys_addr", &ev.phys);
-		if (fnum(e, d, size, "attrs", &v) && (v & DMA_ATTR_MMIO))
-			ev.kind = sp->h == TH_MAP ? DMAS_EV_MAP_RESOURCE
-						  : DMAS_EV_UNMAP_RESOURCE;
-		if (sp->h == TH_MAP && ev.addr == DMA_MAPPING_ERROR) {
-			ev.aux = ev.kind;
-			ev.kind = DMAS_EV_MAP_ERROR;
-			ev.addr = 0;
-		}
-		break;
-	case TH_ALLOC:
-	case TH_FREE:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		fnum(e, d, size, "dma_addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		fnum(e, d, size, "virt_addr", &ev.aux);
-		ev.dir = 0;
-		if (sp->h == TH_ALLOC &&
-		    (!ev.aux || ev.addr == DMA_MAPPING_ERROR))
-			ev.flags = DMAS_F_ERROR;
-		break;
-	case TH_MAP_SG:
-		/*
-		 * No scatterlist pointer in the event: the first segment's
-		 * physical address keys map and unmap (unmap_sg carries the
-		 * segments' physical addresses).
-		 */
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		if (farray(t, e, d, size, "phys_addrs", 8, &ev.aux, NULL, &n))
-			ev.phys = ev.aux;
-		farray(t, e, d, size, "dma_addrs", 8, &ev.addr, NULL, &n);
-		if (farray(t, e, d, size, "lengths", 4, &a, &b, &n)) {
-			ev.size = b;
-			ev.count = n | n << 16;
-		}
-		if (fnum(e, d, size, "full_nents", &v))
-			ev.count = (uint32_t)v | n << 16;
-		break;
-	case TH_MAP_SG_ERR:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "phys_addrs", 8, &ev.phys, NULL, &n);
-		ev.aux = DMAS_EV_MAP_SG;
-		break;
-	case TH_UNMAP_SG:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "addrs", 8, &ev.aux, NULL, &n);
-		ev.count = n;
-		break;
-	case TH_SYNC_SG:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		farray(t, e, d, size, "dma_addrs", 8, &ev.addr, NULL, &n);
-		ev.count = n;
-		if (farray(t, e, d, size, "lengths", 4, &a, &b, &n))
-			ev.size = b;
-		break;
-	case TH_BOUNCE:
-		ev.dev = dev_of(t, e, d, size, "dev_name", sink);
-		fnum(e, d, size, "dev_addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		break;
-	case TH_IOMMU_MAP:
-	case TH_IOMMU_UNMAP:
-		fnum(e, d, size, "iova", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		fnum(e, d, size, "paddr", &ev.phys);
-		break;
-	case TH_IOMMU_FAULT:
-		ev.dev = dev_of(t, e, d, size, "device", sink);
-		fnum(e, d, size, "iova", &ev.addr);
-		if (fnum(e, d, size, "flags", &v))
-			ev.count = (uint32_t)v;
-		break;
-	case TH_VDMAC_PREP:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		fnum(e, d, size, "len", &ev.size);
-		fnum(e, d, size, "nsegs", &v);
-		ev.count = (uint32_t)v;
-		fnum(e, d, size, "dir", &v);
-		/* enum dma_transfer_direction: the memory side it touches */
-		if (v == 1) {
-			fnum(e, d, size, "src", &ev.phys);
-			ev.dir = 1;
-		} else {
-			fnum(e, d, size, "dst", &ev.phys);
-			ev.dir = v == 2 ? 2 : 0;
-		}
-		break;
-	case TH_VDMAC_DESC:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		if (fnum(e, d, size, "cookie", &v))
-			ev.addr = (uint32_t)v;
-		if (fnum(e, d, size, "result", &v))
-			ev.count = (uint32_t)v;
-		ev.dir = 0;
-		break;
-	case TH_VDMAC_CHAN:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "chan", &v);
-		ev.aux = vdmac_chan(ev.dev, v);
-		if (sp->kind == DMAS_EV_CHAN_REQUEST)
-			ev.count = (uint32_t)v;
-		break;
-	case TH_VDMAC_ACCESS:
-		ev.dev = dev_of(t, e, d, size, "dev", sink);
-		fnum(e, d, size, "addr", &ev.addr);
-		fnum(e, d, size, "size", &ev.size);
-		if (fnum(e, d, size, "write", &v) && v)
-			ev.flags = DMAS_F_WRITE;
-		break;
-	case TH_NONE:
-		return;
-	}
-	t->events++;
-	if (sink->event)
-		sink->event(sink->ctx, &ev);
-}
-
 static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 			volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
@@ -987,7 +519,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 	snprintf(ses.clock, sizeof(ses.clock), "trace-cmd");
 	ses.page_size = t->page_size;
 	snprintf(ses.hooks, sizeof(ses.hooks), "trace-cmd:%u events",
-		 t->nr_known);
+		 t->ev.nr_known);
 	for (i = 0; i < t->nr_cpus; i++) {
 		if (cpu_start(t, &t->cpus[i])) {
 			snprintf(err, errlen, "%s: out of memory", t->path);
@@ -1011,7 +543,8 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 				min = &t->cpus[i];
 		if (!min)
 			break;
-		emit(t, min, sink);
+		td_emit(&t->ev, min->ev, min->ev_size, min->ts, min->cpu,
+			DMAS_STACK_NONE, sink);
 		cpu_advance(t, min, sink, false);
 	}
 	if (t->bad_records) {
@@ -1021,7 +554,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 			 t->path, t->bad_records);
 		return 1;
 	}
-	if (!t->events) {
+	if (!t->ev.events) {
 		snprintf(
 			err, errlen,
 			"%s: no DMA events in this trace.dat (record with trace-cmd record -e dma -e vdmac -e swiotlb)",
@@ -1047,9 +580,7 @@ static void tracecmd_close(struct dmas_source *s)
 	for (j = 0; j < t->nr_blobs; j++)
 		free(t->blobs[j]);
 	free(t->blobs);
-	free(t->devs);
-	if (t->tep)
-		tep_free(t->tep);
+	td_events_free(&t->ev);
 	if (t->map)
 		munmap(t->map, t->len);
 	free(t);
@@ -1103,18 +634,19 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	h.p = t->map;
 	h.len = t->len;
 	if (!rd_take(&h, 10)) {
-		fail(err, errlen, path, "truncated: no trace.dat header");
+		td_fail(err, errlen, path, "truncated: no trace.dat header");
 		goto out;
 	}
 	ver = rd_str(&h);
 	if (h.bad) {
-		fail(err, errlen, path, "truncated in the header");
+		td_fail(err, errlen, path, "truncated in the header");
 		goto out;
 	}
 	t->version = atoi(ver);
 	if (t->version != 6 && t->version != 7) {
-		fail(err, errlen, path,
-		     "trace.dat version '%.8s' is not read (6 and 7 are)", ver);
+		td_fail(err, errlen, path,
+			"trace.dat version '%.8s' is not read (6 and 7 are)",
+			ver);
 		goto out;
 	}
 	t->big = rd_num(&h, 1) != 0;
@@ -1122,37 +654,24 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	i = (size_t)rd_num(&h, 1); /* user-space long size */
 	t->page_size = (uint32_t)rd_num(&h, 4);
 	if (h.bad) {
-		fail(err, errlen, path, "truncated in the header");
+		td_fail(err, errlen, path, "truncated in the header");
 		goto out;
 	}
 	if (t->page_size < 64 || t->page_size > (1u << 24) ||
 	    (i != 4 && i != 8)) {
-		fail(err, errlen, path, "corrupt: page size %u, long size %zu",
-		     t->page_size, i);
+		td_fail(err, errlen, path,
+			"corrupt: page size %u, long size %zu", t->page_size,
+			i);
 		goto out;
 	}
-	t->tep = tep_alloc();
-	if (!t->tep) {
-		fail(err, errlen, path, "out of memory");
+	if (td_events_init(&t->ev, t->path, t->big, (int)i, t->page_size)) {
+		td_fail(err, errlen, path, "out of memory");
 		goto out;
 	}
-	tep_set_file_bigendian(t->tep,
-			       t->big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(t->tep, TEP_LITTLE_ENDIAN);
-	tep_set_long_size(t->tep, (int)i);
-	tep_set_page_size(t->tep, (int)t->page_size);
 	if ((t->version == 7 ? open_v7(t, &h, err, errlen)
 			     : open_v6(t, &h, err, errlen)))
 		goto out;
-	for (i = 0; i < TD_NSPECS; i++) {
-		struct tep_event *e = tep_find_event_by_name(
-			t->tep, td_specs[i].sys, td_specs[i].name);
-
-		if (e && e->id >= 0 && e->id < 65536) {
-			t->by_id[e->id] = &td_specs[i];
-			t->nr_known++;
-		}
-	}
+	td_events_index(&t->ev);
 	return &t->base;
 out:
 	tracecmd_close(&t->base);
