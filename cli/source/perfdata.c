@@ -6,8 +6,8 @@
  * tracing-data feature holds the event formats and each sample's raw
  * record is the kernel's trace record, both read by tracedata.c as for a
  * trace.dat.  What `perf data convert --to-json` writes is refused with the
- * reason: it names no event and (before Linux 6.12's perf) carries no
- * field, so DMA events cannot be told apart in it.
+ * reason: it names no event (and Linux 6.1's perf writes no event field),
+ * so DMA events cannot be told apart in it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -680,7 +680,7 @@ struct dmas_source *dmas_source_open_perf(const char *path, char *err,
 	}
 	if (p->len && p->map[0] == '{') {
 		td_fail(err, errlen, path,
-			"perf data convert --to-json output: it names no event and carries no tracepoint field before Linux 6.12's perf, so DMA events cannot be told apart; give dmatrace the perf.data itself");
+			"perf data convert --to-json output: it names no event (and Linux 6.1's perf writes no tracepoint field), so DMA events cannot be told apart; give dmatrace the perf.data itself");
 		goto out;
 	}
 	h.p = p->map;
@@ -715,6 +715,11 @@ struct dmas_source *dmas_source_open_perf(const char *path, char *err,
 			"truncated: the data section (%" PRIu64
 			" bytes at %" PRIu64 ") runs past the end (%zu bytes)",
 			p->data_size, p->data_off, p->len);
+		goto out;
+	}
+	if (!p->data_size && p->len > p->data_off) {
+		td_fail(err, errlen, path,
+			"truncated: perf record did not finish this file (its header counts no data)");
 		goto out;
 	}
 	if (pf_attrs(p, asz, aoff, alen, err, errlen) ||

@@ -693,6 +693,59 @@ if [ -n "$off" ]; then
 	expect "fixture with damaged CPU data: a warning, not an error (exit 0 or 1)" "$(($? < 2))" 1
 	contains "fixture with damaged CPU data: says so" "$T/fx-bad.err" "corrupt: 1 damaged pages or chunks of CPU data skipped"
 fi
+echo "# perf recordings (perf.data)"
+# Recorded here by Debian's perf: this host's dma:* events see no traffic,
+# so these check the container, the formats and the errors;
+# tests/vm/cases/perf_import checks the events themselves.
+if [ "$(id -u)" = 0 ] && command -v perf >/dev/null && [ -d /sys/kernel/tracing/events/dma ] &&
+	(cd "$T" && perf record -q -g -e 'dma:*' -o "$T/host.perf" -- true) >/dev/null 2>&1 && [ -s "$T/host.perf" ]; then
+	f=$T/host.perf
+	"$DMATRACE" replay "$f" >"$T/pf.out" 2>"$T/pf.err"
+	expect "perf.data: replay exit 0" "$?" 0
+	contains "perf.data: the kernel release comes from the recording" "$T/pf.out" "kernel    $(uname -r) on host $(uname -n),"
+	contains "perf.data: the dma:* events of this kernel were found" "$T/pf.out" "hooks     perf:"
+	contains "perf.data: no DMA traffic is said" "$T/pf.err" "no DMA events in this perf.data"
+	"$DMATRACE" export --format json "$f" >"$T/pf.jsonl" 2>/dev/null
+	expect "perf.data: export exit 0, no events" "$?:$(wc -l <"$T/pf.jsonl")" "0:0"
+	size=$(stat -c %s "$f")
+	for cut in 12 60 200 $((size / 2)) $((size - 30)); do
+		head -c $cut "$f" >"$T/pf-cut.data"
+		"$DMATRACE" replay "$T/pf-cut.data" >/dev/null 2>"$T/pf.err"
+		expect "perf.data cut at $cut bytes: exit 2" "$?" 2
+		contains "perf.data cut at $cut bytes: says truncated" "$T/pf.err" "truncated"
+	done
+	# the header's size field (after the magic) says 16: perf's pipe format
+	{ head -c 8 "$f"; printf '\x10\0\0\0\0\0\0\0'; tail -c +17 "$f"; } >"$T/pf-bad.data"
+	"$DMATRACE" replay "$T/pf-bad.data" >/dev/null 2>"$T/pf.err"
+	expect "perf.data in pipe format: exit 2" "$?" 2
+	contains "perf.data in pipe format: says how to record" "$T/pf.err" "written to a pipe (perf record -o -): record to a file"
+	# the tracing data's magic damaged: the features are found, the formats not
+	off=$(grep -obUaP '\x17\x08\x44tracing' "$f" | head -n 1 | cut -d: -f1)
+	if [ -n "$off" ]; then
+		cp "$f" "$T/pf-bad.data"
+		printf 'X' | dd of="$T/pf-bad.data" bs=1 seek=$((off + 3)) conv=notrunc status=none
+		"$DMATRACE" replay "$T/pf-bad.data" >/dev/null 2>"$T/pf.err"
+		expect "perf.data with damaged tracing data: exit 2" "$?" 2
+		contains "perf.data with damaged tracing data: says so" "$T/pf.err" "corrupt: the tracing data's header"
+	fi
+	if perf data convert --to-json "$T/host.perf.json" -i "$f" >/dev/null 2>&1; then
+		"$DMATRACE" replay "$T/host.perf.json" >/dev/null 2>"$T/pf.err"
+		expect "perf's JSON: exit 2" "$?" 2
+		contains "perf's JSON: refused with the reason and the fix" "$T/pf.err" \
+			"perf data convert --to-json output: it names no event (and Linux 6.1's perf writes no tracepoint field), so DMA events cannot be told apart; give dmatrace the perf.data itself"
+	fi
+else
+	echo "# perf.data recorded on this host: not possible here (root, perf and tracefs with dma:* needed)"
+fi
+printf '{\n\t"linux-perf-json-version": 1,\n\t"headers": {}, "samples": []}\n' >"$T/min.json"
+"$DMATRACE" replay "$T/min.json" >/dev/null 2>"$T/pf.err"
+expect "perf's JSON, told by its content: exit 2" "$?" 2
+contains "perf's JSON, told by its content: says what it is" "$T/pf.err" "perf data convert --to-json output"
+printf '{"traceEvents": []}\n' >"$T/other.json"
+"$DMATRACE" replay "$T/other.json" >/dev/null 2>"$T/pf.err"
+expect "other JSON: exit 2" "$?" 2
+if grep -q "perf data convert" "$T/pf.err"; then bad "other JSON is not taken for perf's"; else ok "other JSON is not taken for perf's"; fi
+
 echo "# hostile recordings: ids beyond the tables"
 # scn NAME LINES...: a scenario from the given lines, compiled to $T/NAME.dmat
 scn() {
