@@ -66,6 +66,12 @@ struct pf_attr {
 	bool sample_id_all;
 };
 
+/* A sample id and the attribute it belongs to. */
+struct pf_id {
+	uint64_t id;
+	uint32_t attr;
+};
+
 /* A record to deliver, in time order. */
 struct pf_rec {
 	uint64_t ts;
@@ -93,6 +99,11 @@ struct perf_source {
 	struct td_events ev;
 	struct pf_attr *attrs;
 	uint32_t nr_attrs;
+	/* layouts differ (perf -a adds a tracking event): each record's
+	 * PERF_SAMPLE_IDENTIFIER names its attribute through these */
+	bool mixed;
+	struct pf_id *ids;
+	uint32_t nr_ids;
 	uint64_t data_off, data_size;
 	char host[65], release[65];
 	struct pf_rec *recs;
@@ -137,6 +148,30 @@ static uint64_t pf_read_size(uint64_t rf, struct rd *r)
 	return times + per;
 }
 
+static int pf_id_cmp(const void *a, const void *b)
+{
+	const struct pf_id *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The attribute of a record whose identifier is the u64 at at; NULL if
+ * none is known. */
+static const struct pf_attr *pf_attr_at(const struct perf_source *p,
+					uint64_t at)
+{
+	struct rd r = {.p = p->map, .len = p->len, .pos = at};
+	struct pf_id key = {.id = rd_num(&r, 8)};
+	const struct pf_id *f;
+
+	if (!p->mixed)
+		return &p->attrs[0];
+	if (r.bad)
+		return NULL;
+	f = bsearch(&key, p->ids, p->nr_ids, sizeof(*p->ids), pf_id_cmp);
+	return f ? &p->attrs[f->attr] : NULL;
+}
+
 /* The sample fields we use, from a PERF_RECORD_SAMPLE's body. */
 struct pf_sample {
 	uint64_t ts;
@@ -149,11 +184,16 @@ struct pf_sample {
 static bool pf_parse_sample(struct perf_source *p, uint64_t off, size_t size,
 			    struct pf_sample *s)
 {
-	const struct pf_attr *a = &p->attrs[0];
+	const struct pf_attr *a = pf_attr_at(p, off + 8);
 	struct rd r = {.p = p->map, .len = off + size, .pos = off + 8};
-	uint64_t st = a->sample_type, n;
+	uint64_t st, n;
 
 	memset(s, 0, sizeof(*s));
+	if (!a)
+		return false;
+	st = a->sample_type;
+	if (!(st & PS_RAW)) /* perf's tracking event: nothing of ours */
+		return true;
 	if (st & PS_IDENTIFIER)
 		rd_num(&r, 8);
 	if (st & PS_IP)
@@ -193,20 +233,21 @@ static bool pf_parse_sample(struct perf_source *p, uint64_t off, size_t size,
 		s->raw_size = (uint32_t)rd_num(&r, 4);
 		s->raw = rd_take(&r, s->raw_size);
 	}
-	return !r.bad && s->raw;
+	return !r.bad;
 }
 
 /* The time of a non-sample record, from its sample_id trailer; 0 if none. */
 static uint64_t pf_trailer_ts(const struct perf_source *p, uint64_t off,
 			      size_t size)
 {
-	const struct pf_attr *a = &p->attrs[0];
-	uint64_t st = a->sample_type;
+	const struct pf_attr *a = pf_attr_at(p, off + size - 8);
+	uint64_t st;
 	size_t tail = 0, at;
 	struct rd r = {.p = p->map, .len = off + size};
 
-	if (!a->sample_id_all || !(st & PS_TIME))
+	if (!a || !a->sample_id_all || !(a->sample_type & PS_TIME))
 		return 0;
+	st = a->sample_type;
 	tail += st & PS_TID ? 8 : 0;
 	at = tail;
 	tail += 8; /* time */
@@ -383,6 +424,10 @@ static int pf_index(struct perf_source *p, char *err, size_t errlen)
 				off += size;
 				continue;
 			}
+			if (!s.raw) {
+				off += size;
+				continue;
+			}
 			rec.ts = s.ts;
 		} else if (type == PR_LOST || type == PR_LOST_SAMPLES) {
 			rec.ts = pf_trailer_ts(p, off, size);
@@ -493,6 +538,7 @@ static void perf_close(struct dmas_source *s)
 
 	td_events_free(&p->ev);
 	free(p->attrs);
+	free(p->ids);
 	free(p->recs);
 	free(p->mods);
 	free(p->chains);
@@ -605,11 +651,45 @@ static int pf_features(struct perf_source *p, const uint8_t *bits, char *err,
 	return 0;
 }
 
-/* The attributes: every event's sample layout must be the same. */
+/* The sample ids of attribute i, from its ids section at file offset at. */
+static int pf_attr_ids(struct perf_source *p, uint64_t at, uint32_t i,
+		       char *err, size_t errlen)
+{
+	struct rd r = {.p = p->map, .len = p->len, .pos = at};
+	uint64_t off = rd_num(&r, 8), size = rd_num(&r, 8), k, n;
+	void *np;
+
+	if (r.bad || off > p->len || size > p->len - off)
+		return td_fail(err, errlen, p->path,
+			       "truncated: the sample ids of event %u", i);
+	n = size / 8;
+	if (n > (1u << 20) || p->nr_ids + n > (1u << 22))
+		return td_fail(err, errlen, p->path,
+			       "corrupt: %" PRIu64 " sample ids for event %u",
+			       n, i);
+	if (!n)
+		return 0;
+	np = realloc(p->ids, (p->nr_ids + n) * sizeof(*p->ids));
+	if (!np)
+		return td_fail(err, errlen, p->path, "out of memory");
+	p->ids = np;
+	r.pos = off;
+	for (k = 0; k < n; k++) {
+		p->ids[p->nr_ids].id = rd_num(&r, 8);
+		p->ids[p->nr_ids++].attr = i;
+	}
+	return 0;
+}
+
+/*
+ * The attributes: one sample layout, or several told apart by each
+ * record's identifier.
+ */
 static int pf_attrs(struct perf_source *p, uint64_t asz, uint64_t off,
 		    uint64_t size, char *err, size_t errlen)
 {
 	uint64_t n, i, esz = asz; /* perf_event_attr, then its ids' section */
+	bool raw = false;
 
 	if (asz < 64 + 16 || asz > 4096 || off > p->len || size > p->len - off)
 		return td_fail(err, errlen, p->path,
@@ -631,16 +711,25 @@ static int pf_attrs(struct perf_source *p, uint64_t asz, uint64_t off,
 				  &p->attrs[i]))
 			return td_fail(err, errlen, p->path,
 				       "corrupt: event attribute %" PRIu64, i);
+		if (pf_attr_ids(p, off + i * esz + asz - 16, (uint32_t)i, err,
+				errlen))
+			return -1;
 		if (p->attrs[i].sample_type != p->attrs[0].sample_type ||
 		    p->attrs[i].read_format != p->attrs[0].read_format)
+			p->mixed = true;
+		if (p->attrs[i].sample_type & PS_RAW)
+			raw = true;
+	}
+	for (i = 0; p->mixed && i < n; i++)
+		if (!(p->attrs[i].sample_type & PS_IDENTIFIER))
 			return td_fail(
 				err, errlen, p->path,
-				"events recorded with different sample layouts: record the DMA events in a perf record of their own");
-	}
-	if (!(p->attrs[0].sample_type & PS_RAW))
+				"events recorded with different sample layouts and no sample identifier: record the DMA events in a perf record of their own");
+	if (!raw)
 		return td_fail(
 			err, errlen, p->path,
 			"the samples carry no raw trace records: not a recording of trace events (perf record -e 'dma:*' ...)");
+	qsort(p->ids, p->nr_ids, sizeof(*p->ids), pf_id_cmp);
 	return 0;
 }
 
