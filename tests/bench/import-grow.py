@@ -82,7 +82,7 @@ def grow_tracedat(b, copies):
 
 
 def grow_perf(b, copies):
-    """perf.data: the data section's records repeated, sample times shifted;
+    """perf.data: the data section's samples repeated, their times shifted;
     the feature sections after it moved along."""
     (hsize, attr_size, aoff, asize, doff, dsize) = struct.unpack_from("<6Q", b, 8)
     bits = int.from_bytes(b[72:104], "little")
@@ -100,17 +100,23 @@ def grow_perf(b, copies):
             times.append(struct.unpack_from("<Q", data, pos + t_at)[0])
         pos += size
     span = (max(times) - min(times) + 1_000_000) if times else 1
+    # the other records (perf's process and module maps) once, first
     out = bytearray()
+    samples = []
+    pos = 0
+    while pos < len(data):
+        typ, _, size = struct.unpack_from("<IHH", data, pos)
+        if typ == 9:
+            samples.append(data[pos:pos + size])
+        else:
+            out += data[pos:pos + size]
+        pos += size
     for k in range(copies):
-        d = bytearray(data)
-        pos = 0
-        while pos < len(d):
-            typ, _, size = struct.unpack_from("<IHH", d, pos)
-            if typ == 9:
-                ts = struct.unpack_from("<Q", d, pos + t_at)[0]
-                struct.pack_into("<Q", d, pos + t_at, ts + k * span)
-            pos += size
-        out += d
+        for rec in samples:
+            r = bytearray(rec)
+            ts = struct.unpack_from("<Q", r, t_at)[0]
+            struct.pack_into("<Q", r, t_at, ts + k * span)
+            out += r
     delta = len(out) - dsize
     feats = bytearray(b[doff + dsize:])
     nfeat = bin(bits).count("1")

@@ -769,23 +769,23 @@ expect "perf fixture: nanosecond times in order (perf writes each CPU's buffer i
 	"$(jq -r .ts "$T/pfx.jsonl" | sort -c -n && echo sorted)" sorted
 size=$(stat -c %s "$fx")
 crash=0 silent=0
-for cut in $(seq 9 97 "$size"); do
+for cut in $(seq 9 1201 "$size"); do
 	head -c "$cut" "$fx" >"$T/pfx-cut.data"
 	"$DMATRACE" replay "$T/pfx-cut.data" >/dev/null 2>"$T/pfx-cut.err"
 	rc=$?
 	[ $rc -gt 2 ] && crash=$((crash + 1))
 	[ $rc != 2 ] || grep -q 'truncated' "$T/pfx-cut.err" || silent=$((silent + 1))
 done
-expect "perf fixture cut at every 97th byte: no crash" "$crash" 0
-expect "perf fixture cut at every 97th byte: every refusal says truncated" "$silent" 0
+expect "perf fixture cut at every 1201st byte: no crash" "$crash" 0
+expect "perf fixture cut at every 1201st byte: every refusal says truncated" "$silent" 0
 crash=0
-for at in $(seq 8 89 "$size"); do
+for at in $(seq 8 1103 "$size"); do
 	cp "$fx" "$T/pfx-bad.data"
 	printf '\xa5\x5a\xff' | dd of="$T/pfx-bad.data" bs=1 seek="$at" conv=notrunc status=none
 	"$DMATRACE" replay "$T/pfx-bad.data" >/dev/null 2>"$T/pfx-bad.err"
 	[ $? -gt 2 ] && crash=$((crash + 1))
 done
-expect "perf fixture damaged at every 89th byte: no crash" "$crash" 0
+expect "perf fixture damaged at every 1103rd byte: no crash" "$crash" 0
 # a record's size in the data section damaged: what came before is analysed,
 # the place is named, exit 2
 doff=$(od -An -tu8 -j 40 -N 8 "$fx" | tr -d ' ')
