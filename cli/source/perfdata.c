@@ -9,15 +9,11 @@
  * reason: it names no event (and Linux 6.1's perf writes no event field),
  * so DMA events cannot be told apart in it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "source/source_impl.h"
 #include "source/tracedata.h"
@@ -740,8 +736,6 @@ struct dmas_source *dmas_source_open_perf(const char *path, char *err,
 	struct rd h = {0};
 	uint64_t hsize, asz, aoff, alen;
 	const uint8_t *bits;
-	struct stat st;
-	int fd;
 
 	if (!p) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -749,24 +743,8 @@ struct dmas_source *dmas_source_open_perf(const char *path, char *err,
 	}
 	p->base.ops = &perf_ops;
 	snprintf(p->path, sizeof(p->path), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		free(p);
-		return NULL;
-	}
-	p->len = (size_t)st.st_size;
-	p->map = p->len ? mmap(NULL, p->len, PROT_READ, MAP_PRIVATE, fd, 0)
-			: NULL;
-	close(fd);
-	if (p->map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		p->map = NULL;
+	if (td_map_file(path, &p->map, &p->len, err, errlen))
 		goto out;
-	}
 	if (p->len && p->map[0] == '{') {
 		td_fail(err, errlen, path,
 			"perf data convert --to-json output: it names no event (and Linux 6.1's perf writes no tracepoint field), so DMA events cannot be told apart; give dmatrace the perf.data itself");

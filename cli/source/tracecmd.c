@@ -9,16 +9,12 @@
  * libtracecmd itself is not used: Debian ships it only as a shared library
  * and our programs link statically.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <traceevent/event-parse.h>
 #include <traceevent/kbuffer.h>
@@ -602,10 +598,8 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 {
 	struct tracecmd_source *t = calloc(1, sizeof(*t));
 	struct rd h = {0};
-	struct stat st;
 	const char *ver;
 	size_t i;
-	int fd;
 
 	if (!t) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -613,24 +607,8 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	}
 	t->base.ops = &tracecmd_ops;
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		free(t);
-		return NULL;
-	}
-	t->len = (size_t)st.st_size;
-	t->map = t->len ? mmap(NULL, t->len, PROT_READ, MAP_PRIVATE, fd, 0)
-			: NULL;
-	close(fd);
-	if (t->map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		t->map = NULL;
+	if (td_map_file(path, &t->map, &t->len, err, errlen))
 		goto out;
-	}
 	h.p = t->map;
 	h.len = t->len;
 	if (!rd_take(&h, 10)) {

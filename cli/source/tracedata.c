@@ -7,11 +7,16 @@
  * iommu and vdmac events; every field is found by name in the format the
  * recording carries, never at a fixed offset.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <traceevent/event-parse.h>
 
@@ -100,6 +105,34 @@ int td_fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int td_map_file(const char *path, uint8_t **map, size_t *len, char *err,
+		size_t errlen)
+{
+	struct stat st;
+	void *m = NULL;
+	int fd;
+
+	*map = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path,
+			 fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (st.st_size)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return td_fail(err, errlen, path, "%s", strerror(errno));
+	*map = m;
+	*len = (size_t)st.st_size;
+	return 0;
 }
 
 int td_events_init(struct td_events *te, const char *path, bool big,

@@ -65,6 +65,13 @@ static inline const char *rd_str(struct rd *r)
 	return s;
 }
 
+/*
+ * The regular file at path mapped read-only (*map NULL when it is empty):
+ * 0, or -1 with err set.
+ */
+int td_map_file(const char *path, uint8_t **map, size_t *len, char *err,
+		size_t errlen);
+
 /* "PATH: message" into err; returns -1. */
 int td_fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

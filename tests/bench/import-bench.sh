@@ -52,8 +52,8 @@ row() {
 	cpu=$(cpu_of "$big")
 	bytes=$(stat -c %s "$big")
 	awk -v name="$name" -v e="$events" -v c="$cpu" -v b="$bytes" 'BEGIN {
-		printf "| %s | %d | %.0f | %.2f | %s |\n", name, e, b / e, c,
-			c > 0 ? sprintf("%.2f M/s", e / c / 1e6) : "(below the clock)" }'
+		rate = (c > 0) ? sprintf("%.2f M/s", e / c / 1e6) : "(below the clock)"
+		printf "| %s | %d | %.0f | %.2f | %s |\n", name, e, b / e, c, rate }'
 }
 
 trace-cmd convert -i "$data/vdmac-6.12.dat" --file-version 6 --compression none \
