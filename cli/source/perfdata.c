@@ -164,7 +164,9 @@ static const struct pf_attr *pf_attr_at(const struct perf_source *p,
 		return &p->attrs[0];
 	if (r.bad)
 		return NULL;
-	f = bsearch(&key, p->ids, p->nr_ids, sizeof(*p->ids), pf_id_cmp);
+	f = p->nr_ids ? bsearch(&key, p->ids, p->nr_ids, sizeof(*p->ids),
+				pf_id_cmp)
+		      : NULL;
 	return f ? &p->attrs[f->attr] : NULL;
 }
 
@@ -444,7 +446,8 @@ static int pf_index(struct perf_source *p, char *err, size_t errlen)
 		p->recs[p->nr_recs++] = rec;
 		off += size;
 	}
-	qsort(p->recs, p->nr_recs, sizeof(*p->recs), pf_rec_cmp);
+	if (p->nr_recs)
+		qsort(p->recs, p->nr_recs, sizeof(*p->recs), pf_rec_cmp);
 	return 0;
 }
 
@@ -725,7 +728,8 @@ static int pf_attrs(struct perf_source *p, uint64_t asz, uint64_t off,
 		return td_fail(
 			err, errlen, p->path,
 			"the samples carry no raw trace records: not a recording of trace events (perf record -e 'dma:*' ...)");
-	qsort(p->ids, p->nr_ids, sizeof(*p->ids), pf_id_cmp);
+	if (p->nr_ids)
+		qsort(p->ids, p->nr_ids, sizeof(*p->ids), pf_id_cmp);
 	return 0;
 }
 
