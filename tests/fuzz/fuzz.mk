@@ -5,8 +5,7 @@
 # them for FUZZ_TIER_SECONDS (60: half to the reader, a third to the
 # frontends) in `make test`; `make fuzz` for FUZZ_SECONDS (600) the same way.  The reader's seed corpus is
 # made at build time by dmatgen from tests/fuzz/seeds/*.scn (plain,
-# compressed, cut short), beside the cli tier's trace.dat and perf.data
-# fixtures (tests/cli/data/); what the fuzzers find is kept in
+# compressed, cut short); what the fuzzers find is kept in
 # $(BUILD)/fuzz/NAME/corpus for the next run.
 FUZZ_SECONDS ?= 600
 FUZZ_TIER_SECONDS ?= 60
@@ -16,8 +15,6 @@ FUZZ_LIB_SRCS := cli/format/dmat_read.c cli/format/dmat_write.c \
 	cli/format/dmat_codec.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_SEEDS := $(wildcard tests/fuzz/seeds/*.scn)
-# recordings of other tools (trace.dat, perf.data) the frontends also read
-FUZZ_FOREIGN_SEEDS := $(wildcard tests/cli/data/*)
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(GEN_HEADERS)
 	$(call msg,CC-FUZZ,$<)
@@ -50,7 +47,7 @@ $(BUILD)/fuzz_dmat_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_dmat_%.o $(FUZZ_LIB_OBJS
 	$(call msg,LD,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lzstd -lpthread
 
-$(BUILD)/fuzz/seeds/.stamp: $(BUILD)/dmatgen $(FUZZ_SEEDS) $(FUZZ_FOREIGN_SEEDS)
+$(BUILD)/fuzz/seeds/.stamp: $(BUILD)/dmatgen $(FUZZ_SEEDS)
 	$(call msg,SEEDS,$(@D))
 	$(Q)rm -rf $(@D) && mkdir -p $(@D)
 	$(Q)for s in $(FUZZ_SEEDS); do \
@@ -63,7 +60,6 @@ $(BUILD)/fuzz/seeds/.stamp: $(BUILD)/dmatgen $(FUZZ_SEEDS) $(FUZZ_FOREIGN_SEEDS)
 		--outstanding 5 --devices 3
 	$(Q)$(BUILD)/dmatgen --compress -o $(@D)/synthetic.zst.dmat \
 		--synthetic 200 --outstanding 5 --devices 3
-	$(Q)cp $(FUZZ_FOREIGN_SEEDS) $(@D)/
 	$(Q)touch $@
 
 TEST_TIERS += fuzz
