@@ -11,7 +11,7 @@ build_pkgs="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 test_pkgs="qemu-system-x86 busybox-static linux-headers-amd64 kmod cpio dwarves tmux
 	zstd jq time linux-source-6.1 clang-format git mmdebstrap groff-base procps
 	libxml2-utils python3-jsonschema
-	prometheus curl protobuf-compiler trace-cmd flex bison libssl-dev bc"
+	prometheus curl protobuf-compiler trace-cmd linux-perf python3 flex bison libssl-dev bc"
 # make deb: Debian's packaging tools (the build packages come too).
 deb_pkgs="build-essential dpkg-dev debhelper lintian"
 

@@ -5,7 +5,8 @@ LIB_SRCS += $(wildcard cli/format/*.c)
 # encoding big-endian hosts use (DMAT_PORTABLE), so that path stays right
 # on the little-endian machines we test on.
 FMT_PORT_SRCS := $(wildcard cli/format/dmat_*.c) cli/source/file.c \
-	cli/source/tracecmd.c cli/source/tpdecode.c \
+	cli/source/tracecmd.c cli/source/tracedata.c cli/source/tpdecode.c \
+	cli/source/perfdata.c \
 	$(wildcard tests/unit/test_format_*.c) tests/lib/testlib.c
 FMT_PORT_OBJS := $(FMT_PORT_SRCS:%.c=$(BUILD)/portable/%.o)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * file.c - a .dmat recording (or, by its magic, a trace-cmd trace.dat:
- * tracecmd.c) as an event source, and the generic
+ * file.c - a .dmat recording (or, by its content, a trace-cmd trace.dat:
+ * tracecmd.c; a perf.data: perfdata.c) as an event source, and the generic
  * dmas_source_run()/dmas_source_close() that dispatch to any source.
  */
 #include <stdio.h>
@@ -100,7 +100,7 @@ struct dmas_source *dmas_source_open_file(const char *path, char *err,
 					  size_t errlen)
 {
 	struct file_source *fs;
-	char head[16];
+	char head[64];
 	struct stat st;
 	FILE *f;
 	size_t n;
@@ -113,6 +113,8 @@ struct dmas_source *dmas_source_open_file(const char *path, char *err,
 		fclose(f);
 		if (dmas_tracecmd_magic(head, n))
 			return dmas_source_open_tracecmd(path, err, errlen);
+		if (dmas_perf_magic(head, n))
+			return dmas_source_open_perf(path, err, errlen);
 	}
 	fs = calloc(1, sizeof(*fs));
 	if (!fs) {

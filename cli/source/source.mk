@@ -1,7 +1,8 @@
 # source.mk - event sources (recording file, live BPF, tracefs) and sinks.
 LIB_SRCS += $(wildcard cli/source/*.c)
-# trace.dat import and the live tracefs source: event formats, ring-buffer
-# pages (tracecmd.c, tpdecode.c), tracefs instances and probes (ftrace.c).
+# trace.dat and perf.data import and the live tracefs source: event
+# formats, ring-buffer pages (tracecmd.c, perfdata.c, tracedata.c,
+# tpdecode.c), tracefs instances and probes (ftrace.c).
 LDLIBS += -ltracefs -ltraceevent
 SAN_LDLIBS += -ltracefs -ltraceevent
 # libtracefs' header includes libtraceevent's by its bare name.

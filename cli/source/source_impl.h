@@ -39,6 +39,14 @@ bool dmas_tracecmd_magic(const void *head, size_t n);
 struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 					      size_t errlen);
 
+/*
+ * perf recordings (perfdata.c): a perf.data, or what perf data convert
+ * --to-json wrote (refused with the reason), told apart by content.
+ */
+bool dmas_perf_magic(const void *head, size_t n);
+struct dmas_source *dmas_source_open_perf(const char *path, char *err,
+					  size_t errlen);
+
 #define dmas_source_container(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 

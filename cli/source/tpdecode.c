@@ -5,7 +5,8 @@
  * vdmac events, and the kprobe events of the ftrace source (6.1 has no
  * dma:* events), whose entries wait for their kretprobes' return values.
  * Every field is found by name in the event's format, never at a fixed
- * offset.  The trace.dat reader and the live tracefs source both use it.
+ * offset.  The trace.dat and perf.data readers and the live tracefs
+ * source all use it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,32 +514,53 @@ static void kp_sg(struct dmas_tpdec *t, struct tep_event *e, const uint8_t *d,
 
 /* ---- records ---- */
 
-bool dmas_tpdec_record(struct dmas_tpdec *t, const void *data, int size,
-		       uint64_t ts, uint32_t cpu, const struct dmas_sink *sink)
+/* The spec of the record's event and its format; NULL if not ours. */
+static const struct tp_spec *spec_of(const struct dmas_tpdec *t,
+				     const void *data, int size,
+				     struct tep_event **e)
 {
 	struct tep_record rec = {0};
 	const struct tp_spec *sp;
+	int type;
+
+	if (size <= 0)
+		return NULL;
+	rec.data = (void *)data;
+	rec.size = size;
+	type = tep_data_type(t->tep, &rec);
+	if (type < 0 || type > 65535 || !(sp = t->by_id[type]) ||
+	    !(*e = tep_find_event(t->tep, type)))
+		return NULL;
+	return sp;
+}
+
+bool dmas_tpdec_known(const struct dmas_tpdec *t, const void *data, int size)
+{
 	struct tep_event *e;
+
+	return spec_of(t, data, size, &e) != NULL;
+}
+
+bool dmas_tpdec_record_stack(struct dmas_tpdec *t, const void *data, int size,
+			     uint64_t ts, uint32_t cpu, uint32_t stack_id,
+			     const struct dmas_sink *sink)
+{
+	const struct tp_spec *sp;
+	struct tep_event *e = NULL;
 	struct dmas_event ev = {0};
 	const uint8_t *d = data;
 	unsigned long long v = 0, a, b;
 	uint32_t n = 0;
-	int type;
 
 	if (size <= 0)
 		return false;
-	rec.data = (void *)data;
-	rec.size = size;
-	rec.ts = ts;
-	rec.cpu = (int)cpu;
-	type = tep_data_type(t->tep, &rec);
-	if (type < 0 || type > 65535 || !(sp = t->by_id[type]) ||
-	    !(e = tep_find_event(t->tep, type))) {
+	if (!(sp = spec_of(t, data, size, &e))) {
 		t->skipped++;
 		return false;
 	}
 	ev.ts = ts;
 	ev.cpu = (uint16_t)cpu;
+	ev.stack_id = stack_id;
 	ev.kind = sp->kind;
 	if (fnum(e, d, size, "common_pid", &v))
 		ev.pid = (uint32_t)v;

@@ -3,8 +3,8 @@
  * tpdecode.h - ftrace event records (the dma:* events under every name and
  * layout they have had, swiotlb, iommu, vdmac, and the ftrace source's own
  * kprobe events) turned into our events, every field found by name in the
- * event's format.  Shared by the trace.dat reader and the live tracefs
- * source.  Private to cli/source.
+ * event's format.  Shared by the trace.dat and perf.data readers and the
+ * live tracefs source.  Private to cli/source.
  */
 #ifndef DMASCOPE_TPDECODE_H
 #define DMASCOPE_TPDECODE_H
@@ -58,12 +58,27 @@ struct dmas_tpdec {
  * added).  Returns how many of ours it knows.
  */
 uint32_t dmas_tpdec_bind(struct dmas_tpdec *t, struct tep_handle *tep);
+/* The record's event is one of ours (its id bound). */
+bool dmas_tpdec_known(const struct dmas_tpdec *t, const void *data, int size);
 /*
- * One record: hands the sink what it becomes (a device record first when
- * it names a new device).  Returns true when it was one of ours.
+ * One record at ts on cpu, with a stack table id or DMAS_STACK_NONE: hands
+ * the sink what it becomes (a device record first when it names a new
+ * device).  Returns true when it was one of ours; records of other events
+ * count in t->skipped.
  */
-bool dmas_tpdec_record(struct dmas_tpdec *t, const void *data, int size,
-		       uint64_t ts, uint32_t cpu, const struct dmas_sink *sink);
+bool dmas_tpdec_record_stack(struct dmas_tpdec *t, const void *data, int size,
+			     uint64_t ts, uint32_t cpu, uint32_t stack_id,
+			     const struct dmas_sink *sink);
+
+/* One record without a stack. */
+static inline bool dmas_tpdec_record(struct dmas_tpdec *t, const void *data,
+				     int size, uint64_t ts, uint32_t cpu,
+				     const struct dmas_sink *sink)
+{
+	return dmas_tpdec_record_stack(t, data, size, ts, cpu, DMAS_STACK_NONE,
+				       sink);
+}
+
 void dmas_tpdec_free(struct dmas_tpdec *t);
 
 /*

@@ -5,85 +5,32 @@
  * source: the dma:* events under every name and layout they have had, the
  * swiotlb, iommu and vdmac events, the ftrace source's kprobe events.  The
  * container is read here (the layouts of trace-cmd.dat.v6(5) and
- * trace-cmd.dat.v7(5)); event formats and ring-buffer pages are
- * libtraceevent's, and records become events in tpdecode.c: every field is
- * found by name in the format the recording carries, never at a fixed
- * offset.
+ * trace-cmd.dat.v7(5)); ring-buffer pages are libtraceevent's; the event
+ * formats are loaded by tracedata.c, shared with the perf.data import, and
+ * records become events in tpdecode.c: every field is found by name in the
+ * format the recording carries, never at a fixed offset.
  * libtracecmd itself is not used: Debian ships it only as a shared library
  * and our programs link statically.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <traceevent/event-parse.h>
 #include <traceevent/kbuffer.h>
 #include <zlib.h>
 #include <zstd.h>
 
-#include "engine/engine.h"
 #include "source/source_impl.h"
-#include "source/tpdecode.h"
+#include "source/tracedata.h"
 
 static const char td_magic[10] = "\x17\x08\x44tracing";
 
 #define TD_MAX_CPUS 4096
 #define TD_MAX_SECTION (1u << 30) /* one metadata section, uncompressed */
-
-/* ---- bounds-checked reading of the container ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t len, pos;
-	bool big, bad;
-};
-
-static const uint8_t *rd_take(struct rd *r, size_t n)
-{
-	const uint8_t *q;
-
-	if (r->bad || n > r->len - r->pos) {
-		r->bad = true;
-		return NULL;
-	}
-	q = r->p + r->pos;
-	r->pos += n;
-	return q;
-}
-
-static uint64_t rd_num(struct rd *r, size_t n)
-{
-	const uint8_t *q = rd_take(r, n);
-	uint64_t v = 0;
-	size_t i;
-
-	if (!q)
-		return 0;
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)q[r->big ? n - 1 - i : i] << (8 * i);
-	return v;
-}
-
-static const char *rd_str(struct rd *r)
-{
-	const char *s = (const char *)r->p + r->pos;
-	const void *nul;
-
-	if (r->bad || r->pos >= r->len ||
-	    !(nul = memchr(s, '\0', r->len - r->pos))) {
-		r->bad = true;
-		return "";
-	}
-	r->pos += (size_t)((const char *)nul - s) + 1;
-	return s;
-}
 
 /* ---- the recording ---- */
 
@@ -112,35 +59,17 @@ struct tracecmd_source {
 	int version;
 	bool big;
 	uint32_t page_size;
-	int kernel_long; /* bytes of the page header's commit field */
 	char comp[16]; /* "none", "zstd", "zlib" */
 	char uname[65]; /* the traced kernel's release */
 	char host[65];
-	struct tep_handle *tep;
+	struct td_events ev; /* formats and the events we read */
 	struct td_cpu *cpus;
 	uint32_t nr_cpus;
-	/* records into events (tpdecode.c) */
-	struct dmas_tpdec dec;
 	uint64_t bad_records;
 	/* allocations of decompressed metadata, freed at close */
 	void **blobs;
 	size_t nr_blobs;
 };
-
-static int fail(char *err, size_t errlen, const char *path, const char *fmt,
-		...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(err, errlen, "%s: ", path);
-	if (n < 0 || (size_t)n >= errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static bool keep_blob(struct tracecmd_source *t, void *p)
 {
@@ -194,25 +123,25 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 	uint64_t size;
 
 	if (off >= t->len)
-		return fail(err, errlen, t->path,
-			    "truncated: section at offset %" PRIu64
-			    " is past the end (%zu bytes)",
-			    off, t->len);
+		return td_fail(err, errlen, t->path,
+			       "truncated: section at offset %" PRIu64
+			       " is past the end (%zu bytes)",
+			       off, t->len);
 	r.pos = off;
 	id = (uint16_t)rd_num(&r, 2);
 	flags = (uint16_t)rd_num(&r, 2);
 	rd_num(&r, 4); /* description string id */
 	size = rd_num(&r, 8);
 	if (r.bad || size > r.len - r.pos)
-		return fail(err, errlen, t->path,
-			    "truncated: section %u at offset %" PRIu64
-			    " runs past the end",
-			    want, off);
+		return td_fail(err, errlen, t->path,
+			       "truncated: section %u at offset %" PRIu64
+			       " runs past the end",
+			       want, off);
 	if (id != want)
-		return fail(err, errlen, t->path,
-			    "corrupt: section at offset %" PRIu64
-			    " is %u, expected %u",
-			    off, id, want);
+		return td_fail(err, errlen, t->path,
+			       "corrupt: section at offset %" PRIu64
+			       " is %u, expected %u",
+			       off, id, want);
 	memset(out, 0, sizeof(*out));
 	out->big = t->big;
 	if (flags & 1) {
@@ -222,17 +151,17 @@ static int section(struct tracecmd_source *t, uint64_t off, uint16_t want,
 		uint8_t *dst;
 
 		if (!src || usize > TD_MAX_SECTION)
-			return fail(
+			return td_fail(
 				err, errlen, t->path,
 				"corrupt: compressed section %u at offset %" PRIu64
 				" has bad sizes",
 				want, off);
 		dst = inflate_blob(t, src, csize, usize);
 		if (!dst || !keep_blob(t, dst))
-			return fail(err, errlen, t->path,
-				    "corrupt: section %u at offset %" PRIu64
-				    " does not decompress (%s)",
-				    want, off, t->comp);
+			return td_fail(err, errlen, t->path,
+				       "corrupt: section %u at offset %" PRIu64
+				       " does not decompress (%s)",
+				       want, off, t->comp);
 		out->p = dst;
 		out->len = usize;
 	} else {
@@ -253,69 +182,10 @@ static int section_whole(struct tracecmd_source *t, uint64_t off, uint16_t id,
 	rd_num(&r, 8);
 	size = rd_num(&r, 8);
 	if (r.bad || size > r.len - r.pos)
-		return fail(err, errlen, t->path,
-			    "truncated: section %u at offset %" PRIu64
-			    " runs past the end (%zu bytes)",
-			    id, off, t->len);
-	return 0;
-}
-
-/* ---- event formats ---- */
-
-static int parse_header_info(struct tracecmd_source *t, struct rd *r, char *err,
-			     size_t errlen)
-{
-	const uint8_t *page, *q;
-	uint64_t n;
-	const char *s;
-
-	if (strcmp(rd_str(r), "header_page"))
-		return fail(err, errlen, t->path, "%s: no header_page",
-			    r->bad ? "truncated" : "corrupt");
-	n = rd_num(r, 8);
-	page = rd_take(r, n);
-	if (strcmp(rd_str(r), "header_event"))
-		return fail(err, errlen, t->path, "%s: no header_event",
-			    r->bad ? "truncated" : "corrupt");
-	n = rd_num(r, 8);
-	rd_take(r, n);
-	if (r->bad || !page)
-		return fail(err, errlen, t->path,
-			    "truncated in the header information");
-	/* the page header's commit field is a kernel long */
-	t->kernel_long = 8;
-	q = memmem(page, (size_t)(r->p + r->pos - page), "commit;", 7);
-	s = q ? memmem(q, (size_t)(r->p + r->len - q), "size:", 5) : NULL;
-	if (s && s[5] == '4')
-		t->kernel_long = 4;
-	tep_parse_header_page(t->tep, (char *)page, (unsigned long)n,
-			      t->kernel_long);
-	return 0;
-}
-
-static int parse_formats(struct tracecmd_source *t, struct rd *r, bool systems,
-			 char *err, size_t errlen)
-{
-	uint32_t nsys = systems ? (uint32_t)rd_num(r, 4) : 1, i, j, n;
-
-	for (i = 0; i < nsys && !r->bad; i++) {
-		const char *sys = systems ? rd_str(r) : "ftrace";
-
-		n = (uint32_t)rd_num(r, 4);
-		for (j = 0; j < n && !r->bad; j++) {
-			uint64_t size = rd_num(r, 8);
-			const uint8_t *fmt = rd_take(r, size);
-
-			/* an event libtraceevent cannot parse is skipped, as
-			 * trace-cmd does; its records then count as unknown */
-			if (fmt)
-				tep_parse_event(t->tep, (const char *)fmt,
-						(unsigned long)size, sys);
-		}
-	}
-	if (r->bad)
-		return fail(err, errlen, t->path,
-			    "truncated in the event formats");
+		return td_fail(err, errlen, t->path,
+			       "truncated: section %u at offset %" PRIu64
+			       " runs past the end (%zu bytes)",
+			       id, off, t->len);
 	return 0;
 }
 
@@ -330,17 +200,18 @@ static int add_cpu(struct tracecmd_source *t, uint32_t cpu, uint64_t off,
 	if (!size)
 		return 0;
 	if (t->nr_cpus >= TD_MAX_CPUS)
-		return fail(err, errlen, t->path,
-			    "corrupt: more than %u CPU buffers", TD_MAX_CPUS);
+		return td_fail(err, errlen, t->path,
+			       "corrupt: more than %u CPU buffers",
+			       TD_MAX_CPUS);
 	if (off > t->len || size > t->len - off)
-		return fail(err, errlen, t->path,
-			    "truncated: CPU %u's data (%" PRIu64
-			    " bytes at %" PRIu64
-			    ") runs past the end (%zu bytes)",
-			    cpu, size, off, t->len);
+		return td_fail(err, errlen, t->path,
+			       "truncated: CPU %u's data (%" PRIu64
+			       " bytes at %" PRIu64
+			       ") runs past the end (%zu bytes)",
+			       cpu, size, off, t->len);
 	np = realloc(t->cpus, (t->nr_cpus + 1) * sizeof(*t->cpus));
 	if (!np)
-		return fail(err, errlen, t->path, "out of memory");
+		return td_fail(err, errlen, t->path, "out of memory");
 	t->cpus = np;
 	c = &t->cpus[t->nr_cpus++];
 	memset(c, 0, sizeof(*c));
@@ -364,7 +235,8 @@ static int parse_buffer_opt(struct tracecmd_source *t, struct rd *o, char *err,
 	rd_num(o, 4); /* page size */
 	ncpu = (uint32_t)rd_num(o, 4);
 	if (o->bad)
-		return fail(err, errlen, t->path, "corrupt: a BUFFER option");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: a BUFFER option");
 	if (ncpu && sec + 4 <= t->len)
 		compressed = (t->map[sec + (t->big ? 3 : 2)] & 1) != 0;
 	for (i = 0; i < ncpu; i++) {
@@ -372,8 +244,8 @@ static int parse_buffer_opt(struct tracecmd_source *t, struct rd *o, char *err,
 		off = rd_num(o, 8);
 		size = rd_num(o, 8);
 		if (o->bad)
-			return fail(err, errlen, t->path,
-				    "corrupt: a BUFFER option");
+			return td_fail(err, errlen, t->path,
+				       "corrupt: a BUFFER option");
 		if (add_cpu(t, cpu, off, size, compressed, err, errlen))
 			return -1;
 	}
@@ -407,17 +279,17 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 	rd_str(h); /* compression version */
 	opts = rd_num(h, 8);
 	if (h->bad)
-		return fail(err, errlen, t->path, "truncated in the header");
+		return td_fail(err, errlen, t->path, "truncated in the header");
 	if (strcmp(t->comp, "none") && strcmp(t->comp, "zstd") &&
 	    strcmp(t->comp, "zlib"))
-		return fail(
+		return td_fail(
 			err, errlen, t->path,
 			"compressed with '%s': only zstd and zlib are read (trace-cmd convert --compression none)",
 			t->comp);
 	while (opts) {
 		if (++guard > 64)
-			return fail(err, errlen, t->path,
-				    "corrupt: the options sections loop");
+			return td_fail(err, errlen, t->path,
+				       "corrupt: the options sections loop");
 		if (section(t, opts, 0, &s, err, errlen))
 			return -1;
 		opts = 0;
@@ -450,20 +322,20 @@ static int open_v7(struct tracecmd_source *t, struct rd *h, char *err,
 				return -1;
 		}
 		if (s.bad)
-			return fail(err, errlen, t->path,
-				    "truncated in an options section");
+			return td_fail(err, errlen, t->path,
+				       "truncated in an options section");
 	}
 	if (!hdr || !evf)
-		return fail(err, errlen, t->path,
-			    "corrupt: no header or event formats section");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: no header or event formats section");
 	if (section(t, hdr, 16, &s, err, errlen) ||
-	    parse_header_info(t, &s, err, errlen))
+	    td_parse_header_info(&t->ev, &s, err, errlen))
 		return -1;
 	if (ftr && (section(t, ftr, 17, &s, err, errlen) ||
-		    parse_formats(t, &s, false, err, errlen)))
+		    td_parse_formats(&t->ev, &s, false, err, errlen)))
 		return -1;
 	if (section(t, evf, 18, &s, err, errlen) ||
-	    parse_formats(t, &s, true, err, errlen))
+	    td_parse_formats(&t->ev, &s, true, err, errlen))
 		return -1;
 	return 0;
 }
@@ -475,13 +347,8 @@ static int open_v6(struct tracecmd_source *t, struct rd *h, char *err,
 	const uint8_t *label;
 
 	snprintf(t->comp, sizeof(t->comp), "none");
-	if (parse_header_info(t, h, err, errlen) ||
-	    parse_formats(t, h, false, err, errlen) ||
-	    parse_formats(t, h, true, err, errlen))
+	if (td_parse_tracing_data(&t->ev, h, err, errlen))
 		return -1;
-	rd_take(h, rd_num(h, 4)); /* kallsyms */
-	rd_take(h, rd_num(h, 4)); /* printk formats */
-	rd_take(h, rd_num(h, 8)); /* saved command lines */
 	ncpu = (uint32_t)rd_num(h, 4);
 	label = rd_take(h, 10);
 	if (label && !memcmp(label, "options  ", 10)) {
@@ -500,22 +367,22 @@ static int open_v6(struct tracecmd_source *t, struct rd *h, char *err,
 		label = rd_take(h, 10);
 	}
 	if (h->bad || !label)
-		return fail(err, errlen, t->path, "truncated in the header");
+		return td_fail(err, errlen, t->path, "truncated in the header");
 	if (!memcmp(label, "latency  ", 10))
-		return fail(
+		return td_fail(
 			err, errlen, t->path,
 			"a latency trace (text): record events with trace-cmd record -e");
 	if (memcmp(label, "flyrecord", 10))
-		return fail(err, errlen, t->path,
-			    "corrupt: neither flyrecord nor latency data");
+		return td_fail(err, errlen, t->path,
+			       "corrupt: neither flyrecord nor latency data");
 	if (ncpu > TD_MAX_CPUS)
-		return fail(err, errlen, t->path, "corrupt: %u CPUs", ncpu);
+		return td_fail(err, errlen, t->path, "corrupt: %u CPUs", ncpu);
 	for (i = 0; i < ncpu; i++) {
 		uint64_t off = rd_num(h, 8), size = rd_num(h, 8);
 
 		if (h->bad)
-			return fail(err, errlen, t->path,
-				    "truncated in the CPU table");
+			return td_fail(err, errlen, t->path,
+				       "truncated in the CPU table");
 		if (add_cpu(t, i, off, size, false, err, errlen))
 			return -1;
 	}
@@ -566,10 +433,10 @@ static bool page_sane(const struct tracecmd_source *t, const uint8_t *page)
 	uint64_t commit;
 
 	rd_num(&r, 8);
-	commit = rd_num(&r, (size_t)t->kernel_long);
+	commit = rd_num(&r, (size_t)t->ev.kernel_long);
 	/* the high bits are flags (missed events, data stored) */
 	commit &= 0x3fffffff;
-	return commit <= t->page_size - 8 - (uint64_t)t->kernel_long;
+	return commit <= t->page_size - 8 - (uint64_t)t->ev.kernel_long;
 }
 
 /* Advance c to its next event; c->ev NULL when it has none. */
@@ -618,7 +485,7 @@ static void cpu_advance(struct tracecmd_source *t, struct td_cpu *c,
 static int cpu_start(struct tracecmd_source *t, struct td_cpu *c)
 {
 	c->kb = kbuffer_alloc(
-		t->kernel_long == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+		t->ev.kernel_long == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
 		t->big ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
 	c->page = calloc(1, t->page_size);
 	if (!c->kb || !c->page)
@@ -636,15 +503,6 @@ static int cpu_start(struct tracecmd_source *t, struct td_cpu *c)
 	return 0;
 }
 
-/* One record of c, decoded. */
-static void emit(struct tracecmd_source *t, struct td_cpu *c,
-		 const struct dmas_sink *sink)
-{
-	if (c->ev_size > 0)
-		dmas_tpdec_record(&t->dec, c->ev, c->ev_size, c->ts, c->cpu,
-				  sink);
-}
-
 static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 			volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
@@ -660,7 +518,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 	snprintf(ses.clock, sizeof(ses.clock), "trace-cmd");
 	ses.page_size = t->page_size;
 	snprintf(ses.hooks, sizeof(ses.hooks), "trace-cmd:%u events",
-		 t->dec.nr_known);
+		 t->ev.dec.nr_known);
 	for (i = 0; i < t->nr_cpus; i++) {
 		if (cpu_start(t, &t->cpus[i])) {
 			snprintf(err, errlen, "%s: out of memory", t->path);
@@ -684,7 +542,8 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 				min = &t->cpus[i];
 		if (!min)
 			break;
-		emit(t, min, sink);
+		dmas_tpdec_record(&t->ev.dec, min->ev, min->ev_size, min->ts,
+				  min->cpu, sink);
 		cpu_advance(t, min, sink, false);
 	}
 	if (t->bad_records) {
@@ -694,7 +553,7 @@ static int tracecmd_run(struct dmas_source *s, const struct dmas_sink *sink,
 			 t->path, t->bad_records);
 		return 1;
 	}
-	if (!t->dec.events) {
+	if (!t->ev.dec.events) {
 		snprintf(
 			err, errlen,
 			"%s: no DMA events in this trace.dat (record with trace-cmd record -e dma -e vdmac -e swiotlb)",
@@ -720,9 +579,7 @@ static void tracecmd_close(struct dmas_source *s)
 	for (j = 0; j < t->nr_blobs; j++)
 		free(t->blobs[j]);
 	free(t->blobs);
-	dmas_tpdec_free(&t->dec);
-	if (t->tep)
-		tep_free(t->tep);
+	td_events_free(&t->ev);
 	if (t->map)
 		munmap(t->map, t->len);
 	free(t);
@@ -744,10 +601,8 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 {
 	struct tracecmd_source *t = calloc(1, sizeof(*t));
 	struct rd h = {0};
-	struct stat st;
 	const char *ver;
 	size_t i;
-	int fd;
 
 	if (!t) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -755,39 +610,24 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	}
 	t->base.ops = &tracecmd_ops;
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		free(t);
-		return NULL;
-	}
-	t->len = (size_t)st.st_size;
-	t->map = t->len ? mmap(NULL, t->len, PROT_READ, MAP_PRIVATE, fd, 0)
-			: NULL;
-	close(fd);
-	if (t->map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		t->map = NULL;
+	if (td_map_file(path, &t->map, &t->len, err, errlen))
 		goto out;
-	}
 	h.p = t->map;
 	h.len = t->len;
 	if (!rd_take(&h, 10)) {
-		fail(err, errlen, path, "truncated: no trace.dat header");
+		td_fail(err, errlen, path, "truncated: no trace.dat header");
 		goto out;
 	}
 	ver = rd_str(&h);
 	if (h.bad) {
-		fail(err, errlen, path, "truncated in the header");
+		td_fail(err, errlen, path, "truncated in the header");
 		goto out;
 	}
 	t->version = atoi(ver);
 	if (t->version != 6 && t->version != 7) {
-		fail(err, errlen, path,
-		     "trace.dat version '%.8s' is not read (6 and 7 are)", ver);
+		td_fail(err, errlen, path,
+			"trace.dat version '%.8s' is not read (6 and 7 are)",
+			ver);
 		goto out;
 	}
 	t->big = rd_num(&h, 1) != 0;
@@ -795,29 +635,24 @@ struct dmas_source *dmas_source_open_tracecmd(const char *path, char *err,
 	i = (size_t)rd_num(&h, 1); /* user-space long size */
 	t->page_size = (uint32_t)rd_num(&h, 4);
 	if (h.bad) {
-		fail(err, errlen, path, "truncated in the header");
+		td_fail(err, errlen, path, "truncated in the header");
 		goto out;
 	}
 	if (t->page_size < 64 || t->page_size > (1u << 24) ||
 	    (i != 4 && i != 8)) {
-		fail(err, errlen, path, "corrupt: page size %u, long size %zu",
-		     t->page_size, i);
+		td_fail(err, errlen, path,
+			"corrupt: page size %u, long size %zu", t->page_size,
+			i);
 		goto out;
 	}
-	t->tep = tep_alloc();
-	if (!t->tep) {
-		fail(err, errlen, path, "out of memory");
+	if (td_events_init(&t->ev, t->path, t->big, (int)i, t->page_size)) {
+		td_fail(err, errlen, path, "out of memory");
 		goto out;
 	}
-	tep_set_file_bigendian(t->tep,
-			       t->big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(t->tep, TEP_LITTLE_ENDIAN);
-	tep_set_long_size(t->tep, (int)i);
-	tep_set_page_size(t->tep, (int)t->page_size);
 	if ((t->version == 7 ? open_v7(t, &h, err, errlen)
 			     : open_v6(t, &h, err, errlen)))
 		goto out;
-	dmas_tpdec_bind(&t->dec, t->tep);
+	td_events_index(&t->ev);
 	return &t->base;
 out:
 	tracecmd_close(&t->base);

@@ -12,3 +12,10 @@ BENCH_TARGETS += bench-serve
 .PHONY: bench-serve
 bench-serve: $(BUILD)/dmatrace $(BUILD)/dmatgen
 	$(Q)tests/bench/serve-bench.sh $(BUILD)
+
+# Imports: trace-cmd's trace.dat and perf's perf.data, events per CPU-second
+# (tests/bench/import-bench.sh on the cli tier's fixtures, grown).
+BENCH_TARGETS += bench-import
+.PHONY: bench-import
+bench-import: $(BUILD)/dmatrace
+	$(Q)tests/bench/import-bench.sh $(BUILD)

@@ -725,6 +725,117 @@ if [ -n "$off" ]; then
 	expect "fixture with damaged CPU data: a warning, not an error (exit 0 or 1)" "$(($? < 2))" 1
 	contains "fixture with damaged CPU data: says so" "$T/fx-bad.err" "corrupt: 1 damaged pages or chunks of CPU data skipped"
 fi
+echo "# perf recordings (perf.data)"
+# Recorded here by Debian's perf: this host's dma:* events see no traffic,
+# so these check the container, the formats and the errors;
+# tests/vm/cases/perf_import checks the events themselves.
+if [ "$(id -u)" = 0 ] && command -v perf >/dev/null && [ -d /sys/kernel/tracing/events/dma ] &&
+	(cd "$T" && perf record -q -g -e 'dma:*' -o "$T/host.perf" -- true) >/dev/null 2>&1 && [ -s "$T/host.perf" ]; then
+	f=$T/host.perf
+	"$DMATRACE" replay "$f" >"$T/pf.out" 2>"$T/pf.err"
+	expect "perf.data: replay exit 0" "$?" 0
+	contains "perf.data: the kernel release comes from the recording" "$T/pf.out" "kernel    $(uname -r) on host $(uname -n),"
+	contains "perf.data: the dma:* events of this kernel were found" "$T/pf.out" "hooks     perf:"
+	contains "perf.data: no DMA traffic is said" "$T/pf.err" "no DMA events in this perf.data"
+	"$DMATRACE" export --format json "$f" >"$T/pf.jsonl" 2>/dev/null
+	expect "perf.data: export exit 0, no events" "$?:$(wc -l <"$T/pf.jsonl")" "0:0"
+	size=$(stat -c %s "$f")
+	for cut in 12 60 200 $((size / 2)) $((size - 30)); do
+		head -c $cut "$f" >"$T/pf-cut.data"
+		"$DMATRACE" replay "$T/pf-cut.data" >/dev/null 2>"$T/pf.err"
+		expect "perf.data cut at $cut bytes: exit 2" "$?" 2
+		contains "perf.data cut at $cut bytes: says truncated" "$T/pf.err" "truncated"
+	done
+	# the header's size field (after the magic) says 16: perf's pipe format
+	{ head -c 8 "$f"; printf '\x10\0\0\0\0\0\0\0'; tail -c +17 "$f"; } >"$T/pf-bad.data"
+	"$DMATRACE" replay "$T/pf-bad.data" >/dev/null 2>"$T/pf.err"
+	expect "perf.data in pipe format: exit 2" "$?" 2
+	contains "perf.data in pipe format: says how to record" "$T/pf.err" "written to a pipe (perf record -o -): record to a file"
+	# the tracing data's magic damaged: the features are found, the formats not
+	off=$(grep -obUaP '\x17\x08\x44tracing' "$f" | head -n 1 | cut -d: -f1)
+	if [ -n "$off" ]; then
+		cp "$f" "$T/pf-bad.data"
+		printf 'X' | dd of="$T/pf-bad.data" bs=1 seek=$((off + 3)) conv=notrunc status=none
+		"$DMATRACE" replay "$T/pf-bad.data" >/dev/null 2>"$T/pf.err"
+		expect "perf.data with damaged tracing data: exit 2" "$?" 2
+		contains "perf.data with damaged tracing data: says so" "$T/pf.err" "corrupt: the tracing data's header"
+	fi
+	if perf data convert --to-json "$T/host.perf.json" -i "$f" >/dev/null 2>&1; then
+		"$DMATRACE" replay "$T/host.perf.json" >/dev/null 2>"$T/pf.err"
+		expect "perf's JSON: exit 2" "$?" 2
+		contains "perf's JSON: refused with the reason and the fix" "$T/pf.err" \
+			"perf data convert --to-json output: it names no event (and Linux 6.1's perf writes no tracepoint field), so DMA events cannot be told apart; give dmatrace the perf.data itself"
+	fi
+else
+	echo "# perf.data recorded on this host: not possible here (root, perf and tracefs with dma:* needed)"
+fi
+echo "# a perf.data with DMA events (tests/cli/data/vdmac-6.1.perf)"
+# Recorded by Debian's perf 6.1 in the test VM on Debian's 6.1 kernel
+# (tests/vm/cases/perf_import.sh: perf record -a -g -e 'vdmac:*' -e
+# 'swiotlb:*', while dmatrace's BPF tracer ran) of vdmac's xfer-error
+# scenario; the two feature sections that describe the BPF programs loaded
+# at the time (BPF_PROG_INFO and BPF_BTF, 350 KB) were dropped from the
+# file, perf itself still reads it.
+fx=$here/data/vdmac-6.1.perf
+"$DMATRACE" replay --json "$fx" >"$T/pfx.json" 2>"$T/pfx.err"
+expect "perf fixture: replay exit 1 (findings)" "$?" 1
+expect "perf fixture: the scenario's finding" \
+	"$(jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size)"' "$T/pfx.json" | sort | tr '\n' ';')" \
+	"xfer-error vdmac.0 0x3b339000 4096;"
+expect "perf fixture: the kernel release and the events read" \
+	"$(jq -r '"\(.session.kernel) \(.session.hooks)"' "$T/pfx.json")" "6.1.0-57-amd64 perf:11 events"
+expect "perf fixture: the callchain is the finding's stack, vdmac's frames by module" \
+	"$(jq -r '.findings[0].stack | "\(length) \(.[0] | test("^0xffffffff[0-9a-f]{8} \\[vdmac\\]$")) \(.[-1] | test("^0xffffffff[0-9a-f]{8}$"))"' "$T/pfx.json")" \
+	"10 true true"
+"$DMATRACE" export --format json "$fx" >"$T/pfx.jsonl" 2>/dev/null
+expect "perf fixture: every event becomes ours, by kind" \
+	"$(jq -r .kind "$T/pfx.jsonl" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
+	"chan_release=1 chan_request=1 cpu_access=1 desc_prep=1 desc_submit=1 issue_pending=1 terminate=1 xfer_error=1 xfer_start=1 "
+if command -v perf >/dev/null; then
+	# perf's own reading of the file: the same samples, but for the event we
+	# do not map (vdmac_desc_seg: a segment of a descriptor already prepared)
+	expect "perf fixture: as many events as perf script shows of the events we read" \
+		"$(perf script -F event -i "$fx" 2>/dev/null | grep -c -v vdmac_desc_seg)" "$(wc -l <"$T/pfx.jsonl")"
+fi
+expect "perf fixture: nanosecond times in order (perf writes each CPU's buffer in turn)" \
+	"$(jq -r .ts "$T/pfx.jsonl" | sort -c -n && echo sorted)" sorted
+size=$(stat -c %s "$fx")
+crash=0 silent=0
+for cut in $(seq 9 1201 "$size"); do
+	head -c "$cut" "$fx" >"$T/pfx-cut.data"
+	"$DMATRACE" replay "$T/pfx-cut.data" >/dev/null 2>"$T/pfx-cut.err"
+	rc=$?
+	[ $rc -gt 2 ] && crash=$((crash + 1))
+	[ $rc != 2 ] || grep -q 'truncated' "$T/pfx-cut.err" || silent=$((silent + 1))
+done
+expect "perf fixture cut at every 1201st byte: no crash" "$crash" 0
+expect "perf fixture cut at every 1201st byte: every refusal says truncated" "$silent" 0
+crash=0
+for at in $(seq 8 1103 "$size"); do
+	cp "$fx" "$T/pfx-bad.data"
+	printf '\xa5\x5a\xff' | dd of="$T/pfx-bad.data" bs=1 seek="$at" conv=notrunc status=none
+	"$DMATRACE" replay "$T/pfx-bad.data" >/dev/null 2>"$T/pfx-bad.err"
+	[ $? -gt 2 ] && crash=$((crash + 1))
+done
+expect "perf fixture damaged at every 1103rd byte: no crash" "$crash" 0
+# a record's size in the data section damaged: what came before is analysed,
+# the place is named, exit 2
+doff=$(od -An -tu8 -j 40 -N 8 "$fx" | tr -d ' ')
+cp "$fx" "$T/pfx-bad.data"
+printf '\x01\x00' | dd of="$T/pfx-bad.data" bs=1 seek=$((doff + 6)) conv=notrunc status=none
+"$DMATRACE" replay "$T/pfx-bad.data" >/dev/null 2>"$T/pfx-bad.err"
+expect "perf fixture with its first record's size damaged: exit 2" "$?" 2
+contains "perf fixture with its first record's size damaged: names the offset" "$T/pfx-bad.err" \
+	"corrupt: a record at offset $doff has a size below its header; read up to there"
+printf '{\n\t"linux-perf-json-version": 1,\n\t"headers": {}, "samples": []}\n' >"$T/min.json"
+"$DMATRACE" replay "$T/min.json" >/dev/null 2>"$T/pf.err"
+expect "perf's JSON, told by its content: exit 2" "$?" 2
+contains "perf's JSON, told by its content: says what it is" "$T/pf.err" "perf data convert --to-json output"
+printf '{"traceEvents": []}\n' >"$T/other.json"
+"$DMATRACE" replay "$T/other.json" >/dev/null 2>"$T/pf.err"
+expect "other JSON: exit 2" "$?" 2
+if grep -q "perf data convert" "$T/pf.err"; then bad "other JSON is not taken for perf's"; else ok "other JSON is not taken for perf's"; fi
+
 echo "# hostile recordings: ids beyond the tables"
 # scn NAME LINES...: a scenario from the given lines, compiled to $T/NAME.dmat
 scn() {
