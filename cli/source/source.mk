@@ -6,4 +6,5 @@ LIB_SRCS += $(wildcard cli/source/*.c)
 LDLIBS += -ltracefs -ltraceevent
 SAN_LDLIBS += -ltracefs -ltraceevent
 # libtracefs' header includes libtraceevent's by its bare name.
-$(BUILD)/obj/cli/source/ftrace.o $(BUILD)/san/cli/source/ftrace.o: CFLAGS += -I/usr/include/traceevent
+TRACEFS_CFLAGS := -I/usr/include/traceevent
+$(BUILD)/obj/cli/source/ftrace.o $(BUILD)/san/cli/source/ftrace.o: CFLAGS += $(TRACEFS_CFLAGS)

@@ -15,6 +15,7 @@ tier-cli: $(BUILD)/dmatrace $(BUILD)/dmatgen
 tier-cli-asan: $(BUILD)/dmatrace-san $(BUILD)/dmatgen
 	$(Q)DMATRACE=$(BUILD)/dmatrace-san DMATRACE_SANITIZED=1 \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lib/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/lib/run-tier.sh cli-asan tests/cli/run.sh $(BUILD)
 

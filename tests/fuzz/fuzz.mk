@@ -20,7 +20,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(GEN_HEADERS)
 	$(call msg,CC-FUZZ,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=gnu11 \
-		-D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen -c $< -o $@
+		-D_GNU_SOURCE -MMD -MP -Icli -I$(BUILD)/gen $(TRACEFS_CFLAGS) -c $< -o $@
 
 # The frontend target: the whole library, dmatrace's commands and dmatop,
 # whose main is renamed so the target can run it like a command line.
