@@ -51,6 +51,19 @@ contains() {
 lacks() {
 	if ! grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: '$3' unexpectedly in $(basename "$2")"; fi
 }
+# damage_every DESC FILE FIRST STEP: three bytes overwritten at FIRST, then
+# every STEP bytes, one copy each; replay must never crash (exit above 2)
+damage_every() {
+	local at crash=0 size
+	size=$(stat -c %s "$2")
+	for at in $(seq "$3" "$4" "$size"); do
+		cp "$2" "$T/damaged"
+		printf '\xa5\x5a\xff' | dd of="$T/damaged" bs=1 seek="$at" conv=notrunc status=none
+		"$DMATRACE" replay "$T/damaged" >/dev/null 2>"$T/damaged.err"
+		[ $? -gt 2 ] && crash=$((crash + 1))
+	done
+	expect "$1: no crash" "$crash" 0
+}
 
 # gen NAME [dmatgen options]: scenarios/NAME.scn -> $T/NAME.dmat
 gen() {
@@ -707,14 +720,7 @@ done
 expect "fixture cut at every 173rd byte: no crash" "$crash" 0
 expect "fixture cut at every 173rd byte: every refusal says truncated or corrupt" "$silent" 0
 # damaged anywhere: the same
-crash=0
-for at in $(seq 10 151 "$size"); do
-	cp "$fx" "$T/fx-bad.dat"
-	printf '\xa5\x5a\xff' | dd of="$T/fx-bad.dat" bs=1 seek="$at" conv=notrunc status=none
-	"$DMATRACE" replay "$T/fx-bad.dat" >/dev/null 2>"$T/fx-bad.err"
-	[ $? -gt 2 ] && crash=$((crash + 1))
-done
-expect "fixture damaged at every 151st byte: no crash" "$crash" 0
+damage_every "fixture damaged at every 151st byte" "$fx" 10 151
 # the compressed CPU data damaged: said, not silently short
 off=$(trace-cmd dump --flyrecord -i "$fx" 2>/dev/null | awk '/data offset and size/ { print $2; exit }')
 if [ -n "$off" ]; then
@@ -810,14 +816,7 @@ for cut in $(seq 9 1201 "$size"); do
 done
 expect "perf fixture cut at every 1201st byte: no crash" "$crash" 0
 expect "perf fixture cut at every 1201st byte: every refusal says truncated" "$silent" 0
-crash=0
-for at in $(seq 8 1103 "$size"); do
-	cp "$fx" "$T/pfx-bad.data"
-	printf '\xa5\x5a\xff' | dd of="$T/pfx-bad.data" bs=1 seek="$at" conv=notrunc status=none
-	"$DMATRACE" replay "$T/pfx-bad.data" >/dev/null 2>"$T/pfx-bad.err"
-	[ $? -gt 2 ] && crash=$((crash + 1))
-done
-expect "perf fixture damaged at every 1103rd byte: no crash" "$crash" 0
+damage_every "perf fixture damaged at every 1103rd byte" "$fx" 8 1103
 # a record's size in the data section damaged: what came before is analysed,
 # the place is named, exit 2
 doff=$(od -An -tu8 -j 40 -N 8 "$fx" | tr -d ' ')
