@@ -24,6 +24,10 @@ const volatile __u32 filter_pid = 0; /* tgid; 0: all */
 const volatile char filter_dev[DMAS_DEV_NAME_LEN] = {}; /* "" : all */
 const volatile char filter_drv[DMAS_DRV_NAME_LEN] = {};
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader past this */
+const volatile __u32 bench_off = 0; /* DMAS_BENCH_OFF_*: make bench only */
+
+/* Known at load time: the verifier drops the part when it is off. */
+#define bench_on(part) (!(bench_off & DMAS_BENCH_OFF_##part))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -97,8 +101,11 @@ struct {
 
 static __always_inline void count_drop(__u32 slot)
 {
-	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
+	__u64 *v;
 
+	if (!bench_on(COUNTERS))
+		return;
+	v = bpf_map_lookup_elem(&drops, &slot);
 	if (v)
 		__sync_fetch_and_add(v, 1);
 }
@@ -117,13 +124,14 @@ static __always_inline bool str_eq_filter(const char *s, const volatile char *f,
 
 static __always_inline bool pid_passes(void)
 {
-	return !filter_pid || (bpf_get_current_pid_tgid() >> 32) == filter_pid;
+	return !bench_on(FILTERS) || !filter_pid ||
+	       (bpf_get_current_pid_tgid() >> 32) == filter_pid;
 }
 
 /* Known at load time: with no device/driver filter the verdict is dropped. */
 static __always_inline bool dev_filtered(void)
 {
-	return filter_dev[0] || filter_drv[0];
+	return bench_on(FILTERS) && (filter_dev[0] || filter_drv[0]);
 }
 
 /*
@@ -151,8 +159,12 @@ static __always_inline __u64 ringbuf_flags(void)
 static __always_inline __u64 ringbuf_flags_at(struct dmas_event *e)
 {
 	volatile __u64 *slot = (volatile __u64 *)&e->aux;
-	__u64 keep = *slot, pos = launder(slot, e);
+	__u64 keep, pos;
 
+	if (!bench_on(WAKEUP))
+		return BPF_RB_NO_WAKEUP;
+	keep = *slot;
+	pos = launder(slot, e);
 	*slot = keep;
 	if ((pos & (wakeup_bytes - 1)) < sizeof(*e) + 8)
 		return BPF_RB_FORCE_WAKEUP;
@@ -193,7 +205,7 @@ ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
 			*idp = id;
 		return NULL;
 	}
-	devp = launder((volatile __u64 *)&e->aux, dev);
+	devp = bench_on(DEVICE) ? launder((volatile __u64 *)&e->aux, dev) : 0;
 	if (devp) {
 		id = dev_id_cached(dev, devp, &pass);
 	} else {
@@ -208,12 +220,13 @@ ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
 	if (idp)
 		*idp = id;
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
+	e->ts = bench_on(CLOCK) ? bpf_ktime_get_ns()
+				: bpf_ktime_get_coarse_ns();
 	e->dev = id;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
-	if (want_stacks && wants_stack(kind))
+	if (want_stacks && bench_on(STACK) && wants_stack(kind))
 		e->stack_id = stack_id_of(ctx, tramp, e);
 	return e;
 }
@@ -232,7 +245,7 @@ static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 {
 	struct dmas_dev_counters *c;
 
-	if (!id)
+	if (!id || !bench_on(COUNTERS))
 		return;
 	c = bpf_map_lookup_elem(&dev_counters, &id);
 	if (c)
@@ -258,7 +271,7 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 		count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
 		return 0;
 	}
-	if (page)
+	if (page && bench_on(PHYS))
 		phys += page_to_phys_val(
 			launder((volatile __u64 *)&e->phys, page));
 	e->dir = dir;
@@ -269,7 +282,8 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 		e->aux = kind;
 	else
 		e->addr = addr;
-	if (kind == DMAS_EV_MAP && !failed && phys_on_current_stack(phys))
+	if (kind == DMAS_EV_MAP && !failed && bench_on(PHYS) &&
+	    phys_on_current_stack(phys))
 		e->flags |= DMAS_F_ON_STACK;
 	ev_submit(e);
 	return 0;

@@ -199,12 +199,63 @@ static int size_maps(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * DMASCOPE_BENCH_OFF=part,part: hot-path parts `make bench` switches off to
+ * measure each one's cost (tests/vm/bench-guest.sh); unknown names fail.
+ */
+static int bench_parts(uint32_t *off, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} parts[] = {
+		{"stack", DMAS_BENCH_OFF_STACK},
+		{"device", DMAS_BENCH_OFF_DEVICE},
+		{"clock", DMAS_BENCH_OFF_CLOCK},
+		{"filters", DMAS_BENCH_OFF_FILTERS},
+		{"counters", DMAS_BENCH_OFF_COUNTERS},
+		{"wakeup", DMAS_BENCH_OFF_WAKEUP},
+		{"phys", DMAS_BENCH_OFF_PHYS},
+	};
+	const char *env = getenv("DMASCOPE_BENCH_OFF");
+	char buf[128], *save = NULL, *tok;
+
+	*off = 0;
+	if (!env || !*env)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+			if (!strcmp(tok, parts[i].name))
+				break;
+		if (i == sizeof(parts) / sizeof(parts[0])) {
+			snprintf(
+				err, errlen,
+				"DMASCOPE_BENCH_OFF: unknown part '%s' (stack, device, clock, filters, counters, wakeup, phys)",
+				tok);
+			return -1;
+		}
+		*off |= parts[i].bit;
+	}
+	return 0;
+}
+
 /* Filters, stack options and the kernel's layout, read-only to the programs. */
 static int configure_object(struct live_source *ls, char *err, size_t errlen)
 {
 	const struct dmas_live_opts *o = &ls->opts;
 	struct dmascope_bpf__rodata *ro = ls->skel->rodata;
+	uint32_t off;
 
+	if (bench_parts(&off, err, errlen))
+		return -1;
+	ro->bench_off = off;
+	if (off)
+		fprintf(stderr, "dmatrace: benchmark: hot-path parts off: %s\n",
+			getenv("DMASCOPE_BENCH_OFF"));
 	ro->filter_pid = o->pid;
 	if (o->device)
 		snprintf((char *)ro->filter_dev, DMAS_DEV_NAME_LEN, "%s",
