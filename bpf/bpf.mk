@@ -27,6 +27,6 @@ demo-run: $(BUILD)/dmatrace kmod $(BUILD)/vm/bin/rawpkt
 # make bench, VM part: tracing overhead on vdmac's benchmark in one boot.
 BENCH_TARGETS += bench-vm
 .PHONY: bench-vm
-bench-vm: $(BUILD)/dmatrace kmod
-	$(Q)BUILD=$(BUILD) VM_BINS="$(BUILD)/dmatrace" VDMAC_KO="$(BUILD)/kmod/vdmac.ko" \
+bench-vm: $(BUILD)/dmatrace $(BUILD)/dmascope-floor kmod
+	$(Q)BUILD=$(BUILD) VM_BINS="$(BUILD)/dmatrace $(BUILD)/dmascope-floor" VDMAC_KO="$(BUILD)/kmod/vdmac.ko" \
 		tests/vm/bench.sh

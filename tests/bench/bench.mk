@@ -19,3 +19,23 @@ BENCH_TARGETS += bench-import
 .PHONY: bench-import
 bench-import: $(BUILD)/dmatrace
 	$(Q)tests/bench/import-bench.sh $(BUILD)
+
+# The bare floor program (floor.bpf.c and its loader floor.c): the reference
+# of the VM benchmark's tracing cost (tests/vm/bench.sh).
+FLOOR_OBJ := $(BUILD)/bench/floor.bpf.o
+FLOOR_SKEL := $(BUILD)/gen/floor.skel.h
+
+$(FLOOR_OBJ): tests/bench/floor.bpf.c bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(FLOOR_SKEL): $(FLOOR_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/dmascope-floor: tests/bench/floor.c $(FLOOR_SKEL)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf -lelf -lz -lzstd -lpthread

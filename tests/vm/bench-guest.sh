@@ -1,5 +1,6 @@
 # bench-guest.sh - runs in the VM for tests/vm/bench.sh: vdmac's map+unmap
-# benchmark untraced, traced with stacks and without, in one boot; the
+# benchmark untraced, under the bare floor program, traced with stacks and
+# without and with each hot-path part switched off, in one boot; the
 # events recorded per second with zero loss; the time from command start to
 # tracing active.  Prints "bench: key=value" lines.
 D=/sys/kernel/debug/vdmac
@@ -27,26 +28,44 @@ runs() {
 u=$(runs | median)
 echo "bench: untraced_ns=$u"
 
+# the bare floor program: fexit on map, fentry on unmap, one 64-byte record
+# each with a timestamp, a polling reader thread (tests/bench/floor.c)
+dmascope-floor -- sh -c ". /tmp/bench-fns.sh; runs >/tmp/t-floor.txt" \
+	2>/tmp/rec-floor.err
+t=$(median </tmp/t-floor.txt)
+ev=$(sed -n 's/^floor: \([0-9]*\) records.*/\1/p' /tmp/rec-floor.err)
+lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' /tmp/rec-floor.err)
+act=$(sed -n 's/.*tracing active after \([0-9.]*\) ms.*/\1/p' /tmp/rec-floor.err)
+echo "bench: floor_ns=$t events=$ev lost=$lost attach_ms=$act"
+
 # traced: one recording around all runs, so attach cost is not counted
 # *-kernel: the reader is stopped (SIGSTOP) while the benchmark runs and a
 # 128 MiB ring holds every record: the kernel side's cost alone, without
 # the reader competing for the host's CPUs (under TCG each vCPU is a host
 # thread) or dropped records making the programs' work cheaper.
-for mode in all-stacks stacks no-stacks stacks-kernel no-stacks-kernel; do
+# off-PART: stacks-kernel with one part of the hot path switched off
+# (DMASCOPE_BENCH_OFF, rodata the verifier folds away); off-all: all of them.
+all_parts=stack,device,clock,filters,counters,wakeup,phys
+for mode in all-stacks stacks no-stacks stacks-kernel no-stacks-kernel \
+	off-stack off-device off-clock off-filters off-counters off-wakeup \
+	off-phys off-all; do
 	opt=""
 	stop=""
+	off=""
 	case $mode in
 	no-stacks*) opt=--no-stacks ;;
 	all-stacks) opt=--all-stacks ;;
+	off-all) off=$all_parts ;;
+	off-*) off=${mode#off-} ;;
 	esac
 	case $mode in
-	*-kernel)
+	*-kernel | off-*)
 		opt="$opt --ringbuf-kb 131072"
 		stop="kill -STOP \$PPID;"
 		;;
 	esac
 	# the default ring: zero loss at this rate is part of the figure
-	dmatrace record -v $opt -o /tmp/b-$mode.dmat -- sh -c "
+	DMASCOPE_BENCH_OFF=$off dmatrace record -v $opt -o /tmp/b-$mode.dmat -- sh -c "
 		. /tmp/bench-fns.sh; $stop runs >/tmp/t-$mode.txt;
 		kill -CONT \$PPID" 2>/tmp/rec-$mode.err
 	t=$(median </tmp/t-$mode.txt)
@@ -64,6 +83,9 @@ for mode in all-stacks stacks no-stacks stacks-kernel no-stacks-kernel; do
 done
 
 # time from command start to tracing active, as a user sees it
-dmatrace record -o /tmp/x.dmat -- true 2>/tmp/rec-true.err
-echo "bench: attach_ms=$(sed -n 's/.*tracing active after \([0-9.]*\) ms.*/\1/p' /tmp/rec-true.err)"
+# and where it goes (-v: probe, load and verify, attach)
+dmatrace record -v -o /tmp/x.dmat -- true 2>/tmp/rec-true.err
+echo "bench: active_ms=$(sed -n 's/.*tracing active after \([0-9.]*\) ms.*/\1/p' /tmp/rec-true.err | tail -n 1)"
+sed -n 's/^dmatrace: probe \([0-9.]*\) ms, load and verify \([0-9.]*\) ms, attach \([0-9.]*\) ms.*/bench: probe_ms=\1 load_ms=\2 attach_only_ms=\3/p' /tmp/rec-true.err
+cp /tmp/rec-true.err "$OUT/rec-true.err" 2>/dev/null
 rmmod vdmac

@@ -1,6 +1,8 @@
 #!/bin/bash
 # bench.sh - `make bench`, VM part: in one boot, vdmac's map+unmap benchmark
-# untraced and traced (ns per pair and the ratio), events per second
+# untraced, under the bare floor program (tests/bench/floor.bpf.c) and traced
+# in each mode and with each hot-path part off (ns per pair, ratios to
+# untraced and to the floor), events per second
 # recorded with zero loss, and the time from command start to tracing
 # active.  Figures go to stdout and $BUILD/bench/vm-bench.txt.
 set -u -o pipefail
@@ -23,27 +25,35 @@ FILES="$here/bench-guest.sh $fns" \
 grep '^bench: ' "$BUILD/bench/vm-bench.log" | sed 's/^bench: //' >"$out"
 val() { tr ' ' '\n' <"$out" | sed -n "s/^$1=//p" | head -n 1; }
 u=$(val untraced_ns)
-ts=$(val traced_stacks_ns)
-tn=$(val traced_no-stacks_ns)
-tk=$(val traced_stacks-kernel_ns)
-tnk=$(val traced_no-stacks-kernel_ns)
-ta=$(val traced_all-stacks_ns)
+f=$(val floor_ns)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+# row LABEL NS [REST]: ns per pair, ratio to untraced, ratio to the floor
+row() {
+	[ -n "$2" ] || return 0
+	printf '  %-34s %7s ns  %6sx untraced  %5sx floor  %s\n' "$1" "$2" \
+		"$(ratio "$2" "$u")" "$(ratio "$2" "${f:-0}")" "${3:-}"
+}
+lost_of() { grep -o "^$1_ns=[0-9]* events=[0-9]* lost=[0-9]*" "$out" | sed 's/.* events=/events=/'; }
 echo
 echo "VM benchmark (QEMU TCG, Debian 6.1 guest, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
-if [ -n "$u" ] && [ "$u" -gt 0 ]; then
-	echo "  untraced                 ${u} ns per map+unmap"
-	[ -n "$ta" ] && echo "  traced (--all-stacks)    ${ta} ns  ratio $(awk -v a="$ta" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
-	[ -n "$ts" ] && echo "  traced (default stacks)  ${ts} ns  ratio $(awk -v a="$ts" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
-	[ -n "$tn" ] && echo "  traced (--no-stacks)     ${tn} ns  ratio $(awk -v a="$tn" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
-	echo "  kernel side alone (reader stopped, 128 MiB ring):"
-	[ -n "$tk" ] && echo "  traced (default stacks)  ${tk} ns  ratio $(awk -v a="$tk" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
-	[ -n "$tnk" ] && echo "  traced (--no-stacks)     ${tnk} ns  ratio $(awk -v a="$tnk" -v b="$u" 'BEGIN { printf "%.2f", a / b }')"
-else
+if [ -z "$u" ] || [ "$u" -le 0 ]; then
 	echo "  no figures: see $BUILD/bench/vm-bench.log"
 	exit 1
 fi
+row untraced "$u"
+row "floor (bare fexit+fentry, ring)" "$f" "$(grep -o '^floor_ns=.*' "$out" | sed 's/^floor_ns=[0-9]* //')"
+row "dmatrace record (default stacks)" "$(val traced_stacks_ns)" "$(lost_of traced_stacks)"
+row "  --no-stacks" "$(val traced_no-stacks_ns)" "$(lost_of traced_no-stacks)"
+row "  --all-stacks" "$(val traced_all-stacks_ns)" "$(lost_of traced_all-stacks)"
+echo "  kernel side alone (reader stopped, 128 MiB ring):"
+row "  default stacks" "$(val traced_stacks-kernel_ns)" "$(lost_of traced_stacks-kernel)"
+row "  --no-stacks" "$(val traced_no-stacks-kernel_ns)" "$(lost_of traced_no-stacks-kernel)"
+echo "  kernel side, default stacks, with one part of the hot path off (DMASCOPE_BENCH_OFF):"
+for p in stack device clock filters counters wakeup phys all; do
+	row "  off: $p" "$(val "traced_off-${p}_ns")" "$(lost_of "traced_off-$p")"
+done
 grep -o 'traced_[a-z0-9-]*_events_per_s=[0-9]*' "$out" | sed 's/^/  /'
-grep -o 'traced_[a-z0-9-]*_ns=[0-9]* events=[0-9]* lost=[0-9]*' "$out" | sed 's/_ns=[0-9]*//; s/^/  recorded /'
 grep -o 'traced_[a-z0-9-]*_ns=.*full_unwinds=[0-9]*' "$out" | sed 's/_ns=[0-9]* .*full_unwinds=/: full stack unwinds /; s/^/  /'
-echo "  tracing active $(val attach_ms) ms after dmatrace started"
+fa=$(grep -o '^floor_ns=.*' "$out" | sed -n 's/.*attach_ms=//p')
+echo "  tracing active $(val active_ms) ms after dmatrace started ($(val probe_ms) ms probe, $(val load_ms) ms load and verify, $(val attach_only_ms) ms attach); the floor program's loader: ${fa:-?} ms"
 echo "figures: $out"
