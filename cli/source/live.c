@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ static void live_close(struct dmas_source *s)
 			" trampoline frames not understood\n",
 			(uint64_t)ls->skel->bss->stack_unwinds,
 			(uint64_t)ls->skel->bss->tramp_misses);
+	if (ls->ksyms_reading)
+		pthread_join(ls->ksyms_thread, NULL);
 	live_detach_all(ls);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
@@ -130,24 +133,55 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	return ls;
 }
 
-/* kallsyms, for stacks and the probe step, if we may read it. */
+static void *ksyms_reader(void *arg)
+{
+	struct live_source *ls = arg;
+
+	ls->ksyms = dmas_ksyms_load("/proc/kallsyms", ls->ksyms_err,
+				    sizeof(ls->ksyms_err));
+	return NULL;
+}
+
+/*
+ * kallsyms, for stacks and the probe step: read on a thread of its own
+ * while the probe step reads the kernel's BTF (each a good part of the
+ * time to tracing active), or here if no thread can be had.
+ */
 static int read_kernel_symbols(struct live_source *ls, char *err, size_t errlen)
 {
-	ls->ksyms = dmas_ksyms_load("/proc/kallsyms", err, errlen);
-	if (!ls->ksyms)
-		return -1;
+	if (!pthread_create(&ls->ksyms_thread, NULL, ksyms_reader, ls))
+		ls->ksyms_reading = true;
+	else
+		ksyms_reader(ls);
+	return 0;
+}
+
+/* The symbols read beside the probe step, if we may read them. */
+static const struct dmas_ksyms *kernel_symbols(void *ctx, char *err,
+					       size_t errlen)
+{
+	struct live_source *ls = ctx;
+
+	if (ls->ksyms_reading) {
+		pthread_join(ls->ksyms_thread, NULL);
+		ls->ksyms_reading = false;
+	}
+	if (!ls->ksyms) {
+		snprintf(err, errlen, "%s", ls->ksyms_err);
+		return NULL;
+	}
 	if (dmas_ksyms_hidden(ls->ksyms) && geteuid() != 0) {
 		live_err_ksyms_hidden(err, errlen);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return ls->ksyms;
 }
 
 /* The probe step: one hook family per traced function, and why. */
 static int choose_hooks(struct live_source *ls, char *err, size_t errlen)
 {
-	return live_choose_hooks(&ls->probe, ls->chosen, &ls->opts, ls->ksyms,
-				 err, errlen);
+	return live_choose_hooks(&ls->probe, ls->chosen, &ls->opts,
+				 kernel_symbols, ls, err, errlen);
 }
 
 /* Opens the object and turns on only the chosen programs. */
@@ -327,7 +361,7 @@ static int describe_session(struct live_source *ls, char *err, size_t errlen)
 /* Opening, in order; each step fails with a message in err. */
 static int (*const open_steps[])(struct live_source *ls, char *err,
 				 size_t errlen) = {
-	read_kernel_symbols, /* kallsyms, and whether we may read it */
+	read_kernel_symbols, /* kallsyms, read beside the next step */
 	choose_hooks, /* a hook family per traced function */
 	open_object, /* only the chosen programs turned on */
 	size_maps, /* ring buffer and stack map */

@@ -7,6 +7,7 @@
 #ifndef DMASCOPE_LIVE_BPF_H
 #define DMASCOPE_LIVE_BPF_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,13 +85,18 @@ struct live_choice {
 
 struct dmas_ksyms;
 
+/* The kernel's symbols once the probe step needs them; NULL with err. */
+typedef const struct dmas_ksyms *(*live_ksyms_fn)(void *ctx, char *err,
+						  size_t errlen);
+
 /*
  * Fills p from the kernel and a choice per operation; -1 and err when the
- * kernel's BTF cannot be read.
+ * kernel's BTF or symbols cannot be read.  The BTF is read and probed
+ * before ksyms is called, so that kallsyms can be read meanwhile.
  */
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
-		      const struct dmas_live_opts *o,
-		      const struct dmas_ksyms *ksyms, char *err, size_t errlen);
+		      const struct dmas_live_opts *o, live_ksyms_fn ksyms,
+		      void *ctx, char *err, size_t errlen);
 /* "tp_btf", "fexit", "fentry", "kretprobe", "kprobe" or "raw_tp". */
 const char *live_hook_family(const struct live_hook *h);
 /* The -v lines: each operation's hook and why. */
@@ -116,6 +122,10 @@ struct live_source {
 	struct dmascope_bpf *skel;
 	struct ring_buffer *rb;
 	struct dmas_ksyms *ksyms;
+	/* kallsyms read beside the BTF (live.c) */
+	pthread_t ksyms_thread;
+	bool ksyms_reading;
+	char ksyms_err[256];
 	struct live_probe probe;
 	struct live_choice *chosen; /* one per catalogue operation */
 	struct dmas_session session;

@@ -5,7 +5,9 @@
  * operation, the first hook the running kernel offers and says why.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -272,20 +274,77 @@ const size_t live_nr_ops = sizeof(live_catalogue) / sizeof(live_catalogue[0]);
 
 /* ---- probing the kernel ---- */
 
+/* A function or typedef of the kernel's BTF, by name. */
+struct btf_name {
+	const char *name;
+	int kind;
+	int id;
+};
+
 /* The kernel's type and symbol tables, while the probe step runs. */
 struct kernel {
 	struct btf *btf;
 	const struct dmas_ksyms *ksyms;
+	struct btf_name *names; /* sorted by name and kind */
+	size_t nr_names;
 };
 
-static int btf_tp_nargs(const struct btf *btf, const char *tp)
+static int btf_name_cmp(const void *a, const void *b)
 {
+	const struct btf_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->kind - y->kind;
+}
+
+/*
+ * btf__find_by_name_kind walks every type (some 150,000 in a distribution
+ * kernel) per call; the probe step asks about a hundred names, so one walk
+ * builds a sorted index of the functions and typedefs it looks up.
+ */
+static int index_btf(struct kernel *k)
+{
+	uint32_t n = btf__type_cnt(k->btf);
+
+	k->names = malloc(n * sizeof(*k->names));
+	if (!k->names)
+		return -1;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(k->btf, id);
+		int kind = btf_kind(t);
+
+		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
+			continue;
+		k->names[k->nr_names++] = (struct btf_name){
+			.name = btf__name_by_offset(k->btf, t->name_off),
+			.kind = kind,
+			.id = (int)id,
+		};
+	}
+	qsort(k->names, k->nr_names, sizeof(*k->names), btf_name_cmp);
+	return 0;
+}
+
+/* The id of the function or typedef name; -1 if the kernel has none. */
+static int btf_find(const struct kernel *k, const char *name, int kind)
+{
+	struct btf_name key = {.name = name, .kind = kind}, *hit;
+
+	if (!k->btf)
+		return -1;
+	hit = bsearch(&key, k->names, k->nr_names, sizeof(key), btf_name_cmp);
+	return hit ? hit->id : -1;
+}
+
+static int btf_tp_nargs(const struct kernel *k, const char *tp)
+{
+	const struct btf *btf = k->btf;
 	char name[128];
 	const struct btf_type *t;
 	int id;
 
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	id = btf_find(k, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
 		return -1;
 	t = btf__type_by_id(btf, id);
@@ -299,7 +358,7 @@ static int btf_tp_nargs(const struct btf *btf, const char *tp)
 }
 
 /* Loads and attaches an empty fentry program: the only sure test. */
-static bool probe_fentry(const struct btf *btf, char *why, size_t len)
+static bool probe_fentry(const struct kernel *k, char *why, size_t len)
 {
 	struct bpf_insn insns[2] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
@@ -312,7 +371,7 @@ static bool probe_fentry(const struct btf *btf, char *why, size_t len)
 	int id = -1, fd, lfd;
 
 	for (int i = 0; targets[i] && id < 0; i++)
-		id = btf__find_by_name_kind(btf, targets[i], BTF_KIND_FUNC);
+		id = btf_find(k, targets[i], BTF_KIND_FUNC);
 	if (id < 0) {
 		snprintf(why, len, "no DMA API function in the kernel's BTF");
 		return false;
@@ -343,7 +402,7 @@ static bool tracepoint_exists(const struct kernel *k, const char *tp)
 {
 	char sym[160];
 
-	if (k->btf && btf_tp_nargs(k->btf, tp) >= 0)
+	if (k->btf && btf_tp_nargs(k, tp) >= 0)
 		return true;
 	snprintf(sym, sizeof(sym), "__tracepoint_%s", tp);
 	return dmas_ksyms_addr(k->ksyms, sym) != 0;
@@ -358,13 +417,13 @@ static void probe_families(const struct kernel *k, struct live_probe *p,
 		snprintf(p->fentry_why, sizeof(p->fentry_why),
 			 "turned off (--kprobes)");
 	} else {
-		p->fentry_ok = probe_fentry(k->btf, p->fentry_why,
-					    sizeof(p->fentry_why));
+		p->fentry_ok =
+			probe_fentry(k, p->fentry_why, sizeof(p->fentry_why));
 	}
 	p->kprobe_ok =
 		!access("/sys/bus/event_source/devices/kprobe/type", R_OK);
-	p->dma_tps = btf_tp_nargs(k->btf, "dma_map_phys") == 6 ||
-		     btf_tp_nargs(k->btf, "dma_map_page") == 6;
+	p->dma_tps = btf_tp_nargs(k, "dma_map_phys") == 6 ||
+		     btf_tp_nargs(k, "dma_map_page") == 6;
 	if (o->verbose) {
 		fprintf(stderr, "dmatrace: dma:* tracepoints in BTF: %s\n",
 			p->dma_tps ? "yes" : "no");
@@ -384,7 +443,7 @@ static const char *hook_missing(const struct kernel *k,
 
 	switch (h->family) {
 	case FAM_TP_BTF:
-		n = k->btf ? btf_tp_nargs(k->btf, h->target) : -1;
+		n = k->btf ? btf_tp_nargs(k, h->target) : -1;
 		if (n < 0)
 			return "no such tracepoint in BTF";
 		if (n != h->nargs)
@@ -393,8 +452,7 @@ static const char *hook_missing(const struct kernel *k,
 	case FAM_FENTRY:
 		if (!p->fentry_ok)
 			return "fentry not allowed";
-		if (btf__find_by_name_kind(k->btf, h->target, BTF_KIND_FUNC) <
-		    0)
+		if (btf_find(k, h->target, BTF_KIND_FUNC) < 0)
 			return "not in BTF";
 		if (!dmas_ksyms_addr(k->ksyms, h->target))
 			return "not in kallsyms";
@@ -428,8 +486,8 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 		snprintf(c->why, sizeof(c->why), "%s's tracepoint", op->module);
 		return;
 	}
-	if (op->when_tp && !(k->btf && btf_tp_nargs(k->btf, op->when_tp) ==
-					       op->when_tp_nargs)) {
+	if (op->when_tp &&
+	    !(k->btf && btf_tp_nargs(k, op->when_tp) == op->when_tp_nargs)) {
 		snprintf(
 			c->why, sizeof(c->why),
 			"not needed: dma:%s is not used here, its function's own hook sees these calls",
@@ -443,7 +501,7 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 	}
 	if (op->tp_covers && p->dma_tps &&
 	    (!op->covered_by ||
-	     (k->btf && btf_tp_nargs(k->btf, op->covered_by) >= 0))) {
+	     (k->btf && btf_tp_nargs(k, op->covered_by) >= 0))) {
 		if (op->covered_by)
 			snprintf(c->why, sizeof(c->why),
 				 "covered by the dma:%s tracepoint",
@@ -478,20 +536,28 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 }
 
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
-		      const struct dmas_live_opts *o,
-		      const struct dmas_ksyms *ksyms, char *err, size_t errlen)
+		      const struct dmas_live_opts *o, live_ksyms_fn ksyms,
+		      void *ctx, char *err, size_t errlen)
 {
-	struct kernel k = {.ksyms = ksyms};
+	struct kernel k = {0};
 
 	k.btf = btf__load_vmlinux_btf();
-	if (!k.btf) {
+	if (!k.btf || index_btf(&k)) {
 		snprintf(err, errlen, "cannot read the kernel's BTF: %s",
 			 strerror(errno));
+		btf__free(k.btf);
 		return -1;
 	}
 	probe_families(&k, p, o);
+	k.ksyms = ksyms(ctx, err, errlen);
+	if (!k.ksyms) {
+		free(k.names);
+		btf__free(k.btf);
+		return -1;
+	}
 	for (size_t i = 0; i < live_nr_ops; i++)
 		choose(&k, p, &live_catalogue[i], &chosen[i]);
+	free(k.names);
 	btf__free(k.btf);
 	return 0;
 }
