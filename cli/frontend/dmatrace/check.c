@@ -199,6 +199,7 @@ int cmd_check(int argc, char **argv)
 	struct pipeline *p = &c.p;
 	struct dmat_writer_opts wo = {0};
 	struct dmas_live_stats st;
+	uint64_t t0 = live_cmd_now(), t_active;
 	char buf[96];
 	int rc, cst, status;
 
@@ -239,7 +240,10 @@ int cmd_check(int argc, char **argv)
 			c.report.ctx = &c.kmsg;
 		}
 	}
-	if (pipe_open_live(p) || pipe_engine(p, PIPE_FEED_STREAM_INFO) ||
+	if (pipe_open_live(p))
+		goto out;
+	t_active = live_cmd_now();
+	if (pipe_engine(p, PIPE_FEED_STREAM_INFO) ||
 	    (c.recpath && pipe_record(p, c.recpath, &wo, false)) ||
 	    pipe_add_output(p, &c.report))
 		goto out;
@@ -263,10 +267,10 @@ int cmd_check(int argc, char **argv)
 	}
 	pipe_close_recording(p, p->si.last_ts);
 	fprintf(stderr,
-		"dmatrace check: %s %s; %llu events, %u devices, %llu lost\n",
+		"dmatrace check: %s %s; %llu events, %u devices, %llu lost (tracing active after %.1f ms)\n",
 		argv[optind], live_cmd_status_str(cst, buf, sizeof(buf)),
 		(unsigned long long)st.events, st.devices,
-		(unsigned long long)st.lost);
+		(unsigned long long)st.lost, (t_active - t0) / 1e6);
 
 	p->ro.input = "live";
 	p->ro.command_argv = argv + optind;
