@@ -7,17 +7,21 @@ BPF_SKEL := $(BUILD)/gen/dmascope.skel.h
 
 GEN_HEADERS += $(BPF_SKEL)
 
+# A BPF object from its first prerequisite, and a skeleton named $(1) of it
+# (also the bench's floor program, tests/bench/bench.mk).
+bpf_object = mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp && \
+	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+bpf_skeleton = mkdir -p $(@D) && \
+	$(BPFTOOL) gen skeleton $< name $(1) > $@.tmp && mv $@.tmp $@
+
 $(BPF_OBJ): bpf/dmascope.bpf.c $(wildcard bpf/*.bpf.h) bpf/dmascope_bpf.h bpf/vmlinux.h \
 		cli/event.h cli/event_count.h
 	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(Q)$(bpf_object)
 
 $(BPF_SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(BPFTOOL) gen skeleton $< name dmascope_bpf > $@.tmp && mv $@.tmp $@
+	$(Q)$(call bpf_skeleton,dmascope_bpf)
 
 DEMO_DEPS += demo-run
 .PHONY: demo-run

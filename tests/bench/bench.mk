@@ -27,14 +27,11 @@ FLOOR_SKEL := $(BUILD)/gen/floor.skel.h
 
 $(FLOOR_OBJ): tests/bench/floor.bpf.c bpf/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(Q)$(bpf_object)
 
 $(FLOOR_SKEL): $(FLOOR_OBJ)
 	$(call msg,SKEL,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+	$(Q)$(call bpf_skeleton,floor_bpf)
 
 $(BUILD)/dmascope-floor: tests/bench/floor.c $(FLOOR_SKEL)
 	$(call msg,LINK,$@)
