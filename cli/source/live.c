@@ -420,8 +420,13 @@ struct dmas_source *dmas_source_open_live(const struct dmas_live_opts *o,
 	struct dmas_source *s;
 	char ferr[512];
 
+	uint32_t off;
+
 	if (o->source == DMAS_LIVE_FTRACE)
 		return dmas_source_open_ftrace(o, err, errlen);
+	/* a mistyped benchmark switch is an error, not a reason for tracefs */
+	if (bench_parts(&off, err, errlen))
+		return NULL;
 	s = open_bpf(o, err, errlen);
 	if (s || o->source == DMAS_LIVE_BPF)
 		return s;
