@@ -26,12 +26,15 @@ struct ksym {
 struct kmod_range {
 	char name[64];
 	uint64_t base, size;
+	bool live; /* in /proc/modules at its last read */
+	uint64_t seen; /* that read's number, when last there */
 };
 
 struct dmas_ksyms {
 	char *path;
 	struct kmod_range *mods;
 	size_t nmods;
+	uint64_t mod_reads; /* reads of /proc/modules */
 	struct ksym *syms;
 	size_t n, cap;
 	char *modules; /* /proc/modules names at the last load */
@@ -132,6 +135,9 @@ static void load_module_ranges(struct dmas_ksyms *k)
 
 	if (!f)
 		return;
+	k->mod_reads++;
+	for (size_t i = 0; i < k->nmods; i++)
+		k->mods[i].live = false;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, " 0x");
 		size_t i;
@@ -155,8 +161,33 @@ static void load_module_ranges(struct dmas_ksyms *k)
 		}
 		k->mods[i].base = base;
 		k->mods[i].size = size;
+		k->mods[i].live = true;
+		k->mods[i].seen = k->mod_reads;
 	}
 	fclose(f);
+}
+
+/*
+ * The module whose core memory holds addr: one loaded now, else the one
+ * seen there last.  Known from /proc/modules (small, read at once) even
+ * when the module went away before /proc/kallsyms, which takes seconds to
+ * read under emulation, listed its symbols.
+ */
+static const struct kmod_range *module_at(const struct dmas_ksyms *k,
+					  uint64_t addr)
+{
+	const struct kmod_range *best = NULL;
+
+	for (size_t i = 0; i < k->nmods; i++) {
+		const struct kmod_range *m = &k->mods[i];
+
+		if (!m->base || addr < m->base || addr - m->base >= m->size)
+			continue;
+		if (!best || (m->live && !best->live) ||
+		    (m->live == best->live && m->seen > best->seen))
+			best = m;
+	}
+	return best;
 }
 
 static const struct kmod_range *module_range(const struct dmas_ksyms *k,
@@ -261,8 +292,11 @@ void dmas_ksyms_refresh(struct dmas_ksyms *k)
 	char err[128];
 	char *mods = module_names();
 
-	if (mods && k->modules && strcmp(mods, k->modules))
+	if (mods && k->modules && strcmp(mods, k->modules)) {
+		/* the ranges first: a short-lived module's may be all we get */
+		load_module_ranges(k);
 		load(k, err, sizeof(err));
+	}
 	free(mods);
 }
 
@@ -332,6 +366,7 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
 {
 	size_t lo = 0, hi = k->n;
 	const struct ksym *s, *next;
+	const struct kmod_range *in_mod;
 	uint64_t size;
 
 	/* last symbol at or below addr */
@@ -343,7 +378,20 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
 		else
 			hi = mid;
 	}
-	if (!lo || k->hidden) {
+	if (k->hidden) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	in_mod = module_at(k, addr);
+	if (in_mod && (!lo || k->syms[lo - 1].addr < in_mod->base)) {
+		/*
+		 * no symbol between the module's start and addr: its code,
+		 * whose symbols were never read
+		 */
+		snprintf(buf, len, "0x%" PRIx64 " [%s]", addr, in_mod->name);
+		return buf;
+	}
+	if (!lo) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return buf;
 	}
