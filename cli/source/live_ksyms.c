@@ -32,6 +32,7 @@ struct kmod_range {
 
 struct dmas_ksyms {
 	char *path;
+	char *modules_path; /* /proc/modules */
 	struct kmod_range *mods;
 	size_t nmods;
 	uint64_t mod_reads; /* reads of /proc/modules */
@@ -69,9 +70,9 @@ static int ksym_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static char *module_names(void)
+static char *module_names(const char *path)
 {
-	FILE *f = fopen("/proc/modules", "r");
+	FILE *f = fopen(path, "r");
 	char line[512], *out = NULL;
 	size_t len = 0;
 
@@ -129,7 +130,7 @@ static int in_list(const char *list, const char *mod)
 /* Adds or updates the ranges of loaded modules; unloaded ones stay known. */
 static void load_module_ranges(struct dmas_ksyms *k)
 {
-	FILE *f = fopen("/proc/modules", "r");
+	FILE *f = fopen(k->modules_path, "r");
 	char line[512], name[64];
 	unsigned long long size, base;
 
@@ -213,7 +214,7 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	}
 	/* large reads: /proc/kallsyms hands out as much as the buffer holds */
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	mods = module_names();
+	mods = module_names(k->modules_path);
 	load_module_ranges(k);
 	/*
 	 * drop vmlinux symbols and those of modules still loaded: re-read below
@@ -280,17 +281,32 @@ struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	k->path = strdup(path ? path : "/proc/kallsyms");
-	if (!k->path || load(k, err, errlen)) {
+	k->modules_path = strdup("/proc/modules");
+	if (!k->path || !k->modules_path || load(k, err, errlen)) {
 		dmas_ksyms_free(k);
 		return NULL;
 	}
 	return k;
 }
 
+int dmas_ksyms_set_modules(struct dmas_ksyms *k, const char *path, char *err,
+			   size_t errlen)
+{
+	char *p = strdup(path);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(k->modules_path);
+	k->modules_path = p;
+	return load(k, err, errlen);
+}
+
 void dmas_ksyms_refresh(struct dmas_ksyms *k)
 {
 	char err[128];
-	char *mods = module_names();
+	char *mods = module_names(k->modules_path);
 
 	if (mods && k->modules && strcmp(mods, k->modules)) {
 		/* the ranges first: a short-lived module's may be all we get */
@@ -314,6 +330,7 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 	free(k->mods);
 	free(k->modules);
 	free(k->path);
+	free(k->modules_path);
 	free(k);
 }
 
