@@ -118,17 +118,22 @@ static __always_inline bool wants_stack(__u8 kind)
  * that lies outside the core kernel's text (ips[0] is the program itself,
  * then bpf_trace_runN, maybe __traceiter_X, the DMA API function, all core
  * text; how many varies, so they are not counted), or 0 when the caller is
- * core code too or the core text is unknown.
+ * core code too or the core text is unknown.  *caller: the frame above it,
+ * which the key takes too: the NUMA rule's call site is the DMA API
+ * function, its caller and that one's caller (a driver's mapping helper
+ * serves call sites that place buffers differently).
  */
-static __always_inline __u64 tp_call_site(const __u64 *ips)
+static __always_inline __u64 tp_call_site(const __u64 *ips, __u64 *caller)
 {
 	if (!ktext_end)
 		return 0;
-	for (int i = 1; i < STACK_TP_FRAMES; i++) {
+	for (int i = 1; i < STACK_TP_FRAMES - 1; i++) {
 		if (!ips[i])
 			return 0;
-		if (ips[i] < ktext_start || ips[i] >= ktext_end)
+		if (ips[i] < ktext_start || ips[i] >= ktext_end) {
+			*caller = ips[i + 1];
 			return ips[i];
+		}
 	}
 	return 0;
 }
@@ -140,8 +145,8 @@ static __always_inline __u64 tp_call_site(const __u64 *ips)
  * sites create nearly every resource, so a call site's stack is reused.
  * The key: for fentry/fexit, the DMA API call site itself, the return
  * address into the driver (tramp_call_site: one probe read); for
- * tracepoints, the same call site, found in a short unwind as the first
- * frame below the tracer's own outside the core kernel's text
+ * tracepoints, the same call site and its caller, found in a short unwind
+ * below the tracer's own frames, outside the core kernel's text
  * (tp_call_site: the tracer's frames above the DMA API vary in number, so
  * a fixed count of innermost frames may never reach the driver, and
  * every module's mappings through one DMA API function would share one
@@ -172,6 +177,7 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 					 struct dmas_event *e)
 {
 	__u64 ips[STACK_TP_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
+	__u64 caller = 0;
 	__u32 slot, check = 0, nkey = 0;
 	long sid;
 
@@ -190,11 +196,13 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			    0)
 				nkey = 0;
 			else if (hook == HOOK_TP)
-				site = tp_call_site(ips);
+				site = tp_call_site(ips, &caller);
 		}
 		if (site) {
 			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
 			h = (h ^ site) * 0x9e3779b97f4a7c15ULL;
+			if (caller)
+				h = (h ^ caller) * 0x9e3779b97f4a7c15ULL;
 		} else if (nkey) {
 			/* a core call site: the frames above it key it */
 			h = (__u64)stack_gen + 1;
