@@ -182,7 +182,7 @@ static __always_inline __u64 ringbuf_flags_at(struct dmas_event *e)
  * the caller then counts (count_dev).
  */
 static __always_inline struct dmas_event *
-ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
+ev_start(void *ctx, int hook, struct device *dev, __u8 kind, __u32 *idp)
 {
 	struct dmas_event *e;
 	bool pass = true;
@@ -227,7 +227,7 @@ ev_start(void *ctx, bool tramp, struct device *dev, __u8 kind, __u32 *idp)
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
 	if (want_stacks && bench_on(STACK) && wants_stack(kind))
-		e->stack_id = stack_id_of(ctx, tramp, e);
+		e->stack_id = stack_id_of(ctx, hook, e);
 	return e;
 }
 
@@ -257,16 +257,16 @@ static __always_inline void count_dev(__u32 id, __u8 kind, __u64 bytes)
 #define DMA_MAPPING_ERROR_VAL (~(__u64)0)
 
 /* page: NULL, or phys is an offset into this struct page (fexit). */
-static __always_inline int on_map_page(void *ctx, bool tramp,
-				       struct device *dev, const void *page,
-				       __u64 phys, __u64 addr, __u64 size,
-				       __u32 dir, __u64 attrs, __u8 kind)
+static __always_inline int on_map_page(void *ctx, int hook, struct device *dev,
+				       const void *page, __u64 phys, __u64 addr,
+				       __u64 size, __u32 dir, __u64 attrs,
+				       __u8 kind)
 {
 	bool failed = addr == DMA_MAPPING_ERROR_VAL;
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
+	e = ev_start(ctx, hook, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
 	if (!e) {
 		count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
 		return 0;
@@ -289,22 +289,22 @@ static __always_inline int on_map_page(void *ctx, bool tramp,
 	return 0;
 }
 
-static __always_inline int on_map(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_map(void *ctx, int hook, struct device *dev,
 				  __u64 phys, __u64 addr, __u64 size, __u32 dir,
 				  __u64 attrs, __u8 kind)
 {
-	return on_map_page(ctx, tramp, dev, NULL, phys, addr, size, dir, attrs,
+	return on_map_page(ctx, hook, dev, NULL, phys, addr, size, dir, attrs,
 			   kind);
 }
 
-static __always_inline int on_unmap(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_unmap(void *ctx, int hook, struct device *dev,
 				    __u64 addr, __u64 size, __u32 dir,
 				    __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev, kind, &id);
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
 		count_dev(id, kind, size);
 		return 0;
@@ -317,10 +317,10 @@ static __always_inline int on_unmap(void *ctx, bool tramp, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_sync(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_sync(void *ctx, int hook, struct device *dev,
 				   __u64 addr, __u64 size, __u32 dir, __u8 kind)
 {
-	return on_unmap(ctx, tramp, dev, addr, size, dir, 0, kind);
+	return on_unmap(ctx, hook, dev, addr, size, dir, 0, kind);
 }
 
 #define SG_CHAIN 0x01UL
@@ -359,7 +359,7 @@ static __always_inline void sg_walk(struct scatterlist *sg, int nents,
 	}
 }
 
-static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_map_sg(void *ctx, int hook, struct device *dev,
 				     struct scatterlist *sg, int nents,
 				     int mapped, __u32 dir, __u64 attrs)
 {
@@ -367,7 +367,7 @@ static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev,
+	e = ev_start(ctx, hook, dev,
 		     mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
 	if (!e) {
 		if (id) {
@@ -397,7 +397,7 @@ static __always_inline int on_map_sg(void *ctx, bool tramp, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_sg(void *ctx, int hook, struct device *dev,
 				 struct scatterlist *sg, int nents, __u32 dir,
 				 __u64 attrs, __u8 kind)
 {
@@ -405,7 +405,7 @@ static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev, kind, &id);
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
 		if (id) {
 			sg_walk(sg, nents, &sum);
@@ -425,14 +425,14 @@ static __always_inline int on_sg(void *ctx, bool tramp, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_alloc(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_alloc(void *ctx, int hook, struct device *dev,
 				    __u64 vaddr, __u64 handle, __u64 phys,
 				    __u64 size, __u64 attrs, __u8 kind)
 {
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev, kind, &id);
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
 		if (vaddr)
 			count_dev(id, kind, size);
@@ -451,7 +451,7 @@ static __always_inline int on_alloc(void *ctx, bool tramp, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_free(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_free(void *ctx, int hook, struct device *dev,
 				   __u64 vaddr, __u64 handle, __u64 size,
 				   __u64 attrs, __u8 kind)
 {
@@ -461,7 +461,7 @@ static __always_inline int on_free(void *ctx, bool tramp, struct device *dev,
 	/* dma_free_attrs(dev, size, NULL, ...) returns at once: no event */
 	if (kind == DMAS_EV_FREE_COHERENT && !vaddr)
 		return 0;
-	e = ev_start(ctx, tramp, dev, kind, &id);
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
 		count_dev(id, kind, size);
 		return 0;
@@ -474,8 +474,8 @@ static __always_inline int on_free(void *ctx, bool tramp, struct device *dev,
 	return 0;
 }
 
-static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
-				   __u64 vaddr, __u64 handle, __u8 kind)
+static __always_inline int on_pool(void *ctx, int hook, void *pool, __u64 vaddr,
+				   __u64 handle, __u8 kind)
 {
 	struct dma_pool___dmas *p = pool;
 	struct dmas_event *e;
@@ -485,7 +485,7 @@ static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
 	if (!pool)
 		return 0;
 	size = pool_block_size(pool);
-	e = ev_start(ctx, tramp, BPF_CORE_READ(p, dev), kind, &id);
+	e = ev_start(ctx, hook, BPF_CORE_READ(p, dev), kind, &id);
 	if (!e) {
 		if (kind != DMAS_EV_POOL_ALLOC || vaddr)
 			count_dev(id, kind, size);
@@ -506,7 +506,7 @@ static __always_inline int on_pool(void *ctx, bool tramp, void *pool,
 	return 0;
 }
 
-static __always_inline int on_chan(void *ctx, bool tramp, void *chanp,
+static __always_inline int on_chan(void *ctx, int hook, void *chanp,
 				   struct device *client, __u8 kind)
 {
 	struct dma_chan___dmas *chan = chanp;
@@ -518,7 +518,7 @@ static __always_inline int on_chan(void *ctx, bool tramp, void *chanp,
 		return 0;
 	if (client)
 		client_id = dev_id(client, &pass);
-	e = ev_start(ctx, tramp, BPF_CORE_READ(chan, device, dev), kind, &id);
+	e = ev_start(ctx, hook, BPF_CORE_READ(chan, device, dev), kind, &id);
 	if (!e)
 		return 0;
 	e->aux = (__u64)chanp;
@@ -537,12 +537,12 @@ static __always_inline int on_chan(void *ctx, bool tramp, void *chanp,
 	return 0;
 }
 
-static __always_inline int on_named(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_named(void *ctx, int hook, struct device *dev,
 				    const char *name, __u8 kind)
 {
 	struct dmas_event *e;
 
-	e = ev_start(ctx, tramp, dev, kind, NULL);
+	e = ev_start(ctx, hook, dev, kind, NULL);
 	if (!e)
 		return 0;
 	if (name)
@@ -615,7 +615,7 @@ int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
+	return on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
 		      DMAS_EV_MAP);
 }
 
@@ -623,7 +623,8 @@ SEC("tp_btf/dma_unmap_phys")
 int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP);
 }
 
 /* The same events under their names of 6.12 to 6.17. */
@@ -632,7 +633,7 @@ int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
+	return on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
 		      DMAS_EV_MAP);
 }
 
@@ -640,7 +641,8 @@ SEC("tp_btf/dma_unmap_page")
 int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP);
 }
 
 SEC("tp_btf/dma_map_resource")
@@ -648,7 +650,7 @@ int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map(ctx, false, dev, phys, addr, size, dir, attrs,
+	return on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
 		      DMAS_EV_MAP_RESOURCE);
 }
 
@@ -656,7 +658,7 @@ SEC("tp_btf/dma_unmap_resource")
 int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, false, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -665,7 +667,7 @@ int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl,
 	     int nents, int ents, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map_sg(ctx, false, dev, sgl, nents, ents, dir, attrs);
+	return on_map_sg(ctx, HOOK_TP, dev, sgl, nents, ents, dir, attrs);
 }
 
 SEC("tp_btf/dma_map_sg_err")
@@ -673,28 +675,30 @@ int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl,
 	     int nents, int err, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_map_sg(ctx, false, dev, sgl, nents, 0, dir, attrs);
+	return on_map_sg(ctx, HOOK_TP, dev, sgl, nents, 0, dir, attrs);
 }
 
 SEC("tp_btf/dma_unmap_sg")
 int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl,
 	     int nents, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_sg(ctx, false, dev, sgl, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, attrs,
+		     DMAS_EV_UNMAP_SG);
 }
 
 SEC("tp_btf/dma_sync_single_for_cpu")
 int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, false, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, HOOK_TP, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("tp_btf/dma_sync_single_for_device")
 int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, false, dev, addr, size, dir,
+	return on_sync(ctx, HOOK_TP, dev, addr, size, dir,
 		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
@@ -702,7 +706,7 @@ SEC("tp_btf/dma_sync_sg_for_cpu")
 int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev,
 	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
-	return on_sg(ctx, false, dev, sgl, nents, dir, 0,
+	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
@@ -710,7 +714,7 @@ SEC("tp_btf/dma_sync_sg_for_device")
 int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev,
 	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
 {
-	return on_sg(ctx, false, dev, sgl, nents, dir, 0,
+	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
@@ -719,7 +723,7 @@ int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, gfp_t gfp,
 	     unsigned long attrs)
 {
-	return on_alloc(ctx, false, dev, (__u64)vaddr, addr, 0, size, attrs,
+	return on_alloc(ctx, HOOK_TP, dev, (__u64)vaddr, addr, 0, size, attrs,
 			DMAS_EV_ALLOC_COHERENT);
 }
 
@@ -727,7 +731,7 @@ SEC("tp_btf/dma_free")
 int BPF_PROG(tp_dma_free, struct device *dev, void *vaddr, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_free(ctx, false, dev, (__u64)vaddr, addr, size, attrs,
+	return on_free(ctx, HOOK_TP, dev, (__u64)vaddr, addr, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -736,7 +740,7 @@ int BPF_PROG(tp_dma_alloc_pages, struct device *dev, void *vaddr,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     gfp_t gfp, unsigned long attrs)
 {
-	return on_alloc(ctx, false, dev, (__u64)vaddr, addr, 0, size, attrs,
+	return on_alloc(ctx, HOOK_TP, dev, (__u64)vaddr, addr, 0, size, attrs,
 			DMAS_EV_ALLOC_PAGES);
 }
 
@@ -745,7 +749,7 @@ int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_free(ctx, false, dev, (__u64)vaddr, addr, size, attrs,
+	return on_free(ctx, HOOK_TP, dev, (__u64)vaddr, addr, size, attrs,
 		       DMAS_EV_FREE_PAGES);
 }
 
@@ -757,15 +761,16 @@ int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page,
 	     size_t offset, size_t size, enum dma_data_direction dir,
 	     unsigned long attrs, dma_addr_t ret)
 {
-	return on_map_page(ctx, true, dev, page, offset, ret, size, dir, attrs,
-			   DMAS_EV_MAP);
+	return on_map_page(ctx, HOOK_TRAMP, dev, page, offset, ret, size, dir,
+			   attrs, DMAS_EV_MAP);
 }
 
 SEC("fentry/dma_unmap_page_attrs")
 int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, true, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, HOOK_TRAMP, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP);
 }
 
 SEC("fexit/dma_map_sg_attrs")
@@ -773,14 +778,14 @@ int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg,
 	     int nents, enum dma_data_direction dir, unsigned long attrs,
 	     int ret)
 {
-	return on_map_sg(ctx, true, dev, sg, nents, ret, dir, attrs);
+	return on_map_sg(ctx, HOOK_TRAMP, dev, sg, nents, ret, dir, attrs);
 }
 
 SEC("fexit/dma_map_sgtable")
 int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
 	     enum dma_data_direction dir, unsigned long attrs, int ret)
 {
-	return on_map_sg(ctx, true, dev, BPF_CORE_READ(sgt, sgl),
+	return on_map_sg(ctx, HOOK_TRAMP, dev, BPF_CORE_READ(sgt, sgl),
 			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), dir, attrs);
 }
@@ -790,21 +795,23 @@ int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev,
 	     struct scatterlist *sg, int nents, enum dma_data_direction dir,
 	     unsigned long attrs)
 {
-	return on_sg(ctx, true, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, HOOK_TRAMP, dev, sg, nents, dir, attrs,
+		     DMAS_EV_UNMAP_SG);
 }
 
 SEC("fentry/dma_sync_single_for_cpu")
 int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, true, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("fentry/dma_sync_single_for_device")
 int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev,
 	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
-	return on_sync(ctx, true, dev, addr, size, dir,
+	return on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
 		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
@@ -812,7 +819,7 @@ SEC("fentry/dma_sync_sg_for_cpu")
 int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev,
 	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
-	return on_sg(ctx, true, dev, sg, nelems, dir, 0,
+	return on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
@@ -820,7 +827,7 @@ SEC("fentry/dma_sync_sg_for_device")
 int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev,
 	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
 {
-	return on_sg(ctx, true, dev, sg, nelems, dir, 0,
+	return on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
@@ -828,15 +835,15 @@ SEC("fexit/dma_alloc_attrs")
 int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size,
 	     dma_addr_t *handle, gfp_t gfp, unsigned long attrs, void *ret)
 {
-	return on_alloc(ctx, true, dev, (__u64)ret, read_handle(handle), 0,
-			size, attrs, DMAS_EV_ALLOC_COHERENT);
+	return on_alloc(ctx, HOOK_TRAMP, dev, (__u64)ret, read_handle(handle),
+			0, size, attrs, DMAS_EV_ALLOC_COHERENT);
 }
 
 SEC("fentry/dma_free_attrs")
 int BPF_PROG(fentry_dma_free_attrs, struct device *dev, size_t size,
 	     void *vaddr, dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, true, dev, (__u64)vaddr, handle, size, attrs,
+	return on_free(ctx, HOOK_TRAMP, dev, (__u64)vaddr, handle, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -845,7 +852,7 @@ int BPF_PROG(fexit_dma_map_resource, struct device *dev, phys_addr_t phys,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs,
 	     dma_addr_t ret)
 {
-	return on_map(ctx, true, dev, phys, ret, size, dir, attrs,
+	return on_map(ctx, HOOK_TRAMP, dev, phys, ret, size, dir, attrs,
 		      DMAS_EV_MAP_RESOURCE);
 }
 
@@ -853,7 +860,7 @@ SEC("fentry/dma_unmap_resource")
 int BPF_PROG(fentry_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	return on_unmap(ctx, true, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, HOOK_TRAMP, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -864,7 +871,7 @@ int BPF_PROG(fexit_dma_alloc_pages, struct device *dev, size_t size,
 {
 	__u64 phys = page_to_phys_core(ret);
 
-	return on_alloc(ctx, true, dev, ret ? phys_to_virt_core(phys) : 0,
+	return on_alloc(ctx, HOOK_TRAMP, dev, ret ? phys_to_virt_core(phys) : 0,
 			read_handle(handle), phys, size, 0,
 			DMAS_EV_ALLOC_PAGES);
 }
@@ -873,7 +880,7 @@ SEC("fentry/dma_free_pages")
 int BPF_PROG(fentry_dma_free_pages, struct device *dev, size_t size,
 	     struct page *page, dma_addr_t handle, enum dma_data_direction dir)
 {
-	return on_free(ctx, true, dev,
+	return on_free(ctx, HOOK_TRAMP, dev,
 		       phys_to_virt_core(page_to_phys_core(page)), handle, size,
 		       0, DMAS_EV_FREE_PAGES);
 }
@@ -882,34 +889,35 @@ SEC("fexit/dma_pool_create")
 int BPF_PROG(fexit_dma_pool_create, const char *name, struct device *dev,
 	     size_t size, size_t align, size_t boundary, void *ret)
 {
-	return on_pool(ctx, true, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, HOOK_TRAMP, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 SEC("fexit/dma_pool_create_node")
 int BPF_PROG(fexit_dma_pool_create_node, const char *name, struct device *dev,
 	     size_t size, size_t align, size_t boundary, int node, void *ret)
 {
-	return on_pool(ctx, true, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, HOOK_TRAMP, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 SEC("fentry/dma_pool_destroy")
 int BPF_PROG(fentry_dma_pool_destroy, void *pool)
 {
-	return on_pool(ctx, true, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+	return on_pool(ctx, HOOK_TRAMP, pool, 0, 0, DMAS_EV_POOL_DESTROY);
 }
 
 SEC("fexit/dma_pool_alloc")
 int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle,
 	     void *ret)
 {
-	return on_pool(ctx, true, pool, (__u64)ret,
+	return on_pool(ctx, HOOK_TRAMP, pool, (__u64)ret,
 		       ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC);
 }
 
 SEC("fentry/dma_pool_free")
 int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 {
-	return on_pool(ctx, true, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+	return on_pool(ctx, HOOK_TRAMP, pool, (__u64)vaddr, dma,
+		       DMAS_EV_POOL_FREE);
 }
 
 /*
@@ -936,15 +944,16 @@ int BPF_KRETPROBE(krp_dma_map_page_attrs, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_PAGE, &v))
 		return 0;
-	return on_map(ctx, false, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3],
-		      v.a[4], DMAS_EV_MAP);
+	return on_map(ctx, HOOK_PROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
+		      v.a[3], v.a[4], DMAS_EV_MAP);
 }
 
 SEC("kprobe/dma_unmap_page_attrs")
 int BPF_KPROBE(kp_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir, unsigned long attrs)
 {
-	return on_unmap(ctx, false, dev, addr, size, dir, attrs, DMAS_EV_UNMAP);
+	return on_unmap(ctx, HOOK_PROBE, dev, addr, size, dir, attrs,
+			DMAS_EV_UNMAP);
 }
 
 SEC("kprobe/dma_map_sg_attrs")
@@ -962,8 +971,8 @@ int BPF_KRETPROBE(krp_dma_map_sg_attrs, int ret)
 
 	if (!stash_take(FN_MAP_SG, &v))
 		return 0;
-	return on_map_sg(ctx, false, (void *)v.a[0], (void *)v.a[1], v.a[2],
-			 ret, v.a[3], v.a[4]);
+	return on_map_sg(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+			 v.a[2], ret, v.a[3], v.a[4]);
 }
 
 SEC("kprobe/dma_map_sgtable")
@@ -983,7 +992,8 @@ int BPF_KRETPROBE(krp_dma_map_sgtable, int ret)
 	if (!stash_take(FN_MAP_SGTABLE, &v))
 		return 0;
 	sgt = (void *)v.a[1];
-	return on_map_sg(ctx, false, (void *)v.a[0], BPF_CORE_READ(sgt, sgl),
+	return on_map_sg(ctx, HOOK_PROBE, (void *)v.a[0],
+			 BPF_CORE_READ(sgt, sgl),
 			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), v.a[2], v.a[3]);
 }
@@ -992,21 +1002,23 @@ SEC("kprobe/dma_unmap_sg_attrs")
 int BPF_KPROBE(kp_dma_unmap_sg_attrs, struct device *dev,
 	       struct scatterlist *sg, int nents, int dir, unsigned long attrs)
 {
-	return on_sg(ctx, false, dev, sg, nents, dir, attrs, DMAS_EV_UNMAP_SG);
+	return on_sg(ctx, HOOK_PROBE, dev, sg, nents, dir, attrs,
+		     DMAS_EV_UNMAP_SG);
 }
 
 SEC("kprobe/dma_sync_single_for_cpu")
 int BPF_KPROBE(kp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir)
 {
-	return on_sync(ctx, false, dev, addr, size, dir, DMAS_EV_SYNC_FOR_CPU);
+	return on_sync(ctx, HOOK_PROBE, dev, addr, size, dir,
+		       DMAS_EV_SYNC_FOR_CPU);
 }
 
 SEC("kprobe/dma_sync_single_for_device")
 int BPF_KPROBE(kp_dma_sync_single_for_device, struct device *dev,
 	       dma_addr_t addr, size_t size, int dir)
 {
-	return on_sync(ctx, false, dev, addr, size, dir,
+	return on_sync(ctx, HOOK_PROBE, dev, addr, size, dir,
 		       DMAS_EV_SYNC_FOR_DEVICE);
 }
 
@@ -1014,7 +1026,7 @@ SEC("kprobe/dma_sync_sg_for_cpu")
 int BPF_KPROBE(kp_dma_sync_sg_for_cpu, struct device *dev,
 	       struct scatterlist *sg, int nelems, int dir)
 {
-	return on_sg(ctx, false, dev, sg, nelems, dir, 0,
+	return on_sg(ctx, HOOK_PROBE, dev, sg, nelems, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_CPU);
 }
 
@@ -1022,7 +1034,7 @@ SEC("kprobe/dma_sync_sg_for_device")
 int BPF_KPROBE(kp_dma_sync_sg_for_device, struct device *dev,
 	       struct scatterlist *sg, int nelems, int dir)
 {
-	return on_sg(ctx, false, dev, sg, nelems, dir, 0,
+	return on_sg(ctx, HOOK_PROBE, dev, sg, nelems, dir, 0,
 		     DMAS_EV_SYNC_SG_FOR_DEVICE);
 }
 
@@ -1041,7 +1053,7 @@ int BPF_KRETPROBE(krp_dma_alloc_attrs, void *ret)
 
 	if (!stash_take(FN_ALLOC, &v))
 		return 0;
-	return on_alloc(ctx, false, (void *)v.a[0], (__u64)ret,
+	return on_alloc(ctx, HOOK_PROBE, (void *)v.a[0], (__u64)ret,
 			read_handle((void *)v.a[2]), 0, v.a[1], v.a[3],
 			DMAS_EV_ALLOC_COHERENT);
 }
@@ -1050,7 +1062,7 @@ SEC("kprobe/dma_free_attrs")
 int BPF_KPROBE(kp_dma_free_attrs, struct device *dev, size_t size, void *vaddr,
 	       dma_addr_t handle, unsigned long attrs)
 {
-	return on_free(ctx, false, dev, (__u64)vaddr, handle, size, attrs,
+	return on_free(ctx, HOOK_PROBE, dev, (__u64)vaddr, handle, size, attrs,
 		       DMAS_EV_FREE_COHERENT);
 }
 
@@ -1069,15 +1081,15 @@ int BPF_KRETPROBE(krp_dma_map_resource, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_RESOURCE, &v))
 		return 0;
-	return on_map(ctx, false, (void *)v.a[0], v.a[1], ret, v.a[2], v.a[3],
-		      v.a[4], DMAS_EV_MAP_RESOURCE);
+	return on_map(ctx, HOOK_PROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
+		      v.a[3], v.a[4], DMAS_EV_MAP_RESOURCE);
 }
 
 SEC("kprobe/dma_unmap_resource")
 int BPF_KPROBE(kp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 	       size_t size, int dir, unsigned long attrs)
 {
-	return on_unmap(ctx, false, dev, addr, size, dir, attrs,
+	return on_unmap(ctx, HOOK_PROBE, dev, addr, size, dir, attrs,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
@@ -1095,7 +1107,7 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 
 	if (!stash_take(FN_POOL_ALLOC, &v))
 		return 0;
-	return on_pool(ctx, false, (void *)v.a[0], (__u64)ret,
+	return on_pool(ctx, HOOK_PROBE, (void *)v.a[0], (__u64)ret,
 		       ret ? read_handle((void *)v.a[1]) : 0,
 		       DMAS_EV_POOL_ALLOC);
 }
@@ -1103,19 +1115,20 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 SEC("kprobe/dma_pool_free")
 int BPF_KPROBE(kp_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
 {
-	return on_pool(ctx, false, pool, (__u64)vaddr, dma, DMAS_EV_POOL_FREE);
+	return on_pool(ctx, HOOK_PROBE, pool, (__u64)vaddr, dma,
+		       DMAS_EV_POOL_FREE);
 }
 
 SEC("kprobe/dma_pool_destroy")
 int BPF_KPROBE(kp_dma_pool_destroy, void *pool)
 {
-	return on_pool(ctx, false, pool, 0, 0, DMAS_EV_POOL_DESTROY);
+	return on_pool(ctx, HOOK_PROBE, pool, 0, 0, DMAS_EV_POOL_DESTROY);
 }
 
 SEC("kretprobe/dma_pool_create")
 int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
 {
-	return on_pool(ctx, false, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, HOOK_PROBE, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 /*
@@ -1131,7 +1144,7 @@ int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
  * address is state->addr, read now (before dma_iova_try_alloc's return it
  * is not set; at destroy and free it is still intact).
  */
-static __always_inline int on_iova(void *ctx, bool tramp, struct device *dev,
+static __always_inline int on_iova(void *ctx, int hook, struct device *dev,
 				   struct dma_iova_state *state, __u8 kind,
 				   __u64 off, __u64 size, __u64 phys, __u32 dir,
 				   __u64 attrs, bool failed)
@@ -1139,7 +1152,7 @@ static __always_inline int on_iova(void *ctx, bool tramp, struct device *dev,
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, tramp, dev, kind, &id);
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
 		count_dev(id, kind, size);
 		return 0;
@@ -1161,15 +1174,14 @@ static __always_inline int on_iova(void *ctx, bool tramp, struct device *dev,
  * of a device without an IOMMU learns to use dma_map_* (once per I/O), and
  * leaves nothing to track.
  */
-static __always_inline int iova_alloced(void *ctx, bool tramp,
-					struct device *dev,
+static __always_inline int iova_alloced(void *ctx, int hook, struct device *dev,
 					struct dma_iova_state *state,
 					__u64 phys, __u64 size, bool ok)
 {
 	if (!ok)
 		return 0;
-	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_ALLOC, 0, size,
-		       phys, DMAS_DIR_NONE, 0, false);
+	return on_iova(ctx, hook, dev, state, DMAS_EV_IOVA_ALLOC, 0, size, phys,
+		       DMAS_DIR_NONE, 0, false);
 }
 
 /*
@@ -1182,14 +1194,13 @@ static __always_inline bool in_iova_destroy(void)
 	return stash_has(FN_IOVA_DESTROY);
 }
 
-static __always_inline int iova_destroy(void *ctx, bool tramp,
-					struct device *dev,
+static __always_inline int iova_destroy(void *ctx, int hook, struct device *dev,
 					struct dma_iova_state *state,
 					__u64 mapped_len, __u32 dir,
 					__u64 attrs)
 {
 	stash_put(FN_IOVA_DESTROY, (__u64)state, 0, 0, 0, 0, 0);
-	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_DESTROY, 0,
+	return on_iova(ctx, hook, dev, state, DMAS_EV_IOVA_DESTROY, 0,
 		       mapped_len, 0, dir, attrs, false);
 }
 
@@ -1201,23 +1212,22 @@ static __always_inline int iova_destroy_done(void)
 	return 0;
 }
 
-static __always_inline int iova_unlink(void *ctx, bool tramp,
-				       struct device *dev,
+static __always_inline int iova_unlink(void *ctx, int hook, struct device *dev,
 				       struct dma_iova_state *state, __u64 off,
 				       __u64 size, __u32 dir, __u64 attrs)
 {
 	if (in_iova_destroy())
 		return 0;
-	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_UNLINK, off, size,
-		       0, dir, attrs, false);
+	return on_iova(ctx, hook, dev, state, DMAS_EV_IOVA_UNLINK, off, size, 0,
+		       dir, attrs, false);
 }
 
-static __always_inline int iova_free(void *ctx, bool tramp, struct device *dev,
+static __always_inline int iova_free(void *ctx, int hook, struct device *dev,
 				     struct dma_iova_state *state)
 {
 	if (in_iova_destroy())
 		return 0;
-	return on_iova(ctx, tramp, dev, state, DMAS_EV_IOVA_FREE, 0, 0, 0,
+	return on_iova(ctx, hook, dev, state, DMAS_EV_IOVA_FREE, 0, 0, 0,
 		       DMAS_DIR_NONE, 0, false);
 }
 
@@ -1233,7 +1243,7 @@ struct {
  * nvme asks dma_need_unmap() at every request's completion: only an answer
  * that differs from the device's last one becomes an event.
  */
-static __always_inline int need_unmap(void *ctx, bool tramp, struct device *dev,
+static __always_inline int need_unmap(void *ctx, int hook, struct device *dev,
 				      bool need)
 {
 	__u64 key = (__u64)dev;
@@ -1245,7 +1255,7 @@ static __always_inline int need_unmap(void *ctx, bool tramp, struct device *dev,
 	last = bpf_map_lookup_elem(&need_unmap_said, &key);
 	if (last && *last == said)
 		return 0;
-	e = ev_start(ctx, tramp, dev, DMAS_EV_NEED_UNMAP, NULL);
+	e = ev_start(ctx, hook, dev, DMAS_EV_NEED_UNMAP, NULL);
 	if (!e)
 		return 0; /* asked again later: said then */
 	e->count = need;
@@ -1259,7 +1269,7 @@ int BPF_PROG(fexit_dma_iova_try_alloc, struct device *dev,
 	     struct dma_iova_state *state, phys_addr_t phys, size_t size,
 	     bool ret)
 {
-	return iova_alloced(ctx, true, dev, state, phys, size, ret);
+	return iova_alloced(ctx, HOOK_TRAMP, dev, state, phys, size, ret);
 }
 
 SEC("fexit/dma_iova_link")
@@ -1268,16 +1278,16 @@ int BPF_PROG(fexit_dma_iova_link, struct device *dev,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs,
 	     int ret)
 {
-	return on_iova(ctx, true, dev, state, DMAS_EV_IOVA_LINK, offset, size,
-		       phys, dir, attrs, ret != 0);
+	return on_iova(ctx, HOOK_TRAMP, dev, state, DMAS_EV_IOVA_LINK, offset,
+		       size, phys, dir, attrs, ret != 0);
 }
 
 SEC("fexit/dma_iova_sync")
 int BPF_PROG(fexit_dma_iova_sync, struct device *dev,
 	     struct dma_iova_state *state, size_t offset, size_t size, int ret)
 {
-	return on_iova(ctx, true, dev, state, DMAS_EV_IOVA_SYNC, offset, size,
-		       0, DMAS_DIR_NONE, 0, ret != 0);
+	return on_iova(ctx, HOOK_TRAMP, dev, state, DMAS_EV_IOVA_SYNC, offset,
+		       size, 0, DMAS_DIR_NONE, 0, ret != 0);
 }
 
 SEC("fentry/dma_iova_unlink")
@@ -1285,7 +1295,8 @@ int BPF_PROG(fentry_dma_iova_unlink, struct device *dev,
 	     struct dma_iova_state *state, size_t offset, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	return iova_unlink(ctx, true, dev, state, offset, size, dir, attrs);
+	return iova_unlink(ctx, HOOK_TRAMP, dev, state, offset, size, dir,
+			   attrs);
 }
 
 SEC("fentry/dma_iova_destroy")
@@ -1293,7 +1304,8 @@ int BPF_PROG(fentry_dma_iova_destroy, struct device *dev,
 	     struct dma_iova_state *state, size_t mapped_len,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	return iova_destroy(ctx, true, dev, state, mapped_len, dir, attrs);
+	return iova_destroy(ctx, HOOK_TRAMP, dev, state, mapped_len, dir,
+			    attrs);
 }
 
 SEC("fexit/dma_iova_destroy")
@@ -1306,13 +1318,13 @@ SEC("fentry/dma_iova_free")
 int BPF_PROG(fentry_dma_iova_free, struct device *dev,
 	     struct dma_iova_state *state)
 {
-	return iova_free(ctx, true, dev, state);
+	return iova_free(ctx, HOOK_TRAMP, dev, state);
 }
 
 SEC("fexit/dma_need_unmap")
 int BPF_PROG(fexit_dma_need_unmap, struct device *dev, bool ret)
 {
-	return need_unmap(ctx, true, dev, ret);
+	return need_unmap(ctx, HOOK_TRAMP, dev, ret);
 }
 
 SEC("kprobe/dma_iova_try_alloc")
@@ -1330,8 +1342,8 @@ int BPF_KRETPROBE(krp_dma_iova_try_alloc, bool ret)
 
 	if (!stash_take(FN_IOVA_ALLOC, &v))
 		return 0;
-	return iova_alloced(ctx, false, (void *)v.a[0], (void *)v.a[1], v.a[2],
-			    v.a[3], ret);
+	return iova_alloced(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+			    v.a[2], v.a[3], ret);
 }
 
 /* Seven arguments: the seventh (attrs) is on the stack (DMAS_KPROBE_PARM7). */
@@ -1353,7 +1365,7 @@ int BPF_KRETPROBE(krp_dma_iova_link, int ret)
 
 	if (!stash_take(FN_IOVA_LINK, &v))
 		return 0;
-	return on_iova(ctx, false, (void *)v.a[0], (void *)v.a[1],
+	return on_iova(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
 		       DMAS_EV_IOVA_LINK, v.a[3], v.a[4], v.a[2], v.a[5] & 0xff,
 		       v.a[5] >> 8, ret != 0);
 }
@@ -1362,8 +1374,8 @@ SEC("kprobe/dma_iova_sync")
 int BPF_KPROBE(kp_dma_iova_sync, struct device *dev,
 	       struct dma_iova_state *state, size_t offset, size_t size)
 {
-	return on_iova(ctx, false, dev, state, DMAS_EV_IOVA_SYNC, offset, size,
-		       0, DMAS_DIR_NONE, 0, false);
+	return on_iova(ctx, HOOK_PROBE, dev, state, DMAS_EV_IOVA_SYNC, offset,
+		       size, 0, DMAS_DIR_NONE, 0, false);
 }
 
 SEC("kprobe/dma_iova_unlink")
@@ -1371,7 +1383,7 @@ int BPF_KPROBE(kp_dma_iova_unlink, struct device *dev,
 	       struct dma_iova_state *state, size_t offset, size_t size,
 	       int dir)
 {
-	return iova_unlink(ctx, false, dev, state, offset, size, dir,
+	return iova_unlink(ctx, HOOK_PROBE, dev, state, offset, size, dir,
 			   DMAS_KPROBE_PARM6(ctx));
 }
 
@@ -1380,7 +1392,8 @@ int BPF_KPROBE(kp_dma_iova_destroy, struct device *dev,
 	       struct dma_iova_state *state, size_t mapped_len, int dir,
 	       unsigned long attrs)
 {
-	return iova_destroy(ctx, false, dev, state, mapped_len, dir, attrs);
+	return iova_destroy(ctx, HOOK_PROBE, dev, state, mapped_len, dir,
+			    attrs);
 }
 
 SEC("kretprobe/dma_iova_destroy")
@@ -1393,7 +1406,7 @@ SEC("kprobe/dma_iova_free")
 int BPF_KPROBE(kp_dma_iova_free, struct device *dev,
 	       struct dma_iova_state *state)
 {
-	return iova_free(ctx, false, dev, state);
+	return iova_free(ctx, HOOK_PROBE, dev, state);
 }
 
 SEC("kprobe/dma_need_unmap")
@@ -1410,7 +1423,7 @@ int BPF_KRETPROBE(krp_dma_need_unmap, bool ret)
 
 	if (!stash_take(FN_NEED_UNMAP, &v))
 		return 0;
-	return need_unmap(ctx, false, (void *)v.a[0], ret);
+	return need_unmap(ctx, HOOK_PROBE, (void *)v.a[0], ret);
 }
 
 /*
@@ -1429,14 +1442,14 @@ static __always_inline void free_args_keep(struct device *dev, __u64 size,
 			  handle, attrs, 0);
 }
 
-static __always_inline int dev_coherent_released(void *ctx, bool tramp, int ret)
+static __always_inline int dev_coherent_released(void *ctx, int hook, int ret)
 {
 	struct stash_val v;
 
 	/* always called first by dma_free_attrs: the entry is taken here */
 	if (!stash_take(FN_FREE_DEV_COHERENT, &v) || !ret)
 		return 0;
-	return on_free(ctx, tramp, (void *)v.a[0], v.a[2], v.a[3], v.a[1],
+	return on_free(ctx, hook, (void *)v.a[0], v.a[2], v.a[3], v.a[1],
 		       v.a[4], DMAS_EV_DEV_COHERENT_FREE);
 }
 
@@ -1452,7 +1465,7 @@ SEC("fexit/dma_release_from_dev_coherent")
 int BPF_PROG(fexit_dma_release_from_dev_coherent, struct device *dev, int order,
 	     void *vaddr, int ret)
 {
-	return dev_coherent_released(ctx, true, ret);
+	return dev_coherent_released(ctx, HOOK_TRAMP, ret);
 }
 
 SEC("kprobe/dma_free_attrs")
@@ -1466,7 +1479,7 @@ int BPF_KPROBE(kp_dma_free_attrs_args, struct device *dev, size_t size,
 SEC("kretprobe/dma_release_from_dev_coherent")
 int BPF_KRETPROBE(krp_dma_release_from_dev_coherent, int ret)
 {
-	return dev_coherent_released(ctx, false, ret);
+	return dev_coherent_released(ctx, HOOK_PROBE, ret);
 }
 
 /* ==== dmaengine channels ==== */
@@ -1485,7 +1498,7 @@ int BPF_PROG(fexit_dma_request_chan, struct device *dev, const char *name,
 	struct stash_val v;
 
 	stash_take(FN_REQUEST_CHAN, &v);
-	return on_chan(ctx, true, ret, dev, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, HOOK_TRAMP, ret, dev, DMAS_EV_CHAN_REQUEST);
 }
 
 /* Used by dma_request_chan_by_mask; inside dma_request_chan it is not a second
@@ -1496,13 +1509,13 @@ int BPF_PROG(fexit___dma_request_channel, void *mask, void *fn, void *fn_param,
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
-	return on_chan(ctx, true, ret, NULL, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, HOOK_TRAMP, ret, NULL, DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("fentry/dma_release_channel")
 int BPF_PROG(fentry_dma_release_channel, void *chan)
 {
-	return on_chan(ctx, true, chan, NULL, DMAS_EV_CHAN_RELEASE);
+	return on_chan(ctx, HOOK_TRAMP, chan, NULL, DMAS_EV_CHAN_RELEASE);
 }
 
 SEC("kprobe/dma_request_chan")
@@ -1519,7 +1532,8 @@ int BPF_KRETPROBE(krp_dma_request_chan, void *ret)
 
 	if (!stash_take(FN_REQUEST_CHAN, &v))
 		return 0;
-	return on_chan(ctx, false, ret, (void *)v.a[0], DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, HOOK_PROBE, ret, (void *)v.a[0],
+		       DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("kretprobe/__dma_request_channel")
@@ -1527,13 +1541,13 @@ int BPF_KRETPROBE(krp___dma_request_channel, void *ret)
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
-	return on_chan(ctx, false, ret, NULL, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, HOOK_PROBE, ret, NULL, DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("kprobe/dma_release_channel")
 int BPF_KPROBE(kp_dma_release_channel, void *chan)
 {
-	return on_chan(ctx, false, chan, NULL, DMAS_EV_CHAN_RELEASE);
+	return on_chan(ctx, HOOK_PROBE, chan, NULL, DMAS_EV_CHAN_RELEASE);
 }
 
 /* ==== driver bind/unbind, device removal ==== */
@@ -1544,7 +1558,7 @@ int BPF_KPROBE(kp_dma_release_channel, void *chan)
  * dma_set_mask(), swiotlb's first bounce for the device clears it.  The
  * engine is told with a SYNC_ELISION event.
  */
-static __always_inline void sync_elision_update(void *ctx, bool tramp,
+static __always_inline void sync_elision_update(void *ctx, int hook,
 						struct device *dev, bool elided)
 {
 	__u64 key = (__u64)dev;
@@ -1554,14 +1568,14 @@ static __always_inline void sync_elision_update(void *ctx, bool tramp,
 	if (!st || st->elided == elided)
 		return;
 	st->elided = elided;
-	e = ev_start(ctx, tramp, dev, DMAS_EV_SYNC_ELISION, NULL);
+	e = ev_start(ctx, hook, dev, DMAS_EV_SYNC_ELISION, NULL);
 	if (!e)
 		return;
 	e->count = elided;
 	ev_submit(e);
 }
 
-static __always_inline int bound(void *ctx, bool tramp, struct device *dev,
+static __always_inline int bound(void *ctx, int hook, struct device *dev,
 				 int ret)
 {
 	const char *name;
@@ -1570,8 +1584,8 @@ static __always_inline int bound(void *ctx, bool tramp, struct device *dev,
 		return 0;
 	name = BPF_CORE_READ(dev, driver, name);
 	refilter(dev);
-	on_named(ctx, tramp, dev, name, DMAS_EV_DRIVER_BIND);
-	sync_elision_update(ctx, tramp, dev, dev_syncs_elided(dev));
+	on_named(ctx, hook, dev, name, DMAS_EV_DRIVER_BIND);
+	sync_elision_update(ctx, hook, dev, dev_syncs_elided(dev));
 	return 0;
 }
 
@@ -1601,7 +1615,7 @@ SEC("fexit/really_probe")
 int BPF_PROG(fexit_really_probe, struct device *dev, struct device_driver *drv,
 	     int ret)
 {
-	bound(ctx, true, dev, ret);
+	bound(ctx, HOOK_TRAMP, dev, ret);
 	probe_exit(dev);
 	return 0;
 }
@@ -1621,7 +1635,7 @@ int BPF_KRETPROBE(krp_really_probe, int ret)
 
 	if (!stash_take(FN_PROBE, &v))
 		return 0;
-	bound(ctx, false, (void *)v.a[0], ret);
+	bound(ctx, HOOK_PROBE, (void *)v.a[0], ret);
 	probe_exit((void *)v.a[0]);
 	return 0;
 }
@@ -1635,7 +1649,7 @@ static __always_inline void unbind_enter(struct device *dev)
 		stash_put(FN_UNBIND, (__u64)dev, (__u64)name, 0, 0, 0, 0);
 }
 
-static __always_inline int unbind_exit(void *ctx, bool tramp)
+static __always_inline int unbind_exit(void *ctx, int hook)
 {
 	struct stash_val v;
 	struct device *dev;
@@ -1645,7 +1659,7 @@ static __always_inline int unbind_exit(void *ctx, bool tramp)
 	dev = (void *)v.a[0];
 	if (BPF_CORE_READ(dev, driver))
 		return 0; /* still bound: nothing was released */
-	return on_named(ctx, tramp, dev, (const char *)v.a[1],
+	return on_named(ctx, hook, dev, (const char *)v.a[1],
 			DMAS_EV_DRIVER_UNBIND);
 }
 
@@ -1659,7 +1673,7 @@ int BPF_PROG(fentry_device_release_driver_internal, struct device *dev)
 SEC("fexit/device_release_driver_internal")
 int BPF_PROG(fexit_device_release_driver_internal, struct device *dev)
 {
-	return unbind_exit(ctx, true);
+	return unbind_exit(ctx, HOOK_TRAMP);
 }
 
 SEC("kprobe/device_release_driver_internal")
@@ -1672,7 +1686,7 @@ int BPF_KPROBE(kp_device_release_driver_internal, struct device *dev)
 SEC("kretprobe/device_release_driver_internal")
 int BPF_KRETPROBE(krp_device_release_driver_internal)
 {
-	return unbind_exit(ctx, false);
+	return unbind_exit(ctx, HOOK_PROBE);
 }
 
 /*
@@ -1716,8 +1730,7 @@ int BPF_KRETPROBE(krp_device_add, int ret)
 }
 
 /* After device_del the pointer may be reused by another device: forget it. */
-static __always_inline int device_gone(void *ctx, bool tramp,
-				       struct device *dev)
+static __always_inline int device_gone(void *ctx, int hook, struct device *dev)
 {
 	__u64 key = (__u64)dev;
 	struct dmas_event *e;
@@ -1726,7 +1739,7 @@ static __always_inline int device_gone(void *ctx, bool tramp,
 	bpf_map_delete_elem(&need_unmap_said, &key);
 	if (!bpf_map_lookup_elem(&devs, &key))
 		return 0;
-	e = ev_start(ctx, tramp, dev, DMAS_EV_DEVICE_REMOVE, NULL);
+	e = ev_start(ctx, hook, dev, DMAS_EV_DEVICE_REMOVE, NULL);
 	if (e)
 		ev_submit(e);
 	bpf_map_delete_elem(&devs, &key);
@@ -1742,7 +1755,7 @@ static __always_inline int device_gone(void *ctx, bool tramp,
 SEC("fexit/device_del")
 int BPF_PROG(fexit_device_del, struct device *dev)
 {
-	return device_gone(ctx, true, dev);
+	return device_gone(ctx, HOOK_TRAMP, dev);
 }
 
 SEC("kprobe/device_del")
@@ -1759,7 +1772,7 @@ int BPF_KRETPROBE(krp_device_del)
 
 	if (!stash_take(FN_DEVICE_DEL, &v))
 		return 0;
-	return device_gone(ctx, false, (void *)v.a[0]);
+	return device_gone(ctx, HOOK_PROBE, (void *)v.a[0]);
 }
 
 /* ==== raw tracepoints: module unload, iommu, swiotlb ==== */
@@ -1771,7 +1784,7 @@ int BPF_PROG(rtp_module_free, struct module *mod)
 	__sync_fetch_and_add(&stack_gen, 1);
 	/* name is an array inside struct module: pass its address */
 	return on_named(
-		ctx, false, NULL,
+		ctx, HOOK_TP, NULL,
 		(const char *)__builtin_preserve_access_index(&mod->name),
 		DMAS_EV_MODULE_UNLOAD);
 }
@@ -1780,7 +1793,7 @@ SEC("raw_tp/map")
 int BPF_PROG(rtp_iommu_map, unsigned long iova, phys_addr_t paddr, size_t size)
 {
 	struct dmas_event *e =
-		ev_start(ctx, false, NULL, DMAS_EV_IOMMU_MAP, NULL);
+		ev_start(ctx, HOOK_TP, NULL, DMAS_EV_IOMMU_MAP, NULL);
 
 	if (!e)
 		return 0;
@@ -1795,7 +1808,7 @@ SEC("raw_tp/unmap")
 int BPF_PROG(rtp_iommu_unmap, unsigned long iova, size_t size, size_t unmapped)
 {
 	struct dmas_event *e =
-		ev_start(ctx, false, NULL, DMAS_EV_IOMMU_UNMAP, NULL);
+		ev_start(ctx, HOOK_TP, NULL, DMAS_EV_IOMMU_UNMAP, NULL);
 
 	if (!e)
 		return 0;
@@ -1810,7 +1823,7 @@ int BPF_PROG(rtp_io_page_fault, struct device *dev, unsigned long iova,
 	     int flags)
 {
 	struct dmas_event *e =
-		ev_start(ctx, false, dev, DMAS_EV_IOMMU_FAULT, NULL);
+		ev_start(ctx, HOOK_TP, dev, DMAS_EV_IOMMU_FAULT, NULL);
 
 	if (!e)
 		return 0;
@@ -1825,7 +1838,7 @@ int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
 	     size_t size)
 {
 	struct dmas_event *e =
-		ev_start(ctx, false, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
+		ev_start(ctx, HOOK_TP, dev, DMAS_EV_SWIOTLB_BOUNCE, NULL);
 
 	if (e) {
 		e->addr = addr;
@@ -1834,7 +1847,7 @@ int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
 		ev_submit(e);
 	}
 	/* swiotlb_tbl_map_single() then makes the device's syncs needed */
-	sync_elision_update(ctx, false, dev, false);
+	sync_elision_update(ctx, HOOK_TP, dev, false);
 	return 0;
 }
 

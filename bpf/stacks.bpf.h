@@ -13,6 +13,19 @@
 #include "dmascope_bpf.h"
 #include "frames.bpf.h"
 
+/*
+ * Which kind of program takes the stack: what lies between it and the DMA
+ * API call site differs.
+ */
+enum {
+	HOOK_PROBE = 0, /* kprobe/kretprobe: the stack starts at the probed
+			 * function (entry) or its caller (return) */
+	HOOK_TRAMP = 1, /* fentry/fexit: the trampoline's frame says the site */
+	HOOK_TP = 2, /* tp_btf/raw_tp: the program, bpf_trace_runN and, with
+		      * more than one probe on the tracepoint, __traceiter_X
+		      * lie above the DMA API function */
+};
+
 /* Filled by the loader before load. */
 const volatile bool want_stacks = false;
 const volatile bool release_stacks = false; /* also on unmap/free/release */
@@ -49,6 +62,11 @@ struct {
  */
 #define STACK_CACHE_SLOTS 4096
 #define STACK_KEY_FRAMES 5
+/*
+ * A tracepoint program's short unwind: the tracer's frames (up to 4), the
+ * DMA API function, the call site and its callers.
+ */
+#define STACK_TP_FRAMES 8
 #define STACK_ID_BITS 24
 
 struct {
@@ -96,16 +114,47 @@ static __always_inline bool wants_stack(__u8 kind)
 }
 
 /*
+ * A tracepoint program's call site: the first frame below the tracer's
+ * that lies outside the core kernel's text (ips[0] is the program itself,
+ * then bpf_trace_runN, maybe __traceiter_X, the DMA API function, all core
+ * text; how many varies, so they are not counted), or 0 when the caller is
+ * core code too or the core text is unknown.  *caller: the frame above it,
+ * which the key takes too: the NUMA rule's call site is the DMA API
+ * function, its caller and that one's caller (a driver's mapping helper
+ * serves call sites that place buffers differently).
+ */
+static __always_inline __u64 tp_call_site(const __u64 *ips, __u64 *caller)
+{
+	if (!ktext_end)
+		return 0;
+	for (int i = 1; i < STACK_TP_FRAMES - 1; i++) {
+		if (!ips[i])
+			return 0;
+		if (ips[i] < ktext_start || ips[i] >= ktext_end) {
+			*caller = ips[i + 1];
+			return ips[i];
+		}
+	}
+	return 0;
+}
+
+/*
  * The stack of the event being built, as a stack id (0: none).  A full
  * unwind costs more than everything else an event does together (about
  * 8 us a map under QEMU TCG, some 1 us on hardware), and the same few call
  * sites create nearly every resource, so a call site's stack is reused.
  * The key: for fentry/fexit, the DMA API call site itself, the return
- * address into the driver (tramp_call_site: one probe read); for other
- * hooks (tp_btf, kprobes), the STACK_KEY_FRAMES innermost frames of a
- * short unwind, which end at that call site and its first callers.  Only
- * a new key, or about one event in stack_reuse on a known one, pays for
- * the full unwind.
+ * address into the driver (tramp_call_site: one probe read); for
+ * tracepoints, the same call site and its caller, found in a short unwind
+ * below the tracer's own frames, outside the core kernel's text
+ * (tp_call_site: the tracer's frames above the DMA API vary in number, so
+ * a fixed count of innermost frames may never reach the driver, and
+ * every module's mappings through one DMA API function would share one
+ * stack); for kprobes, the STACK_KEY_FRAMES innermost frames of a short
+ * unwind, which start at the DMA API function (entry) or its caller
+ * (return) and so reach the call site and its first callers.  Only a new
+ * key, or about one event in stack_reuse on a known one, pays for the
+ * full unwind.
  *
  * What this trades away: events with the same key share the stack
  * recorded for an earlier one of them, so the frames beyond the key (which
@@ -124,28 +173,43 @@ static __always_inline bool wants_stack(__u8 kind)
  * collision between two keys in one slot is possible in principle (odds
  * of 2^-32 per lookup) and would give the other key's stack.
  */
-static __always_inline __u32 stack_id_of(void *ctx, bool tramp,
+static __always_inline __u32 stack_id_of(void *ctx, int hook,
 					 struct dmas_event *e)
 {
-	__u64 ips[STACK_KEY_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
-	__u32 slot, check = 0;
+	__u64 ips[STACK_TP_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
+	__u64 caller = 0;
+	__u32 slot, check = 0, nkey = 0;
 	long sid;
 
 	if (stack_reuse) {
-		if (tramp) {
+		if (hook == HOOK_TRAMP) {
 			site = tramp_call_site(ctx, e);
 			if (!site)
 				__sync_fetch_and_add(&tramp_misses, 1);
 			else if (site >= ktext_start && site < ktext_end)
 				site = 0; /* a library call site: unwind */
 		}
+		if (!site) {
+			nkey = hook == HOOK_TP ? STACK_TP_FRAMES
+					       : STACK_KEY_FRAMES;
+			if (bpf_get_stack(ctx, ips, nkey * sizeof(ips[0]), 0) <=
+			    0)
+				nkey = 0;
+			else if (hook == HOOK_TP)
+				site = tp_call_site(ips, &caller);
+		}
 		if (site) {
 			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
 			h = (h ^ site) * 0x9e3779b97f4a7c15ULL;
-		} else if (bpf_get_stack(ctx, ips, sizeof(ips), 0) > 0) {
+			if (caller)
+				h = (h ^ caller) * 0x9e3779b97f4a7c15ULL;
+		} else if (nkey) {
+			/* a core call site: the frames above it key it */
 			h = (__u64)stack_gen + 1;
-			for (int i = 0; i < STACK_KEY_FRAMES; i++)
-				h = (h ^ ips[i]) * 0x9e3779b97f4a7c15ULL;
+			for (int i = 0; i < STACK_TP_FRAMES; i++)
+				if (i < nkey)
+					h = (h ^ ips[i]) *
+					    0x9e3779b97f4a7c15ULL;
 		}
 		if (h)
 			h = (h ^ e->dev) * 0x9e3779b97f4a7c15ULL;

@@ -264,14 +264,136 @@ static uint32_t stack_site(struct dmas_engine *e, uint32_t id)
 	return *slot;
 }
 
+/*
+ * The tracer's own frames and the tracing infrastructure's, innermost
+ * first: what calls our BPF program (tp_btf: bpf_trace_runN <-
+ * __bpf_trace_EVENT <- __traceiter_EVENT; fentry/fexit: the trampoline;
+ * kprobes: the kprobe, ftrace and rethook handlers), the program itself
+ * (an unresolved address or a "[bpf]" symbol) and the stack helpers.  How
+ * many of them lie above the DMA API varies with the kernel and its build
+ * (a static call skips __traceiter_ when one probe is attached), so they
+ * are matched by name, never counted.
+ */
+static bool tracer_frame(const char *f)
+{
+	static const char *const prefixes[] = {
+		"bpf_trace_run",
+		"__bpf_trace_",
+		"__traceiter_",
+		"__SCT__",
+		"trace_call_bpf",
+		"perf_trace_",
+		"bpf_prog_",
+		"__bpf_prog_",
+		"bpf_trampoline_",
+		"__bpf_tramp_",
+		"bpf_get_stack",
+		"____bpf_get_stack",
+		"bpf_get_stackid",
+		"kprobe_ftrace_handler",
+		"kprobe_perf_func",
+		"kprobe_dispatcher",
+		"kretprobe_dispatcher",
+		"kretprobe_perf_func",
+		"aggr_pre_handler",
+		"pre_handler_kretprobe",
+		"opt_pre_handler",
+		"optimized_callback",
+		"kprobe_int3_handler",
+		"__kretprobe_trampoline",
+		"kretprobe_trampoline",
+		"kretprobe_rethook_handler",
+		"trampoline_handler",
+		"arch_rethook_",
+		"rethook_trampoline_handler",
+		"fprobe_",
+		"__fprobe_",
+		"kprobe_multi_link_",
+		"ftrace_regs_caller",
+		"ftrace_caller",
+		"ftrace_call",
+		"ftrace_regs_call",
+		"ftrace_trampoline",
+		"ftrace_ops_",
+		"arch_ftrace_ops_list_func",
+	};
+	size_t i;
+
+	if (strstr(f, " [bpf]"))
+		return true;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static bool unresolved_frame(const char *f)
+{
+	return f[0] == '0' && f[1] == 'x';
+}
+
+/*
+ * "dma_map_page_attrs+0x9/0x340": a return address at a function's first
+ * instructions is where a fentry/fexit trampoline was called from.
+ */
+static bool traced_entry(const char *f)
+{
+	const char *off = strstr(f, "+0x");
+	char *end;
+	unsigned long v;
+
+	if (!off)
+		return false;
+	v = strtoul(off + 3, &end, 16);
+	return end != off + 3 && v < 0x10;
+}
+
+size_t dmas_stack_tracer_frames(const char *const *frames, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n && frames[i]) {
+		if (tracer_frame(frames[i])) {
+			i++;
+			continue;
+		}
+		if (!unresolved_frame(frames[i]))
+			break;
+		/*
+		 * An address without a symbol is our program or its
+		 * trampoline only when the tracer's frames or a traced
+		 * function's entry follow; otherwise it is code that could
+		 * not be symbolized (a module that went away), kept.
+		 */
+		for (j = i; j < n && frames[j] && unresolved_frame(frames[j]);
+		     j++)
+			;
+		if (j == n || !frames[j] ||
+		    !(tracer_frame(frames[j]) || traced_entry(frames[j])))
+			break;
+		i = j;
+	}
+	/* nothing but such frames: keep them, they are all there is */
+	return i == n ? 0 : i;
+}
+
 int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s)
 {
 	struct stack_state *st, *n;
-	size_t len = 0, i;
+	size_t len = 0, i, skip;
 	char *p;
+	struct dmas_stack trimmed;
 
 	if (!s || !s->id || s->id > DMAS_STACK_ID_MAX)
 		return -1;
+	/* a recording made before the live source left them out has them */
+	skip = dmas_stack_tracer_frames(s->frames, s->nr_frames);
+	if (skip) {
+		trimmed = *s;
+		trimmed.frames += skip;
+		trimmed.nr_frames -= (uint32_t)skip;
+		s = &trimmed;
+	}
 	n = eng_grow(e->stacks, &e->cap_stacks, (size_t)s->id + 1, sizeof(*n));
 	if (!n)
 		return -1;

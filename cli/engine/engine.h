@@ -188,7 +188,16 @@ void dmas_engine_free(struct dmas_engine *e);
 void dmas_engine_set_session(struct dmas_engine *e,
 			     const struct dmas_session *s);
 int dmas_engine_add_device(struct dmas_engine *e, const struct dmas_device *d);
+/* Leaves out the stack's leading tracer frames (dmas_stack_tracer_frames). */
 int dmas_engine_add_stack(struct dmas_engine *e, const struct dmas_stack *s);
+/*
+ * How many innermost frames of a symbolized stack are the tracer's own or
+ * the tracing infrastructure's (bpf_trace_runN, __bpf_trace_*,
+ * __traceiter_*, trampolines, BPF programs, kprobe/ftrace/rethook
+ * handlers), so that a stack starts at the DMA API or the driver on every
+ * hook family; 0 when every frame is such a frame.
+ */
+size_t dmas_stack_tracer_frames(const char *const *frames, size_t n);
 int dmas_engine_add_mem_range(struct dmas_engine *e,
 			      const struct dmas_mem_range *r);
 

@@ -28,6 +28,12 @@ struct dmas_ksyms;
 /* NULL and err when /proc/kallsyms cannot be read. */
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
 /*
+ * Reads the module list (name, size, core address) from path instead of
+ * /proc/modules, and reloads; -1 with err on failure.
+ */
+int dmas_ksyms_set_modules(struct dmas_ksyms *k, const char *path, char *err,
+			   size_t errlen);
+/*
  * Re-read if the set of loaded modules changed; symbols of unloaded
  * modules are kept.
  */

@@ -26,12 +26,16 @@ struct ksym {
 struct kmod_range {
 	char name[64];
 	uint64_t base, size;
+	bool live; /* in /proc/modules at its last read */
+	uint64_t seen; /* that read's number, when last there */
 };
 
 struct dmas_ksyms {
 	char *path;
+	char *modules_path; /* /proc/modules */
 	struct kmod_range *mods;
 	size_t nmods;
+	uint64_t mod_reads; /* reads of /proc/modules */
 	struct ksym *syms;
 	size_t n, cap;
 	char *modules; /* /proc/modules names at the last load */
@@ -66,9 +70,9 @@ static int ksym_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static char *module_names(void)
+static char *module_names(const char *path)
 {
-	FILE *f = fopen("/proc/modules", "r");
+	FILE *f = fopen(path, "r");
 	char line[512], *out = NULL;
 	size_t len = 0;
 
@@ -126,12 +130,15 @@ static int in_list(const char *list, const char *mod)
 /* Adds or updates the ranges of loaded modules; unloaded ones stay known. */
 static void load_module_ranges(struct dmas_ksyms *k)
 {
-	FILE *f = fopen("/proc/modules", "r");
+	FILE *f = fopen(k->modules_path, "r");
 	char line[512], name[64];
 	unsigned long long size, base;
 
 	if (!f)
 		return;
+	k->mod_reads++;
+	for (size_t i = 0; i < k->nmods; i++)
+		k->mods[i].live = false;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, " 0x");
 		size_t i;
@@ -155,8 +162,33 @@ static void load_module_ranges(struct dmas_ksyms *k)
 		}
 		k->mods[i].base = base;
 		k->mods[i].size = size;
+		k->mods[i].live = true;
+		k->mods[i].seen = k->mod_reads;
 	}
 	fclose(f);
+}
+
+/*
+ * The module whose core memory holds addr: one loaded now, else the one
+ * seen there last.  Known from /proc/modules (small, read at once) even
+ * when the module went away before /proc/kallsyms, which takes seconds to
+ * read under emulation, listed its symbols.
+ */
+static const struct kmod_range *module_at(const struct dmas_ksyms *k,
+					  uint64_t addr)
+{
+	const struct kmod_range *best = NULL;
+
+	for (size_t i = 0; i < k->nmods; i++) {
+		const struct kmod_range *m = &k->mods[i];
+
+		if (!m->base || addr < m->base || addr - m->base >= m->size)
+			continue;
+		if (!best || (m->live && !best->live) ||
+		    (m->live == best->live && m->seen > best->seen))
+			best = m;
+	}
+	return best;
 }
 
 static const struct kmod_range *module_range(const struct dmas_ksyms *k,
@@ -182,7 +214,7 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	}
 	/* large reads: /proc/kallsyms hands out as much as the buffer holds */
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	mods = module_names();
+	mods = module_names(k->modules_path);
 	load_module_ranges(k);
 	/*
 	 * drop vmlinux symbols and those of modules still loaded: re-read below
@@ -249,20 +281,38 @@ struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	k->path = strdup(path ? path : "/proc/kallsyms");
-	if (!k->path || load(k, err, errlen)) {
+	k->modules_path = strdup("/proc/modules");
+	if (!k->path || !k->modules_path || load(k, err, errlen)) {
 		dmas_ksyms_free(k);
 		return NULL;
 	}
 	return k;
 }
 
+int dmas_ksyms_set_modules(struct dmas_ksyms *k, const char *path, char *err,
+			   size_t errlen)
+{
+	char *p = strdup(path);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(k->modules_path);
+	k->modules_path = p;
+	return load(k, err, errlen);
+}
+
 void dmas_ksyms_refresh(struct dmas_ksyms *k)
 {
 	char err[128];
-	char *mods = module_names();
+	char *mods = module_names(k->modules_path);
 
-	if (mods && k->modules && strcmp(mods, k->modules))
+	if (mods && k->modules && strcmp(mods, k->modules)) {
+		/* the ranges first: a short-lived module's may be all we get */
+		load_module_ranges(k);
 		load(k, err, sizeof(err));
+	}
 	free(mods);
 }
 
@@ -280,6 +330,7 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 	free(k->mods);
 	free(k->modules);
 	free(k->path);
+	free(k->modules_path);
 	free(k);
 }
 
@@ -332,6 +383,7 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
 {
 	size_t lo = 0, hi = k->n;
 	const struct ksym *s, *next;
+	const struct kmod_range *in_mod;
 	uint64_t size;
 
 	/* last symbol at or below addr */
@@ -343,7 +395,20 @@ const char *dmas_ksyms_format(const struct dmas_ksyms *k, uint64_t addr,
 		else
 			hi = mid;
 	}
-	if (!lo || k->hidden) {
+	if (k->hidden) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	in_mod = module_at(k, addr);
+	if (in_mod && (!lo || k->syms[lo - 1].addr < in_mod->base)) {
+		/*
+		 * no symbol between the module's start and addr: its code,
+		 * whose symbols were never read
+		 */
+		snprintf(buf, len, "0x%" PRIx64 " [%s]", addr, in_mod->name);
+		return buf;
+	}
+	if (!lo) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return buf;
 	}

@@ -75,6 +75,7 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	const char *frames[LIVE_STACK_DEPTH];
 	struct dmas_stack st;
 	int n = 0;
+	size_t skip;
 
 	if (!id || id > ls->nr_stacks || ls->stack_known[id])
 		return;
@@ -86,16 +87,18 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	for (int i = 0; i < LIVE_STACK_DEPTH && ls->stack_buf[i]; i++) {
 		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n],
 				  sizeof(bufs[n]));
-		/* leading frames are our BPF program and its trampoline */
-		if (!n && ((bufs[n][0] == '0' && bufs[n][1] == 'x') ||
-			   strstr(bufs[n], " [bpf]")))
-			continue;
 		frames[n] = bufs[n];
 		n++;
 	}
+	/*
+	 * the leading frames are our program, its trampoline or the
+	 * tracepoint's and kprobe's callers: the recording starts at the DMA
+	 * API or the driver on every hook family
+	 */
+	skip = dmas_stack_tracer_frames(frames, (size_t)n);
 	st.id = id;
-	st.nr_frames = n;
-	st.frames = frames;
+	st.nr_frames = (uint32_t)(n - (int)skip);
+	st.frames = frames + skip;
 	if (ls->sink->stack)
 		ls->sink->stack(ls->sink->ctx, &st);
 }

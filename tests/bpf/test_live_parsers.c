@@ -61,6 +61,54 @@ TEST(ksyms_formats_vmlinux_and_module_frames)
 	dmas_ksyms_free(k);
 }
 
+/*
+ * A module that went away before /proc/kallsyms listed its symbols (the
+ * file takes seconds to read under emulation) still owns its code: its
+ * frames carry its name from /proc/modules' range, so its leaks are found
+ * at its unload; a symbol inside that range (a BPF program's) keeps its
+ * own name, and code outside every range stays unknown.
+ */
+TEST(ksyms_names_the_module_of_code_whose_symbols_were_never_read)
+{
+	char err[256], buf[160];
+	struct dmas_ksyms *k = dmas_ksyms_load(
+		write_file(
+			"kallsyms-early",
+			"ffffffff81000000 T _text\n"
+			"ffffffff81000100 T foo\n"
+			"ffffffffc0001000 t vdmac_run\t[vdmac]\n"
+			"ffffffffc0001080 t vdmac_other\t[vdmac]\n"
+			"ffffffffc04f8800 t bpf_prog_6deef7357e7b4530_tp\t[bpf]\n"
+			"ffffffffc04f8c00 t bpf_prog_0a1b2c3d4e5f6071_tp\t[bpf]\n"),
+		err, sizeof(err));
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_EQ(
+		dmas_ksyms_set_modules(
+			k,
+			write_file(
+				"modules",
+				"vdmac_leak 12288 0 - Live 0xffffffffc04f7000 (OE)\n"
+				"vdmac 139264 1 vdmac_leak, Live 0xffffffffc0001000 (OE)\n"),
+			err, sizeof(err)),
+		0);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
+		"0xffffffffc04f713d [vdmac_leak]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f8810ULL, buf, sizeof(buf)),
+		"bpf_prog_6deef7357e7b4530_tp+0x10/0x400 [bpf]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
+		"vdmac_run+0x4/0x80 [vdmac]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0600000ULL, buf, sizeof(buf)),
+		"0xffffffffc0600000");
+	dmas_ksyms_free(k);
+}
+
 TEST(ksyms_finds_layout_variables_not_other_data)
 {
 	char err[256];

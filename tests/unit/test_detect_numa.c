@@ -104,6 +104,43 @@ TEST(numa_single_remote_buffer_of_a_call_site_is_found)
 	scn_free(s);
 }
 
+/*
+ * The same through the dma:* tracepoints (tp_btf): each stack starts with
+ * the tracer's frames (bpf_trace_run6, __traceiter_ with a second probe on
+ * the tracepoint), which must not make every call site of the device one:
+ * the remote call site is still found, and only it.
+ */
+TEST(numa_call_site_is_the_drivers_on_tracepoint_stacks)
+{
+	struct dmas_engine *e;
+	uint32_t dev, st, other;
+	struct scn *s = setup(&e, &dev);
+	const struct dmas_finding *f;
+	int i;
+
+	st = scn_stack(s, "bpf_trace_run6+0xa2/0x120",
+		       "__traceiter_dma_map_page+0x3a/0x60",
+		       "dma_map_page_attrs+0x189/0x340",
+		       "sc_numa_remote_buffer+0x10/0x300 [vdmac]", NULL);
+	other = scn_stack(s, "bpf_trace_run6+0xa2/0x120",
+			  "__traceiter_dma_map_page+0x3a/0x60",
+			  "dma_map_page_attrs+0x189/0x340",
+			  "vbuf_map+0x10/0x100 [vdmac]", NULL);
+	scn_use_stack(s, other);
+	for (i = 0; i < 50; i++)
+		use(s, dev, 0x100000 + i * 0x1000, LOCAL(i));
+	scn_use_stack(s, st);
+	scn_map_phys(s, dev, 0x1000, 4096, FROM, REMOTE(3));
+	scn_unmap(s, dev, 0x1000, 4096, FROM);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "numa-remote-buffer");
+	f = scn_finding(e, "numa-remote-buffer", 0);
+	CHECK_EQ(f->map_stack, st);
+	CHECK_STREQ(dmas_engine_stack(e, st)->frames[0],
+		    "dma_map_page_attrs+0x189/0x340");
+	scn_free(s);
+}
+
 /* a healthy driver: 3 strays among 600 buffers of its rx path */
 TEST(numa_few_strays_among_many_are_silent)
 {

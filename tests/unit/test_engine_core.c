@@ -6,6 +6,7 @@
  * many deletions, memory per outstanding mapping).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "scenario.h"
 #include "testlib.h"
@@ -69,6 +70,84 @@ TEST(side_tables_kept)
 	CHECK(dmas_engine_device_by_id(e, 7) != NULL);
 	CHECK_EQ(dmas_engine_dev_stats(e, 7)->maps[TO], 1);
 	CHECK_EQ(dmas_engine_events(e), 1);
+	scn_free(s);
+}
+
+/* the frames of the stack a test made, joined by spaces */
+static const char *frames_of(struct dmas_engine *e, uint32_t sid)
+{
+	static char buf[512];
+	const struct dmas_stack *st = dmas_engine_stack(e, sid);
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; st && i < st->nr_frames; i++) {
+		strncat(buf, i ? " " : "", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, st->frames[i], sizeof(buf) - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+/*
+ * Every hook family's stack starts at the DMA API or the driver: the
+ * tracer's frames above it (as each kernel's tp_btf, fentry/fexit and
+ * kprobe paths put them there) are left out; code that merely could not
+ * be symbolized is kept.
+ */
+TEST(stacks_start_at_the_dma_api_on_every_hook_family)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	uint32_t sid;
+
+	scn_session(s, true);
+	/* tp_btf on 6.12: bpf_trace_run6 above the DMA API */
+	sid = scn_stack(s, "bpf_trace_run6+0xa2/0x120",
+			"dma_map_page_attrs+0x189/0x340",
+			"leak_mapping+0x5d/0xe0 [vdmac_leak]", NULL);
+	CHECK_STREQ(frames_of(e, sid), "dma_map_page_attrs+0x189/0x340 "
+				       "leak_mapping+0x5d/0xe0 [vdmac_leak]");
+	/* tp_btf with two probes on the tracepoint: __traceiter_ too */
+	sid = scn_stack(s, "0xffffffffc0a01234", "bpf_trace_run5+0x9c/0x110",
+			"__bpf_trace_dma_map_sg+0x1c/0x30",
+			"__traceiter_dma_map_sg+0x3a/0x60",
+			"__dma_map_sg_attrs+0x1b0/0x1f0",
+			"nvme_map_data+0x2/0x9 [nvme]", NULL);
+	CHECK_STREQ(frames_of(e, sid), "__dma_map_sg_attrs+0x1b0/0x1f0 "
+				       "nvme_map_data+0x2/0x9 [nvme]");
+	/* fentry/fexit: the program and its trampoline, then the entry */
+	sid = scn_stack(s, "0xffffffffc0a05678",
+			"bpf_trampoline_6442522117+0x4f/0x1000 [bpf]",
+			"dma_map_page_attrs+0x9/0x340",
+			"drv_rx+0x10/0x80 [drv]", NULL);
+	CHECK_STREQ(frames_of(e, sid),
+		    "dma_map_page_attrs+0x9/0x340 drv_rx+0x10/0x80 [drv]");
+	sid = scn_stack(s, "0xffffffffc0a05678", "0xffffffffc0a06000",
+			"dma_map_page_attrs+0x9/0x340",
+			"drv_rx+0x10/0x80 [drv]", NULL);
+	CHECK_STREQ(frames_of(e, sid),
+		    "dma_map_page_attrs+0x9/0x340 drv_rx+0x10/0x80 [drv]");
+	/* kretprobe through rethook, kprobe through ftrace */
+	sid = scn_stack(s, "arch_rethook_trampoline_callback+0x3e/0x50",
+			"arch_rethook_trampoline+0x2c/0x60",
+			"drv_rx+0x10/0x80 [drv]", NULL);
+	CHECK_STREQ(frames_of(e, sid), "drv_rx+0x10/0x80 [drv]");
+	sid = scn_stack(s, "kprobe_ftrace_handler+0x10e/0x1b0",
+			"dma_unmap_page_attrs+0x4/0x1f0",
+			"drv_rx+0x90/0x100 [drv]", NULL);
+	CHECK_STREQ(frames_of(e, sid), "dma_unmap_page_attrs+0x4/0x1f0 "
+				       "drv_rx+0x90/0x100 [drv]");
+	/* a driver's unsymbolized frames (its module went away): kept */
+	sid = scn_stack(s, "0xffffffffc04f9053", "0xffffffffc04f91ff",
+			"work_for_cpu_fn+0x1a/0x30", NULL);
+	CHECK_STREQ(frames_of(e, sid), "0xffffffffc04f9053 0xffffffffc04f91ff "
+				       "work_for_cpu_fn+0x1a/0x30");
+	/* a stack of nothing else stays what it is */
+	sid = scn_stack(s, "bpf_trace_run2+0x1/0x2", NULL);
+	CHECK_STREQ(frames_of(e, sid), "bpf_trace_run2+0x1/0x2");
+	/* the driver's own code is never taken for the tracer's */
+	sid = scn_stack(s, "dma_map_page_attrs+0x189/0x340",
+			"bpf_trace_run6+0xa2/0x120", NULL);
+	CHECK_EQ(dmas_engine_stack(e, sid)->nr_frames, 2);
 	scn_free(s);
 }
 

@@ -46,3 +46,67 @@ pci_dev_of_driver() {
 
 # vm_done: exit with the number of failed checks (0 when all passed).
 vm_done() { exit "$vm_failed"; }
+
+# ---- dmatrace check on vdmac scenarios against their ground truth ----
+# (trace_vdmac.sh, trace_vdmac_all.sh: $D is vdmac's debugfs folder, $T the
+# case's output folder; *.host compares each NAME's files there)
+
+# applying NAME OPTS: how many truth lines apply to a run with OPTS (as
+# trace_vdmac.host decides: requires= only with its option, when=unbind
+# only where the scenario unbinds, needs=seen-syncs not on a device whose
+# syncs the kernel elided)
+applying() {
+	_c=0
+	_el=" $(sed -n 's/^syncs=elided dev=\([^ ]*\).*/\1/p' "$T/$1.truth" | tr '\n' ' ') "
+	while IFS= read -r _l; do
+		case $_l in finding=*) ;; *) continue ;; esac
+		case $_l in
+		*needs=seen-syncs*)
+			_d=${_l#* dev=}
+			case $_el in *" ${_d%% *} "*) continue ;; esac
+			;;
+		esac
+		case $_l in
+		*requires=--leak-age*) case $2 in *--leak-age*) ;; *) continue ;; esac ;;
+		*requires=--leaks-at-exit*) case $2 in *--leaks-at-exit*) ;; *) continue ;; esac ;;
+		*requires=trace-before-bind*) continue ;;
+		esac
+		case $_l in *when=unbind*) [ "$1" = leak-at-unbind ] || continue ;; esac
+		_c=$((_c + 1))
+	done <"$T/$1.truth"
+	echo $_c
+}
+
+# trace NAME OPTS CMD: dmatrace check with OPTS (and $LIVE_EXTRA, which a
+# replay does not take) while sh -c CMD runs; the ground truth published
+# during the run is kept (or, with TRUTH_FROM=FILE, that file: the truths
+# CMD gathered from several vdmac runs).
+trace() {
+	_n=$1 _o=$2
+	shift 2
+	echo "$_o" >"$T/$_n.opts"
+	: >"$T/$_n.truth"
+	# --fail-on info: the exit status is compared with every truth line,
+	# warnings and hints included (check's own default fails on errors only)
+	# shellcheck disable=SC2086
+	dmatrace check --format json --fail-on info -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
+		2>"$T/$_n.err"
+	echo $? >"$T/$_n.rc"
+	cp "${TRUTH_FROM:-$D/ground_truth}" "$T/$_n.truth"
+	cp $D/result "$T/$_n.result" 2>/dev/null
+	_rc=$(cat "$T/$_n.rc")
+	_want=0
+	[ "$(applying "$_n" "$_o")" -gt 0 ] && _want=1
+	if [ "$_rc" = 2 ]; then
+		not_ok "$_n: dmatrace check failed: $(tail -n 3 "$T/$_n.err")"
+	elif [ "$_rc" = "$_want" ]; then
+		ok "$_n: dmatrace check exit $_rc ($(applying "$_n" "$_o") truth lines apply)"
+	else
+		not_ok "$_n: dmatrace check exit $_rc, want $_want; truth: $(cat "$T/$_n.truth")"
+	fi
+	if grep -q ' 0 lost' "$T/$_n.err"; then
+		ok "$_n: no events lost"
+	else
+		not_ok "$_n: events lost: $(tail -n 1 "$T/$_n.err")"
+	fi
+}

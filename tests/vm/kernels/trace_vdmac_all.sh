@@ -1,0 +1,75 @@
+# trace_vdmac_all.sh - every vdmac scenario under one `dmatrace check` per
+# hook family (BPF loaded twice, not once per scenario as in trace_vdmac):
+# the default hooks, then the kprobe/kretprobe fallback.  The truths of all
+# runs are gathered into one file, so trace_vdmac.host compares the one
+# report with all of them, both ways; the scenarios that need options of
+# their own (long-held) or an unbind, the NUMA ones (below) and the module
+# unloads run alone.
+# The vm-kernels tier's case (kernels-tier.sh; not in cases/, so the vm
+# tier, where trace_vdmac runs, does not run it): the same coverage as
+# trace_vdmac in a fraction of its time.
+# vm-needs: dmatrace vdmac
+# vm-timeout: 1500
+. /etc/vm-lib.sh
+
+D=/sys/kernel/debug/vdmac
+T=$OUT/trace
+mkdir -p "$T"
+
+if ! insmod "$VDMAC_KO" node=1 channels=4; then
+	not_ok "insmod vdmac.ko node=1 channels=4"
+	vm_done
+fi
+ok "insmod vdmac.ko node=1 channels=4"
+LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
+
+list="" alone=""
+for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
+	case $s in
+	stream-* | leak-at-unbind | long-held) ;;
+	# alone: under fentry/fexit the stack-reuse key is the call site
+	# alone (bpf/stacks.bpf.h), so after other scenarios' mappings
+	# through vdmac's shared helper the NUMA rule's three-frame call
+	# site can be another event's
+	numa-*) alone="$alone $s" ;;
+	*) list="$list $s" ;;
+	esac
+done
+echo "# one pass over:$list"
+
+# all NAME: every scenario of $list under one check, truths gathered
+all() {
+	: >"$T/$1.parts"
+	TRUTH_FROM=$T/$1.parts
+	trace "$1" "" \
+		"for s in $list; do echo \$s >$D/run; cat $D/ground_truth >>$T/$1.parts; done"
+	TRUTH_FROM=
+}
+all all
+LIVE_EXTRA=--kprobes
+all kprobes-all
+LIVE_EXTRA=
+
+for s in $alone; do
+	trace "$s" "" "echo $s >$D/run"
+	LIVE_EXTRA=--kprobes
+	trace "kprobes-$s" "" "echo $s >$D/run"
+	LIVE_EXTRA=
+done
+trace long-held "--leak-age 1s --leaks-at-exit" "echo long-held >$D/run; sleep 2"
+echo release >$D/run
+if [ -r "$LEAK_KO" ]; then
+	trace leak-at-module-unload "" "taskset -c 1 insmod $LEAK_KO what=both && sleep 1 && rmmod vdmac_leak"
+	echo reclaim >$D/run
+	LIVE_EXTRA=--kprobes
+	trace kprobes-module-unload "" \
+		"taskset -c 1 insmod $LEAK_KO what=both && sleep 1 && rmmod vdmac_leak"
+	LIVE_EXTRA=
+	echo reclaim >$D/run
+else
+	skip "vdmac_leak.ko is not in the guest: module-unload scenarios"
+fi
+trace leak-at-unbind "" "echo leak-at-unbind >$D/run && echo vdmac.0 >/sys/bus/platform/drivers/vdmac/unbind"
+check "vdmac.0 binds again" sh -c "echo vdmac.0 >/sys/bus/platform/drivers/vdmac/bind"
+rm -f "$T"/*.parts
+vm_done
