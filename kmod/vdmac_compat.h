@@ -22,6 +22,15 @@
 #endif
 
 /*
+ * 6.x, the hex helpers (hex_asc and friends) moved from <linux/kernel.h>
+ * into <linux/hex.h>, which newer kernel.h (7.x) no longer includes: known
+ * by the header's presence (6.1 has none), not by a version.
+ */
+#if __has_include(<linux/hex.h>)
+#include <linux/hex.h>
+#endif
+
+/*
  * 6.16, the IOVA API (dma_iova_try_alloc, dma_iova_link, dma_iova_sync,
  * dma_iova_destroy; "dma-mapping: Provide an interface to allow allocate
  * IOVA"): known by the DMA_IOVA_USE_SWIOTLB flag its state carries, which
