@@ -12,6 +12,11 @@
  * (metrics_update) at its next event, idle tick or pacing pause, then goes
  * on while the exporter formats and sends.  Clients cannot slow tracing
  * down beyond that copy.
+ *
+ * Until the source has delivered its session (header, devices: known at
+ * its first event or idle tick), a scrape is answered 503 with the reason,
+ * so Prometheus records the target as down rather than storing zeros that
+ * look like an idle machine, and the textfile is not written.
  */
 #include <stdatomic.h>
 #include <errno.h>
@@ -48,6 +53,8 @@ struct serve {
 	atomic_int want; /* the exporter wants an update */
 	unsigned long updates;
 	bool feeding; /* the source runs: only the main thread reads the engine */
+	atomic_bool ready; /* the session is delivered: figures are true */
+	bool ready_seen; /* the main thread's copy, read per event */
 
 	/* replay pacing (main thread) */
 	bool replay;
@@ -212,6 +219,15 @@ static void serve_update(struct serve *s)
 	pthread_mutex_unlock(&s->mlock);
 }
 
+/* The source's first event or idle tick: its side tables came before. */
+static inline void serve_ready(struct serve *s)
+{
+	if (!s->ready_seen) {
+		s->ready_seen = true;
+		atomic_store(&s->ready, true);
+	}
+}
+
 static inline void serve_poll(struct serve *s)
 {
 	if (atomic_load_explicit(&s->want, memory_order_relaxed))
@@ -287,6 +303,7 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 {
 	struct serve *s = ctx;
 
+	serve_ready(s);
 	pace(s, ev->ts);
 	dmas_engine_feed(s->p.engine, ev);
 	if (ev->ts > s->now_ts)
@@ -298,6 +315,7 @@ static void on_idle(void *ctx, uint64_t now_ts)
 {
 	struct serve *s = ctx;
 
+	serve_ready(s);
 	pace(s, now_ts);
 	if (now_ts >= s->now_ts) {
 		dmas_engine_tick(s->p.engine, now_ts);
@@ -350,6 +368,12 @@ static long render(void *ctx, const struct metrics_http_stats *st,
 	unsigned long gen;
 	struct timespec dl;
 
+	if (!atomic_load(&s->ready)) {
+		*body = s->replay
+				? "dmascope: not ready: the recording's session and devices are not read yet; retry\n"
+				: "dmascope: not ready: tracing is starting and the session's devices are not known yet; retry\n";
+		return MHTTP_NOT_READY;
+	}
 	if (s->len > 0 && now - s->rendered_at < RENDER_MIN_NS) {
 		*body = s->buf;
 		return s->len;
@@ -395,6 +419,8 @@ static int write_textfile(struct serve *s)
 	ssize_t w = 0;
 	int fd;
 
+	if (len == MHTTP_NOT_READY)
+		return 0; /* nothing true to say yet: the next tick writes */
 	if (len < 0)
 		return -1;
 	snprintf(final, sizeof(final), "%s/dmascope.prom", s->textdir);
@@ -459,7 +485,8 @@ static int exporter_start(struct serve *s, const struct mhttp_opts *ho,
 	if (s->textdir) {
 		struct timeval tv = {.tv_sec = s->text_interval_s};
 
-		if (write_textfile(s)) {
+		/* before the session, write_textfile writes nothing */
+		if (access(s->textdir, W_OK | X_OK) || write_textfile(s)) {
 			snprintf(err, errlen, "--textfile %s: not writable",
 				 s->textdir);
 			return -1;
@@ -686,6 +713,7 @@ int cmd_serve(int argc, char **argv)
 
 	set_feeding(&s, true);
 	rc = pipe_run(p, &live_stop);
+	serve_ready(&s);
 	if (rc < 0)
 		pipe_fail(p, "%s", p->run_err);
 	else if (rc > 0)
