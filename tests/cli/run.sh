@@ -1115,6 +1115,56 @@ else
 fi
 serve_stop
 
+# ---- a recorder killed before it finished leaves NAME.XXXXXX.part ----
+# serve -w records (the same writer as record); it keeps the recording open
+# while it serves a replay's final state, and is then killed.
+serve_rec() { # serve_rec ERRFILE: serve --replay synth.dmat -w rec.dmat in the background
+	"$DMATRACE" serve --listen 127.0.0.1:0 --speed 0 \
+		--replay "$T/synth.dmat" -w "$T/rec.dmat" 2>"$1" &
+	serve_pid=$!
+	for _ in $(seq 300); do
+		grep -q 'serving its final state' "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rm -f "$T"/rec.dmat*
+serve_rec "$T/rec1.err" || bad "serve -w: never reached the end of the replay: $(head -3 "$T/rec1.err")"
+first=$(ls "$T" | grep '^rec\.dmat\.......\.part$')
+expect "a recording being written is one .part file" "$(echo "$first" | grep -c .)" 1
+kill -KILL "$serve_pid"
+wait "$serve_pid" 2>/dev/null
+serve_pid=
+replay r "$T/$first"
+if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then ok "replay of a killed recorder's .part: analysed (exit $rc)"; else
+	bad "replay of a killed recorder's .part: exit $rc: $(head -3 "$T/r.err")"; fi
+contains "replay of a .part: says it is truncated" "$T/r.err" "truncated after"
+contains "replay of a .part: says it is a recording that never finished" "$T/r.err" \
+	"$first is the temporary file of a recording that never finished"
+n=$(sed -nE 's/.*analysed the ([0-9]+) events before the end.*/\1/p' "$T/r.err")
+if [ "${n:-0}" -gt 0 ]; then ok "replay of a .part: salvages its $n complete events"; else
+	bad "replay of a .part: nothing salvaged"; fi
+size=$(stat -c %s "$T/$first")
+serve_rec "$T/rec2.err" || bad "serve -w again: never reached the end of the replay"
+contains "record over a stale .part: reports it" "$T/rec2.err" \
+	"$T/$first ($size bytes) was left by a recording that was stopped before it finished: removed, this recording replaces it"
+second=$(ls "$T" | grep '^rec\.dmat\.......\.part$')
+expect "record over a stale .part: the stale file is gone, only its own is there" \
+	"$(echo "$second" | grep -c .)/$([ "$second" != "$first" ] && echo new)" "1/new"
+# a third recorder while the second still writes: the second's file is not stale
+serve_pid2=$serve_pid
+serve_rec "$T/rec3.err" || bad "serve -w beside a running one: never reached the end"
+lacks "a .part that a running recorder holds is not called stale" "$T/rec3.err" "was left by a recording"
+kill -TERM "$serve_pid" && wait "$serve_pid" 2>/dev/null
+serve_pid=$serve_pid2
+if [ -f "$T/$second" ]; then ok "a .part that a running recorder holds is left alone"; else
+	bad "the running recorder's $second was removed"; fi
+kill -TERM "$serve_pid" && wait "$serve_pid" 2>/dev/null
+serve_pid=
+n=$("$DMATRACE" replay -q --json "$T/rec.dmat" 2>/dev/null | jq -r .events)
+expect "the recorder stopped first wrote the whole recording" "$n" 20000
+rm -f "$T"/rec.dmat*
+
 # Memory must not grow with the recording: 10x the events, about the same RSS.
 if [ -n "${DMATRACE_SANITIZED:-}" ]; then
 	echo "(memory checks skipped under sanitizers)"
