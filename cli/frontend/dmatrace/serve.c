@@ -14,7 +14,8 @@
  * down beyond that copy.
  *
  * Until the source has delivered its session (header, devices: known at
- * its first event or idle tick), a scrape is answered 503 with the reason,
+ * its first event or idle tick), a scrape waits a second for it and is
+ * then answered 503 with the reason,
  * so Prometheus records the target as down rather than storing zeros that
  * look like an idle machine, and the textfile is not written.
  */
@@ -40,6 +41,7 @@
 #include "pipeline.h"
 
 #define RENDER_MIN_NS 100000000ull /* re-read the engine at most this often */
+#define READY_WAIT_S 1 /* a scrape waits this long for the session */
 
 struct serve {
 	/* the main thread's: the source, the engine and the event clock */
@@ -224,7 +226,10 @@ static inline void serve_ready(struct serve *s)
 {
 	if (!s->ready_seen) {
 		s->ready_seen = true;
+		pthread_mutex_lock(&s->mlock);
 		atomic_store(&s->ready, true);
+		pthread_cond_broadcast(&s->updated);
+		pthread_mutex_unlock(&s->mlock);
 	}
 }
 
@@ -356,6 +361,25 @@ static void wait_for_stop(void)
 /* ---- the exporter side ---- */
 
 /*
+ * A scrape in the instant between the start and the source's first event
+ * waits for it (up to READY_WAIT_S): only a source that is really not
+ * ready (a slow disk, a pipe, tracing still attaching) is answered 503.
+ */
+static bool wait_ready(struct serve *s)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += READY_WAIT_S;
+	pthread_mutex_lock(&s->mlock);
+	while (!atomic_load(&s->ready) &&
+	       pthread_cond_timedwait(&s->updated, &s->mlock, &dl) == 0)
+		;
+	pthread_mutex_unlock(&s->mlock);
+	return atomic_load(&s->ready);
+}
+
+/*
  * Fresh metrics from the main thread (it answers within its next event,
  * idle tick or pacing pause: 100 ms when live and quiet); after 2 s
  * without an answer the previous figures are served.
@@ -368,7 +392,7 @@ static long render(void *ctx, const struct metrics_http_stats *st,
 	unsigned long gen;
 	struct timespec dl;
 
-	if (!atomic_load(&s->ready)) {
+	if (!atomic_load(&s->ready) && !wait_ready(s)) {
 		*body = s->replay
 				? "dmascope: not ready: the recording's session and devices are not read yet; retry\n"
 				: "dmascope: not ready: tracing is starting and the session's devices are not known yet; retry\n";
@@ -415,12 +439,13 @@ static int write_textfile(struct serve *s)
 {
 	char tmp[4096], final[4096];
 	const char *body;
-	long len = render_now(s, &body);
+	long len;
 	ssize_t w = 0;
 	int fd;
 
-	if (len == MHTTP_NOT_READY)
+	if (!atomic_load(&s->ready))
 		return 0; /* nothing true to say yet: the next tick writes */
+	len = render_now(s, &body);
 	if (len < 0)
 		return -1;
 	snprintf(final, sizeof(final), "%s/dmascope.prom", s->textdir);
