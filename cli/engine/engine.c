@@ -1192,6 +1192,14 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	}
 }
 
+/* A reader's batch: the per-event call stays within the engine's objects. */
+void dmas_engine_feed_batch(struct dmas_engine *e, const struct dmas_event *evs,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dmas_engine_feed(e, &evs[i]);
+}
+
 void dmas_engine_tick(struct dmas_engine *e, uint64_t now_ts)
 {
 	if (now_ts < e->now)

@@ -203,6 +203,9 @@ int dmas_engine_add_mem_range(struct dmas_engine *e,
 
 /* Events in timestamp order. */
 void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev);
+/* n events in order, as n dmas_engine_feed calls (one call per batch) */
+void dmas_engine_feed_batch(struct dmas_engine *e, const struct dmas_event *evs,
+			    size_t n);
 /* Time passes without events (live mode): runs time-based detectors. */
 void dmas_engine_tick(struct dmas_engine *e, uint64_t now_ts);
 /* End of session at end_ts: end-of-session detectors, then stable order. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* outfile.c - see outfile.h: output files that appear whole or not at all. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "frontend/outfile.h"
@@ -50,6 +52,8 @@ int dmas_outfile_open(struct dmas_outfile *o, const char *path, char *err,
 		o->tmp = NULL;
 		return -1;
 	}
+	/* ours while we run: dmas_outfile_stale leaves it alone */
+	flock(o->fd, LOCK_EX | LOCK_NB);
 	/* the mode a plain open would have given, not mkstemp's 0600 */
 	um = umask(0);
 	umask(um);
@@ -183,4 +187,59 @@ void dmas_outfile_abort(struct dmas_outfile *o)
 		unlink(o->tmp);
 	free(o->tmp);
 	o->tmp = NULL;
+}
+
+/* "BASE.XXXXXX.part", the name dmas_outfile_open gives base's temporary */
+static bool is_part_of(const char *name, const char *base, size_t blen)
+{
+	size_t n = strlen(name);
+
+	return n == blen + sizeof(".XXXXXX.part") - 1 &&
+	       !strncmp(name, base, blen) && name[blen] == '.' &&
+	       !strcmp(name + blen + 7, ".part");
+}
+
+int dmas_outfile_stale(const char *path, bool remove, dmas_stale_fn found,
+		       void *ctx)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t blen = strlen(base);
+	char dir[4096], part[4096 + 256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (!blen || dlen >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	d = opendir(dlen ? dir : ".");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct stat st;
+		int fd, e = 0;
+
+		if (!is_part_of(de->d_name, base, blen))
+			continue;
+		snprintf(part, sizeof(part), "%s%s", dir, de->d_name);
+		fd = open(part, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		/* a running writer holds its lock: not stale */
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+		    flock(fd, LOCK_EX | LOCK_NB)) {
+			close(fd);
+			continue;
+		}
+		if (remove && unlink(part))
+			e = errno;
+		close(fd);
+		n++;
+		found(ctx, part, (long long)st.st_size, e);
+	}
+	closedir(d);
+	return n;
 }

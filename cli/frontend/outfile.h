@@ -4,7 +4,9 @@
  * or not at all: it is written under a temporary name beside the target
  * and renamed into place only when every write succeeded.  A failed run
  * leaves no partial file, and a target that another process wrote while
- * we were busy is not overwritten: we say so and keep ours aside.
+ * we were busy is not overwritten: we say so and keep ours aside.  The
+ * temporary file is flock'ed while it is written, so one that a killed run
+ * left behind can be told from one a running writer still holds.
  */
 #ifndef DMASCOPE_OUTFILE_H
 #define DMASCOPE_OUTFILE_H
@@ -40,5 +42,17 @@ FILE *dmas_outfile_stream(struct dmas_outfile *o);
 int dmas_outfile_commit(struct dmas_outfile *o, char *err, size_t errlen);
 /* Closes and removes what was written (a failed run leaves nothing). */
 void dmas_outfile_abort(struct dmas_outfile *o);
+
+/*
+ * The temporary files of path ("PATH.XXXXXX.part") that no running writer
+ * holds: left by a run that was killed before it finished (a writer holds
+ * an flock on its own until it exits).  Each is handed to found (its name
+ * and size) and then removed when remove is set.  The number found, or -1
+ * when the folder cannot be read.
+ */
+typedef void (*dmas_stale_fn)(void *ctx, const char *part, long long size,
+			      int unlink_errno);
+int dmas_outfile_stale(const char *path, bool remove, dmas_stale_fn found,
+		       void *ctx);
 
 #endif /* DMASCOPE_OUTFILE_H */

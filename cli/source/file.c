@@ -36,9 +36,7 @@ static int file_run(struct dmas_source *s, const struct dmas_sink *sink,
 		t = dmat_reader_next_batch(fs->r, &rec, &evs, &n);
 		switch (t) {
 		case DMAT_R_EVENT:
-			if (sink->event)
-				for (size_t i = 0; i < n; i++)
-					sink->event(sink->ctx, &evs[i]);
+			dmas_sink_events(sink, evs, n);
 			break;
 		case DMAT_R_DEVICE:
 			if (sink->device)

@@ -606,6 +606,7 @@ static int ftrace_run(struct dmas_source *s, const struct dmas_sink *sink,
 	fs->front.ctx = fs;
 	fs->front.device = front_device;
 	fs->front.event = front_event;
+	fs->front.events = NULL; /* every event through front_event */
 	fs->session.start_ts = dmas_live_now_mono();
 	if (sink->session)
 		sink->session(sink->ctx, &fs->session);

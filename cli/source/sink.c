@@ -31,6 +31,11 @@ static void eng_event(void *ctx, const struct dmas_event *ev)
 	dmas_engine_feed(ctx, ev);
 }
 
+static void eng_events(void *ctx, const struct dmas_event *evs, size_t n)
+{
+	dmas_engine_feed_batch(ctx, evs, n);
+}
+
 static void eng_idle(void *ctx, uint64_t now_ts)
 {
 	dmas_engine_tick(ctx, now_ts);
@@ -48,6 +53,7 @@ void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e)
 	sink->stack = eng_stack;
 	sink->mem_range = eng_mem_range;
 	sink->event = eng_event;
+	sink->events = eng_events;
 	sink->idle = eng_idle;
 	sink->cpu_node = eng_cpu_node;
 	sink->ctx = e;
@@ -107,5 +113,6 @@ void dmas_sink_tee(struct dmas_sink *sink, struct dmas_sink_tee *tee)
 	sink->event = tee_event;
 	sink->idle = tee_idle;
 	sink->cpu_node = tee_cpu_node;
+	sink->events = NULL; /* one by one: each event reaches every sink */
 	sink->ctx = tee;
 }

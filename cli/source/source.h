@@ -27,7 +27,23 @@ struct dmas_sink {
 	void *ctx;
 	/* the traced machine's CPU -> NUMA node map (numa-remote-cpu) */
 	void (*cpu_node)(void *ctx, uint32_t cpu, int32_t node);
+	/*
+	 * Optional: n events in order, as n calls of event would deliver
+	 * them (a recording's batch: one indirect call, not one per event).
+	 * Sources call dmas_sink_events, which falls back to event.
+	 */
+	void (*events)(void *ctx, const struct dmas_event *evs, size_t n);
 };
+
+static inline void dmas_sink_events(const struct dmas_sink *sink,
+				    const struct dmas_event *evs, size_t n)
+{
+	if (sink->events)
+		sink->events(sink->ctx, evs, n);
+	else if (sink->event)
+		for (size_t i = 0; i < n; i++)
+			sink->event(sink->ctx, &evs[i]);
+}
 
 /* A sink that feeds an engine (ctx = the engine). */
 void dmas_sink_engine(struct dmas_sink *sink, struct dmas_engine *e);

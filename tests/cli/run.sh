@@ -467,6 +467,16 @@ expect "json: names that need escaping survive" "$(jq -r 'select(.kind == "map")
 	"$(printf 'we"ird,dev\\x\t1|drv,1')"
 "$DMATRACE" export --format csv "$T/odd-names.dmat" >"$T/odd.csv" 2>/dev/null
 contains "csv: names quoted as RFC 4180 says" "$T/odd.csv" "$(printf ',"we""ird,dev\\x\t1","drv,1",')"
+gen formula-names
+"$DMATRACE" export --format csv "$T/formula-names.dmat" >"$T/formula.csv" 2>/dev/null
+contains "csv: a name starting with = is made text with a leading quote" "$T/formula.csv" \
+	',"'"'"'=HYPERLINK(""http://x"",""y"")",'
+contains "csv: a driver starting with + is made text" "$T/formula.csv" ",'+cmd|' /C calc'!A0,"
+contains "csv: a name starting with @ is made text" "$T/formula.csv" ",'@SUM(1+1),"
+contains "csv: a driver starting with a tab is made text" "$T/formula.csv" "$(printf ",'\t-2+3,")"
+contains "csv: a module name starting with - is made text" "$T/formula.csv" ",'-mod"
+expect "csv: no cell starts with a formula character" \
+	"$(tr ',' '\n' <"$T/formula.csv" | sed 's/^"//' | grep -c $'^[=+@\t-]')" 0
 "$DMATRACE" export --format perfetto-json "$T/odd-names.dmat" >"$T/odd.pf.json" 2>/dev/null
 expect "perfetto: names that need escaping survive" \
 	"$(jq -r '.traceEvents[] | select(.name == "process_name" and .pid == 1001) | .args.name' "$T/odd.pf.json")" \
@@ -1055,6 +1065,105 @@ rm -f "$T/chans.json" "$T/chans.dmat"
 echo "# export streams"
 # shellcheck source=tests/cli/gate.sh
 . "$here/gate.sh"
+
+# ---- serve: no figures before the session is read ----
+# serve --replay - reads a recording from a FIFO: its file header first (the
+# opening reads it), the session and devices only when the test lets them
+# through.  Until then a scrape must say 503 and why, never zeros.
+serve_pid=
+serve_stop() {
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+	serve_pid=
+	exec 7>&- 2>/dev/null
+}
+gen two-devices
+sf=$T/two-devices.dmat
+slen=$(od -An -tu4 -j16 -N4 "$sf" | tr -d ' ')
+hdr=$((20 + slen + 4))
+rm -f "$T/serve.fifo"
+mkfifo "$T/serve.fifo"
+timeout -s KILL 120 "$DMATRACE" serve --listen 127.0.0.1:0 --speed 0 --replay - \
+	<"$T/serve.fifo" 2>"$T/serve.err" &
+serve_pid=$!
+exec 7>"$T/serve.fifo"
+head -c "$hdr" "$sf" >&7
+addr=
+for _ in $(seq 200); do
+	addr=$(sed -nE 's|.*serving http://([^/]+)/metrics.*|\1|p' "$T/serve.err")
+	[ -n "$addr" ] && break
+	sleep 0.1
+done
+if [ -z "$addr" ]; then
+	bad "serve: never said where it serves: $(head -3 "$T/serve.err")"
+else
+	code=$(curl -s -m 10 -D "$T/serve.hdr" -o "$T/serve.body" -w '%{http_code}' "http://$addr/metrics")
+	expect "serve: a scrape before the session is read is answered 503" "$code" 503
+	contains "serve: the 503 says why" "$T/serve.body" "not ready: the recording's session and devices are not read yet"
+	if grep -qi '^Retry-After: 1' "$T/serve.hdr"; then ok "serve: the 503 says when to retry"; else
+		bad "serve: no Retry-After in the 503: $(tr -d '\r' <"$T/serve.hdr" | tr '\n' '|')"; fi
+	lacks "serve: no metrics before the session is read" "$T/serve.body" "dmascope_events_total"
+	tail -c +$((hdr + 1)) "$sf" >&7
+	exec 7>&-
+	code=
+	for _ in $(seq 100); do
+		code=$(curl -s -m 10 -o "$T/serve.body" -w '%{http_code}' "http://$addr/metrics")
+		[ "$code" = 200 ] && grep -q '^dmascope_events_total [1-9]' "$T/serve.body" && break
+		sleep 0.1
+	done
+	expect "serve: once the recording is read a scrape is answered 200" "$code" 200
+	contains "serve: ... with the recording's devices" "$T/serve.body" 'device="0000:12:00.0"'
+fi
+serve_stop
+
+# ---- a recorder killed before it finished leaves NAME.XXXXXX.part ----
+# serve -w records (the same writer as record); it keeps the recording open
+# while it serves a replay's final state, and is then killed.
+serve_rec() { # serve_rec ERRFILE: serve --replay synth.dmat -w rec.dmat in the background
+	"$DMATRACE" serve --listen 127.0.0.1:0 --speed 0 \
+		--replay "$T/synth.dmat" -w "$T/rec.dmat" 2>"$1" &
+	serve_pid=$!
+	for _ in $(seq 300); do
+		grep -q 'serving its final state' "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rm -f "$T"/rec.dmat*
+serve_rec "$T/rec1.err" || bad "serve -w: never reached the end of the replay: $(head -3 "$T/rec1.err")"
+first=$(ls "$T" | grep '^rec\.dmat\.......\.part$')
+expect "a recording being written is one .part file" "$(echo "$first" | grep -c .)" 1
+kill -KILL "$serve_pid"
+wait "$serve_pid" 2>/dev/null
+serve_pid=
+replay r "$T/$first"
+if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then ok "replay of a killed recorder's .part: analysed (exit $rc)"; else
+	bad "replay of a killed recorder's .part: exit $rc: $(head -3 "$T/r.err")"; fi
+contains "replay of a .part: says it is truncated" "$T/r.err" "truncated after"
+contains "replay of a .part: says it is a recording that never finished" "$T/r.err" \
+	"$first is the temporary file of a recording that never finished"
+n=$(sed -nE 's/.*analysed the ([0-9]+) events before the end.*/\1/p' "$T/r.err")
+if [ "${n:-0}" -gt 0 ]; then ok "replay of a .part: salvages its $n complete events"; else
+	bad "replay of a .part: nothing salvaged"; fi
+size=$(stat -c %s "$T/$first")
+serve_rec "$T/rec2.err" || bad "serve -w again: never reached the end of the replay"
+contains "record over a stale .part: reports it" "$T/rec2.err" \
+	"$T/$first ($size bytes) was left by a recording that was stopped before it finished: removed, this recording replaces it"
+second=$(ls "$T" | grep '^rec\.dmat\.......\.part$')
+expect "record over a stale .part: the stale file is gone, only its own is there" \
+	"$(echo "$second" | grep -c .)/$([ "$second" != "$first" ] && echo new)" "1/new"
+# a third recorder while the second still writes: the second's file is not stale
+serve_pid2=$serve_pid
+serve_rec "$T/rec3.err" || bad "serve -w beside a running one: never reached the end"
+lacks "a .part that a running recorder holds is not called stale" "$T/rec3.err" "was left by a recording"
+kill -TERM "$serve_pid" && wait "$serve_pid" 2>/dev/null
+serve_pid=$serve_pid2
+if [ -f "$T/$second" ]; then ok "a .part that a running recorder holds is left alone"; else
+	bad "the running recorder's $second was removed"; fi
+kill -TERM "$serve_pid" && wait "$serve_pid" 2>/dev/null
+serve_pid=
+n=$("$DMATRACE" replay -q --json "$T/rec.dmat" 2>/dev/null | jq -r .events)
+expect "the recorder stopped first wrote the whole recording" "$n" 20000
+rm -f "$T"/rec.dmat*
 
 # Memory must not grow with the recording: 10x the events, about the same RSS.
 if [ -n "${DMATRACE_SANITIZED:-}" ]; then

@@ -267,6 +267,17 @@ static size_t csv_ok(const char *s, size_t n)
 	return dmas_utf8_seq_len((const unsigned char *)s, n);
 }
 
+/*
+ * A cell that starts with = + - @, a tab or a carriage return is read by
+ * spreadsheets as a formula (CSV injection: =HYPERLINK(...), =cmd|...):
+ * such a cell gets a leading apostrophe, as OWASP advises, so it shows as
+ * text.  A recording's names are untrusted.
+ */
+static bool csv_formula_start(const char *s, size_t n)
+{
+	return n && strchr("=+-@\t\r", s[0]);
+}
+
 static void csv_str(FILE *out, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max), i;
@@ -277,6 +288,8 @@ static void csv_str(FILE *out, const char *s, size_t max)
 			quote = true;
 	if (quote)
 		fputc('"', out);
+	if (csv_formula_start(s, n))
+		fputc('\'', out);
 	for (i = 0; i < n;) {
 		size_t k = csv_ok(s + i, n - i);
 

@@ -228,6 +228,15 @@ static void on_request(struct evhttp_request *req, void *arg)
 		size_t zlen;
 
 		len = h->render(h->ctx, &h->st, &body);
+		if (len == MHTTP_NOT_READY) {
+			evhttp_add_header(
+				evhttp_request_get_output_headers(req),
+				"Retry-After", "1");
+			reply(h, req, 503, "Service Unavailable",
+			      "text/plain; charset=utf-8", body, strlen(body),
+			      false);
+			return;
+		}
 		if (len < 0) {
 			reply(h, req, 500, "Internal Server Error",
 			      "text/plain", "out of memory\n", 14, false);

@@ -22,8 +22,11 @@ struct mhttp_opts {
 
 /*
  * Fills *body with the exposition to send (valid until the next call on
- * the same loop); returns its length or -1 (answered 500).
+ * the same loop); returns its length, -1 (answered 500) or MHTTP_NOT_READY
+ * with *body a one-line reason (answered 503 with Retry-After: Prometheus
+ * then records the target as down, up=0, with that reason).
  */
+#define MHTTP_NOT_READY (-2)
 typedef long (*mhttp_render_fn)(void *ctx, const struct metrics_http_stats *st,
 				const char **body);
 

@@ -141,11 +141,28 @@ static void record_idle(void *ctx, uint64_t now_ts)
 		live_stop = 1;
 }
 
+static void stale_part(void *ctx, const char *part, long long size, int e)
+{
+	struct pipeline *p = ctx;
+
+	if (e)
+		fprintf(stderr,
+			"dmatrace %s: warning: %s (%lld bytes) was left by a recording that was stopped before it finished, and cannot be removed: %s\n",
+			p->cmd, part, size, strerror(e));
+	else
+		fprintf(stderr,
+			"dmatrace %s: warning: %s (%lld bytes) was left by a recording that was stopped before it finished: removed, this recording replaces it\n",
+			p->cmd, part, size);
+}
+
 int pipe_record(struct pipeline *p, const char *path,
 		const struct dmat_writer_opts *wo, bool stop_on_error)
 {
 	struct dmas_sink sink;
 
+	/* what a killed recorder of the same name left is said, not kept */
+	if (strcmp(path, "-"))
+		dmas_outfile_stale(path, true, stale_part, p);
 	/* under a temporary name: the file appears only when it is whole */
 	p->err[0] = '\0';
 	if (dmas_outfile_open(&p->rec_file, path, p->err, sizeof(p->err))) {

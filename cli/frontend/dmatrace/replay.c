@@ -159,6 +159,14 @@ static int replay_opt(void *ctx, int id, const char *arg)
 	return 0;
 }
 
+/* "NAME.XXXXXX.part": what a recorder writes before the file is whole */
+static bool is_part(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return n > 5 && !strcmp(path + n - 5, ".part");
+}
+
 /* What the end of the input means for the report, said on stderr too. */
 static void input_end(struct pipeline *p, int rc)
 {
@@ -182,6 +190,10 @@ static void input_end(struct pipeline *p, int rc)
 		fprintf(stderr,
 			"dmatrace %s: analysed the %llu events before the end\n",
 			name, events);
+		if (is_part(p->ro.input))
+			fprintf(stderr,
+				"dmatrace %s: %s is the temporary file of a recording that never finished (its recorder was stopped, or still writes it): the report covers its complete records only\n",
+				name, p->ro.input);
 	} else if (rc == DMAS_SOURCE_WARNING) {
 		/* complete, but the file held more: say so, here and in JSON */
 		fprintf(stderr, "dmatrace %s: warning: %s\n", name, err);

@@ -12,6 +12,12 @@
  * (metrics_update) at its next event, idle tick or pacing pause, then goes
  * on while the exporter formats and sends.  Clients cannot slow tracing
  * down beyond that copy.
+ *
+ * Until the source has delivered its session (header, devices: known at
+ * its first event or idle tick), a scrape waits a second for it and is
+ * then answered 503 with the reason,
+ * so Prometheus records the target as down rather than storing zeros that
+ * look like an idle machine, and the textfile is not written.
  */
 #include <stdatomic.h>
 #include <errno.h>
@@ -35,6 +41,7 @@
 #include "pipeline.h"
 
 #define RENDER_MIN_NS 100000000ull /* re-read the engine at most this often */
+#define READY_WAIT_S 1 /* a scrape waits this long for the session */
 
 struct serve {
 	/* the main thread's: the source, the engine and the event clock */
@@ -48,6 +55,8 @@ struct serve {
 	atomic_int want; /* the exporter wants an update */
 	unsigned long updates;
 	bool feeding; /* the source runs: only the main thread reads the engine */
+	atomic_bool ready; /* the session is delivered: figures are true */
+	bool ready_seen; /* the main thread's copy, read per event */
 
 	/* replay pacing (main thread) */
 	bool replay;
@@ -212,6 +221,18 @@ static void serve_update(struct serve *s)
 	pthread_mutex_unlock(&s->mlock);
 }
 
+/* The source's first event or idle tick: its side tables came before. */
+static inline void serve_ready(struct serve *s)
+{
+	if (!s->ready_seen) {
+		s->ready_seen = true;
+		pthread_mutex_lock(&s->mlock);
+		atomic_store(&s->ready, true);
+		pthread_cond_broadcast(&s->updated);
+		pthread_mutex_unlock(&s->mlock);
+	}
+}
+
 static inline void serve_poll(struct serve *s)
 {
 	if (atomic_load_explicit(&s->want, memory_order_relaxed))
@@ -287,6 +308,7 @@ static void on_event(void *ctx, const struct dmas_event *ev)
 {
 	struct serve *s = ctx;
 
+	serve_ready(s);
 	pace(s, ev->ts);
 	dmas_engine_feed(s->p.engine, ev);
 	if (ev->ts > s->now_ts)
@@ -298,6 +320,7 @@ static void on_idle(void *ctx, uint64_t now_ts)
 {
 	struct serve *s = ctx;
 
+	serve_ready(s);
 	pace(s, now_ts);
 	if (now_ts >= s->now_ts) {
 		dmas_engine_tick(s->p.engine, now_ts);
@@ -338,6 +361,25 @@ static void wait_for_stop(void)
 /* ---- the exporter side ---- */
 
 /*
+ * A scrape in the instant between the start and the source's first event
+ * waits for it (up to READY_WAIT_S): only a source that is really not
+ * ready (a slow disk, a pipe, tracing still attaching) is answered 503.
+ */
+static bool wait_ready(struct serve *s)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += READY_WAIT_S;
+	pthread_mutex_lock(&s->mlock);
+	while (!atomic_load(&s->ready) &&
+	       pthread_cond_timedwait(&s->updated, &s->mlock, &dl) == 0)
+		;
+	pthread_mutex_unlock(&s->mlock);
+	return atomic_load(&s->ready);
+}
+
+/*
  * Fresh metrics from the main thread (it answers within its next event,
  * idle tick or pacing pause: 100 ms when live and quiet); after 2 s
  * without an answer the previous figures are served.
@@ -350,6 +392,12 @@ static long render(void *ctx, const struct metrics_http_stats *st,
 	unsigned long gen;
 	struct timespec dl;
 
+	if (!atomic_load(&s->ready) && !wait_ready(s)) {
+		*body = s->replay
+				? "dmascope: not ready: the recording's session and devices are not read yet; retry\n"
+				: "dmascope: not ready: tracing is starting and the session's devices are not known yet; retry\n";
+		return MHTTP_NOT_READY;
+	}
 	if (s->len > 0 && now - s->rendered_at < RENDER_MIN_NS) {
 		*body = s->buf;
 		return s->len;
@@ -391,10 +439,13 @@ static int write_textfile(struct serve *s)
 {
 	char tmp[4096], final[4096];
 	const char *body;
-	long len = render_now(s, &body);
+	long len;
 	ssize_t w = 0;
 	int fd;
 
+	if (!atomic_load(&s->ready))
+		return 0; /* nothing true to say yet: the next tick writes */
+	len = render_now(s, &body);
 	if (len < 0)
 		return -1;
 	snprintf(final, sizeof(final), "%s/dmascope.prom", s->textdir);
@@ -459,7 +510,8 @@ static int exporter_start(struct serve *s, const struct mhttp_opts *ho,
 	if (s->textdir) {
 		struct timeval tv = {.tv_sec = s->text_interval_s};
 
-		if (write_textfile(s)) {
+		/* before the session, write_textfile writes nothing */
+		if (access(s->textdir, W_OK | X_OK) || write_textfile(s)) {
 			snprintf(err, errlen, "--textfile %s: not writable",
 				 s->textdir);
 			return -1;
@@ -686,6 +738,7 @@ int cmd_serve(int argc, char **argv)
 
 	set_feeding(&s, true);
 	rc = pipe_run(p, &live_stop);
+	serve_ready(&s);
 	if (rc < 0)
 		pipe_fail(p, "%s", p->run_err);
 	else if (rc > 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* stream_info.c - see stream_info.h: times and driver names from a stream. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,28 @@ static void wrap_event(void *ctx, const struct dmas_event *ev)
 		in->event(in->ctx, ev);
 }
 
+/* on_event for a batch: the times kept in registers, without branches */
+static void wrap_events(void *ctx, const struct dmas_event *evs, size_t n)
+{
+	struct dmas_stream_info *si = ctx;
+	uint64_t first = si->events ? si->first_ts : UINT64_MAX;
+	uint64_t last = si->last_ts;
+
+	if (!n)
+		return;
+	for (const struct dmas_event *ev = evs; ev < evs + n; ev++) {
+		first = ev->ts < first ? ev->ts : first;
+		last = ev->ts > last ? ev->ts : last;
+		if (ev->kind == DMAS_EV_DRIVER_BIND)
+			remember_driver(si, ev->dev, ev->name,
+					strnlen(ev->name, sizeof(ev->name)));
+	}
+	si->events += n;
+	si->first_ts = first;
+	si->last_ts = last;
+	dmas_sink_events(si->inner, evs, n);
+}
+
 static void wrap_idle(void *ctx, uint64_t now)
 {
 	const struct dmas_sink *in = ((struct dmas_stream_info *)ctx)->inner;
@@ -135,6 +158,7 @@ void dmas_stream_info_wrap(struct dmas_sink *sink, struct dmas_stream_info *si,
 	sink->stack = wrap_stack;
 	sink->mem_range = wrap_mem_range;
 	sink->event = wrap_event;
+	sink->events = wrap_events;
 	sink->idle = wrap_idle;
 	sink->cpu_node = wrap_cpu_node;
 	sink->ctx = si;
