@@ -1586,14 +1586,12 @@ int BPF_PROG(fexit_dma_set_mask, struct device *dev, u64 mask, int ret)
 SEC("fentry/dma_set_coherent_mask")
 int BPF_PROG(fentry_dma_set_coherent_mask, struct device *dev, u64 mask)
 {
-	stash_put(FN_SET_COHERENT_MASK, dev_mask_now(dev, true), 0, 0, 0, 0,
-		  0);
+	stash_put(FN_SET_COHERENT_MASK, dev_mask_now(dev, true), 0, 0, 0, 0, 0);
 	return 0;
 }
 
 SEC("fexit/dma_set_coherent_mask")
-int BPF_PROG(fexit_dma_set_coherent_mask, struct device *dev, u64 mask,
-	     int ret)
+int BPF_PROG(fexit_dma_set_coherent_mask, struct device *dev, u64 mask, int ret)
 {
 	struct stash_val v;
 
@@ -1605,8 +1603,8 @@ int BPF_PROG(fexit_dma_set_coherent_mask, struct device *dev, u64 mask,
 SEC("kprobe/dma_set_mask")
 int BPF_KPROBE(kp_dma_set_mask, struct device *dev, u64 mask)
 {
-	stash_put(FN_SET_MASK, dev_mask_now(dev, false), (__u64)dev, mask, 0,
-		  0, 0);
+	stash_put(FN_SET_MASK, dev_mask_now(dev, false), (__u64)dev, mask, 0, 0,
+		  0);
 	return 0;
 }
 

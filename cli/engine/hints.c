@@ -94,8 +94,8 @@ void hints_format(struct dmas_engine *e, const struct agg *a,
 		n = snprintf(f->detail, sizeof(f->detail),
 			     "%" PRIu64
 			     " mapping%s bounced through swiotlb, %" PRIu64
-			     " bytes copied (%" PRIu64 " to the device, %" PRIu64
-			     " back); why: ",
+			     " bytes copied (%" PRIu64
+			     " to the device, %" PRIu64 " back); why: ",
 			     a->count, a->count == 1 ? "" : "s", to + back, to,
 			     back);
 		if (n > 0 && (size_t)n < sizeof(f->detail) &&

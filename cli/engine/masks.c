@@ -131,10 +131,11 @@ void masks_bind(struct dmas_engine *e, struct dev_state *d)
 	if (!d->mk.have_first || d->mk.judged)
 		return;
 	d->mk.judged = true;
-	eng_report(e, DMAS_F_MASK_NEVER_SET, &d->mk.first, NULL, false,
-		   "first DMA mapping with no dma_set_mask call seen since the driver's probe; the default mask 0x%" PRIx64
-		   " applies",
-		   d->pub.dma_mask);
+	eng_report(
+		e, DMAS_F_MASK_NEVER_SET, &d->mk.first, NULL, false,
+		"first DMA mapping with no dma_set_mask call seen since the driver's probe; the default mask 0x%" PRIx64
+		" applies",
+		d->pub.dma_mask);
 }
 
 void masks_map(struct dmas_engine *e, struct dev_state *d,

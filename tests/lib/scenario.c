@@ -72,8 +72,7 @@ void scn_session(struct scn *s, bool traced_from_boot)
 	scn_session_hooks(s, traced_from_boot, "");
 }
 
-void scn_session_hooks(struct scn *s, bool traced_from_boot,
-		       const char *hooks)
+void scn_session_hooks(struct scn *s, bool traced_from_boot, const char *hooks)
 {
 	struct dmas_session ss = {0};
 

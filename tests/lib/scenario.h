@@ -39,8 +39,7 @@ void scn_free(struct scn *s);
 /* The session record, start_ts = now. */
 void scn_session(struct scn *s, bool traced_from_boot);
 /* The session record with the hooks list the tracer would have chosen. */
-void scn_session_hooks(struct scn *s, bool traced_from_boot,
-		       const char *hooks);
+void scn_session_hooks(struct scn *s, bool traced_from_boot, const char *hooks);
 /* A device record; returns its id (1, 2, ...). node -1: none. */
 uint32_t scn_device(struct scn *s, const char *name, const char *driver,
 		    int node);

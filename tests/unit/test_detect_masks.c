@@ -184,8 +184,8 @@ TEST(mask_never_set_silent_when_set_unseen_or_not_watched)
 	scn_map(s, good, 0x10000, 4096, TO);
 	scn_bind(s, good, "good");
 	/* bound before tracing: its probe was not seen */
-	before = scn_device_mask(s, "old.0", "old", M32,
-				 DMAS_DEVF_BOUND_BEFORE);
+	before =
+		scn_device_mask(s, "old.0", "old", M32, DMAS_DEVF_BOUND_BEFORE);
 	scn_bind(s, before, "old");
 	scn_map(s, before, 0x20000, 4096, TO);
 	/* no bind seen at all */
