@@ -113,7 +113,6 @@ int sc_mask_32bit(struct vdmac_run *r)
 	if (!n)
 		return refuse(r, "nothing-bounced",
 			      "no bounce for vdmac-m32: boot with swiotlb=force or memory above 4 GiB");
-	r->bounced = n;
 	truth("finding=swiotlb-bounce dev=%s count=%u", dev_name(dev), n);
 	truth("bounce_bytes dev=%s to_device=%llu from_device=%llu forced=%d",
 	      dev_name(dev), to, back, is_swiotlb_force_bounce(dev));
