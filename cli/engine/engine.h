@@ -262,6 +262,15 @@ struct dmas_dev_masks {
 /* NULL when the device is not known or filtered out. */
 const struct dmas_dev_masks *dmas_engine_dev_masks(const struct dmas_engine *e,
 						   uint32_t id);
+/* Each DMAS_BOUNCE_* bit: its JSON key and its words in text reports. */
+struct dmas_bounce_reason {
+	uint32_t bit;
+	const char *key;
+	const char *text;
+};
+#define DMAS_NR_BOUNCE_REASONS 4
+extern const struct dmas_bounce_reason
+	dmas_bounce_reasons[DMAS_NR_BOUNCE_REASONS];
 /* The DMAS_BOUNCE_* bits in words, comma separated; returns the length. */
 size_t dmas_bounce_why(uint32_t why, char *buf, size_t len);
 uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */

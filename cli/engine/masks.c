@@ -248,27 +248,31 @@ void masks_release(struct dmas_engine *e, struct dev_state *d,
 	}
 }
 
-/* "swiotlb=force, buffers above the mask" from DMAS_BOUNCE_* bits. */
+const struct dmas_bounce_reason dmas_bounce_reasons[DMAS_NR_BOUNCE_REASONS] = {
+	{.bit = DMAS_BOUNCE_FORCED,
+	 .key = "swiotlb_force",
+	 .text = "swiotlb=force"},
+	{.bit = DMAS_BOUNCE_MASK,
+	 .key = "mask",
+	 .text = "buffers above the device's mask"},
+	{.bit = DMAS_BOUNCE_EXTERNAL,
+	 .key = "external_port",
+	 .text = "external/untrusted port"},
+	{.bit = DMAS_BOUNCE_UNKNOWN, .key = "unknown", .text = "not known"},
+};
+
+/* "swiotlb=force, buffers above the device's mask" from the bits. */
 size_t dmas_bounce_why(uint32_t why, char *buf, size_t len)
 {
-	static const struct {
-		uint32_t bit;
-		const char *text;
-	} w[] = {
-		{DMAS_BOUNCE_FORCED, "swiotlb=force"},
-		{DMAS_BOUNCE_MASK, "buffers above the device's mask"},
-		{DMAS_BOUNCE_EXTERNAL, "external/untrusted port"},
-		{DMAS_BOUNCE_UNKNOWN, "not known"},
-	};
 	size_t n = 0;
 
 	if (len)
 		buf[0] = 0;
-	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		if (!(why & w[i].bit) || n >= len)
+	for (size_t i = 0; i < DMAS_NR_BOUNCE_REASONS; i++) {
+		if (!(why & dmas_bounce_reasons[i].bit) || n >= len)
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-				      w[i].text);
+				      dmas_bounce_reasons[i].text);
 	}
 	return n < len ? n : (len ? len - 1 : 0);
 }

@@ -244,15 +244,6 @@ static struct json_object *masks_json(const struct dmas_engine *e, uint32_t id)
 {
 	const struct dmas_dev_masks *mk = dmas_engine_dev_masks(e, id);
 	struct json_object *j, *why;
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} whys[] = {
-		{DMAS_BOUNCE_FORCED, "swiotlb_force"},
-		{DMAS_BOUNCE_MASK, "mask"},
-		{DMAS_BOUNCE_EXTERNAL, "external_port"},
-		{DMAS_BOUNCE_UNKNOWN, "unknown"},
-	};
 
 	if (!mk)
 		return NULL;
@@ -267,10 +258,11 @@ static struct json_object *masks_json(const struct dmas_engine *e, uint32_t id)
 	add(j, "swiotlb_forced", json_object_new_boolean(mk->swiotlb_forced));
 	add(j, "bounce_bytes_to_device", u64(mk->bounce_to_device));
 	add(j, "bounce_bytes_from_device", u64(mk->bounce_from_device));
-	for (size_t i = 0; i < sizeof(whys) / sizeof(whys[0]); i++)
-		if (mk->bounce_why & whys[i].bit)
+	for (size_t i = 0; i < DMAS_NR_BOUNCE_REASONS; i++)
+		if (mk->bounce_why & dmas_bounce_reasons[i].bit)
 			json_object_array_add(
-				why, json_object_new_string(whys[i].name));
+				why, json_object_new_string(
+					     dmas_bounce_reasons[i].key));
 	add(j, "bounce_why", why);
 	return j;
 }
