@@ -88,6 +88,37 @@ static __always_inline bool dev_syncs_elided(const struct device *dev)
 	return (w >> bit) & 1;
 }
 
+/*
+ * swiotlb=force: is_swiotlb_force_bounce() reads dev->dma_io_tlb_mem's
+ * force_bounce (5.17: 903cd0f315fe "swiotlb: Use is_swiotlb_force_bounce
+ * for swiotlb data bouncing"); a kernel without CONFIG_SWIOTLB has neither
+ * field and never forces.
+ */
+static __always_inline bool dev_swiotlb_forced(const struct device *dev)
+{
+	struct io_tlb_mem *mem;
+
+	if (!bpf_core_field_exists(dev->dma_io_tlb_mem) ||
+	    !bpf_core_field_exists(struct io_tlb_mem, force_bounce))
+		return false;
+	mem = BPF_CORE_READ(dev, dma_io_tlb_mem);
+	if (!mem)
+		return false;
+	return BPF_CORE_READ(mem, force_bounce);
+}
+
+/*
+ * The bus's own limit below the device's mask (5.5: a7ba70f1787f
+ * "dma-mapping: treat dev->bus_dma_mask as a DMA limit"); 0 where the
+ * kernel has no such field or the bus sets none.
+ */
+static __always_inline __u64 dev_bus_limit(const struct device *dev)
+{
+	if (!bpf_core_field_exists(dev->bus_dma_limit))
+		return 0;
+	return BPF_CORE_READ(dev, bus_dma_limit);
+}
+
 #define DMAS_MAX_ERRNO 4095
 #define DMAS_IS_ERR_OR_NULL(p) \
 	(!(p) || (unsigned long)(p) >= (unsigned long)-DMAS_MAX_ERRNO)

@@ -254,6 +254,8 @@ static __always_inline __u32 dev_id_slow(struct device *dev, bool *pass)
 	}
 	if (dev_syncs_elided(dev))
 		r->flags |= DMAS_DEVF_SYNC_ELIDED;
+	if (dev_swiotlb_forced(dev))
+		r->flags |= DMAS_DEVF_SWIOTLB_FORCE;
 
 	nst.id = id;
 	nst.elided = !!(r->flags & DMAS_DEVF_SYNC_ELIDED);

@@ -89,6 +89,8 @@ enum {
 	FN_IOVA_DESTROY,
 	FN_NEED_UNMAP,
 	FN_FREE_DEV_COHERENT,
+	FN_SET_MASK,
+	FN_SET_COHERENT_MASK,
 };
 
 /* (provider id, channel index) -> channel id given at dma_request_chan */
@@ -1548,6 +1550,120 @@ SEC("kprobe/dma_release_channel")
 int BPF_KPROBE(kp_dma_release_channel, void *chan)
 {
 	return on_chan(ctx, HOOK_PROBE, chan, NULL, DMAS_EV_CHAN_RELEASE);
+}
+
+/*
+ * ==== DMA masks: dma_set_mask, dma_set_coherent_mask ====
+ * dma_set_mask_and_coherent() is inline and calls both.  The mask before
+ * the call is read at its entry; the mask asked for and the result at its
+ * return.
+ */
+
+static __always_inline __u64 dev_mask_now(struct device *dev, bool coherent)
+{
+	__u64 m = 0, *mp;
+
+	if (!dev)
+		return 0;
+	if (coherent)
+		return BPF_CORE_READ(dev, coherent_dma_mask);
+	mp = BPF_CORE_READ(dev, dma_mask);
+	if (mp)
+		bpf_probe_read_kernel(&m, sizeof(m), mp);
+	return m;
+}
+
+static __always_inline int on_set_mask(void *ctx, bool tramp,
+				       struct device *dev, __u64 old,
+				       __u64 mask, int ret, bool coherent)
+{
+	struct dmas_event *e;
+
+	if (!dev)
+		return 0;
+	e = ev_start(ctx, tramp, dev, DMAS_EV_DMA_MASK, NULL);
+	if (!e)
+		return 0;
+	e->addr = mask;
+	e->aux = old;
+	e->count = (__u32)ret;
+	e->phys = dev_bus_limit(dev);
+	if (coherent)
+		e->flags |= DMAS_F_COHERENT_MASK;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("fentry/dma_set_mask")
+int BPF_PROG(fentry_dma_set_mask, struct device *dev, u64 mask)
+{
+	stash_put(FN_SET_MASK, dev_mask_now(dev, false), 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/dma_set_mask")
+int BPF_PROG(fexit_dma_set_mask, struct device *dev, u64 mask, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_SET_MASK, &v))
+		return 0;
+	return on_set_mask(ctx, true, dev, v.a[0], mask, ret, false);
+}
+
+SEC("fentry/dma_set_coherent_mask")
+int BPF_PROG(fentry_dma_set_coherent_mask, struct device *dev, u64 mask)
+{
+	stash_put(FN_SET_COHERENT_MASK, dev_mask_now(dev, true), 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/dma_set_coherent_mask")
+int BPF_PROG(fexit_dma_set_coherent_mask, struct device *dev, u64 mask, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_SET_COHERENT_MASK, &v))
+		return 0;
+	return on_set_mask(ctx, true, dev, v.a[0], mask, ret, true);
+}
+
+SEC("kprobe/dma_set_mask")
+int BPF_KPROBE(kp_dma_set_mask, struct device *dev, u64 mask)
+{
+	stash_put(FN_SET_MASK, dev_mask_now(dev, false), (__u64)dev, mask, 0, 0,
+		  0);
+	return 0;
+}
+
+SEC("kretprobe/dma_set_mask")
+int BPF_KRETPROBE(krp_dma_set_mask, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_SET_MASK, &v))
+		return 0;
+	return on_set_mask(ctx, false, (void *)v.a[1], v.a[0], v.a[2], ret,
+			   false);
+}
+
+SEC("kprobe/dma_set_coherent_mask")
+int BPF_KPROBE(kp_dma_set_coherent_mask, struct device *dev, u64 mask)
+{
+	stash_put(FN_SET_COHERENT_MASK, dev_mask_now(dev, true), (__u64)dev,
+		  mask, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_set_coherent_mask")
+int BPF_KRETPROBE(krp_dma_set_coherent_mask, int ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_SET_COHERENT_MASK, &v))
+		return 0;
+	return on_set_mask(ctx, false, (void *)v.a[1], v.a[0], v.a[2], ret,
+			   true);
 }
 
 /* ==== driver bind/unbind, device removal ==== */

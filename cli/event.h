@@ -81,6 +81,8 @@ enum dmas_kind {
 	/* dma_free_attrs of a device's own coherent area (6.13+: no
 	 * trace_dma_free for it) */
 	DMAS_EV_DEV_COHERENT_FREE = 47,
+	/* dma_set_mask / dma_set_coherent_mask returned */
+	DMAS_EV_DMA_MASK = 48,
 	DMAS_EV_MAX
 };
 
@@ -99,6 +101,8 @@ enum dmas_dir {
 /* MAP, MAP_SG: the buffer (an sg list's first segment) is on the mapping
  * task's own kernel stack */
 #define DMAS_F_ON_STACK 0x08
+/* DMA_MASK: dma_set_coherent_mask (else dma_set_mask) */
+#define DMAS_F_COHERENT_MASK 0x10
 
 /* LOST: attrs says who counted the loss */
 enum dmas_loss_reason {
@@ -224,6 +228,12 @@ struct dmas_event {
  * DEV_COHERENT_FREE:
  *	as FREE_COHERENT: the free of memory from the device's own coherent
  *	area, which dma_free_attrs returns from before trace_dma_free
+ * DMA_MASK:
+ *	addr = the mask asked for, aux = the device's mask before the call,
+ *	count = the call's result (0, or a negative errno), phys = the
+ *	device's bus_dma_limit (0: none, or not readable), flags
+ *	DMAS_F_COHERENT_MASK for dma_set_coherent_mask (else dma_set_mask;
+ *	dma_set_mask_and_coherent calls both)
  */
 
 /*
@@ -253,6 +263,8 @@ struct dmas_device_rec {
 #define DMAS_DEVF_SYNC_ELIDED 0x08
 /* dma_need_unmap() said the device's streaming unmaps may be skipped */
 #define DMAS_DEVF_NO_UNMAP 0x10
+/* swiotlb bounces every streaming mapping of the device (swiotlb=force) */
+#define DMAS_DEVF_SWIOTLB_FORCE 0x20
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dmas_event) == 64, "dmas_event is 64 bytes");

@@ -55,6 +55,7 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_NEED_UNMAP] = "need_unmap",
 	[DMAS_EV_SYNC_ELISION] = "sync_elision",
 	[DMAS_EV_DEV_COHERENT_FREE] = "dev_coherent_free",
+	[DMAS_EV_DMA_MASK] = "dma_mask",
 };
 
 const char *dmas_event_kind_name(unsigned kind)

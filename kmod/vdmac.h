@@ -119,6 +119,7 @@ void vdmac_clients_unbind(struct vdmac_dev *vd);
 void vdmac_reclaim_orphans(struct vdmac_dev *vd);
 /* at unload: the scenarios' own device below an "external port" goes */
 void scn_isolation_exit(void);
+void scn_masks_exit(void);
 
 /* benchmark */
 int vdmac_bench_init(void);

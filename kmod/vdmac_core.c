@@ -799,6 +799,7 @@ static void __exit vdmac_exit(void)
 	/* files first: no scenario can start while the device goes */
 	debugfs_remove_recursive(vdmac_debugfs);
 	scn_isolation_exit();
+	scn_masks_exit();
 	platform_device_unregister(vdmac_pdev);
 	platform_driver_unregister(&vdmac_driver);
 }

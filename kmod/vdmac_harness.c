@@ -209,6 +209,12 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "DMA by a removable device (vdmac-ext) without IOMMU translation" },
 	{ "external-dma-bounced", "buggy", sc_external_bounced,
 	  "vdmac-ext's mapping bounced through swiotlb (needs swiotlb=force)" },
+	{ "mask-32bit", "buggy", sc_mask_32bit,
+	  "a 32-bit client (vdmac-m32) maps 8 pages each way (bounces with swiotlb=force or memory above 4 GiB)" },
+	{ "mask-changed-while-mapped", "buggy", sc_mask_changed_while_mapped,
+	  "narrow vdmac-m32's mask from 64 to 32 bits with a page mapped" },
+	{ "mask-never-set", "buggy", sc_mask_never_set,
+	  "a driver (vdmac-nomask) maps in probe without dma_set_mask" },
 };
 
 static long run_scenario(void *arg)

@@ -176,4 +176,10 @@ int sc_swiotlb_bounce(struct vdmac_run *r);
 int sc_external_untranslated(struct vdmac_run *r);
 int sc_external_bounced(struct vdmac_run *r);
 
+/* ---- DMA masks (scn_masks.c) ---- */
+
+int sc_mask_32bit(struct vdmac_run *r);
+int sc_mask_changed_while_mapped(struct vdmac_run *r);
+int sc_mask_never_set(struct vdmac_run *r);
+
 #endif /* _VDMAC_SCN_H */

@@ -94,6 +94,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	dmaeng_free(e);
 	numa_free(e);
 	iommu_free(e);
+	masks_free(e);
 	iova_free_all(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
@@ -1023,6 +1024,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	}
 	if (d->pub.port >= DMAS_PORT_REMOVABLE)
 		isolation_map(e, d, ev, m);
+	masks_map(e, d, ev, m);
 }
 
 static void time_passes(struct dmas_engine *e, uint64_t ts)
@@ -1097,6 +1099,8 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 			       : DMAS_NAME_LEN);
 		d->pub.driver[sizeof(d->pub.driver) - 1] = 0;
 		dev_filter(e, d);
+		if (d->included)
+			masks_bind(e, d);
 		return;
 	}
 	if (!d->included)
@@ -1113,8 +1117,14 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		break;
 	case DMAS_EV_UNMAP:
 	case DMAS_EV_UNMAP_SG:
+		masks_release(e, d, ev);
+		misuse_unmap(e, d, ev);
+		break;
 	case DMAS_EV_UNMAP_RESOURCE:
 		misuse_unmap(e, d, ev);
+		break;
+	case DMAS_EV_DMA_MASK:
+		masks_set(e, d, ev);
 		break;
 	case DMAS_EV_FREE_COHERENT:
 	case DMAS_EV_FREE_PAGES:
@@ -1144,10 +1154,12 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		break;
 	case DMAS_EV_SYNC_FOR_CPU:
 	case DMAS_EV_SYNC_FOR_DEVICE:
+		masks_release(e, d, ev);
 		own_sync(e, d, ev);
 		break;
 	case DMAS_EV_SYNC_SG_FOR_CPU:
 	case DMAS_EV_SYNC_SG_FOR_DEVICE:
+		masks_release(e, d, ev);
 		own_sync_sg(e, d, ev);
 		break;
 	case DMAS_EV_MAP_ERROR:
@@ -1181,6 +1193,7 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		iommu_fault(e, d, ev);
 		break;
 	case DMAS_EV_SWIOTLB_BOUNCE:
+		masks_bounce(e, d, ev);
 		hints_bounce(e, d, ev);
 		if (d->pub.port >= DMAS_PORT_REMOVABLE)
 			isolation_bounce(e, d, ev);

@@ -130,6 +130,7 @@ struct dmas_dev_stats {
 		remote_bytes; /* mapped bytes whose memory is on another node */
 	uint64_t local_bytes; /* mapped bytes on the device's node */
 	uint64_t bounced; /* swiotlb bounces */
+	uint64_t bounce_bytes; /* bytes swiotlb copied, both directions */
 	uint64_t xfers_submitted;
 	uint64_t xfers_completed;
 	uint64_t xfers_failed;
@@ -250,6 +251,40 @@ const struct dmas_dev_stats *dmas_engine_dev_stats(const struct dmas_engine *e,
 /* Statistics of the last complete window (rates = counts / window). */
 const struct dmas_dev_stats *dmas_engine_dev_window(const struct dmas_engine *e,
 						    uint32_t id);
+/* Why a device's mappings bounced through swiotlb (masks.c). */
+#define DMAS_BOUNCE_FORCED 0x1 /* swiotlb=force */
+#define DMAS_BOUNCE_MASK 0x2 /* the buffer lay above the device's mask */
+#define DMAS_BOUNCE_EXTERNAL 0x4 /* external/untrusted port */
+#define DMAS_BOUNCE_UNKNOWN 0x8 /* none of those explains it */
+
+/* A device's DMA masks and what swiotlb copied for it. */
+struct dmas_dev_masks {
+	uint64_t dma_mask; /* streaming mask now, 0: not known */
+	uint64_t coherent_mask; /* 0: no dma_set_coherent_mask seen */
+	uint64_t bus_limit; /* bus_dma_limit, 0: none or not known */
+	uint32_t sets; /* successful mask calls seen */
+	uint32_t set_failures; /* mask calls that failed */
+	bool swiotlb_forced; /* swiotlb bounces all its streaming mappings */
+	uint32_t bounce_why; /* DMAS_BOUNCE_* seen */
+	uint64_t bounce_to_device; /* bytes copied into bounce buffers */
+	uint64_t bounce_from_device; /* bytes copied back out of them */
+	uint64_t bounce_highest; /* highest buffer byte that bounced */
+};
+
+/* NULL when the device is not known or filtered out. */
+const struct dmas_dev_masks *dmas_engine_dev_masks(const struct dmas_engine *e,
+						   uint32_t id);
+/* Each DMAS_BOUNCE_* bit: its JSON key and its words in text reports. */
+struct dmas_bounce_reason {
+	uint32_t bit;
+	const char *key;
+	const char *text;
+};
+#define DMAS_NR_BOUNCE_REASONS 4
+extern const struct dmas_bounce_reason
+	dmas_bounce_reasons[DMAS_NR_BOUNCE_REASONS];
+/* The DMAS_BOUNCE_* bits in words, comma separated; returns the length. */
+size_t dmas_bounce_why(uint32_t why, char *buf, size_t len);
 uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */
 uint64_t
 dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */

@@ -146,6 +146,18 @@ struct churn {
 	uint32_t count;
 };
 
+/* A device's masks and bouncing as masks.c follows them. */
+struct mask_state {
+	struct dmas_dev_masks pub;
+	uint64_t pend_addr; /* buffer of the first bounce before a map */
+	struct dmas_event first; /* first mapping, no mask call before it */
+	bool bounce_pending; /* bounced, the mapping not yet seen */
+	bool seen; /* a mask call seen */
+	bool mapped; /* a mapping or allocation seen */
+	bool have_first; /* `first` waits for the driver's bind */
+	bool judged; /* mask-never-set reported */
+};
+
 struct dev_state {
 	struct dmas_device pub;
 	struct dmas_dev_stats run; /* whole run */
@@ -164,6 +176,7 @@ struct dev_state {
 	bool bind_seen; /* DRIVER_BIND in the trace */
 	bool included; /* passes the device/driver filters */
 	bool implicit; /* no device record: events only */
+	struct mask_state mk;
 };
 
 struct pool_state {
@@ -298,6 +311,7 @@ struct dmas_engine {
 
 	struct map_table maps;
 	struct htab line_h; /* cacheline (phys >> 6) -> MAP record indexed */
+	struct bounced_map *bounced; /* swiotlb-bounced mappings (masks.c) */
 	struct htab access_h; /* (record, its ts) -> cpu-access finding + 1 */
 	struct recent *recent;
 	struct churn *churn;
@@ -443,6 +457,18 @@ static inline bool eng_spans_loss(const struct dmas_engine *e, uint32_t g)
 {
 	return e->loss_gen != g;
 }
+
+/* ---- masks.c ---- */
+void masks_set(struct dmas_engine *e, struct dev_state *d,
+	       const struct dmas_event *ev);
+void masks_bind(struct dmas_engine *e, struct dev_state *d);
+void masks_map(struct dmas_engine *e, struct dev_state *d,
+	       const struct dmas_event *ev, const struct dmas_map *m);
+void masks_bounce(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+void masks_release(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_event *ev);
+void masks_free(struct dmas_engine *e);
 
 /* ---- mappings.c ---- */
 /* Note a new MC_ADDR record idx of d for offset lookups; -1: no memory. */

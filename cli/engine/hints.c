@@ -4,8 +4,8 @@
  * finding whose detail carries the count.
  *
  * Rules:
- * - `swiotlb-bounce`: one finding per device, counting SWIOTLB_BOUNCE events
- *   and bytes.
+ * - `swiotlb-bounce`: one finding per device, counting SWIOTLB_BOUNCE events;
+ *   its detail gives the bytes copied both ways and why (masks.c).
  * - `redundant-sync`: one finding per (device, stack of the sync) counting
  *   syncs that gave a buffer to the side already owning it (the state
  *   machine in ownership.c decides).  Not counted when events were lost
@@ -84,13 +84,27 @@ void hints_format(struct dmas_engine *e, const struct agg *a,
 		  struct dmas_finding *f)
 {
 	switch (f->kind) {
-	case DMAS_F_SWIOTLB_BOUNCE:
-		snprintf(f->detail, sizeof(f->detail),
-			 "%" PRIu64
-			 " mapping%s bounced through swiotlb, %" PRIu64
-			 " bytes",
-			 a->count, a->count == 1 ? "" : "s", a->bytes);
+	case DMAS_F_SWIOTLB_BOUNCE: {
+		const struct dmas_dev_masks *mk =
+			dmas_engine_dev_masks(e, f->dev);
+		uint64_t to = mk ? mk->bounce_to_device : 0;
+		uint64_t back = mk ? mk->bounce_from_device : 0;
+		int n;
+
+		n = snprintf(f->detail, sizeof(f->detail),
+			     "%" PRIu64
+			     " mapping%s bounced through swiotlb, %" PRIu64
+			     " bytes copied (%" PRIu64
+			     " to the device, %" PRIu64 " back); why: ",
+			     a->count, a->count == 1 ? "" : "s", to + back, to,
+			     back);
+		if (n > 0 && (size_t)n < sizeof(f->detail) &&
+		    !dmas_bounce_why(mk ? mk->bounce_why : 0, f->detail + n,
+				     sizeof(f->detail) - (size_t)n))
+			snprintf(f->detail + n, sizeof(f->detail) - (size_t)n,
+				 "not known");
 		break;
+	}
 	case DMAS_F_REDUNDANT_SYNC:
 		snprintf(
 			f->detail, sizeof(f->detail),

@@ -69,7 +69,14 @@ void scn_free(struct scn *s)
 
 void scn_session(struct scn *s, bool traced_from_boot)
 {
+	scn_session_hooks(s, traced_from_boot, "");
+}
+
+void scn_session_hooks(struct scn *s, bool traced_from_boot, const char *hooks)
+{
 	struct dmas_session ss = {0};
+
+	snprintf(ss.hooks, sizeof(ss.hooks), "%s", hooks);
 
 	strcpy(ss.kernel_release, "6.1.0-scenario");
 	strcpy(ss.hostname, "scenario");
@@ -81,9 +88,10 @@ void scn_session(struct scn *s, bool traced_from_boot)
 		s->sink.session(s->sink.ctx, &ss);
 }
 
-static uint32_t device_rec(struct scn *s, const char *name, const char *driver,
-			   int node, uint32_t flags, uint8_t domain,
-			   uint32_t group, uint8_t port)
+static uint32_t device_rec_mask(struct scn *s, const char *name,
+				const char *driver, int node, uint32_t flags,
+				uint8_t domain, uint32_t group, uint8_t port,
+				uint64_t mask)
 {
 	struct dmas_device d = {0};
 
@@ -94,7 +102,7 @@ static uint32_t device_rec(struct scn *s, const char *name, const char *driver,
 	snprintf(d.driver, sizeof(d.driver), "%s", driver ? driver : "");
 	snprintf(d.bus, sizeof(d.bus), "%s",
 		 strchr(name, ':') ? "pci" : "platform");
-	d.dma_mask = ~0ULL;
+	d.dma_mask = mask;
 	d.iommu_domain = domain;
 	d.iommu_group = group;
 	d.port = port;
@@ -106,6 +114,21 @@ static uint32_t device_rec(struct scn *s, const char *name, const char *driver,
 	if (s->sink.device)
 		s->sink.device(s->sink.ctx, &d);
 	return d.id;
+}
+
+static uint32_t device_rec(struct scn *s, const char *name, const char *driver,
+			   int node, uint32_t flags, uint8_t domain,
+			   uint32_t group, uint8_t port)
+{
+	return device_rec_mask(s, name, driver, node, flags, domain, group,
+			       port, ~0ULL);
+}
+
+uint32_t scn_device_mask(struct scn *s, const char *name, const char *driver,
+			 uint64_t mask, uint32_t flags)
+{
+	return device_rec_mask(s, name, driver, 0, flags, DMAS_IOMMU_UNKNOWN, 0,
+			       DMAS_PORT_UNKNOWN, mask);
 }
 
 uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
@@ -585,6 +608,23 @@ void scn_iova_free(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr)
 void scn_need_unmap(struct scn *s, uint32_t dev, bool needed)
 {
 	ev5(s, DMAS_EV_NEED_UNMAP, dev, 0, 0, 0, 0, 0, needed);
+}
+
+void scn_dma_mask(struct scn *s, uint32_t dev, uint64_t old, uint64_t mask,
+		  bool coherent, int ret, uint64_t bus_limit)
+{
+	struct dmas_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DMAS_EV_DMA_MASK;
+	ev.dev = dev;
+	ev.addr = mask;
+	ev.aux = old;
+	ev.count = (uint32_t)ret;
+	ev.phys = bus_limit;
+	if (coherent)
+		ev.flags = DMAS_F_COHERENT_MASK;
+	scn_event(s, &ev);
 }
 
 void scn_sync_elision(struct scn *s, uint32_t dev, bool elided)

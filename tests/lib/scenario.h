@@ -38,11 +38,16 @@ void scn_free(struct scn *s);
 /* ---- side tables ---- */
 /* The session record, start_ts = now. */
 void scn_session(struct scn *s, bool traced_from_boot);
+/* The session record with the hooks list the tracer would have chosen. */
+void scn_session_hooks(struct scn *s, bool traced_from_boot, const char *hooks);
 /* A device record; returns its id (1, 2, ...). node -1: none. */
 uint32_t scn_device(struct scn *s, const char *name, const char *driver,
 		    int node);
 uint32_t scn_device_flags(struct scn *s, const char *name, const char *driver,
 			  int node, uint32_t flags);
+/* A device record with a DMA mask (0: the record has none). */
+uint32_t scn_device_mask(struct scn *s, const char *name, const char *driver,
+			 uint64_t mask, uint32_t flags);
 /* A device record with isolation facts (enum dmas_iommu_domain, dmas_port). */
 uint32_t scn_device_iso(struct scn *s, const char *name, const char *driver,
 			uint8_t domain, uint32_t group, uint8_t port);
@@ -185,6 +190,12 @@ void scn_iova_free(struct scn *s, uint32_t dev, uint64_t state, uint64_t addr);
 void scn_need_unmap(struct scn *s, uint32_t dev, bool needed);
 /* dma_dev_need_sync() turned false (elided) or true again */
 void scn_sync_elision(struct scn *s, uint32_t dev, bool elided);
+/*
+ * dma_set_mask (or dma_set_coherent_mask: coherent) from old to mask with
+ * result ret (0 or -errno); bus_limit 0: none
+ */
+void scn_dma_mask(struct scn *s, uint32_t dev, uint64_t old, uint64_t mask,
+		  bool coherent, int ret, uint64_t bus_limit);
 /* a free from the device's own coherent area (no trace_dma_free) */
 void scn_dev_coherent_free(struct scn *s, uint32_t dev, uint64_t addr,
 			   uint64_t size);

@@ -33,7 +33,7 @@
  *   cpunode CPU node=N
  *   device ID name=S driver=S bus=S node=N mask=X
  *                            flags=iommu,bound_before,added,sync_elided,
- *                            no_unmap
+ *                            no_unmap,swiotlb_force
  *   stack ID "frame" "frame" ...   innermost first
  *   at T | at +D             event clock: absolute ns, or advance by D
  *   step D                   clock advance after each event (default 100)
@@ -47,10 +47,10 @@
  *     driver_unbind device_remove module_unload iommu_map iommu_unmap
  *     iommu_fault lost swiotlb_bounce iova_alloc iova_link iova_sync
  *     iova_unlink iova_destroy iova_free need_unmap sync_elision
- *     dev_coherent_free
+ *     dev_coherent_free dma_mask
  *     fields, as in struct dmas_event: dev pid cpu stack addr size phys aux
  *     count attrs flags dir name ts; dir is to, from, bidi, none (or the
- *     number); flags is write,error,atomic (or a number); name is for
+ *     number); flags is write,error,atomic,coherent (or a number); name is for
  *     driver_bind, driver_unbind, module_unload.  Aliases: sgl pool chan
  *     va state (= aux; state: the dma_iova_state of the iova_* kinds),
  *     cookie client (= addr), result (= count), nents and mapped (map_sg:
@@ -409,6 +409,8 @@ static void do_device(struct gen *g, const struct line *ln, char **words, int n)
 					d.flags |= DMAS_DEVF_SYNC_ELIDED;
 				else if (!strcmp(f, "no_unmap"))
 					d.flags |= DMAS_DEVF_NO_UNMAP;
+				else if (!strcmp(f, "swiotlb_force"))
+					d.flags |= DMAS_DEVF_SWIOTLB_FORCE;
 				else
 					d.flags |= (uint32_t)num(
 						g, ln, "device flags", f);
@@ -562,6 +564,8 @@ static void do_event(struct gen *g, const struct line *ln, int kind,
 					ev.flags |= DMAS_F_ERROR;
 				else if (!strcmp(f, "atomic"))
 					ev.flags |= DMAS_F_ATOMIC;
+				else if (!strcmp(f, "coherent"))
+					ev.flags |= DMAS_F_COHERENT_MASK;
 				else
 					ev.flags |=
 						(uint8_t)num(g, ln, "flags", f);

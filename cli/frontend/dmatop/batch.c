@@ -93,6 +93,14 @@ static json_object *jsev(const uint64_t by_sev[3])
 #define JADD(o, k, v) json_object_object_add(o, k, v)
 #define JU64(v) json_object_new_int64((int64_t)(v))
 
+static json_object *jhex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_object_new_string(buf);
+}
+
 static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 {
 	json_object *o = json_object_new_object();
@@ -135,6 +143,11 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	JADD(o, "pool_blocks", JU64(r->pool_blocks));
 	JADD(o, "map_errors", JU64(r->map_errors));
 	JADD(o, "bounced", JU64(r->bounced));
+	JADD(o, "bounce_bytes", JU64(r->bounce_bytes));
+	JADD(o, "swiotlb_forced", json_object_new_boolean(r->swiotlb_forced));
+	JADD(o, "dma_mask", r->dma_mask ? jhex(r->dma_mask) : NULL);
+	JADD(o, "coherent_mask",
+	     r->coherent_mask ? jhex(r->coherent_mask) : NULL);
 	JADD(o, "remote_pct",
 	     r->remote_pct < 0 ? NULL : json_object_new_double(r->remote_pct));
 	JADD(o, "findings", jsev(r->findings));

@@ -222,6 +222,21 @@ static void c_iommu(const struct devrow *r, const struct frame *fr, char *b,
 		 dmas_port_external(r->port) ? "!" : "");
 }
 
+/* Bytes swiotlb copied for the device; '*' when swiotlb is forced. */
+static void c_bounce(const struct devrow *r, const struct frame *fr, char *b,
+		     size_t n)
+{
+	char v[16];
+
+	fmt_bytes(r->bounce_bytes, v, sizeof(v));
+	snprintf(b, n, "%s%s", v, r->swiotlb_forced ? "*" : "");
+}
+
+static double n_bounce(const struct devrow *r)
+{
+	return (double)r->bounce_bytes;
+}
+
 static int s_iommu(const struct devrow *a, const struct devrow *b)
 {
 	/* untranslated first, then the names */
@@ -339,6 +354,8 @@ const struct dev_column dev_columns[NR_DEV_COLUMNS] = {
 			  "findings about this device (errors sort first)"},
 	[COL_IOMMU] = {"IOMMU", "iommu", 7, true, c_iommu, NULL, s_iommu,
 		       "IOMMU domain (ident: passthrough; ! external port)"},
+	[COL_BOUNCE] = {"BOUNCE", "bounce", 7, false, c_bounce, n_bounce, NULL,
+			"bytes swiotlb copied for the device (* forced)"},
 };
 
 const int nr_dev_columns = NR_DEV_COLUMNS;

@@ -80,6 +80,9 @@ struct devrow {
 	uint64_t maps, unmaps, syncs, map_bytes[DMAS_NDIR];
 	uint64_t outstanding, outstanding_bytes, outstanding_peak;
 	uint64_t coherent_bytes, pool_blocks, map_errors, bounced;
+	uint64_t bounce_bytes; /* swiotlb copies, both directions */
+	uint64_t dma_mask, coherent_mask; /* 0: not known */
+	bool swiotlb_forced;
 	uint64_t remote_bytes, local_bytes;
 	uint64_t findings[3];
 	uint64_t nr_findings;
@@ -197,6 +200,7 @@ enum {
 	COL_REMOTE,
 	COL_FINDINGS,
 	COL_IOMMU,
+	COL_BOUNCE,
 	NR_DEV_COLUMNS
 };
 

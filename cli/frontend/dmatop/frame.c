@@ -63,7 +63,8 @@ static double rate(uint64_t now, uint64_t before, double dt)
 }
 
 static void fill_row(struct devrow *r, const struct dmas_device *d,
-		     const struct dmas_dev_stats *st)
+		     const struct dmas_dev_stats *st,
+		     const struct dmas_dev_masks *mk)
 {
 	int i;
 
@@ -91,6 +92,10 @@ static void fill_row(struct devrow *r, const struct dmas_device *d,
 	r->pool_blocks = st->pool_blocks;
 	r->map_errors = st->map_errors;
 	r->bounced = st->bounced;
+	r->bounce_bytes = st->bounce_bytes;
+	r->dma_mask = mk ? mk->dma_mask : 0;
+	r->coherent_mask = mk ? mk->coherent_mask : 0;
+	r->swiotlb_forced = mk && mk->swiotlb_forced;
 	r->remote_bytes = st->remote_bytes;
 	r->local_bytes = st->local_bytes;
 	if (st->remote_bytes + st->local_bytes)
@@ -278,7 +283,8 @@ void frame_take(struct feed *f, const struct frame *prev, struct frame *fr,
 		struct devrow *r = &fr->devs[fr->nr_devs++];
 		int k;
 
-		fill_row(r, d, dmas_engine_dev_stats(e, d->id));
+		fill_row(r, d, dmas_engine_dev_stats(e, d->id),
+			 dmas_engine_dev_masks(e, d->id));
 		if (!f->path && f->src)
 			kernel_counters(f, fr, r);
 		if (fr->rates_valid)

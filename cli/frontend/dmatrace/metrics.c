@@ -39,6 +39,7 @@ enum {
 	C_REMOTE,
 	C_LOCAL,
 	C_BOUNCED,
+	C_BOUNCE_BYTES,
 	C_XSUB,
 	C_XDONE,
 	C_XFAIL,
@@ -58,6 +59,7 @@ struct slot {
 	int32_t node;
 	bool other;
 	bool iommu;
+	uint8_t mask_bits; /* width of the device's DMA mask, 0: not known */
 	/* device="..",driver="..",numa_node=".." escaped, made once */
 	char lbl[2 * (DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN) + 48];
 	unsigned live; /* devices in it, not expired */
@@ -141,6 +143,7 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	c[C_REMOTE] = st->remote_bytes;
 	c[C_LOCAL] = st->local_bytes;
 	c[C_BOUNCED] = st->bounced;
+	c[C_BOUNCE_BYTES] = st->bounce_bytes;
 	c[C_XSUB] = st->xfers_submitted;
 	c[C_XDONE] = st->xfers_completed;
 	c[C_XFAIL] = st->xfers_failed;
@@ -230,6 +233,16 @@ static unsigned own_exported(const struct metrics *m)
 }
 
 /* Puts a (returning) device into its slot, or "other" past the cap. */
+/* DMA_BIT_MASK(n) -> n: the mask's width as a small label value. */
+static uint8_t mask_bits(uint64_t mask)
+{
+	uint8_t n = 0;
+
+	while (n < 64 && (mask >> n) & 1)
+		n++;
+	return n;
+}
+
 static int place(struct metrics *m, struct devtrack *t,
 		 const struct dmas_device *d)
 {
@@ -265,6 +278,7 @@ static int place(struct metrics *m, struct devtrack *t,
 	if (!s->other) {
 		snprintf(s->bus, sizeof(s->bus), "%s", d->bus);
 		s->iommu = d->flags & DMAS_DEVF_IOMMU;
+		s->mask_bits = mask_bits(d->dma_mask);
 	}
 	s->live++;
 	t->slot = k;
@@ -341,6 +355,9 @@ static int update_device(struct metrics *m, const struct dmas_engine *e,
 	if (busy)
 		t->last_active = now;
 	s = &m->slots[t->slot];
+	/* dma_set_mask in probe, after the device's first record */
+	if (!s->other && !t->expired)
+		s->mask_bits = mask_bits(d->dma_mask);
 	for (i = 0; i < C_NR; i++) {
 		/* a counter the engine lowered (never expected): keep ours */
 		if (c[i] > t->counted[i])
@@ -635,7 +652,7 @@ static void device_info(FILE *f, const struct metrics *m)
 	size_t i;
 
 	family(f, "dmascope_device_info", "gauge",
-	       "Devices exported with their own series: bus and whether an IOMMU translates their addresses.");
+	       "Devices exported with their own series: bus, whether an IOMMU translates their addresses, and the width of their DMA mask in bits (0: not known).");
 	for (i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 
@@ -645,7 +662,8 @@ static void device_info(FILE *f, const struct metrics *m)
 		put_dev_labels(f, s);
 		fputs(",bus=\"", f);
 		put_value(f, s->bus);
-		fprintf(f, "\",iommu=\"%s\"} 1\n", s->iommu ? "yes" : "no");
+		fprintf(f, "\",iommu=\"%s\",dma_mask_bits=\"%u\"} 1\n",
+			s->iommu ? "yes" : "no", s->mask_bits);
 	}
 }
 
@@ -823,6 +841,10 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 		 C_LOCAL, -1);
 	per_slot(f, m, "dmascope_swiotlb_bounces_total", "counter",
 		 "Mappings bounced through swiotlb.", C_BOUNCED, -1);
+	per_slot(
+		f, m, "dmascope_swiotlb_bounce_bytes_total", "counter",
+		"Bytes swiotlb copied for the device, into and out of its bounce buffers.",
+		C_BOUNCE_BYTES, -1);
 	per_slot(f, m, "dmascope_iommu_faults_total", "counter",
 		 "IOMMU faults reported for the device.", C_IOMMU_FAULTS, -1);
 	dmaengine_families(f, m);

@@ -24,7 +24,12 @@
  *   fingerprint, fails_gate, baseline_state new|unchanged (--baseline),
  *   suppression{rule, justification} (--suppress)},
  *   devices[]{id, name, driver, bus, numa_node, iommu, iommu_group,
- *   iommu_domain, isolation, port (null: not known), dma_mask, sync_checks, sync_checks_note, unmap_optional, stats{...}},
+ *   iommu_domain, isolation, port (null: not known), dma_mask,
+ *   masks{dma_mask, coherent_mask, bus_limit (null: not known), sets,
+ *   set_failures, swiotlb_forced, bounce_bytes_to_device,
+ *   bounce_bytes_from_device, bounce_why[] (swiotlb_force, mask,
+ *   external_port, unknown)}, sync_checks, sync_checks_note,
+ *   unmap_optional, stats{..., bounced, bounce_bytes, ...}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
  */
 #include <inttypes.h>
@@ -216,6 +221,7 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 						numa_total)
 		       : NULL);
 	add(j, "bounced", u64(st->bounced));
+	add(j, "bounce_bytes", u64(st->bounce_bytes));
 	add(j, "preexisting", u64(st->preexisting));
 	add(j, "iommu_faults", u64(st->iommu_faults));
 	add(j, "iova_ranges", u64(st->iova_ranges));
@@ -230,6 +236,34 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 	add(fs, "warning", u64(st->findings[DMAS_SEV_WARNING]));
 	add(fs, "info", u64(st->findings[DMAS_SEV_INFO]));
 	add(j, "findings", fs);
+	return j;
+}
+
+/* The device's masks and what swiotlb copied for it, and why. */
+static struct json_object *masks_json(const struct dmas_engine *e, uint32_t id)
+{
+	const struct dmas_dev_masks *mk = dmas_engine_dev_masks(e, id);
+	struct json_object *j, *why;
+
+	if (!mk)
+		return NULL;
+	j = json_object_new_object();
+	why = json_object_new_array();
+	add(j, "dma_mask", mk->dma_mask ? hex(mk->dma_mask) : NULL);
+	add(j, "coherent_mask",
+	    mk->coherent_mask ? hex(mk->coherent_mask) : NULL);
+	add(j, "bus_limit", mk->bus_limit ? hex(mk->bus_limit) : NULL);
+	add(j, "sets", u64(mk->sets));
+	add(j, "set_failures", u64(mk->set_failures));
+	add(j, "swiotlb_forced", json_object_new_boolean(mk->swiotlb_forced));
+	add(j, "bounce_bytes_to_device", u64(mk->bounce_to_device));
+	add(j, "bounce_bytes_from_device", u64(mk->bounce_from_device));
+	for (size_t i = 0; i < DMAS_NR_BOUNCE_REASONS; i++)
+		if (mk->bounce_why & dmas_bounce_reasons[i].bit)
+			json_object_array_add(
+				why, json_object_new_string(
+					     dmas_bounce_reasons[i].key));
+	add(j, "bounce_why", why);
 	return j;
 }
 
@@ -264,6 +298,7 @@ static struct json_object *device_json(const struct dmas_engine *e,
 		    ? json_object_new_string(dmas_port_name(d->port))
 		    : NULL);
 	add(j, "dma_mask", hex(d->dma_mask));
+	add(j, "masks", masks_json(e, d->id));
 	/* false: the kernel elides the device's syncs, so none were checked */
 	add(j, "sync_checks",
 	    json_object_new_boolean(!(d->flags & DMAS_DEVF_SYNC_ELIDED) &&

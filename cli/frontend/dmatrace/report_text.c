@@ -419,6 +419,7 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_device *d)
 {
 	const struct dmas_dev_stats *st = dmas_engine_dev_stats(e, d->id);
+	const struct dmas_dev_masks *mk = dmas_engine_dev_masks(e, d->id);
 	const char *drv = dmas_report_driver(e, o, d->id);
 	char b[4][32];
 	uint64_t numa_total;
@@ -476,7 +477,33 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 	else
 		fprintf(out,
 			"  numa        remote share unknown (no node for device or memory)\n");
-	fprintf(out, "  swiotlb     %" PRIu64 " bounces\n", st->bounced);
+	fprintf(out, "  swiotlb     %" PRIu64 " bounces", st->bounced);
+	if (mk && (st->bounce_bytes || mk->swiotlb_forced)) {
+		char why[96];
+
+		dmas_bounce_why(mk->bounce_why, why, sizeof(why));
+		fprintf(out,
+			", %" PRIu64 " bytes copied (%" PRIu64
+			" to the device, %" PRIu64 " back)%s%s%s",
+			st->bounce_bytes, mk->bounce_to_device,
+			mk->bounce_from_device, why[0] ? "; why: " : "", why,
+			mk->swiotlb_forced ? "; swiotlb forced" : "");
+	}
+	fputc('\n', out);
+	if (mk && (mk->coherent_mask || mk->bus_limit || mk->sets ||
+		   mk->set_failures)) {
+		fprintf(out, "  masks       dma 0x%" PRIx64, mk->dma_mask);
+		if (mk->coherent_mask)
+			fprintf(out, ", coherent 0x%" PRIx64,
+				mk->coherent_mask);
+		if (mk->bus_limit)
+			fprintf(out, ", bus limit 0x%" PRIx64, mk->bus_limit);
+		fprintf(out, ", %" PRIu32 " set%s seen", mk->sets,
+			mk->sets == 1 ? "" : "s");
+		if (mk->set_failures)
+			fprintf(out, ", %" PRIu32 " refused", mk->set_failures);
+		fputc('\n', out);
+	}
 	if (st->preexisting)
 		fprintf(out,
 			"  before      %" PRIu64

@@ -151,6 +151,20 @@ else
 	buggy external-dma-untranslated external-dma-untranslated
 	refused external-dma-bounced
 fi
+# DMA masks: vdmac-m32 (no driver) and vdmac-nomask (a driver that never
+# sets its mask)
+buggy mask-changed-while-mapped mask-changed-while-mapped
+buggy mask-never-set mask-never-set
+check "mask-never-set: on the device vdmac registered, with its address" \
+	grep -Eq '^finding=mask-never-set dev=vdmac-nomask addr=0x[0-9a-f]+ size=4096$' $D/ground_truth
+if [ "$force" = 1 ]; then
+	buggy mask-32bit
+	check "mask-32bit: 16 pages bounced, 8 copied back" grep -qx \
+		'bounce_bytes dev=vdmac-m32 to_device=65536 from_device=32768 forced=1' $D/ground_truth
+else
+	refused mask-32bit
+fi
+
 check "vdmac-ext: removable in sysfs, no iommu group" sh -c \
 	'test "$(cat /sys/bus/platform/devices/vdmac-ext/removable)" = removable && test ! -e /sys/bus/platform/devices/vdmac-ext/iommu_group'
 
