@@ -181,8 +181,7 @@ void dmas_engine_chan_latency(const struct dmas_engine *e, size_t chan,
 	const struct lat_hist *h;
 
 	memset(out, 0, sizeof(*out));
-	if (chan >= e->nr_chans || ph >= DMAS_LAT_PHASES ||
-	    !e->chans[chan].lat)
+	if (chan >= e->nr_chans || ph >= DMAS_LAT_PHASES || !e->chans[chan].lat)
 		return;
 	h = &e->chans[chan].lat[ph];
 	if (!h->count)
