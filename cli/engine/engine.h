@@ -338,6 +338,8 @@ enum dmas_lat_phase {
 	DMAS_LAT_SUBMIT_COMPLETE,
 	DMAS_LAT_PHASES
 };
+/* A duration as reports and finding details write it: "1.234 s", "500.000 ms" */
+const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len);
 /* "submit_to_start", "start_to_complete", "submit_to_complete" */
 extern const char *const dmas_lat_phase_names[DMAS_LAT_PHASES];
 struct dmas_lat_summary {

@@ -91,15 +91,14 @@ static uint64_t hist_quantile(const struct lat_hist *h, unsigned permille)
 	return h->max;
 }
 
-/* ns as the detail line shows it: "1.50 ms" */
-static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
+const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len)
 {
-	if (ns >= 1000000000ULL)
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	else if (ns >= 1000000ULL)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else if (ns >= 1000ULL)
-		snprintf(buf, len, "%.2f us", ns / 1e3);
+	if (ns >= 1000000000ull)
+		snprintf(buf, len, "%.3f s", ns / 1e9);
+	else if (ns >= 1000000ull)
+		snprintf(buf, len, "%.3f ms", ns / 1e6);
+	else if (ns >= 1000ull)
+		snprintf(buf, len, "%.3f us", ns / 1e3);
 	else
 		snprintf(buf, len, "%" PRIu64 " ns", ns);
 	return buf;
@@ -154,8 +153,9 @@ void lat_format(struct dmas_engine *e, const struct agg *a,
 		 "%" PRIu64 " transfer%s on channel %u over the %s budget, "
 		 "slowest %s (cookie %" PRIu64 ")",
 		 a->count, a->count == 1 ? "" : "s", c->pub.index,
-		 fmt_ns(e->opts.latency_budget_ns, b, sizeof(b)),
-		 fmt_ns(c->budget_worst_ns, w, sizeof(w)), c->worst_cookie);
+		 dmas_fmt_duration(e->opts.latency_budget_ns, b, sizeof(b)),
+		 dmas_fmt_duration(c->budget_worst_ns, w, sizeof(w)),
+		 c->worst_cookie);
 }
 
 void lat_free(struct chan_state *c)

@@ -321,7 +321,7 @@ contains "text: latency budget in the header" "$T/t.out" "latency budget 1.000 m
 contains "text: submit->start per channel" "$T/t.out" "submit->start     p50 10.000 us, p99 10.000 us, max 10.000 us (22 transfers)"
 contains "text: submit->complete per channel" "$T/t.out" "submit->complete  p50 114.687 us, p99 3.010 ms, max 3.010 ms (22 transfers)"
 contains "text: count over the budget" "$T/t.out" "2 over the 1.000 ms latency budget"
-contains "text: xfer-over-budget names count and slowest" "$T/t.out" "2 transfers on channel 0 over the 1.00 ms budget, slowest 3.01 ms (cookie 101)"
+contains "text: xfer-over-budget names count and slowest" "$T/t.out" "2 transfers on channel 0 over the 1.000 ms budget, slowest 3.010 ms (cookie 101)"
 replay r --json --latency-budget 1ms "$T/latency.dmat"
 expect "json: latency per phase" \
 	"$(jq -c '[.channels[] | [.index, .latency.submit_to_start.p50_ns, .latency.start_to_complete.max_ns, .latency.submit_to_complete.count, .latency.submit_to_complete.p99_ns, .over_budget]]' "$T/r.out")" \

@@ -39,6 +39,17 @@ static void xfer(struct scn *s, uint32_t dev, uint64_t chan, uint64_t cookie,
 	scn_xfer_complete(s, dev, chan, cookie);
 }
 
+/* One transfer on CHAN that fails ns after its submission. */
+static void failed_xfer(struct scn *s, uint32_t dev, uint64_t cookie,
+			uint64_t ns)
+{
+	scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
+	scn_desc_submit(s, dev, CHAN, cookie);
+	scn_issue_pending(s, dev, CHAN);
+	scn_advance(s, ns);
+	scn_xfer_error(s, dev, CHAN, cookie, 2);
+}
+
 TEST(latency_quantiles_per_phase)
 {
 	struct dmas_engine *e;
@@ -90,11 +101,7 @@ TEST(latency_without_start_events)
 	scn_chan_request(s, dev, CHAN, 0, 0);
 	xfer(s, dev, CHAN, 1, 30 * US, 20 * US, false);
 	/* a failed transfer is not timed */
-	scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
-	scn_desc_submit(s, dev, CHAN, 2);
-	scn_issue_pending(s, dev, CHAN);
-	scn_advance(s, 9 * MS);
-	scn_xfer_error(s, dev, CHAN, 2, 2);
+	failed_xfer(s, dev, 2, 9 * MS);
 	scn_finish(s);
 	dmas_engine_chan_latency(e, 0, DMAS_LAT_SUBMIT_START, &q);
 	dmas_engine_chan_latency(e, 0, DMAS_LAT_SUBMIT_COMPLETE, &t);
@@ -139,13 +146,13 @@ TEST(xfer_over_budget_one_finding_per_channel)
 	CHECK_EQ(f->size, 512);
 	CHECK_EQ(f->close_kind, DMAS_EV_XFER_COMPLETE);
 	CHECK_CONTAINS(f->detail, "1000 transfers on channel 2");
-	CHECK_CONTAINS(f->detail, "over the 1.00 ms budget");
+	CHECK_CONTAINS(f->detail, "over the 1.000 ms budget");
 	/* the slowest: 100 us + 1 ms + 999 us, the last of the loop */
-	CHECK_CONTAINS(f->detail, "slowest 2.10 ms (cookie 1009)");
+	CHECK_CONTAINS(f->detail, "slowest 2.099 ms (cookie 1009)");
 	CHECK_EQ(dmas_engine_channel(e, 0)->over_budget, 1000);
 	f = scn_finding(e, "xfer-over-budget", 1);
 	CHECK_CONTAINS(f->detail, "1 transfer on channel 3");
-	CHECK_CONTAINS(f->detail, "slowest 4.00 ms (cookie 1)");
+	CHECK_CONTAINS(f->detail, "slowest 4.000 ms (cookie 1)");
 	CHECK_EQ(dmas_engine_channel(e, 1)->over_budget, 1);
 	scn_free(s);
 }
@@ -160,11 +167,7 @@ TEST(xfer_within_budget_or_no_budget_is_silent)
 	scn_chan_request(s, dev, CHAN, 0, 0);
 	xfer(s, dev, CHAN, 1, 1 * MS, 4 * MS, true);
 	/* a slow transfer that failed is xfer-error's, not the budget's */
-	scn_desc_prep(s, dev, CHAN, 0, 0x1000, 512, 0);
-	scn_desc_submit(s, dev, CHAN, 2);
-	scn_issue_pending(s, dev, CHAN);
-	scn_advance(s, 9 * MS);
-	scn_xfer_error(s, dev, CHAN, 2, 2);
+	failed_xfer(s, dev, 2, 9 * MS);
 	scn_finish(s);
 	CHECK_STREQ(scn_ids(e), "xfer-error");
 	CHECK_EQ(dmas_engine_channel(e, 0)->over_budget, 0);
