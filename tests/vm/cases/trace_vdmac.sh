@@ -37,6 +37,7 @@ applying() {
 		case $_l in
 		*requires=--leak-age*) case $2 in *--leak-age*) ;; *) continue ;; esac ;;
 		*requires=--leaks-at-exit*) case $2 in *--leaks-at-exit*) ;; *) continue ;; esac ;;
+		*requires=--latency-budget*) case $2 in *--latency-budget*) ;; *) continue ;; esac ;;
 		*requires=trace-before-bind*) continue ;;
 		esac
 		case $_l in *when=unbind*) [ "$1" = leak-at-unbind ] || continue ;; esac
@@ -85,6 +86,12 @@ for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
 	long-held)
 		trace "$s" "--leak-age 1s --leaks-at-exit" "echo $s >$D/run; sleep 2"
 		echo release >$D/run
+		;;
+	xfer-over-budget)
+		# the budget its truth line names
+		trace "$s" "--latency-budget 100ms" "echo $s >$D/run"
+		check "$s: the truth names the budget passed" \
+			grep -q 'finding=xfer-over-budget .*budget=100ms' "$T/$s.truth"
 		;;
 	*) trace "$s" "" "echo $s >$D/run" ;;
 	esac
