@@ -3,8 +3,9 @@
  * scn_dmaengine.c - scenarios that misuse dmaengine channels and
  * descriptors (cli/engine/dmaengine.c): a descriptor never issued, a
  * stalled transfer, failing transfers, a terminate with transfers in
- * flight.
+ * flight, a transfer over a latency budget.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/string.h>
@@ -41,6 +42,39 @@ out:
 	return sc_close(r, chan, &b, NULL, ret);
 }
 
+/* A page of rx issued on a paused channel: nothing moves until resume. */
+static int stalled_rx(struct vdmac_run *r, struct dma_chan *chan,
+		      struct vbuf *b, struct xwait *w)
+{
+	int ret;
+
+	ret = vbuf_map(r, b, DMA_FROM_DEVICE) ?:
+	      xqueue(r, chan, DMA_DEV_TO_MEM, b->dma, 0, PAGE_SIZE, w);
+	if (ret)
+		return ret;
+	dmaengine_pause(chan);
+	dma_async_issue_pending(chan);
+	return 0;
+}
+
+/* Resume the channel; the stalled rx completes late and is read. */
+static int stalled_rx_done(struct vdmac_run *r, struct dma_chan *chan,
+			   struct vbuf *b, struct xwait *w)
+{
+	int ret;
+
+	dmaengine_resume(chan);
+	ret = xwait_for(r, chan, w, WAIT_MS);
+	if (ret)
+		return ret;
+	dma_sync_single_for_cpu(r->dev, b->dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	cpu_touch(r, b->dma, PAGE_SIZE, false);
+	check(r, adc_matches(b->cpu, PAGE_SIZE, 0),
+	      "late rx does not hold the ADC samples");
+	r->bytes += PAGE_SIZE;
+	return 0;
+}
+
 int sc_xfer_timeout(struct vdmac_run *r)
 {
 	struct dma_chan *chan;
@@ -51,15 +85,9 @@ int sc_xfer_timeout(struct vdmac_run *r)
 	ret = sc_open(r, &chan, &b, NULL, PAGE_SIZE);
 	if (ret)
 		return ret;
-	ret = vbuf_map(r, &b, DMA_FROM_DEVICE);
+	ret = stalled_rx(r, chan, &b, &w);
 	if (ret)
 		goto out;
-	ret = xqueue(r, chan, DMA_DEV_TO_MEM, b.dma, 0, PAGE_SIZE, &w);
-	if (ret)
-		goto out;
-	/* a stalled engine: issued, but nothing moves until resume */
-	dmaengine_pause(chan);
-	dma_async_issue_pending(chan);
 	check(r, !wait_for_completion_timeout(&w.done,
 					      msecs_to_jiffies(vdmac_timeout_ms)),
 	      "the paused channel completed a transfer");
@@ -67,16 +95,40 @@ int sc_xfer_timeout(struct vdmac_run *r)
 	      dev_name(r->dev), dma_chan_name(chan), w.cookie,
 	      vdmac_timeout_ms);
 	/* then it completes late, so nothing else is planted */
-	dmaengine_resume(chan);
-	ret = xwait_for(r, chan, &w, WAIT_MS);
-	if (!ret) {
-		dma_sync_single_for_cpu(r->dev, b.dma, PAGE_SIZE,
-					DMA_FROM_DEVICE);
-		cpu_touch(r, b.dma, PAGE_SIZE, false);
-		check(r, adc_matches(b.cpu, PAGE_SIZE, 0),
-		      "late rx does not hold the ADC samples");
-		r->bytes += PAGE_SIZE;
-	}
+	ret = stalled_rx_done(r, chan, &b, &w);
+out:
+	return sc_close(r, chan, &b, NULL, ret);
+}
+
+/*
+ * One transfer held on a paused channel for OVER_BUDGET_STALL_MS, three
+ * times the budget the tests pass (--latency-budget 100ms), then completed:
+ * one xfer-over-budget on its channel.  Its truth line names the budget.
+ */
+#define OVER_BUDGET_MS		100
+#define OVER_BUDGET_STALL_MS	(3 * OVER_BUDGET_MS)
+
+int sc_xfer_over_budget(struct vdmac_run *r)
+{
+	struct dma_chan *chan;
+	struct vbuf b = {};
+	struct xwait w;
+	int ret;
+
+	ret = sc_open(r, &chan, &b, NULL, PAGE_SIZE);
+	if (ret)
+		return ret;
+	ret = stalled_rx(r, chan, &b, &w);
+	if (ret)
+		goto out;
+	msleep(OVER_BUDGET_STALL_MS);
+	check(r, !completion_done(&w.done),
+	      "the paused channel completed a transfer");
+	ret = stalled_rx_done(r, chan, &b, &w);
+	if (!ret)
+		truth("finding=xfer-over-budget dev=%s chan=%s cookie=%d budget=%ums stalled_ms=%u requires=--latency-budget",
+		      dev_name(r->dev), dma_chan_name(chan), w.cookie,
+		      OVER_BUDGET_MS, OVER_BUDGET_STALL_MS);
 out:
 	return sc_close(r, chan, &b, NULL, ret);
 }

@@ -12,7 +12,8 @@
  *                 finding=<findings.def id> dev=<device> [addr=0x.. size=N
  *                 dir=to-device|from-device|bidirectional] [key=value ...]
  *                 A line with requires=<condition> only applies then
- *                 (requires=--leak-age, --leaks-at-exit, trace-before-bind);
+ *                 (requires=--leak-age, --leaks-at-exit, --latency-budget
+ *                 with the budget= the tests pass, trace-before-bind);
  *                 when=unbind: the finding appears when the device unbinds.
  *                 needs=seen-syncs: only the device's syncs show it; a
  *                 line syncs=elided dev=<device> says the kernel skipped
@@ -197,6 +198,8 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "submit without dma_async_issue_pending" },
 	{ "xfer-timeout", "buggy", sc_xfer_timeout,
 	  "a transfer stalled on a paused channel for xfer_timeout_ms" },
+	{ "xfer-over-budget", "buggy", sc_xfer_over_budget,
+	  "a transfer held 300 ms on a paused channel (budget 100 ms)" },
 	{ "xfer-error", "buggy", sc_xfer_error,
 	  "a transfer that completes with an error" },
 	{ "xfer-bus-error", "buggy", sc_xfer_bus_error,

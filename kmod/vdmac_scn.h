@@ -162,6 +162,7 @@ int sc_numa_remote_cpu(struct vdmac_run *r);
 int sc_desc_never_issued(struct vdmac_run *r);
 int sc_xfer_timeout(struct vdmac_run *r);
 int sc_xfer_error(struct vdmac_run *r);
+int sc_xfer_over_budget(struct vdmac_run *r);
 int sc_xfer_bus_error(struct vdmac_run *r);
 int sc_terminate_in_flight(struct vdmac_run *r);
 

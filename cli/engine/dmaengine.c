@@ -27,6 +27,7 @@
  *   its consequence.
  * - `channel-leak`: at MODULE_UNLOAD X, each channel requested from X's code
  *   (request stack) and not released.
+ * - `xfer-over-budget`: latency.c, from each completion.
  * Findings are uncertain when events were lost since the descriptor was
  * submitted (or the channel requested).
  */
@@ -304,6 +305,10 @@ static void on_done(struct dmas_engine *e, struct dev_state *d,
 		return;
 	if (!err && ev->ts >= ds->ts)
 		stats_xfer_latency(d, ev->ts - ds->ts);
+	if (!err && ds->state != DS_PREPPED) {
+		desc_as_map(e, c, ds, &m);
+		lat_xfer_done(e, c, ds, ev, &m);
+	}
 	if (ds->state == DS_SUBMITTED) {
 		/* completed without an issue we saw: it was issued */
 		c->pub.pending--;
@@ -424,6 +429,11 @@ void dmaeng_event(struct dmas_engine *e, struct dev_state *d,
 			d->run.xfers_in_flight++;
 		}
 		break;
+	case DMAS_EV_XFER_START:
+		idx = 0;
+		if (desc_find(e, c, ev->addr, &idx) && !e->descs[idx].start_ts)
+			e->descs[idx].start_ts = ev->ts;
+		break;
 	case DMAS_EV_XFER_COMPLETE:
 	case DMAS_EV_XFER_ERROR:
 		on_done(e, d, c, ev);
@@ -538,6 +548,10 @@ size_t dmas_engine_chan_descs(const struct dmas_engine *e, size_t chan,
 
 void dmaeng_free(struct dmas_engine *e)
 {
+	size_t i;
+
+	for (i = 0; i < e->nr_chans; i++)
+		lat_free(&e->chans[i]);
 	free(e->chans);
 	htab_free(&e->chan_h);
 	free(e->descs);

@@ -774,6 +774,9 @@ static void agg_format_one(struct dmas_engine *e, const struct agg *a)
 	case DMAS_F_EXTERNAL_BOUNCED:
 		isolation_format(e, a, f);
 		break;
+	case DMAS_F_XFER_OVER_BUDGET:
+		lat_format(e, a, f);
+		break;
 	default:
 		hints_format(e, a, f);
 		break;
@@ -1394,5 +1397,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += e->cap_pools * sizeof(*e->pools) + htab_bytes(&e->pool_h);
 	b += iommu_bytes(e);
 	b += iova_mem_bytes(e);
+	b += lat_mem_bytes(e);
 	return b;
 }

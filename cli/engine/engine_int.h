@@ -200,6 +200,7 @@ struct desc_state_rec {
 	uint64_t cookie;
 	uint64_t ts; /* submitted (prepared before that) */
 	uint64_t issue_ts;
+	uint64_t start_ts; /* XFER_START seen, 0 none (latency.c) */
 	uint64_t phys; /* dma address the transfer targets */
 	uint64_t size;
 	uint64_t map_ts; /* target mapping's creation time (identity check) */
@@ -220,6 +221,9 @@ struct chan_state {
 	uint64_t request_ts;
 	uint32_t loss_gen;
 	uint32_t head, tail; /* descriptor list */
+	struct lat_hist *lat; /* DMAS_LAT_PHASES histograms, NULL until one */
+	uint64_t budget_worst_ns; /* slowest transfer over the budget */
+	uint64_t worst_cookie; /* its cookie */
 };
 
 /* One finding folded over many events (NUMA, hints, map errors). */
@@ -227,7 +231,9 @@ struct agg {
 	size_t finding; /* index in e->findings */
 	uint64_t count;
 	uint64_t bytes;
-	int32_t node_a, node_b; /* NUMA: buffer/cpu node, device node */
+	/* NUMA: buffer/cpu node, device node; xfer-over-budget: node_a is
+	 * the channel's index */
+	int32_t node_a, node_b;
 	int32_t mixed; /* NUMA: more than one remote node seen */
 };
 
@@ -530,6 +536,16 @@ void recent_note(struct dmas_engine *e, const struct dmas_map *m,
 		 const struct dmas_event *ev, uint8_t flags);
 const struct recent *recent_find(struct dmas_engine *e, uint32_t dev,
 				 enum map_class cls, uint64_t addr);
+
+/* ---- latency.c ---- */
+/* Transfer ds of channel c completed without error at ev. */
+void lat_xfer_done(struct dmas_engine *e, struct chan_state *c,
+		   const struct desc_state_rec *ds, const struct dmas_event *ev,
+		   const struct dmas_map *m);
+void lat_format(struct dmas_engine *e, const struct agg *a,
+		struct dmas_finding *f);
+void lat_free(struct chan_state *c);
+size_t lat_mem_bytes(const struct dmas_engine *e);
 
 /* ---- stats.c ---- */
 /* a dmaengine transfer completed ns after its submission */

@@ -107,7 +107,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation latency; do
 	gen $s || true
 done
 
@@ -129,6 +129,10 @@ both mixup "coherent-via-streaming-api " 1
 both xfer-stuck "xfer-timeout " 1
 both iova "iova-misuse leak-at-unbind " 1
 both newer-kernel "" 0
+both latency "" 0
+both latency "xfer-over-budget " 1 --latency-budget 1ms
+both latency "" 0 --latency-budget 3010us
+both latency "" 0 --latency-budget 0
 both isolation "external-dma-bounced external-dma-untranslated external-dma-untranslated swiotlb-bounce " 1
 # the isolation facts travel in the recording to the report and the JSON
 replay iso "$T/isolation.dmat"
@@ -310,6 +314,22 @@ contains "text: dmaengine counts" "$T/t.out" "2 submitted, 2 issued, 2 completed
 replay r --json "$T/dmaengine.dmat"
 expect "json: channel counts" "$(jq -c '.channels[0] | [.provider, .client, .submitted, .completed, .released]' "$T/r.out")" \
 	'["vdmac.0","vdmac-client.0",2,2,true]'
+# transfer latency per channel and phase; quantiles are bucket tops, never
+# above the largest value, within 12.5% of the true one
+replay t --latency-budget 1ms "$T/latency.dmat"
+contains "text: latency budget in the header" "$T/t.out" "latency budget 1.000 ms"
+contains "text: submit->start per channel" "$T/t.out" "submit->start     p50 10.000 us, p99 10.000 us, max 10.000 us (22 transfers)"
+contains "text: submit->complete per channel" "$T/t.out" "submit->complete  p50 114.687 us, p99 3.010 ms, max 3.010 ms (22 transfers)"
+contains "text: count over the budget" "$T/t.out" "2 over the 1.000 ms latency budget"
+contains "text: xfer-over-budget names count and slowest" "$T/t.out" "2 transfers on channel 0 over the 1.000 ms budget, slowest 3.010 ms (cookie 101)"
+replay r --json --latency-budget 1ms "$T/latency.dmat"
+expect "json: latency per phase" \
+	"$(jq -c '[.channels[] | [.index, .latency.submit_to_start.p50_ns, .latency.start_to_complete.max_ns, .latency.submit_to_complete.count, .latency.submit_to_complete.p99_ns, .over_budget]]' "$T/r.out")" \
+	'[[0,10000,3000000,22,3010000,2],[1,null,null,1,40000,0]]'
+expect "json: latency budget option" "$(jq -c '.options.latency_budget_ns' "$T/r.out")" 1000000
+replay r --latency-budget 5x "$T/latency.dmat"
+expect "--latency-budget 5x: refused" "$rc" 2
+contains "--latency-budget 5x: says why" "$T/r.err" "--latency-budget: '5x' is not a duration"
 
 "$DMATRACE" replay -q - <"$T/leak.dmat" >"$T/stdin.out" 2>&1
 expect "replay - reads standard input" "$(text_ids "$T/stdin.out")" "leak-at-unbind map-error "

@@ -350,4 +350,30 @@ check "textfile: no HTTP metrics without HTTP" eval '! grep -q dmascope_http_ "$
 check "serve --listen none without --textfile is refused" \
 	eval '"$DMATRACE" serve --listen none --replay "$T/fleet.dmat" 2>/dev/null; test $? = 2'
 
+# ---- per-channel latency: quantiles by phase, transfers over the budget ----
+mkdir -p "$T/lat"
+if "$DMATGEN" -o "$T/lat.dmat" "$here/../cli/scenarios/latency.scn" 2>"$T/lat.gen.err"; then
+	timeout -s KILL 30 "$DMATRACE" serve --listen none --textfile "$T/lat" \
+		--replay "$T/lat.dmat" --speed 0 --duration 2 --latency-budget 1ms 2>"$T/lat.err"
+	lat="$T/lat/dmascope.prom"
+	l='device="vdmac.0",driver="vdmac",numa_node="0",channel="0"'
+	check "latency: channel 0 submit_to_complete p99 3.01 ms" \
+		grep -qx "dmascope_dmaengine_channel_latency_seconds{$l,phase=\"submit_to_complete\",quantile=\"0.99\"} 0.003010000" "$lat"
+	check "latency: channel 0 submit_to_start counted 22 transfers" \
+		grep -qx "dmascope_dmaengine_channel_latency_seconds_count{$l,phase=\"submit_to_start\"} 22" "$lat"
+	check "latency: channel 1 has no start phase (no xfer_start)" \
+		eval '! grep -q "channel=\"1\",phase=\"submit_to_start\"" "$lat"'
+	check "latency: 2 transfers over the budget on channel 0" \
+		grep -qx "dmascope_dmaengine_channel_over_budget_total{$l} 2" "$lat"
+	check "latency: every channel has series of its own" \
+		grep -qx "dmascope_dmaengine_channels_not_exported 0" "$lat"
+	if promtool check metrics <"$lat" >"$T/latcm.out" 2>&1 && [ ! -s "$T/latcm.out" ]; then
+		ok "latency: promtool check metrics"
+	else
+		bad "latency: promtool check metrics: $(head -3 "$T/latcm.out")"
+	fi
+else
+	bad "dmatgen latency.scn: $(cat "$T/lat.gen.err")"
+fi
+
 echo "$pass passed, $fail failed"

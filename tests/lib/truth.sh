@@ -62,6 +62,7 @@ truth_expected() {
 		case $line in
 		*requires=--leak-age*) case $opts in *--leak-age*) ;; *) continue ;; esac ;;
 		*requires=--leaks-at-exit*) case $opts in *--leaks-at-exit*) ;; *) continue ;; esac ;;
+		*requires=--latency-budget*) case $opts in *--latency-budget*) ;; *) continue ;; esac ;;
 		*requires=trace-before-bind*) continue ;;
 		esac
 		case $line in *when=unbind*) [ "$unbind" = 1 ] || continue ;; esac

@@ -467,6 +467,18 @@ got=$(for i in 3 4; do jqf $i '.channels[0].errors'; done | xargs)
 check "json: vdmac channel error counted from frame 4: $got" test "$got" = "0 1"
 got=$(for i in 4 5; do jqf $i '.channels[0].pending'; done | xargs)
 check "json: the unissued descriptor shows as pending in frame 5: $got" test "$got" = "0 1"
+# latency per channel (submit->complete) and the budget's count
+"$gen" -o "$tmp/lat.dmat" "$root/tests/cli/scenarios/latency.scn"
+"$top" -b --json -n 1 --latency-budget 1ms --replay "$tmp/lat.dmat" >"$tmp/lat.json" 2>&1
+got=$(jq -c '[.channels[] | [.latency_p50_ns, .latency_p99_ns, .latency_max_ns, .over_budget]]' "$tmp/lat.json" 2>/dev/null)
+check "json: channel latency p50/p99/max and over budget: $got" \
+	test "$got" = '[[114687,3010000,3010000,2],[40000,40000,40000,0]]'
+"$top" -b -n 1 --latency-budget 1ms --replay "$tmp/lat.dmat" >"$tmp/lat.txt" 2>&1
+got=$(awk '$1 == "vdmac.0" && $2 == 0 {print $12, $13, $14, $15}' "$tmp/lat.txt")
+check "text: channel row's P50 P99 MAX OVER: $got" test "$got" = "115us 3.0ms 3.0ms 2"
+"$top" -b -n 1 --latency-budget 2x --replay "$tmp/lat.dmat" >"$tmp/lat.err" 2>&1
+check "--latency-budget 2x refused with a reason" \
+	grep -q "latency-budget: '2x' is not a duration" "$tmp/lat.err"
 got=$(jqf 1 '[.devices[].device] | join(",")')
 check "json: default sort maps/s: $got" \
 	test "$got" = '"0000:11:00.0,0000:10:00.0,0000:00:1f.2,vdmac.0"'

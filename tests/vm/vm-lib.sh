@@ -69,6 +69,7 @@ applying() {
 		case $_l in
 		*requires=--leak-age*) case $2 in *--leak-age*) ;; *) continue ;; esac ;;
 		*requires=--leaks-at-exit*) case $2 in *--leaks-at-exit*) ;; *) continue ;; esac ;;
+		*requires=--latency-budget*) case $2 in *--latency-budget*) ;; *) continue ;; esac ;;
 		*requires=trace-before-bind*) continue ;;
 		esac
 		case $_l in *when=unbind*) [ "$1" = leak-at-unbind ] || continue ;; esac

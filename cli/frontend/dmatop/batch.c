@@ -199,6 +199,11 @@ static json_object *jchan(const struct frame *fr, const struct chanrow *c)
 	JADD(o, "terminated", JU64(c->terminated));
 	JADD(o, "completions_per_s", jrate(fr, c->completions_s));
 	JADD(o, "completed_bytes_per_s", jrate(fr, c->mbs));
+	/* submit->complete, whole run; null before a transfer completed */
+	JADD(o, "latency_p50_ns", c->lat.count ? JU64(c->lat.p50_ns) : NULL);
+	JADD(o, "latency_p99_ns", c->lat.count ? JU64(c->lat.p99_ns) : NULL);
+	JADD(o, "latency_max_ns", c->lat.count ? JU64(c->lat.max_ns) : NULL);
+	JADD(o, "over_budget", JU64(c->over_budget));
 	return o;
 }
 

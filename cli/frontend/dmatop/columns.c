@@ -447,13 +447,30 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 
 const char *chan_header_line(void)
 {
-	return "PROVIDER       CHAN CLIENT         STATE    PENDING INFLIGHT  SUBMITTED  DONE/s    MB/s  ERRORS  TERM  OLDEST";
+	return "PROVIDER       CHAN CLIENT         STATE    PENDING INFLIGHT  SUBMITTED  DONE/s    MB/s  ERRORS  TERM     P50     P99     MAX  OVER  OLDEST";
+}
+
+void fmt_latency(uint64_t ns, char *buf, size_t n)
+{
+	if (ns < 1000)
+		snprintf(buf, n, "%lluns", (unsigned long long)ns);
+	else if (ns < 10000)
+		snprintf(buf, n, "%.1fus", ns / 1e3);
+	else if (ns < 1000000)
+		snprintf(buf, n, "%.0fus", ns / 1e3);
+	else if (ns < 10000000)
+		snprintf(buf, n, "%.1fms", ns / 1e6);
+	else if (ns < 1000000000)
+		snprintf(buf, n, "%.0fms", ns / 1e6);
+	else
+		snprintf(buf, n, "%.1fs", ns / 1e9);
 }
 
 void chan_format_line(const struct chanrow *c, const struct frame *fr,
 		      char *buf, size_t n)
 {
-	char rate[16], mbs[16], age[32];
+	char rate[16], mbs[16], age[32], p50[16] = "-", p99[16] = "-",
+					 mx[16] = "-";
 
 	fmt_rate(c->completions_s, fr->rates_valid, rate, sizeof(rate));
 	fmt_mbs(c->mbs, fr->rates_valid, mbs, sizeof(mbs));
@@ -461,14 +478,20 @@ void chan_format_line(const struct chanrow *c, const struct frame *fr,
 		fmt_reltime(c->oldest_age_ns, age, sizeof(age));
 	else
 		snprintf(age, sizeof(age), "-");
+	if (c->lat.count) {
+		fmt_latency(c->lat.p50_ns, p50, sizeof(p50));
+		fmt_latency(c->lat.p99_ns, p99, sizeof(p99));
+		fmt_latency(c->lat.max_ns, mx, sizeof(mx));
+	}
 	snprintf(
 		buf, n,
-		"%-14.14s %4u %-14.14s %-8s %7llu %8llu %10llu %7s %7s %7llu %5llu  %s",
+		"%-14.14s %4u %-14.14s %-8s %7llu %8llu %10llu %7s %7s %7llu %5llu %7s %7s %7s %5llu  %s",
 		c->provider_name, c->index,
 		c->client_name[0] ? c->client_name : "-",
 		c->held ? "held" : "released", (unsigned long long)c->pending,
 		(unsigned long long)c->inflight,
 		(unsigned long long)c->submitted, rate, mbs,
 		(unsigned long long)c->errors,
-		(unsigned long long)c->terminated, age);
+		(unsigned long long)c->terminated, p50, p99, mx,
+		(unsigned long long)c->over_budget, age);
 }

@@ -110,6 +110,9 @@ struct chanrow {
 	uint64_t pending, inflight, bytes, completed_bytes;
 	double completions_s, mbs;
 	uint64_t oldest_age_ns; /* of the oldest descriptor not done */
+	/* submit->complete of the transfers done so far (whole run) */
+	struct dmas_lat_summary lat;
+	uint64_t over_budget; /* of them, over --latency-budget */
 	struct dmas_desc_info descs[8]; /* the oldest descriptors not done */
 	size_t nr_descs, nr_open;
 };
@@ -235,6 +238,8 @@ void finding_line(const struct findrow *r, const struct frame *fr, char *buf,
 void chan_format_line(const struct chanrow *c, const struct frame *fr,
 		      char *buf, size_t n);
 const char *chan_header_line(void);
+/* A latency in at most 7 characters: "850ns", "12.5us", "340us", "2.1ms" */
+void fmt_latency(uint64_t ns, char *buf, size_t n);
 
 /* ---- interactive state, views and keys ---- */
 

@@ -229,6 +229,9 @@ static void take_channels(struct feed *f, const struct frame *prev,
 		c->inflight = ci->in_flight;
 		c->bytes = ci->bytes;
 		c->completed_bytes = ci->completed_bytes;
+		dmas_engine_chan_latency(e, i, DMAS_LAT_SUBMIT_COMPLETE,
+					 &c->lat);
+		c->over_budget = ci->over_budget;
 		c->nr_open = dmas_engine_chan_descs(e, i, c->descs, maxd);
 		c->nr_descs = c->nr_open < maxd ? c->nr_open : maxd;
 		if (c->nr_open && fr->now_ts > c->descs[0].submit_ts)

@@ -39,6 +39,9 @@ static const char usage_text[] =
 "  -f, --filter TEXT    show devices whose name or driver contains TEXT\n"
 "      --leak-age DURATION  report mappings older than this (500ms, 5s,\n"
 "                       2m) as suspected leaks (default 0: off)\n"
+"      --latency-budget DURATION  a dmaengine transfer completed later than\n"
+"                       this after submission is xfer-over-budget, one\n"
+"                       finding per channel (200us, 5ms; default 0: off)\n"
 "live tracing:\n"
 "      --no-stacks      capture no stacks (cheaper; findings lose their stacks)\n"
 "      --ringbuf-kb N   ring buffer size in KiB (default: the tracer's)\n"
@@ -331,6 +334,7 @@ enum {
 	OPT_REPLAY,
 	OPT_SPEED,
 	OPT_LEAK_AGE,
+	OPT_LATENCY_BUDGET,
 	OPT_NO_STACKS,
 	OPT_RINGBUF_KB,
 	OPT_KPROBES,
@@ -350,6 +354,7 @@ int main(int argc, char **argv)
 		{"sort", required_argument, NULL, 'o'},
 		{"filter", required_argument, NULL, 'f'},
 		{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
+		{"latency-budget", required_argument, NULL, OPT_LATENCY_BUDGET},
 		{"verbose", no_argument, NULL, 'v'},
 		{"no-stacks", no_argument, NULL, OPT_NO_STACKS},
 		{"ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB},
@@ -438,6 +443,15 @@ int main(int argc, char **argv)
 						&feed.eopts.leak_age_ns)) {
 				fprintf(stderr,
 					"dmatop: --leak-age: '%s' is not a duration (e.g. 500ms, 5s, 2m; 0 turns it off)\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case OPT_LATENCY_BUDGET:
+			if (dmas_parse_duration(
+				    optarg, &feed.eopts.latency_budget_ns)) {
+				fprintf(stderr,
+					"dmatop: --latency-budget: '%s' is not a duration (e.g. 200us, 5ms, 1s; 0 turns it off)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}

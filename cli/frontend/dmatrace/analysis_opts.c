@@ -29,6 +29,15 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 			return -1;
 		}
 		return 1;
+	case AOPT_LATENCY_BUDGET:
+		/* 0 is the default: no budget, no xfer-over-budget */
+		if (dmas_parse_duration(arg, &eo->latency_budget_ns)) {
+			fprintf(stderr,
+				"dmatrace %s: --latency-budget: '%s' is not a duration (e.g. 200us, 5ms, 1s; 0 turns it off)\n",
+				cmd, arg);
+			return -1;
+		}
+		return 1;
 	case AOPT_LEAKS_AT_EXIT:
 		eo->leaks_at_exit = true;
 		return 1;
@@ -64,6 +73,7 @@ void dmas_report_opts_fill(struct dmas_report_opts *ro,
 	ro->last_ts = si->last_ts;
 	ro->leak_age_ns = eo->leak_age_ns;
 	ro->xfer_timeout_ns = eo->xfer_timeout_ns;
+	ro->latency_budget_ns = eo->latency_budget_ns;
 	ro->leaks_at_exit = eo->leaks_at_exit;
 	ro->driver_of = dmas_stream_info_driver;
 	ro->driver_ctx = si;

@@ -36,6 +36,12 @@ static const struct opt_row check_opts[] = {
 	 .arg = "DURATION",
 	 .help = "mappings outstanding longer than this are\n"
 		 "leak-suspected (500ms, 5s, 2m; default 0: off)"},
+	{.name = "latency-budget",
+	 .id = AOPT_LATENCY_BUDGET,
+	 .arg = "DURATION",
+	 .help = "a dmaengine transfer completed later than this\n"
+		 "after its submission is xfer-over-budget, one\n"
+		 "finding per channel (200us, 5ms; default 0: off)"},
 	{.name = "xfer-timeout",
 	 .id = AOPT_XFER_TIMEOUT,
 	 .arg = "DURATION",

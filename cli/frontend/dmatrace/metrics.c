@@ -17,9 +17,14 @@
  *   its slot's counters where they were.  "other" stays once it exists.
  * - No addresses, pids or stacks in labels: findings are counted by
  *   device slot, id and severity.
+ * - Per-channel latency series carry the provider's slot labels and the
+ *   channel's index on it: only channels of devices exported on their own,
+ *   at most MAX_CHAN_SERIES of them (first seen first); the others are
+ *   counted in dmascope_dmaengine_channels_not_exported.
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +52,17 @@ enum {
 	C_LAT, /* + bucket */
 	C_LAT_SUM = C_LAT + DMAS_XFER_LAT_BUCKETS,
 	C_NR
+};
+
+/* Channels with latency series of their own, at most. */
+#define MAX_CHAN_SERIES 64
+
+/* One channel's latency at the last update. */
+struct chanlat {
+	int slot; /* its provider's */
+	uint32_t index;
+	uint64_t over_budget;
+	struct dmas_lat_summary l[DMAS_LAT_PHASES];
 };
 
 /* Levels: summed over a slot's live devices at each update. */
@@ -91,6 +107,9 @@ struct metrics {
 	uint64_t events, lost, dropped, no_device;
 	bool have_update;
 	char *hooks; /* metrics_set_hooks, NULL: the session's */
+	struct chanlat chans[MAX_CHAN_SERIES];
+	size_t nr_chans;
+	uint64_t chans_not_exported; /* channels with no series of their own */
 };
 
 static const char *const dir_names[DMAS_NDIR] = {
@@ -422,6 +441,34 @@ static int update_findings(struct metrics *m, const struct dmas_engine *e,
 	return 0;
 }
 
+/* The latency of the channels whose provider has a slot of its own. */
+static void update_channels(struct metrics *m, const struct dmas_engine *e)
+{
+	size_t i, ph, n = dmas_engine_nr_channels(e);
+
+	m->nr_chans = 0;
+	m->chans_not_exported = 0;
+	for (i = 0; i < n; i++) {
+		const struct dmas_chan_info *c = dmas_engine_channel(e, i);
+		const struct devtrack *t = NULL;
+		struct chanlat *cl;
+
+		if (c->provider < m->nr_tracks && m->tracks[c->provider].seen)
+			t = &m->tracks[c->provider];
+		if (!t || t->expired || m->slots[t->slot].other ||
+		    m->nr_chans == MAX_CHAN_SERIES) {
+			m->chans_not_exported++;
+			continue;
+		}
+		cl = &m->chans[m->nr_chans++];
+		cl->slot = t->slot;
+		cl->index = c->index;
+		cl->over_budget = c->over_budget;
+		for (ph = 0; ph < DMAS_LAT_PHASES; ph++)
+			dmas_engine_chan_latency(e, i, ph, &cl->l[ph]);
+	}
+}
+
 int metrics_update(struct metrics *m, const struct dmas_engine *e,
 		   uint64_t now_ts)
 {
@@ -434,6 +481,7 @@ int metrics_update(struct metrics *m, const struct dmas_engine *e,
 			return -1;
 	if (update_findings(m, e, now_ts))
 		return -1;
+	update_channels(m, e);
 	m->session = *dmas_engine_session(e);
 	m->events = dmas_engine_events(e);
 	m->lost = dmas_engine_lost(e);
@@ -619,6 +667,61 @@ static void dmaengine_families(FILE *f, const struct metrics *m)
 		put_dev_labels(f, s);
 		fprintf(f, "} %" PRIu64 "\n", cum);
 	}
+}
+
+/* Per channel: latency quantiles by phase, transfers over the budget. */
+static void channel_families(FILE *f, const struct metrics *m)
+{
+	static const struct {
+		const char *q;
+		size_t off;
+	} qs[] = {
+		{"0.5", offsetof(struct dmas_lat_summary, p50_ns)},
+		{"0.99", offsetof(struct dmas_lat_summary, p99_ns)},
+		{"1", offsetof(struct dmas_lat_summary, max_ns)},
+	};
+	const char *h = "dmascope_dmaengine_channel_latency_seconds";
+	const char *o = "dmascope_dmaengine_channel_over_budget_total";
+	size_t i, ph, k;
+
+	family(f, h, "summary",
+	       "Latency of dmaengine transfers completed without error, per channel (index on its provider) and phase: submit_to_start, start_to_complete (providers that report the start), submit_to_complete; quantile 1 is the largest, the others are within 12.5% above the true value.");
+	for (i = 0; i < m->nr_chans; i++) {
+		const struct chanlat *c = &m->chans[i];
+
+		for (ph = 0; ph < DMAS_LAT_PHASES; ph++) {
+			const struct dmas_lat_summary *l = &c->l[ph];
+			char lbl[sizeof(m->slots->lbl) + 64];
+
+			if (!l->count)
+				continue;
+			snprintf(lbl, sizeof(lbl),
+				 "%s,channel=\"%u\",phase=\"%s\"",
+				 m->slots[c->slot].lbl, c->index,
+				 dmas_lat_phase_names[ph]);
+			for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+				uint64_t v;
+
+				memcpy(&v, (const char *)l + qs[k].off,
+				       sizeof(v));
+				fprintf(f, "%s{%s,quantile=\"%s\"} %.9f\n", h,
+					lbl, qs[k].q, v / 1e9);
+			}
+			fprintf(f,
+				"%s_sum{%s} %.9f\n%s_count{%s} %" PRIu64 "\n",
+				h, lbl, l->sum_ns / 1e9, h, lbl, l->count);
+		}
+	}
+	family(f, o, "counter",
+	       "dmaengine transfers on the channel completed later than --latency-budget after their submission (each also counts in its channel's xfer-over-budget finding).");
+	for (i = 0; i < m->nr_chans; i++)
+		fprintf(f, "%s{%s,channel=\"%u\"} %" PRIu64 "\n", o,
+			m->slots[m->chans[i].slot].lbl, m->chans[i].index,
+			m->chans[i].over_budget);
+	family(f, "dmascope_dmaengine_channels_not_exported", "gauge",
+	       "dmaengine channels without latency series of their own: their provider is folded into device=\"other\" or expired, or more than 64 channels are exported.");
+	fprintf(f, "dmascope_dmaengine_channels_not_exported %" PRIu64 "\n",
+		m->chans_not_exported);
 }
 
 static void findings_family(FILE *f, const struct metrics *m)
@@ -848,6 +951,7 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 	per_slot(f, m, "dmascope_iommu_faults_total", "counter",
 		 "IOMMU faults reported for the device.", C_IOMMU_FAULTS, -1);
 	dmaengine_families(f, m);
+	channel_families(f, m);
 	findings_family(f, m);
 	device_info(f, m);
 	process_families(f, m, http);

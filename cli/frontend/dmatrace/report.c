@@ -70,19 +70,6 @@ int dmas_parse_severity(const char *s)
 	return -1;
 }
 
-const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len)
-{
-	if (ns >= 1000000000ull)
-		snprintf(buf, len, "%.3f s", ns / 1e9);
-	else if (ns >= 1000000ull)
-		snprintf(buf, len, "%.3f ms", ns / 1e6);
-	else if (ns >= 1000ull)
-		snprintf(buf, len, "%.3f us", ns / 1e3);
-	else
-		snprintf(buf, len, "%" PRIu64 " ns", ns);
-	return buf;
-}
-
 const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};

@@ -44,6 +44,7 @@ struct dmas_report_opts {
 	 */
 	uint64_t leak_age_ns;
 	uint64_t xfer_timeout_ns;
+	uint64_t latency_budget_ns; /* 0: none */
 	bool leaks_at_exit;
 	/*
 	 * Driver names last seen per device id (a device's driver may be
@@ -141,8 +142,7 @@ const char *dmas_dir_kernel_str(unsigned dir);
 int dmas_parse_percent(const char *s, unsigned int *pct);
 /* "info", "warning", "error" (also "warn", "err"); -1 when unknown */
 int dmas_parse_severity(const char *s);
-/* "1.234 s", "500 ms", "12 us" */
-const char *dmas_fmt_duration(uint64_t ns, char *buf, size_t len);
+/* dmas_fmt_duration: engine.h (finding details use it too) */
 /* "4096 B", "1.5 MiB" */
 const char *dmas_fmt_bytes(uint64_t bytes, char *buf, size_t len);
 

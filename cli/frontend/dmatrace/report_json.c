@@ -14,7 +14,7 @@
  *   signal, signal_name} (check only), events, lost_events,
  *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
- *   driver, leak_age_ns, xfer_timeout_ns, leaks_at_exit},
+ *   driver, leak_age_ns, xfer_timeout_ns, latency_budget_ns, leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, seen_by (dmascope,
  *   dma-debug or both), dev_id, device, driver,
@@ -30,7 +30,9 @@
  *   bounce_bytes_from_device, bounce_why[] (swiotlb_force, mask,
  *   external_port, unknown)}, sync_checks, sync_checks_note,
  *   unmap_optional, stats{..., bounced, bounce_bytes, ...}},
- *   outstanding{count, bytes, listed, oldest[]}, channels[]{...}.
+ *   outstanding{count, bytes, listed, oldest[]}, channels[]{...,
+ *   latency{submit_to_start, start_to_complete, submit_to_complete: each
+ *   {count, p50_ns, p99_ns, max_ns, sum_ns} or null}, over_budget}.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -375,6 +377,31 @@ static struct json_object *outstanding_json(const struct dmas_engine *e,
 	return j;
 }
 
+/* {submit_to_start: {count, p50_ns, p99_ns, max_ns, sum_ns} | null, ...} */
+static struct json_object *chan_latency_json(const struct dmas_engine *e,
+					     size_t chan)
+{
+	struct json_object *j = json_object_new_object(), *p;
+	int ph;
+
+	for (ph = 0; ph < DMAS_LAT_PHASES; ph++) {
+		struct dmas_lat_summary l;
+
+		dmas_engine_chan_latency(e, chan, ph, &l);
+		p = NULL;
+		if (l.count) {
+			p = json_object_new_object();
+			add(p, "count", u64(l.count));
+			add(p, "p50_ns", u64(l.p50_ns));
+			add(p, "p99_ns", u64(l.p99_ns));
+			add(p, "max_ns", u64(l.max_ns));
+			add(p, "sum_ns", u64(l.sum_ns));
+		}
+		add(j, dmas_lat_phase_names[ph], p);
+	}
+	return j;
+}
+
 static struct json_object *channels_json(const struct dmas_engine *e,
 					 const struct dmas_report_opts *o)
 {
@@ -408,6 +435,8 @@ static struct json_object *channels_json(const struct dmas_engine *e,
 		add(j, "in_flight", u64(c->in_flight));
 		add(j, "pending", u64(c->pending));
 		add(j, "bytes", u64(c->bytes));
+		add(j, "latency", chan_latency_json(e, i));
+		add(j, "over_budget", u64(c->over_budget));
 		add(j, "stack", stack_json(e, c->stack));
 		json_object_array_add(a, j);
 	}
@@ -494,6 +523,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(opts, "leak_age_ns", o->leak_age_ns ? u64(o->leak_age_ns) : NULL);
 	add(opts, "xfer_timeout_ns",
 	    o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
+	add(opts, "latency_budget_ns",
+	    o->latency_budget_ns ? u64(o->latency_budget_ns) : NULL);
 	add(opts, "leaks_at_exit", json_object_new_boolean(o->leaks_at_exit));
 	add(root, "options", opts);
 

@@ -71,7 +71,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	const struct dmas_session *s = dmas_engine_session(e);
 	uint64_t lost = dmas_engine_lost(e), events = dmas_engine_events(e);
 	uint64_t maps, no_phys = dmas_engine_maps_without_phys(e, &maps);
-	char b1[32], b2[32];
+	char b1[32], b2[32], b3[32];
 
 	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace",
 		o->input ? o->input : "-");
@@ -152,13 +152,17 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			"  phys      %" PRIu64 " of %" PRIu64
 			" map events carried no physical address: buffer placement, cache-line sharing and map churn not checked for them\n",
 			no_phys, maps);
-	fprintf(out, "  analysis  leak age %s, transfer timeout %s, %s\n",
+	fprintf(out,
+		"  analysis  leak age %s, transfer timeout %s, latency budget %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
 			: "off",
 		o->xfer_timeout_ns
 			? dmas_fmt_duration(o->xfer_timeout_ns, b2, sizeof(b2))
 			: "default",
+		o->latency_budget_ns ? dmas_fmt_duration(o->latency_budget_ns,
+							 b3, sizeof(b3))
+				     : "off",
 		o->leaks_at_exit
 			? "mappings left at the end are reported"
 			: "mappings left at the end are listed, not reported");
@@ -619,6 +623,38 @@ static bool channel_included(const struct dmas_engine *e,
 			e, o, dmas_engine_device_by_id(e, c->client)));
 }
 
+/* The channel's latency quantiles, one line per phase measured. */
+static void print_chan_latency(FILE *out, const struct dmas_engine *e,
+			       const struct dmas_report_opts *o, size_t chan,
+			       const struct dmas_chan_info *c)
+{
+	static const char *const label[DMAS_LAT_PHASES] = {
+		"submit->start", "start->complete", "submit->complete"};
+	char p50[32], p99[32], mx[32];
+	int ph;
+
+	for (ph = 0; ph < DMAS_LAT_PHASES; ph++) {
+		struct dmas_lat_summary l;
+
+		dmas_engine_chan_latency(e, chan, ph, &l);
+		if (!l.count)
+			continue;
+		fprintf(out,
+			"      %-17s p50 %s, p99 %s, max %s (%" PRIu64
+			" transfer%s)\n",
+			label[ph],
+			dmas_fmt_duration(l.p50_ns, p50, sizeof(p50)),
+			dmas_fmt_duration(l.p99_ns, p99, sizeof(p99)),
+			dmas_fmt_duration(l.max_ns, mx, sizeof(mx)), l.count,
+			l.count == 1 ? "" : "s");
+	}
+	if (o->latency_budget_ns)
+		fprintf(out, "      %" PRIu64 " over the %s latency budget\n",
+			c->over_budget,
+			dmas_fmt_duration(o->latency_budget_ns, p50,
+					  sizeof(p50)));
+}
+
 static void print_channels(FILE *out, const struct dmas_engine *e,
 			   const struct dmas_report_opts *o)
 {
@@ -650,6 +686,7 @@ static void print_channels(FILE *out, const struct dmas_engine *e,
 			c->submitted, c->issued, c->completed, c->errors,
 			c->terminated, c->in_flight, c->pending,
 			dmas_fmt_bytes(c->bytes, bb, sizeof(bb)));
+		print_chan_latency(out, e, o, i, c);
 	}
 }
 

@@ -27,6 +27,12 @@ for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
 		trace "$s" "--leak-age 1s --leaks-at-exit" "echo $s >$D/run; sleep 2"
 		echo release >$D/run
 		;;
+	xfer-over-budget)
+		# the budget its truth line names
+		trace "$s" "--latency-budget 100ms" "echo $s >$D/run"
+		check "$s: the truth names the budget passed" \
+			grep -q 'finding=xfer-over-budget .*budget=100ms' "$T/$s.truth"
+		;;
 	*) trace "$s" "" "echo $s >$D/run" ;;
 	esac
 done

@@ -136,6 +136,8 @@ buggy desc-never-issued desc-never-issued
 buggy xfer-timeout xfer-timeout
 check "xfer-timeout: the late transfer still delivered the samples" test "$(field bytes)" = 4096
 buggy xfer-error xfer-error
+buggy xfer-over-budget xfer-over-budget
+check "xfer-over-budget: the late transfer still delivered the samples" test "$(field bytes)" = 4096
 buggy terminate-in-flight terminate-in-flight
 buggy xfer-bus-error xfer-error
 check "xfer-bus-error: write failure, with a dmesg line" sh -c \
@@ -200,7 +202,7 @@ check "every listed scenario was run${missing:+ (missing:$missing)}" test -z "$m
 # Ground truth is machine readable: key=value tokens, hex addresses,
 # decimal sizes, dir names.
 bad=$(cat "$OUT"/vdmac/*.truth | grep '^finding=' | tr ' ' '\n' | grep -Ev \
-	'^(finding|dev|chan|pool|module|requires|needs|when|kind|access|reason|what)=[a-z0-9.-]+$|^(addr|phys|sync_addr)=0x[0-9a-f]+$|^(size|unmap_size|sync_size|count|cookie|node|dev_node|cpu|cpu_node|in_flight|result|stalled_ms|folds|nents|sync_nents)=[0-9]+$|^(dir|unmap_dir|sync_dir)=(to-device|from-device|bidirectional)$')
+	'^(finding|dev|chan|pool|module|requires|needs|when|kind|access|reason|what|budget)=[a-z0-9.-]+$|^(addr|phys|sync_addr)=0x[0-9a-f]+$|^(size|unmap_size|sync_size|count|cookie|node|dev_node|cpu|cpu_node|in_flight|result|stalled_ms|folds|nents|sync_nents)=[0-9]+$|^(dir|unmap_dir|sync_dir)=(to-device|from-device|bidirectional)$')
 check "ground truth lines are well formed${bad:+: $bad}" test -z "$bad"
 
 check "rmmod vdmac" rmmod vdmac
