@@ -81,6 +81,20 @@ enum dmas_kind {
 	/* dma_free_attrs of a device's own coherent area (6.13+: no
 	 * trace_dma_free for it) */
 	DMAS_EV_DEV_COHERENT_FREE = 47,
+	/* dma-buf sharing (dma_buf_export ... dma_buf_unmap_attachment) */
+	DMAS_EV_DMABUF_EXPORT = 48,
+	DMAS_EV_DMABUF_RELEASE = 49, /* the buffer's final release */
+	DMAS_EV_DMABUF_ATTACH = 50,
+	DMAS_EV_DMABUF_DETACH = 51,
+	DMAS_EV_DMABUF_MAP = 52, /* dma_buf_map_attachment(_unlocked) */
+	DMAS_EV_DMABUF_UNMAP = 53,
+	/* dma_fence:* tracepoints */
+	DMAS_EV_FENCE_INIT = 54,
+	DMAS_EV_FENCE_EMIT = 55,
+	DMAS_EV_FENCE_SIGNALED = 56,
+	DMAS_EV_FENCE_DESTROY = 57,
+	DMAS_EV_FENCE_WAIT_START = 58,
+	DMAS_EV_FENCE_WAIT_END = 59,
 	DMAS_EV_MAX
 };
 
@@ -224,6 +238,25 @@ struct dmas_event {
  * DEV_COHERENT_FREE:
  *	as FREE_COHERENT: the free of memory from the device's own coherent
  *	area, which dma_free_attrs returns from before trace_dma_free
+ * DMABUF_EXPORT, DMABUF_RELEASE:
+ *	aux = the struct dma_buf (kernel pointer, the buffer's key until its
+ *	release), size = bytes (export), dev = the exporting device where the
+ *	tracer knows it (0 else); EXPORT: flags DMAS_F_ERROR when
+ *	dma_buf_export failed
+ * DMABUF_ATTACH, DMABUF_DETACH:
+ *	aux = the struct dma_buf, addr = the struct dma_buf_attachment (the
+ *	attachment's key), dev = the importing device; ATTACH: flags
+ *	DMAS_F_ERROR when the attach failed
+ * DMABUF_MAP, DMABUF_UNMAP:
+ *	aux = the struct dma_buf, addr = the attachment, dev = the importing
+ *	device, dir, size = bytes of the sg table (0 unknown), count = its
+ *	nents; phys = the struct sg_table handed out (map) or back (unmap);
+ *	MAP: flags DMAS_F_ERROR when the map returned an error
+ * FENCE_INIT, FENCE_EMIT, FENCE_SIGNALED, FENCE_DESTROY,
+ * FENCE_WAIT_START, FENCE_WAIT_END:
+ *	aux = the struct dma_fence (kernel pointer, the fence's key until its
+ *	destroy), addr = fence context, phys = seqno, dev = 0 (a fence has
+ *	no device)
  */
 
 /*
