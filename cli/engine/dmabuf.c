@@ -186,7 +186,7 @@ static void as_map(const struct dbo *o, uint8_t kind, struct dmas_map *m)
 	m->pid = o->pid;
 	m->loss_gen = o->loss_gen;
 	m->kind = kind;
-	m->dir = o->dir;
+	m->dir = kind == DMAS_EV_DMABUF_MAP ? o->dir : DMAS_DIR_NONE;
 	m->cls = MC_ADDR;
 }
 
@@ -464,8 +464,8 @@ static void on_fence(struct dmas_engine *e, const struct dmas_event *ev)
 		break;
 	}
 	if (!f) {
-		if (ev->kind == DMAS_EV_FENCE_SIGNALED ||
-		    ev->kind == DMAS_EV_FENCE_DESTROY)
+		/* a destroy after the signal finds nothing either */
+		if (ev->kind == DMAS_EV_FENCE_SIGNALED)
 			preexisting(e);
 		return;
 	}
