@@ -254,9 +254,10 @@ struct dmas_event {
  *	MAP: flags DMAS_F_ERROR when the map returned an error
  * FENCE_INIT, FENCE_EMIT, FENCE_SIGNALED, FENCE_DESTROY,
  * FENCE_WAIT_START, FENCE_WAIT_END:
- *	aux = the struct dma_fence (kernel pointer, the fence's key until its
- *	destroy), addr = fence context, phys = seqno, dev = 0 (a fence has
- *	no device)
+ *	addr = fence context, phys = seqno (together the fence's key until
+ *	its signal or destroy), aux = the struct dma_fence where the source
+ *	has it (0 from the tracepoints' records, which carry no pointer),
+ *	dev = 0 (a fence has no device)
  */
 
 /*

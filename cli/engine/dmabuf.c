@@ -18,6 +18,8 @@
  *   waited on is a driver's error path dropping an unused fence: counted
  *   only); a fence still pending when the module whose code made it is
  *   unloaded; with leaks_at_exit, any fence still pending at the end.
+ * - A fence is known by its context and seqno (the dma_fence:* tracepoints
+ *   carry no pointer); buffers and attachments by their kernel pointers.
  * - Releases, detaches, unmaps and signals of what was never seen made are
  *   from before tracing: counted (dmas_dmabuf_stats.preexisting), no
  *   finding.
@@ -38,7 +40,8 @@
  * kernel pointer as key, who made it, and a few kind specific fields.
  */
 struct dbo {
-	uint64_t key; /* dma_buf, attachment or fence pointer; 0: free */
+	uint64_t key; /* dma_buf or attachment pointer; fence: seqno */
+	uint64_t ptr; /* the kernel pointer (fence: 0 where unknown) */
 	uint64_t ts;
 	uint64_t size; /* buffer: bytes; attachment: mapped bytes */
 	uint64_t ctx, seqno; /* fence */
@@ -49,7 +52,9 @@ struct dbo {
 	uint32_t mapped; /* attachment: maps not yet unmapped */
 	uint32_t prev, next; /* fence: pending list (index + 1), oldest first */
 	uint32_t next_free;
+	uint32_t tag; /* fence: its context's low 32 bits */
 	uint8_t dir;
+	bool used;
 	bool emitted, waited, timed_out; /* fence */
 };
 
@@ -76,20 +81,27 @@ static struct dmabuf_state *state(struct dmas_engine *e)
 	return e->dmabuf;
 }
 
-static struct dbo *dbo_find(struct dmas_engine *e, int set, uint64_t key)
+/*
+ * Buffers and attachments are keyed by their kernel pointer (tag 0), a
+ * fence by its context (tag) and seqno (key): what every source has, the
+ * dma_fence:* tracepoints carrying no pointer.
+ */
+static struct dbo *dbo_find(struct dmas_engine *e, int set, uint64_t key,
+			    uint32_t tag)
 {
 	struct dbo_set *s;
 	uint32_t *slot;
 
-	if (!e->dmabuf || !key)
+	if (!e->dmabuf || (!key && set != SET_FENCE))
 		return NULL;
 	s = &e->dmabuf->set[set];
-	slot = htab_find(&s->h, key, (uint32_t)set);
+	slot = htab_find(&s->h, key, tag);
 	return slot ? &s->r[*slot - 1] : NULL;
 }
 
 static struct dbo *dbo_new(struct dmas_engine *e, int set,
-			   const struct dmas_event *ev, uint64_t key)
+			   const struct dmas_event *ev, uint64_t key,
+			   uint32_t tag)
 {
 	struct dmabuf_state *st = state(e);
 	struct dbo_set *s;
@@ -113,7 +125,7 @@ static struct dbo *dbo_new(struct dmas_engine *e, int set,
 		s->r = o;
 		i = (uint32_t)s->nr++;
 	}
-	if (htab_insert(&s->h, key, (uint32_t)set, i + 1)) {
+	if (htab_insert(&s->h, key, tag, i + 1)) {
 		s->r[i].next_free = s->free;
 		s->free = i + 1;
 		e->dropped++;
@@ -122,6 +134,9 @@ static struct dbo *dbo_new(struct dmas_engine *e, int set,
 	o = &s->r[i];
 	memset(o, 0, sizeof(*o));
 	o->key = key;
+	o->ptr = key;
+	o->tag = tag;
+	o->used = true;
 	o->ts = ev->ts;
 	o->dev = ev->dev;
 	o->stack = ev->stack_id;
@@ -167,7 +182,7 @@ static void dbo_free(struct dmas_engine *e, int set, struct dbo *o)
 
 	if (set == SET_FENCE)
 		fence_unlink(e, o);
-	htab_del(&s->h, o->key, (uint32_t)set);
+	htab_del(&s->h, o->key, o->tag);
 	memset(o, 0, sizeof(*o));
 	o->next_free = s->free;
 	s->free = i;
@@ -178,7 +193,7 @@ static void dbo_free(struct dmas_engine *e, int set, struct dbo *o)
 static void as_map(const struct dbo *o, uint8_t kind, struct dmas_map *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->addr = o->key;
+	m->addr = o->ptr;
 	m->size = o->size;
 	m->ts = o->ts;
 	m->dev = (uint16_t)o->dev;
@@ -216,7 +231,7 @@ static void buf_gone(struct dmas_engine *e, struct dbo *b)
 static void on_export(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev)
 {
-	struct dbo *b = dbo_find(e, SET_BUF, ev->aux);
+	struct dbo *b = dbo_find(e, SET_BUF, ev->aux, 0);
 
 	if (ev->flags & DMAS_F_ERROR) {
 		if (state(e))
@@ -226,7 +241,7 @@ static void on_export(struct dmas_engine *e, struct dev_state *d,
 	/* the address came back: its old buffer's release was not seen */
 	if (b)
 		buf_gone(e, b);
-	b = dbo_new(e, SET_BUF, ev, ev->aux);
+	b = dbo_new(e, SET_BUF, ev, ev->aux, 0);
 	if (!b)
 		return;
 	b->size = ev->size;
@@ -290,13 +305,13 @@ static void att_gone(struct dmas_engine *e, struct dbo *a)
 static void on_attach(struct dmas_engine *e, struct dev_state *d,
 		      const struct dmas_event *ev)
 {
-	struct dbo *a = dbo_find(e, SET_ATT, ev->addr);
+	struct dbo *a = dbo_find(e, SET_ATT, ev->addr, 0);
 
 	if (ev->flags & DMAS_F_ERROR)
 		return;
 	if (a)
 		att_gone(e, a);
-	a = dbo_new(e, SET_ATT, ev, ev->addr);
+	a = dbo_new(e, SET_ATT, ev, ev->addr, 0);
 	if (!a)
 		return;
 	a->buf = ev->aux;
@@ -310,7 +325,7 @@ static void on_attach(struct dmas_engine *e, struct dev_state *d,
 
 static void on_detach(struct dmas_engine *e, const struct dmas_event *ev)
 {
-	struct dbo *a = dbo_find(e, SET_ATT, ev->addr);
+	struct dbo *a = dbo_find(e, SET_ATT, ev->addr, 0);
 
 	if (!a) {
 		preexisting(e);
@@ -324,7 +339,7 @@ static void on_detach(struct dmas_engine *e, const struct dmas_event *ev)
 static void on_map(struct dmas_engine *e, struct dev_state *d,
 		   const struct dmas_event *ev)
 {
-	struct dbo *a = dbo_find(e, SET_ATT, ev->addr);
+	struct dbo *a = dbo_find(e, SET_ATT, ev->addr, 0);
 
 	if (ev->flags & DMAS_F_ERROR) {
 		if (state(e))
@@ -333,7 +348,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	}
 	if (!a) {
 		/* attached before tracing: track the mapping from here */
-		a = dbo_new(e, SET_ATT, ev, ev->addr);
+		a = dbo_new(e, SET_ATT, ev, ev->addr, 0);
 		if (!a)
 			return;
 		a->buf = ev->aux;
@@ -360,7 +375,7 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 static void on_unmap(struct dmas_engine *e, struct dev_state *d,
 		     const struct dmas_event *ev)
 {
-	struct dbo *a = dbo_find(e, SET_ATT, ev->addr);
+	struct dbo *a = dbo_find(e, SET_ATT, ev->addr, 0);
 
 	if (!a || !a->mapped) {
 		preexisting(e);
@@ -375,7 +390,7 @@ static void on_unmap(struct dmas_engine *e, struct dev_state *d,
 
 static void on_release(struct dmas_engine *e, const struct dmas_event *ev)
 {
-	struct dbo *b = dbo_find(e, SET_BUF, ev->aux);
+	struct dbo *b = dbo_find(e, SET_BUF, ev->aux, 0);
 	struct dbo_set *s;
 
 	/* attachments left on it go with it */
@@ -384,7 +399,7 @@ static void on_release(struct dmas_engine *e, const struct dmas_event *ev)
 		for (size_t i = 0; s->live && i < s->nr; i++) {
 			struct dbo *a = &s->r[i];
 
-			if (!a->key || a->buf != ev->aux)
+			if (!a->used || a->buf != ev->aux)
 				continue;
 			if (a->mapped)
 				att_leak(
@@ -410,13 +425,13 @@ static void fence_report(struct dmas_engine *e, struct dbo *f,
 	uint64_t now = ev ? ev->ts : e->now;
 
 	as_map(f, DMAS_EV_FENCE_INIT, &m);
-	eng_report_each(
-		e, DMAS_F_FENCE_NEVER_SIGNALLED, ev, &m,
-		eng_spans_loss(e, f->loss_gen),
-		"fence 0x%" PRIx64 " (context %" PRIu64 ", seqno %" PRIu64
-		"%s%s) unsignalled %" PRIu64 " ns after its init, %s",
-		f->key, f->ctx, f->seqno, f->emitted ? ", emitted" : "",
-		f->waited ? ", waited on" : "", eng_age(now, f->ts), why);
+	eng_report_each(e, DMAS_F_FENCE_NEVER_SIGNALLED, ev, &m,
+			eng_spans_loss(e, f->loss_gen),
+			"fence (context %" PRIu64 ", seqno %" PRIu64
+			"%s%s) unsignalled %" PRIu64 " ns after its init, %s",
+			f->ctx, f->seqno, f->emitted ? ", emitted" : "",
+			f->waited ? ", waited on" : "", eng_age(now, f->ts),
+			why);
 	f->timed_out = true;
 	fence_unlink(e, f);
 }
@@ -430,7 +445,7 @@ static void fence_done(struct dmas_engine *e, struct dbo *f)
 static void on_fence(struct dmas_engine *e, const struct dmas_event *ev)
 {
 	struct dmabuf_state *st = state(e);
-	struct dbo *f = dbo_find(e, SET_FENCE, ev->aux);
+	struct dbo *f = dbo_find(e, SET_FENCE, ev->phys, (uint32_t)ev->addr);
 	uint32_t i;
 
 	if (!st) {
@@ -442,9 +457,10 @@ static void on_fence(struct dmas_engine *e, const struct dmas_event *ev)
 		/* the memory came back: its old fence's destroy was not seen */
 		if (f)
 			fence_done(e, f);
-		f = dbo_new(e, SET_FENCE, ev, ev->aux);
+		f = dbo_new(e, SET_FENCE, ev, ev->phys, (uint32_t)ev->addr);
 		if (!f)
 			return;
+		f->ptr = ev->aux;
 		f->ctx = ev->addr;
 		f->seqno = ev->phys;
 		st->st.fences++;
@@ -559,7 +575,7 @@ static void sweep_maps(struct dmas_engine *e, const struct dmas_event *ev,
 		struct dbo *a = &s->r[i];
 		uint32_t stk = a->map_stack ? a->map_stack : a->stack;
 
-		if (!a->key || !a->mapped || (dev && a->dev != dev) ||
+		if (!a->used || !a->mapped || (dev && a->dev != dev) ||
 		    (mod && !(stk && stack_in_module(e, stk, mod))))
 			continue;
 		att_leak(e, a, ev, why);
@@ -595,7 +611,7 @@ void dmabuf_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 		struct dbo *b = &s->r[i];
 		struct dmas_map m;
 
-		if (!b->key || !b->stack || !stack_in_module(e, b->stack, mod))
+		if (!b->used || !b->stack || !stack_in_module(e, b->stack, mod))
 			continue;
 		as_map(b, DMAS_EV_DMABUF_EXPORT, &m);
 		eng_report_each(e, DMAS_F_DMABUF_LEAK, ev, &m,
@@ -612,7 +628,7 @@ void dmabuf_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
 	for (size_t i = 0; i < s->nr; i++) {
 		struct dbo *f = &s->r[i];
 
-		if (!f->key || f->timed_out || !f->stack ||
+		if (!f->used || f->timed_out || !f->stack ||
 		    !stack_in_module(e, f->stack, mod))
 			continue;
 		fence_report(e, f, ev, why);
@@ -634,7 +650,7 @@ void dmabuf_finish(struct dmas_engine *e, uint64_t end_ts)
 		struct dbo *b = &s->r[i];
 		struct dmas_map m;
 
-		if (!b->key)
+		if (!b->used)
 			continue;
 		as_map(b, DMAS_EV_DMABUF_EXPORT, &m);
 		eng_report_each(
@@ -649,7 +665,7 @@ void dmabuf_finish(struct dmas_engine *e, uint64_t end_ts)
 	for (size_t i = 0; i < s->nr; i++) {
 		struct dbo *f = &s->r[i];
 
-		if (f->key && !f->timed_out)
+		if (f->used && !f->timed_out)
 			fence_report(e, f, NULL, "at the end of the session");
 	}
 }

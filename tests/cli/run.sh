@@ -281,7 +281,8 @@ expect "dma-buf: exporter and importer per device" "$(jq -c '[.devices[] | .stat
 expect "dma-buf: findings name their objects" "$(jq -r '[.findings[] | "\(.id)=\(.device)"] | sort | join(" ")' "$T/r.out")" \
 	"dmabuf-leak=vdmac.0 dmabuf-map-leak=0000:00:02.0 fence-never-signalled=null"
 replay q "$T/dmabuf.dmat"
-contains "dma-buf: text names the fence" "$T/q.out" "fence 0xffff888030100000 (context 12, seqno 7, emitted) unsignalled"
+contains "dma-buf: text names the fence" "$T/q.out" "(no device) (no driver): fence 0xffff888030100000, age"
+contains "dma-buf: text says which fence" "$T/q.out" "fence (context 12, seqno 7, emitted) unsignalled"
 contains "dma-buf: text totals" "$T/q.out" "dma-buf: 6 exported (276.0 KiB), 5 released, 0 still exported (0 B)"
 replay r --json "$T/newer-kernel.dmat"
 expect "newer kernel: losses by reason" "$(jq -c '[.lost_events, .lost_by.ring, .lost_by.recursion, .lost_by.kretprobe]' "$T/r.out")" '[3,0,3,0]'
