@@ -81,6 +81,8 @@ struct devrow {
 	uint64_t outstanding, outstanding_bytes, outstanding_peak;
 	uint64_t coherent_bytes, pool_blocks, map_errors, bounced;
 	uint64_t remote_bytes, local_bytes;
+	/* dma-buf: bytes the device exports now, its attachments mapped now */
+	uint64_t dmabuf_bytes, dmabuf_mapped;
 	uint64_t findings[3];
 	uint64_t nr_findings;
 	/* over the last refresh interval */
@@ -197,6 +199,7 @@ enum {
 	COL_REMOTE,
 	COL_FINDINGS,
 	COL_IOMMU,
+	COL_DMABUF,
 	NR_DEV_COLUMNS
 };
 
