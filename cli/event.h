@@ -83,6 +83,20 @@ enum dmas_kind {
 	DMAS_EV_DEV_COHERENT_FREE = 47,
 	/* dma_set_mask / dma_set_coherent_mask returned */
 	DMAS_EV_DMA_MASK = 48,
+	/* dma-buf sharing (dma_buf_export ... dma_buf_unmap_attachment) */
+	DMAS_EV_DMABUF_EXPORT = 49,
+	DMAS_EV_DMABUF_RELEASE = 50, /* the buffer's final release */
+	DMAS_EV_DMABUF_ATTACH = 51,
+	DMAS_EV_DMABUF_DETACH = 52,
+	DMAS_EV_DMABUF_MAP = 53, /* dma_buf_map_attachment(_unlocked) */
+	DMAS_EV_DMABUF_UNMAP = 54,
+	/* dma_fence:* tracepoints */
+	DMAS_EV_FENCE_INIT = 55,
+	DMAS_EV_FENCE_EMIT = 56,
+	DMAS_EV_FENCE_SIGNALED = 57,
+	DMAS_EV_FENCE_DESTROY = 58,
+	DMAS_EV_FENCE_WAIT_START = 59,
+	DMAS_EV_FENCE_WAIT_END = 60,
 	DMAS_EV_MAX
 };
 
@@ -234,6 +248,26 @@ struct dmas_event {
  *	device's bus_dma_limit (0: none, or not readable), flags
  *	DMAS_F_COHERENT_MASK for dma_set_coherent_mask (else dma_set_mask;
  *	dma_set_mask_and_coherent calls both)
+ * DMABUF_EXPORT, DMABUF_RELEASE:
+ *	aux = the struct dma_buf (kernel pointer, the buffer's key until its
+ *	release), size = bytes (export), dev = the exporting device where the
+ *	tracer knows it (0 else); EXPORT: flags DMAS_F_ERROR when
+ *	dma_buf_export failed
+ * DMABUF_ATTACH, DMABUF_DETACH:
+ *	aux = the struct dma_buf, addr = the struct dma_buf_attachment (the
+ *	attachment's key), dev = the importing device; ATTACH: flags
+ *	DMAS_F_ERROR when the attach failed
+ * DMABUF_MAP, DMABUF_UNMAP:
+ *	aux = the struct dma_buf, addr = the attachment, dev = the importing
+ *	device, dir, size = bytes of the sg table (0 unknown), count = its
+ *	nents; phys = the struct sg_table handed out (map) or back (unmap);
+ *	MAP: flags DMAS_F_ERROR when the map returned an error
+ * FENCE_INIT, FENCE_EMIT, FENCE_SIGNALED, FENCE_DESTROY,
+ * FENCE_WAIT_START, FENCE_WAIT_END:
+ *	addr = fence context, phys = seqno (together the fence's key until
+ *	its signal or destroy), aux = the struct dma_fence where the source
+ *	has it (0 from the tracepoints' records, which carry no pointer),
+ *	dev = 0 (a fence has no device)
  */
 
 /*

@@ -56,6 +56,18 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_SYNC_ELISION] = "sync_elision",
 	[DMAS_EV_DEV_COHERENT_FREE] = "dev_coherent_free",
 	[DMAS_EV_DMA_MASK] = "dma_mask",
+	[DMAS_EV_DMABUF_EXPORT] = "dmabuf_export",
+	[DMAS_EV_DMABUF_RELEASE] = "dmabuf_release",
+	[DMAS_EV_DMABUF_ATTACH] = "dmabuf_attach",
+	[DMAS_EV_DMABUF_DETACH] = "dmabuf_detach",
+	[DMAS_EV_DMABUF_MAP] = "dmabuf_map",
+	[DMAS_EV_DMABUF_UNMAP] = "dmabuf_unmap",
+	[DMAS_EV_FENCE_INIT] = "fence_init",
+	[DMAS_EV_FENCE_EMIT] = "fence_emit",
+	[DMAS_EV_FENCE_SIGNALED] = "fence_signaled",
+	[DMAS_EV_FENCE_DESTROY] = "fence_destroy",
+	[DMAS_EV_FENCE_WAIT_START] = "fence_wait_start",
+	[DMAS_EV_FENCE_WAIT_END] = "fence_wait_end",
 };
 
 const char *dmas_event_kind_name(unsigned kind)

@@ -96,6 +96,7 @@ void dmas_engine_free(struct dmas_engine *e)
 	iommu_free(e);
 	masks_free(e);
 	iova_free_all(e);
+	dmabuf_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
@@ -1050,13 +1051,40 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 	if (e->opts.leak_age_ns)
 		leaks_scan_age(e, ts);
 	dmaeng_scan(e, ts, false);
+	dmabuf_scan(e, ts);
 	/* run again after a quarter of the shortest timeout */
 	iv = e->opts.xfer_timeout_ns / 4;
+	if (e->dmabuf && e->opts.fence_timeout_ns &&
+	    e->opts.fence_timeout_ns / 4 < iv)
+		iv = e->opts.fence_timeout_ns / 4;
 	if (e->opts.leak_age_ns && e->opts.leak_age_ns / 4 < iv)
 		iv = e->opts.leak_age_ns / 4;
 	if (iv < 1000000)
 		iv = 1000000;
 	e->next_scan = ts + iv;
+}
+
+/*
+ * dma-buf and fence events: a fence has no device, an export may have
+ * none; with a device or driver filter only those of included devices.
+ */
+static void dmabuf_dispatch(struct dmas_engine *e, const struct dmas_event *ev)
+{
+	struct dev_state *d = NULL;
+
+	if (ev->dev != DMAS_DEV_NONE) {
+		d = dev_get(e, ev->dev);
+		if (!d) {
+			e->dropped++;
+			return;
+		}
+		if (!d->included)
+			return;
+		d->run.last_event_ts = ev->ts;
+	} else if (e->device_filter || e->driver_filter) {
+		return;
+	}
+	dmabuf_event(e, d, ev);
 }
 
 void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
@@ -1076,6 +1104,20 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		return;
 	case DMAS_EV_MODULE_UNLOAD:
 		leaks_module_unload(e, ev);
+		return;
+	case DMAS_EV_DMABUF_EXPORT:
+	case DMAS_EV_DMABUF_RELEASE:
+	case DMAS_EV_DMABUF_ATTACH:
+	case DMAS_EV_DMABUF_DETACH:
+	case DMAS_EV_DMABUF_MAP:
+	case DMAS_EV_DMABUF_UNMAP:
+	case DMAS_EV_FENCE_INIT:
+	case DMAS_EV_FENCE_EMIT:
+	case DMAS_EV_FENCE_SIGNALED:
+	case DMAS_EV_FENCE_DESTROY:
+	case DMAS_EV_FENCE_WAIT_START:
+	case DMAS_EV_FENCE_WAIT_END:
+		dmabuf_dispatch(e, ev);
 		return;
 	default:
 		break;
@@ -1237,6 +1279,7 @@ void dmas_engine_finish(struct dmas_engine *e, uint64_t end_ts)
 		leaks_scan_age(e, end_ts);
 	dmaeng_scan(e, end_ts, true);
 	leaks_finish(e, end_ts);
+	dmabuf_finish(e, end_ts);
 	numa_evaluate(e, true);
 	aggs_format(e);
 }
@@ -1398,5 +1441,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += iommu_bytes(e);
 	b += iova_mem_bytes(e);
 	b += lat_mem_bytes(e);
+	b += dmabuf_mem_bytes(e);
 	return b;
 }

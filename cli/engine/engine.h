@@ -158,6 +158,37 @@ struct dmas_dev_stats {
 	uint64_t unmap_skipped;
 	/* ownership checks not made: the kernel elides the device's syncs */
 	uint64_t sync_unchecked;
+	/* dma-buf: as exporter (counters, then levels: exported now) */
+	uint64_t dmabuf_exports;
+	uint64_t dmabuf_exported_bytes;
+	uint64_t dmabuf_live;
+	uint64_t dmabuf_live_bytes;
+	/* dma-buf: as importer (attaches and maps counted, then levels) */
+	uint64_t dmabuf_attaches;
+	uint64_t dmabuf_maps;
+	uint64_t dmabuf_attached;
+	uint64_t dmabuf_mapped; /* attachments mapped now */
+};
+
+/* dma-buf and dma_fence over the whole session (dmabuf.c) */
+struct dmas_dmabuf_stats {
+	uint64_t exports; /* dma-bufs exported */
+	uint64_t exported_bytes;
+	uint64_t export_errors;
+	uint64_t no_exporter; /* exports whose exporting device is unknown */
+	uint64_t releases;
+	uint64_t live, live_bytes; /* exported now */
+	uint64_t attaches, attached; /* attached now */
+	uint64_t maps, mapped; /* attachments mapped now */
+	uint64_t map_errors;
+	uint64_t fences; /* dma_fence_init seen */
+	uint64_t fences_signalled;
+	uint64_t fences_pending; /* now: neither signalled nor destroyed */
+	/* destroyed unsignalled, never emitted nor waited on (no finding) */
+	uint64_t fences_dropped;
+	uint64_t fence_waits;
+	/* releases, detaches, unmaps, signals of objects from before tracing */
+	uint64_t preexisting;
 };
 
 struct dmas_engine_opts {
@@ -180,6 +211,8 @@ struct dmas_engine_opts {
 	 * mapping's.
 	 */
 	unsigned int numa_min_share;
+	/* fence-never-signalled after this long unsignalled; 0: 10 s */
+	uint64_t fence_timeout_ns;
 };
 
 struct dmas_engine;
@@ -291,6 +324,9 @@ uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */
 uint64_t
 dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */
 /* Of those, the ones of one reason (LOST events' attrs). */
+/* dma-buf and fence totals and levels (all zero when none were seen). */
+void dmas_engine_dmabuf_stats(const struct dmas_engine *e,
+			      struct dmas_dmabuf_stats *out);
 uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
 			     enum dmas_loss_reason reason);
 /* NUMA node of a physical address from the memory map, -1 unknown. */

@@ -355,6 +355,7 @@ struct dmas_engine {
 	uint64_t lost;
 	uint64_t lost_by[DMAS_LOSS_REASONS]; /* devfacts.c */
 	struct iova_table *iova; /* iova.c, NULL until the first range */
+	struct dmabuf_state *dmabuf; /* dmabuf.c, NULL until the first event */
 	uint64_t no_device; /* events with device id 0: counted only */
 	uint64_t maps_seen; /* streaming map events (single, sg) */
 	uint64_t maps_no_phys; /* of them, those without a physical address */
@@ -656,6 +657,21 @@ size_t iova_links_info(const struct dmas_engine *e,
 		       struct dmas_mapping_info *out);
 void iova_free_all(struct dmas_engine *e);
 size_t iova_mem_bytes(const struct dmas_engine *e);
+
+/* ---- dmabuf.c ---- */
+/* DMABUF_* and FENCE_* events; d: the event's device, NULL for none */
+void dmabuf_event(struct dmas_engine *e, struct dev_state *d,
+		  const struct dmas_event *ev);
+/* Fences pending past the fence timeout at now. */
+void dmabuf_scan(struct dmas_engine *e, uint64_t now);
+/* Map leaks at unbind; buffers, maps and fences of an unloaded module. */
+void dmabuf_unbind(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_event *ev);
+void dmabuf_module_unload(struct dmas_engine *e, const struct dmas_event *ev,
+			  const char *mod);
+void dmabuf_finish(struct dmas_engine *e, uint64_t end_ts);
+void dmabuf_free(struct dmas_engine *e);
+size_t dmabuf_mem_bytes(const struct dmas_engine *e);
 
 /* ---- devfacts.c ---- */
 /* NEED_UNMAP, SYNC_ELISION: the device's DMAS_DEVF_* facts change */

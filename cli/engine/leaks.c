@@ -173,6 +173,7 @@ void leaks_unbind(struct dmas_engine *e, struct dev_state *d,
 		  const struct dmas_event *ev)
 {
 	iova_unbind(e, d, ev);
+	dmabuf_unbind(e, d, ev);
 	if (!d->nr_live)
 		return;
 	leak_sweep(e, ev, DMAS_F_LEAK_UNBIND, ev->dev, pick_any, NULL,
@@ -225,6 +226,7 @@ void leaks_module_unload(struct dmas_engine *e, const struct dmas_event *ev)
 		}
 	}
 	iova_module_unload(e, ev, mod);
+	dmabuf_module_unload(e, ev, mod);
 	dmaeng_module_unload(e, ev, mod);
 }
 

@@ -446,6 +446,9 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 	    enable_system(fs, "iommu", "unmap") &&
 	    enable_system(fs, "iommu", "io_page_fault"))
 		strncat(hooks, ",iommu", sizeof(hooks) - strlen(hooks) - 1);
+	/* fences: the same six events on every kernel here */
+	if (enable_system(fs, "dma_fence", NULL))
+		strncat(hooks, ",dma_fence", sizeof(hooks) - strlen(hooks) - 1);
 	fs->vdmac = enable_system(fs, "vdmac", NULL);
 	dmas_live_session_init(&fs->session);
 	snprintf(fs->session.hooks, sizeof(fs->session.hooks), "%s%s", hooks,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tpdecode.c - ftrace event records turned into our events: the dma:*
- * events under every name and layout they have had, swiotlb, iommu and
- * vdmac events, and the kprobe events of the ftrace source (6.1 has no
+ * events under every name and layout they have had, swiotlb, iommu,
+ * dma_fence and vdmac events, and the kprobe events of the ftrace source (6.1 has no
  * dma:* events), whose entries wait for their kretprobes' return values.
  * Every field is found by name in the event's format, never at a fixed
  * offset.  The trace.dat and perf.data readers and the live tracefs
@@ -40,6 +40,7 @@ enum tp_handler {
 	TH_KP_ENTRY, /* a kprobe whose kretprobe completes the event */
 	TH_KP_RET,
 	TH_KP_SG, /* unmap and sync of a scatterlist */
+	TH_FENCE, /* dma_fence:*: context and seqno, no pointer, no device */
 };
 
 struct tp_spec {
@@ -83,6 +84,14 @@ static const struct tp_spec tp_specs[] = {
 	{"vdmac", "vdmac_chan_alloc", TH_VDMAC_CHAN, DMAS_EV_CHAN_REQUEST},
 	{"vdmac", "vdmac_chan_free", TH_VDMAC_CHAN, DMAS_EV_CHAN_RELEASE},
 	{"vdmac", "vdmac_cpu_access", TH_VDMAC_ACCESS, DMAS_EV_CPU_ACCESS},
+	/* the same fields on 6.1, 6.12 and 7.x (7.x splits the class) */
+	{"dma_fence", "dma_fence_init", TH_FENCE, DMAS_EV_FENCE_INIT},
+	{"dma_fence", "dma_fence_emit", TH_FENCE, DMAS_EV_FENCE_EMIT},
+	{"dma_fence", "dma_fence_signaled", TH_FENCE, DMAS_EV_FENCE_SIGNALED},
+	{"dma_fence", "dma_fence_destroy", TH_FENCE, DMAS_EV_FENCE_DESTROY},
+	{"dma_fence", "dma_fence_wait_start", TH_FENCE,
+	 DMAS_EV_FENCE_WAIT_START},
+	{"dma_fence", "dma_fence_wait_end", TH_FENCE, DMAS_EV_FENCE_WAIT_END},
 };
 
 #define TP_NSPECS (sizeof(tp_specs) / sizeof(tp_specs[0]))
@@ -689,6 +698,12 @@ bool dmas_tpdec_record_stack(struct dmas_tpdec *t, const void *data, int size,
 		fnum(e, d, size, "size", &ev.size);
 		if (fnum(e, d, size, "write", &v) && v)
 			ev.flags = DMAS_F_WRITE;
+		break;
+	case TH_FENCE:
+		/* a missing field would merge fences: drop the record */
+		if (!fnum(e, d, size, "context", &ev.addr) ||
+		    !fnum(e, d, size, "seqno", &ev.phys))
+			return false;
 		break;
 	case TH_KP_ENTRY:
 		kp_entry(t, sp, e, d, size, &ev, sink);

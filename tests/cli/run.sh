@@ -107,7 +107,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation latency; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation latency dmabuf; do
 	gen $s || true
 done
 
@@ -133,6 +133,7 @@ both latency "" 0
 both latency "xfer-over-budget " 1 --latency-budget 1ms
 both latency "" 0 --latency-budget 3010us
 both latency "" 0 --latency-budget 0
+both dmabuf "dmabuf-leak dmabuf-map-leak fence-never-signalled " 1
 both isolation "external-dma-bounced external-dma-untranslated external-dma-untranslated swiotlb-bounce " 1
 # the isolation facts travel in the recording to the report and the JSON
 replay iso "$T/isolation.dmat"
@@ -276,6 +277,17 @@ expect "iova: the misuse names the link" "$(jq -r '.findings[] | select(.id == "
 expect "iova: links count as maps and unmaps" "$(jq -c '.devices[0].stats | [.maps["from-device"], .map_bytes["from-device"], .unmaps, .iova_ranges, .outstanding]' "$T/r.out")" \
 	'[32,131072,33,18,0]'
 expect "iova: linked memory placed by node" "$(jq -r '.devices[0].stats.local_bytes' "$T/r.out")" 135168
+replay r --json "$T/dmabuf.dmat"
+expect "dma-buf: session totals" "$(jq -c '.dmabuf | [.exports, .exported_bytes, .releases, .attaches, .maps, .mapped, .fences, .fences_signalled, .fences_pending, .preexisting]' "$T/r.out")" \
+	'[6,282624,5,5,5,0,5,4,1,0]'
+expect "dma-buf: exporter and importer per device" "$(jq -c '[.devices[] | .stats | [.dmabuf_exports, .dmabuf_exported_bytes, .dmabuf_attaches, .dmabuf_maps]]' "$T/r.out")" \
+	'[[6,282624,0,0],[0,0,5,5]]'
+expect "dma-buf: findings name their objects" "$(jq -r '[.findings[] | "\(.id)=\(.device)"] | sort | join(" ")' "$T/r.out")" \
+	"dmabuf-leak=vdmac.0 dmabuf-map-leak=0000:00:02.0 fence-never-signalled=null"
+replay q "$T/dmabuf.dmat"
+contains "dma-buf: text names the fence" "$T/q.out" "(no device) (no driver): fence 0xffff888030100000, age"
+contains "dma-buf: text says which fence" "$T/q.out" "fence (context 12, seqno 7, emitted) unsignalled"
+contains "dma-buf: text totals" "$T/q.out" "dma-buf: 6 exported (276.0 KiB), 5 released, 0 still exported (0 B)"
 replay r --json "$T/newer-kernel.dmat"
 expect "newer kernel: losses by reason" "$(jq -c '[.lost_events, .lost_by.ring, .lost_by.recursion, .lost_by.kretprobe]' "$T/r.out")" '[3,0,3,0]'
 expect "newer kernel: sync checks per device" "$(jq -c '[.devices[] | .sync_checks]' "$T/r.out")" '[true,false,true]'

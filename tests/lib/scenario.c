@@ -696,3 +696,41 @@ void scn_dump(const struct dmas_engine *e)
 			(unsigned long long)f->repeats, f->detail);
 	}
 }
+
+void scn_dmabuf_export(struct scn *s, uint32_t dev, uint64_t buf, uint64_t size)
+{
+	ev5(s, DMAS_EV_DMABUF_EXPORT, dev, 0, size, 0, 0, buf, 0);
+}
+
+void scn_dmabuf_release(struct scn *s, uint64_t buf)
+{
+	ev5(s, DMAS_EV_DMABUF_RELEASE, 0, 0, 0, 0, 0, buf, 0);
+}
+
+void scn_dmabuf_attach(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att)
+{
+	ev5(s, DMAS_EV_DMABUF_ATTACH, dev, att, 0, 0, 0, buf, 0);
+}
+
+void scn_dmabuf_detach(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att)
+{
+	ev5(s, DMAS_EV_DMABUF_DETACH, dev, att, 0, 0, 0, buf, 0);
+}
+
+void scn_dmabuf_map(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att,
+		    uint64_t size, int dir)
+{
+	ev5(s, DMAS_EV_DMABUF_MAP, dev, att, size, dir, 0, buf, 1);
+}
+
+void scn_dmabuf_unmap(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att,
+		      int dir)
+{
+	ev5(s, DMAS_EV_DMABUF_UNMAP, dev, att, 0, dir, 0, buf, 1);
+}
+
+void scn_fence(struct scn *s, uint8_t kind, uint64_t fence, uint64_t ctx,
+	       uint64_t seqno)
+{
+	ev5(s, kind, 0, ctx, 0, 0, seqno, fence, 0);
+}

@@ -200,6 +200,23 @@ void scn_dma_mask(struct scn *s, uint32_t dev, uint64_t old, uint64_t mask,
 void scn_dev_coherent_free(struct scn *s, uint32_t dev, uint64_t addr,
 			   uint64_t size);
 
+/* ---- dma-buf and dma_fence (buf, att, fence: kernel pointers) ---- */
+/* dma_buf_export by dev (0: exporter unknown) of size bytes */
+void scn_dmabuf_export(struct scn *s, uint32_t dev, uint64_t buf,
+		       uint64_t size);
+void scn_dmabuf_release(struct scn *s, uint64_t buf);
+/* importer dev attaches att to buf, detaches it */
+void scn_dmabuf_attach(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att);
+void scn_dmabuf_detach(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att);
+/* dma_buf_map_attachment / dma_buf_unmap_attachment */
+void scn_dmabuf_map(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att,
+		    uint64_t size, int dir);
+void scn_dmabuf_unmap(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att,
+		      int dir);
+/* a dma_fence:* event of kind (DMAS_EV_FENCE_*) */
+void scn_fence(struct scn *s, uint8_t kind, uint64_t fence, uint64_t ctx,
+	       uint64_t seqno);
+
 /* ---- reading an engine's findings in tests ---- */
 /* "id,id,..." of every finding in order ("" if none); static buffer. */
 const char *scn_ids(const struct dmas_engine *e);

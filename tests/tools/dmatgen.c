@@ -47,7 +47,9 @@
  *     driver_unbind device_remove module_unload iommu_map iommu_unmap
  *     iommu_fault lost swiotlb_bounce iova_alloc iova_link iova_sync
  *     iova_unlink iova_destroy iova_free need_unmap sync_elision
- *     dev_coherent_free dma_mask
+ *     dev_coherent_free dma_mask dmabuf_export dmabuf_release
+ *     dmabuf_attach dmabuf_detach dmabuf_map dmabuf_unmap fence_init
+ *     fence_emit fence_signaled fence_destroy fence_wait_start fence_wait_end
  *     fields, as in struct dmas_event: dev pid cpu stack addr size phys aux
  *     count attrs flags dir name ts; dir is to, from, bidi, none (or the
  *     number); flags is write,error,atomic,coherent (or a number); name is for

@@ -5,7 +5,8 @@
  * it still runs (what a killed session left is removed), and the decoding
  * of its kprobe events, with formats built from the definitions' own fetch
  * arguments as the kernel lays them out: entries paired with their
- * kretprobes by task, mapping errors, scatterlists.
+ * kretprobes by task, mapping errors, scatterlists; and dma_fence:* records
+ * decoded by field name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,92 @@ TEST(ftrace_kprobe_records_decode)
 	CHECK_EQ(g.ev[4].aux, DMAS_EV_MAP_SG);
 	CHECK_EQ(dec->nr_pending, 0);
 
+	dmas_tpdec_free(dec);
+	free(dec);
+	tep_free(tep);
+}
+
+/*
+ * dma_fence:* as 6.1, 6.12 and 7.x lay them out (two strings, then context
+ * and seqno, found by name): a record becomes the fence event with context
+ * and seqno, and no device.
+ */
+static void fence_format(struct tep_handle *tep, const char *name, int id)
+{
+	char fmt[1024];
+
+	snprintf(
+		fmt, sizeof(fmt),
+		"name: %s\nID: %d\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:__data_loc char[] driver;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:__data_loc char[] timeline;\toffset:12;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int context;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int seqno;\toffset:20;\tsize:4;\tsigned:0;\n"
+		"\nprint fmt: \"context=%%u seqno=%%u\", REC->context, REC->seqno\n",
+		name, id);
+	CHECK_EQ(tep_parse_event(tep, fmt, strlen(fmt), "dma_fence"),
+		 TEP_ERRNO__SUCCESS);
+}
+
+static int fence_record(uint8_t *rec, int id, uint32_t ctx, uint32_t seqno)
+{
+	uint32_t loc_drv = 4u << 16 | 24, loc_tl = 4u << 16 | 28;
+
+	memset(rec, 0, 64);
+	*(uint16_t *)rec = (uint16_t)id;
+	*(int32_t *)(rec + 4) = 33;
+	memcpy(rec + 8, &loc_drv, 4);
+	memcpy(rec + 12, &loc_tl, 4);
+	memcpy(rec + 16, &ctx, 4);
+	memcpy(rec + 20, &seqno, 4);
+	memcpy(rec + 24, "drv", 4);
+	memcpy(rec + 28, "tl0", 4);
+	return 32;
+}
+
+TEST(ftrace_fence_records_decode)
+{
+	struct tep_handle *tep = tep_alloc();
+	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
+	struct got g = {0};
+	struct dmas_sink sink = {
+		.event = got_event, .device = got_device, .ctx = &g};
+	uint8_t rec[64];
+	int n;
+
+	CHECK(tep && dec);
+	if (!tep || !dec)
+		return;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	fence_format(tep, "dma_fence_init", 2001);
+	fence_format(tep, "dma_fence_signaled", 2002);
+	fence_format(tep, "dma_fence_wait_start", 2003);
+	CHECK_EQ(dmas_tpdec_bind(dec, tep), 3);
+	n = fence_record(rec, 2001, 17, 4242);
+	CHECK(dmas_tpdec_record(dec, rec, n, 500, 1, &sink));
+	n = fence_record(rec, 2003, 17, 4242);
+	CHECK(dmas_tpdec_record(dec, rec, n, 510, 1, &sink));
+	n = fence_record(rec, 2002, 17, 4242);
+	CHECK(dmas_tpdec_record(dec, rec, n, 520, 0, &sink));
+	CHECK_EQ(g.nev, 3);
+	CHECK_EQ(g.ndev, 0);
+	CHECK_EQ(g.ev[0].kind, DMAS_EV_FENCE_INIT);
+	CHECK_EQ(g.ev[1].kind, DMAS_EV_FENCE_WAIT_START);
+	CHECK_EQ(g.ev[2].kind, DMAS_EV_FENCE_SIGNALED);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(g.ev[i].addr, 17);
+		CHECK_EQ(g.ev[i].phys, 4242);
+		CHECK_EQ(g.ev[i].dev, 0);
+		CHECK_EQ(g.ev[i].aux, 0);
+		CHECK_EQ(g.ev[i].pid, 33);
+	}
+	CHECK_EQ(g.ev[2].ts, 520);
 	dmas_tpdec_free(dec);
 	free(dec);
 	tep_free(tep);

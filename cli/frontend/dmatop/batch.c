@@ -141,6 +141,8 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	JADD(o, "outstanding_trend", json_object_new_int(r->trend));
 	JADD(o, "coherent_bytes", JU64(r->coherent_bytes));
 	JADD(o, "pool_blocks", JU64(r->pool_blocks));
+	JADD(o, "dmabuf_exported_bytes", JU64(r->dmabuf_bytes));
+	JADD(o, "dmabuf_mapped", JU64(r->dmabuf_mapped));
 	JADD(o, "map_errors", JU64(r->map_errors));
 	JADD(o, "bounced", JU64(r->bounced));
 	JADD(o, "bounce_bytes", JU64(r->bounce_bytes));

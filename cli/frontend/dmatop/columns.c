@@ -5,6 +5,7 @@
  * batch mode share for devices, findings and dmaengine channels.
  */
 #include <langinfo.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -191,6 +192,28 @@ static void c_coherent(const struct devrow *r, const struct frame *fr, char *b,
 	fmt_bytes(r->coherent_bytes, b, n);
 }
 
+/* bytes exported now, then "+N" attachments it has mapped as importer */
+static void c_dmabuf(const struct devrow *r, const struct frame *fr, char *b,
+		     size_t n)
+{
+	char v[16];
+
+	if (!r->dmabuf_bytes && !r->dmabuf_mapped) {
+		snprintf(b, n, "-");
+		return;
+	}
+	fmt_bytes(r->dmabuf_bytes, v, sizeof(v));
+	if (r->dmabuf_mapped)
+		snprintf(b, n, "%s+%" PRIu64, v, r->dmabuf_mapped);
+	else
+		snprintf(b, n, "%s", v);
+}
+
+static double n_dmabuf(const struct devrow *r)
+{
+	return (double)r->dmabuf_bytes;
+}
+
 static void c_remote(const struct devrow *r, const struct frame *fr, char *b,
 		     size_t n)
 {
@@ -356,6 +379,8 @@ const struct dev_column dev_columns[NR_DEV_COLUMNS] = {
 		       "IOMMU domain (ident: passthrough; ! external port)"},
 	[COL_BOUNCE] = {"BOUNCE", "bounce", 7, false, c_bounce, n_bounce, NULL,
 			"bytes swiotlb copied for the device (* forced)"},
+	[COL_DMABUF] = {"DMABUF", "dmabuf", 9, false, c_dmabuf, n_dmabuf, NULL,
+			"dma-buf bytes exported now, +N attachments mapped"},
 };
 
 const int nr_dev_columns = NR_DEV_COLUMNS;

@@ -84,6 +84,8 @@ struct devrow {
 	uint64_t dma_mask, coherent_mask; /* 0: not known */
 	bool swiotlb_forced;
 	uint64_t remote_bytes, local_bytes;
+	/* dma-buf: bytes the device exports now, its attachments mapped now */
+	uint64_t dmabuf_bytes, dmabuf_mapped;
 	uint64_t findings[3];
 	uint64_t nr_findings;
 	/* over the last refresh interval */
@@ -204,6 +206,7 @@ enum {
 	COL_FINDINGS,
 	COL_IOMMU,
 	COL_BOUNCE,
+	COL_DMABUF,
 	NR_DEV_COLUMNS
 };
 

@@ -98,6 +98,8 @@ static void fill_row(struct devrow *r, const struct dmas_device *d,
 	r->swiotlb_forced = mk && mk->swiotlb_forced;
 	r->remote_bytes = st->remote_bytes;
 	r->local_bytes = st->local_bytes;
+	r->dmabuf_bytes = st->dmabuf_live_bytes;
+	r->dmabuf_mapped = st->dmabuf_mapped;
 	if (st->remote_bytes + st->local_bytes)
 		r->remote_pct = 100.0 * (double)st->remote_bytes /
 				(double)(st->remote_bytes + st->local_bytes);

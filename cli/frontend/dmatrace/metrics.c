@@ -49,6 +49,8 @@ enum {
 	C_XDONE,
 	C_XFAIL,
 	C_IOMMU_FAULTS,
+	C_DMABUF_EXPORTS,
+	C_DMABUF_BYTES,
 	C_LAT, /* + bucket */
 	C_LAT_SUM = C_LAT + DMAS_XFER_LAT_BUCKETS,
 	C_NR
@@ -66,7 +68,17 @@ struct chanlat {
 };
 
 /* Levels: summed over a slot's live devices at each update. */
-enum { G_OUT, G_OUTB, G_COH, G_POOL, G_POOLB, G_INFLIGHT, G_NR };
+enum {
+	G_OUT,
+	G_OUTB,
+	G_COH,
+	G_POOL,
+	G_POOLB,
+	G_INFLIGHT,
+	G_DMABUF_BYTES,
+	G_DMABUF_MAPPED,
+	G_NR
+};
 
 struct slot {
 	char device[DMAS_DEV_NAME_LEN];
@@ -105,6 +117,7 @@ struct metrics {
 	/* engine-wide, at the last update */
 	struct dmas_session session;
 	uint64_t events, lost, dropped, no_device;
+	struct dmas_dmabuf_stats dmabuf;
 	bool have_update;
 	char *hooks; /* metrics_set_hooks, NULL: the session's */
 	struct chanlat chans[MAX_CHAN_SERIES];
@@ -167,6 +180,8 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	c[C_XDONE] = st->xfers_completed;
 	c[C_XFAIL] = st->xfers_failed;
 	c[C_IOMMU_FAULTS] = st->iommu_faults;
+	c[C_DMABUF_EXPORTS] = st->dmabuf_exports;
+	c[C_DMABUF_BYTES] = st->dmabuf_exported_bytes;
 	for (i = 0; i < DMAS_XFER_LAT_BUCKETS; i++)
 		c[C_LAT + i] = st->xfer_lat[i];
 	c[C_LAT_SUM] = st->xfer_lat_sum_ns;
@@ -176,6 +191,8 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	g[G_POOL] = st->pool_blocks;
 	g[G_POOLB] = st->pool_bytes;
 	g[G_INFLIGHT] = st->xfers_in_flight;
+	g[G_DMABUF_BYTES] = st->dmabuf_live_bytes;
+	g[G_DMABUF_MAPPED] = st->dmabuf_mapped;
 }
 
 /* Appends v to out[*n] escaped for a label value (\\, \", \n). */
@@ -487,6 +504,7 @@ int metrics_update(struct metrics *m, const struct dmas_engine *e,
 	m->lost = dmas_engine_lost(e);
 	m->dropped = dmas_engine_dropped(e);
 	m->no_device = dmas_engine_no_device(e);
+	dmas_engine_dmabuf_stats(e, &m->dmabuf);
 	m->have_update = true;
 	return 0;
 }
@@ -854,6 +872,14 @@ static void process_families(FILE *f, const struct metrics *m,
 	       "Events that named no known device (not analysed).");
 	fprintf(f, "dmascope_events_without_device_total %" PRIu64 "\n",
 		m->no_device);
+	family(f, "dmascope_fences_pending", "gauge",
+	       "dma_fences initialised and neither signalled nor destroyed yet.");
+	fprintf(f, "dmascope_fences_pending %" PRIu64 "\n",
+		m->dmabuf.fences_pending);
+	family(f, "dmascope_fences_signalled_total", "counter",
+	       "dma_fences signalled.");
+	fprintf(f, "dmascope_fences_signalled_total %" PRIu64 "\n",
+		m->dmabuf.fences_signalled);
 	metrics_device_counts(m, &own, &folded, &expired);
 	family(f, "dmascope_exported_devices", "gauge",
 	       "Devices by how they are exported: own series, folded into device=\"other\" (past --max-devices), expired (quiet past --device-ttl).");
@@ -950,6 +976,18 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 		C_BOUNCE_BYTES, -1);
 	per_slot(f, m, "dmascope_iommu_faults_total", "counter",
 		 "IOMMU faults reported for the device.", C_IOMMU_FAULTS, -1);
+	per_slot(f, m, "dmascope_dmabuf_exports_total", "counter",
+		 "dma-bufs the device exported.", C_DMABUF_EXPORTS, -1);
+	per_slot(f, m, "dmascope_dmabuf_exported_bytes_total", "counter",
+		 "Bytes of the dma-bufs the device exported.", C_DMABUF_BYTES,
+		 -1);
+	per_slot(
+		f, m, "dmascope_dmabuf_exported_bytes", "gauge",
+		"Bytes of the device's dma-bufs exported and not yet released.",
+		-1, G_DMABUF_BYTES);
+	per_slot(f, m, "dmascope_dmabuf_mapped_attachments", "gauge",
+		 "dma-buf attachments of the device (as importer) mapped now.",
+		 -1, G_DMABUF_MAPPED);
 	dmaengine_families(f, m);
 	channel_families(f, m);
 	findings_family(f, m);

@@ -233,6 +233,14 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 	add(j, "xfers_completed", u64(st->xfers_completed));
 	add(j, "xfers_failed", u64(st->xfers_failed));
 	add(j, "xfers_in_flight", u64(st->xfers_in_flight));
+	add(j, "dmabuf_exports", u64(st->dmabuf_exports));
+	add(j, "dmabuf_exported_bytes", u64(st->dmabuf_exported_bytes));
+	add(j, "dmabuf_live", u64(st->dmabuf_live));
+	add(j, "dmabuf_live_bytes", u64(st->dmabuf_live_bytes));
+	add(j, "dmabuf_attaches", u64(st->dmabuf_attaches));
+	add(j, "dmabuf_attached", u64(st->dmabuf_attached));
+	add(j, "dmabuf_maps", u64(st->dmabuf_maps));
+	add(j, "dmabuf_mapped", u64(st->dmabuf_mapped));
 	fs = json_object_new_object();
 	add(fs, "error", u64(st->findings[DMAS_SEV_ERROR]));
 	add(fs, "warning", u64(st->findings[DMAS_SEV_WARNING]));
@@ -444,6 +452,34 @@ static struct json_object *channels_json(const struct dmas_engine *e,
 }
 
 /* check's CMD: argv, and exit status or the signal that ended it. */
+/* dma-buf and fence totals of the session (the engine's dmabuf.c) */
+static struct json_object *dmabuf_json(const struct dmas_engine *e)
+{
+	struct json_object *j = json_object_new_object();
+	struct dmas_dmabuf_stats st;
+
+	dmas_engine_dmabuf_stats(e, &st);
+	add(j, "exports", u64(st.exports));
+	add(j, "exported_bytes", u64(st.exported_bytes));
+	add(j, "export_errors", u64(st.export_errors));
+	add(j, "no_exporter", u64(st.no_exporter));
+	add(j, "releases", u64(st.releases));
+	add(j, "live", u64(st.live));
+	add(j, "live_bytes", u64(st.live_bytes));
+	add(j, "attaches", u64(st.attaches));
+	add(j, "attached", u64(st.attached));
+	add(j, "maps", u64(st.maps));
+	add(j, "mapped", u64(st.mapped));
+	add(j, "map_errors", u64(st.map_errors));
+	add(j, "fences", u64(st.fences));
+	add(j, "fences_signalled", u64(st.fences_signalled));
+	add(j, "fences_pending", u64(st.fences_pending));
+	add(j, "fences_dropped", u64(st.fences_dropped));
+	add(j, "fence_waits", u64(st.fence_waits));
+	add(j, "preexisting", u64(st.preexisting));
+	return j;
+}
+
 static struct json_object *command_json(const struct dmas_report_opts *o)
 {
 	struct json_object *c = json_object_new_object(), *a;
@@ -555,6 +591,7 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(root, "devices", da);
 	add(root, "outstanding", outstanding_json(e, o));
 	add(root, "channels", channels_json(e, o));
+	add(root, "dmabuf", dmabuf_json(e));
 
 	return dmas_report_json_put(out, root);
 }

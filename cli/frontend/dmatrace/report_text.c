@@ -234,6 +234,20 @@ static bool has_mapping(const struct dmas_finding *f)
 	return has_addr(f) || f->size;
 }
 
+/* What a dma-buf or fence finding is about (not a dma address), or NULL. */
+static const char *shared_object(const struct dmas_finding *f)
+{
+	switch (f->map_kind) {
+	case DMAS_EV_DMABUF_EXPORT:
+		return "dma-buf";
+	case DMAS_EV_DMABUF_MAP:
+		return "attachment";
+	case DMAS_EV_FENCE_INIT:
+		return "fence";
+	}
+	return NULL;
+}
+
 static void print_quiet(FILE *out, const struct dmas_engine *e,
 			const struct dmas_report_opts *o,
 			const struct dmas_finding *f)
@@ -278,11 +292,18 @@ static void print_finding(FILE *out, const struct dmas_engine *e,
 	fprintf(out, "  [%zu] %s (%s)", nth,
 		dev_name(e, f->dev, nb, sizeof(nb)),
 		drv[0] ? drv : "no driver");
-	if (has_addr(f))
+	if (shared_object(f)) {
+		fprintf(out, ": %s 0x%" PRIx64, shared_object(f), f->addr);
+		if (f->size)
+			fprintf(out, ", %" PRIu64 " bytes", f->size);
+		if (f->map_kind == DMAS_EV_DMABUF_MAP)
+			fprintf(out, ", %s", dmas_dir_kernel_str(f->dir));
+	} else if (has_addr(f)) {
 		fprintf(out, ": dma 0x%" PRIx64 ",", f->addr);
-	else if (has_mapping(f))
+	} else if (has_mapping(f)) {
 		fputc(':', out);
-	if (has_mapping(f))
+	}
+	if (has_mapping(f) && !shared_object(f))
 		fprintf(out, " %" PRIu64 " bytes, %s", f->size,
 			dmas_dir_kernel_str(f->dir));
 	if (f->map_ts && f->ts > f->map_ts)
@@ -530,6 +551,23 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 			"  unmaps      may be skipped (dma_need_unmap false): %" PRIu64
 			" mappings left unmapped, not leaks\n",
 			st->unmap_skipped);
+	if (st->dmabuf_exports)
+		fprintf(out,
+			"  dma-buf     exported %" PRIu64 " (%s), %" PRIu64
+			" still exported (%s)\n",
+			st->dmabuf_exports,
+			dmas_fmt_bytes(st->dmabuf_exported_bytes, b[0],
+				       sizeof(b[0])),
+			st->dmabuf_live,
+			dmas_fmt_bytes(st->dmabuf_live_bytes, b[1],
+				       sizeof(b[1])));
+	if (st->dmabuf_attaches || st->dmabuf_maps)
+		fprintf(out,
+			"  dma-buf in  %" PRIu64 " attaches, %" PRIu64
+			" maps; %" PRIu64 " attached, %" PRIu64
+			" mapped at end\n",
+			st->dmabuf_attaches, st->dmabuf_maps,
+			st->dmabuf_attached, st->dmabuf_mapped);
 	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
 	    st->xfers_in_flight)
 		fprintf(out,
@@ -690,6 +728,48 @@ static void print_channels(FILE *out, const struct dmas_engine *e,
 	}
 }
 
+/* dma-buf and fence totals, when the session had any */
+static void print_dmabuf(FILE *out, const struct dmas_engine *e)
+{
+	struct dmas_dmabuf_stats st;
+	char b[2][32];
+
+	dmas_engine_dmabuf_stats(e, &st);
+	if (!st.exports && !st.attaches && !st.maps && !st.fences &&
+	    !st.preexisting && !st.export_errors)
+		return;
+	fprintf(out,
+		"\ndma-buf: %" PRIu64 " exported (%s), %" PRIu64
+		" released, %" PRIu64 " still exported (%s)",
+		st.exports,
+		dmas_fmt_bytes(st.exported_bytes, b[0], sizeof(b[0])),
+		st.releases, st.live,
+		dmas_fmt_bytes(st.live_bytes, b[1], sizeof(b[1])));
+	if (st.no_exporter)
+		fprintf(out, ", %" PRIu64 " by an unknown device",
+			st.no_exporter);
+	fprintf(out,
+		"\n  attachments %" PRIu64 " made, %" PRIu64 " maps; %" PRIu64
+		" attached, %" PRIu64 " mapped at end\n",
+		st.attaches, st.maps, st.attached, st.mapped);
+	if (st.export_errors || st.map_errors)
+		fprintf(out,
+			"  errors      %" PRIu64 " exports, %" PRIu64
+			" maps failed\n",
+			st.export_errors, st.map_errors);
+	fprintf(out,
+		"  fences      %" PRIu64 " made, %" PRIu64
+		" signalled, %" PRIu64 " pending at end, %" PRIu64
+		" dropped unused, %" PRIu64 " waits\n",
+		st.fences, st.fences_signalled, st.fences_pending,
+		st.fences_dropped, st.fence_waits);
+	if (st.preexisting)
+		fprintf(out,
+			"  before      %" PRIu64
+			" releases/detaches/unmaps/signals of objects made before tracing began (not bugs)\n",
+			st.preexisting);
+}
+
 static void report_text_raw(FILE *out, const struct dmas_engine *e,
 			    const struct dmas_report_opts *o)
 {
@@ -701,6 +781,7 @@ static void report_text_raw(FILE *out, const struct dmas_engine *e,
 	if (!o->quiet && !o->no_stats) {
 		print_outstanding(out, e, o);
 		print_channels(out, e, o);
+		print_dmabuf(out, e);
 		fprintf(out, "\ndevices:");
 		for (i = 0; i < nd; i++) {
 			const struct dmas_device *d = dmas_engine_device(e, i);
