@@ -11,8 +11,12 @@
  * records reach the decoder in time order (a kretprobe meets its entry).
  * Everything created is removed at close; what a killed run left is
  * removed by the next one.  Devices, drivers and NUMA nodes come from
- * sysfs.  Not seen: stacks, coherent and pool allocations on kernels
- * without dma:* events, driver binding, device removal, module unloads.
+ * sysfs.  Stacks (--no-stacks turns them off) come from the stacktrace
+ * trigger on the map and allocation events: the kernel writes the stack
+ * record just before its event on the same CPU, so a CPU's pending stack
+ * goes with its next event.  Not seen: coherent and pool allocations on
+ * kernels without dma:* events, driver binding, device removal, module
+ * unloads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +42,15 @@
 #define FT_VDMAC_CHECK_NS 500000000ULL /* how often to look for vdmac */
 #define FT_DEFAULT_BUF_KB 8192 /* all CPUs together, as the BPF ring */
 #define FT_MIN_CPU_KB 512
+#define FT_STACK_DEPTH 64 /* frames kept of a stack record */
+#define FT_STACK_BUCKETS 4096
+
+/* A stack already sent as a stack record, chained in its hash bucket. */
+struct ft_stack {
+	uint64_t hash;
+	uint32_t nr, next; /* next: index + 1 in the bucket's chain, 0 ends */
+	uint64_t *ips;
+};
 
 /* A record copied out of its page, waiting for its turn. */
 struct ft_rec {
@@ -71,6 +84,15 @@ struct ftrace_source {
 	struct dmas_session session;
 	uint64_t events, lost;
 	uint32_t devices;
+	/* stacks: the kernel_stack record, its fields, what each CPU holds */
+	int stack_type; /* -1: stacks off */
+	struct tep_format_field *st_size, *st_caller;
+	uint32_t *cpu_stack; /* by CPU: the stack id for its next event */
+	struct dmas_ksyms *ksyms;
+	struct ft_stack *stacks; /* id - 1 */
+	uint32_t nr_stacks, cap_stacks;
+	uint32_t bucket[FT_STACK_BUCKETS]; /* index + 1 of the chain's head */
+	uint64_t stack_errors;
 };
 
 /* ---- names and what a killed run left ---- */
@@ -409,8 +431,84 @@ static int open_instance(struct ftrace_source *fs, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Takes a stack on an event: the map and allocation events (every event
+ * but the syncs with --all-stacks), as the BPF source does.
+ */
+static bool wants_stack(const struct ftrace_source *fs, const char *event)
+{
+	if (strstr(event, "sync") || strstr(event, "_ret"))
+		return false; /* a kretprobe's entry carries the stack */
+	if (fs->opts.release_stacks)
+		return true;
+	return (strstr(event, "map") && !strstr(event, "unmap")) ||
+	       strstr(event, "alloc");
+}
+
+/* The stacktrace trigger on a system's events that want a stack. */
+static int add_triggers(struct ftrace_source *fs, const char *sys)
+{
+	char **evs = tracefs_system_events(NULL, sys);
+	int n = 0;
+
+	for (int i = 0; evs && evs[i]; i++)
+		if (wants_stack(fs, evs[i]) &&
+		    tracefs_event_file_write(fs->inst, sys, evs[i], "trigger",
+					     "stacktrace") > 0)
+			n++;
+	tracefs_list_free(evs);
+	return n;
+}
+
+/*
+ * Stacks on: the kernel_stack record's format, kallsyms, the triggers.
+ * Where any is missing the session goes on without stacks, saying why.
+ */
+static void setup_stacks(struct ftrace_source *fs, const char *sys)
+{
+	char why[128] = "";
+	struct tep_event *e = NULL;
+	char *fmt;
+	int size = 0, n;
+
+	fs->stack_type = -1;
+	if (!fs->opts.stacks)
+		return;
+	fmt = tracefs_event_file_read(NULL, "ftrace", "kernel_stack", "format",
+				      &size);
+	if (!fmt || size <= 0 ||
+	    tep_parse_event(fs->tep, fmt, (unsigned long)size, "ftrace") !=
+		    TEP_ERRNO__SUCCESS ||
+	    !(e = tep_find_event_by_name(fs->tep, "ftrace", "kernel_stack")) ||
+	    !(fs->st_size = tep_find_field(e, "size")) ||
+	    !(fs->st_caller = tep_find_field(e, "caller")))
+		snprintf(why, sizeof(why), "no ftrace:kernel_stack format");
+	free(fmt);
+	if (!why[0])
+		fs->ksyms = dmas_ksyms_load("/proc/kallsyms", why, sizeof(why));
+	if (!why[0] && !fs->ksyms)
+		snprintf(why, sizeof(why), "cannot read /proc/kallsyms");
+	if (!why[0] && !(fs->cpu_stack = calloc((size_t)fs->ncpus,
+						sizeof(*fs->cpu_stack))))
+		snprintf(why, sizeof(why), "out of memory");
+	if (!why[0] && (n = add_triggers(fs, sys)) <= 0)
+		snprintf(why, sizeof(why), "no stacktrace trigger on %s: %s",
+			 sys, strerror(errno));
+	if (why[0]) {
+		fprintf(stderr, "dmatrace: ftrace: no stacks (%s)\n", why);
+		return;
+	}
+	fs->stack_type = e ? e->id : -1;
+	if (fs->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: ftrace: stacktrace trigger on %d %s events\n",
+			n, sys);
+}
+
 static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 {
+	const char *sys;
+
 	char hooks[sizeof(fs->session.hooks)], *hp;
 	int size = 0;
 
@@ -435,11 +533,14 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 			return -1;
 		}
 		snprintf(hooks, sizeof(hooks), "ftrace:dma");
+		sys = "dma";
 	} else {
 		if (create_kprobes(fs, err, errlen))
 			return -1;
 		snprintf(hooks, sizeof(hooks), "ftrace-kprobe:%s", fs->group);
+		sys = fs->group;
 	}
+	setup_stacks(fs, sys);
 	if (enable_system(fs, "swiotlb", "swiotlb_bounced"))
 		strncat(hooks, ",swiotlb", sizeof(hooks) - strlen(hooks) - 1);
 	if (enable_system(fs, "iommu", "map") &&
@@ -448,8 +549,10 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 		strncat(hooks, ",iommu", sizeof(hooks) - strlen(hooks) - 1);
 	fs->vdmac = enable_system(fs, "vdmac", NULL);
 	dmas_live_session_init(&fs->session);
-	snprintf(fs->session.hooks, sizeof(fs->session.hooks), "%s%s", hooks,
-		 fs->vdmac ? ",vdmac" : "");
+	/* the report says whether findings could have stacks */
+	snprintf(fs->session.hooks, sizeof(fs->session.hooks), "%s%s,%s", hooks,
+		 fs->vdmac ? ",vdmac" : "",
+		 fs->stack_type >= 0 ? "stacks" : DMAS_HOOKS_NO_STACKS);
 	return 0;
 }
 
@@ -560,6 +663,108 @@ static void read_cpus(struct ftrace_source *fs)
 	}
 }
 
+/* A stack's addresses symbolized into a stack record for the sink. */
+static void send_stack(struct ftrace_source *fs, uint32_t id,
+		       const uint64_t *ips, uint32_t nr)
+{
+	static char bufs[FT_STACK_DEPTH][160];
+	const char *frames[FT_STACK_DEPTH];
+	struct dmas_stack st = {.id = id, .frames = frames};
+
+	dmas_ksyms_refresh(fs->ksyms);
+	for (uint32_t i = 0; i < nr; i++) {
+		char *b = bufs[st.nr_frames];
+
+		dmas_ksyms_format(fs->ksyms, ips[i], b, sizeof(bufs[0]));
+		/* leading frames are the tracer's own (trigger, kprobe) */
+		if (!st.nr_frames &&
+		    (!strncmp(b, "trace", 5) || !strncmp(b, "__trace", 7) ||
+		     !strncmp(b, "event_trigger", 13) ||
+		     !strncmp(b, "stacktrace", 10) || strstr(b, "kprobe") ||
+		     strstr(b, "int3") || strstr(b, "ftrace")))
+			continue;
+		frames[st.nr_frames++] = b;
+	}
+	if (fs->out->stack)
+		fs->out->stack(fs->out->ctx, &st);
+}
+
+/* The id of a kernel_stack record's stack, sent the first time. */
+static uint32_t take_stack(struct ftrace_source *fs, const uint8_t *d, int len)
+{
+	uint64_t h = 1469598103934665603ull, ips[FT_STACK_DEPTH];
+	unsigned long long nr = 0;
+	uint32_t n, i, *slot;
+	struct ft_stack *st;
+	void *np;
+
+	if (tep_read_number_field(fs->st_size, d, &nr) ||
+	    fs->st_caller->offset < 0 || fs->st_caller->offset >= len)
+		return DMAS_STACK_NONE;
+	n = (uint32_t)((len - fs->st_caller->offset) / 8);
+	if (nr < n)
+		n = (uint32_t)nr;
+	if (n > FT_STACK_DEPTH)
+		n = FT_STACK_DEPTH;
+	for (i = 0; i < n; i++) {
+		memcpy(&ips[i], d + fs->st_caller->offset + 8 * i, 8);
+		h = (h ^ ips[i]) * 1099511628211ull;
+	}
+	if (!n)
+		return DMAS_STACK_NONE;
+	slot = &fs->bucket[h % FT_STACK_BUCKETS];
+	for (i = *slot; i; i = fs->stacks[i - 1].next) {
+		st = &fs->stacks[i - 1];
+		if (st->hash == h && st->nr == n &&
+		    !memcmp(st->ips, ips, n * sizeof(*ips)))
+			return i;
+	}
+	if (fs->nr_stacks >= DMAS_STACK_ID_MAX - 1)
+		goto fail;
+	if (fs->nr_stacks == fs->cap_stacks) {
+		uint32_t cap = fs->cap_stacks ? fs->cap_stacks * 2 : 256;
+
+		np = realloc(fs->stacks, cap * sizeof(*fs->stacks));
+		if (!np)
+			goto fail;
+		fs->stacks = np;
+		fs->cap_stacks = cap;
+	}
+	st = &fs->stacks[fs->nr_stacks];
+	st->ips = malloc(n * sizeof(*ips));
+	if (!st->ips)
+		goto fail;
+	memcpy(st->ips, ips, n * sizeof(*ips));
+	st->hash = h;
+	st->nr = n;
+	st->next = *slot;
+	*slot = ++fs->nr_stacks;
+	send_stack(fs, fs->nr_stacks, ips, n);
+	return fs->nr_stacks;
+fail:
+	fs->stack_errors++; /* a lost stack is not a lost event */
+	return DMAS_STACK_NONE;
+}
+
+/* One record to the decoder, with the stack its CPU's trigger took. */
+static void decode(struct ftrace_source *fs, const struct ft_rec *r)
+{
+	struct tep_record rec = {.data = (void *)r->data, .size = (int)r->len};
+	uint32_t stack = DMAS_STACK_NONE;
+
+	if (fs->stack_type >= 0 && r->cpu < (uint32_t)fs->ncpus) {
+		if (tep_data_type(fs->tep, &rec) == fs->stack_type) {
+			fs->cpu_stack[r->cpu] =
+				take_stack(fs, r->data, (int)r->len);
+			return;
+		}
+		stack = fs->cpu_stack[r->cpu];
+		fs->cpu_stack[r->cpu] = DMAS_STACK_NONE;
+	}
+	dmas_tpdec_record_stack(&fs->dec, r->data, (int)r->len, r->ts, r->cpu,
+				stack, &fs->front);
+}
+
 /* Hands the decoder every record at or before limit, in time order. */
 static void release(struct ftrace_source *fs, uint64_t limit)
 {
@@ -571,8 +776,7 @@ static void release(struct ftrace_source *fs, uint64_t limit)
 	for (i = 0; i < fs->nwin && fs->win[i]->ts <= limit; i++) {
 		struct ft_rec *r = fs->win[i];
 
-		dmas_tpdec_record(&fs->dec, r->data, (int)r->len, r->ts, r->cpu,
-				  &fs->front);
+		decode(fs, r);
 		free(r);
 		n++;
 	}
@@ -629,6 +833,11 @@ static int ftrace_run(struct dmas_source *s, const struct dmas_sink *sink,
 	release(fs, UINT64_MAX);
 	if (sink->idle)
 		sink->idle(sink->ctx, dmas_live_now_mono());
+	if (fs->stack_errors)
+		fprintf(stderr,
+			"dmatrace: ftrace: %" PRIu64
+			" stacks not kept (out of memory)\n",
+			fs->stack_errors);
 	if (fs->opts.verbose && fs->dec.unpaired)
 		fprintf(stderr,
 			"dmatrace: ftrace: %" PRIu64
@@ -674,6 +883,12 @@ static void ftrace_close(struct dmas_source *s)
 	if (fs->tep)
 		tep_free(fs->tep);
 	free(fs->dev_ok);
+	for (uint32_t i = 0; i < fs->nr_stacks; i++)
+		free(fs->stacks[i].ips);
+	free(fs->stacks);
+	free(fs->cpu_stack);
+	if (fs->ksyms)
+		dmas_ksyms_free(fs->ksyms);
 	dmas_tally_free(&fs->tally);
 	free(fs);
 }
