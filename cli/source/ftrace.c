@@ -13,8 +13,9 @@
  * removed by the next one.  Devices, drivers and NUMA nodes come from
  * sysfs.  Stacks (--no-stacks turns them off) come from the stacktrace
  * trigger on the map and allocation events: the kernel writes the stack
- * record just before its event on the same CPU, so a CPU's pending stack
- * goes with its next event.  Not seen: coherent and pool allocations on
+ * record (a post trigger) just after its event on the same CPU, so an
+ * event takes the stack record that is its CPU's next.  On 6.10+ x86 a
+ * device's syncs count as elided at first sight (see syncs_elided).  Not seen: coherent and pool allocations on
  * kernels without dma:* events, driver binding, device removal, module
  * unloads.
  */
@@ -56,6 +57,7 @@ struct ft_stack {
 struct ft_rec {
 	uint64_t ts, seq;
 	uint32_t cpu, len;
+	bool taken; /* a stack record its event took */
 	uint8_t data[];
 };
 
@@ -87,13 +89,17 @@ struct ftrace_source {
 	/* stacks: the kernel_stack record, its fields, what each CPU holds */
 	int stack_type; /* -1: stacks off */
 	struct tep_format_field *st_size, *st_caller;
-	uint32_t *cpu_stack; /* by CPU: the stack id for its next event */
 	struct dmas_ksyms *ksyms;
 	struct ft_stack *stacks; /* id - 1 */
 	uint32_t nr_stacks, cap_stacks;
 	uint32_t bucket[FT_STACK_BUCKETS]; /* index + 1 of the chain's head */
 	uint64_t stack_errors;
+	bool elide; /* devices' syncs elided at first sight (syncs_elided) */
 };
+
+/* dev_ok bits: passes the filters; its syncs are elided now */
+#define FT_DEV_PASS 0x01
+#define FT_DEV_ELIDED 0x02
 
 /* ---- names and what a killed run left ---- */
 
@@ -255,11 +261,17 @@ static void describe_device(void *ctx, struct dmas_device *d)
 	}
 	if (buses)
 		closedir(buses);
+	if (fs->elide)
+		d->flags |= DMAS_DEVF_SYNC_ELIDED;
 	if (d->id < DMAS_DEV_ID_MAX)
-		fs->dev_ok[d->id] = (!fs->opts.device ||
-				     !strcmp(fs->opts.device, d->name)) &&
-				    (!fs->opts.driver ||
-				     !strcmp(fs->opts.driver, d->driver));
+		fs->dev_ok[d->id] =
+			((!fs->opts.device ||
+			  !strcmp(fs->opts.device, d->name)) &&
+					 (!fs->opts.driver ||
+					  !strcmp(fs->opts.driver, d->driver))
+				 ? FT_DEV_PASS
+				 : 0) |
+			(fs->elide ? FT_DEV_ELIDED : 0);
 	fs->devices++;
 }
 
@@ -269,7 +281,8 @@ static void front_device(void *ctx, const struct dmas_device *d)
 {
 	struct ftrace_source *fs = ctx;
 
-	if (fs->out->device && d->id < DMAS_DEV_ID_MAX && fs->dev_ok[d->id])
+	if (fs->out->device && d->id < DMAS_DEV_ID_MAX &&
+	    (fs->dev_ok[d->id] & FT_DEV_PASS))
 		fs->out->device(fs->out->ctx, d);
 }
 
@@ -277,9 +290,20 @@ static void front_event(void *ctx, const struct dmas_event *ev)
 {
 	struct ftrace_source *fs = ctx;
 
-	if (ev->dev != DMAS_DEV_NONE &&
-	    (ev->dev >= DMAS_DEV_ID_MAX || !fs->dev_ok[ev->dev]))
+	if (ev->dev != DMAS_DEV_NONE && (ev->dev >= DMAS_DEV_ID_MAX ||
+					 !(fs->dev_ok[ev->dev] & FT_DEV_PASS)))
 		return;
+	/* swiotlb's first bounce for a device ends the elision of its syncs */
+	if (ev->kind == DMAS_EV_SWIOTLB_BOUNCE && ev->dev != DMAS_DEV_NONE &&
+	    (fs->dev_ok[ev->dev] & FT_DEV_ELIDED)) {
+		struct dmas_event el = *ev;
+
+		fs->dev_ok[ev->dev] &= (uint8_t)~FT_DEV_ELIDED;
+		el.kind = DMAS_EV_SYNC_ELISION;
+		el.count = 0;
+		el.stack_id = DMAS_STACK_NONE;
+		front_event(fs, &el);
+	}
 	if (ev->kind == DMAS_EV_LOST)
 		fs->lost += ev->count;
 	else
@@ -431,6 +455,40 @@ static int open_instance(struct ftrace_source *fs, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *load_ksyms(struct ftrace_source *fs, char *why, size_t len)
+{
+	if (!fs->ksyms)
+		fs->ksyms = dmas_ksyms_load("/proc/kallsyms", why, len);
+	if (!fs->ksyms && !why[0])
+		snprintf(why, len, "cannot read /proc/kallsyms");
+	return fs->ksyms ? NULL : why;
+}
+
+/*
+ * Whether the kernel skips the syncs of a device it has not bounced
+ * through swiotlb, as the BPF source reads from dma_skip_sync
+ * (compat.bpf.h): 6.10, commit f406c8e4b770 ("dma: avoid redundant calls
+ * for sync operations"), made dma_sync_* inline, reaching
+ * __dma_sync_single_for_cpu only while dma_dev_need_sync(); a device
+ * starts with dma_skip_sync = dev_is_dma_coherent(), always true on x86,
+ * and loses it at its first swiotlb mapping (seen: the swiotlb event).
+ * CONFIG_DMA_API_DEBUG keeps every sync.  tracefs cannot read the bit: on
+ * x86 the rule gives it, elsewhere syncs count as seen.
+ */
+static bool syncs_elided(struct ftrace_source *fs)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	char why[128] = "";
+
+	return !load_ksyms(fs, why, sizeof(why)) &&
+	       dmas_ksyms_addr(fs->ksyms, "__dma_sync_single_for_cpu") &&
+	       !dmas_ksyms_addr(fs->ksyms, "debug_dma_sync_single_for_cpu");
+#else
+	(void)fs;
+	return false;
+#endif
+}
+
 /*
  * Takes a stack on an event: the map and allocation events (every event
  * but the syncs with --all-stacks), as the BPF source does.
@@ -485,12 +543,7 @@ static void setup_stacks(struct ftrace_source *fs, const char *sys)
 		snprintf(why, sizeof(why), "no ftrace:kernel_stack format");
 	free(fmt);
 	if (!why[0])
-		fs->ksyms = dmas_ksyms_load("/proc/kallsyms", why, sizeof(why));
-	if (!why[0] && !fs->ksyms)
-		snprintf(why, sizeof(why), "cannot read /proc/kallsyms");
-	if (!why[0] && !(fs->cpu_stack = calloc((size_t)fs->ncpus,
-						sizeof(*fs->cpu_stack))))
-		snprintf(why, sizeof(why), "out of memory");
+		load_ksyms(fs, why, sizeof(why));
 	if (!why[0] && (n = add_triggers(fs, sys)) <= 0)
 		snprintf(why, sizeof(why), "no stacktrace trigger on %s: %s",
 			 sys, strerror(errno));
@@ -541,6 +594,10 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 		sys = fs->group;
 	}
 	setup_stacks(fs, sys);
+	fs->elide = syncs_elided(fs);
+	if (fs->elide && fs->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: ftrace: 6.10+ on x86: devices' syncs count as elided until swiotlb bounces for them\n");
 	if (enable_system(fs, "swiotlb", "swiotlb_bounced"))
 		strncat(hooks, ",swiotlb", sizeof(hooks) - strlen(hooks) - 1);
 	if (enable_system(fs, "iommu", "map") &&
@@ -616,6 +673,7 @@ static void keep(struct ftrace_source *fs, uint32_t cpu, uint64_t ts,
 	r->seq = fs->seq++;
 	r->cpu = cpu;
 	r->len = (uint32_t)len;
+	r->taken = false;
 	memcpy(r->data, data, (size_t)len);
 	fs->win[fs->nwin++] = r;
 	return;
@@ -746,20 +804,38 @@ fail:
 	return DMAS_STACK_NONE;
 }
 
-/* One record to the decoder, with the stack its CPU's trigger took. */
-static void decode(struct ftrace_source *fs, const struct ft_rec *r)
+#define FT_STACK_LOOK 4096 /* records searched for an event's stack */
+
+static bool is_stack(const struct ftrace_source *fs, const struct ft_rec *r)
 {
 	struct tep_record rec = {.data = (void *)r->data, .size = (int)r->len};
+
+	return tep_data_type(fs->tep, &rec) == fs->stack_type;
+}
+
+/*
+ * The window's record i to the decoder, with the stack record that
+ * follows it on its CPU (the stacktrace trigger's, written after it).
+ */
+static void decode(struct ftrace_source *fs, size_t i)
+{
+	struct ft_rec *r = fs->win[i], *n;
 	uint32_t stack = DMAS_STACK_NONE;
 
-	if (fs->stack_type >= 0 && r->cpu < (uint32_t)fs->ncpus) {
-		if (tep_data_type(fs->tep, &rec) == fs->stack_type) {
-			fs->cpu_stack[r->cpu] =
-				take_stack(fs, r->data, (int)r->len);
-			return;
+	if (fs->stack_type >= 0) {
+		if (is_stack(fs, r))
+			return; /* taken, or its event was before us */
+		for (size_t j = i + 1; j < fs->nwin && j <= i + FT_STACK_LOOK;
+		     j++) {
+			n = fs->win[j];
+			if (n->cpu != r->cpu)
+				continue;
+			if (!n->taken && is_stack(fs, n)) {
+				stack = take_stack(fs, n->data, (int)n->len);
+				n->taken = true;
+			}
+			break;
 		}
-		stack = fs->cpu_stack[r->cpu];
-		fs->cpu_stack[r->cpu] = DMAS_STACK_NONE;
 	}
 	dmas_tpdec_record_stack(&fs->dec, r->data, (int)r->len, r->ts, r->cpu,
 				stack, &fs->front);
@@ -774,10 +850,8 @@ static void release(struct ftrace_source *fs, uint64_t limit)
 		return;
 	qsort(fs->win, fs->nwin, sizeof(*fs->win), rec_cmp);
 	for (i = 0; i < fs->nwin && fs->win[i]->ts <= limit; i++) {
-		struct ft_rec *r = fs->win[i];
-
-		decode(fs, r);
-		free(r);
+		decode(fs, i);
+		free(fs->win[i]);
 		n++;
 	}
 	memmove(fs->win, fs->win + n, (fs->nwin - n) * sizeof(*fs->win));
@@ -886,7 +960,6 @@ static void ftrace_close(struct dmas_source *s)
 	for (uint32_t i = 0; i < fs->nr_stacks; i++)
 		free(fs->stacks[i].ips);
 	free(fs->stacks);
-	free(fs->cpu_stack);
 	if (fs->ksyms)
 		dmas_ksyms_free(fs->ksyms);
 	dmas_tally_free(&fs->tally);

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
 suites=${VM_KERNEL_SUITES:-bookworm-backports trixie-backports}
-cases=${VM_KERNEL_CASES:-trace_drivers iova_leak vdmac_scenarios vdmac_lifecycle trace_vdmac tracecmd_import perf_import}
+cases=${VM_KERNEL_CASES:-trace_drivers iova_leak vdmac_scenarios vdmac_lifecycle trace_vdmac tracecmd_import perf_import ftrace_source}
 required=" ${VM_KMOD_REQUIRED:-bookworm-backports} "
 pass=0 fail=0 skip=0 start=$SECONDS
 
