@@ -12,6 +12,12 @@
 
 #include "event.h"
 
+/*
+ * A token in a session's hooks: the source recorded no stacks (not asked
+ * for, or it could not), so findings have none.
+ */
+#define DMAS_HOOKS_NO_STACKS "no-stacks"
+
 struct dmas_session {
 	char kernel_release[65];
 	char hostname[65];

@@ -11,8 +11,13 @@
  * records reach the decoder in time order (a kretprobe meets its entry).
  * Everything created is removed at close; what a killed run left is
  * removed by the next one.  Devices, drivers and NUMA nodes come from
- * sysfs.  Not seen: stacks, coherent and pool allocations on kernels
- * without dma:* events, driver binding, device removal, module unloads.
+ * sysfs.  Stacks (--no-stacks turns them off) come from the stacktrace
+ * trigger on the map and allocation events: the kernel writes the stack
+ * record (a post trigger) just after its event on the same CPU, so an
+ * event takes the stack record that is its CPU's next.  On 6.10+ x86 a
+ * device's syncs count as elided at first sight (see syncs_elided).  Not seen: coherent and pool allocations on
+ * kernels without dma:* events, driver binding, device removal, module
+ * unloads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,11 +43,21 @@
 #define FT_VDMAC_CHECK_NS 500000000ULL /* how often to look for vdmac */
 #define FT_DEFAULT_BUF_KB 8192 /* all CPUs together, as the BPF ring */
 #define FT_MIN_CPU_KB 512
+#define FT_STACK_DEPTH 64 /* frames kept of a stack record */
+#define FT_STACK_BUCKETS 4096
+
+/* A stack already sent as a stack record, chained in its hash bucket. */
+struct ft_stack {
+	uint64_t hash;
+	uint32_t nr, next; /* next: index + 1 in the bucket's chain, 0 ends */
+	uint64_t *ips;
+};
 
 /* A record copied out of its page, waiting for its turn. */
 struct ft_rec {
 	uint64_t ts, seq;
 	uint32_t cpu, len;
+	bool taken; /* a stack record its event took */
 	uint8_t data[];
 };
 
@@ -71,7 +86,20 @@ struct ftrace_source {
 	struct dmas_session session;
 	uint64_t events, lost;
 	uint32_t devices;
+	/* stacks: the kernel_stack record, its fields, what each CPU holds */
+	int stack_type; /* -1: stacks off */
+	struct tep_format_field *st_size, *st_caller;
+	struct dmas_ksyms *ksyms;
+	struct ft_stack *stacks; /* id - 1 */
+	uint32_t nr_stacks, cap_stacks;
+	uint32_t bucket[FT_STACK_BUCKETS]; /* index + 1 of the chain's head */
+	uint64_t stack_errors;
+	bool elide; /* devices' syncs elided at first sight (syncs_elided) */
 };
+
+/* dev_ok bits: passes the filters; its syncs are elided now */
+#define FT_DEV_PASS 0x01
+#define FT_DEV_ELIDED 0x02
 
 /* ---- names and what a killed run left ---- */
 
@@ -233,11 +261,17 @@ static void describe_device(void *ctx, struct dmas_device *d)
 	}
 	if (buses)
 		closedir(buses);
+	if (fs->elide)
+		d->flags |= DMAS_DEVF_SYNC_ELIDED;
 	if (d->id < DMAS_DEV_ID_MAX)
-		fs->dev_ok[d->id] = (!fs->opts.device ||
-				     !strcmp(fs->opts.device, d->name)) &&
-				    (!fs->opts.driver ||
-				     !strcmp(fs->opts.driver, d->driver));
+		fs->dev_ok[d->id] =
+			((!fs->opts.device ||
+			  !strcmp(fs->opts.device, d->name)) &&
+					 (!fs->opts.driver ||
+					  !strcmp(fs->opts.driver, d->driver))
+				 ? FT_DEV_PASS
+				 : 0) |
+			(fs->elide ? FT_DEV_ELIDED : 0);
 	fs->devices++;
 }
 
@@ -247,7 +281,8 @@ static void front_device(void *ctx, const struct dmas_device *d)
 {
 	struct ftrace_source *fs = ctx;
 
-	if (fs->out->device && d->id < DMAS_DEV_ID_MAX && fs->dev_ok[d->id])
+	if (fs->out->device && d->id < DMAS_DEV_ID_MAX &&
+	    (fs->dev_ok[d->id] & FT_DEV_PASS))
 		fs->out->device(fs->out->ctx, d);
 }
 
@@ -255,9 +290,20 @@ static void front_event(void *ctx, const struct dmas_event *ev)
 {
 	struct ftrace_source *fs = ctx;
 
-	if (ev->dev != DMAS_DEV_NONE &&
-	    (ev->dev >= DMAS_DEV_ID_MAX || !fs->dev_ok[ev->dev]))
+	if (ev->dev != DMAS_DEV_NONE && (ev->dev >= DMAS_DEV_ID_MAX ||
+					 !(fs->dev_ok[ev->dev] & FT_DEV_PASS)))
 		return;
+	/* swiotlb's first bounce for a device ends the elision of its syncs */
+	if (ev->kind == DMAS_EV_SWIOTLB_BOUNCE && ev->dev != DMAS_DEV_NONE &&
+	    (fs->dev_ok[ev->dev] & FT_DEV_ELIDED)) {
+		struct dmas_event el = *ev;
+
+		fs->dev_ok[ev->dev] &= (uint8_t)~FT_DEV_ELIDED;
+		el.kind = DMAS_EV_SYNC_ELISION;
+		el.count = 0;
+		el.stack_id = DMAS_STACK_NONE;
+		front_event(fs, &el);
+	}
 	if (ev->kind == DMAS_EV_LOST)
 		fs->lost += ev->count;
 	else
@@ -409,8 +455,113 @@ static int open_instance(struct ftrace_source *fs, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *load_ksyms(struct ftrace_source *fs, char *why, size_t len)
+{
+	if (!fs->ksyms)
+		fs->ksyms = dmas_ksyms_load("/proc/kallsyms", why, len);
+	if (!fs->ksyms && !why[0])
+		snprintf(why, len, "cannot read /proc/kallsyms");
+	return fs->ksyms ? NULL : why;
+}
+
+/*
+ * Whether the kernel skips the syncs of a device it has not bounced
+ * through swiotlb, as the BPF source reads from dma_skip_sync
+ * (compat.bpf.h): 6.10, commit f406c8e4b770 ("dma: avoid redundant calls
+ * for sync operations"), made dma_sync_* inline, reaching
+ * __dma_sync_single_for_cpu only while dma_dev_need_sync(); a device
+ * starts with dma_skip_sync = dev_is_dma_coherent(), always true on x86,
+ * and loses it at its first swiotlb mapping (seen: the swiotlb event).
+ * CONFIG_DMA_API_DEBUG keeps every sync.  tracefs cannot read the bit: on
+ * x86 the rule gives it, elsewhere syncs count as seen.
+ */
+static bool syncs_elided(struct ftrace_source *fs)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	char why[128] = "";
+
+	return !load_ksyms(fs, why, sizeof(why)) &&
+	       dmas_ksyms_addr(fs->ksyms, "__dma_sync_single_for_cpu") &&
+	       !dmas_ksyms_addr(fs->ksyms, "debug_dma_sync_single_for_cpu");
+#else
+	(void)fs;
+	return false;
+#endif
+}
+
+/*
+ * Takes a stack on an event: the map and allocation events (every event
+ * but the syncs with --all-stacks), as the BPF source does.
+ */
+static bool wants_stack(const struct ftrace_source *fs, const char *event)
+{
+	if (strstr(event, "sync") || strstr(event, "_ret"))
+		return false; /* a kretprobe's entry carries the stack */
+	if (fs->opts.release_stacks)
+		return true;
+	return (strstr(event, "map") && !strstr(event, "unmap")) ||
+	       strstr(event, "alloc");
+}
+
+/* The stacktrace trigger on a system's events that want a stack. */
+static int add_triggers(struct ftrace_source *fs, const char *sys)
+{
+	char **evs = tracefs_system_events(NULL, sys);
+	int n = 0;
+
+	for (int i = 0; evs && evs[i]; i++)
+		if (wants_stack(fs, evs[i]) &&
+		    tracefs_event_file_write(fs->inst, sys, evs[i], "trigger",
+					     "stacktrace") > 0)
+			n++;
+	tracefs_list_free(evs);
+	return n;
+}
+
+/*
+ * Stacks on: the kernel_stack record's format, kallsyms, the triggers.
+ * Where any is missing the session goes on without stacks, saying why.
+ */
+static void setup_stacks(struct ftrace_source *fs, const char *sys)
+{
+	char why[128] = "";
+	struct tep_event *e = NULL;
+	char *fmt;
+	int size = 0, n;
+
+	fs->stack_type = -1;
+	if (!fs->opts.stacks)
+		return;
+	fmt = tracefs_event_file_read(NULL, "ftrace", "kernel_stack", "format",
+				      &size);
+	if (!fmt || size <= 0 ||
+	    tep_parse_event(fs->tep, fmt, (unsigned long)size, "ftrace") !=
+		    TEP_ERRNO__SUCCESS ||
+	    !(e = tep_find_event_by_name(fs->tep, "ftrace", "kernel_stack")) ||
+	    !(fs->st_size = tep_find_field(e, "size")) ||
+	    !(fs->st_caller = tep_find_field(e, "caller")))
+		snprintf(why, sizeof(why), "no ftrace:kernel_stack format");
+	free(fmt);
+	if (!why[0])
+		load_ksyms(fs, why, sizeof(why));
+	if (!why[0] && (n = add_triggers(fs, sys)) <= 0)
+		snprintf(why, sizeof(why), "no stacktrace trigger on %s: %s",
+			 sys, strerror(errno));
+	if (why[0]) {
+		fprintf(stderr, "dmatrace: ftrace: no stacks (%s)\n", why);
+		return;
+	}
+	fs->stack_type = e ? e->id : -1;
+	if (fs->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: ftrace: stacktrace trigger on %d %s events\n",
+			n, sys);
+}
+
 static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 {
+	const char *sys;
+
 	char hooks[sizeof(fs->session.hooks)], *hp;
 	int size = 0;
 
@@ -435,11 +586,18 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 			return -1;
 		}
 		snprintf(hooks, sizeof(hooks), "ftrace:dma");
+		sys = "dma";
 	} else {
 		if (create_kprobes(fs, err, errlen))
 			return -1;
 		snprintf(hooks, sizeof(hooks), "ftrace-kprobe:%s", fs->group);
+		sys = fs->group;
 	}
+	setup_stacks(fs, sys);
+	fs->elide = syncs_elided(fs);
+	if (fs->elide && fs->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: ftrace: 6.10+ on x86: devices' syncs count as elided until swiotlb bounces for them\n");
 	if (enable_system(fs, "swiotlb", "swiotlb_bounced"))
 		strncat(hooks, ",swiotlb", sizeof(hooks) - strlen(hooks) - 1);
 	if (enable_system(fs, "iommu", "map") &&
@@ -451,8 +609,10 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 		strncat(hooks, ",dma_fence", sizeof(hooks) - strlen(hooks) - 1);
 	fs->vdmac = enable_system(fs, "vdmac", NULL);
 	dmas_live_session_init(&fs->session);
-	snprintf(fs->session.hooks, sizeof(fs->session.hooks), "%s%s", hooks,
-		 fs->vdmac ? ",vdmac" : "");
+	/* the report says whether findings could have stacks */
+	snprintf(fs->session.hooks, sizeof(fs->session.hooks), "%s%s,%s", hooks,
+		 fs->vdmac ? ",vdmac" : "",
+		 fs->stack_type >= 0 ? "stacks" : DMAS_HOOKS_NO_STACKS);
 	return 0;
 }
 
@@ -516,6 +676,7 @@ static void keep(struct ftrace_source *fs, uint32_t cpu, uint64_t ts,
 	r->seq = fs->seq++;
 	r->cpu = cpu;
 	r->len = (uint32_t)len;
+	r->taken = false;
 	memcpy(r->data, data, (size_t)len);
 	fs->win[fs->nwin++] = r;
 	return;
@@ -563,6 +724,126 @@ static void read_cpus(struct ftrace_source *fs)
 	}
 }
 
+/* A stack's addresses symbolized into a stack record for the sink. */
+static void send_stack(struct ftrace_source *fs, uint32_t id,
+		       const uint64_t *ips, uint32_t nr)
+{
+	static char bufs[FT_STACK_DEPTH][160];
+	const char *frames[FT_STACK_DEPTH];
+	struct dmas_stack st = {.id = id, .frames = frames};
+
+	dmas_ksyms_refresh(fs->ksyms);
+	for (uint32_t i = 0; i < nr; i++) {
+		char *b = bufs[st.nr_frames];
+
+		dmas_ksyms_format(fs->ksyms, ips[i], b, sizeof(bufs[0]));
+		/* leading frames are the tracer's own (trigger, kprobe) */
+		if (!st.nr_frames &&
+		    (!strncmp(b, "trace", 5) || !strncmp(b, "__trace", 7) ||
+		     !strncmp(b, "event_trigger", 13) ||
+		     !strncmp(b, "stacktrace", 10) || strstr(b, "kprobe") ||
+		     strstr(b, "int3") || strstr(b, "ftrace")))
+			continue;
+		frames[st.nr_frames++] = b;
+	}
+	if (fs->out->stack)
+		fs->out->stack(fs->out->ctx, &st);
+}
+
+/* The id of a kernel_stack record's stack, sent the first time. */
+static uint32_t take_stack(struct ftrace_source *fs, const uint8_t *d, int len)
+{
+	uint64_t h = 1469598103934665603ull, ips[FT_STACK_DEPTH];
+	unsigned long long nr = 0;
+	uint32_t n, i, *slot;
+	struct ft_stack *st;
+	void *np;
+
+	if (tep_read_number_field(fs->st_size, d, &nr) ||
+	    fs->st_caller->offset < 0 || fs->st_caller->offset >= len)
+		return DMAS_STACK_NONE;
+	n = (uint32_t)((len - fs->st_caller->offset) / 8);
+	if (nr < n)
+		n = (uint32_t)nr;
+	if (n > FT_STACK_DEPTH)
+		n = FT_STACK_DEPTH;
+	for (i = 0; i < n; i++) {
+		memcpy(&ips[i], d + fs->st_caller->offset + 8 * i, 8);
+		h = (h ^ ips[i]) * 1099511628211ull;
+	}
+	if (!n)
+		return DMAS_STACK_NONE;
+	slot = &fs->bucket[h % FT_STACK_BUCKETS];
+	for (i = *slot; i; i = fs->stacks[i - 1].next) {
+		st = &fs->stacks[i - 1];
+		if (st->hash == h && st->nr == n &&
+		    !memcmp(st->ips, ips, n * sizeof(*ips)))
+			return i;
+	}
+	if (fs->nr_stacks >= DMAS_STACK_ID_MAX - 1)
+		goto fail;
+	if (fs->nr_stacks == fs->cap_stacks) {
+		uint32_t cap = fs->cap_stacks ? fs->cap_stacks * 2 : 256;
+
+		np = realloc(fs->stacks, cap * sizeof(*fs->stacks));
+		if (!np)
+			goto fail;
+		fs->stacks = np;
+		fs->cap_stacks = cap;
+	}
+	st = &fs->stacks[fs->nr_stacks];
+	st->ips = malloc(n * sizeof(*ips));
+	if (!st->ips)
+		goto fail;
+	memcpy(st->ips, ips, n * sizeof(*ips));
+	st->hash = h;
+	st->nr = n;
+	st->next = *slot;
+	*slot = ++fs->nr_stacks;
+	send_stack(fs, fs->nr_stacks, ips, n);
+	return fs->nr_stacks;
+fail:
+	fs->stack_errors++; /* a lost stack is not a lost event */
+	return DMAS_STACK_NONE;
+}
+
+#define FT_STACK_LOOK 4096 /* records searched for an event's stack */
+
+static bool is_stack(const struct ftrace_source *fs, const struct ft_rec *r)
+{
+	struct tep_record rec = {.data = (void *)r->data, .size = (int)r->len};
+
+	return tep_data_type(fs->tep, &rec) == fs->stack_type;
+}
+
+/*
+ * The window's record i to the decoder, with the stack record that
+ * follows it on its CPU (the stacktrace trigger's, written after it).
+ */
+static void decode(struct ftrace_source *fs, size_t i)
+{
+	struct ft_rec *r = fs->win[i], *n;
+	uint32_t stack = DMAS_STACK_NONE;
+
+	if (fs->stack_type >= 0) {
+		if (is_stack(fs, r))
+			return; /* taken, or its event was before us */
+		for (size_t j = i + 1; j < fs->nwin && j <= i + FT_STACK_LOOK;
+		     j++) {
+			n = fs->win[j];
+			if (n->cpu != r->cpu)
+				continue;
+			if (!n->taken && is_stack(fs, n)) {
+				stack = take_stack(fs, n->data, (int)n->len);
+				n->taken = true;
+			}
+			break;
+		}
+	}
+	dmas_tpdec_record_stack(&fs->dec, r->data, (int)r->len, r->ts, r->cpu,
+				stack, &fs->front);
+}
+
 /* Hands the decoder every record at or before limit, in time order. */
 static void release(struct ftrace_source *fs, uint64_t limit)
 {
@@ -572,11 +853,8 @@ static void release(struct ftrace_source *fs, uint64_t limit)
 		return;
 	qsort(fs->win, fs->nwin, sizeof(*fs->win), rec_cmp);
 	for (i = 0; i < fs->nwin && fs->win[i]->ts <= limit; i++) {
-		struct ft_rec *r = fs->win[i];
-
-		dmas_tpdec_record(&fs->dec, r->data, (int)r->len, r->ts, r->cpu,
-				  &fs->front);
-		free(r);
+		decode(fs, i);
+		free(fs->win[i]);
 		n++;
 	}
 	memmove(fs->win, fs->win + n, (fs->nwin - n) * sizeof(*fs->win));
@@ -633,6 +911,11 @@ static int ftrace_run(struct dmas_source *s, const struct dmas_sink *sink,
 	release(fs, UINT64_MAX);
 	if (sink->idle)
 		sink->idle(sink->ctx, dmas_live_now_mono());
+	if (fs->stack_errors)
+		fprintf(stderr,
+			"dmatrace: ftrace: %" PRIu64
+			" stacks not kept (out of memory)\n",
+			fs->stack_errors);
 	if (fs->opts.verbose && fs->dec.unpaired)
 		fprintf(stderr,
 			"dmatrace: ftrace: %" PRIu64
@@ -678,6 +961,11 @@ static void ftrace_close(struct dmas_source *s)
 	if (fs->tep)
 		tep_free(fs->tep);
 	free(fs->dev_ok);
+	for (uint32_t i = 0; i < fs->nr_stacks; i++)
+		free(fs->stacks[i].ips);
+	free(fs->stacks);
+	if (fs->ksyms)
+		dmas_ksyms_free(fs->ksyms);
 	dmas_tally_free(&fs->tally);
 	free(fs);
 }

@@ -343,11 +343,33 @@ if [ -d $tr/instances ]; then
 	h=$("$dt" replay --json "$tmp/f.dmat" 2>/dev/null | jq -r .session.hooks)
 	case $h in ftrace*) ok "the recording names the ftrace source ($h)" ;;
 	*) not_ok "the recording's hooks: '$h'" ;; esac
+	case ,$h, in *,stacks,*) ok "stacks asked for (the default): the hooks say stacks" ;;
+	*) not_ok "stacks by default: the hooks are '$h': $(grep 'no stacks' "$tmp/f.err")" ;; esac
+	"$dt" record --source ftrace --no-stacks -o "$tmp/n.dmat" --duration 0.3 2>"$tmp/n.err"
+	h=$("$dt" replay --json "$tmp/n.dmat" 2>/dev/null | jq -r .session.hooks)
+	if case ,$h, in *,no-stacks,*) true ;; *) false ;; esac &&
+		"$dt" replay "$tmp/n.dmat" 2>/dev/null | grep -q '^  stacks    not recorded'; then
+		ok "--no-stacks: the hooks say no-stacks and the report says stacks were not recorded"
+	else
+		not_ok "--no-stacks: hooks '$h', report: $("$dt" replay "$tmp/n.dmat" 2>&1 | grep stacks)"
+	fi
 	[ -z "$(ours)" ] && ok "record --source ftrace: nothing left in tracefs" ||
 		not_ok "record --source ftrace left: $(ours | tr '\n' ' ')"
 	"$dt" record --source ftrace -o "$tmp/g.dmat" 2>/dev/null &
 	pid=$!
 	for _ in $(seq 100); do [ -d $tr/instances/dmascope-$pid ] && break; sleep 0.1; done
+	# stacks: the stacktrace trigger on the map events, not on unmaps
+	if [ -d $tr/events/dma ]; then
+		ev=$tr/instances/dmascope-$pid/events/dma
+		for _ in $(seq 100); do grep -q '^stacktrace' $ev/dma_map_*/trigger 2>/dev/null && break; sleep 0.1; done
+		m=$(grep -l '^stacktrace' $ev/dma_map_*/trigger 2>/dev/null | wc -l)
+		u=$(grep -l '^stacktrace' $ev/dma_unmap_*/trigger $ev/dma_sync_*/trigger 2>/dev/null | wc -l)
+		if [ "$m" -gt 0 ] && [ "$u" = 0 ]; then
+			ok "stacks: the stacktrace trigger on $m dma_map_* events, none on unmaps and syncs"
+		else
+			not_ok "stacks: triggers on $m map events, $u unmap/sync events"
+		fi
+	fi
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	if [ -d $tr/instances/dmascope-$pid ]; then

@@ -70,6 +70,14 @@ tier-vm-debug: vm-deps
 # The same kernel, vdmac's map+unmap benchmark with dma-debug off and on,
 # dmascope off and on (two boots).  Not in `make bench` until the kernel has
 # been built and booted here once.
+# make bench, the tracefs source's part: it against BPF on vdmac's
+# benchmark in one boot (tests/vm/bench-ftrace.sh).
+BENCH_TARGETS += bench-vm-ftrace
+.PHONY: bench-vm-ftrace
+bench-vm-ftrace: $(BUILD)/dmatrace kmod
+	$(Q)BUILD=$(BUILD) VM_BINS="$(BUILD)/dmatrace" \
+		VDMAC_KO="$${VDMAC_KO:-$(BUILD)/kmod/vdmac.ko}" tests/vm/bench-ftrace.sh
+
 .PHONY: bench-vm-debug
 bench-vm-debug: vm-deps
 	$(Q)$(VM_ENV) DMASCOPE_CACHE=$(DMASCOPE_CACHE) tests/vm/bench-debug.sh

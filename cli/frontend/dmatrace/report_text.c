@@ -65,6 +65,18 @@ static void print_stack(FILE *out, const struct dmas_engine *e, uint32_t id,
 			st->frames[i] ? st->frames[i] : "?");
 }
 
+/* The hooks list (words between ',', ';' and ' ') has the word w. */
+static bool hooks_have(const char *hooks, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = hooks; (p = strstr(p, w)); p += n)
+		if ((p == hooks || strchr(",; ", p[-1])) &&
+		    (!p[n] || strchr(",; ", p[n])))
+			return true;
+	return false;
+}
+
 static void print_header(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_report_opts *o)
 {
@@ -138,6 +150,9 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	if (s)
 		fprintf(out, "  hooks     %s\n",
 			s->hooks[0] ? s->hooks : "(not recorded)");
+	if (s && hooks_have(s->hooks, DMAS_HOOKS_NO_STACKS))
+		fprintf(out,
+			"  stacks    not recorded: findings have no stacks\n");
 	if (s)
 		fprintf(out, "  tracing   %s\n",
 			s->traced_from_boot
