@@ -125,6 +125,28 @@ contains "KTAP: unhooked sync kinds SKIP with the reason" "$T/k.parsed" \
 contains "KTAP: a hooked kind runs" "$T/k.parsed" "3 ok pool-leak"
 contains "KTAP: a kind that fired is not skipped" "$T/k.parsed" "12 fail unmap-size-mismatch"
 junit_ok "skipped kinds" "$T/k.xml"
+# The text and JSON reports name the kinds the hooks could not see, too.
+replay t "$T/hooks.dmat"
+contains "text report: an unhooked kind is named with the reason" "$T/t.out" \
+	"  unwatched missing-sync-for-cpu: not traced: none of dma_sync_single_for_cpu dma_sync_sg_for_cpu was hooked"
+contains "text report: dma-buf unwatched without its hooks" "$T/t.out" \
+	"  unwatched dmabuf-leak: not traced: none of dma_buf_export was hooked"
+replay j --json "$T/hooks.dmat"
+expect "JSON: the same kinds unwatched as the text" "$(jq '.session.unwatched | length' "$T/j.out")" \
+	"$(grep -c '^  unwatched ' "$T/t.out")"
+expect "JSON: a hooked kind (pool-leak) is not unwatched" \
+	"$(jq '[.session.unwatched[].id] | index("pool-leak")' "$T/j.out")" null
+# The tracefs source names event systems: all of the DMA API, fences where
+# dma_fence was enabled, dma-buf never.  An import counts formats only.
+for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: " \
+	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: " \
+	"trace-cmd:12 events|"; do
+	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h2.scn"
+	"$DMATGEN" -o "$T/h2.dmat" "$T/h2.scn" 2>"$T/gen.err" || bad "dmatgen h2.scn: $(cat "$T/gen.err")"
+	replay t "$T/h2.dmat"
+	expect "unwatched kinds for hooks ${h%%|*}" \
+		"$(sed -n 's/^  unwatched \([^ ]*\) .*/\1/p' "$T/t.out" | tr '\n' ' ')" "${h#*|}"
+done
 expect "JUnit: the same kinds skipped" \
 	"$(xmllint --xpath 'count(//testcase[skipped])' "$T/k.xml")" "$(grep -c ' skip ' "$T/k.parsed")"
 

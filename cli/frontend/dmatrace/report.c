@@ -166,7 +166,47 @@ static const struct {
 	{DMAS_F_COHERENT_VIA_STREAMING, "dma_alloc dma_alloc_attrs"},
 	{DMAS_F_STREAMING_VIA_COHERENT, "dma_free dma_free_attrs"},
 	{DMAS_F_SWIOTLB_BOUNCE, "swiotlb_bounced"},
+	{DMAS_F_MASK_CHANGED_MAPPED, "dma_set_mask dma_set_coherent_mask"},
+	{DMAS_F_MASK_NEVER_SET, "dma_set_mask dma_set_coherent_mask"},
+	{DMAS_F_DMABUF_LEAK, "dma_buf_export"},
+	{DMAS_F_DMABUF_MAP_LEAK,
+	 "dma_buf_map_attachment dma_buf_map_attachment_unlocked"},
+	{DMAS_F_FENCE_NEVER_SIGNALLED, "dma_fence dma_fence_init"},
 };
+
+/*
+ * The tracefs source names event systems, not functions ("ftrace:dma,
+ * swiotlb,iommu,dma_fence,stacks"): all of the DMA API's calls it reads
+ * (dma:* or its kprobe events), none of dma-buf's; fences where its list
+ * has dma_fence.  NULL: the kind could be seen.
+ */
+static const char *ftrace_unwatched(const char *hooks,
+				    enum dmas_finding_kind k,
+				    const char *targets, char *buf, size_t len)
+{
+	const char *p = strchr(hooks, ':') + 1;
+
+	switch (k) {
+	case DMAS_F_DMABUF_LEAK:
+	case DMAS_F_DMABUF_MAP_LEAK:
+		break;
+	case DMAS_F_FENCE_NEVER_SIGNALLED:
+		while (*p) {
+			size_t l = strcspn(p, ",; ");
+
+			if (l == strlen("dma_fence") && !strncmp(p, "dma_fence", l))
+				return NULL;
+			p += l;
+			p += strspn(p, ",; ");
+		}
+		break;
+	default:
+		return NULL;
+	}
+	snprintf(buf, len, "not traced: the tracefs source read none of %s",
+		 targets);
+	return buf;
+}
 
 /* Is word (len n) one of the space-separated words of list? */
 static bool has_word(const char *list, const char *w, size_t n)
@@ -196,6 +236,12 @@ const char *dmas_report_unwatched(const struct dmas_engine *e,
 			targets = watch_needs[i].targets;
 	if (!targets || !s || !strchr(s->hooks, ':'))
 		return NULL; /* nothing needed, or no hook list with names */
+	if (!strncmp(s->hooks, "ftrace", strlen("ftrace")))
+		return ftrace_unwatched(s->hooks, k, targets, buf, len);
+	/* an imported trace.dat or perf.data counts its event formats only */
+	if (!strncmp(s->hooks, "trace-cmd:", strlen("trace-cmd:")) ||
+	    !strncmp(s->hooks, "perf:", strlen("perf:")))
+		return NULL;
 	/* "tp_btf:a b;fexit:c" -> "a b c"; "kprobe:13" has counts only */
 	for (h = s->hooks; *h && n + 1 < sizeof(names);) {
 		const char *colon = strchr(h, ':');

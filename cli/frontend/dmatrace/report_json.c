@@ -10,7 +10,8 @@
  *   message}, session{kernel, host, clock, page_size, start_ts,
  *   start_realtime_ns, first_event_ts, last_event_ts, duration_ns, hooks,
  *   traced_from_boot, placement_judged, placement_not_judged (the reason
- *   or null), maps_without_phys}, command{argv[], exit_status,
+ *   or null), maps_without_phys, unwatched[]{id, why}: finding kinds the
+ *   hooks could not see}, command{argv[], exit_status,
  *   signal, signal_name} (check only), events, lost_events,
  *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
@@ -85,6 +86,28 @@ static struct json_object *u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+
+/* [{id, why}] for the finding kinds the session's hooks could not see */
+static struct json_object *unwatched_json(const struct dmas_engine *e)
+{
+	struct json_object *a = json_object_new_array();
+	char why[256];
+
+	for (unsigned k = 0; k < DMAS_FINDING_KIND_MAX; k++) {
+		struct json_object *o;
+
+		if (!dmas_report_unwatched(e, (enum dmas_finding_kind)k, why,
+					   sizeof(why)))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(
+			o, "id", json_object_new_string(dmas_finding_table[k].id));
+		json_object_object_add(o, "why", json_object_new_string(why));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *session_json(const struct dmas_engine *e,
 					const struct dmas_report_opts *o)
 {
@@ -112,6 +135,7 @@ static struct json_object *session_json(const struct dmas_engine *e,
 	    str_or_null(dmas_placement_reason(dmas_engine_placement(e))));
 	add(j, "maps_without_phys",
 	    u64(dmas_engine_maps_without_phys(e, NULL)));
+	add(j, "unwatched", unwatched_json(e));
 	return j;
 }
 

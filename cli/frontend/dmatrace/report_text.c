@@ -77,6 +77,18 @@ static bool hooks_have(const char *hooks, const char *w)
 	return false;
 }
 
+/* The finding kinds this session's hooks could not have seen, and why. */
+static void print_unwatched(FILE *out, const struct dmas_engine *e)
+{
+	char why[256];
+
+	for (unsigned k = 0; k < DMAS_FINDING_KIND_MAX; k++)
+		if (dmas_report_unwatched(e, (enum dmas_finding_kind)k, why,
+					  sizeof(why)))
+			fprintf(out, "  unwatched %s: %s\n",
+				dmas_finding_table[k].id, why);
+}
+
 static void print_header(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_report_opts *o)
 {
@@ -153,6 +165,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	if (s && hooks_have(s->hooks, DMAS_HOOKS_NO_STACKS))
 		fprintf(out,
 			"  stacks    not recorded: findings have no stacks\n");
+	print_unwatched(out, e);
 	if (s)
 		fprintf(out, "  tracing   %s\n",
 			s->traced_from_boot
