@@ -243,6 +243,17 @@ for _ in $(seq 20); do gone "$c" && break; sleep 0.1; done
 gone "$c" && ok "SIGKILL of dmatrace: CMD dies with it" ||
 	{ not_ok "SIGKILL of dmatrace: CMD $c runs on as an orphan"; kill "$c" 2>/dev/null; }
 
+# a stop that comes while tracing is still starting reaches CMD once it runs
+# (before its exec the child still had our handler and took the signal)
+"$dt" record -o "$tmp/early.dmat" -- sleep 30 >/dev/null 2>"$tmp/early.err" &
+pid=$!
+sleep 0.1
+kill -INT $pid
+wait $pid
+grep -q 'sleep killed by signal 2' "$tmp/early.err" &&
+	ok "SIGINT during start-up: CMD gets it and the session ends" ||
+	not_ok "SIGINT during start-up: $(tail -n 2 "$tmp/early.err" | xargs)"
+
 # in a real terminal: an interactive CMD reads it, Ctrl-C reaches CMD and
 # ends the session, and the shell has its terminal back afterwards
 if command -v tmux >/dev/null; then

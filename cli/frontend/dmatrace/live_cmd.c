@@ -225,6 +225,9 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGCHLD, &sa, NULL);
+		/* a stop passed on before the exec ends CMD, not our copy */
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		close(pfd[0]);
 		/*
 		 * Its own process group, so signals reach CMD and its
@@ -255,13 +258,18 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen)
 	setpgid(pid, pid);
 	gave_tty = fg_tty;
 	child_pid = pid;
-	/* a stop that came while CMD was being started is passed on too */
-	if (live_stop_sig == SIGINT || live_stop_sig == SIGTERM)
-		kill(-pid, live_stop_sig);
 	do
 		n = read(pfd[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);
 	close(pfd[0]);
+	/*
+	 * A stop that came while tracing started or CMD was being started is
+	 * passed on too, once CMD runs: before its exec the child still has
+	 * our handler, which would take the signal and let CMD run on.
+	 */
+	if (n != sizeof(e) &&
+	    (live_stop_sig == SIGINT || live_stop_sig == SIGTERM))
+		kill(-pid, live_stop_sig);
 	if (n == sizeof(e)) {
 		snprintf(err, errlen, "cannot run '%s': %s", argv[0],
 			 strerror(e));
