@@ -180,8 +180,7 @@ static const struct {
  * (dma:* or its kprobe events), none of dma-buf's; fences where its list
  * has dma_fence.  NULL: the kind could be seen.
  */
-static const char *ftrace_unwatched(const char *hooks,
-				    enum dmas_finding_kind k,
+static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
 				    const char *targets, char *buf, size_t len)
 {
 	const char *p = strchr(hooks, ':') + 1;
@@ -194,7 +193,8 @@ static const char *ftrace_unwatched(const char *hooks,
 		while (*p) {
 			size_t l = strcspn(p, ",; ");
 
-			if (l == strlen("dma_fence") && !strncmp(p, "dma_fence", l))
+			if (l == strlen("dma_fence") &&
+			    !strncmp(p, "dma_fence", l))
 				return NULL;
 			p += l;
 			p += strspn(p, ",; ");

@@ -86,7 +86,6 @@ static struct json_object *u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
-
 /* [{id, why}] for the finding kinds the session's hooks could not see */
 static struct json_object *unwatched_json(const struct dmas_engine *e)
 {
@@ -101,7 +100,8 @@ static struct json_object *unwatched_json(const struct dmas_engine *e)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(
-			o, "id", json_object_new_string(dmas_finding_table[k].id));
+			o, "id",
+			json_object_new_string(dmas_finding_table[k].id));
 		json_object_object_add(o, "why", json_object_new_string(why));
 		json_object_array_add(a, o);
 	}
