@@ -240,6 +240,10 @@ int sc_unmap_type_mismatch(struct vdmac_run *r)
 		return refuse(r, "not-dma-direct",
 			      "the device does not use dma-direct");
 	addr = dma_map_resource(r->dev, VDMAC_FIFO_ADDR, 4, DMA_TO_DEVICE, 0);
+	if (dma_mapping_error(r->dev, addr) && is_swiotlb_force_bounce(r->dev))
+		/* 6.18+: dma_map_phys(DMA_ATTR_MMIO), which cannot bounce */
+		return refuse(r, "swiotlb-force-mmio",
+			      "a forced swiotlb cannot bounce a resource: dma_map_resource refused it");
 	if (dma_mapping_error(r->dev, addr)) {
 		fail(r, "dma_map_resource failed");
 		return -ENOMEM;
