@@ -6,6 +6,8 @@
 D=/sys/kernel/debug/vdmac
 ITER=${BENCH_ITER:-200000}
 RUNS=${BENCH_RUNS:-3}
+# the host's ITER, RUNS and MODES (bench.sh writes them there)
+[ -r /tmp/bench-fns.sh ] && . /tmp/bench-fns.sh
 insmod "$VDMAC_KO" node=0 channels=1 || { echo "bench: error=insmod"; exit 1; }
 
 # one NAME: the benchmark once on cpu 0; prints ns_per_pair
@@ -26,7 +28,7 @@ runs() {
 }
 
 u=$(runs | median)
-echo "bench: untraced_ns=$u"
+echo "bench: untraced_ns=$u kernel=$(uname -r)"
 
 # the bare floor program: fexit on map, fentry on unmap, one 64-byte record
 # each with a timestamp, a polling reader thread (tests/bench/floor.c)
@@ -46,14 +48,17 @@ echo "bench: floor_ns=$t events=$ev lost=$lost attach_ms=$act"
 # off-PART: stacks-kernel with one part of the hot path switched off
 # (DMASCOPE_BENCH_OFF, rodata the verifier folds away); off-all: all of them.
 all_parts=stack,device,clock,filters,counters,wakeup,phys
-for mode in all-stacks stacks no-stacks stacks-kernel no-stacks-kernel \
-	off-stack off-device off-clock off-filters off-counters off-wakeup \
-	off-phys off-all; do
+# kprobes, kprobes-kernel: the same with --kprobes, the other hook path
+# (against fentry/fexit on 6.1, the dma:* tracepoints from 6.12 on)
+for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel \
+	kprobes kprobes-kernel off-stack off-device off-clock off-filters \
+	off-counters off-wakeup off-phys off-all}; do
 	opt=""
 	stop=""
 	off=""
 	case $mode in
 	no-stacks*) opt=--no-stacks ;;
+	kprobes*) opt=--kprobes ;;
 	all-stacks) opt=--all-stacks ;;
 	off-all) off=$all_parts ;;
 	off-*) off=${mode#off-} ;;

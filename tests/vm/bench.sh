@@ -4,7 +4,7 @@
 # in each mode and with each hot-path part off (ns per pair, ratios to
 # untraced and to the floor), events per second
 # recorded with zero loss, and the time from command start to tracing
-# active.  Figures go to stdout and $BUILD/bench/vm-bench.txt.
+# active.  Figures go to stdout and $BUILD/bench/vm-bench[-SUITE].txt.
 set -u -o pipefail
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,13 +16,16 @@ sed -n '/^one() {/,/^}/p; /^median()/p; /^runs() {/,/^}/p' "$here/bench-guest.sh
 	echo "D=/sys/kernel/debug/vdmac"
 	echo "ITER=${BENCH_ITER:-200000}"
 	echo "RUNS=${BENCH_RUNS:-3}"
+	echo "MODES=\"${BENCH_MODES:-}\""
 	cat "$fns"
 } >"$fns.tmp" && mv "$fns.tmp" "$fns"
-out=$BUILD/bench/vm-bench.txt
+# VM_KERNEL=SUITE (and that kernel's VDMAC_KO): another suite's kernel,
+# figures in vm-bench-SUITE.txt; BENCH_MODES narrows the traced modes
+out=$BUILD/bench/vm-bench${VM_KERNEL:+-$VM_KERNEL}.txt
 FILES="$here/bench-guest.sh $fns" \
 	CMD="cp /extra/bench-fns.sh /tmp/ && . /extra/bench-guest.sh" \
-	VM_TIMEOUT=${VM_TIMEOUT:-900} "$here/vm.sh" run | tee "$BUILD/bench/vm-bench.log"
-grep '^bench: ' "$BUILD/bench/vm-bench.log" | sed 's/^bench: //' >"$out"
+	VM_TIMEOUT=${VM_TIMEOUT:-900} "$here/vm.sh" run | tee "${out%.txt}.log"
+grep '^bench: ' "${out%.txt}.log" | sed 's/^bench: //' >"$out"
 val() { tr ' ' '\n' <"$out" | sed -n "s/^$1=//p" | head -n 1; }
 u=$(val untraced_ns)
 f=$(val floor_ns)
@@ -35,9 +38,10 @@ row() {
 }
 lost_of() { grep -o "^$1_ns=[0-9]* events=[0-9]* lost=[0-9]*" "$out" | sed 's/.* events=/events=/'; }
 echo
-echo "VM benchmark (QEMU TCG, Debian 6.1 guest, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
+kern=$(grep -o '^untraced_ns=[0-9]* kernel=[^ ]*' "$out" | sed 's/.*kernel=//')
+echo "VM benchmark (QEMU TCG, kernel ${kern:-?}, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
 if [ -z "$u" ] || [ "$u" -le 0 ]; then
-	echo "  no figures: see $BUILD/bench/vm-bench.log"
+	echo "  no figures: see ${out%.txt}.log"
 	exit 1
 fi
 row untraced "$u"
@@ -45,9 +49,11 @@ row "floor (bare fexit+fentry, ring)" "$f" "$(grep -o '^floor_ns=.*' "$out" | se
 row "dmatrace record (default stacks)" "$(val traced_stacks_ns)" "$(lost_of traced_stacks)"
 row "  --no-stacks" "$(val traced_no-stacks_ns)" "$(lost_of traced_no-stacks)"
 row "  --all-stacks" "$(val traced_all-stacks_ns)" "$(lost_of traced_all-stacks)"
+row "  --kprobes" "$(val traced_kprobes_ns)" "$(lost_of traced_kprobes)"
 echo "  kernel side alone (reader stopped, 128 MiB ring):"
 row "  default stacks" "$(val traced_stacks-kernel_ns)" "$(lost_of traced_stacks-kernel)"
 row "  --no-stacks" "$(val traced_no-stacks-kernel_ns)" "$(lost_of traced_no-stacks-kernel)"
+row "  --kprobes" "$(val traced_kprobes-kernel_ns)" "$(lost_of traced_kprobes-kernel)"
 echo "  kernel side, default stacks, with one part of the hot path off (DMASCOPE_BENCH_OFF):"
 for p in stack device clock filters counters wakeup phys all; do
 	row "  off: $p" "$(val "traced_off-${p}_ns")" "$(lost_of "traced_off-$p")"
