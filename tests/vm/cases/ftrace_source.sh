@@ -15,6 +15,13 @@ T=$OUT/ftrace
 mkdir -p "$T"
 
 [ -d $TR/instances ] || mount -t tracefs nodev $TR 2>/dev/null
+# QEMU's multi-threaded TCG can run a stale copy of kernel code being
+# patched: once on 6.12, removing a session's instance unregistered the
+# sched_switch probe of comm recording, and the static call's int3 in
+# __schedule oopsed on the other vCPU.  One top-level event enabled for the
+# whole case keeps that probe registered, so no session's start or end
+# patches __schedule.  (Not a dmatrace path: the kernel's own text_poke.)
+echo 1 >$TR/events/sched/sched_kthread_stop/enable 2>/dev/null || :
 
 # leftovers: our instances and kprobe events, one a line
 leftovers() {
