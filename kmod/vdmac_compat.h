@@ -26,7 +26,7 @@
  * into <linux/hex.h>, which newer kernel.h (7.x) no longer includes: known
  * by the header's presence (6.1 has none), not by a version.
  */
-#if __has_include(<linux/hex.h>)
+#if __has_include("linux/hex.h")
 #include <linux/hex.h>
 #endif
 
