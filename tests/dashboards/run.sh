@@ -179,8 +179,10 @@ opt_err "a port in use (Prometheus')" "cannot listen on 127.0.0.1:$pport" \
 	--listen "127.0.0.1:$pport" --replay "$T/fleet.dmat" --speed 0
 # IPv6 loopback, where the host has it
 if serve v6 "[::1]:0" --replay "$T/fleet.dmat" --speed 0 2>/dev/null; then
+	# until the session is read the endpoint answers 503 (a loaded machine
+	# can take over a second): poll as a scraper would
 	check "serves on [::1] too ($addr)" \
-		eval 'curl -s --max-time 5 "http://$addr/metrics" | grep -q "^dmascope_events_total "'
+		wait_for 10 eval 'curl -s --max-time 5 "http://$addr/metrics" | grep -q "^dmascope_events_total "'
 	kill -TERM "$serve_pid"
 	wait "$serve_pid" 2>/dev/null
 fi
