@@ -15,8 +15,8 @@
 #                    the bare root and the packages the chroots download
 #   FRESH_REBUILD=1  build the bare root again
 #   FRESH_TIERS      tiers `make test` runs in its root (default: all but
-#                    those another run proves: vm, vm-runner, vm-debug
-#                    (the demo's boot), fuzz, cli-asan (unit-asan's
+#                    those another run proves: vm, vm-runner, vm-debug,
+#                    vm-kernels (the demo's boot), fuzz, cli-asan (unit-asan's
 #                    runtime), fresh)
 #   FRESH_KEEP=1     leave the roots in place after the run
 #   FRESH_PARTS      which runs (default "demo test"; demo includes make deb)
@@ -247,10 +247,13 @@ run_test() {
 	mount_root "$r" || { notok "mounts in the test root"; return; }
 	# Every tier but those whose packages and set-up another run here
 	# already proves: vm, vm-runner and vm-debug boot the VM the demo boots
-	# (vm-debug's kernel build would double the run); fuzz and
-	# cli-asan use the sanitizer runtime unit-asan uses; and fresh itself.
+	# (vm-debug's kernel build would double the run), and so does
+	# vm-kernels (in a bare root it would fetch both suites' kernels and
+	# build a Debian 13 root again: about 20 min more); fuzz and cli-asan
+	# use the sanitizer runtime unit-asan uses; and fresh itself.
 	[ -n "$tiers" ] || tiers=$(make -s -C "$top" print-tiers | tr ' ' '\n' |
-		grep -vx -e vm -e vm-runner -e vm-debug -e fuzz -e cli-asan -e fresh | tr '\n' ' ' | sed 's/ $//')
+		grep -vx -e vm -e vm-runner -e vm-debug -e vm-kernels -e fuzz -e cli-asan -e fresh |
+		tr '\n' ' ' | sed 's/ $//')
 	echo "fresh: make test TIERS=\"$tiers\" in $r (log: $log)"
 	timed in_root "$r" "$log" make test TIERS=\""$tiers"\"
 	local rc=$? last
