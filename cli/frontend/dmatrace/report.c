@@ -174,6 +174,20 @@ static const struct {
 	{DMAS_F_FENCE_NEVER_SIGNALLED, "dma_fence dma_fence_init"},
 };
 
+/* Is word (len n) one of the words (between ' ', ';' and ',') of list? */
+static bool has_word(const char *list, const char *w, size_t n)
+{
+	while (*list) {
+		size_t l = strcspn(list, " ;,");
+
+		if (l == n && !strncmp(list, w, n))
+			return true;
+		list += l;
+		list += strspn(list, " ;,");
+	}
+	return false;
+}
+
 /*
  * The tracefs source names event systems, not functions ("ftrace:dma,
  * swiotlb,iommu,dma_fence,stacks"): all of the DMA API's calls it reads
@@ -190,15 +204,8 @@ static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
 	case DMAS_F_DMABUF_MAP_LEAK:
 		break;
 	case DMAS_F_FENCE_NEVER_SIGNALLED:
-		while (*p) {
-			size_t l = strcspn(p, ",; ");
-
-			if (l == strlen("dma_fence") &&
-			    !strncmp(p, "dma_fence", l))
-				return NULL;
-			p += l;
-			p += strspn(p, ",; ");
-		}
+		if (has_word(p, "dma_fence", strlen("dma_fence")))
+			return NULL;
 		break;
 	default:
 		return NULL;
@@ -206,20 +213,6 @@ static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
 	snprintf(buf, len, "not traced: the tracefs source read none of %s",
 		 targets);
 	return buf;
-}
-
-/* Is word (len n) one of the space-separated words of list? */
-static bool has_word(const char *list, const char *w, size_t n)
-{
-	while (*list) {
-		size_t l = strcspn(list, " ;");
-
-		if (l == n && !strncmp(list, w, n))
-			return true;
-		list += l;
-		list += strspn(list, " ;");
-	}
-	return false;
 }
 
 const char *dmas_report_unwatched(const struct dmas_engine *e,
