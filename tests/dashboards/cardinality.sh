@@ -63,3 +63,21 @@ odd_names_tests() {
 	check "odd device names: escaped as the format says" \
 		grep -qF 'dmascope_device_info{device="we\"ird,dev\\x	1",driver="drv,1",numa_node="-1"' "$T/odd.txt"
 }
+
+# isolation_tests: each device's isolation facts (IOMMU group, domain type,
+# what it means, the port) reach dmascope_device_info as the recording's
+# device table has them; a group number only where the group is real
+isolation_tests() {
+	"$DMATGEN" -o "$T/iso.dmat" "$root/tests/cli/scenarios/isolation.scn" 2>/dev/null ||
+		{ bad "dmatgen isolation.scn"; return; }
+	serve iso 127.0.0.1:0 --replay "$T/iso.dmat" --speed 0 || return
+	wait_for 10 grep -q 'end of' "$T/iso.err"
+	curl -s --max-time 5 "http://$addr/metrics" >"$T/iso.txt"
+	kill -TERM "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+	check "isolation: device_info of the four devices" \
+		test "$(grep '^dmascope_device_info{' "$T/iso.txt" |
+			sed -E 's/.*device="([^"]*)".*iommu_group="([^"]*)",iommu_domain="([^"]*)",isolation="([^"]*)",port="([^"]*)".*/\1 \2 \3 \4 \5/' |
+			sort | tr '\n' ';')" = \
+		"0000:05:00.0  none none removable;0000:06:00.0 3 DMA-FQ translated untrusted;0000:07:00.0 4 identity identity removable;vdmac.0  none none fixed;"
+}

@@ -26,13 +26,13 @@ check_dashboard_json() {
 		'[.panels[] | .gridPos | (.w > 0 and .h > 0 and .x + .w <= 24)] | all'
 	jq_ok "every query has a unique refId in its panel" \
 		'[.panels[] | select(.targets) | [.targets[].refId] | length == (unique | length)] | all'
-	# the panels the fleet view promises (issue: traffic by direction,
+	# the panels the fleet view promises (traffic by direction,
 	# outstanding growth, remote share, swiotlb, dmaengine latency,
-	# findings, lost events)
+	# findings, lost events, device isolation)
 	for m in dmascope_mapped_bytes_total dmascope_outstanding_mappings \
 		dmascope_remote_node_bytes_total dmascope_swiotlb_bounces_total \
 		dmascope_dmaengine_transfer_latency_seconds_bucket \
-		dmascope_findings_total dmascope_lost_events_total; do
+		dmascope_findings_total dmascope_lost_events_total dmascope_device_info; do
 		n=$(jq --arg m "$m" '[.panels[] | select(.targets) | .targets[].expr | select(contains($m))] | length' "$f")
 		if [ "$n" -gt 0 ]; then ok "dashboard: a panel on $m"; else bad "dashboard: no panel on $m"; fi
 	done

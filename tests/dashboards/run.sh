@@ -314,6 +314,7 @@ abuse_tests
 . "$here/cardinality.sh"
 cardinality_tests
 odd_names_tests
+isolation_tests
 . "$here/live.sh"
 live_tests
 

@@ -88,6 +88,9 @@ struct slot {
 	bool other;
 	bool iommu;
 	uint8_t mask_bits; /* width of the device's DMA mask, 0: not known */
+	uint8_t iommu_domain; /* enum dmas_iommu_domain */
+	uint8_t port; /* enum dmas_port */
+	uint32_t iommu_group;
 	/* device="..",driver="..",numa_node=".." escaped, made once */
 	char lbl[2 * (DMAS_DEV_NAME_LEN + DMAS_DRV_NAME_LEN) + 48];
 	unsigned live; /* devices in it, not expired */
@@ -315,6 +318,9 @@ static int place(struct metrics *m, struct devtrack *t,
 		snprintf(s->bus, sizeof(s->bus), "%s", d->bus);
 		s->iommu = d->flags & DMAS_DEVF_IOMMU;
 		s->mask_bits = mask_bits(d->dma_mask);
+		s->iommu_domain = d->iommu_domain;
+		s->iommu_group = d->iommu_group;
+		s->port = d->port;
 	}
 	s->live++;
 	t->slot = k;
@@ -773,7 +779,7 @@ static void device_info(FILE *f, const struct metrics *m)
 	size_t i;
 
 	family(f, "dmascope_device_info", "gauge",
-	       "Devices exported with their own series: bus, whether an IOMMU translates their addresses, and the width of their DMA mask in bits (0: not known).");
+	       "Devices exported with their own series: bus, whether an IOMMU translates their addresses, the width of their DMA mask in bits (0: not known), and their isolation: IOMMU group, its domain type as sysfs names it, what that means (translated, identity, none, blocked, unknown) and the port (fixed, removable, untrusted, unknown).");
 	for (i = 0; i < m->nr_slots; i++) {
 		const struct slot *s = &m->slots[i];
 
@@ -783,8 +789,17 @@ static void device_info(FILE *f, const struct metrics *m)
 		put_dev_labels(f, s);
 		fputs(",bus=\"", f);
 		put_value(f, s->bus);
-		fprintf(f, "\",iommu=\"%s\",dma_mask_bits=\"%u\"} 1\n",
+		fprintf(f,
+			"\",iommu=\"%s\",dma_mask_bits=\"%u\",iommu_group=\"",
 			s->iommu ? "yes" : "no", s->mask_bits);
+		/* a group number only where the group is real */
+		if (s->iommu_domain >= DMAS_IOMMU_DMA)
+			fprintf(f, "%u", s->iommu_group);
+		fprintf(f,
+			"\",iommu_domain=\"%s\",isolation=\"%s\",port=\"%s\"} 1\n",
+			dmas_iommu_domain_name(s->iommu_domain),
+			dmas_iommu_isolation(s->iommu_domain),
+			dmas_port_name(s->port));
 	}
 }
 
