@@ -179,7 +179,7 @@ dev=$tmp/devices.dmat
 
 if [ "${2:-}" = --example ]; then
 	T() { tmux -L "$sock" -f /dev/null "$@"; }
-	T new-session -d -s ex -x 120 -y 40 -c "$tmp" \
+	T new-session -d -s ex -x 156 -y 24 -c "$tmp" \
 		"env -i PATH=/usr/bin:/bin TERM=tmux-256color LANG=C.UTF-8 $top --replay devices.dmat -d 1"
 	# a frame taken at 4 s shows the rates of the fourth second
 	sleep 4.6
