@@ -147,6 +147,17 @@ for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak
 	expect "unwatched kinds for hooks ${h%%|*}" \
 		"$(sed -n 's/^  unwatched \([^ ]*\) .*/\1/p' "$T/t.out" | tr '\n' ' ')" "${h#*|}"
 done
+# The live BPF source names the dma-buf functions and dma_fence
+# tracepoints it hooked: those kinds are watched exactly when it did.
+for h in "fexit:dma_buf_export dma_buf_map_attachment;raw_tp:dma_fence_init dma_fence_signaled|" \
+	"kretprobe:dma_buf_export dma_buf_map_attachment_unlocked;raw_tp:map|fence-never-signalled: " \
+	"fentry:dma_pool_destroy;raw_tp:dma_fence_init dma_fence_signaled|dmabuf-leak: dmabuf-map-leak: "; do
+	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h3.scn"
+	"$DMATGEN" -o "$T/h3.dmat" "$T/h3.scn" 2>"$T/gen.err" || bad "dmatgen h3.scn: $(cat "$T/gen.err")"
+	replay t "$T/h3.dmat"
+	expect "dma-buf kinds unwatched for hooks ${h%%|*}" \
+		"$(sed -n 's/^  unwatched \(dmabuf[^ ]*\|fence[^ ]*\) .*/\1/p' "$T/t.out" | tr '\n' ' ')" "${h#*|}"
+done
 expect "JUnit: the same kinds skipped" \
 	"$(xmllint --xpath 'count(//testcase[skipped])' "$T/k.xml")" "$(grep -c ' skip ' "$T/k.parsed")"
 
