@@ -136,14 +136,19 @@ expect "JSON: the same kinds unwatched as the text" "$(jq '.session.unwatched | 
 	"$(grep -c '^  unwatched ' "$T/t.out")"
 expect "JSON: a hooked kind (pool-leak) is not unwatched" \
 	"$(jq '[.session.unwatched[].id] | index("pool-leak")' "$T/j.out")" null
+# replay_hooks HOOKS: misuse.scn as a session whose hook list is HOOKS,
+# replayed into $T/t.out
+replay_hooks() {
+	sed "s/^session \(.*\)/session \1 hooks=\"$1\"/" "$SCN/misuse.scn" >"$T/h2.scn"
+	"$DMATGEN" -o "$T/h2.dmat" "$T/h2.scn" 2>"$T/gen.err" || bad "dmatgen h2.scn: $(cat "$T/gen.err")"
+	replay t "$T/h2.dmat"
+}
 # The tracefs source names event systems: all of the DMA API, fences where
 # dma_fence was enabled, dma-buf never.  An import counts formats only.
 for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: " \
 	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: " \
 	"trace-cmd:12 events|"; do
-	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h2.scn"
-	"$DMATGEN" -o "$T/h2.dmat" "$T/h2.scn" 2>"$T/gen.err" || bad "dmatgen h2.scn: $(cat "$T/gen.err")"
-	replay t "$T/h2.dmat"
+	replay_hooks "${h%%|*}"
 	expect "unwatched kinds for hooks ${h%%|*}" \
 		"$(sed -n 's/^  unwatched \([^ ]*\) .*/\1/p' "$T/t.out" | tr '\n' ' ')" "${h#*|}"
 done
@@ -152,9 +157,7 @@ done
 for h in "fexit:dma_buf_export dma_buf_map_attachment;raw_tp:dma_fence_init dma_fence_signaled|" \
 	"kretprobe:dma_buf_export dma_buf_map_attachment_unlocked;raw_tp:map|fence-never-signalled: " \
 	"fentry:dma_pool_destroy;raw_tp:dma_fence_init dma_fence_signaled|dmabuf-leak: dmabuf-map-leak: "; do
-	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h3.scn"
-	"$DMATGEN" -o "$T/h3.dmat" "$T/h3.scn" 2>"$T/gen.err" || bad "dmatgen h3.scn: $(cat "$T/gen.err")"
-	replay t "$T/h3.dmat"
+	replay_hooks "${h%%|*}"
 	expect "dma-buf kinds unwatched for hooks ${h%%|*}" \
 		"$(sed -n 's/^  unwatched \(dmabuf[^ ]*\|fence[^ ]*\) .*/\1/p' "$T/t.out" | tr '\n' ' ')" "${h#*|}"
 done
