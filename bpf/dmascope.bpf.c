@@ -91,6 +91,12 @@ enum {
 	FN_FREE_DEV_COHERENT,
 	FN_SET_MASK,
 	FN_SET_COHERENT_MASK,
+	FN_DMABUF_EXPORT,
+	FN_DMABUF_ATTACH,
+	FN_DMABUF_DYN_ATTACH,
+	FN_DMABUF_MAP,
+	FN_DMABUF_MAP_UNLOCKED,
+	FN_DMABUF_UNMAP_UNLOCKED,
 };
 
 /* (provider id, channel index) -> channel id given at dma_request_chan */
@@ -1665,6 +1671,388 @@ int BPF_KRETPROBE(krp_dma_set_coherent_mask, int ret)
 	return on_set_mask(ctx, false, (void *)v.a[1], v.a[0], v.a[2], ret,
 			   true);
 }
+
+/*
+ * ==== dma-buf: export, release, attach, detach, map, unmap ====
+ * The functions every kernel here exports (6.1, 6.12, 7.3).  The buffer's
+ * final release is dma_buf_release, the dentry's d_release (static, but
+ * reached through a pointer, so never inlined away): d_fsdata is the
+ * dma_buf.  dma_buf_attach wraps dma_buf_dynamic_attach and the _unlocked
+ * map and unmap wrap the locked ones: the outer call of a task is reported,
+ * the inner one (when the compiler kept the call) is not reported again.
+ */
+
+static __always_inline int on_dmabuf_export(void *ctx, int hook,
+					    struct dma_buf *buf, __u64 size)
+{
+	struct dmas_event *e;
+
+	e = ev_start(ctx, hook, NULL, DMAS_EV_DMABUF_EXPORT, NULL);
+	if (!e)
+		return 0;
+	e->size = size;
+	if (DMAS_IS_ERR_OR_NULL(buf))
+		e->flags |= DMAS_F_ERROR;
+	else
+		e->aux = (__u64)buf;
+	ev_submit(e);
+	return 0;
+}
+
+static __always_inline int on_dmabuf_release(void *ctx, int hook,
+					     struct dentry *dentry)
+{
+	struct dma_buf *buf = BPF_CORE_READ(dentry, d_fsdata);
+	struct dmas_event *e;
+
+	if (!buf)
+		return 0;
+	e = ev_start(ctx, hook, NULL, DMAS_EV_DMABUF_RELEASE, NULL);
+	if (!e)
+		return 0;
+	e->aux = (__u64)buf;
+	e->size = BPF_CORE_READ(buf, size);
+	ev_submit(e);
+	return 0;
+}
+
+/* ATTACH (att: the call's result) or DETACH of att to buf by dev. */
+static __always_inline int
+on_dmabuf_att(void *ctx, int hook, struct dma_buf *buf, struct device *dev,
+	      struct dma_buf_attachment *att, __u8 kind)
+{
+	bool failed = DMAS_IS_ERR_OR_NULL(att);
+	struct dmas_event *e;
+
+	e = ev_start(ctx, hook, dev, kind, NULL);
+	if (!e)
+		return 0;
+	e->aux = (__u64)buf;
+	if (failed)
+		e->flags |= DMAS_F_ERROR;
+	else
+		e->addr = (__u64)att;
+	ev_submit(e);
+	return 0;
+}
+
+/* MAP (sgt: the call's result) or UNMAP of attachment att. */
+static __always_inline int on_dmabuf_map(void *ctx, int hook,
+					 struct dma_buf_attachment *att,
+					 struct sg_table *sgt, __u32 dir,
+					 __u8 kind)
+{
+	struct dmas_event *e;
+	struct sg_sum sum;
+
+	if (!att)
+		return 0;
+	e = ev_start(ctx, hook, BPF_CORE_READ(att, dev), kind, NULL);
+	if (!e)
+		return 0;
+	e->aux = (__u64)BPF_CORE_READ(att, dmabuf);
+	e->addr = (__u64)att;
+	e->dir = dir;
+	if (DMAS_IS_ERR_OR_NULL(sgt)) {
+		e->flags |= DMAS_F_ERROR;
+	} else {
+		e->phys = (__u64)sgt;
+		e->count = BPF_CORE_READ(sgt, nents);
+		sg_walk(BPF_CORE_READ(sgt, sgl), BPF_CORE_READ(sgt, orig_nents),
+			&sum);
+		e->size = sum.bytes;
+	}
+	ev_submit(e);
+	return 0;
+}
+
+SEC("fexit/dma_buf_export")
+int BPF_PROG(fexit_dma_buf_export, const struct dma_buf_export_info *info,
+	     struct dma_buf *ret)
+{
+	return on_dmabuf_export(ctx, HOOK_TRAMP, ret,
+				BPF_CORE_READ(info, size));
+}
+
+SEC("fentry/dma_buf_release")
+int BPF_PROG(fentry_dma_buf_release, struct dentry *dentry)
+{
+	return on_dmabuf_release(ctx, HOOK_TRAMP, dentry);
+}
+
+SEC("fentry/dma_buf_attach")
+int BPF_PROG(fentry_dma_buf_attach, struct dma_buf *buf, struct device *dev)
+{
+	stash_put(FN_DMABUF_ATTACH, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/dma_buf_attach")
+int BPF_PROG(fexit_dma_buf_attach, struct dma_buf *buf, struct device *dev,
+	     struct dma_buf_attachment *ret)
+{
+	struct stash_val v;
+
+	stash_take(FN_DMABUF_ATTACH, &v);
+	return on_dmabuf_att(ctx, HOOK_TRAMP, buf, dev, ret,
+			     DMAS_EV_DMABUF_ATTACH);
+}
+
+SEC("fexit/dma_buf_dynamic_attach")
+int BPF_PROG(fexit_dma_buf_dynamic_attach, struct dma_buf *buf,
+	     struct device *dev, const void *importer_ops, void *importer_priv,
+	     struct dma_buf_attachment *ret)
+{
+	if (stash_has(FN_DMABUF_ATTACH))
+		return 0;
+	return on_dmabuf_att(ctx, HOOK_TRAMP, buf, dev, ret,
+			     DMAS_EV_DMABUF_ATTACH);
+}
+
+SEC("fentry/dma_buf_detach")
+int BPF_PROG(fentry_dma_buf_detach, struct dma_buf *buf,
+	     struct dma_buf_attachment *att)
+{
+	if (!att)
+		return 0;
+	return on_dmabuf_att(ctx, HOOK_TRAMP, buf, BPF_CORE_READ(att, dev), att,
+			     DMAS_EV_DMABUF_DETACH);
+}
+
+SEC("fentry/dma_buf_map_attachment_unlocked")
+int BPF_PROG(fentry_dma_buf_map_attachment_unlocked,
+	     struct dma_buf_attachment *att, enum dma_data_direction dir)
+{
+	stash_put(FN_DMABUF_MAP_UNLOCKED, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/dma_buf_map_attachment_unlocked")
+int BPF_PROG(fexit_dma_buf_map_attachment_unlocked,
+	     struct dma_buf_attachment *att, enum dma_data_direction dir,
+	     struct sg_table *ret)
+{
+	struct stash_val v;
+
+	stash_take(FN_DMABUF_MAP_UNLOCKED, &v);
+	return on_dmabuf_map(ctx, HOOK_TRAMP, att, ret, dir,
+			     DMAS_EV_DMABUF_MAP);
+}
+
+SEC("fexit/dma_buf_map_attachment")
+int BPF_PROG(fexit_dma_buf_map_attachment, struct dma_buf_attachment *att,
+	     enum dma_data_direction dir, struct sg_table *ret)
+{
+	if (stash_has(FN_DMABUF_MAP_UNLOCKED))
+		return 0;
+	return on_dmabuf_map(ctx, HOOK_TRAMP, att, ret, dir,
+			     DMAS_EV_DMABUF_MAP);
+}
+
+SEC("fentry/dma_buf_unmap_attachment_unlocked")
+int BPF_PROG(fentry_dma_buf_unmap_attachment_unlocked,
+	     struct dma_buf_attachment *att, struct sg_table *sgt,
+	     enum dma_data_direction dir)
+{
+	stash_put(FN_DMABUF_UNMAP_UNLOCKED, 0, 0, 0, 0, 0, 0);
+	return on_dmabuf_map(ctx, HOOK_TRAMP, att, sgt, dir,
+			     DMAS_EV_DMABUF_UNMAP);
+}
+
+SEC("fexit/dma_buf_unmap_attachment_unlocked")
+int BPF_PROG(fexit_dma_buf_unmap_attachment_unlocked,
+	     struct dma_buf_attachment *att, struct sg_table *sgt,
+	     enum dma_data_direction dir)
+{
+	struct stash_val v;
+
+	stash_take(FN_DMABUF_UNMAP_UNLOCKED, &v);
+	return 0;
+}
+
+SEC("fentry/dma_buf_unmap_attachment")
+int BPF_PROG(fentry_dma_buf_unmap_attachment, struct dma_buf_attachment *att,
+	     struct sg_table *sgt, enum dma_data_direction dir)
+{
+	if (stash_has(FN_DMABUF_UNMAP_UNLOCKED))
+		return 0;
+	return on_dmabuf_map(ctx, HOOK_TRAMP, att, sgt, dir,
+			     DMAS_EV_DMABUF_UNMAP);
+}
+
+SEC("kprobe/dma_buf_export")
+int BPF_KPROBE(kp_dma_buf_export, const struct dma_buf_export_info *info)
+{
+	stash_put(FN_DMABUF_EXPORT, BPF_CORE_READ(info, size), 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_buf_export")
+int BPF_KRETPROBE(krp_dma_buf_export, struct dma_buf *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DMABUF_EXPORT, &v))
+		return 0;
+	return on_dmabuf_export(ctx, HOOK_PROBE, ret, v.a[0]);
+}
+
+SEC("kprobe/dma_buf_release")
+int BPF_KPROBE(kp_dma_buf_release, struct dentry *dentry)
+{
+	return on_dmabuf_release(ctx, HOOK_PROBE, dentry);
+}
+
+SEC("kprobe/dma_buf_attach")
+int BPF_KPROBE(kp_dma_buf_attach, struct dma_buf *buf, struct device *dev)
+{
+	stash_put(FN_DMABUF_ATTACH, (__u64)buf, (__u64)dev, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_buf_attach")
+int BPF_KRETPROBE(krp_dma_buf_attach, struct dma_buf_attachment *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DMABUF_ATTACH, &v))
+		return 0;
+	return on_dmabuf_att(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+			     ret, DMAS_EV_DMABUF_ATTACH);
+}
+
+SEC("kprobe/dma_buf_dynamic_attach")
+int BPF_KPROBE(kp_dma_buf_dynamic_attach, struct dma_buf *buf,
+	       struct device *dev)
+{
+	if (!stash_has(FN_DMABUF_ATTACH))
+		stash_put(FN_DMABUF_DYN_ATTACH, (__u64)buf, (__u64)dev, 0, 0, 0,
+			  0);
+	return 0;
+}
+
+SEC("kretprobe/dma_buf_dynamic_attach")
+int BPF_KRETPROBE(krp_dma_buf_dynamic_attach, struct dma_buf_attachment *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DMABUF_DYN_ATTACH, &v))
+		return 0;
+	return on_dmabuf_att(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+			     ret, DMAS_EV_DMABUF_ATTACH);
+}
+
+SEC("kprobe/dma_buf_detach")
+int BPF_KPROBE(kp_dma_buf_detach, struct dma_buf *buf,
+	       struct dma_buf_attachment *att)
+{
+	if (!att)
+		return 0;
+	return on_dmabuf_att(ctx, HOOK_PROBE, buf, BPF_CORE_READ(att, dev), att,
+			     DMAS_EV_DMABUF_DETACH);
+}
+
+SEC("kprobe/dma_buf_map_attachment_unlocked")
+int BPF_KPROBE(kp_dma_buf_map_attachment_unlocked,
+	       struct dma_buf_attachment *att, int dir)
+{
+	stash_put(FN_DMABUF_MAP_UNLOCKED, (__u64)att, dir, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_buf_map_attachment_unlocked")
+int BPF_KRETPROBE(krp_dma_buf_map_attachment_unlocked, struct sg_table *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DMABUF_MAP_UNLOCKED, &v))
+		return 0;
+	return on_dmabuf_map(ctx, HOOK_PROBE, (void *)v.a[0], ret, v.a[1],
+			     DMAS_EV_DMABUF_MAP);
+}
+
+SEC("kprobe/dma_buf_map_attachment")
+int BPF_KPROBE(kp_dma_buf_map_attachment, struct dma_buf_attachment *att,
+	       int dir)
+{
+	if (!stash_has(FN_DMABUF_MAP_UNLOCKED))
+		stash_put(FN_DMABUF_MAP, (__u64)att, dir, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/dma_buf_map_attachment")
+int BPF_KRETPROBE(krp_dma_buf_map_attachment, struct sg_table *ret)
+{
+	struct stash_val v;
+
+	if (!stash_take(FN_DMABUF_MAP, &v))
+		return 0;
+	return on_dmabuf_map(ctx, HOOK_PROBE, (void *)v.a[0], ret, v.a[1],
+			     DMAS_EV_DMABUF_MAP);
+}
+
+SEC("kprobe/dma_buf_unmap_attachment_unlocked")
+int BPF_KPROBE(kp_dma_buf_unmap_attachment_unlocked,
+	       struct dma_buf_attachment *att, struct sg_table *sgt, int dir)
+{
+	stash_put(FN_DMABUF_UNMAP_UNLOCKED, 0, 0, 0, 0, 0, 0);
+	return on_dmabuf_map(ctx, HOOK_PROBE, att, sgt, dir,
+			     DMAS_EV_DMABUF_UNMAP);
+}
+
+SEC("kretprobe/dma_buf_unmap_attachment_unlocked")
+int BPF_KRETPROBE(krp_dma_buf_unmap_attachment_unlocked)
+{
+	struct stash_val v;
+
+	stash_take(FN_DMABUF_UNMAP_UNLOCKED, &v);
+	return 0;
+}
+
+SEC("kprobe/dma_buf_unmap_attachment")
+int BPF_KPROBE(kp_dma_buf_unmap_attachment, struct dma_buf_attachment *att,
+	       struct sg_table *sgt, int dir)
+{
+	if (stash_has(FN_DMABUF_UNMAP_UNLOCKED))
+		return 0;
+	return on_dmabuf_map(ctx, HOOK_PROBE, att, sgt, dir,
+			     DMAS_EV_DMABUF_UNMAP);
+}
+
+/*
+ * ==== dma_fence:* tracepoints (every kernel here) ====
+ * Read through CO-RE: the fence's context and seqno are its key, the
+ * pointer rides along.
+ */
+static __always_inline int on_fence(void *ctx, struct dma_fence *f, __u8 kind)
+{
+	struct dmas_event *e;
+
+	if (!f)
+		return 0;
+	e = ev_start(ctx, HOOK_TP, NULL, kind, NULL);
+	if (!e)
+		return 0;
+	e->addr = BPF_CORE_READ(f, context);
+	e->phys = BPF_CORE_READ(f, seqno);
+	e->aux = (__u64)f;
+	ev_submit(e);
+	return 0;
+}
+
+#define FENCE_TP(name, kind)                                    \
+	SEC("raw_tp/dma_fence_" #name)                          \
+	int BPF_PROG(rtp_dma_fence_##name, struct dma_fence *f) \
+	{                                                       \
+		return on_fence(ctx, f, DMAS_EV_FENCE_##kind);  \
+	}
+
+FENCE_TP(init, INIT)
+FENCE_TP(emit, EMIT)
+FENCE_TP(signaled, SIGNALED)
+FENCE_TP(destroy, DESTROY)
+FENCE_TP(wait_start, WAIT_START)
+FENCE_TP(wait_end, WAIT_END)
 
 /* ==== driver bind/unbind, device removal ==== */
 

@@ -95,6 +95,11 @@ static __always_inline bool wants_stack(__u8 kind)
 	case DMAS_EV_CHAN_REQUEST:
 	case DMAS_EV_IOVA_ALLOC: /* leaks at module unload: the range's maker */
 	case DMAS_EV_IOVA_LINK: /* the NUMA rules' call site */
+	/* dma-buf leaks and pending fences at module unload: their maker */
+	case DMAS_EV_DMABUF_EXPORT:
+	case DMAS_EV_DMABUF_ATTACH:
+	case DMAS_EV_DMABUF_MAP:
+	case DMAS_EV_FENCE_INIT:
 		return true;
 	case DMAS_EV_UNMAP:
 	case DMAS_EV_UNMAP_SG:
@@ -108,6 +113,9 @@ static __always_inline bool wants_stack(__u8 kind)
 	case DMAS_EV_IOVA_DESTROY:
 	case DMAS_EV_IOVA_FREE:
 	case DMAS_EV_DEV_COHERENT_FREE:
+	case DMAS_EV_DMABUF_RELEASE:
+	case DMAS_EV_DMABUF_DETACH:
+	case DMAS_EV_DMABUF_UNMAP:
 		return release_stacks;
 	}
 	return false;

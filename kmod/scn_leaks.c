@@ -147,6 +147,7 @@ void vdmac_reclaim_orphans(struct vdmac_dev *vd)
 int sc_reclaim(struct vdmac_run *r)
 {
 	vdmac_reclaim_orphans(r->vd);
+	dmabuf_reclaim();
 	return 0;
 }
 

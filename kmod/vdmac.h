@@ -130,6 +130,9 @@ void vdmac_adopt_mapping(struct device *dev, struct page *page,
 			 dma_addr_t addr, size_t size,
 			 enum dma_data_direction dir);
 void vdmac_adopt_channel(struct dma_chan *chan);
+/* dma-buf (scn_dmabuf.c): a buffer vdmac exports; one left behind */
+struct dma_buf *vdmac_dmabuf_export(struct device *dev, size_t size);
+void vdmac_adopt_dmabuf(struct dma_buf *buf);
 void vdmac_publish_truth(const char *scenario, const char *lines);
 
 #endif /* _VDMAC_H */

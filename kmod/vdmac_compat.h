@@ -66,6 +66,16 @@
 #endif
 
 /*
+ * 6.13: symbol namespaces are string literals (commit cdd30ebb1b9f
+ * "module: Convert symbol namespace to string literal").
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define VDMAC_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define VDMAC_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
+/*
  * 6.13, commit 908a1d775422 ("hrtimers: Introduce hrtimer_setup() to
  * replace hrtimer_init()"): the callback is given at set-up, and later
  * kernels drop hrtimer_init().

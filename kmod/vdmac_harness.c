@@ -218,6 +218,14 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "narrow vdmac-m32's mask from 64 to 32 bits with a page mapped" },
 	{ "mask-never-set", "buggy", sc_mask_never_set,
 	  "a driver (vdmac-nomask) maps in probe without dma_set_mask" },
+	{ "dmabuf-good", "good", sc_dmabuf_good,
+	  "export a dma-buf, attach and map it for vdmac.0, unmap, detach, release; a fence emitted and signalled" },
+	{ "dmabuf-map-leak", "buggy", sc_dmabuf_map_leak,
+	  "dma_buf_detach of an attachment still mapped" },
+	{ "dmabuf-leak", "module", NULL,
+	  "insmod vdmac_leak.ko what=dmabuf; rmmod vdmac_leak; run reclaim" },
+	{ "fence-never-signalled", "buggy", sc_fence_never_signalled,
+	  "a dma_fence emitted and released without dma_fence_signal" },
 };
 
 static long run_scenario(void *arg)

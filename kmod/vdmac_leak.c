@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vdmac_leak.c - a DMA client module that is unloaded holding what it took
- * from vdmac: a streaming mapping (leak-at-module-unload) and a dmaengine
- * channel (channel-leak).  Its ground truth is published in vdmac's
+ * from vdmac: a streaming mapping (leak-at-module-unload), a dmaengine
+ * channel (channel-leak) or a dma-buf it exported (dmabuf-leak).  Its ground truth is published in vdmac's
  * ground_truth at load; vdmac releases the leftovers on "run reclaim",
  * unbind or unload, so the kernel stays sound.
  *
- *   insmod vdmac_leak.ko [what=mapping|channel|both]; rmmod vdmac_leak
+ *   insmod vdmac_leak.ko [what=mapping|channel|both|dmabuf]; rmmod vdmac_leak
  */
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/module.h>
@@ -18,7 +19,7 @@
 
 static char *what = "both";
 module_param(what, charp, 0444);
-MODULE_PARM_DESC(what, "What to leak: mapping, channel or both (default: both)");
+MODULE_PARM_DESC(what, "What to leak: mapping, channel, both or dmabuf (default: both)");
 
 static struct device *leak_dev;
 
@@ -64,9 +65,24 @@ static noinline int leak_channel(char *truth, size_t len)
 	return 0;
 }
 
+/* A dma-buf exported through vdmac and never released here. */
+static noinline int leak_dmabuf(char *truth, size_t len)
+{
+	struct dma_buf *buf = vdmac_dmabuf_export(leak_dev, 2 * PAGE_SIZE);
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	vdmac_adopt_dmabuf(buf);
+	scnprintf(truth, len,
+		  "finding=dmabuf-leak dev=none addr=0x%llx size=%lu module=vdmac_leak\n",
+		  (u64)(uintptr_t)buf, 2 * PAGE_SIZE);
+	return 0;
+}
+
 struct leak_plan {
 	bool map;
 	bool chan;
+	bool dmabuf;
 	char *truth;	/* 512 bytes */
 };
 
@@ -79,6 +95,8 @@ static noinline long leak_plant(void *arg)
 		ret = leak_mapping(p->truth, 256);
 	if (!ret && p->chan)
 		ret = leak_channel(p->truth + strlen(p->truth), 256);
+	if (!ret && p->dmabuf)
+		ret = leak_dmabuf(p->truth + strlen(p->truth), 256);
 	return ret;
 }
 
@@ -87,12 +105,13 @@ static int __init vdmac_leak_init(void)
 	struct leak_plan plan = {
 		.map = !strcmp(what, "mapping") || !strcmp(what, "both"),
 		.chan = !strcmp(what, "channel") || !strcmp(what, "both"),
+		.dmabuf = !strcmp(what, "dmabuf"),
 	};
 	unsigned int cpu = nr_cpu_ids;
 	int nid, ret;
 
-	if (!plan.map && !plan.chan) {
-		pr_err("vdmac_leak: what=%s: must be mapping, channel or both\n",
+	if (!plan.map && !plan.chan && !plan.dmabuf) {
+		pr_err("vdmac_leak: what=%s: must be mapping, channel, both or dmabuf\n",
 		       what);
 		return -EINVAL;
 	}
@@ -135,5 +154,5 @@ static void __exit vdmac_leak_exit(void)
 module_init(vdmac_leak_init);
 module_exit(vdmac_leak_exit);
 
-MODULE_DESCRIPTION("vdmac client that leaks a mapping and a channel at unload");
+MODULE_DESCRIPTION("vdmac client that leaks a mapping, a channel or a dma-buf at unload");
 MODULE_LICENSE("GPL");

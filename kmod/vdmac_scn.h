@@ -183,4 +183,11 @@ int sc_mask_32bit(struct vdmac_run *r);
 int sc_mask_changed_while_mapped(struct vdmac_run *r);
 int sc_mask_never_set(struct vdmac_run *r);
 
+/* ---- dma-buf and fences (scn_dmabuf.c) ---- */
+
+int sc_dmabuf_good(struct vdmac_run *r);
+int sc_dmabuf_map_leak(struct vdmac_run *r);
+int sc_fence_never_signalled(struct vdmac_run *r);
+void dmabuf_reclaim(void);
+
 #endif /* _VDMAC_SCN_H */

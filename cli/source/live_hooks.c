@@ -233,6 +233,51 @@ const struct live_op live_catalogue[] = {
 	{.name = "dma_set_coherent_mask",
 	 .hooks = {FENTRY_FEXIT(dma_set_coherent_mask),
 		   KRETPROBE(dma_set_coherent_mask)}},
+	/*
+	 * dma-buf (every kernel here): the exported functions, and the
+	 * buffer's final release, the dentry's d_release.  The wrappers
+	 * (dma_buf_attach, the _unlocked map and unmap) are reported once,
+	 * not again by the call they make.
+	 */
+	{.name = "dmabuf_export",
+	 .why = "exported buffers: dmabuf-leak",
+	 .hooks = {FEXIT(dma_buf_export), KRETPROBE(dma_buf_export)}},
+	{.name = "dmabuf_release",
+	 .why = "the buffer's last reference dropped (dentry release)",
+	 .hooks = {FENTRY(dma_buf_release), KPROBE(dma_buf_release)}},
+	{.name = "dmabuf_attach",
+	 .hooks = {FENTRY_FEXIT(dma_buf_attach), KRETPROBE(dma_buf_attach)}},
+	{.name = "dmabuf_dynamic_attach",
+	 .hooks = {FEXIT(dma_buf_dynamic_attach),
+		   KRETPROBE(dma_buf_dynamic_attach)}},
+	{.name = "dmabuf_detach",
+	 .hooks = {FENTRY(dma_buf_detach), KPROBE(dma_buf_detach)}},
+	{.name = "dmabuf_map",
+	 .why = "attachments mapped: dmabuf-map-leak",
+	 .hooks = {FEXIT(dma_buf_map_attachment),
+		   KRETPROBE(dma_buf_map_attachment)}},
+	{.name = "dmabuf_map_unlocked",
+	 .hooks = {FENTRY_FEXIT(dma_buf_map_attachment_unlocked),
+		   KRETPROBE(dma_buf_map_attachment_unlocked)}},
+	{.name = "dmabuf_unmap",
+	 .hooks = {FENTRY(dma_buf_unmap_attachment),
+		   KPROBE(dma_buf_unmap_attachment)}},
+	{.name = "dmabuf_unmap_unlocked",
+	 .hooks = {FENTRY_FEXIT(dma_buf_unmap_attachment_unlocked),
+		   KRETPROBE(dma_buf_unmap_attachment_unlocked)}},
+	/* dma_fence:* (every kernel here): fence-never-signalled */
+	{.name = "fence_init",
+	 .hooks = {RAW_TP(dma_fence_init, "rtp_dma_fence_init")}},
+	{.name = "fence_emit",
+	 .hooks = {RAW_TP(dma_fence_emit, "rtp_dma_fence_emit")}},
+	{.name = "fence_signaled",
+	 .hooks = {RAW_TP(dma_fence_signaled, "rtp_dma_fence_signaled")}},
+	{.name = "fence_destroy",
+	 .hooks = {RAW_TP(dma_fence_destroy, "rtp_dma_fence_destroy")}},
+	{.name = "fence_wait_start",
+	 .hooks = {RAW_TP(dma_fence_wait_start, "rtp_dma_fence_wait_start")}},
+	{.name = "fence_wait_end",
+	 .hooks = {RAW_TP(dma_fence_wait_end, "rtp_dma_fence_wait_end")}},
 	{.name = "chan_request",
 	 .hooks = {FENTRY_FEXIT(dma_request_chan),
 		   KRETPROBE(dma_request_chan)}},
@@ -661,13 +706,13 @@ void live_report_choice(const struct live_choice *chosen)
 
 		if (c->attached)
 			fprintf(stderr,
-				"dmatrace: hook %-18s %-7s %-32s (%s)\n",
+				"dmatrace: hook %-21s %-7s %-32s (%s)\n",
 				live_catalogue[i].name,
 				families[c->hook->family].name, c->hook->target,
 				c->why);
 		else
 			fprintf(stderr,
-				"dmatrace: hook %-18s off     %-32s (%s)\n",
+				"dmatrace: hook %-21s off     %-32s (%s)\n",
 				live_catalogue[i].name, "", c->why);
 	}
 }

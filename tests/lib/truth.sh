@@ -43,9 +43,10 @@ truth_sync_checks() {
 }
 
 # truth_findings FILE.json: "id dev addr size consequences" per finding,
-# sorted (consequences: the follow-on findings folded into it)
+# sorted (consequences: the follow-on findings folded into it); dev "none"
+# for a finding of no device (a dma-buf's export, a fence)
 truth_findings() {
-	jq -r '.findings[] | "\(.id) \(.device) \(.addr) \(.size) \(.consequences // 0)"' "$1" | sort
+	jq -r '.findings[] | "\(.id) \(.device // "none") \(.addr) \(.size) \(.consequences // 0)"' "$1" | sort
 }
 
 # truth_expected TRUTH OPTS UNBIND: the truth lines that apply to a run with

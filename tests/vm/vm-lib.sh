@@ -48,8 +48,24 @@ pci_dev_of_driver() {
 vm_done() { exit "$vm_failed"; }
 
 # ---- dmatrace check on vdmac scenarios against their ground truth ----
-# (trace_vdmac.sh, trace_vdmac_all.sh: $D is vdmac's debugfs folder, $T the
-# case's output folder; *.host compares each NAME's files there)
+# (trace_vdmac.sh, trace_vdmac_all.sh, trace_dmabuf.sh: $D is vdmac's
+# debugfs folder, $T the case's output folder; *.host compares each NAME's
+# files there)
+
+# vdmac_trace_setup: such a case's start: vdmac.ko with its device on node
+# 1 and 4 channels (or the case ends), $D, $T (made) and $LEAK_KO
+# (vdmac_leak.ko beside vdmac.ko)
+vdmac_trace_setup() {
+	D=/sys/kernel/debug/vdmac
+	T=$OUT/trace
+	mkdir -p "$T"
+	if ! insmod "$VDMAC_KO" node=1 channels=4; then
+		not_ok "insmod vdmac.ko node=1 channels=4"
+		vm_done
+	fi
+	ok "insmod vdmac.ko node=1 channels=4"
+	LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
+}
 
 # applying NAME OPTS: how many truth lines apply to a run with OPTS (as
 # trace_vdmac.host decides: requires= only with its option, when=unbind

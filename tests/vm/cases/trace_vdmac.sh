@@ -8,16 +8,7 @@
 # vm-timeout: 1200
 . /etc/vm-lib.sh
 
-D=/sys/kernel/debug/vdmac
-T=$OUT/trace
-mkdir -p "$T"
-
-if ! insmod "$VDMAC_KO" node=1 channels=4; then
-	not_ok "insmod vdmac.ko node=1 channels=4"
-	vm_done
-fi
-ok "insmod vdmac.ko node=1 channels=4"
-LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
+vdmac_trace_setup
 
 for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
 	case $s in
@@ -41,11 +32,14 @@ done
 # the NUMA rule's call site (a kretprobe's stack starts in the driver) and
 # a module's leaks included.
 LIVE_EXTRA=--kprobes
-for s in storage-sg pool-leak missing-sync-for-cpu unmap-size-mismatch numa-remote-buffer; do
+for s in storage-sg pool-leak missing-sync-for-cpu unmap-size-mismatch numa-remote-buffer \
+	dmabuf-good dmabuf-map-leak fence-never-signalled; do
 	trace "kprobes-$s" "" "echo $s >$D/run"
 done
 if [ -r "$LEAK_KO" ]; then
 	trace kprobes-module-unload "" "taskset -c 1 insmod $LEAK_KO what=both && sleep 1 && rmmod vdmac_leak"
+	echo reclaim >$D/run
+	trace kprobes-dmabuf-leak "" "taskset -c 1 insmod $LEAK_KO what=dmabuf && sleep 3 && rmmod vdmac_leak"
 	echo reclaim >$D/run
 fi
 LIVE_EXTRA=
@@ -61,6 +55,9 @@ if [ -r "$LEAK_KO" ]; then
 	trace leak-at-module-unload "" "taskset -c 1 insmod $LEAK_KO what=mapping && sleep 1 && rmmod vdmac_leak"
 	echo reclaim >$D/run
 	trace channel-leak "" "taskset -c 1 insmod $LEAK_KO what=channel && sleep 1 && rmmod vdmac_leak"
+	echo reclaim >$D/run
+	# a dma-buf exported through vdmac by vdmac_leak's code, never released
+	trace dmabuf-leak "" "taskset -c 1 insmod $LEAK_KO what=dmabuf && sleep 3 && rmmod vdmac_leak"
 	echo reclaim >$D/run
 else
 	skip "vdmac_leak.ko is not in the guest: module-unload scenarios"

@@ -172,6 +172,20 @@ if [ "$force" = 1 ]; then
 else
 	refused mask-32bit
 fi
+# dma-buf: vdmac exports and imports (its own device); fences it signals
+run dmabuf-good
+if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ "$(field failures)" = 0 ] &&
+	[ "$(field bytes)" -gt 0 ] && [ -z "$(findings)" ] && bounce_ok; then
+	ok "good dmabuf-good: exported, attached, mapped $(field bytes) bytes, all undone; no findings"
+else
+	not_ok "good dmabuf-good: rc=$rc $(tr '\n' ' ' <$D/result) truth: $(cat $D/ground_truth)"
+fi
+buggy dmabuf-map-leak dmabuf-map-leak
+# a fence has no device: its line says dev=none and names the fence
+run fence-never-signalled
+check "buggy fence-never-signalled: ground truth fence-never-signalled, no device, the fence's address" \
+	test "$rc" = 0 -a "$(field status)" = pass -a "$(findings)" = fence-never-signalled -a \
+	"$(grep -cE '^finding=fence-never-signalled dev=none addr=0x[0-9a-f]+$' $D/ground_truth)" = 1
 
 check "vdmac-ext: removable in sysfs, no iommu group" sh -c \
 	'test "$(cat /sys/bus/platform/devices/vdmac-ext/removable)" = removable && test ! -e /sys/bus/platform/devices/vdmac-ext/iommu_group'
@@ -200,7 +214,7 @@ fi
 # Every scenario the module lists was exercised above (module ones aside).
 missing=""
 for s in $(cut -f1 $D/scenarios); do
-	case $s in stream-* | release | reclaim | leak-at-unbind | leak-at-module-unload | channel-leak) continue ;; esac
+	case $s in stream-* | release | reclaim | leak-at-unbind | leak-at-module-unload | channel-leak | dmabuf-leak) continue ;; esac
 	[ -e "$OUT/vdmac/$s.result" ] || missing="$missing $s"
 done
 check "every listed scenario was run${missing:+ (missing:$missing)}" test -z "$missing"

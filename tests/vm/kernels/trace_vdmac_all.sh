@@ -12,16 +12,7 @@
 # vm-timeout: 1500
 . /etc/vm-lib.sh
 
-D=/sys/kernel/debug/vdmac
-T=$OUT/trace
-mkdir -p "$T"
-
-if ! insmod "$VDMAC_KO" node=1 channels=4; then
-	not_ok "insmod vdmac.ko node=1 channels=4"
-	vm_done
-fi
-ok "insmod vdmac.ko node=1 channels=4"
-LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
+vdmac_trace_setup
 
 list="" alone=""
 for s in $(awk '$2 == "good" || $2 == "buggy" { print $1 }' $D/scenarios); do
@@ -64,6 +55,8 @@ if [ -r "$LEAK_KO" ]; then
 	# lag the map by more than a second (7.3 once missed the leak with 1 s;
 	# README "Kernels": the unload event should carry the module's range)
 	trace leak-at-module-unload "" "taskset -c 1 insmod $LEAK_KO what=both && sleep 3 && rmmod vdmac_leak"
+	echo reclaim >$D/run
+	trace dmabuf-leak "" "taskset -c 1 insmod $LEAK_KO what=dmabuf && sleep 3 && rmmod vdmac_leak"
 	echo reclaim >$D/run
 	LIVE_EXTRA=--kprobes
 	trace kprobes-module-unload "" \
