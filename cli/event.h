@@ -276,9 +276,8 @@ struct dmas_event {
  *	count = pages asked for (START) or allocated and released, size =
  *	bytes (count pages of the traced kernel's size), phys = the first
  *	page's physical address (FINISH, RELEASE; 0 when the allocation
- *	failed), aux = align order (START) or the allocation's error
- *	(FINISH: a negative errno as 64-bit two's complement where the
- *	source has it, else 0), dev = the device where the source knows it
+ *	failed), aux = the allocation's error (FINISH: a negative errno as
+ *	64-bit two's complement where the source has it, else 0), dev = the device where the source knows it
  *	(0 else: the engine ties the allocation to the dma_alloc_* event
  *	that follows it in the same task); FINISH: flags DMAS_F_ERROR when
  *	the allocation failed

@@ -137,9 +137,10 @@ expect "JSON: the same kinds unwatched as the text" "$(jq '.session.unwatched | 
 expect "JSON: a hooked kind (pool-leak) is not unwatched" \
 	"$(jq '[.session.unwatched[].id] | index("pool-leak")' "$T/j.out")" null
 # The tracefs source names event systems: all of the DMA API, fences where
-# dma_fence was enabled, dma-buf never.  An import counts formats only.
-for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: " \
-	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: " \
+# dma_fence was enabled, CMA where cma was, dma-buf never.  An import counts formats only.
+for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: cma-alloc-failed: " \
+	"ftrace:dma,swiotlb,iommu,dma_fence,cma,stacks|dmabuf-leak: dmabuf-map-leak: " \
+	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: cma-alloc-failed: " \
 	"trace-cmd:12 events|"; do
 	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h2.scn"
 	"$DMATGEN" -o "$T/h2.dmat" "$T/h2.scn" 2>"$T/gen.err" || bad "dmatgen h2.scn: $(cat "$T/gen.err")"
