@@ -112,12 +112,56 @@ static uint64_t take_start(struct cma_state *c, const struct dmas_event *ev)
 	return best->ts;
 }
 
+static void release_bytes(struct dmas_engine *e, struct cma_state *c,
+			  struct cma_held *h, uint64_t bytes)
+{
+	struct dev_state *d = h->dev ? eng_dev(e, h->dev) : NULL;
+
+	if (bytes > h->bytes)
+		bytes = h->bytes;
+	c->pub.bytes -= bytes;
+	if (d)
+		d->run.cma_bytes -=
+			bytes < d->run.cma_bytes ? bytes : d->run.cma_bytes;
+	else
+		c->pub.no_device_bytes -= bytes;
+	h->bytes -= bytes;
+}
+
+/*
+ * Held record idx (+ 1) loses bytes from its start (all of them: it is
+ * gone); a finish still waiting for its call no longer holds it.
+ */
+static void unhold(struct dmas_engine *e, struct cma_state *c, uint32_t idx,
+		   uint64_t bytes)
+{
+	struct cma_held *h = &c->held[idx - 1];
+	uint64_t phys = h->phys;
+
+	htab_del(&c->held_h, phys, 0);
+	release_bytes(e, c, h, bytes);
+	for (unsigned i = 0; i < CMA_PENDING; i++)
+		if (c->waits[i].used && c->waits[i].held == idx)
+			c->waits[i].held = 0;
+	/* a partial release: the rest stays, keyed by its new first page */
+	if (h->bytes && !htab_insert(&c->held_h, phys + bytes, 0, idx)) {
+		h->phys = phys + bytes;
+		return;
+	}
+	release_bytes(e, c, h, h->bytes);
+	h->used = false;
+}
+
 static uint32_t hold(struct dmas_engine *e, struct cma_state *c, uint64_t phys,
 		     uint64_t bytes)
 {
 	struct cma_held *h = NULL;
+	uint32_t *old = htab_find(&c->held_h, phys, 0);
 	size_t i;
 
+	/* the same first page again: the old record's release was lost */
+	if (old)
+		unhold(e, c, *old, UINT64_MAX);
 	for (i = 0; i < c->nr_held; i++)
 		if (!c->held[i].used) {
 			h = &c->held[i];
@@ -135,15 +179,6 @@ static uint32_t hold(struct dmas_engine *e, struct cma_state *c, uint64_t phys,
 		h = &c->held[c->nr_held++];
 	}
 	i = (size_t)(h - c->held);
-	/* the same first page again: the old record's release was lost */
-	{
-		uint32_t *old = htab_find(&c->held_h, phys, 0);
-
-		if (old) {
-			c->held[*old - 1].used = false;
-			htab_del(&c->held_h, phys, 0);
-		}
-	}
 	if (htab_insert(&c->held_h, phys, 0, (uint32_t)i + 1)) {
 		e->dropped++;
 		return 0;
@@ -189,48 +224,18 @@ static void on_finish(struct dmas_engine *e, struct cma_state *c,
 	}
 }
 
-static void release_bytes(struct dmas_engine *e, struct cma_state *c,
-			  struct cma_held *h, uint64_t bytes)
-{
-	struct dev_state *d = h->dev ? eng_dev(e, h->dev) : NULL;
-
-	if (bytes > h->bytes)
-		bytes = h->bytes;
-	c->pub.bytes -= bytes;
-	if (d)
-		d->run.cma_bytes -=
-			bytes < d->run.cma_bytes ? bytes : d->run.cma_bytes;
-	else
-		c->pub.no_device_bytes -= bytes;
-	h->bytes -= bytes;
-}
-
 static void on_release(struct dmas_engine *e, struct cma_state *c,
 		       const struct dmas_event *ev)
 {
 	uint64_t bytes = ev->size ? ev->size : ev->count * PAGE_BYTES;
 	uint32_t *slot = htab_find(&c->held_h, ev->phys, 0);
-	struct cma_held *h;
-	uint32_t idx;
 
 	c->pub.releases++;
 	if (!slot) {
 		c->pub.preexisting++;
 		return;
 	}
-	idx = *slot;
-	h = &c->held[idx - 1];
-	htab_del(&c->held_h, ev->phys, 0);
-	release_bytes(e, c, h, bytes);
-	/* released before a call claimed it (the kernel retried elsewhere) */
-	for (unsigned i = 0; i < CMA_PENDING; i++)
-		if (c->waits[i].used && c->waits[i].held == idx)
-			c->waits[i].held = 0;
-	if (h->bytes && !htab_insert(&c->held_h, ev->phys + bytes, 0, idx)) {
-		h->phys = ev->phys + bytes; /* a partial release: the rest */
-		return;
-	}
-	h->used = false;
+	unhold(e, c, *slot, bytes);
 }
 
 void cma_event(struct dmas_engine *e, const struct dmas_event *ev)

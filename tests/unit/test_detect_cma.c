@@ -174,3 +174,32 @@ TEST(cma_success_with_other_address_is_not_the_calls)
 	}
 	scn_free(s);
 }
+
+TEST(cma_partial_release_and_lost_release)
+{
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(NULL, &e);
+	struct dmas_cma_stats c;
+	uint32_t dev;
+
+	dev = scn_device(s, "vdmac.0", "vdmac", -1);
+	scn_use_pid(s, 50);
+	cma_alloc(s, dev, 0x10000000, 1 * MB, 1000);
+	/* the first half released, then the rest from its own first page */
+	scn_cma_release(s, 0x10000000, PAGES(MB / 2));
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->cma_bytes, MB / 2);
+	scn_cma_release(s, 0x10080000, PAGES(MB / 2));
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->cma_bytes, 0);
+	/* allocated again at the same page with the release lost: not twice */
+	cma_alloc(s, dev, 0x20000000, 1 * MB, 1000);
+	cma_alloc(s, dev, 0x20000000, 1 * MB, 1000);
+	scn_finish(s);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->cma_bytes, 1 * MB);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->cma_peak, 1 * MB);
+	CHECK_EQ(dmas_engine_dev_stats(e, dev)->cma_allocs, 3);
+	dmas_engine_cma_stats(e, &c);
+	CHECK_EQ(c.bytes, 1 * MB);
+	CHECK_EQ(c.no_device_bytes, 0);
+	CHECK_EQ(c.preexisting, 0);
+	scn_free(s);
+}
