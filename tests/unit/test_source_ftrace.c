@@ -231,9 +231,22 @@ static void described(void *ctx, struct dmas_device *d)
 
 #define VMEMMAP 0xffffea0000000000ll
 
-TEST(ftrace_kprobe_records_decode)
+/* A parser for x86-64's records: 8-byte longs, little endian; NULL: no memory */
+static struct tep_handle *tep_le(void)
 {
 	struct tep_handle *tep = tep_alloc();
+
+	if (!tep)
+		return NULL;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	return tep;
+}
+
+TEST(ftrace_kprobe_records_decode)
+{
+	struct tep_handle *tep = tep_le();
 	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
 	struct kev map, ret, unmap, sgt, sgt_ret;
 	struct got g = {0};
@@ -245,9 +258,6 @@ TEST(ftrace_kprobe_records_decode)
 	CHECK(tep && dec);
 	if (!tep || !dec)
 		return;
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
 	kev_build(&map, def("dma_map_page_attrs"), 1001, tep);
 	kev_build(&ret, def("dma_map_page_attrs_ret"), 1002, tep);
 	kev_build(&unmap, def("dma_unmap_page_attrs"), 1003, tep);
@@ -400,7 +410,7 @@ static int fence_record(uint8_t *rec, int id, uint32_t ctx, uint32_t seqno)
 
 TEST(ftrace_fence_records_decode)
 {
-	struct tep_handle *tep = tep_alloc();
+	struct tep_handle *tep = tep_le();
 	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
 	struct got g = {0};
 	struct dmas_sink sink = {
@@ -411,9 +421,6 @@ TEST(ftrace_fence_records_decode)
 	CHECK(tep && dec);
 	if (!tep || !dec)
 		return;
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
 	fence_format(tep, "dma_fence_init", 2001);
 	fence_format(tep, "dma_fence_signaled", 2002);
 	fence_format(tep, "dma_fence_wait_start", 2003);
@@ -498,7 +505,7 @@ static int cma_record(uint8_t *rec, int id, uint64_t a, uint64_t b, uint64_t c,
 
 TEST(ftrace_cma_records_decode)
 {
-	struct tep_handle *tep = tep_alloc();
+	struct tep_handle *tep = tep_le();
 	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
 	struct got g = {0};
 	struct dmas_sink sink = {
@@ -509,9 +516,6 @@ TEST(ftrace_cma_records_decode)
 	CHECK(tep && dec);
 	if (!tep || !dec)
 		return;
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
 	cma_formats(tep);
 	CHECK_EQ(dmas_tpdec_bind(dec, tep), 2);
 	n = cma_record(rec, 3001, 1024, 16384, 16384, 0);
