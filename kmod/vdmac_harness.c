@@ -218,6 +218,10 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "narrow vdmac-m32's mask from 64 to 32 bits with a page mapped" },
 	{ "mask-never-set", "buggy", sc_mask_never_set,
 	  "a driver (vdmac-nomask) maps in probe without dma_set_mask" },
+	{ "cma-alloc", "good", sc_cma_alloc,
+	  "4 MiB of coherent memory from CMA (needs cma=), freed" },
+	{ "cma-alloc-failed", "buggy", sc_cma_alloc_failed,
+	  "128 MiB of contiguous coherent memory from a 64 MiB CMA area (cma=64M)" },
 };
 
 static long run_scenario(void *arg)

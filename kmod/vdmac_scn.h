@@ -183,4 +183,9 @@ int sc_mask_32bit(struct vdmac_run *r);
 int sc_mask_changed_while_mapped(struct vdmac_run *r);
 int sc_mask_never_set(struct vdmac_run *r);
 
+/* ---- contiguous memory (scn_cma.c) ---- */
+
+int sc_cma_alloc(struct vdmac_run *r);
+int sc_cma_alloc_failed(struct vdmac_run *r);
+
 #endif /* _VDMAC_SCN_H */
