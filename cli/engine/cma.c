@@ -21,6 +21,11 @@
  *   (or the call failed, which the detail says).  One finding per device
  *   and call site; repeats fold.  A failure no device claimed is counted,
  *   never a finding.
+ * - `cma-alloc-slow` (warning): with a budget (--cma-budget), a successful
+ *   CMA allocation claimed by a device whose start to finish exceeds it.
+ *   One finding per device and call site; later ones count in its
+ *   repeats, and its detail names the slowest.  A failed one is cma-alloc-failed alone (its detail gives the
+ *   time).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -70,6 +75,13 @@ struct cma_state {
 	size_t nr_held, cap_held;
 	struct htab held_h; /* phys -> held index + 1 */
 	struct lat_hist *lat; /* every allocation's latency */
+	/* cma-alloc-slow: (call site, device) -> slow index + 1 */
+	struct htab slow_h;
+	struct cma_slow {
+		size_t finding;
+		uint64_t worst; /* the slowest allocation's latency */
+	} * slow;
+	size_t nr_slow, cap_slow;
 };
 
 static struct cma_state *cma_get(struct dmas_engine *e)
@@ -271,11 +283,12 @@ void cma_event(struct dmas_engine *e, const struct dmas_event *ev)
 	}
 }
 
-static void failed_finding(struct dmas_engine *e, struct dev_state *d,
-			   const struct dmas_event *ev,
-			   const struct cma_wait *w)
+/* The record a CMA finding is about: the claiming call's, sized as CMA. */
+static struct dmas_map claimed_map(const struct dev_state *d,
+				   const struct dmas_event *ev,
+				   const struct cma_wait *w)
 {
-	struct dmas_map m = {
+	return (struct dmas_map){
 		.addr = ev->addr,
 		.size = w->bytes,
 		.ts = w->start_ts ? w->start_ts : w->ts,
@@ -285,6 +298,13 @@ static void failed_finding(struct dmas_engine *e, struct dev_state *d,
 		.kind = ev->kind,
 		.dir = ev->dir,
 	};
+}
+
+static void failed_finding(struct dmas_engine *e, struct dev_state *d,
+			   const struct dmas_event *ev,
+			   const struct cma_wait *w)
+{
+	struct dmas_map m = claimed_map(d, ev, w);
 	char err[32] = "", dur[32], lat[48] = "";
 
 	if (w->err < 0)
@@ -298,6 +318,59 @@ static void failed_finding(struct dmas_engine *e, struct dev_state *d,
 		   (ev->flags & DMAS_F_ERROR)
 			   ? "the allocation failed"
 			   : "the kernel fell back to the page allocator");
+}
+
+static void slow_detail(struct dmas_engine *e, char *buf, size_t len,
+			uint64_t bytes, uint64_t ns)
+{
+	char took[32], budget[32];
+
+	snprintf(buf, len,
+		 "CMA allocation of %" PRIu64
+		 " bytes took %s, over the %s budget",
+		 bytes, dmas_fmt_duration(ns, took, sizeof(took)),
+		 dmas_fmt_duration(e->opts.cma_budget_ns, budget,
+				   sizeof(budget)));
+}
+
+/* One finding per (call site, device): later ones are its repeats, and
+ * its detail names the slowest. */
+static void slow_finding(struct dmas_engine *e, struct cma_state *c,
+			 struct dev_state *d, const struct dmas_event *ev,
+			 const struct cma_wait *w)
+{
+	struct dmas_map m = claimed_map(d, ev, w);
+	uint32_t site = eng_stack_site(e, ev->stack_id);
+	uint32_t *slot = htab_find(&c->slow_h, site, d->pub.id);
+	struct cma_slow *sl, *n;
+	struct dmas_finding *f;
+	char detail[160];
+
+	if (slot) {
+		sl = &c->slow[*slot - 1];
+		dmas_engine_finding_repeat(e, sl->finding);
+		if (w->lat > sl->worst) {
+			sl->worst = w->lat;
+			f = &e->findings[sl->finding];
+			slow_detail(e, f->detail, sizeof(f->detail), w->bytes,
+				    w->lat);
+		}
+		return;
+	}
+	n = eng_grow(c->slow, &c->cap_slow, c->nr_slow + 1, sizeof(*n));
+	if (!n) {
+		e->dropped++;
+		return;
+	}
+	c->slow = n;
+	slow_detail(e, detail, sizeof(detail), w->bytes, w->lat);
+	f = eng_report(e, DMAS_F_CMA_ALLOC_SLOW, ev, &m, false, "%s", detail);
+	if (!f)
+		return;
+	sl = &c->slow[c->nr_slow];
+	*sl = (struct cma_slow){.finding = e->last_finding, .worst = w->lat};
+	if (htab_insert(&c->slow_h, site, d->pub.id, (uint32_t)++c->nr_slow))
+		e->dropped++;
 }
 
 void cma_dev_alloc(struct dmas_engine *e, struct dev_state *d,
@@ -341,6 +414,9 @@ void cma_dev_alloc(struct dmas_engine *e, struct dev_state *d,
 		return;
 	}
 	d->run.cma_alloc_bytes += w->bytes;
+	if (e->opts.cma_budget_ns && w->start_ts &&
+	    w->lat > e->opts.cma_budget_ns)
+		slow_finding(e, c, d, ev, w);
 	if (w->held) {
 		struct cma_held *h = &c->held[w->held - 1];
 
@@ -391,6 +467,8 @@ void cma_free(struct dmas_engine *e)
 		return;
 	free(e->cma->held);
 	htab_free(&e->cma->held_h);
+	free(e->cma->slow);
+	htab_free(&e->cma->slow_h);
 	free(e->cma->lat);
 	free(e->cma);
 	e->cma = NULL;
@@ -401,5 +479,7 @@ size_t cma_mem_bytes(const struct dmas_engine *e)
 	if (!e->cma)
 		return 0;
 	return sizeof(*e->cma) + e->cma->cap_held * sizeof(struct cma_held) +
-	       htab_bytes(&e->cma->held_h) + lat_hist_bytes();
+	       htab_bytes(&e->cma->held_h) + lat_hist_bytes() +
+	       e->cma->cap_slow * sizeof(struct cma_slow) +
+	       htab_bytes(&e->cma->slow_h);
 }

@@ -241,6 +241,8 @@ struct dmas_engine_opts {
 	unsigned int numa_min_share;
 	/* fence-never-signalled after this long unsignalled; 0: 10 s */
 	uint64_t fence_timeout_ns;
+	/* a CMA allocation slower than this is cma-alloc-slow; 0: no budget */
+	uint64_t cma_budget_ns;
 };
 
 struct dmas_engine;

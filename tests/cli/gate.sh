@@ -138,9 +138,9 @@ expect "JSON: a hooked kind (pool-leak) is not unwatched" \
 	"$(jq '[.session.unwatched[].id] | index("pool-leak")' "$T/j.out")" null
 # The tracefs source names event systems: all of the DMA API, fences where
 # dma_fence was enabled, CMA where cma was, dma-buf never.  An import counts formats only.
-for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: cma-alloc-failed: " \
+for h in "ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: cma-alloc-failed: cma-alloc-slow: " \
 	"ftrace:dma,swiotlb,iommu,dma_fence,cma,stacks|dmabuf-leak: dmabuf-map-leak: " \
-	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: cma-alloc-failed: " \
+	"ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: cma-alloc-failed: cma-alloc-slow: " \
 	"trace-cmd:12 events|"; do
 	sed "s/^session \(.*\)/session \1 hooks=\"${h%%|*}\"/" "$SCN/misuse.scn" >"$T/h2.scn"
 	"$DMATGEN" -o "$T/h2.dmat" "$T/h2.scn" 2>"$T/gen.err" || bad "dmatgen h2.scn: $(cat "$T/gen.err")"

@@ -135,6 +135,10 @@ both latency "" 0 --latency-budget 3010us
 both latency "" 0 --latency-budget 0
 both dmabuf "dmabuf-leak dmabuf-map-leak fence-never-signalled " 1
 both cma "cma-alloc-failed " 1
+# --cma-budget: vdmac.0's 6 ms allocation and the GPU's 8 ms one are slow
+# at 5ms (one finding per device and call site), none at 8ms (not over)
+both cma "cma-alloc-failed cma-alloc-slow cma-alloc-slow " 1 --cma-budget 5ms
+both cma "cma-alloc-failed " 1 --cma-budget 8ms
 both isolation "external-dma-bounced external-dma-untranslated external-dma-untranslated swiotlb-bounce " 1
 # the isolation facts travel in the recording to the report and the JSON
 replay iso "$T/isolation.dmat"
@@ -302,6 +306,15 @@ expect "cma: the failure names the device, size and call site" \
 	"$(jq -r '.findings[] | "\(.device) \(.size) \(.stack[1]) \(.detail)"' "$T/r.out")" \
 	"vdmac.0 67108864 vdmac_alloc_big+0x30/0x120 [vdmac] CMA allocation of 67108864 bytes failed (error -12) after 30.000 ms; the kernel fell back to the page allocator"
 expect "cma: a watched session lists no cma kind as unwatched" "$(jq '[.session.unwatched[].id] | index("cma-alloc-failed")' "$T/r.out")" null
+replay r --json --cma-budget 5ms "$T/cma.dmat"
+expect "cma: the slow allocations, their devices and details" \
+	"$(jq -r '.findings[] | select(.id == "cma-alloc-slow") | "\(.device) \(.size) \(.detail)"' "$T/r.out")" \
+	"vdmac.0 4194304 CMA allocation of 4194304 bytes took 6.000 ms, over the 5.000 ms budget
+0000:00:02.0 16777216 CMA allocation of 16777216 bytes took 8.000 ms, over the 5.000 ms budget"
+expect "cma: the budget in the JSON options" "$(jq -c '.options.cma_budget_ns' "$T/r.out")" 5000000
+replay r --cma-budget 5x "$T/cma.dmat"
+expect "--cma-budget 5x: refused" "$rc" 2
+contains "--cma-budget 5x: says why" "$T/r.err" "--cma-budget: '5x' is not a duration"
 replay q "$T/cma.dmat"
 contains "cma: text totals" "$T/q.out" "cma: 7 allocations (30.0 MiB), 2 failed, 2 releases; 26.0 MiB held at end, peak 26.0 MiB"
 contains "cma: text allocations without a device" "$T/q.out" "  no device   2 allocations no dma_alloc_* call claimed (1 failed), 2.0 MiB of them held at end"

@@ -203,3 +203,59 @@ TEST(cma_partial_release_and_lost_release)
 	CHECK_EQ(c.preexisting, 0);
 	scn_free(s);
 }
+
+TEST(cma_alloc_slow_fires_over_the_budget_and_folds_per_call_site)
+{
+	struct dmas_engine_opts o = {.cma_budget_ns = 5000000};
+	struct dmas_engine *e;
+	struct scn *s = scn_new_engine(&o, &e);
+	const struct dmas_finding *f;
+	uint32_t dev, st;
+
+	dev = scn_device(s, "vdmac.0", "vdmac", -1);
+	st = scn_stack(s, "dma_alloc_attrs", "scn_cma_alloc [vdmac]", NULL);
+	scn_use_pid(s, 60);
+	scn_use_stack(s, st);
+	cma_alloc(s, dev, 0x10000000, 1 * MB, 2000000); /* under */
+	cma_alloc(s, dev, 0x10100000, 1 * MB, 9000000); /* over */
+	cma_alloc(s, dev, 0x10200000, 1 * MB, 7000000); /* over: folds */
+	/* failed and slow: cma-alloc-failed alone */
+	scn_cma_start(s, PAGES(2 * MB));
+	scn_advance(s, 20000000);
+	scn_cma_finish(s, 0, PAGES(2 * MB), -16);
+	scn_alloc_coherent_phys(s, dev, 0x7000000, 2 * MB, 0x7000000);
+	scn_finish(s);
+	CHECK_EQ(scn_count(e, "cma-alloc-slow"), 1);
+	CHECK_EQ(scn_count(e, "cma-alloc-failed"), 1);
+	f = scn_finding(e, "cma-alloc-slow", 0);
+	CHECK_EQ(f->dev, dev);
+	CHECK_EQ(f->map_stack, st);
+	CHECK_EQ(f->repeats, 1);
+	CHECK_STREQ(
+		f->detail,
+		"CMA allocation of 1048576 bytes took 9.001 ms, over the 5.000 ms budget");
+	scn_free(s);
+}
+
+TEST(cma_alloc_slow_silent_without_a_budget_or_a_device)
+{
+	struct dmas_engine_opts o = {.cma_budget_ns = 1000000};
+	struct dmas_engine *e, *e2;
+	struct scn *s = scn_new_engine(NULL, &e);
+	struct scn *s2 = scn_new_engine(&o, &e2);
+	uint32_t dev;
+
+	dev = scn_device(s, "vdmac.0", "vdmac", -1);
+	cma_alloc(s, dev, 0x10000000, 1 * MB, 900000000);
+	scn_finish(s);
+	CHECK_STREQ(scn_ids(e), "");
+	/* huge pages: slow, but no device's */
+	scn_use_pid(s2, 70);
+	scn_cma_start(s2, 512);
+	scn_advance(s2, 50000000);
+	scn_cma_finish(s2, 0x20000000, 512, 0);
+	scn_finish(s2);
+	CHECK_STREQ(scn_ids(e2), "");
+	scn_free(s);
+	scn_free(s2);
+}

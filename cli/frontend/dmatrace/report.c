@@ -175,6 +175,8 @@ static const struct {
 	{DMAS_F_FENCE_NEVER_SIGNALLED, "dma_fence dma_fence_init"},
 	{DMAS_F_CMA_ALLOC_FAILED, "cma_alloc_finish",
 	 " (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"},
+	{DMAS_F_CMA_ALLOC_SLOW, "cma_alloc_start",
+	 " (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"},
 };
 
 /* Is word (len n) one of the words (between ' ', ';' and ',') of list? */
@@ -212,6 +214,7 @@ static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
 			return NULL;
 		break;
 	case DMAS_F_CMA_ALLOC_FAILED:
+	case DMAS_F_CMA_ALLOC_SLOW:
 		if (has_word(p, "cma", strlen("cma")))
 			return NULL;
 		break;

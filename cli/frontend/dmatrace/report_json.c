@@ -15,7 +15,8 @@
  *   signal, signal_name} (check only), events, lost_events,
  *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
- *   driver, leak_age_ns, xfer_timeout_ns, latency_budget_ns, leaks_at_exit},
+ *   driver, leak_age_ns, xfer_timeout_ns, latency_budget_ns, cma_budget_ns,
+ *   leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, seen_by (dmascope,
  *   dma-debug or both), dev_id, device, driver,
@@ -647,6 +648,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	    o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
 	add(opts, "latency_budget_ns",
 	    o->latency_budget_ns ? u64(o->latency_budget_ns) : NULL);
+	add(opts, "cma_budget_ns",
+	    o->cma_budget_ns ? u64(o->cma_budget_ns) : NULL);
 	add(opts, "leaks_at_exit", json_object_new_boolean(o->leaks_at_exit));
 	add(root, "options", opts);
 

@@ -95,7 +95,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	const struct dmas_session *s = dmas_engine_session(e);
 	uint64_t lost = dmas_engine_lost(e), events = dmas_engine_events(e);
 	uint64_t maps, no_phys = dmas_engine_maps_without_phys(e, &maps);
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32];
 
 	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace",
 		o->input ? o->input : "-");
@@ -181,7 +181,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			" map events carried no physical address: buffer placement, cache-line sharing and map churn not checked for them\n",
 			no_phys, maps);
 	fprintf(out,
-		"  analysis  leak age %s, transfer timeout %s, latency budget %s, %s\n",
+		"  analysis  leak age %s, transfer timeout %s, latency budget %s, CMA budget %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
 			: "off",
@@ -191,6 +191,9 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 		o->latency_budget_ns ? dmas_fmt_duration(o->latency_budget_ns,
 							 b3, sizeof(b3))
 				     : "off",
+		o->cma_budget_ns
+			? dmas_fmt_duration(o->cma_budget_ns, b4, sizeof(b4))
+			: "off",
 		o->leaks_at_exit
 			? "mappings left at the end are reported"
 			: "mappings left at the end are listed, not reported");
