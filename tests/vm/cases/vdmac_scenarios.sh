@@ -173,6 +173,22 @@ else
 	refused mask-32bit
 fi
 
+# contiguous memory: only a kernel with CONFIG_DMA_CMA booted with cma=
+# has an area (Debian's 7.x; its 6.1 and 6.12 are built without CMA)
+if grep -Eq '^CmaTotal: +[1-9]' /proc/meminfo; then
+	run cma-alloc
+	if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ -z "$(findings)" ] &&
+		grep -qx 'cma dev=vdmac.0 bytes=4194304' $D/ground_truth; then
+		ok "good cma-alloc: 4 MiB from CMA, no findings"
+	else
+		not_ok "good cma-alloc: rc=$rc $(tr '\n' ' ' <$D/result) truth: $(cat $D/ground_truth)"
+	fi
+	buggy cma-alloc-failed cma-alloc-failed
+else
+	refused cma-alloc
+	refused cma-alloc-failed
+fi
+
 check "vdmac-ext: removable in sysfs, no iommu group" sh -c \
 	'test "$(cat /sys/bus/platform/devices/vdmac-ext/removable)" = removable && test ! -e /sys/bus/platform/devices/vdmac-ext/iommu_group'
 
