@@ -2355,6 +2355,53 @@ int BPF_PROG(rtp_swiotlb_bounced, struct device *dev, dma_addr_t addr,
 	return 0;
 }
 
+/*
+ * ==== contiguous memory: cma:* (kernels with CONFIG_CMA) ====
+ * The events name no device: the engine ties an allocation to the
+ * dma_alloc_* call that follows it in the same task.  Arguments by
+ * position, as every kernel with the events has them: the name, then the
+ * page count (start; 6.12's mm rework added the area's counts after it),
+ * or the pfn, the page (NULL: failed) and the count.
+ */
+static __always_inline int on_cma(void *ctx, __u8 kind, __u64 pfn,
+				  const void *page, __u64 count)
+{
+	struct dmas_event *e = ev_start(ctx, HOOK_TP, NULL, kind, NULL);
+
+	if (!e)
+		return 0;
+	e->count = count;
+	e->size = count << DMAS_PAGE_SHIFT;
+	if (kind != DMAS_EV_CMA_ALLOC_START) {
+		e->phys = page ? pfn << DMAS_PAGE_SHIFT : 0;
+		if (kind == DMAS_EV_CMA_ALLOC_FINISH && !page)
+			e->flags = DMAS_F_ERROR;
+	}
+	e->dir = DMAS_DIR_NONE;
+	ev_submit(e);
+	return 0;
+}
+
+SEC("raw_tp/cma_alloc_start")
+int BPF_PROG(rtp_cma_alloc_start, const char *name, unsigned long count)
+{
+	return on_cma(ctx, DMAS_EV_CMA_ALLOC_START, 0, NULL, count);
+}
+
+SEC("raw_tp/cma_alloc_finish")
+int BPF_PROG(rtp_cma_alloc_finish, const char *name, unsigned long pfn,
+	     const struct page *page, unsigned long count)
+{
+	return on_cma(ctx, DMAS_EV_CMA_ALLOC_FINISH, pfn, page, count);
+}
+
+SEC("raw_tp/cma_release")
+int BPF_PROG(rtp_cma_release, const char *name, unsigned long pfn,
+	     const struct page *page, unsigned long count)
+{
+	return on_cma(ctx, DMAS_EV_CMA_RELEASE, pfn, page, count);
+}
+
 /* ==== vdmac's tracepoints (raw_tp: the module has no BTF) ==== */
 
 /* Device id by dev_name(); 0 when the device was never seen. */

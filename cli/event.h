@@ -97,6 +97,10 @@ enum dmas_kind {
 	DMAS_EV_FENCE_DESTROY = 58,
 	DMAS_EV_FENCE_WAIT_START = 59,
 	DMAS_EV_FENCE_WAIT_END = 60,
+	/* contiguous memory (cma:* tracepoints, kernels with CONFIG_CMA) */
+	DMAS_EV_CMA_ALLOC_START = 61,
+	DMAS_EV_CMA_ALLOC_FINISH = 62,
+	DMAS_EV_CMA_RELEASE = 63,
 	DMAS_EV_MAX
 };
 
@@ -268,6 +272,15 @@ struct dmas_event {
  *	its signal or destroy), aux = the struct dma_fence where the source
  *	has it (0 from the tracepoints' records, which carry no pointer),
  *	dev = 0 (a fence has no device)
+ * CMA_ALLOC_START, CMA_ALLOC_FINISH, CMA_RELEASE:
+ *	count = pages asked for (START) or allocated and released, size =
+ *	bytes (count pages of the traced kernel's size), phys = the first
+ *	page's physical address (FINISH, RELEASE; 0 when the allocation
+ *	failed), aux = the allocation's error (FINISH: a negative errno as
+ *	64-bit two's complement where the source has it, else 0), dev = the device where the source knows it
+ *	(0 else: the engine ties the allocation to the dma_alloc_* event
+ *	that follows it in the same task); FINISH: flags DMAS_F_ERROR when
+ *	the allocation failed
  */
 
 /*

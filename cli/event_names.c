@@ -68,6 +68,9 @@ static const char *const kind_names[DMAS_EV_MAX] = {
 	[DMAS_EV_FENCE_DESTROY] = "fence_destroy",
 	[DMAS_EV_FENCE_WAIT_START] = "fence_wait_start",
 	[DMAS_EV_FENCE_WAIT_END] = "fence_wait_end",
+	[DMAS_EV_CMA_ALLOC_START] = "cma_alloc_start",
+	[DMAS_EV_CMA_ALLOC_FINISH] = "cma_alloc_finish",
+	[DMAS_EV_CMA_RELEASE] = "cma_release",
 };
 
 const char *dmas_event_kind_name(unsigned kind)

@@ -43,6 +43,21 @@
 #endif
 
 /*
+ * CONFIG_DMA_CMA: the contiguous memory area of the DMA API.  Not a
+ * release but a build choice: Debian's 6.1 and 6.12 kernels are built
+ * without it, its 7.x with it (and an area of 0 bytes unless cma= is
+ * given).  dev_get_cma_area() says whether the device has an area.
+ */
+#if IS_ENABLED(CONFIG_DMA_CMA)
+#include <linux/dma-map-ops.h>
+#define VDMAC_HAS_DMA_CMA 1
+#define vdmac_cma_area(dev) dev_get_cma_area(dev)
+#else
+#define VDMAC_HAS_DMA_CMA 0
+#define vdmac_cma_area(dev) NULL
+#endif
+
+/*
  * 6.11, commit 0edb555a65d1 ("platform: Make platform_driver::remove()
  * return void"): before it, .remove returns int (always 0 here).
  */

@@ -226,6 +226,10 @@ static const struct vdmac_scenario vdmac_scenarios[] = {
 	  "insmod vdmac_leak.ko what=dmabuf; rmmod vdmac_leak; run reclaim" },
 	{ "fence-never-signalled", "buggy", sc_fence_never_signalled,
 	  "a dma_fence emitted and released without dma_fence_signal" },
+	{ "cma-alloc", "good", sc_cma_alloc,
+	  "4 MiB of coherent memory from CMA (needs cma=), freed" },
+	{ "cma-alloc-failed", "buggy", sc_cma_alloc_failed,
+	  "128 MiB of contiguous coherent memory from a 64 MiB CMA area (cma=64M)" },
 };
 
 static long run_scenario(void *arg)

@@ -190,4 +190,9 @@ int sc_dmabuf_map_leak(struct vdmac_run *r);
 int sc_fence_never_signalled(struct vdmac_run *r);
 void dmabuf_reclaim(void);
 
+/* ---- contiguous memory (scn_cma.c) ---- */
+
+int sc_cma_alloc(struct vdmac_run *r);
+int sc_cma_alloc_failed(struct vdmac_run *r);
+
 #endif /* _VDMAC_SCN_H */

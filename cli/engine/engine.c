@@ -97,14 +97,17 @@ void dmas_engine_free(struct dmas_engine *e)
 	masks_free(e);
 	iova_free_all(e);
 	dmabuf_free(e);
+	cma_free(e);
 	for (i = 0; i < e->cap_stacks; i++) {
 		free(e->stacks[i].buf);
 		free(e->stacks[i].pub.frames);
 	}
 	free(e->stacks);
 	htab_free(&e->site_h);
-	for (i = 0; i < e->nr_devs; i++)
+	for (i = 0; i < e->nr_devs; i++) {
 		free(e->devs[i].large);
+		free(e->devs[i].cma_lat);
+	}
 	free(e->devs);
 	free(e->dev_idx);
 	free(e->ranges);
@@ -1119,6 +1122,12 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	case DMAS_EV_FENCE_WAIT_END:
 		dmabuf_dispatch(e, ev);
 		return;
+	case DMAS_EV_CMA_ALLOC_START:
+	case DMAS_EV_CMA_ALLOC_FINISH:
+	case DMAS_EV_CMA_RELEASE:
+		/* no device in the tracepoints: a dma_alloc_* call claims it */
+		cma_event(e, ev);
+		return;
 	default:
 		break;
 	}
@@ -1152,11 +1161,15 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 		return;
 	d->run.last_event_ts = ev->ts;
 	switch (ev->kind) {
+	case DMAS_EV_ALLOC_COHERENT:
+	case DMAS_EV_ALLOC_PAGES:
+		if (e->cma)
+			cma_dev_alloc(e, d, ev);
+		on_map(e, d, ev);
+		break;
 	case DMAS_EV_MAP:
 	case DMAS_EV_MAP_SG:
 	case DMAS_EV_MAP_RESOURCE:
-	case DMAS_EV_ALLOC_COHERENT:
-	case DMAS_EV_ALLOC_PAGES:
 	case DMAS_EV_POOL_ALLOC:
 		on_map(e, d, ev);
 		break;
@@ -1442,5 +1455,6 @@ size_t dmas_engine_mem_bytes(const struct dmas_engine *e)
 	b += iova_mem_bytes(e);
 	b += lat_mem_bytes(e);
 	b += dmabuf_mem_bytes(e);
+	b += cma_mem_bytes(e);
 	return b;
 }

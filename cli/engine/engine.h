@@ -168,6 +168,16 @@ struct dmas_dev_stats {
 	uint64_t dmabuf_maps;
 	uint64_t dmabuf_attached;
 	uint64_t dmabuf_mapped; /* attachments mapped now */
+	/*
+	 * Contiguous memory (CMA) behind the device's dma_alloc_* calls
+	 * (cma.c): allocations and their bytes, failed ones (counters), then
+	 * bytes held now and the most held at once (levels)
+	 */
+	uint64_t cma_allocs;
+	uint64_t cma_alloc_bytes;
+	uint64_t cma_failures;
+	uint64_t cma_bytes;
+	uint64_t cma_peak;
 };
 
 /* dma-buf and dma_fence over the whole session (dmabuf.c) */
@@ -188,6 +198,24 @@ struct dmas_dmabuf_stats {
 	uint64_t fences_dropped;
 	uint64_t fence_waits;
 	/* releases, detaches, unmaps, signals of objects from before tracing */
+	uint64_t preexisting;
+};
+
+/*
+ * Contiguous memory (CMA) over the whole session (cma.c): every CMA
+ * allocation the trace saw, the device's or not (huge pages, other kernel
+ * users), and of them those no dma_alloc_* call claimed.
+ */
+struct dmas_cma_stats {
+	uint64_t allocs; /* cma_alloc calls finished */
+	uint64_t alloc_bytes; /* bytes of the successful ones */
+	uint64_t failures;
+	uint64_t releases;
+	uint64_t bytes, peak; /* held now, the most held at once */
+	uint64_t no_device; /* allocations no dma_alloc_* call claimed */
+	uint64_t no_device_bytes; /* of those successful, bytes held now */
+	uint64_t no_device_failures;
+	/* releases of memory allocated before tracing began */
 	uint64_t preexisting;
 };
 
@@ -213,6 +241,8 @@ struct dmas_engine_opts {
 	unsigned int numa_min_share;
 	/* fence-never-signalled after this long unsignalled; 0: 10 s */
 	uint64_t fence_timeout_ns;
+	/* a CMA allocation slower than this is cma-alloc-slow; 0: no budget */
+	uint64_t cma_budget_ns;
 };
 
 struct dmas_engine;
@@ -430,6 +460,16 @@ struct dmas_lat_summary {
 	uint64_t sum_ns;
 	uint64_t p50_ns, p99_ns, max_ns; /* 0 when count is 0 */
 };
+/* CMA totals and levels (all zero when no CMA event was seen). */
+void dmas_engine_cma_stats(const struct dmas_engine *e,
+			   struct dmas_cma_stats *out);
+/*
+ * Latency of CMA allocations (cma_alloc_start to cma_alloc_finish, failed
+ * ones too) of device id, or of every one the trace saw for id 0; 0s if
+ * none.  Quantiles as for channels.
+ */
+void dmas_engine_cma_latency(const struct dmas_engine *e, uint32_t id,
+			     struct dmas_lat_summary *out);
 /* Phase ph of channel chan (index as for dmas_engine_channel); 0s if none. */
 void dmas_engine_chan_latency(const struct dmas_engine *e, size_t chan,
 			      enum dmas_lat_phase ph,

@@ -177,6 +177,7 @@ struct dev_state {
 	bool included; /* passes the device/driver filters */
 	bool implicit; /* no device record: events only */
 	struct mask_state mk;
+	struct lat_hist *cma_lat; /* CMA allocation latency, NULL until one */
 };
 
 struct pool_state {
@@ -356,6 +357,7 @@ struct dmas_engine {
 	uint64_t lost_by[DMAS_LOSS_REASONS]; /* devfacts.c */
 	struct iova_table *iova; /* iova.c, NULL until the first range */
 	struct dmabuf_state *dmabuf; /* dmabuf.c, NULL until the first event */
+	struct cma_state *cma; /* cma.c, NULL until the first CMA event */
 	uint64_t no_device; /* events with device id 0: counted only */
 	uint64_t maps_seen; /* streaming map events (single, sg) */
 	uint64_t maps_no_phys; /* of them, those without a physical address */
@@ -547,6 +549,21 @@ void lat_format(struct dmas_engine *e, const struct agg *a,
 		struct dmas_finding *f);
 void lat_free(struct chan_state *c);
 size_t lat_mem_bytes(const struct dmas_engine *e);
+/* n zeroed histograms (free() them), NULL without memory */
+struct lat_hist *lat_hist_new(size_t n);
+size_t lat_hist_bytes(void);
+void lat_hist_add(struct lat_hist *h, uint64_t v);
+/* h's count, sum, p50, p99 and max; 0s when h is NULL or empty */
+void lat_hist_summary(const struct lat_hist *h, struct dmas_lat_summary *out);
+
+/* ---- cma.c ---- */
+/* CMA_ALLOC_START, CMA_ALLOC_FINISH, CMA_RELEASE (any device or none) */
+void cma_event(struct dmas_engine *e, const struct dmas_event *ev);
+/* A dma_alloc_* event of d: claims the CMA allocation made for it */
+void cma_dev_alloc(struct dmas_engine *e, struct dev_state *d,
+		   const struct dmas_event *ev);
+void cma_free(struct dmas_engine *e);
+size_t cma_mem_bytes(const struct dmas_engine *e);
 
 /* ---- stats.c ---- */
 /* a dmaengine transfer completed ns after its submission */

@@ -66,7 +66,7 @@ static uint64_t bucket_top(unsigned i)
 	return low + ((1ULL << (msb - LAT_SUB_BITS)) - 1);
 }
 
-static void hist_add(struct lat_hist *h, uint64_t v)
+void lat_hist_add(struct lat_hist *h, uint64_t v)
 {
 	h->b[bucket_of(v)]++;
 	h->count++;
@@ -112,19 +112,19 @@ void lat_xfer_done(struct dmas_engine *e, struct chan_state *c,
 	bool is_new;
 
 	if (!c->lat) {
-		c->lat = calloc(DMAS_LAT_PHASES, sizeof(*c->lat));
+		c->lat = lat_hist_new(DMAS_LAT_PHASES);
 		if (!c->lat) {
 			e->dropped++;
 			return;
 		}
 	}
 	if (ds->start_ts) {
-		hist_add(&c->lat[DMAS_LAT_SUBMIT_START],
-			 eng_age(ds->start_ts, ds->ts));
-		hist_add(&c->lat[DMAS_LAT_START_COMPLETE],
-			 eng_age(ev->ts, ds->start_ts));
+		lat_hist_add(&c->lat[DMAS_LAT_SUBMIT_START],
+			     eng_age(ds->start_ts, ds->ts));
+		lat_hist_add(&c->lat[DMAS_LAT_START_COMPLETE],
+			     eng_age(ev->ts, ds->start_ts));
 	}
-	hist_add(&c->lat[DMAS_LAT_SUBMIT_COMPLETE], total);
+	lat_hist_add(&c->lat[DMAS_LAT_SUBMIT_COMPLETE], total);
 	if (total > c->pub.worst_ns)
 		c->pub.worst_ns = total;
 	if (!e->opts.latency_budget_ns || total <= e->opts.latency_budget_ns)
@@ -184,7 +184,23 @@ void dmas_engine_chan_latency(const struct dmas_engine *e, size_t chan,
 	if (chan >= e->nr_chans || ph >= DMAS_LAT_PHASES || !e->chans[chan].lat)
 		return;
 	h = &e->chans[chan].lat[ph];
-	if (!h->count)
+	lat_hist_summary(h, out);
+}
+
+struct lat_hist *lat_hist_new(size_t n)
+{
+	return calloc(n, sizeof(struct lat_hist));
+}
+
+size_t lat_hist_bytes(void)
+{
+	return sizeof(struct lat_hist);
+}
+
+void lat_hist_summary(const struct lat_hist *h, struct dmas_lat_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!h || !h->count)
 		return;
 	out->count = h->count;
 	out->sum_ns = h->sum;

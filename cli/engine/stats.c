@@ -95,6 +95,8 @@ static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, xfers_in_flight),
 	offsetof(struct dmas_dev_stats, last_event_ts),
 	offsetof(struct dmas_dev_stats, pool_bytes),
+	offsetof(struct dmas_dev_stats, cma_bytes),
+	offsetof(struct dmas_dev_stats, cma_peak),
 };
 
 static void window_close(struct dev_state *d)

@@ -607,6 +607,11 @@ static int choose_events(struct ftrace_source *fs, char *err, size_t errlen)
 	/* fences: the same six events on every kernel here */
 	if (enable_system(fs, "dma_fence", NULL))
 		strncat(hooks, ",dma_fence", sizeof(hooks) - strlen(hooks) - 1);
+	/* contiguous memory: kernels built with CONFIG_CMA only */
+	if (enable_system(fs, "cma", "cma_alloc_start") &&
+	    enable_system(fs, "cma", "cma_alloc_finish") &&
+	    enable_system(fs, "cma", "cma_release"))
+		strncat(hooks, ",cma", sizeof(hooks) - strlen(hooks) - 1);
 	fs->vdmac = enable_system(fs, "vdmac", NULL);
 	dmas_live_session_init(&fs->session);
 	/* the report says whether findings could have stacks */

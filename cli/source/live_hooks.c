@@ -305,6 +305,13 @@ const struct live_op live_catalogue[] = {
 	 .hooks = {RAW_TP(io_page_fault, "rtp_io_page_fault")}},
 	{.name = "swiotlb_bounce",
 	 .hooks = {RAW_TP(swiotlb_bounced, "rtp_swiotlb_bounced")}},
+	{.name = "cma_alloc_start",
+	 .why = "contiguous memory: kernels built with CONFIG_CMA only",
+	 .hooks = {RAW_TP(cma_alloc_start, "rtp_cma_alloc_start")}},
+	{.name = "cma_alloc_finish",
+	 .hooks = {RAW_TP(cma_alloc_finish, "rtp_cma_alloc_finish")}},
+	{.name = "cma_release",
+	 .hooks = {RAW_TP(cma_release, "rtp_cma_release")}},
 #define VDMAC(t)                                               \
 	{                                                      \
 		.name = #t, .module = "vdmac",                 \

@@ -2,7 +2,7 @@
 /*
  * tpdecode.c - ftrace event records turned into our events: the dma:*
  * events under every name and layout they have had, swiotlb, iommu,
- * dma_fence and vdmac events, and the kprobe events of the ftrace source (6.1 has no
+ * dma_fence, cma and vdmac events, and the kprobe events of the ftrace source (6.1 has no
  * dma:* events), whose entries wait for their kretprobes' return values.
  * Every field is found by name in the event's format, never at a fixed
  * offset.  The trace.dat and perf.data readers and the live tracefs
@@ -41,6 +41,7 @@ enum tp_handler {
 	TH_KP_RET,
 	TH_KP_SG, /* unmap and sync of a scatterlist */
 	TH_FENCE, /* dma_fence:*: context and seqno, no pointer, no device */
+	TH_CMA, /* cma:*: pfn and pages, no device */
 };
 
 struct tp_spec {
@@ -92,6 +93,10 @@ static const struct tp_spec tp_specs[] = {
 	{"dma_fence", "dma_fence_wait_start", TH_FENCE,
 	 DMAS_EV_FENCE_WAIT_START},
 	{"dma_fence", "dma_fence_wait_end", TH_FENCE, DMAS_EV_FENCE_WAIT_END},
+	/* kernels with CONFIG_CMA (Debian's 7.x; not its 6.1 or 6.12) */
+	{"cma", "cma_alloc_start", TH_CMA, DMAS_EV_CMA_ALLOC_START},
+	{"cma", "cma_alloc_finish", TH_CMA, DMAS_EV_CMA_ALLOC_FINISH},
+	{"cma", "cma_release", TH_CMA, DMAS_EV_CMA_RELEASE},
 };
 
 #define TP_NSPECS (sizeof(tp_specs) / sizeof(tp_specs[0]))
@@ -254,6 +259,41 @@ static bool fsnum(struct tep_event *e, const void *d, int size,
 		x |= ~0ull << (f->size * 8);
 	*v = (long long)x;
 	return true;
+}
+
+/*
+ * cma:* records: the pages asked for (request_count from 6.12's rework,
+ * count before), the first pfn and the error (errorno; older kernels:
+ * none, a NULL page says the allocation failed).  Pages of 4 KiB, as on
+ * the BPF side.
+ */
+static void cma_fields(struct tep_event *e, const void *d, int size,
+		       struct dmas_event *ev)
+{
+	unsigned long long n = 0, pfn = 0, page = 0;
+	long long err = 0;
+
+	if (!fnum(e, d, size, "request_count", &n))
+		fnum(e, d, size, "count", &n);
+	ev->count = (uint32_t)n;
+	ev->size = n << 12;
+	ev->dir = DMAS_DIR_NONE;
+	if (ev->kind == DMAS_EV_CMA_ALLOC_START)
+		return;
+	fnum(e, d, size, "pfn", &pfn);
+	if (!fnum(e, d, size, "page", &page))
+		page = pfn; /* no page field: the pfn alone says it */
+	if (ev->kind != DMAS_EV_CMA_ALLOC_FINISH) {
+		ev->phys = pfn << 12;
+		return;
+	}
+	if (!fsnum(e, d, size, "errorno", &err))
+		fsnum(e, d, size, "errorcode", &err);
+	ev->aux = (uint64_t)err;
+	if (!page || err)
+		ev->flags = DMAS_F_ERROR;
+	else
+		ev->phys = pfn << 12;
 }
 
 /* A __data_loc / __rel_loc field: its bytes inside the record, or NULL. */
@@ -704,6 +744,9 @@ bool dmas_tpdec_record_stack(struct dmas_tpdec *t, const void *data, int size,
 		if (!fnum(e, d, size, "context", &ev.addr) ||
 		    !fnum(e, d, size, "seqno", &ev.phys))
 			return false;
+		break;
+	case TH_CMA:
+		cma_fields(e, d, size, &ev);
 		break;
 	case TH_KP_ENTRY:
 		kp_entry(t, sp, e, d, size, &ev, sink);

@@ -144,12 +144,14 @@ replay_hooks() {
 	replay t "$T/h2.dmat"
 }
 # The tracefs source names event systems: all of the DMA API, fences where
-# dma_fence was enabled, dma-buf never.  An import counts formats only.
+# dma_fence was enabled, CMA where cma was, dma-buf never.  An import
+# counts formats only.
 # The live BPF source names the dma-buf functions and dma_fence tracepoints
 # it hooked: those kinds are watched exactly when it did (its lists here
 # name only those, so only the dma-buf kinds are compared: "dma-buf|").
-for h in "|ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: " \
-	"|ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: " \
+for h in "|ftrace:dma,swiotlb,iommu,dma_fence,stacks|dmabuf-leak: dmabuf-map-leak: cma-alloc-failed: cma-alloc-slow: " \
+	"|ftrace:dma,swiotlb,iommu,dma_fence,cma,stacks|dmabuf-leak: dmabuf-map-leak: " \
+	"|ftrace-kprobe:dmascope_1,swiotlb,stacks|dmabuf-leak: dmabuf-map-leak: fence-never-signalled: cma-alloc-failed: cma-alloc-slow: " \
 	"|trace-cmd:12 events|" \
 	"dma-buf|fexit:dma_buf_export dma_buf_map_attachment;raw_tp:dma_fence_init dma_fence_signaled|" \
 	"dma-buf|kretprobe:dma_buf_export dma_buf_map_attachment_unlocked;raw_tp:map|fence-never-signalled: " \

@@ -107,7 +107,7 @@ both() {
 	fi
 }
 
-for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation latency dmabuf; do
+for s in clean leak leakage lost preexisting misuse dmaengine two-devices numa numa-nophys numa-share ownership mixup xfer-stuck iova newer-kernel isolation latency dmabuf cma; do
 	gen $s || true
 done
 
@@ -134,6 +134,11 @@ both latency "xfer-over-budget " 1 --latency-budget 1ms
 both latency "" 0 --latency-budget 3010us
 both latency "" 0 --latency-budget 0
 both dmabuf "dmabuf-leak dmabuf-map-leak fence-never-signalled " 1
+both cma "cma-alloc-failed " 1
+# --cma-budget: vdmac.0's 6 ms allocation and the GPU's 8 ms one are slow
+# at 5ms (one finding per device and call site), none at 8ms (not over)
+both cma "cma-alloc-failed cma-alloc-slow cma-alloc-slow " 1 --cma-budget 5ms
+both cma "cma-alloc-failed " 1 --cma-budget 8ms
 both isolation "external-dma-bounced external-dma-untranslated external-dma-untranslated swiotlb-bounce " 1
 # the isolation facts travel in the recording to the report and the JSON
 replay iso "$T/isolation.dmat"
@@ -288,6 +293,43 @@ replay q "$T/dmabuf.dmat"
 contains "dma-buf: text names the fence" "$T/q.out" "(no device) (no driver): fence 0xffff888030100000, age"
 contains "dma-buf: text says which fence" "$T/q.out" "fence (context 12, seqno 7, emitted) unsignalled"
 contains "dma-buf: text totals" "$T/q.out" "dma-buf: 6 exported (276.0 KiB), 5 released, 0 still exported (0 B)"
+# contiguous memory: CMA allocations claimed by the dma_alloc_* call after
+# them in the same task; huge pages and a failed huge page belong to none
+replay r --json "$T/cma.dmat"
+expect "cma: session totals" "$(jq -c '.cma | [.allocs, .alloc_bytes, .failures, .releases, .bytes, .peak, .no_device, .no_device_bytes, .no_device_failures, .preexisting, .latency.count, .latency.max_ns]' "$T/r.out")" \
+	'[7,31457280,2,2,27262976,27262976,2,2097152,1,1,7,30000000]'
+expect "cma: per device allocations, failures, bytes held and peak" "$(jq -c '[.devices[] | .cma | [.allocs, .alloc_bytes, .failures, .bytes, .peak, .latency.count, .latency.max_ns]]' "$T/r.out")" \
+	'[[4,12582912,1,8388608,12582912,4,30000000],[1,16777216,0,16777216,16777216,1,8000000]]'
+expect "cma: the same in the device stats" "$(jq -c '[.devices[] | .stats | [.cma_allocs, .cma_failures, .cma_bytes, .cma_peak]]' "$T/r.out")" \
+	'[[4,1,8388608,12582912],[1,0,16777216,16777216]]'
+expect "cma: the failure names the device, size and call site" \
+	"$(jq -r '.findings[] | "\(.device) \(.size) \(.stack[1]) \(.detail)"' "$T/r.out")" \
+	"vdmac.0 67108864 vdmac_alloc_big+0x30/0x120 [vdmac] CMA allocation of 67108864 bytes failed (error -12) after 30.000 ms; the kernel fell back to the page allocator"
+expect "cma: a watched session lists no cma kind as unwatched" "$(jq '[.session.unwatched[].id] | index("cma-alloc-failed")' "$T/r.out")" null
+replay r --json --cma-budget 5ms "$T/cma.dmat"
+expect "cma: the slow allocations, their devices and details" \
+	"$(jq -r '.findings[] | select(.id == "cma-alloc-slow") | "\(.device) \(.size) \(.detail)"' "$T/r.out")" \
+	"vdmac.0 4194304 CMA allocation of 4194304 bytes took 6.000 ms, over the 5.000 ms budget
+0000:00:02.0 16777216 CMA allocation of 16777216 bytes took 8.000 ms, over the 5.000 ms budget"
+expect "cma: the budget in the JSON options" "$(jq -c '.options.cma_budget_ns' "$T/r.out")" 5000000
+replay r --cma-budget 5x "$T/cma.dmat"
+expect "--cma-budget 5x: refused" "$rc" 2
+contains "--cma-budget 5x: says why" "$T/r.err" "--cma-budget: '5x' is not a duration"
+replay q "$T/cma.dmat"
+contains "cma: text totals" "$T/q.out" "cma: 7 allocations (30.0 MiB), 2 failed, 2 releases; 26.0 MiB held at end, peak 26.0 MiB"
+contains "cma: text allocations without a device" "$T/q.out" "  no device   2 allocations no dma_alloc_* call claimed (1 failed), 2.0 MiB of them held at end"
+contains "cma: text per device" "$T/q.out" "  cma         4 allocations (12.0 MiB), 1 failed; holds 8.0 MiB, peak 12.0 MiB"
+contains "cma: text latency per device" "$T/q.out" "  cma latency p50 4.194 ms, p99 30.000 ms, max 30.000 ms (4 allocations)"
+# a kernel without CONFIG_CMA (Debian's 6.1 and 6.12): no cma hooks, said
+sed 's/^session .*/session kernel=6.12.0-test host=box hooks="tp_btf:dma_alloc dma_free" traced_from_boot=1/' \
+	"$here/scenarios/cma.scn" >"$T/nocma.scn"
+"$DMATGEN" -o "$T/nocma.dmat" "$T/nocma.scn" 2>"$T/gen.err" || bad "dmatgen nocma.scn: $(cat "$T/gen.err")"
+replay q "$T/nocma.dmat"
+contains "cma: a kernel without CMA is said in the text" "$T/q.out" \
+	"  unwatched cma-alloc-failed: not traced: none of cma_alloc_finish was hooked (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"
+replay r --json "$T/nocma.dmat"
+expect "cma: and in the JSON" "$(jq -r '.session.unwatched[] | select(.id == "cma-alloc-failed") | .why' "$T/r.out")" \
+	"not traced: none of cma_alloc_finish was hooked (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"
 replay r --json "$T/newer-kernel.dmat"
 expect "newer kernel: losses by reason" "$(jq -c '[.lost_events, .lost_by.ring, .lost_by.recursion, .lost_by.kretprobe]' "$T/r.out")" '[3,0,3,0]'
 expect "newer kernel: sync checks per device" "$(jq -c '[.devices[] | .sync_checks]' "$T/r.out")" '[true,false,true]'

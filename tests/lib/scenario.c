@@ -385,6 +385,51 @@ void scn_alloc_coherent_phys(struct scn *s, uint32_t dev, uint64_t addr,
 	    phys, SCN_VADDR(addr), 0);
 }
 
+void scn_alloc_coherent_failed(struct scn *s, uint32_t dev, uint64_t size)
+{
+	struct dmas_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DMAS_EV_ALLOC_COHERENT;
+	ev.dev = dev;
+	ev.size = size;
+	ev.flags = DMAS_F_ERROR;
+	scn_event(s, &ev);
+}
+
+static void cma_ev(struct scn *s, uint8_t kind, uint64_t phys, uint64_t pages,
+		   int err)
+{
+	struct dmas_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.phys = phys;
+	ev.count = (uint32_t)pages;
+	ev.size = pages * 4096;
+	ev.aux = (uint64_t)(int64_t)err;
+	if (kind == DMAS_EV_CMA_ALLOC_FINISH && !phys)
+		ev.flags = DMAS_F_ERROR;
+	if (kind == DMAS_EV_CMA_ALLOC_START)
+		ev.phys = 0;
+	scn_event(s, &ev);
+}
+
+void scn_cma_start(struct scn *s, uint64_t pages)
+{
+	cma_ev(s, DMAS_EV_CMA_ALLOC_START, 0, pages, 0);
+}
+
+void scn_cma_finish(struct scn *s, uint64_t phys, uint64_t pages, int err)
+{
+	cma_ev(s, DMAS_EV_CMA_ALLOC_FINISH, phys, pages, err);
+}
+
+void scn_cma_release(struct scn *s, uint64_t phys, uint64_t pages)
+{
+	cma_ev(s, DMAS_EV_CMA_RELEASE, phys, pages, 0);
+}
+
 void scn_free_coherent(struct scn *s, uint32_t dev, uint64_t addr,
 		       uint64_t size)
 {

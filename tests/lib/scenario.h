@@ -217,6 +217,14 @@ void scn_dmabuf_unmap(struct scn *s, uint32_t dev, uint64_t buf, uint64_t att,
 void scn_fence(struct scn *s, uint8_t kind, uint64_t fence, uint64_t ctx,
 	       uint64_t seqno);
 
+/* ---- contiguous memory (cma:* tracepoints; pages of 4 KiB) ---- */
+void scn_cma_start(struct scn *s, uint64_t pages);
+/* phys 0: the allocation failed with err (a negative errno, or 0) */
+void scn_cma_finish(struct scn *s, uint64_t phys, uint64_t pages, int err);
+void scn_cma_release(struct scn *s, uint64_t phys, uint64_t pages);
+/* dma_alloc_attrs of dev returned NULL */
+void scn_alloc_coherent_failed(struct scn *s, uint32_t dev, uint64_t size);
+
 /* ---- reading an engine's findings in tests ---- */
 /* "id,id,..." of every finding in order ("" if none); static buffer. */
 const char *scn_ids(const struct dmas_engine *e);

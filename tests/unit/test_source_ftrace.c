@@ -231,9 +231,22 @@ static void described(void *ctx, struct dmas_device *d)
 
 #define VMEMMAP 0xffffea0000000000ll
 
-TEST(ftrace_kprobe_records_decode)
+/* A parser for x86-64's records: 8-byte longs, little endian; NULL: no memory */
+static struct tep_handle *tep_le(void)
 {
 	struct tep_handle *tep = tep_alloc();
+
+	if (!tep)
+		return NULL;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	return tep;
+}
+
+TEST(ftrace_kprobe_records_decode)
+{
+	struct tep_handle *tep = tep_le();
 	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
 	struct kev map, ret, unmap, sgt, sgt_ret;
 	struct got g = {0};
@@ -245,9 +258,6 @@ TEST(ftrace_kprobe_records_decode)
 	CHECK(tep && dec);
 	if (!tep || !dec)
 		return;
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
 	kev_build(&map, def("dma_map_page_attrs"), 1001, tep);
 	kev_build(&ret, def("dma_map_page_attrs_ret"), 1002, tep);
 	kev_build(&unmap, def("dma_unmap_page_attrs"), 1003, tep);
@@ -400,7 +410,7 @@ static int fence_record(uint8_t *rec, int id, uint32_t ctx, uint32_t seqno)
 
 TEST(ftrace_fence_records_decode)
 {
-	struct tep_handle *tep = tep_alloc();
+	struct tep_handle *tep = tep_le();
 	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
 	struct got g = {0};
 	struct dmas_sink sink = {
@@ -411,9 +421,6 @@ TEST(ftrace_fence_records_decode)
 	CHECK(tep && dec);
 	if (!tep || !dec)
 		return;
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
 	fence_format(tep, "dma_fence_init", 2001);
 	fence_format(tep, "dma_fence_signaled", 2002);
 	fence_format(tep, "dma_fence_wait_start", 2003);
@@ -437,6 +444,102 @@ TEST(ftrace_fence_records_decode)
 		CHECK_EQ(g.ev[i].pid, 33);
 	}
 	CHECK_EQ(g.ev[2].ts, 520);
+	dmas_tpdec_free(dec);
+	free(dec);
+	tep_free(tep);
+}
+
+/*
+ * cma:* as 7.3 lays them out (Debian's 6.1 and 6.12 have no CMA): start
+ * with request_count, finish with pfn, page, count and errorno; a
+ * successful finish gives the first page's address, a failed one (NULL
+ * page, errorno -12) the error and no address.  No device.
+ */
+#define CMA_COMMON                                                                     \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"         \
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"         \
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" \
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"                   \
+	"\tfield:__data_loc char[] name;\toffset:8;\tsize:4;\tsigned:0;\n"
+
+static void cma_formats(struct tep_handle *tep)
+{
+	static const char start[] =
+		"name: cma_alloc_start\nID: 3001\nformat:\n" CMA_COMMON
+		"\tfield:unsigned long request_count;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long available_count;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long total_count;\toffset:32;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned int align;\toffset:40;\tsize:4;\tsigned:0;\n"
+		"\nprint fmt: \"request_count=%lu\", REC->request_count\n";
+	static const char finish[] =
+		"name: cma_alloc_finish\nID: 3002\nformat:\n" CMA_COMMON
+		"\tfield:unsigned long pfn;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:const struct page * page;\toffset:24;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long count;\toffset:32;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned int align;\toffset:40;\tsize:4;\tsigned:0;\n"
+		"\tfield:int errorno;\toffset:44;\tsize:4;\tsigned:1;\n"
+		"\nprint fmt: \"pfn=0x%lx count=%lu\", REC->pfn, REC->count\n";
+
+	CHECK_EQ(tep_parse_event(tep, start, strlen(start), "cma"),
+		 TEP_ERRNO__SUCCESS);
+	CHECK_EQ(tep_parse_event(tep, finish, strlen(finish), "cma"),
+		 TEP_ERRNO__SUCCESS);
+}
+
+static int cma_record(uint8_t *rec, int id, uint64_t a, uint64_t b, uint64_t c,
+		      int32_t err)
+{
+	uint32_t loc = 8u << 16 | 48;
+
+	memset(rec, 0, 64);
+	*(uint16_t *)rec = (uint16_t)id;
+	*(int32_t *)(rec + 4) = 77;
+	memcpy(rec + 8, &loc, 4);
+	memcpy(rec + 16, &a, 8);
+	memcpy(rec + 24, &b, 8);
+	memcpy(rec + 32, &c, 8);
+	memcpy(rec + 44, &err, 4);
+	memcpy(rec + 48, "reserved", 8);
+	return 56;
+}
+
+TEST(ftrace_cma_records_decode)
+{
+	struct tep_handle *tep = tep_le();
+	struct dmas_tpdec *dec = calloc(1, sizeof(*dec));
+	struct got g = {0};
+	struct dmas_sink sink = {
+		.event = got_event, .device = got_device, .ctx = &g};
+	uint8_t rec[64];
+	int n;
+
+	CHECK(tep && dec);
+	if (!tep || !dec)
+		return;
+	cma_formats(tep);
+	CHECK_EQ(dmas_tpdec_bind(dec, tep), 2);
+	n = cma_record(rec, 3001, 1024, 16384, 16384, 0);
+	CHECK(dmas_tpdec_record(dec, rec, n, 100, 0, &sink));
+	n = cma_record(rec, 3002, 0x48000, 0xffffea0001200000ull, 1024, 0);
+	CHECK(dmas_tpdec_record(dec, rec, n, 200, 0, &sink));
+	n = cma_record(rec, 3002, 0, 0, 32768, -12);
+	CHECK(dmas_tpdec_record(dec, rec, n, 300, 0, &sink));
+	CHECK_EQ(g.nev, 3);
+	CHECK_EQ(g.ev[0].kind, DMAS_EV_CMA_ALLOC_START);
+	CHECK_EQ(g.ev[0].count, 1024);
+	CHECK_EQ(g.ev[0].size, 4194304);
+	CHECK_EQ(g.ev[1].kind, DMAS_EV_CMA_ALLOC_FINISH);
+	CHECK_EQ(g.ev[1].phys, 0x48000000);
+	CHECK_EQ(g.ev[1].count, 1024);
+	CHECK_EQ(g.ev[1].flags, 0);
+	CHECK_EQ(g.ev[2].phys, 0);
+	CHECK_EQ(g.ev[2].size, 32768ull * 4096);
+	CHECK_EQ(g.ev[2].flags, DMAS_F_ERROR);
+	CHECK_EQ((int64_t)g.ev[2].aux, -12);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(g.ev[i].dev, 0);
+		CHECK_EQ(g.ev[i].pid, 77);
+	}
 	dmas_tpdec_free(dec);
 	free(dec);
 	tep_free(tep);

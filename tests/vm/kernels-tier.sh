@@ -25,6 +25,7 @@ trace_drivers
 iova_leak
 vdmac_scenarios
 vdmac_lifecycle
+trace_cma
 $here/kernels/trace_vdmac_all.sh
 "
 # The trace.dat, perf.data and tracefs paths read the dma:* tracepoints:

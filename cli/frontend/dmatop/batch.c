@@ -143,6 +143,9 @@ static json_object *jdevice(const struct frame *fr, const struct devrow *r)
 	JADD(o, "pool_blocks", JU64(r->pool_blocks));
 	JADD(o, "dmabuf_exported_bytes", JU64(r->dmabuf_bytes));
 	JADD(o, "dmabuf_mapped", JU64(r->dmabuf_mapped));
+	JADD(o, "cma_bytes", JU64(r->cma_bytes));
+	JADD(o, "cma_peak", JU64(r->cma_peak));
+	JADD(o, "cma_failures", JU64(r->cma_failures));
 	JADD(o, "map_errors", JU64(r->map_errors));
 	JADD(o, "bounced", JU64(r->bounced));
 	JADD(o, "bounce_bytes", JU64(r->bounce_bytes));

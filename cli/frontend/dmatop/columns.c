@@ -214,6 +214,28 @@ static double n_dmabuf(const struct devrow *r)
 	return (double)r->dmabuf_bytes;
 }
 
+/* CMA bytes held now, then "!N" allocations that failed */
+static void c_cma(const struct devrow *r, const struct frame *fr, char *b,
+		  size_t n)
+{
+	char v[16];
+
+	if (!r->cma_peak && !r->cma_failures) {
+		snprintf(b, n, "-");
+		return;
+	}
+	fmt_bytes(r->cma_bytes, v, sizeof(v));
+	if (r->cma_failures)
+		snprintf(b, n, "%s!%" PRIu64, v, r->cma_failures);
+	else
+		snprintf(b, n, "%s", v);
+}
+
+static double n_cma(const struct devrow *r)
+{
+	return (double)r->cma_bytes;
+}
+
 static void c_remote(const struct devrow *r, const struct frame *fr, char *b,
 		     size_t n)
 {
@@ -381,6 +403,8 @@ const struct dev_column dev_columns[NR_DEV_COLUMNS] = {
 			"bytes swiotlb copied for the device (* forced)"},
 	[COL_DMABUF] = {"DMABUF", "dmabuf", 9, false, c_dmabuf, n_dmabuf, NULL,
 			"dma-buf bytes exported now, +N attachments mapped"},
+	[COL_CMA] = {"CMA", "cma", 8, false, c_cma, n_cma, NULL,
+		     "contiguous memory (CMA) held now, !N allocations failed"},
 };
 
 const int nr_dev_columns = NR_DEV_COLUMNS;

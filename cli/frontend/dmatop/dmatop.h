@@ -86,6 +86,8 @@ struct devrow {
 	uint64_t remote_bytes, local_bytes;
 	/* dma-buf: bytes the device exports now, its attachments mapped now */
 	uint64_t dmabuf_bytes, dmabuf_mapped;
+	/* contiguous memory (CMA) held now, its peak, failed allocations */
+	uint64_t cma_bytes, cma_peak, cma_failures;
 	uint64_t findings[3];
 	uint64_t nr_findings;
 	/* over the last refresh interval */
@@ -207,6 +209,7 @@ enum {
 	COL_IOMMU,
 	COL_BOUNCE,
 	COL_DMABUF,
+	COL_CMA,
 	NR_DEV_COLUMNS
 };
 

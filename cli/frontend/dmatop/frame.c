@@ -100,6 +100,9 @@ static void fill_row(struct devrow *r, const struct dmas_device *d,
 	r->local_bytes = st->local_bytes;
 	r->dmabuf_bytes = st->dmabuf_live_bytes;
 	r->dmabuf_mapped = st->dmabuf_mapped;
+	r->cma_bytes = st->cma_bytes;
+	r->cma_peak = st->cma_peak;
+	r->cma_failures = st->cma_failures;
 	if (st->remote_bytes + st->local_bytes)
 		r->remote_pct = 100.0 * (double)st->remote_bytes /
 				(double)(st->remote_bytes + st->local_bytes);

@@ -35,7 +35,7 @@ static const char usage_text[] =
 "                       speed)\n"
 "  -o, --sort KEY       sort column: device driver node maps unmaps syncs\n"
 "                       to from bidi outstanding outbytes coherent remote\n"
-"                       findings iommu bounce dmabuf (default maps)\n"
+"                       findings iommu bounce dmabuf cma (default maps)\n"
 "  -f, --filter TEXT    show devices whose name or driver contains TEXT\n"
 "      --leak-age DURATION  report mappings older than this (500ms, 5s,\n"
 "                       2m) as suspected leaks (default 0: off)\n"

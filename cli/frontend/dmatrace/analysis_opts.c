@@ -38,6 +38,15 @@ int dmas_analysis_opt(int c, const char *arg, const char *cmd,
 			return -1;
 		}
 		return 1;
+	case AOPT_CMA_BUDGET:
+		/* 0 is the default: no budget, no cma-alloc-slow */
+		if (dmas_parse_duration(arg, &eo->cma_budget_ns)) {
+			fprintf(stderr,
+				"dmatrace %s: --cma-budget: '%s' is not a duration (e.g. 10ms, 1s; 0 turns it off)\n",
+				cmd, arg);
+			return -1;
+		}
+		return 1;
 	case AOPT_LEAKS_AT_EXIT:
 		eo->leaks_at_exit = true;
 		return 1;
@@ -74,6 +83,7 @@ void dmas_report_opts_fill(struct dmas_report_opts *ro,
 	ro->leak_age_ns = eo->leak_age_ns;
 	ro->xfer_timeout_ns = eo->xfer_timeout_ns;
 	ro->latency_budget_ns = eo->latency_budget_ns;
+	ro->cma_budget_ns = eo->cma_budget_ns;
 	ro->leaks_at_exit = eo->leaks_at_exit;
 	ro->driver_of = dmas_stream_info_driver;
 	ro->driver_ctx = si;

@@ -51,6 +51,8 @@ enum {
 	C_IOMMU_FAULTS,
 	C_DMABUF_EXPORTS,
 	C_DMABUF_BYTES,
+	C_CMA_ALLOCS,
+	C_CMA_FAILURES,
 	C_LAT, /* + bucket */
 	C_LAT_SUM = C_LAT + DMAS_XFER_LAT_BUCKETS,
 	C_NR
@@ -77,6 +79,7 @@ enum {
 	G_INFLIGHT,
 	G_DMABUF_BYTES,
 	G_DMABUF_MAPPED,
+	G_CMA_BYTES,
 	G_NR
 };
 
@@ -185,6 +188,8 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	c[C_IOMMU_FAULTS] = st->iommu_faults;
 	c[C_DMABUF_EXPORTS] = st->dmabuf_exports;
 	c[C_DMABUF_BYTES] = st->dmabuf_exported_bytes;
+	c[C_CMA_ALLOCS] = st->cma_allocs;
+	c[C_CMA_FAILURES] = st->cma_failures;
 	for (i = 0; i < DMAS_XFER_LAT_BUCKETS; i++)
 		c[C_LAT + i] = st->xfer_lat[i];
 	c[C_LAT_SUM] = st->xfer_lat_sum_ns;
@@ -196,6 +201,7 @@ static void take_stats(const struct dmas_dev_stats *st, uint64_t *c,
 	g[G_INFLIGHT] = st->xfers_in_flight;
 	g[G_DMABUF_BYTES] = st->dmabuf_live_bytes;
 	g[G_DMABUF_MAPPED] = st->dmabuf_mapped;
+	g[G_CMA_BYTES] = st->cma_bytes;
 }
 
 /* Appends v to out[*n] escaped for a label value (\\, \", \n). */
@@ -1003,6 +1009,17 @@ long metrics_render(struct metrics *m, const struct metrics_http_stats *http,
 	per_slot(f, m, "dmascope_dmabuf_mapped_attachments", "gauge",
 		 "dma-buf attachments of the device (as importer) mapped now.",
 		 -1, G_DMABUF_MAPPED);
+	per_slot(
+		f, m, "dmascope_cma_allocations_total", "counter",
+		"Contiguous-memory (CMA) allocations made for the device's dma_alloc_* calls, failed ones included.",
+		C_CMA_ALLOCS, -1);
+	per_slot(
+		f, m, "dmascope_cma_allocation_failures_total", "counter",
+		"CMA allocations for the device that failed (the kernel fell back to the page allocator, or the call failed).",
+		C_CMA_FAILURES, -1);
+	per_slot(f, m, "dmascope_cma_bytes", "gauge",
+		 "Bytes of contiguous memory (CMA) the device holds now.", -1,
+		 G_CMA_BYTES);
 	dmaengine_families(f, m);
 	channel_families(f, m);
 	findings_family(f, m);

@@ -46,6 +46,12 @@ static const struct opt_row replay_opts[] = {
 	 .help = "a dmaengine transfer completed later than this\n"
 		 "after its submission is xfer-over-budget, one\n"
 		 "finding per channel (200us, 5ms; default 0: off)"},
+	{.name = "cma-budget",
+	 .id = AOPT_CMA_BUDGET,
+	 .arg = "DURATION",
+	 .help = "a device's CMA allocation that took longer than\n"
+		 "this is cma-alloc-slow, one finding per device\n"
+		 "and call site (10ms, 1s; default 0: off)"},
 	{.name = "xfer-timeout",
 	 .id = AOPT_XFER_TIMEOUT,
 	 .arg = "DURATION",

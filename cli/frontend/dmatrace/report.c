@@ -145,6 +145,7 @@ size_t dmas_report_count(const struct dmas_engine *e,
 static const struct {
 	enum dmas_finding_kind kind;
 	const char *targets;
+	const char *note; /* after the reason: where those hooks come from */
 } watch_needs[] = {
 	{DMAS_F_LEAK_UNBIND, "device_release_driver_internal device_del"},
 	{DMAS_F_LEAK_MODULE_UNLOAD, "module_free"},
@@ -172,6 +173,10 @@ static const struct {
 	{DMAS_F_DMABUF_MAP_LEAK,
 	 "dma_buf_map_attachment dma_buf_map_attachment_unlocked"},
 	{DMAS_F_FENCE_NEVER_SIGNALLED, "dma_fence dma_fence_init"},
+	{DMAS_F_CMA_ALLOC_FAILED, "cma_alloc_finish",
+	 " (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"},
+	{DMAS_F_CMA_ALLOC_SLOW, "cma_alloc_start",
+	 " (the cma:* tracepoints; a kernel without CONFIG_CMA has none)"},
 };
 
 /* Is word (len n) one of the words (between ' ', ';' and ',') of list? */
@@ -192,10 +197,11 @@ static bool has_word(const char *list, const char *w, size_t n)
  * The tracefs source names event systems, not functions ("ftrace:dma,
  * swiotlb,iommu,dma_fence,stacks"): all of the DMA API's calls it reads
  * (dma:* or its kprobe events), none of dma-buf's; fences where its list
- * has dma_fence.  NULL: the kind could be seen.
+ * has dma_fence, CMA where it has cma.  NULL: the kind could be seen.
  */
 static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
-				    const char *targets, char *buf, size_t len)
+				    const char *targets, const char *note,
+				    char *buf, size_t len)
 {
 	const char *p = strchr(hooks, ':') + 1;
 
@@ -207,11 +213,16 @@ static const char *ftrace_unwatched(const char *hooks, enum dmas_finding_kind k,
 		if (has_word(p, "dma_fence", strlen("dma_fence")))
 			return NULL;
 		break;
+	case DMAS_F_CMA_ALLOC_FAILED:
+	case DMAS_F_CMA_ALLOC_SLOW:
+		if (has_word(p, "cma", strlen("cma")))
+			return NULL;
+		break;
 	default:
 		return NULL;
 	}
-	snprintf(buf, len, "not traced: the tracefs source read none of %s",
-		 targets);
+	snprintf(buf, len, "not traced: the tracefs source read none of %s%s",
+		 targets, note);
 	return buf;
 }
 
@@ -220,17 +231,20 @@ const char *dmas_report_unwatched(const struct dmas_engine *e,
 				  size_t len)
 {
 	const struct dmas_session *s = dmas_engine_session(e);
-	const char *targets = NULL, *p, *h;
+	const char *targets = NULL, *note = "", *p, *h;
 	char names[2048];
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof(watch_needs) / sizeof(watch_needs[0]); i++)
-		if (watch_needs[i].kind == k)
+		if (watch_needs[i].kind == k) {
 			targets = watch_needs[i].targets;
+			if (watch_needs[i].note)
+				note = watch_needs[i].note;
+		}
 	if (!targets || !s || !strchr(s->hooks, ':'))
 		return NULL; /* nothing needed, or no hook list with names */
 	if (!strncmp(s->hooks, "ftrace", strlen("ftrace")))
-		return ftrace_unwatched(s->hooks, k, targets, buf, len);
+		return ftrace_unwatched(s->hooks, k, targets, note, buf, len);
 	/* an imported trace.dat or perf.data counts its event formats only */
 	if (!strncmp(s->hooks, "trace-cmd:", strlen("trace-cmd:")) ||
 	    !strncmp(s->hooks, "perf:", strlen("perf:")))
@@ -264,7 +278,8 @@ const char *dmas_report_unwatched(const struct dmas_engine *e,
 		p += l;
 		p += strspn(p, " ");
 	}
-	snprintf(buf, len, "not traced: none of %s was hooked", targets);
+	snprintf(buf, len, "not traced: none of %s was hooked%s", targets,
+		 note);
 	return buf;
 }
 

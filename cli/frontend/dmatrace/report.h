@@ -45,6 +45,7 @@ struct dmas_report_opts {
 	uint64_t leak_age_ns;
 	uint64_t xfer_timeout_ns;
 	uint64_t latency_budget_ns; /* 0: none */
+	uint64_t cma_budget_ns; /* 0: none */
 	bool leaks_at_exit;
 	/*
 	 * Driver names last seen per device id (a device's driver may be

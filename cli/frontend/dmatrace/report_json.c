@@ -15,7 +15,8 @@
  *   signal, signal_name} (check only), events, lost_events,
  *   lost_by{ring, recursion, kretprobe}, no_device_events, dropped,
  *   options{min_severity, device,
- *   driver, leak_age_ns, xfer_timeout_ns, latency_budget_ns, leaks_at_exit},
+ *   driver, leak_age_ns, xfer_timeout_ns, latency_budget_ns, cma_budget_ns,
+ *   leaks_at_exit},
  *   summary{findings, error, warning, info},
  *   findings[]{seq, id, severity, area, uncertain, seen_by (dmascope,
  *   dma-debug or both), dev_id, device, driver,
@@ -30,10 +31,16 @@
  *   set_failures, swiotlb_forced, bounce_bytes_to_device,
  *   bounce_bytes_from_device, bounce_why[] (swiotlb_force, mask,
  *   external_port, unknown)}, sync_checks, sync_checks_note,
- *   unmap_optional, stats{..., bounced, bounce_bytes, ...}},
+ *   unmap_optional, cma{allocs, alloc_bytes, failures, bytes, peak,
+ *   latency{count, p50_ns, p99_ns, max_ns, sum_ns} or null} or null,
+ *   stats{..., bounced, bounce_bytes, ..., cma_allocs, cma_alloc_bytes,
+ *   cma_failures, cma_bytes, cma_peak}},
  *   outstanding{count, bytes, listed, oldest[]}, channels[]{...,
  *   latency{submit_to_start, start_to_complete, submit_to_complete: each
- *   {count, p50_ns, p99_ns, max_ns, sum_ns} or null}, over_budget}.
+ *   {count, p50_ns, p99_ns, max_ns, sum_ns} or null}, over_budget},
+ *   dmabuf{...}, cma{allocs, alloc_bytes, failures, releases, bytes, peak,
+ *   no_device, no_device_bytes, no_device_failures, preexisting,
+ *   latency}.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -265,6 +272,11 @@ static struct json_object *stats_json(const struct dmas_dev_stats *st)
 	add(j, "dmabuf_attached", u64(st->dmabuf_attached));
 	add(j, "dmabuf_maps", u64(st->dmabuf_maps));
 	add(j, "dmabuf_mapped", u64(st->dmabuf_mapped));
+	add(j, "cma_allocs", u64(st->cma_allocs));
+	add(j, "cma_alloc_bytes", u64(st->cma_alloc_bytes));
+	add(j, "cma_failures", u64(st->cma_failures));
+	add(j, "cma_bytes", u64(st->cma_bytes));
+	add(j, "cma_peak", u64(st->cma_peak));
 	fs = json_object_new_object();
 	add(fs, "error", u64(st->findings[DMAS_SEV_ERROR]));
 	add(fs, "warning", u64(st->findings[DMAS_SEV_WARNING]));
@@ -298,6 +310,42 @@ static struct json_object *masks_json(const struct dmas_engine *e, uint32_t id)
 				why, json_object_new_string(
 					     dmas_bounce_reasons[i].key));
 	add(j, "bounce_why", why);
+	return j;
+}
+
+/* {count, p50_ns, p99_ns, max_ns, sum_ns}, or null when none was measured */
+static struct json_object *lat_json(const struct dmas_lat_summary *l)
+{
+	struct json_object *p;
+
+	if (!l->count)
+		return NULL;
+	p = json_object_new_object();
+	add(p, "count", u64(l->count));
+	add(p, "p50_ns", u64(l->p50_ns));
+	add(p, "p99_ns", u64(l->p99_ns));
+	add(p, "max_ns", u64(l->max_ns));
+	add(p, "sum_ns", u64(l->sum_ns));
+	return p;
+}
+
+/* The device's contiguous memory, or null when no CMA allocation was its. */
+static struct json_object *dev_cma_json(const struct dmas_engine *e,
+					const struct dmas_dev_stats *st)
+{
+	struct json_object *j;
+	struct dmas_lat_summary l;
+
+	if (!st || !st->cma_allocs)
+		return NULL;
+	j = json_object_new_object();
+	dmas_engine_cma_latency(e, st->dev, &l);
+	add(j, "allocs", u64(st->cma_allocs));
+	add(j, "alloc_bytes", u64(st->cma_alloc_bytes));
+	add(j, "failures", u64(st->cma_failures));
+	add(j, "bytes", u64(st->cma_bytes));
+	add(j, "peak", u64(st->cma_peak));
+	add(j, "latency", lat_json(&l));
 	return j;
 }
 
@@ -344,6 +392,7 @@ static struct json_object *device_json(const struct dmas_engine *e,
 		    : NULL);
 	add(j, "unmap_optional",
 	    json_object_new_boolean(d->flags & DMAS_DEVF_NO_UNMAP));
+	add(j, "cma", dev_cma_json(e, st));
 	add(j, "stats", st ? stats_json(st) : NULL);
 	return j;
 }
@@ -413,23 +462,14 @@ static struct json_object *outstanding_json(const struct dmas_engine *e,
 static struct json_object *chan_latency_json(const struct dmas_engine *e,
 					     size_t chan)
 {
-	struct json_object *j = json_object_new_object(), *p;
+	struct json_object *j = json_object_new_object();
 	int ph;
 
 	for (ph = 0; ph < DMAS_LAT_PHASES; ph++) {
 		struct dmas_lat_summary l;
 
 		dmas_engine_chan_latency(e, chan, ph, &l);
-		p = NULL;
-		if (l.count) {
-			p = json_object_new_object();
-			add(p, "count", u64(l.count));
-			add(p, "p50_ns", u64(l.p50_ns));
-			add(p, "p99_ns", u64(l.p99_ns));
-			add(p, "max_ns", u64(l.max_ns));
-			add(p, "sum_ns", u64(l.sum_ns));
-		}
-		add(j, dmas_lat_phase_names[ph], p);
+		add(j, dmas_lat_phase_names[ph], lat_json(&l));
 	}
 	return j;
 }
@@ -501,6 +541,29 @@ static struct json_object *dmabuf_json(const struct dmas_engine *e)
 	add(j, "fences_dropped", u64(st.fences_dropped));
 	add(j, "fence_waits", u64(st.fence_waits));
 	add(j, "preexisting", u64(st.preexisting));
+	return j;
+}
+
+/* contiguous memory over the session (the engine's cma.c) */
+static struct json_object *cma_json(const struct dmas_engine *e)
+{
+	struct json_object *j = json_object_new_object();
+	struct dmas_lat_summary l;
+	struct dmas_cma_stats st;
+
+	dmas_engine_cma_stats(e, &st);
+	dmas_engine_cma_latency(e, 0, &l);
+	add(j, "allocs", u64(st.allocs));
+	add(j, "alloc_bytes", u64(st.alloc_bytes));
+	add(j, "failures", u64(st.failures));
+	add(j, "releases", u64(st.releases));
+	add(j, "bytes", u64(st.bytes));
+	add(j, "peak", u64(st.peak));
+	add(j, "no_device", u64(st.no_device));
+	add(j, "no_device_bytes", u64(st.no_device_bytes));
+	add(j, "no_device_failures", u64(st.no_device_failures));
+	add(j, "preexisting", u64(st.preexisting));
+	add(j, "latency", lat_json(&l));
 	return j;
 }
 
@@ -585,6 +648,8 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	    o->xfer_timeout_ns ? u64(o->xfer_timeout_ns) : NULL);
 	add(opts, "latency_budget_ns",
 	    o->latency_budget_ns ? u64(o->latency_budget_ns) : NULL);
+	add(opts, "cma_budget_ns",
+	    o->cma_budget_ns ? u64(o->cma_budget_ns) : NULL);
 	add(opts, "leaks_at_exit", json_object_new_boolean(o->leaks_at_exit));
 	add(root, "options", opts);
 
@@ -616,6 +681,7 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(root, "outstanding", outstanding_json(e, o));
 	add(root, "channels", channels_json(e, o));
 	add(root, "dmabuf", dmabuf_json(e));
+	add(root, "cma", cma_json(e));
 
 	return dmas_report_json_put(out, root);
 }

@@ -95,7 +95,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 	const struct dmas_session *s = dmas_engine_session(e);
 	uint64_t lost = dmas_engine_lost(e), events = dmas_engine_events(e);
 	uint64_t maps, no_phys = dmas_engine_maps_without_phys(e, &maps);
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32];
 
 	fprintf(out, "%s: %s\n", o->tool ? o->tool : "dmatrace",
 		o->input ? o->input : "-");
@@ -181,7 +181,7 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 			" map events carried no physical address: buffer placement, cache-line sharing and map churn not checked for them\n",
 			no_phys, maps);
 	fprintf(out,
-		"  analysis  leak age %s, transfer timeout %s, latency budget %s, %s\n",
+		"  analysis  leak age %s, transfer timeout %s, latency budget %s, CMA budget %s, %s\n",
 		o->leak_age_ns
 			? dmas_fmt_duration(o->leak_age_ns, b1, sizeof(b1))
 			: "off",
@@ -191,6 +191,9 @@ static void print_header(FILE *out, const struct dmas_engine *e,
 		o->latency_budget_ns ? dmas_fmt_duration(o->latency_budget_ns,
 							 b3, sizeof(b3))
 				     : "off",
+		o->cma_budget_ns
+			? dmas_fmt_duration(o->cma_budget_ns, b4, sizeof(b4))
+			: "off",
 		o->leaks_at_exit
 			? "mappings left at the end are reported"
 			: "mappings left at the end are listed, not reported");
@@ -467,6 +470,40 @@ static void print_isolation(FILE *out, const struct dmas_device *d)
 	fputc('\n', out);
 }
 
+/* "p50 A, p99 B, max C" of a latency summary */
+static const char *fmt_quantiles(const struct dmas_lat_summary *l, char *buf,
+				 size_t len)
+{
+	char p50[32], p99[32], mx[32];
+
+	snprintf(buf, len, "p50 %s, p99 %s, max %s",
+		 dmas_fmt_duration(l->p50_ns, p50, sizeof(p50)),
+		 dmas_fmt_duration(l->p99_ns, p99, sizeof(p99)),
+		 dmas_fmt_duration(l->max_ns, mx, sizeof(mx)));
+	return buf;
+}
+
+/* The device's contiguous memory: allocations, bytes held, latency. */
+static void print_dev_cma(FILE *out, const struct dmas_engine *e,
+			  const struct dmas_dev_stats *st)
+{
+	struct dmas_lat_summary l;
+	char b[3][32], q[112];
+
+	fprintf(out,
+		"  cma         %" PRIu64 " allocations (%s), %" PRIu64
+		" failed; holds %s, peak %s\n",
+		st->cma_allocs,
+		dmas_fmt_bytes(st->cma_alloc_bytes, b[0], sizeof(b[0])),
+		st->cma_failures,
+		dmas_fmt_bytes(st->cma_bytes, b[1], sizeof(b[1])),
+		dmas_fmt_bytes(st->cma_peak, b[2], sizeof(b[2])));
+	dmas_engine_cma_latency(e, st->dev, &l);
+	if (l.count)
+		fprintf(out, "  cma latency %s (%" PRIu64 " allocations)\n",
+			fmt_quantiles(&l, q, sizeof(q)), l.count);
+}
+
 static void print_device(FILE *out, const struct dmas_engine *e,
 			 const struct dmas_report_opts *o,
 			 const struct dmas_device *d)
@@ -596,6 +633,8 @@ static void print_device(FILE *out, const struct dmas_engine *e,
 			" mapped at end\n",
 			st->dmabuf_attaches, st->dmabuf_maps,
 			st->dmabuf_attached, st->dmabuf_mapped);
+	if (st->cma_allocs)
+		print_dev_cma(out, e, st);
 	if (st->xfers_submitted || st->xfers_completed || st->xfers_failed ||
 	    st->xfers_in_flight)
 		fprintf(out,
@@ -696,7 +735,7 @@ static void print_chan_latency(FILE *out, const struct dmas_engine *e,
 {
 	static const char *const label[DMAS_LAT_PHASES] = {
 		"submit->start", "start->complete", "submit->complete"};
-	char p50[32], p99[32], mx[32];
+	char p50[32], q[112];
 	int ph;
 
 	for (ph = 0; ph < DMAS_LAT_PHASES; ph++) {
@@ -705,13 +744,8 @@ static void print_chan_latency(FILE *out, const struct dmas_engine *e,
 		dmas_engine_chan_latency(e, chan, ph, &l);
 		if (!l.count)
 			continue;
-		fprintf(out,
-			"      %-17s p50 %s, p99 %s, max %s (%" PRIu64
-			" transfer%s)\n",
-			label[ph],
-			dmas_fmt_duration(l.p50_ns, p50, sizeof(p50)),
-			dmas_fmt_duration(l.p99_ns, p99, sizeof(p99)),
-			dmas_fmt_duration(l.max_ns, mx, sizeof(mx)), l.count,
+		fprintf(out, "      %-17s %s (%" PRIu64 " transfer%s)\n",
+			label[ph], fmt_quantiles(&l, q, sizeof(q)), l.count,
 			l.count == 1 ? "" : "s");
 	}
 	if (o->latency_budget_ns)
@@ -798,6 +832,41 @@ static void print_dmabuf(FILE *out, const struct dmas_engine *e)
 			st.preexisting);
 }
 
+/* Contiguous memory over the session, the devices' and other users'. */
+static void print_cma(FILE *out, const struct dmas_engine *e)
+{
+	struct dmas_lat_summary l;
+	struct dmas_cma_stats st;
+	char b[4][32], q[112];
+
+	dmas_engine_cma_stats(e, &st);
+	if (!st.allocs && !st.releases)
+		return;
+	fprintf(out,
+		"\ncma: %" PRIu64 " allocations (%s), %" PRIu64
+		" failed, %" PRIu64 " releases; %s held at end, peak %s\n",
+		st.allocs, dmas_fmt_bytes(st.alloc_bytes, b[0], sizeof(b[0])),
+		st.failures, st.releases,
+		dmas_fmt_bytes(st.bytes, b[1], sizeof(b[1])),
+		dmas_fmt_bytes(st.peak, b[2], sizeof(b[2])));
+	if (st.no_device)
+		fprintf(out,
+			"  no device   %" PRIu64
+			" allocations no dma_alloc_* call claimed (%" PRIu64
+			" failed), %s of them held at end\n",
+			st.no_device, st.no_device_failures,
+			dmas_fmt_bytes(st.no_device_bytes, b[3], sizeof(b[3])));
+	dmas_engine_cma_latency(e, 0, &l);
+	if (l.count)
+		fprintf(out, "  latency     %s (%" PRIu64 " allocations)\n",
+			fmt_quantiles(&l, q, sizeof(q)), l.count);
+	if (st.preexisting)
+		fprintf(out,
+			"  before      %" PRIu64
+			" releases of memory allocated before tracing began (not bugs)\n",
+			st.preexisting);
+}
+
 static void report_text_raw(FILE *out, const struct dmas_engine *e,
 			    const struct dmas_report_opts *o)
 {
@@ -810,6 +879,7 @@ static void report_text_raw(FILE *out, const struct dmas_engine *e,
 		print_outstanding(out, e, o);
 		print_channels(out, e, o);
 		print_dmabuf(out, e);
+		print_cma(out, e);
 		fprintf(out, "\ndevices:");
 		for (i = 0; i < nd; i++) {
 			const struct dmas_device *d = dmas_engine_device(e, i);

@@ -187,6 +187,22 @@ check "buggy fence-never-signalled: ground truth fence-never-signalled, no devic
 	test "$rc" = 0 -a "$(field status)" = pass -a "$(findings)" = fence-never-signalled -a \
 	"$(grep -cE '^finding=fence-never-signalled dev=none addr=0x[0-9a-f]+$' $D/ground_truth)" = 1
 
+# contiguous memory: only a kernel with CONFIG_DMA_CMA booted with cma=
+# has an area (Debian's 7.x; its 6.1 and 6.12 are built without CMA)
+if grep -Eq '^CmaTotal: +[1-9]' /proc/meminfo; then
+	run cma-alloc
+	if [ "$rc" = 0 ] && [ "$(field status)" = pass ] && [ -z "$(findings)" ] &&
+		grep -qx 'cma dev=vdmac.0 bytes=4194304' $D/ground_truth; then
+		ok "good cma-alloc: 4 MiB from CMA, no findings"
+	else
+		not_ok "good cma-alloc: rc=$rc $(tr '\n' ' ' <$D/result) truth: $(cat $D/ground_truth)"
+	fi
+	buggy cma-alloc-failed cma-alloc-failed
+else
+	refused cma-alloc
+	refused cma-alloc-failed
+fi
+
 check "vdmac-ext: removable in sysfs, no iommu group" sh -c \
 	'test "$(cat /sys/bus/platform/devices/vdmac-ext/removable)" = removable && test ! -e /sys/bus/platform/devices/vdmac-ext/iommu_group'
 
