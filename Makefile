@@ -29,6 +29,9 @@ LDFLAGS ?= -static
 # event).  Fat objects: a link without -flto still finds ordinary code.
 ENGINE_LTO ?= -flto=auto -ffat-lto-objects
 LDFLAGS += $(if $(ENGINE_LTO),-flto=auto)
+# ... and at -O3: with it the batch loop and the detectors' short paths
+# inline further (about 5 % fewer instructions per replayed event).
+ENGINE_OPT ?= -O3
 
 # Sanitizer builds (unit tests under ASan+UBSan, fuzzing) use clang.
 SAN_CC := $(CLANG)
@@ -94,7 +97,7 @@ $(BUILD)/obj/%.o: %.c | $(GEN_HEADERS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/cli/engine/%.o: CFLAGS += $(ENGINE_LTO)
+$(BUILD)/obj/cli/engine/%.o: CFLAGS += $(ENGINE_LTO) $(ENGINE_OPT)
 
 $(BUILD)/san/%.o: %.c | $(GEN_HEADERS)
 	$(call msg,CC-SAN,$<)

@@ -148,13 +148,12 @@ static void dev_filter(struct dmas_engine *e, struct dev_state *d)
 }
 
 /* Device id's state, made on first sight when no device record came. */
-static struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
+static __attribute__((noinline, cold)) struct dev_state *
+dev_new(struct dmas_engine *e, uint32_t id)
 {
-	struct dev_state *d = eng_dev(e, id), *n;
+	struct dev_state *d, *n;
 	uint32_t *ni;
 
-	if (d)
-		return d;
 	/* ids are table ids, small and dense; refuse absurd ones */
 	if (id > DMAS_DEV_ID_MAX)
 		return NULL;
@@ -175,6 +174,14 @@ static struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
 	e->dev_idx[id] = (uint32_t)e->nr_devs;
 	dev_filter(e, d);
 	return d;
+}
+
+/* per event: the lookup inline, the first sight out of the way */
+static inline struct dev_state *dev_get(struct dmas_engine *e, uint32_t id)
+{
+	struct dev_state *d = eng_dev(e, id);
+
+	return d ? d : dev_new(e, id);
 }
 
 int dmas_engine_add_device(struct dmas_engine *e, const struct dmas_device *dev)
@@ -1034,21 +1041,10 @@ static void on_map(struct dmas_engine *e, struct dev_state *d,
 	masks_map(e, d, ev, m);
 }
 
-static void time_passes(struct dmas_engine *e, uint64_t ts)
+static void scan_due(struct dmas_engine *e, uint64_t ts)
 {
-	uint64_t iv = 0, base = e->win_base;
-	bool started = e->win_started;
+	uint64_t iv;
 
-	if (ts > e->now)
-		e->now = ts;
-	if (!e->win_started)
-		stats_window_start(e, ts);
-	else if (ts >= e->win_base + e->win_len)
-		stats_window_roll(e, ts);
-	if (started && e->win_base != base && e->nr_numa)
-		numa_evaluate(e, false);
-	if (ts < e->next_scan)
-		return;
 	/* the latest time seen: an out-of-order event does not turn it back */
 	ts = e->now;
 	if (e->opts.leak_age_ns)
@@ -1065,6 +1061,30 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 	if (iv < 1000000)
 		iv = 1000000;
 	e->next_scan = ts + iv;
+}
+
+/*
+ * Time moved out of what the per-event check lets pass (fast_until: the
+ * end of the current window or the next scan, whichever comes first).
+ */
+static void time_passes(struct dmas_engine *e, uint64_t ts)
+{
+	uint64_t base = e->win_base;
+	bool started = e->win_started;
+
+	if (ts > e->now)
+		e->now = ts;
+	if (!e->win_started)
+		stats_window_start(e, ts);
+	else if (ts >= e->win_base + e->win_len)
+		stats_window_roll(e, ts);
+	if (started && e->win_base != base && e->nr_numa)
+		numa_evaluate(e, false);
+	if (ts >= e->next_scan)
+		scan_due(e, ts);
+	e->fast_until = e->win_base + e->win_len < e->next_scan
+				? e->win_base + e->win_len
+				: e->next_scan;
 }
 
 /*
@@ -1090,14 +1110,14 @@ static void dmabuf_dispatch(struct dmas_engine *e, const struct dmas_event *ev)
 	dmabuf_event(e, d, ev);
 }
 
-void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
+/* One event; inlined into the batch loop so that a batch costs no calls. */
+static inline __attribute__((always_inline)) void
+feed_one(struct dmas_engine *e, const struct dmas_event *ev)
 {
 	struct dev_state *d = NULL;
 
-	e->events++;
 	/* the common case: inside the current window, no scan due */
-	if (ev->ts >= e->now && ev->ts < e->next_scan && e->win_started &&
-	    ev->ts < e->win_base + e->win_len)
+	if (ev->ts >= e->now && ev->ts < e->fast_until)
 		e->now = ev->ts;
 	else
 		time_passes(e, ev->ts);
@@ -1263,12 +1283,19 @@ void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
 	}
 }
 
-/* A reader's batch: the per-event call stays within the engine's objects. */
+void dmas_engine_feed(struct dmas_engine *e, const struct dmas_event *ev)
+{
+	e->events++;
+	feed_one(e, ev);
+}
+
+/* A reader's batch: one call for all of its events. */
 void dmas_engine_feed_batch(struct dmas_engine *e, const struct dmas_event *evs,
 			    size_t n)
 {
+	e->events += n;
 	for (size_t i = 0; i < n; i++)
-		dmas_engine_feed(e, &evs[i]);
+		feed_one(e, &evs[i]);
 }
 
 void dmas_engine_tick(struct dmas_engine *e, uint64_t now_ts)

@@ -367,6 +367,10 @@ struct dmas_engine {
 	uint64_t win_base, win_len, win_last_start;
 	bool win_started, win_have_last;
 	uint64_t next_scan; /* time-based detectors run at */
+	/* events before this (and not before now) neither end the window
+	 * nor make a scan due: min(win_base + win_len, next_scan), 0 before
+	 * the first event */
+	uint64_t fast_until;
 	bool finished;
 };
 
