@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -105,6 +106,15 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 	}
 	/* libbpf 1.1 charges maps to RLIMIT_MEMLOCK on kernels before 5.11 */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+	/*
+	 * The kernel's BTF is parsed twice, by the probe step and by libbpf's
+	 * load (some 11 MiB each): kept in the heap when freed, the second
+	 * parse reuses the first's pages instead of faulting in new ones
+	 * (a third of the start-up time on a virtual machine whose page
+	 * faults are dear).  load_object gives them back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	return 0;
 }
 
@@ -363,19 +373,26 @@ static int describe_session(struct live_source *ls, char *err, size_t errlen)
 }
 
 /* Opening, in order; each step fails with a message in err. */
-static int (*const open_steps[])(struct live_source *ls, char *err,
-				 size_t errlen) = {
-	read_kernel_symbols, /* kallsyms, read beside the next step */
-	choose_hooks, /* a hook family per traced function */
-	open_object, /* only the chosen programs turned on */
-	size_maps, /* ring buffer and stack map */
-	configure_object, /* filters, stack options, kernel layout */
-	load_object, /* the verifier */
-	attach_hooks, /* at least one DMA API hook */
-	live_ring_open, /* the reader */
-	open_kernel_log, /* IOMMU faults the kernel logs only */
-	describe_session, /* kernel, host, clock, hooks */
+#define STEP(fn)        \
+	{               \
+		fn, #fn \
+	}
+static const struct {
+	int (*fn)(struct live_source *ls, char *err, size_t errlen);
+	const char *name;
+} open_steps[] = {
+	STEP(read_kernel_symbols), /* kallsyms, read beside the next step */
+	STEP(choose_hooks), /* a hook family per traced function */
+	STEP(open_object), /* only the chosen programs turned on */
+	STEP(size_maps), /* ring buffer and stack map */
+	STEP(configure_object), /* filters, stack options, kernel layout */
+	STEP(load_object), /* the verifier */
+	STEP(attach_hooks), /* at least one DMA API hook */
+	STEP(live_ring_open), /* the reader */
+	STEP(open_kernel_log), /* IOMMU faults the kernel logs only */
+	STEP(describe_session), /* kernel, host, clock, hooks */
 };
+#undef STEP
 
 int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k)
 {
@@ -393,6 +410,18 @@ int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k)
 	return -1;
 }
 
+/* CPU time of the whole process (the kallsyms reader too), user and system */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		       1000000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
 static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
 				    size_t errlen)
 {
@@ -406,10 +435,19 @@ static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
 		return NULL;
 	for (size_t i = 0; i < sizeof(open_steps) / sizeof(open_steps[0]);
 	     i++) {
-		if (open_steps[i](ls, err, errlen)) {
+		uint64_t t = dmas_live_now_mono(), cpu = cpu_ns();
+
+		if (open_steps[i].fn(ls, err, errlen)) {
 			live_close(&ls->base);
 			return NULL;
 		}
+		/* where the time to tracing active goes, step by step */
+		if (o->verbose)
+			fprintf(stderr,
+				"dmatrace: start-up step %-20s %8.1f ms wall %8.1f ms CPU\n",
+				open_steps[i].name,
+				(dmas_live_now_mono() - t) / 1e6,
+				(cpu_ns() - cpu) / 1e6);
 	}
 	return &ls->base;
 }
