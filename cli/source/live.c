@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "../../bpf/dmascope_bpf.h"
@@ -59,6 +60,10 @@ static void live_close(struct dmas_source *s)
 			(uint64_t)ls->skel->bss->tramp_misses);
 	if (ls->ksyms_reading)
 		pthread_join(ls->ksyms_thread, NULL);
+	if (ls->stacks_creating)
+		pthread_join(ls->stacks_thread, NULL);
+	if (ls->stacks_fd >= 0)
+		close(ls->stacks_fd);
 	live_detach_all(ls);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
@@ -131,6 +136,7 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->base.ops = &live_ops;
 	ls->opts = *o;
 	ls->t_start = t_start;
+	ls->stacks_fd = -1;
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
@@ -145,6 +151,34 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 		return NULL;
 	}
 	return ls;
+}
+
+static void *stacks_creator(void *arg)
+{
+	struct live_source *ls = arg;
+
+	ls->stacks_fd = bpf_map_create(
+		BPF_MAP_TYPE_STACK_TRACE, "stacks", sizeof(uint32_t),
+		LIVE_STACK_DEPTH * sizeof(uint64_t), ls->nr_stacks, NULL);
+	return NULL;
+}
+
+/*
+ * The stack map, created on a thread of its own while the probe step reads
+ * the kernel's BTF and symbols: the kernel fills every entry's free list at
+ * creation (16,384 entries of 1 KiB by default), a tenth of the time to
+ * tracing active.  Should it fail, libbpf creates it at load and says why.
+ */
+static int create_stack_map(struct live_source *ls, char *err, size_t errlen)
+{
+	const struct dmas_live_opts *o = &ls->opts;
+
+	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
+	if (o->stacks && o->stack_entries)
+		ls->nr_stacks = o->stack_entries;
+	if (!pthread_create(&ls->stacks_thread, NULL, stacks_creator, ls))
+		ls->stacks_creating = true;
+	return 0;
 }
 
 static void *ksyms_reader(void *arg)
@@ -235,10 +269,13 @@ static int size_maps(struct live_source *ls, char *err, size_t errlen)
 	bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
-	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
-	if (o->stacks && o->stack_entries)
-		ls->nr_stacks = o->stack_entries;
-	bpf_map__set_max_entries(ls->skel->maps.stacks, ls->nr_stacks);
+	if (ls->stacks_creating) {
+		pthread_join(ls->stacks_thread, NULL);
+		ls->stacks_creating = false;
+	}
+	if (ls->stacks_fd < 0 ||
+	    bpf_map__reuse_fd(ls->skel->maps.stacks, ls->stacks_fd))
+		bpf_map__set_max_entries(ls->skel->maps.stacks, ls->nr_stacks);
 	ls->stack_known = calloc(ls->nr_stacks + 1, 1);
 	if (!ls->stack_known) {
 		snprintf(err, errlen, "out of memory");
@@ -381,6 +418,7 @@ static const struct {
 	int (*fn)(struct live_source *ls, char *err, size_t errlen);
 	const char *name;
 } open_steps[] = {
+	STEP(create_stack_map), /* on a thread, beside the next two steps */
 	STEP(read_kernel_symbols), /* kallsyms, read beside the next step */
 	STEP(choose_hooks), /* a hook family per traced function */
 	STEP(open_object), /* only the chosen programs turned on */
