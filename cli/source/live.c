@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "../../bpf/dmascope_bpf.h"
@@ -58,6 +60,10 @@ static void live_close(struct dmas_source *s)
 			(uint64_t)ls->skel->bss->tramp_misses);
 	if (ls->ksyms_reading)
 		pthread_join(ls->ksyms_thread, NULL);
+	if (ls->stacks_creating)
+		pthread_join(ls->stacks_thread, NULL);
+	if (ls->stacks_fd >= 0)
+		close(ls->stacks_fd);
 	live_detach_all(ls);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
@@ -105,6 +111,16 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 	}
 	/* libbpf 1.1 charges maps to RLIMIT_MEMLOCK on kernels before 5.11 */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+	/*
+	 * The kernel's BTF is parsed twice, by the probe step and by libbpf's
+	 * load (some 11 MiB each): kept in the heap when freed, the second
+	 * parse reuses the first's pages instead of faulting in new ones
+	 * (measured on a virtual host whose page faults are dear: 75 ms for
+	 * a parse in fresh pages, 4 ms in reused ones).  load_object gives
+	 * them back after.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	return 0;
 }
 
@@ -121,6 +137,7 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->base.ops = &live_ops;
 	ls->opts = *o;
 	ls->t_start = t_start;
+	ls->stacks_fd = -1;
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
@@ -135,6 +152,34 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 		return NULL;
 	}
 	return ls;
+}
+
+static void *stacks_creator(void *arg)
+{
+	struct live_source *ls = arg;
+
+	ls->stacks_fd = bpf_map_create(
+		BPF_MAP_TYPE_STACK_TRACE, "stacks", sizeof(uint32_t),
+		LIVE_STACK_DEPTH * sizeof(uint64_t), ls->nr_stacks, NULL);
+	return NULL;
+}
+
+/*
+ * The stack map, created on a thread of its own while the probe step reads
+ * the kernel's BTF and symbols: the kernel fills every entry's free list at
+ * creation (16,384 entries of 1 KiB by default), a tenth of the time to
+ * tracing active.  Should it fail, libbpf creates it at load and says why.
+ */
+static int create_stack_map(struct live_source *ls, char *err, size_t errlen)
+{
+	const struct dmas_live_opts *o = &ls->opts;
+
+	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
+	if (o->stacks && o->stack_entries)
+		ls->nr_stacks = o->stack_entries;
+	if (!pthread_create(&ls->stacks_thread, NULL, stacks_creator, ls))
+		ls->stacks_creating = true;
+	return 0;
 }
 
 static void *ksyms_reader(void *arg)
@@ -225,10 +270,13 @@ static int size_maps(struct live_source *ls, char *err, size_t errlen)
 	bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
-	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
-	if (o->stacks && o->stack_entries)
-		ls->nr_stacks = o->stack_entries;
-	bpf_map__set_max_entries(ls->skel->maps.stacks, ls->nr_stacks);
+	if (ls->stacks_creating) {
+		pthread_join(ls->stacks_thread, NULL);
+		ls->stacks_creating = false;
+	}
+	if (ls->stacks_fd < 0 ||
+	    bpf_map__reuse_fd(ls->skel->maps.stacks, ls->stacks_fd))
+		bpf_map__set_max_entries(ls->skel->maps.stacks, ls->nr_stacks);
 	ls->stack_known = calloc(ls->nr_stacks + 1, 1);
 	if (!ls->stack_known) {
 		snprintf(err, errlen, "out of memory");
@@ -314,13 +362,18 @@ static int configure_object(struct live_source *ls, char *err, size_t errlen)
 
 static int load_object(struct live_source *ls, char *err, size_t errlen)
 {
+	int rc;
+
 	ls->t_probe = dmas_live_now_mono();
-	if (dmascope_bpf__load(ls->skel)) {
+	rc = dmascope_bpf__load(ls->skel);
+	if (rc)
 		live_err_load(errno, err, errlen);
-		return -1;
-	}
+	/* the BTF's pages back to the kernel, glibc's thresholds back */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, 128 << 10);
+	malloc_trim(0);
 	ls->t_load = dmas_live_now_mono();
-	return 0;
+	return rc ? -1 : 0;
 }
 
 /*
@@ -363,19 +416,27 @@ static int describe_session(struct live_source *ls, char *err, size_t errlen)
 }
 
 /* Opening, in order; each step fails with a message in err. */
-static int (*const open_steps[])(struct live_source *ls, char *err,
-				 size_t errlen) = {
-	read_kernel_symbols, /* kallsyms, read beside the next step */
-	choose_hooks, /* a hook family per traced function */
-	open_object, /* only the chosen programs turned on */
-	size_maps, /* ring buffer and stack map */
-	configure_object, /* filters, stack options, kernel layout */
-	load_object, /* the verifier */
-	attach_hooks, /* at least one DMA API hook */
-	live_ring_open, /* the reader */
-	open_kernel_log, /* IOMMU faults the kernel logs only */
-	describe_session, /* kernel, host, clock, hooks */
+#define STEP(fn)        \
+	{               \
+		fn, #fn \
+	}
+static const struct {
+	int (*fn)(struct live_source *ls, char *err, size_t errlen);
+	const char *name;
+} open_steps[] = {
+	STEP(create_stack_map), /* on a thread, beside the next two steps */
+	STEP(read_kernel_symbols), /* kallsyms, read beside the next step */
+	STEP(choose_hooks), /* a hook family per traced function */
+	STEP(open_object), /* only the chosen programs turned on */
+	STEP(size_maps), /* ring buffer and stack map */
+	STEP(configure_object), /* filters, stack options, kernel layout */
+	STEP(load_object), /* the verifier */
+	STEP(attach_hooks), /* at least one DMA API hook */
+	STEP(live_ring_open), /* the reader */
+	STEP(open_kernel_log), /* IOMMU faults the kernel logs only */
+	STEP(describe_session), /* kernel, host, clock, hooks */
 };
+#undef STEP
 
 int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k)
 {
@@ -393,6 +454,18 @@ int dmas_live_kind_parse(const char *s, enum dmas_live_kind *k)
 	return -1;
 }
 
+/* CPU time of the whole process (the kallsyms reader too), user and system */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		       1000000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
 static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
 				    size_t errlen)
 {
@@ -406,10 +479,19 @@ static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
 		return NULL;
 	for (size_t i = 0; i < sizeof(open_steps) / sizeof(open_steps[0]);
 	     i++) {
-		if (open_steps[i](ls, err, errlen)) {
+		uint64_t t = dmas_live_now_mono(), cpu = cpu_ns();
+
+		if (open_steps[i].fn(ls, err, errlen)) {
 			live_close(&ls->base);
 			return NULL;
 		}
+		/* where the time to tracing active goes, step by step */
+		if (o->verbose)
+			fprintf(stderr,
+				"dmatrace: start-up step %-20s %8.1f ms wall %8.1f ms CPU\n",
+				open_steps[i].name,
+				(dmas_live_now_mono() - t) / 1e6,
+				(cpu_ns() - cpu) / 1e6);
 	}
 	return &ls->base;
 }

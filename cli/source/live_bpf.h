@@ -126,6 +126,10 @@ struct live_source {
 	pthread_t ksyms_thread;
 	bool ksyms_reading;
 	char ksyms_err[256];
+	/* the stack map, created beside the probe step (live.c) */
+	pthread_t stacks_thread;
+	bool stacks_creating;
+	int stacks_fd; /* -1: libbpf creates it at load */
 	struct live_probe probe;
 	struct live_choice *chosen; /* one per catalogue operation */
 	struct dmas_session session;

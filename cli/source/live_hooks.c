@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 
 #include "source/live_bpf.h"
+#include "source/nameidx.h"
 
 /* Each family, and why it ranks where it does. */
 static const struct {
@@ -343,55 +344,57 @@ struct btf_name {
 struct kernel {
 	struct btf *btf;
 	const struct dmas_ksyms *ksyms;
-	struct btf_name *names; /* sorted by name and kind */
+	struct btf_name *names;
 	size_t nr_names;
+	struct dmas_nameidx by_name;
 };
-
-static int btf_name_cmp(const void *a, const void *b)
-{
-	const struct btf_name *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : x->kind - y->kind;
-}
 
 /*
  * btf__find_by_name_kind walks every type (some 150,000 in a distribution
  * kernel) per call; the probe step asks about a hundred names, so one walk
- * builds a sorted index of the functions and typedefs it looks up.
+ * indexes the functions and typedefs it looks up.
  */
 static int index_btf(struct kernel *k)
 {
 	uint32_t n = btf__type_cnt(k->btf);
 
 	k->names = malloc(n * sizeof(*k->names));
-	if (!k->names)
+	if (!k->names || dmas_nameidx_init(&k->by_name, n))
 		return -1;
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(k->btf, id);
 		int kind = btf_kind(t);
+		const char *name;
 
 		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
 			continue;
+		name = btf__name_by_offset(k->btf, t->name_off);
+		dmas_nameidx_add(&k->by_name, dmas_name_hash(name, SIZE_MAX),
+				 (uint32_t)k->nr_names);
 		k->names[k->nr_names++] = (struct btf_name){
-			.name = btf__name_by_offset(k->btf, t->name_off),
+			.name = name,
 			.kind = kind,
 			.id = (int)id,
 		};
 	}
-	qsort(k->names, k->nr_names, sizeof(*k->names), btf_name_cmp);
 	return 0;
 }
 
 /* The id of the function or typedef name; -1 if the kernel has none. */
 static int btf_find(const struct kernel *k, const char *name, int kind)
 {
-	struct btf_name key = {.name = name, .kind = kind}, *hit;
+	size_t pos = 0;
+	int64_t row;
 
 	if (!k->btf)
 		return -1;
-	hit = bsearch(&key, k->names, k->nr_names, sizeof(key), btf_name_cmp);
-	return hit ? hit->id : -1;
+	while ((row = dmas_nameidx_next(&k->by_name,
+					dmas_name_hash(name, SIZE_MAX),
+					&pos)) >= 0)
+		if (k->names[row].kind == kind &&
+		    !strcmp(k->names[row].name, name))
+			return k->names[row].id;
+	return -1;
 }
 
 static int btf_tp_nargs(const struct kernel *k, const char *tp)
@@ -593,6 +596,13 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 	snprintf(c->why, sizeof(c->why), "%s", sl ? skipped : "no hook");
 }
 
+static void kernel_free(struct kernel *k)
+{
+	dmas_nameidx_free(&k->by_name);
+	free(k->names);
+	btf__free(k->btf);
+}
+
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
 		      const struct dmas_live_opts *o, live_ksyms_fn ksyms,
 		      void *ctx, char *err, size_t errlen)
@@ -603,20 +613,18 @@ int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
 	if (!k.btf || index_btf(&k)) {
 		snprintf(err, errlen, "cannot read the kernel's BTF: %s",
 			 strerror(errno));
-		btf__free(k.btf);
+		kernel_free(&k);
 		return -1;
 	}
 	probe_families(&k, p, o);
 	k.ksyms = ksyms(ctx, err, errlen);
 	if (!k.ksyms) {
-		free(k.names);
-		btf__free(k.btf);
+		kernel_free(&k);
 		return -1;
 	}
 	for (size_t i = 0; i < live_nr_ops; i++)
 		choose(&k, p, &live_catalogue[i], &chosen[i]);
-	free(k.names);
-	btf__free(k.btf);
+	kernel_free(&k);
 	return 0;
 }
 

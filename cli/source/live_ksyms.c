@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "source/live.h"
+#include "source/nameidx.h"
 
 struct ksym {
 	uint64_t addr;
@@ -40,8 +42,7 @@ struct dmas_ksyms {
 	size_t n, cap;
 	char *modules; /* /proc/modules names at the last load */
 	int hidden;
-	size_t *by_name; /* indexes into syms sorted by name, built on demand */
-	size_t nby_name;
+	struct dmas_nameidx by_name; /* rows of syms by name, built on demand */
 	char **interned; /* module names, kept until free */
 	size_t ninterned;
 };
@@ -263,9 +264,7 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	}
 	fclose(f);
 	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
-	free(k->by_name);
-	k->by_name = NULL;
-	k->nby_name = 0;
+	dmas_nameidx_free(&k->by_name);
 	free(k->modules);
 	k->modules = mods;
 	k->hidden = nonzero == 0;
@@ -326,7 +325,7 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 		free(k->interned[i]);
 	free(k->interned);
 	free(k->syms);
-	free(k->by_name);
+	dmas_nameidx_free(&k->by_name);
 	free(k->mods);
 	free(k->modules);
 	free(k->path);
@@ -339,42 +338,26 @@ int dmas_ksyms_hidden(const struct dmas_ksyms *k)
 	return k->hidden;
 }
 
-static const struct dmas_ksyms *sort_ctx;
-
-static int by_name_cmp(const void *a, const void *b)
-{
-	return strcmp(sort_ctx->syms[*(const size_t *)a].name,
-		      sort_ctx->syms[*(const size_t *)b].name);
-}
-
 uint64_t dmas_ksyms_addr(const struct dmas_ksyms *k, const char *name)
 {
 	struct dmas_ksyms *mk = (struct dmas_ksyms *)k;
-	size_t lo = 0, hi;
+	uint32_t h = dmas_name_hash(name, SIZE_MAX);
+	size_t pos = 0;
+	int64_t row;
 
-	/* the probe looks up dozens of names: sort once, then bisect */
-	if (!k->by_name) {
-		mk->by_name = malloc((k->n ? k->n : 1) * sizeof(*k->by_name));
-		if (!mk->by_name)
+	/* the probe looks up a hundred names: index them all once */
+	if (!k->by_name.slots) {
+		if (dmas_nameidx_init(&mk->by_name, k->n))
 			return 0;
 		for (size_t i = 0; i < k->n; i++)
-			mk->by_name[i] = i;
-		sort_ctx = k;
-		qsort(mk->by_name, k->n, sizeof(*k->by_name), by_name_cmp);
-		mk->nby_name = k->n;
+			dmas_nameidx_add(
+				&mk->by_name,
+				dmas_name_hash(k->syms[i].name, SIZE_MAX),
+				(uint32_t)i);
 	}
-	hi = k->nby_name;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(k->syms[k->by_name[mid]].name, name);
-
-		if (!c)
-			return k->syms[k->by_name[mid]].addr;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	while ((row = dmas_nameidx_next(&k->by_name, h, &pos)) >= 0)
+		if (!strcmp(k->syms[row].name, name))
+			return k->syms[row].addr;
 	return 0;
 }
 

@@ -125,6 +125,51 @@ TEST(ksyms_finds_layout_variables_not_other_data)
 	dmas_ksyms_free(k);
 }
 
+/*
+ * By-name lookups go through a hash index: every one of many names is
+ * found, a name given twice (static functions of two files) resolves to
+ * its lowest address, and a prefix or extension of a name is not it.
+ */
+TEST(ksyms_finds_every_name_of_many)
+{
+	enum { N = 5000 };
+	char err[256], name[32];
+	size_t cap = N * 48 + 256, len = 0;
+	char *text = malloc(cap);
+	struct dmas_ksyms *k;
+	int missed = 0;
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	/* written in reverse address order: the loader sorts */
+	for (int i = N - 1; i >= 0; i--)
+		len += (size_t)snprintf(
+			text + len, cap - len, "%016llx t fn_%d\n",
+			0xffffffff81000000ULL + 16ULL * (unsigned)i, i);
+	len += (size_t)snprintf(text + len, cap - len,
+				"ffffffff8f000000 t fn_7\n"
+				"ffffffff80f00000 t fn_7\n");
+	k = dmas_ksyms_load(write_file("kallsyms-many", text), err,
+			    sizeof(err));
+	free(text);
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "fn_%d", i);
+		if (i != 7 &&
+		    dmas_ksyms_addr(k, name) !=
+			    0xffffffff81000000ULL + 16ULL * (unsigned)i)
+			missed++;
+	}
+	CHECK_EQ(missed, 0);
+	CHECK_EQ(dmas_ksyms_addr(k, "fn_7"), 0xffffffff80f00000ULL);
+	CHECK_EQ(dmas_ksyms_addr(k, "fn_"), 0);
+	CHECK_EQ(dmas_ksyms_addr(k, "fn_49999"), 0);
+	dmas_ksyms_free(k);
+}
+
 TEST(ksyms_hidden_addresses_are_detected)
 {
 	char err[256];
