@@ -479,6 +479,19 @@ check "text: channel row's P50 P99 MAX OVER: $got" test "$got" = "115us 3.0ms 3.
 "$top" -b -n 1 --latency-budget 2x --replay "$tmp/lat.dmat" >"$tmp/lat.err" 2>&1
 check "--latency-budget 2x refused with a reason" \
 	grep -q "latency-budget: '2x' is not a duration" "$tmp/lat.err"
+# --cma-budget: the slow CMA allocations (cma.scn: vdmac.0's 4 and 6 ms,
+# the GPU's) are cma-alloc-slow, one per device; none without the budget
+"$gen" -o "$tmp/cma.dmat" "$root/tests/cli/scenarios/cma.scn"
+got=$("$top" -b --json -n 1 --cma-budget 3ms --replay "$tmp/cma.dmat" 2>&1 |
+	jq -c '[.recent_findings[] | "\(.id) \(.device)"] | sort' 2>&1)
+check "json: --cma-budget 3ms: $got" \
+	test "$got" = '["cma-alloc-failed vdmac.0","cma-alloc-slow 0000:00:02.0","cma-alloc-slow vdmac.0"]'
+got=$("$top" -b --json -n 1 --replay "$tmp/cma.dmat" 2>&1 |
+	jq -c '[.recent_findings[] | .id] | sort' 2>&1)
+check "json: no --cma-budget, no cma-alloc-slow: $got" test "$got" = '["cma-alloc-failed"]'
+"$top" -b -n 1 --cma-budget 3x --replay "$tmp/cma.dmat" >"$tmp/cma.err" 2>&1
+check "--cma-budget 3x refused with a reason" \
+	grep -q "cma-budget: '3x' is not a duration" "$tmp/cma.err"
 got=$(jqf 1 '[.devices[].device] | join(",")')
 check "json: default sort maps/s: $got" \
 	test "$got" = '"0000:11:00.0,0000:10:00.0,0000:00:1f.2,vdmac.0"'

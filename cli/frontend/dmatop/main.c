@@ -42,6 +42,9 @@ static const char usage_text[] =
 "      --latency-budget DURATION  a dmaengine transfer completed later than\n"
 "                       this after submission is xfer-over-budget, one\n"
 "                       finding per channel (200us, 5ms; default 0: off)\n"
+"      --cma-budget DURATION  a device's CMA allocation that took longer\n"
+"                       than this is cma-alloc-slow, one finding per device\n"
+"                       and call site (10ms, 1s; default 0: off)\n"
 "live tracing:\n"
 "      --no-stacks      capture no stacks (cheaper; findings lose their stacks)\n"
 "      --ringbuf-kb N   ring buffer size in KiB (default: the tracer's)\n"
@@ -335,6 +338,7 @@ enum {
 	OPT_SPEED,
 	OPT_LEAK_AGE,
 	OPT_LATENCY_BUDGET,
+	OPT_CMA_BUDGET,
 	OPT_NO_STACKS,
 	OPT_RINGBUF_KB,
 	OPT_KPROBES,
@@ -355,6 +359,7 @@ int main(int argc, char **argv)
 		{"filter", required_argument, NULL, 'f'},
 		{"leak-age", required_argument, NULL, OPT_LEAK_AGE},
 		{"latency-budget", required_argument, NULL, OPT_LATENCY_BUDGET},
+		{"cma-budget", required_argument, NULL, OPT_CMA_BUDGET},
 		{"verbose", no_argument, NULL, 'v'},
 		{"no-stacks", no_argument, NULL, OPT_NO_STACKS},
 		{"ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB},
@@ -452,6 +457,15 @@ int main(int argc, char **argv)
 				    optarg, &feed.eopts.latency_budget_ns)) {
 				fprintf(stderr,
 					"dmatop: --latency-budget: '%s' is not a duration (e.g. 200us, 5ms, 1s; 0 turns it off)\n",
+					optarg);
+				return DMATOP_EXIT_ERROR;
+			}
+			break;
+		case OPT_CMA_BUDGET:
+			if (dmas_parse_duration(optarg,
+						&feed.eopts.cma_budget_ns)) {
+				fprintf(stderr,
+					"dmatop: --cma-budget: '%s' is not a duration (e.g. 10ms, 1s; 0 turns it off)\n",
 					optarg);
 				return DMATOP_EXIT_ERROR;
 			}
