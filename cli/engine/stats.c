@@ -95,6 +95,10 @@ static const size_t gauges[] = {
 	offsetof(struct dmas_dev_stats, xfers_in_flight),
 	offsetof(struct dmas_dev_stats, last_event_ts),
 	offsetof(struct dmas_dev_stats, pool_bytes),
+	offsetof(struct dmas_dev_stats, dmabuf_live),
+	offsetof(struct dmas_dev_stats, dmabuf_live_bytes),
+	offsetof(struct dmas_dev_stats, dmabuf_attached),
+	offsetof(struct dmas_dev_stats, dmabuf_mapped),
 	offsetof(struct dmas_dev_stats, cma_bytes),
 	offsetof(struct dmas_dev_stats, cma_peak),
 };

@@ -409,3 +409,32 @@ TEST(dmabuf_device_filter_skips_deviceless_events)
 	CHECK_EQ(st.exports, 1);
 	scn_free(r.s);
 }
+
+/*
+ * Exported, attached and mapped now are levels: a statistics window shows
+ * them as they are at its end, not as what changed within it.
+ */
+TEST(dmabuf_levels_in_windows)
+{
+	struct dmas_engine_opts o = {.window_ns = 1000000}; /* 1 ms */
+	const struct dmas_dev_stats *g, *c;
+	struct rig r;
+
+	setup(&r, &o);
+	scn_dmabuf_export(r.s, r.gpu, BUF1, 8192);
+	scn_dmabuf_attach(r.s, r.cam, BUF1, ATT1);
+	scn_dmabuf_map(r.s, r.cam, BUF1, ATT1, 8192, TO);
+	/* two quiet windows later: the last complete one saw no event */
+	scn_advance(r.s, 2500000);
+	scn_idle(r.s);
+	g = dmas_engine_dev_window(r.e, r.gpu);
+	c = dmas_engine_dev_window(r.e, r.cam);
+	CHECK(g != NULL && c != NULL);
+	CHECK_EQ(g->dmabuf_exports, 0);
+	CHECK_EQ(g->dmabuf_live, 1);
+	CHECK_EQ(g->dmabuf_live_bytes, 8192);
+	CHECK_EQ(c->dmabuf_maps, 0);
+	CHECK_EQ(c->dmabuf_attached, 1);
+	CHECK_EQ(c->dmabuf_mapped, 1);
+	scn_free(r.s);
+}
