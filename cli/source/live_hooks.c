@@ -313,9 +313,10 @@ const struct live_op live_catalogue[] = {
 	 .hooks = {RAW_TP(cma_alloc_finish, "rtp_cma_alloc_finish")}},
 	{.name = "cma_release",
 	 .hooks = {RAW_TP(cma_release, "rtp_cma_release")}},
+/* named as their tracepoints: "hook vdmac_error" is vdmac's error event */
 #define VDMAC(t)                                               \
 	{                                                      \
-		.name = #t, .module = "vdmac",                 \
+		.name = "vdmac_" #t, .module = "vdmac",        \
 		.hooks = {RAW_TP(vdmac_##t, "rtp_vdmac_" #t)}, \
 	}
 	VDMAC(desc_prep),
