@@ -45,16 +45,23 @@ cardinality_tests() {
 	check "no counter went back across $i scrapes ($n did)" test "$n" = 0
 }
 
+# scrape_replayed NAME SCN: the cli tier's scenario SCN replayed whole by
+# dmatrace serve, its metrics scraped once into $T/NAME.txt
+scrape_replayed() {
+	"$DMATGEN" -o "$T/$1.dmat" "$root/tests/cli/scenarios/$2" 2>/dev/null ||
+		{ bad "dmatgen $2"; return 1; }
+	serve "$1" 127.0.0.1:0 --replay "$T/$1.dmat" --speed 0 || return 1
+	wait_for 10 grep -q 'end of' "$T/$1.err"
+	curl -s --max-time 5 "http://$addr/metrics" >"$T/$1.txt"
+	kill -TERM "$serve_pid"
+	wait "$serve_pid" 2>/dev/null
+	return 0
+}
+
 # odd_names_tests: a device name with a quote, a backslash and a tab and a
 # driver with a comma are escaped so that promtool parses every line
 odd_names_tests() {
-	"$DMATGEN" -o "$T/odd.dmat" "$root/tests/cli/scenarios/odd-names.scn" 2>/dev/null ||
-		{ bad "dmatgen odd-names.scn"; return; }
-	serve odd 127.0.0.1:0 --replay "$T/odd.dmat" --speed 0 || return
-	wait_for 10 grep -q 'end of' "$T/odd.err"
-	curl -s --max-time 5 "http://$addr/metrics" >"$T/odd.txt"
-	kill -TERM "$serve_pid"
-	wait "$serve_pid" 2>/dev/null
+	scrape_replayed odd odd-names.scn || return
 	if promtool check metrics <"$T/odd.txt" >"$T/odd.check" 2>&1 && [ ! -s "$T/odd.check" ]; then
 		ok "odd device names: promtool check metrics"
 	else
@@ -68,13 +75,7 @@ odd_names_tests() {
 # what it means, the port) reach dmascope_device_info as the recording's
 # device table has them; a group number only where the group is real
 isolation_tests() {
-	"$DMATGEN" -o "$T/iso.dmat" "$root/tests/cli/scenarios/isolation.scn" 2>/dev/null ||
-		{ bad "dmatgen isolation.scn"; return; }
-	serve iso 127.0.0.1:0 --replay "$T/iso.dmat" --speed 0 || return
-	wait_for 10 grep -q 'end of' "$T/iso.err"
-	curl -s --max-time 5 "http://$addr/metrics" >"$T/iso.txt"
-	kill -TERM "$serve_pid"
-	wait "$serve_pid" 2>/dev/null
+	scrape_replayed iso isolation.scn || return
 	check "isolation: device_info of the four devices" \
 		test "$(grep '^dmascope_device_info{' "$T/iso.txt" |
 			sed -E 's/.*device="([^"]*)".*iommu_group="([^"]*)",iommu_domain="([^"]*)",isolation="([^"]*)",port="([^"]*)".*/\1 \2 \3 \4 \5/' |
