@@ -68,6 +68,7 @@ static noinline int leak_channel(char *truth, size_t len)
 /* A dma-buf exported through vdmac and never released here. */
 static noinline int leak_dmabuf(char *truth, size_t len)
 {
+#ifdef CONFIG_DMA_SHARED_BUFFER
 	struct dma_buf *buf = vdmac_dmabuf_export(leak_dev, 2 * PAGE_SIZE);
 
 	if (IS_ERR(buf))
@@ -77,6 +78,10 @@ static noinline int leak_dmabuf(char *truth, size_t len)
 		  "finding=dmabuf-leak dev=none addr=0x%llx size=%lu module=vdmac_leak\n",
 		  (u64)(uintptr_t)buf, 2 * PAGE_SIZE);
 	return 0;
+#else
+	pr_err("vdmac_leak: what=dmabuf: the kernel is built without CONFIG_DMA_SHARED_BUFFER\n");
+	return -EOPNOTSUPP;
+#endif
 }
 
 struct leak_plan {

@@ -185,10 +185,24 @@ int sc_mask_never_set(struct vdmac_run *r);
 
 /* ---- dma-buf and fences (scn_dmabuf.c) ---- */
 
+#ifdef CONFIG_DMA_SHARED_BUFFER
 int sc_dmabuf_good(struct vdmac_run *r);
 int sc_dmabuf_map_leak(struct vdmac_run *r);
 int sc_fence_never_signalled(struct vdmac_run *r);
 void dmabuf_reclaim(void);
+#else
+static inline int sc_no_dmabuf(struct vdmac_run *r)
+{
+	return refuse(r, "no-dma-buf",
+		      "the kernel is built without CONFIG_DMA_SHARED_BUFFER");
+}
+#define sc_dmabuf_good sc_no_dmabuf
+#define sc_dmabuf_map_leak sc_no_dmabuf
+#define sc_fence_never_signalled sc_no_dmabuf
+static inline void dmabuf_reclaim(void)
+{
+}
+#endif
 
 /* ---- contiguous memory (scn_cma.c) ---- */
 
