@@ -52,18 +52,22 @@ vm_done() { exit "$vm_failed"; }
 # debugfs folder, $T the case's output folder; *.host compares each NAME's
 # files there)
 
-# vdmac_trace_setup: such a case's start: vdmac.ko with its device on node
-# 1 and 4 channels (or the case ends), $D, $T (made) and $LEAK_KO
+# vdmac_trace_setup [DIR [PARAM...]]: such a case's start: vdmac.ko with
+# PARAMs (default: its device on node 1 and 4 channels; the case ends if
+# it does not load), $D, $T ($OUT/DIR, default trace; made) and $LEAK_KO
 # (vdmac_leak.ko beside vdmac.ko)
 vdmac_trace_setup() {
 	D=/sys/kernel/debug/vdmac
-	T=$OUT/trace
+	T=$OUT/${1:-trace}
+	[ $# -gt 0 ] && shift
+	_p=${*:-node=1 channels=4}
 	mkdir -p "$T"
-	if ! insmod "$VDMAC_KO" node=1 channels=4; then
-		not_ok "insmod vdmac.ko node=1 channels=4"
+	# shellcheck disable=SC2086
+	if ! insmod "$VDMAC_KO" $_p; then
+		not_ok "insmod vdmac.ko $_p"
 		vm_done
 	fi
-	ok "insmod vdmac.ko node=1 channels=4"
+	ok "insmod vdmac.ko $_p"
 	LEAK_KO=$(dirname "$VDMAC_KO")/vdmac_leak.ko
 }
 

@@ -10,15 +10,7 @@
 # vm-timeout: 900
 . /etc/vm-lib.sh
 
-D=/sys/kernel/debug/vdmac
-T=$OUT/cma
-mkdir -p "$T"
-
-if ! insmod "$VDMAC_KO" channels=1; then
-	not_ok "insmod vdmac.ko channels=1"
-	vm_done
-fi
-ok "insmod vdmac.ko channels=1"
+vdmac_trace_setup cma channels=1
 cma=$(sed -n 's/^CmaTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 echo "# CmaTotal ${cma:-none} kB"
 

@@ -10,15 +10,7 @@
 # vm-timeout: 900
 . /etc/vm-lib.sh
 
-D=/sys/kernel/debug/vdmac
-T=$OUT/masks
-mkdir -p "$T"
-
-if ! insmod "$VDMAC_KO" channels=1; then
-	not_ok "insmod vdmac.ko channels=1"
-	vm_done
-fi
-ok "insmod vdmac.ko channels=1"
+vdmac_trace_setup masks channels=1
 
 for s in mask-32bit mask-changed-while-mapped mask-never-set; do
 	: >"$T/$s.truth"
