@@ -58,6 +58,8 @@ static void live_close(struct dmas_source *s)
 			" trampoline frames not understood\n",
 			(uint64_t)ls->skel->bss->stack_unwinds,
 			(uint64_t)ls->skel->bss->tramp_misses);
+	if (ls->opts.verbose && ls->chosen)
+		live_report_misses(ls);
 	if (ls->ksyms_reading)
 		pthread_join(ls->ksyms_thread, NULL);
 	if (ls->stacks_creating)

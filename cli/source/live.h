@@ -108,10 +108,19 @@ struct dmas_reorder {
 	size_t n, cap, head; /* slot[head..n) are waiting */
 	uint64_t seq, max_ts;
 	uint64_t delivered;
+	uint64_t last_ts; /* of the last event handed on */
 };
 
 /* -1 when out of memory (the event is not kept). */
 int dmas_reorder_push(struct dmas_reorder *r, const struct dmas_event *ev);
+/*
+ * A loss noticed now (a LOST event): it happened after the counts were
+ * last read, which was before the last flush, so it goes right after the
+ * last event handed on, ahead of every event still held.  Evidence that
+ * spans it is then marked uncertain, as it should be, even when the loss
+ * is noticed after the events that followed it were read.
+ */
+int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev);
 /* Hands the sink every event at or before limit. */
 void dmas_reorder_flush(struct dmas_reorder *r, uint64_t limit,
 			const struct dmas_sink *sink);

@@ -5,10 +5,12 @@
  * (vdmac) attach once it is.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "dmascope.skel.h"
@@ -79,6 +81,7 @@ static bool attach_choice(struct live_source *ls, struct live_choice *c)
 		struct bpf_program *p = program(ls, names[j]);
 
 		c->links[j] = p ? bpf_program__attach(p) : NULL;
+		c->fds[j] = c->links[j] ? bpf_program__fd(p) : -1;
 		if (!c->links[j]) {
 			snprintf(c->why, sizeof(c->why),
 				 "attach of %s failed: %s", names[j],
@@ -135,6 +138,8 @@ void live_attach_waiting(struct live_source *ls)
 		c->links[0] = p ? bpf_program__attach(p) : NULL;
 		if (!c->links[0])
 			continue; /* still loading: next round */
+		c->fds[0] = bpf_program__fd(p);
+		c->fds[1] = -1;
 		c->waiting = false;
 		c->attached = true;
 		if (ls->opts.verbose)
@@ -142,6 +147,52 @@ void live_attach_waiting(struct live_source *ls)
 				"dmatrace: hook %s attached (%s loaded)\n",
 				op->name, op->module);
 	}
+}
+
+/* A program's recursion_misses; false where the kernel gives none. */
+static bool prog_misses(int fd, uint64_t *misses)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	*misses = info.recursion_misses;
+	return true;
+}
+
+uint64_t live_new_misses(struct live_source *ls)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		struct live_choice *c = &ls->chosen[i];
+
+		if (!c->attached)
+			continue;
+		for (int j = 0; j < 2; j++) {
+			uint64_t m;
+
+			if (!c->links[j] || !prog_misses(c->fds[j], &m) ||
+			    m <= c->misses_seen[j])
+				continue;
+			c->missed += m - c->misses_seen[j];
+			sum += m - c->misses_seen[j];
+			c->misses_seen[j] = m;
+		}
+	}
+	return sum;
+}
+
+void live_report_misses(const struct live_source *ls)
+{
+	for (size_t i = 0; i < live_nr_ops; i++)
+		if (ls->chosen[i].missed)
+			fprintf(stderr,
+				"dmatrace: hook %s missed %" PRIu64
+				" calls: its program was already running on that CPU (the call came from an interrupt taken inside it)\n",
+				live_catalogue[i].name, ls->chosen[i].missed);
 }
 
 void live_detach_all(struct live_source *ls)

@@ -79,6 +79,9 @@ struct live_choice {
 	const struct live_hook *hook; /* NULL: off */
 	char why[128];
 	struct bpf_link *links[2];
+	int fds[2]; /* the linked programs' fds, for their miss counts */
+	uint64_t misses_seen[2]; /* recursion_misses already counted */
+	uint64_t missed; /* calls its programs missed while tracing */
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
 };
@@ -145,6 +148,7 @@ struct live_source {
 	struct dmas_reorder reorder;
 	const struct dmas_sink *sink;
 	uint64_t lost;
+	uint64_t lost_skipped; /* of lost: recursion misses */
 	/*
 	 * Per-device call counts of the events received; the kernel's
 	 * dev_counters count only the calls whose event was lost.
@@ -165,6 +169,15 @@ struct live_source *live_source_of(struct dmas_source *s);
 int live_enable_programs(struct live_source *ls);
 /* Attaches the chosen hooks: how many, *nr_dma those of the DMA API. */
 int live_attach_all(struct live_source *ls, int *nr_dma);
+/*
+ * Runs the kernel skipped since the last call, summed over the attached
+ * programs (each choice's total in its missed): a program is not run when
+ * it is already running on that CPU, the hooked function called again
+ * from an interrupt taken inside it (bpf_prog_info.recursion_misses).
+ */
+uint64_t live_new_misses(struct live_source *ls);
+/* -v: the hooks that missed runs, with how many. */
+void live_report_misses(const struct live_source *ls);
 /* Hooks of modules loaded since: attached now. */
 void live_attach_waiting(struct live_source *ls);
 void live_detach_all(struct live_source *ls);

@@ -98,6 +98,7 @@ int live_query_stats(struct dmas_source *s, struct dmas_live_stats *out)
 
 	out->events = ls->reorder.delivered;
 	out->lost = ls->lost;
+	out->lost_skipped = ls->lost_skipped;
 	out->stack_errors = ls->stack_errors;
 	out->devices = ls->skel->bss->next_dev_id;
 	for (size_t i = 0; i < live_nr_ops; i++)

@@ -59,11 +59,23 @@ int dmas_reorder_push(struct dmas_reorder *r, const struct dmas_event *ev)
 	return 0;
 }
 
+int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev)
+{
+	if (r->last_ts)
+		ev->ts = r->last_ts;
+	else if (r->head < r->n && r->slot[r->head].ev.ts)
+		ev->ts = r->slot[r->head].ev.ts - 1;
+	else
+		ev->ts = dmas_live_now_mono();
+	return dmas_reorder_push(r, ev);
+}
+
 void dmas_reorder_flush(struct dmas_reorder *r, uint64_t limit,
 			const struct dmas_sink *sink)
 {
 	while (r->head < r->n && r->slot[r->head].ev.ts <= limit) {
 		r->delivered++;
+		r->last_ts = r->slot[r->head].ev.ts;
 		if (sink->event)
 			sink->event(sink->ctx, &r->slot[r->head].ev);
 		r->head++;

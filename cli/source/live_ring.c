@@ -158,15 +158,31 @@ static void check_drops(struct live_source *ls)
 				ls->stack_errors += d;
 				continue;
 			}
-			ev.ts = dmas_live_now_mono();
 			ev.kind = DMAS_EV_LOST;
 			ev.cpu = cpu;
 			ev.count = d > UINT32_MAX ? UINT32_MAX : d;
 			ev.aux = cpu;
+			ev.attrs = DMAS_LOSS_RING;
 			ls->lost += d;
-			dmas_reorder_push(&ls->reorder, &ev);
+			dmas_reorder_push_loss(&ls->reorder, &ev);
 		}
 	}
+}
+
+/* Turns the kernel's new recursion misses into a LOST event. */
+static void check_misses(struct live_source *ls)
+{
+	uint64_t d = live_new_misses(ls);
+	struct dmas_event ev = {0};
+
+	if (!d)
+		return;
+	ev.kind = DMAS_EV_LOST;
+	ev.count = d > UINT32_MAX ? UINT32_MAX : d;
+	ev.attrs = DMAS_LOSS_RECURSION;
+	ls->lost += d;
+	ls->lost_skipped += d;
+	dmas_reorder_push_loss(&ls->reorder, &ev);
 }
 
 /* The device id BPF gave the device named name; 0 if none seen. */
@@ -261,6 +277,7 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 			break;
 		}
 		check_drops(ls);
+		check_misses(ls);
 		poll_kmsg(ls);
 		live_attach_waiting(ls);
 		dmas_reorder_tick(&ls->reorder, sink);
@@ -268,6 +285,7 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	/* stopped: take what is left in the ring, then everything held back */
 	ring_buffer__consume(ls->rb);
 	check_drops(ls);
+	check_misses(ls);
 	poll_kmsg(ls);
 	dmas_reorder_drain(&ls->reorder, sink);
 	return ret;

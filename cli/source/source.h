@@ -114,7 +114,9 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 /* Live source only: what it has done so far (record's summary). */
 struct dmas_live_stats {
 	uint64_t events; /* delivered */
-	uint64_t lost; /* lost in the kernel (ring buffer full) */
+	uint64_t lost; /* lost in the kernel: all reasons */
+	/* of them, calls the kernel ran no program for (recursion misses) */
+	uint64_t lost_skipped;
 	uint64_t stack_errors; /* stacks not captured (map full, collision) */
 	uint32_t devices; /* devices seen */
 	uint32_t hooks; /* hooks attached */

@@ -884,7 +884,7 @@ static void process_families(FILE *f, const struct metrics *m,
 	       "Events analysed by the engine.");
 	fprintf(f, "dmascope_events_total %" PRIu64 "\n", m->events);
 	family(f, "dmascope_lost_events_total", "counter",
-	       "Events lost before analysis (kernel ring buffer full); findings a loss could explain are marked uncertain.");
+	       "Events lost before analysis (kernel ring buffer full, or calls the kernel ran no program for); findings a loss could explain are marked uncertain.");
 	fprintf(f, "dmascope_lost_events_total %" PRIu64 "\n", m->lost);
 	family(f, "dmascope_engine_dropped_total", "counter",
 	       "Events and findings the engine could not keep (out of memory, device table full).");

@@ -93,15 +93,26 @@ static int record_opt(void *ctx, int id, const char *arg)
 static void summary(struct record *r, const struct dmas_live_stats *st,
 		    double active_ms, char **cmd_argv)
 {
-	char buf[96];
+	char buf[96], why[256] = "";
+	uint64_t ring = st->lost - st->lost_skipped;
 
+	if (ring && st->lost_skipped)
+		snprintf(
+			why, sizeof(why),
+			" (%llu ring buffer full: try a larger --ringbuf-kb; %llu calls the kernel ran no program for: -v names the hooks)",
+			(unsigned long long)ring,
+			(unsigned long long)st->lost_skipped);
+	else if (ring)
+		snprintf(why, sizeof(why),
+			 " (ring buffer full: try a larger --ringbuf-kb)");
+	else if (st->lost_skipped)
+		snprintf(
+			why, sizeof(why),
+			" (calls the kernel ran no program for: an interrupt called a hooked function while its program ran on that CPU; -v names the hooks)");
 	fprintf(stderr,
 		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u hooks (tracing active after %.1f ms)\n",
 		r->path, (unsigned long long)st->events, st->devices,
-		(unsigned long long)st->lost,
-		st->lost ? " (ring buffer full: try a larger --ringbuf-kb)"
-			 : "",
-		st->hooks, active_ms);
+		(unsigned long long)st->lost, why, st->hooks, active_ms);
 	if (st->stack_errors)
 		fprintf(stderr,
 			"dmatrace record: %llu stacks not captured (stack map full or collisions: try --stack-entries)\n",
