@@ -84,6 +84,13 @@ static struct scn *setup(struct held *h, struct dmas_engine **e, uint32_t *dev)
 	return s;
 }
 
+static void teardown(struct held *h, struct scn *s, struct dmas_engine *e)
+{
+	scn_free(s);
+	dmas_engine_free(e);
+	dmas_reorder_free(&h->r);
+}
+
 static void flush_all(struct held *h)
 {
 	struct dmas_sink o = {.event = out_event, .ctx = h};
@@ -143,9 +150,7 @@ TEST(reorder_late_loss_marks_what_followed_it_uncertain)
 	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 0)->uncertain, 1);
 	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 1)->uncertain, 1);
 	CHECK_EQ(dmas_engine_lost_by(e, DMAS_LOSS_RECURSION), 1);
-	scn_free(s);
-	dmas_engine_free(e);
-	dmas_reorder_free(&h.r);
+	teardown(&h, s, e);
 }
 
 TEST(reorder_loss_before_anything_handed_on_goes_first)
@@ -165,9 +170,7 @@ TEST(reorder_loss_before_anything_handed_on_goes_first)
 	CHECK_EQ(h.kinds[2], DMAS_EV_MAP);
 	dmas_engine_finish(e, scn_now(s));
 	CHECK_STREQ(scn_ids(e), "");
-	scn_free(s);
-	dmas_engine_free(e);
-	dmas_reorder_free(&h.r);
+	teardown(&h, s, e);
 }
 
 /* Events handed on before the loss keep their place; later ones follow. */
@@ -192,7 +195,5 @@ TEST(reorder_loss_goes_between_handed_on_and_held)
 	CHECK_EQ(h.kinds[1], DMAS_EV_MAP);
 	CHECK_EQ(h.kinds[2], DMAS_EV_LOST);
 	CHECK_EQ(h.kinds[3], DMAS_EV_SYNC_FOR_CPU);
-	scn_free(s);
-	dmas_engine_free(e);
-	dmas_reorder_free(&h.r);
+	teardown(&h, s, e);
 }
