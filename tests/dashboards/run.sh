@@ -276,7 +276,11 @@ between "nvme outstanding mappings (one kept per second for 40 s)" \
 	"$(val 'dmascope_outstanding_mappings{device="0000:10:00.0"}')" 40 40
 between "e1000e unmap-not-mapped findings" \
 	"$(val 'dmascope_findings_total{device="0000:11:00.0",id="unmap-not-mapped"}')" 40 40
-between "lost events" "$(val 'dmascope_lost_events_total')" 40 40
+between "lost events" "$(val 'dmascope_lost_events_total')" 43 43
+between "lost events: the ring full" "$(val 'dmascope_lost_events_by_reason_total{reason="ring"}')" 40 40
+between "lost events: calls the kernel ran no program for" \
+	"$(val 'dmascope_lost_events_by_reason_total{reason="recursion"}')" 3 3
+between "lost events: kretprobe misses" "$(val 'dmascope_lost_events_by_reason_total{reason="kretprobe"}')" 0 0
 between "nvme dma_pool bytes (one 512-byte block)" "$(val 'dmascope_pool_bytes{device="0000:10:00.0"}')" 512 512
 between "e1000e coherent bytes (one 64 KiB ring)" "$(val 'dmascope_coherent_bytes{device="0000:11:00.0"}')" 65536 65536
 check "hooks: 5 functions from the session's list (its \"...\" skipped)" \

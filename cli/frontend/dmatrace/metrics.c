@@ -123,6 +123,7 @@ struct metrics {
 	/* engine-wide, at the last update */
 	struct dmas_session session;
 	uint64_t events, lost, dropped, no_device;
+	uint64_t lost_by[DMAS_LOSS_REASONS];
 	struct dmas_dmabuf_stats dmabuf;
 	bool have_update;
 	char *hooks; /* metrics_set_hooks, NULL: the session's */
@@ -514,6 +515,9 @@ int metrics_update(struct metrics *m, const struct dmas_engine *e,
 	m->session = *dmas_engine_session(e);
 	m->events = dmas_engine_events(e);
 	m->lost = dmas_engine_lost(e);
+	for (i = 0; i < DMAS_LOSS_REASONS; i++)
+		m->lost_by[i] =
+			dmas_engine_lost_by(e, (enum dmas_loss_reason)i);
 	m->dropped = dmas_engine_dropped(e);
 	m->no_device = dmas_engine_no_device(e);
 	dmas_engine_dmabuf_stats(e, &m->dmabuf);
@@ -859,10 +863,17 @@ out:
 	free(key);
 }
 
+/* dmascope_lost_events_by_reason_total's labels, as the JSON's lost_by */
+static const char *const loss_reason[DMAS_LOSS_REASONS] = {
+	[DMAS_LOSS_RING] = "ring",
+	[DMAS_LOSS_RECURSION] = "recursion",
+	[DMAS_LOSS_KRETPROBE] = "kretprobe",
+};
+
 static void process_families(FILE *f, const struct metrics *m,
 			     const struct metrics_http_stats *http)
 {
-	unsigned own, folded, expired;
+	unsigned own, folded, expired, i;
 
 	family(f, "dmascope_build_info", "gauge",
 	       "The dmascope build serving these metrics.");
@@ -886,6 +897,13 @@ static void process_families(FILE *f, const struct metrics *m,
 	family(f, "dmascope_lost_events_total", "counter",
 	       "Events lost before analysis (kernel ring buffer full, or calls the kernel ran no program for); findings a loss could explain are marked uncertain.");
 	fprintf(f, "dmascope_lost_events_total %" PRIu64 "\n", m->lost);
+	family(f, "dmascope_lost_events_by_reason_total", "counter",
+	       "Of those, by who counted them: ring (the ring buffer was full: raise --ringbuf-kb), recursion (calls the kernel ran no program for: a hooked function called from an interrupt while its program ran on that CPU), kretprobe (returns kretprobe instances missed).");
+	for (i = 0; i < DMAS_LOSS_REASONS; i++)
+		fprintf(f,
+			"dmascope_lost_events_by_reason_total{reason=\"%s\"} %" PRIu64
+			"\n",
+			loss_reason[i], m->lost_by[i]);
 	family(f, "dmascope_engine_dropped_total", "counter",
 	       "Events and findings the engine could not keep (out of memory, device table full).");
 	fprintf(f, "dmascope_engine_dropped_total %" PRIu64 "\n", m->dropped);
