@@ -220,9 +220,12 @@ struct dmas_event {
  *	addr = faulting iova, count = fault flags
  * LOST:
  *	count = events lost (saturating), aux = cpu or ring index;
- *	ts = when the loss was noticed; attrs = enum dmas_loss_reason (the
- *	kernel's own counts, recursion and kretprobe misses, are read as
- *	differences since the last report and sent as LOST too)
+ *	attrs = enum dmas_loss_reason (the kernel's own counts, ring drops
+ *	and recursion misses, are read as differences since the last read
+ *	and sent as LOST too); the loss happened somewhere in [ts, ts + size]
+ *	(size 0: at ts): a counter read says only that it was not there at
+ *	the previous read and is now, so every event in that span may have
+ *	come after it
  * SWIOTLB_BOUNCE:
  *	addr = dma address handed out, phys = original buffer, size, dir
  * IOVA_ALLOC, IOVA_LINK, IOVA_SYNC, IOVA_UNLINK, IOVA_DESTROY, IOVA_FREE:

@@ -69,6 +69,10 @@ void facts_lost(struct dmas_engine *e, const struct dmas_event *ev)
 	if (ev->attrs < DMAS_LOSS_REASONS)
 		e->lost_by[ev->attrs] += n;
 	e->loss_gen++;
+	if (ev->size && ev->ts + ev->size > e->loss_until) {
+		e->loss_until = ev->ts + ev->size;
+		e->fast_until = 0; /* each event through time_passes */
+	}
 }
 
 uint64_t dmas_engine_lost_by(const struct dmas_engine *e,

@@ -20,7 +20,9 @@
  *   through), has no such mappings: what it releases unknown is a finding.
  * - Lost events: each LOST record starts a new loss generation; every
  *   record remembers the generation it was created in, and a finding whose
- *   evidence spans a change of generation is marked uncertain.  "Not
+ *   evidence spans a change of generation is marked uncertain.  A loss
+ *   known only to lie in a span (a kernel counter read twice) starts a
+ *   generation at every event of the span.  "Not
  *   mapped" findings are uncertain once any loss happened before them (the
  *   lost events may have held the map).
  * - Folding: a finding of the same kind, device, creating and closing stack
@@ -1072,6 +1074,9 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 	uint64_t base = e->win_base;
 	bool started = e->win_started;
 
+	/* inside a loss's span: the loss may be just before this event */
+	if (ts <= e->loss_until)
+		e->loss_gen++;
 	if (ts > e->now)
 		e->now = ts;
 	if (!e->win_started)
@@ -1085,6 +1090,8 @@ static void time_passes(struct dmas_engine *e, uint64_t ts)
 	e->fast_until = e->win_base + e->win_len < e->next_scan
 				? e->win_base + e->win_len
 				: e->next_scan;
+	if (ts <= e->loss_until)
+		e->fast_until = 0;
 }
 
 /*

@@ -363,6 +363,12 @@ struct dmas_engine {
 	uint64_t maps_no_phys; /* of them, those without a physical address */
 	uint32_t loss_gen; /* LOST events seen: evidence spanning one is
 			      uncertain */
+	/*
+	 * A loss somewhere up to this time (LOST's ts + size): each event
+	 * up to it starts a generation of its own, as the loss may be just
+	 * before it.
+	 */
+	uint64_t loss_until;
 	uint64_t now; /* latest event time */
 	uint64_t win_base, win_len, win_last_start;
 	bool win_started, win_have_last;

@@ -40,6 +40,7 @@
 #include "source/tpdecode.h"
 
 #define FT_POLL_NS 50000000L /* between reads of the per-CPU buffers */
+#define FT_PEND 16 /* LOST events waiting for their place */
 #define FT_VDMAC_CHECK_NS 500000000ULL /* how often to look for vdmac */
 #define FT_DEFAULT_BUF_KB 8192 /* all CPUs together, as the BPF ring */
 #define FT_MIN_CPU_KB 512
@@ -85,6 +86,18 @@ struct ftrace_source {
 	struct dmas_tally tally;
 	struct dmas_session session;
 	uint64_t events, lost;
+	/* kprobe_profile's misses already sent (entry, return); the ts of
+	 * the last record released */
+	uint64_t probe_missed[2], released_ts;
+	/*
+	 * LOST events waiting for their place among the records: sent just
+	 * before the first record released after their ts.  counts_read_ts:
+	 * the clock just before kprobe_profile was last read.
+	 */
+	struct dmas_event pend[FT_PEND];
+	unsigned npend;
+	uint64_t counts_read_ts;
+	uint64_t lost_skipped; /* of lost: those misses */
 	uint32_t devices;
 	/* stacks: the kernel_stack record, its fields, what each CPU holds */
 	int stack_type; /* -1: stacks off */
@@ -304,9 +317,11 @@ static void front_event(void *ctx, const struct dmas_event *ev)
 		el.stack_id = DMAS_STACK_NONE;
 		front_event(fs, &el);
 	}
-	if (ev->kind == DMAS_EV_LOST)
+	if (ev->kind == DMAS_EV_LOST) {
 		fs->lost += ev->count;
-	else
+		if (ev->attrs != DMAS_LOSS_RING)
+			fs->lost_skipped += ev->count;
+	} else
 		fs->events++;
 	dmas_tally_event(&fs->tally, ev);
 	if (fs->out->event)
@@ -366,6 +381,7 @@ static bool enable_system(struct ftrace_source *fs, const char *sys,
 static int create_kprobes(struct ftrace_source *fs, char *err, size_t errlen)
 {
 	unsigned i, made = 0;
+	char *profile;
 
 	for (i = 0; i < dmas_nr_kprobe_defs; i++) {
 		const struct dmas_kprobe_def *d = &dmas_kprobe_defs[i];
@@ -402,6 +418,16 @@ static int create_kprobes(struct ftrace_source *fs, char *err, size_t errlen)
 			"the ftrace source could not create kprobe events on the DMA API (kernel without CONFIG_KPROBE_EVENTS?) and the kernel has no dma:* events");
 		return -1;
 	}
+	/*
+	 * Before they are on: what other sessions' probes of the same names
+	 * missed already, and when that was read.
+	 */
+	fs->counts_read_ts = dmas_live_now_mono();
+	profile = tracefs_instance_file_read(NULL, "kprobe_profile", NULL);
+	if (profile)
+		dmas_ftrace_probe_misses(profile, &fs->probe_missed[0],
+					 &fs->probe_missed[1]);
+	free(profile);
 	if (!enable_system(fs, fs->group, NULL)) {
 		snprintf(err, errlen, "cannot enable the kprobe events %s: %s",
 			 fs->group, strerror(errno));
@@ -689,6 +715,32 @@ lost:
 	fs->lost++; /* out of memory: counted, never silent */
 }
 
+/* A LOST event to its place in time (see pend); sent now if none is free. */
+static void lose(struct ftrace_source *fs, const struct dmas_event *lost)
+{
+	if (fs->npend == FT_PEND) {
+		front_event(fs, lost);
+		return;
+	}
+	fs->pend[fs->npend++] = *lost;
+}
+
+/* The waiting LOST events at or before ts, in time order. */
+static void send_losses(struct ftrace_source *fs, uint64_t ts)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < fs->npend; i++)
+		if (fs->pend[i].ts <= ts) {
+			if (fs->pend[i].ts < fs->released_ts)
+				fs->pend[i].ts = fs->released_ts;
+			front_event(fs, &fs->pend[i]);
+		} else {
+			fs->pend[kept++] = fs->pend[i];
+		}
+	fs->npend = kept;
+}
+
 /* One page of a CPU's buffer into the window; lost events as such. */
 static void take_page(struct ftrace_source *fs, uint32_t cpu)
 {
@@ -707,8 +759,9 @@ static void take_page(struct ftrace_source *fs, uint32_t cpu)
 		lost.count = missed > 0 ? (uint32_t)missed : 1;
 		lost.aux = cpu;
 		lost.cpu = (uint16_t)cpu;
-		lost.ts = d ? ts : dmas_live_now_mono();
-		front_event(fs, &lost);
+		/* what the kernel overwrote came before this page */
+		lost.ts = d && ts ? ts - 1 : dmas_live_now_mono();
+		lose(fs, &lost);
 	}
 	for (; d; d = kbuffer_next_event(fs->kb, &ts)) {
 		int len = kbuffer_event_size(fs->kb);
@@ -854,16 +907,80 @@ static void release(struct ftrace_source *fs, uint64_t limit)
 {
 	size_t i, n = 0;
 
-	if (!fs->nwin)
-		return;
-	qsort(fs->win, fs->nwin, sizeof(*fs->win), rec_cmp);
+	if (fs->nwin)
+		qsort(fs->win, fs->nwin, sizeof(*fs->win), rec_cmp);
 	for (i = 0; i < fs->nwin && fs->win[i]->ts <= limit; i++) {
+		send_losses(fs, fs->win[i]->ts);
+		fs->released_ts = fs->win[i]->ts;
 		decode(fs, i);
 		free(fs->win[i]);
 		n++;
 	}
-	memmove(fs->win, fs->win + n, (fs->nwin - n) * sizeof(*fs->win));
+	send_losses(fs, limit);
+	if (n)
+		memmove(fs->win, fs->win + n,
+			(fs->nwin - n) * sizeof(*fs->win));
 	fs->nwin -= n;
+}
+
+void dmas_ftrace_probe_misses(const char *profile, uint64_t *entry,
+			      uint64_t *ret)
+{
+	const char *l = profile;
+
+	*entry = *ret = 0;
+	while (l && *l) {
+		unsigned long long hit, missed;
+		char name[128];
+
+		if (sscanf(l, " %127s %llu %llu", name, &hit, &missed) == 3)
+			for (unsigned i = 0; i < dmas_nr_kprobe_defs; i++)
+				if (!strcmp(name, dmas_kprobe_defs[i].event)) {
+					*(dmas_kprobe_defs[i].ret ? ret
+								  : entry) +=
+						missed;
+					break;
+				}
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+}
+
+/*
+ * New misses of our kprobes become LOST events at the time the counts
+ * were last read (they were not there then): after every record older
+ * than that, before every later one, so that findings spanning the miss
+ * are uncertain (as dmas_reorder_push_loss places the BPF source's).
+ */
+static void check_probe_misses(struct ftrace_source *fs, uint64_t now)
+{
+	uint64_t n[2], *seen = fs->probe_missed;
+	char *profile;
+
+	if (!fs->kprobes)
+		return;
+	profile = tracefs_instance_file_read(NULL, "kprobe_profile", NULL);
+	if (!profile)
+		return;
+	dmas_ftrace_probe_misses(profile, &n[0], &n[1]);
+	free(profile);
+	for (int r = 0; r < 2; r++) {
+		struct dmas_event lost = {0};
+
+		if (n[r] <= seen[r])
+			continue;
+		lost.kind = DMAS_EV_LOST;
+		lost.count = n[r] - seen[r] > UINT32_MAX
+				     ? UINT32_MAX
+				     : (uint32_t)(n[r] - seen[r]);
+		lost.attrs = r ? DMAS_LOSS_KRETPROBE : DMAS_LOSS_RECURSION;
+		/* somewhere since the last read: see dmas_reorder_push_loss */
+		lost.ts = fs->counts_read_ts;
+		lost.size = now > lost.ts ? now - lost.ts : 0;
+		seen[r] = n[r];
+		lose(fs, &lost);
+	}
 }
 
 /* vdmac loaded after the start: its events on now. */
@@ -902,6 +1019,9 @@ static int ftrace_run(struct dmas_source *s, const struct dmas_sink *sink,
 		uint64_t now = dmas_live_now_mono();
 
 		read_cpus(fs);
+		/* the clock (now) read before the counts: see lose() */
+		check_probe_misses(fs, now);
+		fs->counts_read_ts = now;
 		if (now > DMAS_REORDER_NS) {
 			release(fs, now - DMAS_REORDER_NS);
 			if (sink->idle)
@@ -913,6 +1033,7 @@ static int ftrace_run(struct dmas_source *s, const struct dmas_sink *sink,
 	/* stopped: what the buffers still hold, then everything */
 	tracefs_trace_off(fs->inst);
 	read_cpus(fs);
+	check_probe_misses(fs, dmas_live_now_mono());
 	release(fs, UINT64_MAX);
 	if (sink->idle)
 		sink->idle(sink->ctx, dmas_live_now_mono());
@@ -1015,6 +1136,7 @@ static int ftrace_stats(struct dmas_source *s, struct dmas_live_stats *out)
 
 	out->events = fs->events;
 	out->lost = fs->lost;
+	out->lost_skipped = fs->lost_skipped;
 	out->devices = fs->devices;
 	out->hooks = (uint32_t)hooks_count(fs->session.hooks);
 	snprintf(out->hook_list, sizeof(out->hook_list), "%s",

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
 struct dmas_live_opts;
 struct dmas_source;
 
@@ -34,5 +36,17 @@ bool dmas_ftrace_owner_alive(const char *proc_root, int pid);
  * returns how many were removed, says so on stderr under verbose.
  */
 int dmas_ftrace_clean_stale(int verbose);
+
+/*
+ * Hits of our kprobe events the kernel did not trace, from the text of
+ * tracefs' kprobe_profile ("name nhit nmissed" per event): *entry those of
+ * kprobes (a probe hit while another kprobe handler ran on that CPU: a
+ * DMA call from an interrupt taken inside one), *ret those of kretprobes
+ * (the same, or no instance free for the return).  Events are named
+ * without their group there: another session's probes of the same names
+ * would count too (more, never fewer).
+ */
+void dmas_ftrace_probe_misses(const char *profile, uint64_t *entry,
+			      uint64_t *ret);
 
 #endif /* DMASCOPE_FTRACE_H */

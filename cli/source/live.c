@@ -386,6 +386,8 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 {
 	int nr_dma;
 
+	/* nothing ran before: no loss can be older */
+	ls->counts_read_ts = dmas_live_now_mono();
 	live_attach_all(ls, &nr_dma);
 	if (verbose) {
 		live_report_choice(ls->chosen);

@@ -114,22 +114,30 @@ struct dmas_reorder {
 /* -1 when out of memory (the event is not kept). */
 int dmas_reorder_push(struct dmas_reorder *r, const struct dmas_event *ev);
 /*
- * A loss noticed now (a LOST event): it happened after the counts were
- * last read, which was before the last flush, so it goes right after the
- * last event handed on, ahead of every event still held.  Evidence that
- * spans it is then marked uncertain, as it should be, even when the loss
- * is noticed after the events that followed it were read.
+ * A loss the kernel's counts show at a read made at until (the clock read
+ * just before them): it was not there at the previous read, made at
+ * since, so it happened somewhere in between.  The LOST event goes at
+ * since, spanning to until (its size): after every event older than since
+ * (they came before the loss), ahead of every later one, even those read
+ * before the loss was seen; the engine takes every event of the span as
+ * possibly after it.  A flush never hands on events newer than the last
+ * read's clock (dmas_reorder_tick's now), so since is never behind what
+ * was handed on.
  */
-int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev);
+int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev,
+			   uint64_t since, uint64_t until);
 /* Hands the sink every event at or before limit. */
 void dmas_reorder_flush(struct dmas_reorder *r, uint64_t limit,
 			const struct dmas_sink *sink);
 /*
  * The periodic step: hands over what the window lets go, judged by the
- * newest event and by the clock (a quiet ring holds nothing back), and
- * tells an idle sink how far the events are complete.
+ * newest event and by the clock, now (a quiet ring holds nothing back),
+ * and tells an idle sink how far the events are complete.  A source that
+ * reads the kernel's loss counts reads the clock just before them and
+ * passes that as now.
  */
-void dmas_reorder_tick(struct dmas_reorder *r, const struct dmas_sink *sink);
+void dmas_reorder_tick(struct dmas_reorder *r, const struct dmas_sink *sink,
+		       uint64_t now);
 /* At the end: everything held back, then the sink's last idle call. */
 void dmas_reorder_drain(struct dmas_reorder *r, const struct dmas_sink *sink);
 void dmas_reorder_free(struct dmas_reorder *r);

@@ -149,6 +149,8 @@ struct live_source {
 	const struct dmas_sink *sink;
 	uint64_t lost;
 	uint64_t lost_skipped; /* of lost: recursion misses */
+	/* the clock just before the kernel's loss counts were last read */
+	uint64_t counts_read_ts;
 	/*
 	 * Per-device call counts of the events received; the kernel's
 	 * dev_counters count only the calls whose event was lost.

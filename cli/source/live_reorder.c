@@ -59,14 +59,11 @@ int dmas_reorder_push(struct dmas_reorder *r, const struct dmas_event *ev)
 	return 0;
 }
 
-int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev)
+int dmas_reorder_push_loss(struct dmas_reorder *r, struct dmas_event *ev,
+			   uint64_t since, uint64_t until)
 {
-	if (r->last_ts)
-		ev->ts = r->last_ts;
-	else if (r->head < r->n && r->slot[r->head].ev.ts)
-		ev->ts = r->slot[r->head].ev.ts - 1;
-	else
-		ev->ts = dmas_live_now_mono();
+	ev->ts = since > r->last_ts ? since : r->last_ts;
+	ev->size = until > ev->ts ? until - ev->ts : 0;
 	return dmas_reorder_push(r, ev);
 }
 
@@ -82,14 +79,12 @@ void dmas_reorder_flush(struct dmas_reorder *r, uint64_t limit,
 	}
 }
 
-void dmas_reorder_tick(struct dmas_reorder *r, const struct dmas_sink *sink)
+void dmas_reorder_tick(struct dmas_reorder *r, const struct dmas_sink *sink,
+		       uint64_t now)
 {
-	uint64_t now;
-
 	if (r->max_ts > DMAS_REORDER_NS)
 		dmas_reorder_flush(r, r->max_ts - DMAS_REORDER_NS, sink);
 	/* quiet ring: events older than the window need no later one */
-	now = dmas_live_now_mono();
 	if (now > DMAS_REORDER_NS)
 		dmas_reorder_flush(r, now - DMAS_REORDER_NS, sink);
 	/* nothing older than the window is still held back */

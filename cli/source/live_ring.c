@@ -135,8 +135,11 @@ int live_ring_open(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-/* Turns new in-kernel drop counts into LOST events. */
-static void check_drops(struct live_source *ls)
+/*
+ * Turns new in-kernel drop counts into LOST events, placed at the time the
+ * counts were last read (they were not there then).
+ */
+static void check_drops(struct live_source *ls, uint64_t now)
 {
 	uint64_t vals[ls->ncpus];
 
@@ -164,13 +167,14 @@ static void check_drops(struct live_source *ls)
 			ev.aux = cpu;
 			ev.attrs = DMAS_LOSS_RING;
 			ls->lost += d;
-			dmas_reorder_push_loss(&ls->reorder, &ev);
+			dmas_reorder_push_loss(&ls->reorder, &ev,
+					       ls->counts_read_ts, now);
 		}
 	}
 }
 
 /* Turns the kernel's new recursion misses into a LOST event. */
-static void check_misses(struct live_source *ls)
+static void check_misses(struct live_source *ls, uint64_t now)
 {
 	uint64_t d = live_new_misses(ls);
 	struct dmas_event ev = {0};
@@ -182,7 +186,7 @@ static void check_misses(struct live_source *ls)
 	ev.attrs = DMAS_LOSS_RECURSION;
 	ls->lost += d;
 	ls->lost_skipped += d;
-	dmas_reorder_push_loss(&ls->reorder, &ev);
+	dmas_reorder_push_loss(&ls->reorder, &ev, ls->counts_read_ts, now);
 }
 
 /* The device id BPF gave the device named name; 0 if none seen. */
@@ -259,6 +263,7 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	     volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	struct live_source *ls = live_source_of(s);
+	uint64_t now;
 	int ret = 0;
 
 	ls->sink = sink;
@@ -276,16 +281,20 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 			ret = -1;
 			break;
 		}
-		check_drops(ls);
-		check_misses(ls);
+		/* the clock first, then the counts: see dmas_reorder_push_loss */
+		now = dmas_live_now_mono();
+		check_drops(ls, now);
+		check_misses(ls, now);
+		ls->counts_read_ts = now;
 		poll_kmsg(ls);
 		live_attach_waiting(ls);
-		dmas_reorder_tick(&ls->reorder, sink);
+		dmas_reorder_tick(&ls->reorder, sink, now);
 	}
 	/* stopped: take what is left in the ring, then everything held back */
 	ring_buffer__consume(ls->rb);
-	check_drops(ls);
-	check_misses(ls);
+	now = dmas_live_now_mono();
+	check_drops(ls, now);
+	check_misses(ls, now);
 	poll_kmsg(ls);
 	dmas_reorder_drain(&ls->reorder, sink);
 	return ret;

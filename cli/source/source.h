@@ -115,7 +115,7 @@ int dmas_source_live_counters(struct dmas_source *s, uint32_t dev,
 struct dmas_live_stats {
 	uint64_t events; /* delivered */
 	uint64_t lost; /* lost in the kernel: all reasons */
-	/* of them, calls the kernel ran no program for (recursion misses) */
+	/* of them, calls the kernel did not trace (recursion, probe misses) */
 	uint64_t lost_skipped;
 	uint64_t stack_errors; /* stacks not captured (map full, collision) */
 	uint32_t devices; /* devices seen */

@@ -105,12 +105,17 @@ static void flush_until(struct held *h, uint64_t limit)
 	dmas_reorder_flush(&h->r, limit, &o);
 }
 
-static void lost_recursion(struct held *h, uint32_t n)
+/*
+ * n skipped calls the counts show at a read made at until; they were not
+ * there at the read before, made at since
+ */
+static void lost_recursion(struct held *h, uint32_t n, uint64_t since,
+			   uint64_t until)
 {
 	struct dmas_event ev = {
 		.kind = DMAS_EV_LOST, .count = n, .attrs = DMAS_LOSS_RECURSION};
 
-	CHECK_EQ(dmas_reorder_push_loss(&h->r, &ev), 0);
+	CHECK_EQ(dmas_reorder_push_loss(&h->r, &ev, since, until), 0);
 }
 
 /* One stream round: take the buffer, read and clear it, give it back. */
@@ -129,16 +134,19 @@ TEST(reorder_late_loss_marks_what_followed_it_uncertain)
 	struct held h;
 	uint32_t dev;
 	struct scn *s = setup(&h, &e, &dev);
-	uint64_t handed;
+	uint64_t handed, read;
 
 	scn_map(s, dev, 0x2282c000, 4096, FROM);
 	stream_round(s, dev, true);
-	flush_all(&h);
+	/* the counts read (nothing new), then a flush up to that time */
+	read = scn_now(s);
+	flush_until(&h, read);
 	handed = h.nkinds;
+	scn_advance(s, 1000);
 	/* the next round's sync_for_cpu was skipped by the kernel ... */
 	stream_round(s, dev, false);
-	/* ... which the miss count says only after its access was read */
-	lost_recursion(&h, 1);
+	/* ... which the next read of the counts shows, after its access */
+	lost_recursion(&h, 1, read, scn_now(s));
 	flush_all(&h);
 	CHECK_EQ(h.nkinds, handed + 4);
 	CHECK_EQ(h.kinds[handed], DMAS_EV_LOST);
@@ -153,28 +161,38 @@ TEST(reorder_late_loss_marks_what_followed_it_uncertain)
 	teardown(&h, s, e);
 }
 
-TEST(reorder_loss_before_anything_handed_on_goes_first)
+/*
+ * Not too early either: events still held that are older than the last
+ * read came before the loss, so it goes after them -- here the mapping,
+ * which makes the access's evidence span the loss.  Placed first, before
+ * the map, the access would have looked certain.
+ */
+TEST(reorder_loss_goes_after_held_events_older_than_the_read)
 {
 	struct dmas_engine *e;
 	struct held h;
 	uint32_t dev;
 	struct scn *s = setup(&h, &e, &dev);
+	uint64_t read;
 
 	scn_map(s, dev, 0x2282c000, 4096, FROM);
-	stream_round(s, dev, true);
-	lost_recursion(&h, 2);
+	read = scn_now(s);
+	scn_advance(s, 1000);
+	stream_round(s, dev, false);
+	lost_recursion(&h, 2, read, scn_now(s));
 	flush_all(&h);
-	CHECK_EQ(h.nkinds, 7);
-	CHECK_EQ(h.kinds[0], DMAS_EV_LOST);
-	CHECK_EQ(h.kinds[1], DMAS_EV_DRIVER_BIND);
-	CHECK_EQ(h.kinds[2], DMAS_EV_MAP);
+	CHECK_EQ(h.nkinds, 6);
+	CHECK_EQ(h.kinds[0], DMAS_EV_DRIVER_BIND);
+	CHECK_EQ(h.kinds[1], DMAS_EV_MAP);
+	CHECK_EQ(h.kinds[2], DMAS_EV_LOST);
 	dmas_engine_finish(e, scn_now(s));
-	CHECK_STREQ(scn_ids(e), "");
+	CHECK_EQ(scn_count(e, "cpu-access-device-owned"), 2);
+	CHECK_EQ(scn_finding(e, "cpu-access-device-owned", 0)->uncertain, 1);
 	teardown(&h, s, e);
 }
 
-/* Events handed on before the loss keep their place; later ones follow. */
-TEST(reorder_loss_goes_between_handed_on_and_held)
+/* A read older than what was handed on: right after it, never before. */
+TEST(reorder_loss_never_goes_before_what_was_handed_on)
 {
 	struct dmas_engine *e;
 	struct held h;
@@ -188,12 +206,47 @@ TEST(reorder_loss_goes_between_handed_on_and_held)
 	scn_sync_for_cpu(s, dev, 0x2282c000, 4096, FROM);
 	flush_until(&h, mid);
 	CHECK_EQ(h.nkinds, 2);
-	lost_recursion(&h, 1);
+	lost_recursion(&h, 1, 0, 0);
 	flush_all(&h);
 	CHECK_EQ(h.nkinds, 4);
 	CHECK_EQ(h.kinds[0], DMAS_EV_DRIVER_BIND);
 	CHECK_EQ(h.kinds[1], DMAS_EV_MAP);
 	CHECK_EQ(h.kinds[2], DMAS_EV_LOST);
 	CHECK_EQ(h.kinds[3], DMAS_EV_SYNC_FOR_CPU);
+	teardown(&h, s, e);
+}
+
+/*
+ * The loss is somewhere between two reads: a mapping made and misused
+ * wholly inside that span may have lost its sync there, so its findings
+ * are uncertain too; the same misuse after the span is certain.
+ */
+TEST(reorder_loss_span_covers_evidence_wholly_inside_it)
+{
+	struct dmas_engine *e;
+	struct held h;
+	uint32_t dev;
+	struct scn *s = setup(&h, &e, &dev);
+	uint64_t read;
+
+	read = scn_now(s);
+	scn_advance(s, 1000);
+	scn_map(s, dev, 0x2282c000, 4096, FROM);
+	stream_round(s, dev, false);
+	lost_recursion(&h, 1, read, scn_now(s));
+	scn_advance(s, 1000);
+	scn_map(s, dev, 0x3000000, 4096, FROM);
+	stream_round(s, dev, false);
+	flush_all(&h);
+	CHECK_EQ(h.kinds[1], DMAS_EV_LOST);
+	dmas_engine_finish(e, scn_now(s));
+	CHECK_EQ(scn_count(e, "cpu-access-device-owned"), 4);
+	for (int i = 0; i < 4; i++) {
+		const struct dmas_finding *f =
+			scn_finding(e, "cpu-access-device-owned", i);
+
+		/* inside the span: uncertain; after it: certain */
+		CHECK_EQ(f->uncertain, f->addr == 0x2282c000);
+	}
 	teardown(&h, s, e);
 }

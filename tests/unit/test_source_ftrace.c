@@ -544,3 +544,26 @@ TEST(ftrace_cma_records_decode)
 	free(dec);
 	tep_free(tep);
 }
+
+/*
+ * kprobe_profile: our events' misses summed by probe kind, other events
+ * and lines that are not "name nhit nmissed" left out.
+ */
+TEST(ftrace_probe_misses_from_kprobe_profile)
+{
+	uint64_t entry = 9, ret = 9;
+	const char *profile =
+		"  dma_map_page_attrs                                      120               2\n"
+		"  dma_map_page_attrs_ret                                  118               5\n"
+		"  dma_unmap_page_attrs                                    117               1\n"
+		"  some_other_probe                                         40              30\n"
+		"  truncated_line 7\n"
+		"  dma_unmap_page_attrs                                      3               4";
+
+	dmas_ftrace_probe_misses(profile, &entry, &ret);
+	CHECK_EQ(entry, 7);
+	CHECK_EQ(ret, 5);
+	dmas_ftrace_probe_misses("", &entry, &ret);
+	CHECK_EQ(entry, 0);
+	CHECK_EQ(ret, 0);
+}

@@ -99,7 +99,7 @@ static void summary(struct record *r, const struct dmas_live_stats *st,
 	if (ring && st->lost_skipped)
 		snprintf(
 			why, sizeof(why),
-			" (%llu ring buffer full: try a larger --ringbuf-kb; %llu calls the kernel ran no program for: -v names the hooks)",
+			" (%llu ring buffer full: try a larger --ringbuf-kb; %llu calls the kernel did not trace)",
 			(unsigned long long)ring,
 			(unsigned long long)st->lost_skipped);
 	else if (ring)
@@ -108,7 +108,7 @@ static void summary(struct record *r, const struct dmas_live_stats *st,
 	else if (st->lost_skipped)
 		snprintf(
 			why, sizeof(why),
-			" (calls the kernel ran no program for: an interrupt called a hooked function while its program ran on that CPU; -v names the hooks)");
+			" (calls the kernel did not trace: a hooked function called from an interrupt while its hook ran on that CPU)");
 	fprintf(stderr,
 		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u hooks (tracing active after %.1f ms)\n",
 		r->path, (unsigned long long)st->events, st->devices,
