@@ -26,6 +26,7 @@ iova_leak
 vdmac_scenarios
 vdmac_lifecycle
 trace_cma
+trace_irq_nesting
 $here/kernels/trace_vdmac_all.sh
 "
 # The trace.dat, perf.data and tracefs paths read the dma:* tracepoints:
