@@ -75,6 +75,17 @@ void facts_lost(struct dmas_engine *e, const struct dmas_event *ev)
 	}
 }
 
+const char *dmas_loss_reason_name(unsigned reason)
+{
+	static const char *const names[DMAS_LOSS_REASONS] = {
+		[DMAS_LOSS_RING] = "ring",
+		[DMAS_LOSS_RECURSION] = "recursion",
+		[DMAS_LOSS_KRETPROBE] = "kretprobe",
+	};
+
+	return reason < DMAS_LOSS_REASONS ? names[reason] : NULL;
+}
+
 uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
 			     enum dmas_loss_reason reason)
 {

@@ -354,11 +354,16 @@ uint64_t dmas_engine_events(const struct dmas_engine *e); /* fed so far */
 uint64_t
 dmas_engine_lost(const struct dmas_engine *e); /* lost events reported */
 /* Of those, the ones of one reason (LOST events' attrs). */
+uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
+			     enum dmas_loss_reason reason);
+/*
+ * A loss reason's name, as reports, metrics and scenarios write it: "ring",
+ * "recursion", "kretprobe"; NULL for one newer than this engine.
+ */
+const char *dmas_loss_reason_name(unsigned reason);
 /* dma-buf and fence totals and levels (all zero when none were seen). */
 void dmas_engine_dmabuf_stats(const struct dmas_engine *e,
 			      struct dmas_dmabuf_stats *out);
-uint64_t dmas_engine_lost_by(const struct dmas_engine *e,
-			     enum dmas_loss_reason reason);
 /* NUMA node of a physical address from the memory map, -1 unknown. */
 int dmas_engine_node_of(const struct dmas_engine *e, uint64_t phys);
 /*

@@ -479,15 +479,10 @@ static uint8_t parse_dir(struct gen *g, const struct line *ln, const char *v)
 static uint16_t parse_reason(struct gen *g, const struct line *ln,
 			     const char *v)
 {
-	static const char *const names[DMAS_LOSS_REASONS] = {
-		[DMAS_LOSS_RING] = "ring",
-		[DMAS_LOSS_RECURSION] = "recursion",
-		[DMAS_LOSS_KRETPROBE] = "kretprobe",
-	};
 	uint64_t r;
 
-	for (int i = 0; i < DMAS_LOSS_REASONS; i++)
-		if (!strcmp(v, names[i]))
+	for (unsigned i = 0; i < DMAS_LOSS_REASONS; i++)
+		if (!strcmp(v, dmas_loss_reason_name(i)))
 			return (uint16_t)i;
 	r = num(g, ln, "reason", v);
 	if (r > 0xffff)

@@ -863,13 +863,6 @@ out:
 	free(key);
 }
 
-/* dmascope_lost_events_by_reason_total's labels, as the JSON's lost_by */
-static const char *const loss_reason[DMAS_LOSS_REASONS] = {
-	[DMAS_LOSS_RING] = "ring",
-	[DMAS_LOSS_RECURSION] = "recursion",
-	[DMAS_LOSS_KRETPROBE] = "kretprobe",
-};
-
 static void process_families(FILE *f, const struct metrics *m,
 			     const struct metrics_http_stats *http)
 {
@@ -903,7 +896,7 @@ static void process_families(FILE *f, const struct metrics *m,
 		fprintf(f,
 			"dmascope_lost_events_by_reason_total{reason=\"%s\"} %" PRIu64
 			"\n",
-			loss_reason[i], m->lost_by[i]);
+			dmas_loss_reason_name(i), m->lost_by[i]);
 	family(f, "dmascope_engine_dropped_total", "counter",
 	       "Events and findings the engine could not keep (out of memory, device table full).");
 	fprintf(f, "dmascope_engine_dropped_total %" PRIu64 "\n", m->dropped);

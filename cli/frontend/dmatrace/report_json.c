@@ -629,11 +629,9 @@ int dmas_report_json(FILE *out, const struct dmas_engine *e,
 	add(root, "events", u64(dmas_engine_events(e)));
 	add(root, "lost_events", u64(dmas_engine_lost(e)));
 	lost = json_object_new_object();
-	add(lost, "ring", u64(dmas_engine_lost_by(e, DMAS_LOSS_RING)));
-	add(lost, "recursion",
-	    u64(dmas_engine_lost_by(e, DMAS_LOSS_RECURSION)));
-	add(lost, "kretprobe",
-	    u64(dmas_engine_lost_by(e, DMAS_LOSS_KRETPROBE)));
+	for (unsigned r = 0; r < DMAS_LOSS_REASONS; r++)
+		add(lost, dmas_loss_reason_name(r),
+		    u64(dmas_engine_lost_by(e, (enum dmas_loss_reason)r)));
 	add(root, "lost_by", lost);
 	add(root, "no_device_events", u64(dmas_engine_no_device(e)));
 	add(root, "dropped", u64(dmas_engine_dropped(e)));
