@@ -16,11 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/btf.h>
 
 #include "../../bpf/dmascope_bpf.h"
 #include "dmascope.skel.h"
@@ -66,9 +69,16 @@ static void live_close(struct dmas_source *s)
 		pthread_join(ls->stacks_thread, NULL);
 	if (ls->stacks_fd >= 0)
 		close(ls->stacks_fd);
+	if (ls->ring_fd >= 0)
+		close(ls->ring_fd);
+	if (ls->empty_btf_fd >= 0)
+		close(ls->empty_btf_fd);
 	live_detach_all(ls);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
+	for (int l = 0; l < ls->nr_loaders; l++)
+		if (ls->loaders[l].skel != ls->skel)
+			dmascope_bpf__destroy(ls->loaders[l].skel);
 	dmascope_bpf__destroy(ls->skel);
 	dmas_ksyms_free(ls->ksyms);
 	free(ls->chosen);
@@ -126,6 +136,37 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 	return 0;
 }
 
+/*
+ * Programs from which two loaders pay: a second loader parses the kernel's
+ * BTF again and opens the object twice more.  Measured: 64 programs (6.1's
+ * fentry and fexit, in the emulated VM) started 0.72 times as long with
+ * two as with one; 25 (6.18's tracepoints, on the host) no faster.
+ */
+#define LIVE_SPLIT_PROGRAMS 40
+
+/*
+ * One loader per online CPU, up to LIVE_LOADERS, where there is enough to
+ * load; DMASCOPE_BENCH_LOADERS=N sets it, for `make bench` to measure
+ * what loading side by side saves.
+ */
+static int nr_loaders(const struct live_choice *chosen)
+{
+	const char *env = getenv("DMASCOPE_BENCH_LOADERS");
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int programs = 0;
+
+	for (size_t i = 0; i < live_nr_ops; i++)
+		if (chosen[i].hook)
+			programs += chosen[i].hook->prog2 ? 2 : 1;
+	if (env && *env)
+		n = strtol(env, NULL, 10);
+	else if (programs < LIVE_SPLIT_PROGRAMS)
+		n = 1;
+	if (n < 1)
+		return 1;
+	return n < LIVE_LOADERS ? (int)n : LIVE_LOADERS;
+}
+
 static struct live_source *live_alloc(const struct dmas_live_opts *o,
 				      uint64_t t_start, char *err,
 				      size_t errlen)
@@ -140,6 +181,8 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->opts = *o;
 	ls->t_start = t_start;
 	ls->stacks_fd = -1;
+	ls->ring_fd = -1;
+	ls->empty_btf_fd = -1;
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
@@ -156,30 +199,50 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	return ls;
 }
 
-static void *stacks_creator(void *arg)
+static uint32_t round_pow2(uint64_t v)
+{
+	uint32_t p = 4096;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+/* The ring buffer's size asked for, in bytes: a power of two. */
+static uint32_t ring_bytes(const struct dmas_live_opts *o)
+{
+	return round_pow2(
+		(uint64_t)(o->ringbuf_kb ? o->ringbuf_kb : DEFAULT_RINGBUF_KB) *
+		1024);
+}
+
+static void *maps_creator(void *arg)
 {
 	struct live_source *ls = arg;
 
 	ls->stacks_fd = bpf_map_create(
 		BPF_MAP_TYPE_STACK_TRACE, "stacks", sizeof(uint32_t),
 		LIVE_STACK_DEPTH * sizeof(uint64_t), ls->nr_stacks, NULL);
+	ls->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
+				     ring_bytes(&ls->opts), NULL);
 	return NULL;
 }
 
 /*
- * The stack map, created on a thread of its own while the probe step reads
- * the kernel's BTF and symbols: the kernel fills every entry's free list at
- * creation (16,384 entries of 1 KiB by default), a tenth of the time to
- * tracing active.  Should it fail, libbpf creates it at load and says why.
+ * The stack map and the ring buffer, created on a thread of their own
+ * while the probe step reads the kernel's BTF and symbols: the kernel
+ * fills every stack entry's free list at creation (16,384 entries of 1 KiB
+ * by default) and zeroes the ring's pages (32 MiB), a tenth of the time to
+ * tracing active.  Should one fail, libbpf creates it at load and says why.
  */
-static int create_stack_map(struct live_source *ls, char *err, size_t errlen)
+static int create_big_maps(struct live_source *ls, char *err, size_t errlen)
 {
 	const struct dmas_live_opts *o = &ls->opts;
 
 	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
 	if (o->stacks && o->stack_entries)
 		ls->nr_stacks = o->stack_entries;
-	if (!pthread_create(&ls->stacks_thread, NULL, stacks_creator, ls))
+	if (!pthread_create(&ls->stacks_thread, NULL, maps_creator, ls))
 		ls->stacks_creating = true;
 	return 0;
 }
@@ -235,14 +298,70 @@ static int choose_hooks(struct live_source *ls, char *err, size_t errlen)
 				 kernel_symbols, ls, err, errlen);
 }
 
-/* Opens the object and turns on only the chosen programs. */
+/*
+ * A BTF with no type, for the object that holds the maps only: libbpf
+ * reads the kernel's BTF for the CO-RE relocations of programs, and reads
+ * this instead when given it, where there are none to make.
+ */
+static bool empty_btf(struct live_source *ls, char *path, size_t len)
+{
+	static const struct {
+		struct btf_header h;
+		char strings[1];
+	} __attribute__((packed)) blob = {
+		.h = {.magic = BTF_MAGIC,
+		      .version = BTF_VERSION,
+		      .hdr_len = sizeof(struct btf_header),
+		      .str_len = 1},
+	};
+
+	ls->empty_btf_fd = memfd_create("dmascope-empty-btf", MFD_CLOEXEC);
+	if (ls->empty_btf_fd < 0)
+		return false;
+	if (write(ls->empty_btf_fd, &blob, sizeof(blob)) != sizeof(blob)) {
+		close(ls->empty_btf_fd);
+		ls->empty_btf_fd = -1;
+		return false;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", ls->empty_btf_fd);
+	return true;
+}
+
+/*
+ * Opens the object and turns on only the chosen programs.  With more than
+ * one loader, the source's own object holds the maps and no program, and
+ * each loader's copy of it loads its share of the programs on those maps.
+ */
 static int open_object(struct live_source *ls, char *err, size_t errlen)
 {
-	ls->skel = dmascope_bpf__open();
-	if (!ls->skel) {
+	char path[64];
+	LIBBPF_OPTS(bpf_object_open_opts, maps_only);
+
+	ls->nr_loaders = nr_loaders(ls->chosen);
+	/* no program to relocate: no parse of the kernel's BTF for none */
+	if (ls->nr_loaders > 1 && empty_btf(ls, path, sizeof(path)))
+		maps_only.btf_custom_path = path;
+	ls->skel = dmascope_bpf__open_opts(&maps_only);
+	for (int l = 0; ls->skel && l < ls->nr_loaders; l++) {
+		struct live_loader *ld = &ls->loaders[l];
+
+		ld->ls = ls;
+		ld->index = l;
+		ld->skel =
+			ls->nr_loaders == 1 ? ls->skel : dmascope_bpf__open();
+		if (!ld->skel)
+			break;
+	}
+	if (!ls->skel || !ls->loaders[ls->nr_loaders - 1].skel) {
 		snprintf(err, errlen, "opening the BPF object failed: %s",
 			 strerror(errno));
 		return -1;
+	}
+	if (ls->nr_loaders > 1) {
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, ls->skel->obj)
+			bpf_program__set_autoload(p, false);
 	}
 	if (!live_enable_programs(ls)) {
 		live_err_no_hook(ls->probe.fentry_why, err, errlen);
@@ -251,31 +370,20 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-static uint32_t round_pow2(uint64_t v)
-{
-	uint32_t p = 4096;
-
-	while (p < v && p < (1u << 30))
-		p <<= 1;
-	return p;
-}
-
 /* The ring buffer and stack map sizes asked for. */
 static int size_maps(struct live_source *ls, char *err, size_t errlen)
 {
-	const struct dmas_live_opts *o = &ls->opts;
-	uint64_t rb_bytes =
-		(uint64_t)(o->ringbuf_kb ? o->ringbuf_kb : DEFAULT_RINGBUF_KB) *
-		1024;
+	uint32_t rb_bytes = ring_bytes(&ls->opts);
 
-	rb_bytes = round_pow2(rb_bytes);
-	bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
 	if (ls->stacks_creating) {
 		pthread_join(ls->stacks_thread, NULL);
 		ls->stacks_creating = false;
 	}
+	if (ls->ring_fd < 0 ||
+	    bpf_map__reuse_fd(ls->skel->maps.events, ls->ring_fd))
+		bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);
 	if (ls->stacks_fd < 0 ||
 	    bpf_map__reuse_fd(ls->skel->maps.stacks, ls->stacks_fd))
 		bpf_map__set_max_entries(ls->skel->maps.stacks, ls->nr_stacks);
@@ -362,40 +470,113 @@ static int configure_object(struct live_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
+/* A loader's copy of the object on the maps the source's own holds. */
+static int share_maps(struct live_source *ls, struct live_loader *l)
+{
+	struct bpf_map *m;
+
+	if (l->skel == ls->skel)
+		return 0;
+	bpf_object__for_each_map(m, l->skel->obj)
+	{
+		const struct bpf_map *own = bpf_object__find_map_by_name(
+			ls->skel->obj, bpf_map__name(m));
+
+		if (!own || bpf_map__reuse_fd(m, bpf_map__fd(own)))
+			return -1;
+	}
+	return 0;
+}
+
+/* Loads a loader's programs and attaches them at once. */
+static void *loader_run(void *arg)
+{
+	struct live_loader *l = arg;
+
+	l->rc = share_maps(l->ls, l);
+	if (!l->rc)
+		l->rc = dmascope_bpf__load(l->skel);
+	l->err = errno;
+	l->t_loaded = dmas_live_now_mono();
+	if (!l->rc)
+		live_attach_loader(l->ls, l);
+	l->t_attached = dmas_live_now_mono();
+	return NULL;
+}
+
+/*
+ * The verifier, and attaching: the maps first (in the source's own
+ * object), then each loader's programs, side by side, each attaching its
+ * own as soon as they are loaded.  The first loader runs here, in the
+ * heap that holds the probe step's freed BTF pages for its parse.
+ */
 static int load_object(struct live_source *ls, char *err, size_t errlen)
 {
-	int rc;
+	pthread_t th[LIVE_LOADERS];
+	bool started[LIVE_LOADERS] = {false};
+	int rc = 0, e = 0;
 
 	ls->t_probe = dmas_live_now_mono();
-	rc = dmascope_bpf__load(ls->skel);
+	/* nothing ran before: no loss can be older */
+	ls->counts_read_ts = ls->t_probe;
+	if (ls->nr_loaders > 1 && dmascope_bpf__load(ls->skel)) {
+		rc = -1;
+		e = errno;
+	}
+	ls->t_maps = dmas_live_now_mono();
+	for (int l = 1; !rc && l < ls->nr_loaders; l++)
+		started[l] = !pthread_create(&th[l], NULL, loader_run,
+					     &ls->loaders[l]);
+	if (!rc)
+		loader_run(&ls->loaders[0]);
+	for (int l = 0; l < ls->nr_loaders; l++) {
+		if (started[l]) {
+			pthread_join(th[l], NULL);
+		} else if (l && !rc) {
+			/* no thread to be had: here, after the first */
+			loader_run(&ls->loaders[l]);
+		}
+		if (!rc && ls->loaders[l].rc) {
+			rc = -1;
+			e = ls->loaders[l].err;
+		}
+	}
 	if (rc)
-		live_err_load(errno, err, errlen);
+		live_err_load(e, err, errlen);
 	/* the BTF's pages back to the kernel, glibc's thresholds back */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 128 << 10);
 	malloc_trim(0);
 	ls->t_load = dmas_live_now_mono();
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /*
- * Attaches; under -v says what and how long each step took.  Fails when
+ * Under -v says what is attached and how long each step took.  Fails when
  * not one DMA API hook is attached.
  */
 static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 {
-	int nr_dma;
+	int nr_dma = 0;
 
-	/* nothing ran before: no loss can be older */
-	ls->counts_read_ts = dmas_live_now_mono();
-	live_attach_all(ls, &nr_dma);
+	for (int l = 0; l < ls->nr_loaders; l++)
+		nr_dma += ls->loaders[l].nr_dma;
 	if (verbose) {
 		live_report_choice(ls->chosen);
+		for (int l = 0; l < ls->nr_loaders; l++) {
+			const struct live_loader *ld = &ls->loaders[l];
+
+			fprintf(stderr,
+				"dmatrace: loader %d of %d: %d programs loaded in %.1f ms, %d hooks attached in %.1f ms\n",
+				l + 1, ls->nr_loaders, ld->programs,
+				(ld->t_loaded - ls->t_maps) / 1e6, ld->nr,
+				(ld->t_attached - ld->t_loaded) / 1e6);
+		}
 		fprintf(stderr,
-			"dmatrace: probe %.1f ms, load and verify %.1f ms, attach %.1f ms\n",
+			"dmatrace: probe %.1f ms, maps %.1f ms, load and attach %.1f ms\n",
 			(ls->t_probe - ls->t_start) / 1e6,
-			(ls->t_load - ls->t_probe) / 1e6,
-			(dmas_live_now_mono() - ls->t_load) / 1e6);
+			(ls->t_maps - ls->t_probe) / 1e6,
+			(ls->t_load - ls->t_maps) / 1e6);
 	}
 	if (!nr_dma) {
 		live_err_none_attached(err, errlen);
@@ -428,13 +609,13 @@ static const struct {
 	int (*fn)(struct live_source *ls, char *err, size_t errlen);
 	const char *name;
 } open_steps[] = {
-	STEP(create_stack_map), /* on a thread, beside the next two steps */
+	STEP(create_big_maps), /* on a thread, beside the next two steps */
 	STEP(read_kernel_symbols), /* kallsyms, read beside the next step */
 	STEP(choose_hooks), /* a hook family per traced function */
 	STEP(open_object), /* only the chosen programs turned on */
 	STEP(size_maps), /* ring buffer and stack map */
 	STEP(configure_object), /* filters, stack options, kernel layout */
-	STEP(load_object), /* the verifier */
+	STEP(load_object), /* the verifier, and attaching */
 	STEP(attach_hooks), /* at least one DMA API hook */
 	STEP(live_ring_open), /* the reader */
 	STEP(open_kernel_log), /* IOMMU faults the kernel logs only */

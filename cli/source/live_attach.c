@@ -16,40 +16,66 @@
 #include "dmascope.skel.h"
 #include "source/live_bpf.h"
 
-static struct bpf_program *program(struct live_source *ls, const char *name)
+/* c's program called name, in the object of the loader that loads it */
+static struct bpf_program *
+program(struct live_source *ls, const struct live_choice *c, const char *name)
 {
-	return bpf_object__find_program_by_name(ls->skel->obj, name);
+	return bpf_object__find_program_by_name(
+		ls->loaders[c->loader].skel->obj, name);
 }
 
-static int enable_prog(struct live_source *ls, const char *name)
+static int enable_prog(struct live_source *ls, const struct live_choice *c,
+		       const char *name)
 {
-	struct bpf_program *p = program(ls, name);
+	struct bpf_program *p = program(ls, c, name);
 
 	if (!p)
 		return -1;
 	return bpf_program__set_autoload(p, true);
 }
 
+/*
+ * What a hook costs to load, roughly: the verifier's walk of a
+ * scatterlist dwarfs the rest, and an entry and return pair is two loads.
+ */
+static int hook_weight(const struct live_hook *h)
+{
+	int w = h->prog2 ? 2 : 1;
+
+	if (strstr(h->prog, "_sg"))
+		w *= 4;
+	return w;
+}
+
 int live_enable_programs(struct live_source *ls)
 {
+	int weight[LIVE_LOADERS] = {0};
 	struct bpf_program *p;
 	int nr = 0;
 
-	bpf_object__for_each_program(p, ls->skel->obj)
-		bpf_program__set_autoload(p, false);
+	for (int l = 0; l < ls->nr_loaders; l++)
+		bpf_object__for_each_program(p, ls->loaders[l].skel->obj)
+			bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		struct live_choice *c = &ls->chosen[i];
 		const struct live_hook *h = c->hook;
 
 		if (!h)
 			continue;
-		if (enable_prog(ls, h->prog) ||
-		    (h->prog2 && enable_prog(ls, h->prog2))) {
+		/* the loader with the least work so far */
+		c->loader = 0;
+		for (int l = 1; l < ls->nr_loaders; l++)
+			if (weight[l] < weight[c->loader])
+				c->loader = l;
+		if (enable_prog(ls, c, h->prog) ||
+		    (h->prog2 && enable_prog(ls, c, h->prog2))) {
 			snprintf(c->why, sizeof(c->why),
 				 "program missing in the object");
 			c->hook = NULL;
 			continue;
 		}
+		weight[c->loader] += hook_weight(h);
+		ls->loaders[c->loader].programs += h->prog2 ? 2 : 1;
 		nr++;
 	}
 	return nr;
@@ -78,7 +104,7 @@ static bool attach_choice(struct live_source *ls, struct live_choice *c)
 
 	c->attached = true;
 	for (int j = 0; j < 2 && names[j]; j++) {
-		struct bpf_program *p = program(ls, names[j]);
+		struct bpf_program *p = program(ls, c, names[j]);
 
 		c->links[j] = p ? bpf_program__attach(p) : NULL;
 		c->fds[j] = c->links[j] ? bpf_program__fd(p) : -1;
@@ -94,16 +120,14 @@ static bool attach_choice(struct live_source *ls, struct live_choice *c)
 	return c->attached;
 }
 
-int live_attach_all(struct live_source *ls, int *nr_dma)
+void live_attach_loader(struct live_source *ls, struct live_loader *l)
 {
-	int nr = 0;
-
-	*nr_dma = 0;
+	l->nr = l->nr_dma = 0;
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		const struct live_op *op = &live_catalogue[i];
 		struct live_choice *c = &ls->chosen[i];
 
-		if (!c->hook)
+		if (!c->hook || c->loader != l->index)
 			continue;
 		if (op->module && !module_loaded(op->module)) {
 			c->waiting = true;
@@ -113,11 +137,10 @@ int live_attach_all(struct live_source *ls, int *nr_dma)
 		}
 		if (!attach_choice(ls, c))
 			continue;
-		nr++;
+		l->nr++;
 		if (op->dma_api)
-			(*nr_dma)++;
+			l->nr_dma++;
 	}
-	return nr;
 }
 
 /*
@@ -134,7 +157,7 @@ void live_attach_waiting(struct live_source *ls)
 
 		if (!c->waiting || !module_loaded(op->module))
 			continue;
-		p = program(ls, c->hook->prog);
+		p = program(ls, c, c->hook->prog);
 		c->links[0] = p ? bpf_program__attach(p) : NULL;
 		if (!c->links[0])
 			continue; /* still loading: next round */

@@ -84,6 +84,7 @@ struct live_choice {
 	uint64_t missed; /* calls its programs missed while tracing */
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
+	int loader; /* which object loads its programs (live_source.loaders) */
 };
 
 struct dmas_ksyms;
@@ -119,20 +120,43 @@ void live_err_none_attached(char *err, size_t errlen);
 
 #define LIVE_STACK_DEPTH 127 /* frames a stack map entry holds */
 
+/*
+ * Objects that load and attach the programs, one per CPU up to this: the
+ * verifier and libbpf's relocations run once per program, so two halves
+ * load side by side; each attaches its own as soon as it is loaded.
+ */
+#define LIVE_LOADERS 2
+
+/* One loader's work, for -v and its thread. */
+struct live_loader {
+	struct live_source *ls;
+	struct dmascope_bpf *skel; /* the source's own skel when it is alone */
+	int index;
+	int programs; /* turned on in this object */
+	int rc, err; /* the load's result and errno */
+	int nr, nr_dma; /* hooks attached, of them the DMA API's */
+	uint64_t t_loaded, t_attached;
+};
+
 struct live_source {
 	struct dmas_source base;
 	struct dmas_live_opts opts;
+	/* the maps; alone, the programs too */
 	struct dmascope_bpf *skel;
+	struct live_loader loaders[LIVE_LOADERS];
+	int nr_loaders;
 	struct ring_buffer *rb;
 	struct dmas_ksyms *ksyms;
 	/* kallsyms read beside the BTF (live.c) */
 	pthread_t ksyms_thread;
 	bool ksyms_reading;
 	char ksyms_err[256];
-	/* the stack map, created beside the probe step (live.c) */
+	/* the stack map and ring, created beside the probe step (live.c) */
 	pthread_t stacks_thread;
 	bool stacks_creating;
 	int stacks_fd; /* -1: libbpf creates it at load */
+	int ring_fd; /* the same */
+	int empty_btf_fd; /* the maps' object's BTF (live.c), or -1 */
 	struct live_probe probe;
 	struct live_choice *chosen; /* one per catalogue operation */
 	struct dmas_session session;
@@ -156,7 +180,7 @@ struct live_source {
 	 * dev_counters count only the calls whose event was lost.
 	 */
 	struct dmas_tally tally;
-	uint64_t t_start, t_probe, t_load; /* for -v */
+	uint64_t t_start, t_probe, t_maps, t_load; /* for -v */
 	/* the kernel log, for IOMMU faults that fire no tracepoint */
 	struct dmas_kmsg *kmsg;
 	uint64_t kmsg_missed, kmsg_unknown_dev;
@@ -167,10 +191,14 @@ struct live_source *live_source_of(struct dmas_source *s);
 
 /* ---- attaching (live_attach.c) ---- */
 
-/* Turns on the chosen programs only; returns how many operations have one. */
+/*
+ * Turns on the chosen programs only, each operation's in one loader's
+ * object, the loaders given about equal work; returns how many operations
+ * have one.
+ */
 int live_enable_programs(struct live_source *ls);
-/* Attaches the chosen hooks: how many, *nr_dma those of the DMA API. */
-int live_attach_all(struct live_source *ls, int *nr_dma);
+/* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */
+void live_attach_loader(struct live_source *ls, struct live_loader *l);
 /*
  * Runs the kernel skipped since the last call, summed over the attached
  * programs (each choice's total in its missed): a program is not run when
