@@ -74,6 +74,7 @@ static void live_close(struct dmas_source *s)
 	if (ls->empty_btf_fd >= 0)
 		close(ls->empty_btf_fd);
 	live_detach_all(ls);
+	live_probe_release(&ls->probe);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
 	for (int l = 0; l < ls->nr_loaders; l++)
@@ -183,6 +184,7 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->stacks_fd = -1;
 	ls->ring_fd = -1;
 	ls->empty_btf_fd = -1;
+	ls->probe.fentry_link_fd = -1;
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
@@ -321,6 +323,7 @@ static bool empty_btf(struct live_source *ls, char *path, size_t len)
 	if (write(ls->empty_btf_fd, &blob, sizeof(blob)) != sizeof(blob)) {
 		close(ls->empty_btf_fd);
 		ls->empty_btf_fd = -1;
+		ls->probe.fentry_link_fd = -1;
 		return false;
 	}
 	snprintf(path, len, "/proc/self/fd/%d", ls->empty_btf_fd);

@@ -72,7 +72,11 @@ struct live_probe {
 	char fentry_why[160];
 	bool kprobe_ok;
 	bool dma_tps; /* the kernel has the dma:* tracepoints */
+	int fentry_link_fd; /* the fentry test's link, or -1 */
 };
+
+/* Releases the fentry test's link: once the hooks are attached. */
+void live_probe_release(struct live_probe *p);
 
 /* The hook chosen for one catalogue operation and its links. */
 struct live_choice {

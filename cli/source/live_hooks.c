@@ -419,8 +419,15 @@ static int btf_tp_nargs(const struct kernel *k, const char *tp)
 	return btf_vlen(t) - 1; /* the first is the probe's data */
 }
 
-/* Loads and attaches an empty fentry program: the only sure test. */
-static bool probe_fentry(const struct kernel *k, char *why, size_t len)
+/*
+ * Loads and attaches an empty fentry program: the only sure test.  Its
+ * link stays (p->fentry_link_fd) until the hooks are attached: the first
+ * fentry link of all registers the kernel's direct-call ops and the last
+ * one's release unregisters them, each a walk of every ftrace record
+ * (0.2-0.4 s and 0.15 s in the emulated VM), which the hooks would pay a
+ * second time; released after them, it is one trampoline's update.
+ */
+static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 {
 	struct bpf_insn insns[2] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
@@ -430,6 +437,8 @@ static bool probe_fentry(const struct kernel *k, char *why, size_t len)
 	};
 	static const char *const targets[] = {
 		"dma_unmap_page_attrs", "dma_free_attrs", "device_del", NULL};
+	char *why = p->fentry_why;
+	size_t len = sizeof(p->fentry_why);
 	int id = -1, fd, lfd;
 
 	for (int i = 0; targets[i] && id < 0; i++)
@@ -455,9 +464,17 @@ static bool probe_fentry(const struct kernel *k, char *why, size_t len)
 		close(fd);
 		return false;
 	}
-	close(lfd);
+	/* the link holds the program */
 	close(fd);
+	p->fentry_link_fd = lfd;
 	return true;
+}
+
+void live_probe_release(struct live_probe *p)
+{
+	if (p->fentry_link_fd >= 0)
+		close(p->fentry_link_fd);
+	p->fentry_link_fd = -1;
 }
 
 static bool tracepoint_exists(const struct kernel *k, const char *tp)
@@ -479,8 +496,7 @@ static void probe_families(const struct kernel *k, struct live_probe *p,
 		snprintf(p->fentry_why, sizeof(p->fentry_why),
 			 "turned off (--kprobes)");
 	} else {
-		p->fentry_ok =
-			probe_fentry(k, p->fentry_why, sizeof(p->fentry_why));
+		p->fentry_ok = probe_fentry(k, p);
 	}
 	p->kprobe_ok =
 		!access("/sys/bus/event_source/devices/kprobe/type", R_OK);

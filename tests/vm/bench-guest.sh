@@ -103,7 +103,7 @@ while [ $i -lt "$RUNS" ]; do
 	done
 	i=$((i + 1))
 done
-echo "bench: active_ms=$(median </tmp/active-default.txt) active_one_loader_ms=$(median </tmp/active-1.txt) loaders=$(grep -c '^dmatrace: loader' /tmp/rec-true.err)"
+echo "bench: active_ms=$(median </tmp/active-default.txt) active_one_loader_ms=$(median </tmp/active-1.txt) loaders=$(grep -c '^dmatrace: loader' /tmp/rec-true.err) active_runs=$(paste -d/ /tmp/active-default.txt /tmp/active-1.txt | tr '\n' ' ' | sed 's/ $//; s/ /,/g')"
 sed -n 's/^dmatrace: probe \([0-9.]*\) ms, maps \([0-9.]*\) ms, load and attach \([0-9.]*\) ms.*/bench: probe_ms=\1 maps_ms=\2 load_ms=\3/p' /tmp/rec-true.err
 cp /tmp/rec-true.err "$OUT/rec-true.err" 2>/dev/null
 rmmod vdmac
