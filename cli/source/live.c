@@ -345,31 +345,30 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 	if (ls->nr_loaders > 1 && empty_btf(ls, path, sizeof(path)))
 		maps_only.btf_custom_path = path;
 	ls->skel = dmascope_bpf__open_opts(&maps_only);
-	for (int l = 0; ls->skel && l < ls->nr_loaders; l++) {
-		struct live_loader *ld = &ls->loaders[l];
-
-		ld->ls = ls;
-		ld->index = l;
-		ld->skel =
-			ls->nr_loaders == 1 ? ls->skel : dmascope_bpf__open();
-		if (!ld->skel)
-			break;
-	}
-	if (!ls->skel || !ls->loaders[ls->nr_loaders - 1].skel) {
+	if (!ls->skel) {
 		snprintf(err, errlen, "opening the BPF object failed: %s",
 			 strerror(errno));
 		return -1;
 	}
-	if (ls->nr_loaders > 1) {
+	for (int l = 0; l < ls->nr_loaders; l++) {
+		ls->loaders[l].ls = ls;
+		ls->loaders[l].index = l;
+	}
+	if (ls->nr_loaders == 1) {
+		ls->loaders[0].skel = ls->skel;
+	} else {
 		struct bpf_program *p;
 
+		/* the maps' object loads no program */
 		bpf_object__for_each_program(p, ls->skel->obj)
 			bpf_program__set_autoload(p, false);
 	}
-	if (!live_enable_programs(ls)) {
+	if (!live_assign_programs(ls)) {
 		live_err_no_hook(ls->probe.fentry_why, err, errlen);
 		return -1;
 	}
+	if (ls->nr_loaders == 1)
+		live_enable_loader(ls, &ls->loaders[0]);
 	return 0;
 }
 
@@ -491,13 +490,21 @@ static int share_maps(struct live_source *ls, struct live_loader *l)
 	return 0;
 }
 
-/* Loads a loader's programs and attaches them at once. */
+/*
+ * Opens a loader's copy of the object (beside the others), loads its
+ * programs and attaches them at once.
+ */
 static void *loader_run(void *arg)
 {
 	struct live_loader *l = arg;
 
-	l->rc = share_maps(l->ls, l);
-	if (!l->rc)
+	l->rc = -1;
+	if (!l->skel) {
+		l->skel = dmascope_bpf__open();
+		if (l->skel)
+			live_enable_loader(l->ls, l);
+	}
+	if (l->skel && !share_maps(l->ls, l))
 		l->rc = dmascope_bpf__load(l->skel);
 	l->err = errno;
 	l->t_loaded = dmas_live_now_mono();

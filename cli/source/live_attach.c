@@ -24,16 +24,6 @@ program(struct live_source *ls, const struct live_choice *c, const char *name)
 		ls->loaders[c->loader].skel->obj, name);
 }
 
-static int enable_prog(struct live_source *ls, const struct live_choice *c,
-		       const char *name)
-{
-	struct bpf_program *p = program(ls, c, name);
-
-	if (!p)
-		return -1;
-	return bpf_program__set_autoload(p, true);
-}
-
 /*
  * What a hook costs to load, roughly: the verifier's walk of a
  * scatterlist dwarfs the rest, and an entry and return pair is two loads.
@@ -47,38 +37,57 @@ static int hook_weight(const struct live_hook *h)
 	return w;
 }
 
-int live_enable_programs(struct live_source *ls)
+static bool in_object(const struct dmascope_bpf *skel, const char *name)
+{
+	return name && bpf_object__find_program_by_name(skel->obj, name);
+}
+
+int live_assign_programs(struct live_source *ls)
 {
 	int weight[LIVE_LOADERS] = {0};
-	struct bpf_program *p;
 	int nr = 0;
 
-	for (int l = 0; l < ls->nr_loaders; l++)
-		bpf_object__for_each_program(p, ls->loaders[l].skel->obj)
-			bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		struct live_choice *c = &ls->chosen[i];
 		const struct live_hook *h = c->hook;
 
 		if (!h)
 			continue;
-		/* the loader with the least work so far */
-		c->loader = 0;
-		for (int l = 1; l < ls->nr_loaders; l++)
-			if (weight[l] < weight[c->loader])
-				c->loader = l;
-		if (enable_prog(ls, c, h->prog) ||
-		    (h->prog2 && enable_prog(ls, c, h->prog2))) {
+		if (!in_object(ls->skel, h->prog) ||
+		    (h->prog2 && !in_object(ls->skel, h->prog2))) {
 			snprintf(c->why, sizeof(c->why),
 				 "program missing in the object");
 			c->hook = NULL;
 			continue;
 		}
+		/* the loader with the least work so far */
+		c->loader = 0;
+		for (int l = 1; l < ls->nr_loaders; l++)
+			if (weight[l] < weight[c->loader])
+				c->loader = l;
 		weight[c->loader] += hook_weight(h);
 		ls->loaders[c->loader].programs += h->prog2 ? 2 : 1;
 		nr++;
 	}
 	return nr;
+}
+
+void live_enable_loader(struct live_source *ls, struct live_loader *l)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, l->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		const struct live_choice *c = &ls->chosen[i];
+
+		if (!c->hook || c->loader != l->index)
+			continue;
+		bpf_program__set_autoload(program(ls, c, c->hook->prog), true);
+		if (c->hook->prog2)
+			bpf_program__set_autoload(
+				program(ls, c, c->hook->prog2), true);
+	}
 }
 
 static bool module_loaded(const char *mod)

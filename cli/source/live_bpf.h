@@ -75,7 +75,7 @@ struct live_probe {
 	int fentry_link_fd; /* the fentry test's link, or -1 */
 };
 
-/* Releases the fentry test's link: once the hooks are attached. */
+/* Releases the fentry test's link: once tracing has stopped. */
 void live_probe_release(struct live_probe *p);
 
 /* The hook chosen for one catalogue operation and its links. */
@@ -134,7 +134,8 @@ void live_err_none_attached(char *err, size_t errlen);
 /* One loader's work, for -v and its thread. */
 struct live_loader {
 	struct live_source *ls;
-	struct dmascope_bpf *skel; /* the source's own skel when it is alone */
+	/* the source's own skel when it is alone; else opened by the loader */
+	struct dmascope_bpf *skel;
 	int index;
 	int programs; /* turned on in this object */
 	int rc, err; /* the load's result and errno */
@@ -196,11 +197,13 @@ struct live_source *live_source_of(struct dmas_source *s);
 /* ---- attaching (live_attach.c) ---- */
 
 /*
- * Turns on the chosen programs only, each operation's in one loader's
- * object, the loaders given about equal work; returns how many operations
- * have one.
+ * Gives each chosen operation a loader, the loaders about equal work, and
+ * turns off those whose programs the object lacks; returns how many
+ * operations have one.
  */
-int live_enable_programs(struct live_source *ls);
+int live_assign_programs(struct live_source *ls);
+/* Turns on in l's object only the programs of the operations it loads. */
+void live_enable_loader(struct live_source *ls, struct live_loader *l);
 /* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */
 void live_attach_loader(struct live_source *ls, struct live_loader *l);
 /*

@@ -421,11 +421,15 @@ static int btf_tp_nargs(const struct kernel *k, const char *tp)
 
 /*
  * Loads and attaches an empty fentry program: the only sure test.  Its
- * link stays (p->fentry_link_fd) until the hooks are attached: the first
- * fentry link of all registers the kernel's direct-call ops and the last
- * one's release unregisters them, each a walk of every ftrace record
- * (0.2-0.4 s and 0.15 s in the emulated VM), which the hooks would pay a
- * second time; released after them, it is one trampoline's update.
+ * link stays (p->fentry_link_fd) until tracing stops: the first fentry
+ * link of all registers the kernel's direct-call ops and the last one's
+ * release unregisters them, each a walk of every ftrace record (0.2-0.4 s
+ * and 0.15 s in the emulated VM), which the hooks would pay a second time.
+ * Released while tracing, it would change a trampoline under a running
+ * workload: the kernel then waits for every task to yield (RCU tasks),
+ * and a kernel thread mapping in a loop held that wait, and the reader,
+ * for minutes in the VM.  So it goes at close, and on a function called
+ * rarely (dma_set_mask first), where it costs nothing meanwhile.
  */
 static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 {
@@ -435,8 +439,8 @@ static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 		 .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	static const char *const targets[] = {
-		"dma_unmap_page_attrs", "dma_free_attrs", "device_del", NULL};
+	static const char *const targets[] = {"dma_set_mask", "device_del",
+					      "dma_unmap_page_attrs", NULL};
 	char *why = p->fentry_why;
 	size_t len = sizeof(p->fentry_why);
 	int id = -1, fd, lfd;

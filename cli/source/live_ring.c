@@ -269,8 +269,6 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	ls->sink = sink;
 	dmas_live_deliver_machine(sink, &ls->session, ls->ncpus,
 				  ls->opts.verbose);
-	/* tracing is active: the fentry test's link can go */
-	live_probe_release(&ls->probe);
 	while (!(stop && *stop)) {
 		int n = ring_buffer__poll(ls->rb, POLL_MS);
 
