@@ -323,7 +323,6 @@ static bool empty_btf(struct live_source *ls, char *path, size_t len)
 	if (write(ls->empty_btf_fd, &blob, sizeof(blob)) != sizeof(blob)) {
 		close(ls->empty_btf_fd);
 		ls->empty_btf_fd = -1;
-		ls->probe.fentry_link_fd = -1;
 		return false;
 	}
 	snprintf(path, len, "/proc/self/fd/%d", ls->empty_btf_fd);
