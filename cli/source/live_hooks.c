@@ -421,11 +421,10 @@ static int btf_tp_nargs(const struct kernel *k, const char *tp)
 
 /*
  * Loads and attaches an empty fentry program: the only sure test.  Its
- * link stays (p->fentry_link_fd) until tracing stops: the first fentry
- * link of all registers the kernel's direct-call ops and the last one's
- * release unregisters them, each a walk of every ftrace record (0.2-0.4 s
- * and 0.15 s in the emulated VM), which the hooks would pay a second time.
- * Released while tracing, it would change a trampoline under a running
+ * link stays (p->fentry_link_fd) until tracing stops: released at once, as
+ * the last fentry link it unregistered the kernel's direct-call ops, a walk
+ * of every ftrace record (0.14-0.15 s of the probe step in the emulated
+ * VM), for the hooks to register them again.  Released while tracing, it would change a trampoline under a running
  * workload: the kernel then waits for every task to yield (RCU tasks),
  * and a kernel thread mapping in a loop held that wait, and the reader,
  * for minutes in the VM.  So it goes at close, and on a function called
