@@ -158,7 +158,7 @@ static int nr_loaders(const struct live_choice *chosen)
 
 	for (size_t i = 0; i < live_nr_ops; i++)
 		if (chosen[i].hook)
-			programs += chosen[i].hook->prog2 ? 2 : 1;
+			programs += live_hook_programs(chosen[i].hook);
 	if (env && *env)
 		n = strtol(env, NULL, 10);
 	else if (programs < LIVE_SPLIT_PROGRAMS)

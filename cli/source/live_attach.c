@@ -30,7 +30,7 @@ program(struct live_source *ls, const struct live_choice *c, const char *name)
  */
 static int hook_weight(const struct live_hook *h)
 {
-	int w = h->prog2 ? 2 : 1;
+	int w = live_hook_programs(h);
 
 	if (strstr(h->prog, "_sg"))
 		w *= 4;
@@ -66,7 +66,7 @@ int live_assign_programs(struct live_source *ls)
 			if (weight[l] < weight[c->loader])
 				c->loader = l;
 		weight[c->loader] += hook_weight(h);
-		ls->loaders[c->loader].programs += h->prog2 ? 2 : 1;
+		ls->loaders[c->loader].programs += live_hook_programs(h);
 		nr++;
 	}
 	return nr;

@@ -42,6 +42,12 @@ struct live_hook {
 
 #define LIVE_MAX_HOOKS 4
 
+/* The programs a hook loads: two for an entry and return pair. */
+static inline int live_hook_programs(const struct live_hook *h)
+{
+	return h->prog2 ? 2 : 1;
+}
+
 /* An operation we trace, with its hooks in order of preference. */
 struct live_op {
 	const char *name;
