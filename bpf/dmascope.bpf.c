@@ -642,42 +642,131 @@ static __always_inline __u64 read_handle(dma_addr_t *p)
 	return h;
 }
 
+/*
+ * ==== catchers: calls made from an interrupt taken inside a hook's program
+ * ====
+ *
+ * A program never runs twice at once on one CPU: a hooked call made from an
+ * interrupt taken while the hook's program runs there is skipped by the
+ * kernel and only counted (the program's recursion_misses).  An unmap so
+ * skipped would show as a leak.  Hooks called from interrupts as well as
+ * from tasks therefore load a second program on the same attach point, the
+ * catcher.  The first program raises its flag in guard_running while it
+ * runs; the catcher does the work only while that flag is up on its CPU,
+ * which is exactly when the kernel skipped the first program for the call
+ * the catcher sees (the flag is up only inside the first program, which
+ * the kernel counts as running for longer).  Either order of the two on
+ * the attach point works.  What the catchers did is counted in
+ * guard_caught, so that user space counts as lost only the skipped calls
+ * nobody caught: a call from an interrupt taken inside the catcher itself,
+ * or in the few instructions of the first program's entry and exit that
+ * its flag does not cover.
+ */
+struct guard_flags {
+	__u8 on[DMAS_GUARD_NR];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct guard_flags);
+} guard_running SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DMAS_GUARD_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} guard_caught SEC(".maps");
+
+#define guard_barrier() asm volatile("" ::: "memory")
+
+static __always_inline volatile __u8 *guard_flag(__u32 g)
+{
+	__u32 zero = 0;
+	struct guard_flags *f = bpf_map_lookup_elem(&guard_running, &zero);
+
+	return f && g < DMAS_GUARD_NR ? &f->on[g] : NULL;
+}
+
+static __always_inline void guard_count(__u32 g)
+{
+	__u64 *n = bpf_map_lookup_elem(&guard_caught, &g);
+
+	if (n)
+		(*n)++;
+}
+
+/* The first program: call, with its flag up. */
+#define GUARDED(g, call)                            \
+	({                                          \
+		volatile __u8 *on_ = guard_flag(g); \
+		int r_;                             \
+		if (on_)                            \
+			*on_ = 1;                   \
+		guard_barrier();                    \
+		r_ = (call);                        \
+		guard_barrier();                    \
+		if (on_)                            \
+			*on_ = 0;                   \
+		r_;                                 \
+	})
+
+/* The catcher: call only while the first program runs on this CPU. */
+#define CAUGHT(g, call)                             \
+	({                                          \
+		volatile __u8 *on_ = guard_flag(g); \
+		int r_ = 0;                         \
+		if (on_ && *on_) {                  \
+			guard_count(g);             \
+			r_ = (call);                \
+		}                                   \
+		r_;                                 \
+	})
+
+/*
+ * A hook with a catcher: name on sec, and catch_name on the same attach
+ * point, both with the arguments args and the work call.
+ */
+#define GUARDED_PROG(sec, name, g, call, args...) \
+	SEC(sec)                                  \
+	int BPF_PROG(name, args)                  \
+	{                                         \
+		return GUARDED(g, call);          \
+	}                                         \
+	SEC(sec)                                  \
+	int BPF_PROG(catch_##name, args)          \
+	{                                         \
+		return CAUGHT(g, call);           \
+	}
+
 /* ==== tp_btf: dma:* tracepoints (new kernels) ==== */
 
-SEC("tp_btf/dma_map_phys")
-int BPF_PROG(tp_dma_map_phys, struct device *dev, phys_addr_t phys,
-	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
-	     unsigned long attrs)
-{
-	return on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
-		      DMAS_EV_MAP);
-}
+GUARDED_PROG("tp_btf/dma_map_phys", tp_dma_map_phys, DMAS_GUARD_MAP,
+	     (on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
+		     DMAS_EV_MAP)),
+	     struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
 
-SEC("tp_btf/dma_unmap_phys")
-int BPF_PROG(tp_dma_unmap_phys, struct device *dev, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
-{
-	return on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
-			DMAS_EV_UNMAP);
-}
+GUARDED_PROG("tp_btf/dma_unmap_phys", tp_dma_unmap_phys, DMAS_GUARD_UNMAP,
+	     (on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
+		       DMAS_EV_UNMAP)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
 
 /* The same events under their names of 6.12 to 6.17. */
-SEC("tp_btf/dma_map_page")
-int BPF_PROG(tp_dma_map_page, struct device *dev, phys_addr_t phys,
-	     dma_addr_t addr, size_t size, enum dma_data_direction dir,
-	     unsigned long attrs)
-{
-	return on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
-		      DMAS_EV_MAP);
-}
+GUARDED_PROG("tp_btf/dma_map_page", tp_dma_map_page, DMAS_GUARD_MAP,
+	     (on_map(ctx, HOOK_TP, dev, phys, addr, size, dir, attrs,
+		     DMAS_EV_MAP)),
+	     struct device *dev, phys_addr_t phys, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
 
-SEC("tp_btf/dma_unmap_page")
-int BPF_PROG(tp_dma_unmap_page, struct device *dev, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
-{
-	return on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
-			DMAS_EV_UNMAP);
-}
+GUARDED_PROG("tp_btf/dma_unmap_page", tp_dma_unmap_page, DMAS_GUARD_UNMAP,
+	     (on_unmap(ctx, HOOK_TP, dev, addr, size, dir, attrs,
+		       DMAS_EV_UNMAP)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
 
 SEC("tp_btf/dma_map_resource")
 int BPF_PROG(tp_dma_map_resource, struct device *dev, phys_addr_t phys,
@@ -696,13 +785,10 @@ int BPF_PROG(tp_dma_unmap_resource, struct device *dev, dma_addr_t addr,
 			DMAS_EV_UNMAP_RESOURCE);
 }
 
-SEC("tp_btf/dma_map_sg")
-int BPF_PROG(tp_dma_map_sg, struct device *dev, struct scatterlist *sgl,
-	     int nents, int ents, enum dma_data_direction dir,
-	     unsigned long attrs)
-{
-	return on_map_sg(ctx, HOOK_TP, dev, sgl, nents, ents, dir, attrs);
-}
+GUARDED_PROG("tp_btf/dma_map_sg", tp_dma_map_sg, DMAS_GUARD_MAP_SG,
+	     (on_map_sg(ctx, HOOK_TP, dev, sgl, nents, ents, dir, attrs)),
+	     struct device *dev, struct scatterlist *sgl, int nents, int ents,
+	     enum dma_data_direction dir, unsigned long attrs)
 
 SEC("tp_btf/dma_map_sg_err")
 int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl,
@@ -712,45 +798,39 @@ int BPF_PROG(tp_dma_map_sg_err, struct device *dev, struct scatterlist *sgl,
 	return on_map_sg(ctx, HOOK_TP, dev, sgl, nents, 0, dir, attrs);
 }
 
-SEC("tp_btf/dma_unmap_sg")
-int BPF_PROG(tp_dma_unmap_sg, struct device *dev, struct scatterlist *sgl,
-	     int nents, enum dma_data_direction dir, unsigned long attrs)
-{
-	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, attrs,
-		     DMAS_EV_UNMAP_SG);
-}
+GUARDED_PROG("tp_btf/dma_unmap_sg", tp_dma_unmap_sg, DMAS_GUARD_UNMAP_SG,
+	     (on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, attrs,
+		    DMAS_EV_UNMAP_SG)),
+	     struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
 
-SEC("tp_btf/dma_sync_single_for_cpu")
-int BPF_PROG(tp_dma_sync_single_for_cpu, struct device *dev, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir)
-{
-	return on_sync(ctx, HOOK_TP, dev, addr, size, dir,
-		       DMAS_EV_SYNC_FOR_CPU);
-}
+GUARDED_PROG("tp_btf/dma_sync_single_for_cpu", tp_dma_sync_single_for_cpu,
+	     DMAS_GUARD_SYNC_CPU,
+	     (on_sync(ctx, HOOK_TP, dev, addr, size, dir,
+		      DMAS_EV_SYNC_FOR_CPU)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
 
-SEC("tp_btf/dma_sync_single_for_device")
-int BPF_PROG(tp_dma_sync_single_for_device, struct device *dev, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir)
-{
-	return on_sync(ctx, HOOK_TP, dev, addr, size, dir,
-		       DMAS_EV_SYNC_FOR_DEVICE);
-}
+GUARDED_PROG("tp_btf/dma_sync_single_for_device", tp_dma_sync_single_for_device,
+	     DMAS_GUARD_SYNC_DEVICE,
+	     (on_sync(ctx, HOOK_TP, dev, addr, size, dir,
+		      DMAS_EV_SYNC_FOR_DEVICE)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
 
-SEC("tp_btf/dma_sync_sg_for_cpu")
-int BPF_PROG(tp_dma_sync_sg_for_cpu, struct device *dev,
-	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
-{
-	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
-		     DMAS_EV_SYNC_SG_FOR_CPU);
-}
+GUARDED_PROG("tp_btf/dma_sync_sg_for_cpu", tp_dma_sync_sg_for_cpu,
+	     DMAS_GUARD_SYNC_SG_CPU,
+	     (on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
+		    DMAS_EV_SYNC_SG_FOR_CPU)),
+	     struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir)
 
-SEC("tp_btf/dma_sync_sg_for_device")
-int BPF_PROG(tp_dma_sync_sg_for_device, struct device *dev,
-	     struct scatterlist *sgl, int nents, enum dma_data_direction dir)
-{
-	return on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
-		     DMAS_EV_SYNC_SG_FOR_DEVICE);
-}
+GUARDED_PROG("tp_btf/dma_sync_sg_for_device", tp_dma_sync_sg_for_device,
+	     DMAS_GUARD_SYNC_SG_DEVICE,
+	     (on_sg(ctx, HOOK_TP, dev, sgl, nents, dir, 0,
+		    DMAS_EV_SYNC_SG_FOR_DEVICE)),
+	     struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir)
 
 SEC("tp_btf/dma_alloc")
 int BPF_PROG(tp_dma_alloc, struct device *dev, void *vaddr, dma_addr_t addr,
@@ -790,30 +870,25 @@ int BPF_PROG(tp_dma_free_pages, struct device *dev, void *vaddr,
 /* ==== fentry/fexit on the DMA API (kernels with BTF, no dma:* tracepoints)
  * ==== */
 
-SEC("fexit/dma_map_page_attrs")
-int BPF_PROG(fexit_dma_map_page_attrs, struct device *dev, struct page *page,
-	     size_t offset, size_t size, enum dma_data_direction dir,
-	     unsigned long attrs, dma_addr_t ret)
-{
-	return on_map_page(ctx, HOOK_TRAMP, dev, page, offset, ret, size, dir,
-			   attrs, DMAS_EV_MAP);
-}
+GUARDED_PROG("fexit/dma_map_page_attrs", fexit_dma_map_page_attrs,
+	     DMAS_GUARD_MAP,
+	     (on_map_page(ctx, HOOK_TRAMP, dev, page, offset, ret, size, dir,
+			  attrs, DMAS_EV_MAP)),
+	     struct device *dev, struct page *page, size_t offset, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
 
-SEC("fentry/dma_unmap_page_attrs")
-int BPF_PROG(fentry_dma_unmap_page_attrs, struct device *dev, dma_addr_t addr,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
-{
-	return on_unmap(ctx, HOOK_TRAMP, dev, addr, size, dir, attrs,
-			DMAS_EV_UNMAP);
-}
+GUARDED_PROG("fentry/dma_unmap_page_attrs", fentry_dma_unmap_page_attrs,
+	     DMAS_GUARD_UNMAP,
+	     (on_unmap(ctx, HOOK_TRAMP, dev, addr, size, dir, attrs,
+		       DMAS_EV_UNMAP)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
 
-SEC("fexit/dma_map_sg_attrs")
-int BPF_PROG(fexit_dma_map_sg_attrs, struct device *dev, struct scatterlist *sg,
-	     int nents, enum dma_data_direction dir, unsigned long attrs,
-	     int ret)
-{
-	return on_map_sg(ctx, HOOK_TRAMP, dev, sg, nents, ret, dir, attrs);
-}
+GUARDED_PROG("fexit/dma_map_sg_attrs", fexit_dma_map_sg_attrs,
+	     DMAS_GUARD_MAP_SG,
+	     (on_map_sg(ctx, HOOK_TRAMP, dev, sg, nents, ret, dir, attrs)),
+	     struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs, int ret)
 
 SEC("fexit/dma_map_sgtable")
 int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
@@ -824,46 +899,40 @@ int BPF_PROG(fexit_dma_map_sgtable, struct device *dev, struct sg_table *sgt,
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), dir, attrs);
 }
 
-SEC("fentry/dma_unmap_sg_attrs")
-int BPF_PROG(fentry_dma_unmap_sg_attrs, struct device *dev,
-	     struct scatterlist *sg, int nents, enum dma_data_direction dir,
-	     unsigned long attrs)
-{
-	return on_sg(ctx, HOOK_TRAMP, dev, sg, nents, dir, attrs,
-		     DMAS_EV_UNMAP_SG);
-}
+GUARDED_PROG("fentry/dma_unmap_sg_attrs", fentry_dma_unmap_sg_attrs,
+	     DMAS_GUARD_UNMAP_SG,
+	     (on_sg(ctx, HOOK_TRAMP, dev, sg, nents, dir, attrs,
+		    DMAS_EV_UNMAP_SG)),
+	     struct device *dev, struct scatterlist *sg, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
 
-SEC("fentry/dma_sync_single_for_cpu")
-int BPF_PROG(fentry_dma_sync_single_for_cpu, struct device *dev,
-	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
-{
-	return on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
-		       DMAS_EV_SYNC_FOR_CPU);
-}
+GUARDED_PROG("fentry/dma_sync_single_for_cpu", fentry_dma_sync_single_for_cpu,
+	     DMAS_GUARD_SYNC_CPU,
+	     (on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
+		      DMAS_EV_SYNC_FOR_CPU)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
 
-SEC("fentry/dma_sync_single_for_device")
-int BPF_PROG(fentry_dma_sync_single_for_device, struct device *dev,
-	     dma_addr_t addr, size_t size, enum dma_data_direction dir)
-{
-	return on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
-		       DMAS_EV_SYNC_FOR_DEVICE);
-}
+GUARDED_PROG("fentry/dma_sync_single_for_device",
+	     fentry_dma_sync_single_for_device, DMAS_GUARD_SYNC_DEVICE,
+	     (on_sync(ctx, HOOK_TRAMP, dev, addr, size, dir,
+		      DMAS_EV_SYNC_FOR_DEVICE)),
+	     struct device *dev, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir)
 
-SEC("fentry/dma_sync_sg_for_cpu")
-int BPF_PROG(fentry_dma_sync_sg_for_cpu, struct device *dev,
-	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
-{
-	return on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
-		     DMAS_EV_SYNC_SG_FOR_CPU);
-}
+GUARDED_PROG("fentry/dma_sync_sg_for_cpu", fentry_dma_sync_sg_for_cpu,
+	     DMAS_GUARD_SYNC_SG_CPU,
+	     (on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
+		    DMAS_EV_SYNC_SG_FOR_CPU)),
+	     struct device *dev, struct scatterlist *sg, int nelems,
+	     enum dma_data_direction dir)
 
-SEC("fentry/dma_sync_sg_for_device")
-int BPF_PROG(fentry_dma_sync_sg_for_device, struct device *dev,
-	     struct scatterlist *sg, int nelems, enum dma_data_direction dir)
-{
-	return on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
-		     DMAS_EV_SYNC_SG_FOR_DEVICE);
-}
+GUARDED_PROG("fentry/dma_sync_sg_for_device", fentry_dma_sync_sg_for_device,
+	     DMAS_GUARD_SYNC_SG_DEVICE,
+	     (on_sg(ctx, HOOK_TRAMP, dev, sg, nelems, dir, 0,
+		    DMAS_EV_SYNC_SG_FOR_DEVICE)),
+	     struct device *dev, struct scatterlist *sg, int nelems,
+	     enum dma_data_direction dir)
 
 SEC("fexit/dma_alloc_attrs")
 int BPF_PROG(fexit_dma_alloc_attrs, struct device *dev, size_t size,
@@ -939,20 +1008,16 @@ int BPF_PROG(fentry_dma_pool_destroy, void *pool)
 	return on_pool(ctx, HOOK_TRAMP, pool, 0, 0, DMAS_EV_POOL_DESTROY);
 }
 
-SEC("fexit/dma_pool_alloc")
-int BPF_PROG(fexit_dma_pool_alloc, void *pool, gfp_t flags, dma_addr_t *handle,
-	     void *ret)
-{
-	return on_pool(ctx, HOOK_TRAMP, pool, (__u64)ret,
-		       ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC);
-}
+GUARDED_PROG("fexit/dma_pool_alloc", fexit_dma_pool_alloc,
+	     DMAS_GUARD_POOL_ALLOC,
+	     (on_pool(ctx, HOOK_TRAMP, pool, (__u64)ret,
+		      ret ? read_handle(handle) : 0, DMAS_EV_POOL_ALLOC)),
+	     void *pool, gfp_t flags, dma_addr_t *handle, void *ret)
 
-SEC("fentry/dma_pool_free")
-int BPF_PROG(fentry_dma_pool_free, void *pool, void *vaddr, dma_addr_t dma)
-{
-	return on_pool(ctx, HOOK_TRAMP, pool, (__u64)vaddr, dma,
-		       DMAS_EV_POOL_FREE);
-}
+GUARDED_PROG("fentry/dma_pool_free", fentry_dma_pool_free, DMAS_GUARD_POOL_FREE,
+	     (on_pool(ctx, HOOK_TRAMP, pool, (__u64)vaddr, dma,
+		      DMAS_EV_POOL_FREE)),
+	     void *pool, void *vaddr, dma_addr_t dma)
 
 /*
  * ==== kprobes/kretprobes: the same functions where fentry is not allowed ====

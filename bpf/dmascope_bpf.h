@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * dmascope_bpf.h - what only the BPF object and its loader (the live source)
- * share: the device table's size and the drop counters' slots.  Events and
- * device records are in cli/event.h, the per-device counters (dev_counters)
- * in cli/event_count.h.
+ * share: the device table's size, the drop counters' and the catchers'
+ * slots.  Events and device records are in cli/event.h, the per-device
+ * counters (dev_counters) in cli/event_count.h.
  */
 #ifndef DMASCOPE_BPF_H
 #define DMASCOPE_BPF_H
@@ -20,6 +20,26 @@ enum {
 	DMAS_DROP_STACK = 1, /* bpf_get_stackid failed (map full, collision) */
 	DMAS_DROP_DEVTABLE = 2, /* more devices than DMAS_BPF_MAX_DEVICES */
 	DMAS_DROP_NR
+};
+
+/*
+ * Hooks called from interrupts as well as from tasks, each with a catcher
+ * (dmascope.bpf.c: GUARDED_PROG): slots of `guard_running` and the per-CPU
+ * `guard_caught` array.  The catalogue (cli/source/live_hooks.c) names the
+ * slot of each hook that has one.
+ */
+enum {
+	DMAS_GUARD_MAP = 0,
+	DMAS_GUARD_UNMAP,
+	DMAS_GUARD_MAP_SG,
+	DMAS_GUARD_UNMAP_SG,
+	DMAS_GUARD_SYNC_CPU,
+	DMAS_GUARD_SYNC_DEVICE,
+	DMAS_GUARD_SYNC_SG_CPU,
+	DMAS_GUARD_SYNC_SG_DEVICE,
+	DMAS_GUARD_POOL_ALLOC,
+	DMAS_GUARD_POOL_FREE,
+	DMAS_GUARD_NR
 };
 
 /*

@@ -37,15 +37,28 @@ struct live_hook {
 	int nargs; /* tp_btf: arguments the program expects */
 	const char *prog; /* the program, or the entry program of AT_BOTH */
 	const char *prog2; /* AT_BOTH: the return program */
+	/*
+	 * AT_CALL, AT_RETURN: the catcher on the same attach point, which
+	 * does the work of calls made from an interrupt taken inside prog
+	 * (dmascope.bpf.c: GUARDED_PROG), and its slot (DMAS_GUARD_*)
+	 */
+	const char *catcher;
+	int guard;
 	const char *kernels; /* which kernels offer it, when that differs */
 };
 
 #define LIVE_MAX_HOOKS 4
 
-/* The programs a hook loads: two for an entry and return pair. */
+/* A hook's second program: the return program or the catcher, or NULL. */
+static inline const char *live_hook_second(const struct live_hook *h)
+{
+	return h->prog2 ? h->prog2 : h->catcher;
+}
+
+/* The programs a hook loads: two with a return program or a catcher. */
 static inline int live_hook_programs(const struct live_hook *h)
 {
-	return h->prog2 ? 2 : 1;
+	return live_hook_second(h) ? 2 : 1;
 }
 
 /* An operation we trace, with its hooks in order of preference. */
@@ -92,6 +105,7 @@ struct live_choice {
 	int fds[2]; /* the linked programs' fds, for their miss counts */
 	uint64_t misses_seen[2]; /* recursion_misses already counted */
 	uint64_t missed; /* calls its programs missed while tracing */
+	uint64_t caught; /* of the first program's misses, caught */
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
 	int loader; /* which object loads its programs (live_source.loaders) */

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "../../bpf/dmascope_bpf.h"
 #include "source/live_bpf.h"
 #include "source/nameidx.h"
 
@@ -53,6 +54,25 @@ static const struct {
 	{                                                                \
 		.family = FAM_FENTRY, .attach = AT_RETURN, .target = #f, \
 		.prog = "fexit_" #f,                                     \
+	}
+/* The same with a catcher (live_hook.catcher) in slot DMAS_GUARD_g */
+#define TP_CATCH(t, n, k, g)                                             \
+	{                                                                \
+		.family = FAM_TP_BTF, .attach = AT_CALL, .target = #t,   \
+		.nargs = n, .prog = "tp_" #t, .catcher = "catch_tp_" #t, \
+		.guard = DMAS_GUARD_##g, .kernels = k,                   \
+	}
+#define FENTRY_CATCH(f, g)                                             \
+	{                                                              \
+		.family = FAM_FENTRY, .attach = AT_CALL, .target = #f, \
+		.prog = "fentry_" #f, .catcher = "catch_fentry_" #f,   \
+		.guard = DMAS_GUARD_##g,                               \
+	}
+#define FEXIT_CATCH(f, g)                                                \
+	{                                                                \
+		.family = FAM_FENTRY, .attach = AT_RETURN, .target = #f, \
+		.prog = "fexit_" #f, .catcher = "catch_fexit_" #f,       \
+		.guard = DMAS_GUARD_##g,                                 \
 	}
 #define FENTRY_FEXIT(f)                                                \
 	{                                                              \
@@ -94,15 +114,20 @@ static const struct {
 const struct live_op live_catalogue[] = {
 	{.name = "map",
 	 .dma_api = true,
-	 .hooks = {TP(dma_map_phys, 6, K_PHYS), TP(dma_map_page, 6, K_PAGE),
-		   FEXIT(dma_map_page_attrs), KRETPROBE(dma_map_page_attrs)}},
+	 .hooks = {TP_CATCH(dma_map_phys, 6, K_PHYS, MAP),
+		   TP_CATCH(dma_map_page, 6, K_PAGE, MAP),
+		   FEXIT_CATCH(dma_map_page_attrs, MAP),
+		   KRETPROBE(dma_map_page_attrs)}},
 	{.name = "unmap",
 	 .dma_api = true,
-	 .hooks = {TP(dma_unmap_phys, 5, K_PHYS), TP(dma_unmap_page, 5, K_PAGE),
-		   FENTRY(dma_unmap_page_attrs), KPROBE(dma_unmap_page_attrs)}},
+	 .hooks = {TP_CATCH(dma_unmap_phys, 5, K_PHYS, UNMAP),
+		   TP_CATCH(dma_unmap_page, 5, K_PAGE, UNMAP),
+		   FENTRY_CATCH(dma_unmap_page_attrs, UNMAP),
+		   KPROBE(dma_unmap_page_attrs)}},
 	{.name = "map_sg",
 	 .dma_api = true,
-	 .hooks = {TP(dma_map_sg, 6, K_612), FEXIT(dma_map_sg_attrs),
+	 .hooks = {TP_CATCH(dma_map_sg, 6, K_612, MAP_SG),
+		   FEXIT_CATCH(dma_map_sg_attrs, MAP_SG),
 		   KRETPROBE(dma_map_sg_attrs)}},
 	{.name = "map_sg_err",
 	 .dma_api = true,
@@ -115,26 +140,28 @@ const struct live_op live_catalogue[] = {
 	 .hooks = {FEXIT(dma_map_sgtable), KRETPROBE(dma_map_sgtable)}},
 	{.name = "unmap_sg",
 	 .dma_api = true,
-	 .hooks = {TP(dma_unmap_sg, 5, K_612), FENTRY(dma_unmap_sg_attrs),
+	 .hooks = {TP_CATCH(dma_unmap_sg, 5, K_612, UNMAP_SG),
+		   FENTRY_CATCH(dma_unmap_sg_attrs, UNMAP_SG),
 		   KPROBE(dma_unmap_sg_attrs)}},
 	{.name = "sync_for_cpu",
 	 .dma_api = true,
-	 .hooks = {TP(dma_sync_single_for_cpu, 4, K_612),
-		   FENTRY(dma_sync_single_for_cpu),
+	 .hooks = {TP_CATCH(dma_sync_single_for_cpu, 4, K_612, SYNC_CPU),
+		   FENTRY_CATCH(dma_sync_single_for_cpu, SYNC_CPU),
 		   KPROBE(dma_sync_single_for_cpu)}},
 	{.name = "sync_for_device",
 	 .dma_api = true,
-	 .hooks = {TP(dma_sync_single_for_device, 4, K_612),
-		   FENTRY(dma_sync_single_for_device),
+	 .hooks = {TP_CATCH(dma_sync_single_for_device, 4, K_612, SYNC_DEVICE),
+		   FENTRY_CATCH(dma_sync_single_for_device, SYNC_DEVICE),
 		   KPROBE(dma_sync_single_for_device)}},
 	{.name = "sync_sg_for_cpu",
 	 .dma_api = true,
-	 .hooks = {TP(dma_sync_sg_for_cpu, 4, K_612),
-		   FENTRY(dma_sync_sg_for_cpu), KPROBE(dma_sync_sg_for_cpu)}},
+	 .hooks = {TP_CATCH(dma_sync_sg_for_cpu, 4, K_612, SYNC_SG_CPU),
+		   FENTRY_CATCH(dma_sync_sg_for_cpu, SYNC_SG_CPU),
+		   KPROBE(dma_sync_sg_for_cpu)}},
 	{.name = "sync_sg_for_device",
 	 .dma_api = true,
-	 .hooks = {TP(dma_sync_sg_for_device, 4, K_612),
-		   FENTRY(dma_sync_sg_for_device),
+	 .hooks = {TP_CATCH(dma_sync_sg_for_device, 4, K_612, SYNC_SG_DEVICE),
+		   FENTRY_CATCH(dma_sync_sg_for_device, SYNC_SG_DEVICE),
 		   KPROBE(dma_sync_sg_for_device)}},
 	{.name = "map_resource",
 	 .dma_api = true,
@@ -174,10 +201,12 @@ const struct live_op live_catalogue[] = {
 	 .hooks = {FENTRY(dma_pool_destroy), KPROBE(dma_pool_destroy)}},
 	{.name = "pool_alloc",
 	 .dma_api = true,
-	 .hooks = {FEXIT(dma_pool_alloc), KRETPROBE(dma_pool_alloc)}},
+	 .hooks = {FEXIT_CATCH(dma_pool_alloc, POOL_ALLOC),
+		   KRETPROBE(dma_pool_alloc)}},
 	{.name = "pool_free",
 	 .dma_api = true,
-	 .hooks = {FENTRY(dma_pool_free), KPROBE(dma_pool_free)}},
+	 .hooks = {FENTRY_CATCH(dma_pool_free, POOL_FREE),
+		   KPROBE(dma_pool_free)}},
 	/* the IOVA API: no tracepoints, the exported functions */
 	{.name = "iova_alloc",
 	 .dma_api = true,

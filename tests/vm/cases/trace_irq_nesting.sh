@@ -1,17 +1,18 @@
-# trace_irq_nesting.sh - hooked calls made from an interrupt taken while
-# the same hook's program runs on that CPU: the kernel skips the nested
-# run (a program never runs twice at once on one CPU) and counts it in the
-# program's recursion_misses.  vdmac's stream completes in hardirq, where
-# its callback syncs, touches and re-submits its buffer, while two loops
-# run the memcpy scenario (syncs, descriptors, CPU accesses) in process
-# context: all good clients.  What must hold whatever the interleaving:
-# no certain finding; a finding at all only after a counted loss, marked
-# uncertain; the report's skipped calls equal the -v lines that name their
-# hooks; nothing lost in the ring.  How many runs were skipped is printed
-# (it varies with the timing).  The same under the tracefs source, whose
-# kprobes miss hits the same way (kprobe_profile).  The guest records and
-# replays; the JSON reports and the -v lines are checked by
-# trace_irq_nesting.host.
+# trace_irq_nesting.sh - hooked calls made from an interrupt taken while the
+# same hook's program runs on that CPU: the kernel skips the nested run (a
+# program never runs twice at once on one CPU) and counts it in the
+# program's recursion_misses; the DMA API hooks' catchers trace such calls
+# (the syncs here), so that only the rest are lost.  vdmac's stream
+# completes in hardirq, where its callback syncs, touches and re-submits its
+# buffer, while two loops run the memcpy scenario (syncs, descriptors, CPU
+# accesses) in process context: all good clients.  What must hold whatever
+# the interleaving: no certain finding; a finding at all only after a
+# counted loss, marked uncertain; the report's skipped calls equal the -v
+# lines that name their hooks; nothing lost in the ring.  How many runs were
+# skipped is printed (it varies with the timing).  The same under the
+# tracefs source, whose kprobes miss hits the same way (kprobe_profile).
+# The guest records and replays; the JSON reports and the -v lines are
+# checked by trace_irq_nesting.host.
 # vm-needs: dmatrace vdmac
 # vm-timeout: 300
 . /etc/vm-lib.sh
