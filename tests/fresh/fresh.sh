@@ -177,15 +177,22 @@ timed() {
 # (demo.truth): every planted bug, nothing else (the NVMe and e1000e traffic
 # is clean).  Truth lines that need an unbind or an option the demo does not
 # give do not apply.  Compared by id, device, address and size, both ways.
+# One exception, named when it applies: where the kernel skipped hooked
+# calls (recursion losses the catchers did not catch, counted in the
+# report), a finding marked uncertain for them is tolerated, not required.
 demo_findings_ok() {
-	local d=$1/root/dmascope/build/demo want
+	local d=$1/root/dmascope/build/demo j=$logdir/demo.json want unc
 	[ -s "$d/demo.truth" ] || {
 		echo "# no ground truth in $d/demo.truth"
 		return 1
 	}
 	want=$(truth_expected "$d/demo.truth" "" 0)
-	"$1/root/dmascope/build/dmatrace" replay --json "$d/demo.dmat" >"$logdir/demo.json"
-	[ -n "$want" ] && truth_same "$want" "$(truth_findings "$logdir/demo.json")"
+	"$1/root/dmascope/build/dmatrace" replay --json "$d/demo.dmat" >"$j"
+	unc=$(jq -r 'select(.lost_by.recursion > 0) | .findings[] | select(.uncertain) |
+		"?\(.id) \(.device // "none") \(.addr) \(.size) \(.consequences // 0)"' "$j")
+	[ -n "$unc" ] && printf '%s\n' "$unc" |
+		sed "s/^?/# uncertain after $(jq .lost_by.recursion "$j") calls the kernel skipped (tolerated if not in the truth): /"
+	[ -n "$want" ] && truth_same "$want${unc:+$'\n'$unc}" "$(truth_findings "$j")"
 }
 
 run_demo() {
