@@ -215,32 +215,28 @@ static uint64_t guard_caught(const struct live_source *ls, uint32_t g)
 
 /*
  * A hook with a catcher lost only the first program's misses the catcher
- * did not catch; the catcher's own misses are calls the first program
- * ran.  The catcher's count is read first, so that it never exceeds the
- * misses read after it; a call read between the kernel's count of the
- * miss and the catcher's count of the catch counts as lost (on the safe
- * side: nearby findings are marked uncertain).
+ * did not catch (misses_seen[0] then counts those); the catcher's own
+ * misses are calls the first program ran.  The catcher's count is read
+ * first, so that it never exceeds the misses read after it; a call read
+ * between the kernel's count of the miss and the catcher's count of the
+ * catch counts as lost (on the safe side: nearby findings are marked
+ * uncertain).
  */
 static uint64_t new_misses(struct live_source *ls, struct live_choice *c)
 {
-	uint64_t sum = 0, m, caught;
+	const struct live_hook *h = c->hook;
+	uint64_t sum = 0, m, caught = 0;
 
-	if (c->hook->catcher) {
-		caught = guard_caught(ls, (uint32_t)c->hook->guard);
-		if (!c->links[0] || !prog_misses(c->fds[0], &m))
-			return 0;
-		c->caught = caught < m ? caught : m;
-		m -= c->caught;
-		if (m <= c->misses_seen[0])
-			return 0;
-		sum = m - c->misses_seen[0];
-		c->misses_seen[0] = m;
-		c->missed += sum;
-		return sum;
-	}
-	for (int j = 0; j < 2; j++) {
-		if (!c->links[j] || !prog_misses(c->fds[j], &m) ||
-		    m <= c->misses_seen[j])
+	if (h->catcher)
+		caught = guard_caught(ls, (uint32_t)h->guard);
+	for (int j = 0; j < (h->catcher ? 1 : 2); j++) {
+		if (!c->links[j] || !prog_misses(c->fds[j], &m))
+			continue;
+		if (h->catcher) {
+			c->caught = caught < m ? caught : m;
+			m -= c->caught;
+		}
+		if (m <= c->misses_seen[j])
 			continue;
 		c->missed += m - c->misses_seen[j];
 		sum += m - c->misses_seen[j];
