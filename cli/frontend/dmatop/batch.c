@@ -276,11 +276,21 @@ static void print_json(const struct top *t, const struct frame *fr, FILE *out)
 static uint64_t skip_idle(struct top *t, uint64_t step)
 {
 	struct feed *f = t->feed;
-	uint64_t rel, k = 0;
+	uint64_t rel, target = 0, k = 0;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->blocked && f->have_origin && f->next_ts > f->origin) {
-		rel = f->next_ts - f->origin;
+	/*
+	 * What comes next: the event held beyond the playhead, or, once the
+	 * source is done, the recording's end (a trailer may end it long
+	 * after its last event, or a recording without events long after
+	 * its start).
+	 */
+	if (f->blocked && f->have_origin)
+		target = f->next_ts;
+	else if (f->done)
+		target = f->last_ts;
+	if (target > f->origin) {
+		rel = target - f->origin;
 		if (rel > f->playhead &&
 		    (rel - f->playhead - 1) / step > IDLE_FRAMES_MAX) {
 			k = (rel - f->playhead - 1) / step;
