@@ -679,6 +679,11 @@ else
 		"4096 0 512 0 8192 0 "
 	contains "clean protobuf: a counter track for the NUMA node" "$p" 'parent=0 counter=1 name="NUMA node 0: outstanding bytes"'
 	contains "clean protobuf: arguments by interned name, addresses as pointers" "$p" '"addr"=4096 "size"=4096 "dir"="from-device"'
+	gen huge-sizes && pb huge-sizes
+	dev_ctr=$(awk '$1 == "track" && $3 == "parent=1001" && $4 == "counter=1" { split($2, u, "="); print u[2] }' "$T/huge-sizes.pb.txt")
+	expect "huge-sizes protobuf: outstanding bytes past INT64_MAX show capped, and come back exactly" \
+		"$(awk -v u="$dev_ctr" '$3 == "type=TYPE_COUNTER" && $4 == "track=" u { sub(/value=/, "", $8); print $8 }' "$T/huge-sizes.pb.txt" | tr '\n' ' ')" \
+		"8070450532247928832 9223372036854775807 8070450532247928832 0 "
 	p=$T/leak.pb.txt
 	expect "leak protobuf: findings are instants with their id" \
 		"$(grep 'cat="finding"' "$p" | grep -o 'name="[^"]*"' | sort | tr '\n' ' ')" 'name="leak-at-unbind" name="map-error" '

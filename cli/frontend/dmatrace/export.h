@@ -89,8 +89,11 @@ uint64_t pfpb_flow_id(uint32_t dev, uint64_t addr, uint64_t map_ts);
 void pfpb_flow_start(struct pfpb *pb, uint64_t id); /* only if one ends it */
 void pfpb_flow_end(struct pfpb *pb, uint64_t id);
 void pfpb_ev_close(struct pfpb *pb);
-/* Outstanding bytes of a device (in its group) and of its NUMA node. */
+/*
+ * Outstanding bytes of a device (in its group) and of its NUMA node: a
+ * mapping of size bytes begins, or ends.
+ */
 void pfpb_outstanding(struct pfpb *pb, uint32_t dev, uint32_t dev_pid,
-		      int32_t node, int64_t delta, uint64_t ts);
+		      int32_t node, uint64_t size, bool ends, uint64_t ts);
 
 #endif /* DMATRACE_EXPORT_H */

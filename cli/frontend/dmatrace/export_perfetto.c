@@ -789,7 +789,7 @@ static void slice_end(struct export_ctx *x, struct open_slice *s,
 
 /* protobuf: the counters of outstanding bytes follow a mapping's life. */
 static void outstanding(struct export_ctx *x, const struct open_slice *s,
-			int sign, uint64_t ts)
+			bool ends, uint64_t ts)
 {
 	const struct export_dev *d;
 	uint32_t dev = (uint32_t)s->k.a;
@@ -798,7 +798,7 @@ static void outstanding(struct export_ctx *x, const struct open_slice *s,
 		return;
 	d = export_dev(x, dev);
 	pfpb_outstanding(x->pb, dev, PID_DEVICE_BASE + dev,
-			 d ? d->numa_node : -1, sign * (int64_t)s->size, ts);
+			 d ? d->numa_node : -1, s->size, ends, ts);
 }
 
 static void instant(struct export_ctx *x, struct group *g,
@@ -845,7 +845,7 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 		 */
 		slice_end(x, s, ev->ts,
 			  "replaced: mapped again without an unmap");
-		outstanding(x, s, -1, ev->ts);
+		outstanding(x, s, true, ev->ts);
 		table_remove(&p->open, s);
 	}
 	s = table_insert(&p->open, k);
@@ -863,7 +863,7 @@ static void slice_begin(struct export_ctx *x, uint32_t gref,
 	s->cpu = ev->cpu;
 	s->kind = ev->kind;
 	s->dir = ev->dir;
-	outstanding(x, s, 1, ev->ts);
+	outstanding(x, s, false, ev->ts);
 }
 
 static void slice_close(struct export_ctx *x, struct group *g,
@@ -880,7 +880,7 @@ static void slice_close(struct export_ctx *x, struct group *g,
 		return;
 	}
 	slice_end(x, s, ev->ts, dmas_kind_str(ev->kind, kb, sizeof(kb)));
-	outstanding(x, s, -1, ev->ts);
+	outstanding(x, s, true, ev->ts);
 	table_remove(&p->open, s);
 }
 

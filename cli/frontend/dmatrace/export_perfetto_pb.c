@@ -88,10 +88,14 @@ struct pfpb {
 	/* flows a finding ends: their map slices start them */
 	uint64_t *flows;
 	size_t flows_cap, flows_n;
-	/* outstanding bytes per device and per device's node */
-	int64_t *dev_bytes;
+	/*
+	 * outstanding bytes per device and per device's node: unsigned, so
+	 * that a crafted recording's sizes wrap and come back exactly as its
+	 * mappings end (shown capped at INT64_MAX meanwhile)
+	 */
+	uint64_t *dev_bytes;
 	uint32_t nr_dev;
-	int64_t node_bytes[NODE_MAX + 1];
+	uint64_t node_bytes[NODE_MAX + 1];
 	uint8_t *dev_named;
 	uint8_t node_named[NODE_MAX + 1];
 };
@@ -387,23 +391,23 @@ void pfpb_ev_close(struct pfpb *pb)
 	emit(pb, true, pb->ts + pb->dur, F_PKT_TRACK_EVENT, &pb->ev);
 }
 
-static void counter(struct pfpb *pb, uint64_t uuid, uint64_t ts, int64_t v)
+static void counter(struct pfpb *pb, uint64_t uuid, uint64_t ts, uint64_t v)
 {
 	pb_reset(&pb->ev);
 	pb_varint(&pb->ev, F_TE_TYPE, TYPE_COUNTER);
 	pb_varint(&pb->ev, F_TE_TRACK, uuid);
-	pb_sint(&pb->ev, F_TE_COUNTER, v);
+	pb_sint(&pb->ev, F_TE_COUNTER, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 	emit(pb, true, ts, F_PKT_TRACK_EVENT, &pb->ev);
 }
 
 void pfpb_outstanding(struct pfpb *pb, uint32_t dev, uint32_t dev_pid,
-		      int32_t node, int64_t delta, uint64_t ts)
+		      int32_t node, uint64_t size, bool ends, uint64_t ts)
 {
 	char name[48];
 
 	if (dev >= pb->nr_dev) {
 		uint32_t n = pb->nr_dev ? pb->nr_dev : 16;
-		int64_t *nb;
+		uint64_t *nb;
 		uint8_t *nn;
 
 		if (dev > DMAS_DEV_ID_MAX)
@@ -427,7 +431,7 @@ void pfpb_outstanding(struct pfpb *pb, uint32_t dev, uint32_t dev_pid,
 			   "outstanding bytes", true);
 		pb->dev_named[dev] = 1;
 	}
-	pb->dev_bytes[dev] += delta;
+	pb->dev_bytes[dev] += ends ? -size : size;
 	counter(pb, UUID_DEV_BYTES | dev, ts, pb->dev_bytes[dev]);
 	if (node < 0 || node > NODE_MAX)
 		return;
@@ -437,7 +441,7 @@ void pfpb_outstanding(struct pfpb *pb, uint32_t dev, uint32_t dev_pid,
 		pfpb_track(pb, UUID_NODE_BYTES | (uint32_t)node, 0, name, true);
 		pb->node_named[node] = 1;
 	}
-	pb->node_bytes[node] += delta;
+	pb->node_bytes[node] += ends ? -size : size;
 	counter(pb, UUID_NODE_BYTES | (uint32_t)node, ts, pb->node_bytes[node]);
 }
 
