@@ -403,6 +403,18 @@ else
 fi
 timeout 10 "$top" -b --replay "$tmp/span.dmat" >"$tmp/span.txt" 2>&1
 check "batch text says how many idle frames it skipped" grep -q '^(4611686017 frames with no events skipped before this one)' "$tmp/span.txt"
+# times at the top of the clock (2^64 - 616 ns): the playhead stops there,
+# never wraps round to the start (which replayed the recording forever)
+printf 'device 1 name=d driver=x bus=pci node=0\nat 1000\nmap dev=1 addr=0x1000 size=64 dir=to\nat 18446744073709551000\nunmap dev=1 addr=0x1000 size=64 dir=to\n' >"$tmp/top-clock.scn"
+"$gen" -o "$tmp/top-clock.dmat" "$tmp/top-clock.scn" >/dev/null 2>&1
+timeout 10 "$top" -b --json -d 0.1 --replay "$tmp/top-clock.dmat" >"$tmp/top-clock.json" 2>&1
+rc=$?
+got=$(grep -o '"ts":[0-9]*' "$tmp/top-clock.json" | tr '\n' ' ')
+if [ $rc = 0 ] && [ "$got" = '"ts":100001000 "ts":18446744073709551000 ' ]; then
+	ok "batch replay up to 2^64 ns: two frames, the last at the last event's time"
+else
+	bad "batch replay up to 2^64 ns: two frames, the last at the last event's time" "rc=$rc" "$(printf '%s' "$got" | head -c 200)"
+fi
 # a recording without events whose trailer ends 146 years on (the fuzzer
 # found one): its end is skipped to like an event, not stepped to
 printf 'device 1 name=d driver=x bus=pci node=0\nend 4611686018427387904\n' >"$tmp/empty-span.scn"

@@ -91,7 +91,8 @@ static json_object *jsev(const uint64_t by_sev[3])
 }
 
 #define JADD(o, k, v) json_object_object_add(o, k, v)
-#define JU64(v) json_object_new_int64((int64_t)(v))
+/* unsigned: a crafted recording's times and sizes reach 2^64 - 1 */
+#define JU64(v) json_object_new_uint64((uint64_t)(v))
 
 static json_object *jhex(uint64_t v)
 {
@@ -340,7 +341,8 @@ int batch_run(struct top *t, int count, bool json)
 			/* the first frame shows where the recording starts */
 			if (i)
 				skipped = skip_idle(t, step);
-			if (feed_seek(f, f->playhead + step, err, sizeof(err)))
+			if (feed_seek(f, feed_ahead(f, f->playhead, step), err,
+				      sizeof(err)))
 				break;
 			feed_wait_caught_up(f);
 			pthread_mutex_lock(&f->lock);

@@ -62,6 +62,11 @@ int feed_start(struct feed *f, char *err, size_t errlen);
 void feed_stop(struct feed *f);
 /* Replay: move the playhead (ns since the origin); backwards restarts. */
 int feed_seek(struct feed *f, uint64_t playhead, char *err, size_t errlen);
+/*
+ * playhead + by, stopping where the recording's time would pass the
+ * largest there is (a crafted recording's times reach it): never wraps.
+ */
+uint64_t feed_ahead(struct feed *f, uint64_t playhead, uint64_t by);
 /* Replay: wait until everything up to the playhead is fed (or the end). */
 void feed_wait_caught_up(struct feed *f);
 /* Live: now on the event clock. */

@@ -278,6 +278,18 @@ int feed_seek(struct feed *f, uint64_t playhead, char *err, size_t errlen)
 	return feed_start(f, err, errlen);
 }
 
+uint64_t feed_ahead(struct feed *f, uint64_t playhead, uint64_t by)
+{
+	uint64_t limit;
+
+	pthread_mutex_lock(&f->lock);
+	limit = UINT64_MAX - f->origin;
+	pthread_mutex_unlock(&f->lock);
+	if (playhead >= limit)
+		return playhead;
+	return by > limit - playhead ? limit : playhead + by;
+}
+
 void feed_wait_caught_up(struct feed *f)
 {
 	pthread_mutex_lock(&f->lock);

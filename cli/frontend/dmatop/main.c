@@ -143,8 +143,10 @@ void top_seek(struct top *t, int64_t delta_ns)
 
 	if (delta_ns < 0 && (uint64_t)-delta_ns > p)
 		target = 0;
+	else if (delta_ns < 0)
+		target = p - (uint64_t)-delta_ns;
 	else
-		target = p + (uint64_t)delta_ns;
+		target = feed_ahead(t->feed, p, (uint64_t)delta_ns);
 	if (delta_ns > 0) {
 		/* not past the end: the end is where the view stops */
 		pthread_mutex_lock(&t->feed->lock);
@@ -184,9 +186,9 @@ static void advance_playhead(struct top *t, uint64_t now_ms)
 		pthread_mutex_unlock(&f->lock);
 		return;
 	}
-	if (top_playhead(t) + adv > end)
+	if (adv > end - top_playhead(t))
 		adv = end - top_playhead(t);
-	feed_seek(f, top_playhead(t) + adv, NULL, 0);
+	feed_seek(f, feed_ahead(f, top_playhead(t), adv), NULL, 0);
 }
 
 static void retake(struct top *t)
