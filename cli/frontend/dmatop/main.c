@@ -141,12 +141,12 @@ void top_seek(struct top *t, int64_t delta_ns)
 	uint64_t p = top_playhead(t), target;
 	char err[256] = "";
 
-	if (delta_ns < 0 && (uint64_t)-delta_ns > p)
-		target = 0;
-	else if (delta_ns < 0)
-		target = p - (uint64_t)-delta_ns;
-	else
+	if (delta_ns >= 0)
 		target = feed_ahead(t->feed, p, (uint64_t)delta_ns);
+	else if ((uint64_t)-delta_ns > p)
+		target = 0;
+	else
+		target = p - (uint64_t)-delta_ns;
 	if (delta_ns > 0) {
 		/* not past the end: the end is where the view stops */
 		pthread_mutex_lock(&t->feed->lock);
@@ -165,7 +165,7 @@ void top_seek(struct top *t, int64_t delta_ns)
 static void advance_playhead(struct top *t, uint64_t now_ms)
 {
 	struct feed *f = t->feed;
-	uint64_t adv, end = UINT64_MAX;
+	uint64_t adv, p, target, end = UINT64_MAX;
 	bool done;
 
 	if (t->paused || now_ms <= t->last_wall_ms)
@@ -176,7 +176,8 @@ static void advance_playhead(struct top *t, uint64_t now_ms)
 	if (done)
 		end = f->last_ts > f->origin ? f->last_ts - f->origin : 0;
 	pthread_mutex_unlock(&f->lock);
-	if (done && top_playhead(t) >= end) {
+	p = top_playhead(t);
+	if (done && p >= end) {
 		/*
 		 * A fast replay may have stepped past the end before the reader
 		 * saw it: the clock stops at the end (no events lie beyond).
@@ -186,9 +187,8 @@ static void advance_playhead(struct top *t, uint64_t now_ms)
 		pthread_mutex_unlock(&f->lock);
 		return;
 	}
-	if (adv > end - top_playhead(t))
-		adv = end - top_playhead(t);
-	feed_seek(f, feed_ahead(f, top_playhead(t), adv), NULL, 0);
+	target = feed_ahead(f, p, adv);
+	feed_seek(f, target < end ? target : end, NULL, 0);
 }
 
 static void retake(struct top *t)
