@@ -75,6 +75,7 @@ static void live_close(struct dmas_source *s)
 		close(ls->empty_btf_fd);
 	live_detach_all(ls);
 	live_probe_release(&ls->probe);
+	pthread_mutex_destroy(&ls->probe.settle_lock);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
 	for (int l = 0; l < ls->nr_loaders; l++)
@@ -185,6 +186,8 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->ring_fd = -1;
 	ls->empty_btf_fd = -1;
 	ls->probe.fentry_link_fd = -1;
+	ls->probe.fentry_prog_fd = -1;
+	pthread_mutex_init(&ls->probe.settle_lock, NULL);
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
@@ -489,6 +492,19 @@ static int share_maps(struct live_source *ls, struct live_loader *l)
 	return 0;
 }
 
+/* Whether a chosen hook is an fentry or fexit program. */
+static bool uses_fentry(const struct live_source *ls)
+{
+	for (size_t i = 0; i < live_nr_ops; i++) {
+		const struct live_hook *h = ls->chosen[i].hook;
+
+		if (h && (!strcmp(live_hook_family(h), "fentry") ||
+			  !strcmp(live_hook_family(h), "fexit")))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Opens a loader's copy of the object (beside the others), loads its
  * programs and attaches them at once.
@@ -507,6 +523,12 @@ static void *loader_run(void *arg)
 		l->rc = dmascope_bpf__load(l->skel);
 	l->err = errno;
 	l->t_loaded = dmas_live_now_mono();
+	if (!l->rc && !live_probe_settle(&l->ls->probe) && uses_fentry(l->ls)) {
+		/* chosen while the test's link was pending: choose again */
+		l->ls->fentry_late = true;
+		l->rc = -1;
+		l->err = 0;
+	}
 	if (!l->rc)
 		live_attach_loader(l->ls, l);
 	l->t_attached = dmas_live_now_mono();
@@ -550,7 +572,9 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 			e = ls->loaders[l].err;
 		}
 	}
-	if (rc)
+	if (rc && ls->fentry_late)
+		snprintf(err, errlen, "%s", ls->probe.fentry_why);
+	else if (rc)
 		live_err_load(e, err, errlen);
 	/* the BTF's pages back to the kernel, glibc's thresholds back */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
@@ -581,6 +605,10 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 				(ld->t_loaded - ls->t_maps) / 1e6, ld->nr,
 				(ld->t_attached - ld->t_loaded) / 1e6);
 		}
+		if (ls->probe.fentry_link_fd >= 0)
+			fprintf(stderr,
+				"dmatrace: the fentry test's link took %.1f ms, while the programs loaded\n",
+				ls->probe.fentry_attach_ns / 1e6);
 		fprintf(stderr,
 			"dmatrace: probe %.1f ms, maps %.1f ms, load and attach %.1f ms\n",
 			(ls->t_probe - ls->t_start) / 1e6,
@@ -660,24 +688,47 @@ static uint64_t cpu_ns(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 }
 
+/*
+ * Runs the opening steps.  The fentry test's link is made while the
+ * programs load: should it fail after fentry hooks were chosen (rare: the
+ * program loaded), the source is opened again with fentry refused.
+ */
 static struct dmas_source *open_bpf(const struct dmas_live_opts *o, char *err,
 				    size_t errlen)
 {
 	uint64_t t_start = dmas_live_now_mono();
 	struct live_source *ls;
+	char refused[sizeof(ls->probe.fentry_why)] = "";
 
 	if (check_kernel(o, err, errlen))
 		return NULL;
+again:
 	ls = live_alloc(o, t_start, err, errlen);
 	if (!ls)
 		return NULL;
+	if (*refused) {
+		ls->probe.fentry_refused = true;
+		snprintf(ls->probe.fentry_why, sizeof(ls->probe.fentry_why),
+			 "%s", refused);
+	}
 	for (size_t i = 0; i < sizeof(open_steps) / sizeof(open_steps[0]);
 	     i++) {
 		uint64_t t = dmas_live_now_mono(), cpu = cpu_ns();
 
 		if (open_steps[i].fn(ls, err, errlen)) {
+			bool retry = ls->fentry_late && !*refused;
+
+			if (retry)
+				snprintf(refused, sizeof(refused), "%s",
+					 ls->probe.fentry_why);
 			live_close(&ls->base);
-			return NULL;
+			if (!retry)
+				return NULL;
+			if (o->verbose)
+				fprintf(stderr,
+					"dmatrace: %s: choosing the hooks again without fentry\n",
+					refused);
+			goto again;
 		}
 		/* where the time to tracing active goes, step by step */
 		if (o->verbose)

@@ -92,8 +92,27 @@ struct live_probe {
 	bool kprobe_ok;
 	bool dma_tps; /* the kernel has the dma:* tracepoints */
 	int fentry_link_fd; /* the fentry test's link, or -1 */
+	/*
+	 * The test's link is made on a thread while the programs load: it
+	 * costs no CPU but waits for every task to yield (the kernel's first
+	 * direct call), 0.16-0.34 s in the emulated VM.  fentry_ok holds
+	 * while it is pending; live_probe_settle says the outcome.
+	 */
+	int fentry_prog_fd; /* the test program, until its link is made */
+	pthread_t fentry_thread;
+	bool fentry_pending; /* the thread runs or was not joined yet */
+	pthread_mutex_t settle_lock;
+	uint64_t fentry_attach_ns; /* how long the link took, for -v */
+	/* set before the probe: fentry refused by an earlier try, and why */
+	bool fentry_refused;
 };
 
+/*
+ * Waits for the fentry test's link (each loader before it attaches);
+ * false if it failed, fentry_ok then false and fentry_why the reason.
+ * Safe from several threads.
+ */
+bool live_probe_settle(struct live_probe *p);
 /* Releases the fentry test's link: once tracing has stopped. */
 void live_probe_release(struct live_probe *p);
 
@@ -183,6 +202,7 @@ struct live_source {
 	int ring_fd; /* the same */
 	int empty_btf_fd; /* the maps' object's BTF (live.c), or -1 */
 	struct live_probe probe;
+	bool fentry_late; /* the fentry test failed after hooks were chosen */
 	struct live_choice *chosen; /* one per catalogue operation */
 	struct dmas_session session;
 	int ncpus;

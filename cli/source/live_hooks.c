@@ -5,6 +5,7 @@
  * operation, the first hook the running kernel offers and says why.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,15 +450,41 @@ static int btf_tp_nargs(const struct kernel *k, const char *tp)
 }
 
 /*
- * Loads and attaches an empty fentry program: the only sure test.  Its
- * link stays (p->fentry_link_fd) until tracing stops: released at once, as
- * the last fentry link it unregistered the kernel's direct-call ops, a walk
- * of every ftrace record (0.14-0.15 s of the probe step in the emulated
- * VM), for the hooks to register them again.  Released while tracing, it would change a trampoline under a running
- * workload: the kernel then waits for every task to yield (RCU tasks),
- * and a kernel thread mapping in a loop held that wait, and the reader,
- * for minutes in the VM.  So it goes at close, and on a function called
- * rarely (dma_set_mask first), where it costs nothing meanwhile.
+ * The fentry test's link, made on its own thread: the first direct call
+ * the kernel registers waits for every task to yield (RCU tasks), which
+ * takes no CPU, so the programs load meanwhile.
+ */
+static void *fentry_attacher(void *arg)
+{
+	struct live_probe *p = arg;
+	uint64_t t = dmas_live_now_mono();
+	int lfd = bpf_raw_tracepoint_open(NULL, p->fentry_prog_fd);
+
+	if (lfd < 0)
+		snprintf(p->fentry_why, sizeof(p->fentry_why),
+			 "fentry programs do not attach here (%s)",
+			 strerror(errno));
+	/* the link holds the program */
+	close(p->fentry_prog_fd);
+	p->fentry_prog_fd = -1;
+	p->fentry_link_fd = lfd;
+	p->fentry_attach_ns = dmas_live_now_mono() - t;
+	return NULL;
+}
+
+/*
+ * Loads an empty fentry program and attaches it: the only sure test.  The
+ * load is checked here, the link on a thread (live_probe_settle waits for
+ * it before the hooks attach).  Its link stays (p->fentry_link_fd) until
+ * tracing stops: released at once, as the last fentry link it
+ * unregistered the kernel's direct-call ops, a walk of every ftrace record
+ * (0.14-0.15 s of the probe step in the emulated VM), for the hooks to
+ * register them again.  Released while tracing, it would change a
+ * trampoline under a running workload: the kernel then waits for every
+ * task to yield (RCU tasks), and a kernel thread mapping in a loop held
+ * that wait, and the reader, for minutes in the VM.  So it goes at close,
+ * and on a function called rarely (dma_set_mask first), where it costs
+ * nothing meanwhile.
  */
 static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 {
@@ -471,7 +498,7 @@ static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 					      "dma_unmap_page_attrs", NULL};
 	char *why = p->fentry_why;
 	size_t len = sizeof(p->fentry_why);
-	int id = -1, fd, lfd;
+	int id = -1, fd;
 
 	for (int i = 0; targets[i] && id < 0; i++)
 		id = btf_find(k, targets[i], BTF_KIND_FUNC);
@@ -489,21 +516,31 @@ static bool probe_fentry(const struct kernel *k, struct live_probe *p)
 			 strerror(errno));
 		return false;
 	}
-	lfd = bpf_raw_tracepoint_open(NULL, fd);
-	if (lfd < 0) {
-		snprintf(why, len, "fentry programs do not attach here (%s)",
-			 strerror(errno));
-		close(fd);
-		return false;
+	p->fentry_prog_fd = fd;
+	if (!pthread_create(&p->fentry_thread, NULL, fentry_attacher, p)) {
+		p->fentry_pending = true;
+		return true;
 	}
-	/* the link holds the program */
-	close(fd);
-	p->fentry_link_fd = lfd;
-	return true;
+	fentry_attacher(p); /* no thread to be had: here */
+	return p->fentry_link_fd >= 0;
+}
+
+bool live_probe_settle(struct live_probe *p)
+{
+	pthread_mutex_lock(&p->settle_lock);
+	if (p->fentry_pending) {
+		pthread_join(p->fentry_thread, NULL);
+		p->fentry_pending = false;
+		if (p->fentry_link_fd < 0)
+			p->fentry_ok = false;
+	}
+	pthread_mutex_unlock(&p->settle_lock);
+	return p->fentry_ok;
 }
 
 void live_probe_release(struct live_probe *p)
 {
+	live_probe_settle(p);
 	if (p->fentry_link_fd >= 0)
 		close(p->fentry_link_fd);
 	p->fentry_link_fd = -1;
@@ -527,6 +564,8 @@ static void probe_families(const struct kernel *k, struct live_probe *p,
 		p->fentry_ok = false;
 		snprintf(p->fentry_why, sizeof(p->fentry_why),
 			 "turned off (--kprobes)");
+	} else if (p->fentry_refused) {
+		p->fentry_ok = false; /* fentry_why says why */
 	} else {
 		p->fentry_ok = probe_fentry(k, p);
 	}
@@ -538,7 +577,10 @@ static void probe_families(const struct kernel *k, struct live_probe *p,
 		fprintf(stderr, "dmatrace: dma:* tracepoints in BTF: %s\n",
 			p->dma_tps ? "yes" : "no");
 		fprintf(stderr, "dmatrace: fentry/fexit: %s\n",
-			p->fentry_ok ? "allowed" : p->fentry_why);
+			!p->fentry_ok ? p->fentry_why
+			: p->fentry_pending
+				? "allowed (its test link attaches while the programs load)"
+				: "allowed");
 		fprintf(stderr, "dmatrace: kprobes: %s\n",
 			p->kprobe_ok ? "yes" : "no");
 	}

@@ -7,18 +7,20 @@
  * their stacks may be read after the module went away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "source/live.h"
 #include "source/nameidx.h"
 
 struct ksym {
 	uint64_t addr;
-	char *name;
+	char *name; /* vmlinux's in the load's arena, a module's its own */
 	const char *mod; /* interned; NULL for vmlinux */
 };
 
@@ -40,6 +42,9 @@ struct dmas_ksyms {
 	uint64_t mod_reads; /* reads of /proc/modules */
 	struct ksym *syms;
 	size_t n, cap;
+	/* vmlinux's names, one block per load: re-read at each */
+	char *arena;
+	size_t arena_used, arena_cap;
 	char *modules; /* /proc/modules names at the last load */
 	int hidden;
 	struct dmas_nameidx by_name; /* rows of syms by name, built on demand */
@@ -96,6 +101,36 @@ static char *module_names(const char *path)
 	return out ? out : strdup("");
 }
 
+/*
+ * A vmlinux name's copy in the arena (offset, as the arena may move while
+ * it grows); -1 when out of memory.
+ */
+static int64_t arena_add(struct dmas_ksyms *k, const char *name, size_t nlen)
+{
+	size_t at = k->arena_used;
+
+	if (at + nlen + 1 > k->arena_cap) {
+		size_t cap = k->arena_cap ? k->arena_cap * 2 : 1 << 20;
+		char *a;
+
+		while (cap < at + nlen + 1)
+			cap *= 2;
+		a = realloc(k->arena, cap);
+		if (!a)
+			return -1;
+		k->arena = a;
+		k->arena_cap = cap;
+	}
+	memcpy(k->arena + at, name, nlen);
+	k->arena[at + nlen] = '\0';
+	k->arena_used = at + nlen + 1;
+	return (int64_t)at;
+}
+
+/*
+ * A symbol; a vmlinux one's name is its arena offset until the load ends
+ * (arena_fix), a module's its own copy.
+ */
 static int push(struct dmas_ksyms *k, uint64_t addr, const char *name,
 		size_t nlen, const char *mod)
 {
@@ -109,12 +144,90 @@ static int push(struct dmas_ksyms *k, uint64_t addr, const char *name,
 		k->cap = cap;
 	}
 	k->syms[k->n].addr = addr;
-	k->syms[k->n].name = strndup(name, nlen);
 	k->syms[k->n].mod = mod;
-	if (!k->syms[k->n].name)
-		return -1;
+	if (mod) {
+		k->syms[k->n].name = strndup(name, nlen);
+		if (!k->syms[k->n].name)
+			return -1;
+	} else {
+		int64_t at = arena_add(k, name, nlen);
+
+		if (at < 0)
+			return -1;
+		k->syms[k->n].name = (char *)(uintptr_t)at;
+	}
 	k->n++;
 	return 0;
+}
+
+/* vmlinux names from arena offsets to pointers, once the arena is whole */
+static void arena_fix(struct dmas_ksyms *k, size_t from)
+{
+	for (size_t i = from; i < k->n; i++)
+		if (!k->syms[i].mod)
+			k->syms[i].name =
+				k->arena + (size_t)(uintptr_t)k->syms[i].name;
+}
+
+static void free_name(struct ksym *s)
+{
+	if (s->mod)
+		free(s->name);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * One line, "ffffffff81000000 T _text" or "... t name\t[module]", without
+ * its newline: the symbols the symbolizer keeps (text, and the two layout
+ * variables the BPF side needs); 1 for a kept one, 0 for another, -1 out
+ * of memory.  *nonzero counts addresses that are not zero.
+ */
+static int parse_line(struct dmas_ksyms *k, const char *line, size_t len,
+		      size_t *nonzero)
+{
+	const char *p = line, *end = line + len, *name, *mod = NULL;
+	uint64_t addr = 0;
+	const char *imod = NULL;
+	size_t nlen;
+	char type;
+	int d;
+
+	while (p < end && (d = hexval((unsigned char)*p)) >= 0) {
+		addr = addr << 4 | (uint64_t)d;
+		p++;
+	}
+	if (p == line || end - p < 4 || p[0] != ' ' || p[2] != ' ')
+		return 0;
+	type = p[1];
+	name = p + 3;
+	for (nlen = 0;
+	     name + nlen < end && name[nlen] != '\t' && name[nlen] != ' ';
+	     nlen++)
+		;
+	if (name + nlen + 1 < end && name[nlen] == '\t' &&
+	    name[nlen + 1] == '[')
+		mod = name + nlen + 2;
+	if (addr)
+		(*nonzero)++;
+	if (type != 't' && type != 'T' && type != 'w' && type != 'W' &&
+	    !(nlen == 12 && !strncmp(name, "vmemmap_base", 12)) &&
+	    !(nlen == 16 && !strncmp(name, "page_offset_base", 16)))
+		return 0;
+	if (mod) {
+		const char *close = memchr(mod, ']', (size_t)(end - mod));
+
+		imod = intern(k, mod,
+			      close ? (size_t)(close - mod)
+				    : (size_t)(end - mod));
+	}
+	return push(k, addr, name, nlen, imod) ? -1 : 1;
 }
 
 /* Whether a module name appears in a /proc/modules name list. */
@@ -201,20 +314,30 @@ static const struct kmod_range *module_range(const struct dmas_ksyms *k,
 	return NULL;
 }
 
-/* Reads kallsyms; keeps old symbols of modules not loaded any more. */
+/*
+ * Reads kallsyms; keeps old symbols of modules not loaded any more.  Read
+ * in large blocks and parsed in place (under emulation the parse was most
+ * of the time to read it: a copy per line, a string per name).
+ */
 static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 {
-	FILE *f = fopen(k->path, "r");
-	char line[512];
-	size_t kept = 0, nonzero = 0;
-	char *mods;
+	enum { BLOCK = 1 << 20 };
+	int fd = open(k->path, O_RDONLY | O_CLOEXEC);
+	size_t kept = 0, nonzero = 0, have = 0, from;
+	char *buf, *mods;
+	ssize_t got = 1;
+	int rc = 0;
 
-	if (!f) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", k->path, strerror(errno));
 		return -1;
 	}
-	/* large reads: /proc/kallsyms hands out as much as the buffer holds */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	buf = malloc(BLOCK);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "out of memory reading %s", k->path);
+		return -1;
+	}
 	mods = module_names(k->modules_path);
 	load_module_ranges(k);
 	/*
@@ -226,43 +349,52 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 		if (s->mod && !in_list(mods, s->mod))
 			k->syms[kept++] = *s;
 		else
-			free(s->name);
+			free_name(s);
 	}
 	k->n = kept;
-	/* "ffffffff81000000 T _text\t[module]": parsed by hand, sscanf is slow
-	 * here */
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *name, *end, *mod = NULL;
-		const char *imod = NULL;
-		unsigned long long addr = strtoull(p, &end, 16);
-		char type;
-		size_t nlen;
+	from = kept;
+	k->arena_used = 0;
+	while (!rc && got > 0) {
+		char *line = buf, *nl;
 
-		if (end == p || end[0] != ' ' || !end[1] || end[2] != ' ')
+		got = read(fd, buf + have, BLOCK - have);
+		if (got < 0 && errno == EINTR) {
+			got = 1;
 			continue;
-		type = end[1];
-		name = end + 3;
-		nlen = strcspn(name, "\t\n ");
-		if (name[nlen] == '\t' && name[nlen + 1] == '[')
-			mod = name + nlen + 2;
-		if (addr)
-			nonzero++;
-		/* text, and the two layout variables the BPF side needs */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W' &&
-		    !(nlen == 12 && !strncmp(name, "vmemmap_base", 12)) &&
-		    !(nlen == 16 && !strncmp(name, "page_offset_base", 16)))
-			continue;
-		if (mod)
-			imod = intern(k, mod, strcspn(mod, "]"));
-		if (push(k, addr, name, nlen, imod)) {
-			fclose(f);
-			free(mods);
-			snprintf(err, errlen, "out of memory reading %s",
-				 k->path);
-			return -1;
 		}
+		if (got < 0) {
+			snprintf(err, errlen, "%s: %s", k->path,
+				 strerror(errno));
+			rc = -1;
+			break;
+		}
+		have += (size_t)got;
+		/* the last line may end without a newline */
+		if (!got && have && buf[have - 1] != '\n')
+			buf[have++] = '\n';
+		while (!rc &&
+		       (nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			if (parse_line(k, line, (size_t)(nl - line), &nonzero) <
+			    0) {
+				snprintf(err, errlen,
+					 "out of memory reading %s", k->path);
+				rc = -1;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		/* a line longer than the block: nothing a kernel writes */
+		if (have == BLOCK)
+			have = 0;
 	}
-	fclose(f);
+	close(fd);
+	free(buf);
+	arena_fix(k, from);
+	if (rc) {
+		free(mods);
+		return -1;
+	}
 	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
 	dmas_nameidx_free(&k->by_name);
 	free(k->modules);
@@ -320,7 +452,8 @@ void dmas_ksyms_free(struct dmas_ksyms *k)
 	if (!k)
 		return;
 	for (size_t i = 0; i < k->n; i++)
-		free(k->syms[i].name);
+		free_name(&k->syms[i]);
+	free(k->arena);
 	for (size_t i = 0; i < k->ninterned; i++)
 		free(k->interned[i]);
 	free(k->interned);

@@ -170,6 +170,53 @@ TEST(ksyms_finds_every_name_of_many)
 	dmas_ksyms_free(k);
 }
 
+/*
+ * kallsyms is read in 1 MiB blocks and parsed in place: a file of
+ * several blocks, its lines straddling their ends, module symbols among
+ * vmlinux ones and no newline after the last line loses no symbol.
+ */
+TEST(ksyms_reads_every_line_across_blocks)
+{
+	enum { N = 60000 };
+	char err[256], name[64];
+	size_t cap = (size_t)N * 96 + 256, len = 0;
+	char *text = malloc(cap);
+	struct dmas_ksyms *k;
+	int missed = 0;
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(
+			text + len, cap - len,
+			i % 7 == 3 ? "%016llx t mod_fn_%d_%.*s\t[m%d]\n"
+				   : "%016llx T fn_%d_%.*s\n",
+			0xffffffff81000000ULL + 32ULL * (unsigned)i, i, i % 41,
+			"abcdefghijklmnopqrstuvwxyzabcdefghijklmno", i % 5);
+	/* the last line without its newline */
+	len += (size_t)snprintf(text + len, cap - len,
+				"ffffffff8f000000 T the_last_one");
+	CHECK(len > 2u << 20);
+	k = dmas_ksyms_load(write_file("kallsyms-blocks", text), err,
+			    sizeof(err));
+	free(text);
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name),
+			 i % 7 == 3 ? "mod_fn_%d_%.*s" : "fn_%d_%.*s", i,
+			 i % 41, "abcdefghijklmnopqrstuvwxyzabcdefghijklmno");
+		if (dmas_ksyms_addr(k, name) !=
+		    0xffffffff81000000ULL + 32ULL * (unsigned)i)
+			missed++;
+	}
+	CHECK_EQ(missed, 0);
+	CHECK_EQ(dmas_ksyms_addr(k, "the_last_one"), 0xffffffff8f000000ULL);
+	dmas_ksyms_free(k);
+}
+
 TEST(ksyms_hidden_addresses_are_detected)
 {
 	char err[256];
