@@ -228,8 +228,9 @@ ev_start(void *ctx, int hook, struct device *dev, __u8 kind, __u32 *idp)
 	if (idp)
 		*idp = id;
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bench_on(CLOCK) ? bpf_ktime_get_ns()
-				: bpf_ktime_get_coarse_ns();
+	/* the benchmark's clock part off: jiffies, a load (the coarse clock
+	 * is refused in tracing programs) */
+	e->ts = bench_on(CLOCK) ? bpf_ktime_get_ns() : bpf_jiffies64();
 	e->dev = id;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cpu = bpf_get_smp_processor_id();

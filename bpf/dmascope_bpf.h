@@ -51,7 +51,7 @@ enum {
 	DMAS_BENCH_OFF_STACK = 1 << 0, /* no stack capture */
 	DMAS_BENCH_OFF_DEVICE =
 		1 << 1, /* no device lookup: every event DEV_NONE */
-	DMAS_BENCH_OFF_CLOCK = 1 << 2, /* the coarse clock instead of ktime */
+	DMAS_BENCH_OFF_CLOCK = 1 << 2, /* jiffies instead of ktime */
 	DMAS_BENCH_OFF_FILTERS = 1 << 3, /* no pid or device filter code */
 	DMAS_BENCH_OFF_COUNTERS = 1 << 4, /* no drop or per-device counters */
 	DMAS_BENCH_OFF_WAKEUP = 1 << 5, /* no wakeup decision: never wake */
