@@ -130,33 +130,51 @@ TEST(ksyms_finds_layout_variables_not_other_data)
  * found, a name given twice (static functions of two files) resolves to
  * its lowest address, and a prefix or extension of a name is not it.
  */
-TEST(ksyms_finds_every_name_of_many)
+/*
+ * A kallsyms file of n generated lines (line(buf, len, i) writes line i,
+ * up to 96 bytes), then tail, loaded; NULL (a failed check) if it is not.
+ */
+static struct dmas_ksyms *load_lines(const char *file, int n,
+				     int (*line)(char *, size_t, int),
+				     const char *tail)
 {
-	enum { N = 5000 };
-	char err[256], name[32];
-	size_t cap = N * 48 + 256, len = 0;
-	char *text = malloc(cap);
+	size_t cap = (size_t)n * 96 + strlen(tail) + 1, len = 0;
+	char *text = malloc(cap), err[256];
 	struct dmas_ksyms *k;
-	int missed = 0;
 
 	CHECK(text != NULL);
 	if (!text)
-		return;
-	/* written in reverse address order: the loader sorts */
-	for (int i = N - 1; i >= 0; i--)
-		len += (size_t)snprintf(
-			text + len, cap - len, "%016llx t fn_%d\n",
-			0xffffffff81000000ULL + 16ULL * (unsigned)i, i);
-	len += (size_t)snprintf(text + len, cap - len,
-				"ffffffff8f000000 t fn_7\n"
-				"ffffffff80f00000 t fn_7\n");
-	k = dmas_ksyms_load(write_file("kallsyms-many", text), err,
-			    sizeof(err));
+		return NULL;
+	for (int i = 0; i < n; i++)
+		len += (size_t)line(text + len, cap - len, i);
+	snprintf(text + len, cap - len, "%s", tail);
+	k = dmas_ksyms_load(write_file(file, text), err, sizeof(err));
 	free(text);
 	CHECK(k != NULL);
+	return k;
+}
+
+enum { MANY = 5000 };
+
+/* written in reverse address order: the loader sorts */
+static int many_line(char *buf, size_t len, int i)
+{
+	i = MANY - 1 - i;
+	return snprintf(buf, len, "%016llx t fn_%d\n",
+			0xffffffff81000000ULL + 16ULL * (unsigned)i, i);
+}
+
+TEST(ksyms_finds_every_name_of_many)
+{
+	struct dmas_ksyms *k = load_lines("kallsyms-many", MANY, many_line,
+					  "ffffffff8f000000 t fn_7\n"
+					  "ffffffff80f00000 t fn_7\n");
+	char name[32];
+	int missed = 0;
+
 	if (!k)
 		return;
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < MANY; i++) {
 		snprintf(name, sizeof(name), "fn_%d", i);
 		if (i != 7 &&
 		    dmas_ksyms_addr(k, name) !=
@@ -170,44 +188,48 @@ TEST(ksyms_finds_every_name_of_many)
 	dmas_ksyms_free(k);
 }
 
+enum { BLOCKS_LINES = 60000 };
+static const char letters[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmno";
+
+/* names of 0-40 letters more; every seventh a module's */
+static int blocks_name(char *buf, size_t len, int i)
+{
+	return snprintf(buf, len, i % 7 == 3 ? "mod_fn_%d_%.*s" : "fn_%d_%.*s",
+			i, i % 41, letters);
+}
+
+static int blocks_line(char *buf, size_t len, int i)
+{
+	char name[64];
+	int n;
+
+	blocks_name(name, sizeof(name), i);
+	n = snprintf(buf, len, "%016llx %c %s",
+		     0xffffffff81000000ULL + 32ULL * (unsigned)i,
+		     i % 7 == 3 ? 't' : 'T', name);
+	if (i % 7 == 3)
+		n += snprintf(buf + n, len - (size_t)n, "\t[m%d]", i % 5);
+	return n + snprintf(buf + n, len - (size_t)n, "\n");
+}
+
 /*
  * kallsyms is read in 1 MiB blocks and parsed in place: a file of
- * several blocks, its lines straddling their ends, module symbols among
- * vmlinux ones and no newline after the last line loses no symbol.
+ * several blocks (about 3.5 MiB), its lines straddling their ends,
+ * module symbols among vmlinux ones and no newline after the last line
+ * loses no symbol.
  */
 TEST(ksyms_reads_every_line_across_blocks)
 {
-	enum { N = 60000 };
-	char err[256], name[64];
-	size_t cap = (size_t)N * 96 + 256, len = 0;
-	char *text = malloc(cap);
-	struct dmas_ksyms *k;
+	struct dmas_ksyms *k =
+		load_lines("kallsyms-blocks", BLOCKS_LINES, blocks_line,
+			   "ffffffff8f000000 T the_last_one");
+	char name[64];
 	int missed = 0;
 
-	CHECK(text != NULL);
-	if (!text)
-		return;
-	for (int i = 0; i < N; i++)
-		len += (size_t)snprintf(
-			text + len, cap - len,
-			i % 7 == 3 ? "%016llx t mod_fn_%d_%.*s\t[m%d]\n"
-				   : "%016llx T fn_%d_%.*s\n",
-			0xffffffff81000000ULL + 32ULL * (unsigned)i, i, i % 41,
-			"abcdefghijklmnopqrstuvwxyzabcdefghijklmno", i % 5);
-	/* the last line without its newline */
-	len += (size_t)snprintf(text + len, cap - len,
-				"ffffffff8f000000 T the_last_one");
-	CHECK(len > 2u << 20);
-	k = dmas_ksyms_load(write_file("kallsyms-blocks", text), err,
-			    sizeof(err));
-	free(text);
-	CHECK(k != NULL);
 	if (!k)
 		return;
-	for (int i = 0; i < N; i++) {
-		snprintf(name, sizeof(name),
-			 i % 7 == 3 ? "mod_fn_%d_%.*s" : "fn_%d_%.*s", i,
-			 i % 41, "abcdefghijklmnopqrstuvwxyzabcdefghijklmno");
+	for (int i = 0; i < BLOCKS_LINES; i++) {
+		blocks_name(name, sizeof(name), i);
 		if (dmas_ksyms_addr(k, name) !=
 		    0xffffffff81000000ULL + 32ULL * (unsigned)i)
 			missed++;
