@@ -366,6 +366,8 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 			bpf_program__set_autoload(p, false);
 	}
 	if (!live_assign_programs(ls)) {
+		/* fentry_why is the test link's to write until it settles */
+		live_probe_settle(&ls->probe);
 		live_err_no_hook(ls->probe.fentry_why, err, errlen);
 		return -1;
 	}
