@@ -343,6 +343,7 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 	LIBBPF_OPTS(bpf_object_open_opts, maps_only);
 
 	ls->nr_loaders = nr_loaders(ls->chosen);
+	live_note_btf_ids(ls->chosen);
 	/* no program to relocate: no parse of the kernel's BTF for none */
 	if (ls->nr_loaders > 1 && empty_btf(ls, path, sizeof(path)))
 		maps_only.btf_custom_path = path;

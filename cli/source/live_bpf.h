@@ -128,6 +128,8 @@ struct live_choice {
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
 	int loader; /* which object loads its programs (live_source.loaders) */
+	/* the BTF id its programs attach to (tp_btf, fentry), or 0 */
+	int btf_id;
 };
 
 struct dmas_ksyms;
@@ -242,6 +244,12 @@ struct live_source *live_source_of(struct dmas_source *s);
  * operations have one.
  */
 int live_assign_programs(struct live_source *ls);
+/*
+ * Has libbpf take the BTF ids the probe step found for the chosen hooks
+ * instead of looking each up again in every loader; before the objects
+ * are opened.
+ */
+void live_note_btf_ids(const struct live_choice *chosen);
 /* Turns on in l's object only the programs of the operations it loads. */
 void live_enable_loader(struct live_source *ls, struct live_loader *l);
 /* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */

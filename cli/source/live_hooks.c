@@ -624,6 +624,24 @@ static const char *hook_missing(const struct kernel *k,
 	}
 }
 
+/*
+ * The BTF id libbpf looks up to load h's programs (the function, or the
+ * tracepoint's btf_trace_ typedef); 0 for hooks that need none.
+ */
+static int hook_btf_id(const struct kernel *k, const struct live_hook *h)
+{
+	char name[128];
+	int id = -1;
+
+	if (h->family == FAM_TP_BTF) {
+		snprintf(name, sizeof(name), "btf_trace_%s", h->target);
+		id = btf_find(k, name, BTF_KIND_TYPEDEF);
+	} else if (h->family == FAM_FENTRY) {
+		id = btf_find(k, h->target, BTF_KIND_FUNC);
+	}
+	return id > 0 ? id : 0;
+}
+
 /* Decides op's hook; fills c->why with the reason. */
 static void choose(const struct kernel *k, const struct live_probe *p,
 		   const struct live_op *op, struct live_choice *c)
@@ -670,6 +688,7 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 
 		if (!no) {
 			c->hook = h;
+			c->btf_id = hook_btf_id(k, h);
 			if (sl)
 				snprintf(c->why, sizeof(c->why),
 					 "best available (%s)", skipped);

@@ -27,6 +27,7 @@ vdmac_scenarios
 vdmac_lifecycle
 trace_cma
 trace_irq_nesting
+trace_catchers
 $here/kernels/trace_vdmac_all.sh
 "
 # The trace.dat, perf.data and tracefs paths read the dma:* tracepoints:

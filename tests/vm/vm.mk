@@ -8,7 +8,8 @@
 VM_VDMAC_KO = $(or $(VDMAC_KO),$(if $(wildcard kmod/kmod.mk),$(BUILD)/kmod/vdmac.ko))
 # Every module kmod.mk builds goes in beside it (vdmac_leak.ko ...).
 VM_KOS = $(filter-out $(VM_VDMAC_KO),$(KMODS))
-VM_HELPERS := $(BUILD)/vm/bin/rawpkt $(BUILD)/vm/bin/tramp_fill
+VM_BPF_HELPERS := $(BUILD)/vm/bin/tramp_fill $(BUILD)/vm/bin/guard_raise
+VM_HELPERS := $(BUILD)/vm/bin/rawpkt $(VM_BPF_HELPERS)
 VM_BINS = $(PROGRAMS) $(VM_HELPERS)
 VM_CASES ?=
 VM_ENV = BUILD=$(BUILD) VM_BINS="$(VM_BINS)" VDMAC_KO="$(VM_VDMAC_KO)" \
@@ -19,8 +20,9 @@ $(BUILD)/vm/bin/%: tests/vm/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 $(WARN) -static -o $@ $<
 
-# tramp_fill loads BPF programs: libbpf's static archive, as dmatrace's
-$(BUILD)/vm/bin/tramp_fill: tests/vm/tramp_fill.c
+# these load BPF programs or read BPF maps: libbpf's static archive, as
+# dmatrace's
+$(VM_BPF_HELPERS): $(BUILD)/vm/bin/%: tests/vm/%.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 $(WARN) -static -o $@ $< -lbpf -lelf -lz -lzstd

@@ -1,0 +1,32 @@
+# trace_catchers.sh - the catchers at work on every call.  A hook called
+# from an interrupt taken inside its own program is skipped by the kernel;
+# the hook's catcher, a second program on the same attach point, then does
+# the work by a tail call into the first.  Real nesting happens only now
+# and then (trace_irq_nesting), so here guard_raise raises the sync_cpu
+# slot's count in the tracer's guard_running map once tracing is active:
+# from then on the catcher of dma_sync_single_for_cpu sees every call as
+# nested and traces it again.  vdmac's memcpy scenario (a good client, five
+# times over) is recorded once plain and once raised; trace_catchers.host compares the
+# sync_for_cpu events of the two.
+# vm-needs: dmatrace vdmac
+# vm-cmdline: swiotlb=force
+# vm-timeout: 300
+. /etc/vm-lib.sh
+
+vdmac_trace_setup catchers
+# rec NAME [SLOT]: the memcpy scenario, five times, recorded to $T/NAME.dmat (-v lines
+# in $T/NAME.err) and exported to $T/NAME.csv; with SLOT, that slot raised
+# first (swiotlb=force: the syncs are made on every kernel, not elided)
+rec() {
+	dmatrace record -v -o "$T/$1.dmat" -- sh -c "
+		${2:+guard_raise $2 >$T/$1.raise 2>&1 || exit 3}
+		for i in 1 2 3 4 5; do echo memcpy >$D/run; done" 2>"$T/$1.err"
+	check "$1: dmatrace record exit 0" test $? = 0
+	dmatrace export --format csv -o "$T/$1.csv" "$T/$1.dmat"
+	check "$1: dmatrace export exit 0" test $? = 0
+}
+rec plain
+rec raised sync_cpu
+check "guard_raise: $(cat "$T/raised.raise")" grep -q 'raised on' "$T/raised.raise"
+check "rmmod vdmac" rmmod vdmac
+vm_done
