@@ -15,7 +15,9 @@ else
 fi
 insmod "$VDMAC_KO" node=0 channels=1 || { echo "bench: error=insmod"; exit 1; }
 echo "bench: dma_debug_${dd}_untraced_ns=$(runs | median)"
-dmatrace record -o /tmp/b.dmat -- sh -c ". /extra/bench-debug-guest.sh fns; runs >/tmp/t.txt" \
+# --source bpf: a BPF load that fails is an error, not the tracefs source
+# measured under this name
+dmatrace record --source bpf -o /tmp/b.dmat -- sh -c ". /extra/bench-debug-guest.sh fns; runs >/tmp/t.txt" \
 	2>/tmp/rec.err
 ev=$(sed -n 's/.*: \([0-9]*\) events.*/\1/p' /tmp/rec.err | tail -n 1)
 lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' /tmp/rec.err | tail -n 1)

@@ -50,20 +50,26 @@ echo "bench: floor_ns=$t events=$ev lost=$lost attach_ms=$act"
 all_parts=stack,device,clock,filters,counters,wakeup,phys
 # kprobes, kprobes-kernel: the same with --kprobes, the other hook path
 # (against fentry/fexit on 6.1, the dma:* tracepoints from 6.12 on)
-for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel \
-	kprobes kprobes-kernel off-stack off-device off-clock off-filters \
-	off-counters off-wakeup off-phys off-all}; do
+# floor: the bare floor program (above).
+# session MODE: RUNS runs traced in MODE; their times in /tmp/t-MODE.txt,
+# record's messages in /tmp/rec-MODE.err
+session() {
+	if [ "$1" = floor ]; then
+		dmascope-floor -- sh -c ". /tmp/bench-fns.sh; runs >/tmp/t-floor.txt" \
+			2>/tmp/rec-floor.err
+		return
+	fi
 	opt=""
 	stop=""
 	off=""
-	case $mode in
+	case $1 in
 	no-stacks*) opt=--no-stacks ;;
 	kprobes*) opt=--kprobes ;;
 	all-stacks) opt=--all-stacks ;;
 	off-all) off=$all_parts ;;
-	off-*) off=${mode#off-} ;;
+	off-*) off=${1#off-} ;;
 	esac
-	case $mode in
+	case $1 in
 	*-kernel | off-*)
 		opt="$opt --ringbuf-kb 131072"
 		stop="kill -STOP \$PPID;"
@@ -72,9 +78,16 @@ for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel 
 	# the default ring: zero loss at this rate is part of the figure
 	# --source bpf: a BPF load that fails is an error here, not the
 	# tracefs source measured under this mode's name
-	DMASCOPE_BENCH_OFF=$off dmatrace record -v --source bpf $opt -o /tmp/b-$mode.dmat -- sh -c "
-		. /tmp/bench-fns.sh; $stop runs >/tmp/t-$mode.txt;
-		kill -CONT \$PPID" 2>/tmp/rec-$mode.err
+	DMASCOPE_BENCH_OFF=$off dmatrace record -v --source bpf $opt -o /tmp/b-$1.dmat -- sh -c "
+		. /tmp/bench-fns.sh; $stop runs >/tmp/t-$1.txt;
+		kill -CONT \$PPID" 2>/tmp/rec-$1.err
+	rm -f /tmp/b-$1.dmat # RAM: the guest has 1 GiB
+}
+
+for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel \
+	kprobes kprobes-kernel off-stack off-device off-clock off-filters \
+	off-counters off-wakeup off-phys off-all}; do
+	session "$mode"
 	t=$(median </tmp/t-$mode.txt)
 	ev=$(sed -n 's/.*: \([0-9]*\) events.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
 	lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
@@ -86,7 +99,32 @@ for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel 
 		echo "bench: traced_${mode}_events_per_s=$((1000000000 / t * 2))"
 	fi
 	cp /tmp/rec-$mode.err "$OUT/rec-$mode.err" 2>/dev/null
-	rm -f /tmp/b-$mode.dmat # RAM: the guest has 1 GiB
+done
+
+# The same modes side by side: PAIR_MODES, each a session of RUNS runs, in
+# turn, PAIRS rounds (default 3); each mode's figure is the median over the
+# rounds of its time over the floor's in the same round.  Measured once
+# each, one after another, the figures drift with the boot: the floor took
+# 3,412 ns in a boot's first round and 2,428 in its fourth, and the
+# default tracing 4,514 and 3,465, their ratio 1.32-1.43 meanwhile.
+PAIR_MODES=${PAIR_MODES:-floor stacks}
+rm -f /tmp/pair-*.txt
+p=0
+while [ $p -lt "${PAIRS:-3}" ]; do
+	for mode in $PAIR_MODES; do
+		session "$mode"
+		median </tmp/t-$mode.txt >/tmp/pair-$mode-now.txt
+		cat /tmp/pair-$mode-now.txt >>/tmp/pair-$mode.txt
+	done
+	for mode in $PAIR_MODES; do
+		awk -v a="$(cat /tmp/pair-$mode-now.txt)" -v b="$(cat /tmp/pair-floor-now.txt 2>/dev/null)" \
+			'BEGIN { if (b > 0) printf "%.3f\n", a / b }' >>/tmp/pair-$mode-ratio.txt
+	done
+	p=$((p + 1))
+done
+for mode in $PAIR_MODES; do
+	[ -s /tmp/pair-$mode-ratio.txt ] || continue
+	echo "bench: paired_${mode}_ratio=$(median </tmp/pair-$mode-ratio.txt) paired_${mode}_ratios=$(tr '\n' , </tmp/pair-$mode-ratio.txt | sed 's/,$//') paired_${mode}_ns=$(tr '\n' , </tmp/pair-$mode.txt | sed 's/,$//')"
 done
 
 # time from command start to tracing active, as a user sees it, with the

@@ -17,6 +17,8 @@ sed -n '/^one() {/,/^}/p; /^median()/p; /^runs() {/,/^}/p' "$here/bench-guest.sh
 	echo "ITER=${BENCH_ITER:-200000}"
 	echo "RUNS=${BENCH_RUNS:-3}"
 	echo "MODES=\"${BENCH_MODES:-}\""
+	echo "PAIRS=${BENCH_PAIRS:-3}"
+	echo "PAIR_MODES=\"${BENCH_PAIR_MODES:-floor stacks}\""
 	cat "$fns"
 } >"$fns.tmp" && mv "$fns.tmp" "$fns"
 # VM_KERNEL=SUITE (and that kernel's VDMAC_KO): another suite's kernel,
@@ -58,6 +60,15 @@ echo "  kernel side, default stacks, with one part of the hot path off (DMASCOPE
 for p in stack device clock filters counters wakeup phys all; do
 	row "  off: $p" "$(val "traced_off-${p}_ns")" "$(lost_of "traced_off-$p")"
 done
+if grep -q '^paired_' "$out"; then
+	echo "  side by side, ${BENCH_PAIRS:-3} rounds of each mode in turn (median over the rounds of time / the same round's floor; each round's ratio; ns):"
+	grep -o '^paired_[a-z0-9-]*_ratio=.*' "$out" | while read -r l; do
+		m=${l#paired_}
+		m=${m%%_ratio=*}
+		printf '  %-34s %6sx floor  (%s; %s ns)\n' "$m" "$(val "paired_${m}_ratio")" \
+			"$(val "paired_${m}_ratios")" "$(val "paired_${m}_ns")"
+	done
+fi
 grep -o 'traced_[a-z0-9-]*_events_per_s=[0-9]*' "$out" | sed 's/^/  /'
 grep -o 'traced_[a-z0-9-]*_ns=.*full_unwinds=[0-9]*' "$out" | sed 's/_ns=[0-9]* .*full_unwinds=/: full stack unwinds /; s/^/  /'
 fa=$(grep -o '^floor_ns=.*' "$out" | sed -n 's/.*attach_ms=//p')

@@ -74,25 +74,19 @@ static json_object *jrate(const struct frame *fr, double v)
 	return fr->rates_valid ? json_object_new_double(v) : NULL;
 }
 
+#define JADD(o, k, v) json_object_object_add(o, k, v)
+/* unsigned: a crafted recording's times and sizes reach 2^64 - 1 */
+#define JU64(v) json_object_new_uint64((uint64_t)(v))
+
 static json_object *jsev(const uint64_t by_sev[3])
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(
-		o, "error",
-		json_object_new_int64((int64_t)by_sev[DMAS_SEV_ERROR]));
-	json_object_object_add(
-		o, "warning",
-		json_object_new_int64((int64_t)by_sev[DMAS_SEV_WARNING]));
-	json_object_object_add(
-		o, "info",
-		json_object_new_int64((int64_t)by_sev[DMAS_SEV_INFO]));
+	JADD(o, "error", JU64(by_sev[DMAS_SEV_ERROR]));
+	JADD(o, "warning", JU64(by_sev[DMAS_SEV_WARNING]));
+	JADD(o, "info", JU64(by_sev[DMAS_SEV_INFO]));
 	return o;
 }
-
-#define JADD(o, k, v) json_object_object_add(o, k, v)
-/* unsigned: a crafted recording's times and sizes reach 2^64 - 1 */
-#define JU64(v) json_object_new_uint64((uint64_t)(v))
 
 static json_object *jhex(uint64_t v)
 {
