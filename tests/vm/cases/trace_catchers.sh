@@ -5,8 +5,9 @@
 # and then (trace_irq_nesting), so here guard_raise raises the sync_cpu
 # slot's count in the tracer's guard_running map once tracing is active:
 # from then on the catcher of dma_sync_single_for_cpu sees every call as
-# nested and traces it again.  vdmac's memcpy scenario (a good client, five
-# times over) is recorded once plain and once raised; trace_catchers.host compares the
+# nested and traces it again; then the same with the map slot (the map
+# hook is fexit on 6.1, a tracepoint from 6.12 on).  vdmac's memcpy scenario (a good client, five
+# times over) is recorded plain and with each slot raised; trace_catchers.host compares the
 # sync_for_cpu events of the two.
 # vm-needs: dmatrace vdmac
 # vm-cmdline: swiotlb=force
@@ -28,5 +29,8 @@ rec() {
 rec plain
 rec raised sync_cpu
 check "guard_raise: $(cat "$T/raised.raise")" grep -q 'raised on' "$T/raised.raise"
+# the map hook's catcher too: fexit on 6.1, the dma:* tracepoint later
+rec raised-map map
+check "guard_raise: $(cat "$T/raised-map.raise")" grep -q 'raised on' "$T/raised-map.raise"
 check "rmmod vdmac" rmmod vdmac
 vm_done
