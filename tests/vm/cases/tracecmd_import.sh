@@ -26,17 +26,36 @@ done
 echo "$events" >"$T/events"
 ok "trace-cmd record$events"
 
+# stuck_dump FILE: every task, what it waits on and its kernel stack.  A
+# scenario's run hung once for the case's whole 900 s with nothing said
+# (no task in D state: the hung-task detector was quiet); should one hang
+# again, the watchdog below leaves this behind for the next reader.
+stuck_dump() {
+	{
+		ps
+		for p in /proc/[0-9]*; do
+			echo "== ${p#/proc/} $(cat "$p/comm" 2>/dev/null) wchan=$(cat "$p/wchan" 2>/dev/null)"
+			cat "$p/stack" 2>/dev/null
+		done
+	} >"$1" 2>&1
+}
+
 for s in memcpy storage-sg desc-never-issued xfer-timeout xfer-error terminate-in-flight \
 	unmap-size-mismatch double-unmap missing-sync-for-cpu; do
 	# trace-cmd now and then writes a recording without a single event
 	# (its own report shows none either): that run is recorded again, once
 	for try in 1 2; do
 		: >"$T/$s.truth"
+		# the watchdog's output to /dev/null: a sleep left behind must not keep
+		# the case's output open (the case waited for it)
+		(sleep 240 && stuck_dump "$T/$s.stuck") >/dev/null 2>&1 </dev/null &
+		wd=$!
 		# shellcheck disable=SC2086
-		dmatrace check --format json -o "$T/$s.bpf.json" -- \
+		dmatrace check -v --format json -o "$T/$s.bpf.json" -- \
 			trace-cmd record -q -d $events -o "/tmp/$s.dat" -- sh -c "echo $s >$D/run" \
 			>"$T/$s.out" 2>"$T/$s.err"
 		echo $? >"$T/$s.rc"
+		kill $wd 2>/dev/null
 		trace-cmd report "/tmp/$s.dat" 2>/dev/null | grep -q 'vdmac_\|dma_' && break
 		echo "# $s: trace-cmd's recording $try held no event"
 	done
