@@ -428,15 +428,21 @@ static int btf_find(const struct kernel *k, const char *name, int kind)
 	return -1;
 }
 
+/* The id of tracepoint tp's btf_trace_ typedef; -1 if the kernel has none. */
+static int btf_tp_id(const struct kernel *k, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf_find(k, name, BTF_KIND_TYPEDEF);
+}
+
 static int btf_tp_nargs(const struct kernel *k, const char *tp)
 {
 	const struct btf *btf = k->btf;
-	char name[128];
 	const struct btf_type *t;
-	int id;
+	int id = btf_tp_id(k, tp);
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf_find(k, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
 		return -1;
 	t = btf__type_by_id(btf, id);
@@ -630,15 +636,12 @@ static const char *hook_missing(const struct kernel *k,
  */
 static int hook_btf_id(const struct kernel *k, const struct live_hook *h)
 {
-	char name[128];
 	int id = -1;
 
-	if (h->family == FAM_TP_BTF) {
-		snprintf(name, sizeof(name), "btf_trace_%s", h->target);
-		id = btf_find(k, name, BTF_KIND_TYPEDEF);
-	} else if (h->family == FAM_FENTRY) {
+	if (h->family == FAM_TP_BTF)
+		id = btf_tp_id(k, h->target);
+	else if (h->family == FAM_FENTRY)
 		id = btf_find(k, h->target, BTF_KIND_FUNC);
-	}
 	return id > 0 ? id : 0;
 }
 
