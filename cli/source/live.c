@@ -55,6 +55,7 @@ static void live_close(struct dmas_source *s)
 	struct live_source *ls =
 		dmas_source_container(s, struct live_source, base);
 
+	live_join_catchers(ls);
 	if (ls->opts.verbose && ls->skel && ls->skel->bss && ls->opts.stacks)
 		fprintf(stderr,
 			"dmatrace: stacks: %" PRIu64 " full unwinds, %" PRIu64
@@ -741,6 +742,8 @@ again:
 				(dmas_live_now_mono() - t) / 1e6,
 				(cpu_ns() - cpu) / 1e6);
 	}
+	ls->t_active = dmas_live_now_mono();
+	live_start_catchers(ls);
 	return &ls->base;
 }
 
