@@ -1,11 +1,15 @@
 # bpf.mk - the CO-RE BPF object and its libbpf skeleton, which the live
-# source (cli/source/live*.c) embeds; and `make demo`.
+# source (cli/source/live*.c) embeds, the probe step's symbol lookup too;
+# and `make demo`.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	-Wno-compare-distinct-pointer-types -Ibpf -Icli
 BPF_OBJ := $(BUILD)/bpf/dmascope.bpf.o
 BPF_SKEL := $(BUILD)/gen/dmascope.skel.h
 
-GEN_HEADERS += $(BPF_SKEL)
+KSYMS_OBJ := $(BUILD)/bpf/ksyms.bpf.o
+KSYMS_SKEL := $(BUILD)/gen/ksyms.skel.h
+
+GEN_HEADERS += $(BPF_SKEL) $(KSYMS_SKEL)
 
 # A BPF object from its first prerequisite, and a skeleton named $(1) of it
 # (also the bench's floor program, tests/bench/bench.mk).
@@ -22,6 +26,15 @@ $(BPF_OBJ): bpf/dmascope.bpf.c $(wildcard bpf/*.bpf.h) bpf/dmascope_bpf.h bpf/vm
 $(BPF_SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(call bpf_skeleton,dmascope_bpf)
+
+# the probe step's symbol lookup (cli/source/live_kaddr.c)
+$(KSYMS_OBJ): bpf/ksyms.bpf.c bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(bpf_object)
+
+$(KSYMS_SKEL): $(KSYMS_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(call bpf_skeleton,ksyms_bpf)
 
 DEMO_DEPS += demo-run
 .PHONY: demo-run

@@ -50,6 +50,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+static void join_symbols(struct live_source *ls);
+
 static void live_close(struct dmas_source *s)
 {
 	struct live_source *ls =
@@ -64,8 +66,8 @@ static void live_close(struct dmas_source *s)
 			(uint64_t)ls->skel->bss->tramp_misses);
 	if (ls->opts.verbose && ls->chosen)
 		live_report_misses(ls);
-	if (ls->ksyms_reading)
-		pthread_join(ls->ksyms_thread, NULL);
+	join_symbols(ls);
+	live_kaddr_close(ls->kaddr);
 	if (ls->stacks_creating)
 		pthread_join(ls->stacks_thread, NULL);
 	if (ls->stacks_fd >= 0)
@@ -263,37 +265,101 @@ static void *ksyms_reader(void *arg)
 }
 
 /*
- * kallsyms, for stacks and the probe step: read on a thread of its own
- * while the probe step reads the kernel's BTF (each a good part of the
- * time to tracing active), or here if no thread can be had.
+ * The probe step's symbols: asked of the kernel by the lookup program, or
+ * where it cannot be had (before 5.16, or not root: then kallsyms' own
+ * answer, hidden addresses an error, as before) all of kallsyms read.
  */
-static int read_kernel_symbols(struct live_source *ls, char *err, size_t errlen)
+static void *probe_symbols(void *arg)
 {
-	if (!pthread_create(&ls->ksyms_thread, NULL, ksyms_reader, ls))
-		ls->ksyms_reading = true;
+	struct live_source *ls = arg;
+
+	if (geteuid() == 0)
+		ls->kaddr =
+			live_kaddr_open(ls->kaddr_why, sizeof(ls->kaddr_why));
 	else
+		snprintf(ls->kaddr_why, sizeof(ls->kaddr_why), "not root");
+	if (!ls->kaddr)
 		ksyms_reader(ls);
-	return 0;
+	return NULL;
 }
 
-/* The symbols read beside the probe step, if we may read them. */
-static const struct dmas_ksyms *kernel_symbols(void *ctx, char *err,
-					       size_t errlen)
+/* Runs fn on the symbols' thread, or here if no thread can be had. */
+static void start_symbols(struct live_source *ls, void *(*fn)(void *))
 {
-	struct live_source *ls = ctx;
+	if (!pthread_create(&ls->ksyms_thread, NULL, fn, ls))
+		ls->ksyms_reading = true;
+	else
+		fn(ls);
+}
 
+static void join_symbols(struct live_source *ls)
+{
 	if (ls->ksyms_reading) {
 		pthread_join(ls->ksyms_thread, NULL);
 		ls->ksyms_reading = false;
 	}
+}
+
+/* The probe step's symbols, found while the probe step reads the BTF. */
+static int read_kernel_symbols(struct live_source *ls, char *err, size_t errlen)
+{
+	start_symbols(ls, probe_symbols);
+	return 0;
+}
+
+static int probe_symbols_ready(void *ctx, char *err, size_t errlen)
+{
+	struct live_source *ls = ctx;
+
+	join_symbols(ls);
+	if (ls->kaddr) {
+		if (ls->opts.verbose)
+			fprintf(stderr,
+				"dmatrace: kernel symbols: asked of the kernel (bpf_kallsyms_lookup_name); kallsyms read once tracing is active\n");
+		return 0;
+	}
+	if (ls->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: kernel symbols: the lookup program cannot be used (%s): kallsyms read before tracing starts\n",
+			ls->kaddr_why);
 	if (!ls->ksyms) {
 		snprintf(err, errlen, "%s", ls->ksyms_err);
-		return NULL;
+		return -1;
 	}
 	if (dmas_ksyms_hidden(ls->ksyms) && geteuid() != 0) {
 		live_err_ksyms_hidden(err, errlen);
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+/* A kernel symbol's address, by whichever means the probe step had. */
+static uint64_t kernel_symbol(void *ctx, const char *name)
+{
+	struct live_source *ls = ctx;
+
+	return ls->kaddr ? live_kaddr(ls->kaddr, name)
+			 : dmas_ksyms_addr(ls->ksyms, name);
+}
+
+static const struct live_ksyms_ops probe_ksyms = {
+	.prepare = probe_symbols_ready,
+	.addr = kernel_symbol,
+};
+
+/* Once tracing is active: kallsyms, for stacks, if not read yet. */
+static void read_symbols_later(struct live_source *ls)
+{
+	if (!ls->kaddr)
+		return;
+	live_kaddr_close(ls->kaddr);
+	ls->kaddr = NULL;
+	start_symbols(ls, ksyms_reader);
+}
+
+struct dmas_ksyms *live_ksyms(struct live_source *ls)
+{
+	join_symbols(ls);
 	return ls->ksyms;
 }
 
@@ -301,7 +367,7 @@ static const struct dmas_ksyms *kernel_symbols(void *ctx, char *err,
 static int choose_hooks(struct live_source *ls, char *err, size_t errlen)
 {
 	return live_choose_hooks(&ls->probe, ls->chosen, &ls->opts,
-				 kernel_symbols, ls, err, errlen);
+				 &probe_ksyms, ls, err, errlen);
 }
 
 /*
@@ -469,12 +535,11 @@ static int configure_object(struct live_source *ls, char *err, size_t errlen)
 			 o->driver);
 	ro->want_stacks = o->stacks;
 	ro->release_stacks = o->stacks && o->release_stacks;
-	ro->ksym_vmemmap_base = dmas_ksyms_addr(ls->ksyms, "vmemmap_base");
-	ro->ksym_page_offset_base =
-		dmas_ksyms_addr(ls->ksyms, "page_offset_base");
+	ro->ksym_vmemmap_base = kernel_symbol(ls, "vmemmap_base");
+	ro->ksym_page_offset_base = kernel_symbol(ls, "page_offset_base");
 	/* library call sites in the core kernel never key stack reuse */
-	ro->ktext_start = dmas_ksyms_addr(ls->ksyms, "_stext");
-	ro->ktext_end = dmas_ksyms_addr(ls->ksyms, "_etext");
+	ro->ktext_start = kernel_symbol(ls, "_stext");
+	ro->ktext_end = kernel_symbol(ls, "_etext");
 	return 0;
 }
 
@@ -651,7 +716,7 @@ static const struct {
 	const char *name;
 } open_steps[] = {
 	STEP(create_big_maps), /* on a thread, beside the next two steps */
-	STEP(read_kernel_symbols), /* kallsyms, read beside the next step */
+	STEP(read_kernel_symbols), /* found beside the next step */
 	STEP(choose_hooks), /* a hook family per traced function */
 	STEP(open_object), /* only the chosen programs turned on */
 	STEP(size_maps), /* ring buffer and stack map */
@@ -744,6 +809,7 @@ again:
 	}
 	ls->t_active = dmas_live_now_mono();
 	live_start_catchers(ls);
+	read_symbols_later(ls);
 	return &ls->base;
 }
 

@@ -133,20 +133,34 @@ struct live_choice {
 	int btf_id;
 };
 
-struct dmas_ksyms;
+/*
+ * The kernel's symbols for the probe step: prepare once the BTF is read
+ * (0, or -1 with err), then addr per name (0: no such symbol).
+ */
+struct live_ksyms_ops {
+	int (*prepare)(void *ctx, char *err, size_t errlen);
+	uint64_t (*addr)(void *ctx, const char *name);
+};
 
-/* The kernel's symbols once the probe step needs them; NULL with err. */
-typedef const struct dmas_ksyms *(*live_ksyms_fn)(void *ctx, char *err,
-						  size_t errlen);
+/* ---- kernel symbols asked of the kernel (live_kaddr.c) ---- */
+
+struct live_kaddr;
+
+/* The lookup program loaded; NULL with why where it cannot be. */
+struct live_kaddr *live_kaddr_open(char *why, size_t len);
+/* name's address, 0 if the kernel has no such symbol. */
+uint64_t live_kaddr(struct live_kaddr *ka, const char *name);
+void live_kaddr_close(struct live_kaddr *ka);
 
 /*
  * Fills p from the kernel and a choice per operation; -1 and err when the
  * kernel's BTF or symbols cannot be read.  The BTF is read and probed
- * before ksyms is called, so that kallsyms can be read meanwhile.
+ * before ksyms->prepare is called, so that the symbols are found meanwhile.
  */
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
-		      const struct dmas_live_opts *o, live_ksyms_fn ksyms,
-		      void *ctx, char *err, size_t errlen);
+		      const struct dmas_live_opts *o,
+		      const struct live_ksyms_ops *ksyms, void *ctx, char *err,
+		      size_t errlen);
 /* "tp_btf", "fexit", "fentry", "kretprobe", "kprobe" or "raw_tp". */
 const char *live_hook_family(const struct live_hook *h);
 /* The -v lines: each operation's hook and why. */
@@ -194,7 +208,13 @@ struct live_source {
 	int nr_loaders;
 	struct ring_buffer *rb;
 	struct dmas_ksyms *ksyms;
-	/* kallsyms read beside the BTF (live.c) */
+	/*
+	 * The probe step's symbols asked of the kernel (kaddr), found beside
+	 * the BTF; kallsyms, for stacks, read on that thread once tracing is
+	 * active, or for the probe step too where kaddr cannot be had (live.c)
+	 */
+	struct live_kaddr *kaddr;
+	char kaddr_why[128];
 	pthread_t ksyms_thread;
 	bool ksyms_reading;
 	char ksyms_err[256];
@@ -238,6 +258,9 @@ struct live_source {
 	struct dmas_kmsg *kmsg;
 	uint64_t kmsg_missed, kmsg_unknown_dev;
 };
+
+/* ls->ksyms once read: the reader waits for it (NULL if it failed). */
+struct dmas_ksyms *live_ksyms(struct live_source *ls);
 
 /* s as the live BPF source; NULL when it is another source. */
 struct live_source *live_source_of(struct dmas_source *s);

@@ -374,11 +374,18 @@ struct btf_name {
 /* The kernel's type and symbol tables, while the probe step runs. */
 struct kernel {
 	struct btf *btf;
-	const struct dmas_ksyms *ksyms;
+	const struct live_ksyms_ops *ksyms;
+	void *ksyms_ctx;
 	struct btf_name *names;
 	size_t nr_names;
 	struct dmas_nameidx by_name;
 };
+
+/* A kernel symbol's address; 0 if there is none. */
+static uint64_t ksym(const struct kernel *k, const char *name)
+{
+	return k->ksyms->addr(k->ksyms_ctx, name);
+}
 
 /*
  * btf__find_by_name_kind walks every type (some 150,000 in a distribution
@@ -559,7 +566,7 @@ static bool tracepoint_exists(const struct kernel *k, const char *tp)
 	if (k->btf && btf_tp_nargs(k, tp) >= 0)
 		return true;
 	snprintf(sym, sizeof(sym), "__tracepoint_%s", tp);
-	return dmas_ksyms_addr(k->ksyms, sym) != 0;
+	return ksym(k, sym) != 0;
 }
 
 /* What the kernel allows each family; -v says so. */
@@ -612,13 +619,13 @@ static const char *hook_missing(const struct kernel *k,
 			return "fentry not allowed";
 		if (btf_find(k, h->target, BTF_KIND_FUNC) < 0)
 			return "not in BTF";
-		if (!dmas_ksyms_addr(k->ksyms, h->target))
+		if (!ksym(k, h->target))
 			return "not in kallsyms";
 		return NULL;
 	case FAM_KPROBE:
 		if (!p->kprobe_ok)
 			return "no kprobes";
-		if (!dmas_ksyms_addr(k->ksyms, h->target))
+		if (!ksym(k, h->target))
 			return "not in kallsyms";
 		return NULL;
 	case FAM_RAW_TP:
@@ -667,7 +674,7 @@ static void choose(const struct kernel *k, const struct live_probe *p,
 			op->when_tp);
 		return;
 	}
-	if (op->when_fn && !dmas_ksyms_addr(k->ksyms, op->when_fn)) {
+	if (op->when_fn && !ksym(k, op->when_fn)) {
 		snprintf(c->why, sizeof(c->why),
 			 "not needed: this kernel has no %s", op->when_fn);
 		return;
@@ -717,8 +724,9 @@ static void kernel_free(struct kernel *k)
 }
 
 int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
-		      const struct dmas_live_opts *o, live_ksyms_fn ksyms,
-		      void *ctx, char *err, size_t errlen)
+		      const struct dmas_live_opts *o,
+		      const struct live_ksyms_ops *ksyms, void *ctx, char *err,
+		      size_t errlen)
 {
 	struct kernel k = {0};
 
@@ -730,8 +738,9 @@ int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
 		return -1;
 	}
 	probe_families(&k, p, o);
-	k.ksyms = ksyms(ctx, err, errlen);
-	if (!k.ksyms) {
+	k.ksyms = ksyms;
+	k.ksyms_ctx = ctx;
+	if (ksyms->prepare(ctx, err, errlen)) {
 		kernel_free(&k);
 		return -1;
 	}

@@ -73,6 +73,7 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	uint32_t key = id - 1;
 	char bufs[LIVE_STACK_DEPTH][160];
 	const char *frames[LIVE_STACK_DEPTH];
+	struct dmas_ksyms *ksyms;
 	struct dmas_stack st;
 	int n = 0;
 	size_t skip;
@@ -83,10 +84,16 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 	if (bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.stacks), &key,
 				ls->stack_buf))
 		return;
-	dmas_ksyms_refresh(ls->ksyms);
+	ksyms = live_ksyms(ls);
+	if (ksyms)
+		dmas_ksyms_refresh(ksyms);
 	for (int i = 0; i < LIVE_STACK_DEPTH && ls->stack_buf[i]; i++) {
-		dmas_ksyms_format(ls->ksyms, ls->stack_buf[i], bufs[n],
-				  sizeof(bufs[n]));
+		if (ksyms)
+			dmas_ksyms_format(ksyms, ls->stack_buf[i], bufs[n],
+					  sizeof(bufs[n]));
+		else
+			snprintf(bufs[n], sizeof(bufs[n]), "0x%" PRIx64,
+				 (uint64_t)ls->stack_buf[i]);
 		frames[n] = bufs[n];
 		n++;
 	}
