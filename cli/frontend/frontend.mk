@@ -12,10 +12,13 @@ LIB_SRCS += cli/frontend/textsafe.c cli/frontend/numparse.c \
 
 # serve's HTTP side is libevent's evhttp (static, no TLS library needed).
 DMATRACE_LDLIBS := -levent_pthreads -levent_extra -levent_core
+# libbpf's loads take the kernel's BTF the probe step parsed
+# (cli/source/live_attach.c: __wrap_btf__load_vmlinux_btf)
+LIVE_LDFLAGS := -Wl,--wrap=btf__load_vmlinux_btf
 $(BUILD)/dmatrace: $(DMATRACE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DMATRACE_LDLIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LIVE_LDFLAGS) -o $@ $^ $(DMATRACE_LDLIBS) $(LDLIBS)
 
 $(BUILD)/dmatop: $(DMATOP_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libdmascope.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(LIVE_LDFLAGS) -o $@ $^ $(LDLIBS)

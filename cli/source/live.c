@@ -129,12 +129,13 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 	/* libbpf 1.1 charges maps to RLIMIT_MEMLOCK on kernels before 5.11 */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	/*
-	 * The kernel's BTF is parsed twice, by the probe step and by libbpf's
-	 * load (some 11 MiB each): kept in the heap when freed, the second
-	 * parse reuses the first's pages instead of faulting in new ones
-	 * (measured on a virtual host whose page faults are dear: 75 ms for
-	 * a parse in fresh pages, 4 ms in reused ones).  load_object gives
-	 * them back after.
+	 * The kernel's BTF is parsed by the probe step, and again by libbpf's
+	 * load where the link does not lend it the probe's (live_attach.c;
+	 * some 11 MiB each): kept in the heap when freed, a second parse
+	 * reuses the first's pages instead of faulting in new ones (measured
+	 * on a virtual host whose page faults are dear: 75 ms for a parse in
+	 * fresh pages, 4 ms in reused ones).  load_object gives them back
+	 * after.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
@@ -624,6 +625,7 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 		e = errno;
 	}
 	ls->t_maps = dmas_live_now_mono();
+	live_lend_btf(ls->probe.btf);
 	for (int l = 1; !rc && l < ls->nr_loaders; l++)
 		started[l] = !pthread_create(&th[l], NULL, loader_run,
 					     &ls->loaders[l]);
@@ -641,6 +643,9 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 			e = ls->loaders[l].err;
 		}
 	}
+	live_lend_btf(NULL);
+	btf__free(ls->probe.btf);
+	ls->probe.btf = NULL;
 	if (rc && ls->fentry_late)
 		snprintf(err, errlen, "%s", ls->probe.fentry_why);
 	else if (rc)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "../../bpf/dmascope_bpf.h"
@@ -120,6 +121,33 @@ void live_note_btf_ids(const struct live_choice *chosen)
 			};
 		pthread_mutex_unlock(&btf_ids_lock);
 	}
+}
+
+/*
+ * ==== The kernel's BTF, parsed once ====
+ *
+ * libbpf 1.1's load parses the kernel's BTF for its CO-RE relocations,
+ * once per object (each loader), though the probe step has parsed it
+ * already: 0.12-0.17 s of CPU each in the emulated VM.  While the probe's
+ * is lent (live_lend_btf), libbpf's call of btf__load_vmlinux_btf, which
+ * the dmatrace and dmatop links wrap (-Wl,--wrap, cli/frontend/frontend.mk),
+ * gets an empty split BTF on top of it: it reads as the kernel's, ids and
+ * names the same, and freeing it leaves the probe's alone.  Where the
+ * link does not wrap it, or nothing is lent, libbpf parses as before.
+ */
+static struct btf *lent_btf;
+
+struct btf *__wrap_btf__load_vmlinux_btf(void);
+struct btf *__wrap_btf__load_vmlinux_btf(void)
+{
+	struct btf *base = __atomic_load_n(&lent_btf, __ATOMIC_ACQUIRE);
+
+	return base ? btf__new_empty_split(base) : libbpf_find_kernel_btf();
+}
+
+void live_lend_btf(struct btf *btf)
+{
+	__atomic_store_n(&lent_btf, btf, __ATOMIC_RELEASE);
 }
 
 /* c's program called name, in the object of the loader that loads it */

@@ -86,7 +86,11 @@ extern const struct live_op live_catalogue[];
 extern const size_t live_nr_ops;
 
 /* What the running kernel allows, found once at open. */
+struct btf;
+
 struct live_probe {
+	/* the kernel's BTF, kept for libbpf's loads (live_lend_btf) */
+	struct btf *btf;
 	bool fentry_ok;
 	char fentry_why[160];
 	bool kprobe_ok;
@@ -279,6 +283,11 @@ int live_assign_programs(struct live_source *ls);
  * are opened.
  */
 void live_note_btf_ids(const struct live_choice *chosen);
+/*
+ * Lends libbpf's loads the kernel's BTF the probe step read (NULL: takes it
+ * back), where the program's link lets it (live_attach.c).
+ */
+void live_lend_btf(struct btf *btf);
 /* Turns on in l's object only the programs of the operations it loads. */
 void live_enable_loader(struct live_source *ls, struct live_loader *l);
 /*

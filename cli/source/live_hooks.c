@@ -553,6 +553,8 @@ bool live_probe_settle(struct live_probe *p)
 
 void live_probe_release(struct live_probe *p)
 {
+	btf__free(p->btf);
+	p->btf = NULL;
 	live_probe_settle(p);
 	if (p->fentry_link_fd >= 0)
 		close(p->fentry_link_fd);
@@ -746,6 +748,9 @@ int live_choose_hooks(struct live_probe *p, struct live_choice *chosen,
 	}
 	for (size_t i = 0; i < live_nr_ops; i++)
 		choose(&k, p, &live_catalogue[i], &chosen[i]);
+	/* kept for libbpf's loads: one parse of it, not one per object */
+	p->btf = k.btf;
+	k.btf = NULL;
 	kernel_free(&k);
 	return 0;
 }
