@@ -356,6 +356,12 @@ static void *catchers_run(void *arg)
 
 void live_start_catchers(struct live_source *ls)
 {
+	bool any = false;
+
+	for (size_t i = 0; i < live_nr_ops && !any; i++)
+		any = ls->chosen[i].catcher_pending;
+	if (!any)
+		return; /* none chosen (--kprobes on 6.1): nothing to say */
 	if (!pthread_create(&ls->catchers_thread, NULL, catchers_run, ls))
 		ls->catchers_attaching = true;
 	else
