@@ -57,7 +57,6 @@ static void live_close(struct dmas_source *s)
 	struct live_source *ls =
 		dmas_source_container(s, struct live_source, base);
 
-	live_join_catchers(ls);
 	if (ls->opts.verbose && ls->skel && ls->skel->bss && ls->opts.stacks)
 		fprintf(stderr,
 			"dmatrace: stacks: %" PRIu64 " full unwinds, %" PRIu64
@@ -812,8 +811,6 @@ again:
 				(dmas_live_now_mono() - t) / 1e6,
 				(cpu_ns() - cpu) / 1e6);
 	}
-	ls->t_active = dmas_live_now_mono();
-	live_start_catchers(ls);
 	read_symbols_later(ls);
 	return &ls->base;
 }

@@ -271,9 +271,9 @@ static bool fill_guard_tail(struct live_source *ls, struct live_choice *c,
 }
 
 /*
- * Attaches c's first program, and its second unless that is a catcher
- * (left for attach_catcher); false, with the reason in c->why, if one
- * fails.
+ * Attaches c's programs, the first first; false, with the reason in
+ * c->why, if one fails.  A catcher that cannot reach its first program is
+ * left off: the calls it would have caught count as missed.
  */
 static bool attach_choice(struct live_source *ls, struct live_choice *c)
 {
@@ -283,8 +283,11 @@ static bool attach_choice(struct live_source *ls, struct live_choice *c)
 	for (int j = 0; j < 2 && names[j]; j++) {
 		struct bpf_program *p = program(ls, c, names[j]);
 
-		if (j && c->hook->catcher) {
-			c->catcher_pending = true;
+		if (j && c->hook->catcher &&
+		    !fill_guard_tail(ls, c, program(ls, c, names[0]))) {
+			if (ls->opts.verbose)
+				fprintf(stderr, "dmatrace: hook %s: %s\n",
+					c->hook->target, c->why);
 			break;
 		}
 		c->links[j] = p ? bpf_program__attach(p) : NULL;
@@ -299,81 +302,6 @@ static bool attach_choice(struct live_source *ls, struct live_choice *c)
 	if (!c->attached)
 		unlink_choice(c);
 	return c->attached;
-}
-
-/*
- * Attaches c's catcher.  One that cannot reach its first program, or fails
- * to attach, is left off: the calls it would have caught count as missed,
- * as they did before it came.
- */
-static bool attach_catcher(struct live_source *ls, struct live_choice *c)
-{
-	const char *name = c->hook->catcher;
-	struct bpf_program *p = program(ls, c, name);
-
-	c->catcher_pending = false;
-	if (!fill_guard_tail(ls, c, program(ls, c, c->hook->prog)))
-		return false;
-	c->links[1] = p ? bpf_program__attach(p) : NULL;
-	if (!c->links[1]) {
-		snprintf(c->why, sizeof(c->why), "attach of %s failed: %s",
-			 name, strerror(errno));
-		return false;
-	}
-	c->fds[1] = bpf_program__fd(p);
-	return true;
-}
-
-/*
- * The catchers wait until tracing is active: on 6.1 each is a second
- * program on a live trampoline (10-16 ms a link in the VM, serialized by
- * the kernel), about a tenth of the time to tracing active, and until it
- * is attached a call from an interrupt taken inside its hook's program is
- * counted as missed by the kernel (recursion_misses), never lost silently.
- */
-static void *catchers_run(void *arg)
-{
-	struct live_source *ls = arg;
-
-	for (size_t i = 0; i < live_nr_ops; i++) {
-		struct live_choice *c = &ls->chosen[i];
-
-		if (!c->catcher_pending)
-			continue;
-		if (attach_catcher(ls, c))
-			ls->nr_catchers++;
-		else if (ls->opts.verbose)
-			fprintf(stderr, "dmatrace: hook %s: %s\n",
-				c->hook->target, c->why);
-	}
-	if (ls->opts.verbose)
-		fprintf(stderr,
-			"dmatrace: %d catchers attached %.1f ms after tracing active (until then a call from an interrupt inside a hook's program counts as missed)\n",
-			ls->nr_catchers,
-			(dmas_live_now_mono() - ls->t_active) / 1e6);
-	return NULL;
-}
-
-void live_start_catchers(struct live_source *ls)
-{
-	bool any = false;
-
-	for (size_t i = 0; i < live_nr_ops && !any; i++)
-		any = ls->chosen[i].catcher_pending;
-	if (!any)
-		return; /* none chosen (--kprobes on 6.1): nothing to say */
-	if (!pthread_create(&ls->catchers_thread, NULL, catchers_run, ls))
-		ls->catchers_attaching = true;
-	else
-		catchers_run(ls);
-}
-
-void live_join_catchers(struct live_source *ls)
-{
-	if (!ls->catchers_attaching)
-		return;
-	pthread_join(ls->catchers_thread, NULL);
-	ls->catchers_attaching = false;
 }
 
 void live_attach_loader(struct live_source *ls, struct live_loader *l)

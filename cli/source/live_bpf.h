@@ -131,7 +131,6 @@ struct live_choice {
 	uint64_t caught; /* of the first program's misses, caught */
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
-	bool catcher_pending; /* its catcher attaches after tracing starts */
 	int loader; /* which object loads its programs (live_source.loaders) */
 	/* the BTF id its programs attach to (tp_btf, fentry), or 0 */
 	int btf_id;
@@ -253,11 +252,6 @@ struct live_source {
 	 */
 	struct dmas_tally tally;
 	uint64_t t_start, t_probe, t_maps, t_load; /* for -v */
-	/* the catchers, attached once tracing is active (live_attach.c) */
-	pthread_t catchers_thread;
-	bool catchers_attaching;
-	int nr_catchers;
-	uint64_t t_active;
 	/* the kernel log, for IOMMU faults that fire no tracepoint */
 	struct dmas_kmsg *kmsg;
 	uint64_t kmsg_missed, kmsg_unknown_dev;
@@ -290,17 +284,8 @@ void live_note_btf_ids(const struct live_choice *chosen);
 void live_lend_btf(struct btf *btf);
 /* Turns on in l's object only the programs of the operations it loads. */
 void live_enable_loader(struct live_source *ls, struct live_loader *l);
-/*
- * Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API.  Their
- * catchers wait for live_start_catchers.
- */
+/* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */
 void live_attach_loader(struct live_source *ls, struct live_loader *l);
-/*
- * Attaches the catchers on a thread of their own, once tracing is active;
- * live_join_catchers waits for it (before tracing stops).
- */
-void live_start_catchers(struct live_source *ls);
-void live_join_catchers(struct live_source *ls);
 /*
  * Runs the kernel skipped since the last call, summed over the attached
  * programs (each choice's total in its missed): a program is not run when
