@@ -52,6 +52,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 
 static void join_symbols(struct live_source *ls);
 
+static void return_btf(struct live_source *ls);
+
 static void live_close(struct dmas_source *s)
 {
 	struct live_source *ls =
@@ -66,6 +68,11 @@ static void live_close(struct dmas_source *s)
 	if (ls->opts.verbose && ls->chosen)
 		live_report_misses(ls);
 	join_symbols(ls);
+	if (ls->loaders[LIVE_LATE].started)
+		pthread_join(ls->loaders[LIVE_LATE].thread, NULL);
+	/* a step after the load failed: the late loader never took it */
+	if (ls->probe.btf)
+		return_btf(ls);
 	live_kaddr_close(ls->kaddr);
 	if (ls->stacks_creating)
 		pthread_join(ls->stacks_thread, NULL);
@@ -83,8 +90,10 @@ static void live_close(struct dmas_source *s)
 	for (int l = 0; l < ls->nr_loaders; l++)
 		if (ls->loaders[l].skel != ls->skel)
 			dmascope_bpf__destroy(ls->loaders[l].skel);
+	dmascope_bpf__destroy(ls->loaders[LIVE_LATE].skel);
 	dmascope_bpf__destroy(ls->skel);
 	dmas_ksyms_free(ls->ksyms);
+	dmas_ksyms_free(ls->ksyms_modules);
 	free(ls->chosen);
 	free(ls->drops_seen);
 	free(ls->dev_known);
@@ -133,8 +142,8 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 	 * some 11 MiB each): kept in the heap when freed, a second parse
 	 * reuses the first's pages instead of faulting in new ones (measured
 	 * on a virtual host whose page faults are dear: 75 ms for a parse in
-	 * fresh pages, 4 ms in reused ones).  load_object gives them back
-	 * after.
+	 * fresh pages, 4 ms in reused ones).  return_btf gives them back
+	 * after the load (the late loader's, where there is one).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
@@ -161,7 +170,7 @@ static int nr_loaders(const struct live_choice *chosen)
 	int programs = 0;
 
 	for (size_t i = 0; i < live_nr_ops; i++)
-		if (chosen[i].hook)
+		if (chosen[i].hook && !live_op_late(&live_catalogue[i]))
 			programs += live_hook_programs(chosen[i].hook);
 	if (env && *env)
 		n = strtol(env, NULL, 10);
@@ -258,9 +267,20 @@ static int create_big_maps(struct live_source *ls, char *err, size_t errlen)
 static void *ksyms_reader(void *arg)
 {
 	struct live_source *ls = arg;
+	struct dmas_ksyms *k = ls->ksyms_modules;
 
-	ls->ksyms = dmas_ksyms_load("/proc/kallsyms", ls->ksyms_err,
-				    sizeof(ls->ksyms_err));
+	ls->ksyms_modules = NULL;
+	if (!k)
+		k = dmas_ksyms_new(NULL, NULL);
+	if (!k) {
+		snprintf(ls->ksyms_err, sizeof(ls->ksyms_err), "out of memory");
+		return NULL;
+	}
+	if (dmas_ksyms_read(k, ls->ksyms_err, sizeof(ls->ksyms_err))) {
+		dmas_ksyms_free(k);
+		return NULL;
+	}
+	ls->ksyms = k;
 	return NULL;
 }
 
@@ -354,6 +374,8 @@ static void read_symbols_later(struct live_source *ls)
 		return;
 	live_kaddr_close(ls->kaddr);
 	ls->kaddr = NULL;
+	/* the modules' ranges now: one gone before kallsyms is read */
+	ls->ksyms_modules = dmas_ksyms_new(NULL, NULL);
 	start_symbols(ls, ksyms_reader);
 }
 
@@ -424,6 +446,8 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 		ls->loaders[l].ls = ls;
 		ls->loaders[l].index = l;
 	}
+	ls->loaders[LIVE_LATE].ls = ls;
+	ls->loaders[LIVE_LATE].index = LIVE_LATE;
 	if (ls->nr_loaders == 1) {
 		ls->loaders[0].skel = ls->skel;
 	} else {
@@ -604,6 +628,68 @@ static void *loader_run(void *arg)
 	return NULL;
 }
 
+/* The probe step's BTF back from libbpf, its pages back to the kernel. */
+static void return_btf(struct live_source *ls)
+{
+	live_lend_btf(NULL);
+	btf__free(ls->probe.btf);
+	ls->probe.btf = NULL;
+	/* glibc's thresholds back */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, 128 << 10);
+	malloc_trim(0);
+}
+
+/*
+ * The late loader's thread: the programs of hooks whose module is not
+ * loaded yet, loaded once tracing is active (a module's hooks attach when
+ * the reader sees it, live_attach_waiting).  Measured in the 6.1 VM:
+ * vdmac's eight programs, loaded before tracing started, put about 50 ms
+ * on the time to tracing active.
+ */
+static void *late_run(void *arg)
+{
+	struct live_loader *l = arg;
+	struct live_source *ls = l->ls;
+	uint64_t t = dmas_live_now_mono();
+
+	l->rc = -1;
+	l->skel = dmascope_bpf__open();
+	if (l->skel) {
+		live_enable_loader(ls, l);
+		if (!share_maps(ls, l))
+			l->rc = dmascope_bpf__load(l->skel);
+	}
+	l->err = errno;
+	return_btf(ls);
+	l->t_loaded = dmas_live_now_mono();
+	if (ls->opts.verbose)
+		fprintf(stderr,
+			"dmatrace: hooks of modules not loaded at start: %d programs %s in %.1f ms, once tracing was active%s%s\n",
+			l->programs, l->rc ? "failed to load" : "loaded",
+			(l->t_loaded - t) / 1e6, l->rc ? ": " : "",
+			l->rc ? strerror(l->err) : "");
+	__atomic_store_n(&l->state, l->rc ? LATE_FAILED : LATE_READY,
+			 __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Starts the late loader where a chosen hook waits for its module. */
+static void load_later(struct live_source *ls)
+{
+	struct live_loader *l = &ls->loaders[LIVE_LATE];
+
+	if (!l->programs)
+		return;
+	l->state = LATE_LOADING;
+	if (pthread_create(&l->thread, NULL, late_run, l)) {
+		late_run(l);
+		l->state = l->rc ? LATE_FAILED : LATE_READY;
+		return;
+	}
+	l->started = true;
+}
+
 /*
  * The verifier, and attaching: the maps first (in the source's own
  * object), then each loader's programs, side by side, each attaching its
@@ -642,17 +728,13 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 			e = ls->loaders[l].err;
 		}
 	}
-	live_lend_btf(NULL);
-	btf__free(ls->probe.btf);
-	ls->probe.btf = NULL;
+	/* the late loader's programs need it too: it returns it */
+	if (rc || !ls->loaders[LIVE_LATE].programs)
+		return_btf(ls);
 	if (rc && ls->fentry_late)
 		snprintf(err, errlen, "%s", ls->probe.fentry_why);
 	else if (rc)
 		live_err_load(e, err, errlen);
-	/* the BTF's pages back to the kernel, glibc's thresholds back */
-	mallopt(M_MMAP_THRESHOLD, 128 << 10);
-	mallopt(M_TRIM_THRESHOLD, 128 << 10);
-	malloc_trim(0);
 	ls->t_load = dmas_live_now_mono();
 	return rc;
 }
@@ -812,6 +894,7 @@ again:
 				(cpu_ns() - cpu) / 1e6);
 	}
 	read_symbols_later(ls);
+	load_later(ls);
 	return &ls->base;
 }
 

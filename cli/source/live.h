@@ -28,6 +28,15 @@ struct dmas_ksyms;
 /* NULL and err when /proc/kallsyms cannot be read. */
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
 /*
+ * In two steps: the modules loaded now, their code's ranges read at once
+ * from modules_path (NULL: /proc/modules; cheap), so that a module unloaded
+ * before the symbols are read (path, NULL: /proc/kallsyms; seconds under
+ * emulation) still names its frames; NULL when out of memory.  Then
+ * dmas_ksyms_read reads the symbols: -1 with err on failure.
+ */
+struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path);
+int dmas_ksyms_read(struct dmas_ksyms *k, char *err, size_t errlen);
+/*
  * Reads the module list (name, size, core address) from path instead of
  * /proc/modules, and reloads; -1 with err on failure.
  */

@@ -181,6 +181,19 @@ static bool in_object(const struct dmascope_bpf *skel, const char *name)
 	return name && bpf_object__find_program_by_name(skel->obj, name);
 }
 
+static bool module_loaded(const char *mod)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	return !access(path, F_OK);
+}
+
+bool live_op_late(const struct live_op *op)
+{
+	return op->module && !module_loaded(op->module);
+}
+
 int live_assign_programs(struct live_source *ls)
 {
 	int weight[LIVE_LOADERS] = {0};
@@ -198,6 +211,17 @@ int live_assign_programs(struct live_source *ls)
 			snprintf(c->why, sizeof(c->why),
 				 "program missing in the object");
 			c->hook = NULL;
+			continue;
+		}
+		if (live_op_late(&live_catalogue[i])) {
+			c->loader = LIVE_LATE;
+			c->waiting = true;
+			snprintf(c->why, sizeof(c->why),
+				 "attached when %s loads",
+				 live_catalogue[i].module);
+			ls->loaders[LIVE_LATE].programs +=
+				live_hook_programs(h);
+			nr++;
 			continue;
 		}
 		/* the loader with the least work so far */
@@ -229,14 +253,6 @@ void live_enable_loader(struct live_source *ls, struct live_loader *l)
 				program(ls, c, live_hook_second(c->hook)),
 				true);
 	}
-}
-
-static bool module_loaded(const char *mod)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", mod);
-	return !access(path, F_OK);
 }
 
 static void unlink_choice(struct live_choice *c)
@@ -341,6 +357,21 @@ void live_attach_waiting(struct live_source *ls)
 
 		if (!c->waiting || !module_loaded(op->module))
 			continue;
+		if (c->loader == LIVE_LATE) {
+			int state =
+				__atomic_load_n(&ls->loaders[LIVE_LATE].state,
+						__ATOMIC_ACQUIRE);
+
+			if (state == LATE_LOADING)
+				continue; /* next round */
+			if (state != LATE_READY) {
+				c->waiting = false;
+				snprintf(c->why, sizeof(c->why),
+					 "its program did not load: %s",
+					 strerror(ls->loaders[LIVE_LATE].err));
+				continue;
+			}
+		}
 		p = program(ls, c, c->hook->prog);
 		c->links[0] = p ? bpf_program__attach(p) : NULL;
 		if (!c->links[0])

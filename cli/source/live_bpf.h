@@ -189,6 +189,13 @@ void live_err_none_attached(char *err, size_t errlen);
  * load side by side; each attaches its own as soon as it is loaded.
  */
 #define LIVE_LOADERS 2
+/*
+ * The loader of hooks whose module was not loaded at start (vdmac's
+ * tracepoints): it loads their programs on a thread once tracing is
+ * active, so that they are ready when the module comes; its slot in
+ * live_source.loaders, after the others.
+ */
+#define LIVE_LATE LIVE_LOADERS
 
 /* One loader's work, for -v and its thread. */
 struct live_loader {
@@ -200,14 +207,20 @@ struct live_loader {
 	int rc, err; /* the load's result and errno */
 	int nr, nr_dma; /* hooks attached, of them the DMA API's */
 	uint64_t t_loaded, t_attached;
+	/* the late loader: LATE_* (atomic), its thread */
+	int state;
+	pthread_t thread;
+	bool started;
 };
+
+enum { LATE_NONE, LATE_LOADING, LATE_READY, LATE_FAILED };
 
 struct live_source {
 	struct dmas_source base;
 	struct dmas_live_opts opts;
 	/* the maps; alone, the programs too */
 	struct dmascope_bpf *skel;
-	struct live_loader loaders[LIVE_LOADERS];
+	struct live_loader loaders[LIVE_LOADERS + 1]; /* [LIVE_LATE]: late */
 	int nr_loaders;
 	struct ring_buffer *rb;
 	struct dmas_ksyms *ksyms;
@@ -217,6 +230,8 @@ struct live_source {
 	 * active, or for the probe step too where kaddr cannot be had (live.c)
 	 */
 	struct live_kaddr *kaddr;
+	/* the modules' ranges read at tracing active, for ksyms' thread */
+	struct dmas_ksyms *ksyms_modules;
 	char kaddr_why[128];
 	pthread_t ksyms_thread;
 	bool ksyms_reading;
@@ -271,6 +286,8 @@ struct live_source *live_source_of(struct dmas_source *s);
  * operations have one.
  */
 int live_assign_programs(struct live_source *ls);
+/* Whether op's programs go to the late loader: its module is not loaded. */
+bool live_op_late(const struct live_op *op);
 /*
  * Has libbpf take the BTF ids the probe step found for the chosen hooks
  * instead of looking each up again in every loader; before the objects
@@ -295,7 +312,10 @@ void live_attach_loader(struct live_source *ls, struct live_loader *l);
 uint64_t live_new_misses(struct live_source *ls);
 /* -v: the hooks that missed runs, with how many. */
 void live_report_misses(const struct live_source *ls);
-/* Hooks of modules loaded since: attached now. */
+/*
+ * Hooks of modules loaded since: attached now (the late loader's once it
+ * has loaded them).
+ */
 void live_attach_waiting(struct live_source *ls);
 void live_detach_all(struct live_source *ls);
 

@@ -403,17 +403,36 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	return 0;
 }
 
-struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
+struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path)
 {
 	struct dmas_ksyms *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->path = strdup(path ? path : "/proc/kallsyms");
+	k->modules_path = strdup(modules_path ? modules_path : "/proc/modules");
+	if (!k->path || !k->modules_path) {
+		dmas_ksyms_free(k);
+		return NULL;
+	}
+	load_module_ranges(k);
+	return k;
+}
+
+int dmas_ksyms_read(struct dmas_ksyms *k, char *err, size_t errlen)
+{
+	return load(k, err, errlen);
+}
+
+struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
+{
+	struct dmas_ksyms *k = dmas_ksyms_new(path, NULL);
 
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	k->path = strdup(path ? path : "/proc/kallsyms");
-	k->modules_path = strdup("/proc/modules");
-	if (!k->path || !k->modules_path || load(k, err, errlen)) {
+	if (load(k, err, errlen)) {
 		dmas_ksyms_free(k);
 		return NULL;
 	}

@@ -109,6 +109,49 @@ TEST(ksyms_names_the_module_of_code_whose_symbols_were_never_read)
 	dmas_ksyms_free(k);
 }
 
+/*
+ * The live source reads the modules' ranges when tracing starts and
+ * kallsyms after: a module unloaded in between, whose symbols kallsyms
+ * then no longer lists, still names its frames; one that was never loaded
+ * names none.
+ */
+TEST(ksyms_keeps_the_ranges_of_modules_loaded_when_tracing_started)
+{
+	char err[256], buf[160], mods[512];
+	struct dmas_ksyms *k;
+
+	snprintf(
+		mods, sizeof(mods), "%s",
+		write_file(
+			"modules-start",
+			"vdmac_leak 12288 0 - Live 0xffffffffc04f7000 (OE)\n"
+			"vdmac 139264 1 vdmac_leak, Live 0xffffffffc0001000 (OE)\n"));
+	k = dmas_ksyms_new(
+		write_file("kallsyms-late",
+			   "ffffffff81000000 T _text\n"
+			   "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
+			   "ffffffffc0001080 t vdmac_other\t[vdmac]\n"),
+		mods);
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	/* vdmac_leak unloaded before kallsyms is read */
+	write_file("modules-start",
+		   "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n");
+	CHECK_EQ(dmas_ksyms_read(k, err, sizeof(err)), 0);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
+		"0xffffffffc04f713d [vdmac_leak]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
+		"vdmac_run+0x4/0x80 [vdmac]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0600000ULL, buf, sizeof(buf)),
+		"0xffffffffc0600000");
+	dmas_ksyms_free(k);
+}
+
 TEST(ksyms_finds_layout_variables_not_other_data)
 {
 	char err[256];

@@ -74,4 +74,18 @@ if [ -w $D/bench ]; then
 		test "$(cat "$T/tiny-ring.rc")" != 2
 fi
 check "rmmod vdmac" rmmod vdmac
+
+# vdmac loaded under tracing: its tracepoints' programs load once tracing is
+# active and attach when the module comes (-v says each); a transfer then
+# run is seen through them, and the truth compared both ways as above.
+late=$T/late-xfer-over-budget.err
+trace late-xfer-over-budget "--latency-budget 100ms -v" \
+	"taskset -c 1 insmod $VDMAC_KO node=1 channels=4 &&
+	i=0; while [ \$i -lt 300 ] && ! grep -q 'hook vdmac_complete attached (vdmac loaded)' $late; do sleep 0.1; i=\$((i + 1)); done;
+	echo xfer-over-budget >$D/run"
+check "late: vdmac's 8 programs loaded once tracing was active" \
+	grep -q 'hooks of modules not loaded at start: 8 programs loaded in' "$late"
+check "late: its hooks attached when it loaded" \
+	test "$(grep -c 'attached (vdmac loaded)' "$late")" = 8
+check "rmmod vdmac (loaded under tracing)" rmmod vdmac
 vm_done
