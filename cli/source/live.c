@@ -755,9 +755,11 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 			const struct live_loader *ld = &ls->loaders[l];
 
 			fprintf(stderr,
-				"dmatrace: loader %d of %d: %d programs loaded in %.1f ms, %d hooks attached in %.1f ms\n",
+				"dmatrace: loader %d of %d: %d programs loaded in %.1f ms (%" PRIu64
+				" instructions verified), %d hooks attached in %.1f ms\n",
 				l + 1, ls->nr_loaders, ld->programs,
-				(ld->t_loaded - ls->t_maps) / 1e6, ld->nr,
+				(ld->t_loaded - ls->t_maps) / 1e6,
+				live_loader_verified(ld, verbose > 1), ld->nr,
 				(ld->t_attached - ld->t_loaded) / 1e6);
 		}
 		if (ls->probe.fentry_link_fd >= 0)

@@ -387,6 +387,32 @@ void live_attach_waiting(struct live_source *ls)
 	}
 }
 
+uint64_t live_loader_verified(const struct live_loader *l, bool each)
+{
+	struct bpf_program *p;
+	uint64_t sum = 0;
+
+	if (!l->skel)
+		return 0;
+	bpf_object__for_each_program(p, l->skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		sum += info.verified_insns;
+		if (each)
+			fprintf(stderr,
+				"dmatrace: program %-44s %6u instructions verified, %6u translated\n",
+				bpf_program__name(p), info.verified_insns,
+				info.xlated_prog_len / 8);
+	}
+	return sum;
+}
+
 /* A program's recursion_misses; false where the kernel gives none. */
 static bool prog_misses(int fd, uint64_t *misses)
 {

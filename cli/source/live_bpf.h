@@ -301,6 +301,11 @@ void live_note_btf_ids(const struct live_choice *chosen);
 void live_lend_btf(struct btf *btf);
 /* Turns on in l's object only the programs of the operations it loads. */
 void live_enable_loader(struct live_source *ls, struct live_loader *l);
+/*
+ * The verifier's steps over l's loaded programs (bpf_prog_info's
+ * verified_insns, 5.16+; 0 before), each program's on stderr if each.
+ */
+uint64_t live_loader_verified(const struct live_loader *l, bool each);
 /* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */
 void live_attach_loader(struct live_source *ls, struct live_loader *l);
 /*
