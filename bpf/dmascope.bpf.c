@@ -2446,6 +2446,47 @@ int BPF_PROG(rtp_module_free, struct module *mod)
 		DMAS_EV_MODULE_UNLOAD);
 }
 
+/* The core text of a module before 6.4 (mem[MOD_TEXT] since). */
+struct module_layout___old {
+	void *base;
+	unsigned int size;
+	unsigned int text_size;
+} __attribute__((preserve_access_index));
+
+struct module___old {
+	struct module_layout___old core_layout;
+} __attribute__((preserve_access_index));
+
+SEC("raw_tp/module_load")
+int BPF_PROG(rtp_module_load, struct module *mod)
+{
+	struct dmas_module_rec *r;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(DMAS_DROP_RINGBUF);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->ts = bpf_ktime_get_ns();
+	r->cpu = bpf_get_smp_processor_id();
+	r->kind = DMAS_REC_MODULE;
+	if (bpf_core_field_exists(mod->mem)) {
+		/* MOD_TEXT is the first of enum mod_mem_type */
+		r->text_base = (__u64)BPF_CORE_READ(mod, mem[0].base);
+		r->text_size = BPF_CORE_READ(mod, mem[0].size);
+	} else {
+		struct module___old *old = (void *)mod;
+
+		r->text_base = (__u64)BPF_CORE_READ(old, core_layout.base);
+		r->text_size = BPF_CORE_READ(old, core_layout.text_size);
+	}
+	bpf_probe_read_kernel_str(r->name, sizeof(r->name),
+				  __builtin_preserve_access_index(&mod->name));
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
 SEC("raw_tp/map")
 int BPF_PROG(rtp_iommu_map, unsigned long iova, phys_addr_t paddr, size_t size)
 {

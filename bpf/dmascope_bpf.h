@@ -58,4 +58,24 @@ enum {
 	DMAS_BENCH_OFF_PHYS = 1 << 6, /* no page to phys, no on-stack check */
 };
 
+/*
+ * A module's code, sent when it loads (raw_tp/module_load), for the reader
+ * alone (never recorded): its frames keep the module's name even when it
+ * is gone before the reader names them.  Laid out as struct dmas_event up
+ * to kind, which tells the records apart.
+ */
+#define DMAS_REC_MODULE 0xD1 /* never an enum dmas_kind value */
+#define DMAS_MODULE_NAME_LEN 56 /* the kernel's MODULE_NAME_LEN */
+
+struct dmas_module_rec {
+	__u64 ts;
+	__u32 reserved[3];
+	__u16 cpu;
+	__u8 kind; /* DMAS_REC_MODULE */
+	__u8 pad;
+	__u64 text_base; /* its core text */
+	__u64 text_size;
+	char name[DMAS_MODULE_NAME_LEN];
+};
+
 #endif /* DMASCOPE_BPF_H */

@@ -37,6 +37,13 @@ struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen);
 struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path);
 int dmas_ksyms_read(struct dmas_ksyms *k, char *err, size_t errlen);
 /*
+ * A module's code as the kernel reported it at its load: its frames name
+ * it from now on, whether or not /proc/modules still lists it when they are
+ * named (a later load's range, listed there, wins).
+ */
+void dmas_ksyms_note_module(struct dmas_ksyms *k, const char *name,
+			    uint64_t base, uint64_t size);
+/*
  * Reads the module list (name, size, core address) from path instead of
  * /proc/modules, and reloads; -1 with err on failure.
  */

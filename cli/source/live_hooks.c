@@ -328,6 +328,8 @@ const struct live_op live_catalogue[] = {
 	 .hooks = {FEXIT(device_add), KRETPROBE(device_add)}},
 	{.name = "device_remove",
 	 .hooks = {FEXIT(device_del), KRETPROBE(device_del)}},
+	{.name = "module_load",
+	 .hooks = {RAW_TP(module_load, "rtp_module_load")}},
 	{.name = "module_unload",
 	 .hooks = {RAW_TP(module_free, "rtp_module_free")}},
 	{.name = "iommu_map", .hooks = {RAW_TP(map, "rtp_iommu_map")}},

@@ -241,6 +241,39 @@ static int in_list(const char *list, const char *mod)
 	return 0;
 }
 
+/* The range entry of module name, added if new; NULL when out of memory. */
+static struct kmod_range *range_of(struct dmas_ksyms *k, const char *name)
+{
+	struct kmod_range *m;
+	size_t i;
+
+	for (i = 0; i < k->nmods; i++)
+		if (!strcmp(k->mods[i].name, name))
+			return &k->mods[i];
+	m = realloc(k->mods, (k->nmods + 1) * sizeof(*m));
+	if (!m)
+		return NULL;
+	k->mods = m;
+	m = &k->mods[k->nmods++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	return m;
+}
+
+void dmas_ksyms_note_module(struct dmas_ksyms *k, const char *name,
+			    uint64_t base, uint64_t size)
+{
+	struct kmod_range *m = range_of(k, name);
+
+	if (!m)
+		return;
+	m->base = base;
+	m->size = size;
+	/* newer than every /proc/modules read so far, not listed there yet */
+	m->live = false;
+	m->seen = ++k->mod_reads;
+}
+
 /* Adds or updates the ranges of loaded modules; unloaded ones stay known. */
 static void load_module_ranges(struct dmas_ksyms *k)
 {
@@ -255,29 +288,18 @@ static void load_module_ranges(struct dmas_ksyms *k)
 		k->mods[i].live = false;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, " 0x");
-		size_t i;
+		struct kmod_range *m;
 
 		if (sscanf(line, "%63s %llu", name, &size) != 2 || !p ||
 		    sscanf(p, " 0x%llx", &base) != 1)
 			continue;
-		for (i = 0; i < k->nmods; i++)
-			if (!strcmp(k->mods[i].name, name))
-				break;
-		if (i == k->nmods) {
-			struct kmod_range *m =
-				realloc(k->mods, (k->nmods + 1) * sizeof(*m));
-
-			if (!m)
-				break;
-			k->mods = m;
-			k->nmods++;
-			snprintf(k->mods[i].name, sizeof(k->mods[i].name), "%s",
-				 name);
-		}
-		k->mods[i].base = base;
-		k->mods[i].size = size;
-		k->mods[i].live = true;
-		k->mods[i].seen = k->mod_reads;
+		m = range_of(k, name);
+		if (!m)
+			break;
+		m->base = base;
+		m->size = size;
+		m->live = true;
+		m->seen = k->mod_reads;
 	}
 	fclose(f);
 }

@@ -110,6 +110,23 @@ static void ensure_stack(struct live_source *ls, uint32_t id)
 		ls->sink->stack(ls->sink->ctx, &st);
 }
 
+/*
+ * A module loaded: its code's range known from here on, before any of its
+ * events (they follow in the ring), even if it is gone by the time the
+ * reader names their stacks.
+ */
+static void note_module(struct live_source *ls, const struct dmas_module_rec *r)
+{
+	struct dmas_ksyms *ksyms = live_ksyms(ls);
+	char name[DMAS_MODULE_NAME_LEN + 1];
+
+	if (!ksyms || !r->text_base || !r->text_size)
+		return;
+	memcpy(name, r->name, DMAS_MODULE_NAME_LEN);
+	name[DMAS_MODULE_NAME_LEN] = 0;
+	dmas_ksyms_note_module(ksyms, name, r->text_base, r->text_size);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct live_source *ls = ctx;
@@ -118,6 +135,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size >= sizeof(struct dmas_device_rec) &&
 	    ((const struct dmas_device_rec *)data)->kind == DMAS_REC_DEVICE) {
 		deliver_device_rec(ls, data);
+		return 0;
+	}
+	if (size >= sizeof(struct dmas_module_rec) &&
+	    ((const struct dmas_module_rec *)data)->kind == DMAS_REC_MODULE) {
+		note_module(ls, data);
 		return 0;
 	}
 	if (size < sizeof(*ev))

@@ -152,6 +152,51 @@ TEST(ksyms_keeps_the_ranges_of_modules_loaded_when_tracing_started)
 	dmas_ksyms_free(k);
 }
 
+/*
+ * A module's range as its load reported it (raw_tp/module_load): its frames
+ * carry its name though /proc/modules never listed it; a module listed
+ * there later at the same address takes the range over.
+ */
+TEST(ksyms_names_frames_of_a_module_noted_at_its_load)
+{
+	char err[256], buf[160], mods[512];
+	struct dmas_ksyms *k;
+
+	snprintf(mods, sizeof(mods), "%s",
+		 write_file("modules-noted",
+			    "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n"));
+	k = dmas_ksyms_new(
+		write_file("kallsyms-noted",
+			   "ffffffff81000000 T _text\n"
+			   "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
+			   "ffffffffc0001080 t vdmac_other\t[vdmac]\n"),
+		mods);
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_EQ(dmas_ksyms_read(k, err, sizeof(err)), 0);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
+		"0xffffffffc04f713d");
+	dmas_ksyms_note_module(k, "vdmac_leak", 0xffffffffc04f7000ULL, 4096);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
+		"0xffffffffc04f713d [vdmac_leak]");
+	/* past its text: not its frame */
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f8000ULL, buf, sizeof(buf)),
+		"0xffffffffc04f8000");
+	/* later another module, listed, at the same address */
+	write_file("modules-noted",
+		   "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n"
+		   "other 8192 0 - Live 0xffffffffc04f7000 (OE)\n");
+	dmas_ksyms_refresh(k);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
+		"0xffffffffc04f713d [other]");
+	dmas_ksyms_free(k);
+}
+
 TEST(ksyms_finds_layout_variables_not_other_data)
 {
 	char err[256];

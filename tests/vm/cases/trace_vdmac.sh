@@ -54,6 +54,10 @@ if [ -r "$LEAK_KO" ]; then
 	# on the device's node, as vdmac's own clients do: no NUMA findings
 	trace leak-at-module-unload "" "taskset -c 1 insmod $LEAK_KO what=mapping && sleep 1 && rmmod vdmac_leak"
 	echo reclaim >$D/run
+	# gone before the reader names the mapping's stack (it polls every
+	# 100 ms): the module's range comes with its load, in the ring
+	trace leak-at-quick-module-unload "" "taskset -c 1 insmod $LEAK_KO what=mapping && rmmod vdmac_leak"
+	echo reclaim >$D/run
 	trace channel-leak "" "taskset -c 1 insmod $LEAK_KO what=channel && sleep 1 && rmmod vdmac_leak"
 	echo reclaim >$D/run
 	# a dma-buf exported through vdmac by vdmac_leak's code, never released
