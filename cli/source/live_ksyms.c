@@ -305,10 +305,11 @@ static void load_module_ranges(struct dmas_ksyms *k)
 }
 
 /*
- * The module whose core memory holds addr: one loaded now, else the one
- * seen there last.  Known from /proc/modules (small, read at once) even
- * when the module went away before /proc/kallsyms, which takes seconds to
- * read under emulation, listed its symbols.
+ * The module whose core memory holds addr: the one starting nearest below
+ * it; at one start, one loaded now, else the one seen there last.  Known
+ * from /proc/modules (small, read at once) or the module's load even when
+ * the module went away before /proc/kallsyms, which takes seconds to read
+ * under emulation, listed its symbols.
  */
 static const struct kmod_range *module_at(const struct dmas_ksyms *k,
 					  uint64_t addr)
@@ -320,8 +321,16 @@ static const struct kmod_range *module_at(const struct dmas_ksyms *k,
 
 		if (!m->base || addr < m->base || addr - m->base >= m->size)
 			continue;
-		if (!best || (m->live && !best->live) ||
-		    (m->live == best->live && m->seen > best->seen))
+		/*
+		 * the nearest start first: /proc/modules gives a module's
+		 * whole size from its text's start (6.4+: data and rodata
+		 * are elsewhere), so an older module's range can reach over
+		 * the text of one loaded after it
+		 */
+		if (!best || m->base > best->base ||
+		    (m->base == best->base &&
+		     ((m->live && !best->live) ||
+		      (m->live == best->live && m->seen > best->seen))))
 			best = m;
 	}
 	return best;

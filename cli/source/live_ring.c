@@ -120,10 +120,15 @@ static void note_module(struct live_source *ls, const struct dmas_module_rec *r)
 	struct dmas_ksyms *ksyms = live_ksyms(ls);
 	char name[DMAS_MODULE_NAME_LEN + 1];
 
-	if (!ksyms || !r->text_base || !r->text_size)
-		return;
 	memcpy(name, r->name, DMAS_MODULE_NAME_LEN);
 	name[DMAS_MODULE_NAME_LEN] = 0;
+	if (ls->opts.verbose > 1)
+		fprintf(stderr,
+			"dmatrace: module %s loaded, its code at 0x%" PRIx64
+			", %" PRIu64 " bytes\n",
+			name, (uint64_t)r->text_base, (uint64_t)r->text_size);
+	if (!ksyms || !r->text_base || !r->text_size)
+		return;
 	dmas_ksyms_note_module(ksyms, name, r->text_base, r->text_size);
 }
 

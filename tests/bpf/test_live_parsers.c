@@ -182,6 +182,17 @@ TEST(ksyms_names_frames_of_a_module_noted_at_its_load)
 	CHECK_STREQ(
 		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
 		"0xffffffffc04f713d [vdmac_leak]");
+	/*
+	 * vdmac's range from /proc/modules (its whole size from its text's
+	 * start, 6.4+) reaches over the text of a module loaded after it
+	 */
+	dmas_ksyms_note_module(k, "late", 0xffffffffc0010000ULL, 4096);
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0010190ULL, buf, sizeof(buf)),
+		"0xffffffffc0010190 [late]");
+	CHECK_STREQ(
+		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
+		"vdmac_run+0x4/0x80 [vdmac]");
 	/* past its text: not its frame */
 	CHECK_STREQ(
 		dmas_ksyms_format(k, 0xffffffffc04f8000ULL, buf, sizeof(buf)),
