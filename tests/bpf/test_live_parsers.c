@@ -109,6 +109,33 @@ TEST(ksyms_names_the_module_of_code_whose_symbols_were_never_read)
 	dmas_ksyms_free(k);
 }
 
+/* k names the frame at addr want */
+#define CHECK_FRAME(k, addr, want)                                          \
+	do {                                                                \
+		char frame_[160];                                           \
+                                                                            \
+		CHECK_STREQ(                                                \
+			dmas_ksyms_format(k, addr, frame_, sizeof(frame_)), \
+			want);                                              \
+	} while (0)
+
+/*
+ * A symbolizer in two steps over vdmac's two symbols: the module list
+ * (modules, written to the file named name) read now, kallsyms not yet.
+ */
+static struct dmas_ksyms *vdmac_ksyms(const char *name, const char *modules)
+{
+	char mods[512];
+
+	snprintf(mods, sizeof(mods), "%s", write_file(name, modules));
+	return dmas_ksyms_new(
+		write_file("kallsyms-vdmac",
+			   "ffffffff81000000 T _text\n"
+			   "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
+			   "ffffffffc0001080 t vdmac_other\t[vdmac]\n"),
+		mods);
+}
+
 /*
  * The live source reads the modules' ranges when tracing starts and
  * kallsyms after: a module unloaded in between, whose symbols kallsyms
@@ -117,21 +144,11 @@ TEST(ksyms_names_the_module_of_code_whose_symbols_were_never_read)
  */
 TEST(ksyms_keeps_the_ranges_of_modules_loaded_when_tracing_started)
 {
-	char err[256], buf[160], mods[512];
-	struct dmas_ksyms *k;
-
-	snprintf(
-		mods, sizeof(mods), "%s",
-		write_file(
-			"modules-start",
-			"vdmac_leak 12288 0 - Live 0xffffffffc04f7000 (OE)\n"
-			"vdmac 139264 1 vdmac_leak, Live 0xffffffffc0001000 (OE)\n"));
-	k = dmas_ksyms_new(
-		write_file("kallsyms-late",
-			   "ffffffff81000000 T _text\n"
-			   "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
-			   "ffffffffc0001080 t vdmac_other\t[vdmac]\n"),
-		mods);
+	char err[256];
+	struct dmas_ksyms *k = vdmac_ksyms(
+		"modules-start",
+		"vdmac_leak 12288 0 - Live 0xffffffffc04f7000 (OE)\n"
+		"vdmac 139264 1 vdmac_leak, Live 0xffffffffc0001000 (OE)\n");
 
 	CHECK(k != NULL);
 	if (!k)
@@ -140,15 +157,10 @@ TEST(ksyms_keeps_the_ranges_of_modules_loaded_when_tracing_started)
 	write_file("modules-start",
 		   "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n");
 	CHECK_EQ(dmas_ksyms_read(k, err, sizeof(err)), 0);
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
-		"0xffffffffc04f713d [vdmac_leak]");
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
-		"vdmac_run+0x4/0x80 [vdmac]");
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc0600000ULL, buf, sizeof(buf)),
-		"0xffffffffc0600000");
+	CHECK_FRAME(k, 0xffffffffc04f713dULL,
+		    "0xffffffffc04f713d [vdmac_leak]");
+	CHECK_FRAME(k, 0xffffffffc0001004ULL, "vdmac_run+0x4/0x80 [vdmac]");
+	CHECK_FRAME(k, 0xffffffffc0600000ULL, "0xffffffffc0600000");
 	dmas_ksyms_free(k);
 }
 
@@ -159,52 +171,34 @@ TEST(ksyms_keeps_the_ranges_of_modules_loaded_when_tracing_started)
  */
 TEST(ksyms_names_frames_of_a_module_noted_at_its_load)
 {
-	char err[256], buf[160], mods[512];
-	struct dmas_ksyms *k;
+	char err[256];
+	struct dmas_ksyms *k =
+		vdmac_ksyms("modules-noted",
+			    "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n");
 
-	snprintf(mods, sizeof(mods), "%s",
-		 write_file("modules-noted",
-			    "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n"));
-	k = dmas_ksyms_new(
-		write_file("kallsyms-noted",
-			   "ffffffff81000000 T _text\n"
-			   "ffffffffc0001000 t vdmac_run\t[vdmac]\n"
-			   "ffffffffc0001080 t vdmac_other\t[vdmac]\n"),
-		mods);
 	CHECK(k != NULL);
 	if (!k)
 		return;
 	CHECK_EQ(dmas_ksyms_read(k, err, sizeof(err)), 0);
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
-		"0xffffffffc04f713d");
+	CHECK_FRAME(k, 0xffffffffc04f713dULL, "0xffffffffc04f713d");
 	dmas_ksyms_note_module(k, "vdmac_leak", 0xffffffffc04f7000ULL, 4096);
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
-		"0xffffffffc04f713d [vdmac_leak]");
+	CHECK_FRAME(k, 0xffffffffc04f713dULL,
+		    "0xffffffffc04f713d [vdmac_leak]");
 	/*
 	 * vdmac's range from /proc/modules (its whole size from its text's
 	 * start, 6.4+) reaches over the text of a module loaded after it
 	 */
 	dmas_ksyms_note_module(k, "late", 0xffffffffc0010000ULL, 4096);
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc0010190ULL, buf, sizeof(buf)),
-		"0xffffffffc0010190 [late]");
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc0001004ULL, buf, sizeof(buf)),
-		"vdmac_run+0x4/0x80 [vdmac]");
+	CHECK_FRAME(k, 0xffffffffc0010190ULL, "0xffffffffc0010190 [late]");
+	CHECK_FRAME(k, 0xffffffffc0001004ULL, "vdmac_run+0x4/0x80 [vdmac]");
 	/* past its text: not its frame */
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc04f8000ULL, buf, sizeof(buf)),
-		"0xffffffffc04f8000");
+	CHECK_FRAME(k, 0xffffffffc04f8000ULL, "0xffffffffc04f8000");
 	/* later another module, listed, at the same address */
 	write_file("modules-noted",
 		   "vdmac 139264 0 - Live 0xffffffffc0001000 (OE)\n"
 		   "other 8192 0 - Live 0xffffffffc04f7000 (OE)\n");
 	dmas_ksyms_refresh(k);
-	CHECK_STREQ(
-		dmas_ksyms_format(k, 0xffffffffc04f713dULL, buf, sizeof(buf)),
-		"0xffffffffc04f713d [other]");
+	CHECK_FRAME(k, 0xffffffffc04f713dULL, "0xffffffffc04f713d [other]");
 	dmas_ksyms_free(k);
 }
 
