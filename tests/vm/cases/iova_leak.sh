@@ -24,6 +24,10 @@ modprobe edu_dma
 echo iova-leak >$D/run
 cat $D/result >"$1/iova.results"
 cat $D/ground_truth >"$1/iova.truth"
+# loaded long enough for kallsyms to list its symbols (read after tracing
+# starts, about a second under emulation): the finding's frames then name
+# edu_iova_leak, not only the module
+sleep 3
 rmmod edu_dma
 WORK
 
