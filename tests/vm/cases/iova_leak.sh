@@ -24,9 +24,9 @@ modprobe edu_dma
 echo iova-leak >$D/run
 cat $D/result >"$1/iova.results"
 cat $D/ground_truth >"$1/iova.truth"
-# loaded long enough for kallsyms to list its symbols (read after tracing
-# starts, about a second under emulation): the finding's frames then name
-# edu_iova_leak, not only the module
+# loaded long enough for kallsyms (read after tracing starts, modules last)
+# to list its symbols: the finding's frames then name edu_iova_leak, not
+# only the module (unloaded at once, on 7.3 they did not)
 sleep 3
 rmmod edu_dma
 WORK
