@@ -270,10 +270,10 @@ static void *ksyms_reader(void *arg)
 	struct dmas_ksyms *k = ls->ksyms_modules;
 
 	ls->ksyms_modules = NULL;
-	if (!k)
-		k = dmas_ksyms_new(NULL, NULL);
 	if (!k) {
-		snprintf(ls->ksyms_err, sizeof(ls->ksyms_err), "out of memory");
+		/* before tracing starts (no lookup program), or out of memory */
+		ls->ksyms = dmas_ksyms_load("/proc/kallsyms", ls->ksyms_err,
+					    sizeof(ls->ksyms_err));
 		return NULL;
 	}
 	if (dmas_ksyms_read(k, ls->ksyms_err, sizeof(ls->ksyms_err))) {
@@ -682,12 +682,10 @@ static void load_later(struct live_source *ls)
 	if (!l->programs)
 		return;
 	l->state = LATE_LOADING;
-	if (pthread_create(&l->thread, NULL, late_run, l)) {
-		late_run(l);
-		l->state = l->rc ? LATE_FAILED : LATE_READY;
-		return;
-	}
-	l->started = true;
+	if (pthread_create(&l->thread, NULL, late_run, l))
+		late_run(l); /* no thread to be had: here */
+	else
+		l->started = true;
 }
 
 /*

@@ -39,7 +39,8 @@ struct dmas_ksyms {
 	char *modules_path; /* /proc/modules */
 	struct kmod_range *mods;
 	size_t nmods;
-	uint64_t mod_reads; /* reads of /proc/modules */
+	/* reads of /proc/modules and modules noted: a range's age (seen) */
+	uint64_t mod_reads;
 	struct ksym *syms;
 	size_t n, cap;
 	/* vmlinux's names, one block per load: re-read at each */
@@ -434,7 +435,9 @@ static int load(struct dmas_ksyms *k, char *err, size_t errlen)
 	return 0;
 }
 
-struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path)
+/* An empty symbolizer reading path and modules_path; NULL out of memory. */
+static struct dmas_ksyms *ksyms_alloc(const char *path,
+				      const char *modules_path)
 {
 	struct dmas_ksyms *k = calloc(1, sizeof(*k));
 
@@ -446,7 +449,15 @@ struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path)
 		dmas_ksyms_free(k);
 		return NULL;
 	}
-	load_module_ranges(k);
+	return k;
+}
+
+struct dmas_ksyms *dmas_ksyms_new(const char *path, const char *modules_path)
+{
+	struct dmas_ksyms *k = ksyms_alloc(path, modules_path);
+
+	if (k)
+		load_module_ranges(k);
 	return k;
 }
 
@@ -457,7 +468,8 @@ int dmas_ksyms_read(struct dmas_ksyms *k, char *err, size_t errlen)
 
 struct dmas_ksyms *dmas_ksyms_load(const char *path, char *err, size_t errlen)
 {
-	struct dmas_ksyms *k = dmas_ksyms_new(path, NULL);
+	/* load reads the module list itself */
+	struct dmas_ksyms *k = ksyms_alloc(path, NULL);
 
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
