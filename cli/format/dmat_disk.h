@@ -23,6 +23,7 @@
 #ifndef DMASCOPE_DMAT_DISK_H
 #define DMASCOPE_DMAT_DISK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -149,5 +150,9 @@ static inline void dmat_event_encode(uint8_t out[64],
 #endif
 
 uint32_t dmat_crc32c(uint32_t crc, const void *buf, size_t len);
+/* Which CRC32C is in use: "sse4.2" or "tables" (the faster here). */
+const char *dmat_crc32c_impl(void);
+/* For tests: use the instruction (hw) or the tables; -1 without SSE4.2. */
+int dmat_crc32c_use(bool hw);
 
 #endif /* DMASCOPE_DMAT_DISK_H */

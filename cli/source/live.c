@@ -67,6 +67,18 @@ static void live_close(struct dmas_source *s)
 			(uint64_t)ls->skel->bss->tramp_misses);
 	if (ls->opts.verbose && ls->chosen)
 		live_report_misses(ls);
+	if (ls->opts.verbose && ls->rd_records)
+		fprintf(stderr,
+			"dmatrace: reader: %" PRIu64
+			" events, %.1f ms of its CPU (%.2f M events per CPU-second), busy %.1f ms (%.2f M events/s)\n",
+			ls->rd_records, (double)ls->rd_cpu_ns / 1e6,
+			ls->rd_cpu_ns ? (double)ls->rd_records * 1e3 /
+						(double)ls->rd_cpu_ns
+				      : 0.0,
+			(double)ls->rd_busy_ns / 1e6,
+			ls->rd_busy_ns ? (double)ls->rd_records * 1e3 /
+						 (double)ls->rd_busy_ns
+				       : 0.0);
 	join_symbols(ls);
 	if (ls->loaders[LIVE_LATE].started)
 		pthread_join(ls->loaders[LIVE_LATE].thread, NULL);

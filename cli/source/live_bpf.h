@@ -267,6 +267,12 @@ struct live_source {
 	 */
 	struct dmas_tally tally;
 	uint64_t t_start, t_probe, t_maps, t_load; /* for -v */
+	/*
+	 * The reader's own account, for -v: records taken from the ring, its
+	 * thread's CPU time, and the wall time it spent taking and handing
+	 * them on (not waiting for them), in ns
+	 */
+	uint64_t rd_records, rd_cpu_ns, rd_busy_ns;
 	/* the kernel log, for IOMMU faults that fire no tracepoint */
 	struct dmas_kmsg *kmsg;
 	uint64_t kmsg_missed, kmsg_unknown_dev;

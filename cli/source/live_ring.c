@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -132,6 +134,17 @@ static void note_module(struct live_source *ls, const struct dmas_module_rec *r)
 	dmas_ksyms_note_module(ksyms, name, r->text_base, r->text_size);
 }
 
+static void read_step(struct live_source *ls);
+
+/*
+ * A busy ring is read for as long as it refills: every STEP_RECORDS
+ * records inside one read the reader looks at the clock, and STEP_NS after
+ * its last step takes another (the kernel's counts, then the events the
+ * window lets go), so that the reorder window, and its memory, stay small.
+ */
+#define STEP_RECORDS 4096
+#define STEP_NS 10000000ull
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct live_source *ls = ctx;
@@ -154,7 +167,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		ensure_device(ls, (uint32_t)ev->addr);
 	ensure_stack(ls, ev->stack_id);
 	dmas_tally_event(&ls->tally, ev);
-	return dmas_reorder_push(&ls->reorder, ev);
+	if (dmas_reorder_push(&ls->reorder, ev))
+		return -1;
+	if (++ls->rd_records % STEP_RECORDS == 0 &&
+	    dmas_live_now_mono() - ls->counts_read_ts >= STEP_NS)
+		read_step(ls);
+	return 0;
 }
 
 int live_ring_open(struct live_source *ls, char *err, size_t errlen)
@@ -293,21 +311,61 @@ void live_kmsg_close(struct live_source *ls)
 	ls->kmsg = NULL;
 }
 
+/*
+ * The kernel's new loss counts into LOST events, then what the reorder
+ * window lets go handed on
+ */
+static void read_step(struct live_source *ls)
+{
+	/* the clock first, then the counts: see dmas_reorder_push_loss */
+	uint64_t now = dmas_live_now_mono();
+
+	check_drops(ls, now);
+	check_misses(ls, now);
+	ls->counts_read_ts = now;
+	dmas_reorder_tick(&ls->reorder, ls->sink, now);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Waits up to POLL_MS for the ring to wake us; 1 if it did, 0 on the
+ * timer, -errno on an error
+ */
+static int wait_ring(struct live_source *ls)
+{
+	struct epoll_event e;
+	int n = epoll_wait(ring_buffer__epoll_fd(ls->rb), &e, 1, POLL_MS);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return n;
+}
+
 int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	     volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	struct live_source *ls = live_source_of(s);
-	uint64_t now;
+	uint64_t cpu0 = thread_cpu_ns();
+	uint64_t now, woke;
 	int ret = 0;
 
 	ls->sink = sink;
 	dmas_live_deliver_machine(sink, &ls->session, ls->ncpus,
 				  ls->opts.verbose);
 	while (!(stop && *stop)) {
-		int n = ring_buffer__poll(ls->rb, POLL_MS);
+		int n = wait_ring(ls);
+
+		woke = dmas_live_now_mono();
 
 		/* below wakeup_bytes nothing wakes us: read on the timer too */
-		if (n == 0)
+		if (n >= 0)
 			n = ring_buffer__consume(ls->rb);
 		if (n < 0 && n != -EINTR) {
 			snprintf(err, errlen, "reading the ring buffer: %s",
@@ -315,21 +373,21 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 			ret = -1;
 			break;
 		}
-		/* the clock first, then the counts: see dmas_reorder_push_loss */
-		now = dmas_live_now_mono();
-		check_drops(ls, now);
-		check_misses(ls, now);
-		ls->counts_read_ts = now;
+		read_step(ls);
 		poll_kmsg(ls);
 		live_attach_waiting(ls);
-		dmas_reorder_tick(&ls->reorder, sink, now);
+		if (n > 0)
+			ls->rd_busy_ns += dmas_live_now_mono() - woke;
 	}
 	/* stopped: take what is left in the ring, then everything held back */
+	woke = dmas_live_now_mono();
 	ring_buffer__consume(ls->rb);
 	now = dmas_live_now_mono();
 	check_drops(ls, now);
 	check_misses(ls, now);
 	poll_kmsg(ls);
 	dmas_reorder_drain(&ls->reorder, sink);
+	ls->rd_busy_ns += dmas_live_now_mono() - woke;
+	ls->rd_cpu_ns = thread_cpu_ns() - cpu0;
 	return ret;
 }

@@ -378,7 +378,7 @@ static uint32_t crc_bitwise(const uint8_t *p, size_t n)
 	return ~c;
 }
 
-TEST(format_crc32c)
+static void check_crc32c(void)
 {
 	uint8_t buf[300];
 
@@ -417,6 +417,23 @@ TEST(format_crc32c)
 				 want);
 		}
 	free(big);
+}
+
+/* both implementations, whichever this CPU picks (dmat_codec.c) */
+TEST(format_crc32c)
+{
+	bool hw = !strcmp(dmat_crc32c_impl(), "sse4.2");
+
+	CHECK(hw || !strcmp(dmat_crc32c_impl(), "tables"));
+	check_crc32c();
+	CHECK_EQ(dmat_crc32c_use(false), 0);
+	CHECK(!strcmp(dmat_crc32c_impl(), "tables"));
+	check_crc32c();
+	if (dmat_crc32c_use(true) == 0) {
+		CHECK(!strcmp(dmat_crc32c_impl(), "sse4.2"));
+		check_crc32c();
+	}
+	dmat_crc32c_use(hw);
 }
 
 TEST(format_writer_errors)

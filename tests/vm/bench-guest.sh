@@ -94,6 +94,11 @@ for mode in ${MODES:-all-stacks stacks no-stacks stacks-kernel no-stacks-kernel 
 	act=$(sed -n 's/.*tracing active after \([0-9.]*\) ms.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
 	unw=$(sed -n 's/.*stacks: \([0-9]*\) full unwinds.*/\1/p' /tmp/rec-$mode.err | tail -n 1)
 	echo "bench: traced_${mode}_ns=$t events=$ev lost=$lost attach_ms=$act${unw:+ full_unwinds=$unw}"
+	# the reader's own account (-v): M events per second of its thread's
+	# CPU and of its busy wall time; in the *-kernel modes it drains the
+	# ring the benchmark filled while it was stopped, alone
+	sed -n "s/.*reader: \([0-9]*\) events, [0-9.]* ms of its CPU (\([0-9.]*\) M events per CPU-second), busy [0-9.]* ms (\([0-9.]*\) M events\/s).*/bench: traced_${mode}_reader_events=\1 traced_${mode}_reader_cpu_meps=\2 traced_${mode}_reader_busy_meps=\3/p" \
+		/tmp/rec-$mode.err | tail -n 1
 	# events per second while the benchmark ran: 2 events per pair
 	if [ -n "$t" ] && [ "$t" -gt 0 ]; then
 		echo "bench: traced_${mode}_events_per_s=$((1000000000 / t * 2))"

@@ -70,6 +70,15 @@ if grep -q '^paired_' "$out"; then
 	done
 fi
 grep -o 'traced_[a-z0-9-]*_events_per_s=[0-9]*' "$out" | sed 's/^/  /'
+if grep -q '_reader_cpu_meps=' "$out"; then
+	echo "  the reader (dmatrace -v): M events per CPU-second of its thread / per second while busy; kernel-side modes: the ring filled while it was stopped, drained alone:"
+	grep -o 'traced_[a-z0-9-]*_reader_events=[0-9]*' "$out" | while read -r l; do
+		m=${l#traced_}
+		m=${m%%_reader_events=*}
+		printf '  %-34s %5s / %5s M events/s  (%s events)\n' "$m" \
+			"$(val "traced_${m}_reader_cpu_meps")" "$(val "traced_${m}_reader_busy_meps")" "${l##*=}"
+	done
+fi
 grep -o 'traced_[a-z0-9-]*_ns=.*full_unwinds=[0-9]*' "$out" | sed 's/_ns=[0-9]* .*full_unwinds=/: full stack unwinds /; s/^/  /'
 fa=$(grep -o '^floor_ns=.*' "$out" | sed -n 's/.*attach_ms=//p')
 echo "  tracing active $(val active_ms) ms after dmatrace started, median of ${BENCH_RUNS:-3} ($(val loaders) loaders; the last run: $(val probe_ms) ms probe, $(val maps_ms) ms maps, $(val load_ms) ms load and attach); with one loader $(val active_one_loader_ms) ms ($(ratio "$(val active_ms)" "$(val active_one_loader_ms)")x; each run, default/one: $(val active_runs)); the floor program's loader: ${fa:-?} ms"
