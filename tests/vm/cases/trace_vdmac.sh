@@ -77,6 +77,19 @@ if [ -w $D/bench ]; then
 	check "tiny ring buffer: dmatrace check did not fail (exit $(cat "$T/tiny-ring.rc"))" \
 		test "$(cat "$T/tiny-ring.rc")" != 2
 fi
+# The reader stopped while the benchmark fills the ring, then draining it
+# alone (its steps inside one long read of the ring): every event it took
+# reaches the recording, none lost.
+if [ -w $D/bench ]; then
+	dmatrace record -v --no-stacks --ringbuf-kb 16384 -o "$T/drain.dmat" -- sh -c "
+		kill -STOP \$PPID; echo 'iterations=20000' >$D/bench; kill -CONT \$PPID" 2>"$T/drain.err"
+	took=$(sed -n 's/^dmatrace: reader: \([0-9]*\) events.*/\1/p' "$T/drain.err")
+	kept=$(sed -n 's/.*drain.dmat: \([0-9]*\) events.* \([0-9]*\) lost.*/\1 \2/p' "$T/drain.err")
+	check "drain: the reader took the benchmark's 40,000 events or more (${took:-?})" \
+		test "${took:-0}" -ge 40000
+	check "drain: all of them recorded, none lost (${kept:-?})" test "$kept" = "$took 0"
+	rm -f "$T/drain.dmat"
+fi
 check "rmmod vdmac" rmmod vdmac
 
 # vdmac loaded under tracing: its tracepoints' programs load once tracing is
