@@ -271,13 +271,22 @@ static __always_inline int on_map_page(void *ctx, int hook, struct device *dev,
 				       __u64 size, __u32 dir, __u64 attrs,
 				       __u8 kind)
 {
-	bool failed = addr == DMA_MAPPING_ERROR_VAL;
 	struct dmas_event *e;
 	__u32 id = 0;
 
-	e = ev_start(ctx, hook, dev, failed ? DMAS_EV_MAP_ERROR : kind, &id);
+	/*
+	 * Started as kind whether or not the map failed: a failed map wants
+	 * its stack as every map kind does (wants_stack), and deciding
+	 * after the start lets the verifier walk the event path, the stack's
+	 * included, once instead of once per outcome (a third of its steps
+	 * in the map programs).
+	 */
+	e = ev_start(ctx, hook, dev, kind, &id);
 	if (!e) {
-		count_dev(id, failed ? DMAS_EV_MAP_ERROR : kind, size);
+		count_dev(id,
+			  addr == DMA_MAPPING_ERROR_VAL ? DMAS_EV_MAP_ERROR
+							: kind,
+			  size);
 		return 0;
 	}
 	if (page && bench_on(PHYS))
@@ -287,13 +296,15 @@ static __always_inline int on_map_page(void *ctx, int hook, struct device *dev,
 	e->size = size;
 	e->phys = phys;
 	e->attrs = attrs;
-	if (failed)
+	if (addr == DMA_MAPPING_ERROR_VAL) {
+		e->kind = DMAS_EV_MAP_ERROR;
 		e->aux = kind;
-	else
+	} else {
 		e->addr = addr;
-	if (kind == DMAS_EV_MAP && !failed && bench_on(PHYS) &&
-	    phys_on_current_stack(phys))
-		e->flags |= DMAS_F_ON_STACK;
+		if (kind == DMAS_EV_MAP && bench_on(PHYS) &&
+		    phys_on_current_stack(phys))
+			e->flags |= DMAS_F_ON_STACK;
+	}
 	ev_submit(e);
 	return 0;
 }
@@ -402,8 +413,8 @@ static __always_inline int on_map_sg(void *ctx, int hook, struct device *dev,
 	struct sg_sum sum;
 	__u32 id = 0;
 
-	e = ev_start(ctx, hook, dev,
-		     mapped > 0 ? DMAS_EV_MAP_SG : DMAS_EV_MAP_ERROR, &id);
+	/* as kind whether or not it failed: see on_map_page */
+	e = ev_start(ctx, hook, dev, DMAS_EV_MAP_SG, &id);
 	if (!e) {
 		if (id) {
 			sg_walk(sg, nents, &sum);
@@ -426,6 +437,7 @@ static __always_inline int on_map_sg(void *ctx, int hook, struct device *dev,
 		if (phys_on_current_stack(sum.first_phys))
 			e->flags |= DMAS_F_ON_STACK;
 	} else {
+		e->kind = DMAS_EV_MAP_ERROR;
 		e->aux = DMAS_EV_MAP_SG;
 	}
 	ev_submit(e);
