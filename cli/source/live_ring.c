@@ -311,11 +311,8 @@ void live_kmsg_close(struct live_source *ls)
 	ls->kmsg = NULL;
 }
 
-/*
- * The kernel's new loss counts into LOST events, then what the reorder
- * window lets go handed on
- */
-static void read_step(struct live_source *ls)
+/* The kernel's new loss counts into LOST events; returns the clock read. */
+static uint64_t read_counts(struct live_source *ls)
 {
 	/* the clock first, then the counts: see dmas_reorder_push_loss */
 	uint64_t now = dmas_live_now_mono();
@@ -323,7 +320,13 @@ static void read_step(struct live_source *ls)
 	check_drops(ls, now);
 	check_misses(ls, now);
 	ls->counts_read_ts = now;
-	dmas_reorder_tick(&ls->reorder, ls->sink, now);
+	return now;
+}
+
+/* The loss counts, then what the reorder window lets go handed on. */
+static void read_step(struct live_source *ls)
+{
+	dmas_reorder_tick(&ls->reorder, ls->sink, read_counts(ls));
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -353,7 +356,7 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 {
 	struct live_source *ls = live_source_of(s);
 	uint64_t cpu0 = thread_cpu_ns();
-	uint64_t now, woke;
+	uint64_t woke;
 	int ret = 0;
 
 	ls->sink = sink;
@@ -382,9 +385,7 @@ int live_run(struct dmas_source *s, const struct dmas_sink *sink,
 	/* stopped: take what is left in the ring, then everything held back */
 	woke = dmas_live_now_mono();
 	ring_buffer__consume(ls->rb);
-	now = dmas_live_now_mono();
-	check_drops(ls, now);
-	check_misses(ls, now);
+	read_counts(ls);
 	poll_kmsg(ls);
 	dmas_reorder_drain(&ls->reorder, sink);
 	ls->rd_busy_ns += dmas_live_now_mono() - woke;
