@@ -19,6 +19,7 @@ mkdir -p "$BUILD/demo"
 if [ -s "$BUILD/vm/out/run/demo.dmat" ]; then
 	cp "$BUILD/vm/out/run/demo.dmat" "$BUILD/demo/demo.dmat"
 	cp "$BUILD/vm/out/run/demo.truth" "$BUILD/demo/demo.truth" 2>/dev/null
+	cp "$BUILD/vm/out/run/demo.numa" "$BUILD/demo/demo.numa" 2>/dev/null
 	echo
 	echo "demo: the recording is on the host: $BUILD/demo/demo.dmat"
 	echo "demo: replay it here with:  $BUILD/dmatrace replay $BUILD/demo/demo.dmat"

@@ -128,3 +128,59 @@ truth_same() {
 	fi
 	return 0
 }
+
+# truth_numa_true ID DEV ADDR DEVNODE CSV FACTS: a NUMA finding is true by
+# the recording and by the guest's own sysfs (FACTS, from numa_facts in
+# tests/vm/vm-lib.sh), not by the engine: CSV (`dmatrace export --format
+# csv` of the recording) has a streaming mapping of DEV at ADDR whose
+# physical memory (numa-remote-buffer, numa-remote-io-buffer) or whose
+# mapping CPU (numa-remote-cpu) is on another node than DEVNODE
+truth_numa_true() {
+	awk -F, -v id="$1" -v dev="$2" -v addr="$3" -v devnode="$4" -v FACTS="$6" '
+		function hex(s,   i, c, v) {
+			v = 0; s = tolower(s); sub(/^0x/, "", s)
+			for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + c }
+			return v
+		}
+		BEGIN {
+			while ((getline l < FACTS) > 0) {
+				split(l, f, " ")
+				if (f[1] == "mem") { blk[f[2]] = f[3]; bs = hex(f[4]) }
+				else if (f[1] == "cpu") cpu[f[2]] = f[3]
+			}
+		}
+		($2 == "map" || $2 == "map_sg") && $4 == dev && hex($8) == hex(addr) {
+			if (id == "numa-remote-cpu") {
+				if (($6 in cpu) && cpu[$6] != devnode) found = 1
+			} else if (bs > 0) {
+				b = int(hex($11) / bs)
+				if ((b in blk) && blk[b] != devnode) found = 1
+			}
+		}
+		END { exit found ? 0 : 1 }' "$5"
+}
+
+# truth_numa_tolerated JSON CSV FACTS DRIVER...: the information findings
+# about placement a correct driver's run can still show, as tolerated
+# truth lines ("?id dev addr size folds"): `numa-remote-io-buffer` and
+# `numa-remote-cpu` on a device of one of the DRIVERs (real drivers, whose
+# buffers the kernel places: slab, page cache, an O_DIRECT buffer that is
+# one run of pages or several, a call site of its own each), each only
+# where truth_numa_true confirms it; and a "#   tolerated" or "#   not
+# confirmed" line for each.
+truth_numa_tolerated() {
+	local json=$1 csv=$2 facts=$3 id dev addr size folds drv devnode
+	shift 3
+	while read -r id dev addr size folds; do
+		drv=$(jq -r --arg n "$dev" '[.devices[] | select(.name == $n) | .driver][0] // ""' "$json")
+		case " $* " in *" $drv "*) ;; *) continue ;; esac
+		devnode=$(jq -r --arg n "$dev" '[.devices[] | select(.name == $n) | .numa_node][0] // -1' "$json")
+		if truth_numa_true "$id" "$dev" "$addr" "$devnode" "$csv" "$facts"; then
+			echo "?$id $dev $addr $size $folds"
+			echo "#   tolerated ($drv, confirmed by the recording): $id $dev $addr $size"
+		else
+			echo "#   not confirmed by the recording: $id $dev $addr $size"
+		fi
+	done < <(jq -r '.findings[] | select(.id == "numa-remote-io-buffer" or .id == "numa-remote-cpu") |
+		"\(.id) \(.device // "none") \(.addr) \(.size) \(.consequences // 0)"' "$json")
+}

@@ -44,6 +44,22 @@ pci_dev_of_driver() {
 	done
 }
 
+# numa_facts FILE: this guest's NUMA layout as sysfs says it, for the host
+# to judge NUMA findings by (tests/lib/truth.sh truth_numa_true): "mem
+# BLOCK NODE BLOCK_SIZE" per memory block, "cpu CPU NODE" per CPU.
+numa_facts() {
+	_bs=$(cat /sys/devices/system/memory/block_size_bytes)
+	for _n in /sys/devices/system/node/node[0-9]*; do
+		_node=$(basename "$_n" | tr -dc 0-9)
+		for _m in "$_n"/memory[0-9]*; do
+			[ -e "$_m" ] && echo "mem $(basename "$_m" | tr -dc 0-9) $_node $_bs"
+		done
+		for _c in "$_n"/cpu[0-9]*; do
+			[ -e "$_c" ] && echo "cpu $(basename "$_c" | tr -dc 0-9) $_node"
+		done
+	done >"$1"
+}
+
 # vm_done: exit with the number of failed checks (0 when all passed).
 vm_done() { exit "$vm_failed"; }
 

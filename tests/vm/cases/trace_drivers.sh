@@ -89,10 +89,7 @@ check "nvme and e1000e workload ran to the end under tracing" grep -q 'sh exited
 # findings (exit 1) are listed and judged on the host
 check "dmatrace check ran (exit $rc; findings are judged on the host)" test "$rc" != 2
 # the memory map, for the host to judge each NUMA finding
-bs=$(cat /sys/devices/system/memory/block_size_bytes)
-for d in /sys/devices/system/node/node*/memory[0-9]*; do
-	echo "$(basename "$d" | tr -dc 0-9) $(basename "$(dirname "$d")" | tr -dc 0-9) $bs"
-done >"$T/drivers.mem"
+numa_facts "$T/drivers.numa"
 check "dmatrace check: nothing lost" grep -q ' 0 lost' "$T/drivers.err"
 # What the NVMe workload moved, each way, for the host to account for, and
 # whether the kernel has the IOVA API (6.16+; nvme-pci maps its I/O with it
