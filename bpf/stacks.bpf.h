@@ -46,6 +46,15 @@ __u32 stack_gen = 0;
 /* Full unwinds, and trampoline frames not as expected (-v shows them). */
 __u64 stack_unwinds = 0;
 __u64 tramp_misses = 0;
+/*
+ * Tracepoint programs: short unwinds taken (a call path the learned frame
+ * layouts did not give), layouts learned, and keys read from a layout that
+ * the unwind then contradicted (each retires its layout or its caller's
+ * distance; -v shows them).
+ */
+__u64 tp_short_unwinds = 0;
+__u32 tp_layouts_learned = 0;
+__u64 tp_layout_misses = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -131,19 +140,326 @@ static __always_inline bool wants_stack(__u8 kind)
  * function, its caller and that one's caller (a driver's mapping helper
  * serves call sites that place buffers differently).
  */
-static __always_inline __u64 tp_call_site(const __u64 *ips, __u64 *caller)
+static __always_inline bool in_core_text(__u64 ip)
+{
+	return ip >= ktext_start && ip < ktext_end;
+}
+
+/* ...: its index in ips (0: none), *site and *caller. */
+static __always_inline __u32 tp_call_site(const __u64 *ips, __u64 *site,
+					  __u64 *caller)
 {
 	if (!ktext_end)
 		return 0;
+#pragma unroll
 	for (int i = 1; i < STACK_TP_FRAMES - 1; i++) {
 		if (!ips[i])
 			return 0;
-		if (ips[i] < ktext_start || ips[i] >= ktext_end) {
+		if (!in_core_text(ips[i])) {
+			*site = ips[i];
 			*caller = ips[i + 1];
-			return ips[i];
+			return i;
 		}
 	}
 	return 0;
+}
+
+/*
+ * A tracepoint program's call site without an unwind: learned frame
+ * layouts.  The program's ctx is the argument array in bpf_trace_runN's
+ * frame; above it lie that frame's return address, then each caller's
+ * frame and return address up to the DMA API function's into the driver
+ * (the call site) and the driver's into its caller.  Without frame
+ * pointers nothing on the stack says where a frame ends, but a frame's
+ * size at a given return address is fixed (no VLAs in the kernel; ORC,
+ * the unwinder itself, relies on it).  So a short unwind's return
+ * addresses, found in the stack words above ctx, give a layout: the
+ * offsets of the core frames' return addresses (the anchors: into
+ * __traceiter_X, the DMA API function, ...) and of the call site.  When
+ * every anchor holds its value again, each frame between ctx and the call
+ * site is the one learned (an anchor's slot is fixed by the frames below
+ * it, all the same, and is live: it holds this call's return address),
+ * so the call site's slot holds this call's call site: exact, not a
+ * guess.  Its caller lies a fixed distance above it, learned per call
+ * site (the driver function's frame at that call).
+ *
+ * A kind of event has up to TP_WAYS layouts (one tracepoint reached
+ * through several API functions: dma_map_sgtable and dma_map_sg_attrs;
+ * another probe on the tracepoint adding __traceiter_X); each is learned
+ * once, by the first short unwind that matches none, and stays (state:
+ * empty, learning, ready, retired).  Every short unwind (a new key, or
+ * the one-in-stack_reuse refresh) checks what the layouts gave against
+ * its own frames: a layout contradicted retires, a caller's distance
+ * contradicted is forgotten (tp_layout_misses counts both; the tests
+ * require none).
+ */
+#define TP_WAYS 4
+#define TP_KINDS 64
+#define TP_ANCHORS 4
+#define TP_SCAN_WORDS 128 /* how far above ctx a layout is looked for */
+#define TP_CALLER_WORDS 64 /* and a caller above its call site */
+
+enum { TP_EMPTY = 0, TP_LEARNING, TP_READY, TP_RETIRED };
+
+struct tp_layout {
+	__u32 state;
+	__u8 nanch; /* anchors, 1..TP_ANCHORS */
+	__u8 site_off; /* the call site's slot, in words above ctx */
+	__u8 anch_off[TP_ANCHORS];
+	__u64 anch[TP_ANCHORS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TP_KINDS *TP_WAYS);
+	__type(key, __u32);
+	__type(value, struct tp_layout);
+} tp_layouts SEC(".maps");
+
+/*
+ * Call site -> words from its slot to its caller's: direct-mapped, one
+ * word a slot (the site's low 32 bits, 24 bits of a hash of the site and
+ * stack_gen, the distance), so a reader never sees half an update.  A
+ * kernel text address's top 32 bits are all ones.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, STACK_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} site_frames SEC(".maps");
+
+/* The stack word off words above base, or 0. */
+static __always_inline __u64 stack_word(__u64 base, __u32 off)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + (__u64)off * 8));
+	return v;
+}
+
+static __always_inline __u64 site_hash(__u64 site)
+{
+	return ((site ^ (((__u64)stack_gen + 1) << 40)) *
+		0x9e3779b97f4a7c15ULL) >>
+	       8;
+}
+
+/* The caller's distance learned for site (0: none); *wp its slot. */
+static __always_inline __u32 site_caller_words(__u64 site, __u64 **wp)
+{
+	__u64 h = site_hash(site), word;
+	__u32 slot = h & (STACK_CACHE_SLOTS - 1);
+	__u64 *w = bpf_map_lookup_elem(&site_frames, &slot);
+
+	*wp = w;
+	if (!w)
+		return 0;
+	word = *w;
+	if ((word >> 32) != (site & 0xffffffff) ||
+	    ((word >> 8) & 0xffffff) != ((h >> 32) & 0xffffff))
+		return 0;
+	return word & 0xff;
+}
+
+/* What the layouts gave. */
+struct tp_fast {
+	__u64 site; /* the call site, when its caller is known too */
+	__u64 caller;
+	__u64 raw; /* the word in the call site's slot */
+	__u32 site_off; /* that slot, in words above ctx */
+	__u32 way; /* the layout that matched; TP_WAYS: none */
+};
+
+/*
+ * The call site and its caller from kind's layouts, or f->site 0: no
+ * layout matched (f->way TP_WAYS), the call site is core code (a library
+ * serving every driver: the short unwind keys those), or its caller's
+ * distance is not known yet.
+ */
+static __always_inline void tp_site_fast(__u64 base, __u32 kind,
+					 struct tp_fast *f)
+{
+	struct tp_layout *l;
+	__u64 *w;
+	__u32 k, d;
+	int a;
+
+	f->site = 0;
+	f->caller = 0;
+	f->raw = 0;
+	f->site_off = 0;
+	f->way = TP_WAYS;
+	for (int way = 0; way < TP_WAYS; way++) {
+		k = (kind & (TP_KINDS - 1)) * TP_WAYS + way;
+		l = bpf_map_lookup_elem(&tp_layouts, &k);
+		if (!l || l->state == TP_EMPTY)
+			return;
+		if (l->state != TP_READY)
+			continue;
+#pragma unroll
+		for (a = 0; a < TP_ANCHORS; a++) {
+			if (a >= l->nanch ||
+			    stack_word(base, l->anch_off[a]) != l->anch[a])
+				break;
+		}
+		if (a < l->nanch)
+			continue;
+		f->way = way;
+		f->site_off = l->site_off;
+		f->raw = stack_word(base, l->site_off);
+		if (!kernel_half_addr(f->raw) || in_core_text(f->raw))
+			return;
+		d = site_caller_words(f->raw, &w);
+		if (!d)
+			return;
+		f->caller = stack_word(base, l->site_off + d);
+		if (kernel_half_addr(f->caller))
+			f->site = f->raw;
+		return;
+	}
+}
+
+/* The first stack word at or above base equal to want (bpf_loop). */
+struct tp_scan {
+	__u64 base;
+	__u64 want;
+	__u32 off;
+	__u32 found;
+};
+
+static long tp_scan_step(__u64 i, struct tp_scan *s)
+{
+	if (stack_word(s->base, i) != s->want)
+		return 0;
+	s->off = i;
+	s->found = 1;
+	return 1;
+}
+
+/* Its offset in words from base, looking from word from on; -1: none. */
+static __always_inline int tp_find(__u64 base, __u32 from, __u32 words,
+				   __u64 want)
+{
+	struct tp_scan sc = {.base = base + (__u64)from * 8, .want = want};
+
+	if (!want || from >= words)
+		return -1;
+	bpf_loop(words - from, tp_scan_step, &sc, 0);
+	return sc.found ? (int)(from + sc.off) : -1;
+}
+
+/* Learn where site's caller lies from a short unwind that gave it. */
+static __always_inline void tp_learn_caller(__u64 base, __u32 site_off,
+					    __u64 site, __u64 caller)
+{
+	__u64 *w;
+	int off;
+
+	off = tp_find(base + (__u64)site_off * 8, 1, TP_CALLER_WORDS, caller);
+	if (off < 1 || off > 255)
+		return;
+	site_caller_words(site, &w);
+	if (w)
+		*w = (site & 0xffffffff) << 32 |
+		     ((site_hash(site) >> 32) & 0xffffff) << 8 | off;
+}
+
+/*
+ * Learn a layout for kind from a short unwind (ips; the call site at
+ * ips[idx]): its anchors are the return addresses between bpf_trace_runN's
+ * (ips[1], below ctx) and the call site, found in order above ctx.  Claims
+ * an empty way; a layout that cannot be learned retires its way, so that
+ * a path never learned costs at most TP_WAYS scans.
+ */
+static __always_inline void tp_learn(__u64 base, __u32 kind, const __u64 *ips,
+				     __u32 idx, __u64 site, __u64 caller)
+{
+	struct tp_layout *l = NULL;
+	int off, prev = -1, site_off = -1;
+	__u32 k;
+
+	if (idx < 3 || idx > TP_ANCHORS + 2)
+		return;
+	for (int way = 0; way < TP_WAYS; way++) {
+		k = (kind & (TP_KINDS - 1)) * TP_WAYS + way;
+		l = bpf_map_lookup_elem(&tp_layouts, &k);
+		if (l && l->state == TP_EMPTY &&
+		    __sync_val_compare_and_swap(&l->state, TP_EMPTY,
+						TP_LEARNING) == TP_EMPTY)
+			break;
+		l = NULL;
+	}
+	if (!l)
+		return;
+#pragma unroll
+	for (int j = 0; j < TP_ANCHORS + 1; j++) {
+		if (j + 2 > idx)
+			break;
+		off = tp_find(base, prev + 1, TP_SCAN_WORDS, ips[j + 2]);
+		if (off < 0 || off > 255)
+			break;
+		if (j + 2 == idx) {
+			site_off = off;
+			break;
+		}
+		if (j < TP_ANCHORS) {
+			l->anch[j] = ips[j + 2];
+			l->anch_off[j] = off;
+		}
+		prev = off;
+	}
+	if (site_off < 0) {
+		__sync_val_compare_and_swap(&l->state, TP_LEARNING, TP_RETIRED);
+		return;
+	}
+	l->nanch = idx - 2;
+	l->site_off = site_off;
+	__sync_val_compare_and_swap(&l->state, TP_LEARNING, TP_READY);
+	__sync_fetch_and_add(&tp_layouts_learned, 1);
+	tp_learn_caller(base, site_off, site, caller);
+}
+
+/*
+ * A tracepoint program's short unwind: its call site (0: none outside
+ * core text) and *caller, and what the layouts learn or unlearn from it
+ * (f: what they gave).
+ */
+static __always_inline __u64 tp_site_unwind(void *ctx, __u64 base, __u32 kind,
+					    const struct tp_fast *f, __u64 *ips,
+					    __u64 *caller)
+{
+	struct tp_layout *l;
+	__u64 site = 0, *w;
+	__u32 idx, k;
+
+	__sync_fetch_and_add(&tp_short_unwinds, 1);
+	if (bpf_get_stack(ctx, ips, STACK_TP_FRAMES * sizeof(ips[0]), 0) <= 0)
+		return 0;
+	idx = tp_call_site(ips, &site, caller);
+	if (!idx)
+		return 0;
+	if (f->way < TP_WAYS && f->raw != site && !in_core_text(f->raw)) {
+		/* the layout matched, its call site is not this one's:
+		 * never use it again */
+		__sync_fetch_and_add(&tp_layout_misses, 1);
+		k = (kind & (TP_KINDS - 1)) * TP_WAYS +
+		    (f->way & (TP_WAYS - 1));
+		l = bpf_map_lookup_elem(&tp_layouts, &k);
+		if (l)
+			__sync_val_compare_and_swap(&l->state, TP_READY,
+						    TP_RETIRED);
+	} else if (f->site && f->caller != *caller) {
+		/* the caller's distance is wrong: forget it */
+		__sync_fetch_and_add(&tp_layout_misses, 1);
+		if (site_caller_words(site, &w) && w)
+			*w = 0;
+	} else if (f->way >= TP_WAYS) {
+		tp_learn(base, kind, ips, idx, site, *caller);
+	} else if (!f->site && f->raw == site && *caller) {
+		tp_learn_caller(base, f->site_off, site, *caller);
+	}
+	return site;
 }
 
 /*
@@ -153,16 +469,19 @@ static __always_inline __u64 tp_call_site(const __u64 *ips, __u64 *caller)
  * sites create nearly every resource, so a call site's stack is reused.
  * The key: for fentry/fexit, the DMA API call site itself, the return
  * address into the driver (tramp_call_site: one probe read); for
- * tracepoints, the same call site and its caller, found in a short unwind
- * below the tracer's own frames, outside the core kernel's text
- * (tp_call_site: the tracer's frames above the DMA API vary in number, so
- * a fixed count of innermost frames may never reach the driver, and
- * every module's mappings through one DMA API function would share one
- * stack); for kprobes, the STACK_KEY_FRAMES innermost frames of a short
- * unwind, which start at the DMA API function (entry) or its caller
- * (return) and so reach the call site and its first callers.  Only a new
- * key, or about one event in stack_reuse on a known one, pays for the
- * full unwind.
+ * tracepoints, the same call site and its caller, the first frame below
+ * the tracer's own outside the core kernel's text (tp_call_site: the
+ * tracer's frames above the DMA API vary in number, so a fixed count of
+ * innermost frames may never reach the driver, and every module's
+ * mappings through one DMA API function would share one stack), read
+ * from the stack words at a learned frame layout's offsets (tp_site_fast:
+ * three or four probe reads) or, for a path no layout knows yet, found
+ * in a short unwind (tp_site_unwind, which also checks the layouts); for
+ * kprobes, the STACK_KEY_FRAMES innermost frames of a short unwind, which
+ * start at the DMA API function (entry) or its caller (return) and so
+ * reach the call site and its first callers.  Only a new key, or about
+ * one event in stack_reuse on a known one, pays for the full unwind (and,
+ * for a tracepoint, a short one that checks the key it was given).
  *
  * What this trades away: events with the same key share the stack
  * recorded for an earlier one of them, so the frames beyond the key (which
@@ -185,26 +504,41 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 					 struct dmas_event *e)
 {
 	__u64 ips[STACK_TP_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
-	__u64 caller = 0;
+	__u64 caller = 0, base;
 	__u32 slot, check = 0, nkey = 0;
+	struct tp_fast f;
+	bool refresh;
 	long sid;
 
 	if (stack_reuse) {
+		/* one event in stack_reuse takes a new stack (the clock's
+		 * low bits: no use count written back, so CPUs sharing a
+		 * call site share a clean cache line) */
+		refresh = !(((e->ts * 0x9e3779b97f4a7c15ULL) >> 40) %
+			    stack_reuse);
 		if (hook == HOOK_TRAMP) {
 			site = tramp_call_site(ctx, e);
 			if (!site)
 				__sync_fetch_and_add(&tramp_misses, 1);
-			else if (site >= ktext_start && site < ktext_end)
+			else if (in_core_text(site))
 				site = 0; /* a library call site: unwind */
 		}
-		if (!site) {
-			nkey = hook == HOOK_TP ? STACK_TP_FRAMES
-					       : STACK_KEY_FRAMES;
+		if (hook == HOOK_TP) {
+			base = launder((volatile __u64 *)&e->addr, ctx);
+			e->addr = 0;
+			tp_site_fast(base, e->kind, &f);
+			site = f.site;
+			caller = f.caller;
+			if (!site || refresh) {
+				site = tp_site_unwind(ctx, base, e->kind, &f,
+						      ips, &caller);
+				nkey = ips[0] ? STACK_TP_FRAMES : 0;
+			}
+		} else if (!site) {
+			nkey = STACK_KEY_FRAMES;
 			if (bpf_get_stack(ctx, ips, nkey * sizeof(ips[0]), 0) <=
 			    0)
 				nkey = 0;
-			else if (hook == HOOK_TP)
-				site = tp_call_site(ips, &caller);
 		}
 		if (site) {
 			h = ((__u64)stack_gen + 1) * 0x9e3779b97f4a7c15ULL;
@@ -225,14 +559,7 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			check = h >> 32;
 			slot = (h >> 8) & (STACK_CACHE_SLOTS - 1);
 			w = bpf_map_lookup_elem(&stack_cache, &slot);
-			/*
-			 * A hit only reads the slot (no use count written
-			 * back, so CPUs sharing a call site share a clean
-			 * cache line); the refresh is drawn from the clock's
-			 * low bits instead, one event in stack_reuse.
-			 */
-			if (w && ((e->ts * 0x9e3779b97f4a7c15ULL) >> 40) %
-					 stack_reuse) {
+			if (w && !refresh) {
 				word = *w;
 				if ((word >> 32) == check &&
 				    (word & ((1 << STACK_ID_BITS) - 1)))

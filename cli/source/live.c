@@ -62,9 +62,14 @@ static void live_close(struct dmas_source *s)
 	if (ls->opts.verbose && ls->skel && ls->skel->bss && ls->opts.stacks)
 		fprintf(stderr,
 			"dmatrace: stacks: %" PRIu64 " full unwinds, %" PRIu64
-			" trampoline frames not understood\n",
+			" trampoline frames not understood, %" PRIu64
+			" tracepoint short unwinds (%u frame layouts learned, %" PRIu64
+			" contradicted)\n",
 			(uint64_t)ls->skel->bss->stack_unwinds,
-			(uint64_t)ls->skel->bss->tramp_misses);
+			(uint64_t)ls->skel->bss->tramp_misses,
+			(uint64_t)ls->skel->bss->tp_short_unwinds,
+			ls->skel->bss->tp_layouts_learned,
+			(uint64_t)ls->skel->bss->tp_layout_misses);
 	if (ls->opts.verbose && ls->chosen)
 		live_report_misses(ls);
 	if (ls->opts.verbose && ls->rd_records)

@@ -126,7 +126,7 @@ trace() {
 	# --fail-on info: the exit status is compared with every truth line,
 	# warnings and hints included (check's own default fails on errors only)
 	# shellcheck disable=SC2086
-	dmatrace check --format json --fail-on info -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
+	dmatrace check -v --format json --fail-on info -o "$T/$_n.json" -w "$T/$_n.dmat" $_o ${LIVE_EXTRA:-} -- sh -c "$*" \
 		2>"$T/$_n.err"
 	echo $? >"$T/$_n.rc"
 	cp "${TRUTH_FROM:-$D/ground_truth}" "$T/$_n.truth"
@@ -145,5 +145,17 @@ trace() {
 		ok "$_n: no events lost"
 	else
 		not_ok "$_n: events lost: $(tail -n 1 "$T/$_n.err")"
+	fi
+	# the tracepoint programs' stack keys from learned frame layouts
+	# (bpf/stacks.bpf.h): one the short unwind contradicted would have
+	# lent another call site's stack
+	_c=$(sed -n 's/.* tracepoint short unwinds (\([0-9]*\) frame layouts learned, \([0-9]*\) contradicted).*/\1 \2/p' "$T/$_n.err")
+	if [ -n "$_c" ]; then
+		set -- $_c
+		if [ "$2" = 0 ]; then
+			ok "$_n: stack keys: $1 frame layouts learned, none contradicted"
+		else
+			not_ok "$_n: stack keys: $2 of the learned frame layouts' keys contradicted by an unwind"
+		fi
 	fi
 }

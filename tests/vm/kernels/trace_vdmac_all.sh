@@ -37,6 +37,10 @@ all() {
 	TRUTH_FROM=
 }
 all all
+# the DMA API hooks are tracepoints on these kernels: their stack keys come
+# from learned frame layouts (bpf/stacks.bpf.h), not an unwind per map
+check "all: the tracepoint programs learned their frame layouts" \
+	grep -q 'tracepoint short unwinds ([1-9][0-9]* frame layouts learned' "$T/all.err"
 LIVE_EXTRA=--kprobes
 all kprobes-all
 LIVE_EXTRA=
