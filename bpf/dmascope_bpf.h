@@ -78,4 +78,27 @@ struct dmas_module_rec {
 	char name[DMAS_MODULE_NAME_LEN];
 };
 
+/*
+ * A tracepoint program's learned frame layout (bpf/stacks.bpf.h), one of
+ * DMAS_TP_WAYS per event kind in the `tp_layouts` array; -v -v lists them.
+ */
+#define DMAS_TP_WAYS 4
+#define DMAS_TP_KINDS 64
+#define DMAS_TP_ANCHORS 4
+
+enum {
+	DMAS_TP_EMPTY = 0,
+	DMAS_TP_LEARNING,
+	DMAS_TP_READY,
+	DMAS_TP_RETIRED, /* contradicted, or could not be learned */
+};
+
+struct dmas_tp_layout {
+	__u32 state;
+	__u8 nanch; /* anchors, 1..DMAS_TP_ANCHORS */
+	__u8 site_off; /* the call site's slot, in words above ctx */
+	__u8 anch_off[DMAS_TP_ANCHORS];
+	__u64 anch[DMAS_TP_ANCHORS]; /* return addresses in core text */
+};
+
 #endif /* DMASCOPE_BPF_H */

@@ -183,7 +183,7 @@ static __always_inline __u32 tp_call_site(const __u64 *ips, __u64 *site,
  * guess.  Its caller lies a fixed distance above it, learned per call
  * site (the driver function's frame at that call).
  *
- * A kind of event has up to TP_WAYS layouts (one tracepoint reached
+ * A kind of event has up to DMAS_TP_WAYS layouts (one tracepoint reached
  * through several API functions: dma_map_sgtable and dma_map_sg_attrs;
  * another probe on the tracepoint adding __traceiter_X); each is learned
  * once, by the first short unwind that matches none, and stays (state:
@@ -193,27 +193,14 @@ static __always_inline __u32 tp_call_site(const __u64 *ips, __u64 *site,
  * contradicted is forgotten (tp_layout_misses counts both; the tests
  * require none).
  */
-#define TP_WAYS 4
-#define TP_KINDS 64
-#define TP_ANCHORS 4
 #define TP_SCAN_WORDS 128 /* how far above ctx a layout is looked for */
 #define TP_CALLER_WORDS 64 /* and a caller above its call site */
 
-enum { TP_EMPTY = 0, TP_LEARNING, TP_READY, TP_RETIRED };
-
-struct tp_layout {
-	__u32 state;
-	__u8 nanch; /* anchors, 1..TP_ANCHORS */
-	__u8 site_off; /* the call site's slot, in words above ctx */
-	__u8 anch_off[TP_ANCHORS];
-	__u64 anch[TP_ANCHORS];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TP_KINDS *TP_WAYS);
+	__uint(max_entries, DMAS_TP_KINDS *DMAS_TP_WAYS);
 	__type(key, __u32);
-	__type(value, struct tp_layout);
+	__type(value, struct dmas_tp_layout);
 } tp_layouts SEC(".maps");
 
 /*
@@ -262,204 +249,253 @@ static __always_inline __u32 site_caller_words(__u64 site, __u64 **wp)
 	return word & 0xff;
 }
 
-/* What the layouts gave. */
+/* What the layouts gave, and what a short unwind says. */
 struct tp_fast {
 	__u64 site; /* the call site, when its caller is known too */
 	__u64 caller;
 	__u64 raw; /* the word in the call site's slot */
 	__u32 site_off; /* that slot, in words above ctx */
-	__u32 way; /* the layout that matched; TP_WAYS: none */
+	__u32 way; /* the layout that matched; DMAS_TP_WAYS: none */
+	__u64 usite; /* the short unwind's call site (0: core code) */
+	__u64 ucaller;
 };
+
+/* A short unwind, as global functions take it. */
+struct tp_ips {
+	__u64 ip[STACK_TP_FRAMES];
+};
+
+/* Which of kind's layouts this call's stack matches (bpf_loop). */
+struct tp_match {
+	__u64 base;
+	__u32 kind;
+	__u32 way; /* the one that matched; DMAS_TP_WAYS: none */
+	__u32 site_off;
+};
+
+static long tp_way_step(__u64 way, struct tp_match *m)
+{
+	struct dmas_tp_layout *l;
+	__u32 k = (m->kind & (DMAS_TP_KINDS - 1)) * DMAS_TP_WAYS +
+		  (way & (DMAS_TP_WAYS - 1));
+
+	l = bpf_map_lookup_elem(&tp_layouts, &k);
+	if (!l || l->state == DMAS_TP_EMPTY)
+		return 1; /* the ways fill in order */
+	if (l->state != DMAS_TP_READY)
+		return 0;
+#pragma unroll
+	for (int a = 0; a < DMAS_TP_ANCHORS; a++) {
+		if (a >= l->nanch)
+			break;
+		if (stack_word(m->base, l->anch_off[a]) != l->anch[a])
+			return 0;
+	}
+	m->way = way;
+	m->site_off = l->site_off;
+	return 1;
+}
 
 /*
  * The call site and its caller from kind's layouts, or f->site 0: no
- * layout matched (f->way TP_WAYS), the call site is core code (a library
+ * layout matched (f->way DMAS_TP_WAYS), the call site is core code (a library
  * serving every driver: the short unwind keys those), or its caller's
- * distance is not known yet.
+ * distance is not known yet.  A global function, like tp_site_check: the
+ * verifier checks it once per program, not once for every path of the
+ * program that reaches it; the ways are tried through bpf_loop, whose
+ * step it checks once.
  */
-static __always_inline void tp_site_fast(__u64 base, __u32 kind,
-					 struct tp_fast *f)
+__noinline int tp_site_fast(__u64 base, __u32 kind, struct tp_fast *f)
 {
-	struct tp_layout *l;
+	struct tp_match m = {.base = base, .kind = kind, .way = DMAS_TP_WAYS};
 	__u64 *w;
-	__u32 k, d;
-	int a;
+	__u32 d;
 
+	if (!f)
+		return 0;
 	f->site = 0;
 	f->caller = 0;
 	f->raw = 0;
 	f->site_off = 0;
-	f->way = TP_WAYS;
-	for (int way = 0; way < TP_WAYS; way++) {
-		k = (kind & (TP_KINDS - 1)) * TP_WAYS + way;
-		l = bpf_map_lookup_elem(&tp_layouts, &k);
-		if (!l || l->state == TP_EMPTY)
-			return;
-		if (l->state != TP_READY)
-			continue;
-#pragma unroll
-		for (a = 0; a < TP_ANCHORS; a++) {
-			if (a >= l->nanch ||
-			    stack_word(base, l->anch_off[a]) != l->anch[a])
-				break;
-		}
-		if (a < l->nanch)
-			continue;
-		f->way = way;
-		f->site_off = l->site_off;
-		f->raw = stack_word(base, l->site_off);
-		if (!kernel_half_addr(f->raw) || in_core_text(f->raw))
-			return;
-		d = site_caller_words(f->raw, &w);
-		if (!d)
-			return;
-		f->caller = stack_word(base, l->site_off + d);
-		if (kernel_half_addr(f->caller))
-			f->site = f->raw;
-		return;
-	}
+	bpf_loop(DMAS_TP_WAYS, tp_way_step, &m, 0);
+	f->way = m.way;
+	if (m.way >= DMAS_TP_WAYS)
+		return 0;
+	f->site_off = m.site_off;
+	f->raw = stack_word(base, m.site_off);
+	if (!kernel_half_addr(f->raw) || in_core_text(f->raw))
+		return 0;
+	d = site_caller_words(f->raw, &w);
+	if (!d)
+		return 0;
+	f->caller = stack_word(base, m.site_off + d);
+	if (kernel_half_addr(f->caller))
+		f->site = f->raw;
+	return 0;
 }
 
-/* The first stack word at or above base equal to want (bpf_loop). */
+/*
+ * Learning: one pass up the stack words above ctx (bpf_loop) finds, in
+ * order, the anchors (into l, the way being learned; none when only a
+ * caller is learned), the call site and its caller.
+ */
 struct tp_scan {
 	__u64 base;
-	__u64 want;
-	__u32 off;
-	__u32 found;
+	struct dmas_tp_layout *l;
+	__u64 site, caller;
+	__u32 n; /* anchors to find */
+	__u32 k; /* found so far: n anchors, then the site, the caller */
+	__u32 site_off, caller_off;
 };
 
 static long tp_scan_step(__u64 i, struct tp_scan *s)
 {
-	if (stack_word(s->base, i) != s->want)
+	struct dmas_tp_layout *l = s->l;
+	__u64 v = stack_word(s->base, i);
+	__u32 k = s->k;
+
+	if (k < s->n) {
+		if (!l || k >= DMAS_TP_ANCHORS)
+			return 1;
+		if (v == l->anch[k]) {
+			l->anch_off[k] = i;
+			s->k = k + 1;
+		}
 		return 0;
-	s->off = i;
-	s->found = 1;
+	}
+	if (k == s->n) {
+		if (v == s->site) {
+			s->site_off = i;
+			s->k = k + 1;
+		}
+		return 0;
+	}
+	if (v != s->caller)
+		return 0;
+	s->caller_off = i;
+	s->k = k + 1;
 	return 1;
 }
 
-/* Its offset in words from base, looking from word from on; -1: none. */
-static __always_inline int tp_find(__u64 base, __u32 from, __u32 words,
-				   __u64 want)
-{
-	struct tp_scan sc = {.base = base + (__u64)from * 8, .want = want};
-
-	if (!want || from >= words)
-		return -1;
-	bpf_loop(words - from, tp_scan_step, &sc, 0);
-	return sc.found ? (int)(from + sc.off) : -1;
-}
-
-/* Learn where site's caller lies from a short unwind that gave it. */
-static __always_inline void tp_learn_caller(__u64 base, __u32 site_off,
-					    __u64 site, __u64 caller)
-{
-	__u64 *w;
-	int off;
-
-	off = tp_find(base + (__u64)site_off * 8, 1, TP_CALLER_WORDS, caller);
-	if (off < 1 || off > 255)
-		return;
-	site_caller_words(site, &w);
-	if (w)
-		*w = (site & 0xffffffff) << 32 |
-		     ((site_hash(site) >> 32) & 0xffffff) << 8 | off;
-}
+/* Ways claimed per kind: each is learned by the one that claimed it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DMAS_TP_KINDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tp_claims SEC(".maps");
 
 /*
- * Learn a layout for kind from a short unwind (ips; the call site at
- * ips[idx]): its anchors are the return addresses between bpf_trace_runN's
- * (ips[1], below ctx) and the call site, found in order above ctx.  Claims
- * an empty way; a layout that cannot be learned retires its way, so that
- * a path never learned costs at most TP_WAYS scans.
+ * Claim the next way of kind's layouts for a short unwind (ips; the call
+ * site at ips[idx]) and put its anchors in it: the return addresses
+ * between bpf_trace_runN's (ips[1], below ctx) and the call site.  NULL
+ * when every way is taken or the path has no anchor to learn.
  */
-static __always_inline void tp_learn(__u64 base, __u32 kind, const __u64 *ips,
-				     __u32 idx, __u64 site, __u64 caller)
+static __always_inline struct dmas_tp_layout *
+tp_claim(__u32 kind, const __u64 *ips, __u32 idx)
 {
-	struct tp_layout *l = NULL;
-	int off, prev = -1, site_off = -1;
-	__u32 k;
+	struct dmas_tp_layout *l;
+	__u32 k = kind & (DMAS_TP_KINDS - 1), *n, way;
 
-	if (idx < 3 || idx > TP_ANCHORS + 2)
-		return;
-	for (int way = 0; way < TP_WAYS; way++) {
-		k = (kind & (TP_KINDS - 1)) * TP_WAYS + way;
-		l = bpf_map_lookup_elem(&tp_layouts, &k);
-		if (l && l->state == TP_EMPTY &&
-		    __sync_val_compare_and_swap(&l->state, TP_EMPTY,
-						TP_LEARNING) == TP_EMPTY)
-			break;
-		l = NULL;
-	}
+	if (idx < 3 || idx > DMAS_TP_ANCHORS + 2)
+		return NULL;
+	n = bpf_map_lookup_elem(&tp_claims, &k);
+	if (!n || *n >= DMAS_TP_WAYS)
+		return NULL;
+	way = __sync_fetch_and_add(n, 1);
+	if (way >= DMAS_TP_WAYS)
+		return NULL;
+	k = k * DMAS_TP_WAYS + way;
+	l = bpf_map_lookup_elem(&tp_layouts, &k);
 	if (!l)
-		return;
+		return NULL;
+	l->state = DMAS_TP_LEARNING;
 #pragma unroll
-	for (int j = 0; j < TP_ANCHORS + 1; j++) {
-		if (j + 2 > idx)
-			break;
-		off = tp_find(base, prev + 1, TP_SCAN_WORDS, ips[j + 2]);
-		if (off < 0 || off > 255)
-			break;
-		if (j + 2 == idx) {
-			site_off = off;
-			break;
-		}
-		if (j < TP_ANCHORS) {
+	for (int j = 0; j < DMAS_TP_ANCHORS; j++)
+		if (j + 2 < idx)
 			l->anch[j] = ips[j + 2];
-			l->anch_off[j] = off;
-		}
-		prev = off;
-	}
-	if (site_off < 0) {
-		__sync_val_compare_and_swap(&l->state, TP_LEARNING, TP_RETIRED);
-		return;
-	}
 	l->nanch = idx - 2;
-	l->site_off = site_off;
-	__sync_val_compare_and_swap(&l->state, TP_LEARNING, TP_READY);
-	__sync_fetch_and_add(&tp_layouts_learned, 1);
-	tp_learn_caller(base, site_off, site, caller);
+	return l;
 }
 
 /*
- * A tracepoint program's short unwind: its call site (0: none outside
- * core text) and *caller, and what the layouts learn or unlearn from it
- * (f: what they gave).
+ * A tracepoint program's short unwind (ips): its call site (f->usite, 0:
+ * none outside core text) and caller, and what the layouts learn or
+ * unlearn from it (the rest of f: what they gave).  A layout learned is
+ * published whole (ready) or retired, so that a path that cannot be
+ * learned costs at most DMAS_TP_WAYS scans.
  */
-static __always_inline __u64 tp_site_unwind(void *ctx, __u64 base, __u32 kind,
-					    const struct tp_fast *f, __u64 *ips,
-					    __u64 *caller)
+__noinline int tp_site_check(__u64 base, __u32 kind, struct tp_fast *f,
+			     struct tp_ips *ips)
 {
-	struct tp_layout *l;
-	__u64 site = 0, *w;
-	__u32 idx, k;
+	struct tp_scan sc = {.base = base};
+	struct dmas_tp_layout *l;
+	__u64 site = 0, caller = 0, *w;
+	__u32 idx, k, d;
 
-	__sync_fetch_and_add(&tp_short_unwinds, 1);
-	if (bpf_get_stack(ctx, ips, STACK_TP_FRAMES * sizeof(ips[0]), 0) <= 0)
+	if (!f || !ips)
 		return 0;
-	idx = tp_call_site(ips, &site, caller);
+	f->usite = 0;
+	f->ucaller = 0;
+	idx = tp_call_site(ips->ip, &site, &caller);
 	if (!idx)
 		return 0;
-	if (f->way < TP_WAYS && f->raw != site && !in_core_text(f->raw)) {
+	f->usite = site;
+	f->ucaller = caller;
+	if (f->way < DMAS_TP_WAYS && f->raw != site && !in_core_text(f->raw)) {
 		/* the layout matched, its call site is not this one's:
 		 * never use it again */
 		__sync_fetch_and_add(&tp_layout_misses, 1);
-		k = (kind & (TP_KINDS - 1)) * TP_WAYS +
-		    (f->way & (TP_WAYS - 1));
+		k = (kind & (DMAS_TP_KINDS - 1)) * DMAS_TP_WAYS +
+		    (f->way & (DMAS_TP_WAYS - 1));
 		l = bpf_map_lookup_elem(&tp_layouts, &k);
 		if (l)
-			__sync_val_compare_and_swap(&l->state, TP_READY,
-						    TP_RETIRED);
-	} else if (f->site && f->caller != *caller) {
+			__sync_val_compare_and_swap(&l->state, DMAS_TP_READY,
+						    DMAS_TP_RETIRED);
+		return 1;
+	}
+	if (f->site && f->caller != caller) {
 		/* the caller's distance is wrong: forget it */
 		__sync_fetch_and_add(&tp_layout_misses, 1);
 		if (site_caller_words(site, &w) && w)
 			*w = 0;
-	} else if (f->way >= TP_WAYS) {
-		tp_learn(base, kind, ips, idx, site, *caller);
-	} else if (!f->site && f->raw == site && *caller) {
-		tp_learn_caller(base, f->site_off, site, *caller);
+		return 1;
 	}
-	return site;
+	if (f->way >= DMAS_TP_WAYS) {
+		/* a path no layout knows: learn it */
+		sc.l = tp_claim(kind, ips->ip, idx);
+		if (!sc.l)
+			return 1;
+		sc.n = sc.l->nanch;
+	} else if (f->site || f->raw != site) {
+		return 1; /* nothing to learn */
+	}
+	/* else: the layout is known, the call site's caller is not */
+	sc.site = site;
+	sc.caller = caller;
+	bpf_loop(TP_SCAN_WORDS + TP_CALLER_WORDS, tp_scan_step, &sc, 0);
+	l = sc.l;
+	if (l) {
+		if (sc.k <= sc.n || sc.site_off > 255) {
+			__sync_val_compare_and_swap(&l->state, DMAS_TP_LEARNING,
+						    DMAS_TP_RETIRED);
+			return 1;
+		}
+		l->site_off = sc.site_off;
+		__sync_val_compare_and_swap(&l->state, DMAS_TP_LEARNING,
+					    DMAS_TP_READY);
+		__sync_fetch_and_add(&tp_layouts_learned, 1);
+	} else if (sc.site_off != f->site_off) {
+		return 1;
+	}
+	d = sc.caller_off - sc.site_off;
+	if (sc.k != sc.n + 2 || !caller || d > 255)
+		return 1;
+	site_caller_words(site, &w);
+	if (w)
+		*w = (site & 0xffffffff) << 32 |
+		     ((site_hash(site) >> 32) & 0xffffff) << 8 | d;
+	return 1;
 }
 
 /*
@@ -476,7 +512,7 @@ static __always_inline __u64 tp_site_unwind(void *ctx, __u64 base, __u32 kind,
  * mappings through one DMA API function would share one stack), read
  * from the stack words at a learned frame layout's offsets (tp_site_fast:
  * three or four probe reads) or, for a path no layout knows yet, found
- * in a short unwind (tp_site_unwind, which also checks the layouts); for
+ * in a short unwind (tp_site_check, which also checks the layouts); for
  * kprobes, the STACK_KEY_FRAMES innermost frames of a short unwind, which
  * start at the DMA API function (entry) or its caller (return) and so
  * reach the call site and its first callers.  Only a new key, or about
@@ -503,10 +539,11 @@ static __always_inline __u64 tp_site_unwind(void *ctx, __u64 base, __u32 kind,
 static __always_inline __u32 stack_id_of(void *ctx, int hook,
 					 struct dmas_event *e)
 {
-	__u64 ips[STACK_TP_FRAMES] = {}, h = 0, word, *w = NULL, site = 0;
+	__u64 h = 0, word, *w = NULL, site = 0;
 	__u64 caller = 0, base;
 	__u32 slot, check = 0, nkey = 0;
-	struct tp_fast f;
+	struct tp_ips ips = {};
+	struct tp_fast f = {};
 	bool refresh;
 	long sid;
 
@@ -530,14 +567,20 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			site = f.site;
 			caller = f.caller;
 			if (!site || refresh) {
-				site = tp_site_unwind(ctx, base, e->kind, &f,
-						      ips, &caller);
-				nkey = ips[0] ? STACK_TP_FRAMES : 0;
+				__sync_fetch_and_add(&tp_short_unwinds, 1);
+				site = 0;
+				if (bpf_get_stack(ctx, ips.ip, sizeof(ips.ip),
+						  0) > 0) {
+					nkey = STACK_TP_FRAMES;
+					tp_site_check(base, e->kind, &f, &ips);
+					site = f.usite;
+					caller = f.ucaller;
+				}
 			}
 		} else if (!site) {
 			nkey = STACK_KEY_FRAMES;
-			if (bpf_get_stack(ctx, ips, nkey * sizeof(ips[0]), 0) <=
-			    0)
+			if (bpf_get_stack(ctx, ips.ip, nkey * sizeof(ips.ip[0]),
+					  0) <= 0)
 				nkey = 0;
 		}
 		if (site) {
@@ -550,7 +593,7 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			h = (__u64)stack_gen + 1;
 			for (int i = 0; i < STACK_TP_FRAMES; i++)
 				if (i < nkey)
-					h = (h ^ ips[i]) *
+					h = (h ^ ips.ip[i]) *
 					    0x9e3779b97f4a7c15ULL;
 		}
 		if (h)

@@ -27,6 +27,7 @@
 
 #include "../../bpf/dmascope_bpf.h"
 #include "dmascope.skel.h"
+#include "event_names.h"
 #include "source/ftrace.h"
 #include "source/live_bpf.h"
 
@@ -54,6 +55,41 @@ static void join_symbols(struct live_source *ls);
 
 static void return_btf(struct live_source *ls);
 
+/*
+ * -v -v: the tracepoint programs' learned frame layouts (bpf/stacks.bpf.h),
+ * each anchor as the return address it must hold and its offset in words
+ * above the program's arguments.
+ */
+static void print_tp_layouts(struct live_source *ls)
+{
+	struct dmas_tp_layout l;
+	struct dmas_ksyms *k = ls->ksyms;
+	static const char *const state[] = {
+		[DMAS_TP_LEARNING] = "learning",
+		[DMAS_TP_READY] = "ready",
+		[DMAS_TP_RETIRED] = "retired",
+	};
+	char buf[128];
+	int fd = bpf_map__fd(ls->skel->maps.tp_layouts);
+	__u32 i;
+
+	for (i = 0; fd >= 0 && i < DMAS_TP_KINDS * DMAS_TP_WAYS; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &l) ||
+		    l.state == DMAS_TP_EMPTY || l.state > DMAS_TP_RETIRED)
+			continue;
+		fprintf(stderr, "dmatrace: frame layout of %s (way %u): %s,",
+			dmas_event_kind_name(i / DMAS_TP_WAYS),
+			i % DMAS_TP_WAYS, state[l.state]);
+		for (int a = 0; a < l.nanch && a < DMAS_TP_ANCHORS; a++)
+			fprintf(stderr, " %s at +%u,",
+				k ? dmas_ksyms_format(k, l.anch[a], buf,
+						      sizeof(buf))
+				  : "?",
+				l.anch_off[a]);
+		fprintf(stderr, " call site at +%u words\n", l.site_off);
+	}
+}
+
 static void live_close(struct dmas_source *s)
 {
 	struct live_source *ls =
@@ -70,6 +106,8 @@ static void live_close(struct dmas_source *s)
 			(uint64_t)ls->skel->bss->tp_short_unwinds,
 			ls->skel->bss->tp_layouts_learned,
 			(uint64_t)ls->skel->bss->tp_layout_misses);
+	if (ls->opts.verbose > 1 && ls->skel && ls->opts.stacks)
+		print_tp_layouts(ls);
 	if (ls->opts.verbose && ls->chosen)
 		live_report_misses(ls);
 	if (ls->opts.verbose && ls->rd_records)
