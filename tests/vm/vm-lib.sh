@@ -146,16 +146,20 @@ trace() {
 	else
 		not_ok "$_n: events lost: $(tail -n 1 "$T/$_n.err")"
 	fi
-	# the tracepoint programs' stack keys from learned frame layouts
-	# (bpf/stacks.bpf.h): one the short unwind contradicted would have
-	# lent another call site's stack
-	_c=$(sed -n 's/.* tracepoint short unwinds (\([0-9]*\) frame layouts learned, \([0-9]*\) contradicted).*/\1 \2/p' "$T/$_n.err")
-	if [ -n "$_c" ]; then
-		set -- $_c
-		if [ "$2" = 0 ]; then
-			ok "$_n: stack keys: $1 frame layouts learned, none contradicted"
-		else
-			not_ok "$_n: stack keys: $2 of the learned frame layouts' keys contradicted by an unwind"
-		fi
+	stack_keys_ok "$_n" "$T/$_n.err"
+}
+
+# stack_keys_ok NAME ERRFILE: after a `dmatrace -v` run that took stacks,
+# the tracepoint programs' stack keys from learned frame layouts
+# (bpf/stacks.bpf.h) were never contradicted by an unwind (one would have
+# lent another call site's stack); nothing said when the run took none.
+stack_keys_ok() {
+	_c=$(sed -n 's/.* tracepoint short unwinds (\([0-9]*\) frame layouts learned, \([0-9]*\) contradicted).*/\1 \2/p' "$2")
+	[ -n "$_c" ] || return 0
+	set -- "$1" $_c
+	if [ "$3" = 0 ]; then
+		ok "$1: stack keys: $2 frame layouts learned, none contradicted"
+	else
+		not_ok "$1: stack keys: $3 of the learned frame layouts' keys contradicted by an unwind"
 	fi
 }

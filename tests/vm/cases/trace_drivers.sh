@@ -79,18 +79,19 @@ taskset -c "$(node_of_if "$2")" ip link set "$2" down
 rmmod e1000e nvme
 WORK
 
-dmatrace check --format json -o "$T/drivers.json" -w "$T/drivers.dmat" -- sh /tmp/work.sh "$T" \
+dmatrace check -v --format json -o "$T/drivers.json" -w "$T/drivers.dmat" -- sh /tmp/work.sh "$T" \
 	2>"$T/drivers.err"
 rc=$?
 echo $rc >"$T/drivers.rc"
 echo "drivers" >"$T/drivers.name"
-tail -n 2 "$T/drivers.err" | sed 's/^/# /'
+grep -e '^dmatrace check: ' -e '^dmatrace: stacks: ' "$T/drivers.err" | sed 's/^/# /'
 check "nvme and e1000e workload ran to the end under tracing" grep -q 'sh exited with status 0' "$T/drivers.err"
 # findings (exit 1) are listed and judged on the host
 check "dmatrace check ran (exit $rc; findings are judged on the host)" test "$rc" != 2
 # the memory map, for the host to judge each NUMA finding
 numa_facts "$T/drivers.numa"
 check "dmatrace check: nothing lost" grep -q ' 0 lost' "$T/drivers.err"
+stack_keys_ok drivers "$T/drivers.err"
 # What the NVMe workload moved, each way, for the host to account for, and
 # whether the kernel has the IOVA API (6.16+; nvme-pci maps its I/O with it
 # under an IOMMU, no dma:* event: its functions are hooked).
