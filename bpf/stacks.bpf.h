@@ -130,22 +130,22 @@ static __always_inline bool wants_stack(__u8 kind)
 	return false;
 }
 
-/*
- * A tracepoint program's call site: the first frame below the tracer's
- * that lies outside the core kernel's text (ips[0] is the program itself,
- * then bpf_trace_runN, maybe __traceiter_X, the DMA API function, all core
- * text; how many varies, so they are not counted), or 0 when the caller is
- * core code too or the core text is unknown.  *caller: the frame above it,
- * which the key takes too: the NUMA rule's call site is the DMA API
- * function, its caller and that one's caller (a driver's mapping helper
- * serves call sites that place buffers differently).
- */
 static __always_inline bool in_core_text(__u64 ip)
 {
 	return ip >= ktext_start && ip < ktext_end;
 }
 
-/* ...: its index in ips (0: none), *site and *caller. */
+/*
+ * A tracepoint program's call site (*site): the first frame below the
+ * tracer's that lies outside the core kernel's text (ips[0] is the program
+ * itself, then bpf_trace_runN, maybe __traceiter_X, the DMA API function,
+ * all core text; how many varies, so they are not counted), and its index
+ * in ips, or 0 when the caller is core code too or the core text is
+ * unknown.  *caller: the frame above it, which the key takes too: the NUMA
+ * rule's call site is the DMA API function, its caller and that one's
+ * caller (a driver's mapping helper serves call sites that place buffers
+ * differently).
+ */
 static __always_inline __u32 tp_call_site(const __u64 *ips, __u64 *site,
 					  __u64 *caller)
 {
@@ -232,19 +232,24 @@ static __always_inline __u64 site_hash(__u64 site)
 	       8;
 }
 
+/* site's slot word in site_frames with the caller's distance d. */
+static __always_inline __u64 site_frames_word(__u64 site, __u32 d)
+{
+	return (site & 0xffffffff) << 32 |
+	       ((site_hash(site) >> 32) & 0xffffff) << 8 | (d & 0xff);
+}
+
 /* The caller's distance learned for site (0: none); *wp its slot. */
 static __always_inline __u32 site_caller_words(__u64 site, __u64 **wp)
 {
-	__u64 h = site_hash(site), word;
-	__u32 slot = h & (STACK_CACHE_SLOTS - 1);
-	__u64 *w = bpf_map_lookup_elem(&site_frames, &slot);
+	__u32 slot = site_hash(site) & (STACK_CACHE_SLOTS - 1);
+	__u64 *w = bpf_map_lookup_elem(&site_frames, &slot), word;
 
 	*wp = w;
 	if (!w)
 		return 0;
 	word = *w;
-	if ((word >> 32) != (site & 0xffffffff) ||
-	    ((word >> 8) & 0xffffff) != ((h >> 32) & 0xffffff))
+	if ((word & ~0xffULL) != site_frames_word(site, 0))
 		return 0;
 	return word & 0xff;
 }
@@ -457,7 +462,7 @@ __noinline int tp_site_check(__u64 base, __u32 kind, struct tp_fast *f,
 	if (f->site && f->caller != caller) {
 		/* the caller's distance is wrong: forget it */
 		__sync_fetch_and_add(&tp_layout_misses, 1);
-		if (site_caller_words(site, &w) && w)
+		if (site_caller_words(site, &w))
 			*w = 0;
 		return 1;
 	}
@@ -493,8 +498,7 @@ __noinline int tp_site_check(__u64 base, __u32 kind, struct tp_fast *f,
 		return 1;
 	site_caller_words(site, &w);
 	if (w)
-		*w = (site & 0xffffffff) << 32 |
-		     ((site_hash(site) >> 32) & 0xffffff) << 8 | d;
+		*w = site_frames_word(site, d);
 	return 1;
 }
 
