@@ -318,4 +318,30 @@ static __always_inline __u64 dmas_kprobe_parm7(struct pt_regs *ctx)
  */
 #define DMAS_TRAMP_RET_MAX 16
 
+/*
+ * A return address's call: x86-64's direct call is 0xe8 and a 32-bit
+ * displacement from the end of its 5 bytes.  Its target lies at most this
+ * far before the called function's address: call depth tracking (6.2)
+ * patches direct calls to a thunk in the padding before the function.
+ */
+#define DMAS_CALL_LEN 5
+#define DMAS_CALL_OP 0xe8
+#define DMAS_CALL_PAD_MAX 32
+
+/* Whether ret is the return address of a direct call of func. */
+static __always_inline bool dmas_returns_from(__u64 ret, __u64 func)
+{
+	__u8 insn[DMAS_CALL_LEN];
+	__s32 disp;
+	__u64 to;
+
+	if (bpf_probe_read_kernel(insn, sizeof(insn),
+				  (void *)(ret - DMAS_CALL_LEN)) ||
+	    insn[0] != DMAS_CALL_OP)
+		return false;
+	__builtin_memcpy(&disp, &insn[1], sizeof(disp));
+	to = ret + (__s64)disp;
+	return to <= func && func - to <= DMAS_CALL_PAD_MAX;
+}
+
 #endif /* DMASCOPE_COMPAT_BPF_H */

@@ -1117,7 +1117,7 @@ int BPF_KRETPROBE(krp_dma_map_page_attrs, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_PAGE, &v))
 		return 0;
-	return on_map(ctx, HOOK_PROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
+	return on_map(ctx, HOOK_RETPROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
 		      v.a[3], v.a[4], DMAS_EV_MAP);
 }
 
@@ -1144,7 +1144,7 @@ int BPF_KRETPROBE(krp_dma_map_sg_attrs, int ret)
 
 	if (!stash_take(FN_MAP_SG, &v))
 		return 0;
-	return on_map_sg(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+	return on_map_sg(ctx, HOOK_RETPROBE, (void *)v.a[0], (void *)v.a[1],
 			 v.a[2], ret, v.a[3], v.a[4]);
 }
 
@@ -1165,7 +1165,7 @@ int BPF_KRETPROBE(krp_dma_map_sgtable, int ret)
 	if (!stash_take(FN_MAP_SGTABLE, &v))
 		return 0;
 	sgt = (void *)v.a[1];
-	return on_map_sg(ctx, HOOK_PROBE, (void *)v.a[0],
+	return on_map_sg(ctx, HOOK_RETPROBE, (void *)v.a[0],
 			 BPF_CORE_READ(sgt, sgl),
 			 BPF_CORE_READ(sgt, orig_nents),
 			 ret ? 0 : BPF_CORE_READ(sgt, nents), v.a[2], v.a[3]);
@@ -1226,7 +1226,7 @@ int BPF_KRETPROBE(krp_dma_alloc_attrs, void *ret)
 
 	if (!stash_take(FN_ALLOC, &v))
 		return 0;
-	return on_alloc(ctx, HOOK_PROBE, (void *)v.a[0], (__u64)ret,
+	return on_alloc(ctx, HOOK_RETPROBE, (void *)v.a[0], (__u64)ret,
 			read_handle((void *)v.a[2]), 0, v.a[1], v.a[3],
 			DMAS_EV_ALLOC_COHERENT);
 }
@@ -1254,7 +1254,7 @@ int BPF_KRETPROBE(krp_dma_map_resource, dma_addr_t ret)
 
 	if (!stash_take(FN_MAP_RESOURCE, &v))
 		return 0;
-	return on_map(ctx, HOOK_PROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
+	return on_map(ctx, HOOK_RETPROBE, (void *)v.a[0], v.a[1], ret, v.a[2],
 		      v.a[3], v.a[4], DMAS_EV_MAP_RESOURCE);
 }
 
@@ -1280,7 +1280,7 @@ int BPF_KRETPROBE(krp_dma_pool_alloc, void *ret)
 
 	if (!stash_take(FN_POOL_ALLOC, &v))
 		return 0;
-	return on_pool(ctx, HOOK_PROBE, (void *)v.a[0], (__u64)ret,
+	return on_pool(ctx, HOOK_RETPROBE, (void *)v.a[0], (__u64)ret,
 		       ret ? read_handle((void *)v.a[1]) : 0,
 		       DMAS_EV_POOL_ALLOC);
 }
@@ -1301,7 +1301,7 @@ int BPF_KPROBE(kp_dma_pool_destroy, void *pool)
 SEC("kretprobe/dma_pool_create")
 int BPF_KRETPROBE(krp_dma_pool_create, void *ret)
 {
-	return on_pool(ctx, HOOK_PROBE, ret, 0, 0, DMAS_EV_POOL_CREATE);
+	return on_pool(ctx, HOOK_RETPROBE, ret, 0, 0, DMAS_EV_POOL_CREATE);
 }
 
 /*
@@ -1515,7 +1515,7 @@ int BPF_KRETPROBE(krp_dma_iova_try_alloc, bool ret)
 
 	if (!stash_take(FN_IOVA_ALLOC, &v))
 		return 0;
-	return iova_alloced(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+	return iova_alloced(ctx, HOOK_RETPROBE, (void *)v.a[0], (void *)v.a[1],
 			    v.a[2], v.a[3], ret);
 }
 
@@ -1538,7 +1538,7 @@ int BPF_KRETPROBE(krp_dma_iova_link, int ret)
 
 	if (!stash_take(FN_IOVA_LINK, &v))
 		return 0;
-	return on_iova(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+	return on_iova(ctx, HOOK_RETPROBE, (void *)v.a[0], (void *)v.a[1],
 		       DMAS_EV_IOVA_LINK, v.a[3], v.a[4], v.a[2], v.a[5] & 0xff,
 		       v.a[5] >> 8, ret != 0);
 }
@@ -1596,7 +1596,7 @@ int BPF_KRETPROBE(krp_dma_need_unmap, bool ret)
 
 	if (!stash_take(FN_NEED_UNMAP, &v))
 		return 0;
-	return need_unmap(ctx, HOOK_PROBE, (void *)v.a[0], ret);
+	return need_unmap(ctx, HOOK_RETPROBE, (void *)v.a[0], ret);
 }
 
 /*
@@ -1652,7 +1652,7 @@ int BPF_KPROBE(kp_dma_free_attrs_args, struct device *dev, size_t size,
 SEC("kretprobe/dma_release_from_dev_coherent")
 int BPF_KRETPROBE(krp_dma_release_from_dev_coherent, int ret)
 {
-	return dev_coherent_released(ctx, HOOK_PROBE, ret);
+	return dev_coherent_released(ctx, HOOK_RETPROBE, ret);
 }
 
 /* ==== dmaengine channels ==== */
@@ -1705,7 +1705,7 @@ int BPF_KRETPROBE(krp_dma_request_chan, void *ret)
 
 	if (!stash_take(FN_REQUEST_CHAN, &v))
 		return 0;
-	return on_chan(ctx, HOOK_PROBE, ret, (void *)v.a[0],
+	return on_chan(ctx, HOOK_RETPROBE, ret, (void *)v.a[0],
 		       DMAS_EV_CHAN_REQUEST);
 }
 
@@ -1714,7 +1714,7 @@ int BPF_KRETPROBE(krp___dma_request_channel, void *ret)
 {
 	if (stash_has(FN_REQUEST_CHAN))
 		return 0;
-	return on_chan(ctx, HOOK_PROBE, ret, NULL, DMAS_EV_CHAN_REQUEST);
+	return on_chan(ctx, HOOK_RETPROBE, ret, NULL, DMAS_EV_CHAN_REQUEST);
 }
 
 SEC("kprobe/dma_release_channel")
@@ -2059,7 +2059,7 @@ int BPF_KRETPROBE(krp_dma_buf_export, struct dma_buf *ret)
 
 	if (!stash_take(FN_DMABUF_EXPORT, &v))
 		return 0;
-	return on_dmabuf_export(ctx, HOOK_PROBE, ret, v.a[0]);
+	return on_dmabuf_export(ctx, HOOK_RETPROBE, ret, v.a[0]);
 }
 
 SEC("kprobe/dma_buf_release")
@@ -2082,7 +2082,7 @@ int BPF_KRETPROBE(krp_dma_buf_attach, struct dma_buf_attachment *ret)
 
 	if (!stash_take(FN_DMABUF_ATTACH, &v))
 		return 0;
-	return on_dmabuf_att(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+	return on_dmabuf_att(ctx, HOOK_RETPROBE, (void *)v.a[0], (void *)v.a[1],
 			     ret, DMAS_EV_DMABUF_ATTACH);
 }
 
@@ -2103,7 +2103,7 @@ int BPF_KRETPROBE(krp_dma_buf_dynamic_attach, struct dma_buf_attachment *ret)
 
 	if (!stash_take(FN_DMABUF_DYN_ATTACH, &v))
 		return 0;
-	return on_dmabuf_att(ctx, HOOK_PROBE, (void *)v.a[0], (void *)v.a[1],
+	return on_dmabuf_att(ctx, HOOK_RETPROBE, (void *)v.a[0], (void *)v.a[1],
 			     ret, DMAS_EV_DMABUF_ATTACH);
 }
 
@@ -2132,7 +2132,7 @@ int BPF_KRETPROBE(krp_dma_buf_map_attachment_unlocked, struct sg_table *ret)
 
 	if (!stash_take(FN_DMABUF_MAP_UNLOCKED, &v))
 		return 0;
-	return on_dmabuf_map(ctx, HOOK_PROBE, (void *)v.a[0], ret, v.a[1],
+	return on_dmabuf_map(ctx, HOOK_RETPROBE, (void *)v.a[0], ret, v.a[1],
 			     DMAS_EV_DMABUF_MAP);
 }
 
@@ -2152,7 +2152,7 @@ int BPF_KRETPROBE(krp_dma_buf_map_attachment, struct sg_table *ret)
 
 	if (!stash_take(FN_DMABUF_MAP, &v))
 		return 0;
-	return on_dmabuf_map(ctx, HOOK_PROBE, (void *)v.a[0], ret, v.a[1],
+	return on_dmabuf_map(ctx, HOOK_RETPROBE, (void *)v.a[0], ret, v.a[1],
 			     DMAS_EV_DMABUF_MAP);
 }
 
@@ -2304,7 +2304,7 @@ int BPF_KRETPROBE(krp_really_probe, int ret)
 
 	if (!stash_take(FN_PROBE, &v))
 		return 0;
-	bound(ctx, HOOK_PROBE, (void *)v.a[0], ret);
+	bound(ctx, HOOK_RETPROBE, (void *)v.a[0], ret);
 	probe_exit((void *)v.a[0]);
 	return 0;
 }
@@ -2355,7 +2355,7 @@ int BPF_KPROBE(kp_device_release_driver_internal, struct device *dev)
 SEC("kretprobe/device_release_driver_internal")
 int BPF_KRETPROBE(krp_device_release_driver_internal)
 {
-	return unbind_exit(ctx, HOOK_PROBE);
+	return unbind_exit(ctx, HOOK_RETPROBE);
 }
 
 /*
@@ -2441,7 +2441,7 @@ int BPF_KRETPROBE(krp_device_del)
 
 	if (!stash_take(FN_DEVICE_DEL, &v))
 		return 0;
-	return device_gone(ctx, HOOK_PROBE, (void *)v.a[0]);
+	return device_gone(ctx, HOOK_RETPROBE, (void *)v.a[0]);
 }
 
 /* ==== raw tracepoints: module unload, iommu, swiotlb ==== */

@@ -18,9 +18,14 @@
  * return value (fexit), the saved frame pointer, the return address into
  * the traced function (DMAS_TRAMP_RET_MAX at most past its address, which
  * bpf_get_func_ip gives) and the return address into the function's
- * caller: that last one is the call site.  0 when no word matches the
- * traced function, so another layout is never misread (the short unwind
- * keys the cache then).
+ * caller: that last one is the call site.  A trampoline that calls the
+ * function is jumped to, not called, on 7.x ("jmp" mode, where
+ * BPF_TRAMP_F_SKIP_FRAME is not set): no return address into the
+ * function; the call site lies right above the return value and the
+ * saved frame pointer, the arguments' count (bpf_get_func_arg_cnt) words
+ * past ctx, and is taken only where its call instruction calls the
+ * traced function.  0 when neither layout is found, so another one is
+ * never misread (the short unwind keys the cache then).
  */
 #define TRAMP_SCAN_WORDS 12
 
@@ -38,6 +43,13 @@ static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
 			site = w[i + 1];
 			break;
 		}
+	}
+	if (!site) {
+		__u64 jmp = bpf_get_func_arg_cnt(ctx) + 2;
+
+		barrier_var(jmp);
+		if (jmp < TRAMP_SCAN_WORDS && dmas_returns_from(w[jmp], ip))
+			site = w[jmp];
 	}
 	/* a kernel text address or nothing */
 	return kernel_half_addr(site) ? site : 0;

@@ -18,12 +18,12 @@
  * API call site differs.
  */
 enum {
-	HOOK_PROBE = 0, /* kprobe/kretprobe: the stack starts at the probed
-			 * function (entry) or its caller (return) */
+	HOOK_PROBE = 0, /* kprobe: the stack starts at the probed function */
 	HOOK_TRAMP = 1, /* fentry/fexit: the trampoline's frame says the site */
 	HOOK_TP = 2, /* tp_btf/raw_tp: the program, bpf_trace_runN and, with
 		      * more than one probe on the tracepoint, __traceiter_X
 		      * lie above the DMA API function */
+	HOOK_RETPROBE = 3, /* kretprobe: the registers' ip is the site */
 };
 
 /* Filled by the loader before load. */
@@ -517,9 +517,13 @@ __noinline int tp_site_check(__u64 base, __u32 kind, struct tp_fast *f,
  * from the stack words at a learned frame layout's offsets (tp_site_fast:
  * three or four probe reads) or, for a path no layout knows yet, found
  * in a short unwind (tp_site_check, which also checks the layouts); for
- * kprobes, the STACK_KEY_FRAMES innermost frames of a short unwind, which
- * start at the DMA API function (entry) or its caller (return) and so
- * reach the call site and its first callers.  Only a new key, or about
+ * kretprobes, the call site again: the registers' ip, which the kernel
+ * sets to the corrected return address before the handlers run
+ * (rethook_trampoline_handler, kretprobe_trampoline_handler); for
+ * kprobes (releases, under --all-stacks) and a call site in core text,
+ * the STACK_KEY_FRAMES innermost frames of a short unwind, which start at
+ * the DMA API function or its caller and so reach the call site and its
+ * first callers.  Only a new key, or about
  * one event in stack_reuse on a known one, pays for the full unwind (and,
  * for a tracepoint, a short one that checks the key it was given).
  *
@@ -562,6 +566,11 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			if (!site)
 				__sync_fetch_and_add(&tramp_misses, 1);
 			else if (in_core_text(site))
+				site = 0; /* a library call site: unwind */
+		}
+		if (hook == HOOK_RETPROBE) {
+			site = PT_REGS_IP((struct pt_regs *)ctx);
+			if (!kernel_half_addr(site) || in_core_text(site))
 				site = 0; /* a library call site: unwind */
 		}
 		if (hook == HOOK_TP) {

@@ -152,14 +152,21 @@ trace() {
 # stack_keys_ok NAME ERRFILE: after a `dmatrace -v` run that took stacks,
 # the tracepoint programs' stack keys from learned frame layouts
 # (bpf/stacks.bpf.h) were never contradicted by an unwind (one would have
-# lent another call site's stack); nothing said when the run took none.
+# lent another call site's stack), and every fentry/fexit trampoline frame
+# gave its call site (bpf/frames.bpf.h: called or, on 7.x, jumped to);
+# nothing said when the run took none.
 stack_keys_ok() {
-	_c=$(sed -n 's/.* tracepoint short unwinds (\([0-9]*\) frame layouts learned, \([0-9]*\) contradicted).*/\1 \2/p' "$2")
+	_c=$(sed -n 's/.* \([0-9]*\) trampoline frames not understood, [0-9]* tracepoint short unwinds (\([0-9]*\) frame layouts learned, \([0-9]*\) contradicted).*/\1 \2 \3/p' "$2")
 	[ -n "$_c" ] || return 0
 	set -- "$1" $_c
-	if [ "$3" = 0 ]; then
-		ok "$1: stack keys: $2 frame layouts learned, none contradicted"
+	if [ "$4" = 0 ]; then
+		ok "$1: stack keys: $3 frame layouts learned, none contradicted"
 	else
-		not_ok "$1: stack keys: $3 of the learned frame layouts' keys contradicted by an unwind"
+		not_ok "$1: stack keys: $4 of the learned frame layouts' keys contradicted by an unwind"
+	fi
+	if [ "$2" = 0 ]; then
+		ok "$1: stack keys: every trampoline frame gave its call site"
+	else
+		not_ok "$1: stack keys: $2 trampoline frames not understood"
 	fi
 }
