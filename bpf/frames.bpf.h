@@ -19,13 +19,15 @@
  * the traced function (DMAS_TRAMP_RET_MAX at most past its address, which
  * bpf_get_func_ip gives) and the return address into the function's
  * caller: that last one is the call site.  A trampoline that calls the
- * function is jumped to, not called, on 7.x ("jmp" mode, where
- * BPF_TRAMP_F_SKIP_FRAME is not set): no return address into the
- * function; the call site lies right above the return value and the
- * saved frame pointer, the arguments' count (bpf_get_func_arg_cnt) words
- * past ctx, and is taken only where its call instruction calls the
- * traced function.  0 when neither layout is found, so another one is
- * never misread (the short unwind keys the cache then).
+ * function is jumped to, not called, in the kernel's "jmp" mode, where
+ * BPF_TRAMP_F_SKIP_FRAME is not set (the series "bpf,x86: adjust the
+ * "jmp" mode for bpf trampoline", late 2025: in 7.3, not 6.12): no
+ * return address into the function; the call site lies right above the
+ * return value and the saved frame pointer, the arguments' count
+ * (bpf_get_func_arg_cnt) plus two words past ctx, and is taken only where
+ * the call instruction before it calls the traced function.  0 when
+ * neither layout is found, so another one is never misread (the short
+ * unwind keys the cache then).
  */
 #define TRAMP_SCAN_WORDS 12
 
@@ -44,7 +46,9 @@ static __always_inline __u64 tramp_call_site(void *ctx, struct dmas_event *e)
 			break;
 		}
 	}
-	if (!site) {
+	/* the helper came in 5.17, "jmp" mode long after */
+	if (!site && bpf_core_enum_value_exists(enum bpf_func_id,
+						BPF_FUNC_get_func_arg_cnt)) {
 		__u64 jmp = bpf_get_func_arg_cnt(ctx) + 2;
 
 		barrier_var(jmp);
