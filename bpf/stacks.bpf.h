@@ -565,14 +565,13 @@ static __always_inline __u32 stack_id_of(void *ctx, int hook,
 			site = tramp_call_site(ctx, e);
 			if (!site)
 				__sync_fetch_and_add(&tramp_misses, 1);
-			else if (in_core_text(site))
-				site = 0; /* a library call site: unwind */
-		}
-		if (hook == HOOK_RETPROBE) {
+		} else if (hook == HOOK_RETPROBE) {
 			site = PT_REGS_IP((struct pt_regs *)ctx);
-			if (!kernel_half_addr(site) || in_core_text(site))
-				site = 0; /* a library call site: unwind */
+			if (!kernel_half_addr(site))
+				site = 0;
 		}
+		if (in_core_text(site))
+			site = 0; /* a library call site: unwind */
 		if (hook == HOOK_TP) {
 			base = launder((volatile __u64 *)&e->addr, ctx);
 			e->addr = 0;
