@@ -140,6 +140,9 @@ static void live_close(struct dmas_source *s)
 	live_detach_all(ls);
 	live_probe_release(&ls->probe);
 	pthread_mutex_destroy(&ls->probe.settle_lock);
+	pthread_mutex_destroy(&ls->attacher.lock);
+	pthread_cond_destroy(&ls->attacher.more);
+	free(ls->attacher.queue);
 	live_kmsg_close(ls);
 	ring_buffer__free(ls->rb);
 	for (int l = 0; l < ls->nr_loaders; l++)
@@ -207,21 +210,26 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 
 /*
  * Programs from which two loaders pay: a second loader parses the kernel's
- * BTF again and opens the object twice more.  Measured: 64 programs (6.1's
- * fentry and fexit, in the emulated VM) started 0.72 times as long with
- * two as with one; 25 (6.18's tracepoints, on the host) no faster.
+ * BTF again and opens the object twice more.  Measured, before the
+ * attacher: 64 programs (6.1's fentry and fexit, in the emulated VM)
+ * started 0.72 times as long with two as with one; 25 (6.18's
+ * tracepoints, on the host) no faster.
  */
 #define LIVE_SPLIT_PROGRAMS 40
 
 /*
- * One loader per online CPU, up to LIVE_LOADERS, where there is enough to
- * load; DMASCOPE_BENCH_LOADERS=N sets it, for `make bench` to measure
- * what loading side by side saves.
+ * One loader per online CPU but the attacher's, up to LIVE_LOADERS, where
+ * there is enough to load; DMASCOPE_BENCH_LOADERS=N sets it, for `make
+ * bench` to measure what loading side by side saves.  Measured in the
+ * emulated 6.1 VM on two CPUs, 67 programs, six runs each in one boot:
+ * one loader beside the attacher 1.00-1.04 s to tracing active, two
+ * 1.01-1.16 s, for 0.2 s more CPU (the second loader's opening of the
+ * object and its CO-RE candidates, and three threads on two CPUs).
  */
 static int nr_loaders(const struct live_choice *chosen)
 {
 	const char *env = getenv("DMASCOPE_BENCH_LOADERS");
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	int programs = 0;
 
 	for (size_t i = 0; i < live_nr_ops; i++)
@@ -255,14 +263,17 @@ static struct live_source *live_alloc(const struct dmas_live_opts *o,
 	ls->probe.fentry_link_fd = -1;
 	ls->probe.fentry_prog_fd = -1;
 	pthread_mutex_init(&ls->probe.settle_lock, NULL);
+	pthread_mutex_init(&ls->attacher.lock, NULL);
+	pthread_cond_init(&ls->attacher.more, NULL);
 	ls->ncpus = libbpf_num_possible_cpus();
 	ls->chosen = calloc(live_nr_ops, sizeof(*ls->chosen));
+	ls->attacher.queue = calloc(live_nr_ops, sizeof(int));
 	ls->drops_seen = calloc(DMAS_DROP_NR * (ls->ncpus > 0 ? ls->ncpus : 1),
 				sizeof(uint64_t));
 	ls->dev_known = calloc(DMAS_BPF_MAX_DEVICES, 1);
 	ls->stack_buf = calloc(LIVE_STACK_DEPTH, sizeof(uint64_t));
-	if (ls->ncpus <= 0 || !ls->chosen || !ls->drops_seen ||
-	    !ls->dev_known || !ls->stack_buf ||
+	if (ls->ncpus <= 0 || !ls->chosen || !ls->attacher.queue ||
+	    !ls->drops_seen || !ls->dev_known || !ls->stack_buf ||
 	    dmas_tally_init(&ls->tally, DMAS_BPF_MAX_DEVICES)) {
 		snprintf(err, errlen, "out of memory");
 		live_close(&ls->base);
@@ -640,22 +651,10 @@ static int share_maps(struct live_source *ls, struct live_loader *l)
 	return 0;
 }
 
-/* Whether a chosen hook is an fentry or fexit program. */
-static bool uses_fentry(const struct live_source *ls)
-{
-	for (size_t i = 0; i < live_nr_ops; i++) {
-		const struct live_hook *h = ls->chosen[i].hook;
-
-		if (h && (!strcmp(live_hook_family(h), "fentry") ||
-			  !strcmp(live_hook_family(h), "fexit")))
-			return true;
-	}
-	return false;
-}
-
 /*
- * Opens a loader's copy of the object (beside the others), loads its
- * programs and attaches them at once.
+ * Opens a loader's copy of the object (beside the others) and loads its
+ * programs, handing each hook to the attacher as soon as its programs are
+ * loaded.
  */
 static void *loader_run(void *arg)
 {
@@ -667,19 +666,19 @@ static void *loader_run(void *arg)
 		if (l->skel)
 			live_enable_loader(l->ls, l);
 	}
+	live_loading(l);
 	if (l->skel && !share_maps(l->ls, l))
 		l->rc = dmascope_bpf__load(l->skel);
 	l->err = errno;
 	l->t_loaded = dmas_live_now_mono();
-	if (!l->rc && !live_probe_settle(&l->ls->probe) && uses_fentry(l->ls)) {
+	if (!l->rc && !live_probe_settle(&l->ls->probe) &&
+	    live_uses_fentry(l->ls)) {
 		/* chosen while the test's link was pending: choose again */
 		l->ls->fentry_late = true;
 		l->rc = -1;
 		l->err = 0;
 	}
-	if (!l->rc)
-		live_attach_loader(l->ls, l);
-	l->t_attached = dmas_live_now_mono();
+	live_hand_loaded(l, true);
 	return NULL;
 }
 
@@ -745,9 +744,10 @@ static void load_later(struct live_source *ls)
 
 /*
  * The verifier, and attaching: the maps first (in the source's own
- * object), then each loader's programs, side by side, each attaching its
- * own as soon as they are loaded.  The first loader runs here, in the
- * heap that holds the probe step's freed BTF pages for its parse.
+ * object), then each loader's programs, side by side, the attacher
+ * attaching each hook as soon as its programs are loaded.  The first
+ * loader runs here, in the heap that holds the probe step's freed BTF
+ * pages for its parse.
  */
 static int load_object(struct live_source *ls, char *err, size_t errlen)
 {
@@ -764,23 +764,29 @@ static int load_object(struct live_source *ls, char *err, size_t errlen)
 	}
 	ls->t_maps = dmas_live_now_mono();
 	live_lend_btf(ls->probe.btf);
+	live_attacher_start(ls);
 	for (int l = 1; !rc && l < ls->nr_loaders; l++)
 		started[l] = !pthread_create(&th[l], NULL, loader_run,
 					     &ls->loaders[l]);
-	if (!rc)
-		loader_run(&ls->loaders[0]);
 	for (int l = 0; l < ls->nr_loaders; l++) {
+		struct live_loader *ld = &ls->loaders[l];
+
 		if (started[l]) {
 			pthread_join(th[l], NULL);
-		} else if (l && !rc) {
-			/* no thread to be had: here, after the first */
-			loader_run(&ls->loaders[l]);
+		} else if (!rc) {
+			/* the first, or no thread to be had: here */
+			loader_run(ld);
+		} else {
+			/* not run: it hands the attacher nothing */
+			ld->rc = -1;
+			live_hand_loaded(ld, true);
 		}
-		if (!rc && ls->loaders[l].rc) {
+		if (!rc && ld->rc) {
 			rc = -1;
-			e = ls->loaders[l].err;
+			e = ld->err;
 		}
 	}
+	live_attacher_finish(ls);
 	/* the late loader's programs need it too: it returns it */
 	if (rc || !ls->loaders[LIVE_LATE].programs)
 		return_btf(ls);
@@ -807,14 +813,21 @@ static int attach_hooks(struct live_source *ls, char *err, size_t errlen)
 		for (int l = 0; l < ls->nr_loaders; l++) {
 			const struct live_loader *ld = &ls->loaders[l];
 
+			uint64_t last = ld->t_attached > ld->t_loaded
+						? ld->t_attached
+						: ld->t_loaded;
+
 			fprintf(stderr,
 				"dmatrace: loader %d of %d: %d programs loaded in %.1f ms (%" PRIu64
-				" instructions verified), %d hooks attached in %.1f ms\n",
+				" instructions verified), %d hooks attached, the last %.1f ms after the maps\n",
 				l + 1, ls->nr_loaders, ld->programs,
 				(ld->t_loaded - ls->t_maps) / 1e6,
 				live_loader_verified(ld, verbose > 1), ld->nr,
-				(ld->t_attached - ld->t_loaded) / 1e6);
+				(last - ls->t_maps) / 1e6);
 		}
+		fprintf(stderr,
+			"dmatrace: attaching took %.1f ms of the load and attach step, beside the loads\n",
+			ls->attacher.busy_ns / 1e6);
 		if (ls->probe.fentry_link_fd >= 0)
 			fprintf(stderr,
 				"dmatrace: the fentry test's link took %.1f ms, while the programs loaded\n",

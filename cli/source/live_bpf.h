@@ -132,6 +132,8 @@ struct live_choice {
 	bool attached;
 	bool waiting; /* its module is not loaded yet */
 	int loader; /* which object loads its programs (live_source.loaders) */
+	bool handed; /* its programs loaded, handed to the attacher */
+	struct bpf_program *progs[2]; /* in its loader's object, once enabled */
 	/* the BTF id its programs attach to (tp_btf, fentry), or 0 */
 	int btf_id;
 };
@@ -206,7 +208,7 @@ struct live_loader {
 	int programs; /* turned on in this object */
 	int rc, err; /* the load's result and errno */
 	int nr, nr_dma; /* hooks attached, of them the DMA API's */
-	uint64_t t_loaded, t_attached;
+	uint64_t t_loaded, t_attached; /* the load's end, its last link's */
 	/* the late loader: LATE_* (atomic), its thread */
 	int state;
 	pthread_t thread;
@@ -214,6 +216,22 @@ struct live_loader {
 };
 
 enum { LATE_NONE, LATE_LOADING, LATE_READY, LATE_FAILED };
+
+/*
+ * The thread that attaches every loader's hooks, each as soon as its
+ * programs are loaded (live_attach.c): a queue of catalogue indexes.
+ */
+struct live_attacher {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	int *queue; /* live_nr_ops slots: each operation is handed once */
+	int head, tail;
+	int loading; /* loaders that may hand it more */
+	bool settled, refused; /* the fentry test's outcome, once asked */
+	uint64_t busy_ns; /* time spent attaching, for -v */
+};
 
 struct live_source {
 	struct dmas_source base;
@@ -243,6 +261,7 @@ struct live_source {
 	int ring_fd; /* the same */
 	int empty_btf_fd; /* the maps' object's BTF (live.c), or -1 */
 	struct live_probe probe;
+	struct live_attacher attacher;
 	bool fentry_late; /* the fentry test failed after hooks were chosen */
 	struct live_choice *chosen; /* one per catalogue operation */
 	struct dmas_session session;
@@ -312,8 +331,24 @@ void live_enable_loader(struct live_source *ls, struct live_loader *l);
  * verified_insns, 5.16+; 0 before), each program's on stderr if each.
  */
 uint64_t live_loader_verified(const struct live_loader *l, bool each);
-/* Attaches l's chosen hooks: l->nr, l->nr_dma those of the DMA API. */
-void live_attach_loader(struct live_source *ls, struct live_loader *l);
+/*
+ * Attaching while the programs load.  The kernel takes links one at a time
+ * (each fentry or fexit link an update of every ftrace record on 6.1), so
+ * one thread, the attacher, attaches every loader's hooks, each as soon as
+ * its programs are loaded, while the loaders verify the rest.
+ * live_attacher_start before the loaders start (without a thread, the
+ * hooks are attached in live_attacher_finish); each loader calls
+ * live_loading on its thread before its load and live_hand_loaded(l, true)
+ * after it, failed or not; live_attacher_finish waits for the last link.
+ * Each loader's l->nr, l->nr_dma count its hooks attached, of them the DMA
+ * API's.  A loader whose load fails may have hooks attached: live_close
+ * detaches them.
+ */
+bool live_uses_fentry(const struct live_source *ls);
+void live_attacher_start(struct live_source *ls);
+void live_loading(struct live_loader *l);
+void live_hand_loaded(struct live_loader *l, bool done);
+void live_attacher_finish(struct live_source *ls);
 /*
  * Runs the kernel skipped since the last call, summed over the attached
  * programs (each choice's total in its missed): a program is not run when
