@@ -138,6 +138,7 @@ static void live_close(struct dmas_source *s)
 	if (ls->empty_btf_fd >= 0)
 		close(ls->empty_btf_fd);
 	live_detach_all(ls);
+	dmascope_bpf__destroy(ls->preopened);
 	live_probe_release(&ls->probe);
 	pthread_mutex_destroy(&ls->probe.settle_lock);
 	pthread_mutex_destroy(&ls->attacher.lock);
@@ -308,7 +309,17 @@ static void *maps_creator(void *arg)
 		LIVE_STACK_DEPTH * sizeof(uint64_t), ls->nr_stacks, NULL);
 	ls->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
 				     ring_bytes(&ls->opts), NULL);
+	ls->preopened = dmascope_bpf__open();
 	return NULL;
+}
+
+/* The thread above done: its maps and object are the step's to take. */
+static void join_maps_creator(struct live_source *ls)
+{
+	if (ls->stacks_creating) {
+		pthread_join(ls->stacks_thread, NULL);
+		ls->stacks_creating = false;
+	}
 }
 
 /*
@@ -317,6 +328,8 @@ static void *maps_creator(void *arg)
  * fills every stack entry's free list at creation (16,384 entries of 1 KiB
  * by default) and zeroes the ring's pages (32 MiB), a tenth of the time to
  * tracing active.  Should one fail, libbpf creates it at load and says why.
+ * The same thread opens the object the first loader loads (libbpf's parse
+ * of its ELF file: 30-60 ms in the emulated VM).
  */
 static int create_big_maps(struct live_source *ls, char *err, size_t errlen)
 {
@@ -499,10 +512,16 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 
 	ls->nr_loaders = nr_loaders(ls->chosen);
 	live_note_btf_ids(ls->chosen);
+	join_maps_creator(ls);
 	/* no program to relocate: no parse of the kernel's BTF for none */
 	if (ls->nr_loaders > 1 && empty_btf(ls, path, sizeof(path)))
 		maps_only.btf_custom_path = path;
-	ls->skel = dmascope_bpf__open_opts(&maps_only);
+	if (ls->nr_loaders == 1 && ls->preopened) {
+		ls->skel = ls->preopened;
+		ls->preopened = NULL;
+	} else {
+		ls->skel = dmascope_bpf__open_opts(&maps_only);
+	}
 	if (!ls->skel) {
 		snprintf(err, errlen, "opening the BPF object failed: %s",
 			 strerror(errno));
@@ -517,6 +536,9 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 	if (ls->nr_loaders == 1) {
 		ls->loaders[0].skel = ls->skel;
 	} else {
+		/* the first loader's, opened beside the probe step */
+		ls->loaders[0].skel = ls->preopened;
+		ls->preopened = NULL;
 		struct bpf_program *p;
 
 		/* the maps' object loads no program */
@@ -529,7 +551,7 @@ static int open_object(struct live_source *ls, char *err, size_t errlen)
 		live_err_no_hook(ls->probe.fentry_why, err, errlen);
 		return -1;
 	}
-	if (ls->nr_loaders == 1)
+	if (ls->loaders[0].skel)
 		live_enable_loader(ls, &ls->loaders[0]);
 	return 0;
 }
@@ -541,10 +563,7 @@ static int size_maps(struct live_source *ls, char *err, size_t errlen)
 
 	/* wake the reader early enough that a burst cannot fill the ring */
 	ls->skel->rodata->wakeup_bytes = rb_bytes / 4;
-	if (ls->stacks_creating) {
-		pthread_join(ls->stacks_thread, NULL);
-		ls->stacks_creating = false;
-	}
+	join_maps_creator(ls);
 	if (ls->ring_fd < 0 ||
 	    bpf_map__reuse_fd(ls->skel->maps.events, ls->ring_fd))
 		bpf_map__set_max_entries(ls->skel->maps.events, rb_bytes);

@@ -404,8 +404,11 @@ static void hand_loaded_so_far(void)
 
 /*
  * Attaches the operation at catalogue index i; the loader's counts and
- * the time of its last link follow.  Not one link is made where the
- * fentry test failed after fentry hooks were chosen: they are chosen again.
+ * the time of its last link follow.  The fentry test's link is not waited
+ * for (it waits for every task to yield, 0.3-0.4 s in the emulated VM,
+ * while the kernel takes other links): once it is known refused, where
+ * fentry hooks were chosen, no more links are made, and the loaders' check
+ * has the hooks chosen again (live_close drops those made).
  */
 static void attach_handed(struct live_source *ls, int i)
 {
@@ -415,11 +418,9 @@ static void attach_handed(struct live_source *ls, int i)
 	struct live_loader *l = &ls->loaders[c->loader];
 	uint64_t t = dmas_live_now_mono();
 
-	if (!a->settled) {
-		a->refused =
-			!live_probe_settle(&ls->probe) && live_uses_fentry(ls);
-		a->settled = true;
-	}
+	if (!a->refused)
+		a->refused = live_probe_refused_yet(&ls->probe) &&
+			     live_uses_fentry(ls);
 	if (a->refused)
 		return;
 	if (op->module && !module_loaded(op->module)) {
@@ -467,7 +468,7 @@ void live_attacher_start(struct live_source *ls)
 
 	a->head = a->tail = 0;
 	a->loading = ls->nr_loaders;
-	a->settled = a->refused = false;
+	a->refused = false;
 	a->busy_ns = 0;
 	/* set before the thread runs: it waits only while started */
 	a->started = true;

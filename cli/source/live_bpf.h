@@ -105,6 +105,7 @@ struct live_probe {
 	int fentry_prog_fd; /* the test program, until its link is made */
 	pthread_t fentry_thread;
 	bool fentry_pending; /* the thread runs or was not joined yet */
+	bool fentry_done; /* the thread's link made or refused (atomic) */
 	pthread_mutex_t settle_lock;
 	uint64_t fentry_attach_ns; /* how long the link took, for -v */
 	/* set before the probe: fentry refused by an earlier try, and why */
@@ -117,6 +118,11 @@ struct live_probe {
  * Safe from several threads.
  */
 bool live_probe_settle(struct live_probe *p);
+/*
+ * Without waiting: true once the test's link was refused (or the test
+ * failed before it).  While it is pending, false.
+ */
+bool live_probe_refused_yet(struct live_probe *p);
 /* Releases the fentry test's link: once tracing has stopped. */
 void live_probe_release(struct live_probe *p);
 
@@ -229,7 +235,7 @@ struct live_attacher {
 	int *queue; /* live_nr_ops slots: each operation is handed once */
 	int head, tail;
 	int loading; /* loaders that may hand it more */
-	bool settled, refused; /* the fentry test's outcome, once asked */
+	bool refused; /* the fentry test's link refused: no more links */
 	uint64_t busy_ns; /* time spent attaching, for -v */
 };
 
@@ -259,6 +265,8 @@ struct live_source {
 	bool stacks_creating;
 	int stacks_fd; /* -1: libbpf creates it at load */
 	int ring_fd; /* the same */
+	/* the first loader's object, opened on that thread; NULL once taken */
+	struct dmascope_bpf *preopened;
 	int empty_btf_fd; /* the maps' object's BTF (live.c), or -1 */
 	struct live_probe probe;
 	struct live_attacher attacher;

@@ -484,6 +484,7 @@ static void *fentry_attacher(void *arg)
 	p->fentry_prog_fd = -1;
 	p->fentry_link_fd = lfd;
 	p->fentry_attach_ns = dmas_live_now_mono() - t;
+	__atomic_store_n(&p->fentry_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -551,6 +552,14 @@ bool live_probe_settle(struct live_probe *p)
 	}
 	pthread_mutex_unlock(&p->settle_lock);
 	return p->fentry_ok;
+}
+
+bool live_probe_refused_yet(struct live_probe *p)
+{
+	if (!__atomic_load_n(&p->fentry_pending, __ATOMIC_ACQUIRE))
+		return !p->fentry_ok;
+	return __atomic_load_n(&p->fentry_done, __ATOMIC_ACQUIRE) &&
+	       p->fentry_link_fd < 0;
 }
 
 void live_probe_release(struct live_probe *p)
