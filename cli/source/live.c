@@ -219,18 +219,19 @@ static int check_kernel(const struct dmas_live_opts *o, char *err,
 #define LIVE_SPLIT_PROGRAMS 40
 
 /*
- * One loader per online CPU but the attacher's, up to LIVE_LOADERS, where
- * there is enough to load; DMASCOPE_BENCH_LOADERS=N sets it, for `make
- * bench` to measure what loading side by side saves.  Measured in the
- * emulated 6.1 VM on two CPUs, 67 programs, six runs each in one boot:
- * one loader beside the attacher 1.00-1.04 s to tracing active, two
- * 1.01-1.16 s, for 0.2 s more CPU (the second loader's opening of the
- * object and its CO-RE candidates, and three threads on two CPUs).
+ * One loader per online CPU, up to LIVE_LOADERS, where there is enough to
+ * load; DMASCOPE_BENCH_LOADERS=N sets it, for `make bench` to measure
+ * what loading side by side saves.  With the attacher beside them that is
+ * three threads on two CPUs, measured worth it in the emulated VM on two
+ * CPUs (tracing active, medians of 5 in one boot per kernel, the loaders'
+ * count alternating): 7.3 1.92 s with two, 3.00 s with one (its verifier
+ * dearer there); 6.12 1.21 s and 1.21 s; 6.1 1.37 s and 1.29 s (its
+ * links dearer), in another 6.1 boot 1.00 s and 1.00 s.
  */
 static int nr_loaders(const struct live_choice *chosen)
 {
 	const char *env = getenv("DMASCOPE_BENCH_LOADERS");
-	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	int programs = 0;
 
 	for (size_t i = 0; i < live_nr_ops; i++)

@@ -86,5 +86,5 @@ if grep -q '_reader_cpu_meps=' "$out"; then
 fi
 grep -o 'traced_[a-z0-9-]*_ns=.*full_unwinds=[0-9]*' "$out" | sed 's/_ns=[0-9]* .*full_unwinds=/: full stack unwinds /; s/^/  /'
 fa=$(grep -o '^floor_ns=.*' "$out" | sed -n 's/.*attach_ms=//p')
-echo "  tracing active $(val active_ms) ms after dmatrace started, median of ${BENCH_RUNS:-3} ($(val loaders) loaders; the last run: $(val probe_ms) ms probe, $(val maps_ms) ms maps, $(val load_ms) ms load and attach); with two loaders $(val active_two_loaders_ms) ms ($(ratio "$(val active_ms)" "$(val active_two_loaders_ms)")x; each run, default/two: $(val active_runs)); the floor program's loader: ${fa:-?} ms"
+echo "  tracing active $(val active_ms) ms after dmatrace started, median of ${BENCH_RUNS:-3} ($(val loaders) loaders; the last run: $(val probe_ms) ms probe, $(val maps_ms) ms maps, $(val load_ms) ms load and attach); with one loader $(val active_one_loader_ms) ms ($(ratio "$(val active_ms)" "$(val active_one_loader_ms)")x; each run, default/one: $(val active_runs)); the floor program's loader: ${fa:-?} ms"
 echo "figures: $out"
