@@ -41,7 +41,8 @@ row() {
 lost_of() { grep -o "^$1_ns=[0-9]* events=[0-9]* lost=[0-9]*" "$out" | sed 's/.* events=/events=/'; }
 echo
 kern=$(grep -o '^untraced_ns=[0-9]* kernel=[^ ]*' "$out" | sed 's/.*kernel=//')
-echo "VM benchmark (QEMU TCG, kernel ${kern:-?}, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
+case ${VM_ACCEL:-tcg} in kvm) accel=KVM ;; *) accel=TCG ;; esac
+echo "VM benchmark (QEMU $accel, kernel ${kern:-?}, vdmac map+unmap of 4 KiB, median of ${BENCH_RUNS:-3} x ${BENCH_ITER:-200000}):"
 if [ -z "$u" ] || [ "$u" -le 0 ]; then
 	echo "  no figures: see ${out%.txt}.log"
 	exit 1
