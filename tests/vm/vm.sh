@@ -404,12 +404,11 @@ accel_args() {
 # qemu_args OUTDIR DISK: the machine every case runs on.
 qemu_args() {
 	# QEMU option values escape a comma by doubling it.
-	local out=${1//,/,,} disk=${2//,/,,} accel
-	accel=$(accel_args) # checked in main
+	local out=${1//,/,,} disk=${2//,/,,}
 	# shellcheck disable=SC2054 # commas belong to QEMU options
 	# shellcheck disable=SC2206 # the accelerator's words split on purpose
 	QEMU_ARGS=(
-		$accel
+		$ACCEL_ARGS
 		-machine q35,kernel-irqchip=split
 		-device intel-iommu,intremap=on
 		-smp 2,sockets=2,cores=1,threads=1 -m 1G
@@ -910,6 +909,13 @@ cmd_selftest() {
 	accel_sel "VM_ACCEL=kvm: no $VMDIR/no-kvm here*" "kvm without the device" kvm "$VMDIR/no-kvm"
 	accel_sel "VM_ACCEL=kvm: $log is not a device*" "kvm on a file that is no device" kvm "$log"
 	accel_sel "VM_ACCEL=xen: not tcg or kvm" "an unknown accelerator" xen ""
+	# and a command that would boot stops before it, with the reason
+	got=$(VM_ACCEL=kvm VM_KVM_DEV="$VMDIR/no-kvm" "$here/vm.sh" run 2>&1)
+	got="$?:$got"
+	case $got in
+	"2:VM_ACCEL=kvm: no $VMDIR/no-kvm here"*) st ok "accelerator: run stops without the device (exit 2)" ;;
+	*) st fail "accelerator: run stops without the device (got $got)" ;;
+	esac
 
 	# VM_SELFTEST_QUICK=1: the scanner only, no boots.
 	[ "${VM_SELFTEST_QUICK:-0}" = 1 ] && { echo "$p passed, $f failed"; return; }
@@ -959,7 +965,7 @@ main() {
 	[ $# -gt 0 ] && shift
 	# an accelerator that cannot be had stops every command that boots
 	case $cmd in
-	tier | run | selftest | shell) accel_args >/dev/null || exit 2 ;;
+	tier | run | selftest | shell) ACCEL_ARGS=$(accel_args) || exit 2 ;;
 	esac
 	case $cmd in
 	tier) cmd_tier "$@" ;;
