@@ -283,6 +283,7 @@ int cmd_check(int argc, char **argv)
 		argv[optind], live_cmd_status_str(cst, buf, sizeof(buf)),
 		(unsigned long long)st.events, st.devices,
 		(unsigned long long)st.lost, (t_active - t0) / 1e6);
+	live_cmd_stack_errors("check", &st);
 
 	p->ro.input = "live";
 	p->ro.command_argv = argv + optind;

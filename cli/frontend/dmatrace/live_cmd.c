@@ -292,6 +292,14 @@ int live_cmd_wait(pid_t pid)
 	return st;
 }
 
+void live_cmd_stack_errors(const char *cmd, const struct dmas_live_stats *st)
+{
+	if (st->stack_errors)
+		fprintf(stderr,
+			"dmatrace %s: %llu stacks not captured (stack map full or collisions: try --stack-entries)\n",
+			cmd, (unsigned long long)st->stack_errors);
+}
+
 const char *live_cmd_status_str(int st, char *buf, size_t len)
 {
 	if (WIFEXITED(st))

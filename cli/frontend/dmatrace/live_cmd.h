@@ -59,6 +59,11 @@ pid_t live_cmd_spawn(char **argv, char *err, size_t errlen);
 int live_cmd_wait(pid_t pid);
 /* "exited with status 3", "killed by signal 9" */
 const char *live_cmd_status_str(int status, char *buf, size_t len);
+/*
+ * Says how many stacks the kernel did not capture, if any (a finding then
+ * shows its creation without one); cmd: "record", "check".
+ */
+void live_cmd_stack_errors(const char *cmd, const struct dmas_live_stats *st);
 /* Stops after seconds (0: never). */
 void live_cmd_duration(double seconds);
 uint64_t live_cmd_now(void); /* CLOCK_MONOTONIC ns, the event clock */

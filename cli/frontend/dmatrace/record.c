@@ -113,10 +113,7 @@ static void summary(struct record *r, const struct dmas_live_stats *st,
 		"dmatrace record: %s: %llu events, %u devices, %llu lost%s, %u hooks (tracing active after %.1f ms)\n",
 		r->path, (unsigned long long)st->events, st->devices,
 		(unsigned long long)st->lost, why, st->hooks, active_ms);
-	if (st->stack_errors)
-		fprintf(stderr,
-			"dmatrace record: %llu stacks not captured (stack map full or collisions: try --stack-entries)\n",
-			(unsigned long long)st->stack_errors);
+	live_cmd_stack_errors("record", st);
 	fprintf(stderr, "dmatrace record: hooks: %s\n", st->hook_list);
 	if (cmd_argv)
 		fprintf(stderr, "dmatrace record: %s %s\n", cmd_argv[0],

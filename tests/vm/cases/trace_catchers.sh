@@ -32,5 +32,13 @@ check "guard_raise: $(cat "$T/raised.raise")" grep -q 'raised on' "$T/raised.rai
 # the map hook's catcher too: fexit on 6.1, the dma:* tracepoint later
 rec raised-map map
 check "guard_raise: $(cat "$T/raised-map.raise")" grep -q 'raised on' "$T/raised-map.raise"
+# a stack map of one entry keeps one stack: record and check both say how
+# many more the kernel did not capture (a finding then shows none)
+for c in record check; do
+	dmatrace $c --all-stacks --stack-entries 1 -o "$T/one-$c.out" -- \
+		sh -c "echo memcpy >$D/run" 2>"$T/one-$c.err"
+	check "$c with a one-entry stack map: $(grep 'stacks not captured' "$T/one-$c.err")" \
+		grep -q "^dmatrace $c: [1-9][0-9]* stacks not captured" "$T/one-$c.err"
+done
 check "rmmod vdmac" rmmod vdmac
 vm_done
