@@ -339,6 +339,9 @@ static int create_big_maps(struct live_source *ls, char *err, size_t errlen)
 	ls->nr_stacks = o->stacks ? DEFAULT_STACKS : 1;
 	if (o->stacks && o->stack_entries)
 		ls->nr_stacks = o->stack_entries;
+	/* before the thread opens an object: libbpf's handler table is
+	 * neither to change under an open nor to miss the first object */
+	live_register_handlers();
 	if (!pthread_create(&ls->stacks_thread, NULL, maps_creator, ls))
 		ls->stacks_creating = true;
 	return 0;

@@ -108,9 +108,14 @@ static void register_handlers(void)
 					     secs[i].type, &opts);
 }
 
-void live_note_btf_ids(const struct live_choice *chosen)
+void live_register_handlers(void)
 {
 	pthread_once(&handlers_once, register_handlers);
+}
+
+void live_note_btf_ids(const struct live_choice *chosen)
+{
+	live_register_handlers();
 	for (size_t i = 0; i < live_nr_ops; i++) {
 		const struct live_hook *h = chosen[i].hook;
 		bool tp = h && h->family == FAM_TP_BTF;

@@ -326,6 +326,8 @@ bool live_op_late(const struct live_op *op);
  * instead of looking each up again in every loader; before the objects
  * are opened.
  */
+/* The process's libbpf handlers for tp_btf/fentry/fexit, once. */
+void live_register_handlers(void);
 void live_note_btf_ids(const struct live_choice *chosen);
 /*
  * Lends libbpf's loads the kernel's BTF the probe step read (NULL: takes it
